@@ -1,0 +1,33 @@
+# The two commands a new user runs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLE := data/alleroed.gpkg
+OUT    := out
+
+.PHONY: demo test lint bench clean
+
+# (Re)install only when pyproject.toml changed since the last install.
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/capacity validate $(SAMPLE)
+	$(BIN)/capacity info $(SAMPLE)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check capacity tests
+	$(BIN)/ruff format --check capacity tests
+
+bench: $(STAMP)
+	@echo "capacity bench arrives with the benchmark issue; nothing to run yet."
+
+clean:
+	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -1,0 +1,36 @@
+"""Shared fixtures: a tiny registry built in code, the bundled sample, the shared benchmark folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests import helpers
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("CAPACITY_SHARED", ROOT.parent / "shared"))
+SAMPLE_GPKG = ROOT / "data" / "alleroed.gpkg"
+SAMPLE_FOLDER = ROOT / "data" / "alleroed"
+
+
+def _need(path: Path, what: str) -> Path:
+    """Skip with the reason when ``path`` is absent, or fail where CI requires it."""
+    if path.exists():
+        return path
+    if os.environ.get("REQUIRE_SHARED") == "1":
+        pytest.fail(f"{what} not found at {path} (REQUIRE_SHARED=1)")
+    pytest.skip(f"{what} not found at {path}: ../shared/ is not beside this clone")
+
+
+@pytest.fixture
+def shared_dir() -> Path:
+    """The team's shared folder (benchmarks, facts); skips where it is absent."""
+    return _need(SHARED, "the shared folder")
+
+
+@pytest.fixture
+def tiny_registry():
+    """Two sites (a building and a pavilion site), five units, three residents, four arrivals."""
+    return helpers.tiny_registry()
