@@ -1,0 +1,17 @@
+"""The ``capacity`` command line: one typer app, a sub-command per job, grouped by user.
+
+Heavy libraries (pandas, geopandas, ortools, folium) are imported inside the commands, so that
+``capacity --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+from capacity.cli import convert, generate, info, validate
+from capacity.cli.app import app, command
+
+command("Jobberiet")(info.info)
+command("Data")(validate.validate)
+command("Data")(convert.convert)
+command("Data")(generate.generate)
+
+__all__ = ["app"]

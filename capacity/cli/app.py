@@ -1,0 +1,74 @@
+"""The typer app and the wrapper that turns a user's mistake into a clear message and exit code 2."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from capacity.errors import RegistryError, UserError
+
+err_console = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    no_args_is_help=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_show_locals=False,
+    add_completion=False,
+    help="Midlertidige boliger til flygtninge: kapacitet, placering og planlægning.",
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from capacity import __version__
+
+        typer.echo(f"capacity {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Vis versionen og afslut."),
+) -> None:
+    """Midlertidige boliger til flygtninge: kapacitet, placering og planlægning."""
+
+
+def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Run a command; a ``UserError`` is printed without a traceback and exits with code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            show_error(exc)
+            raise typer.Exit(code=exc.exit_code) from None
+
+    return wrapper
+
+
+def show_error(exc: UserError) -> None:
+    """Print a user error: each problem of a ``RegistryError`` on its own line."""
+    if isinstance(exc, RegistryError):
+        err_console.print(f"[bold red]Fejl:[/] {len(exc.errors)} fejl i input.")
+        for problem in exc.problems:
+            tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
+            err_console.print(f"  {tag} {escape(str(problem))}", soft_wrap=True)
+    else:
+        err_console.print(f"[bold red]Fejl:[/] {escape(str(exc))}", soft_wrap=True)
+
+
+def command(panel: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a command under a help panel (one per user group), with user-error handling."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        app.command(rich_help_panel=panel)(user_errors(func))
+        return func
+
+    return register

@@ -1,0 +1,24 @@
+"""``capacity convert``: between GeoPackage, a folder of CSV/GeoJSON and Excel, without loss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from capacity.cli.options import RegistryArg
+
+
+def convert(
+    src: RegistryArg,
+    dst: Annotated[Path, typer.Argument(help="Destination: .gpkg, .xlsx eller en mappe.",
+                                        show_default=False)],
+) -> None:
+    """Konvertér et register mellem GeoPackage, mappe (CSV/GeoJSON) og Excel."""
+    from capacity.io.registry import convert as convert_registry
+
+    reg = convert_registry(src, dst)
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in reg.layers().items())
+    Console().print(f"Skrev {dst} ({counts}).")

@@ -1,0 +1,61 @@
+"""``capacity info``: a table per site of units, beds, occupied and free beds, and the totals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.options import PolicyOpt, RegistryArg
+
+
+def info(
+    registry: RegistryArg,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: åbne ophold)."),
+    ] = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Kapacitet pr. lokalitet: enheder, senge, optaget, ledige, pavillonmoduler."""
+    from capacity import overview
+    from capacity.io.registry import load_registry
+
+    reg = load_registry(registry, policy=policy)
+    day = date.date() if date else None
+    table = overview.site_table(reg, day)
+    waiting = overview.arriving(reg, day)
+    console = Console()
+    console.print(_site_table(table, registry.name))
+    minors = int(waiting["unaccompanied_minor"].fillna(False).sum())
+    console.print(
+        f"Husstande i midlertidig bolig: {len(overview.open_occupancy(reg, day))}  ·  "
+        f"ventende på bolig: {len(waiting) - minors}  ·  uledsagede mindreårige: {minors} "
+        "(Børn og Familier)"
+    )
+    for problem in reg.warnings:
+        console.print(f"[yellow]advarsel[/] {problem}", markup=False)
+
+
+def _site_table(table, title: str) -> Table:
+    out = Table(title=f"Kapacitet: {title}", show_footer=True)
+    total = table[["units", "beds", "occupied", "free"]].sum()
+    out.add_column("Lokalitet", footer="I alt")
+    out.add_column("Type")
+    for col, head in (("units", "Enheder"), ("beds", "Senge"), ("occupied", "Optaget"),
+                      ("free", "Ledige")):
+        out.add_column(head, justify="right", footer=str(int(total[col])))
+    out.add_column("Moduler nu/maks", justify="right")
+    kinds = {"building": "bygning", "pavilion_site": "pavillongrund"}
+    for row in table.itertuples():
+        modules = "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}"
+        out.add_row(f"{row.name} ({row.site_id})", kinds.get(row.kind, row.kind), str(row.units),
+                    str(row.beds), str(row.occupied), str(row.free), modules)
+    return out
+
+
+def _n(value) -> str:
+    return "–" if value is None or value != value else str(int(value))

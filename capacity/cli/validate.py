@@ -1,0 +1,26 @@
+"""``capacity validate``: every problem in a registry at once, each with file, row and column."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from capacity.cli.options import PolicyOpt, RegistryArg
+
+
+def validate(registry: RegistryArg, policy: PolicyOpt = None) -> None:
+    """Tjek registret: typer, intervaller, id'er, referencer, geometri, datoer og belægning."""
+    from capacity.io.validate import validate_path
+
+    problems = validate_path(registry, policy=policy)
+    errors = [p for p in problems if p.severity == "error"]
+    console = Console(stderr=bool(errors), highlight=False)
+    for problem in problems:
+        tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
+        console.print(f"{tag} {escape(str(problem))}", soft_wrap=True)
+    if errors:
+        console.print(f"[bold red]{len(errors)} fejl[/], {len(problems) - len(errors)} advarsler "
+                      f"i {registry}. Ret fejlene og kør validate igen.")
+        raise typer.Exit(code=2)
+    console.print(f"[green]OK[/]: {registry} er gyldigt ({len(problems)} advarsler).")

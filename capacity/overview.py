@@ -1,0 +1,69 @@
+"""Who lives where today: persons per household, open occupancy and a capacity table per site.
+
+Shared by ``capacity info``, the review and the reports, so every figure is computed one way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from capacity.io.layers import Registry
+
+
+def persons(households: pd.DataFrame) -> pd.Series:
+    """Persons per household (adults plus children), indexed by household id."""
+    kids = households["children_ages"].map(len).astype("Int64")
+    return pd.Series((households["adults"] + kids).to_numpy(), index=households["id"], name="persons")
+
+
+def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
+    """Occupancy rows open on ``date`` (default: rows with no ``move_out``), with persons and site.
+
+    A row is open on a date when ``move_in <= date`` and ``move_out`` is missing or after the date.
+    """
+    occ = reg.occupancy
+    if date is None:
+        mask = occ["move_out"].isna()
+    else:
+        day = pd.Timestamp(date)
+        mask = (occ["move_in"] <= day) & (occ["move_out"].isna() | (occ["move_out"] > day))
+    rows = occ.loc[mask, ["household_id", "unit_id", "move_in", "expected_move_out"]]
+    rows = rows.merge(persons(reg.households).rename_axis("household_id").reset_index(),
+                      on="household_id", how="left")
+    return rows.merge(reg.units[["id", "site_id"]].rename(columns={"id": "unit_id"}),
+                      on="unit_id", how="left")
+
+
+def arriving(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
+    """Households with no open occupancy row (arrived by ``date`` when a date is given)."""
+    housed = set(open_occupancy(reg)["household_id"])
+    hh = reg.households[~reg.households["id"].isin(housed)]
+    if date is not None:
+        hh = hh[hh["arrival_date"] <= pd.Timestamp(date)]
+    return hh
+
+
+def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
+    """One row per site: units, beds, occupied beds, free beds, pavilion modules now/max.
+
+    Only units in service count towards beds and free beds; occupied counts every resident.
+    """
+    units = reg.units
+    in_service = units[units["in_service"].fillna(False)]
+    beds = in_service.groupby("site_id")["beds"].sum()
+    n_units = in_service.groupby("site_id").size()
+    occupied = open_occupancy(reg, date).groupby("site_id")["persons"].sum()
+    sites = reg.sites.set_index("id")
+    table = pd.DataFrame({
+        "name": sites["name"],
+        "kind": sites["kind"],
+        "units": n_units.reindex(sites.index).fillna(0).astype("Int64"),
+        "beds": beds.reindex(sites.index).fillna(0).astype("Int64"),
+        "occupied": occupied.reindex(sites.index).fillna(0).astype("Int64"),
+    })
+    table["free"] = (table["beds"] - table["occupied"]).clip(lower=0)
+    table["modules_now"] = sites["modules_now"]
+    table["modules_max"] = sites["modules_max"]
+    return table.rename_axis("site_id").reset_index()
