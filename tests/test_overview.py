@@ -1,0 +1,41 @@
+"""Occupancy figures shared by info, review and reports, hand-computed on the tiny registry."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from capacity import overview
+from capacity.io.layers import frame
+from tests.helpers import make_occupancy, tiny_registry
+
+
+def test_site_table_counts_beds_occupied_and_free():
+    table = overview.site_table(tiny_registry()).set_index("site_id")
+    assert table.loc["B1", ["units", "beds", "occupied", "free"]].tolist() == [3, 9, 5, 4]
+    assert table.loc["P1", ["units", "beds", "occupied", "free"]].tolist() == [2, 8, 0, 8]
+    assert table.loc["P1", "modules_now"] == 2
+
+
+def test_units_out_of_service_do_not_count_as_beds():
+    reg = tiny_registry()
+    units = reg.units.copy()
+    units.loc[units["id"] == "P1-M2", "in_service"] = False
+    table = overview.site_table(reg.with_layers(units=units)).set_index("site_id")
+    assert table.loc["P1", ["units", "beds", "free"]].tolist() == [1, 4, 4]
+
+
+def test_arriving_are_households_without_an_open_row():
+    assert sorted(overview.arriving(tiny_registry())["id"]) == ["A1", "A2", "A3", "A4"]
+
+
+def test_occupancy_on_a_date_respects_move_in_and_move_out():
+    reg = tiny_registry()
+    occ = reg.occupancy.copy()
+    extra = make_occupancy("A1", "P1-M1", move_in=dt.date(2026, 2, 1), move_out=dt.date(2026, 3, 1))
+    reg = reg.with_layers(occupancy=pd.concat([occ, frame("occupancy", [extra])], ignore_index=True))
+    on = overview.open_occupancy(reg, dt.date(2026, 2, 15))
+    assert "A1" in set(on["household_id"])
+    assert "A1" not in set(overview.open_occupancy(reg, dt.date(2026, 3, 1))["household_id"])
+    assert "A1" not in set(overview.open_occupancy(reg)["household_id"])
