@@ -148,7 +148,7 @@ LAYERS: dict[str, Layer] = {
             (
                 Column("id", "id", doc="pseudonymous id, never a name"),
                 Column("arrival_date", "date"),
-                Column("adults", "int", min=0, max=20),
+                Column("adults", "int", min=0),
                 Column("children_ages", "intlist", doc='ages 0-17, in CSV as "2;7;12"'),
                 Column("needs_accessible", "bool"),
                 Column("unaccompanied_minor", "bool"),

@@ -1,0 +1,1 @@
+"""Benchmarks: public instances with known optima, and scale runs."""

@@ -1,0 +1,182 @@
+"""Public single-source capacitated facility location (SSCFLP) instances with known optima.
+
+Choosing pavilion sites to open and placing households that cannot be split is this problem, so
+these instances check the placement model against published optima. The files live in the team's
+shared folder (``../shared/benchmarks/sscflp``); they are read from there at run time, never
+copied. Two formats (see that folder's README):
+
+- A (holmberg, orlib, yang): ``n m``, then ``s_i f_i`` per facility, the demands, and the
+  assignment costs facility-major (``n`` rows of ``m``).
+- B (delmaire): ``m n``, the costs customer-major (``m`` rows of ``n``), the demands, the fixed
+  costs, the capacities.
+
+Costs are scaled to exact integers: orlib cap61–cap134 by 80, capa/b/c by 10^5, the others by 1.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+
+from capacity.errors import UserError
+
+FAMILIES = ("holmberg", "delmaire", "orlib", "yang")
+DEFAULT_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "sscflp"
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One SSCFLP instance with integer data (costs multiplied by ``scale``).
+
+    Attributes
+    ----------
+    name : e.g. ``holmberg/p1``.
+    capacity : capacity per facility (n,).
+    fixed : opening cost per facility, scaled (n,).
+    demand : demand per customer (m,).
+    cost : assignment cost facility × customer, scaled (n, m).
+    scale : what the costs were multiplied by.
+    optimum : the known optimal value in the file's own units (unscaled), or None.
+    """
+
+    name: str
+    capacity: np.ndarray
+    fixed: np.ndarray
+    demand: np.ndarray
+    cost: np.ndarray
+    scale: int
+    optimum: float | None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(facilities, customers)."""
+        return len(self.capacity), len(self.demand)
+
+    def objective(self, assign: np.ndarray) -> float:
+        """The unscaled objective of an assignment (facility index per customer)."""
+        opened = np.unique(assign)
+        scaled = self.fixed[opened].sum() + self.cost[assign, np.arange(len(assign))].sum()
+        return float(scaled) / self.scale
+
+
+def _tokens(path: Path) -> list[Decimal]:
+    try:
+        raw = path.read_bytes().split(b"\x00", 1)[0].decode("ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the instance ({exc}).") from None
+    return [Decimal(t) for t in raw.split()]
+
+
+def _scale_for(name: str, family: str) -> int:
+    if family != "orlib":
+        return 1
+    return 100_000 if name[:4] in ("capa", "capb", "capc") else 80
+
+
+def _ints(values: list[Decimal], scale: int, what: str, path: Path) -> np.ndarray:
+    scaled = [v * scale for v in values]
+    if any(v != v.to_integral_value() for v in scaled):
+        raise UserError(f"{path}: {what} are not integers after scaling by {scale}.")
+    return np.array([int(v) for v in scaled], dtype=np.int64)
+
+
+def read_instance(path: Path, family: str, optimum: float | None = None) -> Instance:
+    """Read one instance file of ``family`` (format B for delmaire, A otherwise)."""
+    t = _tokens(path)
+    scale = _scale_for(path.stem, family)
+    if len(t) < 2:
+        raise UserError(f"{path}: empty or not an SSCFLP instance.")
+    a, b = int(t[0]), int(t[1])
+    expected = 2 + a * b + a + 2 * b if family == "delmaire" else 2 + 2 * a + b + a * b
+    if len(t) != expected:
+        raise UserError(f"{path}: {len(t)} numbers, expected {expected} for {family} format.")
+    if family == "delmaire":
+        m, n = a, b
+        body = t[2:]
+        cost_cm = body[: m * n]
+        demand = body[m * n : m * n + m]
+        fixed = body[m * n + m : m * n + m + n]
+        capacity = body[m * n + m + n : expected - 2]
+        cost = _ints(cost_cm, scale, "costs", path).reshape(m, n).T
+    else:
+        n, m = a, b
+        pairs = t[2 : 2 + 2 * n]
+        capacity, fixed = pairs[0::2], pairs[1::2]
+        demand = t[2 + 2 * n : 2 + 2 * n + m]
+        cost = _ints(t[2 + 2 * n + m : expected], scale, "costs", path).reshape(n, m)
+    return Instance(
+        name=f"{family}/{path.stem}",
+        capacity=_ints(list(capacity), 1, "capacities", path),
+        fixed=_ints(list(fixed), scale, "fixed costs", path),
+        demand=_ints(list(demand), 1, "demands", path),
+        cost=np.ascontiguousarray(cost),
+        scale=scale,
+        optimum=optimum,
+    )
+
+
+def optima(root: Path, family: str) -> dict[str, tuple[str, float]]:
+    """Instance name -> (file name, known optimum) from the family's ``optima.csv``."""
+    path = root / family / "optima.csv"
+    try:
+        with path.open(encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the optima ({exc}); give --instances DIR.") from None
+    key = "optimum_single_source" if family == "orlib" else "optimum"
+    return {r["instance"]: (r["file"], float(r[key])) for r in rows}
+
+
+def load(root: Path, family: str, instance: str) -> Instance:
+    """Load ``instance`` (as named in optima.csv, e.g. ``p1`` or ``cap61``) of ``family``."""
+    table = optima(root, family)
+    if instance not in table:
+        raise UserError(f"{family}: no instance {instance!r}; known: {', '.join(table)}.")
+    file, value = table[instance]
+    inst = read_instance(root / family / file, family, value)
+    return Instance(**{**inst.__dict__, "name": f"{family}/{instance}"})
+
+
+def to_registry(inst: Instance, date: str = "2027-01-01"):
+    """The instance as a registry for the real ``place --allow-new-modules`` path.
+
+    Each facility is a pavilion site with one module not yet put up (``beds_per_module`` = its
+    capacity, setup cost = its fixed cost); each customer an adult-only household of ``demand``
+    persons; every module shareable; ``scores`` = the negative assignment costs; a policy that
+    weighs only ``new_modules`` and ``external_score`` (and leaves nobody unplaced: the
+    per-person penalty exceeds any solution's whole cost).
+    """
+    import pandas as pd
+    from shapely.geometry import Point
+
+    from capacity.io.layers import Registry, frame
+    from capacity.policy import Limits, Policy, Weights
+
+    n, m = inst.size
+    day = pd.Timestamp(date)
+    sites = [dict(id=f"F{i + 1}", name=f"Facility {i + 1}", kind="pavilion_site", modules_now=0,
+                  modules_max=1, beds_per_module=int(inst.capacity[i]),
+                  cost_setup_per_module=int(inst.fixed[i]), cost_month_per_module=0,
+                  cost_teardown_per_module=0, lead_time_months=0, min_lifetime_months=0,
+                  geometry=Point(700_000 + 100 * (i % 50), 6_190_000 + 100 * (i // 50)))
+             for i in range(n)]
+    households = [dict(id=f"C{j + 1}", arrival_date=day, adults=int(inst.demand[j]),
+                       children_ages=(), needs_accessible=False, unaccompanied_minor=False)
+                  for j in range(m)]
+    ii, jj = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    scores = pd.DataFrame({"household_id": [f"C{j + 1}" for j in jj.ravel()],
+                           "site_id": [f"F{i + 1}" for i in ii.ravel()],
+                           "score": -inst.cost.ravel().astype(float)})
+    worst = int(inst.fixed.sum() + inst.cost.max(axis=0).sum()) + 1
+    zero = {name: 0 for name in Weights.model_fields}
+    policy = Policy(weights=Weights(**{**zero, "new_modules": 1, "external_score": 1,
+                                       "unplaced": worst}),
+                    limits=Limits())
+    return Registry(districts=frame("districts", []), pois=frame("pois", []),
+                    sites=frame("sites", sites), units=frame("units", []),
+                    households=frame("households", households), occupancy=frame("occupancy", []),
+                    scores=frame("scores", scores.to_dict("records")), policy=policy)

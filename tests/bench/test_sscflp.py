@@ -1,0 +1,70 @@
+"""The SSCFLP importer reads both formats; the direct model reaches the published optima."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capacity.bench import sscflp
+from capacity.bench.direct import solve_direct
+from capacity.errors import UserError
+
+
+@pytest.fixture
+def root(shared_dir):
+    """The shared SSCFLP folder (skips, or fails under REQUIRE_SHARED=1, where it is absent)."""
+    return shared_dir / "benchmarks" / "sscflp"
+
+
+def test_format_a_holmberg_p1_reads_as_the_readme_says(root):
+    inst = sscflp.load(root, "holmberg", "p1")
+    assert inst.size == (10, 50)
+    assert inst.capacity[:2].tolist() == [258, 128] and inst.fixed[:2].tolist() == [366, 314]
+    assert inst.demand[:3].tolist() == [49, 29, 23]
+    assert inst.scale == 1 and inst.optimum == 8848
+
+
+def test_format_b_delmaire_is_transposed(root):
+    inst = sscflp.load(root, "delmaire", "p1")
+    assert inst.size == (10, 20)
+    # row 1 of the file holds customer 1's costs to facilities 1..10
+    assert inst.cost[:3, 0].tolist() == [8, 85, 5]
+
+
+def test_orlib_costs_are_scaled_to_exact_integers(root):
+    inst = sscflp.load(root, "orlib", "cap61")
+    assert inst.scale == 80 and inst.cost.dtype == np.int64
+    assert sscflp.load(root, "orlib", "capa1").scale == 100_000
+
+
+@pytest.mark.parametrize(("family", "name"), [("holmberg", "p1"), ("holmberg", "p2"),
+                                              ("orlib", "cap61"), ("delmaire", "p1")])
+def test_direct_model_reaches_the_known_optimum(root, family, name):
+    inst = sscflp.load(root, family, name)
+    result = solve_direct(inst, time_limit=30)
+    assert result.status == "OPTIMAL"
+    assert result.objective == pytest.approx(inst.optimum, abs=0.01)
+    assert inst.objective(result.assign) == pytest.approx(inst.optimum, abs=0.01)
+
+
+def test_unknown_instance_is_named(root):
+    with pytest.raises(UserError, match="no instance 'p999'"):
+        sscflp.load(root, "holmberg", "p999")
+
+
+def test_truncated_file_is_refused(tmp_path):
+    path = tmp_path / "p1.txt"
+    path.write_text("2 3\n10 5\n10 5\n1 2 3\n1 2 3\n")
+    with pytest.raises(UserError, match="expected 14"):
+        sscflp.read_instance(path, "holmberg")
+
+
+def test_registry_mirrors_the_instance(root):
+    inst = sscflp.load(root, "holmberg", "p1")
+    reg = sscflp.to_registry(inst)
+    assert reg.sites["beds_per_module"].tolist() == inst.capacity.tolist()
+    assert reg.sites["cost_setup_per_module"].tolist() == inst.fixed.tolist()
+    assert reg.households["adults"].tolist() == inst.demand.tolist()
+    assert len(reg.scores) == 10 * 50 and reg.scores["score"].max() <= 0
+    weights = reg.policy.weights
+    assert weights.transport == weights.spread == 0 and weights.new_modules == 1
