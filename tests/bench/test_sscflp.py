@@ -55,7 +55,7 @@ def test_unknown_instance_is_named(root):
 def test_truncated_file_is_refused(tmp_path):
     path = tmp_path / "p1.txt"
     path.write_text("2 3\n10 5\n10 5\n1 2 3\n1 2 3\n")
-    with pytest.raises(UserError, match="expected 14"):
+    with pytest.raises(UserError, match="12 numbers, expected 15"):
         sscflp.read_instance(path, "holmberg")
 
 
