@@ -8,6 +8,7 @@ conversion, not at the data.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,19 +18,26 @@ from capacity.bench.sscflp import Instance
 
 @dataclass(frozen=True)
 class DirectResult:
-    """Objective (unscaled), bound, status and the facility index chosen per customer."""
+    """Objective (unscaled), bound, status, the facility chosen per customer, and sizes."""
 
     status: str
     objective: float
     bound: float
     assign: np.ndarray
     seconds: float
+    build_seconds: float = 0.0
+    variables: int = 0
+    constraints: int = 0
+    seconds_to_1pct: float | None = None
 
 
 def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> DirectResult:
     """Solve ``min Σ f_i y_i + Σ c_ij x_ij`` with single sourcing and capacities, by CP-SAT."""
     from ortools.sat.python import cp_model
 
+    from capacity.bench.trace import GapTrace
+
+    start = time.perf_counter()
     n, m = inst.size
     model = cp_model.CpModel()
     x = [[model.new_bool_var(f"x[{i},{j}]") for j in range(m)] for i in range(n)]
@@ -42,14 +50,20 @@ def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> 
             model.add_implication(x[i][j], y[i])
     model.minimize(sum(int(inst.fixed[i]) * y[i] for i in range(n))
                    + sum(int(inst.cost[i, j]) * x[i][j] for i in range(n) for j in range(m)))
+    build = time.perf_counter() - start
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
     solver.parameters.num_workers = os.cpu_count() or 1
     solver.parameters.random_seed = seed
-    status = solver.solve(model)
+    trace = GapTrace()
+    status = solver.solve(model, trace)
+    proto = model.proto
+    sizes = dict(build_seconds=build, variables=len(proto.variables),
+                 constraints=len(proto.constraints))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return DirectResult(solver.status_name(status), float("nan"), float("nan"),
-                            np.full(m, -1), solver.wall_time)
+                            np.full(m, -1), solver.wall_time, **sizes)
     assign = np.array([next(i for i in range(n) if solver.boolean_value(x[i][j])) for j in range(m)])
     return DirectResult(solver.status_name(status), solver.objective_value / inst.scale,
-                        solver.best_objective_bound / inst.scale, assign, solver.wall_time)
+                        solver.best_objective_bound / inst.scale, assign, solver.wall_time,
+                        seconds_to_1pct=trace.seconds_to(1.0, solver), **sizes)

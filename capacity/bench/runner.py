@@ -1,0 +1,104 @@
+"""Run one benchmark case in a child process: a hard time limit, and its own peak memory.
+
+Each case runs in a fresh process (``spawn``), so that its peak RSS is its own and a solver that
+overruns its time limit (HiGHS in MIP set-up does) is ended at the limit and reported as such.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import resource
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ROW_FIELDS = (
+    "suite", "instance", "solver", "households", "units", "sites", "variables", "constraints",
+    "status", "objective", "best_bound", "gap", "build_seconds", "solve_seconds",
+    "seconds_to_1pct", "peak_rss_mb", "known_optimum", "gap_to_optimum", "note",
+)
+
+
+@dataclass
+class Row:
+    """One line of the benchmark table. Missing figures stay ``None``."""
+
+    suite: str
+    instance: str
+    solver: str
+    households: int | None = None
+    units: int | None = None
+    sites: int | None = None
+    variables: int | None = None
+    constraints: int | None = None
+    status: str = "UNKNOWN"
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    build_seconds: float | None = None
+    solve_seconds: float | None = None
+    seconds_to_1pct: float | None = None
+    peak_rss_mb: float | None = None
+    known_optimum: float | None = None
+    gap_to_optimum: float | None = None
+    note: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def finish(self) -> Row:
+        """Fill the derived gaps (relative, in per cent of the objective)."""
+        if self.objective is not None and self.best_bound is not None and self.gap is None:
+            self.gap = _rel(self.objective, self.best_bound)
+        if self.objective is not None and self.known_optimum is not None:
+            self.gap_to_optimum = _rel(self.objective, self.known_optimum)
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), 1e-9) * 100.0
+
+
+def _child(task: Callable[..., dict], args: tuple, queue: mp.Queue) -> None:
+    try:
+        out = task(*args)
+        out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+        queue.put(("ok", out))
+    except BaseException:  # noqa: BLE001 - reported as the case's status, never raised
+        queue.put(("error", traceback.format_exc(limit=3)))
+
+
+def run_isolated(row: Row, task: Callable[..., dict], args: tuple, limit_seconds: float) -> Row:
+    """Run ``task(*args)`` in a child process; its returned dict fills ``row``.
+
+    The child is ended ``limit_seconds`` after it starts (a grace of a few seconds beyond the
+    solver's own limit belongs in ``limit_seconds``); the row then says ``KILLED`` with the time.
+    """
+    ctx = mp.get_context("spawn")
+    queue: mp.Queue = ctx.Queue()
+    proc = ctx.Process(target=_child, args=(task, args, queue), daemon=True)
+    start = time.perf_counter()
+    proc.start()
+    try:
+        kind, payload = queue.get(timeout=limit_seconds)
+    except Exception:  # noqa: BLE001 - queue.Empty: the child overran
+        proc.kill()
+        proc.join()
+        row.status = "KILLED"
+        row.solve_seconds = time.perf_counter() - start
+        row.note = f"ended at the {limit_seconds:.0f} s limit"
+        return row
+    proc.join()
+    if kind == "error":
+        row.status = "ERROR"
+        row.note = payload.strip().splitlines()[-1][:200]
+        return row
+    for key, value in payload.items():
+        if hasattr(row, key):
+            setattr(row, key, value)
+        else:
+            row.extra[key] = value
+    return row.finish()
