@@ -1,0 +1,39 @@
+"""The isolated runner: results come back, overruns are ended at the limit, errors are reported."""
+
+from __future__ import annotations
+
+import time
+
+from capacity.bench.runner import Row, run_isolated
+
+
+def _ok(value: float) -> dict:
+    return {"objective": value, "best_bound": value * 0.99, "custom": 7}
+
+
+def _sleep(seconds: float) -> dict:
+    time.sleep(seconds)
+    return {"objective": 1.0}
+
+
+def _fail() -> dict:
+    raise ValueError("boom in the solver")
+
+
+def test_result_fills_the_row_and_gaps():
+    row = run_isolated(Row("t", "i", "s", known_optimum=100.0), _ok, (101.0,), 60)
+    assert row.objective == 101.0 and row.extra == {"custom": 7}
+    assert abs(row.gap - 1.0) < 1e-9 and abs(row.gap_to_optimum - 0.990099) < 1e-4
+    assert row.peak_rss_mb > 1
+
+
+def test_overrun_is_killed_at_the_limit():
+    start = time.perf_counter()
+    row = run_isolated(Row("t", "i", "s"), _sleep, (60,), 4)
+    assert row.status == "KILLED" and "4 s limit" in row.note
+    assert time.perf_counter() - start < 30
+
+
+def test_error_is_reported_not_raised():
+    row = run_isolated(Row("t", "i", "s"), _fail, (), 60)
+    assert row.status == "ERROR" and "boom in the solver" in row.note
