@@ -1,0 +1,63 @@
+"""A content hash of a registry: the same content in any form (GeoPackage, folder, Excel) gives
+the same hash, so ``place --apply`` can refuse a registry that changed since the proposal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from capacity.io.layers import LAYERS, Registry
+
+
+def _value(value: Any, kind: str) -> Any:
+    if kind == "intlist":
+        return [int(a) for a in value] if isinstance(value, tuple | list) else []
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and value != value):
+        return None
+    if kind == "geometry":
+        return shapely.to_wkb(value, hex=True, output_dimension=2, byte_order=1)
+    if kind == "date":
+        return pd.Timestamp(value).strftime("%Y-%m-%d")
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return repr(float(value))
+    return str(value)
+
+
+def registry_hash(reg: Registry) -> str:
+    """The sha256 (hex) of a canonical serialisation of the registry's layers and policy.
+
+    Parameters
+    ----------
+    reg : the registry.
+
+    Returns
+    -------
+    str
+        64 hex digits. Values are serialised by kind (dates as ``YYYY-MM-DD``, floats by their
+        exact ``repr``, geometries as WKB in EPSG:25832, extra columns as text), so the hash
+        does not depend on the form on disk, on dtypes' storage or on GeoPackage timestamps.
+    """
+    digest = hashlib.sha256()
+    for name, frame in reg.layers().items():
+        layer = LAYERS[name]
+        kinds = {c: (layer.column(c).kind if c in layer.names else "extra")
+                 for c in frame.columns if c != "geometry"}
+        if layer.geometry:
+            kinds["geometry"] = "geometry"
+        digest.update(json.dumps({"layer": name, "columns": list(kinds)}).encode())
+        columns = [frame[c].tolist() if c != "geometry" else list(frame.geometry) for c in kinds]
+        for values in zip(*columns, strict=True):
+            row = [_value(v, k) for v, k in zip(values, kinds.values(), strict=True)]
+            digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+    policy = json.dumps(reg.policy.model_dump(mode="json"), sort_keys=True)
+    digest.update(b"policy" + policy.encode())
+    return digest.hexdigest()

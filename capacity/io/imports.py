@@ -1,0 +1,378 @@
+"""Read a registry's raw tables from disk: a folder of CSV/GeoJSON, a GeoPackage or an Excel workbook.
+
+The readers here only get the values off the disk; they do not judge them. Each layer comes back
+as a ``RawLayer``: its values as read (strings from CSV, native values from GeoPackage and Excel),
+the line, sheet row or feature number of every row, and a geometry where the form carries one.
+``capacity.io.validate`` turns raw layers into canonical frames and reports every problem.
+
+Encodings and separators (folder form): a CSV file is read as UTF-8 (with or without a BOM) and,
+failing that, as cp1252 (what Danish Excel exports); the separator is ``,``, ``;`` or a tab, as the
+header line shows. A ``;``-separated file is taken to use decimal commas (``12,5``).
+
+GeoJSON: a file without a ``crs`` member is WGS84 (RFC 7946); one with a ``crs`` member (the legacy
+GeoJSON 2008 form, which GDAL and QGIS read) is read in that CRS. ``capacity`` writes its own
+GeoJSON in EPSG:25832 with a ``crs`` member so that a round trip is exact to the last bit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from capacity.errors import Problem
+from capacity.io.layers import LAYERS, WGS84
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+@dataclass
+class RawLayer:
+    """One layer as read from disk, before validation.
+
+    Attributes
+    ----------
+    name : the layer's name in the contract.
+    source : where it came from, e.g. ``units.csv`` or ``alleroed.gpkg:units``.
+    data : the attribute values as read, one column per header (lower-cased), index 0..n-1.
+    numbers : per row, its line (CSV), sheet row (Excel) or feature number (GeoPackage, GeoJSON).
+    unit : the word for ``numbers``: ``line``, ``row`` or ``feature``.
+    geometry : the geometry where the form carries one (GeoPackage, GeoJSON), else ``None``
+        (points then come from ``x,y`` or ``lat,lon`` columns, polygons from ``wkt`` columns).
+    decimal : the decimal separator of text numbers (``,`` for ``;``-separated CSV).
+    """
+
+    name: str
+    source: str
+    data: pd.DataFrame
+    numbers: list[int]
+    unit: str = "line"
+    geometry: gpd.GeoSeries | None = None
+    decimal: str = "."
+
+
+@dataclass
+class RawRegistry:
+    """Every layer found, the policy text and the problems met while reading."""
+
+    form: str  # folder | gpkg | xlsx
+    path: Path
+    layers: dict[str, RawLayer] = field(default_factory=dict)
+    policy_text: str | None = None
+    policy_source: str = "policy.toml"
+    problems: list[Problem] = field(default_factory=list)
+
+    def error(self, source: str, message: str, row: str = "", column: str = "") -> None:
+        """Record a problem that stops a layer or the file from being read."""
+        self.problems.append(Problem("error", source, row, column, message))
+
+
+def read_raw(path: Path) -> RawRegistry:
+    """Read every layer of a registry in any form, never raising for bad input."""
+    path = Path(path)
+    if path.is_dir():
+        return read_folder(path)
+    suffix = path.suffix.lower()
+    form = {".gpkg": "gpkg", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(suffix, "folder")
+    raw = RawRegistry(form, path)
+    if not path.exists():
+        raw.error(str(path), "no such file or folder; give a .gpkg file, an .xlsx file or a "
+                             "folder of CSV/GeoJSON files")
+    elif suffix == ".gpkg":
+        return read_gpkg(path)
+    elif form == "xlsx":
+        return read_xlsx(path)
+    else:
+        raw.error(path.name, f"unknown registry form '{suffix}'; give a .gpkg file, an .xlsx file "
+                             "or the folder that holds the CSV/GeoJSON files")
+    return raw
+
+
+# --- folder of CSV and GeoJSON ------------------------------------------------------------------
+
+
+def read_folder(path: Path) -> RawRegistry:
+    """Read ``<layer>.csv`` or ``<layer>.geojson`` for every layer, and ``policy.toml``."""
+    raw = RawRegistry("folder", path)
+    for name, layer in LAYERS.items():
+        csv_file, geojson_file = path / f"{name}.csv", path / f"{name}.geojson"
+        if csv_file.is_file():
+            found = read_csv(csv_file, name, raw)
+        elif geojson_file.is_file():
+            found = read_geojson(geojson_file, name, raw)
+        else:
+            if not layer.optional:
+                wanted = f"{name}.geojson" if layer.geometry == "Polygon" else f"{name}.csv"
+                raw.error(wanted, f"missing file; add {wanted} to {path.name}/ "
+                                  f"(the '{name}' layer is required)")
+            continue
+        if found is not None:
+            raw.layers[name] = found
+    policy = path / "policy.toml"
+    if policy.is_file():
+        raw.policy_text = _text(policy, raw)
+    return raw
+
+
+def _text(path: Path, raw: RawRegistry) -> str | None:
+    """A text file's contents: UTF-8 (BOM or not), else cp1252; ``None`` with a problem if binary."""
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raw.error(path.name, "binary file, not text; save it as CSV (UTF-8) or GeoJSON")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        raw.error(path.name, "the text is neither UTF-8 nor cp1252; save the file as UTF-8")
+        return None
+
+
+def sniff_separator(header: str) -> str:
+    """The separator of a CSV header line: the most frequent of ``,``, ``;`` and tab."""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: (counts[sep], sep == ","))
+
+
+def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
+    """Read one CSV file as strings, keeping each record's line number (the header is line 1)."""
+    text = _text(path, raw)
+    if text is None:
+        return None
+    if not text.strip():
+        raw.error(path.name, "empty file; write a header line with the column names and one "
+                             "line per row")
+        return None
+    sep = sniff_separator(text.lstrip().splitlines()[0])
+    reader = csv.reader(io.StringIO(text.lstrip(), newline=""), delimiter=sep)
+    try:
+        records = [(reader.line_num, row) for row in reader]
+    except csv.Error as exc:
+        raw.error(path.name, f"cannot be read as CSV ({exc}); check the quotes",
+                  row=f"line {reader.line_num}")
+        return None
+    header = _header([h for h in records[0][1]], path.name, raw)
+    if header is None:
+        return None
+    rows, numbers = [], []
+    for line, values in records[1:]:
+        if not any(v.strip() for v in values):
+            continue
+        if len(values) != len(header):
+            raw.error(path.name, f"{len(values)} fields but the header has {len(header)}; check "
+                                 f"the separator ('{sep}') and quote values that contain it",
+                      row=f"line {line}")
+            continue
+        rows.append(values)
+        numbers.append(line)
+    data = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
+        {h: pd.Series([], dtype=object) for h in header})
+    return RawLayer(name, path.name, data, numbers, "line", None, "," if sep == ";" else ".")
+
+
+def _header(names: list[Any], source: str, raw: RawRegistry) -> list[str] | None:
+    """Normalised column names (stripped, lower case); ``None`` with a problem if unusable."""
+    header = ["" if h is None else str(h).strip().lower() for h in names]
+    while header and header[-1] == "":
+        header.pop()
+    if not header or "" in header:
+        raw.error(source, "the header has an empty column name; name every column in the "
+                          "first line")
+        return None
+    dupes = sorted({h for h in header if header.count(h) > 1})
+    if dupes:
+        raw.error(source, f"column(s) {', '.join(dupes)} appear twice; keep one of each",
+                  column=dupes[0])
+        return None
+    return header
+
+
+def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
+    """Read a GeoJSON FeatureCollection; its CRS is the ``crs`` member or WGS84."""
+    text = _text(path, raw)
+    if text is None:
+        return None
+    if not text.strip():
+        raw.error(path.name, "empty file; write a GeoJSON FeatureCollection")
+        return None
+    try:
+        doc = json.loads(text)
+        features = doc["features"] if doc.get("type") == "FeatureCollection" else None
+        if not isinstance(features, list):
+            raise ValueError("not a FeatureCollection")
+    except (ValueError, AttributeError, KeyError, TypeError) as exc:
+        raw.error(path.name, f"not a GeoJSON FeatureCollection ({exc}); export the layer as "
+                             "GeoJSON from QGIS")
+        return None
+    crs = _geojson_crs(doc, path.name, raw)
+    if crs is None:
+        return None
+    props, geoms, numbers = [], [], []
+    for number, feature in enumerate(features, start=1):
+        try:
+            geom = feature.get("geometry")
+            geoms.append(shapely.geometry.shape(geom) if geom else None)
+            props.append(dict(feature.get("properties") or {}))
+        except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError):
+            raw.error(path.name, "not a valid GeoJSON feature; fix its geometry or properties",
+                      row=f"feature {number}")
+            continue
+        numbers.append(number)
+    keys = list(dict.fromkeys(k for p in props for k in p))
+    header = _header(keys, path.name, raw) if keys else []
+    if header is None:
+        return None
+    data = pd.DataFrame([[p.get(k) for k in keys] for p in props], columns=header, dtype=object,
+                        index=pd.RangeIndex(len(props)))
+    geometry = gpd.GeoSeries(geoms, crs=crs)
+    return RawLayer(name, path.name, data, numbers, "feature", geometry)
+
+
+def _geojson_crs(doc: dict, source: str, raw: RawRegistry) -> str | None:
+    member = doc.get("crs")
+    if member is None:
+        return WGS84
+    try:
+        from pyproj import CRS
+
+        return CRS.from_user_input(member["properties"]["name"]).to_string()
+    except Exception:  # noqa: BLE001 - any failure means the CRS is unknown
+        raw.error(source, f"unknown CRS {member!r}; write EPSG:25832 or WGS84 (no crs member)")
+        return None
+
+
+# --- GeoPackage ---------------------------------------------------------------------------------
+
+
+def read_gpkg(path: Path) -> RawRegistry:
+    """Read every layer of a GeoPackage with pyogrio; the policy is the ``policy`` table."""
+    import pyogrio
+
+    raw = RawRegistry("gpkg", path, policy_source=f"{path.name}:policy")
+    with path.open("rb") as fh:
+        magic = fh.read(16)
+    if magic != SQLITE_MAGIC:
+        raw.error(path.name, "not a GeoPackage (an SQLite file); export the registry as "
+                             "GeoPackage from QGIS or with 'capacity convert'")
+        return raw
+    try:
+        present = {str(n) for n, _ in pyogrio.list_layers(path)}
+    except Exception as exc:  # noqa: BLE001 - GDAL raises several kinds for a broken file
+        raw.error(path.name, f"cannot be opened as a GeoPackage ({exc}); check the file")
+        return raw
+    for name, layer in LAYERS.items():
+        if name not in present:
+            if not layer.optional:
+                raw.error(f"{path.name}:{name}", f"missing layer; add the '{name}' layer")
+            continue
+        found = _gpkg_layer(path, name, raw)
+        if found is not None:
+            raw.layers[name] = found
+    if "policy" in present:
+        raw.policy_text = _gpkg_policy(path, raw)
+    return raw
+
+
+def _gpkg_layer(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
+    import pyogrio
+
+    source = f"{path.name}:{name}"
+    try:
+        df = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
+    except Exception as exc:  # noqa: BLE001
+        raw.error(source, f"cannot be read ({exc}); check the layer in QGIS")
+        return None
+    geometry = None
+    if isinstance(df, gpd.GeoDataFrame):
+        geometry = df.geometry.reset_index(drop=True)
+        df = pd.DataFrame(df.drop(columns=df.geometry.name))
+    header = _header(list(df.columns), source, raw)
+    if header is None:
+        return None
+    numbers = [int(i) for i in df.index]
+    data = pd.DataFrame(df.astype(object).to_numpy(), columns=header, dtype=object)
+    return RawLayer(name, source, data, numbers, "feature", geometry)
+
+
+def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:
+    import pyogrio
+
+    try:
+        df = pyogrio.read_dataframe(path, layer="policy")
+        return str(df["toml"].iloc[0])
+    except Exception:  # noqa: BLE001
+        raw.error(f"{path.name}:policy", "the policy table must have one row with the TOML "
+                                         "text in column 'toml'", column="toml")
+        return None
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def read_xlsx(path: Path) -> RawRegistry:
+    """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet."""
+    import openpyxl
+
+    raw = RawRegistry("xlsx", path, policy_source=f"{path.name}:policy")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        raw.error(path.name, f"not a readable Excel workbook ({type(exc).__name__}); save it "
+                             "again from Excel as .xlsx")
+        return raw
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
+        raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
+        return raw
+    try:
+        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
+        for name, layer in LAYERS.items():
+            if name not in sheets:
+                if not layer.optional:
+                    raw.error(f"{path.name}:{name}", f"missing sheet; add a sheet named '{name}'")
+                continue
+            found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
+            if found is not None:
+                raw.layers[name] = found
+        if "policy" in sheets:
+            raw.policy_text = _sheet_policy(book[sheets["policy"]])
+    finally:
+        book.close()
+    return raw
+
+
+def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | None:
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows or not any(v is not None for v in rows[0]):
+        raw.error(source, "empty sheet; write the column names in row 1 and one row per line")
+        return None
+    header = _header(list(rows[0]), source, raw)
+    if header is None:
+        return None
+    values, numbers = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = list(row[: len(header)]) + [None] * (len(header) - len(row))
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        values.append(cells)
+        numbers.append(number)
+    data = pd.DataFrame(values, columns=header, dtype=object) if values else pd.DataFrame(
+        {h: pd.Series([], dtype=object) for h in header})
+    return RawLayer(name, source, data, numbers, "row")
+
+
+def _sheet_policy(sheet: Any) -> str | None:
+    cells = [r[0] for r in sheet.iter_rows(min_row=1, max_row=2, max_col=1, values_only=True)]
+    if cells and isinstance(cells[0], str) and cells[0].strip().lower() == "toml":
+        cells = cells[1:]
+    return str(cells[0]) if cells and cells[0] is not None else None

@@ -1,0 +1,84 @@
+"""Load, write and convert the registry in its three forms: GeoPackage, folder, Excel.
+
+``load_registry`` detects the form (a ``.gpkg`` file, an ``.xlsx`` file or a folder of
+CSV/GeoJSON files), validates everything and raises ``RegistryError`` listing every problem.
+``write_registry`` writes by suffix, atomically. See ``capacity.io.writers`` for the forms on disk
+and ``capacity.io.imports`` for what the readers accept (encodings, separators, WGS84 input).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from capacity.errors import RegistryError
+from capacity.io.hashing import registry_hash
+from capacity.io.imports import read_raw
+from capacity.io.layers import LAYERS, Registry
+from capacity.io.validate import check_raw
+from capacity.io.writers import atomic_file, atomic_folder, write_folder, write_gpkg, write_xlsx
+
+__all__ = ["convert", "load_registry", "registry_hash", "write_registry"]
+
+
+def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
+    """Read and validate a registry in any form.
+
+    Parameters
+    ----------
+    path : a ``.gpkg`` file, an ``.xlsx`` file or a folder of CSV/GeoJSON files.
+    policy : a ``policy.toml`` that overrides the registry's own policy (in a GeoPackage the
+        ``policy`` table, in Excel the ``policy`` sheet, in a folder ``policy.toml``; when the
+        registry has none, the defaults apply).
+
+    Returns
+    -------
+    Registry
+        Canonical frames in EPSG:25832, ``warnings`` set and ``source`` = ``path``.
+
+    Raises
+    ------
+    RegistryError
+        When any error is found; it lists every problem (errors and warnings), not only the first.
+    """
+    path = Path(path)
+    parsed, chosen, problems = check_raw(read_raw(path), policy)
+    if chosen is None or any(p.severity == "error" for p in problems):
+        raise RegistryError(problems)
+    frames = {name: parsed[name].frame for name in LAYERS if name in parsed}
+    return Registry(**frames, policy=chosen, source=path,
+                    warnings=tuple(p for p in problems if p.severity == "warning"))
+
+
+def write_registry(reg: Registry, path: Path) -> None:
+    """Write a registry by the destination's suffix: ``.gpkg``, ``.xlsx``, else a folder.
+
+    The registry is written to a temporary file or folder beside ``path`` and renamed into place,
+    so a failure leaves an existing ``path`` intact. Files in an existing folder that are not part
+    of the registry are kept.
+
+    Parameters
+    ----------
+    reg : the registry (valid; it is not validated again).
+    path : the destination.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        atomic_file(path, lambda tmp: write_gpkg(reg, tmp))
+    elif suffix in (".xlsx", ".xlsm"):
+        atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
+    else:
+        atomic_folder(path, lambda tmp: write_folder(reg, tmp))
+
+
+def convert(src: Path, dst: Path) -> Registry:
+    """Load ``src`` (validated) and write it to ``dst`` in the form its suffix names, losslessly.
+
+    Returns
+    -------
+    Registry
+        The registry as loaded from ``src``.
+    """
+    reg = load_registry(Path(src))
+    write_registry(reg, Path(dst))
+    return reg
