@@ -27,7 +27,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check capacity tests
 
 bench: $(STAMP)
-	@echo "capacity bench arrives with the benchmark issue; nothing to run yet."
+	$(BIN)/capacity bench --suite quick --out $(OUT)/bench
+	cp $(OUT)/bench/bench.md docs/benchmarks.md
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

@@ -6,12 +6,13 @@ Heavy libraries (pandas, geopandas, ortools, folium) are imported inside the com
 
 from __future__ import annotations
 
-from capacity.cli import convert, generate, info, validate
+from capacity.cli import bench, convert, generate, info, validate
 from capacity.cli.app import app, command
 
 command("Jobberiet")(info.info)
 command("Data")(validate.validate)
 command("Data")(convert.convert)
 command("Data")(generate.generate)
+command("Udvikling")(bench.bench)
 
 __all__ = ["app"]

@@ -40,3 +40,10 @@ def test_generate_needs_both_sizes(tmp_path):
     assert result.exit_code == 2
     assert "--households and --sites" in result.output
     assert not (tmp_path / "x.gpkg").exists()
+
+
+def test_bench_without_instances_is_exit_2(tmp_path):
+    result = runner.invoke(app, ["bench", "--instances", str(tmp_path), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "no SSCFLP instances there" in result.output
+    assert not (tmp_path / "o").exists()

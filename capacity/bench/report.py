@@ -1,0 +1,76 @@
+"""Run the cases with a progress bar, and write ``bench.json`` and ``bench.md`` atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
+from capacity.bench.suites import Case
+
+COLUMNS = {
+    "instance": "instance", "solver": "solver", "size": "households × units × sites",
+    "model": "variables / constraints", "status": "status", "objective": "objective",
+    "best_bound": "bound", "gap": "gap %", "build_seconds": "build s", "solve_seconds": "solve s",
+    "seconds_to_1pct": "to 1 % s", "peak_rss_mb": "peak MB", "known_optimum": "optimum",
+    "gap_to_optimum": "to optimum %",
+}
+
+
+def run_cases(cases: Iterable[Case], progress=None) -> list[Row]:
+    """Run every case isolated; ``progress`` is a rich Progress (or None) advanced per case."""
+    cases = list(cases)
+    task = progress.add_task("bench", total=len(cases)) if progress else None
+    rows = []
+    for case in cases:
+        if progress:
+            progress.update(task, description=f"{case.row.instance} · {case.row.solver}")
+        rows.append(run_isolated(case.row, case.task, case.args, case.hard_limit))
+        if progress:
+            progress.advance(task)
+    return rows
+
+
+def fmt(value, digits: int = 2) -> str:
+    if value is None or value != value:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def markdown(rows: list[Row], title: str) -> str:
+    """The table of rows as Markdown, with the machine it ran on."""
+    head = list(COLUMNS.values())
+    lines = [f"# {title}", "", f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+             f"Python {platform.python_version()}.", "",
+             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [r.instance, r.solver, f"{fmt(r.households)} × {fmt(r.units)} × {fmt(r.sites)}",
+                 f"{fmt(r.variables)} / {fmt(r.constraints)}", r.status, fmt(r.objective),
+                 fmt(r.best_bound), fmt(r.gap, 3), fmt(r.build_seconds), fmt(r.solve_seconds),
+                 fmt(r.seconds_to_1pct), fmt(r.peak_rss_mb, 0), fmt(r.known_optimum),
+                 fmt(r.gap_to_optimum, 3)]
+        lines.append("| " + " | ".join(cells) + " |")
+    notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
+    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def write(rows: list[Row], out: Path, title: str) -> tuple[Path, Path]:
+    """Write ``bench.json`` (every field) and ``bench.md`` (the table) to ``out``."""
+    data = [{k: r.as_dict()[k] for k in (*ROW_FIELDS, "extra")} for r in rows]
+    _atomic_write(out / "bench.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    _atomic_write(out / "bench.md", markdown(rows, title))
+    return out / "bench.json", out / "bench.md"

@@ -1,0 +1,73 @@
+"""The benchmark suites: which cases, which solvers, and the tasks that run in a child process.
+
+A case is (suite, instance, solver); each runs isolated (``runner.run_isolated``) with a hard
+limit a little above the solver's own time limit. Tasks are module-level functions so that a
+``spawn``-ed child can import them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from capacity.bench import sscflp
+from capacity.bench.runner import Row
+
+GRACE_SECONDS = 15.0
+
+# The quick suite's sample of ten public instances: small and mid-sized Holmberg, OR-Library.
+QUICK_SSCFLP = (
+    ("holmberg", "p1"), ("holmberg", "p2"), ("holmberg", "p13"), ("holmberg", "p25"),
+    ("holmberg", "p41"), ("holmberg", "p55"),
+    ("orlib", "cap61"), ("orlib", "cap94"), ("orlib", "cap101"), ("orlib", "cap134"),
+)
+LARGE_ORLIB = tuple(("orlib", f"cap{c}{k}") for c in "abc" for k in range(1, 5))
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark run: the row to fill, the task and its arguments, the solver's time limit."""
+
+    row: Row
+    task: Callable[..., dict]
+    args: tuple
+    time_limit: float
+
+    @property
+    def hard_limit(self) -> float:
+        return self.time_limit + GRACE_SECONDS
+
+
+def sscflp_direct(root: str, family: str, name: str, time_limit: float) -> dict:
+    """The textbook SSCFLP model in CP-SAT (reference for the importer and the place path)."""
+    from capacity.bench.direct import solve_direct
+
+    start = time.perf_counter()
+    inst = sscflp.load(Path(root), family, name)
+    load_seconds = time.perf_counter() - start
+    res = solve_direct(inst, time_limit=time_limit)
+    n, m = inst.size
+    return dict(households=m, units=n, sites=n, variables=res.variables,
+                constraints=res.constraints, status=res.status, objective=res.objective,
+                best_bound=res.bound, build_seconds=load_seconds + res.build_seconds,
+                solve_seconds=res.seconds, seconds_to_1pct=res.seconds_to_1pct)
+
+
+SSCFLP_SOLVERS: dict[str, Callable[..., dict]] = {"direct-cpsat": sscflp_direct}
+
+
+def sscflp_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
+    """The public-instance cases of a suite (``quick``: a sample of ten; ``full``: all)."""
+    if suite == "quick":
+        chosen = list(QUICK_SSCFLP)
+    else:
+        chosen = [(fam, name) for fam in ("holmberg", "orlib")
+                  for name in sscflp.optima(root, fam)]
+    for family, name in chosen:
+        known = sscflp.optima(root, family)[name][1]
+        limit = 60.0 if (family, name) in LARGE_ORLIB else time_limit
+        for solver, task in SSCFLP_SOLVERS.items():
+            row = Row("sscflp", f"{family}/{name}", solver, known_optimum=known)
+            yield Case(row, task, (str(root), family, name, limit), limit)
