@@ -118,3 +118,25 @@ def tiny_registry() -> Registry:
                  make_occupancy("R3", "B1-3", move_in=old, expected_move_out=dt.date(2027, 3, 1))]
     return make_registry(districts=districts, pois=pois, sites=sites, units=units,
                          households=households, occupancy=occupancy)
+
+
+# --- placement (issue 3) ---------------------------------------------------------------------------
+
+PLACE_DAY = dt.date(2026, 11, 15)
+
+
+def placement_world(*, units=(), households=(), sites=None, occupancy=(), districts=None,
+                    pois=None, scores=None, travel_minutes=None, policy: Policy | None = None,
+                    ) -> Registry:
+    """A small world for placement tests: one school district "S" (10x10 km around ``ORIGIN``),
+    a station at ``ORIGIN``, a building "B" 1,300 m east; override any layer."""
+    x, y = ORIGIN
+    if districts is None:
+        districts = [square_district("S", "school", x - 5000, y - 5000, 10_000, 10_000)]
+    if pois is None:
+        pois = [dict(id="ST", name="Station", kind="station", geometry=Point(x, y))]
+    if sites is None:
+        sites = [make_site("B", dx=1300)]
+    return make_registry(districts=districts, pois=pois, sites=sites, units=units,
+                         households=households, occupancy=occupancy, scores=scores,
+                         travel_minutes=travel_minutes, policy=policy)

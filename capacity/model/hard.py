@@ -1,0 +1,121 @@
+"""The hard rules of placement, one function per rule, named after the rule.
+
+Static rules (``STATIC_RULES``) depend on one household and one unit only: they remove the pair
+before any model is built (``allowed_units``), so they cost no constraint, and the first rule that
+leaves a household without units gives its reason (``capacity.model.reasons``). Model rules
+(``MODEL_RULES``) tie several households together and add CP-SAT constraints named after the rule.
+A movable resident may always stay in its own unit (it was placed by these rules before).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from capacity.model.domain import Domain, Household, Unit
+
+if TYPE_CHECKING:
+    from capacity.model.placement import PlacementModel
+
+
+# --- static rules: (household, unit, domain) -> allowed -------------------------------------------
+
+def minors_not_placed(h: Household, u: Unit, dom: Domain) -> bool:
+    """An unaccompanied minor is never placed as an ordinary household (Børn og Familier decide)."""
+    return not h.unaccompanied_minor
+
+
+def unit_in_service(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household is only placed in a unit that is in service."""
+    return u.in_service
+
+
+def site_available_on_date(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household is only placed on a site that is available on the placement date."""
+    return dom.sites[u.site_id].available
+
+
+def required_district_respected(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household with a required district is only placed on a site inside that district."""
+    return h.required_district is None or h.required_district in dom.sites[u.site_id].within
+
+
+def accessible_when_needed(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household that needs an accessible home is only placed in an accessible unit."""
+    return u.accessible or not h.needs_accessible
+
+
+def family_ok_for_children(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household with children is only placed in a unit marked ``family_ok``."""
+    return u.family_ok or not h.has_children
+
+
+def shares_only_when_shareable(h: Household, u: Unit, dom: Domain) -> bool:
+    """A unit with residents takes a new household only if shareable and everyone is adult-only."""
+    if not u.residents:
+        return True
+    return u.shareable and u.residents_adult_only and not h.has_children
+
+
+def room_for_household(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household fits in the beds of a unit left free by its residents."""
+    return h.persons <= u.free_beds
+
+
+STATIC_RULES = (minors_not_placed, unit_in_service, site_available_on_date,
+                required_district_respected, accessible_when_needed, family_ok_for_children,
+                shares_only_when_shareable, room_for_household)
+
+
+def allowed_units(h: Household, dom: Domain) -> tuple[str, ...]:
+    """The unit classes ``h`` may go to: every static rule holds, or it is ``h``'s own unit."""
+    return tuple(uid for uid, u in sorted(dom.units.items())
+                 if uid == h.current_unit or all(rule(h, u, dom) for rule in STATIC_RULES))
+
+
+# --- model rules: add named constraints to a PlacementModel ---------------------------------------
+
+def one_unit_per_household(m: PlacementModel) -> None:
+    """A household goes whole to at most one unit; a movable resident to exactly one."""
+    for h in m.dom.households:
+        chosen = sum(m.by_household[h.id].values())
+        if h.current_unit is not None:
+            m.cp.add(chosen == 1).with_name(f"one_unit_per_household[{h.id}]")
+        else:
+            m.cp.add(chosen <= 1).with_name(f"one_unit_per_household[{h.id}]")
+
+
+def beds_fit(m: PlacementModel) -> None:
+    """A unit never holds more people than its beds (residents who stay included)."""
+    for uid, u in m.dom.units.items():
+        if u.shareable and m.by_unit[uid]:
+            m.cp.add(m.people_in(uid) <= u.free_beds).with_name(f"beds_fit[{uid}]")
+
+
+def one_family_per_unit(m: PlacementModel) -> None:
+    """A unit hosts one household, or several adult-only households where it is shareable."""
+    for uid, u in m.dom.units.items():
+        here = m.by_unit[uid]
+        if not here:
+            continue
+        if not u.shareable:
+            m.cp.add(sum(here.values()) <= u.size).with_name(f"one_family_per_unit[{uid}]")
+            continue
+        for hid, var in here.items():
+            if m.dom.household(hid).has_children and len(here) > 1:
+                others = [v for k, v in here.items() if k != hid]
+                m.cp.add(sum(others) == 0).only_enforce_if(var).with_name(
+                    f"one_family_per_unit[{uid},{hid}]")
+
+
+def new_module_put_up(m: PlacementModel) -> None:
+    """A new pavilion module hosts households only once put up, and modules go up in order."""
+    for uid, var in m.open.items():
+        for hid, x in m.by_unit[uid].items():
+            m.cp.add(x <= var).with_name(f"new_module_put_up[{uid},{hid}]")
+    for prev, nxt in zip(list(m.open), list(m.open)[1:], strict=False):
+        if m.dom.units[prev].site_id == m.dom.units[nxt].site_id:
+            m.cp.add(m.open[nxt] <= m.open[prev]).with_name(f"new_module_put_up[{nxt}]")
+
+
+MODEL_RULES = (one_unit_per_household, beds_fit, one_family_per_unit, new_module_put_up)
+HARD_RULES = STATIC_RULES + MODEL_RULES

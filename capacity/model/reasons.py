@@ -1,0 +1,63 @@
+"""Why a household was left unplaced, in words (Danish by default, English with ``lang="en"``).
+
+The reason comes from the static rules: they are applied one after the other to every unit, and
+the first rule that leaves no unit names the reason ("no free unit with 7 beds; largest free has
+5"). A household that had suitable units but got none lost them to other households.
+"""
+
+from __future__ import annotations
+
+from capacity.model import hard
+from capacity.model.domain import Domain, Household
+
+MESSAGES = {
+    "da": {
+        "minors_not_placed": "uledsaget mindreårig: overdraget til Børn og Familier",
+        "unit_in_service": "ingen enhed i drift",
+        "site_available_on_date": "ingen enhed i drift og tilgængelig d. {date}",
+        "required_district_respected": "ingen enhed i det krævede distrikt {district} d. {date}",
+        "accessible_when_needed": "ingen handicapvenlig enhed ledig d. {date}",
+        "family_ok_for_children": "ingen familieegnet enhed ledig d. {date}",
+        "shares_only_when_shareable": "alle egnede enheder er optaget af beboere d. {date}",
+        "room_for_household": "ingen ledig enhed med {persons} senge; den største ledige har {largest}",
+        "taken": "de {n} egnede enheder gik til andre husstande (ledige senge rakte ikke)",
+    },
+    "en": {
+        "minors_not_placed": "unaccompanied minor: handed to Børn og Familier",
+        "unit_in_service": "no unit in service",
+        "site_available_on_date": "no unit in service and available on {date}",
+        "required_district_respected": "no unit in the required district {district} on {date}",
+        "accessible_when_needed": "no accessible unit free on {date}",
+        "family_ok_for_children": "no family unit free on {date}",
+        "shares_only_when_shareable": "every suitable unit is taken by residents on {date}",
+        "room_for_household": "no free unit with {persons} beds; largest free has {largest}",
+        "taken": "the {n} suitable units went to other households (free beds ran out)",
+    },
+}
+
+
+def unplaced_reason(h: Household, dom: Domain, lang: str = "da") -> str:
+    """The reason ``h`` has no unit in the solution, from the first static rule that excludes it.
+
+    Parameters
+    ----------
+    h : an arriving household that the solution leaves unplaced.
+    dom : its domain.
+    lang : ``"da"`` or ``"en"``.
+    """
+    text = MESSAGES["en" if lang == "en" else "da"]
+    if h.unaccompanied_minor:
+        return text["minors_not_placed"]
+    allowed = dom.pairs.get(h.id, ())
+    if allowed:
+        return text["taken"].format(n=sum(dom.units[u].size for u in allowed))
+    survivors = list(dom.units.values())
+    for rule in hard.STATIC_RULES[1:]:
+        kept = [u for u in survivors if rule(h, u, dom)]
+        if not kept:
+            largest = max((u.free_beds for u in survivors), default=0)
+            return text[rule.__name__].format(date=dom.date.isoformat(), persons=h.persons,
+                                              largest=max(largest, 0),
+                                              district=h.required_district)
+        survivors = kept
+    return text["taken"].format(n=0)

@@ -1,0 +1,226 @@
+"""The soft terms of placement, one function per term, each returning a ``Term``.
+
+A term's ``name`` is its key under ``[weights]`` in ``policy.toml``; weight 0 switches it off (no
+parts). ``parts`` maps a subject (a household id, a district or a site) to an integer linear
+expression of the model's variables: its *amount*. The objective is the sum over terms of
+``weight * sum(parts)``, so the explanation of a solution is each part's value times its weight.
+
+Household-level terms have a per-pair coefficient (``PAIR_COEFS``) in plain Python, so the greedy
+baseline and the explanation of alternatives use the very numbers the model uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from capacity.model.domain import DAYCARE_GROUPS, Domain, Household, Unit, half_up
+
+if TYPE_CHECKING:
+    from capacity.model.placement import PlacementModel
+
+SCORE_SCALE = 100  # external_score amounts are in hundredths of a point of the scores layer
+
+
+@dataclass(frozen=True)
+class Term:
+    """One objective term: its policy name, weight, amount per subject and a Danish text template."""
+
+    name: str
+    weight: int
+    parts: dict[str, Any]  # subject -> LinearExpr (or int)
+    text: str  # "{subject}: {amount} personminutter til stationen"
+
+
+TEXT = {
+    "da": {
+        "unplaced": "{subject}: {amount} personer uden bolig",
+        "transport": "{subject}: {amount} personminutter til stationen",
+        "school_daycare": "{subject}: {amount} barneminutter til skole / manglende dagtilbudspladser",
+        "family_cluster": "{subject}: {amount} distrikt med børnefamilier",
+        "spread": "{subject}: {amount} beboere over rimelig andel plus tolerance",
+        "buildings_first": "{subject}: {amount} personer i pavillon",
+        "new_modules": "{subject}: {amount} tusind kr. i opsætning af nye moduler",
+        "moves": "{subject}: {amount} flytning",
+        "external_score": "{subject}: {amount} hundrededele point (negativ er godt)",
+    },
+    "en": {
+        "unplaced": "{subject}: {amount} persons without a home",
+        "transport": "{subject}: {amount} person-minutes to the station",
+        "school_daycare": "{subject}: {amount} child-minutes to school / missing daycare slots",
+        "family_cluster": "{subject}: {amount} district holding families with children",
+        "spread": "{subject}: {amount} residents above fair share plus tolerance",
+        "buildings_first": "{subject}: {amount} persons in a pavilion",
+        "new_modules": "{subject}: {amount} thousand DKK to put up new modules",
+        "moves": "{subject}: {amount} move",
+        "external_score": "{subject}: {amount} hundredths of a point (negative is good)",
+    },
+}
+FIRST_DISTRICT = "(første distrikt er gratis)"
+
+
+# --- per-pair coefficients (plain Python) ---------------------------------------------------------
+
+def transport_coef(h: Household, u: Unit, dom: Domain) -> int:
+    """Person-minutes from the unit's site to the nearest station."""
+    return h.persons * dom.sites[u.site_id].station_minutes
+
+
+def school_coef(h: Household, u: Unit, dom: Domain) -> int:
+    """Child-minutes to receiving classes (new arrivals) or to the district's school."""
+    site = dom.sites[u.site_id]
+    return h.school_children * (site.receiving_minutes if h.new else site.school_minutes)
+
+
+def buildings_first_coef(h: Household, u: Unit, dom: Domain) -> int:
+    """Persons placed in a pavilion module."""
+    return h.persons if dom.sites[u.site_id].pavilion else 0
+
+
+def moves_coef(h: Household, u: Unit, dom: Domain) -> int:
+    """1 when a resident leaves its unit."""
+    return int(h.current_unit is not None and u.id != h.current_unit)
+
+
+def external_score_coef(h: Household, u: Unit, dom: Domain) -> int:
+    """Minus the score of (household, site) in hundredths of a point: higher score, lower cost."""
+    return -half_up(SCORE_SCALE * dom.scores.get((h.id, u.site_id), 0.0))
+
+
+PAIR_COEFS: dict[str, Callable[[Household, Unit, Domain], int]] = {
+    "transport": transport_coef, "school_daycare": school_coef,
+    "buildings_first": buildings_first_coef, "moves": moves_coef,
+    "external_score": external_score_coef,
+}
+
+
+def pair_cost(h: Household, u: Unit, dom: Domain) -> int:
+    """The weighted household-level cost of placing ``h`` in ``u`` (all pair coefficients)."""
+    return sum(dom.weights[name] * coef(h, u, dom) for name, coef in PAIR_COEFS.items())
+
+
+# --- terms -----------------------------------------------------------------------------------------
+
+def _term(m: PlacementModel, name: str, parts: dict[str, Any]) -> Term:
+    weight = int(m.dom.weights[name])
+    return Term(name, weight, parts if weight else {}, TEXT["da"][name])
+
+
+def _household_parts(m: PlacementModel, coef: Callable[[Household, Unit, Domain], int]) -> dict:
+    parts = {}
+    for h in m.dom.households:
+        pairs = [(coef(h, m.dom.units[uid], m.dom), var) for uid, var in m.by_household[h.id].items()]
+        pairs = [(c, v) for c, v in pairs if c]
+        if pairs:
+            parts[h.id] = m.weighted_sum([v for _, v in pairs], [c for c, _ in pairs])
+    return parts
+
+
+def unplaced(m: PlacementModel) -> Term:
+    """Persons left without a home (unaccompanied minors are handed over, not left unplaced)."""
+    parts = {h.id: h.persons * (1 - sum(m.by_household[h.id].values()))
+             for h in m.dom.arriving if not h.unaccompanied_minor}
+    return _term(m, "unplaced", parts)
+
+
+def transport(m: PlacementModel) -> Term:
+    """Minutes from the home to the nearest station, per person."""
+    return _term(m, "transport", _household_parts(m, transport_coef))
+
+
+def school_daycare(m: PlacementModel) -> Term:
+    """Minutes to school per school-age child; per child 0-5 without a free daycare slot."""
+    if not m.dom.weights["school_daycare"]:
+        return _term(m, "school_daycare", {})
+    parts = _household_parts(m, school_coef)
+    for did, d in m.dom.districts.items():
+        if d.kind != "daycare":
+            continue
+        for group in DAYCARE_GROUPS:
+            slots = d.free_slots.get(group)
+            demand = [(h.daycare_children(group), var) for hid, _, var in m.pairs_in("daycare", did)
+                      if (h := m.dom.household(hid)).current_unit is None
+                      and h.daycare_children(group)]
+            if slots is None or sum(c for c, _ in demand) <= slots:
+                continue
+            missing = m.cp.new_int_var(0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]")
+            m.cp.add(missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots)
+            parts[f"{did} {group} år"] = missing
+    return _term(m, "school_daycare", parts)
+
+
+def family_cluster(m: PlacementModel) -> Term:
+    """Families with children in few districts: each district holding them beyond the first costs."""
+    if not m.dom.weights["family_cluster"]:
+        return _term(m, "family_cluster", {})
+    kind = str(m.dom.limits["cluster_district_kind"])
+    fixed = {m.dom.sites[r.site_id].districts.get(kind) for r in m.dom.residents if r.has_children}
+    parts: dict[str, Any] = {}
+    for did, d in sorted(m.dom.districts.items()):
+        if d.kind != kind:
+            continue
+        here = [var for hid, _, var in m.pairs_in(kind, did) if m.dom.household(hid).has_children]
+        if did in fixed:
+            parts[did] = 1
+        elif here:
+            held = m.cp.new_bool_var(f"holds_families[{did}]")
+            for var in here:
+                m.cp.add(var <= held)
+            parts[did] = held
+    if parts:
+        first = m.cp.new_bool_var("holds_families[any]")
+        m.cp.add(first <= sum(parts.values()))
+        parts[FIRST_DISTRICT] = -first
+    return _term(m, "family_cluster", parts)
+
+
+def spread(m: PlacementModel) -> Term:
+    """Residents above each district's population share of all residents, plus a tolerance."""
+    kind, tol = str(m.dom.limits["spread_district_kind"]), int(m.dom.limits["spread_tolerance_pct"])
+    districts = {k: d for k, d in sorted(m.dom.districts.items()) if d.kind == kind}
+    total_pop = sum(d.population for d in districts.values())
+    if not total_pop or not m.dom.weights["spread"]:
+        return _term(m, "spread", {})
+    everyone = m.weighted_sum(list(m.x.values()), [m.dom.household(h).persons for h, _ in m.x])
+    total = sum(r.persons for r in m.dom.residents) + everyone
+    parts = {}
+    for did, d in districts.items():
+        fixed = sum(r.persons for r in m.dom.residents
+                    if m.dom.sites[r.site_id].districts.get(kind) == did)
+        pairs = [(m.dom.household(h).persons, v) for h, _, v in m.pairs_in(kind, did)]
+        count = fixed + m.weighted_sum([v for _, v in pairs], [c for c, _ in pairs])
+        excess = m.cp.new_int_var(0, fixed + sum(c for c, _ in pairs), f"spread_excess[{did}]")
+        m.cp.add(100 * total_pop * excess
+                 >= 100 * total_pop * count - (100 + tol) * d.population * total)
+        parts[did] = excess
+    return _term(m, "spread", parts)
+
+
+def buildings_first(m: PlacementModel) -> Term:
+    """Municipal buildings before pavilions: each person in a pavilion module costs."""
+    return _term(m, "buildings_first", _household_parts(m, buildings_first_coef))
+
+
+def new_modules(m: PlacementModel) -> Term:
+    """Setup cost (DKK 1,000) of each pavilion module put up (with ``allow_new_modules``)."""
+    parts: dict[str, Any] = {}
+    for uid, var in m.open.items():
+        site = m.dom.site_of(uid)
+        parts.setdefault(site.id, 0)
+        parts[site.id] = parts[site.id] + site.setup_kdkk * var
+    return _term(m, "new_modules", parts)
+
+
+def moves(m: PlacementModel) -> Term:
+    """Each resident moved from its unit (with ``allow_moves``)."""
+    return _term(m, "moves", {h.id: 1 - m.by_household[h.id][h.current_unit] for h in m.dom.movable})
+
+
+def external_score(m: PlacementModel) -> Term:
+    """The ``scores`` layer (household x site, higher is better), as a negative cost."""
+    return _term(m, "external_score", _household_parts(m, external_score_coef))
+
+
+SOFT_TERMS = (unplaced, transport, school_daycare, family_cluster, spread, buildings_first,
+              new_modules, moves, external_score)

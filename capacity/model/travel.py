@@ -1,0 +1,62 @@
+"""Minutes from each site to the station and to schools.
+
+A ``travel_minutes`` row (site x poi) wins; otherwise minutes are estimated from the straight-line
+distance: ``distance_km * limits.detour_factor / limits.speed_kmh * 60``, rounded half up.
+"""
+
+from __future__ import annotations
+
+import math
+
+from capacity.io.layers import Registry
+
+
+def estimate_minutes(metres: float, limits: dict) -> int:
+    """Minutes for a straight-line distance, with the policy's detour factor and speed."""
+    minutes = metres / 1000 * float(limits["detour_factor"]) / float(limits["speed_kmh"]) * 60
+    return math.floor(minutes + 0.5)
+
+
+def minutes_matrix(reg: Registry, limits: dict) -> dict[tuple[str, str], int]:
+    """Minutes for every (site id, poi id), from ``travel_minutes`` where given."""
+    given = {}
+    if reg.travel_minutes is not None:
+        given = {(str(r.site_id), str(r.poi_id)): math.floor(float(r.minutes) + 0.5)
+                 for r in reg.travel_minutes.itertuples()}
+    out = {}
+    for s in reg.sites.itertuples():
+        for p in reg.pois.itertuples():
+            key = (str(s.id), str(p.id))
+            out[key] = given.get(key, estimate_minutes(s.geometry.distance(p.geometry), limits))
+    return out
+
+
+def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]:
+    """Per site: minutes to the nearest station, to its district's school, to receiving classes.
+
+    The district's school is the school inside the site's school district (the nearest when
+    several; the nearest school anywhere when none); receiving classes are the nearest school
+    with ``receiving_classes``, else the district's school. Missing POIs give 0 minutes.
+    """
+    matrix = minutes_matrix(reg, limits)
+    pois = reg.pois
+    stations = [str(i) for i in pois.loc[pois["kind"] == "station", "id"]]
+    schools = pois[pois["kind"] == "school"]
+    receiving = [str(i) for i in schools.loc[schools["receiving_classes"].fillna(False).astype(bool), "id"]]
+    school_districts = reg.districts[reg.districts["kind"] == "school"].sort_values("id")
+    out = {}
+    for s in reg.sites.itertuples():
+        sid = str(s.id)
+        near = _nearest(matrix, sid, stations)
+        inside = school_districts[school_districts.geometry.covers(s.geometry)]
+        local = []
+        if len(inside):
+            poly = inside.geometry.iloc[0]
+            local = [str(i) for i in schools.loc[schools.geometry.covered_by(poly), "id"]]
+        school = _nearest(matrix, sid, local or [str(i) for i in schools["id"]])
+        out[sid] = (near, school, _nearest(matrix, sid, receiving) if receiving else school)
+    return out
+
+
+def _nearest(matrix: dict[tuple[str, str], int], site: str, pois: list[str]) -> int:
+    return min((matrix[(site, p)] for p in pois), default=0)
