@@ -1,0 +1,183 @@
+"""The ``Result`` of a placement: pandas frames only, never solver objects.
+
+``result_from_model`` reads a solved ``PlacementModel`` through a value function (the CP-SAT
+solver's ``value``), maps unit classes back to real units (households of a class, sorted by id, to
+its units, sorted by id: deterministic), and builds the explanation whose ``weighted`` column sums
+to the objective.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from capacity.model.domain import Domain
+from capacity.model.placement import PlacementModel, part_values
+from capacity.model.reasons import unplaced_reason
+from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
+
+TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
+PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
+EXPLANATION_COLUMNS = ["term", "weight", "subject", "amount", "weighted", "text"]
+
+
+@dataclass(frozen=True, eq=False)
+class Result:
+    """A placement and its explanation.
+
+    Attributes
+    ----------
+    status : ``OPTIMAL``, ``FEASIBLE``, ``INFEASIBLE``, ``UNKNOWN`` (CP-SAT) or ``GREEDY``.
+    objective : the objective value; equals ``explanation["weighted"].sum()``.
+    best_bound : CP-SAT's proven lower bound (``None`` for greedy).
+    placements : household_id, unit_id, site_id, persons, moved, one column per soft term
+        (that household's weighted amount).
+    unplaced : household_id, persons, reason.
+    modules : site_id, modules_to_put_up.
+    explanation : term, weight, subject, amount, weighted, text (non-zero amounts only).
+    alternatives : household_id, alt_unit_id, alt_site_id, extra_cost, detail: the best other
+        unit by household-level terms and what it would have cost more.
+    """
+
+    status: str
+    objective: int
+    best_bound: float | None
+    solver: str
+    seed: int
+    date: dt.date
+    placements: pd.DataFrame
+    unplaced: pd.DataFrame
+    modules: pd.DataFrame
+    explanation: pd.DataFrame
+    alternatives: pd.DataFrame
+    lang: str = "da"
+    input_hash: str = ""
+    build_seconds: float = 0.0
+    solve_seconds: float = 0.0
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between objective and best bound (0 when proven optimal)."""
+        if self.best_bound is None:
+            return None
+        return round(abs(self.objective - self.best_bound) / max(1.0, abs(self.objective)), 9)
+
+    def by_term(self) -> pd.Series:
+        """Weighted total per term, every term listed (0 when off or unused), summing to the objective."""
+        totals = self.explanation.groupby("term")["weighted"].sum()
+        return totals.reindex(list(TERM_NAMES), fill_value=0).astype("int64")
+
+    def summary(self) -> str:
+        """One short line: status, objective, placed and unplaced counts."""
+        if self.lang == "en":
+            return (f"{self.status}: objective {self.objective}, {len(self.placements)} placed, "
+                    f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})")
+        return (f"{self.status}: mål {self.objective}, {len(self.placements)} placeret, "
+                f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})")
+
+
+def assignment_of(m: PlacementModel, value: Callable) -> dict[str, str | None]:
+    """Household id -> unit class id (``None`` when unplaced) from solved variables."""
+    out: dict[str, str | None] = {h.id: None for h in m.dom.households}
+    for (hid, uid), var in m.x.items():
+        if value(var):
+            out[hid] = uid
+    return out
+
+
+def result_from_model(m: PlacementModel, value: Callable, *, status: str, objective: int,
+                      best_bound: float | None, solver: str, seed: int, lang: str = "da") -> Result:
+    """Build the ``Result`` of a solved model.
+
+    Parameters
+    ----------
+    m : the solved model.
+    value : evaluates a variable or linear expression in the solution (``CpSolver.value``).
+    status, objective, best_bound, solver, seed : what the solver reports.
+    lang : language of texts and reasons (``da`` or ``en``).
+    """
+    dom = m.dom
+    assignment = assignment_of(m, value)
+    rows = part_values(m, value)
+    templates = TEXT["en" if lang == "en" else "da"]
+    explanation = pd.DataFrame(
+        [(t.name, t.weight, s, a, t.weight * a, templates[t.name].format(subject=s, amount=a))
+         for t, s, a in rows if a],
+        columns=EXPLANATION_COLUMNS,
+    ).astype({"weight": "int64", "amount": "int64", "weighted": "int64"})
+    return Result(
+        status=status, objective=int(objective), best_bound=best_bound, solver=solver, seed=seed,
+        date=dom.date, placements=_placements(dom, assignment, explanation),
+        unplaced=_unplaced(dom, assignment, lang), modules=_modules(dom, assignment),
+        explanation=explanation, alternatives=_alternatives(dom, assignment, lang), lang=lang)
+
+
+def _units_of(dom: Domain, assignment: dict[str, str | None]) -> dict[str, str]:
+    """Household id -> real unit id: households of a class, by id, to its units, by id."""
+    by_class: dict[str, list[str]] = {}
+    for hid, uid in sorted(assignment.items()):
+        if uid is not None:
+            by_class.setdefault(uid, []).append(hid)
+    out = {}
+    for uid, hids in by_class.items():
+        unit = dom.units[uid]
+        if unit.size == 1:
+            out.update({hid: unit.ids[0] for hid in hids})
+        else:
+            out.update(dict(zip(hids, unit.ids, strict=False)))
+    return out
+
+
+def _placements(dom: Domain, assignment: dict, explanation: pd.DataFrame) -> pd.DataFrame:
+    real = _units_of(dom, assignment)
+    weighted = explanation.pivot_table(index="subject", columns="term", values="weighted",
+                                       aggfunc="sum")
+    rows = []
+    for hid, unit_id in sorted(real.items()):
+        h, cls = dom.household(hid), assignment[hid]
+        row = dict(household_id=hid, unit_id=unit_id, site_id=dom.units[cls].site_id,
+                   persons=h.persons, moved=h.current_unit is not None and cls != h.current_unit)
+        for name in PLACEMENT_TERMS:
+            cell = weighted.at[hid, name] if (hid in weighted.index and name in weighted) else 0
+            row[name] = 0 if pd.isna(cell) else int(cell)
+        rows.append(row)
+    cols = ["household_id", "unit_id", "site_id", "persons", "moved", *PLACEMENT_TERMS]
+    return pd.DataFrame(rows, columns=cols).astype({"persons": "int64", "moved": "bool"})
+
+
+def _unplaced(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
+    rows = [dict(household_id=h.id, persons=h.persons, reason=unplaced_reason(h, dom, lang))
+            for h in dom.households if assignment.get(h.id) is None]
+    return pd.DataFrame(rows, columns=["household_id", "persons", "reason"]).astype({"persons": "int64"})
+
+
+def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
+    used = {uid for uid in assignment.values() if uid is not None and dom.units[uid].new_module}
+    counts: dict[str, int] = {}
+    for uid in sorted(used):
+        counts[dom.units[uid].site_id] = counts.get(dom.units[uid].site_id, 0) + 1
+    return pd.DataFrame(sorted(counts.items()), columns=["site_id", "modules_to_put_up"]).astype(
+        {"modules_to_put_up": "int64"})
+
+
+def _alternatives(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
+    rows = []
+    for hid, uid in sorted(assignment.items()):
+        if uid is None:
+            continue
+        h = dom.household(hid)
+        others = [o for o in dom.pairs[hid] if dom.units[o].site_id != dom.units[uid].site_id]
+        if not others:
+            continue
+        chosen = pair_cost(h, dom.units[uid], dom)
+        best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
+        diffs = {n: dom.weights[n] * (c(h, dom.units[best], dom) - c(h, dom.units[uid], dom))
+                 for n, c in PAIR_COEFS.items()}
+        detail = ", ".join(f"{n} {d:+d}" for n, d in diffs.items() if d)
+        rows.append(dict(household_id=hid, alt_unit_id=best, alt_site_id=dom.units[best].site_id,
+                         extra_cost=pair_cost(h, dom.units[best], dom) - chosen, detail=detail))
+    cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", "detail"]
+    return pd.DataFrame(rows, columns=cols)
