@@ -137,7 +137,7 @@ def _labels(raw: RawLayer, layer: Layer) -> tuple[str, ...]:
         parts = [raw.data[k].iloc[i] for k in keys]
         ident = "/".join(PARSERS["id"](p) for p in parts if not is_missing(p))
         where = f"{raw.unit} {number}"
-        out.append(f"{ident} ({where})" if ident else where)
+        out.append(f"{ident} ({where})" if ident else str(number) if raw.unit == "row" else where)
     return tuple(out)
 
 

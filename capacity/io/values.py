@@ -73,7 +73,10 @@ def parse_int(value: Any, decimal: str = ".") -> int:
         return int(value)
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
-    number = parse_number(value, decimal)
+    try:
+        number = parse_number(value, decimal)
+    except BadValue:
+        raise BadValue(f"'{value}' is not a whole number; write {HINT['int']}") from None
     if not number.is_integer():
         raise BadValue(f"'{value}' is not a whole number; write {HINT['int']}")
     return int(number)
