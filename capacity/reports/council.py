@@ -1,0 +1,103 @@
+"""The figures behind the council's map: residents and beds per site, residents per district.
+
+Every figure here is an exact count; the map suppresses small counts when it shows them
+(``capacity.reports.privacy``). Geometries stay in EPSG:25832 here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import geopandas as gpd
+import pandas as pd
+
+from capacity import overview
+from capacity.io.layers import Registry
+
+# Ratio of a district's rate to the municipal average: upper bounds of the classes.
+RATIO_CLASSES = (("well_below", 0.5), ("below", 0.9), ("near", 1.1), ("above", 1.5),
+                 ("well_above", float("inf")))
+
+
+@dataclass(frozen=True)
+class KeyNumbers:
+    """The municipality's key numbers (exact; suppressed when shown)."""
+
+    residents: int
+    beds: int
+    free_beds: int
+    arrivals: int  # persons in households waiting for a home (unaccompanied minors excluded)
+    proposal_cost: float | None
+
+
+def sites_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFrame:
+    """One row per site: name, kind, beds, residents, free, occupancy % and modules now/max.
+
+    ``residents`` counts persons in open occupancy rows (``overview.open_occupancy``).
+    """
+    table = overview.site_table(reg, date).rename(columns={"occupied": "residents"})
+    table["occupancy_pct"] = (100 * table["residents"] / table["beds"].where(table["beds"] > 0))
+    geo = reg.sites[["id", "geometry"]].rename(columns={"id": "site_id"})
+    return gpd.GeoDataFrame(table.merge(geo, on="site_id"), geometry="geometry", crs=reg.sites.crs)
+
+
+def spread_districts(reg: Registry) -> gpd.GeoDataFrame:
+    """The districts of the policy's ``spread_district_kind`` (all districts when none has it)."""
+    kind = reg.policy.limits.spread_district_kind
+    districts = reg.districts[reg.districts["kind"] == kind]
+    return districts if len(districts) else reg.districts
+
+
+def districts_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFrame:
+    """Spread districts with residents (persons located by their site's point), the rate per 1,000
+    inhabitants, the ratio to the municipal average and its class (``RATIO_CLASSES``)."""
+    districts = spread_districts(reg)[["id", "name", "population", "geometry"]].copy()
+    sites = sites_figures(reg, date)[["site_id", "residents", "geometry"]]
+    joined = gpd.sjoin(sites, districts[["id", "geometry"]], predicate="within", how="inner")
+    joined = joined.drop_duplicates("site_id")  # a site in overlapping districts counts once
+    residents = joined.groupby("id")["residents"].sum()
+    districts["residents"] = residents.reindex(districts["id"]).fillna(0).astype(int).to_numpy()
+    pop = districts["population"].astype("float").where(districts["population"] > 0)
+    districts["rate"] = (1000 * districts["residents"] / pop).astype("float")
+    total_pop = districts["population"].sum()
+    average = 1000 * districts["residents"].sum() / total_pop if total_pop else float("nan")
+    districts["ratio"] = districts["rate"] / average if average else float("nan")
+    districts["ratio_class"] = [_ratio_class(r, n, reg.policy.limits.min_count)
+                                for r, n in zip(districts["ratio"], districts["residents"], strict=True)]
+    districts.attrs["average"] = average
+    return districts.reset_index(drop=True)
+
+
+def _ratio_class(ratio: float, residents: int, min_count: int) -> str:
+    if residents == 0:
+        return "none"
+    if residents < min_count or ratio != ratio:
+        return "few"
+    return next(name for name, bound in RATIO_CLASSES if ratio < bound)
+
+
+def boundary(reg: Registry) -> gpd.GeoDataFrame:
+    """The municipal boundary: the ``boundary`` layer, else the union of the spread districts."""
+    if reg.boundary is not None and len(reg.boundary):
+        return reg.boundary[["name", "geometry"]]
+    union = spread_districts(reg).geometry.union_all()
+    return gpd.GeoDataFrame({"name": [""]}, geometry=[union], crs=reg.districts.crs)
+
+
+def key_numbers(reg: Registry, plan: pd.DataFrame | None = None,
+                date: dt.date | None = None) -> KeyNumbers:
+    """Residents, beds in service, free beds, expected arrivals and the proposal's total cost."""
+    sites = overview.site_table(reg, date)
+    waiting = overview.arriving(reg)
+    waiting = waiting[~waiting["unaccompanied_minor"].fillna(False)]
+    arrivals = int(overview.persons(waiting).sum())
+    cost = float(plan["cost"].sum()) if plan is not None else None
+    return KeyNumbers(residents=int(sites["occupied"].sum()), beds=int(sites["beds"].sum()),
+                      free_beds=int(sites["free"].sum()), arrivals=arrivals, proposal_cost=cost)
+
+
+def proposal_by_site(plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The plan's rows with modules put up or taken down, per site, in month order."""
+    moves = plan[(plan["modules_up"] > 0) | (plan["modules_down"] > 0)].sort_values(["site_id", "month"])
+    return {str(site): rows for site, rows in moves.groupby("site_id", sort=True)}

@@ -1,0 +1,72 @@
+"""The map's two fixed panels: key numbers and the legend (HTML fragments, counts suppressed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html as htmlib
+
+from capacity.reports.council import RATIO_CLASSES, KeyNumbers
+from capacity.reports.privacy import free_beds_text, suppress
+from capacity.reports.text import money
+
+_PANEL = ("position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;"
+          "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.25 sans-serif;")
+STYLE = """<style>
+.leaflet-control-layers{font:12px/1.3 sans-serif}
+.town-label{font:italic 12px sans-serif;color:#4a2a6a;white-space:nowrap;text-shadow:0 0 3px #fff}
+.site-marker{border-radius:50%;border:2px solid #333;opacity:.9}
+.proposal-badge{background:#fff;border:1px solid #333;border-radius:4px;font:bold 11px sans-serif;
+ text-align:center;padding:1px 2px}
+#key-numbers table td{padding:0 4px}
+#key-numbers td.v{text-align:right;font-weight:bold}
+.legend-swatch{display:inline-block;width:14px;height:10px;border:1px solid #555;margin-right:4px}
+.legend-dot{display:inline-block;width:10px;height:10px;border-radius:50%;border:1px solid #333;
+ margin-right:4px}
+</style>"""
+
+
+def key_numbers_html(keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int,
+                     date: dt.date | None = None) -> str:
+    """The key-numbers panel (top left, below the zoom buttons): people counts suppressed."""
+    cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
+    rows = [
+        (t["residents"], f'<span class="count">{htmlib.escape(suppress(keys.residents, min_count))}</span>'),
+        (t["beds"], f'<span class="capacity">{keys.beds}</span>'),
+        (t["free_beds"],
+         f'<span class="count-free">{free_beds_text(keys.beds, keys.residents, min_count)}</span>'),
+        (t["arrivals"], f'<span class="count">{htmlib.escape(suppress(keys.arrivals, min_count))}</span>'),
+        (t["proposal_cost"], htmlib.escape(cost)),
+    ]
+    when = f"{t['as_of']} {date:%d.%m.%Y}" if date else t["open_rows"]
+    body = "".join(f"<tr><td>{k}</td><td class=\"v\">{v}</td></tr>" for k, v in rows)
+    return (f'{STYLE}<div id="key-numbers" style="{_PANEL}top:90px;left:10px">'
+            f"<b>{t['key_numbers']}</b> <small>({htmlib.escape(when)})</small>"
+            f"<table>{body}</table></div>")
+
+
+def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "da") -> str:
+    """The legend (bottom left): district classes, site colours and sizes, the privacy rule."""
+    from capacity.reports.maps import DISTRICT_COLOURS, HIDDEN_COLOUR, OCCUPANCY_COLOURS
+
+    avg = "–" if average != average else f"{average:.1f}"
+    if lang == "da":
+        avg = avg.replace(".", ",")
+    names = [name for name, _ in RATIO_CLASSES] + ["few", "none"]
+    district_rows = "".join(
+        f'<div><span class="legend-swatch" style="background:{DISTRICT_COLOURS[n]}"></span>'
+        f"{htmlib.escape(t[n].format(n=min_count))}</div>" for n in names)
+    lower = 0
+    site_rows = []
+    for bound, colour in OCCUPANCY_COLOURS:
+        label = f"{lower}–{bound} %" if bound != float("inf") else f"≥ {lower} %"
+        site_rows.append(f'<div><span class="legend-dot" style="background:{colour}"></span>{label}</div>')
+        lower = bound
+    site_rows.append(f'<div><span class="legend-dot" style="background:{HIDDEN_COLOUR}"></span>'
+                     f"{htmlib.escape(t['few'].format(n=min_count))}</div>")
+    return (f'<div id="legend" style="{_PANEL}bottom:24px;right:10px;max-width:250px;'
+            'max-height:55vh;overflow:auto">'
+            f"<b>{t['legend']}</b>"
+            f"<div><i>{t['districts']}, {t['vs_average']} ({t['average']}: {avg})</i></div>"
+            f"{district_rows}<div><i>{t['sites']}: {t['occupancy_pct']}</i></div>"
+            f"{''.join(site_rows)}<div><small>{t['size_note']}. "
+            f"{htmlib.escape(t['privacy_note'].format(n=min_count))}</small></div></div>")

@@ -1,0 +1,124 @@
+"""User-facing words of the reports: Danish by default, English with ``lang="en"``."""
+
+from __future__ import annotations
+
+from capacity.errors import UserError
+
+DA: dict[str, str] = {
+    "title": "Midlertidige boliger til flygtninge",
+    "boundary": "Kommunegrænse",
+    "districts": "Distrikter: beboere pr. 1.000 indbyggere",
+    "towns": "Byer",
+    "sites": "Midlertidige boliger",
+    "proposal": "Forslag: pavilloner op/ned",
+    "schools": "Skoler",
+    "daycare": "Dagtilbud",
+    "stations": "Stationer",
+    "jobcentre": "Jobberiet",
+    "key_numbers": "Nøgletal",
+    "residents": "Beboere",
+    "beds": "Senge",
+    "free_beds": "Ledige senge",
+    "arrivals": "Forventede ankomster",
+    "proposal_cost": "Forslagets pris",
+    "no_plan": "intet forslag",
+    "occupied": "Optaget",
+    "free": "Ledige",
+    "modules": "Moduler nu/maks.",
+    "building": "kommunal bygning",
+    "pavilion_site": "pavillongrund",
+    "receiving": "modtageklasser",
+    "legend": "Signaturforklaring",
+    "occupancy_pct": "Belægning",
+    "rate": "pr. 1.000 indb.",
+    "vs_average": "i forhold til kommunens gennemsnit",
+    "few": "færre end {n} beboere",
+    "none": "ingen beboere",
+    "well_below": "under halvdelen",
+    "below": "under",
+    "near": "omkring gennemsnittet",
+    "above": "over",
+    "well_above": "over halvanden gang",
+    "average": "Kommunens gennemsnit",
+    "size_note": "Størrelse: antal beboere",
+    "privacy_note": "Tal under {n} vises som \"<{n}\".",
+    "up": "op",
+    "down": "ned",
+    "month": "måned",
+    "cost": "pris",
+    "dkk": "kr.",
+    "as_of": "Opgjort pr.",
+    "open_rows": "aktuelle ophold",
+    "municipality": "Kommune",
+}
+
+EN: dict[str, str] = {
+    "title": "Temporary housing for refugees",
+    "boundary": "Municipal boundary",
+    "districts": "Districts: residents per 1,000 inhabitants",
+    "towns": "Towns",
+    "sites": "Temporary homes",
+    "proposal": "Proposal: pavilions up/down",
+    "schools": "Schools",
+    "daycare": "Daycare",
+    "stations": "Stations",
+    "jobcentre": "Jobberiet",
+    "key_numbers": "Key numbers",
+    "residents": "Residents",
+    "beds": "Beds",
+    "free_beds": "Free beds",
+    "arrivals": "Arrivals expected",
+    "proposal_cost": "Proposal cost",
+    "no_plan": "no proposal",
+    "occupied": "Occupied",
+    "free": "Free",
+    "modules": "Modules now/max",
+    "building": "municipal building",
+    "pavilion_site": "pavilion site",
+    "receiving": "receiving classes",
+    "legend": "Legend",
+    "occupancy_pct": "Occupancy",
+    "rate": "per 1,000 inhabitants",
+    "vs_average": "against the municipal average",
+    "few": "fewer than {n} residents",
+    "none": "no residents",
+    "well_below": "below half",
+    "below": "below",
+    "near": "around the average",
+    "above": "above",
+    "well_above": "above 1.5 times",
+    "average": "Municipal average",
+    "size_note": "Size: number of residents",
+    "privacy_note": "Numbers below {n} are shown as \"<{n}\".",
+    "up": "up",
+    "down": "down",
+    "month": "month",
+    "cost": "cost",
+    "dkk": "DKK",
+    "as_of": "As of",
+    "open_rows": "current stays",
+    "municipality": "Municipality",
+}
+
+LANGS = {"da": DA, "en": EN}
+
+
+def words(lang: str) -> dict[str, str]:
+    """The dictionary of report words for ``lang`` ("da" or "en").
+
+    Raises
+    ------
+    UserError
+        For any other language, naming the choices.
+    """
+    try:
+        return LANGS[lang]
+    except KeyError:
+        raise UserError(f"Unknown language {lang!r}; use --lang da or --lang en.") from None
+
+
+def money(dkk: float, lang: str = "da") -> str:
+    """An amount in DKK with a thousands separator: "1.250.000 kr." / "DKK 1,250,000"."""
+    if lang == "en":
+        return f"DKK {dkk:,.0f}"
+    return f"{dkk:,.0f}".replace(",", ".") + " kr."

@@ -1,0 +1,87 @@
+"""Fixtures of the report tests: registries with known residents, a plan, headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import warnings
+from pathlib import Path
+
+import pytest
+
+from capacity.io.layers import frame
+from tests import helpers
+
+ROOT = Path(__file__).resolve().parents[2]
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def few_residents_registry():
+    """``tiny_registry`` with R3's family moved out: B1 holds 2 residents (below min_count 3)."""
+    reg = helpers.tiny_registry()
+    occ = reg.occupancy.copy()
+    occ.loc[occ["household_id"] == "R3", "move_out"] = dt.datetime(2026, 2, 1)
+    return reg.with_layers(occupancy=frame("occupancy", occ.to_dict("records")))
+
+
+def sample_or_tiny():
+    """The Allerød sample when ``capacity.sample.alleroed_registry`` exists, else the tiny one."""
+    try:
+        from capacity.sample import alleroed_registry
+    except ImportError:
+        return helpers.tiny_registry()
+    with warnings.catch_warnings():  # the sample's own tests judge its warnings, not these
+        warnings.simplefilter("ignore")
+        return alleroed_registry()
+
+
+@pytest.fixture
+def few_registry():
+    """A registry where one site holds 2 residents and the other none."""
+    return few_residents_registry()
+
+
+@pytest.fixture
+def plan_dir(tmp_path: Path) -> Path:
+    """A hand-made plan output folder: P1 gets 2 modules in 2027-03, 1 taken down in 2028-06."""
+    folder = tmp_path / "plan"
+    folder.mkdir()
+    (folder / "plan.csv").write_text(
+        "site_id,month,modules_up,modules_standing,modules_down,beds,cost\n"
+        "P1,2027-03,2,4,0,16,516000\n"
+        "P1,2027-04,0,4,0,16,32000\n"
+        "P1,2028-06,0,3,1,12,84000\n",
+        encoding="utf-8",
+    )
+    return folder
+
+
+def _chromium() -> str:
+    path = shutil.which("chromium")
+    reason = ""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        reason = "playwright is not installed (pip install -e '.[dev]')"
+    if path is None:
+        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
+    if reason:
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"{reason} (REQUIRE_BROWSER=1)")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright; skipped (or failed under
+    ``REQUIRE_BROWSER=1``) when Chromium or Playwright is missing."""
+    path = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()

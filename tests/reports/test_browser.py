@@ -1,0 +1,109 @@
+"""Open the reports from ``file://`` in headless Chromium: nothing leaves the machine, Leaflet's map
+holds the expected markers and layers, the legend and key numbers show; screenshots are saved."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from capacity.reports.maps import write_council_map
+from capacity.reports.plan_output import read_plan
+from tests.reports.conftest import ROOT, sample_or_tiny
+
+SCREENSHOT = ROOT / "docs" / "map.png"
+POI_KINDS = ("school", "daycare", "station", "jobcentre", "town_centre")
+
+
+def open_offline(browser, path: Path, viewport=(1000, 700)):
+    """A page showing ``path`` from ``file://``; every request is recorded and any request that
+    is not ``file:`` or ``data:`` is aborted. Returns the page, the requests and the JS errors."""
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
+    requests: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def guard(route):
+        if route.request.url.startswith(("file:", "data:")):
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", guard)
+    page.goto(path.as_uri())
+    page.wait_for_load_state("load")
+    return page, requests, errors
+
+
+def _map_state(page) -> dict:
+    return page.evaluate("""() => {
+        const name = Object.keys(window).find(k => k.startsWith('map_'));
+        const map = window[name];
+        let geojson = 0;
+        map.eachLayer(l => { if (l instanceof L.GeoJSON) geojson += 1; });
+        return {name, isMap: map instanceof L.Map,
+                markers: document.querySelectorAll('.leaflet-marker-pane > *').length,
+                overlays: document.querySelectorAll('.leaflet-control-layers-overlays label').length,
+                geojson};
+    }""")
+
+
+def _expected_markers(reg, plan_sites: int = 0) -> int:
+    return len(reg.sites) + int(reg.pois["kind"].isin(POI_KINDS).sum()) + plan_sites
+
+
+def _expected_overlays(reg, plan: bool) -> int:
+    kinds = set(reg.pois["kind"])
+    pois = sum(k in kinds for k in ("school", "daycare", "station", "jobcentre"))
+    towns = "town_centre" in kinds or (reg.districts["kind"] == "town").any()
+    return 3 + int(towns) + int(plan) + pois  # boundary, districts, sites, ...
+
+
+def test_council_map_offline_in_chromium(browser, tmp_path):
+    reg = sample_or_tiny()
+    path = write_council_map(reg, tmp_path)
+    page, requests, errors = open_offline(browser, path)
+    assert errors == []
+    assert all(u.startswith(("file:", "data:")) for u in requests), requests
+    state = _map_state(page)
+    assert state["isMap"] and state["name"] == "map_" + f"{1:032x}"
+    assert state["markers"] == _expected_markers(reg)
+    assert state["overlays"] == _expected_overlays(reg, plan=False)
+    assert state["geojson"] >= 2  # boundary and districts
+    assert page.locator("#legend").is_visible()
+    assert page.locator("#key-numbers").is_visible()
+    assert "Beboere" in page.locator("#key-numbers").inner_text()
+    started = time.perf_counter()
+    page.screenshot(path=str(SCREENSHOT))
+    assert time.perf_counter() - started < 10
+    assert 0 < SCREENSHOT.stat().st_size < 400_000
+    page.close()
+
+
+def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp_path):
+    path = write_council_map(tiny_registry, tmp_path, plan=read_plan(plan_dir), lang="en")
+    page, requests, errors = open_offline(browser, path)
+    assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests)
+    state = _map_state(page)
+    assert state["markers"] == _expected_markers(tiny_registry, plan_sites=1)
+    assert state["overlays"] == _expected_overlays(tiny_registry, plan=True)
+    assert "Proposal cost" in page.locator("#key-numbers").inner_text()
+    page.locator(".site-marker").first.click()
+    assert page.locator(".leaflet-popup-content").is_visible()
+    page.close()
+
+
+def test_tiles_request_is_blocked_not_hanging(browser, tiny_registry, tmp_path):
+    path = write_council_map(tiny_registry, tmp_path,
+                             tiles="https://tiles.invalid/{z}/{x}/{y}.png")
+    page, requests, _ = open_offline(browser, path)
+    assert any("tiles.invalid" in u for u in requests)  # the guard saw and aborted them
+    assert page.locator("#legend").is_visible()
+    page.close()
+
+
+@pytest.fixture(autouse=True)
+def _docs_folder():
+    SCREENSHOT.parent.mkdir(exist_ok=True)

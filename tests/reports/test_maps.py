@@ -1,0 +1,94 @@
+"""The council map's HTML: self-contained, deterministic, with every layer and the plan's proposal."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+
+from capacity.errors import UserError
+from capacity.reports.assets import normalise_ids, strip_assets
+from capacity.reports.maps import MAP_FILE, council_map, write_council_map
+from capacity.reports.plan_output import read_plan
+from capacity.reports.text import words
+
+
+def test_map_is_self_contained(tiny_registry):
+    html = council_map(tiny_registry)
+    assert not re.search(r"<script[^>]+src=", html)
+    assert not re.search(r"<link[^>]+href=", html)
+    assert not re.search(r"url\((?![\"']?(?:data:|#))", html)  # fonts and images are data URIs
+    assert "L.map(" in html and "jQuery" in html and "@font-face" in html
+    assert 1_000_000 < len(html.encode()) < 3_000_000
+
+
+def test_same_registry_same_bytes(tiny_registry):
+    first = council_map(tiny_registry)
+    assert council_map(tiny_registry) == first
+    assert "map_00000000000000000000000000000001" in first
+
+
+def test_normalise_ids_numbers_in_order_of_appearance():
+    a, b = "a" * 32, "0123456789abcdef" * 2
+    assert normalise_ids(f"map_{b} x_{a} {b}") == f"map_{1:032x} x_{2:032x} {1:032x}"
+
+
+def test_layers_and_panels_in_danish(tiny_registry):
+    html = strip_assets(council_map(tiny_registry))
+    t = words("da")
+    for key in ("boundary", "districts", "sites", "schools", "stations", "key_numbers", "legend"):
+        assert _has(html, t[key]), key
+    assert not _has(html, t["proposal"])  # no plan given
+    assert "Skoler" in html and "(modtageklasser)" in html
+
+
+def _has(html: str, text: str) -> bool:
+    """``text`` appears as is or JSON-escaped (layer names sit in JavaScript objects)."""
+    return text in html or json.dumps(text)[1:-1] in html
+
+
+def test_english(tiny_registry):
+    html = strip_assets(council_map(tiny_registry, lang="en"))
+    assert "Key numbers" in html and "Temporary homes" in html and "Nøgletal" not in html
+    with pytest.raises(UserError, match="--lang da"):
+        council_map(tiny_registry, lang="de")
+
+
+def test_plan_proposal_is_shown(tiny_registry, plan_dir):
+    plan = read_plan(plan_dir)
+    html = strip_assets(council_map(tiny_registry, plan=plan))
+    assert _has(html, words("da")["proposal"])
+    assert "2027-03: +2 op (516.000 kr.)" in html
+    assert "2028-06: −1 ned (84.000 kr.)" in html
+    assert "632.000 kr." in html  # the proposal's total cost in the key numbers
+    assert 'proposal-badge\\"\\u003e+1\\u003c' in html  # net +1 module, in the icon's JSON
+
+
+def test_tiles_are_an_option(tiny_registry):
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    html = council_map(tiny_registry, tiles=url)
+    assert "tiles.example.org/{z}/{x}/{y}.png" in html
+    assert "tiles.example.org" not in council_map(tiny_registry)
+
+
+def test_writer_is_atomic_and_timed(tiny_registry, tmp_path):
+    started = time.perf_counter()
+    path = write_council_map(tiny_registry, tmp_path / "out")
+    assert time.perf_counter() - started < 10
+    assert path == tmp_path / "out" / MAP_FILE
+    assert path.read_text(encoding="utf-8") == council_map(tiny_registry)
+    assert [p.name for p in path.parent.iterdir()] == [MAP_FILE]  # no temporary file left
+
+
+def test_read_plan_errors_name_file_line_and_column(plan_dir, tmp_path):
+    with pytest.raises(UserError, match="plan.csv: file not found"):
+        read_plan(tmp_path)
+    (plan_dir / "plan.csv").write_text("site_id,month,modules_up,modules_standing,modules_down,"
+                                       "beds,cost\nP1,2027-03,two,4,0,16,1\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"line 2, column 'modules_up'"):
+        read_plan(plan_dir)
+    (plan_dir / "plan.csv").write_text("site_id,month\nP1,2027-03\n", encoding="utf-8")
+    with pytest.raises(UserError, match="missing column"):
+        read_plan(plan_dir)
