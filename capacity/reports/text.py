@@ -50,6 +50,12 @@ DA: dict[str, str] = {
     "as_of": "Opgjort pr.",
     "open_rows": "aktuelle ophold",
     "municipality": "Kommune",
+    "target": "Mål ved jævn fordeling",
+    "review_title": "Kapacitetsgennemgang",
+    "occupancy_chart": "Belægning og kapacitet pr. måned",
+    "district_chart": "Beboere pr. distrikt mod jævn fordeling",
+    "internal": "Intern: pseudonyme husstands-id'er, ingen navne.",
+    "empty": "Ingen.",
 }
 
 EN: dict[str, str] = {
@@ -98,7 +104,50 @@ EN: dict[str, str] = {
     "as_of": "As of",
     "open_rows": "current stays",
     "municipality": "Municipality",
+    "target": "Even-spread target",
+    "review_title": "Capacity review",
+    "occupancy_chart": "Occupancy and capacity by month",
+    "district_chart": "Residents per district against an even spread",
+    "internal": "Internal: pseudonymous household ids, no names.",
+    "empty": "None.",
 }
+
+# The review's table titles and column headers.
+TABLES_DA: dict[str, str] = {
+    "t_sites": "Belægning pr. lokalitet", "t_units": "Belægning pr. enhed",
+    "t_free_beds": "Ledige senge pr. type", "t_long_stays": "Lange ophold (over {months} mdr.)",
+    "t_move_outs": "Forventede fraflytninger (næste {horizon} mdr.)",
+    "t_arrivals": "Ventende ankomster (til og med {until})",
+    "site_id": "Lokalitet", "name": "Navn", "kind": "Type", "beds": "Senge",
+    "occupied": "Optaget", "free": "Ledige", "modules_now": "Moduler nu", "modules_max": "Moduler maks.",
+    "occupancy_pct": "Belægning %", "unit_id": "Enhed", "rooms": "Rum", "accessible": "Handicapvenlig",
+    "in_service": "I brug", "households": "Husstande", "persons": "Personer",
+    "household_ids": "Husstands-id", "units": "Enheder", "units_with_free_beds": "Enheder med ledig seng",
+    "free_beds": "Ledige senge", "household_id": "Husstand", "move_in": "Indflytning",
+    "months": "Måneder", "expected_move_out": "Forventet fraflytning", "arrival_date": "Ankomst",
+    "adults": "Voksne", "children": "Børn", "needs_accessible": "Behov: handicapvenlig",
+    "unaccompanied_minor": "Uledsaget mindreårig (Børn og Familier)",
+    "single": "enkeltværelse", "shared": "delt bolig", "family": "familiebolig",
+    "building": "bygning", "pavilion_site": "pavillongrund",
+}
+TABLES_EN: dict[str, str] = {
+    "t_sites": "Occupancy per site", "t_units": "Occupancy per unit", "t_free_beds": "Free beds by kind",
+    "t_long_stays": "Long stays (over {months} months)",
+    "t_move_outs": "Expected move-outs (next {horizon} months)",
+    "t_arrivals": "Arrivals waiting (up to {until})",
+    "site_id": "Site", "name": "Name", "kind": "Kind", "beds": "Beds",
+    "occupied": "Occupied", "free": "Free", "modules_now": "Modules now", "modules_max": "Modules max",
+    "occupancy_pct": "Occupancy %", "unit_id": "Unit", "rooms": "Rooms", "accessible": "Accessible",
+    "in_service": "In service", "households": "Households", "persons": "Persons",
+    "household_ids": "Household ids", "units": "Units", "units_with_free_beds": "Units with a free bed",
+    "free_beds": "Free beds", "household_id": "Household", "move_in": "Move-in", "months": "Months",
+    "expected_move_out": "Expected move-out", "arrival_date": "Arrival", "adults": "Adults",
+    "children": "Children", "needs_accessible": "Needs accessible",
+    "unaccompanied_minor": "Unaccompanied minor (Børn og Familier)",
+    "single": "single", "shared": "shared", "family": "family",
+    "building": "building", "pavilion_site": "pavilion site",
+}
+TABLE_WORDS = {"da": TABLES_DA, "en": TABLES_EN}
 
 LANGS = {"da": DA, "en": EN}
 

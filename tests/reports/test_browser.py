@@ -107,3 +107,19 @@ def test_tiles_request_is_blocked_not_hanging(browser, tiny_registry, tmp_path):
 @pytest.fixture(autouse=True)
 def _docs_folder():
     SCREENSHOT.parent.mkdir(exist_ok=True)
+
+
+def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
+    import datetime as dt
+
+    from capacity.reports.documents import build_review, write_review
+
+    html_path, _ = write_review(build_review(tiny_registry, dt.date(2026, 12, 1)), tmp_path)
+    page, requests, errors = open_offline(browser, html_path, viewport=(1100, 900))
+    assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert page.locator("figure.chart svg").count() == 2
+    assert page.locator("figure.chart svg").first.is_visible()
+    assert page.locator("section").count() == 6
+    assert page.locator("#long_stays tr").count() == 1 + 3
+    page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
+    page.close()

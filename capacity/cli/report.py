@@ -1,0 +1,61 @@
+"""``capacity report``: Byrådet's map report, one HTML file that works with no network."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+
+
+def report(
+    registry: RegistryArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe som kortet skrives til.")] = Path("maps"),
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="Mappe med kapacitetsplanens plan.csv: forslaget vises på kortet.")] = None,
+    lang: LangOpt = "da",
+    tiles: Annotated[str | None, typer.Option(
+        "--tiles", help="URL til baggrundskort, fx https://…/{z}/{x}/{y}.png (kræver net).")] = None,
+    date: Annotated[dt.datetime | None, typer.Option(
+        "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: aktuelle ophold).")] = None,
+    policy: PolicyOpt = None,
+) -> None:
+    """Byrådets kortrapport: boliger, fordeling, forslag og nøgletal i én HTML-fil uden net."""
+    from capacity.io.registry import load_registry
+    from capacity.reports.maps import write_council_map
+    from capacity.reports.plan_output import read_plan
+    from capacity.reports.text import words
+
+    words(lang)  # an unknown language fails before the registry is read
+    reg = load_registry(registry, policy=policy)
+    proposal = read_plan(plan) if plan is not None else None
+    day = date.date() if date else None
+    path = write_council_map(reg, out, proposal, lang, tiles, day)
+    Console().print(_summary(reg, proposal, lang, day))
+    Console().print(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)", soft_wrap=True)
+
+
+def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
+    """The key numbers as the map shows them (small counts suppressed)."""
+    import html
+
+    from capacity.reports.council import key_numbers
+    from capacity.reports.privacy import free_beds_text, suppress
+    from capacity.reports.text import money, words
+
+    t, m = words(lang), reg.policy.limits.min_count
+    keys = key_numbers(reg, proposal, day)
+    table = Table(title=t["key_numbers"])
+    table.add_column("")
+    table.add_column("", justify="right")
+    cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
+    for label, value in ((t["residents"], suppress(keys.residents, m)), (t["beds"], str(keys.beds)),
+                         (t["free_beds"], html.unescape(free_beds_text(keys.beds, keys.residents, m))),
+                         (t["arrivals"], suppress(keys.arrivals, m)), (t["proposal_cost"], cost)):
+        table.add_row(label, value)
+    return table

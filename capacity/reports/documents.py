@@ -1,0 +1,124 @@
+"""Jobberiet's capacity review as documents: HTML (jinja2, charts inline) and Excel (one sheet per
+table). Internal: pseudonymous household ids may appear, names never (the registry has none)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from capacity.io.layers import Registry
+from capacity.reports import charts
+from capacity.reports.files import write_atomic
+from capacity.reports.tables import TABLES, review_tables
+from capacity.reports.text import TABLE_WORDS, words
+
+REVIEW_HTML = "review.html"
+REVIEW_XLSX = "review.xlsx"
+
+
+@dataclass(frozen=True)
+class Review:
+    """The review's tables and its rendered documents."""
+
+    date: dt.date
+    tables: dict[str, pd.DataFrame]
+    html: str
+    xlsx: bytes
+
+
+def build_review(reg: Registry, date: dt.date, lang: str = "da", horizon_months: int = 3,
+                 band: pd.DataFrame | None = None) -> Review:
+    """Compute the review tables on ``date`` and render them as HTML and Excel.
+
+    Parameters
+    ----------
+    reg, date : the registry and the review date.
+    lang : "da" (default) or "en".
+    horizon_months : look-ahead for move-outs and arrivals.
+    band : optional scenario band for the occupancy chart (see ``charts.occupancy_chart``).
+    """
+    tables = review_tables(reg, date, horizon_months)
+    titles = table_titles(reg, date, lang, horizon_months)
+    return Review(date, tables, review_html(reg, tables, titles, date, lang, band),
+                  review_xlsx(tables, titles, lang))
+
+
+def write_review(review: Review, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``review.html`` and ``review.xlsx`` atomically into ``out_dir``; return both paths."""
+    out = Path(out_dir)
+    return write_atomic(out / REVIEW_HTML, review.html), write_atomic(out / REVIEW_XLSX, review.xlsx)
+
+
+def table_titles(reg: Registry, date: dt.date, lang: str, horizon_months: int) -> dict[str, str]:
+    """The title of each table in ``lang``, with the policy's limits filled in."""
+    cols = TABLE_WORDS[lang]
+    until = pd.Timestamp(date) + pd.DateOffset(months=horizon_months)
+    return {key: cols[f"t_{key}"].format(months=reg.policy.limits.long_stay_months,
+                                         horizon=horizon_months, until=_date(until, lang))
+            for key in TABLES}
+
+
+def review_html(reg: Registry, tables: dict[str, pd.DataFrame], titles: dict[str, str],
+                date: dt.date, lang: str, band: pd.DataFrame | None = None) -> str:
+    """The review as one HTML page: the two charts (inline SVG), then one section per table."""
+    import jinja2
+
+    t = words(lang)
+    env = jinja2.Environment(loader=jinja2.PackageLoader("capacity.reports", "templates"),
+                             autoescape=True, keep_trailing_newline=True)
+    chart_list = [{"title": t["occupancy_chart"], "svg": charts.occupancy_chart(reg, date, band, lang)},
+                  {"title": t["district_chart"], "svg": charts.district_chart(reg, date, lang)}]
+    sections = [_section(key, titles[key], tables[key], lang) for key in TABLES]
+    return env.get_template("review.html.j2").render(
+        lang=lang, title=f"{t['review_title']} {_date(date, lang)}", subtitle=t["internal"],
+        charts=chart_list, tables=sections, empty=t["empty"])
+
+
+def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
+    cols = TABLE_WORDS[lang]
+    rows = [[_cell(v, lang) for v in row] for row in table.itertuples(index=False)]
+    return {"key": key, "title": title, "headers": [cols.get(c, c) for c in table.columns],
+            "rows": rows}
+
+
+def _cell(value, lang: str) -> dict:
+    cols = TABLE_WORDS[lang]
+    if value is None or (not isinstance(value, str | tuple) and pd.isna(value)):
+        return {"text": "", "num": False}
+    if isinstance(value, bool):
+        return {"text": ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no"),
+                "num": False}
+    if isinstance(value, pd.Timestamp | dt.date):
+        return {"text": _date(value, lang), "num": False}
+    if isinstance(value, int | float):
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        return {"text": text.replace(".", ",") if lang == "da" else text, "num": True}
+    return {"text": cols.get(str(value), str(value)), "num": False}
+
+
+def _date(value, lang: str) -> str:
+    return f"{pd.Timestamp(value):%d.%m.%Y}" if lang == "da" else f"{pd.Timestamp(value):%Y-%m-%d}"
+
+
+def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: str) -> bytes:
+    """The review as an Excel workbook, one sheet per table (headers in ``lang``)."""
+    cols = TABLE_WORDS[lang]
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for key in TABLES:
+            table = tables[key].rename(columns=lambda c: cols.get(c, c))
+            for col in table.columns:
+                if table[col].dtype == "datetime64[s]":
+                    table[col] = table[col].dt.date
+            table.to_excel(writer, sheet_name=_sheet_name(titles[key]), index=False)
+    return buffer.getvalue()
+
+
+def _sheet_name(title: str) -> str:
+    """An Excel sheet name: at most 31 characters, none of []:*?/\\."""
+    clean = "".join(" " if c in "[]:*?/\\" else c for c in title.split(" (")[0])
+    return clean[:31]

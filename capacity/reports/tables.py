@@ -1,0 +1,138 @@
+"""Jobberiet's capacity review: the tables (internal; pseudonymous household ids allowed).
+
+Frames have English column names; ``documents`` translates the headers for the reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from capacity import overview
+from capacity.io.layers import Registry
+
+TABLES = ("sites", "units", "free_beds", "long_stays", "move_outs", "arrivals")
+BED_KINDS = ("single", "shared", "family", "accessible")
+
+
+def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict[str, pd.DataFrame]:
+    """The review's tables on ``date``, in the order of ``TABLES``.
+
+    Parameters
+    ----------
+    reg : the registry.
+    date : the review date; a stay is open on it when ``move_in <= date < move_out``.
+    horizon_months : the look-ahead for expected move-outs and arrivals (default 3 months).
+
+    Returns
+    -------
+    dict[str, DataFrame]
+        ``sites`` (occupancy per site), ``units`` (per unit), ``free_beds`` (by kind: single,
+        shared, family, accessible), ``long_stays`` (stays longer than ``limits.long_stay_months``,
+        longest first), ``move_outs`` (expected within the horizon), ``arrivals`` (households with
+        no open stay arriving by ``date`` + horizon).
+    """
+    day = pd.Timestamp(date)
+    until = day + pd.DateOffset(months=horizon_months)
+    stays = overview.open_occupancy(reg, date)
+    units = unit_table(reg, stays)
+    return {
+        "sites": site_occupancy(reg, date),
+        "units": units,
+        "free_beds": free_beds(units),
+        "long_stays": long_stays(stays, day, reg.policy.limits.long_stay_months),
+        "move_outs": move_outs(stays, day, until),
+        "arrivals": arrivals(reg, stays, until),
+    }
+
+
+def site_occupancy(reg: Registry, date: dt.date) -> pd.DataFrame:
+    """``overview.site_table`` with the occupancy in per cent of the beds in service."""
+    table = overview.site_table(reg, date)
+    beds = table["beds"].astype("float").where(table["beds"] > 0)
+    table["occupancy_pct"] = (100 * table["occupied"] / beds).round(0).astype("Int64")
+    return table
+
+
+def unit_table(reg: Registry, stays: pd.DataFrame) -> pd.DataFrame:
+    """One row per unit: beds, kind flags, households and persons living there, free beds.
+
+    A unit hosts one household, or several adult-only households when shareable: free beds are
+    ``beds - persons`` in a shareable unit and all beds or none elsewhere.
+    """
+    per_unit = stays.groupby("unit_id").agg(households=("household_id", "size"),
+                                            persons=("persons", "sum"),
+                                            household_ids=("household_id", _ids))
+    units = reg.units.rename(columns={"id": "unit_id"}).merge(
+        per_unit, left_on="unit_id", right_index=True, how="left")
+    units["households"] = units["households"].fillna(0).astype("Int64")
+    units["persons"] = units["persons"].fillna(0).astype("Int64")
+    units["household_ids"] = units["household_ids"].fillna("").astype("str")
+    open_ = units["in_service"].fillna(False)
+    shared_free = (units["beds"] - units["persons"]).clip(lower=0)
+    whole_free = units["beds"].where(units["persons"] == 0, 0)
+    units["free"] = shared_free.where(units["shareable"].fillna(False), whole_free).where(open_, 0)
+    units["kind"] = [_kind(u) for u in units.itertuples()]
+    return units[["site_id", "unit_id", "kind", "beds", "rooms", "accessible", "in_service",
+                  "households", "persons", "free", "household_ids"]]
+
+
+def _ids(ids: pd.Series) -> str:
+    return ", ".join(sorted(ids))
+
+
+def _kind(unit) -> str:
+    if unit.beds == 1:
+        return "single"
+    if unit.shareable:
+        return "shared"
+    return "family" if unit.family_ok else "single"
+
+
+def free_beds(units: pd.DataFrame) -> pd.DataFrame:
+    """Free beds and units with a free bed by kind; ``accessible`` counts accessible units of any
+    kind (so they are counted twice: also under their kind)."""
+    rows = []
+    for kind in BED_KINDS:
+        mask = units["accessible"].fillna(False) if kind == "accessible" else units["kind"] == kind
+        chosen = units[mask & units["in_service"].fillna(False)]
+        rows.append({"kind": kind, "units": len(chosen), "beds": int(chosen["beds"].sum()),
+                     "units_with_free_beds": int((chosen["free"] > 0).sum()),
+                     "free_beds": int(chosen["free"].sum())})
+    return pd.DataFrame(rows)
+
+
+def long_stays(stays: pd.DataFrame, day: pd.Timestamp, limit_months: int) -> pd.DataFrame:
+    """Open stays that began more than ``limit_months`` before ``day``, longest first."""
+    months = ((day - stays["move_in"]).dt.days / 30.4375).round(1)
+    table = stays.assign(months=months)
+    table = table[table["move_in"] < day - pd.DateOffset(months=limit_months)]
+    table = table.sort_values(["months", "household_id"], ascending=[False, True])
+    return table[["household_id", "site_id", "unit_id", "persons", "move_in", "months",
+                  "expected_move_out"]].reset_index(drop=True)
+
+
+def move_outs(stays: pd.DataFrame, day: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
+    """Open stays with an expected move-out after ``day`` and by ``until``, soonest first."""
+    due = stays[(stays["expected_move_out"] > day) & (stays["expected_move_out"] <= until)]
+    due = due.sort_values(["expected_move_out", "household_id"])
+    return due[["household_id", "site_id", "unit_id", "persons",
+                "expected_move_out"]].reset_index(drop=True)
+
+
+def arrivals(reg: Registry, stays: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """Households with no open stay arriving by ``until`` (earliest first); unaccompanied minors
+    are listed with a note: Børn og Familier handles them."""
+    hh = reg.households[~reg.households["id"].isin(set(stays["household_id"]))]
+    hh = hh[hh["arrival_date"] <= until]
+    table = pd.DataFrame({
+        "household_id": hh["id"].to_numpy(),
+        "arrival_date": hh["arrival_date"].to_numpy(),
+        "adults": hh["adults"].to_numpy(),
+        "children": hh["children_ages"].map(len).to_numpy(),
+        "persons": overview.persons(hh).to_numpy(),
+        "needs_accessible": hh["needs_accessible"].to_numpy(),
+        "unaccompanied_minor": hh["unaccompanied_minor"].to_numpy(),
+    })
+    return table.sort_values(["arrival_date", "household_id"]).reset_index(drop=True)

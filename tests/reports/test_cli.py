@@ -1,0 +1,77 @@
+"""``capacity report`` and ``capacity review`` through typer's CliRunner, registered as the lead's
+``capacity/cli/__init__.py`` will register them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from capacity.cli import report, review
+from capacity.cli.app import user_errors
+from capacity.io.registry import write_registry
+from tests import helpers
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    """A local app with the two commands, wrapped like the real one (user errors exit 2)."""
+    local = typer.Typer()
+    local.command(rich_help_panel="Byrådet")(user_errors(report.report))
+    local.command(rich_help_panel="Jobberiet")(user_errors(review.review))
+    return local
+
+
+@pytest.fixture
+def registry_file(tmp_path: Path) -> Path:
+    """The tiny registry as a GeoPackage."""
+    path = tmp_path / "tiny.gpkg"
+    write_registry(helpers.tiny_registry(), path)
+    return path
+
+
+def test_help(app):
+    for command in ("report", "review"):
+        result = runner.invoke(app, [command, "--help"])
+        assert result.exit_code == 0 and "--out" in result.output
+
+
+def test_report_writes_the_map(app, registry_file, tmp_path, plan_dir):
+    out = tmp_path / "maps"
+    result = runner.invoke(app, ["report", str(registry_file), "--out", str(out),
+                                 "--plan", str(plan_dir)])
+    assert result.exit_code == 0, result.output
+    assert (out / "map.html").is_file() and "map.html" in result.output
+    assert "Beboere" in result.output and "632.000 kr." in result.output
+    again = runner.invoke(app, ["report", str(registry_file), "--out", str(out),
+                                "--plan", str(plan_dir)])
+    assert again.exit_code == 0
+    assert sorted(p.name for p in out.iterdir()) == ["map.html"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lang", "de"], "--lang da"),
+    (["--plan", "nowhere"], "plan.csv: file not found"),
+])
+def test_report_user_errors_exit_2(app, registry_file, tmp_path, args, message):
+    result = runner.invoke(app, ["report", str(registry_file), "--out", str(tmp_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_review_writes_html_and_excel(app, registry_file, tmp_path):
+    out = tmp_path / "review"
+    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
+                                 "--date", "2026-12-01"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["review.html", "review.xlsx"]
+    assert "Lange ophold: 3" in result.output and "Ventende ankomster: 4" in result.output
+
+
+def test_review_bad_date_exits_2(app, registry_file, tmp_path):
+    result = runner.invoke(app, ["review", str(registry_file), "--date", "1.12.2026"])
+    assert result.exit_code == 2

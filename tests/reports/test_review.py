@@ -1,0 +1,93 @@
+"""Jobberiet's review: the tables on a known registry, the charts, HTML and Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from capacity.reports import charts
+from capacity.reports.documents import REVIEW_HTML, REVIEW_XLSX, build_review, write_review
+from capacity.reports.tables import TABLES, review_tables
+
+DAY = dt.date(2026, 12, 1)
+
+
+def test_occupancy_per_site_and_unit(tiny_registry):
+    tables = review_tables(tiny_registry, DAY)
+    assert list(tables) == list(TABLES)
+    sites = tables["sites"].set_index("site_id")
+    assert sites.loc["B1", ["beds", "occupied", "free", "occupancy_pct"]].tolist() == [9, 5, 4, 56]
+    assert sites.loc["P1", ["beds", "occupied", "free"]].tolist() == [8, 0, 8]
+    units = tables["units"].set_index("unit_id")
+    assert units.loc["B1-1", "household_ids"] == "R1, R2"
+    assert units.loc["B1-1", "free"] == 0 and units.loc["B1-2", "free"] == 2
+    assert units.loc["B1-3", ["persons", "free"]].tolist() == [3, 0]  # a family flat is whole
+
+
+def test_free_beds_by_kind(tiny_registry):
+    free = review_tables(tiny_registry, DAY)["free_beds"].set_index("kind")
+    assert list(free.index) == ["single", "shared", "family", "accessible"]
+    assert free.loc["shared", "free_beds"] == 2 + 4 + 4
+    assert free.loc["family", "free_beds"] == 0
+    assert free.loc["accessible", ["units", "free_beds"]].tolist() == [1, 4]
+
+
+def test_long_stays_longest_first(tiny_registry):
+    occ = tiny_registry.occupancy.copy()
+    occ.loc[occ["household_id"] == "R2", "move_in"] = pd.Timestamp("2025-01-01")
+    reg = tiny_registry.with_layers(occupancy=occ)
+    stays = review_tables(reg, DAY)["long_stays"]
+    assert stays["household_id"].tolist() == ["R2", "R1", "R3"]
+    assert stays["months"].iloc[0] == pytest.approx(23.0, abs=0.1)
+    assert review_tables(reg, dt.date(2026, 2, 1))["long_stays"]["household_id"].tolist() == ["R2"]
+
+
+def test_move_outs_and_arrivals_within_the_horizon(tiny_registry):
+    tables = review_tables(tiny_registry, DAY)
+    assert tables["move_outs"]["household_id"].tolist() == ["R3"]  # 2027-03-01, within 3 months
+    assert review_tables(tiny_registry, DAY, horizon_months=2)["move_outs"].empty
+    arrivals = tables["arrivals"]
+    assert arrivals["household_id"].tolist() == ["A1", "A2", "A3", "A4"]
+    assert arrivals.set_index("household_id").loc["A3", "persons"] == 4
+    assert review_tables(tiny_registry, dt.date(2026, 7, 1))["arrivals"].empty
+
+
+def test_charts_are_deterministic_svg_with_optional_band(tiny_registry):
+    svg = charts.occupancy_chart(tiny_registry, DAY)
+    assert svg.startswith("<svg") and svg == charts.occupancy_chart(tiny_registry, DAY)
+    band = pd.DataFrame({"month": pd.date_range("2026-12-01", periods=6, freq="MS"),
+                         "p10": [5, 6, 8, 9, 9, 10], "p90": [7, 10, 14, 16, 18, 20]})
+    assert "10–90 %" in charts.occupancy_chart(tiny_registry, DAY, band=band)
+    with pytest.raises(ValueError, match="p10"):
+        charts.occupancy_chart(tiny_registry, DAY, band=band.drop(columns="p10"))
+    assert "Mål ved jævn fordeling" in charts.district_chart(tiny_registry, DAY)
+
+
+def test_history_counts_residents_each_month(tiny_registry):
+    history = charts.occupancy_history(tiny_registry, DAY)
+    assert history["month"].iloc[0] == pd.Timestamp("2025-06-01")
+    assert history["residents"].iloc[-1] == 5 and (history["beds"] == 17).all()
+
+
+def test_html_and_excel(tiny_registry, tmp_path):
+    review = build_review(tiny_registry, DAY)
+    assert build_review(tiny_registry, DAY).html == review.html
+    assert review.html.count("<svg") == 2
+    assert "Lange ophold (over 12 mdr.)" in review.html and "R1, R2" in review.html
+    assert "<script" not in review.html and "http://" not in review.html.split("<svg")[0]
+    html_path, xlsx_path = write_review(review, tmp_path)
+    assert (html_path.name, xlsx_path.name) == (REVIEW_HTML, REVIEW_XLSX)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_path.read_bytes()))
+    assert len(book.sheetnames) == len(TABLES)
+    arrivals = book[book.sheetnames[-1]]
+    assert [c.value for c in arrivals[1]][:2] == ["Husstand", "Ankomst"]
+    assert arrivals.max_row == 1 + 4
+
+
+def test_english_review(tiny_registry):
+    html = build_review(tiny_registry, DAY, lang="en").html
+    assert "Capacity review 2026-12-01" in html and "Free beds by kind" in html
