@@ -19,9 +19,9 @@ _SLIVER_M2 = 5_000.0  # polygon parts smaller than this are dropped after clippi
 
 
 def to_utm(lat: float, lon: float) -> Point:
-    """A WGS84 latitude/longitude as a point in EPSG:25832 (metres)."""
+    """A WGS84 latitude/longitude as a point in EPSG:25832 (metres, rounded to centimetres)."""
     x, y = _TO_UTM.transform(lon, lat)
-    return Point(x, y)
+    return Point(round(x, 2), round(y, 2))
 
 
 def to_wgs84(point: Point) -> tuple[float, float]:
