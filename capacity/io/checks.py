@@ -30,7 +30,7 @@ def _na(value: object) -> bool:
 
 
 def _records(p: Parsed) -> list[dict]:
-    return p.frame.to_dict("records")
+    return p.records
 
 
 def check_unique_keys(layers: Layers) -> list[Problem]:
@@ -179,7 +179,7 @@ def _with_children(layers: Layers) -> set[str]:
 
 def _unit_fits(p: Parsed, unit: dict, idx: list[int], sizes: dict[str, int],
                children: set[str]) -> list[Problem]:
-    households = [p.frame["household_id"].iloc[i] for i in idx]
+    households = [p.records[i]["household_id"] for i in idx]
     persons = sum(sizes.get(h, 0) for h in households)
     out, u, ids = [], unit["id"], ", ".join(households)
     if not _na(unit["beds"]) and persons > unit["beds"]:

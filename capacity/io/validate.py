@@ -12,6 +12,7 @@ layers (unique ids, references, geometry, dates, occupancy, households, pavilion
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,6 +36,13 @@ class Parsed:
     source: str
     frame: pd.DataFrame
     labels: tuple[str, ...]
+
+    @cached_property
+    def records(self) -> list[dict]:
+        """The rows as dicts of plain values (NA for missing), computed once."""
+        names = [c for c in self.frame.columns if c != "geometry"]
+        columns = [self.frame[c].tolist() for c in names]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
     def problem(self, i: int, column: str, message: str, severity: str = "error") -> Problem:
         """A problem located at row ``i`` (position in ``frame``) and ``column``."""
@@ -131,11 +139,10 @@ def _single_part(geom: object) -> object:
 
 
 def _labels(raw: RawLayer, layer: Layer) -> tuple[str, ...]:
-    keys = [k for k in layer.key[:2] if k in raw.data.columns]
+    keys = [raw.data[k].tolist() for k in layer.key[:2] if k in raw.data.columns]
     out = []
     for i, number in enumerate(raw.numbers):
-        parts = [raw.data[k].iloc[i] for k in keys]
-        ident = "/".join(PARSERS["id"](p) for p in parts if not is_missing(p))
+        ident = "/".join(PARSERS["id"](k[i]) for k in keys if not is_missing(k[i]))
         where = f"{raw.unit} {number}"
         out.append(f"{ident} ({where})" if ident else str(number) if raw.unit == "row" else where)
     return tuple(out)
@@ -144,7 +151,7 @@ def _labels(raw: RawLayer, layer: Layer) -> tuple[str, ...]:
 def _column(raw: RawLayer, col: Column, labels: tuple[str, ...], problems: list[Problem]) -> list:
     parse = PARSERS[col.kind]
     out = []
-    for i, value in enumerate(raw.data[col.name]):
+    for i, value in enumerate(raw.data[col.name].tolist()):
         clean = None
         if is_missing(value) and col.kind != "intlist":
             if not col.nullable:
@@ -211,7 +218,7 @@ def _points(raw: RawLayer, names: tuple[str, str], crs: str, labels: tuple[str, 
     coords = {}
     for name in names:
         column = []
-        for i, value in enumerate(raw.data[name]):
+        for i, value in enumerate(raw.data[name].tolist()):
             try:
                 column.append(None if is_missing(value) else parse_number(value, raw.decimal))
             except BadValue as exc:
@@ -233,10 +240,10 @@ def _points(raw: RawLayer, names: tuple[str, str], crs: str, labels: tuple[str, 
 def _wkt(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd.GeoSeries:
     parts = sorted((c for c in raw.data.columns if c == "wkt" or c.startswith("wkt_")),
                    key=lambda c: 1 if c == "wkt" else int(c[4:]) if c[4:].isdigit() else 0)
+    columns = [raw.data[c].tolist() for c in parts]
     geoms = []
     for i in range(len(raw.data)):
-        text = "".join(str(raw.data[c].iloc[i]) for c in parts
-                       if not is_missing(raw.data[c].iloc[i]))
+        text = "".join(str(c[i]) for c in columns if not is_missing(c[i]))
         try:
             geoms.append(shapely.from_wkt(text) if text.strip() else None)
         except shapely.errors.ShapelyError:

@@ -37,6 +37,8 @@ class BadValue(ValueError):
 
 def is_missing(value: Any) -> bool:
     """True for an empty cell: None, NA, NaN, NaT or blank text."""
+    if type(value) is str:
+        return not value.strip()
     if value is None or value is pd.NA or value is pd.NaT:
         return True
     if isinstance(value, float | np.floating):

@@ -1,0 +1,125 @@
+"""Generated and corrupted registries: ``validate_path`` always answers with problems, and
+``load_registry`` either succeeds or raises ``RegistryError``; nothing else ever escapes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from capacity.errors import RegistryError
+from capacity.io.registry import load_registry, registry_hash, write_registry
+from capacity.io.validate import validate_path
+from tests import helpers
+
+NASTY = ["", " ", "-1", "0", "1e400", "99999999999999999999", "12,5", "2;7;99", "nan", "NA",
+         "true", "ja", "2026-02-30", "9999-12-31", "01-13-2026", "S9", "B1", "\x00", "æøå",
+         '"', "\n", ";", "POINT (1 2)", "-1e308", "1.5", "🙂"]
+cell_values = st.one_of(st.sampled_from(NASTY), st.text(max_size=12))
+
+
+@st.composite
+def registries(draw):
+    """A small valid registry: 1-3 sites, 1-3 units each, up to 6 households, some housed."""
+    n_sites = draw(st.integers(1, 3))
+    sites, units = [], []
+    for s in range(n_sites):
+        pavilion = draw(st.booleans())
+        sites.append(helpers.make_site(f"S{s}", kind="pavilion_site" if pavilion else "building",
+                                       dx=draw(st.integers(-1500, 1500)),
+                                       dy=draw(st.integers(-900, 900))))
+        for u in range(draw(st.integers(1, 3))):
+            units.append(helpers.make_unit(f"S{s}-{u}", f"S{s}", beds=draw(st.integers(1, 6)),
+                                           shareable=draw(st.booleans())))
+    households, occupancy = [], []
+    free = [u["id"] for u in units]
+    for h in range(draw(st.integers(0, 6))):
+        ages = tuple(draw(st.lists(st.integers(0, 17), max_size=3)))
+        households.append(helpers.make_household(f"H{h}", adults=draw(st.integers(1, 3)),
+                                                 children_ages=ages))
+        size = households[-1]["adults"] + len(ages)
+        fits = [u for u in free if next(x for x in units if x["id"] == u)["beds"] >= size]
+        if fits and draw(st.booleans()):
+            free.remove(fits[0])
+            occupancy.append(helpers.make_occupancy(f"H{h}", fits[0], move_in=dt.date(2025, 1, 1)))
+    base = helpers.tiny_registry()
+    return helpers.make_registry(districts=[], pois=[], sites=sites, units=units,
+                                 households=households, occupancy=occupancy).with_layers(
+        districts=base.districts, pois=base.pois)
+
+
+def corrupt_cell(path: Path, row: int, column: int, value: str) -> None:
+    """Set one cell of a CSV file (rows and columns wrap around) and write it back as CSV."""
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    r = rows[row % len(rows)]
+    r[column % len(r)] = value
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    path.write_text(out.getvalue(), encoding="utf-8")
+
+
+def corrupt_bytes(path: Path, cut: int, junk: bytes) -> None:
+    """Cut a file at ``cut`` bytes and append ``junk``."""
+    data = path.read_bytes()
+    path.write_bytes(data[: cut % (len(data) + 1)] + junk)
+
+
+def assert_answers(folder: Path) -> None:
+    """The property: problems or a registry, consistently, and never another exception."""
+    problems = validate_path(folder)
+    assert all(p.severity in ("error", "warning") and p.source and p.message for p in problems)
+    has_errors = any(p.severity == "error" for p in problems)
+    try:
+        reg = load_registry(folder)
+    except RegistryError as exc:
+        assert has_errors and exc.errors
+    else:
+        assert not has_errors
+        assert len(reg.warnings) == len(problems)
+
+
+FILES = ["sites.csv", "units.csv", "households.csv", "occupancy.csv", "pois.csv",
+         "districts.geojson", "policy.toml"]
+SETTINGS = settings(max_examples=25, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+
+@SETTINGS
+@given(reg=registries(), edits=st.lists(st.tuples(st.sampled_from(FILES[:5]), st.integers(0, 50),
+                                                 st.integers(0, 20), cell_values), max_size=4))
+def test_corrupted_cells_give_problems_never_tracebacks(reg, edits):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "reg"
+        write_registry(reg, folder)
+        for name, row, column, value in edits:
+            corrupt_cell(folder / name, row, column, value)
+        assert_answers(folder)
+
+
+@SETTINGS
+@given(reg=registries(), name=st.sampled_from(FILES), cut=st.integers(0, 5000),
+       junk=st.binary(max_size=20))
+def test_truncated_files_give_problems_never_tracebacks(reg, name, cut, junk):
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "reg"
+        write_registry(reg, folder)
+        corrupt_bytes(folder / name, cut, junk)
+        assert_answers(folder)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(reg=registries())
+def test_generated_registries_load_and_keep_their_hash_in_every_form(reg):
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        for form in ("reg", "reg.gpkg", "reg.xlsx"):
+            write_registry(reg, tmp / form)
+            assert registry_hash(load_registry(tmp / form)) == registry_hash(reg)
+    finally:
+        shutil.rmtree(tmp)
