@@ -61,16 +61,17 @@ def district_chart(reg: Registry, date: dt.date | None = None, lang: str = "da")
     districts = districts_figures(reg, date)
     total, population = districts["residents"].sum(), districts["population"].sum()
     target = total * districts["population"].astype(float) / population if population else 0
-    fig, ax = _figure()
-    x = range(len(districts))
-    ax.bar(x, districts["residents"], color="#4393c3", label=t["residents"])
-    ax.scatter(x, target, marker="_", s=400, color="#b2182b", label=t["target"], zorder=3)
-    ax.set_xticks(list(x), [str(n) for n in districts["name"]], rotation=30, ha="right")
-    ax.legend(loc="upper right")
+    fig, ax = _figure(height=1.0 + 0.35 * len(districts))
+    y = list(range(len(districts)))[::-1]
+    ax.barh(y, districts["residents"], color="#4393c3", label=t["residents"])
+    ax.scatter(target, y, marker="|", s=300, color="#b2182b", label=t["target"], zorder=3)
+    ax.set_yticks(y, [str(n) for n in districts["name"]])
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right")
     return _svg(fig)
 
 
-def _figure():
+def _figure(height: float = 3.2):
     import matplotlib
 
     matplotlib.use("Agg")
@@ -78,7 +79,7 @@ def _figure():
 
     plt.rcParams["svg.hashsalt"] = "capacity"
     plt.rcParams["svg.fonttype"] = "none"
-    fig, ax = plt.subplots(figsize=(7, 3.2), dpi=100)
+    fig, ax = plt.subplots(figsize=(7, height), dpi=100)
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry
@@ -94,8 +96,8 @@ def _cell(value, lang: str) -> dict:
                 "num": False}
     if isinstance(value, pd.Timestamp | dt.date):
         return {"text": _date(value, lang), "num": False}
-    if isinstance(value, int | float):
-        text = f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, numbers.Number):
+        text = f"{value:g}" if isinstance(value, float | np.floating) else str(value)
         return {"text": text.replace(".", ",") if lang == "da" else text, "num": True}
     return {"text": cols.get(str(value), str(value)), "num": False}
 
