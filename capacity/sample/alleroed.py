@@ -122,7 +122,7 @@ def alleroed_registry(seed: int = 2023) -> Registry:
     site_rows, unit_rows = _sites_and_units(rng, bydele)
     sites = frame("sites", site_rows)
     units = frame("units", unit_rows)
-    households, occupancy = people(rng, sites, units)
+    households, occupancy = people(rng, sites, units, {s.id: s.bydel for s in SITES})
     return Registry(
         districts=frame("districts", districts),
         pois=frame("pois", [_poi_row(p) for p in facts.PLACES]),

@@ -63,18 +63,32 @@ class _Household:
 
 
 def people(
-    rng: np.random.Generator, sites: pd.DataFrame, units: pd.DataFrame
+    rng: np.random.Generator, sites: pd.DataFrame, units: pd.DataFrame, bydel: dict[str, str]
 ) -> tuple[list[dict], list[dict]]:
-    """Households and occupancy rows (clean Python values) for the sample's sites and units."""
+    """Households and occupancy rows (clean Python values) for the sample's sites and units.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The sample's generator (drawn from in a fixed order).
+    sites, units : DataFrame
+        Canonical ``sites`` and ``units`` layers.
+    bydel : dict
+        Site id -> bydel code, for the residents' lean towards the centre (``SITE_WEIGHT``).
+
+    Returns
+    -------
+    tuple of list
+        Household rows and occupancy rows, ready for ``capacity.io.layers.frame``.
+    """
     residents = _compose(rng, RESIDENT_MIX, resident=True)
     arrivals = _compose(rng, ARRIVAL_MIX, resident=False)
-    arrivals[0].required_district = None
     next(h for h in arrivals if h.label == "family").required_district = REQUIRED_DISTRICT
     for h in residents:
         h.arrival = REFERENCE_DATE - dt.timedelta(days=int(rng.integers(20, 800)))
     for h in arrivals:
         h.arrival = REFERENCE_DATE + dt.timedelta(days=int(rng.integers(-30, 76)))
-    _house(rng, residents, _unit_table(sites, units))
+    _house(rng, residents, _unit_table(sites, units, bydel))
     for i in rng.choice(len(residents), N_WORKING, replace=False):
         residents[int(i)].work_poi = str(rng.choice(WORK_POIS))
     everyone = sorted(residents + arrivals, key=lambda h: h.arrival)  # stable: ties keep order
@@ -133,10 +147,7 @@ class _Units:
     adult_only: np.ndarray
 
 
-def _unit_table(sites: pd.DataFrame, units: pd.DataFrame) -> _Units:
-    from capacity.sample.alleroed import SITES  # the site's bydel is part of the spec
-
-    bydel = {s.id: s.bydel for s in SITES}
+def _unit_table(sites: pd.DataFrame, units: pd.DataFrame, bydel: dict[str, str]) -> _Units:
     start = sites.set_index("id")["available_from"].reindex(units["site_id"]).to_numpy()
     n = len(units)
     return _Units(
