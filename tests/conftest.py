@@ -21,7 +21,7 @@ def _need(path: Path, what: str) -> Path:
         return path
     if os.environ.get("REQUIRE_SHARED") == "1":
         pytest.fail(f"{what} not found at {path} (REQUIRE_SHARED=1)")
-    pytest.skip(f"{what} not found at {path}: ../shared/ is not beside this clone")
+    pytest.skip(f"{what} not found at {path}")
 
 
 @pytest.fixture
@@ -34,3 +34,15 @@ def shared_dir() -> Path:
 def tiny_registry():
     """Two sites (a building and a pavilion site), five units, three residents, four arrivals."""
     return helpers.tiny_registry()
+
+
+@pytest.fixture
+def sample_gpkg() -> Path:
+    """The bundled Allerød sample as a GeoPackage."""
+    return _need(SAMPLE_GPKG, "the bundled sample")
+
+
+@pytest.fixture
+def sample_folder() -> Path:
+    """The bundled Allerød sample in folder form (CSV/GeoJSON)."""
+    return _need(SAMPLE_FOLDER, "the bundled sample folder")

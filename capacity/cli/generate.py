@@ -26,12 +26,13 @@ def generate(
         raise UserError("Give both --households and --sites for a synthetic registry, "
                         "or neither for the Allerød sample.")
     from capacity.io.registry import write_registry
-    from capacity.sample import alleroed_registry, synthetic_registry
+    from capacity.sample import alleroed_registry, synthetic_registry, write_alleroed
 
     if households is None:
         reg = alleroed_registry(seed=seed)
+        write_alleroed(out, seed=seed)  # the folder form keeps the commented policy.toml
     else:
         reg = synthetic_registry(households=households, sites=sites, seed=seed)
-    write_registry(reg, out)
+        write_registry(reg, out)
     Console().print(f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
                     f"{len(reg.households)} husstande (frø {seed}).")

@@ -43,16 +43,17 @@ def info(
 def _site_table(table, title: str) -> Table:
     out = Table(title=f"Kapacitet: {title}", show_footer=True)
     total = table[["units", "beds", "occupied", "free"]].sum()
-    out.add_column("Lokalitet", footer="I alt")
-    out.add_column("Type")
+    out.add_column("Id", footer="I alt", no_wrap=True)
+    out.add_column("Lokalitet", ratio=1)
+    out.add_column("Type", no_wrap=True)
     for col, head in (("units", "Enheder"), ("beds", "Senge"), ("occupied", "Optaget"),
                       ("free", "Ledige")):
-        out.add_column(head, justify="right", footer=str(int(total[col])))
-    out.add_column("Moduler nu/maks", justify="right")
-    kinds = {"building": "bygning", "pavilion_site": "pavillongrund"}
+        out.add_column(head, justify="right", footer=str(int(total[col])), no_wrap=True)
+    out.add_column("Moduler nu/maks", justify="right", no_wrap=True)
+    kinds = {"building": "bygning", "pavilion_site": "pavillon"}
     for row in table.itertuples():
         modules = "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}"
-        out.add_row(f"{row.name} ({row.site_id})", kinds.get(row.kind, row.kind), str(row.units),
+        out.add_row(row.site_id, row.name, kinds.get(row.kind, row.kind), str(row.units),
                     str(row.beds), str(row.occupied), str(row.free), modules)
     return out
 

@@ -47,3 +47,40 @@ def test_bench_without_instances_is_exit_2(tmp_path):
     assert result.exit_code == 2
     assert "no SSCFLP instances there" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_info_prints_the_sample_capacity_table(sample_gpkg):
+    result = runner.invoke(app, ["info", str(sample_gpkg)], env={"COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    assert "I alt" in result.output and "Sportsvej" in result.output
+
+
+def test_validate_bad_folder_names_row_and_column(sample_folder, tmp_path):
+    import shutil
+
+    bad = tmp_path / "bad"
+    shutil.copytree(sample_folder, bad)
+    lines = (bad / "units.csv").read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[header.index("beds")] = "many"
+    lines[1] = ",".join(cells)
+    (bad / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(bad)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2
+    assert "units.csv" in result.output and "line 2" in result.output and "'beds'" in result.output
+
+
+def test_info_on_a_missing_registry_is_exit_2(tmp_path):
+    result = runner.invoke(app, ["info", str(tmp_path / "nope.gpkg")])
+    assert result.exit_code == 2
+    assert "nope.gpkg" in result.output
+
+
+def test_convert_round_trip_keeps_the_counts(sample_gpkg, tmp_path):
+    result = runner.invoke(app, ["convert", str(sample_gpkg), str(tmp_path / "s.xlsx")])
+    assert result.exit_code == 0, result.output
+    back = runner.invoke(app, ["info", str(tmp_path / "s.xlsx")], env={"COLUMNS": "160"})
+    direct = runner.invoke(app, ["info", str(sample_gpkg)], env={"COLUMNS": "160"})
+    rows = [line for line in direct.output.splitlines() if "│" in line]
+    assert back.exit_code == 0 and rows == [line for line in back.output.splitlines() if "│" in line]
