@@ -120,6 +120,8 @@ def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:
     df = pd.DataFrame(values, index=pd.RangeIndex(len(raw.data)))
     if layer.geometry:
         geometry = _geometry(raw, labels, problems)
+        if geometry is None:
+            return None
         if layer.geometry == "Polygon":
             geometry = geometry.apply(_single_part)
         df = gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
@@ -182,12 +184,13 @@ def _check_value(col: Column, value: object) -> None:
         raise BadValue(f"{value} is above the maximum {col.max:g}; write a value <= {col.max:g}")
 
 
-def _geometry(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd.GeoSeries:
-    """The layer's geometry in EPSG:25832: as read, from ``x,y``/``lat,lon`` or from ``wkt``."""
-    empty = gpd.GeoSeries([None] * len(raw.data), crs=CRS)
+def _geometry(raw: RawLayer, labels: tuple[str, ...],
+              problems: list[Problem]) -> gpd.GeoSeries | None:
+    """The layer's geometry in EPSG:25832: as read, from ``x,y``/``lat,lon`` or from ``wkt``;
+    ``None`` (with a problem) when the layer has no usable geometry at all."""
     cols = set(raw.data.columns)
     if raw.geometry is not None:
-        return _reproject(raw, raw.geometry.reset_index(drop=True), problems, empty)
+        return _reproject(raw, raw.geometry.reset_index(drop=True), problems)
     if {"x", "y"} <= cols:
         return _points(raw, ("x", "y"), CRS, labels, problems)
     if {"lat", "lon"} <= cols:
@@ -196,21 +199,21 @@ def _geometry(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -
         return _wkt(raw, labels, problems)
     problems.append(Problem("error", raw.source, "", "", "no geometry; add columns x,y "
                             "(EPSG:25832) or lat,lon (WGS84), or a 'wkt' column for polygons"))
-    return empty
+    return None
 
 
-def _reproject(raw: RawLayer, geoms: gpd.GeoSeries, problems: list[Problem],
-               empty: gpd.GeoSeries) -> gpd.GeoSeries:
+def _reproject(raw: RawLayer, geoms: gpd.GeoSeries,
+               problems: list[Problem]) -> gpd.GeoSeries | None:
     if geoms.crs is None:
         problems.append(Problem("error", raw.source, "", "geometry",
                                 "no CRS; assign EPSG:25832 to the layer (QGIS: Set CRS)"))
-        return empty
+        return None
     try:
         return geoms.to_crs(CRS)
     except Exception as exc:  # noqa: BLE001 - pyproj raises several kinds
         problems.append(Problem("error", raw.source, "", "geometry",
                                 f"cannot reproject from {geoms.crs} ({exc}); use EPSG:25832"))
-        return empty
+        return None
 
 
 def _points(raw: RawLayer, names: tuple[str, str], crs: str, labels: tuple[str, ...],

@@ -33,6 +33,8 @@ from typing import Any
 
 import pandas as pd
 import shapely
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capacity.errors import UserError
 from capacity.io.layers import LAYERS, Registry
@@ -211,7 +213,8 @@ def write_xlsx(reg: Registry, path: Path) -> None:
     for name, frame in reg.layers().items():
         sheet = book.create_sheet(name)
         for row in _sheet_rows(name, frame):
-            sheet.append([_excel_cell(sheet, v) for v in row])
+            sheet.append([_excel_cell(sheet, v) if not isinstance(v, int | float) else v
+                          for v in row])
     sheet = book.create_sheet("policy")
     sheet.append(["toml"])
     sheet.append([reg.policy.to_toml_text()])
@@ -245,9 +248,6 @@ def _geometry_cells(kind: str | None, geoms: list) -> list[list[Any]]:
 
 
 def _excel_cell(sheet: Any, value: Any) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     if isinstance(value, dt.datetime):
         out = WriteOnlyCell(sheet, value=value)
         out.number_format = "yyyy-mm-dd"

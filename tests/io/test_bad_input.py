@@ -315,3 +315,30 @@ def test_household_larger_than_every_unit_is_a_warning(folder):
     (warning,) = reg.warnings
     assert warning.severity == "warning" and warning.row == "A3 (line 7)"
     assert "household A3 has 9 persons; the largest unit has 5 beds" in warning.message
+
+
+def test_gpkg_layer_without_crs(tmp_path):
+    target = tmp_path / "reg.gpkg"
+    reg = helpers.tiny_registry()
+    write_registry(reg, target)
+    with pytest.warns(UserWarning, match="crs"):
+        pyogrio.write_dataframe(reg.sites.set_crs(None, allow_override=True), target,
+                                layer="sites", driver="GPKG")
+    assert "no CRS" in only(errors(target), "reg.gpkg:sites", "geometry").message
+
+
+def test_a_single_csv_file_is_not_a_registry(folder):
+    problem = only(errors(folder / "units.csv"), "units.csv", "")
+    assert "folder" in problem.message
+
+
+def test_csv_without_coordinates(folder):
+    sites = folder / "sites.csv"
+    sites.write_text(pd.read_csv(sites).drop(columns=["x", "y"]).to_csv(index=False))
+    assert "x,y" in only(errors(folder), "sites.csv", "").message
+
+
+def test_latitude_out_of_range(folder):
+    pois = folder / "pois.csv"
+    pois.write_text("id,name,kind,lat,lon\nST,Station,station,155.9,12.3\n", encoding="utf-8")
+    only(errors(folder), "pois.csv", "lat", "ST (line 2)")
