@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,7 +125,11 @@ def read_folder(path: Path) -> RawRegistry:
 
 def _text(path: Path, raw: RawRegistry) -> str | None:
     """A text file's contents: UTF-8 (BOM or not), else cp1252; ``None`` with a problem if binary."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raw.error(path.name, f"cannot be read ({exc.strerror}); check the file's permissions")
+        return None
     if b"\x00" in data[:4096]:
         raw.error(path.name, "binary file, not text; save it as CSV (UTF-8) or GeoJSON")
         return None
@@ -256,12 +261,26 @@ def _geojson_crs(doc: dict, source: str, raw: RawRegistry) -> str | None:
 
 
 def read_gpkg(path: Path) -> RawRegistry:
-    """Read every layer of a GeoPackage with pyogrio; the policy is the ``policy`` table."""
+    """Read every layer of a GeoPackage with pyogrio; the policy is the ``policy`` table.
+
+    GDAL's warnings (e.g. about a damaged header) are silenced: what matters is reported as
+    problems when a layer cannot be read.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _read_gpkg(path)
+
+
+def _read_gpkg(path: Path) -> RawRegistry:
     import pyogrio
 
     raw = RawRegistry("gpkg", path, policy_source=f"{path.name}:policy")
-    with path.open("rb") as fh:
-        magic = fh.read(16)
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(16)
+    except OSError as exc:
+        raw.error(path.name, f"cannot be read ({exc.strerror}); check the file's permissions")
+        return raw
     if magic != SQLITE_MAGIC:
         raw.error(path.name, "not a GeoPackage (an SQLite file); export the registry as "
                              "GeoPackage from QGIS or with 'capacity convert'")
@@ -321,7 +340,16 @@ def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:
 
 
 def read_xlsx(path: Path) -> RawRegistry:
-    """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet."""
+    """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet.
+
+    openpyxl's warnings about features it drops (data validation, styles) are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_xlsx(path)
+
+
+def _read_xlsx(path: Path) -> RawRegistry:
     import openpyxl
 
     raw = RawRegistry("xlsx", path, policy_source=f"{path.name}:policy")
@@ -341,7 +369,12 @@ def read_xlsx(path: Path) -> RawRegistry:
                 if not layer.optional:
                     raw.error(f"{path.name}:{name}", f"missing sheet; add a sheet named '{name}'")
                 continue
-            found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
+            try:
+                found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
+            except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
+                raw.error(f"{path.name}:{name}", f"the sheet cannot be read ({exc}); save the "
+                                                 "workbook again as .xlsx with plain cells")
+                continue
             if found is not None:
                 raw.layers[name] = found
         if "policy" in sheets:

@@ -95,6 +95,10 @@ def _policy(raw: RawRegistry, override: Path | None, problems: list[Problem]) ->
     except RegistryError as exc:
         problems.extend(exc.problems)
         return None
+    except OSError as exc:
+        problems.append(Problem("error", str(override), "", "", f"cannot be read "
+                                f"({exc.strerror}); give a readable policy.toml file"))
+        return None
 
 
 def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:

@@ -342,3 +342,8 @@ def test_latitude_out_of_range(folder):
     pois = folder / "pois.csv"
     pois.write_text("id,name,kind,lat,lon\nST,Station,station,155.9,12.3\n", encoding="utf-8")
     only(errors(folder), "pois.csv", "lat", "ST (line 2)")
+
+
+def test_policy_override_that_is_a_folder(folder, tmp_path):
+    problems = validate_path(folder, policy=tmp_path)
+    assert any(p.source == str(tmp_path) and "cannot be read" in p.message for p in problems)

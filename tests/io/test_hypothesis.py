@@ -10,6 +10,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,3 +124,31 @@ def test_generated_registries_load_and_keep_their_hash_in_every_form(reg):
             assert registry_hash(load_registry(tmp / form)) == registry_hash(reg)
     finally:
         shutil.rmtree(tmp)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory) -> dict[str, bytes]:
+    """The tiny registry's bytes as a GeoPackage and as an Excel workbook."""
+    tmp = tmp_path_factory.mktemp("forms")
+    out = {}
+    for form in ("reg.gpkg", "reg.xlsx"):
+        write_registry(helpers.tiny_registry(), tmp / form)
+        out[form] = (tmp / form).read_bytes()
+    return out
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(form=st.sampled_from(["reg.gpkg", "reg.xlsx"]), cut=st.integers(0, 200_000),
+       junk=st.binary(max_size=64), flip=st.integers(0, 200_000))
+def test_damaged_gpkg_and_xlsx_give_problems_never_tracebacks(written, form, cut, junk, flip):
+    data = bytearray(written[form])
+    data[flip % len(data)] ^= 0xFF
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / form
+        path.write_bytes(bytes(data[: cut % (len(data) + 1)]) + junk)
+        problems = validate_path(path)
+        try:
+            load_registry(path)
+        except RegistryError:
+            assert any(p.severity == "error" for p in problems)
