@@ -1,4 +1,4 @@
-"""Read a registry's raw tables from disk: a folder of CSV/GeoJSON, a GeoPackage or an Excel workbook.
+"""Read a registry's raw tables from disk: a folder of CSV/GeoJSON or a GeoPackage (Excel: excel.py).
 
 The readers here only get the values off the disk; they do not judge them. Each layer comes back
 as a ``RawLayer``: its values as read (strings from CSV, native values from GeoPackage and Excel),
@@ -20,7 +20,6 @@ import csv
 import io
 import json
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,6 +89,8 @@ def read_raw(path: Path) -> RawRegistry:
     elif suffix == ".gpkg":
         return read_gpkg(path)
     elif form == "xlsx":
+        from capacity.io.excel import read_xlsx
+
         return read_xlsx(path)
     else:
         raw.error(path.name, f"unknown registry form '{suffix}'; give a .gpkg file, an .xlsx file "
@@ -167,7 +168,7 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         raw.error(path.name, f"cannot be read as CSV ({exc}); check the quotes",
                   row=f"line {reader.line_num}")
         return None
-    header = _header([h for h in records[0][1]], path.name, raw)
+    header = clean_header([h for h in records[0][1]], path.name, raw)
     if header is None:
         return None
     rows, numbers = [], []
@@ -186,7 +187,7 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     return RawLayer(name, path.name, data, numbers, "line", None, "," if sep == ";" else ".")
 
 
-def _header(names: list[Any], source: str, raw: RawRegistry) -> list[str] | None:
+def clean_header(names: list[Any], source: str, raw: RawRegistry) -> list[str] | None:
     """Normalised column names (stripped, lower case); ``None`` with a problem if unusable."""
     header = ["" if h is None else str(h).strip().lower() for h in names]
     while header and header[-1] == "":
@@ -235,7 +236,7 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
             continue
         numbers.append(number)
     keys = list(dict.fromkeys(k for p in props for k in p))
-    header = _header(keys, path.name, raw) if keys else []
+    header = clean_header(keys, path.name, raw) if keys else []
     if header is None:
         return None
     data = pd.DataFrame([[p.get(k) for k in keys] for p in props], columns=header, dtype=object,
@@ -316,7 +317,7 @@ def _gpkg_layer(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     if isinstance(df, gpd.GeoDataFrame):
         geometry = df.geometry.reset_index(drop=True)
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
-    header = _header(list(df.columns), source, raw)
+    header = clean_header(list(df.columns), source, raw)
     if header is None:
         return None
     numbers = [int(i) for i in df.index]
@@ -334,78 +335,3 @@ def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:
         raw.error(f"{path.name}:policy", "the policy table must have one row with the TOML "
                                          "text in column 'toml'", column="toml")
         return None
-
-
-# --- Excel --------------------------------------------------------------------------------------
-
-
-def read_xlsx(path: Path) -> RawRegistry:
-    """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet.
-
-    openpyxl's warnings about features it drops (data validation, styles) are silenced.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        return _read_xlsx(path)
-
-
-def _read_xlsx(path: Path) -> RawRegistry:
-    import openpyxl
-
-    raw = RawRegistry("xlsx", path, policy_source=f"{path.name}:policy")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raw.error(path.name, f"not a readable Excel workbook ({type(exc).__name__}); save it "
-                             "again from Excel as .xlsx")
-        return raw
-    except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
-        raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
-        return raw
-    try:
-        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
-        for name, layer in LAYERS.items():
-            if name not in sheets:
-                if not layer.optional:
-                    raw.error(f"{path.name}:{name}", f"missing sheet; add a sheet named '{name}'")
-                continue
-            try:
-                found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
-            except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
-                raw.error(f"{path.name}:{name}", f"the sheet cannot be read ({exc}); save the "
-                                                 "workbook again as .xlsx with plain cells")
-                continue
-            if found is not None:
-                raw.layers[name] = found
-        if "policy" in sheets:
-            raw.policy_text = _sheet_policy(book[sheets["policy"]])
-    finally:
-        book.close()
-    return raw
-
-
-def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | None:
-    rows = list(sheet.iter_rows(values_only=True))
-    if not rows or not any(v is not None for v in rows[0]):
-        raw.error(source, "empty sheet; write the column names in row 1 and one row per line")
-        return None
-    header = _header(list(rows[0]), source, raw)
-    if header is None:
-        return None
-    values, numbers = [], []
-    for number, row in enumerate(rows[1:], start=2):
-        cells = list(row[: len(header)]) + [None] * (len(header) - len(row))
-        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-            continue
-        values.append(cells)
-        numbers.append(number)
-    data = pd.DataFrame(values, columns=header, dtype=object) if values else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in header})
-    return RawLayer(name, source, data, numbers, "row")
-
-
-def _sheet_policy(sheet: Any) -> str | None:
-    cells = [r[0] for r in sheet.iter_rows(min_row=1, max_row=2, max_col=1, values_only=True)]
-    if cells and isinstance(cells[0], str) and cells[0].strip().lower() == "toml":
-        cells = cells[1:]
-    return str(cells[0]) if cells and cells[0] is not None else None

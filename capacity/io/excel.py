@@ -1,0 +1,89 @@
+"""Read a registry kept as an Excel workbook: one sheet per layer, header in row 1.
+
+Cells keep their Excel types (numbers, dates, booleans); ``capacity.io.validate`` accepts them as
+well as text. Problems name the sheet as ``book.xlsx:layer`` and the sheet row.
+"""
+
+from __future__ import annotations
+
+import warnings
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from capacity.io.imports import RawLayer, RawRegistry, clean_header
+from capacity.io.layers import LAYERS
+
+
+def read_xlsx(path: Path) -> RawRegistry:
+    """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet.
+
+    openpyxl's warnings about features it drops (data validation, styles) are silenced.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return _read_xlsx(path)
+
+
+def _read_xlsx(path: Path) -> RawRegistry:
+    import openpyxl
+
+    raw = RawRegistry("xlsx", path, policy_source=f"{path.name}:policy")
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
+        raw.error(path.name, f"not a readable Excel workbook ({type(exc).__name__}); save it "
+                             "again from Excel as .xlsx")
+        return raw
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
+        raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
+        return raw
+    try:
+        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
+        for name, layer in LAYERS.items():
+            if name not in sheets:
+                if not layer.optional:
+                    raw.error(f"{path.name}:{name}", f"missing sheet; add a sheet named '{name}'")
+                continue
+            try:
+                found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
+            except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
+                raw.error(f"{path.name}:{name}", f"the sheet cannot be read ({exc}); save the "
+                                                 "workbook again as .xlsx with plain cells")
+                continue
+            if found is not None:
+                raw.layers[name] = found
+        if "policy" in sheets:
+            raw.policy_text = _sheet_policy(book[sheets["policy"]])
+    finally:
+        book.close()
+    return raw
+
+
+def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | None:
+    rows = list(sheet.iter_rows(values_only=True))
+    if not rows or not any(v is not None for v in rows[0]):
+        raw.error(source, "empty sheet; write the column names in row 1 and one row per line")
+        return None
+    header = clean_header(list(rows[0]), source, raw)
+    if header is None:
+        return None
+    values, numbers = [], []
+    for number, row in enumerate(rows[1:], start=2):
+        cells = list(row[: len(header)]) + [None] * (len(header) - len(row))
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        values.append(cells)
+        numbers.append(number)
+    data = pd.DataFrame(values, columns=header, dtype=object) if values else pd.DataFrame(
+        {h: pd.Series([], dtype=object) for h in header})
+    return RawLayer(name, source, data, numbers, "row")
+
+
+def _sheet_policy(sheet: Any) -> str | None:
+    cells = [r[0] for r in sheet.iter_rows(min_row=1, max_row=2, max_col=1, values_only=True)]
+    if cells and isinstance(cells[0], str) and cells[0].strip().lower() == "toml":
+        cells = cells[1:]
+    return str(cells[0]) if cells and cells[0] is not None else None
