@@ -173,7 +173,25 @@ def geojson_text(name: str, frame: pd.DataFrame) -> str:
 
 
 def write_gpkg(reg: Registry, path: Path) -> None:
-    """Write every layer and the ``policy`` table into a new GeoPackage at ``path``."""
+    """Write every layer and the ``policy`` table into a new GeoPackage at ``path``.
+
+    GDAL stamps each table with the time of writing; the stamp is fixed (``GPKG_TIMESTAMP``) so
+    that the same registry gives the same bytes.
+    """
+    import pyogrio
+
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_TIMESTAMP})
+    try:
+        _write_gpkg_layers(reg, path)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
+
+
+GPKG_TIMESTAMP = "2000-01-01T00:00:00.000Z"
+
+
+def _write_gpkg_layers(reg: Registry, path: Path) -> None:
     import pyogrio
 
     for name, frame in reg.layers().items():
