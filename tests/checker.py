@@ -9,11 +9,26 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import NamedTuple
 
 import pandas as pd
 
 SCHOOL = range(6, 17)
 GROUPS = {"0-2": range(0, 3), "3-5": range(3, 6)}
+
+
+class Row(NamedTuple):
+    household_id: str
+    unit_id: str
+    site_id: str
+
+
+def rows_of(placements) -> list[Row]:
+    """Rows of a placements frame (or a list of (household, unit, site) tuples)."""
+    if isinstance(placements, pd.DataFrame):
+        cols = placements[["household_id", "unit_id", "site_id"]]
+        return [Row(*r) for r in cols.itertuples(index=False)]
+    return [Row(*r) for r in placements]
 
 
 def _b(v) -> bool:
@@ -46,6 +61,12 @@ class Checker:
         self.sites = {r.id: r for r in reg.sites.itertuples()}
         self.day = day
         self._cache: dict[tuple[str, str], str | None] = {}
+        ds = reg.districts
+        self.polygons = dict(zip(ds["id"], ds.geometry, strict=True))
+        self.daycare = [(d.id, {"0-2": d.free_slots_0_2, "3-5": d.free_slots_3_5})
+                        for d in ds[ds["kind"] == "daycare"].itertuples()]
+        spread = ds[ds["kind"] == self.lim["spread_district_kind"]]
+        self.spread_ds = [(d.id, int(d.population)) for d in spread.itertuples()]
         self._minutes()
 
     # --- geometry -------------------------------------------------------------------------------
@@ -82,9 +103,9 @@ class Checker:
             self.receiving[s] = min(rec) if rec else self.school[s]
 
     # --- placements -----------------------------------------------------------------------------
-    def occupants(self, placements: pd.DataFrame) -> dict[str, list[str]]:
+    def occupants(self, placements) -> dict[str, list[str]]:
         """Unit id -> households in it after the placement (residents who stay included)."""
-        placed = dict(zip(placements["household_id"], placements["unit_id"], strict=True))
+        placed = {r.household_id: r.unit_id for r in rows_of(placements)}
         out: dict[str, list[str]] = {}
         for h, u in self.home.items():
             if not self.moves:
@@ -93,14 +114,15 @@ class Checker:
             out.setdefault(u, []).append(h)
         return out
 
-    def violations(self, placements: pd.DataFrame, modules: pd.DataFrame | None = None) -> list[str]:
+    def violations(self, placements, modules: pd.DataFrame | None = None) -> list[str]:
         """Every broken hard rule, as a sentence (empty when the placement is valid)."""
         bad: list[str] = []
-        ids = list(placements["household_id"])
+        placements = rows_of(placements)
+        ids = [r.household_id for r in placements]
         if len(ids) != len(set(ids)):
             bad.append("a household placed twice")
         new_units: dict[str, set[str]] = {}
-        for r in placements.itertuples():
+        for r in placements:
             bad += self._row(r, new_units)
         if self.moves:
             bad += [f"{h}: resident without a unit" for h in self.home if h not in set(ids)]
@@ -118,10 +140,10 @@ class Checker:
                 bad.append(f"{u}: shared but not shareable or a family shares")
         return bad
 
-    def _beds(self, u: str, placements: pd.DataFrame) -> int:
+    def _beds(self, u: str, placements: list[Row]) -> int:
         if u in self.units:
             return int(self.units[u].beds)
-        site = placements.loc[placements["unit_id"] == u, "site_id"].iloc[0]
+        site = next(r.site_id for r in placements if r.unit_id == u)
         return int(self.sites[site].beds_per_module)
 
     def _shareable(self, u: str) -> bool:
@@ -133,14 +155,14 @@ class Checker:
         if hh is None:
             return [f"{h}: unknown household"]
         bad = []
-        if _b(hh.unaccompanied_minor):
-            bad.append(f"{h}: unaccompanied minor placed")
         if h in self.home and not self.moves:
             bad.append(f"{h}: resident moved without allow_moves")
         if h not in self.home and h not in self.arriving:
             bad.append(f"{h}: not arrived by the date")
         if self.home.get(h) == u:
             return bad  # staying put
+        if _b(hh.unaccompanied_minor):
+            bad.append(f"{h}: unaccompanied minor placed")
         if u in self.units:
             unit = self.units[u]
             if unit.site_id != s:
@@ -164,16 +186,16 @@ class Checker:
             bad.append(f"{h}: needs an accessible unit")
         req = hh.required_district
         if not pd.isna(req):
-            poly = self.reg.districts.set_index("id").geometry[req]
-            if not poly.covers(site.geometry):
+            if not self.polygons[req].covers(site.geometry):
                 bad.append(f"{h}: not in required district {req}")
         return bad
 
     # --- the objective --------------------------------------------------------------------------
-    def score(self, placements: pd.DataFrame, modules: pd.DataFrame | None = None) -> dict[str, int]:
+    def score(self, placements, modules: pd.DataFrame | None = None) -> dict[str, int]:
         """Weighted amount per term, recomputed from scratch (terms with weight 0 give 0)."""
-        placed = dict(zip(placements["household_id"], placements["site_id"], strict=True))
-        units = dict(zip(placements["household_id"], placements["unit_id"], strict=True))
+        placements = rows_of(placements)
+        placed = {r.household_id: r.site_id for r in placements}
+        units = {r.household_id: r.unit_id for r in placements}
         raw = {t: 0 for t in ("unplaced", "transport", "school_daycare", "family_cluster", "spread",
                               "buildings_first", "new_modules", "moves", "external_score")}
         raw["unplaced"] = sum(self.persons[h] for h in self.arriving
@@ -210,14 +232,14 @@ class Checker:
 
     def _daycare(self, placed: dict[str, str]) -> int:
         missing = 0
-        for d in self.reg.districts[self.reg.districts["kind"] == "daycare"].itertuples():
+        for did, free in self.daycare:
             for g, ages in GROUPS.items():
-                slots = d.free_slots_0_2 if g == "0-2" else d.free_slots_3_5
+                slots = free[g]
                 if pd.isna(slots):
                     continue
                 kids = sum(sum(a in ages for a in self.hh[h].children_ages)
                            for h, s in placed.items()
-                           if h not in self.home and self._district(s, "daycare") == d.id)
+                           if h not in self.home and self._district(s, "daycare") == did)
                 missing += max(0, kids - int(slots))
         return missing
 
@@ -229,14 +251,13 @@ class Checker:
 
     def _spread(self, everyone: dict[str, str]) -> int:
         kind, tol = self.lim["spread_district_kind"], self.lim["spread_tolerance_pct"]
-        ds = self.reg.districts[self.reg.districts["kind"] == kind]
-        big_p = int(ds["population"].sum())
+        big_p = sum(pop for _, pop in self.spread_ds)
         if not big_p:
             return 0
         total = sum(self.persons[h] for h in everyone)
         out = 0
-        for d in ds.itertuples():
-            count = sum(self.persons[h] for h, s in everyone.items() if self._district(s, kind) == d.id)
-            over = 100 * big_p * count - (100 + tol) * int(d.population) * total
+        for did, pop in self.spread_ds:
+            count = sum(self.persons[h] for h, s in everyone.items() if self._district(s, kind) == did)
+            over = 100 * big_p * count - (100 + tol) * pop * total
             out += max(0, -(-over // (100 * big_p)))
         return out

@@ -11,6 +11,7 @@ baseline and the explanation of alternatives use the very numbers the model uses
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -191,8 +192,9 @@ def spread(m: PlacementModel) -> Term:
         pairs = [(m.dom.household(h).persons, v) for h, _, v in m.pairs_in(kind, did)]
         count = fixed + m.weighted_sum([v for _, v in pairs], [c for c, _ in pairs])
         excess = m.cp.new_int_var(0, fixed + sum(c for c, _ in pairs), f"spread_excess[{did}]")
-        m.cp.add(100 * total_pop * excess
-                 >= 100 * total_pop * count - (100 + tol) * d.population * total)
+        a, b = 100 * total_pop, (100 + tol) * d.population
+        g = math.gcd(a, b)  # the same constraint with smaller coefficients
+        m.cp.add(a // g * excess >= a // g * count - b // g * total).with_name(f"spread[{did}]")
         parts[did] = excess
     return _term(m, "spread", parts)
 

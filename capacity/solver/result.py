@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -38,8 +38,10 @@ class Result:
     unplaced : household_id, persons, reason.
     modules : site_id, modules_to_put_up.
     explanation : term, weight, subject, amount, weighted, text (non-zero amounts only).
-    alternatives : household_id, alt_unit_id, alt_site_id, extra_cost, detail: the best other
-        unit by household-level terms and what it would have cost more.
+    alternatives : household_id, alt_unit_id, alt_site_id, extra_cost and one column per
+        household-level term: the best other unit (on another site) by household-level terms and
+        what it would have cost more, in total and per term (weighted).
+    weights : the policy weights used.
     """
 
     status: str
@@ -57,6 +59,8 @@ class Result:
     input_hash: str = ""
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
+    options: dict = field(default_factory=dict)  # the options that shaped the run (summary.json)
+    weights: dict = field(default_factory=dict)
 
     @property
     def gap(self) -> float | None:
@@ -112,7 +116,8 @@ def result_from_model(m: PlacementModel, value: Callable, *, status: str, object
         status=status, objective=int(objective), best_bound=best_bound, solver=solver, seed=seed,
         date=dom.date, placements=_placements(dom, assignment, explanation),
         unplaced=_unplaced(dom, assignment, lang), modules=_modules(dom, assignment),
-        explanation=explanation, alternatives=_alternatives(dom, assignment, lang), lang=lang)
+        explanation=explanation, alternatives=_alternatives(dom, assignment), lang=lang,
+        weights=dict(dom.weights))
 
 
 def _units_of(dom: Domain, assignment: dict[str, str | None]) -> dict[str, str]:
@@ -163,7 +168,7 @@ def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
         {"modules_to_put_up": "int64"})
 
 
-def _alternatives(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
+def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
     rows = []
     for hid, uid in sorted(assignment.items()):
         if uid is None:
@@ -176,8 +181,7 @@ def _alternatives(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
         best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
         diffs = {n: dom.weights[n] * (c(h, dom.units[best], dom) - c(h, dom.units[uid], dom))
                  for n, c in PAIR_COEFS.items()}
-        detail = ", ".join(f"{n} {d:+d}" for n, d in diffs.items() if d)
         rows.append(dict(household_id=hid, alt_unit_id=best, alt_site_id=dom.units[best].site_id,
-                         extra_cost=pair_cost(h, dom.units[best], dom) - chosen, detail=detail))
-    cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", "detail"]
+                         extra_cost=pair_cost(h, dom.units[best], dom) - chosen, **diffs))
+    cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
     return pd.DataFrame(rows, columns=cols)

@@ -67,7 +67,9 @@ def place(reg: Registry, date: dt.date, *, solver: str = "cpsat", time_limit: fl
     dom = build_domain(reg, date, allow_moves=allow_moves, allow_new_modules=allow_new_modules)
     result = solve_domain(dom, solver=solver, time_limit=time_limit, seed=seed, lang=lang,
                           workers=workers, started=start)
-    return replace(result, input_hash=input_hash(reg))
+    options = dict(solver=solver, time_limit=time_limit, allow_moves=allow_moves,
+                   allow_new_modules=allow_new_modules, lang=lang)
+    return replace(result, input_hash=input_hash(reg), options=options)
 
 
 def solve_domain(dom: Domain, *, solver: str = "cpsat", time_limit: float = 10.0, seed: int = 0,
@@ -115,24 +117,74 @@ def evaluate(dom: Domain, assignment: dict[str, str | None], *, lang: str = "da"
 
 def _solve(m, *, time_limit: float, seed: int, lang: str, workers: int | None, started: float,
            solver: str = "cpsat") -> Result | None:
+    """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
+
+    Stage 1 runs a single worker (a sequential, deterministic search) with core-based
+    optimisation (``optimize_with_core``: it proves the lower bound by unsatisfiable cores) for
+    half the deterministic budget; at municipal size it proves optimality in well under a second.
+    Only when it does not, stage 2 runs ``num_workers`` = cores with ``interleave_search``
+    (deterministic batches) for the rest of the budget, hinted with stage 1's best solution; the
+    better result is kept (ties: stage 1). Measured on the Allerød sample (15 arrivals, 127 unit
+    classes, 455 pairs, 2 cores) over seeds 0-3: the interleaved 2-worker portfolio needs 1.3-14 s
+    (often not proving optimality within 5 units), a plain single worker 0.2-12 s depending on
+    the seed, the single core-based worker 0.5-0.7 s for every seed; hence this order.
+    """
+    from ortools.sat.python import cp_model
+
+    cores = workers or os.cpu_count() or 1
+    built = time.perf_counter()
+    first_budget = time_limit if cores == 1 or solver != "cpsat" else time_limit / 2
+    best = _run(m, workers=1, seed=seed, budget=first_budget, interleave=False,
+                optimize_with_core=True)
+    if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat":
+        if best.status == cp_model.FEASIBLE:
+            _hint_from(m, best)
+        budget = max(time_limit - best.deterministic_time, 0.01)
+        second = _run(m, workers=cores, seed=seed, budget=budget, interleave=True)
+        if _better(second, best):
+            best = second
+    solved = time.perf_counter()
+    if best.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    cpsat = solver == "cpsat"
+    result = result_from_model(
+        m, best.value, status=best.status_name(best.status) if cpsat else "GREEDY",
+        objective=round(best.objective_value),
+        best_bound=float(best.best_objective_bound) if cpsat else None,
+        solver=solver, seed=seed, lang=lang)
+    return replace(result, build_seconds=round(built - started, 3),
+                   solve_seconds=round(solved - built, 3))
+
+
+def _run(m, *, workers: int, seed: int, budget: float, interleave: bool, **extra: object):
+    """Solve ``m`` once; the returned solver holds status, values and bounds."""
     from ortools.sat.python import cp_model
 
     cp = cp_model.CpSolver()
     params = cp.parameters
-    params.num_workers = workers or os.cpu_count() or 1
+    params.num_workers = workers
     params.random_seed = seed
-    params.interleave_search = True
-    params.max_deterministic_time = time_limit
-    built = time.perf_counter()
-    status = cp.solve(m.cp)
-    solved = time.perf_counter()
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    cpsat = solver == "cpsat"
-    result = result_from_model(
-        m, cp.value, status=cp.status_name(status) if cpsat else "GREEDY",
-        objective=round(cp.objective_value),
-        best_bound=float(cp.best_objective_bound) if cpsat else None,
-        solver=solver, seed=seed, lang=lang)
-    return replace(result, build_seconds=round(built - started, 3),
-                   solve_seconds=round(solved - built, 3))
+    params.interleave_search = interleave
+    params.max_deterministic_time = budget
+    for key, value in extra.items():
+        setattr(params, key, value)
+    cp.status = cp.solve(m.cp)
+    return cp
+
+
+def _better(new, old) -> bool:
+    from ortools.sat.python import cp_model
+
+    ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
+    if new.status not in ok:
+        return False
+    return old.status not in ok or new.objective_value < old.objective_value or (
+        new.objective_value == old.objective_value and new.status == cp_model.OPTIMAL
+        and old.status != cp_model.OPTIMAL)
+
+
+def _hint_from(m, cp) -> None:
+    """Replace the model's hint by the assignment in a solved ``cp``."""
+    m.cp.clear_hints()
+    for var in [*m.x.values(), *m.open.values()]:
+        m.cp.add_hint(var, bool(cp.boolean_value(var)))

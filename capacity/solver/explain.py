@@ -1,0 +1,110 @@
+"""``explanation.md``: per household, where and why, in plain Danish (or English).
+
+For each placed household: its unit and site, the terms that decided (its weighted amounts), and
+the best other unit on another site by the household-level terms, with what it would have cost
+more (or less, and who holds it). For each unplaced household: the reason. Then the district-level
+terms (spread, families together, daycare slots) and the modules to put up.
+"""
+
+from __future__ import annotations
+
+from capacity.model.soft import PAIR_COEFS
+from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
+
+LABELS = {
+    "da": {"unplaced": "uden bolig", "transport": "transport", "school_daycare": "skole og dagtilbud",
+           "family_cluster": "familier samlet", "spread": "spredning",
+           "buildings_first": "bygninger før pavilloner", "new_modules": "nye moduler",
+           "moves": "flytninger", "external_score": "ekstern score"},
+    "en": {"unplaced": "unplaced", "transport": "transport", "school_daycare": "school and daycare",
+           "family_cluster": "families together", "spread": "spread",
+           "buildings_first": "buildings before pavilions", "new_modules": "new modules",
+           "moves": "moves", "external_score": "external score"},
+}
+WORDS = {
+    "da": dict(title="Placering", status="Status", objective="mål", placed="placeret",
+               unplaced="ikke placeret", seed="frø", terms="Omkostning pr. led", term="led",
+               weight="vægt", total="i alt", households="Husstande", persons="personer",
+               person="person",
+               at="på", decided="Afgørende", nothing="ingen omkostning",
+               alt="Bedste alternativ", more="ville have kostet {x} mere",
+               less="ville have kostet {x} mindre", held="men den bruges af {who}",
+               same="ville have kostet det samme", none="Intet alternativ på en anden lokalitet.",
+               not_placed="ikke placeret", districts="Distrikter og lokaliteter",
+               modules="Moduler der skal sættes op", module_row="{site}: {n} moduler"),
+    "en": dict(title="Placement", status="Status", objective="objective", placed="placed",
+               unplaced="unplaced", seed="seed", terms="Cost per term", term="term",
+               weight="weight", total="total", households="Households", persons="persons",
+               person="person",
+               at="at", decided="Decided by", nothing="no cost",
+               alt="Best other unit", more="would have cost {x} more",
+               less="would have cost {x} less", held="but it is used by {who}",
+               same="would have cost the same", none="No alternative on another site.",
+               not_placed="not placed", districts="Districts and sites",
+               modules="Modules to put up", module_row="{site}: {n} modules"),
+}
+
+
+def explanation_markdown(result: Result) -> str:
+    """The text of ``explanation.md`` for a result, in ``result.lang``."""
+    lang = "en" if result.lang == "en" else "da"
+    w, labels = WORDS[lang], LABELS[lang]
+    lines = [f"# {w['title']} {result.date.isoformat()}", "",
+             f"{w['status']}: {result.status} · {w['objective']} {result.objective} · "
+             f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
+             f"{result.solver} · {w['seed']} {result.seed}", "",
+             f"## {w['terms']}", "", f"| {w['term']} | {w['weight']} | {w['total']} |",
+             "|---|---:|---:|"]
+    for name, total in result.by_term().items():
+        lines.append(f"| {labels[name]} | {result.weights.get(name, '–')} | {total} |")
+    lines += ["", f"## {w['households']}", ""]
+    lines += _households(result, w, labels)
+    lines += _districts(result, w, labels)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _households(result: Result, w: dict, labels: dict) -> list[str]:
+    alts = result.alternatives.set_index("household_id") if len(result.alternatives) else None
+    holders = result.placements.groupby("unit_id")["household_id"].agg(lambda s: ", ".join(sorted(s)))
+    lines = []
+    for row in result.placements.itertuples():
+        lines.append(f"### {row.household_id} ({_persons(row.persons, w)}) → "
+                     f"{row.unit_id} {w['at']} {row.site_id}")
+        decided = [f"{labels[t]} {getattr(row, t)}" for t in PLACEMENT_TERMS if getattr(row, t)]
+        lines.append(f"{w['decided']}: {', '.join(decided) if decided else w['nothing']}.")
+        if alts is None or row.household_id not in alts.index:
+            lines += [w["none"], ""]
+            continue
+        alt = alts.loc[row.household_id]
+        extra = int(alt["extra_cost"])
+        verdict = (w["more"].format(x=extra) if extra > 0 else
+                   w["less"].format(x=-extra) if extra < 0 else w["same"])
+        text = f"{w['alt']}: {alt['alt_unit_id']} {w['at']} {alt['alt_site_id']}, {verdict}"
+        detail = [f"{labels[t]} {int(alt[t]):+d}" for t in PAIR_COEFS if alt[t]]
+        if detail:
+            text += f" ({', '.join(detail)})"
+        if extra <= 0 and alt["alt_unit_id"] in holders.index:
+            text += f", {w['held'].format(who=holders[alt['alt_unit_id']])}"
+        lines += [text + ".", ""]
+    for row in result.unplaced.itertuples():
+        lines += [f"### {row.household_id} ({_persons(row.persons, w)}): {w['not_placed']}",
+                  f"{row.reason}.", ""]
+    return lines
+
+
+def _districts(result: Result, w: dict, labels: dict) -> list[str]:
+    households = set(result.placements["household_id"]) | set(result.unplaced["household_id"])
+    rows = result.explanation[~result.explanation["subject"].isin(households)]
+    lines = [f"## {w['districts']}", ""] if len(rows) else []
+    for name in TERM_NAMES:
+        for r in rows[rows["term"] == name].itertuples():
+            lines.append(f"- {labels[name]}: {r.text} ({w['weight']} {r.weight}: {r.weighted})")
+    if len(result.modules):
+        lines += ["", f"## {w['modules']}", ""]
+        lines += [f"- {w['module_row'].format(site=r.site_id, n=r.modules_to_put_up)}"
+                  for r in result.modules.itertuples()]
+    return lines
+
+
+def _persons(n: int, w: dict) -> str:
+    return f"{n} {w['person'] if n == 1 else w['persons']}"

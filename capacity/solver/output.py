@@ -1,0 +1,91 @@
+"""The output contract of ``capacity place --out DIR``, written atomically.
+
+Files: ``placements.csv``, ``modules.csv``, ``unplaced.csv``, ``summary.json``,
+``explanation.md``. Everything is written into a temporary folder beside ``DIR`` and swapped in
+with a rename, so a failed run leaves the previous files whole. Files in ``DIR`` that are not
+part of the contract are kept.
+
+Byte-identical output: every file is a function of the input, options and seed, except the two
+timing fields of ``summary.json`` (``build_seconds``, ``solve_seconds``), which measure the
+machine; compare outputs without them (``DETERMINISTIC_EXCEPT``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from capacity.solver.explain import explanation_markdown
+from capacity.solver.result import PLACEMENT_TERMS, Result
+
+FILES = ("placements.csv", "modules.csv", "unplaced.csv", "summary.json", "explanation.md")
+DETERMINISTIC_EXCEPT = ("build_seconds", "solve_seconds")  # keys of summary.json
+
+
+def summary_dict(result: Result) -> dict:
+    """The content of ``summary.json``: per-term totals sum to ``objective``."""
+    terms = {k: int(v) for k, v in result.by_term().items()}
+    return {
+        "status": result.status,
+        "solver": result.solver,
+        "objective": result.objective,
+        "best_bound": result.best_bound,
+        "gap": result.gap,
+        "build_seconds": result.build_seconds,
+        "solve_seconds": result.solve_seconds,
+        "terms": terms,
+        "weights": result.weights,
+        "placed": len(result.placements),
+        "unplaced": len(result.unplaced),
+        "persons_placed": int(result.placements["persons"].sum()),
+        "persons_unplaced": int(result.unplaced["persons"].sum()),
+        "modules_to_put_up": int(result.modules["modules_to_put_up"].sum()),
+        "date": result.date.isoformat(),
+        "seed": result.seed,
+        "options": result.options,
+        "input_hash": result.input_hash,
+    }
+
+
+def write_outputs(result: Result, out: Path) -> None:
+    """Write the five files of the output contract into ``out``, atomically.
+
+    Parameters
+    ----------
+    result : the placement.
+    out : the folder (created when missing; other files in it are kept).
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
+    old = None
+    try:
+        _write_all(result, tmp)
+        if out.exists():
+            for item in sorted(out.iterdir()):
+                if item.name not in FILES:
+                    (shutil.copytree if item.is_dir() else shutil.copy2)(item, tmp / item.name)
+            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
+            os.replace(out, old / out.name)
+        os.replace(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_all(result: Result, folder: Path) -> None:
+    cols = ["household_id", "unit_id", "site_id", "persons", *PLACEMENT_TERMS]
+    _csv(result.placements[cols], folder / "placements.csv")
+    _csv(result.modules, folder / "modules.csv")
+    _csv(result.unplaced[["household_id", "reason"]], folder / "unplaced.csv")
+    text = json.dumps(summary_dict(result), indent=2, ensure_ascii=False) + "\n"
+    (folder / "summary.json").write_text(text, encoding="utf-8")
+    (folder / "explanation.md").write_text(explanation_markdown(result), encoding="utf-8")
+
+
+def _csv(frame, path: Path) -> None:
+    path.write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
