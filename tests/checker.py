@@ -185,9 +185,8 @@ class Checker:
         if _b(hh.needs_accessible) and not accessible:
             bad.append(f"{h}: needs an accessible unit")
         req = hh.required_district
-        if not pd.isna(req):
-            if not self.polygons[req].covers(site.geometry):
-                bad.append(f"{h}: not in required district {req}")
+        if not pd.isna(req) and not self.polygons[req].covers(site.geometry):
+            bad.append(f"{h}: not in required district {req}")
         return bad
 
     # --- the objective --------------------------------------------------------------------------
