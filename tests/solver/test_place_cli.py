@@ -1,0 +1,144 @@
+"""``capacity place`` through typer's runner: tables, exit codes, the plan, and ``--apply``."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from capacity.cli.app import user_errors
+from capacity.cli.place import place
+from capacity.io import registry as registry_io
+from capacity.io.registry import load_registry, write_registry
+from capacity.solver.fingerprint import input_hash
+from tests.checker import Checker
+from tests.helpers import PLACE_DAY, tiny_registry
+
+runner = CliRunner()
+app = typer.Typer()
+
+
+@app.callback()
+def _main() -> None:
+    """A local app until ``place`` is registered in ``capacity.cli``."""
+
+
+app.command()(user_errors(place))
+DAY = PLACE_DAY.isoformat()
+
+
+@pytest.fixture
+def reg_path(tmp_path):
+    """The tiny registry written as a folder (CSV/GeoJSON)."""
+    path = tmp_path / "reg"
+    write_registry(tiny_registry(), path)
+    return path
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["place", *map(str, args)], env={"COLUMNS": "200"})
+
+
+def test_place_prints_placements_and_reasons_and_writes_the_plan(reg_path, tmp_path):
+    result = _run(reg_path, "--date", DAY, "--out", tmp_path / "plan", "--allow-new-modules")
+    assert result.exit_code == 0, result.output
+    assert "A3" in result.output and "Børn og Familier" in result.output
+    assert "OPTIMAL" in result.output
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["input_hash"] == input_hash(load_registry(reg_path))
+
+
+def test_bad_solver_and_missing_registry_are_exit_2(reg_path, tmp_path):
+    result = _run(reg_path, "--solver", "magic")
+    assert result.exit_code == 2 and "unknown solver" in result.output
+    assert _run(tmp_path / "nothing.gpkg").exit_code == 2
+    result = _run(reg_path, "--apply")
+    assert result.exit_code == 2 and "--apply needs --out" in result.output
+    result = _run(reg_path, "--apply", "--out", tmp_path / "empty")
+    assert result.exit_code == 2 and "no plan in" in result.output
+
+
+def test_apply_round_trip_moves_households_in_and_refuses_a_second_time(reg_path, tmp_path):
+    plan = tmp_path / "plan"
+    assert _run(reg_path, "--date", DAY, "--out", plan).exit_code == 0
+    before = load_registry(reg_path)
+    result = _run(reg_path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    after = load_registry(reg_path)
+    new = after.occupancy[after.occupancy["move_in"] == str(PLACE_DAY)]
+    assert sorted(new["household_id"]) == ["A1", "A2", "A3"]
+    assert len(after.occupancy) == len(before.occupancy) + 3
+    backups = list(tmp_path.glob("reg.backup-*"))
+    assert len(backups) == 1 and input_hash(load_registry(backups[0])) == input_hash(before)
+    # the registry is consistent with the checker: residents now, nobody left to place but the minor
+    assert Checker(after, PLACE_DAY).arriving == ["A4"]
+    again = _run(reg_path, "--out", plan, "--apply")
+    assert again.exit_code == 2 and "has changed since the plan" in again.output
+
+
+def test_apply_writes_new_modules_as_units(tmp_path):
+    from capacity.solver.solve import place as place_households
+    from tests.helpers import make_household, make_site, placement_world
+
+    sites = [make_site("P", kind="pavilion_site", modules_now=0, modules_max=2)]
+    reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
+    write_registry(reg, tmp_path / "reg")
+    plan = tmp_path / "plan"
+    assert _run(tmp_path / "reg", "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    assert _run(tmp_path / "reg", "--out", plan, "--apply").exit_code == 0
+    after = load_registry(tmp_path / "reg")
+    assert list(after.units["id"]) == ["P-NY1"] and int(after.sites["modules_now"].iloc[0]) == 1
+    assert len(place_households(after, PLACE_DAY).unplaced) == 0 and len(after.occupancy) == 1
+
+
+def test_a_crash_mid_apply_leaves_the_registry_intact(reg_path, tmp_path, monkeypatch):
+    plan = tmp_path / "plan"
+    assert _run(reg_path, "--date", DAY, "--out", plan).exit_code == 0
+    before = input_hash(load_registry(reg_path))
+    real = registry_io.write_folder
+
+    def crash(reg, path):
+        real(reg, path)  # everything written to the temporary folder ...
+        raise OSError("power cut")  # ... and then the machine dies before the rename
+
+    monkeypatch.setattr(registry_io, "write_folder", crash)
+    with pytest.raises(OSError, match="power cut"):
+        from capacity.solver.apply import apply_plan
+
+        apply_plan(reg_path, plan)
+    assert input_hash(load_registry(reg_path)) == before
+    assert not [p for p in tmp_path.iterdir() if ".tmp" in p.name]
+
+
+def test_apply_refuses_a_registry_changed_since_the_plan(reg_path, tmp_path):
+    plan = tmp_path / "plan"
+    assert _run(reg_path, "--date", DAY, "--out", plan).exit_code == 0
+    reg = load_registry(reg_path)
+    write_registry(reg.with_layers(units=reg.units.iloc[:-1]), reg_path)
+    changed = input_hash(load_registry(reg_path))
+    result = _run(reg_path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and "has changed since the plan" in result.output
+    assert input_hash(load_registry(reg_path)) == changed
+
+
+def test_apply_closes_the_old_row_of_a_resident_who_moves(tmp_path):
+    import datetime as dt
+
+    from tests.helpers import make_household, make_occupancy, make_unit, placement_world
+
+    units = [make_unit("BIG", "B", beds=6), make_unit("SMALL", "B", beds=2)]
+    people = [make_household("R", arrival_date=dt.date(2025, 1, 1)),
+              make_household("FAM", adults=2, children_ages=(1, 4, 7))]
+    reg = placement_world(units=units, households=people, occupancy=[make_occupancy("R", "BIG")])
+    write_registry(reg, tmp_path / "reg")
+    plan = tmp_path / "plan"
+    assert _run(tmp_path / "reg", "--date", DAY, "--out", plan, "--allow-moves").exit_code == 0
+    result = _run(tmp_path / "reg", "--out", plan, "--apply", "--lang", "en")
+    assert result.exit_code == 0 and "2 moved in" in result.output and "1 moved out" in result.output
+    occ = load_registry(tmp_path / "reg").occupancy.sort_values(["household_id", "move_in"])
+    rows = [(r.household_id, r.unit_id, str(r.move_in.date()), None if r.move_out is pd.NaT else
+             str(r.move_out.date())) for r in occ.itertuples()]
+    assert rows == [("FAM", "BIG", DAY, None), ("R", "BIG", "2026-01-01", DAY), ("R", "SMALL", DAY, None)]
