@@ -1,0 +1,117 @@
+"""Sampled demand: arriving households per month, their sizes and stay lengths.
+
+Every sampled run draws from its own ``numpy.random.Generator``, seeded from
+``SeedSequence([seed, purpose]).spawn(n)[i]`` by run index, so run ``i`` is the same whichever
+process or machine draws it. ``purpose`` keeps the plan's samples apart from the fresh samples of
+the scenario runs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from capacity.errors import Problem, RegistryError
+from capacity.io.layers import Registry
+from capacity.planning.sampling import (
+    PLAN,
+    QUANTILE,
+    RUNS,
+    Arrivals,
+    DemandModel,
+    draw,
+    generators,
+    persons_present,
+)
+from capacity.planning.scenario import Scenario
+
+__all__ = ["PLAN", "QUANTILE", "RUNS", "Arrivals", "DemandModel", "draw", "generators",
+           "persons_present", "demand_model", "demand_paths", "quantile_path"]
+
+DAYS_PER_MONTH = 30.4375
+
+
+def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
+    """Expected arrivals, household mix and stay distribution of a scenario on a registry."""
+    shares = np.array([t.share for t in sc.household_types], dtype=float)
+    shares /= shares.sum()
+    persons = np.array([t.persons for t in sc.household_types], dtype=np.int64)
+    family = np.array([bool(t.children_ages) for t in sc.household_types])
+    mean = expected_households(sc, float(shares @ persons))
+    wp, wf = waiting(reg) if sc.include_waiting else (np.zeros(0, np.int64), np.zeros(0, bool))
+    return DemandModel(mean, shares, persons, family, stay_pmf(reg, sc), wp, wf,
+                       sc.uncertainty.kind, sc.uncertainty.dispersion)
+
+
+def expected_households(sc: Scenario, persons_per_household: float) -> np.ndarray:
+    """Expected arriving households for each month of the horizon (level + waves, or the list)."""
+    T, a = sc.horizon_months, sc.arrivals
+    unit = persons_per_household if a.unit == "persons" else 1.0
+    mean = np.array(a.per_month[:T], dtype=float) if a.per_month is not None else np.full(T, a.level)
+    mean = mean / unit
+    for w in a.waves:
+        size = w.households if w.households is not None else w.persons / persons_per_household
+        lo, hi = w.start - 1, min(w.start - 1 + w.months, T)
+        if lo < T:
+            mean[lo:hi] += size / w.months
+    return mean
+
+
+def stay_pmf(reg: Registry, sc: Scenario) -> np.ndarray:
+    """The stay-length distribution in months: ``pmf[m]`` = P(stay = m + 1 months)."""
+    s = sc.stay
+    n = s.max_months
+    if s.kind == "geometric":
+        p = 1.0 / s.mean_months
+        pmf = p * (1 - p) ** np.arange(n)
+    elif s.kind == "empirical":
+        pmf = np.zeros(n)
+        for m, w in zip(s.months, s.weights, strict=True):
+            pmf[min(m, n) - 1] += w
+    else:
+        months = history_months(reg)
+        if len(months) < s.min_history:
+            raise RegistryError([Problem(
+                "error", "scenario", "", "stay.kind",
+                f"from_history needs at least {s.min_history} closed stays in occupancy, the "
+                f"registry has {len(months)}; use kind = 'geometric' or lower stay.min_history")])
+        pmf = np.bincount(np.clip(months, 1, n) - 1, minlength=n).astype(float)
+    return pmf / pmf.sum()
+
+
+def history_months(reg: Registry) -> np.ndarray:
+    """Lengths in whole months (at least 1) of the closed stays in the occupancy layer."""
+    occ = reg.occupancy
+    closed = occ[occ["move_out"].notna()]
+    days = (closed["move_out"] - closed["move_in"]).dt.days.to_numpy(dtype=float)
+    return np.maximum(1, np.rint(days / DAYS_PER_MONTH)).astype(np.int64)
+
+
+def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray]:
+    """Persons and family flag of the households waiting for a home (not unaccompanied minors)."""
+    hh = reg.households
+    housed = set(reg.occupancy.loc[reg.occupancy["move_out"].isna(), "household_id"])
+    w = hh[~hh["id"].isin(housed) & ~hh["unaccompanied_minor"].fillna(False).astype(bool)]
+    kids = w["children_ages"].map(len).to_numpy(dtype=np.int64)
+    persons = w["adults"].to_numpy(dtype=np.int64) + kids
+    keep = persons > 0
+    return persons[keep], (kids > 0)[keep]
+
+
+def demand_paths(dm: DemandModel, n: int, seed: int, purpose: int = PLAN) -> np.ndarray:
+    """Persons needing a bed (new arrivals and the waiting) per run and month, shape (n, T)."""
+    return np.stack([persons_present(draw(dm, g), dm.months) for g in generators(seed, purpose, n)])
+
+
+def quantile_path(dm: DemandModel, q: float, seed: int, n: int = 500) -> np.ndarray:
+    """The ``q`` quantile of demand month by month, over ``n`` sampled runs (rounded up)."""
+    paths = demand_paths(dm, n, seed, QUANTILE)
+    return np.ceil(np.quantile(paths, q, axis=0, method="higher")).astype(np.int64)
+
+
+def month_index(dates: pd.Series, starts: list) -> np.ndarray:
+    """Index of the first month starting on or after each date (len(starts) - 1 when never / NaT)."""
+    firsts = np.array([np.datetime64(d, "s") for d in starts])
+    values = dates.to_numpy(dtype="datetime64[s]")
+    idx = np.searchsorted(firsts, values, side="left")
+    return np.where(np.isnat(values), len(starts) - 1, idx)

@@ -1,0 +1,222 @@
+"""The scenario file (TOML): expected arrivals, their uncertainty, household mix and stay lengths.
+
+A scenario describes demand only; supply (buildings, pavilion sites, residents) comes from the
+registry. Bad files raise ``RegistryError`` whose problems name the file and the key, e.g.
+``wave.toml, key 'arrivals.waves.0.months': Input should be greater than or equal to 1``.
+See ``data/scenarios/*.toml`` for two documented examples.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from capacity.errors import Problem, RegistryError
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Wave(_Strict):
+    """Extra arrivals on top of the level: ``persons`` or ``households`` spread evenly over months."""
+
+    start: int = Field(ge=1, description="first month of the wave, 1 = the scenario's start month")
+    months: int = Field(1, ge=1, description="number of months the wave lasts")
+    persons: float | None = Field(None, ge=0, description="extra persons over the whole wave")
+    households: float | None = Field(None, ge=0, description="extra households over the whole wave")
+
+    @model_validator(mode="after")
+    def _one_size(self) -> Wave:
+        if (self.persons is None) == (self.households is None):
+            raise ValueError("give exactly one of 'persons' or 'households'")
+        return self
+
+
+class Arrivals(_Strict):
+    """Expected arrivals per month: a list, or a level plus waves (in households or persons)."""
+
+    per_month: list[float] | None = Field(None, description="expected arrivals for each month")
+    level: float | None = Field(None, ge=0, description="expected arrivals every month")
+    unit: Literal["households", "persons"] = "households"
+    waves: list[Wave] = []
+
+    @field_validator("per_month")
+    @classmethod
+    def _non_negative(cls, v: list[float] | None) -> list[float] | None:
+        if v is not None and any(x < 0 for x in v):
+            raise ValueError("arrivals per month must be >= 0")
+        return v
+
+    @model_validator(mode="after")
+    def _one_form(self) -> Arrivals:
+        if (self.per_month is None) == (self.level is None):
+            raise ValueError("give exactly one of 'per_month' (a list) or 'level' (a number)")
+        return self
+
+
+class Uncertainty(_Strict):
+    """How actual arrivals vary around the expectation, month by month."""
+
+    kind: Literal["poisson", "negative_binomial", "none"] = "poisson"
+    dispersion: float = Field(
+        4.0, gt=0, description="negative binomial shape k: variance = mean + mean**2 / k"
+    )
+
+
+class HouseholdType(_Strict):
+    """One kind of arriving household and its share of arrivals."""
+
+    name: str = Field(min_length=1)
+    adults: int = Field(ge=0, le=20)
+    children_ages: list[int] = []
+    share: float = Field(gt=0)
+
+    @field_validator("children_ages")
+    @classmethod
+    def _ages(cls, v: list[int]) -> list[int]:
+        if any(a < 0 or a > 17 for a in v):
+            raise ValueError("children's ages must be 0-17")
+        return v
+
+    @property
+    def persons(self) -> int:
+        """Persons in the household."""
+        return self.adults + len(self.children_ages)
+
+
+class Stay(_Strict):
+    """Stay length in temporary housing, in whole months (at least 1)."""
+
+    kind: Literal["geometric", "empirical", "from_history"] = "geometric"
+    mean_months: float = Field(12.0, ge=1, description="geometric: mean stay")
+    months: list[int] = Field([], description="empirical: stay lengths in months")
+    weights: list[float] = Field([], description="empirical: their relative frequencies")
+    min_history: int = Field(10, ge=1, description="from_history: closed stays needed at least")
+    max_months: int = Field(60, ge=1, description="longest stay considered (the tail is cut)")
+
+    @model_validator(mode="after")
+    def _empirical(self) -> Stay:
+        if self.kind == "empirical":
+            if not self.months or len(self.months) != len(self.weights):
+                raise ValueError("empirical: 'months' and 'weights' must be lists of equal length")
+            if any(m < 1 for m in self.months) or any(w < 0 for w in self.weights):
+                raise ValueError("empirical: months must be >= 1 and weights >= 0")
+            if sum(self.weights) <= 0:
+                raise ValueError("empirical: the weights must not all be 0")
+        return self
+
+
+class Residents(_Strict):
+    """Current residents (open occupancy rows): when they move out."""
+
+    without_expected_move_out: Literal["stay", "sample"] = Field(
+        "stay", description="stay: they stay the whole horizon; sample: draw a remaining stay"
+    )
+
+
+class Scenario(_Strict):
+    """A demand scenario for the capacity plan and the scenario runs."""
+
+    name: str = "scenarie"
+    description: str = ""
+    start: str = Field(description="first month of the horizon, 'YYYY-MM'")
+    horizon_months: int = Field(24, ge=1, le=120)
+    arrivals: Arrivals
+    uncertainty: Uncertainty = Uncertainty()
+    household_types: list[HouseholdType] = Field(min_length=1)
+    stay: Stay = Stay()
+    residents: Residents = Residents()
+    include_waiting: bool = Field(True, description="households already waiting count in month 1")
+
+    @field_validator("start")
+    @classmethod
+    def _month(cls, v: str) -> str:
+        m = _MONTH.match(v)
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError("must be a month 'YYYY-MM', e.g. '2027-01'")
+        return v
+
+    @model_validator(mode="after")
+    def _fits(self) -> Scenario:
+        a = self.arrivals
+        if a.per_month is not None and len(a.per_month) < self.horizon_months:
+            raise ValueError(f"arrivals.per_month has {len(a.per_month)} values; "
+                             f"give one per month of the horizon ({self.horizon_months})")
+        return self
+
+    @property
+    def start_date(self) -> dt.date:
+        """The first day of the start month."""
+        y, m = self.start.split("-")
+        return dt.date(int(y), int(m), 1)
+
+    def month_starts(self) -> list[dt.date]:
+        """First day of every month of the horizon (and of the month after it)."""
+        d = self.start_date
+        out = []
+        for i in range(self.horizon_months + 1):
+            y, m = divmod(d.month - 1 + i, 12)
+            out.append(dt.date(d.year + y, m + 1, 1))
+        return out
+
+    def month_labels(self) -> list[str]:
+        """``YYYY-MM`` for every month of the horizon."""
+        return [d.strftime("%Y-%m") for d in self.month_starts()[:-1]]
+
+
+def load_scenario(path: Path, horizon_months: int | None = None) -> Scenario:
+    """Read a scenario TOML file.
+
+    Parameters
+    ----------
+    path : the TOML file.
+    horizon_months : overrides the file's horizon when given.
+
+    Raises
+    ------
+    RegistryError
+        The file is missing, not TOML, or a key is unknown or invalid; each problem names the key.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise RegistryError([Problem("error", str(path), "", "",
+                                     "scenario file not found; give an existing .toml file")]) from None
+    return scenario_from_text(text, source=Path(path).name, horizon_months=horizon_months)
+
+
+def scenario_from_text(text: str, source: str = "scenario.toml",
+                       horizon_months: int | None = None) -> Scenario:
+    """Parse scenario TOML text; raise ``RegistryError`` naming the key on bad input."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryError([Problem("error", source, "", "",
+                                     f"not valid TOML ({exc}); fix the syntax")]) from None
+    if horizon_months is not None:
+        data["horizon_months"] = horizon_months
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise RegistryError([_problem(source, err) for err in exc.errors()]) from None
+
+
+def _problem(source: str, err: dict) -> Problem:
+    key = ".".join(str(p) for p in err["loc"])
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key; check the spelling against data/scenarios/baseline.toml"
+    elif err["type"] == "missing":
+        msg = "required key is missing; add it"
+    else:
+        msg = err["msg"].removeprefix("Value error, ")
+        if "input" in err and not isinstance(err["input"], dict):
+            msg += f" (got {err['input']!r})"
+    return Problem("error", source, "", key, msg)

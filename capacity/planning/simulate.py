@@ -1,0 +1,174 @@
+"""Scenario runs (Monte Carlo): many fresh demand samples through a plan, month by month.
+
+Runs are split into chunks by run index; each run is seeded by its index
+(``SeedSequence([seed, RUNS]).spawn(samples)[i]``), and the chunks are put back in index order,
+so the numbers are the same on 1 worker, N local processes or a Dask cluster.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from capacity.errors import UserError
+from capacity.io.layers import Registry
+from capacity.planning.demand import RUNS, demand_model
+from capacity.planning.greedy import RunInput, run_chunk
+from capacity.planning.scenario import Scenario
+from capacity.planning.supply import Supply, supply
+
+CHUNK = 50  # runs per task
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """Per month and whole-horizon figures of the scenario runs.
+
+    Attributes
+    ----------
+    months : ``month, p_shortage, expected_short, expected_occupied, p90_occupied, beds,
+        expected_free, p10_free``, one row per month.
+    summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
+        ``expected_shortage_person_months``, ``first_month_at_risk``, ``samples``, ``seed``, ...
+    """
+
+    months: pd.DataFrame
+    summary: dict
+
+
+def input_for(reg: Registry, sc: Scenario, plan: pd.DataFrame | None, samples: int, seed: int,
+              sup: Supply | None = None) -> RunInput:
+    """The runs' input: beds per site and month from ``plan`` (or today's capacity) and demand."""
+    sup = sup or supply(reg, sc)
+    beds = sup.beds(sup.current_modules()) if plan is None else plan_beds(plan, sup)
+    order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
+    return RunInput(demand_model(reg, sc), beds.astype(np.int64), sup.resident_persons, order,
+                    seed, RUNS, samples)
+
+
+def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
+    """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T)."""
+    missing = {"site_id", "month", "beds"} - set(plan.columns)
+    if missing:
+        raise UserError(f"The plan has no column(s) {', '.join(sorted(missing))}; "
+                        "give a plan.csv written by 'capacity plan'.")
+    table = plan.pivot_table(index="site_id", columns="month", values="beds", aggfunc="sum")
+    unknown = sorted(set(table.index) - set(sup.ids))
+    if unknown:
+        raise UserError(f"The plan names unknown site(s) {', '.join(unknown[:5])}; "
+                        "make the plan from the same registry.")
+    table = table.reindex(index=sup.ids, columns=sup.months)
+    current = sup.beds(sup.current_modules())
+    return np.where(table.isna().to_numpy(), current, table.fillna(0).to_numpy()).astype(np.int64)
+
+
+def read_plan(path: Path) -> pd.DataFrame:
+    """Read a plan.csv; a missing or unreadable file is a user error naming the path."""
+    try:
+        return pd.read_csv(path, dtype={"site_id": str, "month": str})
+    except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(f"{path}: cannot read the plan ({exc}); give a plan.csv from "
+                        "'capacity plan'.") from None
+
+
+def run_scenarios(reg: Registry, sc: Scenario, *, plan: pd.DataFrame | None = None,
+                  samples: int = 1000, seed: int = 0, workers: int | None = None,
+                  dask: str | object | None = None, progress: bool = False,
+                  sup: Supply | None = None) -> ScenarioResult:
+    """Monte Carlo runs of a scenario through a plan (or today's capacity when ``plan`` is None).
+
+    Parameters
+    ----------
+    reg, sc : registry and scenario.
+    plan : a plan frame (``site_id, month, beds``); None keeps today's buildings and modules.
+    samples : number of runs (fresh samples, not the plan's).
+    seed : same seed, same numbers, whatever ``workers`` or backend.
+    workers : local processes (default: all cores; 1 runs in this process).
+    dask : a scheduler address ``tcp://host:port`` or a ``distributed.Client``.
+    progress : show a rich progress bar.
+
+    Returns
+    -------
+    ScenarioResult
+    """
+    if samples < 1:
+        raise UserError("Use --samples >= 1.")
+    inp = input_for(reg, sc, plan, samples, seed, sup)
+    bounds = [(i, min(i + CHUNK, samples)) for i in range(0, samples, CHUNK)]
+    if dask is not None:
+        parts = _on_dask(inp, bounds, dask)
+    else:
+        parts = _local(inp, bounds, workers or os.cpu_count() or 1, progress)
+    return summarise(np.concatenate(parts), sc, seed, inp.beds.sum(axis=0))
+
+
+def _local(inp: RunInput, bounds: list[tuple[int, int]], workers: int,
+           progress: bool) -> list[np.ndarray]:
+    from rich.progress import Progress
+
+    with Progress(disable=not progress, transient=True) as bar:
+        task = bar.add_task("Scenariekørsler", total=bounds[-1][1])
+        if workers <= 1:
+            parts = []
+            for a, b in bounds:
+                parts.append(run_chunk(inp, a, b))
+                bar.advance(task, b - a)
+            return parts
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(run_chunk, inp, a, b) for a, b in bounds]
+            parts = []
+            for (a, b), f in zip(bounds, futures, strict=True):
+                parts.append(f.result())
+                bar.advance(task, b - a)
+            return parts
+
+
+def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object) -> list[np.ndarray]:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise UserError("--dask needs dask.distributed: pip install 'dask[distributed]'.") from None
+    own = isinstance(dask, str)
+    try:
+        client = Client(dask, timeout="10s") if own else dask
+    except OSError as exc:
+        raise UserError(f"Cannot reach the Dask scheduler at {dask} ({exc}); "
+                        "start it or fix --dask.") from None
+    try:
+        shared = client.scatter(inp, broadcast=True)
+        futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in bounds]
+        return client.gather(futures)
+    finally:
+        if own:
+            client.close()
+
+
+def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> ScenarioResult:
+    """Per-month probabilities and quantiles from the runs (runs, 3, T)."""
+    short, housed, free = runs[:, 0], runs[:, 1], runs[:, 2]
+    months = pd.DataFrame({
+        "month": sc.month_labels(),
+        "p_shortage": (short > 0).mean(axis=0),
+        "expected_short": short.mean(axis=0),
+        "p90_short": np.quantile(short, 0.9, axis=0, method="higher"),
+        "expected_occupied": housed.mean(axis=0),
+        "p90_occupied": np.quantile(housed, 0.9, axis=0, method="higher"),
+        "beds": beds,
+        "expected_free": free.mean(axis=0),
+        "p10_free": np.quantile(free, 0.1, axis=0, method="lower"),
+    })
+    at_risk = months.loc[months["p_shortage"] > 0.1, "month"]
+    summary = dict(
+        samples=int(len(runs)), seed=seed, scenario=sc.name,
+        risk_any_shortage=float((short > 0).any(axis=1).mean()),
+        expected_shortage_person_months=float(short.sum(axis=1).mean()),
+        p90_peak_occupied=float(np.quantile(housed.max(axis=1), 0.9, method="higher")),
+        first_month_at_risk=at_risk.iloc[0] if len(at_risk) else None,
+        months_at_risk=at_risk.tolist(),
+    )
+    return ScenarioResult(months, summary)

@@ -1,0 +1,168 @@
+"""Supply per site and month: building beds, pavilion parameters, residents, transport, districts.
+
+Everything the plan model and the scenario runs need from the registry, as numpy arrays indexed by
+site (rows, in registry order) and month (columns).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capacity.io.layers import Registry
+from capacity.overview import open_occupancy
+from capacity.planning.demand import month_index
+from capacity.planning.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Supply:
+    """Sites and their capacity over the months of a scenario.
+
+    Attributes
+    ----------
+    ids, names, pavilion : per site (J).
+    available : (J, T) bool, the site may be used in the month.
+    building_beds : (J, T) beds of buildings in service (0 for pavilion sites and unavailable months).
+    modules_now, modules_max, beds_per_module, setup, month_cost, teardown, lead, lifetime :
+        per site, 0 for buildings.
+    resident_persons : (J, T) current residents still living at the site (known move-outs).
+    resident_modules : (J, T) pavilion modules that current residents live in.
+    minutes : (J,) int minutes to the nearest station.
+    district : (J,) index into ``district_ids`` (-1 when outside every district).
+    district_ids, district_share : spread districts and their share of the population.
+    months : labels ``YYYY-MM``.
+    """
+
+    ids: list[str]
+    names: list[str]
+    pavilion: np.ndarray
+    available: np.ndarray
+    building_beds: np.ndarray
+    modules_now: np.ndarray
+    modules_max: np.ndarray
+    beds_per_module: np.ndarray
+    setup: np.ndarray
+    month_cost: np.ndarray
+    teardown: np.ndarray
+    lead: np.ndarray
+    lifetime: np.ndarray
+    resident_persons: np.ndarray
+    resident_modules: np.ndarray
+    minutes: np.ndarray
+    district: np.ndarray
+    district_ids: list[str]
+    district_share: np.ndarray
+    months: list[str]
+
+    @property
+    def sites(self) -> int:
+        """Number of sites."""
+        return len(self.ids)
+
+    def beds(self, modules: np.ndarray) -> np.ndarray:
+        """Beds per site and month given pavilion modules standing, shape (J, T)."""
+        return self.building_beds + modules * self.beds_per_module[:, None]
+
+    def current_modules(self) -> np.ndarray:
+        """Modules standing today kept for the whole horizon (while the site is available)."""
+        return np.where(self.available, self.modules_now[:, None], 0)
+
+
+def supply(reg: Registry, sc: Scenario) -> Supply:
+    """Build the ``Supply`` of a registry over the months of a scenario."""
+    sites = reg.sites.reset_index(drop=True)
+    starts = sc.month_starts()
+    T = sc.horizon_months
+    avail = _available(sites, starts)
+    pav = (sites["kind"] == "pavilion_site").to_numpy()
+
+    def col(name: str) -> np.ndarray:
+        return np.where(pav, sites[name].fillna(0).to_numpy(dtype=np.int64), 0)
+
+    units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
+    beds = units.groupby("site_id")["beds"].sum().reindex(sites["id"]).fillna(0)
+    building = np.where(pav, 0, beds.to_numpy(dtype=np.int64))[:, None] * avail
+    persons, modules = _residents(reg, sites, starts, T, pav)
+    d_idx, d_ids, d_share = _districts(reg, sites)
+    return Supply(
+        ids=sites["id"].tolist(), names=sites["name"].tolist(), pavilion=pav, available=avail,
+        building_beds=building.astype(np.int64), modules_now=col("modules_now"),
+        modules_max=np.maximum(col("modules_max"), col("modules_now")),
+        beds_per_module=col("beds_per_module"), setup=col("cost_setup_per_module"),
+        month_cost=col("cost_month_per_module"), teardown=col("cost_teardown_per_module"),
+        lead=col("lead_time_months"), lifetime=col("min_lifetime_months"),
+        resident_persons=persons, resident_modules=modules, minutes=station_minutes(reg, sites),
+        district=d_idx, district_ids=d_ids, district_share=d_share, months=sc.month_labels(),
+    )
+
+
+def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:
+    """A site is available in a month when it is available on the month's first and last day."""
+    first = np.array([np.datetime64(d, "s") for d in starts[:-1]])
+    last = np.array([np.datetime64(d, "s") - np.timedelta64(1, "D") for d in starts[1:]])
+    frm = sites["available_from"].to_numpy(dtype="datetime64[s]")[:, None]
+    until = sites["available_until"].to_numpy(dtype="datetime64[s]")[:, None]
+    ok_from = np.isnat(frm) | (frm <= first[None, :])
+    ok_until = np.isnat(until) | (until >= last[None, :])
+    return ok_from & ok_until
+
+
+def _residents(reg: Registry, sites: pd.DataFrame, starts: list, T: int,
+               pav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Persons and occupied pavilion modules of current residents, per site and month."""
+    occ = open_occupancy(reg)
+    pos = {s: i for i, s in enumerate(sites["id"])}
+    occ = occ[occ["site_id"].isin(pos)]
+    leave = month_index(occ["expected_move_out"], starts)
+    persons = np.zeros((len(sites), T + 1), np.int64)
+    j = occ["site_id"].map(pos).to_numpy(dtype=np.int64)
+    np.add.at(persons, (j, np.zeros_like(j)), occ["persons"].fillna(0).to_numpy(dtype=np.int64))
+    np.add.at(persons, (j, leave), -occ["persons"].fillna(0).to_numpy(dtype=np.int64))
+    modules = np.zeros((len(sites), T + 1), np.int64)
+    last = pd.DataFrame({"unit": occ["unit_id"].to_numpy(), "j": j, "leave": leave})
+    last = last.groupby("unit", sort=True).agg(j=("j", "first"), leave=("leave", "max"))
+    jj, ll = last["j"].to_numpy(dtype=np.int64), last["leave"].to_numpy(dtype=np.int64)
+    np.add.at(modules, (jj, np.zeros_like(jj)), 1)
+    np.add.at(modules, (jj, ll), -1)
+    modules = np.where(pav[:, None], np.cumsum(modules, axis=1)[:, :T], 0)
+    return np.cumsum(persons, axis=1)[:, :T], modules
+
+
+def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:
+    """Whole minutes from each site to the nearest station (travel_minutes layer first)."""
+    pois = reg.pois[reg.pois["kind"] == "station"]
+    out = np.zeros(len(sites), np.int64)
+    if len(pois) == 0:
+        return out
+    lim = reg.policy.limits
+    xs, ys = pois.geometry.x.to_numpy(), pois.geometry.y.to_numpy()
+    table = {}
+    if reg.travel_minutes is not None:
+        tm = reg.travel_minutes[reg.travel_minutes["poi_id"].isin(set(pois["id"]))]
+        table = tm.groupby("site_id")["minutes"].min().to_dict()
+    for i, (sid, geom) in enumerate(zip(sites["id"], sites.geometry, strict=True)):
+        if sid in table:
+            out[i] = math.ceil(float(table[sid]))
+            continue
+        metres = float(np.min(np.hypot(xs - geom.x, ys - geom.y)))
+        out[i] = math.ceil(metres * lim.detour_factor / 1000 / lim.speed_kmh * 60)
+    return out
+
+
+def _districts(reg: Registry, sites: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray]:
+    """The spread district of each site and each district's share of the population."""
+    kind = reg.policy.limits.spread_district_kind
+    d = reg.districts[reg.districts["kind"] == kind].reset_index(drop=True)
+    idx = np.full(len(sites), -1, np.int64)
+    if len(d) == 0 or d["population"].fillna(0).sum() <= 0:
+        return idx, [], np.zeros(0)
+    for i, geom in enumerate(sites.geometry):
+        hit = np.flatnonzero(d.geometry.covers(geom).to_numpy())
+        if len(hit):
+            idx[i] = int(hit[0])
+    pop = d["population"].fillna(0).to_numpy(dtype=float)
+    return idx, d["id"].tolist(), pop / pop.sum()
