@@ -6,8 +6,16 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests import helpers
+
+# CI runs the same examples every time (a red run must be reproducible); locally hypothesis
+# explores new ones. Timing is not a property: no deadlines on a shared 2-core machine.
+settings.register_profile("ci", derandomize=True, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CAPACITY_SHARED", ROOT.parent / "shared"))

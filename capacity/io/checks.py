@@ -153,7 +153,9 @@ def check_occupancy(layers: Layers) -> list[Problem]:
     if "occupancy" not in layers:
         return []
     p = layers["occupancy"]
-    rows = [(i, r) for i, r in enumerate(_records(p)) if _na(r["move_out"])]
+    # rows whose ids are missing were reported by the cell checks; they cannot be matched here
+    rows = [(i, r) for i, r in enumerate(_records(p))
+            if _na(r["move_out"]) and not _na(r["household_id"]) and not _na(r["unit_id"])]
     out, by_household, by_unit = [], defaultdict(list), defaultdict(list)
     for i, r in rows:
         by_household[r["household_id"]].append(i)
