@@ -253,10 +253,13 @@ class Checker:
         big_p = sum(pop for _, pop in self.spread_ds)
         if not big_p:
             return 0
-        total = sum(self.persons[h] for h in everyone)
+        # the share is of everyone housed or to be housed (arrivals, minors excepted)
+        waiting = [h for h in self.arriving if not _b(self.hh[h].unaccompanied_minor)]
+        housed = set(self.home) | set(waiting)
+        total = sum(self.persons[h] for h in housed)
         out = 0
         for did, pop in self.spread_ds:
             count = sum(self.persons[h] for h, s in everyone.items() if self._district(s, kind) == did)
-            over = 100 * big_p * count - (100 + tol) * pop * total
-            out += max(0, -(-over // (100 * big_p)))
+            cap = divmod((100 + tol) * pop * total, 100 * big_p)[0]
+            out += max(0, count - cap)
         return out
