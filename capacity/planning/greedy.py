@@ -7,8 +7,10 @@ soft terms), which is what capacity questions need and is much faster.
 Per run and month: beds per site come from the plan; current residents leave at their expected
 move-out; new households (and those still waiting) are placed whole, in arrival order, on the first
 site in priority order (buildings first, then nearest the station) with enough free beds; a
-household never moves; it leaves at arrival + stay. Persons waiting, and persons above the beds of
-a site whose modules were taken down under them, are short of a bed that month.
+household moves only when the beds it lives in go (modules taken down, a building closed: newest
+first; it then waits like an arrival); it leaves at arrival + stay. Persons waiting are short of a
+bed that month. Current residents are households of every run, housed at their site from month 0
+until their expected move-out.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ class RunInput:
 
     dm: DemandModel
     beds: np.ndarray  # (J, T) beds per site and month
-    residents: np.ndarray  # (J, T) current residents per site and month
+    resident_site: np.ndarray  # per current resident household: site index
+    resident_size: np.ndarray  # persons
+    resident_leave: np.ndarray  # first month index without a bed
     order: np.ndarray  # site indices in priority order
     seed: int
     purpose: int
@@ -41,28 +45,59 @@ def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
 
 def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
     """One run: persons short, persons housed and beds free per month, shape (3, T)."""
-    a = draw(inp.dm, rng)
-    beds, residents = inp.beds[inp.order], inp.residents[inp.order]
+    a, site = with_residents(inp, draw(inp.dm, rng))
+    beds = inp.beds[inp.order]
     J, T = beds.shape
-    gone = np.zeros((J, T + 1), np.int64)  # persons of new households leaving, by month
-    cur = np.zeros(J, np.int64)  # persons of new households living at each site
     waiting: list[int] = []
-    nxt, n = 0, len(a.month)
+    nxt, n = int((site >= 0).sum()), len(a.month)
     out = np.zeros((3, T), np.int64)
     for t in range(T):
-        cur += gone[:, t]
+        site[(a.leave <= t) & (site >= 0)] = -1  # moved on to permanent housing
+        waiting = _evict(a, site, beds[:, t]) + waiting
         while nxt < n and a.month[nxt] <= t:
             waiting.append(nxt)
             nxt += 1
-        waiting = _place(a, waiting, beds[:, t] - residents[:, t] - cur, cur, gone, t)
-        housed = residents[:, t] + cur
-        out[0, t] = np.maximum(housed - beds[:, t], 0).sum() + int(a.persons[waiting].sum())
+        waiting = _place(a, waiting, beds[:, t] - _persons(a, site, J), site, t)
+        housed = _persons(a, site, J)
+        out[0, t] = int(a.persons[waiting].sum())
         out[1, t] = np.minimum(housed, beds[:, t]).sum()
         out[2, t] = np.maximum(beds[:, t] - housed, 0).sum()
     return out
 
 
-def _place(a: Arrivals, waiting: list[int], free: np.ndarray, cur: np.ndarray, gone: np.ndarray,
+def with_residents(inp: RunInput, a: Arrivals) -> tuple[Arrivals, np.ndarray]:
+    """Current residents first (housed at their site from month 0), then the run's arrivals."""
+    rank = np.empty(len(inp.order), np.int64)
+    rank[inp.order] = np.arange(len(inp.order))
+    k = len(inp.resident_site)
+    both = Arrivals(np.concatenate([np.zeros(k, np.int64), a.month]),
+                    np.concatenate([inp.resident_size, a.persons]),
+                    np.concatenate([np.zeros(k, bool), a.family]),
+                    np.concatenate([inp.resident_leave, a.leave]))
+    site = np.concatenate([rank[inp.resident_site], np.full(len(a.month), -1, np.int64)])
+    return both, site
+
+
+def _persons(a: Arrivals, site: np.ndarray, J: int) -> np.ndarray:
+    """Persons living at each site."""
+    return np.bincount(site[site >= 0], weights=a.persons[site >= 0], minlength=J).astype(np.int64)
+
+
+def _evict(a: Arrivals, site: np.ndarray, room: np.ndarray) -> list[int]:
+    """Households whose beds went (modules down, building closed), newest first, wait again."""
+    out: list[int] = []
+    cur = _persons(a, site, len(room))
+    for j in np.flatnonzero(cur > room):
+        for i in np.flatnonzero(site == j)[::-1]:
+            if cur[j] <= room[j]:
+                break
+            site[i] = -1
+            cur[j] -= a.persons[i]
+            out.append(int(i))
+    return sorted(out)
+
+
+def _place(a: Arrivals, waiting: list[int], free: np.ndarray, site: np.ndarray,
            t: int) -> list[int]:
     """Place waiting households greedily; return those still waiting (and still needing a bed)."""
     left = []
@@ -72,10 +107,8 @@ def _place(a: Arrivals, waiting: list[int], free: np.ndarray, cur: np.ndarray, g
         p = int(a.persons[i])
         ok = np.flatnonzero(free >= p)
         if len(ok):
-            j = ok[0]
-            free[j] -= p
-            cur[j] += p
-            gone[j, min(int(a.leave[i]), gone.shape[1] - 1)] -= p
+            free[ok[0]] -= p
+            site[i] = ok[0]
         else:
             left.append(i)
     return left

@@ -99,6 +99,7 @@ def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
     solver.parameters.num_workers = os.cpu_count() or 1
     solver.parameters.max_deterministic_time = time_limit
     solver.parameters.interleave_search = INTERLEAVE
+    solver.parameters.interleave_batch_size = solver.parameters.num_workers
     solver.parameters.relative_gap_limit = 0.001
     solver.parameters.log_search_progress = LOG
     status = solver.solve(m.cp)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from capacity.errors import Problem, RegistryError
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)
 
 
 class _Strict(BaseModel):
@@ -117,8 +118,8 @@ class Stay(_Strict):
 class Residents(_Strict):
     """Current residents (open occupancy rows): when they move out."""
 
-    without_expected_move_out: Literal["stay", "sample"] = Field(
-        "stay", description="stay: they stay the whole horizon; sample: draw a remaining stay"
+    without_expected_move_out: Literal["stay", "mean_stay"] = Field(
+        "stay", description="stay: the whole horizon; mean_stay: move-in plus the mean stay"
     )
 
 
@@ -148,7 +149,7 @@ class Scenario(_Strict):
     def _fits(self) -> Scenario:
         a = self.arrivals
         if a.per_month is not None and len(a.per_month) < self.horizon_months:
-            raise ValueError(f"arrivals.per_month has {len(a.per_month)} values; "
+            raise ValueError(f"arrivals.per_month: {len(a.per_month)} values; "
                              f"give one per month of the horizon ({self.horizon_months})")
         return self
 
@@ -211,6 +212,10 @@ def scenario_from_text(text: str, source: str = "scenario.toml",
 
 def _problem(source: str, err: dict) -> Problem:
     key = ".".join(str(p) for p in err["loc"])
+    found = _KEYED.match(err["msg"].removeprefix("Value error, "))
+    if found:  # a check across keys names its key in the message
+        key = ".".join(filter(None, (key, found.group(1))))
+        err = dict(err, msg=found.group(2))
     if err["type"] == "extra_forbidden":
         msg = "unknown key; check the spelling against data/scenarios/baseline.toml"
     elif err["type"] == "missing":

@@ -47,8 +47,8 @@ def input_for(reg: Registry, sc: Scenario, plan: pd.DataFrame | None, samples: i
     sup = sup or supply(reg, sc)
     beds = sup.beds(sup.current_modules()) if plan is None else plan_beds(plan, sup)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
-    return RunInput(demand_model(reg, sc), beds.astype(np.int64), sup.resident_persons, order,
-                    seed, RUNS, samples)
+    return RunInput(demand_model(reg, sc), beds.astype(np.int64), sup.resident_site,
+                    sup.resident_size, sup.resident_leave, order, seed, RUNS, samples)
 
 
 def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:

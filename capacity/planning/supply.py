@@ -14,7 +14,7 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.overview import open_occupancy
-from capacity.planning.demand import month_index
+from capacity.planning.demand import DAYS_PER_MONTH, month_index, stay_pmf
 from capacity.planning.scenario import Scenario
 
 
@@ -57,6 +57,9 @@ class Supply:
     district_ids: list[str]
     district_share: np.ndarray
     months: list[str]
+    resident_site: np.ndarray  # per current resident household: site index
+    resident_size: np.ndarray  # persons
+    resident_leave: np.ndarray  # first month index without a bed (T when after the horizon)
 
     @property
     def sites(self) -> int:
@@ -76,7 +79,6 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     """Build the ``Supply`` of a registry over the months of a scenario."""
     sites = reg.sites.reset_index(drop=True)
     starts = sc.month_starts()
-    T = sc.horizon_months
     avail = _available(sites, starts)
     pav = (sites["kind"] == "pavilion_site").to_numpy()
 
@@ -86,7 +88,7 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
     beds = units.groupby("site_id")["beds"].sum().reindex(sites["id"]).fillna(0)
     building = np.where(pav, 0, beds.to_numpy(dtype=np.int64))[:, None] * avail
-    persons, modules = _residents(reg, sites, starts, T, pav)
+    persons, modules, households = _residents(reg, sc, sites, starts, pav)
     d_idx, d_ids, d_share = _districts(reg, sites)
     return Supply(
         ids=sites["id"].tolist(), names=sites["name"].tolist(), pavilion=pav, available=avail,
@@ -97,6 +99,7 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         lead=col("lead_time_months"), lifetime=col("min_lifetime_months"),
         resident_persons=persons, resident_modules=modules, minutes=station_minutes(reg, sites),
         district=d_idx, district_ids=d_ids, district_share=d_share, months=sc.month_labels(),
+        resident_site=households[0], resident_size=households[1], resident_leave=households[2],
     )
 
 
@@ -111,13 +114,19 @@ def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:
     return ok_from & ok_until
 
 
-def _residents(reg: Registry, sites: pd.DataFrame, starts: list, T: int,
-               pav: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _residents(reg: Registry, sc: Scenario, sites: pd.DataFrame, starts: list,
+               pav: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Persons and occupied pavilion modules of current residents, per site and month."""
+    T = sc.horizon_months
     occ = open_occupancy(reg)
     pos = {s: i for i, s in enumerate(sites["id"])}
     occ = occ[occ["site_id"].isin(pos)]
-    leave = month_index(occ["expected_move_out"], starts)
+    out = occ["expected_move_out"]
+    if sc.residents.without_expected_move_out == "mean_stay":
+        pmf = stay_pmf(reg, sc)
+        days = round(float(pmf @ np.arange(1, len(pmf) + 1)) * DAYS_PER_MONTH)
+        out = out.fillna(occ["move_in"] + pd.Timedelta(days=days))
+    leave = month_index(out, starts)
     persons = np.zeros((len(sites), T + 1), np.int64)
     j = occ["site_id"].map(pos).to_numpy(dtype=np.int64)
     np.add.at(persons, (j, np.zeros_like(j)), occ["persons"].fillna(0).to_numpy(dtype=np.int64))
@@ -129,7 +138,8 @@ def _residents(reg: Registry, sites: pd.DataFrame, starts: list, T: int,
     np.add.at(modules, (jj, np.zeros_like(jj)), 1)
     np.add.at(modules, (jj, ll), -1)
     modules = np.where(pav[:, None], np.cumsum(modules, axis=1)[:, :T], 0)
-    return np.cumsum(persons, axis=1)[:, :T], modules
+    size = occ["persons"].fillna(0).to_numpy(dtype=np.int64)
+    return np.cumsum(persons, axis=1)[:, :T], modules, (j, size, leave.astype(np.int64))
 
 
 def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:

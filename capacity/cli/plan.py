@@ -1,0 +1,59 @@
+"""``capacity plan``: pavilions up and down over the horizon, for a scenario (CP-SAT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
+
+ScenarioOpt = Annotated[Path, typer.Option("--scenario", "-s", help="Scenariefil (TOML), fx data/scenarios/wave.toml.",
+                                           show_default=False)]
+
+
+def plan(
+    registry: RegistryArg,
+    scenario: ScenarioOpt,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Antal prøver af efterspørgslen.")] = 20,
+    risk: Annotated[float | None, typer.Option(
+        "--risk", min=0.01, max=0.99, help="Planlæg for denne kvantil af efterspørgslen i stedet for prøver.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe til plan.csv, summary.json, explanation.md.")] = Path("plan"),
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="CP-SAT's deterministiske tidsgrænse (arbejdsenheder, ca. sekunder).")] = 60.0,
+    seed: SeedOpt = 0,
+    policy: PolicyOpt = None,
+) -> None:
+    """Kapacitetsplan: hvornår og hvor pavillonmoduler skal sættes op eller tages ned."""
+    from capacity.io.registry import load_registry
+    from capacity.planning.output import write_plan
+    from capacity.planning.plan import make_plan
+    from capacity.planning.scenario import load_scenario
+
+    reg = load_registry(registry, policy=policy)
+    sc = load_scenario(scenario)
+    res = make_plan(reg, sc, samples=samples, risk=risk, seed=seed, time_limit=time_limit)
+    write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
+    console = Console()
+    console.print(actions_table(res.plan, res.supply.pavilion, res.supply.ids))
+    s = res.summary
+    console.print(f"Forventet omkostning {s['objective']:,.0f} kr. · mangel {s['shortage_person_months']:.1f} "
+                  f"personmåneder · status {s['status']} · gap {s['gap']:.2%} · skrev {out}",
+                  soft_wrap=True, markup=False)
+
+
+def actions_table(plan, pavilion, ids) -> Table:
+    """A rich table of the months in which something is ordered or taken down."""
+    table = Table(title="Kapacitetsplan: handlinger")
+    for head in ("Lokalitet", "Måned", "Bestil", "Står", "Ned", "Senge", "Omkostning (kr.)", "Bindende"):
+        table.add_column(head, justify="left" if head in ("Lokalitet", "Måned") else "right")
+    pav = {i for i, p in zip(ids, pavilion, strict=True) if p}
+    rows = plan[plan["site_id"].isin(pav) & ((plan["modules_up"] > 0) | (plan["modules_down"] > 0))]
+    for r in rows.itertuples():
+        table.add_row(r.site_id, r.month, str(r.modules_up), str(r.modules_standing),
+                      str(r.modules_down), str(r.beds), f"{r.cost:,}".replace(",", "."),
+                      "ja" if r.binding else "nej")
+    return table

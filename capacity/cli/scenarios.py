@@ -1,0 +1,66 @@
+"""``capacity scenarios``: Monte Carlo runs of a scenario through a plan (local cores or Dask)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
+from capacity.cli.plan import ScenarioOpt
+
+
+def scenarios(
+    registry: RegistryArg,
+    scenario: ScenarioOpt,
+    plan: Annotated[Path | None, typer.Option(
+        "--plan", help="plan.csv fra 'capacity plan' (standard: dagens bygninger og moduler).")] = None,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Antal kørsler.")] = 1000,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", min=1, help="Lokale processer (standard: alle kerner).")] = None,
+    dask: Annotated[str | None, typer.Option(
+        "--dask", help="Dask-scheduler, fx tcp://host:8786, i stedet for lokale processer.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Mappe til months.csv og summary.json.")] = None,
+    seed: SeedOpt = 0,
+    policy: PolicyOpt = None,
+) -> None:
+    """Scenariekørsler: sandsynlighed for mangel pr. måned, belægning og ledige senge."""
+    from capacity.errors import UserError
+
+    if workers is not None and dask is not None:
+        raise UserError("Give either --workers or --dask, not both.")
+    from capacity.io.registry import load_registry
+    from capacity.planning.output import write_runs
+    from capacity.planning.scenario import load_scenario
+    from capacity.planning.simulate import read_plan, run_scenarios
+
+    reg = load_registry(registry, policy=policy)
+    sc = load_scenario(scenario)
+    frame = read_plan(plan) if plan is not None else None
+    res = run_scenarios(reg, sc, plan=frame, samples=samples, seed=seed, workers=workers,
+                        dask=dask, progress=True)
+    if out is not None:
+        write_runs(res, out)
+    console = Console()
+    console.print(months_table(res.months, sc.name))
+    s = res.summary
+    console.print(f"Risiko for mangel i mindst én måned: {s['risk_any_shortage']:.1%} · forventet mangel "
+                  f"{s['expected_shortage_person_months']:.1f} personmåneder · {s['samples']} kørsler, "
+                  f"frø {s['seed']}" + (f" · skrev {out}" if out else ""), soft_wrap=True, markup=False)
+
+
+def months_table(months, name: str) -> Table:
+    """A rich table: per month the shortage probability, occupancy and free beds."""
+    table = Table(title=f"Scenariekørsler: {name}")
+    heads = ("Måned", "P(mangel)", "Mangel (gns.)", "Belægning (gns.)", "Belægning (90 %)",
+             "Senge", "Ledige (gns.)")
+    for h in heads:
+        table.add_column(h, justify="left" if h == "Måned" else "right")
+    for r in months.itertuples():
+        table.add_row(r.month, f"{r.p_shortage:.1%}", f"{r.expected_short:.1f}",
+                      f"{r.expected_occupied:.0f}", f"{r.p90_occupied:.0f}", f"{r.beds:.0f}",
+                      f"{r.expected_free:.0f}")
+    return table

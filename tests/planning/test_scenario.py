@@ -1,0 +1,99 @@
+"""Scenario files: the two examples parse; bad keys and values are errors naming the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from capacity.errors import RegistryError
+from capacity.planning.demand import demand_model, demand_paths, expected_households, stay_pmf
+from capacity.planning.scenario import load_scenario, scenario_from_text
+from tests.helpers import make_household, make_occupancy, make_registry, tiny_registry
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
+GOOD = """
+start = "2027-01"
+horizon_months = 6
+[arrivals]
+level = 2
+[[household_types]]
+name = "single"
+adults = 1
+share = 1
+"""
+
+
+@pytest.mark.parametrize("name", ["baseline.toml", "wave.toml"])
+def test_examples_parse(name):
+    sc = load_scenario(EXAMPLES / name)
+    assert sc.horizon_months == 24 and len(sc.household_types) >= 4
+
+
+def test_wave_adds_150_persons_over_four_months():
+    sc = load_scenario(EXAMPLES / "wave.toml")
+    mean = expected_households(sc, 2.0)
+    assert mean[2:6] == pytest.approx([2.5 + 150 / 2 / 4] * 4)
+    assert mean[0] == pytest.approx(2.5)
+
+
+def errors_of(text: str) -> list[str]:
+    with pytest.raises(RegistryError) as info:
+        scenario_from_text(text, "bad.toml")
+    return [f"{p.column}: {p.message}" for p in info.value.problems]
+
+
+@pytest.mark.parametrize(("change", "key"), [
+    (("level = 2", "levle = 2"), "arrivals.levle"),
+    (("level = 2", "level = -1"), "arrivals.level"),
+    (('start = "2027-01"', 'start = "2027-13"'), "start"),
+    (("share = 1", "share = 0"), "household_types.0.share"),
+    (("adults = 1", "adults = 1\nchildren_ages = [19]"), "household_types.0.children_ages"),
+    (("horizon_months = 6", "horizon_months = 6\n[stay]\nkind = 'weibull'"), "stay.kind"),
+    (("level = 2", "level = 2\n[[arrivals.waves]]\nstart = 2\npersons = 4\nhouseholds = 2"),
+     "arrivals.waves.0"),
+    (("level = 2", "per_month = [1, 2]"), "arrivals.per_month"),
+])
+def test_bad_keys_are_named(change, key):
+    problems = errors_of(GOOD.replace(*change))
+    assert any(p.startswith(f"{key}:") or p.startswith(f"{key}") for p in problems), problems
+
+
+def test_missing_file_and_bad_toml_are_user_errors(tmp_path):
+    with pytest.raises(RegistryError, match="not found"):
+        load_scenario(tmp_path / "nope.toml")
+    with pytest.raises(RegistryError, match="not valid TOML"):
+        scenario_from_text("start = ", "x.toml")
+    message = str(RegistryError(_problems(GOOD.replace("level = 2", "levle = 2"))))
+    assert "bad.toml, key 'arrivals.levle'" in message
+
+
+def _problems(text: str) -> list:
+    try:
+        scenario_from_text(text, "bad.toml")
+    except RegistryError as exc:
+        return exc.problems
+    return []
+
+
+def test_from_history_needs_closed_stays():
+    sc = scenario_from_text(GOOD + "[stay]\nkind = 'from_history'\nmin_history = 2\n", "h.toml")
+    with pytest.raises(RegistryError, match="stay.kind"):
+        stay_pmf(tiny_registry(), sc)
+    import datetime as dt
+    hh = [make_household("H1"), make_household("H2")]
+    occ = [make_occupancy("H1", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 7, 1)),
+           make_occupancy("H2", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 4, 1))]
+    reg = make_registry(households=hh, occupancy=occ)
+    pmf = stay_pmf(reg, sc)
+    assert pmf[5] == pytest.approx(0.5) and pmf[2] == pytest.approx(0.5)
+
+
+def test_demand_paths_are_seeded_and_count_waiting_households():
+    sc = scenario_from_text(GOOD, "g.toml")
+    dm = demand_model(tiny_registry(), sc)
+    assert sorted(dm.waiting_persons.tolist()) == [1, 2, 4]  # the minor is not counted
+    a, b = demand_paths(dm, 5, seed=3), demand_paths(dm, 5, seed=3)
+    assert np.array_equal(a, b) and a.shape == (5, 6)
+    assert (a[:, 0] >= 7).all()
