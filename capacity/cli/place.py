@@ -35,16 +35,9 @@ def place(
     Uden --apply: beregn en plan og skriv den til --out. Med --apply: skriv den gennemsete plan i
     --out ind i registrets beboelse (en sikkerhedskopi bevares; afvises hvis registret er ændret).
     """
-    from capacity.errors import UserError
-
     console = Console()
     if apply:
-        if out is None:
-            raise UserError("--apply needs --out DIR: the folder with the plan to write into the registry")
-        from capacity.solver.apply import apply_plan
-
-        done = apply_plan(registry, out, policy=policy)
-        console.print(_applied_text(done, registry, lang), soft_wrap=True)
+        _apply(registry, out, policy, lang, console)
         return
     from capacity.io.registry import load_registry
     from capacity.solver.output import write_outputs
@@ -63,6 +56,17 @@ def place(
                   soft_wrap=True, markup=False)
     if out is not None:
         console.print(("Wrote " if lang == "en" else "Skrev ") + str(out), soft_wrap=True, markup=False)
+
+
+def _apply(registry: Path, out: Path | None, policy: Path | None, lang: str,
+           console: Console) -> None:
+    from capacity.errors import UserError
+    from capacity.solver.apply import apply_plan
+
+    if out is None:
+        raise UserError("--apply needs --out DIR: the folder with the plan to write into the registry")
+    done = apply_plan(registry, out, policy=policy)
+    console.print(_applied_text(done, registry, lang), soft_wrap=True, markup=False)
 
 
 HEAD = {"da": ("Husstand", "Personer", "Enhed", "Lokalitet", "Omkostning", "Ikke placeret: årsag"),

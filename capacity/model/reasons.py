@@ -21,6 +21,8 @@ MESSAGES = {
         "shares_only_when_shareable": "alle egnede enheder er optaget af beboere d. {date}",
         "room_for_household": "ingen ledig enhed med {persons} senge; den største ledige har {largest}",
         "taken": "de {n} egnede enheder gik til andre husstande (ledige senge rakte ikke)",
+        "costly": "en egnet enhed var ledig, men placeringen ville koste mere end vægten for at "
+                  "stå uden bolig ({weight} pr. person)",
     },
     "en": {
         "minors_not_placed": "unaccompanied minor: handed to Børn og Familier",
@@ -32,11 +34,13 @@ MESSAGES = {
         "shares_only_when_shareable": "every suitable unit is taken by residents on {date}",
         "room_for_household": "no free unit with {persons} beds; largest free has {largest}",
         "taken": "the {n} suitable units went to other households (free beds ran out)",
+        "costly": "a suitable unit was free, but placing would cost more than the unplaced "
+                  "weight ({weight} per person)",
     },
 }
 
 
-def unplaced_reason(h: Household, dom: Domain, lang: str = "da") -> str:
+def unplaced_reason(h: Household, dom: Domain, lang: str = "da", room_left: bool = False) -> str:
     """The reason ``h`` has no unit in the solution, from the first static rule that excludes it.
 
     Parameters
@@ -44,11 +48,14 @@ def unplaced_reason(h: Household, dom: Domain, lang: str = "da") -> str:
     h : an arriving household that the solution leaves unplaced.
     dom : its domain.
     lang : ``"da"`` or ``"en"``.
+    room_left : an allowed unit still had room in the solution (so cost, not capacity, decided).
     """
     text = MESSAGES["en" if lang == "en" else "da"]
     if h.unaccompanied_minor:
         return text["minors_not_placed"]
     allowed = dom.pairs.get(h.id, ())
+    if allowed and room_left:
+        return text["costly"].format(weight=dom.weights["unplaced"])
     if allowed:
         return text["taken"].format(n=sum(dom.units[u].size for u in allowed))
     survivors = list(dom.units.values())

@@ -36,7 +36,7 @@ def greedy_assignment(dom: Domain) -> dict[str, str | None]:
         best: tuple[int, str] | None = None
         for uid in dom.pairs[h.id]:
             u = dom.units[uid]
-            if not _room(h, u, load[uid]) or not _next_module(u, opened, dom):
+            if not room_left(h, u, load[uid]) or not _next_module(u, opened, dom):
                 continue
             cost = pair_cost(h, u, dom)
             if u.new_module and uid not in opened:
@@ -51,7 +51,7 @@ def greedy_assignment(dom: Domain) -> dict[str, str | None]:
     return out
 
 
-def _room(h: Household, u: Unit, here: list[Household]) -> bool:
+def room_left(h: Household, u: Unit, here: list[Household]) -> bool:
     """Whether ``h`` still fits in ``u`` next to the households already put there."""
     if not u.shareable:
         return len(here) < u.size

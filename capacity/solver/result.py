@@ -18,6 +18,7 @@ from capacity.model.domain import Domain
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
+from capacity.solver.greedy import room_left
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
@@ -154,8 +155,16 @@ def _placements(dom: Domain, assignment: dict, explanation: pd.DataFrame) -> pd.
 
 
 def _unplaced(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
-    rows = [dict(household_id=h.id, persons=h.persons, reason=unplaced_reason(h, dom, lang))
-            for h in dom.households if assignment.get(h.id) is None]
+    here: dict[str, list] = {}
+    for hid, uid in assignment.items():
+        if uid is not None:
+            here.setdefault(uid, []).append(dom.household(hid))
+    rows = []
+    for h in dom.households:
+        if assignment.get(h.id) is None:
+            room = any(room_left(h, dom.units[u], here.get(u, [])) for u in dom.pairs[h.id])
+            rows.append(dict(household_id=h.id, persons=h.persons,
+                             reason=unplaced_reason(h, dom, lang, room_left=room)))
     return pd.DataFrame(rows, columns=["household_id", "persons", "reason"]).astype({"persons": "int64"})
 
 

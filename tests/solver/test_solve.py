@@ -187,3 +187,12 @@ def test_generated_registries_with_moves_and_new_modules_check(reg):
         _check(reg, result, **kw)
         _check(reg, greedy, **kw)
         assert result.objective <= greedy.objective
+
+
+def test_a_household_left_out_because_placing_costs_more_says_so():
+    policy = Policy.from_toml_text("[weights]\nunplaced = 1\n")
+    reg = placement_world(units=[make_unit("U", "B", beds=4)], households=[make_household("H")],
+                          policy=policy)
+    result = place(reg, PLACE_DAY, lang="en")
+    assert result.unplaced["reason"].tolist() == [
+        "a suitable unit was free, but placing would cost more than the unplaced weight (1 per person)"]
