@@ -100,11 +100,16 @@ def one_family_per_unit(m: PlacementModel) -> None:
         if not u.shareable:
             m.cp.add(sum(here.values()) <= u.size).with_name(f"one_family_per_unit[{uid}]")
             continue
-        for hid, var in here.items():
-            if m.dom.household(hid).has_children and len(here) > 1:
-                others = [v for k, v in here.items() if k != hid]
-                m.cp.add(sum(others) == 0).only_enforce_if(var).with_name(
-                    f"one_family_per_unit[{uid},{hid}]")
+        families = [v for h, v in here.items() if m.dom.household(h).has_children]
+        adults = [v for h, v in here.items() if not m.dom.household(h).has_children]
+        if families and len(here) > 1:
+            # families <= 1, and no adult-only household beside a family: M * f + a <= M,
+            # one constraint per unit instead of a clause per (family, other) pair
+            big = min(len(adults), max(u.free_beds, 1))
+            m.cp.add(big * sum(families) + sum(adults) <= big).with_name(
+                f"one_family_per_unit[{uid}]")
+            if big == 0 or len(families) > 1:
+                m.cp.add(sum(families) <= 1).with_name(f"one_family_per_unit[{uid},families]")
 
 
 def new_module_put_up(m: PlacementModel) -> None:
