@@ -196,3 +196,27 @@ def test_a_household_left_out_because_placing_costs_more_says_so():
     result = place(reg, PLACE_DAY, lang="en")
     assert result.unplaced["reason"].tolist() == [
         "a suitable unit was free, but placing would cost more than the unplaced weight (1 per person)"]
+
+
+def test_the_checker_is_independent_of_the_model():
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse((Path(__file__).parents[1] / "checker.py").read_text())
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    assert not [m for m in imported if m and m.startswith("capacity")]
+
+
+def test_time_limit_is_deterministic_time_never_wall_clock(tiny_registry):
+    import math
+
+    from capacity.model.domain import build_domain
+    from capacity.model.placement import build_model
+    from capacity.solver.solve import _run
+
+    m = build_model(build_domain(tiny_registry, PLACE_DAY))
+    cp = _run(m, workers=2, seed=4, budget=3.5, interleave=True)
+    assert cp.parameters.max_deterministic_time == 3.5
+    assert math.isinf(cp.parameters.max_time_in_seconds)
+    assert cp.parameters.interleave_search and cp.parameters.random_seed == 4
