@@ -24,6 +24,10 @@ def plan(
     out: Annotated[Path, typer.Option("--out", "-o", help="Mappe til plan.csv, summary.json, explanation.md.")] = Path("plan"),
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="CP-SAT's deterministiske tidsgrænse (arbejdsenheder, ca. sekunder).")] = 60.0,
+    groups: Annotated[int, typer.Option(
+        "--groups", min=1, help="Grupper af prøver, hvis senere beslutninger må tilpasses (1: én plan for alle).")] = 5,
+    fill: Annotated[int, typer.Option(
+        "--fill", min=50, max=100, help="Andel af sengene (%) som hele husstande kan fylde.")] = 90,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
@@ -35,7 +39,8 @@ def plan(
 
     reg = load_registry(registry, policy=policy)
     sc = load_scenario(scenario)
-    res = make_plan(reg, sc, samples=samples, risk=risk, seed=seed, time_limit=time_limit)
+    res = make_plan(reg, sc, samples=samples, risk=risk, seed=seed, time_limit=time_limit,
+                    groups=groups, fill_pct=fill)
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = Console()
     console.print(actions_table(res.plan, res.supply.pavilion, res.supply.ids))

@@ -50,6 +50,7 @@ class PlanModel:
     shared: int
     policy: Policy
     group: np.ndarray  # (S,) the group of each sample
+    fill_pct: int = 100  # share of beds that can be filled with whole households
     up: dict = field(default_factory=dict)
     down: dict = field(default_factory=dict)
     standing: dict = field(default_factory=dict)
@@ -188,17 +189,22 @@ def pavilion_beds(m: PlanModel) -> None:
 
 
 def shortage(m: PlanModel) -> None:
-    """Persons short of a bed = demand + residents - beds in buildings and modules (at least 0)."""
-    sup = m.sup
+    """Persons short of a bed = demand + residents - fill_pct % of the beds (at least 0).
+
+    Households come whole, so not every bed can be filled (a family of four does not fit in three
+    free beds); ``fill_pct`` is the share that can, 100 for exact bed counts.
+    """
+    sup, f = m.sup, m.fill_pct
     need = m.demand + sup.resident_persons.sum(axis=0)[None, :]
     buildings = sup.building_beds.sum(axis=0)
     for t in range(m.months):
         for s in range(m.samples):
             k = 0 if t < m.shared else int(m.group[s])
-            lack = int(need[s, t] - buildings[t])
-            m.short[s, t] = m.cp.new_int_var(0, max(lack, 0), f"short[{t},s{s}]")
+            lack = int(100 * need[s, t] - f * buildings[t])
+            m.short[s, t] = m.cp.new_int_var(0, max(int(need[s, t]), 0), f"short[{t},s{s}]")
             if lack > 0:
-                m.cp.add(m.short[s, t] >= lack - m.beds[k, t]).with_name(f"shortage[{t},s{s}]")
+                m.cp.add(100 * m.short[s, t] >= lack - f * m.beds[k, t]).with_name(
+                    f"shortage[{t},s{s}]")
 
 
 def spread_excess(m: PlanModel) -> None:

@@ -55,7 +55,7 @@ class PlanResult:
 
 def make_plan(reg: Registry, sc: Scenario, *, samples: int = 20, risk: float | None = None,
               seed: int = 0, time_limit: float = 30.0, shared: int | None = None,
-              groups: int = 5, plan_supply: Supply | None = None) -> PlanResult:
+              groups: int = 5, fill_pct: int = 90, plan_supply: Supply | None = None) -> PlanResult:
     """Plan pavilions up and down over the scenario's horizon.
 
     Parameters
@@ -67,21 +67,23 @@ def make_plan(reg: Registry, sc: Scenario, *, samples: int = 20, risk: float | N
     time_limit : CP-SAT deterministic time limit (deterministic seconds, not wall clock).
     shared : months whose decisions all samples share; default the longest lead time (>= 1).
     groups : groups of samples (by total demand) whose later decisions may differ.
+    fill_pct : share of beds (%) that whole households can fill; 100 counts beds exactly.
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
 
     Returns
     -------
     PlanResult
     """
-    if samples < 1 or (risk is not None and not 0 < risk < 1):
-        raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
+    if samples < 1 or (risk is not None and not 0 < risk < 1) or not 50 <= fill_pct <= 100:
+        raise UserError("Use --samples >= 1, --risk strictly between 0 and 1 (e.g. 0.9) and "
+                        "--fill between 50 and 100.")
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
     paths = (dem.quantile_path(dm, risk, seed)[None, :] if risk is not None
              else dem.demand_paths(dm, samples, seed, dem.PLAN))
     lead = int(sup.lead[sup.pavilion].max()) if sup.pavilion.any() else 1
     m = PlanModel(cp_model.CpModel(), sup, paths, max(1, lead if shared is None else shared),
-                  reg.policy, groups_by_demand(paths, groups))
+                  reg.policy, groups_by_demand(paths, groups), fill_pct)
     for rule in HARD_RULES:
         rule(m)
     for term in TERMS:
@@ -89,7 +91,7 @@ def make_plan(reg: Registry, sc: Scenario, *, samples: int = 20, risk: float | N
     m.cp.minimize(cp_model.LinearExpr.weighted_sum([e.var for e in m.entries],
                                                    [e.coef for e in m.entries]))
     solver, status = solve(m, time_limit)
-    info = dict(status=_STATUS[status], seed=seed, samples=len(paths), groups=m.groups, risk=risk, scenario=sc.name, shared_months=m.shared)
+    info = dict(status=_STATUS[status], seed=seed, fill_pct=fill_pct, samples=len(paths), groups=m.groups, risk=risk, scenario=sc.name, shared_months=m.shared)
     return extract(m, solver, info)
 
 

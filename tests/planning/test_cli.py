@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from capacity.cli.app import user_errors
 from capacity.cli.plan import plan
+from capacity.cli.proposal import proposal
 from capacity.cli.scenarios import scenarios
 from capacity.io.registry import write_registry
 from tests.helpers import tiny_registry
@@ -23,7 +24,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
 def app() -> typer.Typer:
     """A local app with the planning commands (the lead registers them in capacity.cli)."""
     local = typer.Typer()
-    for command in (plan, scenarios):
+    for command in (plan, scenarios, proposal):
         local.command()(user_errors(command))
     return local
 
@@ -82,3 +83,19 @@ def test_workers_and_dask_together_is_exit_2(app, registry, tmp_path):
                                  str(short_scenario(tmp_path)), "--workers", "2", "--dask",
                                  "tcp://127.0.0.1:1"])
     assert result.exit_code == 2
+
+
+def test_proposal_command_writes_markdown_and_html(app, registry, tmp_path):
+    out = tmp_path / "paper"
+    result = runner.invoke(app, ["proposal", str(registry), "--scenario", str(short_scenario(tmp_path)),
+                                 "--samples", "3", "--runs", "20", "--time-limit", "5",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Anbefaling: mulighed" in result.output
+    assert (out / "proposal.md").exists() and (out / "proposal.html").exists()
+
+
+@pytest.mark.parametrize("name", ["plan", "scenarios", "proposal"])
+def test_help(app, name):
+    result = runner.invoke(app, [name, "--help"])
+    assert result.exit_code == 0 and "--scenario" in result.output

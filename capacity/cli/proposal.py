@@ -1,0 +1,53 @@
+"""``capacity proposal``: the council paper with options A, B and C and a recommendation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
+from capacity.cli.plan import ScenarioOpt
+
+
+def proposal(
+    registry: RegistryArg,
+    scenario: ScenarioOpt,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe til proposal.md/.html og planerne.")] = Path("proposal"),
+    risk: Annotated[float, typer.Option(
+        "--risk", min=0.5, max=0.99, help="Risikoniveau: B planlægger for denne kvantil.")] = 0.9,
+    samples: Annotated[int, typer.Option("--samples", min=1, help="Prøver af efterspørgslen i planerne.")] = 20,
+    runs: Annotated[int, typer.Option("--runs", min=10, help="Scenariekørsler pr. mulighed.")] = 500,
+    time_limit: Annotated[float, typer.Option(
+        "--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")] = 30.0,
+    seed: SeedOpt = 0,
+    policy: PolicyOpt = None,
+) -> None:
+    """Indstilling til Byrådet: mulighed A (billigst), B (robust), C (ingen nye pavilloner)."""
+    from capacity.io.registry import load_registry
+    from capacity.planning.output import write_proposal
+    from capacity.planning.proposal import make_proposal
+    from capacity.planning.scenario import load_scenario
+
+    reg = load_registry(registry, policy=policy)
+    sc = load_scenario(scenario)
+    paper = make_proposal(reg, sc, risk=risk, samples=samples, runs=runs, seed=seed,
+                          time_limit=time_limit)
+    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day)
+    table = Table(title=f"Indstilling: {sc.name}")
+    for head in ("Mulighed", "Pavilloner (kr.)", "Nødindkv. (kr.)", "I alt (kr.)", "Risiko"):
+        table.add_column(head, justify="left" if head == "Mulighed" else "right")
+    for o in paper.options:
+        mark = " ★" if o.key == paper.recommended else ""
+        table.add_row(f"{o.key}: {o.title}{mark}", _kr(o.plan_cost), _kr(o.emergency_cost),
+                      _kr(o.total), f"{o.risk:.0%}")
+    console = Console()
+    console.print(table)
+    console.print(f"Anbefaling: mulighed {paper.recommended} · skrev {out}", soft_wrap=True, markup=False)
+
+
+def _kr(value: float) -> str:
+    return f"{value:,.0f}".replace(",", ".")

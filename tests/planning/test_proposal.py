@@ -1,0 +1,48 @@
+"""The proposal: three options, C orders nothing, the recommendation rule, Markdown and HTML."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from capacity.planning.output import write_proposal
+from capacity.planning.proposal import make_proposal, recommend
+from tests.helpers import tiny_registry
+from tests.planning.conftest import scenario
+
+
+def fake(key: str, total: float, risk: float) -> SimpleNamespace:
+    """An option with only the figures the recommendation reads."""
+    return SimpleNamespace(key=key, title=f"Mulighed {key}", total=total, risk=risk,
+                           plan_cost=total, emergency_cost=0.0)
+
+
+def test_recommends_the_cheapest_option_within_the_accepted_risk():
+    options = (fake("A", 100, 0.30), fake("B", 150, 0.05), fake("C", 120, 0.08))
+    key, reasons = recommend(options, risk=0.9)
+    assert key == "C"
+    assert "8%" in reasons[1] and "højst 10%" in reasons[1]
+
+
+def test_without_an_acceptable_option_the_safest_is_recommended():
+    key, reasons = recommend((fake("A", 100, 0.5), fake("B", 200, 0.2), fake("C", 50, 0.9)), 0.9)
+    assert key == "B"
+    assert any("laveste risiko" in r for r in reasons)
+
+
+def test_proposal_on_the_tiny_registry(tmp_path):
+    sc = scenario([1, 1, 1, 6, 1, 1], stay=6, horizon=8)
+    paper = make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=5)
+    assert [o.key for o in paper.options] == ["A", "B", "C"]
+    assert paper.recommended in {"A", "B", "C"}
+    c = paper.options[2]
+    assert c.plan.plan["modules_up"].sum() == 0
+    for o in paper.options:
+        assert o.total == o.plan_cost + o.emergency_cost
+        assert sum(o.yearly.values()) == o.plan_cost
+    write_proposal(paper, tmp_path / "out", 1000)
+    md = (tmp_path / "out" / "proposal.md").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "proposal.html").read_text(encoding="utf-8")
+    assert f"Anbefaling: mulighed {paper.recommended}" in md
+    assert "<h1>Indstilling" in html and "Mulighed C: Ingen nye pavilloner" in html
+    assert {"plan_A.csv", "plan_B.csv", "plan_C.csv", "summary.json"} <= {
+        p.name for p in (tmp_path / "out").iterdir()}
