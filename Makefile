@@ -18,6 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/capacity validate $(SAMPLE)
 	$(BIN)/capacity info $(SAMPLE)
+	$(BIN)/capacity place $(SAMPLE) --date 2026-12-01 --out $(OUT)/place
 	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --out $(OUT)/review
 	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --out maps
 

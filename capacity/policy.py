@@ -31,7 +31,7 @@ class Weights(_Strict):
     buildings_first: int = Field(10, ge=0, description="per person placed in a pavilion module")
     new_modules: int = Field(1, ge=0, description="per DKK 1,000 of setup cost for a new module")
     moves: int = Field(200, ge=0, description="per resident moved (with --allow-moves)")
-    external_score: int = Field(0, ge=0, description="per point of the scores layer (higher is better)")
+    external_score: int = Field(0, ge=0, description="per 1/100 point of the scores layer (higher is better)")
     unplaced: int = Field(100_000, ge=0, description="per person left without a home")
 
 

@@ -141,6 +141,13 @@ def load(root: Path, family: str, instance: str) -> Instance:
     return Instance(**{**inst.__dict__, "name": f"{family}/{instance}"})
 
 
+# The placement model counts setup costs in DKK 1,000 and scores in hundredths of a point; the
+# instance's (scaled) costs are made exact multiples of both, so the place objective is exactly
+# PLACE_SCALE times the instance's scaled objective.
+PLACE_SCALE = 100
+SETUP_DKK = 1000 * PLACE_SCALE
+
+
 def to_registry(inst: Instance, date: str = "2027-01-01"):
     """The instance as a registry for the real ``place --allow-new-modules`` path.
 
@@ -148,7 +155,8 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     capacity, setup cost = its fixed cost); each customer an adult-only household of ``demand``
     persons; every module shareable; ``scores`` = the negative assignment costs; a policy that
     weighs only ``new_modules`` and ``external_score`` (and leaves nobody unplaced: the
-    per-person penalty exceeds any solution's whole cost).
+    per-person penalty exceeds any solution's whole cost). The place objective is
+    ``PLACE_SCALE * scale`` times the instance's own.
     """
     import pandas as pd
     from shapely.geometry import Point
@@ -160,7 +168,8 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     day = pd.Timestamp(date)
     sites = [dict(id=f"F{i + 1}", name=f"Facility {i + 1}", kind="pavilion_site", modules_now=0,
                   modules_max=1, beds_per_module=int(inst.capacity[i]),
-                  cost_setup_per_module=int(inst.fixed[i]), cost_month_per_module=0,
+                  cost_setup_per_module=int(inst.fixed[i]) * SETUP_DKK,
+                  cost_month_per_module=0,
                   cost_teardown_per_module=0, lead_time_months=0, min_lifetime_months=0,
                   geometry=Point(700_000 + 100 * (i % 50), 6_190_000 + 100 * (i // 50)))
              for i in range(n)]
@@ -171,7 +180,7 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     scores = pd.DataFrame({"household_id": [f"C{j + 1}" for j in jj.ravel()],
                            "site_id": [f"F{i + 1}" for i in ii.ravel()],
                            "score": -inst.cost.ravel().astype(float)})
-    worst = int(inst.fixed.sum() + inst.cost.max(axis=0).sum()) + 1
+    worst = (int(inst.fixed.sum() + inst.cost.max(axis=0).sum()) + 1) * PLACE_SCALE
     zero = {name: 0 for name in Weights.model_fields}
     policy = Policy(weights=Weights(**{**zero, "new_modules": 1, "external_score": 1,
                                        "unplaced": worst}),

@@ -6,11 +6,12 @@ Heavy libraries (pandas, geopandas, ortools, folium) are imported inside the com
 
 from __future__ import annotations
 
-from capacity.cli import bench, convert, generate, info, report, review, validate
+from capacity.cli import bench, convert, generate, info, place, report, review, validate
 from capacity.cli.app import app, command
 
 command("Jobberiet")(info.info)
 command("Jobberiet")(review.review)
+command("Jobberiet")(place.place)
 command("Byrådet")(report.report)
 command("Data")(validate.validate)
 command("Data")(convert.convert)

@@ -63,8 +63,28 @@ def test_registry_mirrors_the_instance(root):
     inst = sscflp.load(root, "holmberg", "p1")
     reg = sscflp.to_registry(inst)
     assert reg.sites["beds_per_module"].tolist() == inst.capacity.tolist()
-    assert reg.sites["cost_setup_per_module"].tolist() == inst.fixed.tolist()
+    assert reg.sites["cost_setup_per_module"].tolist() == (inst.fixed * sscflp.SETUP_DKK).tolist()
     assert reg.households["adults"].tolist() == inst.demand.tolist()
     assert len(reg.scores) == 10 * 50 and reg.scores["score"].max() <= 0
     weights = reg.policy.weights
     assert weights.transport == weights.spread == 0 and weights.new_modules == 1
+
+
+@pytest.mark.parametrize(("family", "name"), [("holmberg", "p1"), ("holmberg", "p2"),
+                                              ("orlib", "cap61")])
+def test_place_path_reaches_the_known_optimum(root, family, name):
+    """The real ``place --allow-new-modules`` path on the converted registry, exactly."""
+    import datetime as dt
+
+    from capacity.solver.solve import place
+
+    inst = sscflp.load(root, family, name)
+    result = place(sscflp.to_registry(inst), dt.date(2027, 1, 1), time_limit=60,
+                   allow_new_modules=True)
+    assert result.status == "OPTIMAL" and result.unplaced.empty
+    objective = result.objective / (sscflp.PLACE_SCALE * inst.scale)
+    assert objective == pytest.approx(inst.optimum, abs=0.01)
+    # the placement is a real SSCFLP solution of that value
+    assign = result.placements.sort_values("household_id", key=lambda s: s.str[1:].astype(int))
+    facility = assign["site_id"].str[1:].astype(int).to_numpy() - 1
+    assert inst.objective(facility) == pytest.approx(inst.optimum, abs=0.01)
