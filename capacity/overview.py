@@ -37,12 +37,24 @@ def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
 
 
 def arriving(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
-    """Households with no open occupancy row (arrived by ``date`` when a date is given)."""
-    housed = set(open_occupancy(reg)["household_id"])
-    hh = reg.households[~reg.households["id"].isin(housed)]
+    """Households waiting for a temporary home: no occupancy row at all (arrived by ``date``).
+
+    A household with occupancy rows that are all closed has moved on (to permanent housing) and
+    is not waiting again; one with a row starting after the date has been assigned. Unaccompanied
+    minors are included (Børn og Familier handles them; callers show them apart).
+    """
+    hh = reg.households[~reg.households["id"].isin(set(reg.occupancy["household_id"]))]
     if date is not None:
         hh = hh[hh["arrival_date"] <= pd.Timestamp(date)]
     return hh
+
+
+def moved_on(reg: Registry, date: dt.date) -> set[str]:
+    """Households whose every occupancy row closed on or before ``date``: they have left."""
+    occ = reg.occupancy
+    day = pd.Timestamp(date)
+    still = occ["move_out"].isna() | (occ["move_out"] > day)
+    return set(occ["household_id"]) - set(occ.loc[still, "household_id"])
 
 
 def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:

@@ -39,3 +39,20 @@ def test_occupancy_on_a_date_respects_move_in_and_move_out():
     assert "A1" in set(on["household_id"])
     assert "A1" not in set(overview.open_occupancy(reg, dt.date(2026, 3, 1))["household_id"])
     assert "A1" not in set(overview.open_occupancy(reg)["household_id"])
+
+
+def test_a_household_that_moved_on_is_not_waiting_again():
+    """R3's only stay closed: it moved to permanent housing and is neither resident nor arriving."""
+    import datetime as dt
+
+    from capacity.model.domain import build_domain
+
+    reg = tiny_registry()
+    occ = reg.occupancy.copy()
+    occ.loc[occ["household_id"] == "R3", "move_out"] = pd.Timestamp("2026-10-01")
+    reg = reg.with_layers(occupancy=occ)
+    assert "R3" not in set(overview.arriving(reg)["id"])
+    assert overview.moved_on(reg, dt.date(2026, 11, 15)) == {"R3"}
+    dom = build_domain(reg, dt.date(2026, 11, 15))
+    assert "R3" not in {h.id for h in dom.households}
+    assert {h.id for h in dom.households} == {"A1", "A2", "A3", "A4"}

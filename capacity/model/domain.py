@@ -21,6 +21,7 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.model.travel import site_minutes
+from capacity.overview import moved_on
 
 SCHOOL_AGES = range(6, 17)
 DAYCARE_GROUPS = {"0-2": range(0, 3), "3-5": range(3, 6)}
@@ -202,13 +203,14 @@ def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
     )
     units, class_of = _units(reg, residents, set(occ["unit_id"]), sites)
     housed = set(occ["household_id"])
+    left = moved_on(reg, date)  # every stay closed: moved on, not waiting again
     households = []
     for hid, h in sorted(people.items()):
         if hid in housed and not allow_moves:
             continue
         if hid in housed:
             h = _with_unit(h, class_of[occ.set_index("household_id").loc[hid, "unit_id"]])
-        elif h.arrival_date > date:
+        elif h.arrival_date > date or hid in left:
             continue
         households.append(h)
     scores = {}

@@ -43,7 +43,7 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
         "free_beds": free_beds(units),
         "long_stays": long_stays(stays, day, reg.policy.limits.long_stay_months),
         "move_outs": move_outs(stays, day, until),
-        "arrivals": arrivals(reg, stays, until),
+        "arrivals": arrivals(reg, until),
     }
 
 
@@ -121,11 +121,10 @@ def move_outs(stays: pd.DataFrame, day: pd.Timestamp, until: pd.Timestamp) -> pd
                 "expected_move_out"]].reset_index(drop=True)
 
 
-def arrivals(reg: Registry, stays: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
-    """Households with no open stay arriving by ``until`` (earliest first); unaccompanied minors
+def arrivals(reg: Registry, until: pd.Timestamp) -> pd.DataFrame:
+    """Households waiting for a home (``overview.arriving``) by ``until``, earliest first; minors
     are listed with a note: Børn og Familier handles them."""
-    hh = reg.households[~reg.households["id"].isin(set(stays["household_id"]))]
-    hh = hh[hh["arrival_date"] <= until]
+    hh = overview.arriving(reg, until.date())
     table = pd.DataFrame({
         "household_id": hh["id"].to_numpy(),
         "arrival_date": hh["arrival_date"].to_numpy(),
