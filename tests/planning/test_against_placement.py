@@ -1,0 +1,61 @@
+"""The plan's aggregated capacity is enough for the placement model to place a sampled month."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from capacity.planning.demand import PLAN, demand_model, draw, generators
+from capacity.planning.plan import make_plan
+from capacity.planning.scenario import scenario_from_text
+from tests.helpers import make_household, make_registry, make_unit
+from tests.planning.conftest import pavilion, policy
+
+MIX = """
+name = "mix"
+start = "2027-01"
+horizon_months = 6
+include_waiting = false
+[arrivals]
+per_month = [0, 0, 5, 0, 0, 0]
+[uncertainty]
+kind = "none"
+[[household_types]]
+name = "single"
+adults = 1
+share = 2
+[[household_types]]
+name = "family"
+adults = 2
+children_ages = [5, 9]
+share = 1
+[stay]
+kind = "empirical"
+months = [24]
+weights = [1]
+"""
+
+
+def test_placement_places_the_arrivals_of_the_month_the_plan_covers():
+    solve = pytest.importorskip("capacity.solver.solve")
+    reg = make_registry(sites=[pavilion()], policy=policy())
+    sc = scenario_from_text(MIX, "mix.toml")
+    res = make_plan(reg, sc, samples=1, seed=3, time_limit=5)
+    month = 2
+    arrivals = draw(demand_model(reg, sc), generators(3, PLAN, 1)[0])  # the plan's sample
+    standing = int(res.plan.set_index(["site_id", "month"]).loc[("P1", "2027-03"),
+                                                                  "modules_standing"])
+    assert standing * 4 >= int(arrivals.persons[arrivals.month == month].sum())
+    day = dt.date(2027, 3, 1)
+    households = [
+        make_household(f"H{i}", adults=2 if fam else int(p), children_ages=(5,) * (int(p) - 2)
+                       if fam else (), arrival_date=day)
+        for i, (p, fam) in enumerate(zip(arrivals.persons[arrivals.month == month],
+                                         arrivals.family[arrivals.month == month], strict=True))]
+    units = [make_unit(f"P1-M{i}", "P1", beds=4, rooms=2, shareable=True) for i in range(standing)]
+    placed = solve.place(reg.with_layers(units=make_registry(units=units).units,
+                                         households=make_registry(households=households).households),
+                         day, time_limit=5, workers=1)
+    assert placed.unplaced.empty, placed.unplaced
+    assert len(placed.placements) == len(households)
