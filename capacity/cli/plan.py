@@ -11,6 +11,8 @@ from rich.table import Table
 
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
+HistoryOpt = Annotated[bool, typer.Option(
+    "--from-history", help="Opholdslængder fra registrets afsluttede ophold i stedet for scenariets.")]
 ScenarioOpt = Annotated[Path, typer.Option("--scenario", "-s", help="Scenariefil (TOML), fx data/scenarios/wave.toml.",
                                            show_default=False)]
 
@@ -28,6 +30,7 @@ def plan(
         "--groups", min=1, help="Grupper af prøver, hvis senere beslutninger må tilpasses (1: én plan for alle).")] = 5,
     fill: Annotated[int, typer.Option(
         "--fill", min=50, max=100, help="Andel af sengene (%) som hele husstande kan fylde.")] = 90,
+    from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
@@ -38,7 +41,8 @@ def plan(
     from capacity.planning.scenario import load_scenario
 
     reg = load_registry(registry, policy=policy)
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
+                       from_history=from_history)
     res = make_plan(reg, sc, samples=samples, risk=risk, seed=seed, time_limit=time_limit,
                     groups=groups, fill_pct=fill)
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
-from capacity.cli.plan import ScenarioOpt
+from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
 
 def proposal(
@@ -23,6 +23,7 @@ def proposal(
     runs: Annotated[int, typer.Option("--runs", min=10, help="Scenariekørsler pr. mulighed.")] = 500,
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")] = 30.0,
+    from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
@@ -33,7 +34,8 @@ def proposal(
     from capacity.planning.scenario import load_scenario
 
     reg = load_registry(registry, policy=policy)
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
+                       from_history=from_history)
     paper = make_proposal(reg, sc, risk=risk, samples=samples, runs=runs, seed=seed,
                           time_limit=time_limit)
     write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
-from capacity.cli.plan import ScenarioOpt
+from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
 
 def scenarios(
@@ -24,6 +24,7 @@ def scenarios(
     dask: Annotated[str | None, typer.Option(
         "--dask", help="Dask-scheduler, fx tcp://host:8786, i stedet for lokale processer.")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Mappe til months.csv og summary.json.")] = None,
+    from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
@@ -38,7 +39,8 @@ def scenarios(
     from capacity.planning.simulate import read_plan, run_scenarios
 
     reg = load_registry(registry, policy=policy)
-    sc = load_scenario(scenario)
+    sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
+                       from_history=from_history)
     frame = read_plan(plan) if plan is not None else None
     res = run_scenarios(reg, sc, plan=frame, samples=samples, seed=seed, workers=workers,
                         dask=dask, progress=True)

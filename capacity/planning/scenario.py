@@ -173,13 +173,16 @@ class Scenario(_Strict):
         return [d.strftime("%Y-%m") for d in self.month_starts()[:-1]]
 
 
-def load_scenario(path: Path, horizon_months: int | None = None) -> Scenario:
+def load_scenario(path: Path, horizon_months: int | None = None, *,
+                  default_horizon: int | None = None, from_history: bool = False) -> Scenario:
     """Read a scenario TOML file.
 
     Parameters
     ----------
     path : the TOML file.
     horizon_months : overrides the file's horizon when given.
+    default_horizon : the horizon when the file has none (e.g. the policy's ``horizon_months``).
+    from_history : take stay lengths from the registry's closed stays (``stay.kind``).
 
     Raises
     ------
@@ -191,19 +194,23 @@ def load_scenario(path: Path, horizon_months: int | None = None) -> Scenario:
     except (FileNotFoundError, IsADirectoryError):
         raise RegistryError([Problem("error", str(path), "", "",
                                      "scenario file not found; give an existing .toml file")]) from None
-    return scenario_from_text(text, source=Path(path).name, horizon_months=horizon_months)
+    return scenario_from_text(text, source=Path(path).name, horizon_months=horizon_months,
+                              default_horizon=default_horizon, from_history=from_history)
 
 
 def scenario_from_text(text: str, source: str = "scenario.toml",
-                       horizon_months: int | None = None) -> Scenario:
+                       horizon_months: int | None = None, *, default_horizon: int | None = None,
+                       from_history: bool = False) -> Scenario:
     """Parse scenario TOML text; raise ``RegistryError`` naming the key on bad input."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError([Problem("error", source, "", "",
                                      f"not valid TOML ({exc}); fix the syntax")]) from None
-    if horizon_months is not None:
-        data["horizon_months"] = horizon_months
+    if horizon_months is not None or (default_horizon is not None and "horizon_months" not in data):
+        data["horizon_months"] = horizon_months or default_horizon
+    if from_history and isinstance(data.get("stay", {}), dict):
+        data["stay"] = {**data.get("stay", {}), "kind": "from_history"}
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:

@@ -85,3 +85,17 @@ def test_risk_quantile_plans_for_more_than_the_median():
     high = make_plan(reg, sc, risk=0.95, seed=2, time_limit=5)
     assert high.demand.sum() > low.demand.sum()
     assert high.summary["samples"] == 1 and high.summary["risk"] == 0.95
+
+
+def test_explanation_names_the_order_its_months_and_the_cheapest_alternative():
+    from capacity.planning.explain import explanation_md
+
+    reg = make_registry(sites=[pavilion(), pavilion("P2", cost_setup_per_module=900_000)],
+                        policy=policy())
+    res = make_plan(reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5,
+                    fill_pct=100)
+    text = explanation_md(res, 1000)
+    assert "bestil 2 modul(er) i februar 2027, klar i april 2027 (8 senge)" in text
+    assert "april 2027–juni 2027" in text and "uden dem mangler op til 8 senge" in text
+    assert "Billigste alternativ: nødindkvartering for 720.000 kr." in text
+    assert "Ingen mangel i nogen prøve" in text

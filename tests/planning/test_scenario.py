@@ -97,3 +97,10 @@ def test_demand_paths_are_seeded_and_count_waiting_households():
     a, b = demand_paths(dm, 5, seed=3), demand_paths(dm, 5, seed=3)
     assert np.array_equal(a, b) and a.shape == (5, 6)
     assert (a[:, 0] >= 7).all()
+
+
+def test_horizon_defaults_to_the_policy_and_from_history_overrides_the_stay():
+    sc = scenario_from_text(GOOD.replace("horizon_months = 6\n", ""), "g.toml", default_horizon=9)
+    assert sc.horizon_months == 9
+    sc = scenario_from_text(GOOD, "g.toml", default_horizon=9, from_history=True)
+    assert sc.horizon_months == 6 and sc.stay.kind == "from_history"
