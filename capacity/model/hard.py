@@ -88,7 +88,11 @@ def beds_fit(m: PlacementModel) -> None:
     """A unit never holds more people than its beds (residents who stay included)."""
     for uid, u in m.dom.units.items():
         if u.shareable and m.by_unit[uid]:
-            m.cp.add(m.people_in(uid) <= u.free_beds).with_name(f"beds_fit[{uid}]")
+            # a new module holds its beds only once put up: ``people <= beds * put_up`` is the
+            # capacity row of facility location, whose LP relaxation is far tighter than
+            # ``x <= put_up`` alone (it bounds put_up below by the load's share of the beds)
+            beds = u.free_beds * m.open[uid] if uid in m.open else u.free_beds
+            m.cp.add(m.people_in(uid) <= beds).with_name(f"beds_fit[{uid}]")
 
 
 def one_family_per_unit(m: PlacementModel) -> None:
