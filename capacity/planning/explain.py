@@ -21,6 +21,15 @@ TERM_LABELS = {
 }
 
 
+STATUS = {"optimal": "optimal (bevist)", "within_gap": "inden for 0,5 % af den nedre grænse",
+          "feasible": "gyldig plan, ikke bevist optimal"}
+
+
+def pct(value: float, digits: int = 2) -> str:
+    """A share as a Danish percentage: ``0,47 %``."""
+    return f"{value * 100:.{digits}f} %".replace(".", ",")
+
+
 def month_name(label: str) -> str:
     """``2027-04`` as ``april 2027``."""
     y, m = label.split("-")
@@ -36,9 +45,9 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
     """The plan's explanation in Danish Markdown: summary, actions with reasons, shortage, terms."""
     s = res.summary
     lines = [f"# Kapacitetsplan: {s['scenario']}", "",
-             f"Status: {s['status']} · forventet samlet omkostning {kr(s['objective'])} · "
-             f"afstand til nedre grænse {s['gap']:.2%} · frø {s['seed']} · "
-             + (f"risikoniveau {s['risk']:.0%} af efterspørgslen" if s["risk"] is not None
+             f"Status: {STATUS.get(s['status'], s['status'])} · forventet samlet omkostning "
+             f"{kr(s['objective'])} · afstand til nedre grænse {pct(s['gap'])} · frø {s['seed']} · "
+             + (f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen" if s["risk"] is not None
                 else f"{s['samples']} prøver af efterspørgslen i {s['groups']} grupper"), "",
              f"De første {s['shared_months']} måneders beslutninger er bindende (det der skal "
              "bestilles nu); senere beslutninger vises for den midterste efterspørgsel og kan "
@@ -125,6 +134,6 @@ def shortage_lines(res: PlanResult, price: int) -> list[str]:
         return ["Ingen mangel i nogen prøve: alle får en midlertidig bolig."]
     out = [f"Nødindkvartering koster {kr(price)} pr. person pr. døgn.", "",
            "| måned | mangler i gennemsnit | mangler højst |", "|---|---:|---:|"]
-    out += [f"| {month_name(r.month)} | {r.expected:.1f} | {int(r.worst)} |"
+    out += [f"| {month_name(r.month)} | {r.expected:.1f} | {int(r.worst)} |".replace(".", ",")
             for r in short.itertuples()]
     return out

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.planning.explain import pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
 from capacity.planning.scenario import Scenario
@@ -140,8 +141,8 @@ def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, tuple[str,
     reasons = [f"Mulighed {best.key} ({best.title.lower()}) koster forventet "
                f"{best.total:,.0f} kr. i alt: {best.plan_cost:,.0f} kr. til pavilloner og "
                f"{best.emergency_cost:,.0f} kr. til nødindkvartering.".replace(",", ".")]
-    reasons.append(f"Risikoen for mangel i mindst én måned er {best.risk:.0%} "
-                   f"(accepteret: højst {accepted:.0%}).")
+    reasons.append(f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
+                   f"(accepteret: højst {pct(accepted, 0)}).")
     if not ok:
         reasons.append("Ingen mulighed holder risikoen under det accepterede niveau; denne har "
                        "den laveste risiko. Overvej flere grunde eller bygninger.")
@@ -149,5 +150,5 @@ def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, tuple[str,
         if o.key != best.key:
             verb = "dyrere" if o.total > best.total else "billigere"
             reasons.append(f"Mulighed {o.key} er {abs(o.total - best.total):,.0f} kr. {verb} med "
-                           f"risiko {o.risk:.0%}.".replace(",", "."))
+                           f"risiko {pct(o.risk, 0)}.".replace(",", "."))
     return best.key, tuple(reasons)

@@ -101,7 +101,7 @@ def run_scenarios(reg: Registry, sc: Scenario, *, plan: pd.DataFrame | None = No
     inp = input_for(reg, sc, plan, samples, seed, sup)
     bounds = [(i, min(i + CHUNK, samples)) for i in range(0, samples, CHUNK)]
     if dask is not None:
-        parts = _on_dask(inp, bounds, dask)
+        parts = _on_dask(inp, bounds, dask, progress)
     else:
         parts = _local(inp, bounds, workers or os.cpu_count() or 1, progress)
     return summarise(np.concatenate(parts), sc, seed, inp.beds.sum(axis=0))
@@ -128,7 +128,10 @@ def _local(inp: RunInput, bounds: list[tuple[int, int]], workers: int,
             return parts
 
 
-def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object) -> list[np.ndarray]:
+def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object,
+             progress: bool) -> list[np.ndarray]:
+    from rich.progress import Progress
+
     try:
         from distributed import Client
     except ImportError:
@@ -142,7 +145,13 @@ def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object) -
     try:
         shared = client.scatter(inp, broadcast=True)
         futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in bounds]
-        return client.gather(futures)
+        with Progress(disable=not progress, transient=True) as bar:
+            task = bar.add_task("Scenariekørsler (Dask)", total=bounds[-1][1])
+            parts = []
+            for (a, b), f in zip(bounds, futures, strict=True):
+                parts.append(f.result())
+                bar.advance(task, b - a)
+        return parts
     finally:
         if own:
             client.close()

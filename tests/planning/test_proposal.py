@@ -20,7 +20,7 @@ def test_recommends_the_cheapest_option_within_the_accepted_risk():
     options = (fake("A", 100, 0.30), fake("B", 150, 0.05), fake("C", 120, 0.08))
     key, reasons = recommend(options, risk=0.9)
     assert key == "C"
-    assert "8%" in reasons[1] and "højst 10%" in reasons[1]
+    assert "8 %" in reasons[1] and "højst 10 %" in reasons[1]
 
 
 def test_without_an_acceptable_option_the_safest_is_recommended():
