@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_context
 from pathlib import Path
 
 import numpy as np
@@ -119,7 +120,8 @@ def _local(inp: RunInput, bounds: list[tuple[int, int]], workers: int,
                 parts.append(run_chunk(inp, a, b))
                 bar.advance(task, b - a)
             return parts
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn: no fork of a threaded process (CP-SAT, Dask); workers import numpy only
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
             futures = [pool.submit(run_chunk, inp, a, b) for a, b in bounds]
             parts = []
             for (a, b), f in zip(bounds, futures, strict=True):
