@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from capacity.errors import Problem, RegistryError
+from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.planning.sampling import (
     PLAN,
@@ -71,10 +71,10 @@ def stay_pmf(reg: Registry, sc: Scenario) -> np.ndarray:
     else:
         months = history_months(reg)
         if len(months) < s.min_history:
-            raise RegistryError([Problem(
-                "error", "scenario", "", "stay.kind",
-                f"from_history needs at least {s.min_history} closed stays in occupancy, the "
-                f"registry has {len(months)}; use kind = 'geometric' or lower stay.min_history")])
+            raise UserError(
+                f"Scenario key stay.kind = 'from_history' needs at least {s.min_history} closed "
+                f"stays in the occupancy layer, the registry has {len(months)}; use "
+                "stay.kind = 'geometric' or lower stay.min_history.")
         pmf = np.bincount(np.clip(months, 1, n) - 1, minlength=n).astype(float)
     return pmf / pmf.sum()
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capacity.errors import RegistryError
+from capacity.errors import RegistryError, UserError
 from capacity.planning.demand import demand_model, demand_paths, expected_households, stay_pmf
 from capacity.planning.scenario import load_scenario, scenario_from_text
 from tests.helpers import make_household, make_occupancy, make_registry, tiny_registry
@@ -79,7 +79,7 @@ def _problems(text: str) -> list:
 
 def test_from_history_needs_closed_stays():
     sc = scenario_from_text(GOOD + "[stay]\nkind = 'from_history'\nmin_history = 2\n", "h.toml")
-    with pytest.raises(RegistryError, match="stay.kind"):
+    with pytest.raises(UserError, match="stay.kind = 'from_history' needs at least 2"):
         stay_pmf(tiny_registry(), sc)
     import datetime as dt
     hh = [make_household("H1"), make_household("H2")]
