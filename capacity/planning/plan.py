@@ -35,8 +35,8 @@ class PlanResult:
     ----------
     plan : one row per site and month (``PLAN_COLUMNS``); pavilion actions of the group holding
         the median sample (by total demand); ``binding`` marks the months shared by all samples.
-    terms : ``term, weight, subject, month, amount, weighted`` per entry, expected over samples;
-        ``weighted`` sums to ``summary["objective"]``.
+    terms : ``term, weight, subject, month, amount, weighted, text`` (Danish), expected over
+        the samples; ``weighted`` sums to ``summary["objective"]``.
     shortage : expected and worst persons short per month (``month, expected, worst``).
     summary : cost by kind, per-term totals, shortage person-months, status, gap, seed, ...
     supply, demand : the inputs (for explanations).
@@ -115,13 +115,7 @@ def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
 def extract(m: PlanModel, solver: cp_model.CpSolver, info: dict) -> PlanResult:
     """Values of the solved model as frames and a summary whose terms sum to the objective."""
     S = m.samples
-    terms = pd.DataFrame(
-        [(e.term, e.subject, e.month, solver.value(e.var) * e.amount * e.copies / S,
-          solver.value(e.var) * e.coef / S) for e in m.entries],
-        columns=["term", "subject", "month", "amount", "weighted"],
-    )
-    terms = terms.groupby(["term", "subject", "month"], as_index=False, sort=True).sum()
-    terms = terms[terms["weighted"] != 0].reset_index(drop=True)
+    terms = terms_frame(m, solver)
     short = np.array([[solver.value(m.short[s, t]) for t in range(m.months)] for s in range(S)])
     rep = int(np.argsort(m.demand.sum(axis=1), kind="stable")[(S - 1) // 2])
     plan = plan_frame(m, solver, int(m.group[rep]))
@@ -138,6 +132,35 @@ def extract(m: PlanModel, solver: cp_model.CpSolver, info: dict) -> PlanResult:
                    representative_sample=rep, wall_seconds=solver.wall_time,
                    deterministic_seconds=solver.response_proto.deterministic_time)
     return PlanResult(plan, terms, shortage, summary, m.sup, m.demand)
+
+
+TEXTS = {
+    "setup": "{subject}: {amount:g} modul(er) bestilt i {month}",
+    "month": "{subject}: {amount:g} modul(er) står i {month}",
+    "teardown": "{subject}: {amount:g} modul(er) taget ned i {month}",
+    "emergency": "{month}: {amount:g} personer uden midlertidig bolig (forventet)",
+    "transport": "{subject}, {month}: {amount:g} pavillonsenge × minutter til stationen",
+    "buildings_first": "{subject}, {month}: {amount:g} senge i pavilloner",
+    "spread": "{subject}, {month}: {amount:g} senge over distriktets andel",
+}
+
+
+def terms_frame(m: PlanModel, solver: cp_model.CpSolver) -> pd.DataFrame:
+    """``term, weight, subject, month, amount, weighted, text``, expected over the samples.
+
+    ``weight`` is the price or policy weight per unit of ``amount``; ``weighted`` sums to the
+    objective.
+    """
+    S = m.samples
+    rows = [(e.term, e.coef // (e.copies * e.amount), e.subject, m.sup.months[e.month],
+             solver.value(e.var) * e.amount * e.copies / S, solver.value(e.var) * e.coef / S)
+            for e in m.entries]
+    cols = ["term", "weight", "subject", "month", "amount", "weighted"]
+    terms = pd.DataFrame(rows, columns=cols).groupby(cols[:4], as_index=False, sort=True).sum()
+    terms = terms[terms["weighted"] != 0].reset_index(drop=True)
+    terms["text"] = [TEXTS[r.term].format(subject=r.subject, month=r.month, amount=round(r.amount, 2))
+                     for r in terms.itertuples()]
+    return terms
 
 
 def _status(status: int, solver: cp_model.CpSolver) -> str:
