@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE := data/alleroed.gpkg
+SCENARIO := data/scenarios/wave.toml
 OUT    := out
 
 .PHONY: demo test lint bench clean
@@ -19,8 +20,17 @@ demo: $(STAMP)
 	$(BIN)/capacity validate $(SAMPLE)
 	$(BIN)/capacity info $(SAMPLE)
 	$(BIN)/capacity place $(SAMPLE) --date 2026-12-01 --out $(OUT)/place
+	$(BIN)/capacity plan $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/plan
+	$(BIN)/capacity scenarios $(SAMPLE) --scenario $(SCENARIO) --plan $(OUT)/plan/plan.csv --out $(OUT)/scenarios
+	$(BIN)/capacity proposal $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/proposal
 	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --out $(OUT)/review
-	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --out maps
+	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --plan $(OUT)/plan --out maps
+	@echo ""
+	@echo "Rapporter:"
+	@echo "  Byrådets kort:        maps/map.html"
+	@echo "  Kapacitetsgennemgang: $(OUT)/review/review.html (og review.xlsx)"
+	@echo "  Beslutningsforslag:   $(OUT)/proposal/proposal.html"
+	@echo "  Placering:            $(OUT)/place/explanation.md"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -6,12 +6,27 @@ Heavy libraries (pandas, geopandas, ortools, folium) are imported inside the com
 
 from __future__ import annotations
 
-from capacity.cli import bench, convert, generate, info, place, report, review, validate
+from capacity.cli import (
+    bench,
+    convert,
+    generate,
+    info,
+    place,
+    plan,
+    proposal,
+    report,
+    review,
+    scenarios,
+    validate,
+)
 from capacity.cli.app import app, command
 
 command("Jobberiet")(info.info)
 command("Jobberiet")(review.review)
 command("Jobberiet")(place.place)
+command("Teknik og drift")(plan.plan)
+command("Teknik og drift")(proposal.proposal)
+command("Planlæggere")(scenarios.scenarios)
 command("Byrådet")(report.report)
 command("Data")(validate.validate)
 command("Data")(convert.convert)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from capacity import overview
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.planning.sampling import (
@@ -89,9 +90,8 @@ def history_months(reg: Registry) -> np.ndarray:
 
 def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray]:
     """Persons and family flag of the households waiting for a home (not unaccompanied minors)."""
-    hh = reg.households
-    housed = set(reg.occupancy.loc[reg.occupancy["move_out"].isna(), "household_id"])
-    w = hh[~hh["id"].isin(housed) & ~hh["unaccompanied_minor"].fillna(False).astype(bool)]
+    hh = overview.arriving(reg)
+    w = hh[~hh["unaccompanied_minor"].fillna(False).astype(bool)]
     kids = w["children_ages"].map(len).to_numpy(dtype=np.int64)
     persons = w["adults"].to_numpy(dtype=np.int64) + kids
     keep = persons > 0
