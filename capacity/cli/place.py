@@ -18,9 +18,10 @@ def place(
     date: Annotated[dt.datetime | None, typer.Option(
         "--date", formats=["%Y-%m-%d"], help="Placeringsdato: husstande ankommet senest da (standard: i dag).")] = None,
     policy: PolicyOpt = None,
-    solver: Annotated[str, typer.Option("--solver", help="cpsat (optimal) eller greedy (grådig basislinje).")] = "cpsat",
+    solver: Annotated[str, typer.Option(
+        "--solver", help="cpsat (optimal), highs (samme model som MIP) eller greedy (grådig basislinje).")] = "cpsat",
     time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="CP-SAT's deterministiske tidsgrænse (arbejdsenheder, ca. sekunder).")] = 10.0,
+        "--time-limit", help="CP-SAT: deterministisk tidsgrænse (arbejdsenheder, ca. sekunder); HiGHS: sekunder.")] = 10.0,
     seed: SeedOpt = 0,
     allow_moves: Annotated[bool, typer.Option("--allow-moves", help="Beboere må flytte (koster vægten 'moves').")] = False,
     allow_new_modules: Annotated[bool, typer.Option(

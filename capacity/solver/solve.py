@@ -27,7 +27,7 @@ from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.result import Result, result_from_model
 
-SOLVERS = ("cpsat", "greedy")
+SOLVERS = ("cpsat", "highs", "greedy")
 
 
 def place(reg: Registry, date: dt.date, *, solver: str = "cpsat", time_limit: float = 10.0,
@@ -39,9 +39,11 @@ def place(reg: Registry, date: dt.date, *, solver: str = "cpsat", time_limit: fl
     ----------
     reg : the registry (its ``policy`` gives weights and limits).
     date : the placement date.
-    solver : ``"cpsat"`` (optimal, or best found within the limit) or ``"greedy"`` (baseline).
-    time_limit : CP-SAT's deterministic time limit (work units, about seconds).
-    seed : CP-SAT's random seed.
+    solver : ``"cpsat"`` (optimal, or best found within the limit), ``"highs"`` (the same model
+        as a MIP, ``capacity.solver.highs``) or ``"greedy"`` (baseline).
+    time_limit : CP-SAT's deterministic time limit (work units, about seconds); for HiGHS its
+        wall-clock limit (its child process is ended a few seconds after it).
+    seed : CP-SAT's or HiGHS's random seed.
     allow_moves : residents may move, each move costing ``weights.moves``.
     allow_new_modules : pavilion modules not yet put up may be used (``weights.new_modules``).
     lang : ``"da"`` or ``"en"`` for texts and reasons.
@@ -68,7 +70,7 @@ def place(reg: Registry, date: dt.date, *, solver: str = "cpsat", time_limit: fl
     result = solve_domain(dom, solver=solver, time_limit=time_limit, seed=seed, lang=lang,
                           workers=workers, started=start)
     options = dict(solver=solver, time_limit=time_limit, allow_moves=allow_moves,
-                   allow_new_modules=allow_new_modules, lang=lang)
+                   allow_new_modules=allow_new_modules, lang=lang, **result.options)
     return replace(result, input_hash=input_hash(reg), options=options)
 
 
@@ -83,21 +85,67 @@ def solve_domain(dom: Domain, *, solver: str = "cpsat", time_limit: float = 10.0
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
     m = build_model(dom)
+    size = {"model_size": {"variables": len(m.cp.proto.variables),
+                           "constraints": len(m.cp.proto.constraints)}}
+    if solver == "highs":
+        return replace(_solve_highs(m, greedy, time_limit=time_limit, seed=seed, lang=lang,
+                                    workers=workers, started=started), options=size)
     hint(m, greedy)
     result = _solve(m, time_limit=time_limit, seed=seed, lang=lang, workers=workers,
                     started=started)
     if result is not None and result.status == "OPTIMAL":
-        return result
+        return replace(result, options=size)
+    return replace(_not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started),
+                   options=size)
+
+
+def _not_optimal(dom: Domain, greedy: dict, result: Result | None, *, seed: int, lang: str,
+                 started: float, engine: str = "CP-SAT") -> Result:
+    """A result not proven optimal, or none: never worse than greedy, honestly labelled."""
     # not proven optimal: never return worse than the greedy placement (honestly labelled)
     fallback = evaluate(dom, greedy, lang=lang, started=started)
     if result is None:
-        return replace(fallback, status="UNKNOWN", solver="greedy (CP-SAT fandt ingen løsning)",
+        return replace(fallback, status="UNKNOWN", solver=f"greedy ({engine} fandt ingen løsning)",
                        seed=seed)
     if fallback.objective < result.objective:
-        return replace(fallback, status="FEASIBLE", solver="greedy (bedre end CP-SAT)",
+        return replace(fallback, status="FEASIBLE", solver=f"greedy (bedre end {engine})",
                        best_bound=result.best_bound, seed=seed,
                        build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
     return result
+
+
+def _solve_highs(m, greedy: dict, *, time_limit: float, seed: int, lang: str,
+                 workers: int | None, started: float) -> Result:
+    """Solve the model's linear form with HiGHS in a child process; evaluate its placement.
+
+    The placement HiGHS found is scored by the model itself (``evaluate``: the same terms and
+    explanation as CP-SAT's); a run without a solution (limit hit, or the child ended at the
+    limit: ``KILLED``) falls back to the greedy placement, labelled with HiGHS's status.
+    """
+    from capacity.solver.highs import solve_highs
+    from capacity.solver.linear import linear_form
+
+    form = linear_form(m.cp.proto)
+    built = time.perf_counter()
+    out = solve_highs(form, time_limit=time_limit, seed=seed, threads=workers or 1)
+    timing = dict(build_seconds=round(built - started, 3),
+                  solve_seconds=round(time.perf_counter() - built, 3))
+    if out.values is None:
+        fallback = evaluate(m.dom, greedy, lang=lang, started=started)
+        status = "KILLED" if out.status == "KILLED" else "UNKNOWN"
+        return replace(fallback, status=status, seed=seed,
+                       solver=f"greedy (HiGHS: {out.status.lower()} {out.note})".strip(), **timing)
+    chosen = {hid: None for hid in m.by_household}
+    for (hid, uid), var in m.x.items():
+        if out.values[var.index] > 0.5:
+            chosen[hid] = uid
+    scored = evaluate(m.dom, chosen, lang=lang, started=started)
+    result = replace(scored, status="OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE",
+                     solver="highs", seed=seed, best_bound=out.bound, **timing)
+    if result.status == "OPTIMAL":
+        return result
+    return _not_optimal(m.dom, greedy, result, seed=seed, lang=lang, started=started,
+                        engine="HiGHS")
 
 
 def evaluate(dom: Domain, assignment: dict[str, str | None], *, lang: str = "da",

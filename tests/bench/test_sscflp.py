@@ -70,9 +70,10 @@ def test_registry_mirrors_the_instance(root):
     assert weights.transport == weights.spread == 0 and weights.new_modules == 1
 
 
-@pytest.mark.parametrize(("family", "name"), [("holmberg", "p1"), ("holmberg", "p2"),
-                                              ("orlib", "cap61")])
-def test_place_path_reaches_the_known_optimum(root, family, name):
+@pytest.mark.parametrize(("family", "name", "solver"), [
+    ("holmberg", "p1", "cpsat"), ("holmberg", "p2", "cpsat"), ("orlib", "cap61", "cpsat"),
+    ("holmberg", "p1", "highs"), ("orlib", "cap61", "highs")])
+def test_place_path_reaches_the_known_optimum(root, family, name, solver):
     """The real ``place --allow-new-modules`` path on the converted registry, exactly."""
     import datetime as dt
 
@@ -80,7 +81,7 @@ def test_place_path_reaches_the_known_optimum(root, family, name):
 
     inst = sscflp.load(root, family, name)
     result = place(sscflp.to_registry(inst), dt.date(2027, 1, 1), time_limit=60,
-                   allow_new_modules=True)
+                   allow_new_modules=True, solver=solver)
     assert result.status == "OPTIMAL" and result.unplaced.empty
     objective = result.objective / (sscflp.PLACE_SCALE * inst.scale)
     assert objective == pytest.approx(inst.optimum, abs=0.01)

@@ -92,7 +92,7 @@ def test_same_input_and_seed_give_the_same_result(tiny_registry):
 
 def test_bad_options_are_user_errors(tiny_registry):
     with pytest.raises(UserError, match="unknown solver"):
-        place(tiny_registry, PLACE_DAY, solver="highs")
+        place(tiny_registry, PLACE_DAY, solver="gurobi")
     with pytest.raises(UserError, match="language"):
         place(tiny_registry, PLACE_DAY, lang="de")
 

@@ -1,0 +1,136 @@
+"""The placement model as a plain MIP: one linear form read from the CP-SAT model, for any backend.
+
+Every constraint the placement model emits (``hard.MODEL_RULES``, the auxiliary rows of
+``soft.SOFT_TERMS``, the aggregate's rows) is linear over integer variables, so the CP-SAT model
+*is* a MIP: ``linear_form`` reads its proto once into column bounds, integrality, a sparse row
+matrix (CSR) and objective coefficients. CP-SAT solves the proto, HiGHS this form: the same
+variables, rows and objective, built once by the same rule and term functions. A constraint that
+is not linear (none today) is refused by name rather than dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class NotLinearError(ValueError):
+    """The CP-SAT model holds a constraint a MIP backend cannot take as is."""
+
+
+@dataclass(frozen=True)
+class LinearForm:
+    """``min cost @ x + offset`` s.t. ``row_lower <= A x <= row_upper``, bounds, integrality.
+
+    Attributes
+    ----------
+    col_lower, col_upper, cost : per column (CP-SAT variable index), floats.
+    integer : per column, True for integer columns (all of them for the placement model).
+    offset : the objective's constant.
+    start, index, value : the row matrix ``A`` in CSR form.
+    row_lower, row_upper : per row, ``-inf`` / ``inf`` where open.
+    """
+
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    integer: np.ndarray
+    cost: np.ndarray
+    offset: float
+    start: np.ndarray
+    index: np.ndarray
+    value: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @property
+    def variables(self) -> int:
+        return len(self.col_lower)
+
+    @property
+    def constraints(self) -> int:
+        return len(self.row_lower)
+
+    def objective(self, x: np.ndarray) -> float:
+        """The objective of a column vector."""
+        return float(self.cost @ x + self.offset)
+
+
+def _bound(v: int) -> float:
+    return -np.inf if v <= INT64_MIN + 1 else np.inf if v >= INT64_MAX - 1 else float(v)
+
+
+def _terms(refs, coeffs) -> tuple[list[int], list[float], float]:
+    """Columns and coefficients of ``sum c * ref``; a negated literal ``~x`` is ``1 - x``."""
+    cols, vals, const = [], [], 0.0
+    for r, c in zip(refs, coeffs, strict=True):
+        if r >= 0:
+            cols.append(r)
+            vals.append(float(c))
+        else:
+            cols.append(-r - 1)
+            vals.append(-float(c))
+            const += float(c)
+    return cols, vals, const
+
+
+# clause-like constraints as rows over their literals: (lower, upper) from the literal count n
+_CLAUSES = {"bool_or": lambda n: (1, n), "bool_and": lambda n: (n, n),
+            "at_most_one": lambda n: (0, 1), "exactly_one": lambda n: (1, 1)}
+
+
+def _row(k: int, con) -> tuple[list[int], list[float], float, float]:
+    """One constraint as ``lower <= sum(vals * x[cols]) <= upper``, or ``NotLinearError``."""
+    label = f"constraint {k} ({con.name or 'unnamed'})"
+    if len(con.enforcement_literal):
+        raise NotLinearError(f"{label} has an enforcement literal")
+    if con.has_linear():
+        dom = list(con.linear.domain)
+        if len(dom) != 2:
+            raise NotLinearError(f"{label} has a domain with holes")
+        cols, vals, const = _terms(con.linear.vars, con.linear.coeffs)
+        return cols, vals, _bound(dom[0]) - const, _bound(dom[1]) - const
+    for kind, bounds in _CLAUSES.items():
+        if getattr(con, f"has_{kind}")():
+            lits = list(getattr(con, kind).literals)
+            cols, vals, const = _terms(lits, [1] * len(lits))
+            lo, hi = bounds(len(lits))
+            return cols, vals, lo - const, hi - const
+    raise NotLinearError(f"{label} is not a linear row")
+
+
+def linear_form(proto) -> LinearForm:
+    """Read a CP-SAT ``CpModelProto`` whose constraints are all linear into a ``LinearForm``.
+
+    Raises
+    ------
+    NotLinearError
+        Naming the first constraint that is not a linear row or a clause (another type, an
+        enforcement literal, or a domain with holes).
+    """
+    lower, upper = [], []
+    for var in proto.variables:
+        dom = list(var.domain)
+        lower.append(_bound(dom[0]))
+        upper.append(_bound(dom[-1]))
+    start, index, value, row_lo, row_hi = [0], [], [], [], []
+    for k, con in enumerate(proto.constraints):
+        cols, vals, lo, hi = _row(k, con)
+        index.extend(cols)
+        value.extend(vals)
+        start.append(len(index))
+        row_lo.append(lo)
+        row_hi.append(hi)
+    cost = np.zeros(len(lower))
+    obj = proto.objective
+    if obj.scaling_factor not in (0.0, 1.0):
+        raise NotLinearError("the objective is scaled (maximisation?): minimise instead")
+    cols, vals, const = _terms(obj.vars, obj.coeffs)
+    np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(vals))
+    return LinearForm(
+        col_lower=np.asarray(lower), col_upper=np.asarray(upper),
+        integer=np.ones(len(lower), dtype=bool), cost=cost, offset=float(obj.offset) + const,
+        start=np.asarray(start, dtype=np.int64), index=np.asarray(index, dtype=np.int64),
+        value=np.asarray(value), row_lower=np.asarray(row_lo), row_upper=np.asarray(row_hi))

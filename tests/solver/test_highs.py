@@ -1,0 +1,84 @@
+"""HiGHS solves the very model CP-SAT solves: the linear form is exact, both reach the same
+optimum, the checker holds on HiGHS's placements, and a run ended at the limit falls back to
+greedy, labelled."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from capacity.model.domain import build_domain
+from capacity.model.placement import build_model
+from capacity.solver import highs
+from capacity.solver.linear import NotLinearError, linear_form
+from capacity.solver.solve import place
+from tests.helpers import PLACE_DAY
+from tests.solver.test_solve import _check, small_worlds
+
+
+def test_linear_form_is_the_cp_sat_model(tiny_registry):
+    """The CP-SAT optimum, as a column vector, meets every row and has the same objective."""
+    from ortools.sat.python import cp_model
+
+    m = build_model(build_domain(tiny_registry, PLACE_DAY, allow_new_modules=True))
+    form = linear_form(m.cp.proto)
+    assert (form.variables, form.constraints) == (len(m.cp.proto.variables),
+                                                  len(m.cp.proto.constraints))
+    cp = cp_model.CpSolver()
+    assert cp.solve(m.cp) == cp_model.OPTIMAL
+    x = np.array([cp.value(v) for v in _vars(m, form.variables)], dtype=float)
+    rows = np.add.reduceat(form.value * x[form.index], form.start[:-1])
+    assert np.all(rows >= form.row_lower) and np.all(rows <= form.row_upper)
+    assert form.objective(x) == cp.objective_value
+
+
+def _vars(m, n):
+    return [m.cp.get_int_var_from_proto_index(i) for i in range(n)]
+
+
+def test_a_constraint_that_is_not_linear_is_refused():
+    from ortools.sat.python import cp_model
+
+    model = cp_model.CpModel()
+    a, b = model.new_bool_var("a"), model.new_bool_var("b")
+    model.add_multiplication_equality(a, [a, b]).with_name("either")
+    with pytest.raises(NotLinearError, match="either"):
+        linear_form(model.proto)
+
+
+def test_highs_places_the_tiny_registry_optimally_and_checks(tiny_registry):
+    cpsat = place(tiny_registry, PLACE_DAY, allow_new_modules=True)
+    result = place(tiny_registry, PLACE_DAY, solver="highs", allow_new_modules=True)
+    _check(tiny_registry, result, allow_new_modules=True)
+    assert result.status == "OPTIMAL" and result.solver == "highs"
+    assert result.objective == cpsat.objective
+    assert result.options["model_size"] == cpsat.options["model_size"]
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=4, max_units=3))
+def test_highs_and_cp_sat_agree_on_generated_registries(reg):
+    for kw in (dict(), dict(allow_new_modules=True)):
+        cpsat = place(reg, PLACE_DAY, workers=1, **kw)
+        result = place(reg, PLACE_DAY, solver="highs", **kw)
+        _check(reg, result, **kw)
+        assert result.status == cpsat.status == "OPTIMAL"
+        assert result.objective == cpsat.objective
+
+
+def test_highs_ended_at_the_limit_falls_back_to_greedy_labelled(tiny_registry, monkeypatch):
+    monkeypatch.setattr(highs, "solve_highs",
+                        lambda form, **kw: highs.HighsOutcome("KILLED", note="stoppet efter 9 s"))
+    result = place(tiny_registry, PLACE_DAY, solver="highs", allow_new_modules=True)
+    greedy = place(tiny_registry, PLACE_DAY, solver="greedy", allow_new_modules=True)
+    _check(tiny_registry, result, allow_new_modules=True)
+    assert result.status == "KILLED" and result.solver.startswith("greedy (HiGHS: killed")
+    assert result.objective == greedy.objective
+
+
+def test_child_that_overruns_is_killed(tiny_registry, monkeypatch):
+    monkeypatch.setattr(highs, "STARTUP_SECONDS", 0.0)
+    form = linear_form(build_model(build_domain(tiny_registry, PLACE_DAY)).cp.proto)
+    out = highs.solve_highs(form, time_limit=0.001, grace=0.0)
+    assert out.status == "KILLED" and out.values is None
