@@ -36,7 +36,7 @@ _TERMS: dict[tuple[str, str], tuple[str, str]] = {
     ("weights", "moves"): ("flytning af beboere (genhusning)", "points per resident moved"),
     ("weights", "external_score"): (
         "ekstern score (f.eks. forventet udfald)",
-        "points per score point",
+        "points per 1/100 score point",
     ),
     ("weights", "unplaced"): ("personer uden bolig (uplacerede)", "points per person"),
     ("limits", "max_school_minutes"): ("længste skolevej", "minutes"),
