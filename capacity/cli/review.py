@@ -20,21 +20,28 @@ def review(
         "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: i dag).")] = None,
     horizon: Annotated[int, typer.Option(
         "--horizon", min=1, max=24, help="Måneder frem for fraflytninger og ankomster.")] = 3,
+    scenarios: Annotated[Path | None, typer.Option(
+        "--scenarios", help="Mappe fra `capacity scenarios` (months.csv): mangelprognose pr. "
+        "måned og scenariekørslernes 10–90 %-bånd i belægningsgrafen.")] = None,
     lang: LangOpt = "da",
     policy: PolicyOpt = None,
 ) -> None:
     """Kapacitetsgennemgang: belægning, ledige senge, lange ophold, fraflytninger, ankomster."""
     from capacity.io.registry import load_registry
     from capacity.reports.documents import build_review, write_review
+    from capacity.reports.forecast import read_forecast
     from capacity.reports.text import words
 
     words(lang)  # an unknown language fails before the registry is read
+    forecast = read_forecast(scenarios) if scenarios is not None else None  # fail before work
     reg = load_registry(registry, policy=policy)
     day = date.date() if date else dt.date.today()
-    result = build_review(reg, day, lang, horizon)
+    result = build_review(reg, day, lang, horizon, forecast=forecast)
     paths = write_review(result, out)
     console = Console()
     console.print(_summary(result.tables, day, lang))
+    if forecast is not None:
+        console.print(_risk_line(forecast, lang), soft_wrap=True)
     for path in paths:
         console.print(f"Skrev {path}", soft_wrap=True)
 
@@ -57,3 +64,14 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
                      f"{len(tables['move_outs'])} · {cols['t_arrivals'].split(' (')[0]}: "
                      f"{len(tables['arrivals'])}")
     return table
+
+
+def _risk_line(forecast, lang: str) -> str:
+    """The month with the highest probability of a shortage, in one line."""
+    from capacity.reports.forecast import peak_risk
+
+    month, p = peak_risk(forecast)
+    pct = f"{100 * p:.0f} %"
+    if lang == "da":
+        return f"Scenariekørsler: største risiko for mangel {pct} i {month}."
+    return f"Scenario runs: highest risk of a shortage {pct} in {month}."

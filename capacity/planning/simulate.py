@@ -32,8 +32,9 @@ class ScenarioResult:
 
     Attributes
     ----------
-    months : ``month, p_shortage, expected_short, expected_occupied, p90_occupied, beds,
-        expected_free, p10_free``, one row per month.
+    months : ``month, p_shortage, expected_short, p90_short, expected_occupied, p10_occupied,
+        p90_occupied, beds, expected_free, p10_free``, one row per month (the 10-90 % band of
+        occupancy is ``p10_occupied`` to ``p90_occupied``).
     summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
         ``expected_shortage_person_months``, ``first_month_at_risk``, ``samples``, ``seed``, ...
     """
@@ -168,6 +169,7 @@ def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> Sc
         "expected_short": short.mean(axis=0),
         "p90_short": np.quantile(short, 0.9, axis=0, method="higher"),
         "expected_occupied": housed.mean(axis=0),
+        "p10_occupied": np.quantile(housed, 0.1, axis=0, method="lower"),
         "p90_occupied": np.quantile(housed, 0.9, axis=0, method="higher"),
         "beds": beds,
         "expected_free": free.mean(axis=0),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -27,31 +29,120 @@ def occupancy_history(reg: Registry, date: dt.date) -> pd.DataFrame:
 
 
 def occupancy_chart(reg: Registry, date: dt.date, band: pd.DataFrame | None = None,
-                    lang: str = "da") -> str:
+                    lang: str = "da", min_count: int | None = None) -> str:
     """Occupancy against capacity by month, as SVG.
 
     Parameters
     ----------
     reg, date : the registry and the last month shown.
     band : optional scenario band with columns ``month``, ``p10``, ``p90`` (residents), drawn
-        as the 10-90 % range of the scenario runs.
+        as the 10-90 % range of the scenario runs; with a ``beds`` column also the beds the runs
+        assumed (today's or a plan's), as a dashed step.
     lang : "da" or "en".
+    min_count : for public documents: months with fewer residents than this are left out of the
+        residents line (``None`` draws every month: internal reports).
+
+    Notes
+    -----
+    The SVG groups carry ids: ``residents``, ``beds``, ``band`` and ``band-beds``.
     """
     t = words(lang)
     history = occupancy_history(reg, date)
+    residents = history["residents"].astype(float)
+    if min_count is not None:
+        residents = residents.where(residents >= min_count)
     fig, ax = _figure()
-    ax.plot(history["month"], history["residents"], marker="o", color="#2166ac", label=t["residents"])
-    ax.step(history["month"], history["beds"], where="post", color="#b2182b", label=t["beds"])
+    ax.plot(history["month"], residents, marker="o", color="#2166ac", label=t["residents"],
+            gid="residents")
+    ax.step(history["month"], history["beds"], where="post", color="#b2182b", label=t["beds"],
+            gid="beds")
     if band is not None:
         missing = [c for c in BAND_COLUMNS if c not in band.columns]
         if missing:
             raise ValueError(f"band needs the columns {', '.join(BAND_COLUMNS)}")
-        ax.fill_between(pd.to_datetime(band["month"]), band["p10"], band["p90"], color="#92c5de",
-                        alpha=0.5, label="10–90 %")
+        months = pd.to_datetime(band["month"])
+        ax.fill_between(months, band["p10"], band["p90"], color="#92c5de", alpha=0.5,
+                        label=t["band"], gid="band")
+        if "beds" in band.columns:
+            ax.step(months, band["beds"], where="post", color="#b2182b", linestyle="--",
+                    label=t["band_beds"], gid="band-beds")
     ax.set_ylabel(t["residents"])
-    ax.legend(loc="upper left")
+    ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=4 if band is not None else 2,
+              fontsize="small", frameon=False)
     return _svg(fig)
+
+
+COST_PARTS = ("setup", "running", "emergency")
+COST_COLOURS = {"setup": "#4393c3", "running": "#92c5de", "emergency": "#d6604d"}
+
+
+def option_costs(options: Sequence[Any]) -> pd.DataFrame:
+    """The cost of each option of a proposal split into setup, running and emergency (DKK).
+
+    Parameters
+    ----------
+    options : the proposal's options (``capacity.planning.proposal.Option``): ``key``,
+        ``plan_cost``, ``emergency_cost`` and ``plan.summary["cost_by_kind"]["month"]``.
+
+    Returns
+    -------
+    DataFrame
+        Index the option keys; ``setup`` (modules put up and taken down: the plan cost less the
+        monthly rent), ``running`` (monthly rent), ``emergency`` (expected emergency housing from
+        the scenario runs). The three sum to the option's total.
+    """
+    rows = {}
+    for o in options:
+        running = float(o.plan.summary.get("cost_by_kind", {}).get("month", 0.0))
+        rows[o.key] = {"setup": float(o.plan_cost) - running, "running": running,
+                       "emergency": float(o.emergency_cost)}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(COST_PARTS))
+
+
+def cost_chart(options: Sequence[Any], lang: str = "da") -> str:
+    """The options' costs as stacked bars (setup, running, emergency; million DKK), as SVG.
+
+    Parameters
+    ----------
+    options : the proposal's options (see ``option_costs``), each with a ``title``.
+    lang : "da" or "en".
+
+    Notes
+    -----
+    Each bar segment's SVG group has the id ``cost-{key}-{part}``, e.g. ``cost-A-setup``.
+    """
+    import textwrap
+
+    t = words(lang)
+    costs = option_costs(options) / 1e6
+    titles = {o.key: o.title for o in options}
+    fig, ax = _figure(height=3.4)
+    x = list(range(len(costs)))
+    bottom = [0.0] * len(costs)
+    for part in COST_PARTS:
+        bars = ax.bar(x, costs[part], bottom=bottom, width=0.6, color=COST_COLOURS[part],
+                      label=t[f"cost_{part}"])
+        for bar, key in zip(bars, costs.index, strict=True):
+            bar.set_gid(f"cost-{key}-{part}")
+        bottom = [b + v for b, v in zip(bottom, costs[part], strict=True)]
+    for xi, total in zip(x, bottom, strict=True):
+        ax.annotate(_million(total, lang), (xi, total), textcoords="offset points", xytext=(0, 3),
+                    ha="center", fontsize="small")
+    ax.set_xticks(x, [f"{k}: " + "\n".join(textwrap.wrap(titles[k], 20)) for k in costs.index])
+    ax.set_ylabel(t["cost_axis"])
+    ax.set_ylim(0, max(bottom + [0.0]) * 1.3 or 1)  # room for the legend
+    ax.yaxis.set_major_formatter(lambda v, _pos: _million(v, lang, unit=False))
+    ax.legend(loc="upper left", fontsize="small", ncols=3)
+    return _svg(fig)
+
+
+def _million(value: float, lang: str, unit: bool = True) -> str:
+    text = f"{value:,.1f}"
+    if lang == "da":
+        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
+    return f"{text} {'mio. kr.' if lang == 'da' else 'M DKK'}" if unit else text
 
 
 def district_chart(reg: Registry, date: dt.date | None = None, lang: str = "da") -> str:

@@ -15,6 +15,7 @@ import pandas as pd
 from capacity.io.layers import Registry
 from capacity.reports import charts
 from capacity.reports.files import write_atomic
+from capacity.reports.forecast import forecast_band, forecast_table
 from capacity.reports.tables import TABLES, review_tables
 from capacity.reports.text import TABLE_WORDS, words
 
@@ -33,7 +34,8 @@ class Review:
 
 
 def build_review(reg: Registry, date: dt.date, lang: str = "da", horizon_months: int = 3,
-                 band: pd.DataFrame | None = None) -> Review:
+                 band: pd.DataFrame | None = None,
+                 forecast: pd.DataFrame | None = None) -> Review:
     """Compute the review tables on ``date`` and render them as HTML and Excel.
 
     Parameters
@@ -42,8 +44,14 @@ def build_review(reg: Registry, date: dt.date, lang: str = "da", horizon_months:
     lang : "da" (default) or "en".
     horizon_months : look-ahead for move-outs and arrivals.
     band : optional scenario band for the occupancy chart (see ``charts.occupancy_chart``).
+    forecast : optional ``months.csv`` of the scenario runs (``forecast.read_forecast``): adds
+        the table ``forecast`` (shortfall forecast by month) and, unless ``band`` is given, the
+        runs' 10-90 % band and beds to the occupancy chart.
     """
     tables = review_tables(reg, date, horizon_months)
+    if forecast is not None:
+        tables["forecast"] = forecast_table(forecast)
+        band = forecast_band(forecast) if band is None else band
     titles = table_titles(reg, date, lang, horizon_months)
     return Review(date, tables, review_html(reg, tables, titles, date, lang, band),
                   review_xlsx(tables, titles, lang))
@@ -61,7 +69,7 @@ def table_titles(reg: Registry, date: dt.date, lang: str, horizon_months: int) -
     until = pd.Timestamp(date) + pd.DateOffset(months=horizon_months)
     return {key: cols[f"t_{key}"].format(months=reg.policy.limits.long_stay_months,
                                          horizon=horizon_months, until=_date(until, lang))
-            for key in TABLES}
+            for key in (*TABLES, "forecast")}
 
 
 def review_html(reg: Registry, tables: dict[str, pd.DataFrame], titles: dict[str, str],
@@ -74,7 +82,7 @@ def review_html(reg: Registry, tables: dict[str, pd.DataFrame], titles: dict[str
                              autoescape=True, keep_trailing_newline=True)
     chart_list = [{"title": t["occupancy_chart"], "svg": charts.occupancy_chart(reg, date, band, lang)},
                   {"title": t["district_chart"], "svg": charts.district_chart(reg, date, lang)}]
-    sections = [_section(key, titles[key], tables[key], lang) for key in TABLES]
+    sections = [_section(key, titles[key], table, lang) for key, table in tables.items()]
     return env.get_template("review.html.j2").render(
         lang=lang, title=f"{t['review_title']} {_date(date, lang)}", subtitle=t["internal"],
         charts=chart_list, tables=sections, empty=t["empty"])
@@ -111,8 +119,8 @@ def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: s
     cols = TABLE_WORDS[lang]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for key in TABLES:
-            table = tables[key].rename(columns=lambda c: cols.get(c, c))
+        for key, table in tables.items():
+            table = table.rename(columns=lambda c: cols.get(c, c))
             for col in table.columns:
                 if table[col].dtype == "datetime64[s]":
                     table[col] = table[col].dt.date

@@ -56,6 +56,15 @@ DA: dict[str, str] = {
     "district_chart": "Beboere pr. distrikt mod jævn fordeling",
     "internal": "Intern: pseudonyme husstands-id'er, ingen navne.",
     "empty": "Ingen.",
+    "band": "Scenariekørsler: 10–90 %",
+    "band_beds": "Senge i scenariet",
+    "cost_setup": "Opsætning og nedtagning",
+    "cost_running": "Drift (leje)",
+    "cost_emergency": "Nødindkvartering (forventet)",
+    "cost_axis": "Mio. kr.",
+    "cost_chart": "Omkostninger pr. mulighed",
+    "proposal_occupancy": "Belægning og kapacitet: anbefalet mulighed",
+    "proposal_map": "Kort over forslaget",
 }
 
 EN: dict[str, str] = {
@@ -110,6 +119,15 @@ EN: dict[str, str] = {
     "district_chart": "Residents per district against an even spread",
     "internal": "Internal: pseudonymous household ids, no names.",
     "empty": "None.",
+    "band": "Scenario runs: 10–90 %",
+    "band_beds": "Beds in the scenario",
+    "cost_setup": "Setup and teardown",
+    "cost_running": "Running (rent)",
+    "cost_emergency": "Emergency housing (expected)",
+    "cost_axis": "Million DKK",
+    "cost_chart": "Cost per option",
+    "proposal_occupancy": "Occupancy and capacity: recommended option",
+    "proposal_map": "Map of the proposal",
 }
 
 # The review's table titles and column headers.
@@ -129,6 +147,10 @@ TABLES_DA: dict[str, str] = {
     "unaccompanied_minor": "Uledsaget mindreårig (Børn og Familier)",
     "single": "enkeltværelse", "shared": "delt bolig", "family": "familiebolig",
     "building": "bygning", "pavilion_site": "pavillongrund",
+    "t_forecast": "Mangelprognose pr. måned (scenariekørsler)",
+    "month": "Måned", "shortage_pct": "Sandsynlighed for mangel %",
+    "expected_short": "Forventet mangel (personer)", "expected_occupied": "Forventet belægning",
+    "p90_occupied": "Belægning, 90 %-fraktil",
 }
 TABLES_EN: dict[str, str] = {
     "t_sites": "Occupancy per site", "t_units": "Occupancy per unit", "t_free_beds": "Free beds by kind",
@@ -146,6 +168,10 @@ TABLES_EN: dict[str, str] = {
     "unaccompanied_minor": "Unaccompanied minor (Børn og Familier)",
     "single": "single", "shared": "shared", "family": "family",
     "building": "building", "pavilion_site": "pavilion site",
+    "t_forecast": "Shortfall forecast by month (scenario runs)",
+    "month": "Month", "shortage_pct": "Probability of shortage %",
+    "expected_short": "Expected shortage (persons)", "expected_occupied": "Expected occupancy",
+    "p90_occupied": "Occupancy, 90th percentile",
 }
 TABLE_WORDS = {"da": TABLES_DA, "en": TABLES_EN}
 

@@ -75,3 +75,35 @@ def test_review_writes_html_and_excel(app, registry_file, tmp_path):
 def test_review_bad_date_exits_2(app, registry_file, tmp_path):
     result = runner.invoke(app, ["review", str(registry_file), "--date", "1.12.2026"])
     assert result.exit_code == 2
+
+
+def test_review_with_scenario_runs(app, registry_file, tmp_path):
+    from tests.reports.test_forecast import MONTHS_CSV
+
+    runs = tmp_path / "scenarios"
+    runs.mkdir()
+    (runs / "months.csv").write_text(MONTHS_CSV, encoding="utf-8")
+    out = tmp_path / "review"
+    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
+                                 "--date", "2026-12-01", "--scenarios", str(runs)])
+    assert result.exit_code == 0, result.output
+    assert "største risiko for mangel 50 % i 2027-03" in result.output
+    html = (out / "review.html").read_text(encoding="utf-8")
+    assert '<section id="forecast">' in html and 'id="band"' in html
+
+
+@pytest.mark.parametrize("csv, message", [
+    (None, "months.csv: file not found"),
+    ("month,p_shortage\n2027-01,0.1\n", "missing column(s) expected_short"),
+])
+def test_review_bad_scenario_runs_exit_2(app, registry_file, tmp_path, csv, message):
+    runs = tmp_path / "scenarios"
+    runs.mkdir()
+    if csv is not None:
+        (runs / "months.csv").write_text(csv, encoding="utf-8")
+    out = tmp_path / "review"
+    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
+                                 "--scenarios", str(runs)])
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()  # nothing written
