@@ -32,13 +32,15 @@ def proposal(
     from capacity.planning.output import write_proposal
     from capacity.planning.proposal import make_proposal
     from capacity.planning.scenario import load_scenario
+    from capacity.reports.proposal_figures import proposal_figures
 
     reg = load_registry(registry, policy=policy)
     sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
                        from_history=from_history)
     paper = make_proposal(reg, sc, risk=risk, samples=samples, runs=runs, seed=seed,
                           time_limit=time_limit)
-    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day)
+    figures = proposal_figures(reg, paper)
+    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
     table = Table(title=f"Indstilling: {sc.name}")
     for head in ("Mulighed", "Pavilloner (kr.)", "Nødindkv. (kr.)", "I alt (kr.)", "Risiko"):
         table.add_column(head, justify="left" if head == "Mulighed" else "right")
@@ -48,7 +50,8 @@ def proposal(
                       _kr(o.total), f"{o.risk:.0%}")
     console = Console()
     console.print(table)
-    console.print(f"Anbefaling: mulighed {paper.recommended} · skrev {out}", soft_wrap=True, markup=False)
+    console.print(f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "
+                  f"og {out / figures.map_file}", soft_wrap=True, markup=False)
 
 
 def _kr(value: float) -> str:

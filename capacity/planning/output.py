@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from capacity.io.writers import atomic_folder
 from capacity.planning.explain import explanation_md, kr, month_name
 from capacity.planning.plan import PLAN_COLUMNS, PlanResult
 from capacity.planning.proposal import Proposal
 from capacity.planning.simulate import ScenarioResult
+
+if TYPE_CHECKING:
+    from capacity.reports.proposal_figures import ProposalFigures
 
 VOLATILE = ("wall_seconds",)  # left out of files: same input and seed, same bytes
 
@@ -34,7 +38,11 @@ def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
 
 
 def write_runs(res: ScenarioResult, out: Path) -> None:
-    """Write ``months.csv`` and ``summary.json`` of the scenario runs into ``out``."""
+    """Write ``months.csv`` and ``summary.json`` of the scenario runs into ``out``.
+
+    ``months.csv`` has the columns of ``ScenarioResult.months``, among them ``p10_occupied`` and
+    ``p90_occupied``: the 10-90 % band of occupancy that ``capacity review --scenarios`` draws.
+    """
 
     def write(tmp: Path) -> None:
         res.months.to_csv(tmp / "months.csv", index=False, lineterminator="\n")
@@ -55,8 +63,13 @@ DESCRIPTIONS = {
 }
 
 
-def render_proposal(p: Proposal, price_per_day: int) -> tuple[str, str]:
-    """The proposal as Markdown and HTML (jinja2 templates in ``templates/``), in Danish."""
+def render_proposal(p: Proposal, price_per_day: int,
+                    figures: ProposalFigures | None = None) -> tuple[str, str]:
+    """The proposal as Markdown and HTML (jinja2 templates in ``templates/``), in Danish.
+
+    ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and occupancy
+    charts (inline SVG in the HTML, files beside the Markdown) and the map (a link and a frame).
+    """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -66,18 +79,24 @@ def render_proposal(p: Proposal, price_per_day: int) -> tuple[str, str]:
     env.filters["month"] = month_name
     months = p.scenario.month_labels()
     ctx = dict(p=p, months=months, years=sorted({m[:4] for m in months}),
-               descriptions=DESCRIPTIONS, price=price_per_day)
+               descriptions=DESCRIPTIONS, price=price_per_day, figures=figures)
     return (env.get_template("proposal.md.j2").render(**ctx),
             env.get_template("proposal.html.j2").render(**ctx))
 
 
-def write_proposal(p: Proposal, out: Path, price_per_day: int) -> None:
-    """Write ``proposal.md``, ``proposal.html``, ``plan_A.csv``.. and ``summary.json`` into ``out``."""
-    md, html = render_proposal(p, price_per_day)
+def write_proposal(p: Proposal, out: Path, price_per_day: int,
+                   figures: ProposalFigures | None = None) -> None:
+    """Write ``proposal.md``, ``proposal.html``, ``plan_A.csv``.. and ``summary.json`` into ``out``;
+    with ``figures`` also ``proposal_map.html`` and the charts as SVG files (for the Markdown)."""
+    md, html = render_proposal(p, price_per_day, figures)
 
     def write(tmp: Path) -> None:
         (tmp / "proposal.md").write_text(md, encoding="utf-8")
         (tmp / "proposal.html").write_text(html, encoding="utf-8")
+        if figures is not None:
+            (tmp / figures.map_file).write_text(figures.map_html, encoding="utf-8")
+            (tmp / figures.cost_file).write_text(figures.cost_svg, encoding="utf-8")
+            (tmp / figures.occupancy_file).write_text(figures.occupancy_svg, encoding="utf-8")
         summary = dict(recommended=p.recommended, reasons=list(p.reasons), risk=p.risk,
                        seed=p.seed, options={})
         for o in p.options:

@@ -85,3 +85,28 @@ def browser():
         chromium = pw.chromium.launch(executable_path=path, args=BROWSER_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def proposal_paper():
+    """A proposal on ``few_residents_registry`` for a wave of 14 persons in month 4: options A and
+    B put a module up at P1, C (no new pavilions) relies on emergency housing."""
+    from capacity.planning.proposal import make_proposal
+    from tests.planning.conftest import scenario
+
+    reg = few_residents_registry()
+    sc = scenario([1, 1, 1, 14, 1, 1], stay=6, horizon=8)
+    return reg, make_proposal(reg, sc, samples=3, runs=20, seed=2, time_limit=5)
+
+
+@pytest.fixture(scope="session")
+def proposal_dir(proposal_paper, tmp_path_factory) -> Path:
+    """``proposal_paper`` written with its figures (charts and map) as ``capacity proposal`` does."""
+    from capacity.planning.output import write_proposal
+    from capacity.reports.proposal_figures import proposal_figures
+
+    reg, paper = proposal_paper
+    out = tmp_path_factory.mktemp("proposal") / "proposal"
+    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day,
+                   proposal_figures(reg, paper))
+    return out

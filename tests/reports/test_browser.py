@@ -123,3 +123,22 @@ def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
     assert page.locator("#long_stays tr").count() == 1 + 3
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
     page.close()
+
+
+def test_proposal_offline_in_chromium(browser, proposal_dir):
+    """The proposal and its map frame load from file:// with no request leaving the machine;
+    both charts show, the cost chart with nine bar segments, the map frame a Leaflet map."""
+    page, requests, errors = open_offline(browser, proposal_dir / "proposal.html",
+                                          viewport=(1100, 900))
+    assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests), requests
+    assert any(u.endswith("/proposal_map.html") for u in requests)
+    assert page.locator("figure.chart svg").count() == 2
+    assert page.locator("#cost-chart svg").is_visible()
+    assert page.locator("#cost-chart svg g[id^='cost-']").count() == 9
+    assert page.locator("#occupancy-chart svg g#band").count() == 1
+    frame = page.frame_locator("iframe.map")
+    frame.locator("#key-numbers").wait_for()
+    assert frame.locator(".leaflet-marker-pane > *").count() > 0
+    assert "Forslagets pris" in frame.locator("#key-numbers").inner_text()
+    page.screenshot(path=str(proposal_dir.parent / "proposal.png"), full_page=True)
+    page.close()
