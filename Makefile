@@ -23,13 +23,13 @@ demo: $(STAMP)
 	$(BIN)/capacity plan $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/plan
 	$(BIN)/capacity scenarios $(SAMPLE) --scenario $(SCENARIO) --plan $(OUT)/plan/plan.csv --out $(OUT)/scenarios
 	$(BIN)/capacity proposal $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/proposal
-	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --out $(OUT)/review
+	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --scenarios $(OUT)/scenarios --out $(OUT)/review
 	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --plan $(OUT)/plan --out maps
 	@echo ""
 	@echo "Rapporter:"
 	@echo "  Byrådets kort:        maps/map.html"
 	@echo "  Kapacitetsgennemgang: $(OUT)/review/review.html (og review.xlsx)"
-	@echo "  Beslutningsforslag:   $(OUT)/proposal/proposal.html"
+	@echo "  Beslutningsforslag:   $(OUT)/proposal/proposal.html (kort: proposal_map.html)"
 	@echo "  Placering:            $(OUT)/place/explanation.md"
 
 test: $(STAMP)
