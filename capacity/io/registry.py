@@ -11,11 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from capacity.errors import RegistryError
+from capacity.files import atomic_file, atomic_folder
 from capacity.io.hashing import registry_hash
 from capacity.io.imports import read_raw
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.validate import check_raw
-from capacity.io.writers import atomic_file, atomic_folder, write_folder, write_gpkg, write_xlsx
+from capacity.io.writers import write_folder, write_gpkg, write_xlsx
 
 __all__ = ["convert", "load_registry", "registry_hash", "write_registry"]
 

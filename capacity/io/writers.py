@@ -8,8 +8,7 @@ Forms:
 - GeoPackage: one layer per registry layer (EPSG:25832; non-spatial layers as attribute tables),
   plus an attribute table ``policy`` with one row and the TOML text in column ``toml``. Written
   with pyogrio; dates are DATETIME fields at midnight, ``children_ages`` is text ``"2;7;12"``.
-  The bytes carry GDAL's timestamps, so two writes of the same registry differ in bytes, not in
-  content (compare with ``registry_hash``).
+  GDAL's table timestamps are fixed, so the same registry gives the same bytes.
 - Folder: ``<layer>.csv`` (UTF-8, ``,``-separated, ``\\n`` line ends) for point and attribute
   layers, points as ``x,y`` in EPSG:25832; ``districts.geojson`` and ``boundary.geojson`` in
   EPSG:25832 with a ``crs`` member (legacy GeoJSON 2008, read by GDAL and QGIS) so that the round
@@ -24,10 +23,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -78,48 +74,6 @@ def _rows(name: str, frame: pd.DataFrame, style: str) -> Iterator[list[Any]]:
     columns = [frame[c].tolist() for c in kinds]
     for values in zip(*columns, strict=True):
         yield [cell(v, k, style) for v, k in zip(values, kinds.values(), strict=True)]
-
-
-# --- atomic replacement ---------------------------------------------------------------------------
-
-
-def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_dir():
-        raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(fd)
-    tmp = Path(name)
-    tmp.unlink()
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.exists() and not path.is_dir():
-        raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
-    old = None
-    try:
-        write(tmp)
-        if path.exists():
-            for item in path.iterdir():
-                if not (tmp / item.name).exists():
-                    copy = shutil.copytree if item.is_dir() else shutil.copy2
-                    copy(item, tmp / item.name)
-            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
-            os.replace(path, old / path.name)
-        os.replace(tmp, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 # --- folder -------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from capacity.io.writers import atomic_folder
+from capacity.files import atomic_folder
 from capacity.planning.explain import explanation_md, kr, month_name
 from capacity.planning.plan import PLAN_COLUMNS, PlanResult
 from capacity.planning.proposal import Proposal

@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from capacity.files import write_atomic
 from capacity.io.layers import Registry
 from capacity.reports import charts
-from capacity.reports.files import write_atomic
 from capacity.reports.forecast import forecast_band, forecast_table
 from capacity.reports.tables import TABLES, review_tables
 from capacity.reports.text import TABLE_WORDS, words

@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from capacity.files import write_atomic
 from capacity.io.layers import WGS84, Registry
 from capacity.reports import council
 from capacity.reports.assets import inline_assets, normalise_ids
-from capacity.reports.files import write_atomic
 from capacity.reports.map_panels import key_numbers_html, legend_html
 from capacity.reports.privacy import free_beds_text, rate_text, suppress
 from capacity.reports.text import money, words

@@ -7,13 +7,12 @@ the Danish term.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import tomli_w
 from pydantic import BaseModel
 
+from capacity.files import write_atomic
 from capacity.policy import Policy
 from capacity.sample.alleroed import REFERENCE_DATE, alleroed_registry
 
@@ -125,7 +124,7 @@ def write_alleroed(path: Path, seed: int = DEFAULT_SEED) -> Path:
     reg = alleroed_registry(seed)
     write_registry(reg, path)
     if path.suffix.lower() not in (".gpkg", ".xlsx", ".xlsm"):
-        _replace_text(path / "policy.toml", policy_toml_text(reg.policy))
+        write_atomic(path / "policy.toml", policy_toml_text(reg.policy))
     return path
 
 
@@ -146,14 +145,6 @@ def write_sample(root: Path, seed: int = DEFAULT_SEED) -> tuple[Path, Path]:
     """
     root = Path(root)
     return write_alleroed(root / "alleroed", seed), write_alleroed(root / "alleroed.gpkg", seed)
-
-
-def _replace_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
 
 
 __all__ = [
