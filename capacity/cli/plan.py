@@ -36,6 +36,7 @@ def plan(
 ) -> None:
     """Kapacitetsplan: hvornår og hvor pavillonmoduler skal sættes op eller tages ned."""
     from capacity.io.registry import load_registry
+    from capacity.planning.explain import STATUS, kr, pct
     from capacity.planning.output import write_plan
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_scenario
@@ -49,9 +50,10 @@ def plan(
     console = Console()
     console.print(actions_table(res.plan, res.supply.pavilion, res.supply.ids))
     s = res.summary
-    console.print(f"Forventet omkostning {s['objective']:,.0f} kr. · mangel {s['shortage_person_months']:.1f} "
-                  f"personmåneder · status {s['status']} · gap {s['gap']:.2%} · skrev {out}",
-                  soft_wrap=True, markup=False)
+    shortage = f"{s['shortage_person_months']:.1f}".replace(".", ",")
+    console.print(f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
+                  f"{STATUS.get(s['status'], s['status'])} (afstand til grænsen {pct(s['gap'])}) · "
+                  f"skrev {out}", soft_wrap=True, markup=False)
 
 
 def actions_table(plan, pavilion, ids) -> Table:
