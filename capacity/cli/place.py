@@ -19,7 +19,11 @@ def place(
         "--date", formats=["%Y-%m-%d"], help="Placeringsdato: husstande ankommet senest da (standard: i dag).")] = None,
     policy: PolicyOpt = None,
     solver: Annotated[str, typer.Option(
-        "--solver", help="cpsat (optimal), highs (samme model som MIP) eller greedy (grådig basislinje).")] = "cpsat",
+        "--solver", help="auto (cpsat for par, highs for aggregeret), cpsat, highs (samme model som MIP) "
+        "eller greedy (grådig basislinje).")] = "auto",
+    formulation: Annotated[str, typer.Option(
+        "--formulation", help="auto (efter størrelse), pairs (én variabel pr. husstand og enhed) eller "
+        "aggregate (antal husstandstyper pr. lokalitet, pakket eksakt bagefter).")] = "auto",
     time_limit: Annotated[float, typer.Option(
         "--time-limit", help="CP-SAT: deterministisk tidsgrænse (arbejdsenheder, ca. sekunder); HiGHS: sekunder.")] = 10.0,
     seed: SeedOpt = 0,
@@ -48,7 +52,7 @@ def place(
     day = date.date() if date else dt.date.today()
     result = place_households(reg, day, solver=solver, time_limit=time_limit, seed=seed,
                               allow_moves=allow_moves, allow_new_modules=allow_new_modules,
-                              lang=lang)
+                              lang=lang, formulation=formulation)
     if out is not None:
         write_outputs(result, out)
     console.print(_table(result))

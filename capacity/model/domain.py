@@ -173,7 +173,7 @@ def open_rows(reg: Registry, date: dt.date) -> pd.DataFrame:
 
 
 def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
-                 allow_new_modules: bool = False) -> Domain:
+                 allow_new_modules: bool = False, with_pairs: bool = True) -> Domain:
     """Build the placement domain of ``reg`` on ``date``.
 
     Parameters
@@ -182,14 +182,14 @@ def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
     date : the placement date: households arrived by then and without a home are placed.
     allow_moves : residents may move (each move costs ``weights.moves``).
     allow_new_modules : pavilion modules not yet put up may be used (``new_modules`` term).
+    with_pairs : compute the allowed pairs (the aggregated formulation works per site and
+        leaves them empty: at national size they would be tens of millions).
 
     Returns
     -------
     Domain
         With the allowed pairs already filtered by the static hard rules (``hard.STATIC_RULES``).
     """
-    from capacity.model import hard
-
     policy = reg.policy
     limits = policy.limits.model_dump()
     occ = open_rows(reg, date)
@@ -197,8 +197,9 @@ def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
     districts = _districts(reg)
     people = _households(reg, date, limits)
     fixed = {} if allow_moves else dict(zip(occ["household_id"], occ["unit_id"], strict=True))
+    site_of = dict(zip(reg.units["id"].astype(str), reg.units["site_id"].astype(str), strict=True))
     residents = tuple(
-        Resident(hid, uid, _site_id(reg, uid), people[hid].persons, people[hid].has_children)
+        Resident(hid, uid, site_of[uid], people[hid].persons, people[hid].has_children)
         for hid, uid in sorted(fixed.items())
     )
     units, class_of = _units(reg, residents, set(occ["unit_id"]), sites)
@@ -218,16 +219,18 @@ def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
         scores = {(r.household_id, r.site_id): float(r.score) for r in reg.scores.itertuples()}
     dom = Domain(date, policy.weights.model_dump(), limits, tuple(households), residents, units,
                  sites, districts, {}, scores, allow_moves, allow_new_modules)
-    pairs = {h.id: hard.allowed_units(h, dom) for h in dom.households}
-    return replace(dom, pairs=pairs)
+    return add_pairs(dom) if with_pairs else dom
+
+
+def add_pairs(dom: Domain) -> Domain:
+    """``dom`` with its allowed pairs (``hard.allowed_units`` for every household)."""
+    from capacity.model import hard
+
+    return replace(dom, pairs={h.id: hard.allowed_units(h, dom) for h in dom.households})
 
 
 def _with_unit(h: Household, uid: str) -> Household:
     return replace(h, current_unit=uid)
-
-
-def _site_id(reg: Registry, uid: str) -> str:
-    return str(reg.units.loc[reg.units["id"] == uid, "site_id"].iloc[0])
 
 
 def _flag(value: object) -> bool:

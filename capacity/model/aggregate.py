@@ -1,0 +1,200 @@
+"""The aggregated placement model: integer counts of household *types* per candidate site.
+
+For national sizes (tens of thousands of households, thousands of sites) one Boolean per
+(household, unit) pair does not fit. Households that every rule and term treat alike form a
+*type* (persons, children by age group, accessibility need, required district, receiving-class
+status; with a ``scores`` layer every household is its own type). The decision is ``n[t, s]``:
+households of type ``t`` placed on site ``s``; ``y[s]``: new modules put up on ``s``.
+
+Every term is exact on counts (its coefficient depends on the site and the type only; daycare,
+family cluster and spread are linear in district sums of site counts). What is relaxed is the
+unit packing: a site carries capacity rows (``site_capacity``) instead of its units. The solver
+(``capacity.solver.aggregate``) packs every site exactly afterwards and *refines* a site whose
+counts do not pack: its counts are split over its real unit classes with the per-unit rules
+(``refine_site``), so the loop ends with every placement a real unit and the same optimum as the
+per-pair model. The only approximation is the candidate list when ``k`` limits it (the ``k``
+cheapest allowed sites per type); ``candidates=None`` keeps every allowed site.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from capacity.model import hard
+from capacity.model.domain import Domain, Household, Unit
+from capacity.model.soft import pair_cost
+
+SIZES = range(1, 8)
+
+
+@dataclass(frozen=True)
+class HouseholdType:
+    """Households alike for every rule and term: a representative and the member ids."""
+
+    id: str
+    rep: Household
+    members: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+
+def household_types(dom: Domain) -> list[HouseholdType]:
+    """Group the arriving households into types (sorted members; deterministic ids)."""
+    groups: dict[tuple, list[Household]] = defaultdict(list)
+    scored = bool(dom.scores)
+    for h in dom.arriving:
+        if h.unaccompanied_minor:
+            continue
+        key = (h.persons, h.has_children, h.school_children if h.new else 0,
+               0 if h.new else h.school_children, h.daycare_children("0-2"),
+               h.daycare_children("3-5"), h.needs_accessible, h.required_district or "",
+               h.id if scored else "")
+        groups[key].append(h)
+    out = []
+    for k, (_, members) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
+        members.sort(key=lambda h: h.id)
+        # the representative keeps its own id: the scores layer is keyed by household
+        out.append(HouseholdType(f"T{k}", members[0], tuple(h.id for h in members)))
+    return out
+
+
+def site_unit(dom: Domain, sid: str) -> Unit:
+    """A pseudo unit standing for a whole site (pair coefficients read only its site)."""
+    return Unit(sid, (), sid, 0, 0, True, True, True, True)
+
+
+@dataclass
+class AggregateModel:
+    """The CP-SAT model on counts; ``units_at`` the usable unit classes of each site."""
+
+    dom: Domain
+    types: list[HouseholdType]
+    cand: dict[str, list[str]]  # type id -> candidate site ids
+    refined: frozenset[str] = frozenset()
+    cp: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    n: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    y: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    nu: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
+    put_up: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    parts: dict[str, list] = field(default_factory=dict)  # term -> [(coef, var or const)]
+
+    type_of: dict[str, HouseholdType] = field(default_factory=dict)
+    at_site: dict[str, list] = field(default_factory=dict)  # site -> [(type, n var)]
+
+
+def usable_units(dom: Domain) -> dict[str, list[Unit]]:
+    """Per site, the standing unit classes a new household could use (in service, available)."""
+    out: dict[str, list[Unit]] = defaultdict(list)
+    for u in dom.units.values():
+        if u.in_service and dom.sites[u.site_id].available and u.free_beds > 0 \
+                and not u.new_module:
+            out[u.site_id].append(u)
+    return out
+
+
+def fits(h: Household, u: Unit, dom: Domain) -> bool:
+    """All static hard rules hold for (household, unit)."""
+    return all(rule(h, u, dom) for rule in hard.STATIC_RULES)
+
+
+def candidates(dom: Domain, types: list[HouseholdType], units: dict[str, list[Unit]],
+               k: int | None) -> dict[str, list[str]]:
+    """Per type, the sites with a unit (or a new module) it fits, cheapest ``k`` by pair cost.
+
+    Vectorised over units and sites (numpy masks of the static rules); with a ``scores`` layer
+    the pair cost is read per (household, site) instead.
+    """
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    flat = [u for sid in sids for u in units.get(sid, ())]
+    col = {name: np.array([getattr(u, name) for u in flat] or [0]) for name in
+           ("free_beds", "family_ok", "accessible", "shareable", "residents_adult_only")}
+    owner = np.array([at[u.site_id] for u in flat] or [0], dtype=np.int64)
+    occupied = np.array([bool(u.residents) for u in flat] or [False])
+    site = {name: np.array([getattr(dom.sites[s], name) for s in sids]) for name in
+            ("new_modules", "available", "beds_per_module", "station_minutes", "school_minutes",
+             "receiving_minutes")}
+    pavilion = np.array([dom.sites[s].pavilion for s in sids])
+    out = {}
+    for t in types:
+        h = t.rep
+        ok = ((col["free_beds"] >= h.persons) & (col["family_ok"] | (not h.has_children))
+              & (col["accessible"] | (not h.needs_accessible))
+              & (~occupied | (col["shareable"] & col["residents_adult_only"]
+                              & (not h.has_children))))
+        reach = np.zeros(len(sids), dtype=bool)
+        if flat:
+            reach[owner[ok]] = True
+        reach |= ((site["new_modules"] > 0) & site["available"]
+                  & (site["beds_per_module"] >= h.persons) & (not h.needs_accessible))
+        if h.required_district is not None:
+            reach &= np.array([h.required_district in dom.sites[s].within for s in sids])
+        cost = _pair_costs(h, dom, sids, site, pavilion)
+        order = [i for i in np.lexsort((np.arange(len(sids)), cost)) if reach[i]]
+        out[t.id] = sorted(sids[i] for i in (order if k is None else order[:k]))
+    return out
+
+
+def _pair_costs(h: Household, dom: Domain, sids: list[str], site: dict,
+                pavilion: np.ndarray) -> np.ndarray:
+    """``soft.pair_cost`` of ``h`` on every site (vectorised unless there are scores)."""
+    if dom.scores:
+        return np.array([pair_cost(h, site_unit(dom, s), dom) for s in sids], dtype=np.int64)
+    w = dom.weights
+    school = site["receiving_minutes"] if h.new else site["school_minutes"]
+    return (w["transport"] * h.persons * site["station_minutes"]
+            + w["school_daycare"] * h.school_children * school
+            + w["buildings_first"] * h.persons * pavilion).astype(np.int64)
+
+
+def build_aggregate(dom: Domain, types: list[HouseholdType], cand: dict[str, list[str]],
+                    refined: frozenset[str] = frozenset()) -> AggregateModel:
+    """Variables, the count and capacity rows (exact rows on refined sites), the objective."""
+    from capacity.model import aggregate_rules as rules
+
+    m = AggregateModel(dom, types, cand, refined, type_of={t.id: t for t in types})
+    units = usable_units(dom)
+    for t in types:
+        for sid in cand[t.id]:
+            var = m.cp.new_int_var(0, t.count, f"n[{t.id}@{sid}]")
+            m.n[(t.id, sid)] = var
+            m.at_site.setdefault(sid, []).append((t, var))
+    for sid, site in sorted(dom.sites.items()):
+        if site.new_modules and site.available:
+            m.y[sid] = m.cp.new_int_var(0, site.new_modules, f"modules[{sid}]")
+    rules.count_within_type(m)
+    for sid in sorted(m.at_site):
+        if sid in refined:
+            rules.refine_site(m, sid, units.get(sid, []))
+        else:
+            rules.site_capacity(m, sid, units.get(sid, []))
+    rules.objective(m)
+    return m
+
+
+def solution_counts(m: AggregateModel, value) -> dict[str, dict[str, int]]:
+    """Site id -> type id -> households placed there, from solved variables."""
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for (tid, sid), var in m.n.items():
+        v = int(round(value(var)))
+        if v:
+            out[sid][tid] = v
+    return out
+
+
+def size_cut(u: Unit, a: int) -> int:
+    """How many households of at least ``a`` persons unit class ``u`` can ever hold."""
+    if u.free_beds < a or (u.residents and not (u.shareable and u.residents_adult_only)):
+        return 0
+    return u.free_beds // a if u.shareable else u.size
+
+
+def slots_matrix(units: list[Unit]) -> np.ndarray:
+    """``size_cut`` for every unit class and size 1..7, summed: households of >= a persons."""
+    return np.array([sum(size_cut(u, a) for u in units) for a in SIZES], dtype=np.int64)

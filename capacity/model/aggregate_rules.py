@@ -1,0 +1,207 @@
+"""Rows of the aggregated model: counts within types, site capacity, exact refined sites, terms.
+
+``site_capacity`` is a relaxation of a site's unit packing (valid rows, one per group of
+households and size threshold); ``refine_site`` is exact (counts per real unit class with the
+per-unit rules of ``hard.py``). The objective is term for term the per-pair model's on counts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from capacity.model.aggregate import SIZES, fits, site_unit, size_cut
+from capacity.model.domain import DAYCARE_GROUPS, Unit
+from capacity.model.soft import PAIR_COEFS
+
+if TYPE_CHECKING:
+    from capacity.model.aggregate import AggregateModel
+
+# household groups of the capacity rows: (name, needs children ok, needs accessible)
+GROUPS = (("all", False, False), ("families", True, False), ("accessible", False, True),
+          ("accessible families", True, True))
+
+
+def count_within_type(m: AggregateModel) -> None:
+    """Each type places at most its number of households."""
+    by_type: dict[str, list] = {}
+    for (tid, _), var in m.n.items():
+        by_type.setdefault(tid, []).append(var)
+    for t in m.types:
+        if by_type.get(t.id):
+            m.cp.add(sum(by_type[t.id]) <= t.count).with_name(f"count_within_type[{t.id}]")
+
+
+def _capacity(u: Unit, a: int, family: bool, accessible: bool) -> int:
+    if accessible and not u.accessible:
+        return 0
+    if family:
+        ok = u.family_ok and not u.residents and u.free_beds >= a
+        return (u.size if not u.shareable else 1) if ok else 0
+    return size_cut(u, a)
+
+
+def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
+    """Households of a group with at least ``a`` persons fit the site's units that take them."""
+    site, y = m.dom.sites[sid], m.y.get(sid)
+    here = m.at_site[sid]
+    most = sum(t.count for t, _ in here)
+    beds = sum(u.free_beds * u.size for u in units if size_cut(u, 1))
+    persons = sum(t.rep.persons * v for t, v in here)
+    m.cp.add(persons <= beds + (site.beds_per_module * y if y is not None else 0)).with_name(
+        f"site_capacity[{sid},beds]")
+    for name, family, accessible in GROUPS:
+        for a in SIZES:
+            group = [v for t, v in here if t.rep.persons >= a
+                     and (t.rep.has_children or not family)
+                     and (t.rep.needs_accessible or not accessible)]
+            if not group:
+                continue
+            cap = sum(_capacity(u, a, family, accessible) for u in units)
+            module = 0
+            if y is not None and not accessible and site.beds_per_module >= a:
+                module = (1 if family else site.beds_per_module // a) * y
+            if isinstance(module, int) and cap >= most:
+                continue
+            m.cp.add(sum(group) <= cap + module).with_name(f"site_capacity[{sid},{name},{a}]")
+
+
+def refine_site(m: AggregateModel, sid: str, units: list[Unit]) -> None:
+    """Exact: the site's counts split over its unit classes (and new modules) by the unit rules."""
+    modules = [u for u in sorted(m.dom.units.values(), key=lambda u: u.id)
+               if u.new_module and u.site_id == sid]
+    for u in modules:
+        m.put_up[u.id] = m.cp.new_bool_var(f"put_up[{u.id}]")
+    if sid in m.y:
+        m.cp.add(sum(m.put_up[u.id] for u in modules) == m.y[sid]).with_name(f"modules[{sid}]")
+    for prev, nxt in zip(modules, modules[1:], strict=False):
+        m.cp.add(m.put_up[nxt.id] <= m.put_up[prev.id])
+    by_unit: dict[str, list] = {u.id: [] for u in [*units, *modules]}
+    for t, var in m.at_site[sid]:
+        tid, split = t.id, []
+        for u in [*units, *modules]:
+            if fits(t.rep, u, m.dom):
+                nu = m.cp.new_int_var(0, t.count, f"nu[{tid}@{u.id}]")
+                m.nu[(tid, u.id)] = nu
+                by_unit[u.id].append((t, nu))
+                split.append(nu)
+        m.cp.add(var == sum(split)).with_name(f"refine_site[{sid},{tid}]")
+    for u in [*units, *modules]:
+        _unit_rows(m, u, by_unit[u.id])
+
+
+def _unit_rows(m: AggregateModel, u: Unit, here: list) -> None:
+    """``beds_fit`` and ``one_family_per_unit`` on counts for one unit class."""
+    if not here:
+        return
+    if not u.shareable:
+        m.cp.add(sum(v for _, v in here) <= u.size).with_name(f"one_family_per_unit[{u.id}]")
+        return
+    beds = u.free_beds * m.put_up[u.id] if u.id in m.put_up else u.free_beds
+    m.cp.add(sum(t.rep.persons * v for t, v in here) <= beds).with_name(f"beds_fit[{u.id}]")
+    families = [v for t, v in here if t.rep.has_children]
+    adults = [v for t, v in here if not t.rep.has_children]
+    if families:
+        m.cp.add(sum(families) <= 1).with_name(f"one_family_per_unit[{u.id},families]")
+        if adults:
+            big = max(u.free_beds, 1)
+            m.cp.add(big * sum(families) + sum(adults) <= big).with_name(
+                f"one_family_per_unit[{u.id}]")
+
+
+def objective(m: AggregateModel) -> None:
+    """The per-pair model's objective on counts (``soft.SOFT_TERMS``, term for term)."""
+    w = m.dom.weights
+    terms: list = []
+    for (tid, sid), var in m.n.items():
+        rep, u = m.type_of[tid].rep, site_unit(m.dom, sid)
+        cost = sum(w[name] * coef(rep, u, m.dom) for name, coef in PAIR_COEFS.items())
+        terms.append((cost - w["unplaced"] * rep.persons) * var)
+    const = sum(w["unplaced"] * t.rep.persons * t.count for t in m.types)
+    for sid, y in m.y.items():
+        terms.append(w["new_modules"] * m.dom.sites[sid].setup_kdkk * y)
+    for term in (_daycare, _family_cluster, _spread):
+        extra, c = term(m)
+        terms.extend(extra)
+        const += c
+    m.cp.minimize(sum(terms) + const)
+
+
+def _in_district(m: AggregateModel, kind: str) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for (tid, sid), var in m.n.items():
+        did = m.dom.sites[sid].districts.get(kind)
+        if did is not None:
+            out.setdefault(did, []).append((m.type_of[tid], var))
+    return out
+
+
+def _daycare(m: AggregateModel) -> tuple[list, int]:
+    w = m.dom.weights["school_daycare"]
+    if not w:
+        return [], 0
+    out, by_district = [], _in_district(m, "daycare")
+    for did, d in sorted(m.dom.districts.items()):
+        if d.kind != "daycare":
+            continue
+        for group in DAYCARE_GROUPS:
+            slots = d.free_slots.get(group)
+            demand = [(t.rep.daycare_children(group), t.count, v)
+                      for t, v in by_district.get(did, []) if t.rep.daycare_children(group)]
+            most = sum(c * k for c, k, _ in demand)
+            if slots is None or most <= slots:
+                continue
+            missing = m.cp.new_int_var(0, most, f"daycare_missing[{did},{group}]")
+            m.cp.add(missing >= sum(c * v for c, _, v in demand) - slots)
+            out.append(w * missing)
+    return out, 0
+
+
+def _family_cluster(m: AggregateModel) -> tuple[list, int]:
+    w = m.dom.weights["family_cluster"]
+    if not w:
+        return [], 0
+    kind = str(m.dom.limits["cluster_district_kind"])
+    fixed = {m.dom.sites[r.site_id].districts.get(kind) for r in m.dom.residents if r.has_children}
+    by_district, held, const = _in_district(m, kind), [], 0
+    for did, d in sorted(m.dom.districts.items()):
+        if d.kind != kind:
+            continue
+        here = [(t, v) for t, v in by_district.get(did, []) if t.rep.has_children]
+        if did in fixed:
+            const += 1
+        elif here:
+            var = m.cp.new_bool_var(f"holds_families[{did}]")
+            for t, v in here:
+                m.cp.add(v <= t.count * var)
+            held.append(var)
+    if not held and not const:
+        return [], 0
+    first = m.cp.new_bool_var("holds_families[any]")
+    m.cp.add(first <= sum(held) + const)
+    return [w * v for v in held] + [-w * first], w * const
+
+
+def _spread(m: AggregateModel) -> tuple[list, int]:
+    kind, tol = str(m.dom.limits["spread_district_kind"]), int(m.dom.limits["spread_tolerance_pct"])
+    districts = {k: d for k, d in sorted(m.dom.districts.items()) if d.kind == kind}
+    total_pop, w = sum(d.population for d in districts.values()), m.dom.weights["spread"]
+    if not total_pop or not w:
+        return [], 0
+    total = sum(r.persons for r in m.dom.residents) + sum(
+        h.persons for h in m.dom.households if not h.unaccompanied_minor)
+    by_district, out, const = _in_district(m, kind), [], 0
+    for did, d in districts.items():
+        fixed = sum(r.persons for r in m.dom.residents
+                    if m.dom.sites[r.site_id].districts.get(kind) == did)
+        here = by_district.get(did, [])
+        cap = (100 + tol) * d.population * total // (100 * total_pop)
+        most = fixed + sum(t.rep.persons * t.count for t, _ in here)
+        if most <= cap:
+            continue
+        if not here:
+            const += w * (fixed - cap)
+            continue
+        excess = m.cp.new_int_var(0, most - cap, f"spread_excess[{did}]")
+        m.cp.add(excess >= fixed + sum(t.rep.persons * v for t, v in here) - cap)
+        out.append(w * excess)
+    return out, const

@@ -1,0 +1,238 @@
+"""Solve the aggregated formulation exactly: solve counts, pack every site, refine what fails.
+
+Loop: solve the count model (CP-SAT or HiGHS); pack each site's counted households into its real
+units (best fit, largest first); a site that does not pack is *refined* (its counts are split
+over its unit classes by the exact unit rules) and the model is solved again, hinted with the
+last counts. The loop ends when every site packs, so every placement is a real unit; its cost
+grows with the sites that fail, not with the size. The placement is then scored by the per-pair
+model with every household fixed (``solve.evaluate``): the same terms, explanation and output
+contract as the per-pair formulation.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, replace
+
+from capacity.model.aggregate import (
+    AggregateModel,
+    build_aggregate,
+    candidates,
+    household_types,
+    solution_counts,
+    usable_units,
+)
+from capacity.model.domain import Domain, Household, Unit
+from capacity.solver.greedy import room_left
+
+MAX_ROUNDS = 20
+CANDIDATE_VARIABLES = 60_000  # above this many (type, site) variables keep the k cheapest sites
+
+
+@dataclass(frozen=True)
+class CountSolution:
+    """One solve of the count model: status, objective, bound and the value of each variable."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    value: object  # var -> number
+
+
+def choose_k(types: list, sites: int) -> int | None:
+    """Every allowed site while types x sites stays small, else the cheapest ``k`` per type."""
+    if len(types) * sites <= CANDIDATE_VARIABLES:
+        return None
+    return max(10, CANDIDATE_VARIABLES // max(len(types), 1))
+
+
+def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, lang: str,
+                    workers: int | None, started: float, k: int | None = -1):
+    """Place by the aggregated formulation; returns a ``Result`` (see module docstring).
+
+    ``k = -1`` chooses by size (``choose_k``); ``None`` keeps every allowed site per type.
+    """
+    from capacity.solver.solve import evaluate
+
+    types = household_types(dom)
+    units = usable_units(dom)
+    k = choose_k(types, len(dom.sites)) if k == -1 else k
+    cand = candidates(dom, types, units, k)
+    refined: frozenset[str] = frozenset()
+    deadline, hint, rounds, last = time_limit, None, 0, None
+    build = solve = 0.0
+    while rounds < MAX_ROUNDS and (last is None or last[1]) and deadline > 0:
+        rounds += 1
+        t0 = time.perf_counter()
+        m = build_aggregate(dom, types, cand, refined)
+        _hint(m, hint)
+        t1 = time.perf_counter()
+        sol = _solve_counts(m, solver=solver, budget=max(deadline, 1.0), seed=seed,
+                            workers=workers)
+        solve += time.perf_counter() - t1
+        build += t1 - t0
+        deadline -= time.perf_counter() - t0
+        if sol.value is None:
+            break
+        counts = solution_counts(m, sol.value)
+        hint = {key: int(round(sol.value(v))) for key, v in m.n.items()}
+        packed, failed = _pack_all(dom, m, counts, units, sol.value)
+        _debug(rounds, t0, t1, sol, m, failed)
+        last = (packed, failed, sol, m)
+        refined = refined | frozenset(failed)
+    info = dict(rounds=rounds, refined_sites=len(refined), types=len(types),
+                candidates_per_type=k, build_seconds=round(build, 3), solve_seconds=round(solve, 3))
+    if last is None:
+        return None, dict(info, status=sol.status)
+    packed, failed, sol, m = last
+    pairs = {h.id: () for h in dom.households}
+    pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
+    info.update(failed_sites=len(failed), aggregate_objective=sol.objective,
+                variables=len(m.cp.proto.variables), constraints=len(m.cp.proto.constraints))
+    # with sites still failing, their unpacked households stay unplaced: feasible, not optimal
+    status = sol.status if not failed else "FEASIBLE"
+    bound = sol.bound if k is None else None  # a restricted candidate list bounds nothing
+    return replace(result, status=status, best_bound=bound, solver=solver), info
+
+
+def _debug(rounds: int, t0: float, t1: float, sol: CountSolution, m: AggregateModel,
+           failed: list) -> None:
+    if os.environ.get("CAPACITY_DEBUG"):
+        print(f"round {rounds}: build {t1 - t0:.2f} s, solve {time.perf_counter() - t1:.2f} s, "
+              f"{sol.status} {sol.objective} / {sol.bound}, {len(m.n)} n, "
+              f"{len(m.cp.proto.constraints)} rows, {len(failed)} failed")
+
+
+def _hint(m: AggregateModel, hint: dict | None) -> None:
+    for key, var in m.n.items():
+        m.cp.add_hint(var, (hint or {}).get(key, 0))
+
+
+def _solve_counts(m: AggregateModel, *, solver: str, budget: float, seed: int,
+                  workers: int | None) -> CountSolution:
+    if solver == "highs":
+        from capacity.solver.highs import solve_highs
+        from capacity.solver.linear import linear_form
+
+        out = solve_highs(linear_form(m.cp.proto), time_limit=budget, seed=seed)
+        if out.values is None:
+            return CountSolution(out.status, None, None, None)
+        status = "OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE"
+        return CountSolution(status, out.objective, out.bound, lambda v: out.values[v.index])
+    from ortools.sat.python import cp_model
+
+    from capacity.solver.solve import _run
+
+    cp = _run(m, workers=workers or 1, seed=seed, budget=budget, interleave=(workers or 1) > 1,
+              linearization_level=2)
+    if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return CountSolution(cp.status_name(cp.status), None, None, None)
+    return CountSolution(cp.status_name(cp.status), cp.objective_value,
+                         cp.best_objective_bound, cp.value)
+
+
+def _pack_all(dom: Domain, m: AggregateModel, counts: dict, units: dict, value):
+    """Household -> unit class for every counted household; the sites that do not pack."""
+    cursor = {t.id: 0 for t in m.types}
+    out: dict[str, str | None] = {h.id: None for h in dom.households}
+    failed = []
+    for sid in sorted(counts):
+        people = []
+        for tid, c in sorted(counts[sid].items()):
+            t = m.type_of[tid]
+            people += [(dom.household(h), tid) for h in t.members[cursor[tid]:cursor[tid] + c]]
+            cursor[tid] += c
+        if sid in m.refined:
+            out.update(_split_refined(m, sid, people, value))
+            continue
+        modules = int(round(value(m.y[sid]))) if sid in m.y else 0
+        placed, left = pack_site(dom, [h for h, _ in people], units.get(sid, []), sid, modules)
+        out.update(placed)
+        if left:
+            failed.append(sid)
+    return out, failed
+
+
+def _split_refined(m: AggregateModel, sid: str, people: list, value) -> dict[str, str]:
+    """A refined site: its households to unit classes by the solved per-class counts."""
+    left = {key: int(round(value(v))) for key, v in m.nu.items()
+            if m.dom.units[key[1]].site_id == sid}
+    out = {}
+    for h, tid in people:
+        uid = next(u for (t, u), c in sorted(left.items()) if t == tid and c > 0)
+        left[(tid, uid)] -= 1
+        out[h.id] = uid
+    return out
+
+
+def pack_site(dom: Domain, people: list[Household], units: list[Unit], sid: str,
+              modules: int) -> tuple[dict[str, str], list[Household]]:
+    """Best-fit packing of ``people`` into the site's units and its first ``modules`` new
+    modules: accessibility needs and families first, largest first; returns the placed and
+    the households left over (empty when the site packs)."""
+    from capacity.model.aggregate import fits
+
+    new = sorted((u for u in dom.units.values() if u.new_module and u.site_id == sid),
+                 key=lambda u: u.id)[:modules]
+    pool = [*units, *new]
+    load: dict[str, list[Household]] = {u.id: [] for u in pool}
+    out, left = {}, []
+    order = sorted(people, key=lambda h: (not h.needs_accessible, not h.has_children,
+                                          -h.persons, h.id))
+    for h in order:
+        options = [u for u in pool if fits(h, u, dom) and room_left(h, u, load[u.id])]
+        if not options:
+            left.append(h)
+            continue
+        best = min(options, key=lambda u: (u.accessible and not h.needs_accessible,
+                                           u.family_ok and not h.has_children,
+                                           u.free_beds - h.persons, u.id))
+        load[best.id].append(h)
+        out[h.id] = best.id
+    return out, left
+
+
+FORMULATIONS = ("auto", "pairs", "aggregate")
+PAIRS_LIMIT = 20_000  # arriving households x unit classes up to which ``auto`` picks pairs
+
+
+def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
+    """``pairs`` or ``aggregate``; ``auto`` by size (pairs with moves and for greedy).
+
+    Raises
+    ------
+    UserError
+        For an unknown formulation, or the aggregate with moves or the greedy solver.
+    """
+    from capacity.errors import UserError
+
+    if formulation not in FORMULATIONS:
+        raise UserError(f"unknown formulation {formulation!r}; choose auto, pairs or aggregate")
+    if formulation == "aggregate" and (dom.allow_moves or solver == "greedy"):
+        raise UserError("the aggregate formulation places arriving households only: "
+                        "drop --allow-moves (or use --formulation pairs), and use cpsat or highs")
+    if formulation != "auto":
+        return formulation
+    if dom.allow_moves or solver == "greedy":
+        return "pairs"
+    return "aggregate" if len(dom.arriving) * len(dom.units) > PAIRS_LIMIT else "pairs"
+
+
+def place_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, lang: str,
+                    workers: int | None, started: float):
+    """``solve_aggregate`` with sizes in ``options``; all unplaced (labelled) without a solution."""
+    from capacity.solver.solve import evaluate
+
+    result, info = solve_aggregate(dom, solver=solver, time_limit=time_limit, seed=seed,
+                                   lang=lang, workers=workers, started=started)
+    if result is None:
+        empty = replace(dom, pairs={h.id: () for h in dom.households})
+        result = replace(evaluate(empty, {h.id: None for h in dom.households}, lang=lang,
+                                  started=started),
+                         status="UNKNOWN", solver=f"ingen løsning ({solver}: {info['status']})")
+    size = {"variables": info.get("variables"), "constraints": info.get("constraints")}
+    return replace(result, options={"model_size": size, "aggregate": info},
+                   build_seconds=round(time.perf_counter() - started - info.get(
+                       "solve_seconds", 0.0), 3), solve_seconds=info.get("solve_seconds", 0.0))

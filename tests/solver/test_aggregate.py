@@ -1,0 +1,75 @@
+"""The aggregated formulation reaches the per-pair optimum, and its placements pass the checker."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+
+from capacity.errors import UserError
+from capacity.model.aggregate import household_types
+from capacity.model.domain import build_domain
+from capacity.solver.aggregate import choose_formulation, pack_site
+from capacity.solver.solve import place
+from tests.helpers import PLACE_DAY, make_household, make_unit, placement_world
+from tests.solver.test_solve import _check, small_worlds
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "highs"])
+def test_aggregate_equals_pairs_on_the_tiny_registry(tiny_registry, solver):
+    pairs = place(tiny_registry, PLACE_DAY, formulation="pairs", allow_new_modules=True)
+    agg = place(tiny_registry, PLACE_DAY, formulation="aggregate", solver=solver,
+                allow_new_modules=True)
+    _check(tiny_registry, agg, allow_new_modules=True)
+    assert agg.status == "OPTIMAL" and agg.objective == pairs.objective
+    assert agg.options["formulation"] == "aggregate"
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=5, max_units=4))
+def test_aggregate_equals_pairs_on_generated_registries(reg):
+    for kw in (dict(), dict(allow_new_modules=True)):
+        pairs = place(reg, PLACE_DAY, formulation="pairs", workers=1, **kw)
+        agg = place(reg, PLACE_DAY, formulation="aggregate", solver="cpsat", workers=1, **kw)
+        _check(reg, agg, **kw)
+        assert agg.status == "OPTIMAL" and agg.objective == pairs.objective
+
+
+def test_a_site_that_does_not_pack_is_refined_until_it_does():
+    """3 + 3 + 2 persons fit the site's 8 beds and every size row, not its two 4-bed units: the
+    site is refined and the pair of 2 goes unplaced, exactly as the per-pair model decides."""
+    units = [make_unit("U4", "B", beds=4, shareable=True),
+             make_unit("V4", "B", beds=4, shareable=True)]
+    people = [make_household("A", adults=3), make_household("C", adults=3),
+              make_household("D", adults=2)]
+    reg = placement_world(units=units, households=people)
+    pairs = place(reg, PLACE_DAY, formulation="pairs")
+    agg = place(reg, PLACE_DAY, formulation="aggregate", solver="cpsat")
+    _check(reg, agg)
+    assert agg.objective == pairs.objective and len(agg.unplaced) == 1
+    assert agg.options["aggregate"]["refined_sites"] == 1
+
+
+def test_households_alike_share_a_type(tiny_registry):
+    dom = build_domain(tiny_registry, PLACE_DAY, with_pairs=False)
+    types = household_types(dom)
+    members = [h for t in types for h in t.members]
+    assert sorted(members) == sorted(h.id for h in dom.arriving if not h.unaccompanied_minor)
+    assert all(len({dom.household(h).persons for h in t.members}) == 1 for t in types)
+
+
+def test_pack_site_reports_what_is_left():
+    reg = placement_world(units=[make_unit("U", "B", beds=2)],
+                          households=[make_household("A", adults=2), make_household("C")])
+    dom = build_domain(reg, PLACE_DAY)
+    placed, left = pack_site(dom, list(dom.arriving), list(dom.units.values()), "B", 0)
+    assert placed == {"A": "U"} and [h.id for h in left] == ["C"]
+
+
+def test_formulation_choice(tiny_registry):
+    dom = build_domain(tiny_registry, PLACE_DAY, with_pairs=False)
+    assert choose_formulation(dom, "auto", solver="cpsat") == "pairs"
+    with pytest.raises(UserError, match="unknown formulation"):
+        choose_formulation(dom, "both", solver="cpsat")
+    moving = build_domain(tiny_registry, PLACE_DAY, allow_moves=True, with_pairs=False)
+    with pytest.raises(UserError, match="allow-moves"):
+        choose_formulation(moving, "aggregate", solver="cpsat")
