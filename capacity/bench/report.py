@@ -57,7 +57,35 @@ def markdown(rows: list[Row], title: str) -> str:
                  fmt(r.gap_to_optimum, 3)]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
-    return "\n".join(lines + ([""] + notes if notes else [])) + "\n"
+    return "\n".join(lines + ([""] + notes if notes else []) + ratios(rows)) + "\n"
+
+
+def _wall(r: Row) -> float | None:
+    if r.build_seconds is None or r.solve_seconds is None:
+        return None
+    return r.build_seconds + r.solve_seconds
+
+
+def ratios(rows: list[Row]) -> list[str]:
+    """CP-SAT against HiGHS on the same instance in the same run: wall time (build + solve)
+    ratio, and which one ended nearer the optimum (or the better objective)."""
+    by = {(r.instance, r.solver): r for r in rows}
+    out = []
+    for (instance, solver), cp in by.items():
+        hi = by.get((instance, "place-highs"))
+        if solver != "place-cpsat" or hi is None:
+            continue
+        a, b = _wall(cp), _wall(hi)
+        ratio = f"{a / b:.2f}" if a and b else "–"
+        out.append(f"| {instance} | {cp.status} | {hi.status} | {fmt(cp.objective)} | "
+                   f"{fmt(hi.objective)} | {fmt(a)} | {fmt(b)} | {ratio} |")
+    if not out:
+        return []
+    head = ["", "## CP-SAT / HiGHS, same run", "",
+            "Wall time = build + solve seconds of the place path; ratio > 1: HiGHS was faster.",
+            "", "| instance | CP-SAT status | HiGHS status | CP-SAT objective | HiGHS objective |"
+            " CP-SAT s | HiGHS s | ratio CP-SAT/HiGHS |", "|---|---|---|---|---|---|---|---|"]
+    return head + out
 
 
 def _atomic_write(path: Path, text: str) -> None:

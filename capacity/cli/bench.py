@@ -22,7 +22,7 @@ def bench(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from capacity.bench import report, sscflp
-    from capacity.bench.suites import sscflp_cases
+    from capacity.bench.suites import all_cases
 
     if suite not in ("quick", "full"):
         raise UserError(f"--suite {suite!r}: choose quick or full.")
@@ -30,7 +30,7 @@ def bench(
     if not (root / "holmberg" / "optima.csv").exists():
         raise UserError(f"{root}: no SSCFLP instances there; give --instances DIR "
                         "(the folder with holmberg/, orlib/ and optima.csv files).")
-    cases = list(sscflp_cases(root, suite, time_limit))
+    cases = list(all_cases(root, suite, time_limit))
     console = Console()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console) as progress:

@@ -86,6 +86,8 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     if last is None:
         return None, dict(info, status=sol.status)
     packed, failed, sol, m = last
+    if failed:
+        packed = repair(dom, m, packed, units)
     pairs = {h.id: () for h in dom.households}
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
@@ -94,6 +96,7 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     # with sites still failing, their unpacked households stay unplaced: feasible, not optimal
     status = sol.status if not failed else "FEASIBLE"
     bound = sol.bound if k is None else None  # a restricted candidate list bounds nothing
+    info["restricted_bound"] = sol.bound
     return replace(result, status=status, best_bound=bound, solver=solver), info
 
 
@@ -103,6 +106,41 @@ def _debug(rounds: int, t0: float, t1: float, sol: CountSolution, m: AggregateMo
         print(f"round {rounds}: build {t1 - t0:.2f} s, solve {time.perf_counter() - t1:.2f} s, "
               f"{sol.status} {sol.objective} / {sol.bound}, {len(m.n)} n, "
               f"{len(m.cp.proto.constraints)} rows, {len(failed)} failed")
+
+
+def repair(dom: Domain, m: AggregateModel, packed: dict[str, str | None],
+           units: dict[str, list[Unit]]) -> dict[str, str | None]:
+    """Households left over at sites that did not pack, to the cheapest candidate site with a
+    standing unit or an already used new module that still takes them (greedy, by id)."""
+    from capacity.model.aggregate import fits
+
+    load: dict[str, list[Household]] = {}
+    for hid, uid in packed.items():
+        if uid is not None:
+            load.setdefault(uid, []).append(dom.household(hid))
+    out = dict(packed)
+    for t in m.types:
+        for hid in t.members:
+            if out.get(hid) is not None:
+                continue
+            h = dom.household(hid)
+            for sid in sorted(m.cand[t.id], key=lambda s: (_cost(h, s, dom), s)):
+                pool = [*units.get(sid, []), *(dom.units[u] for u in load
+                                               if dom.units[u].new_module
+                                               and dom.units[u].site_id == sid)]
+                room = [u for u in pool if fits(h, u, dom) and room_left(h, u, load.get(u.id, []))]
+                if room:
+                    out[hid] = room[0].id
+                    load.setdefault(room[0].id, []).append(h)
+                    break
+    return out
+
+
+def _cost(h: Household, sid: str, dom: Domain) -> int:
+    from capacity.model.aggregate import site_unit
+    from capacity.model.soft import pair_cost
+
+    return pair_cost(h, site_unit(dom, sid), dom)
 
 
 def _hint(m: AggregateModel, hint: dict | None) -> None:
