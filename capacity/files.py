@@ -16,6 +16,7 @@ from capacity.errors import UserError
 
 __all__ = ["atomic_file", "atomic_folder", "write_atomic"]
 
+
 def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +73,9 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
-        raise UserError(f"{path.parent}: cannot write here ({exc.strerror}); choose another --out.") from None
+        raise UserError(
+            f"{path.parent}: cannot write here ({exc.strerror}); choose another --out."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)

@@ -15,7 +15,9 @@ from capacity.io.layers import Registry
 def persons(households: pd.DataFrame) -> pd.Series:
     """Persons per household (adults plus children), indexed by household id."""
     kids = households["children_ages"].map(len).astype("Int64")
-    return pd.Series((households["adults"] + kids).to_numpy(), index=households["id"], name="persons")
+    return pd.Series(
+        (households["adults"] + kids).to_numpy(), index=households["id"], name="persons"
+    )
 
 
 def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
@@ -30,10 +32,14 @@ def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
         day = pd.Timestamp(date)
         mask = (occ["move_in"] <= day) & (occ["move_out"].isna() | (occ["move_out"] > day))
     rows = occ.loc[mask, ["household_id", "unit_id", "move_in", "expected_move_out"]]
-    rows = rows.merge(persons(reg.households).rename_axis("household_id").reset_index(),
-                      on="household_id", how="left")
-    return rows.merge(reg.units[["id", "site_id"]].rename(columns={"id": "unit_id"}),
-                      on="unit_id", how="left")
+    rows = rows.merge(
+        persons(reg.households).rename_axis("household_id").reset_index(),
+        on="household_id",
+        how="left",
+    )
+    return rows.merge(
+        reg.units[["id", "site_id"]].rename(columns={"id": "unit_id"}), on="unit_id", how="left"
+    )
 
 
 def arriving(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
@@ -68,13 +74,15 @@ def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
     n_units = in_service.groupby("site_id").size()
     occupied = open_occupancy(reg, date).groupby("site_id")["persons"].sum()
     sites = reg.sites.set_index("id")
-    table = pd.DataFrame({
-        "name": sites["name"],
-        "kind": sites["kind"],
-        "units": n_units.reindex(sites.index).fillna(0).astype("Int64"),
-        "beds": beds.reindex(sites.index).fillna(0).astype("Int64"),
-        "occupied": occupied.reindex(sites.index).fillna(0).astype("Int64"),
-    })
+    table = pd.DataFrame(
+        {
+            "name": sites["name"],
+            "kind": sites["kind"],
+            "units": n_units.reindex(sites.index).fillna(0).astype("Int64"),
+            "beds": beds.reindex(sites.index).fillna(0).astype("Int64"),
+            "occupied": occupied.reindex(sites.index).fillna(0).astype("Int64"),
+        }
+    )
     table["free"] = (table["beds"] - table["occupied"]).clip(lower=0)
     table["modules_now"] = sites["modules_now"]
     table["modules_max"] = sites["modules_max"]

@@ -25,28 +25,44 @@ class Weights(_Strict):
     """Objective weights, one per soft term (integers; 0 switches a term off)."""
 
     transport: int = Field(2, ge=0, description="per person-minute to the nearest station")
-    school_daycare: int = Field(3, ge=0, description="per child-minute to school; per missing daycare slot")
-    family_cluster: int = Field(50, ge=0, description="per extra district holding families with children")
-    spread: int = Field(20, ge=0, description="per resident above a district's fair share plus tolerance")
+    school_daycare: int = Field(
+        3, ge=0, description="per child-minute to school; per missing daycare slot"
+    )
+    family_cluster: int = Field(
+        50, ge=0, description="per extra district holding families with children"
+    )
+    spread: int = Field(
+        20, ge=0, description="per resident above a district's fair share plus tolerance"
+    )
     buildings_first: int = Field(10, ge=0, description="per person placed in a pavilion module")
     new_modules: int = Field(1, ge=0, description="per DKK 1,000 of setup cost for a new module")
     moves: int = Field(200, ge=0, description="per resident moved (with --allow-moves)")
-    external_score: int = Field(0, ge=0, description="per 1/100 point of the scores layer (higher is better)")
+    external_score: int = Field(
+        0, ge=0, description="per 1/100 point of the scores layer (higher is better)"
+    )
     unplaced: int = Field(100_000, ge=0, description="per person left without a home")
 
 
 class Limits(_Strict):
     """Limits and parameters of the terms."""
 
-    max_school_minutes: int = Field(30, ge=0, description="school-age children no further from school")
-    receiving_class_months: int = Field(24, ge=0, description="months a child counts as new (receiving class)")
-    spread_tolerance_pct: int = Field(20, ge=0, le=100, description="deviation from fair share that is free")
+    max_school_minutes: int = Field(
+        30, ge=0, description="school-age children no further from school"
+    )
+    receiving_class_months: int = Field(
+        24, ge=0, description="months a child counts as new (receiving class)"
+    )
+    spread_tolerance_pct: int = Field(
+        20, ge=0, le=100, description="deviation from fair share that is free"
+    )
     spread_district_kind: Literal["school", "daycare", "town", "parish"] = "school"
     cluster_district_kind: Literal["school", "daycare", "town", "parish"] = "school"
     detour_factor: float = Field(1.3, ge=1.0, description="road distance / straight-line distance")
     speed_kmh: float = Field(20.0, gt=0, description="door-to-door speed by bus, bike and foot")
     long_stay_months: int = Field(12, ge=1, description="a stay this long is followed up")
-    min_count: int = Field(3, ge=1, description="counts below this are shown as '<N' in public reports")
+    min_count: int = Field(
+        3, ge=1, description="counts below this are shown as '<N' in public reports"
+    )
     emergency_dkk_per_person_day: int = Field(1000, ge=0, description="shortage price in the plan")
     horizon_months: int = Field(24, ge=1, le=120, description="plan horizon")
 
@@ -88,7 +104,11 @@ class Policy(_Strict):
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
             raise RegistryError(
-                [Problem("error", str(path), "", "", "file not found; give an existing policy file")]
+                [
+                    Problem(
+                        "error", str(path), "", "", "file not found; give an existing policy file"
+                    )
+                ]
             ) from None
         except UnicodeDecodeError:
             raise RegistryError(

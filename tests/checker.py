@@ -42,8 +42,9 @@ def _round(x: float) -> int:
 class Checker:
     """Prepared once per registry and date; ``violations`` and ``score`` are then cheap."""
 
-    def __init__(self, reg, date: dt.date, *, allow_moves: bool = False,
-                 allow_new_modules: bool = False) -> None:
+    def __init__(
+        self, reg, date: dt.date, *, allow_moves: bool = False, allow_new_modules: bool = False
+    ) -> None:
         self.reg, self.date, self.moves, self.new = reg, date, allow_moves, allow_new_modules
         self.w = reg.policy.weights.model_dump()
         self.lim = reg.policy.limits.model_dump()
@@ -55,16 +56,19 @@ class Checker:
         self.home: dict[str, str] = {}
         for r in occ.itertuples():
             self.home.setdefault(r.household_id, r.unit_id)
-        self.arriving = sorted(h for h, r in self.hh.items()
-                               if h not in self.home and r.arrival_date <= day)
+        self.arriving = sorted(
+            h for h, r in self.hh.items() if h not in self.home and r.arrival_date <= day
+        )
         self.units = {r.id: r for r in reg.units.itertuples()}
         self.sites = {r.id: r for r in reg.sites.itertuples()}
         self.day = day
         self._cache: dict[tuple[str, str], str | None] = {}
         ds = reg.districts
         self.polygons = dict(zip(ds["id"], ds.geometry, strict=True))
-        self.daycare = [(d.id, {"0-2": d.free_slots_0_2, "3-5": d.free_slots_3_5})
-                        for d in ds[ds["kind"] == "daycare"].itertuples()]
+        self.daycare = [
+            (d.id, {"0-2": d.free_slots_0_2, "3-5": d.free_slots_3_5})
+            for d in ds[ds["kind"] == "daycare"].itertuples()
+        ]
         spread = ds[ds["kind"] == self.lim["spread_district_kind"]]
         self.spread_ds = [(d.id, int(d.population)) for d in spread.itertuples()]
         self._minutes()
@@ -81,7 +85,10 @@ class Checker:
     def _minutes(self) -> None:
         tm = {}
         if self.reg.travel_minutes is not None:
-            tm = {(r.site_id, r.poi_id): _round(r.minutes) for r in self.reg.travel_minutes.itertuples()}
+            tm = {
+                (r.site_id, r.poi_id): _round(r.minutes)
+                for r in self.reg.travel_minutes.itertuples()
+            }
         pois = self.reg.pois
         speed = self.lim["detour_factor"] / self.lim["speed_kmh"] * 60 / 1000
 
@@ -126,7 +133,11 @@ class Checker:
             bad += self._row(r, new_units)
         if self.moves:
             bad += [f"{h}: resident without a unit" for h in self.home if h not in set(ids)]
-        up = {} if modules is None else dict(zip(modules["site_id"], modules["modules_to_put_up"], strict=True))
+        up = (
+            {}
+            if modules is None
+            else dict(zip(modules["site_id"], modules["modules_to_put_up"], strict=True))
+        )
         for s, us in new_units.items():
             site = self.sites[s]
             room = int(site.modules_max) - int(site.modules_now)
@@ -136,7 +147,9 @@ class Checker:
             beds = self._beds(u, placements)
             if sum(self.persons[h] for h in hs) > beds:
                 bad.append(f"{u}: more people than beds")
-            if len(hs) > 1 and (not self._shareable(u) or any(self.hh[h].children_ages for h in hs)):
+            if len(hs) > 1 and (
+                not self._shareable(u) or any(self.hh[h].children_ages for h in hs)
+            ):
                 bad.append(f"{u}: shared but not shareable or a family shares")
         return bad
 
@@ -177,8 +190,10 @@ class Checker:
             new_units.setdefault(s, set()).add(u)
             family_ok, accessible = True, False
         site = self.sites[s]
-        if not ((pd.isna(site.available_from) or site.available_from <= self.day)
-                and (pd.isna(site.available_until) or site.available_until >= self.day)):
+        if not (
+            (pd.isna(site.available_from) or site.available_from <= self.day)
+            and (pd.isna(site.available_until) or site.available_until >= self.day)
+        ):
             bad.append(f"{h}: site {s} not available on {self.date}")
         if hh.children_ages and not family_ok:
             bad.append(f"{h}: children in a unit that is not family_ok")
@@ -195,10 +210,25 @@ class Checker:
         placements = rows_of(placements)
         placed = {r.household_id: r.site_id for r in placements}
         units = {r.household_id: r.unit_id for r in placements}
-        raw = {t: 0 for t in ("unplaced", "transport", "school_daycare", "family_cluster", "spread",
-                              "buildings_first", "new_modules", "moves", "external_score")}
-        raw["unplaced"] = sum(self.persons[h] for h in self.arriving
-                              if h not in placed and not _b(self.hh[h].unaccompanied_minor))
+        raw = {
+            t: 0
+            for t in (
+                "unplaced",
+                "transport",
+                "school_daycare",
+                "family_cluster",
+                "spread",
+                "buildings_first",
+                "new_modules",
+                "moves",
+                "external_score",
+            )
+        }
+        raw["unplaced"] = sum(
+            self.persons[h]
+            for h in self.arriving
+            if h not in placed and not _b(self.hh[h].unaccompanied_minor)
+        )
         scores = {}
         if self.reg.scores is not None:
             scores = {(r.household_id, r.site_id): r.score for r in self.reg.scores.itertuples()}
@@ -220,7 +250,8 @@ class Checker:
         if modules is not None:
             for r in modules.itertuples():
                 raw["new_modules"] += int(r.modules_to_put_up) * _round(
-                    int(self.sites[r.site_id].cost_setup_per_module) / 1000)
+                    int(self.sites[r.site_id].cost_setup_per_module) / 1000
+                )
         return {t: self.w[t] * v for t, v in raw.items()}
 
     def _everyone(self, placed: dict[str, str]) -> dict[str, str]:
@@ -236,9 +267,11 @@ class Checker:
                 slots = free[g]
                 if pd.isna(slots):
                     continue
-                kids = sum(sum(a in ages for a in self.hh[h].children_ages)
-                           for h, s in placed.items()
-                           if h not in self.home and self._district(s, "daycare") == did)
+                kids = sum(
+                    sum(a in ages for a in self.hh[h].children_ages)
+                    for h, s in placed.items()
+                    if h not in self.home and self._district(s, "daycare") == did
+                )
                 missing += max(0, kids - int(slots))
         return missing
 
@@ -259,7 +292,9 @@ class Checker:
         total = sum(self.persons[h] for h in housed)
         out = 0
         for did, pop in self.spread_ds:
-            count = sum(self.persons[h] for h, s in everyone.items() if self._district(s, kind) == did)
+            count = sum(
+                self.persons[h] for h, s in everyone.items() if self._district(s, kind) == did
+            )
             cap = divmod((100 + tol) * pop * total, 100 * big_p)[0]
             out += max(0, count - cap)
         return out

@@ -12,8 +12,9 @@ from tests import helpers
 
 # CI runs the same examples every time (a red run must be reproducible); locally hypothesis
 # explores new ones. Timing is not a property: no deadlines on a shared 2-core machine.
-settings.register_profile("ci", derandomize=True, deadline=None,
-                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "ci", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 

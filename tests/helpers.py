@@ -15,58 +15,133 @@ ORIGIN = (710_000.0, 6_193_000.0)
 _ids = count(1)
 
 
-def make_household(id: str | None = None, *, adults: int = 1, children_ages: tuple[int, ...] = (),
-                   arrival_date: dt.date = dt.date(2026, 11, 1), needs_accessible: bool = False,
-                   unaccompanied_minor: bool = False, required_district: str | None = None) -> dict:
+def make_household(
+    id: str | None = None,
+    *,
+    adults: int = 1,
+    children_ages: tuple[int, ...] = (),
+    arrival_date: dt.date = dt.date(2026, 11, 1),
+    needs_accessible: bool = False,
+    unaccompanied_minor: bool = False,
+    required_district: str | None = None,
+) -> dict:
     """A household row with sensible defaults (a single adult arriving 2026-11-01)."""
-    return dict(id=id or f"H{next(_ids)}", arrival_date=arrival_date, adults=adults,
-                children_ages=tuple(children_ages), needs_accessible=needs_accessible,
-                unaccompanied_minor=unaccompanied_minor, required_district=required_district,
-                work_poi=None)
+    return dict(
+        id=id or f"H{next(_ids)}",
+        arrival_date=arrival_date,
+        adults=adults,
+        children_ages=tuple(children_ages),
+        needs_accessible=needs_accessible,
+        unaccompanied_minor=unaccompanied_minor,
+        required_district=required_district,
+        work_poi=None,
+    )
 
 
-def make_unit(id: str, site_id: str, *, beds: int = 2, rooms: int = 1, family_ok: bool = True,
-              accessible: bool = False, shareable: bool = False, in_service: bool = True) -> dict:
+def make_unit(
+    id: str,
+    site_id: str,
+    *,
+    beds: int = 2,
+    rooms: int = 1,
+    family_ok: bool = True,
+    accessible: bool = False,
+    shareable: bool = False,
+    in_service: bool = True,
+) -> dict:
     """A unit row: by default a two-bed family flat in service."""
-    return dict(id=id, site_id=site_id, beds=beds, rooms=rooms, family_ok=family_ok,
-                accessible=accessible, shareable=shareable, in_service=in_service)
+    return dict(
+        id=id,
+        site_id=site_id,
+        beds=beds,
+        rooms=rooms,
+        family_ok=family_ok,
+        accessible=accessible,
+        shareable=shareable,
+        in_service=in_service,
+    )
 
 
-def make_site(id: str, *, kind: str = "building", dx: float = 0.0, dy: float = 0.0,
-              available_from: dt.date | None = None, available_until: dt.date | None = None,
-              modules_now: int | None = None, modules_max: int | None = None,
-              beds_per_module: int | None = None, cost_setup_per_module: int | None = None) -> dict:
+def make_site(
+    id: str,
+    *,
+    kind: str = "building",
+    dx: float = 0.0,
+    dy: float = 0.0,
+    available_from: dt.date | None = None,
+    available_until: dt.date | None = None,
+    modules_now: int | None = None,
+    modules_max: int | None = None,
+    beds_per_module: int | None = None,
+    cost_setup_per_module: int | None = None,
+) -> dict:
     """A site row placed ``dx``, ``dy`` metres from ``ORIGIN``."""
     pav = kind == "pavilion_site"
-    return dict(id=id, name=f"Site {id}", kind=kind, available_from=available_from,
-                available_until=available_until,
-                modules_now=modules_now if modules_now is not None else (0 if pav else None),
-                modules_max=modules_max if modules_max is not None else (4 if pav else None),
-                beds_per_module=beds_per_module if beds_per_module is not None else (4 if pav else None),
-                cost_setup_per_module=cost_setup_per_module if cost_setup_per_module is not None
-                else (250_000 if pav else None),
-                cost_month_per_module=8_000 if pav else None,
-                cost_teardown_per_module=60_000 if pav else None,
-                lead_time_months=3 if pav else None, min_lifetime_months=12 if pav else None,
-                note="example", geometry=Point(ORIGIN[0] + dx, ORIGIN[1] + dy))
+    return dict(
+        id=id,
+        name=f"Site {id}",
+        kind=kind,
+        available_from=available_from,
+        available_until=available_until,
+        modules_now=modules_now if modules_now is not None else (0 if pav else None),
+        modules_max=modules_max if modules_max is not None else (4 if pav else None),
+        beds_per_module=beds_per_module if beds_per_module is not None else (4 if pav else None),
+        cost_setup_per_module=cost_setup_per_module
+        if cost_setup_per_module is not None
+        else (250_000 if pav else None),
+        cost_month_per_module=8_000 if pav else None,
+        cost_teardown_per_module=60_000 if pav else None,
+        lead_time_months=3 if pav else None,
+        min_lifetime_months=12 if pav else None,
+        note="example",
+        geometry=Point(ORIGIN[0] + dx, ORIGIN[1] + dy),
+    )
 
 
-def make_occupancy(household_id: str, unit_id: str, *, move_in: dt.date = dt.date(2026, 1, 1),
-                   expected_move_out: dt.date | None = None, move_out: dt.date | None = None) -> dict:
+def make_occupancy(
+    household_id: str,
+    unit_id: str,
+    *,
+    move_in: dt.date = dt.date(2026, 1, 1),
+    expected_move_out: dt.date | None = None,
+    move_out: dt.date | None = None,
+) -> dict:
     """An occupancy row (open unless ``move_out`` is given)."""
-    return dict(household_id=household_id, unit_id=unit_id, move_in=move_in,
-                expected_move_out=expected_move_out, move_out=move_out)
+    return dict(
+        household_id=household_id,
+        unit_id=unit_id,
+        move_in=move_in,
+        expected_move_out=expected_move_out,
+        move_out=move_out,
+    )
 
 
-def square_district(id: str, kind: str, x0: float, y0: float, size: float, population: int,
-                    **extra) -> dict:
+def square_district(
+    id: str, kind: str, x0: float, y0: float, size: float, population: int, **extra
+) -> dict:
     """A square district of ``size`` metres with its lower-left corner at (x0, y0)."""
-    return dict(id=id, name=f"District {id}", kind=kind, population=population,
-                geometry=box(x0, y0, x0 + size, y0 + size), **extra)
+    return dict(
+        id=id,
+        name=f"District {id}",
+        kind=kind,
+        population=population,
+        geometry=box(x0, y0, x0 + size, y0 + size),
+        **extra,
+    )
 
 
-def make_registry(*, districts=(), pois=(), sites=(), units=(), households=(), occupancy=(),
-                  scores=None, travel_minutes=None, policy: Policy | None = None) -> Registry:
+def make_registry(
+    *,
+    districts=(),
+    pois=(),
+    sites=(),
+    units=(),
+    households=(),
+    occupancy=(),
+    scores=None,
+    travel_minutes=None,
+    policy: Policy | None = None,
+) -> Registry:
     """A ``Registry`` from row dicts; layers not given are empty."""
     return Registry(
         districts=frame("districts", list(districts)),
@@ -76,7 +151,9 @@ def make_registry(*, districts=(), pois=(), sites=(), units=(), households=(), o
         households=frame("households", list(households)),
         occupancy=frame("occupancy", list(occupancy)),
         scores=frame("scores", list(scores)) if scores is not None else None,
-        travel_minutes=frame("travel_minutes", list(travel_minutes)) if travel_minutes is not None else None,
+        travel_minutes=frame("travel_minutes", list(travel_minutes))
+        if travel_minutes is not None
+        else None,
         policy=policy or Policy(),
     )
 
@@ -93,8 +170,13 @@ def tiny_registry() -> Registry:
     ]
     pois = [
         dict(id="ST", name="Station", kind="station", geometry=Point(x + 100, y)),
-        dict(id="SK", name="School", kind="school", receiving_classes=True,
-             geometry=Point(x - 500, y + 200)),
+        dict(
+            id="SK",
+            name="School",
+            kind="school",
+            receiving_classes=True,
+            geometry=Point(x - 500, y + 200),
+        ),
     ]
     sites = [make_site("B1", dx=-800), make_site("P1", kind="pavilion_site", dx=900, modules_now=2)]
     units = [
@@ -114,10 +196,19 @@ def tiny_registry() -> Registry:
         make_household("A3", adults=2, children_ages=(1, 9)),
         make_household("A4", adults=0, children_ages=(16,), unaccompanied_minor=True),
     ]
-    occupancy = [make_occupancy("R1", "B1-1", move_in=old), make_occupancy("R2", "B1-1", move_in=old),
-                 make_occupancy("R3", "B1-3", move_in=old, expected_move_out=dt.date(2027, 3, 1))]
-    return make_registry(districts=districts, pois=pois, sites=sites, units=units,
-                         households=households, occupancy=occupancy)
+    occupancy = [
+        make_occupancy("R1", "B1-1", move_in=old),
+        make_occupancy("R2", "B1-1", move_in=old),
+        make_occupancy("R3", "B1-3", move_in=old, expected_move_out=dt.date(2027, 3, 1)),
+    ]
+    return make_registry(
+        districts=districts,
+        pois=pois,
+        sites=sites,
+        units=units,
+        households=households,
+        occupancy=occupancy,
+    )
 
 
 # --- placement (issue 3) ---------------------------------------------------------------------------
@@ -125,9 +216,18 @@ def tiny_registry() -> Registry:
 PLACE_DAY = dt.date(2026, 11, 15)
 
 
-def placement_world(*, units=(), households=(), sites=None, occupancy=(), districts=None,
-                    pois=None, scores=None, travel_minutes=None, policy: Policy | None = None,
-                    ) -> Registry:
+def placement_world(
+    *,
+    units=(),
+    households=(),
+    sites=None,
+    occupancy=(),
+    districts=None,
+    pois=None,
+    scores=None,
+    travel_minutes=None,
+    policy: Policy | None = None,
+) -> Registry:
     """A small world for placement tests: one school district "S" (10x10 km around ``ORIGIN``),
     a station at ``ORIGIN``, a building "B" 1,300 m east; override any layer."""
     x, y = ORIGIN
@@ -137,6 +237,14 @@ def placement_world(*, units=(), households=(), sites=None, occupancy=(), distri
         pois = [dict(id="ST", name="Station", kind="station", geometry=Point(x, y))]
     if sites is None:
         sites = [make_site("B", dx=1300)]
-    return make_registry(districts=districts, pois=pois, sites=sites, units=units,
-                         households=households, occupancy=occupancy, scores=scores,
-                         travel_minutes=travel_minutes, policy=policy)
+    return make_registry(
+        districts=districts,
+        pois=pois,
+        sites=sites,
+        units=units,
+        households=households,
+        occupancy=occupancy,
+        scores=scores,
+        travel_minutes=travel_minutes,
+        policy=policy,
+    )

@@ -34,7 +34,9 @@ def test_occupancy_on_a_date_respects_move_in_and_move_out():
     reg = tiny_registry()
     occ = reg.occupancy.copy()
     extra = make_occupancy("A1", "P1-M1", move_in=dt.date(2026, 2, 1), move_out=dt.date(2026, 3, 1))
-    reg = reg.with_layers(occupancy=pd.concat([occ, frame("occupancy", [extra])], ignore_index=True))
+    reg = reg.with_layers(
+        occupancy=pd.concat([occ, frame("occupancy", [extra])], ignore_index=True)
+    )
     on = overview.open_occupancy(reg, dt.date(2026, 2, 15))
     assert "A1" in set(on["household_id"])
     assert "A1" not in set(overview.open_occupancy(reg, dt.date(2026, 3, 1))["household_id"])

@@ -33,8 +33,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
-                                 help="Vis versionen og afslut."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Vis versionen og afslut."
+    ),
 ) -> None:
     """Midlertidige boliger til flygtninge: kapacitet, placering og planlægning."""
 

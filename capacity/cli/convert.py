@@ -13,8 +13,9 @@ from capacity.cli.options import RegistryArg
 
 def convert(
     src: RegistryArg,
-    dst: Annotated[Path, typer.Argument(help="Destination: .gpkg, .xlsx eller en mappe.",
-                                        show_default=False)],
+    dst: Annotated[
+        Path, typer.Argument(help="Destination: .gpkg, .xlsx eller en mappe.", show_default=False)
+    ],
 ) -> None:
     """Konvertér et register mellem GeoPackage, mappe (CSV/GeoJSON) og Excel."""
     from capacity.io.registry import convert as convert_registry

@@ -13,18 +13,23 @@ from capacity.errors import UserError
 
 
 def generate(
-    out: Annotated[Path, typer.Argument(help="Destination: .gpkg, .xlsx eller en mappe.",
-                                        show_default=False)],
-    households: Annotated[int | None, typer.Option(
-        "--households", min=1, help="Syntetisk register: antal husstande.")] = None,
-    sites: Annotated[int | None, typer.Option(
-        "--sites", min=1, help="Syntetisk register: antal lokaliteter.")] = None,
+    out: Annotated[
+        Path, typer.Argument(help="Destination: .gpkg, .xlsx eller en mappe.", show_default=False)
+    ],
+    households: Annotated[
+        int | None, typer.Option("--households", min=1, help="Syntetisk register: antal husstande.")
+    ] = None,
+    sites: Annotated[
+        int | None, typer.Option("--sites", min=1, help="Syntetisk register: antal lokaliteter.")
+    ] = None,
     seed: SeedOpt = 2023,
 ) -> None:
     """Lav Allerød-eksemplet (uden --households/--sites) eller et syntetisk register."""
     if (households is None) != (sites is None):
-        raise UserError("Give both --households and --sites for a synthetic registry, "
-                        "or neither for the Allerød sample.")
+        raise UserError(
+            "Give both --households and --sites for a synthetic registry, "
+            "or neither for the Allerød sample."
+        )
     from capacity.io.registry import write_registry
     from capacity.sample import alleroed_registry, synthetic_registry, write_alleroed
 
@@ -34,5 +39,7 @@ def generate(
     else:
         reg = synthetic_registry(households=households, sites=sites, seed=seed)
         write_registry(reg, out)
-    Console().print(f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
-                    f"{len(reg.households)} husstande (frø {seed}).")
+    Console().print(
+        f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
+        f"{len(reg.households)} husstande (frø {seed})."
+    )

@@ -16,7 +16,9 @@ def info(
     registry: RegistryArg,
     date: Annotated[
         dt.datetime | None,
-        typer.Option("--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: åbne ophold)."),
+        typer.Option(
+            "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: åbne ophold)."
+        ),
     ] = None,
     policy: PolicyOpt = None,
 ) -> None:
@@ -46,15 +48,29 @@ def _site_table(table, title: str) -> Table:
     out.add_column("Id", footer="I alt", no_wrap=True)
     out.add_column("Lokalitet", ratio=1)
     out.add_column("Type", no_wrap=True)
-    for col, head in (("units", "Enheder"), ("beds", "Senge"), ("occupied", "Optaget"),
-                      ("free", "Ledige")):
+    for col, head in (
+        ("units", "Enheder"),
+        ("beds", "Senge"),
+        ("occupied", "Optaget"),
+        ("free", "Ledige"),
+    ):
         out.add_column(head, justify="right", footer=str(int(total[col])), no_wrap=True)
     out.add_column("Moduler nu/maks", justify="right", no_wrap=True)
     kinds = {"building": "bygning", "pavilion_site": "pavillon"}
     for row in table.itertuples():
-        modules = "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}"
-        out.add_row(row.site_id, row.name, kinds.get(row.kind, row.kind), str(row.units),
-                    str(row.beds), str(row.occupied), str(row.free), modules)
+        modules = (
+            "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}"
+        )
+        out.add_row(
+            row.site_id,
+            row.name,
+            kinds.get(row.kind, row.kind),
+            str(row.units),
+            str(row.beds),
+            str(row.occupied),
+            str(row.free),
+            modules,
+        )
     return out
 
 

@@ -16,8 +16,12 @@ RegistryArg = Annotated[
 ]
 PolicyOpt = Annotated[
     Path | None,
-    typer.Option("--policy", "-p", help="policy.toml med vægte og grænser (standard: registrets egen)."),
+    typer.Option(
+        "--policy", "-p", help="policy.toml med vægte og grænser (standard: registrets egen)."
+    ),
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Mappe som resultaterne skrives til.")]
-SeedOpt = Annotated[int, typer.Option("--seed", help="Frø for tilfældighed: samme frø, samme resultat.")]
+SeedOpt = Annotated[
+    int, typer.Option("--seed", help="Frø for tilfældighed: samme frø, samme resultat.")
+]
 LangOpt = Annotated[str, typer.Option("--lang", help="Sprog i rapporter: da eller en.")]

@@ -16,13 +16,24 @@ from capacity.cli.plan import HistoryOpt, ScenarioOpt
 def proposal(
     registry: RegistryArg,
     scenario: ScenarioOpt,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe til proposal.md/.html og planerne.")] = Path("proposal"),
-    risk: Annotated[float, typer.Option(
-        "--risk", min=0.5, max=0.99, help="Risikoniveau: B planlægger for denne kvantil.")] = 0.9,
-    samples: Annotated[int, typer.Option("--samples", min=1, help="Prøver af efterspørgslen i planerne.")] = 20,
-    runs: Annotated[int, typer.Option("--runs", min=10, help="Scenariekørsler pr. mulighed.")] = 500,
-    time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")] = 30.0,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Mappe til proposal.md/.html og planerne.")
+    ] = Path("proposal"),
+    risk: Annotated[
+        float,
+        typer.Option(
+            "--risk", min=0.5, max=0.99, help="Risikoniveau: B planlægger for denne kvantil."
+        ),
+    ] = 0.9,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, help="Prøver af efterspørgslen i planerne.")
+    ] = 20,
+    runs: Annotated[
+        int, typer.Option("--runs", min=10, help="Scenariekørsler pr. mulighed.")
+    ] = 500,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")
+    ] = 30.0,
     from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
@@ -35,10 +46,12 @@ def proposal(
     from capacity.reports.proposal_figures import proposal_figures
 
     reg = load_registry(registry, policy=policy)
-    sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
-                       from_history=from_history)
-    paper = make_proposal(reg, sc, risk=risk, samples=samples, runs=runs, seed=seed,
-                          time_limit=time_limit)
+    sc = load_scenario(
+        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
+    )
+    paper = make_proposal(
+        reg, sc, risk=risk, samples=samples, runs=runs, seed=seed, time_limit=time_limit
+    )
     figures = proposal_figures(reg, paper)
     write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
     table = Table(title=f"Indstilling: {sc.name}")
@@ -46,12 +59,21 @@ def proposal(
         table.add_column(head, justify="left" if head == "Mulighed" else "right")
     for o in paper.options:
         mark = " ★" if o.key == paper.recommended else ""
-        table.add_row(f"{o.key}: {o.title}{mark}", _kr(o.plan_cost), _kr(o.emergency_cost),
-                      _kr(o.total), f"{o.risk:.0%}")
+        table.add_row(
+            f"{o.key}: {o.title}{mark}",
+            _kr(o.plan_cost),
+            _kr(o.emergency_cost),
+            _kr(o.total),
+            f"{o.risk:.0%}",
+        )
     console = Console()
     console.print(table)
-    console.print(f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "
-                  f"og {out / figures.map_file}", soft_wrap=True, markup=False)
+    console.print(
+        f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "
+        f"og {out / figures.map_file}",
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 def _kr(value: float) -> str:

@@ -15,14 +15,28 @@ from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 def report(
     registry: RegistryArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe som kortet skrives til.")] = Path("maps"),
-    plan: Annotated[Path | None, typer.Option(
-        "--plan", help="Mappe med kapacitetsplanens plan.csv: forslaget vises på kortet.")] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe som kortet skrives til.")] = Path(
+        "maps"
+    ),
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", help="Mappe med kapacitetsplanens plan.csv: forslaget vises på kortet."
+        ),
+    ] = None,
     lang: LangOpt = "da",
-    tiles: Annotated[str | None, typer.Option(
-        "--tiles", help="URL til baggrundskort, fx https://…/{z}/{x}/{y}.png (kræver net).")] = None,
-    date: Annotated[dt.datetime | None, typer.Option(
-        "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: aktuelle ophold).")] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            "--tiles", help="URL til baggrundskort, fx https://…/{z}/{x}/{y}.png (kræver net)."
+        ),
+    ] = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: aktuelle ophold)."
+        ),
+    ] = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Byrådets kortrapport: boliger, fordeling, forslag og nøgletal i én HTML-fil uden net."""
@@ -54,8 +68,12 @@ def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
     table.add_column("")
     table.add_column("", justify="right")
     cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
-    for label, value in ((t["residents"], suppress(keys.residents, m)), (t["beds"], str(keys.beds)),
-                         (t["free_beds"], html.unescape(free_beds_text(keys.beds, keys.residents, m))),
-                         (t["arrivals"], suppress(keys.arrivals, m)), (t["proposal_cost"], cost)):
+    for label, value in (
+        (t["residents"], suppress(keys.residents, m)),
+        (t["beds"], str(keys.beds)),
+        (t["free_beds"], html.unescape(free_beds_text(keys.beds, keys.residents, m))),
+        (t["arrivals"], suppress(keys.arrivals, m)),
+        (t["proposal_cost"], cost),
+    ):
         table.add_row(label, value)
     return table

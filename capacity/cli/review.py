@@ -15,14 +15,27 @@ from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 def review(
     registry: RegistryArg,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe som gennemgangen skrives til.")] = Path("review"),
-    date: Annotated[dt.datetime | None, typer.Option(
-        "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: i dag).")] = None,
-    horizon: Annotated[int, typer.Option(
-        "--horizon", min=1, max=24, help="Måneder frem for fraflytninger og ankomster.")] = 3,
-    scenarios: Annotated[Path | None, typer.Option(
-        "--scenarios", help="Mappe fra `capacity scenarios` (months.csv): mangelprognose pr. "
-        "måned og scenariekørslernes 10–90 %-bånd i belægningsgrafen.")] = None,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Mappe som gennemgangen skrives til.")
+    ] = Path("review"),
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option("--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: i dag)."),
+    ] = None,
+    horizon: Annotated[
+        int,
+        typer.Option(
+            "--horizon", min=1, max=24, help="Måneder frem for fraflytninger og ankomster."
+        ),
+    ] = 3,
+    scenarios: Annotated[
+        Path | None,
+        typer.Option(
+            "--scenarios",
+            help="Mappe fra `capacity scenarios` (months.csv): mangelprognose pr. "
+            "måned og scenariekørslernes 10–90 %-bånd i belægningsgrafen.",
+        ),
+    ] = None,
     lang: LangOpt = "da",
     policy: PolicyOpt = None,
 ) -> None:
@@ -57,12 +70,16 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
     for col in ("beds", "occupied", "free"):
         table.add_column(cols[col], justify="right", footer=str(int(sites[col].sum())))
     for row in sites.itertuples():
-        table.add_row(f"{row.name} ({row.site_id})", str(row.beds), str(row.occupied), str(row.free))
+        table.add_row(
+            f"{row.name} ({row.site_id})", str(row.beds), str(row.occupied), str(row.free)
+        )
     free = ", ".join(f"{cols[r.kind]} {r.free_beds}" for r in tables["free_beds"].itertuples())
-    table.caption = (f"{cols['free_beds']}: {free} · {cols['t_long_stays'].split(' (')[0]}: "
-                     f"{len(tables['long_stays'])} · {cols['t_move_outs'].split(' (')[0]}: "
-                     f"{len(tables['move_outs'])} · {cols['t_arrivals'].split(' (')[0]}: "
-                     f"{len(tables['arrivals'])}")
+    table.caption = (
+        f"{cols['free_beds']}: {free} · {cols['t_long_stays'].split(' (')[0]}: "
+        f"{len(tables['long_stays'])} · {cols['t_move_outs'].split(' (')[0]}: "
+        f"{len(tables['move_outs'])} · {cols['t_arrivals'].split(' (')[0]}: "
+        f"{len(tables['arrivals'])}"
+    )
     return table
 
 

@@ -16,14 +16,26 @@ from capacity.cli.plan import HistoryOpt, ScenarioOpt
 def scenarios(
     registry: RegistryArg,
     scenario: ScenarioOpt,
-    plan: Annotated[Path | None, typer.Option(
-        "--plan", help="plan.csv fra 'capacity plan' (standard: dagens bygninger og moduler).")] = None,
+    plan: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan", help="plan.csv fra 'capacity plan' (standard: dagens bygninger og moduler)."
+        ),
+    ] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Antal kørsler.")] = 1000,
-    workers: Annotated[int | None, typer.Option(
-        "--workers", min=1, help="Lokale processer (standard: alle kerner).")] = None,
-    dask: Annotated[str | None, typer.Option(
-        "--dask", help="Dask-scheduler, fx tcp://host:8786, i stedet for lokale processer.")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Mappe til months.csv og summary.json.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Lokale processer (standard: alle kerner)."),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask", help="Dask-scheduler, fx tcp://host:8786, i stedet for lokale processer."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Mappe til months.csv og summary.json.")
+    ] = None,
     from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
@@ -39,30 +51,49 @@ def scenarios(
     from capacity.planning.simulate import read_plan, run_scenarios
 
     reg = load_registry(registry, policy=policy)
-    sc = load_scenario(scenario, default_horizon=reg.policy.limits.horizon_months,
-                       from_history=from_history)
+    sc = load_scenario(
+        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
+    )
     frame = read_plan(plan) if plan is not None else None
-    res = run_scenarios(reg, sc, plan=frame, samples=samples, seed=seed, workers=workers,
-                        dask=dask, progress=True)
+    res = run_scenarios(
+        reg, sc, plan=frame, samples=samples, seed=seed, workers=workers, dask=dask, progress=True
+    )
     if out is not None:
         write_runs(res, out)
     console = Console()
     console.print(months_table(res.months, sc.name))
     s = res.summary
-    console.print(f"Risiko for mangel i mindst én måned: {s['risk_any_shortage']:.1%} · forventet mangel "
-                  f"{s['expected_shortage_person_months']:.1f} personmåneder · {s['samples']} kørsler, "
-                  f"frø {s['seed']}" + (f" · skrev {out}" if out else ""), soft_wrap=True, markup=False)
+    console.print(
+        f"Risiko for mangel i mindst én måned: {s['risk_any_shortage']:.1%} · forventet mangel "
+        f"{s['expected_shortage_person_months']:.1f} personmåneder · {s['samples']} kørsler, "
+        f"frø {s['seed']}" + (f" · skrev {out}" if out else ""),
+        soft_wrap=True,
+        markup=False,
+    )
 
 
 def months_table(months, name: str) -> Table:
     """A rich table: per month the shortage probability, occupancy and free beds."""
     table = Table(title=f"Scenariekørsler: {name}")
-    heads = ("Måned", "P(mangel)", "Mangel (gns.)", "Belægning (gns.)", "Belægning (90 %)",
-             "Senge", "Ledige (gns.)")
+    heads = (
+        "Måned",
+        "P(mangel)",
+        "Mangel (gns.)",
+        "Belægning (gns.)",
+        "Belægning (90 %)",
+        "Senge",
+        "Ledige (gns.)",
+    )
     for h in heads:
         table.add_column(h, justify="left" if h == "Måned" else "right")
     for r in months.itertuples():
-        table.add_row(r.month, f"{r.p_shortage:.1%}", f"{r.expected_short:.1f}",
-                      f"{r.expected_occupied:.0f}", f"{r.p90_occupied:.0f}", f"{r.beds:.0f}",
-                      f"{r.expected_free:.0f}")
+        table.add_row(
+            r.month,
+            f"{r.p_shortage:.1%}",
+            f"{r.expected_short:.1f}",
+            f"{r.expected_occupied:.0f}",
+            f"{r.p90_occupied:.0f}",
+            f"{r.beds:.0f}",
+            f"{r.expected_free:.0f}",
+        )
     return table

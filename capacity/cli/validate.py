@@ -20,7 +20,9 @@ def validate(registry: RegistryArg, policy: PolicyOpt = None) -> None:
         tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
         console.print(f"{tag} {escape(str(problem))}", soft_wrap=True)
     if errors:
-        console.print(f"[bold red]{len(errors)} fejl[/], {len(problems) - len(errors)} advarsler "
-                      f"i {registry}. Ret fejlene og kør validate igen.")
+        console.print(
+            f"[bold red]{len(errors)} fejl[/], {len(problems) - len(errors)} advarsler "
+            f"i {registry}. Ret fejlene og kør validate igen."
+        )
         raise typer.Exit(code=2)
     console.print(f"[green]OK[/]: {registry} er gyldigt ({len(problems)} advarsler).")

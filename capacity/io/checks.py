@@ -19,14 +19,24 @@ from capacity.io.validate import Parsed
 
 Layers = dict[str, Parsed]
 BOUNDARY_BUFFER_M = 100.0
-PAVILION_COLUMNS = ("modules_max", "beds_per_module", "cost_setup_per_module",
-                    "cost_month_per_module", "cost_teardown_per_module", "lead_time_months",
-                    "min_lifetime_months")
+PAVILION_COLUMNS = (
+    "modules_max",
+    "beds_per_module",
+    "cost_setup_per_module",
+    "cost_month_per_module",
+    "cost_teardown_per_module",
+    "lead_time_months",
+    "min_lifetime_months",
+)
 
 
 def _na(value: object) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and value != value)
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
 
 
 def _records(p: Parsed) -> list[dict]:
@@ -45,9 +55,15 @@ def check_unique_keys(layers: Layers) -> list[Problem]:
                 continue
             if value in first:
                 shown = "/".join(str(v)[:10] for v in value)
-                out.append(p.problem(i, ",".join(key), f"duplicate {'/'.join(key)} '{shown}' "
-                                     f"(also on {p.labels[first[value]]}); give every row its "
-                                     "own id or remove the duplicate"))
+                out.append(
+                    p.problem(
+                        i,
+                        ",".join(key),
+                        f"duplicate {'/'.join(key)} '{shown}' "
+                        f"(also on {p.labels[first[value]]}); give every row its "
+                        "own id or remove the duplicate",
+                    )
+                )
             else:
                 first[value] = i
     return out
@@ -66,9 +82,15 @@ def check_references(layers: Layers) -> list[Problem]:
             known = set(layers[target].frame[target_col].dropna())
             for i, value in enumerate(p.frame[col.name]):
                 if not _na(value) and value not in known:
-                    out.append(p.problem(i, col.name, f"'{value}' is not an id in "
-                                         f"{layers[target].source}; add it there or fix "
-                                         f"{col.name}"))
+                    out.append(
+                        p.problem(
+                            i,
+                            col.name,
+                            f"'{value}' is not an id in "
+                            f"{layers[target].source}; add it there or fix "
+                            f"{col.name}",
+                        )
+                    )
     return out
 
 
@@ -82,18 +104,41 @@ def check_geometry(layers: Layers) -> list[Problem]:
         allowed = ("Point",) if expected == "Point" else ("Polygon", "MultiPolygon")
         for i, geom in enumerate(p.frame.geometry):
             if geom is None or geom.is_empty:
-                out.append(p.problem(i, "geometry", f"missing geometry; give the {expected.lower()}"
-                                     " (x,y or lat,lon for points)"))
+                out.append(
+                    p.problem(
+                        i,
+                        "geometry",
+                        f"missing geometry; give the {expected.lower()}"
+                        " (x,y or lat,lon for points)",
+                    )
+                )
             elif geom.geom_type not in allowed:
-                out.append(p.problem(i, "geometry", f"a {geom.geom_type}, not a {expected}; "
-                                     f"give a {expected.lower()}"))
+                out.append(
+                    p.problem(
+                        i,
+                        "geometry",
+                        f"a {geom.geom_type}, not a {expected}; give a {expected.lower()}",
+                    )
+                )
             elif not shapely.is_valid(geom):
-                out.append(p.problem(i, "geometry", f"invalid geometry "
-                                     f"({shapely.is_valid_reason(geom)}); repair it, e.g. with "
-                                     "QGIS 'Fix geometries'"))
+                out.append(
+                    p.problem(
+                        i,
+                        "geometry",
+                        f"invalid geometry "
+                        f"({shapely.is_valid_reason(geom)}); repair it, e.g. with "
+                        "QGIS 'Fix geometries'",
+                    )
+                )
             elif expected == "Point" and abs(geom.x) <= 180 and abs(geom.y) <= 90:
-                out.append(p.problem(i, "x", f"({geom.x}, {geom.y}) looks like degrees, not "
-                                     "EPSG:25832 metres; put WGS84 in lat,lon columns"))
+                out.append(
+                    p.problem(
+                        i,
+                        "x",
+                        f"({geom.x}, {geom.y}) looks like degrees, not "
+                        "EPSG:25832 metres; put WGS84 in lat,lon columns",
+                    )
+                )
     return out
 
 
@@ -101,8 +146,11 @@ def check_inside_boundary(layers: Layers) -> list[Problem]:
     """Every point lies inside the municipal boundary (when one is given), give or take 100 m."""
     if "boundary" not in layers:
         return []
-    geoms = [g for g in layers["boundary"].frame.geometry
-             if g is not None and not g.is_empty and g.is_valid]
+    geoms = [
+        g
+        for g in layers["boundary"].frame.geometry
+        if g is not None and not g.is_empty and g.is_valid
+    ]
     if not geoms:
         return []
     area = shapely.union_all(geoms).buffer(BOUNDARY_BUFFER_M)
@@ -113,19 +161,31 @@ def check_inside_boundary(layers: Layers) -> list[Problem]:
             continue
         p = layers[name]
         for i, geom in enumerate(p.frame.geometry):
-            if geom is not None and geom.geom_type == "Point" and not geom.is_empty \
-                    and not area.contains(geom):
-                out.append(p.problem(i, "geometry", f"the point ({geom.x:.0f}, {geom.y:.0f}) lies "
-                                     f"outside the municipal boundary (by more than "
-                                     f"{BOUNDARY_BUFFER_M:.0f} m); fix the coordinates"))
+            if (
+                geom is not None
+                and geom.geom_type == "Point"
+                and not geom.is_empty
+                and not area.contains(geom)
+            ):
+                out.append(
+                    p.problem(
+                        i,
+                        "geometry",
+                        f"the point ({geom.x:.0f}, {geom.y:.0f}) lies "
+                        f"outside the municipal boundary (by more than "
+                        f"{BOUNDARY_BUFFER_M:.0f} m); fix the coordinates",
+                    )
+                )
     return out
 
 
 def check_dates(layers: Layers) -> list[Problem]:
     """Moves and availability go forward: move_in <= move_out and <= expected_move_out,
     available_from <= available_until."""
-    pairs = {"occupancy": [("move_in", "move_out"), ("move_in", "expected_move_out")],
-             "sites": [("available_from", "available_until")]}
+    pairs = {
+        "occupancy": [("move_in", "move_out"), ("move_in", "expected_move_out")],
+        "sites": [("available_from", "available_until")],
+    }
     out = []
     for name, checks in pairs.items():
         if name not in layers:
@@ -134,8 +194,14 @@ def check_dates(layers: Layers) -> list[Problem]:
         for i, row in enumerate(_records(p)):
             for early, late in checks:
                 if not _na(row[early]) and not _na(row[late]) and row[late] < row[early]:
-                    out.append(p.problem(i, late, f"{late} {row[late]:%Y-%m-%d} is before "
-                                         f"{early} {row[early]:%Y-%m-%d}; fix one of the dates"))
+                    out.append(
+                        p.problem(
+                            i,
+                            late,
+                            f"{late} {row[late]:%Y-%m-%d} is before "
+                            f"{early} {row[early]:%Y-%m-%d}; fix one of the dates",
+                        )
+                    )
     return out
 
 
@@ -143,8 +209,11 @@ def household_sizes(layers: Layers) -> dict[str, int]:
     """Persons per household id (adults plus children)."""
     if "households" not in layers:
         return {}
-    return {r["id"]: (0 if _na(r["adults"]) else int(r["adults"])) + len(r["children_ages"])
-            for r in _records(layers["households"]) if not _na(r["id"])}
+    return {
+        r["id"]: (0 if _na(r["adults"]) else int(r["adults"])) + len(r["children_ages"])
+        for r in _records(layers["households"])
+        if not _na(r["id"])
+    }
 
 
 def check_occupancy(layers: Layers) -> list[Problem]:
@@ -154,16 +223,25 @@ def check_occupancy(layers: Layers) -> list[Problem]:
         return []
     p = layers["occupancy"]
     # rows whose ids are missing were reported by the cell checks; they cannot be matched here
-    rows = [(i, r) for i, r in enumerate(_records(p))
-            if _na(r["move_out"]) and not _na(r["household_id"]) and not _na(r["unit_id"])]
+    rows = [
+        (i, r)
+        for i, r in enumerate(_records(p))
+        if _na(r["move_out"]) and not _na(r["household_id"]) and not _na(r["unit_id"])
+    ]
     out, by_household, by_unit = [], defaultdict(list), defaultdict(list)
     for i, r in rows:
         by_household[r["household_id"]].append(i)
         by_unit[r["unit_id"]].append(i)
     for h, idx in by_household.items():
         for i in idx[1:]:
-            out.append(p.problem(i, "move_out", f"household {h} has {len(idx)} open occupancy "
-                                 f"rows (also {p.labels[idx[0]]}); give all but one a move_out"))
+            out.append(
+                p.problem(
+                    i,
+                    "move_out",
+                    f"household {h} has {len(idx)} open occupancy "
+                    f"rows (also {p.labels[idx[0]]}); give all but one a move_out",
+                )
+            )
     units = {r["id"]: r for r in _records(layers["units"])} if "units" in layers else {}
     sizes = household_sizes(layers)
     children = _with_children(layers)
@@ -179,22 +257,41 @@ def _with_children(layers: Layers) -> set[str]:
     return {r["id"] for r in _records(layers["households"]) if r["children_ages"]}
 
 
-def _unit_fits(p: Parsed, unit: dict, idx: list[int], sizes: dict[str, int],
-               children: set[str]) -> list[Problem]:
+def _unit_fits(
+    p: Parsed, unit: dict, idx: list[int], sizes: dict[str, int], children: set[str]
+) -> list[Problem]:
     households = [p.records[i]["household_id"] for i in idx]
     persons = sum(sizes.get(h, 0) for h in households)
     out, u, ids = [], unit["id"], ", ".join(households)
     if not _na(unit["beds"]) and persons > unit["beds"]:
-        out.append(p.problem(idx[0], "unit_id", f"unit {u} holds {persons} persons ({ids}) but "
-                             f"has {unit['beds']} beds; close a stay with move_out or fix beds"))
+        out.append(
+            p.problem(
+                idx[0],
+                "unit_id",
+                f"unit {u} holds {persons} persons ({ids}) but "
+                f"has {unit['beds']} beds; close a stay with move_out or fix beds",
+            )
+        )
     if len(households) > 1 and unit["shareable"] is not True:
-        out.append(p.problem(idx[0], "unit_id", f"unit {u} is not shareable but holds "
-                             f"{len(households)} households ({ids}); move all but one, or mark "
-                             "the unit shareable in units"))
+        out.append(
+            p.problem(
+                idx[0],
+                "unit_id",
+                f"unit {u} is not shareable but holds "
+                f"{len(households)} households ({ids}); move all but one, or mark "
+                "the unit shareable in units",
+            )
+        )
     elif len(households) > 1 and children.intersection(households):
-        out.append(p.problem(idx[0], "unit_id", f"shared unit {u} holds a household with children "
-                             f"({', '.join(sorted(children.intersection(households)))}); only "
-                             "adult-only households may share"))
+        out.append(
+            p.problem(
+                idx[0],
+                "unit_id",
+                f"shared unit {u} holds a household with children "
+                f"({', '.join(sorted(children.intersection(households)))}); only "
+                "adult-only households may share",
+            )
+        )
     return out
 
 
@@ -206,21 +303,43 @@ def check_households(layers: Layers) -> list[Problem]:
     for i, r in enumerate(_records(p)):
         bad = [a for a in r["children_ages"] if not 0 <= a <= 17]
         if bad:
-            out.append(p.problem(i, "children_ages", f"age {bad[0]} is outside 0-17; count a "
-                                 "person of 18 or more under adults"))
+            out.append(
+                p.problem(
+                    i,
+                    "children_ages",
+                    f"age {bad[0]} is outside 0-17; count a person of 18 or more under adults",
+                )
+            )
         adults, minor = r["adults"], r["unaccompanied_minor"]
         if _na(adults) or _na(minor):
             continue
         if minor and adults > 0:
-            out.append(p.problem(i, "adults", f"an unaccompanied minor has no adults (got "
-                                 f"{adults}); set adults to 0 or unaccompanied_minor to false"))
+            out.append(
+                p.problem(
+                    i,
+                    "adults",
+                    f"an unaccompanied minor has no adults (got "
+                    f"{adults}); set adults to 0 or unaccompanied_minor to false",
+                )
+            )
         elif minor and not r["children_ages"]:
-            out.append(p.problem(i, "children_ages", "an unaccompanied minor needs an age; "
-                                 "write the minor's age in children_ages"))
+            out.append(
+                p.problem(
+                    i,
+                    "children_ages",
+                    "an unaccompanied minor needs an age; write the minor's age in children_ages",
+                )
+            )
         elif not minor and adults == 0:
-            out.append(p.problem(i, "adults", "a household without adults must be an "
-                                 "unaccompanied minor; fill in adults or set "
-                                 "unaccompanied_minor to true"))
+            out.append(
+                p.problem(
+                    i,
+                    "adults",
+                    "a household without adults must be an "
+                    "unaccompanied minor; fill in adults or set "
+                    "unaccompanied_minor to true",
+                )
+            )
     return out
 
 
@@ -236,12 +355,18 @@ def check_pavilions(layers: Layers) -> list[Problem]:
             if _na(r[col]):
                 out.append(p.problem(i, col, f"a pavilion site needs {col}; fill it in"))
         if not _na(r["beds_per_module"]) and r["beds_per_module"] < 1:
-            out.append(p.problem(i, "beds_per_module", "a module has at least 1 bed; fix "
-                                 "beds_per_module"))
+            out.append(
+                p.problem(i, "beds_per_module", "a module has at least 1 bed; fix beds_per_module")
+            )
         now, most = r["modules_now"], r["modules_max"]
         if not _na(now) and not _na(most) and now > most:
-            out.append(p.problem(i, "modules_now", f"modules_now {now} exceeds modules_max "
-                                 f"{most}; fix one of them"))
+            out.append(
+                p.problem(
+                    i,
+                    "modules_now",
+                    f"modules_now {now} exceeds modules_max {most}; fix one of them",
+                )
+            )
     return out
 
 
@@ -259,13 +384,27 @@ def check_household_fits(layers: Layers) -> list[Problem]:
     for i, r in enumerate(_records(p)):
         n = sizes.get(r["id"], 0)
         if n > largest and r["unaccompanied_minor"] is not True:
-            out.append(p.problem(i, "adults", f"household {r['id']} has {n} persons; the largest "
-                                 f"unit has {largest} beds, so it cannot be placed whole; add a "
-                                 "larger unit", severity="warning"))
+            out.append(
+                p.problem(
+                    i,
+                    "adults",
+                    f"household {r['id']} has {n} persons; the largest "
+                    f"unit has {largest} beds, so it cannot be placed whole; add a "
+                    "larger unit",
+                    severity="warning",
+                )
+            )
     return out
 
 
 CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
-    check_unique_keys, check_references, check_geometry, check_inside_boundary, check_dates,
-    check_occupancy, check_households, check_pavilions, check_household_fits,
+    check_unique_keys,
+    check_references,
+    check_geometry,
+    check_inside_boundary,
+    check_dates,
+    check_occupancy,
+    check_households,
+    check_pavilions,
+    check_household_fits,
 )

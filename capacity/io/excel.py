@@ -34,8 +34,11 @@ def _read_xlsx(path: Path) -> RawRegistry:
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raw.error(path.name, f"not a readable Excel workbook ({type(exc).__name__}); save it "
-                             "again from Excel as .xlsx")
+        raw.error(
+            path.name,
+            f"not a readable Excel workbook ({type(exc).__name__}); save it "
+            "again from Excel as .xlsx",
+        )
         return raw
     except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
         raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
@@ -50,8 +53,11 @@ def _read_xlsx(path: Path) -> RawRegistry:
             try:
                 found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
             except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
-                raw.error(f"{path.name}:{name}", f"the sheet cannot be read ({exc}); save the "
-                                                 "workbook again as .xlsx with plain cells")
+                raw.error(
+                    f"{path.name}:{name}",
+                    f"the sheet cannot be read ({exc}); save the "
+                    "workbook again as .xlsx with plain cells",
+                )
                 continue
             if found is not None:
                 raw.layers[name] = found
@@ -77,8 +83,11 @@ def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | N
             continue
         values.append(cells)
         numbers.append(number)
-    data = pd.DataFrame(values, columns=header, dtype=object) if values else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in header})
+    data = (
+        pd.DataFrame(values, columns=header, dtype=object)
+        if values
+        else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+    )
     return RawLayer(name, source, data, numbers, "row")
 
 

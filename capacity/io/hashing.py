@@ -16,8 +16,12 @@ from capacity.io.layers import LAYERS, Registry
 def _value(value: Any, kind: str) -> Any:
     if kind == "intlist":
         return [int(a) for a in value] if isinstance(value, tuple | list) else []
-    if value is None or value is pd.NA or value is pd.NaT or (
-            isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return None
     if kind == "geometry":
         return shapely.to_wkb(value, hex=True, output_dimension=2, byte_order=1)
@@ -49,8 +53,11 @@ def registry_hash(reg: Registry) -> str:
     digest = hashlib.sha256()
     for name, frame in reg.layers().items():
         layer = LAYERS[name]
-        kinds = {c: (layer.column(c).kind if c in layer.names else "extra")
-                 for c in frame.columns if c != "geometry"}
+        kinds = {
+            c: (layer.column(c).kind if c in layer.names else "extra")
+            for c in frame.columns
+            if c != "geometry"
+        }
         if layer.geometry:
             kinds["geometry"] = "geometry"
         digest.update(json.dumps({"layer": name, "columns": list(kinds)}).encode())

@@ -84,8 +84,11 @@ def read_raw(path: Path) -> RawRegistry:
     form = {".gpkg": "gpkg", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(suffix, "folder")
     raw = RawRegistry(form, path)
     if not path.exists():
-        raw.error(str(path), "no such file or folder; give a .gpkg file, an .xlsx file or a "
-                             "folder of CSV/GeoJSON files")
+        raw.error(
+            str(path),
+            "no such file or folder; give a .gpkg file, an .xlsx file or a "
+            "folder of CSV/GeoJSON files",
+        )
     elif suffix == ".gpkg":
         return read_gpkg(path)
     elif form == "xlsx":
@@ -93,8 +96,11 @@ def read_raw(path: Path) -> RawRegistry:
 
         return read_xlsx(path)
     else:
-        raw.error(path.name, f"unknown registry form '{suffix}'; give a .gpkg file, an .xlsx file "
-                             "or the folder that holds the CSV/GeoJSON files")
+        raw.error(
+            path.name,
+            f"unknown registry form '{suffix}'; give a .gpkg file, an .xlsx file "
+            "or the folder that holds the CSV/GeoJSON files",
+        )
     return raw
 
 
@@ -113,8 +119,10 @@ def read_folder(path: Path) -> RawRegistry:
         else:
             if not layer.optional:
                 wanted = f"{name}.geojson" if layer.geometry == "Polygon" else f"{name}.csv"
-                raw.error(wanted, f"missing file; add {wanted} to {path.name}/ "
-                                  f"(the '{name}' layer is required)")
+                raw.error(
+                    wanted,
+                    f"missing file; add {wanted} to {path.name}/ (the '{name}' layer is required)",
+                )
             continue
         if found is not None:
             raw.layers[name] = found
@@ -157,16 +165,20 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     if text is None:
         return None
     if not text.strip():
-        raw.error(path.name, "empty file; write a header line with the column names and one "
-                             "line per row")
+        raw.error(
+            path.name, "empty file; write a header line with the column names and one line per row"
+        )
         return None
     sep = sniff_separator(text.lstrip().splitlines()[0])
     reader = csv.reader(io.StringIO(text.lstrip(), newline=""), delimiter=sep)
     try:
         records = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
-        raw.error(path.name, f"cannot be read as CSV ({exc}); check the quotes",
-                  row=f"line {reader.line_num}")
+        raw.error(
+            path.name,
+            f"cannot be read as CSV ({exc}); check the quotes",
+            row=f"line {reader.line_num}",
+        )
         return None
     header = clean_header([h for h in records[0][1]], path.name, raw)
     if header is None:
@@ -176,14 +188,20 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(header):
-            raw.error(path.name, f"{len(values)} fields but the header has {len(header)}; check "
-                                 f"the separator ('{sep}') and quote values that contain it",
-                      row=f"line {line}")
+            raw.error(
+                path.name,
+                f"{len(values)} fields but the header has {len(header)}; check "
+                f"the separator ('{sep}') and quote values that contain it",
+                row=f"line {line}",
+            )
             continue
         rows.append(values)
         numbers.append(line)
-    data = pd.DataFrame(rows, columns=header, dtype=object) if rows else pd.DataFrame(
-        {h: pd.Series([], dtype=object) for h in header})
+    data = (
+        pd.DataFrame(rows, columns=header, dtype=object)
+        if rows
+        else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
+    )
     return RawLayer(name, path.name, data, numbers, "line", None, "," if sep == ";" else ".")
 
 
@@ -193,13 +211,15 @@ def clean_header(names: list[Any], source: str, raw: RawRegistry) -> list[str] |
     while header and header[-1] == "":
         header.pop()
     if not header or "" in header:
-        raw.error(source, "the header has an empty column name; name every column in the "
-                          "first line")
+        raw.error(
+            source, "the header has an empty column name; name every column in the first line"
+        )
         return None
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
-        raw.error(source, f"column(s) {', '.join(dupes)} appear twice; keep one of each",
-                  column=dupes[0])
+        raw.error(
+            source, f"column(s) {', '.join(dupes)} appear twice; keep one of each", column=dupes[0]
+        )
         return None
     return header
 
@@ -218,8 +238,10 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         if not isinstance(features, list):
             raise ValueError("not a FeatureCollection")
     except (ValueError, AttributeError, KeyError, TypeError) as exc:
-        raw.error(path.name, f"not a GeoJSON FeatureCollection ({exc}); export the layer as "
-                             "GeoJSON from QGIS")
+        raw.error(
+            path.name,
+            f"not a GeoJSON FeatureCollection ({exc}); export the layer as GeoJSON from QGIS",
+        )
         return None
     crs = _geojson_crs(doc, path.name, raw)
     if crs is None:
@@ -231,16 +253,23 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
             geoms.append(shapely.geometry.shape(geom) if geom else None)
             props.append(dict(feature.get("properties") or {}))
         except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError):
-            raw.error(path.name, "not a valid GeoJSON feature; fix its geometry or properties",
-                      row=f"feature {number}")
+            raw.error(
+                path.name,
+                "not a valid GeoJSON feature; fix its geometry or properties",
+                row=f"feature {number}",
+            )
             continue
         numbers.append(number)
     keys = list(dict.fromkeys(k for p in props for k in p))
     header = clean_header(keys, path.name, raw) if keys else []
     if header is None:
         return None
-    data = pd.DataFrame([[p.get(k) for k in keys] for p in props], columns=header, dtype=object,
-                        index=pd.RangeIndex(len(props)))
+    data = pd.DataFrame(
+        [[p.get(k) for k in keys] for p in props],
+        columns=header,
+        dtype=object,
+        index=pd.RangeIndex(len(props)),
+    )
     geometry = gpd.GeoSeries(geoms, crs=crs)
     return RawLayer(name, path.name, data, numbers, "feature", geometry)
 
@@ -283,8 +312,11 @@ def _read_gpkg(path: Path) -> RawRegistry:
         raw.error(path.name, f"cannot be read ({exc.strerror}); check the file's permissions")
         return raw
     if magic != SQLITE_MAGIC:
-        raw.error(path.name, "not a GeoPackage (an SQLite file); export the registry as "
-                             "GeoPackage from QGIS or with 'capacity convert'")
+        raw.error(
+            path.name,
+            "not a GeoPackage (an SQLite file); export the registry as "
+            "GeoPackage from QGIS or with 'capacity convert'",
+        )
         return raw
     try:
         present = {str(n) for n, _ in pyogrio.list_layers(path)}
@@ -332,6 +364,9 @@ def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:
         df = pyogrio.read_dataframe(path, layer="policy")
         return str(df["toml"].iloc[0])
     except Exception:  # noqa: BLE001
-        raw.error(f"{path.name}:policy", "the policy table must have one row with the TOML "
-                                         "text in column 'toml'", column="toml")
+        raw.error(
+            f"{path.name}:policy",
+            "the policy table must have one row with the TOML text in column 'toml'",
+            column="toml",
+        )
         return None

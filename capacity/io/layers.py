@@ -83,12 +83,29 @@ LAYERS: dict[str, Layer] = {
                 Column("name", "str"),
                 Column("kind", "str", choices=_DISTRICT_KINDS),
                 Column("population", "int", min=0),
-                Column("free_slots_0_2", "int", required=False, nullable=True, min=0,
-                       doc="daycare districts: free places for ages 0-2"),
-                Column("free_slots_3_5", "int", required=False, nullable=True, min=0,
-                       doc="daycare districts: free places for ages 3-5"),
-                Column("approximate", "bool", required=False, nullable=True,
-                       doc="true when the polygon or figure is an approximation"),
+                Column(
+                    "free_slots_0_2",
+                    "int",
+                    required=False,
+                    nullable=True,
+                    min=0,
+                    doc="daycare districts: free places for ages 0-2",
+                ),
+                Column(
+                    "free_slots_3_5",
+                    "int",
+                    required=False,
+                    nullable=True,
+                    min=0,
+                    doc="daycare districts: free places for ages 3-5",
+                ),
+                Column(
+                    "approximate",
+                    "bool",
+                    required=False,
+                    nullable=True,
+                    doc="true when the polygon or figure is an approximation",
+                ),
                 Column("source", "str", required=False, nullable=True),
             ),
             geometry="Polygon",
@@ -100,8 +117,13 @@ LAYERS: dict[str, Layer] = {
                 Column("id", "id"),
                 Column("name", "str"),
                 Column("kind", "str", choices=_POI_KINDS),
-                Column("receiving_classes", "bool", required=False, nullable=True,
-                       doc="schools: has receiving classes (modtageklasser)"),
+                Column(
+                    "receiving_classes",
+                    "bool",
+                    required=False,
+                    nullable=True,
+                    doc="schools: has receiving classes (modtageklasser)",
+                ),
                 Column("approximate", "bool", required=False, nullable=True),
                 Column("source", "str", required=False, nullable=True),
             ),
@@ -152,8 +174,9 @@ LAYERS: dict[str, Layer] = {
                 Column("children_ages", "intlist", doc='ages 0-17, in CSV as "2;7;12"'),
                 Column("needs_accessible", "bool"),
                 Column("unaccompanied_minor", "bool"),
-                Column("required_district", "id", required=False, nullable=True,
-                       ref="districts.id"),
+                Column(
+                    "required_district", "id", required=False, nullable=True, ref="districts.id"
+                ),
                 Column("work_poi", "id", required=False, nullable=True, ref="pois.id"),
             ),
             doc="households living in temporary homes or arriving (pseudonymous)",
@@ -303,7 +326,9 @@ def frame(name: str, rows: list[dict]) -> pd.DataFrame:
     Rows of spatial layers carry a shapely geometry under ``"geometry"`` in EPSG:25832.
     """
     layer = LAYERS[name]
-    df = pd.DataFrame(rows, columns=None if rows else layer.names + (["geometry"] if layer.geometry else []))
+    df = pd.DataFrame(
+        rows, columns=None if rows else layer.names + (["geometry"] if layer.geometry else [])
+    )
     if layer.geometry:
         df = gpd.GeoDataFrame(df, geometry="geometry", crs=CRS)
     return canonical(name, df)

@@ -46,8 +46,12 @@ def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
     if chosen is None or any(p.severity == "error" for p in problems):
         raise RegistryError(problems)
     frames = {name: parsed[name].frame for name in LAYERS if name in parsed}
-    return Registry(**frames, policy=chosen, source=path,
-                    warnings=tuple(p for p in problems if p.severity == "warning"))
+    return Registry(
+        **frames,
+        policy=chosen,
+        source=path,
+        warnings=tuple(p for p in problems if p.severity == "warning"),
+    )
 
 
 def write_registry(reg: Registry, path: Path) -> None:

@@ -96,8 +96,15 @@ def _policy(raw: RawRegistry, override: Path | None, problems: list[Problem]) ->
         problems.extend(exc.problems)
         return None
     except OSError as exc:
-        problems.append(Problem("error", str(override), "", "", f"cannot be read "
-                                f"({exc.strerror}); give a readable policy.toml file"))
+        problems.append(
+            Problem(
+                "error",
+                str(override),
+                "",
+                "",
+                f"cannot be read ({exc.strerror}); give a readable policy.toml file",
+            )
+        )
         return None
 
 
@@ -109,8 +116,15 @@ def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:
     layer = LAYERS[raw.name]
     missing = [c for c in layer.columns if c.required and c.name not in raw.data.columns]
     for col in missing:
-        problems.append(Problem("error", raw.source, "", col.name,
-                                f"missing column; add a column '{col.name}' ({HINT[col.kind]})"))
+        problems.append(
+            Problem(
+                "error",
+                raw.source,
+                "",
+                col.name,
+                f"missing column; add a column '{col.name}' ({HINT[col.kind]})",
+            )
+        )
     if missing:
         return None
     labels = _labels(raw, layer)
@@ -161,8 +175,15 @@ def _column(raw: RawLayer, col: Column, labels: tuple[str, ...], problems: list[
         clean = None
         if is_missing(value) and col.kind != "intlist":
             if not col.nullable:
-                problems.append(Problem("error", raw.source, labels[i], col.name,
-                                        f"missing value; fill in {HINT[col.kind]}"))
+                problems.append(
+                    Problem(
+                        "error",
+                        raw.source,
+                        labels[i],
+                        col.name,
+                        f"missing value; fill in {HINT[col.kind]}",
+                    )
+                )
         else:
             try:
                 clean = parse(value, raw.decimal)
@@ -188,8 +209,9 @@ def _check_value(col: Column, value: object) -> None:
         raise BadValue(f"{value} is above the maximum {col.max:g}; write a value <= {col.max:g}")
 
 
-def _geometry(raw: RawLayer, labels: tuple[str, ...],
-              problems: list[Problem]) -> gpd.GeoSeries | None:
+def _geometry(
+    raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]
+) -> gpd.GeoSeries | None:
     """The layer's geometry in EPSG:25832: as read, from ``x,y``/``lat,lon`` or from ``wkt``;
     ``None`` (with a problem) when the layer has no usable geometry at all."""
     cols = set(raw.data.columns)
@@ -201,27 +223,55 @@ def _geometry(raw: RawLayer, labels: tuple[str, ...],
         return _points(raw, ("lon", "lat"), WGS84, labels, problems)
     if "wkt" in cols:
         return _wkt(raw, labels, problems)
-    problems.append(Problem("error", raw.source, "", "", "no geometry; add columns x,y "
-                            "(EPSG:25832) or lat,lon (WGS84), or a 'wkt' column for polygons"))
+    problems.append(
+        Problem(
+            "error",
+            raw.source,
+            "",
+            "",
+            "no geometry; add columns x,y "
+            "(EPSG:25832) or lat,lon (WGS84), or a 'wkt' column for polygons",
+        )
+    )
     return None
 
 
-def _reproject(raw: RawLayer, geoms: gpd.GeoSeries,
-               problems: list[Problem]) -> gpd.GeoSeries | None:
+def _reproject(
+    raw: RawLayer, geoms: gpd.GeoSeries, problems: list[Problem]
+) -> gpd.GeoSeries | None:
     if geoms.crs is None:
-        problems.append(Problem("error", raw.source, "", "geometry",
-                                "no CRS; assign EPSG:25832 to the layer (QGIS: Set CRS)"))
+        problems.append(
+            Problem(
+                "error",
+                raw.source,
+                "",
+                "geometry",
+                "no CRS; assign EPSG:25832 to the layer (QGIS: Set CRS)",
+            )
+        )
         return None
     try:
         return geoms.to_crs(CRS)
     except Exception as exc:  # noqa: BLE001 - pyproj raises several kinds
-        problems.append(Problem("error", raw.source, "", "geometry",
-                                f"cannot reproject from {geoms.crs} ({exc}); use EPSG:25832"))
+        problems.append(
+            Problem(
+                "error",
+                raw.source,
+                "",
+                "geometry",
+                f"cannot reproject from {geoms.crs} ({exc}); use EPSG:25832",
+            )
+        )
         return None
 
 
-def _points(raw: RawLayer, names: tuple[str, str], crs: str, labels: tuple[str, ...],
-            problems: list[Problem]) -> gpd.GeoSeries:
+def _points(
+    raw: RawLayer,
+    names: tuple[str, str],
+    crs: str,
+    labels: tuple[str, ...],
+    problems: list[Problem],
+) -> gpd.GeoSeries:
     coords = {}
     for name in names:
         column = []
@@ -233,20 +283,31 @@ def _points(raw: RawLayer, names: tuple[str, str], crs: str, labels: tuple[str, 
                 column.append(None)
         coords[name] = column
     xs, ys = coords[names[0]], coords[names[1]]
-    points = [None if x is None or y is None else shapely.Point(x, y) for x, y in zip(xs, ys, strict=True)]
+    points = [
+        None if x is None or y is None else shapely.Point(x, y) for x, y in zip(xs, ys, strict=True)
+    ]
     if crs == WGS84:
         for i, (x, y) in enumerate(zip(xs, ys, strict=True)):
             if x is not None and y is not None and not (-180 <= x <= 180 and -90 <= y <= 90):
-                problems.append(Problem("error", raw.source, labels[i], "lat",
-                                        f"({y}, {x}) is not a WGS84 latitude/longitude; write "
-                                        "degrees, or use x,y columns for EPSG:25832"))
+                problems.append(
+                    Problem(
+                        "error",
+                        raw.source,
+                        labels[i],
+                        "lat",
+                        f"({y}, {x}) is not a WGS84 latitude/longitude; write "
+                        "degrees, or use x,y columns for EPSG:25832",
+                    )
+                )
                 points[i] = None
     return gpd.GeoSeries(points, crs=crs).to_crs(CRS)
 
 
 def _wkt(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd.GeoSeries:
-    parts = sorted((c for c in raw.data.columns if c == "wkt" or c.startswith("wkt_")),
-                   key=lambda c: 1 if c == "wkt" else int(c[4:]) if c[4:].isdigit() else 0)
+    parts = sorted(
+        (c for c in raw.data.columns if c == "wkt" or c.startswith("wkt_")),
+        key=lambda c: 1 if c == "wkt" else int(c[4:]) if c[4:].isdigit() else 0,
+    )
     columns = [raw.data[c].tolist() for c in parts]
     geoms = []
     for i in range(len(raw.data)):
@@ -254,8 +315,14 @@ def _wkt(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd
         try:
             geoms.append(shapely.from_wkt(text) if text.strip() else None)
         except shapely.errors.ShapelyError:
-            problems.append(Problem("error", raw.source, labels[i], "wkt",
-                                    "not a WKT geometry; write e.g. POLYGON ((x y, ...)) "
-                                    "in EPSG:25832"))
+            problems.append(
+                Problem(
+                    "error",
+                    raw.source,
+                    labels[i],
+                    "wkt",
+                    "not a WKT geometry; write e.g. POLYGON ((x y, ...)) in EPSG:25832",
+                )
+            )
             geoms.append(None)
     return gpd.GeoSeries(geoms, crs=CRS)

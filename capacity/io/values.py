@@ -151,7 +151,9 @@ def parse_intlist(value: Any, decimal: str = ".") -> tuple[int, ...]:
     try:
         return tuple(parse_int(p) for p in parts)
     except BadValue:
-        raise BadValue(f"'{value}' is not a list of whole numbers; write {HINT['intlist']}") from None
+        raise BadValue(
+            f"'{value}' is not a list of whole numbers; write {HINT['intlist']}"
+        ) from None
 
 
 PARSERS = {

@@ -40,15 +40,22 @@ EXCEL_CELL_MAX = 32_000
 
 
 def _na(value: Any) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, float) and value != value)
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
 
 
 def _kinds(name: str, frame: pd.DataFrame) -> dict[str, str]:
     """Column -> kind for the contract's columns; ``extra`` for the others (written as text)."""
     layer = LAYERS[name]
-    return {c: (layer.column(c).kind if c in layer.names else "extra")
-            for c in frame.columns if c != "geometry"}
+    return {
+        c: (layer.column(c).kind if c in layer.names else "extra")
+        for c in frame.columns
+        if c != "geometry"
+    }
 
 
 def cell(value: Any, kind: str, style: str) -> Any:
@@ -115,11 +122,16 @@ def geojson_text(name: str, frame: pd.DataFrame) -> str:
     lines = []
     for row, geom in zip(_rows(name, frame, "json"), frame.geometry.tolist(), strict=True):
         mapping = None if geom is None else shapely.geometry.mapping(geom)
-        feature = {"type": "Feature", "properties": dict(zip(keys, row, strict=True)),
-                   "geometry": mapping}
+        feature = {
+            "type": "Feature",
+            "properties": dict(zip(keys, row, strict=True)),
+            "geometry": mapping,
+        }
         lines.append(json.dumps(feature, ensure_ascii=False))
-    head = (f'{{\n"type": "FeatureCollection",\n"name": {json.dumps(name)},\n'
-            f'"crs": {json.dumps(CRS_MEMBER)},\n"features": [\n')
+    head = (
+        f'{{\n"type": "FeatureCollection",\n"name": {json.dumps(name)},\n'
+        f'"crs": {json.dumps(CRS_MEMBER)},\n"features": [\n'
+    )
     return head + ",\n".join(lines) + "\n]\n}\n"
 
 
@@ -152,8 +164,9 @@ def _write_gpkg_layers(reg: Registry, path: Path) -> None:
         out = frame.copy()
         for column, kind in _kinds(name, frame).items():
             if kind == "intlist":
-                out[column] = pd.Series([cell(v, kind, "csv") for v in frame[column]],
-                                        dtype="str", index=frame.index)
+                out[column] = pd.Series(
+                    [cell(v, kind, "csv") for v in frame[column]], dtype="str", index=frame.index
+                )
             elif kind == "extra":
                 out[column] = frame[column].astype("str")
         options: dict[str, Any] = {}
@@ -185,8 +198,9 @@ def write_xlsx(reg: Registry, path: Path) -> None:
     for name, frame in reg.layers().items():
         sheet = book.create_sheet(name)
         for row in _sheet_rows(name, frame):
-            sheet.append([_excel_cell(sheet, v) if not isinstance(v, int | float) else v
-                          for v in row])
+            sheet.append(
+                [_excel_cell(sheet, v) if not isinstance(v, int | float) else v for v in row]
+            )
     sheet = book.create_sheet("policy")
     sheet.append(["toml"])
     sheet.append([reg.policy.to_toml_text()])
@@ -209,13 +223,15 @@ def _sheet_rows(name: str, frame: pd.DataFrame) -> Iterator[list[Any]]:
 
 def _geometry_cells(kind: str | None, geoms: list) -> list[list[Any]]:
     if kind == "Point":
-        return [[None, None] if g is None or g.is_empty else [float(g.x), float(g.y)]
-                for g in geoms]
+        return [
+            [None, None] if g is None or g.is_empty else [float(g.x), float(g.y)] for g in geoms
+        ]
     out = []
     for g in geoms:
         text = "" if g is None else shapely.to_wkt(g, rounding_precision=-1)
-        out.append([text[i:i + EXCEL_CELL_MAX] for i in range(0, len(text), EXCEL_CELL_MAX)]
-                   or [None])
+        out.append(
+            [text[i : i + EXCEL_CELL_MAX] for i in range(0, len(text), EXCEL_CELL_MAX)] or [None]
+        )
     return out
 
 
@@ -225,8 +241,10 @@ def _excel_cell(sheet: Any, value: Any) -> Any:
         out.number_format = "yyyy-mm-dd"
         return out
     if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
-        raise UserError(f"the text {value[:40]!r} holds control characters that Excel cannot "
-                        "store; remove them or write a GeoPackage or folder instead")
+        raise UserError(
+            f"the text {value[:40]!r} holds control characters that Excel cannot "
+            "store; remove them or write a GeoPackage or folder instead"
+        )
     if isinstance(value, str) and value.startswith("="):
         out = WriteOnlyCell(sheet, value=value)
         out.data_type = "s"  # text, not a formula

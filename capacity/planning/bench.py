@@ -58,8 +58,16 @@ def bench_scenario() -> Scenario:
 def bench_registry(pavilion_sites: int = 40, buildings: int = 8, seed: int = 7) -> Registry:
     """A synthetic municipality: 5 districts, a station, buildings and pavilion sites, residents."""
     rng = np.random.default_rng(seed)
-    districts = [dict(id=f"D{i}", name=f"D{i}", kind="school", population=int(rng.integers(2, 8)) * 1000,
-                      geometry=box(X0 + i * 4000, Y0, X0 + (i + 1) * 4000, Y0 + 8000)) for i in range(5)]
+    districts = [
+        dict(
+            id=f"D{i}",
+            name=f"D{i}",
+            kind="school",
+            population=int(rng.integers(2, 8)) * 1000,
+            geometry=box(X0 + i * 4000, Y0, X0 + (i + 1) * 4000, Y0 + 8000),
+        )
+        for i in range(5)
+    ]
     pois = [dict(id="ST", name="Station", kind="station", geometry=Point(X0 + 9000, Y0 + 4000))]
     sites, units, households, occupancy = [], [], [], []
     for i in range(buildings + pavilion_sites):
@@ -67,30 +75,64 @@ def bench_registry(pavilion_sites: int = 40, buildings: int = 8, seed: int = 7) 
         pt = Point(X0 + rng.uniform(100, 19_900), Y0 + rng.uniform(100, 7900))
         sid = f"{'P' if pav else 'B'}{i}"
         now = int(rng.integers(0, 3)) if pav else None
-        sites.append(dict(
-            id=sid, name=sid, kind="pavilion_site" if pav else "building", geometry=pt,
-            modules_now=now, modules_max=int(rng.integers(3, 9)) if pav else None,
-            beds_per_module=4 if pav else None,
-            cost_setup_per_module=int(rng.integers(200, 300)) * 1000 if pav else None,
-            cost_month_per_module=int(rng.integers(6, 10)) * 1000 if pav else None,
-            cost_teardown_per_module=int(rng.integers(40, 80)) * 1000 if pav else None,
-            lead_time_months=int(rng.integers(2, 4)) if pav else None,
-            min_lifetime_months=12 if pav else None))
+        sites.append(
+            dict(
+                id=sid,
+                name=sid,
+                kind="pavilion_site" if pav else "building",
+                geometry=pt,
+                modules_now=now,
+                modules_max=int(rng.integers(3, 9)) if pav else None,
+                beds_per_module=4 if pav else None,
+                cost_setup_per_module=int(rng.integers(200, 300)) * 1000 if pav else None,
+                cost_month_per_module=int(rng.integers(6, 10)) * 1000 if pav else None,
+                cost_teardown_per_module=int(rng.integers(40, 80)) * 1000 if pav else None,
+                lead_time_months=int(rng.integers(2, 4)) if pav else None,
+                min_lifetime_months=12 if pav else None,
+            )
+        )
         for k in range(now if pav else int(rng.integers(2, 6))):
-            units.append(dict(id=f"{sid}-{k}", site_id=sid, beds=4, rooms=2, family_ok=True,
-                              accessible=False, shareable=True, in_service=True))
+            units.append(
+                dict(
+                    id=f"{sid}-{k}",
+                    site_id=sid,
+                    beds=4,
+                    rooms=2,
+                    family_ok=True,
+                    accessible=False,
+                    shareable=True,
+                    in_service=True,
+                )
+            )
     for n, u in enumerate(units[::2]):
         hid = f"R{n}"
-        households.append(dict(id=hid, arrival_date=dt.date(2026, 1, 1), adults=2,
-                               children_ages=(5,), needs_accessible=False,
-                               unaccompanied_minor=False))
+        households.append(
+            dict(
+                id=hid,
+                arrival_date=dt.date(2026, 1, 1),
+                adults=2,
+                children_ages=(5,),
+                needs_accessible=False,
+                unaccompanied_minor=False,
+            )
+        )
         out = dt.date(2027, 1, 1) + dt.timedelta(days=int(rng.integers(0, 600)))
-        occupancy.append(dict(household_id=hid, unit_id=u["id"], move_in=dt.date(2026, 1, 1),
-                              expected_move_out=out))
-    return Registry(districts=frame("districts", districts), pois=frame("pois", pois),
-                    sites=frame("sites", sites), units=frame("units", units),
-                    households=frame("households", households),
-                    occupancy=frame("occupancy", occupancy))
+        occupancy.append(
+            dict(
+                household_id=hid,
+                unit_id=u["id"],
+                move_in=dt.date(2026, 1, 1),
+                expected_move_out=out,
+            )
+        )
+    return Registry(
+        districts=frame("districts", districts),
+        pois=frame("pois", pois),
+        sites=frame("sites", sites),
+        units=frame("units", units),
+        households=frame("households", households),
+        occupancy=frame("occupancy", occupancy),
+    )
 
 
 def main() -> None:
@@ -101,14 +143,20 @@ def main() -> None:
     samples = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     reg, sc = bench_registry(), bench_scenario()
     t = time.perf_counter()
-    res = make_plan(reg, sc, samples=samples, seed=1, time_limit=float(sys.argv[2]) if len(sys.argv) > 2 else 60)
+    res = make_plan(
+        reg, sc, samples=samples, seed=1, time_limit=float(sys.argv[2]) if len(sys.argv) > 2 else 60
+    )
     s = res.summary
-    print(f"plan: {time.perf_counter() - t:.1f} s wall, status {s['status']}, gap {s['gap']:.4%}, "
-          f"objective {s['objective']:.0f}, bound {s['bound']:.0f}")
+    print(
+        f"plan: {time.perf_counter() - t:.1f} s wall, status {s['status']}, gap {s['gap']:.4%}, "
+        f"objective {s['objective']:.0f}, bound {s['bound']:.0f}"
+    )
     t = time.perf_counter()
     runs = run_scenarios(reg, sc, plan=res.plan, samples=1000, seed=1)
-    print(f"1,000 scenario runs: {time.perf_counter() - t:.1f} s, "
-          f"risk {runs.summary['risk_any_shortage']:.3f}")
+    print(
+        f"1,000 scenario runs: {time.perf_counter() - t:.1f} s, "
+        f"risk {runs.summary['risk_any_shortage']:.3f}"
+    )
 
 
 if __name__ == "__main__":

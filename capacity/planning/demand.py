@@ -26,8 +26,19 @@ from capacity.planning.sampling import (
 )
 from capacity.planning.scenario import Scenario
 
-__all__ = ["PLAN", "QUANTILE", "RUNS", "Arrivals", "DemandModel", "draw", "generators",
-           "persons_present", "demand_model", "demand_paths", "quantile_path"]
+__all__ = [
+    "PLAN",
+    "QUANTILE",
+    "RUNS",
+    "Arrivals",
+    "DemandModel",
+    "draw",
+    "generators",
+    "persons_present",
+    "demand_model",
+    "demand_paths",
+    "quantile_path",
+]
 
 DAYS_PER_MONTH = 30.4375
 
@@ -40,15 +51,26 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
     family = np.array([bool(t.children_ages) for t in sc.household_types])
     mean = expected_households(sc, float(shares @ persons))
     wp, wf = waiting(reg) if sc.include_waiting else (np.zeros(0, np.int64), np.zeros(0, bool))
-    return DemandModel(mean, shares, persons, family, stay_pmf(reg, sc), wp, wf,
-                       sc.uncertainty.kind, sc.uncertainty.dispersion)
+    return DemandModel(
+        mean,
+        shares,
+        persons,
+        family,
+        stay_pmf(reg, sc),
+        wp,
+        wf,
+        sc.uncertainty.kind,
+        sc.uncertainty.dispersion,
+    )
 
 
 def expected_households(sc: Scenario, persons_per_household: float) -> np.ndarray:
     """Expected arriving households for each month of the horizon (level + waves, or the list)."""
     T, a = sc.horizon_months, sc.arrivals
     unit = persons_per_household if a.unit == "persons" else 1.0
-    mean = np.array(a.per_month[:T], dtype=float) if a.per_month is not None else np.full(T, a.level)
+    mean = (
+        np.array(a.per_month[:T], dtype=float) if a.per_month is not None else np.full(T, a.level)
+    )
     mean = mean / unit
     for w in a.waves:
         size = w.households if w.households is not None else w.persons / persons_per_household
@@ -75,7 +97,8 @@ def stay_pmf(reg: Registry, sc: Scenario) -> np.ndarray:
             raise UserError(
                 f"Scenario key stay.kind = 'from_history' needs at least {s.min_history} closed "
                 f"stays in the occupancy layer, the registry has {len(months)}; use "
-                "stay.kind = 'geometric' or lower stay.min_history.")
+                "stay.kind = 'geometric' or lower stay.min_history."
+            )
         pmf = np.bincount(np.clip(months, 1, n) - 1, minlength=n).astype(float)
     return pmf / pmf.sum()
 

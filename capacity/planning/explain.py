@@ -8,8 +8,20 @@ import pandas as pd
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult
 
-MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september",
-          "oktober", "november", "december")
+MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 TERM_LABELS = {
     "setup": "Opsætning af moduler (kr.)",
     "month": "Leje/drift af moduler (kr.)",
@@ -21,8 +33,11 @@ TERM_LABELS = {
 }
 
 
-STATUS = {"optimal": "optimal (bevist)", "within_gap": "inden for 0,5 % af den nedre grænse",
-          "feasible": "gyldig plan, ikke bevist optimal"}
+STATUS = {
+    "optimal": "optimal (bevist)",
+    "within_gap": "inden for 0,5 % af den nedre grænse",
+    "feasible": "gyldig plan, ikke bevist optimal",
+}
 
 
 def pct(value: float, digits: int = 2) -> str:
@@ -44,20 +59,31 @@ def kr(value: float) -> str:
 def explanation_md(res: PlanResult, price_per_day: int) -> str:
     """The plan's explanation in Danish Markdown: summary, actions with reasons, shortage, terms."""
     s = res.summary
-    lines = [f"# Kapacitetsplan: {s['scenario']}", "",
-             f"Status: {STATUS.get(s['status'], s['status'])} · forventet samlet omkostning "
-             f"{kr(s['objective'])} · afstand til nedre grænse {pct(s['gap'])} · frø {s['seed']} · "
-             + (f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen" if s["risk"] is not None
-                else f"{s['samples']} prøver af efterspørgslen i {s['groups']} grupper"), "",
-             f"De første {s['shared_months']} måneders beslutninger er bindende (det der skal "
-             "bestilles nu); senere beslutninger vises for den midterste efterspørgsel og kan "
-             "tilpasses, når man ved mere.", "", "## Handlinger", ""]
+    lines = [
+        f"# Kapacitetsplan: {s['scenario']}",
+        "",
+        f"Status: {STATUS.get(s['status'], s['status'])} · forventet samlet omkostning "
+        f"{kr(s['objective'])} · afstand til nedre grænse {pct(s['gap'])} · frø {s['seed']} · "
+        + (
+            f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen"
+            if s["risk"] is not None
+            else f"{s['samples']} prøver af efterspørgslen i {s['groups']} grupper"
+        ),
+        "",
+        f"De første {s['shared_months']} måneders beslutninger er bindende (det der skal "
+        "bestilles nu); senere beslutninger vises for den midterste efterspørgsel og kan "
+        "tilpasses, når man ved mere.",
+        "",
+        "## Handlinger",
+        "",
+    ]
     actions = action_lines(res, price_per_day)
     lines += actions or ["Ingen moduler sættes op eller tages ned: de eksisterende senge rækker."]
     lines += ["", "## Mangel på boliger", ""] + shortage_lines(res, price_per_day)
     lines += ["", "## Målfunktionens led", "", "| led | i alt |", "|---|---:|"]
-    lines += [f"| {TERM_LABELS.get(k, k)} | {v:,.0f} |".replace(",", ".")
-              for k, v in s["terms"].items()]
+    lines += [
+        f"| {TERM_LABELS.get(k, k)} | {v:,.0f} |".replace(",", ".") for k, v in s["terms"].items()
+    ]
     lines += [f"| **I alt (= målfunktionen)** | {s['objective']:,.0f} |".replace(",", "."), ""]
     return "\n".join(lines)
 
@@ -77,26 +103,40 @@ def action_lines(res: PlanResult, price_per_day: int) -> list[str]:
     return out
 
 
-def _order_line(res: PlanResult, j: int, t: int, rows: pd.DataFrame, need: np.ndarray,
-                beds: np.ndarray, price: int) -> str:
+def _order_line(
+    res: PlanResult,
+    j: int,
+    t: int,
+    rows: pd.DataFrame,
+    need: np.ndarray,
+    beds: np.ndarray,
+    price: int,
+) -> str:
     sup = res.supply
     n, b, lead = int(rows.loc[t, "modules_up"]), int(sup.beds_per_module[j]), int(sup.lead[j])
     ready = t + lead
     after = rows["modules_down"].to_numpy()[ready:]
     end = ready + (int(np.flatnonzero(after)[0]) if after.any() else len(after))
     covered = range(ready, max(end, ready + 1))
-    lack = np.array([max(0, min(n * b, need[u] - (beds[u] - n * b))) for u in covered if u < len(need)])
+    lack = np.array(
+        [max(0, min(n * b, need[u] - (beds[u] - n * b))) for u in covered if u < len(need)]
+    )
     months = [sup.months[u] for u in covered if u < len(need)]
     own = n * (int(sup.setup[j]) + int(sup.month_cost[j]) * len(months) + int(sup.teardown[j]))
     alt = _alternative(res, j, n, len(months), int(lack.sum()) * price * DAYS)
     span = f"{month_name(months[0])}–{month_name(months[-1])}" if months else "horisontens slutning"
-    peak = (f"uden dem mangler op til {int(lack.max())} senge (i {month_name(months[int(lack.argmax())])})"
-            if len(lack) and lack.max() > 0 else "de giver en buffer mod usikkerheden i ankomsterne")
-    return (f"- **{sup.names[j]} ({sup.ids[j]})**: bestil {n} modul(er) i "
-            f"{month_name(sup.months[t])}, klar i "
-            f"{month_name(sup.months[ready]) if ready < len(sup.months) else 'efter horisonten'} "
-            f"({n * b} senge). De dækker {span}; {peak}. Pris ca. {kr(own)}. "
-            f"Billigste alternativ: {alt}.")
+    peak = (
+        f"uden dem mangler op til {int(lack.max())} senge (i {month_name(months[int(lack.argmax())])})"
+        if len(lack) and lack.max() > 0
+        else "de giver en buffer mod usikkerheden i ankomsterne"
+    )
+    return (
+        f"- **{sup.names[j]} ({sup.ids[j]})**: bestil {n} modul(er) i "
+        f"{month_name(sup.months[t])}, klar i "
+        f"{month_name(sup.months[ready]) if ready < len(sup.months) else 'efter horisonten'} "
+        f"({n * b} senge). De dækker {span}; {peak}. Pris ca. {kr(own)}. "
+        f"Billigste alternativ: {alt}."
+    )
 
 
 def _alternative(res: PlanResult, j: int, n: int, months: int, emergency: int) -> str:
@@ -121,10 +161,12 @@ def _down_line(res: PlanResult, j: int, t: int, rows: pd.DataFrame) -> str:
     if not sup.available[j, t]:
         return head + "grunden er ikke længere til rådighed (available_until)."
     keep = n * int(sup.month_cost[j]) * (len(sup.months) - t)
-    return (head + "de øvrige senge rækker til behovet, og minimumslevetiden på "
-            f"{int(sup.lifetime[j])} måneder er opfyldt (moduler, der står i dag, regnes som "
-            f"fri). At beholde dem horisonten ud koster {kr(keep)} mod "
-            f"{kr(n * int(sup.teardown[j]))} for nedtagning.")
+    return (
+        head + "de øvrige senge rækker til behovet, og minimumslevetiden på "
+        f"{int(sup.lifetime[j])} måneder er opfyldt (moduler, der står i dag, regnes som "
+        f"fri). At beholde dem horisonten ud koster {kr(keep)} mod "
+        f"{kr(n * int(sup.teardown[j]))} for nedtagning."
+    )
 
 
 def shortage_lines(res: PlanResult, price: int) -> list[str]:
@@ -132,8 +174,14 @@ def shortage_lines(res: PlanResult, price: int) -> list[str]:
     short = res.shortage[res.shortage["worst"] > 0]
     if short.empty:
         return ["Ingen mangel i nogen prøve: alle får en midlertidig bolig."]
-    out = [f"Nødindkvartering koster {kr(price)} pr. person pr. døgn.", "",
-           "| måned | mangler i gennemsnit | mangler højst |", "|---|---:|---:|"]
-    out += [f"| {month_name(r.month)} | {r.expected:.1f} | {int(r.worst)} |".replace(".", ",")
-            for r in short.itertuples()]
+    out = [
+        f"Nødindkvartering koster {kr(price)} pr. person pr. døgn.",
+        "",
+        "| måned | mangler i gennemsnit | mangler højst |",
+        "|---|---:|---:|",
+    ]
+    out += [
+        f"| {month_name(r.month)} | {r.expected:.1f} | {int(r.worst)} |".replace(".", ",")
+        for r in short.itertuples()
+    ]
     return out

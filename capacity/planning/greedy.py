@@ -40,7 +40,9 @@ class RunInput:
 def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
     """Runs ``start`` to ``stop``: an array (stop - start, 3, T) of short, housed and free beds."""
     gens = generators(inp.seed, inp.purpose, inp.samples)[start:stop]
-    return np.stack([run_one(inp, g) for g in gens]) if gens else np.zeros((0, 3, inp.beds.shape[1]))
+    return (
+        np.stack([run_one(inp, g) for g in gens]) if gens else np.zeros((0, 3, inp.beds.shape[1]))
+    )
 
 
 def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
@@ -70,10 +72,12 @@ def with_residents(inp: RunInput, a: Arrivals) -> tuple[Arrivals, np.ndarray]:
     rank = np.empty(len(inp.order), np.int64)
     rank[inp.order] = np.arange(len(inp.order))
     k = len(inp.resident_site)
-    both = Arrivals(np.concatenate([np.zeros(k, np.int64), a.month]),
-                    np.concatenate([inp.resident_size, a.persons]),
-                    np.concatenate([np.zeros(k, bool), a.family]),
-                    np.concatenate([inp.resident_leave, a.leave]))
+    both = Arrivals(
+        np.concatenate([np.zeros(k, np.int64), a.month]),
+        np.concatenate([inp.resident_size, a.persons]),
+        np.concatenate([np.zeros(k, bool), a.family]),
+        np.concatenate([inp.resident_leave, a.leave]),
+    )
     site = np.concatenate([rank[inp.resident_site], np.full(len(a.month), -1, np.int64)])
     return both, site
 
@@ -97,8 +101,9 @@ def _evict(a: Arrivals, site: np.ndarray, room: np.ndarray) -> list[int]:
     return sorted(out)
 
 
-def _place(a: Arrivals, waiting: list[int], free: np.ndarray, site: np.ndarray,
-           t: int) -> list[int]:
+def _place(
+    a: Arrivals, waiting: list[int], free: np.ndarray, site: np.ndarray, t: int
+) -> list[int]:
     """Place waiting households greedily; return those still waiting (and still needing a bed)."""
     left = []
     for i in waiting:

@@ -91,8 +91,9 @@ class PlanModel:
         """The variable of group k, or the shared one when month t is before ``shared``."""
         return d[(0 if t < self.shared else k), j, t]
 
-    def add(self, term: str, subject: str, t: int, coef: int, var, amount: int = 1,
-            copies: int = 1) -> None:
+    def add(
+        self, term: str, subject: str, t: int, coef: int, var, amount: int = 1, copies: int = 1
+    ) -> None:
         """Add an objective entry (skipped when its coefficient is 0)."""
         if coef:
             self.entries.append(Entry(term, subject, t, coef * copies, var, amount, copies))
@@ -136,8 +137,9 @@ def module_balance(m: PlanModel) -> None:
             for t in _own(m, k):
                 prev = m.get(m.standing, k, p, t - 1) if t else int(sup.modules_now[p])
                 arrived = m.get(m.up, k, p, t - lead) if t >= lead else 0
-                m.cp.add(m.get(m.standing, k, p, t) == prev + arrived - m.get(m.down, k, p, t)
-                         ).with_name(f"module_balance[{sup.ids[p]},{t},g{k}]")
+                m.cp.add(
+                    m.get(m.standing, k, p, t) == prev + arrived - m.get(m.down, k, p, t)
+                ).with_name(f"module_balance[{sup.ids[p]},{t},g{k}]")
 
 
 def min_lifetime(m: PlanModel) -> None:
@@ -153,15 +155,18 @@ def min_lifetime(m: PlanModel) -> None:
             lead, life = int(sup.lead[p]), int(sup.lifetime[p])
             for t in _own(m, k):
                 prev = m.get(m.ordered, k, p, t - 1) if t else 0
-                c = m.cp.new_int_var(0, int(sup.modules_max[p]) * m.months, f"ordered[{sup.ids[p]},{t},g{k}]")
+                c = m.cp.new_int_var(
+                    0, int(sup.modules_max[p]) * m.months, f"ordered[{sup.ids[p]},{t},g{k}]"
+                )
                 m.ordered[k, p, t] = c
                 m.cp.add(c == prev + m.get(m.up, k, p, t))
             for t in _own(m, k):
                 if life <= 0 or t < lead:
                     continue
                 old = m.get(m.ordered, k, p, t - lead - life) if t - lead - life >= 0 else 0
-                m.cp.add(m.get(m.standing, k, p, t) >= m.get(m.ordered, k, p, t - lead) - old
-                         ).with_name(f"min_lifetime[{sup.ids[p]},{t},g{k}]")
+                m.cp.add(
+                    m.get(m.standing, k, p, t) >= m.get(m.ordered, k, p, t - lead) - old
+                ).with_name(f"min_lifetime[{sup.ids[p]},{t},g{k}]")
 
 
 def residents_keep_modules(m: PlanModel) -> None:
@@ -173,7 +178,8 @@ def residents_keep_modules(m: PlanModel) -> None:
             for k in m.owners(t):
                 if need:
                     m.cp.add(m.standing[k, p, t] >= need).with_name(
-                        f"residents_keep_modules[{sup.ids[p]},{t},g{k}]")
+                        f"residents_keep_modules[{sup.ids[p]},{t},g{k}]"
+                    )
 
 
 def pavilion_beds(m: PlanModel) -> None:
@@ -183,8 +189,9 @@ def pavilion_beds(m: PlanModel) -> None:
     for t in range(m.months):
         for k in m.owners(t):
             b = m.cp.new_int_var(0, hi, f"pavilion_beds[{t},g{k}]")
-            m.cp.add(b == sum(int(sup.beds_per_module[p]) * m.standing[k, p, t]
-                              for p in m.pavilions())).with_name(f"pavilion_beds[{t},g{k}]")
+            m.cp.add(
+                b == sum(int(sup.beds_per_module[p]) * m.standing[k, p, t] for p in m.pavilions())
+            ).with_name(f"pavilion_beds[{t},g{k}]")
             m.beds[k, t] = b
 
 
@@ -204,7 +211,8 @@ def shortage(m: PlanModel) -> None:
             m.short[s, t] = m.cp.new_int_var(0, max(int(need[s, t]), 0), f"short[{t},s{s}]")
             if lack > 0:
                 m.cp.add(100 * m.short[s, t] >= lack - f * m.beds[k, t]).with_name(
-                    f"shortage[{t},s{s}]")
+                    f"shortage[{t},s{s}]"
+                )
 
 
 def spread_excess(m: PlanModel) -> None:
@@ -222,13 +230,23 @@ def spread_excess(m: PlanModel) -> None:
             for k in m.owners(t):
                 inside = sum(int(sup.beds_per_module[p]) * m.standing[k, p, t] for p in members)
                 total = m.beds[k, t] + int(sup.building_beds[:, t].sum())
-                e = m.cp.new_int_var(0, int(sup.beds(sup.modules_max[:, None])[:, t].sum()),
-                                     f"excess[{sup.district_ids[d]},{t},g{k}]")
+                e = m.cp.new_int_var(
+                    0,
+                    int(sup.beds(sup.modules_max[:, None])[:, t].sum()),
+                    f"excess[{sup.district_ids[d]},{t},g{k}]",
+                )
                 m.excess[k, d, t] = e
                 m.cp.add(SCALE * (inside + int(fixed[t])) - c * total <= SCALE * e).with_name(
-                    f"spread[{sup.district_ids[d]},{t},g{k}]")
+                    f"spread[{sup.district_ids[d]},{t},g{k}]"
+                )
 
 
-HARD_RULES = (module_vars, module_balance, min_lifetime, residents_keep_modules, pavilion_beds,
-              shortage,
-              spread_excess)
+HARD_RULES = (
+    module_vars,
+    module_balance,
+    min_lifetime,
+    residents_keep_modules,
+    pavilion_beds,
+    shortage,
+    spread_excess,
+)

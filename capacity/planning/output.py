@@ -48,23 +48,25 @@ def write_runs(res: ScenarioResult, out: Path) -> None:
         res.months.to_csv(tmp / "months.csv", index=False, lineterminator="\n")
         (tmp / "summary.json").write_text(
             json.dumps(res.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
 
     atomic_folder(Path(out), write)
 
 
 DESCRIPTIONS = {
     "A": "Den plan, der giver den laveste forventede omkostning over mange mulige forløb af "
-         "ankomsterne: pavilloner vejes mod nødindkvartering.",
+    "ankomsterne: pavilloner vejes mod nødindkvartering.",
     "B": "Planlægger for en høj efterspørgsel (risikoniveauets kvantil hver måned), så mangel "
-         "bliver sjælden; koster mere i pavilloner.",
+    "bliver sjælden; koster mere i pavilloner.",
     "C": "Ingen nye pavilloner: kun eksisterende bygninger og moduler (moduler kan tages ned). "
-         "Viser hvilken mangel man accepterer.",
+    "Viser hvilken mangel man accepterer.",
 }
 
 
-def render_proposal(p: Proposal, price_per_day: int,
-                    figures: ProposalFigures | None = None) -> tuple[str, str]:
+def render_proposal(
+    p: Proposal, price_per_day: int, figures: ProposalFigures | None = None
+) -> tuple[str, str]:
     """The proposal as Markdown and HTML (jinja2 templates in ``templates/``), in Danish.
 
     ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and occupancy
@@ -72,20 +74,32 @@ def render_proposal(p: Proposal, price_per_day: int,
     """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-    env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
-                      autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                      keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["kr"] = kr
     env.filters["month"] = month_name
     months = p.scenario.month_labels()
-    ctx = dict(p=p, months=months, years=sorted({m[:4] for m in months}),
-               descriptions=DESCRIPTIONS, price=price_per_day, figures=figures)
-    return (env.get_template("proposal.md.j2").render(**ctx),
-            env.get_template("proposal.html.j2").render(**ctx))
+    ctx = dict(
+        p=p,
+        months=months,
+        years=sorted({m[:4] for m in months}),
+        descriptions=DESCRIPTIONS,
+        price=price_per_day,
+        figures=figures,
+    )
+    return (
+        env.get_template("proposal.md.j2").render(**ctx),
+        env.get_template("proposal.html.j2").render(**ctx),
+    )
 
 
-def write_proposal(p: Proposal, out: Path, price_per_day: int,
-                   figures: ProposalFigures | None = None) -> None:
+def write_proposal(
+    p: Proposal, out: Path, price_per_day: int, figures: ProposalFigures | None = None
+) -> None:
     """Write ``proposal.md``, ``proposal.html``, ``plan_A.csv``.. and ``summary.json`` into ``out``;
     with ``figures`` also ``proposal_map.html`` and the charts as SVG files (for the Markdown)."""
     md, html = render_proposal(p, price_per_day, figures)
@@ -97,17 +111,27 @@ def write_proposal(p: Proposal, out: Path, price_per_day: int,
             (tmp / figures.map_file).write_text(figures.map_html, encoding="utf-8")
             (tmp / figures.cost_file).write_text(figures.cost_svg, encoding="utf-8")
             (tmp / figures.occupancy_file).write_text(figures.occupancy_svg, encoding="utf-8")
-        summary = dict(recommended=p.recommended, reasons=list(p.reasons), risk=p.risk,
-                       seed=p.seed, options={})
+        summary = dict(
+            recommended=p.recommended, reasons=list(p.reasons), risk=p.risk, seed=p.seed, options={}
+        )
         for o in p.options:
-            o.plan.plan[PLAN_COLUMNS].to_csv(tmp / f"plan_{o.key}.csv", index=False,
-                                             lineterminator="\n")
+            o.plan.plan[PLAN_COLUMNS].to_csv(
+                tmp / f"plan_{o.key}.csv", index=False, lineterminator="\n"
+            )
             summary["options"][o.key] = dict(
-                title=o.title, plan_cost=o.plan_cost, emergency_cost=o.emergency_cost,
-                total=o.total, yearly=o.yearly, risk_any_shortage=o.risk,
+                title=o.title,
+                plan_cost=o.plan_cost,
+                emergency_cost=o.emergency_cost,
+                total=o.total,
+                yearly=o.yearly,
+                risk_any_shortage=o.risk,
                 expected_shortage_person_months=o.runs.summary["expected_shortage_person_months"],
-                plan_status=o.plan.summary["status"], plan_gap=o.plan.summary["gap"])
+                plan_status=o.plan.summary["status"],
+                plan_gap=o.plan.summary["gap"],
+            )
         (tmp / "summary.json").write_text(
-            json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+            json.dumps(summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
 
     atomic_folder(Path(out), write)

@@ -17,14 +17,26 @@ from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 from capacity.planning.terms import TERMS
 
-_STATUS = {cp_model.OPTIMAL: "optimal", cp_model.FEASIBLE: "feasible",
-           cp_model.INFEASIBLE: "infeasible", cp_model.MODEL_INVALID: "invalid",
-           cp_model.UNKNOWN: "unknown"}
+_STATUS = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "invalid",
+    cp_model.UNKNOWN: "unknown",
+}
 INTERLEAVE = True
 LOG = False
 GAP = 0.005  # stop within 0.5 % of the bound (the target is 1 %)
-PLAN_COLUMNS = ["site_id", "month", "modules_up", "modules_standing", "modules_down", "beds",
-                "cost", "binding"]
+PLAN_COLUMNS = [
+    "site_id",
+    "month",
+    "modules_up",
+    "modules_standing",
+    "modules_down",
+    "beds",
+    "cost",
+    "binding",
+]
 
 
 @dataclass(frozen=True)
@@ -54,9 +66,19 @@ class PlanResult:
         return self.summary["terms"]
 
 
-def make_plan(reg: Registry, sc: Scenario, *, samples: int = 20, risk: float | None = None,
-              seed: int = 0, time_limit: float = 30.0, shared: int | None = None,
-              groups: int = 5, fill_pct: int = 90, plan_supply: Supply | None = None) -> PlanResult:
+def make_plan(
+    reg: Registry,
+    sc: Scenario,
+    *,
+    samples: int = 20,
+    risk: float | None = None,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    shared: int | None = None,
+    groups: int = 5,
+    fill_pct: int = 90,
+    plan_supply: Supply | None = None,
+) -> PlanResult:
     """Plan pavilions up and down over the scenario's horizon.
 
     Parameters
@@ -76,23 +98,45 @@ def make_plan(reg: Registry, sc: Scenario, *, samples: int = 20, risk: float | N
     PlanResult
     """
     if samples < 1 or (risk is not None and not 0 < risk < 1) or not 50 <= fill_pct <= 100:
-        raise UserError("Use --samples >= 1, --risk strictly between 0 and 1 (e.g. 0.9) and "
-                        "--fill between 50 and 100.")
+        raise UserError(
+            "Use --samples >= 1, --risk strictly between 0 and 1 (e.g. 0.9) and "
+            "--fill between 50 and 100."
+        )
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
-    paths = (dem.quantile_path(dm, risk, seed)[None, :] if risk is not None
-             else dem.demand_paths(dm, samples, seed, dem.PLAN))
+    paths = (
+        dem.quantile_path(dm, risk, seed)[None, :]
+        if risk is not None
+        else dem.demand_paths(dm, samples, seed, dem.PLAN)
+    )
     lead = int(sup.lead[sup.pavilion].max()) if sup.pavilion.any() else 1
-    m = PlanModel(cp_model.CpModel(), sup, paths, max(1, lead if shared is None else shared),
-                  reg.policy, groups_by_demand(paths, groups), fill_pct)
+    m = PlanModel(
+        cp_model.CpModel(),
+        sup,
+        paths,
+        max(1, lead if shared is None else shared),
+        reg.policy,
+        groups_by_demand(paths, groups),
+        fill_pct,
+    )
     for rule in HARD_RULES:
         rule(m)
     for term in TERMS:
         term(m)
-    m.cp.minimize(cp_model.LinearExpr.weighted_sum([e.var for e in m.entries],
-                                                   [e.coef for e in m.entries]))
+    m.cp.minimize(
+        cp_model.LinearExpr.weighted_sum([e.var for e in m.entries], [e.coef for e in m.entries])
+    )
     solver, status = solve(m, time_limit)
-    info = dict(status=_status(status, solver), seed=seed, fill_pct=fill_pct, samples=len(paths), groups=m.groups, risk=risk, scenario=sc.name, shared_months=m.shared)
+    info = dict(
+        status=_status(status, solver),
+        seed=seed,
+        fill_pct=fill_pct,
+        samples=len(paths),
+        groups=m.groups,
+        risk=risk,
+        scenario=sc.name,
+        shared_months=m.shared,
+    )
     return extract(m, solver, info)
 
 
@@ -107,8 +151,10 @@ def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
     solver.parameters.log_search_progress = LOG
     status = solver.solve(m.cp)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise UserError(f"No capacity plan found (solver status {_STATUS.get(status, status)}); "
-                        "raise the time limit or check the sites' modules_now and modules_max.")
+        raise UserError(
+            f"No capacity plan found (solver status {_STATUS.get(status, status)}); "
+            "raise the time limit or check the sites' modules_now and modules_max."
+        )
     return solver, status
 
 
@@ -119,18 +165,25 @@ def extract(m: PlanModel, solver: cp_model.CpSolver, info: dict) -> PlanResult:
     short = np.array([[solver.value(m.short[s, t]) for t in range(m.months)] for s in range(S)])
     rep = int(np.argsort(m.demand.sum(axis=1), kind="stable")[(S - 1) // 2])
     plan = plan_frame(m, solver, int(m.group[rep]))
-    by_term = {t.__name__: float(terms.loc[terms["term"] == t.__name__, "weighted"].sum())
-               for t in TERMS}
-    shortage = pd.DataFrame({"month": m.sup.months, "expected": short.mean(axis=0),
-                             "worst": short.max(axis=0)})
-    summary = dict(info,
-                   objective=solver.objective_value / S, bound=solver.best_objective_bound / S,
-                   gap=_gap(solver), terms=by_term,
-                   cost_by_kind={k: by_term[k] for k in ("setup", "month", "teardown", "emergency")},
-                   shortage_person_months=float(short.sum(axis=1).mean()),
-                   shortage_person_days=float(short.sum(axis=1).mean() * DAYS),
-                   representative_sample=rep, wall_seconds=solver.wall_time,
-                   deterministic_seconds=solver.response_proto.deterministic_time)
+    by_term = {
+        t.__name__: float(terms.loc[terms["term"] == t.__name__, "weighted"].sum()) for t in TERMS
+    }
+    shortage = pd.DataFrame(
+        {"month": m.sup.months, "expected": short.mean(axis=0), "worst": short.max(axis=0)}
+    )
+    summary = dict(
+        info,
+        objective=solver.objective_value / S,
+        bound=solver.best_objective_bound / S,
+        gap=_gap(solver),
+        terms=by_term,
+        cost_by_kind={k: by_term[k] for k in ("setup", "month", "teardown", "emergency")},
+        shortage_person_months=float(short.sum(axis=1).mean()),
+        shortage_person_days=float(short.sum(axis=1).mean() * DAYS),
+        representative_sample=rep,
+        wall_seconds=solver.wall_time,
+        deterministic_seconds=solver.response_proto.deterministic_time,
+    )
     return PlanResult(plan, terms, shortage, summary, m.sup, m.demand)
 
 
@@ -152,14 +205,24 @@ def terms_frame(m: PlanModel, solver: cp_model.CpSolver) -> pd.DataFrame:
     objective.
     """
     S = m.samples
-    rows = [(e.term, e.coef // (e.copies * e.amount), e.subject, m.sup.months[e.month],
-             solver.value(e.var) * e.amount * e.copies / S, solver.value(e.var) * e.coef / S)
-            for e in m.entries]
+    rows = [
+        (
+            e.term,
+            e.coef // (e.copies * e.amount),
+            e.subject,
+            m.sup.months[e.month],
+            solver.value(e.var) * e.amount * e.copies / S,
+            solver.value(e.var) * e.coef / S,
+        )
+        for e in m.entries
+    ]
     cols = ["term", "weight", "subject", "month", "amount", "weighted"]
     terms = pd.DataFrame(rows, columns=cols).groupby(cols[:4], as_index=False, sort=True).sum()
     terms = terms[terms["weighted"] != 0].reset_index(drop=True)
-    terms["text"] = [TEXTS[r.term].format(subject=r.subject, month=r.month, amount=round(r.amount, 2))
-                     for r in terms.itertuples()]
+    terms["text"] = [
+        TEXTS[r.term].format(subject=r.subject, month=r.month, amount=round(r.amount, 2))
+        for r in terms.itertuples()
+    ]
     return terms
 
 
@@ -181,11 +244,14 @@ def plan_frame(m: PlanModel, solver: cp_model.CpSolver, k: int) -> pd.DataFrame:
     for j in range(sup.sites):
         for t in range(m.months):
             key = (0 if t < m.shared else k, j, t)
-            up, down, standing = (solver.value(d[key]) if key in d else 0
-                                  for d in (m.up, m.down, m.standing))
-            cost = (up * int(sup.setup[j]) + standing * int(sup.month_cost[j])
-                    + down * int(sup.teardown[j]))
+            up, down, standing = (
+                solver.value(d[key]) if key in d else 0 for d in (m.up, m.down, m.standing)
+            )
+            cost = (
+                up * int(sup.setup[j])
+                + standing * int(sup.month_cost[j])
+                + down * int(sup.teardown[j])
+            )
             beds = int(sup.building_beds[j, t] + standing * sup.beds_per_module[j])
-            rows.append((sup.ids[j], sup.months[t], up, standing, down, beds, cost,
-                         t < m.shared))
+            rows.append((sup.ids[j], sup.months[t], up, standing, down, beds, cost, t < m.shared))
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)

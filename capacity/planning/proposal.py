@@ -64,9 +64,17 @@ class Proposal:
 TITLES = {"A": "Laveste forventede omkostning", "B": "Robust", "C": "Ingen nye pavilloner"}
 
 
-def make_proposal(reg: Registry, sc: Scenario, *, risk: float = 0.9, samples: int = 20,
-                  runs: int = 500, seed: int = 0, time_limit: float = 30.0,
-                  workers: int | None = 1) -> Proposal:
+def make_proposal(
+    reg: Registry,
+    sc: Scenario,
+    *,
+    risk: float = 0.9,
+    samples: int = 20,
+    runs: int = 500,
+    seed: int = 0,
+    time_limit: float = 30.0,
+    workers: int | None = 1,
+) -> Proposal:
     """Plan options A, B and C, check each with fresh scenario runs, and recommend one.
 
     Parameters
@@ -94,17 +102,26 @@ def make_proposal(reg: Registry, sc: Scenario, *, risk: float = 0.9, samples: in
     }
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     options = tuple(
-        option(key, plan, run_scenarios(reg, sc, plan=plan.plan, samples=runs, seed=seed,
-                                        workers=workers, sup=sup), price, sup)
-        for key, plan in plans.items())
+        option(
+            key,
+            plan,
+            run_scenarios(
+                reg, sc, plan=plan.plan, samples=runs, seed=seed, workers=workers, sup=sup
+            ),
+            price,
+            sup,
+        )
+        for key, plan in plans.items()
+    )
     recommended, reasons = recommend(options, risk)
     return Proposal(sc, risk, options, recommended, reasons, seed)
 
 
 def no_new_modules(sup: Supply) -> Supply:
     """The supply with no orders possible (lead time beyond the horizon): option C."""
-    return dataclasses.replace(sup, lead=np.full_like(sup.lead, len(sup.months)),
-                               modules_max=sup.modules_now.copy())
+    return dataclasses.replace(
+        sup, lead=np.full_like(sup.lead, len(sup.months)), modules_max=sup.modules_now.copy()
+    )
 
 
 def option(key: str, plan: PlanResult, runs: ScenarioResult, price: int, sup: Supply) -> Option:
@@ -114,10 +131,17 @@ def option(key: str, plan: PlanResult, runs: ScenarioResult, price: int, sup: Su
     acts = p[(p["modules_up"] > 0) | (p["modules_down"] > 0)].copy()
     acts["name"] = acts["site_id"].map(dict(zip(sup.ids, sup.names, strict=True)))
     emergency = float(runs.summary["expected_shortage_person_months"]) * price
-    return Option(key, TITLES[key], plan, runs, float(p["cost"].sum()), emergency,
-                  {y: float(c) for y, c in years.items()},
-                  acts[["site_id", "name", "month", "modules_up", "modules_down", "binding"]],
-                  spread_table(plan.plan, sup))
+    return Option(
+        key,
+        TITLES[key],
+        plan,
+        runs,
+        float(p["cost"].sum()),
+        emergency,
+        {y: float(c) for y, c in years.items()},
+        acts[["site_id", "name", "month", "modules_up", "modules_down", "binding"]],
+        spread_table(plan.plan, sup),
+    )
 
 
 def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
@@ -128,8 +152,15 @@ def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
     peak = plan[plan["month"] == totals.idxmax()]
     district = dict(zip(sup.ids, sup.district, strict=True))
     beds = peak.groupby(peak["site_id"].map(district))["beds"].sum()
-    rows = [(d, int(beds.get(i, 0)), float(beds.get(i, 0) / max(beds.sum(), 1)),
-             float(sup.district_share[i])) for i, d in enumerate(sup.district_ids)]
+    rows = [
+        (
+            d,
+            int(beds.get(i, 0)),
+            float(beds.get(i, 0) / max(beds.sum(), 1)),
+            float(sup.district_share[i]),
+        )
+        for i, d in enumerate(sup.district_ids)
+    ]
     return pd.DataFrame(rows, columns=["district", "beds", "share_beds", "share_population"])
 
 
@@ -137,18 +168,30 @@ def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, tuple[str,
     """The cheapest option within the accepted risk (else the safest), with reasons in Danish."""
     accepted = 1 - risk
     ok = [o for o in options if o.risk <= accepted + 1e-12]
-    best = min(ok, key=lambda o: (o.total, o.key)) if ok else min(options, key=lambda o: (o.risk, o.total))
-    reasons = [f"Mulighed {best.key} ({best.title.lower()}) koster forventet "
-               f"{best.total:,.0f} kr. i alt: {best.plan_cost:,.0f} kr. til pavilloner og "
-               f"{best.emergency_cost:,.0f} kr. til nødindkvartering.".replace(",", ".")]
-    reasons.append(f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
-                   f"(accepteret: højst {pct(accepted, 0)}).")
+    best = (
+        min(ok, key=lambda o: (o.total, o.key))
+        if ok
+        else min(options, key=lambda o: (o.risk, o.total))
+    )
+    reasons = [
+        f"Mulighed {best.key} ({best.title.lower()}) koster forventet "
+        f"{best.total:,.0f} kr. i alt: {best.plan_cost:,.0f} kr. til pavilloner og "
+        f"{best.emergency_cost:,.0f} kr. til nødindkvartering.".replace(",", ".")
+    ]
+    reasons.append(
+        f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
+        f"(accepteret: højst {pct(accepted, 0)})."
+    )
     if not ok:
-        reasons.append("Ingen mulighed holder risikoen under det accepterede niveau; denne har "
-                       "den laveste risiko. Overvej flere grunde eller bygninger.")
+        reasons.append(
+            "Ingen mulighed holder risikoen under det accepterede niveau; denne har "
+            "den laveste risiko. Overvej flere grunde eller bygninger."
+        )
     for o in options:
         if o.key != best.key:
             verb = "dyrere" if o.total > best.total else "billigere"
-            reasons.append(f"Mulighed {o.key} er {abs(o.total - best.total):,.0f} kr. {verb} med "
-                           f"risiko {pct(o.risk, 0)}.".replace(",", "."))
+            reasons.append(
+                f"Mulighed {o.key} er {abs(o.total - best.total):,.0f} kr. {verb} med "
+                f"risiko {pct(o.risk, 0)}.".replace(",", ".")
+            )
     return best.key, tuple(reasons)

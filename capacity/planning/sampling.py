@@ -87,5 +87,3 @@ def persons_present(a: Arrivals, months: int) -> np.ndarray:
 def generators(seed: int, purpose: int, n: int) -> list[np.random.Generator]:
     """One generator per run, seeded by run index (independent of workers and backend)."""
     return [np.random.default_rng(s) for s in np.random.SeedSequence([seed, purpose]).spawn(n)]
-
-

@@ -149,8 +149,10 @@ class Scenario(_Strict):
     def _fits(self) -> Scenario:
         a = self.arrivals
         if a.per_month is not None and len(a.per_month) < self.horizon_months:
-            raise ValueError(f"arrivals.per_month: {len(a.per_month)} values; "
-                             f"give one per month of the horizon ({self.horizon_months})")
+            raise ValueError(
+                f"arrivals.per_month: {len(a.per_month)} values; "
+                f"give one per month of the horizon ({self.horizon_months})"
+            )
         return self
 
     @property
@@ -173,8 +175,13 @@ class Scenario(_Strict):
         return [d.strftime("%Y-%m") for d in self.month_starts()[:-1]]
 
 
-def load_scenario(path: Path, horizon_months: int | None = None, *,
-                  default_horizon: int | None = None, from_history: bool = False) -> Scenario:
+def load_scenario(
+    path: Path,
+    horizon_months: int | None = None,
+    *,
+    default_horizon: int | None = None,
+    from_history: bool = False,
+) -> Scenario:
     """Read a scenario TOML file.
 
     Parameters
@@ -192,21 +199,41 @@ def load_scenario(path: Path, horizon_months: int | None = None, *,
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
-        raise RegistryError([Problem("error", str(path), "", "",
-                                     "scenario file not found; give an existing .toml file")]) from None
-    return scenario_from_text(text, source=Path(path).name, horizon_months=horizon_months,
-                              default_horizon=default_horizon, from_history=from_history)
+        raise RegistryError(
+            [
+                Problem(
+                    "error",
+                    str(path),
+                    "",
+                    "",
+                    "scenario file not found; give an existing .toml file",
+                )
+            ]
+        ) from None
+    return scenario_from_text(
+        text,
+        source=Path(path).name,
+        horizon_months=horizon_months,
+        default_horizon=default_horizon,
+        from_history=from_history,
+    )
 
 
-def scenario_from_text(text: str, source: str = "scenario.toml",
-                       horizon_months: int | None = None, *, default_horizon: int | None = None,
-                       from_history: bool = False) -> Scenario:
+def scenario_from_text(
+    text: str,
+    source: str = "scenario.toml",
+    horizon_months: int | None = None,
+    *,
+    default_horizon: int | None = None,
+    from_history: bool = False,
+) -> Scenario:
     """Parse scenario TOML text; raise ``RegistryError`` naming the key on bad input."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise RegistryError([Problem("error", source, "", "",
-                                     f"not valid TOML ({exc}); fix the syntax")]) from None
+        raise RegistryError(
+            [Problem("error", source, "", "", f"not valid TOML ({exc}); fix the syntax")]
+        ) from None
     if horizon_months is not None or (default_horizon is not None and "horizon_months" not in data):
         data["horizon_months"] = horizon_months or default_horizon
     if from_history and isinstance(data.get("stay", {}), dict):

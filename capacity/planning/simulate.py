@@ -43,27 +43,46 @@ class ScenarioResult:
     summary: dict
 
 
-def input_for(reg: Registry, sc: Scenario, plan: pd.DataFrame | None, samples: int, seed: int,
-              sup: Supply | None = None) -> RunInput:
+def input_for(
+    reg: Registry,
+    sc: Scenario,
+    plan: pd.DataFrame | None,
+    samples: int,
+    seed: int,
+    sup: Supply | None = None,
+) -> RunInput:
     """The runs' input: beds per site and month from ``plan`` (or today's capacity) and demand."""
     sup = sup or supply(reg, sc)
     beds = sup.beds(sup.current_modules()) if plan is None else plan_beds(plan, sup)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
-    return RunInput(demand_model(reg, sc), beds.astype(np.int64), sup.resident_site,
-                    sup.resident_size, sup.resident_leave, order, seed, RUNS, samples)
+    return RunInput(
+        demand_model(reg, sc),
+        beds.astype(np.int64),
+        sup.resident_site,
+        sup.resident_size,
+        sup.resident_leave,
+        order,
+        seed,
+        RUNS,
+        samples,
+    )
 
 
 def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
     """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T)."""
     missing = {"site_id", "month", "beds"} - set(plan.columns)
     if missing:
-        raise UserError(f"The plan has no column(s) {', '.join(sorted(missing))}; "
-                        "give a plan.csv written by 'capacity plan'.")
+        raise UserError(
+            f"The plan has no column(s) {', '.join(sorted(missing))}; "
+            "give a plan.csv written by 'capacity plan'."
+        )
     table = plan.pivot_table(index="site_id", columns="month", values="beds", aggfunc="sum")
     unknown = sorted(set(table.index) - set(sup.ids))
     if unknown:
-        raise UserError(f"The plan names unknown site(s) {', '.join(unknown[:5])}; "
-                        "make the plan from the same registry.")
+        raise UserError(
+            f"The plan names unknown site(s) {', '.join(unknown[:5])}; "
+            "make the plan from the same registry."
+        )
     table = table.reindex(index=sup.ids, columns=sup.months)
     current = sup.beds(sup.current_modules())
     return np.where(table.isna().to_numpy(), current, table.fillna(0).to_numpy()).astype(np.int64)
@@ -74,14 +93,23 @@ def read_plan(path: Path) -> pd.DataFrame:
     try:
         return pd.read_csv(path, dtype={"site_id": str, "month": str})
     except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(f"{path}: cannot read the plan ({exc}); give a plan.csv from "
-                        "'capacity plan'.") from None
+        raise UserError(
+            f"{path}: cannot read the plan ({exc}); give a plan.csv from 'capacity plan'."
+        ) from None
 
 
-def run_scenarios(reg: Registry, sc: Scenario, *, plan: pd.DataFrame | None = None,
-                  samples: int = 1000, seed: int = 0, workers: int | None = None,
-                  dask: str | object | None = None, progress: bool = False,
-                  sup: Supply | None = None) -> ScenarioResult:
+def run_scenarios(
+    reg: Registry,
+    sc: Scenario,
+    *,
+    plan: pd.DataFrame | None = None,
+    samples: int = 1000,
+    seed: int = 0,
+    workers: int | None = None,
+    dask: str | object | None = None,
+    progress: bool = False,
+    sup: Supply | None = None,
+) -> ScenarioResult:
     """Monte Carlo runs of a scenario through a plan (or today's capacity when ``plan`` is None).
 
     Parameters
@@ -109,8 +137,9 @@ def run_scenarios(reg: Registry, sc: Scenario, *, plan: pd.DataFrame | None = No
     return summarise(np.concatenate(parts), sc, seed, inp.beds.sum(axis=0))
 
 
-def _local(inp: RunInput, bounds: list[tuple[int, int]], workers: int,
-           progress: bool) -> list[np.ndarray]:
+def _local(
+    inp: RunInput, bounds: list[tuple[int, int]], workers: int, progress: bool
+) -> list[np.ndarray]:
     from rich.progress import Progress
 
     with Progress(disable=not progress, transient=True) as bar:
@@ -131,8 +160,9 @@ def _local(inp: RunInput, bounds: list[tuple[int, int]], workers: int,
             return parts
 
 
-def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object,
-             progress: bool) -> list[np.ndarray]:
+def _on_dask(
+    inp: RunInput, bounds: list[tuple[int, int]], dask: str | object, progress: bool
+) -> list[np.ndarray]:
     from rich.progress import Progress
 
     try:
@@ -143,8 +173,9 @@ def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object,
     try:
         client = Client(dask, timeout="10s") if own else dask
     except OSError as exc:
-        raise UserError(f"Cannot reach the Dask scheduler at {dask} ({exc}); "
-                        "start it or fix --dask.") from None
+        raise UserError(
+            f"Cannot reach the Dask scheduler at {dask} ({exc}); start it or fix --dask."
+        ) from None
     try:
         shared = client.scatter(inp, broadcast=True)
         futures = [client.submit(run_chunk, shared, a, b, pure=False) for a, b in bounds]
@@ -163,21 +194,25 @@ def _on_dask(inp: RunInput, bounds: list[tuple[int, int]], dask: str | object,
 def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> ScenarioResult:
     """Per-month probabilities and quantiles from the runs (runs, 3, T)."""
     short, housed, free = runs[:, 0], runs[:, 1], runs[:, 2]
-    months = pd.DataFrame({
-        "month": sc.month_labels(),
-        "p_shortage": (short > 0).mean(axis=0),
-        "expected_short": short.mean(axis=0),
-        "p90_short": np.quantile(short, 0.9, axis=0, method="higher"),
-        "expected_occupied": housed.mean(axis=0),
-        "p10_occupied": np.quantile(housed, 0.1, axis=0, method="lower"),
-        "p90_occupied": np.quantile(housed, 0.9, axis=0, method="higher"),
-        "beds": beds,
-        "expected_free": free.mean(axis=0),
-        "p10_free": np.quantile(free, 0.1, axis=0, method="lower"),
-    })
+    months = pd.DataFrame(
+        {
+            "month": sc.month_labels(),
+            "p_shortage": (short > 0).mean(axis=0),
+            "expected_short": short.mean(axis=0),
+            "p90_short": np.quantile(short, 0.9, axis=0, method="higher"),
+            "expected_occupied": housed.mean(axis=0),
+            "p10_occupied": np.quantile(housed, 0.1, axis=0, method="lower"),
+            "p90_occupied": np.quantile(housed, 0.9, axis=0, method="higher"),
+            "beds": beds,
+            "expected_free": free.mean(axis=0),
+            "p10_free": np.quantile(free, 0.1, axis=0, method="lower"),
+        }
+    )
     at_risk = months.loc[months["p_shortage"] > 0.1, "month"]
     summary = dict(
-        samples=int(len(runs)), seed=seed, scenario=sc.name,
+        samples=int(len(runs)),
+        seed=seed,
+        scenario=sc.name,
         risk_any_shortage=float((short > 0).any(axis=1).mean()),
         expected_shortage_person_months=float(short.sum(axis=1).mean()),
         p90_peak_occupied=float(np.quantile(housed.max(axis=1), 0.9, method="higher")),

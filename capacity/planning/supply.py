@@ -91,15 +91,29 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     persons, modules, households = _residents(reg, sc, sites, starts, pav)
     d_idx, d_ids, d_share = _districts(reg, sites)
     return Supply(
-        ids=sites["id"].tolist(), names=sites["name"].tolist(), pavilion=pav, available=avail,
-        building_beds=building.astype(np.int64), modules_now=col("modules_now"),
+        ids=sites["id"].tolist(),
+        names=sites["name"].tolist(),
+        pavilion=pav,
+        available=avail,
+        building_beds=building.astype(np.int64),
+        modules_now=col("modules_now"),
         modules_max=np.maximum(col("modules_max"), col("modules_now")),
-        beds_per_module=col("beds_per_module"), setup=col("cost_setup_per_module"),
-        month_cost=col("cost_month_per_module"), teardown=col("cost_teardown_per_module"),
-        lead=col("lead_time_months"), lifetime=col("min_lifetime_months"),
-        resident_persons=persons, resident_modules=modules, minutes=station_minutes(reg, sites),
-        district=d_idx, district_ids=d_ids, district_share=d_share, months=sc.month_labels(),
-        resident_site=households[0], resident_size=households[1], resident_leave=households[2],
+        beds_per_module=col("beds_per_module"),
+        setup=col("cost_setup_per_module"),
+        month_cost=col("cost_month_per_module"),
+        teardown=col("cost_teardown_per_module"),
+        lead=col("lead_time_months"),
+        lifetime=col("min_lifetime_months"),
+        resident_persons=persons,
+        resident_modules=modules,
+        minutes=station_minutes(reg, sites),
+        district=d_idx,
+        district_ids=d_ids,
+        district_share=d_share,
+        months=sc.month_labels(),
+        resident_site=households[0],
+        resident_size=households[1],
+        resident_leave=households[2],
     )
 
 
@@ -114,8 +128,9 @@ def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:
     return ok_from & ok_until
 
 
-def _residents(reg: Registry, sc: Scenario, sites: pd.DataFrame, starts: list,
-               pav: np.ndarray) -> tuple[np.ndarray, np.ndarray, tuple]:
+def _residents(
+    reg: Registry, sc: Scenario, sites: pd.DataFrame, starts: list, pav: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, tuple]:
     """Persons and occupied pavilion modules of current residents, per site and month."""
     T = sc.horizon_months
     occ = open_occupancy(reg)

@@ -62,7 +62,7 @@ def _data_fonts_only(m: re.Match) -> str:
         return ""
     if len(kept) == len(sources):
         return block
-    return block[: sources[0].start()] + ",".join(kept) + block[sources[-1].end():]
+    return block[: sources[0].start()] + ",".join(kept) + block[sources[-1].end() :]
 
 
 def inline_assets(html: str) -> str:

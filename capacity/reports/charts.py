@@ -28,8 +28,13 @@ def occupancy_history(reg: Registry, date: dt.date) -> pd.DataFrame:
     return pd.DataFrame({"month": months, "residents": residents, "beds": beds})
 
 
-def occupancy_chart(reg: Registry, date: dt.date, band: pd.DataFrame | None = None,
-                    lang: str = "da", min_count: int | None = None) -> str:
+def occupancy_chart(
+    reg: Registry,
+    date: dt.date,
+    band: pd.DataFrame | None = None,
+    lang: str = "da",
+    min_count: int | None = None,
+) -> str:
     """Occupancy against capacity by month, as SVG.
 
     Parameters
@@ -52,25 +57,56 @@ def occupancy_chart(reg: Registry, date: dt.date, band: pd.DataFrame | None = No
     if min_count is not None:
         residents = residents.where(residents >= min_count)
     fig, ax = _figure()
-    ax.plot(history["month"], residents, marker="o", color="#2166ac", label=t["residents"],
-            gid="residents")
-    ax.step(history["month"], history["beds"], where="post", color="#b2182b", label=t["beds"],
-            gid="beds")
+    ax.plot(
+        history["month"],
+        residents,
+        marker="o",
+        color="#2166ac",
+        label=t["residents"],
+        gid="residents",
+    )
+    ax.step(
+        history["month"],
+        history["beds"],
+        where="post",
+        color="#b2182b",
+        label=t["beds"],
+        gid="beds",
+    )
     if band is not None:
         missing = [c for c in BAND_COLUMNS if c not in band.columns]
         if missing:
             raise ValueError(f"band needs the columns {', '.join(BAND_COLUMNS)}")
         months = pd.to_datetime(band["month"])
-        ax.fill_between(months, band["p10"], band["p90"], color="#92c5de", alpha=0.5,
-                        label=t["band"], gid="band")
+        ax.fill_between(
+            months,
+            band["p10"],
+            band["p90"],
+            color="#92c5de",
+            alpha=0.5,
+            label=t["band"],
+            gid="band",
+        )
         if "beds" in band.columns:
-            ax.step(months, band["beds"], where="post", color="#b2182b", linestyle="--",
-                    label=t["band_beds"], gid="band-beds")
+            ax.step(
+                months,
+                band["beds"],
+                where="post",
+                color="#b2182b",
+                linestyle="--",
+                label=t["band_beds"],
+                gid="band-beds",
+            )
     ax.set_ylabel(t["residents"])
     ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=4 if band is not None else 2,
-              fontsize="small", frameon=False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.3),
+        ncols=4 if band is not None else 2,
+        fontsize="small",
+        frameon=False,
+    )
     return _svg(fig)
 
 
@@ -96,8 +132,11 @@ def option_costs(options: Sequence[Any]) -> pd.DataFrame:
     rows = {}
     for o in options:
         running = float(o.plan.summary.get("cost_by_kind", {}).get("month", 0.0))
-        rows[o.key] = {"setup": float(o.plan_cost) - running, "running": running,
-                       "emergency": float(o.emergency_cost)}
+        rows[o.key] = {
+            "setup": float(o.plan_cost) - running,
+            "running": running,
+            "emergency": float(o.emergency_cost),
+        }
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(COST_PARTS))
 
 
@@ -122,14 +161,26 @@ def cost_chart(options: Sequence[Any], lang: str = "da") -> str:
     x = list(range(len(costs)))
     bottom = [0.0] * len(costs)
     for part in COST_PARTS:
-        bars = ax.bar(x, costs[part], bottom=bottom, width=0.6, color=COST_COLOURS[part],
-                      label=t[f"cost_{part}"])
+        bars = ax.bar(
+            x,
+            costs[part],
+            bottom=bottom,
+            width=0.6,
+            color=COST_COLOURS[part],
+            label=t[f"cost_{part}"],
+        )
         for bar, key in zip(bars, costs.index, strict=True):
             bar.set_gid(f"cost-{key}-{part}")
         bottom = [b + v for b, v in zip(bottom, costs[part], strict=True)]
     for xi, total in zip(x, bottom, strict=True):
-        ax.annotate(_million(total, lang), (xi, total), textcoords="offset points", xytext=(0, 3),
-                    ha="center", fontsize="small")
+        ax.annotate(
+            _million(total, lang),
+            (xi, total),
+            textcoords="offset points",
+            xytext=(0, 3),
+            ha="center",
+            fontsize="small",
+        )
     ax.set_xticks(x, [f"{k}: " + "\n".join(textwrap.wrap(titles[k], 20)) for k in costs.index])
     ax.set_ylabel(t["cost_axis"])
     ax.set_ylim(0, max(bottom + [0.0]) * 1.3 or 1)  # room for the legend
@@ -184,4 +235,4 @@ def _svg(fig) -> str:
     fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     plt.close(fig)
     text = buffer.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]

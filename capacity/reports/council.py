@@ -16,8 +16,13 @@ from capacity import overview
 from capacity.io.layers import Registry
 
 # Ratio of a district's rate to the municipal average: upper bounds of the classes.
-RATIO_CLASSES = (("well_below", 0.5), ("below", 0.9), ("near", 1.1), ("above", 1.5),
-                 ("well_above", float("inf")))
+RATIO_CLASSES = (
+    ("well_below", 0.5),
+    ("below", 0.9),
+    ("near", 1.1),
+    ("above", 1.5),
+    ("well_above", float("inf")),
+)
 
 
 @dataclass(frozen=True)
@@ -37,7 +42,7 @@ def sites_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFram
     ``residents`` counts persons in open occupancy rows (``overview.open_occupancy``).
     """
     table = overview.site_table(reg, date).rename(columns={"occupied": "residents"})
-    table["occupancy_pct"] = (100 * table["residents"] / table["beds"].where(table["beds"] > 0))
+    table["occupancy_pct"] = 100 * table["residents"] / table["beds"].where(table["beds"] > 0)
     geo = reg.sites[["id", "geometry"]].rename(columns={"id": "site_id"})
     return gpd.GeoDataFrame(table.merge(geo, on="site_id"), geometry="geometry", crs=reg.sites.crs)
 
@@ -63,8 +68,10 @@ def districts_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoData
     total_pop = districts["population"].sum()
     average = 1000 * districts["residents"].sum() / total_pop if total_pop else float("nan")
     districts["ratio"] = districts["rate"] / average if average else float("nan")
-    districts["ratio_class"] = [_ratio_class(r, n, reg.policy.limits.min_count)
-                                for r, n in zip(districts["ratio"], districts["residents"], strict=True)]
+    districts["ratio_class"] = [
+        _ratio_class(r, n, reg.policy.limits.min_count)
+        for r, n in zip(districts["ratio"], districts["residents"], strict=True)
+    ]
     districts.attrs["average"] = average
     return districts.reset_index(drop=True)
 
@@ -85,19 +92,27 @@ def boundary(reg: Registry) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame({"name": [""]}, geometry=[union], crs=reg.districts.crs)
 
 
-def key_numbers(reg: Registry, plan: pd.DataFrame | None = None,
-                date: dt.date | None = None) -> KeyNumbers:
+def key_numbers(
+    reg: Registry, plan: pd.DataFrame | None = None, date: dt.date | None = None
+) -> KeyNumbers:
     """Residents, beds in service, free beds, expected arrivals and the proposal's total cost."""
     sites = overview.site_table(reg, date)
     waiting = overview.arriving(reg)
     waiting = waiting[~waiting["unaccompanied_minor"].fillna(False)]
     arrivals = int(overview.persons(waiting).sum())
     cost = float(plan["cost"].sum()) if plan is not None else None
-    return KeyNumbers(residents=int(sites["occupied"].sum()), beds=int(sites["beds"].sum()),
-                      free_beds=int(sites["free"].sum()), arrivals=arrivals, proposal_cost=cost)
+    return KeyNumbers(
+        residents=int(sites["occupied"].sum()),
+        beds=int(sites["beds"].sum()),
+        free_beds=int(sites["free"].sum()),
+        arrivals=arrivals,
+        proposal_cost=cost,
+    )
 
 
 def proposal_by_site(plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The plan's rows with modules put up or taken down, per site, in month order."""
-    moves = plan[(plan["modules_up"] > 0) | (plan["modules_down"] > 0)].sort_values(["site_id", "month"])
+    moves = plan[(plan["modules_up"] > 0) | (plan["modules_down"] > 0)].sort_values(
+        ["site_id", "month"]
+    )
     return {str(site): rows for site, rows in moves.groupby("site_id", sort=True)}

@@ -33,9 +33,14 @@ class Review:
     xlsx: bytes
 
 
-def build_review(reg: Registry, date: dt.date, lang: str = "da", horizon_months: int = 3,
-                 band: pd.DataFrame | None = None,
-                 forecast: pd.DataFrame | None = None) -> Review:
+def build_review(
+    reg: Registry,
+    date: dt.date,
+    lang: str = "da",
+    horizon_months: int = 3,
+    band: pd.DataFrame | None = None,
+    forecast: pd.DataFrame | None = None,
+) -> Review:
     """Compute the review tables on ``date`` and render them as HTML and Excel.
 
     Parameters
@@ -53,46 +58,77 @@ def build_review(reg: Registry, date: dt.date, lang: str = "da", horizon_months:
         tables["forecast"] = forecast_table(forecast)
         band = forecast_band(forecast) if band is None else band
     titles = table_titles(reg, date, lang, horizon_months)
-    return Review(date, tables, review_html(reg, tables, titles, date, lang, band),
-                  review_xlsx(tables, titles, lang))
+    return Review(
+        date,
+        tables,
+        review_html(reg, tables, titles, date, lang, band),
+        review_xlsx(tables, titles, lang),
+    )
 
 
 def write_review(review: Review, out_dir: Path) -> tuple[Path, Path]:
     """Write ``review.html`` and ``review.xlsx`` atomically into ``out_dir``; return both paths."""
     out = Path(out_dir)
-    return write_atomic(out / REVIEW_HTML, review.html), write_atomic(out / REVIEW_XLSX, review.xlsx)
+    return write_atomic(out / REVIEW_HTML, review.html), write_atomic(
+        out / REVIEW_XLSX, review.xlsx
+    )
 
 
 def table_titles(reg: Registry, date: dt.date, lang: str, horizon_months: int) -> dict[str, str]:
     """The title of each table in ``lang``, with the policy's limits filled in."""
     cols = TABLE_WORDS[lang]
     until = pd.Timestamp(date) + pd.DateOffset(months=horizon_months)
-    return {key: cols[f"t_{key}"].format(months=reg.policy.limits.long_stay_months,
-                                         horizon=horizon_months, until=_date(until, lang))
-            for key in (*TABLES, "forecast")}
+    return {
+        key: cols[f"t_{key}"].format(
+            months=reg.policy.limits.long_stay_months,
+            horizon=horizon_months,
+            until=_date(until, lang),
+        )
+        for key in (*TABLES, "forecast")
+    }
 
 
-def review_html(reg: Registry, tables: dict[str, pd.DataFrame], titles: dict[str, str],
-                date: dt.date, lang: str, band: pd.DataFrame | None = None) -> str:
+def review_html(
+    reg: Registry,
+    tables: dict[str, pd.DataFrame],
+    titles: dict[str, str],
+    date: dt.date,
+    lang: str,
+    band: pd.DataFrame | None = None,
+) -> str:
     """The review as one HTML page: the two charts (inline SVG), then one section per table."""
     import jinja2
 
     t = words(lang)
-    env = jinja2.Environment(loader=jinja2.PackageLoader("capacity.reports", "templates"),
-                             autoescape=True, keep_trailing_newline=True)
-    chart_list = [{"title": t["occupancy_chart"], "svg": charts.occupancy_chart(reg, date, band, lang)},
-                  {"title": t["district_chart"], "svg": charts.district_chart(reg, date, lang)}]
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("capacity.reports", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    chart_list = [
+        {"title": t["occupancy_chart"], "svg": charts.occupancy_chart(reg, date, band, lang)},
+        {"title": t["district_chart"], "svg": charts.district_chart(reg, date, lang)},
+    ]
     sections = [_section(key, titles[key], table, lang) for key, table in tables.items()]
     return env.get_template("review.html.j2").render(
-        lang=lang, title=f"{t['review_title']} {_date(date, lang)}", subtitle=t["internal"],
-        charts=chart_list, tables=sections, empty=t["empty"])
+        lang=lang,
+        title=f"{t['review_title']} {_date(date, lang)}",
+        subtitle=t["internal"],
+        charts=chart_list,
+        tables=sections,
+        empty=t["empty"],
+    )
 
 
 def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
     cols = TABLE_WORDS[lang]
     rows = [[_cell(v, lang) for v in row] for row in table.itertuples(index=False)]
-    return {"key": key, "title": title, "headers": [cols.get(c, c) for c in table.columns],
-            "rows": rows}
+    return {
+        "key": key,
+        "title": title,
+        "headers": [cols.get(c, c) for c in table.columns],
+        "rows": rows,
+    }
 
 
 def _cell(value, lang: str) -> dict:
@@ -100,8 +136,10 @@ def _cell(value, lang: str) -> dict:
     if value is None or (not isinstance(value, str | tuple) and pd.isna(value)):
         return {"text": "", "num": False}
     if isinstance(value, bool):
-        return {"text": ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no"),
-                "num": False}
+        return {
+            "text": ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no"),
+            "num": False,
+        }
     if isinstance(value, pd.Timestamp | dt.date):
         return {"text": _date(value, lang), "num": False}
     if isinstance(value, numbers.Number):

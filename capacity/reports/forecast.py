@@ -14,10 +14,23 @@ import pandas as pd
 from capacity.errors import UserError
 
 FORECAST_FILE = "months.csv"
-FORECAST_COLUMNS = ("month", "p_shortage", "expected_short", "expected_occupied", "p10_occupied",
-                    "p90_occupied", "beds")
-TABLE_COLUMNS = ("month", "shortage_pct", "expected_short", "expected_occupied", "p90_occupied",
-                 "beds")
+FORECAST_COLUMNS = (
+    "month",
+    "p_shortage",
+    "expected_short",
+    "expected_occupied",
+    "p10_occupied",
+    "p90_occupied",
+    "beds",
+)
+TABLE_COLUMNS = (
+    "month",
+    "shortage_pct",
+    "expected_short",
+    "expected_occupied",
+    "p90_occupied",
+    "beds",
+)
 
 
 def read_forecast(path: Path) -> pd.DataFrame:
@@ -42,18 +55,24 @@ def read_forecast(path: Path) -> pd.DataFrame:
     path = Path(path)
     file = path if path.is_file() else path / FORECAST_FILE
     if not file.is_file():
-        raise UserError(f"{file}: file not found; run `capacity scenarios --out {path}` first "
-                        "or fix --scenarios.")
+        raise UserError(
+            f"{file}: file not found; run `capacity scenarios --out {path}` first "
+            "or fix --scenarios."
+        )
     try:
         df = pd.read_csv(file, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file}: cannot read the file ({exc}); give the months.csv written "
-                        "by `capacity scenarios`.") from None
+        raise UserError(
+            f"{file}: cannot read the file ({exc}); give the months.csv written "
+            "by `capacity scenarios`."
+        ) from None
     missing = [c for c in FORECAST_COLUMNS if c not in df.columns]
     if missing:
-        raise UserError(f"{file}: missing column(s) {', '.join(missing)}; run "
-                        "`capacity scenarios` again (months.csv needs "
-                        f"{', '.join(FORECAST_COLUMNS)}).")
+        raise UserError(
+            f"{file}: missing column(s) {', '.join(missing)}; run "
+            "`capacity scenarios` again (months.csv needs "
+            f"{', '.join(FORECAST_COLUMNS)})."
+        )
     if df.empty:
         raise UserError(f"{file}: no months; run `capacity scenarios` again.")
     out = df.copy()
@@ -69,8 +88,9 @@ def _month(file: Path, i: int, text: str) -> str:
             raise ValueError(text)
         return pd.Period(text.strip()[:7], freq="M").strftime("%Y-%m")
     except (ValueError, TypeError):
-        raise UserError(f"{file}, line {i + 2}, column 'month': {text!r} is not a month; "
-                        "give YYYY-MM.") from None
+        raise UserError(
+            f"{file}, line {i + 2}, column 'month': {text!r} is not a month; give YYYY-MM."
+        ) from None
 
 
 def _number(file: Path, i: int, col: str, text: str) -> float:
@@ -79,8 +99,10 @@ def _number(file: Path, i: int, col: str, text: str) -> float:
     except ValueError:
         value = float("nan")
     if value != value:
-        raise UserError(f"{file}, line {i + 2}, column '{col}': {text!r} is not a number; "
-                        "run `capacity scenarios` again.")
+        raise UserError(
+            f"{file}, line {i + 2}, column '{col}': {text!r} is not a number; "
+            "run `capacity scenarios` again."
+        )
     return value
 
 
@@ -98,14 +120,16 @@ def forecast_table(months: pd.DataFrame) -> pd.DataFrame:
         decimal), ``expected_short`` (persons, one decimal), ``expected_occupied`` (persons, one
         decimal), ``p90_occupied`` and ``beds`` (whole numbers), one row per month.
     """
-    return pd.DataFrame({
-        "month": months["month"].astype(str).to_numpy(),
-        "shortage_pct": (100 * months["p_shortage"].astype(float)).round(1).to_numpy(),
-        "expected_short": months["expected_short"].astype(float).round(1).to_numpy(),
-        "expected_occupied": months["expected_occupied"].astype(float).round(1).to_numpy(),
-        "p90_occupied": months["p90_occupied"].round().astype("int64").to_numpy(),
-        "beds": months["beds"].round().astype("int64").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "month": months["month"].astype(str).to_numpy(),
+            "shortage_pct": (100 * months["p_shortage"].astype(float)).round(1).to_numpy(),
+            "expected_short": months["expected_short"].astype(float).round(1).to_numpy(),
+            "expected_occupied": months["expected_occupied"].astype(float).round(1).to_numpy(),
+            "p90_occupied": months["p90_occupied"].round().astype("int64").to_numpy(),
+            "beds": months["beds"].round().astype("int64").to_numpy(),
+        }
+    )
 
 
 def forecast_band(months: pd.DataFrame) -> pd.DataFrame:
@@ -117,12 +141,14 @@ def forecast_band(months: pd.DataFrame) -> pd.DataFrame:
         ``month`` (first day of the month, Timestamp), ``p10``, ``p90`` (persons housed) and
         ``beds`` (the beds the runs assumed: today's or the plan's).
     """
-    return pd.DataFrame({
-        "month": pd.PeriodIndex(months["month"].astype(str), freq="M").to_timestamp(),
-        "p10": months["p10_occupied"].astype(float).to_numpy(),
-        "p90": months["p90_occupied"].astype(float).to_numpy(),
-        "beds": months["beds"].astype(float).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "month": pd.PeriodIndex(months["month"].astype(str), freq="M").to_timestamp(),
+            "p10": months["p10_occupied"].astype(float).to_numpy(),
+            "p90": months["p90_occupied"].astype(float).to_numpy(),
+            "beds": months["beds"].astype(float).to_numpy(),
+        }
+    )
 
 
 def peak_risk(months: pd.DataFrame) -> tuple[str, float]:

@@ -9,8 +9,10 @@ from capacity.reports.council import RATIO_CLASSES, KeyNumbers
 from capacity.reports.privacy import free_beds_text, suppress
 from capacity.reports.text import money
 
-_PANEL = ("position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;"
-          "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.25 sans-serif;")
+_PANEL = (
+    "position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;"
+    "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.25 sans-serif;"
+)
 STYLE = """<style>
 .leaflet-control-layers{font:12px/1.3 sans-serif}
 .town-label{font:italic 12px sans-serif;color:#4a2a6a;white-space:nowrap;text-shadow:0 0 3px #fff}
@@ -25,23 +27,34 @@ STYLE = """<style>
 </style>"""
 
 
-def key_numbers_html(keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int,
-                     date: dt.date | None = None) -> str:
+def key_numbers_html(
+    keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int, date: dt.date | None = None
+) -> str:
     """The key-numbers panel (top left, below the zoom buttons): people counts suppressed."""
     cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
     rows = [
-        (t["residents"], f'<span class="count">{htmlib.escape(suppress(keys.residents, min_count))}</span>'),
+        (
+            t["residents"],
+            f'<span class="count">{htmlib.escape(suppress(keys.residents, min_count))}</span>',
+        ),
         (t["beds"], f'<span class="capacity">{keys.beds}</span>'),
-        (t["free_beds"],
-         f'<span class="count-free">{free_beds_text(keys.beds, keys.residents, min_count)}</span>'),
-        (t["arrivals"], f'<span class="count">{htmlib.escape(suppress(keys.arrivals, min_count))}</span>'),
+        (
+            t["free_beds"],
+            f'<span class="count-free">{free_beds_text(keys.beds, keys.residents, min_count)}</span>',
+        ),
+        (
+            t["arrivals"],
+            f'<span class="count">{htmlib.escape(suppress(keys.arrivals, min_count))}</span>',
+        ),
         (t["proposal_cost"], htmlib.escape(cost)),
     ]
     when = f"{t['as_of']} {date:%d.%m.%Y}" if date else t["open_rows"]
-    body = "".join(f"<tr><td>{k}</td><td class=\"v\">{v}</td></tr>" for k, v in rows)
-    return (f'{STYLE}<div id="key-numbers" style="{_PANEL}top:90px;left:10px">'
-            f"<b>{t['key_numbers']}</b> <small>({htmlib.escape(when)})</small>"
-            f"<table>{body}</table></div>")
+    body = "".join(f'<tr><td>{k}</td><td class="v">{v}</td></tr>' for k, v in rows)
+    return (
+        f'{STYLE}<div id="key-numbers" style="{_PANEL}top:90px;left:10px">'
+        f"<b>{t['key_numbers']}</b> <small>({htmlib.escape(when)})</small>"
+        f"<table>{body}</table></div>"
+    )
 
 
 def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "da") -> str:
@@ -54,19 +67,27 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
     names = [name for name, _ in RATIO_CLASSES] + ["few", "none"]
     district_rows = "".join(
         f'<div><span class="legend-swatch" style="background:{DISTRICT_COLOURS[n]}"></span>'
-        f"{htmlib.escape(t[n].format(n=min_count))}</div>" for n in names)
+        f"{htmlib.escape(t[n].format(n=min_count))}</div>"
+        for n in names
+    )
     lower = 0
     site_rows = []
     for bound, colour in OCCUPANCY_COLOURS:
         label = f"{lower}–{bound} %" if bound != float("inf") else f"≥ {lower} %"
-        site_rows.append(f'<div><span class="legend-dot" style="background:{colour}"></span>{label}</div>')
+        site_rows.append(
+            f'<div><span class="legend-dot" style="background:{colour}"></span>{label}</div>'
+        )
         lower = bound
-    site_rows.append(f'<div><span class="legend-dot" style="background:{HIDDEN_COLOUR}"></span>'
-                     f"{htmlib.escape(t['few'].format(n=min_count))}</div>")
-    return (f'<div id="legend" style="{_PANEL}bottom:24px;right:10px;max-width:250px;'
-            'max-height:55vh;overflow:auto">'
-            f"<b>{t['legend']}</b>"
-            f"<div><i>{t['districts']}, {t['vs_average']} ({t['average']}: {avg})</i></div>"
-            f"{district_rows}<div><i>{t['sites']}: {t['occupancy_pct']}</i></div>"
-            f"{''.join(site_rows)}<div><small>{t['size_note']}. "
-            f"{htmlib.escape(t['privacy_note'].format(n=min_count))}</small></div></div>")
+    site_rows.append(
+        f'<div><span class="legend-dot" style="background:{HIDDEN_COLOUR}"></span>'
+        f"{htmlib.escape(t['few'].format(n=min_count))}</div>"
+    )
+    return (
+        f'<div id="legend" style="{_PANEL}bottom:24px;right:10px;max-width:250px;'
+        'max-height:55vh;overflow:auto">'
+        f"<b>{t['legend']}</b>"
+        f"<div><i>{t['districts']}, {t['vs_average']} ({t['average']}: {avg})</i></div>"
+        f"{district_rows}<div><i>{t['sites']}: {t['occupancy_pct']}</i></div>"
+        f"{''.join(site_rows)}<div><small>{t['size_note']}. "
+        f"{htmlib.escape(t['privacy_note'].format(n=min_count))}</small></div></div>"
+    )

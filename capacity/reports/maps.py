@@ -28,19 +28,35 @@ from capacity.reports.privacy import free_beds_text, rate_text, suppress
 from capacity.reports.text import money, words
 
 MAP_FILE = "map.html"
-DISTRICT_COLOURS = {"none": "#ffffff", "few": "#d9d9d9", "well_below": "#4393c3",
-                    "below": "#92c5de", "near": "#ffffbf", "above": "#f4a582", "well_above": "#d6604d"}
+DISTRICT_COLOURS = {
+    "none": "#ffffff",
+    "few": "#d9d9d9",
+    "well_below": "#4393c3",
+    "below": "#92c5de",
+    "near": "#ffffbf",
+    "above": "#f4a582",
+    "well_above": "#d6604d",
+}
 # (upper bound of occupancy %, colour); sites with hidden counts are grey.
 OCCUPANCY_COLOURS = ((50, "#1a9850"), (80, "#91cf60"), (95, "#fdae61"), (float("inf"), "#d73027"))
 HIDDEN_COLOUR = "#9e9e9e"
 # poi kind -> (layer word, Font Awesome icon, awesome-markers colour)
-POI_STYLE = {"school": ("schools", "school", "blue"), "daycare": ("daycare", "child", "orange"),
-             "station": ("stations", "train", "darkblue"), "jobcentre": ("jobcentre", "briefcase", "purple")}
+POI_STYLE = {
+    "school": ("schools", "school", "blue"),
+    "daycare": ("daycare", "child", "orange"),
+    "station": ("stations", "train", "darkblue"),
+    "jobcentre": ("jobcentre", "briefcase", "purple"),
+}
 RECEIVING_COLOUR = "red"
 
 
-def council_map(reg: Registry, plan: pd.DataFrame | None = None, lang: str = "da",
-                tiles: str | None = None, date: dt.date | None = None) -> str:
+def council_map(
+    reg: Registry,
+    plan: pd.DataFrame | None = None,
+    lang: str = "da",
+    tiles: str | None = None,
+    date: dt.date | None = None,
+) -> str:
     """The council's map report as one self-contained HTML document.
 
     Parameters
@@ -64,8 +80,13 @@ def council_map(reg: Registry, plan: pd.DataFrame | None = None, lang: str = "da
     fmap = _base_map(reg, tiles, t)
     _geojson_layer(fmap, _boundary_features(reg), t["boundary"], _boundary_style, None)
     districts = council.districts_figures(reg, date)
-    _geojson_layer(fmap, _district_features(districts, min_count), t["districts"],
-                   _district_style, (["name", "residents", "rate"], ["", t["residents"], t["rate"]]))
+    _geojson_layer(
+        fmap,
+        _district_features(districts, min_count),
+        t["districts"],
+        _district_style,
+        (["name", "residents", "rate"], ["", t["residents"], t["rate"]]),
+    )
     _towns_layer(fmap, reg, t)
     proposal = council.proposal_by_site(plan) if plan is not None else {}
     _sites_layer(fmap, council.sites_figures(reg, date), proposal, t, lang, min_count)
@@ -80,9 +101,14 @@ def council_map(reg: Registry, plan: pd.DataFrame | None = None, lang: str = "da
     return inline_assets(normalise_ids(fig.render()))
 
 
-def write_council_map(reg: Registry, out_dir: Path, plan: pd.DataFrame | None = None,
-                      lang: str = "da", tiles: str | None = None,
-                      date: dt.date | None = None) -> Path:
+def write_council_map(
+    reg: Registry,
+    out_dir: Path,
+    plan: pd.DataFrame | None = None,
+    lang: str = "da",
+    tiles: str | None = None,
+    date: dt.date | None = None,
+) -> Path:
     """Render ``council_map`` and write it atomically to ``out_dir / "map.html"``; return the path."""
     return write_atomic(Path(out_dir) / MAP_FILE, council_map(reg, plan, lang, tiles, date))
 
@@ -93,15 +119,22 @@ def _base_map(reg: Registry, tiles: str | None, t: dict[str, str]) -> Any:
     west, south, east, north = council.boundary(reg).to_crs(WGS84).total_bounds
     title = f"{t['title']}"
     fig = folium.Figure(title=title)
-    fmap = folium.Map(location=[(south + north) / 2, (west + east) / 2], zoom_start=12,
-                      tiles=None, control_scale=True).add_to(fig)
+    fmap = folium.Map(
+        location=[(south + north) / 2, (west + east) / 2],
+        zoom_start=12,
+        tiles=None,
+        control_scale=True,
+    ).add_to(fig)
     if tiles:
         host = tiles.split("/")[2] if "://" in tiles else tiles
-        folium.TileLayer(tiles=tiles, attr=htmlib.escape(host), name=htmlib.escape(host),
-                         overlay=False).add_to(fmap)
+        folium.TileLayer(
+            tiles=tiles, attr=htmlib.escape(host), name=htmlib.escape(host), overlay=False
+        ).add_to(fmap)
     fmap.fit_bounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
-    fig.header.add_child(folium.Element(
-        "<style>.leaflet-container{background:#f4f1ea}</style>"), name="capacity_background")
+    fig.header.add_child(
+        folium.Element("<style>.leaflet-container{background:#f4f1ea}</style>"),
+        name="capacity_background",
+    )
     return fmap
 
 
@@ -112,8 +145,10 @@ def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
 
 
 def _collection(gdf: gpd.GeoDataFrame, props: list[dict]) -> dict:
-    features = [{"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
-                for g, p in zip(to_wgs84(gdf), props, strict=True)]
+    features = [
+        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+        for g, p in zip(to_wgs84(gdf), props, strict=True)
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -123,10 +158,15 @@ def _boundary_features(reg: Registry) -> dict:
 
 
 def _district_features(districts: gpd.GeoDataFrame, min_count: int) -> dict:
-    props = [{"name": str(row.name), "residents": suppress(row.residents, min_count),
-              "rate": htmlib.unescape(rate_text(row.residents, int(row.population), min_count)),
-              "colour": DISTRICT_COLOURS[row.ratio_class]}
-             for row in districts.itertuples()]
+    props = [
+        {
+            "name": str(row.name),
+            "residents": suppress(row.residents, min_count),
+            "rate": htmlib.unescape(rate_text(row.residents, int(row.population), min_count)),
+            "colour": DISTRICT_COLOURS[row.ratio_class],
+        }
+        for row in districts.itertuples()
+    ]
     return _collection(districts, props)
 
 
@@ -135,8 +175,12 @@ def _boundary_style(_feature: dict) -> dict:
 
 
 def _district_style(feature: dict) -> dict:
-    return {"color": "#555555", "weight": 1, "fillColor": feature["properties"]["colour"],
-            "fillOpacity": 0.6}
+    return {
+        "color": "#555555",
+        "weight": 1,
+        "fillColor": feature["properties"]["colour"],
+        "fillOpacity": 0.6,
+    }
 
 
 def _town_style(_feature: dict) -> dict:
@@ -164,11 +208,18 @@ def _towns_layer(fmap: Any, reg: Registry, t: dict[str, str]) -> None:
     group = folium.FeatureGroup(name=t["towns"]).add_to(fmap)
     if len(towns):
         data = _collection(towns, [{"name": str(n)} for n in towns["name"]])
-        folium.GeoJson(data, style_function=_town_style,
-                       tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""])).add_to(group)
+        folium.GeoJson(
+            data,
+            style_function=_town_style,
+            tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=[""]),
+        ).add_to(group)
     for name, point in zip(centres["name"], to_wgs84(centres), strict=True):
-        icon = folium.DivIcon(html=f'<div class="town-label">{htmlib.escape(str(name))}</div>',
-                              icon_size=(1, 1), icon_anchor=(0, 0), class_name="town-icon")
+        icon = folium.DivIcon(
+            html=f'<div class="town-label">{htmlib.escape(str(name))}</div>',
+            icon_size=(1, 1),
+            icon_anchor=(0, 0),
+            class_name="town-icon",
+        )
         folium.Marker([point.y, point.x], icon=icon, interactive=False).add_to(group)
 
 
@@ -185,31 +236,49 @@ def _site_size(residents: int, min_count: int) -> int:
     return 20 if residents < 10 else 28 if residents < 30 else 36
 
 
-def _sites_layer(fmap: Any, sites: gpd.GeoDataFrame, proposal: dict[str, pd.DataFrame],
-                 t: dict[str, str], lang: str, min_count: int) -> None:
+def _sites_layer(
+    fmap: Any,
+    sites: gpd.GeoDataFrame,
+    proposal: dict[str, pd.DataFrame],
+    t: dict[str, str],
+    lang: str,
+    min_count: int,
+) -> None:
     import folium
 
     group = folium.FeatureGroup(name=t["sites"]).add_to(fmap)
     for row, point in zip(sites.itertuples(), to_wgs84(sites), strict=True):
         size = _site_size(int(row.residents), min_count)
         icon = folium.DivIcon(
-            html=(f'<div class="site-marker" style="width:{size}px;height:{size}px;'
-                  f'background:{_site_colour(row, min_count)}"></div>'),
-            icon_size=(size, size), icon_anchor=(size // 2, size // 2), class_name="site-icon")
-        popup = folium.Popup(_site_popup(row, proposal.get(str(row.site_id)), t, lang, min_count),
-                             max_width=320)
-        folium.Marker([point.y, point.x], icon=icon, popup=popup, z_index_offset=1000,
-                      tooltip=htmlib.escape(str(row.name))).add_to(group)
+            html=(
+                f'<div class="site-marker" style="width:{size}px;height:{size}px;'
+                f'background:{_site_colour(row, min_count)}"></div>'
+            ),
+            icon_size=(size, size),
+            icon_anchor=(size // 2, size // 2),
+            class_name="site-icon",
+        )
+        popup = folium.Popup(
+            _site_popup(row, proposal.get(str(row.site_id)), t, lang, min_count), max_width=320
+        )
+        folium.Marker(
+            [point.y, point.x],
+            icon=icon,
+            popup=popup,
+            z_index_offset=1000,
+            tooltip=htmlib.escape(str(row.name)),
+        ).add_to(group)
 
 
-def _site_popup(row: Any, moves: pd.DataFrame | None, t: dict[str, str], lang: str,
-                min_count: int) -> str:
+def _site_popup(
+    row: Any, moves: pd.DataFrame | None, t: dict[str, str], lang: str, min_count: int
+) -> str:
     beds, residents = int(row.beds), int(row.residents)
     lines = [
         f"<b>{htmlib.escape(str(row.name))}</b> ({t.get(str(row.kind), htmlib.escape(str(row.kind)))})",
-        f"{t['beds']}: <span class=\"capacity\">{beds}</span>",
-        f"{t['occupied']}: <span class=\"count\">{htmlib.escape(suppress(residents, min_count))}</span>",
-        f"{t['free']}: <span class=\"count-free\">{free_beds_text(beds, residents, min_count)}</span>",
+        f'{t["beds"]}: <span class="capacity">{beds}</span>',
+        f'{t["occupied"]}: <span class="count">{htmlib.escape(suppress(residents, min_count))}</span>',
+        f'{t["free"]}: <span class="count-free">{free_beds_text(beds, residents, min_count)}</span>',
     ]
     if row.kind == "pavilion_site":
         lines.append(f"{t['modules']}: {_int(row.modules_now)}/{_int(row.modules_max)}")
@@ -231,8 +300,9 @@ def _int(value: Any) -> str:
     return "–" if value is None or pd.isna(value) else str(int(value))
 
 
-def _proposal_layer(fmap: Any, reg: Registry, proposal: dict[str, pd.DataFrame],
-                    t: dict[str, str], lang: str) -> None:
+def _proposal_layer(
+    fmap: Any, reg: Registry, proposal: dict[str, pd.DataFrame], t: dict[str, str], lang: str
+) -> None:
     import folium
 
     group = folium.FeatureGroup(name=t["proposal"]).add_to(fmap)
@@ -241,11 +311,19 @@ def _proposal_layer(fmap: Any, reg: Registry, proposal: dict[str, pd.DataFrame],
         moves = proposal[str(site_id)]
         net = int(moves["modules_up"].sum() - moves["modules_down"].sum())
         label = f"{net:+d}".replace("-", "−")
-        icon = folium.DivIcon(html=f'<div class="proposal-badge">{label}</div>',
-                              icon_size=(34, 18), icon_anchor=(-8, 26), class_name="proposal-icon")
+        icon = folium.DivIcon(
+            html=f'<div class="proposal-badge">{label}</div>',
+            icon_size=(34, 18),
+            icon_anchor=(-8, 26),
+            class_name="proposal-icon",
+        )
         text = "<br>".join(_move_text(m, t, lang) for m in moves.itertuples())
-        folium.Marker([point.y, point.x], icon=icon, popup=folium.Popup(text, max_width=320),
-                      tooltip=t["proposal"]).add_to(group)
+        folium.Marker(
+            [point.y, point.x],
+            icon=icon,
+            popup=folium.Popup(text, max_width=320),
+            tooltip=t["proposal"],
+        ).add_to(group)
 
 
 def _poi_layers(fmap: Any, reg: Registry, t: dict[str, str]) -> None:
@@ -257,9 +335,16 @@ def _poi_layers(fmap: Any, reg: Registry, t: dict[str, str]) -> None:
             continue
         group = folium.FeatureGroup(name=t[word]).add_to(fmap)
         for row, point in zip(pois.itertuples(), to_wgs84(pois), strict=True):
-            receiving = kind == "school" and not pd.isna(row.receiving_classes) and bool(row.receiving_classes)
+            receiving = (
+                kind == "school"
+                and not pd.isna(row.receiving_classes)
+                and bool(row.receiving_classes)
+            )
             name = htmlib.escape(str(row.name)) + (f" ({t['receiving']})" if receiving else "")
-            folium.Marker([point.y, point.x], tooltip=name,
-                          icon=folium.Icon(prefix="fa", icon=icon,
-                                           color=RECEIVING_COLOUR if receiving else colour)
-                          ).add_to(group)
+            folium.Marker(
+                [point.y, point.x],
+                tooltip=name,
+                icon=folium.Icon(
+                    prefix="fa", icon=icon, color=RECEIVING_COLOUR if receiving else colour
+                ),
+            ).add_to(group)

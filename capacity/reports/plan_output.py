@@ -9,7 +9,15 @@ import pandas as pd
 from capacity.errors import UserError
 
 PLAN_FILE = "plan.csv"
-PLAN_COLUMNS = ("site_id", "month", "modules_up", "modules_standing", "modules_down", "beds", "cost")
+PLAN_COLUMNS = (
+    "site_id",
+    "month",
+    "modules_up",
+    "modules_standing",
+    "modules_down",
+    "beds",
+    "cost",
+)
 _INTS = ("modules_up", "modules_standing", "modules_down", "beds")
 
 
@@ -38,11 +46,21 @@ def read_plan(directory: Path) -> pd.DataFrame:
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in PLAN_COLUMNS if c not in df.columns]
     if missing:
-        raise UserError(f"{path}: missing column(s) {', '.join(missing)}; "
-                        f"plan.csv needs {', '.join(PLAN_COLUMNS)}.")
+        raise UserError(
+            f"{path}: missing column(s) {', '.join(missing)}; "
+            f"plan.csv needs {', '.join(PLAN_COLUMNS)}."
+        )
     out = pd.DataFrame({"site_id": df["site_id"].astype(str)})
-    out["month"] = _column(path, df, "month", lambda s: pd.to_datetime(s, format="%Y-%m-%d")
-                           if len(s) > 7 else pd.to_datetime(s, format="%Y-%m"))
+    out["month"] = _column(
+        path,
+        df,
+        "month",
+        lambda s: (
+            pd.to_datetime(s, format="%Y-%m-%d")
+            if len(s) > 7
+            else pd.to_datetime(s, format="%Y-%m")
+        ),
+    )
     for col in _INTS:
         out[col] = _column(path, df, col, int)
     out["cost"] = _column(path, df, "cost", float)
@@ -56,6 +74,8 @@ def _column(path: Path, df: pd.DataFrame, col: str, parse) -> list:
         try:
             values.append(parse(text.strip()))
         except (ValueError, TypeError):
-            raise UserError(f"{path}, line {i + 2}, column '{col}': {text!r} is not valid; "
-                            "give a number (a month as YYYY-MM or YYYY-MM-DD).") from None
+            raise UserError(
+                f"{path}, line {i + 2}, column '{col}': {text!r} is not valid; "
+                "give a number (a month as YYYY-MM or YYYY-MM-DD)."
+            ) from None
     return values

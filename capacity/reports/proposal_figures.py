@@ -74,8 +74,11 @@ def proposal_figures(reg: Registry, paper: Proposal, lang: str = "da") -> Propos
         cost_svg=charts.cost_chart(paper.options, lang),
         occupancy_svg=charts.occupancy_chart(reg, date, band, lang, min_count=min_count),
         map_html=council_map(reg, map_plan(option.plan.plan), lang, date=date),
-        titles={"cost": t["cost_chart"], "occupancy": f"{t['proposal_occupancy']} {option.key}",
-                "map": f"{t['proposal_map']}: {option.key}"},
+        titles={
+            "cost": t["cost_chart"],
+            "occupancy": f"{t['proposal_occupancy']} {option.key}",
+            "map": f"{t['proposal_map']}: {option.key}",
+        },
         min_count=min_count,
     )
 
@@ -89,6 +92,7 @@ def map_plan(plan: pd.DataFrame) -> pd.DataFrame:
     """A plan frame of the planner (months "YYYY-MM") as ``plan_output.read_plan`` returns it:
     the columns of ``PLAN_COLUMNS``, ``month`` as the first day of the month."""
     out = plan[list(PLAN_COLUMNS)].copy()
-    out["month"] = pd.PeriodIndex(out["month"].astype(str), freq="M").to_timestamp().astype(
-        "datetime64[s]")
+    out["month"] = (
+        pd.PeriodIndex(out["month"].astype(str), freq="M").to_timestamp().astype("datetime64[s]")
+    )
     return out.reset_index(drop=True)

@@ -61,11 +61,14 @@ def unit_table(reg: Registry, stays: pd.DataFrame) -> pd.DataFrame:
     A unit hosts one household, or several adult-only households when shareable: free beds are
     ``beds - persons`` in a shareable unit and all beds or none elsewhere.
     """
-    per_unit = stays.groupby("unit_id").agg(households=("household_id", "size"),
-                                            persons=("persons", "sum"),
-                                            household_ids=("household_id", _ids))
+    per_unit = stays.groupby("unit_id").agg(
+        households=("household_id", "size"),
+        persons=("persons", "sum"),
+        household_ids=("household_id", _ids),
+    )
     units = reg.units.rename(columns={"id": "unit_id"}).merge(
-        per_unit, left_on="unit_id", right_index=True, how="left")
+        per_unit, left_on="unit_id", right_index=True, how="left"
+    )
     units["households"] = units["households"].fillna(0).astype("Int64")
     units["persons"] = units["persons"].fillna(0).astype("Int64")
     units["household_ids"] = units["household_ids"].fillna("").astype("str")
@@ -74,8 +77,21 @@ def unit_table(reg: Registry, stays: pd.DataFrame) -> pd.DataFrame:
     whole_free = units["beds"].where(units["persons"] == 0, 0)
     units["free"] = shared_free.where(units["shareable"].fillna(False), whole_free).where(open_, 0)
     units["kind"] = [_kind(u) for u in units.itertuples()]
-    return units[["site_id", "unit_id", "kind", "beds", "rooms", "accessible", "in_service",
-                  "households", "persons", "free", "household_ids"]]
+    return units[
+        [
+            "site_id",
+            "unit_id",
+            "kind",
+            "beds",
+            "rooms",
+            "accessible",
+            "in_service",
+            "households",
+            "persons",
+            "free",
+            "household_ids",
+        ]
+    ]
 
 
 def _ids(ids: pd.Series) -> str:
@@ -97,9 +113,15 @@ def free_beds(units: pd.DataFrame) -> pd.DataFrame:
     for kind in BED_KINDS:
         mask = units["accessible"].fillna(False) if kind == "accessible" else units["kind"] == kind
         chosen = units[mask & units["in_service"].fillna(False)]
-        rows.append({"kind": kind, "units": len(chosen), "beds": int(chosen["beds"].sum()),
-                     "units_with_free_beds": int((chosen["free"] > 0).sum()),
-                     "free_beds": int(chosen["free"].sum())})
+        rows.append(
+            {
+                "kind": kind,
+                "units": len(chosen),
+                "beds": int(chosen["beds"].sum()),
+                "units_with_free_beds": int((chosen["free"] > 0).sum()),
+                "free_beds": int(chosen["free"].sum()),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -109,29 +131,33 @@ def long_stays(stays: pd.DataFrame, day: pd.Timestamp, limit_months: int) -> pd.
     table = stays.assign(months=months)
     table = table[table["move_in"] < day - pd.DateOffset(months=limit_months)]
     table = table.sort_values(["months", "household_id"], ascending=[False, True])
-    return table[["household_id", "site_id", "unit_id", "persons", "move_in", "months",
-                  "expected_move_out"]].reset_index(drop=True)
+    return table[
+        ["household_id", "site_id", "unit_id", "persons", "move_in", "months", "expected_move_out"]
+    ].reset_index(drop=True)
 
 
 def move_outs(stays: pd.DataFrame, day: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
     """Open stays with an expected move-out after ``day`` and by ``until``, soonest first."""
     due = stays[(stays["expected_move_out"] > day) & (stays["expected_move_out"] <= until)]
     due = due.sort_values(["expected_move_out", "household_id"])
-    return due[["household_id", "site_id", "unit_id", "persons",
-                "expected_move_out"]].reset_index(drop=True)
+    return due[["household_id", "site_id", "unit_id", "persons", "expected_move_out"]].reset_index(
+        drop=True
+    )
 
 
 def arrivals(reg: Registry, until: pd.Timestamp) -> pd.DataFrame:
     """Households waiting for a home (``overview.arriving``) by ``until``, earliest first; minors
     are listed with a note: Børn og Familier handles them."""
     hh = overview.arriving(reg, until.date())
-    table = pd.DataFrame({
-        "household_id": hh["id"].to_numpy(),
-        "arrival_date": hh["arrival_date"].to_numpy(),
-        "adults": hh["adults"].to_numpy(),
-        "children": hh["children_ages"].map(len).to_numpy(),
-        "persons": overview.persons(hh).to_numpy(),
-        "needs_accessible": hh["needs_accessible"].to_numpy(),
-        "unaccompanied_minor": hh["unaccompanied_minor"].to_numpy(),
-    })
+    table = pd.DataFrame(
+        {
+            "household_id": hh["id"].to_numpy(),
+            "arrival_date": hh["arrival_date"].to_numpy(),
+            "adults": hh["adults"].to_numpy(),
+            "children": hh["children_ages"].map(len).to_numpy(),
+            "persons": overview.persons(hh).to_numpy(),
+            "needs_accessible": hh["needs_accessible"].to_numpy(),
+            "unaccompanied_minor": hh["unaccompanied_minor"].to_numpy(),
+        }
+    )
     return table.sort_values(["arrival_date", "household_id"]).reset_index(drop=True)

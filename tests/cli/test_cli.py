@@ -43,7 +43,9 @@ def test_generate_needs_both_sizes(tmp_path):
 
 
 def test_bench_without_instances_is_exit_2(tmp_path):
-    result = runner.invoke(app, ["bench", "--instances", str(tmp_path), "--out", str(tmp_path / "o")])
+    result = runner.invoke(
+        app, ["bench", "--instances", str(tmp_path), "--out", str(tmp_path / "o")]
+    )
     assert result.exit_code == 2
     assert "no SSCFLP instances there" in result.output
     assert not (tmp_path / "o").exists()
@@ -83,7 +85,9 @@ def test_convert_round_trip_keeps_the_counts(sample_gpkg, tmp_path):
     back = runner.invoke(app, ["info", str(tmp_path / "s.xlsx")], env={"COLUMNS": "160"})
     direct = runner.invoke(app, ["info", str(sample_gpkg)], env={"COLUMNS": "160"})
     rows = [line for line in direct.output.splitlines() if "│" in line]
-    assert back.exit_code == 0 and rows == [line for line in back.output.splitlines() if "│" in line]
+    assert back.exit_code == 0 and rows == [
+        line for line in back.output.splitlines() if "│" in line
+    ]
 
 
 def test_generate_is_deterministic_to_the_byte(tmp_path):

@@ -137,8 +137,10 @@ def test_scores_and_travel_minutes_reference_existing_ids(tmp_path):
     reg = helpers.tiny_registry()
     reg = reg.with_layers(
         scores=helpers.frame("scores", [dict(household_id="A1", site_id="S9", score=1.0)]),
-        travel_minutes=helpers.frame("travel_minutes",
-                                     [dict(site_id="B1", poi_id="X", minutes=3.0)]))
+        travel_minutes=helpers.frame(
+            "travel_minutes", [dict(site_id="B1", poi_id="X", minutes=3.0)]
+        ),
+    )
     write_registry(reg, tmp_path / "reg")
     found = errors(tmp_path / "reg")
     only(found, "scores.csv", "site_id", "A1/S9 (line 2)")
@@ -146,7 +148,11 @@ def test_scores_and_travel_minutes_reference_existing_ids(tmp_path):
 
 
 def test_required_district_and_work_poi_must_exist(folder):
-    edit(folder / "households.csv", "A1,2026-11-01,1,,false,false,,", "A1,2026-11-01,1,,false,false,Q,Z")
+    edit(
+        folder / "households.csv",
+        "A1,2026-11-01,1,,false,false,,",
+        "A1,2026-11-01,1,,false,false,Q,Z",
+    )
     found = errors(folder)
     only(found, "households.csv", "required_district", "A1 (line 5)")
     only(found, "households.csv", "work_poi", "A1 (line 5)")
@@ -159,7 +165,9 @@ def test_invalid_date(folder):
 
 
 def test_move_out_before_move_in(folder):
-    edit(folder / "occupancy.csv", "R3,B1-3,2025-06-01,2027-03-01,", "R3,B1-3,2025-06-01,,2025-01-01")
+    edit(
+        folder / "occupancy.csv", "R3,B1-3,2025-06-01,2027-03-01,", "R3,B1-3,2025-06-01,,2025-01-01"
+    )
     assert "before move_in" in only(errors(folder), "occupancy.csv", "move_out", "line 4").message
 
 
@@ -169,7 +177,9 @@ def test_expected_move_out_before_move_in(folder):
 
 
 def test_available_until_before_available_from(folder):
-    edit(folder / "sites.csv", "B1,Site B1,building,,,", "B1,Site B1,building,2026-05-01,2026-01-01,")
+    edit(
+        folder / "sites.csv", "B1,Site B1,building,,,", "B1,Site B1,building,2026-05-01,2026-01-01,"
+    )
     only(errors(folder), "sites.csv", "available_until", "B1 (line 2)")
 
 
@@ -209,8 +219,18 @@ def test_pavilion_site_missing_columns_and_too_many_modules(folder):
 
 def test_point_outside_the_boundary(tmp_path):
     x, y = helpers.ORIGIN
-    reg = helpers.tiny_registry().with_layers(boundary=helpers.frame("boundary", [dict(
-        id="K", name="Kommune", geometry=helpers.box(x - 1000, y - 1000, x + 700, y + 1000))]))
+    reg = helpers.tiny_registry().with_layers(
+        boundary=helpers.frame(
+            "boundary",
+            [
+                dict(
+                    id="K",
+                    name="Kommune",
+                    geometry=helpers.box(x - 1000, y - 1000, x + 700, y + 1000),
+                )
+            ],
+        )
+    )
     write_registry(reg, tmp_path / "reg")
     problem = only(errors(tmp_path / "reg"), "sites.csv", "geometry", "P1 (line 3)")
     assert "outside the municipal boundary" in problem.message
@@ -220,7 +240,13 @@ def test_invalid_polygon(folder):
     path = folder / "districts.geojson"
     doc = json.loads(path.read_text(encoding="utf-8"))
     x, y = helpers.ORIGIN
-    bow_tie = [[x - 2000, y], [x - 1000, y + 500], [x - 1000, y], [x - 2000, y + 500], [x - 2000, y]]
+    bow_tie = [
+        [x - 2000, y],
+        [x - 1000, y + 500],
+        [x - 1000, y],
+        [x - 2000, y + 500],
+        [x - 2000, y],
+    ]
     doc["features"][0]["geometry"] = {"type": "Polygon", "coordinates": [bow_tie]}
     path.write_text(json.dumps(doc), encoding="utf-8")
     problem = only(errors(folder), "districts.geojson", "geometry", "W (feature 1)")
@@ -304,8 +330,12 @@ def test_every_problem_is_reported_at_once(folder):
     with pytest.raises(RegistryError) as caught:
         load_registry(folder)
     where = {(p.source, p.column) for p in caught.value.errors}
-    assert {("units.csv", "site_id"), ("units.csv", "beds"), ("households.csv", "children_ages"),
-            ("pois.csv", "")} <= where
+    assert {
+        ("units.csv", "site_id"),
+        ("units.csv", "beds"),
+        ("households.csv", "children_ages"),
+        ("pois.csv", ""),
+    } <= where
     assert "units.csv, row B1-2 (line 3), column 'beds'" in str(caught.value)
 
 
@@ -322,8 +352,9 @@ def test_gpkg_layer_without_crs(tmp_path):
     reg = helpers.tiny_registry()
     write_registry(reg, target)
     with pytest.warns(UserWarning, match="crs"):
-        pyogrio.write_dataframe(reg.sites.set_crs(None, allow_override=True), target,
-                                layer="sites", driver="GPKG")
+        pyogrio.write_dataframe(
+            reg.sites.set_crs(None, allow_override=True), target, layer="sites", driver="GPKG"
+        )
     assert "no CRS" in only(errors(target), "reg.gpkg:sites", "geometry").message
 
 

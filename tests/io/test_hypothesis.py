@@ -19,9 +19,34 @@ from capacity.io.registry import load_registry, registry_hash, write_registry
 from capacity.io.validate import validate_path
 from tests import helpers
 
-NASTY = ["", " ", "-1", "0", "1e400", "99999999999999999999", "12,5", "2;7;99", "nan", "NA",
-         "true", "ja", "2026-02-30", "9999-12-31", "01-13-2026", "S9", "B1", "\x00", "æøå",
-         '"', "\n", ";", "POINT (1 2)", "-1e308", "1.5", "🙂"]
+NASTY = [
+    "",
+    " ",
+    "-1",
+    "0",
+    "1e400",
+    "99999999999999999999",
+    "12,5",
+    "2;7;99",
+    "nan",
+    "NA",
+    "true",
+    "ja",
+    "2026-02-30",
+    "9999-12-31",
+    "01-13-2026",
+    "S9",
+    "B1",
+    "\x00",
+    "æøå",
+    '"',
+    "\n",
+    ";",
+    "POINT (1 2)",
+    "-1e308",
+    "1.5",
+    "🙂",
+]
 cell_values = st.one_of(st.sampled_from(NASTY), st.text(max_size=12))
 
 
@@ -32,27 +57,39 @@ def registries(draw):
     sites, units = [], []
     for s in range(n_sites):
         pavilion = draw(st.booleans())
-        sites.append(helpers.make_site(f"S{s}", kind="pavilion_site" if pavilion else "building",
-                                       dx=draw(st.integers(-1500, 1500)),
-                                       dy=draw(st.integers(-900, 900))))
+        sites.append(
+            helpers.make_site(
+                f"S{s}",
+                kind="pavilion_site" if pavilion else "building",
+                dx=draw(st.integers(-1500, 1500)),
+                dy=draw(st.integers(-900, 900)),
+            )
+        )
         for u in range(draw(st.integers(1, 3))):
-            units.append(helpers.make_unit(f"S{s}-{u}", f"S{s}", beds=draw(st.integers(1, 6)),
-                                           shareable=draw(st.booleans())))
+            units.append(
+                helpers.make_unit(
+                    f"S{s}-{u}",
+                    f"S{s}",
+                    beds=draw(st.integers(1, 6)),
+                    shareable=draw(st.booleans()),
+                )
+            )
     households, occupancy = [], []
     free = [u["id"] for u in units]
     for h in range(draw(st.integers(0, 6))):
         ages = tuple(draw(st.lists(st.integers(0, 17), max_size=3)))
-        households.append(helpers.make_household(f"H{h}", adults=draw(st.integers(1, 3)),
-                                                 children_ages=ages))
+        households.append(
+            helpers.make_household(f"H{h}", adults=draw(st.integers(1, 3)), children_ages=ages)
+        )
         size = households[-1]["adults"] + len(ages)
         fits = [u for u in free if next(x for x in units if x["id"] == u)["beds"] >= size]
         if fits and draw(st.booleans()):
             free.remove(fits[0])
             occupancy.append(helpers.make_occupancy(f"H{h}", fits[0], move_in=dt.date(2025, 1, 1)))
     base = helpers.tiny_registry()
-    return helpers.make_registry(districts=[], pois=[], sites=sites, units=units,
-                                 households=households, occupancy=occupancy).with_layers(
-        districts=base.districts, pois=base.pois)
+    return helpers.make_registry(
+        districts=[], pois=[], sites=sites, units=units, households=households, occupancy=occupancy
+    ).with_layers(districts=base.districts, pois=base.pois)
 
 
 def corrupt_cell(path: Path, row: int, column: int, value: str) -> None:
@@ -85,15 +122,30 @@ def assert_answers(folder: Path) -> None:
         assert len(reg.warnings) == len(problems)
 
 
-FILES = ["sites.csv", "units.csv", "households.csv", "occupancy.csv", "pois.csv",
-         "districts.geojson", "policy.toml"]
-SETTINGS = settings(max_examples=25, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+FILES = [
+    "sites.csv",
+    "units.csv",
+    "households.csv",
+    "occupancy.csv",
+    "pois.csv",
+    "districts.geojson",
+    "policy.toml",
+]
+SETTINGS = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 
 @SETTINGS
-@given(reg=registries(), edits=st.lists(st.tuples(st.sampled_from(FILES[:5]), st.integers(0, 50),
-                                                 st.integers(0, 20), cell_values), max_size=4))
+@given(
+    reg=registries(),
+    edits=st.lists(
+        st.tuples(st.sampled_from(FILES[:5]), st.integers(0, 50), st.integers(0, 20), cell_values),
+        max_size=4,
+    ),
+)
 def test_corrupted_cells_give_problems_never_tracebacks(reg, edits):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "reg"
@@ -104,8 +156,12 @@ def test_corrupted_cells_give_problems_never_tracebacks(reg, edits):
 
 
 @SETTINGS
-@given(reg=registries(), name=st.sampled_from(FILES), cut=st.integers(0, 5000),
-       junk=st.binary(max_size=20))
+@given(
+    reg=registries(),
+    name=st.sampled_from(FILES),
+    cut=st.integers(0, 5000),
+    junk=st.binary(max_size=20),
+)
 def test_truncated_files_give_problems_never_tracebacks(reg, name, cut, junk):
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "reg"
@@ -137,10 +193,17 @@ def written(tmp_path_factory) -> dict[str, bytes]:
     return out
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(form=st.sampled_from(["reg.gpkg", "reg.xlsx"]), cut=st.integers(0, 200_000),
-       junk=st.binary(max_size=64), flip=st.integers(0, 200_000))
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    form=st.sampled_from(["reg.gpkg", "reg.xlsx"]),
+    cut=st.integers(0, 200_000),
+    junk=st.binary(max_size=64),
+    flip=st.integers(0, 200_000),
+)
 def test_damaged_gpkg_and_xlsx_give_problems_never_tracebacks(written, form, cut, junk, flip):
     data = bytearray(written[form])
     data[flip % len(data)] ^= 0xFF

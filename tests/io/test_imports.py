@@ -47,8 +47,12 @@ def test_cp1252_semicolon_decimal_comma_export_reads_the_same(folder):
     sites = reg.sites.copy()
     sites.loc[0, "name"] = "Ørnegården, Lillerød"
     sites.loc[1, "note"] = "Pavillongrund ved Blovstrød Allé"
-    reg = reg.with_layers(sites=sites, travel_minutes=helpers.frame(
-        "travel_minutes", [dict(site_id="B1", poi_id="ST", minutes=12.5)]))
+    reg = reg.with_layers(
+        sites=sites,
+        travel_minutes=helpers.frame(
+            "travel_minutes", [dict(site_id="B1", poi_id="ST", minutes=12.5)]
+        ),
+    )
     write_registry(reg, folder)
     for name in ("sites", "units", "households", "occupancy", "pois", "travel_minutes"):
         danish_excel(folder / f"{name}.csv")
@@ -83,9 +87,19 @@ def test_separator_is_sniffed_from_the_header():
     assert sniff_separator("id") == ","
 
 
-@pytest.mark.parametrize(("text", "decimal", "value"), [
-    ("12", ".", 12.0), ("12.5", ".", 12.5), ("12,5", ",", 12.5), ("12,5", ".", 12.5),
-    ("250.000", ",", 250000.0), ("1.250.000,50", ",", 1250000.5), (" 7 ", ".", 7.0), (3, ".", 3.0)])
+@pytest.mark.parametrize(
+    ("text", "decimal", "value"),
+    [
+        ("12", ".", 12.0),
+        ("12.5", ".", 12.5),
+        ("12,5", ",", 12.5),
+        ("12,5", ".", 12.5),
+        ("250.000", ",", 250000.0),
+        ("1.250.000,50", ",", 1250000.5),
+        (" 7 ", ".", 7.0),
+        (3, ".", 3.0),
+    ],
+)
 def test_numbers_in_every_spelling(text, decimal, value):
     assert parse_number(text, decimal) == value
 

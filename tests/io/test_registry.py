@@ -28,17 +28,35 @@ def full_registry() -> Registry:
     sites.loc[1, "note"] = pd.NA
     districts = reg.districts.copy()
     districts.loc[1, "free_slots_0_2"] = 3
-    districts.loc[1, "geometry"] = MultiPolygon([box(x, y - 1000, x + 2000, y + 1000),
-                                                 box(x + 2500, y, x + 2600, y + 100)])
+    districts.loc[1, "geometry"] = MultiPolygon(
+        [box(x, y - 1000, x + 2000, y + 1000), box(x + 2500, y, x + 2600, y + 100)]
+    )
     households = reg.households.copy()
     households.loc[2, "required_district"] = "W"
     households.loc[3, "work_poi"] = "ST"
-    boundary = frame("boundary", [dict(id="K201", name="Allerød Kommune", source=None,
-                                       geometry=box(x - 3000, y - 2000, x + 3000, y + 2000))])
+    boundary = frame(
+        "boundary",
+        [
+            dict(
+                id="K201",
+                name="Allerød Kommune",
+                source=None,
+                geometry=box(x - 3000, y - 2000, x + 3000, y + 2000),
+            )
+        ],
+    )
     return reg.with_layers(
-        sites=sites, districts=districts, households=households, boundary=boundary,
-        scores=frame("scores", [dict(household_id="A1", site_id="B1", score=0.1),
-                                dict(household_id="A2", site_id="P1", score=-2.5)]),
+        sites=sites,
+        districts=districts,
+        households=households,
+        boundary=boundary,
+        scores=frame(
+            "scores",
+            [
+                dict(household_id="A1", site_id="B1", score=0.1),
+                dict(household_id="A2", site_id="P1", score=-2.5),
+            ],
+        ),
         travel_minutes=frame("travel_minutes", [dict(site_id="B1", poi_id="ST", minutes=12.5)]),
         policy=Policy(limits=Limits(max_school_minutes=25)),
     )
@@ -49,8 +67,10 @@ def assert_same(a: Registry, b: Registry) -> None:
     assert a.layers().keys() == b.layers().keys()
     for name, left in a.layers().items():
         right = b.layer(name)
-        pd.testing.assert_frame_equal(pd.DataFrame(left).drop(columns="geometry", errors="ignore"),
-                                      pd.DataFrame(right).drop(columns="geometry", errors="ignore"))
+        pd.testing.assert_frame_equal(
+            pd.DataFrame(left).drop(columns="geometry", errors="ignore"),
+            pd.DataFrame(right).drop(columns="geometry", errors="ignore"),
+        )
         if LAYERS[name].geometry:
             assert right.crs == "EPSG:25832"
             assert left.geometry.geom_equals_exact(right.geometry, tolerance=0.01).all(), name
@@ -93,8 +113,9 @@ def test_hash_changes_with_content():
     units = reg.units.copy()
     units.loc[0, "beds"] = 3
     assert registry_hash(reg) != registry_hash(reg.with_layers(units=units))
-    assert registry_hash(reg) != registry_hash(reg.with_layers(policy=Policy(
-        limits=Limits(long_stay_months=6))))
+    assert registry_hash(reg) != registry_hash(
+        reg.with_layers(policy=Policy(limits=Limits(long_stay_months=6)))
+    )
 
 
 def test_folder_form_is_byte_for_byte_deterministic(tmp_path):
@@ -110,9 +131,18 @@ def test_folder_form_is_byte_for_byte_deterministic(tmp_path):
 def test_folder_form_layout(tmp_path):
     write_registry(full_registry(), tmp_path / "reg")
     files = {p.name for p in (tmp_path / "reg").iterdir()}
-    assert files == {"sites.csv", "units.csv", "households.csv", "occupancy.csv", "pois.csv",
-                     "districts.geojson", "scores.csv", "travel_minutes.csv", "boundary.geojson",
-                     "policy.toml"}
+    assert files == {
+        "sites.csv",
+        "units.csv",
+        "households.csv",
+        "occupancy.csv",
+        "pois.csv",
+        "districts.geojson",
+        "scores.csv",
+        "travel_minutes.csv",
+        "boundary.geojson",
+        "policy.toml",
+    }
     sites = (tmp_path / "reg" / "sites.csv").read_text(encoding="utf-8").splitlines()
     assert sites[0].endswith(",note,x,y")
     assert "Æblegården" in sites[1] and "2026-02-01" in sites[1]
@@ -138,8 +168,12 @@ def test_policy_argument_overrides_the_registry_policy(tmp_path):
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed")
 def test_ogrinfo_lists_the_layers(tmp_path):
     write_registry(full_registry(), tmp_path / "reg.gpkg")
-    out = subprocess.run(["ogrinfo", "-so", "-al", str(tmp_path / "reg.gpkg")],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["ogrinfo", "-so", "-al", str(tmp_path / "reg.gpkg")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     for name in (*LAYERS, "policy"):
         assert f"Layer name: {name}" in out
     assert "ETRS89 / UTM zone 32N" in out
@@ -150,12 +184,16 @@ def test_wgs84_lat_lon_is_reprojected_to_utm32(tmp_path):
 
     write_registry(helpers.tiny_registry(), tmp_path / "reg")
     pois = tmp_path / "reg" / "pois.csv"
-    pois.write_text("id,name,kind,receiving_classes,lat,lon\n"
-                    "ST,Allerød St.,station,,55.87111,12.35694\n"
-                    "SK,Lillevang Skole,school,true,55.8601,12.3405\n", encoding="utf-8")
+    pois.write_text(
+        "id,name,kind,receiving_classes,lat,lon\n"
+        "ST,Allerød St.,station,,55.87111,12.35694\n"
+        "SK,Lillevang Skole,school,true,55.8601,12.3405\n",
+        encoding="utf-8",
+    )
     reg = load_registry(tmp_path / "reg")
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True).transform(
-        12.35694, 55.87111)
+        12.35694, 55.87111
+    )
     station = reg.pois.geometry.iloc[0]
     assert reg.pois.crs == "EPSG:25832"
     assert station.distance(Point(x, y)) < 0.01
@@ -168,7 +206,9 @@ def test_wgs84_geojson_without_crs_member_is_reprojected(tmp_path):
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": '
         '{"id": "D", "name": "Lillerød", "kind": "town", "population": 100}, "geometry": '
         '{"type": "Polygon", "coordinates": [[[12.33, 55.86], [12.37, 55.86], [12.37, 55.88], '
-        '[12.33, 55.86]]]}}]}', encoding="utf-8")
+        "[12.33, 55.86]]]}}]}",
+        encoding="utf-8",
+    )
     reg = load_registry(tmp_path / "reg")
     minx, miny, maxx, maxy = reg.districts.total_bounds
     assert 700_000 < minx < maxx < 720_000 and 6_190_000 < miny < maxy < 6_200_000

@@ -22,14 +22,19 @@ def pavilion(id: str = "P1", **over) -> dict:
 def policy(emergency: int = 1000, **weights) -> Policy:
     """A policy with an emergency price and some weights changed."""
     base = Policy()
-    return Policy(weights=base.weights.model_copy(update=weights),
-                  limits=Limits(emergency_dkk_per_person_day=emergency))
+    return Policy(
+        weights=base.weights.model_copy(update=weights),
+        limits=Limits(emergency_dkk_per_person_day=emergency),
+    )
 
 
-def scenario(per_month: list[int], *, stay: int = 60, horizon: int = 12, extra: str = "") -> Scenario:
+def scenario(
+    per_month: list[int], *, stay: int = 60, horizon: int = 12, extra: str = ""
+) -> Scenario:
     """Single adults arriving exactly as ``per_month`` (no uncertainty), each staying ``stay``."""
     months = (per_month + [0] * horizon)[:horizon]
-    return scenario_from_text(f"""
+    return scenario_from_text(
+        f"""
 name = "test"
 start = "2027-01"
 horizon_months = {horizon}
@@ -46,7 +51,9 @@ share = 1
 kind = "empirical"
 months = [{stay}]
 weights = [1]
-{extra}""", "test.toml")
+{extra}""",
+        "test.toml",
+    )
 
 
 @pytest.fixture
@@ -56,6 +63,9 @@ def resident_registry():
     site["cost_month_per_module"] = 50_000
     units = [make_unit("M1", "P1", beds=4), make_unit("M2", "P1", beds=4)]
     hh = [make_household("R1", arrival_date=dt.date(2026, 5, 1))]
-    occ = [make_occupancy("R1", "M1", move_in=dt.date(2026, 5, 1),
-                          expected_move_out=dt.date(2027, 6, 1))]
+    occ = [
+        make_occupancy(
+            "R1", "M1", move_in=dt.date(2026, 5, 1), expected_move_out=dt.date(2027, 6, 1)
+        )
+    ]
     return make_registry(sites=[site], units=units, households=hh, occupancy=occ)

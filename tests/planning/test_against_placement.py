@@ -44,18 +44,35 @@ def test_placement_places_the_arrivals_of_the_month_the_plan_covers():
     res = make_plan(reg, sc, samples=1, seed=3, time_limit=5)
     month = 2
     arrivals = draw(demand_model(reg, sc), generators(3, PLAN, 1)[0])  # the plan's sample
-    standing = int(res.plan.set_index(["site_id", "month"]).loc[("P1", "2027-03"),
-                                                                  "modules_standing"])
+    standing = int(
+        res.plan.set_index(["site_id", "month"]).loc[("P1", "2027-03"), "modules_standing"]
+    )
     assert standing * 4 >= int(arrivals.persons[arrivals.month == month].sum())
     day = dt.date(2027, 3, 1)
     households = [
-        make_household(f"H{i}", adults=2 if fam else int(p), children_ages=(5,) * (int(p) - 2)
-                       if fam else (), arrival_date=day)
-        for i, (p, fam) in enumerate(zip(arrivals.persons[arrivals.month == month],
-                                         arrivals.family[arrivals.month == month], strict=True))]
+        make_household(
+            f"H{i}",
+            adults=2 if fam else int(p),
+            children_ages=(5,) * (int(p) - 2) if fam else (),
+            arrival_date=day,
+        )
+        for i, (p, fam) in enumerate(
+            zip(
+                arrivals.persons[arrivals.month == month],
+                arrivals.family[arrivals.month == month],
+                strict=True,
+            )
+        )
+    ]
     units = [make_unit(f"P1-M{i}", "P1", beds=4, rooms=2, shareable=True) for i in range(standing)]
-    placed = solve.place(reg.with_layers(units=make_registry(units=units).units,
-                                         households=make_registry(households=households).households),
-                         day, time_limit=5, workers=1)
+    placed = solve.place(
+        reg.with_layers(
+            units=make_registry(units=units).units,
+            households=make_registry(households=households).households,
+        ),
+        day,
+        time_limit=5,
+        workers=1,
+    )
     assert placed.unplaced.empty, placed.unplaced
     assert len(placed.placements) == len(households)

@@ -39,8 +39,11 @@ def registry(tmp_path) -> Path:
 
 def short_scenario(tmp_path: Path) -> Path:
     """The wave example cut to 8 months."""
-    text = (EXAMPLES / "wave.toml").read_text(encoding="utf-8").replace(
-        "horizon_months = 24", "horizon_months = 8")
+    text = (
+        (EXAMPLES / "wave.toml")
+        .read_text(encoding="utf-8")
+        .replace("horizon_months = 24", "horizon_months = 8")
+    )
     path = tmp_path / "wave8.toml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -48,20 +51,60 @@ def short_scenario(tmp_path: Path) -> Path:
 
 def test_plan_then_scenarios(app, registry, tmp_path):
     sc, out = short_scenario(tmp_path), tmp_path / "plan"
-    result = runner.invoke(app, ["plan", str(registry), "--scenario", str(sc), "--samples", "4",
-                                 "--time-limit", "5", "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "plan",
+            str(registry),
+            "--scenario",
+            str(sc),
+            "--samples",
+            "4",
+            "--time-limit",
+            "5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} >= {"plan.csv", "summary.json", "explanation.md"}
     summary = json.loads((out / "summary.json").read_text())
     assert sum(summary["terms"].values()) == pytest.approx(summary["objective"])
     assert "Kapacitetsplan" in (out / "explanation.md").read_text()
     first = (out / "summary.json").read_bytes()
-    runner.invoke(app, ["plan", str(registry), "--scenario", str(sc), "--samples", "4",
-                        "--time-limit", "5", "--out", str(out)])
+    runner.invoke(
+        app,
+        [
+            "plan",
+            str(registry),
+            "--scenario",
+            str(sc),
+            "--samples",
+            "4",
+            "--time-limit",
+            "5",
+            "--out",
+            str(out),
+        ],
+    )
     assert (out / "summary.json").read_bytes() == first  # same input and seed, same bytes
-    runs = runner.invoke(app, ["scenarios", str(registry), "--scenario", str(sc), "--plan",
-                               str(out / "plan.csv"), "--samples", "40", "--workers", "1",
-                               "--out", str(tmp_path / "runs")])
+    runs = runner.invoke(
+        app,
+        [
+            "scenarios",
+            str(registry),
+            "--scenario",
+            str(sc),
+            "--plan",
+            str(out / "plan.csv"),
+            "--samples",
+            "40",
+            "--workers",
+            "1",
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+    )
     assert runs.exit_code == 0, runs.output
     assert "P(mangel)" in runs.output
     assert (tmp_path / "runs" / "months.csv").exists()
@@ -69,27 +112,56 @@ def test_plan_then_scenarios(app, registry, tmp_path):
 
 def test_bad_scenario_key_is_exit_2_naming_the_key(app, registry, tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text((EXAMPLES / "baseline.toml").read_text(encoding="utf-8").replace(
-        "level = 2.5", "levle = 2.5"), encoding="utf-8")
-    result = runner.invoke(app, ["plan", str(registry), "--scenario", str(bad),
-                                 "--out", str(tmp_path / "p")])
+    bad.write_text(
+        (EXAMPLES / "baseline.toml")
+        .read_text(encoding="utf-8")
+        .replace("level = 2.5", "levle = 2.5"),
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["plan", str(registry), "--scenario", str(bad), "--out", str(tmp_path / "p")]
+    )
     assert result.exit_code == 2
     assert "arrivals.levle" in result.output
     assert not (tmp_path / "p").exists()
 
 
 def test_workers_and_dask_together_is_exit_2(app, registry, tmp_path):
-    result = runner.invoke(app, ["scenarios", str(registry), "--scenario",
-                                 str(short_scenario(tmp_path)), "--workers", "2", "--dask",
-                                 "tcp://127.0.0.1:1"])
+    result = runner.invoke(
+        app,
+        [
+            "scenarios",
+            str(registry),
+            "--scenario",
+            str(short_scenario(tmp_path)),
+            "--workers",
+            "2",
+            "--dask",
+            "tcp://127.0.0.1:1",
+        ],
+    )
     assert result.exit_code == 2
 
 
 def test_proposal_command_writes_markdown_and_html(app, registry, tmp_path):
     out = tmp_path / "paper"
-    result = runner.invoke(app, ["proposal", str(registry), "--scenario", str(short_scenario(tmp_path)),
-                                 "--samples", "3", "--runs", "20", "--time-limit", "5",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "proposal",
+            str(registry),
+            "--scenario",
+            str(short_scenario(tmp_path)),
+            "--samples",
+            "3",
+            "--runs",
+            "20",
+            "--time-limit",
+            "5",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Anbefaling: mulighed" in result.output
     assert (out / "proposal.md").exists() and (out / "proposal.html").exists()

@@ -29,7 +29,9 @@ def test_wave_in_month_4_is_ordered_by_month_2_with_no_shortage():
 def test_minimum_lifetime_keeps_modules_standing():
     # The 8 persons stay one month (index 3) but modules must stand 3 months: down in month index 6.
     reg = make_registry(sites=[pavilion(cost_teardown_per_module=0)], policy=policy(100_000))
-    res = make_plan(reg, scenario([0, 0, 0, 8], stay=1), samples=1, seed=1, time_limit=5, fill_pct=100)
+    res = make_plan(
+        reg, scenario([0, 0, 0, 8], stay=1), samples=1, seed=1, time_limit=5, fill_pct=100
+    )
     rows = site_rows(res)
     assert rows["modules_standing"].tolist()[2:8] == [0, 2, 2, 2, 0, 0]
     assert rows.loc[6, "modules_down"] == 2
@@ -47,7 +49,9 @@ def test_modules_people_live_in_stay_until_they_move_out(resident_registry):
 def test_too_little_land_reports_the_shortage_month_and_size():
     # Room for one module (4 beds) but 8 persons arrive in month 4: 4 short from 2027-04 on.
     reg = make_registry(sites=[pavilion(modules_max=1)], policy=policy())
-    res = make_plan(reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5, fill_pct=100)
+    res = make_plan(
+        reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5, fill_pct=100
+    )
     short = res.shortage.set_index("month")["worst"]
     assert short.tolist() == [0, 0, 0, 4, 4, 4]
     assert res.summary["shortage_person_months"] == 12
@@ -57,8 +61,11 @@ def test_too_little_land_reports_the_shortage_month_and_size():
 def test_buildings_before_pavilions_at_equal_cost():
     # A free building with 8 beds and a pavilion site with free modules: the building is used.
     free = dict(cost_setup_per_module=0, cost_month_per_module=0, cost_teardown_per_module=0)
-    reg = make_registry(sites=[make_site("B1"), pavilion(**free)],
-                        units=[make_unit("B1-1", "B1", beds=8)], policy=policy())
+    reg = make_registry(
+        sites=[make_site("B1"), pavilion(**free)],
+        units=[make_unit("B1-1", "B1", beds=8)],
+        policy=policy(),
+    )
     res = make_plan(reg, scenario([8]), samples=1, seed=1, time_limit=5, fill_pct=100)
     assert site_rows(res)["modules_standing"].sum() == 0
     assert res.summary["shortage_person_months"] == 0
@@ -68,7 +75,9 @@ def test_buildings_before_pavilions_at_equal_cost():
 def test_terms_sum_to_the_objective_and_same_seed_same_plan():
     reg = make_registry(sites=[pavilion(), pavilion("P2", dx=3000)], policy=policy())
     sc = scenario([2, 2, 2, 6, 2], extra="")
-    sc = sc.model_copy(update={"uncertainty": sc.uncertainty.model_copy(update={"kind": "poisson"})})
+    sc = sc.model_copy(
+        update={"uncertainty": sc.uncertainty.model_copy(update={"kind": "poisson"})}
+    )
     first = make_plan(reg, sc, samples=6, seed=4, time_limit=5)
     again = make_plan(reg, sc, samples=6, seed=4, time_limit=5)
     assert first.terms["weighted"].sum() == pytest.approx(first.summary["objective"])
@@ -80,7 +89,9 @@ def test_terms_sum_to_the_objective_and_same_seed_same_plan():
 def test_risk_quantile_plans_for_more_than_the_median():
     reg = make_registry(sites=[pavilion()], policy=policy())
     sc = scenario([3] * 12)
-    sc = sc.model_copy(update={"uncertainty": sc.uncertainty.model_copy(update={"kind": "poisson"})})
+    sc = sc.model_copy(
+        update={"uncertainty": sc.uncertainty.model_copy(update={"kind": "poisson"})}
+    )
     low = make_plan(reg, sc, risk=0.1, seed=2, time_limit=5)
     high = make_plan(reg, sc, risk=0.95, seed=2, time_limit=5)
     assert high.demand.sum() > low.demand.sum()
@@ -90,10 +101,12 @@ def test_risk_quantile_plans_for_more_than_the_median():
 def test_explanation_names_the_order_its_months_and_the_cheapest_alternative():
     from capacity.planning.explain import explanation_md
 
-    reg = make_registry(sites=[pavilion(), pavilion("P2", cost_setup_per_module=900_000)],
-                        policy=policy())
-    res = make_plan(reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5,
-                    fill_pct=100)
+    reg = make_registry(
+        sites=[pavilion(), pavilion("P2", cost_setup_per_module=900_000)], policy=policy()
+    )
+    res = make_plan(
+        reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5, fill_pct=100
+    )
     text = explanation_md(res, 1000)
     assert "bestil 2 modul(er) i februar 2027, klar i april 2027 (8 senge)" in text
     assert "april 2027–juni 2027" in text and "uden dem mangler op til 8 senge" in text

@@ -12,8 +12,14 @@ from tests.planning.conftest import scenario
 
 def fake(key: str, total: float, risk: float) -> SimpleNamespace:
     """An option with only the figures the recommendation reads."""
-    return SimpleNamespace(key=key, title=f"Mulighed {key}", total=total, risk=risk,
-                           plan_cost=total, emergency_cost=0.0)
+    return SimpleNamespace(
+        key=key,
+        title=f"Mulighed {key}",
+        total=total,
+        risk=risk,
+        plan_cost=total,
+        emergency_cost=0.0,
+    )
 
 
 def test_recommends_the_cheapest_option_within_the_accepted_risk():
@@ -45,4 +51,5 @@ def test_proposal_on_the_tiny_registry(tmp_path):
     assert f"Anbefaling: mulighed {paper.recommended}" in md
     assert "<h1>Indstilling" in html and "Mulighed C: Ingen nye pavilloner" in html
     assert {"plan_A.csv", "plan_B.csv", "plan_C.csv", "summary.json"} <= {
-        p.name for p in (tmp_path / "out").iterdir()}
+        p.name for p in (tmp_path / "out").iterdir()
+    }

@@ -44,17 +44,22 @@ def errors_of(text: str) -> list[str]:
     return [f"{p.column}: {p.message}" for p in info.value.problems]
 
 
-@pytest.mark.parametrize(("change", "key"), [
-    (("level = 2", "levle = 2"), "arrivals.levle"),
-    (("level = 2", "level = -1"), "arrivals.level"),
-    (('start = "2027-01"', 'start = "2027-13"'), "start"),
-    (("share = 1", "share = 0"), "household_types.0.share"),
-    (("adults = 1", "adults = 1\nchildren_ages = [19]"), "household_types.0.children_ages"),
-    (("horizon_months = 6", "horizon_months = 6\n[stay]\nkind = 'weibull'"), "stay.kind"),
-    (("level = 2", "level = 2\n[[arrivals.waves]]\nstart = 2\npersons = 4\nhouseholds = 2"),
-     "arrivals.waves.0"),
-    (("level = 2", "per_month = [1, 2]"), "arrivals.per_month"),
-])
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        (("level = 2", "levle = 2"), "arrivals.levle"),
+        (("level = 2", "level = -1"), "arrivals.level"),
+        (('start = "2027-01"', 'start = "2027-13"'), "start"),
+        (("share = 1", "share = 0"), "household_types.0.share"),
+        (("adults = 1", "adults = 1\nchildren_ages = [19]"), "household_types.0.children_ages"),
+        (("horizon_months = 6", "horizon_months = 6\n[stay]\nkind = 'weibull'"), "stay.kind"),
+        (
+            ("level = 2", "level = 2\n[[arrivals.waves]]\nstart = 2\npersons = 4\nhouseholds = 2"),
+            "arrivals.waves.0",
+        ),
+        (("level = 2", "per_month = [1, 2]"), "arrivals.per_month"),
+    ],
+)
 def test_bad_keys_are_named(change, key):
     problems = errors_of(GOOD.replace(*change))
     assert any(p.startswith(f"{key}:") or p.startswith(f"{key}") for p in problems), problems
@@ -82,9 +87,12 @@ def test_from_history_needs_closed_stays():
     with pytest.raises(UserError, match="stay.kind = 'from_history' needs at least 2"):
         stay_pmf(tiny_registry(), sc)
     import datetime as dt
+
     hh = [make_household("H1"), make_household("H2")]
-    occ = [make_occupancy("H1", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 7, 1)),
-           make_occupancy("H2", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 4, 1))]
+    occ = [
+        make_occupancy("H1", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 7, 1)),
+        make_occupancy("H2", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 4, 1)),
+    ]
     reg = make_registry(households=hh, occupancy=occ)
     pmf = stay_pmf(reg, sc)
     assert pmf[5] == pytest.approx(0.5) and pmf[2] == pytest.approx(0.5)

@@ -13,8 +13,9 @@ from capacity.planning.supply import supply
 from tests.helpers import make_registry, make_site, make_unit, tiny_registry
 from tests.planning.conftest import pavilion, scenario
 
-WAVE = scenario([1, 1, 1, 6, 1, 1], stay=4, horizon=8).model_copy(update={
-    "uncertainty": scenario([0]).uncertainty.model_copy(update={"kind": "poisson"})})
+WAVE = scenario([1, 1, 1, 6, 1, 1], stay=4, horizon=8).model_copy(
+    update={"uncertainty": scenario([0]).uncertainty.model_copy(update={"kind": "poisson"})}
+)
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers():
@@ -31,9 +32,12 @@ def test_one_worker_two_workers_and_dask_agree():
     reg = tiny_registry()
     one = run_scenarios(reg, WAVE, samples=120, seed=9, workers=1)
     two = run_scenarios(reg, WAVE, samples=120, seed=9, workers=2)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                  dashboard_address=None) as cluster, \
-            distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         on_dask = run_scenarios(reg, WAVE, samples=120, seed=9, dask=client)
     pd.testing.assert_frame_equal(one.months, two.months)
     pd.testing.assert_frame_equal(one.months, on_dask.months)
@@ -54,12 +58,18 @@ def test_hand_computed_run_without_uncertainty():
 
 def test_modules_taken_down_under_people_move_them():
     # A plan that takes the only module down in month 2 leaves its residents short from then on.
-    reg = make_registry(sites=[pavilion(modules_now=1), make_site("B1")],
-                        units=[make_unit("B1-1", "B1", beds=2)])
+    reg = make_registry(
+        sites=[pavilion(modules_now=1), make_site("B1")], units=[make_unit("B1-1", "B1", beds=2)]
+    )
     sc = scenario([2], stay=12, horizon=4)
     sup = supply(reg, sc)
-    plan = pd.DataFrame({"site_id": ["P1"] * 4 + ["B1"] * 4, "month": sup.months * 2,
-                         "beds": [4, 4, 0, 0, 2, 2, 2, 2]})
+    plan = pd.DataFrame(
+        {
+            "site_id": ["P1"] * 4 + ["B1"] * 4,
+            "month": sup.months * 2,
+            "beds": [4, 4, 0, 0, 2, 2, 2, 2],
+        }
+    )
     assert plan_beds(plan, sup).tolist() == [[4, 4, 0, 0], [2, 2, 2, 2]]
     res = run_scenarios(reg, sc, plan=plan, samples=2, seed=1, workers=1)
     assert res.months["expected_short"].tolist() == [0, 0, 0, 0]  # both move to the building

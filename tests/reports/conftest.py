@@ -14,8 +14,16 @@ from capacity.io.layers import frame
 from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
-BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BROWSER_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def few_residents_registry():
@@ -107,6 +115,7 @@ def proposal_dir(proposal_paper, tmp_path_factory) -> Path:
 
     reg, paper = proposal_paper
     out = tmp_path_factory.mktemp("proposal") / "proposal"
-    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day,
-                   proposal_figures(reg, paper))
+    write_proposal(
+        paper, out, reg.policy.limits.emergency_dkk_per_person_day, proposal_figures(reg, paper)
+    )
     return out

@@ -96,8 +96,7 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
 
 
 def test_tiles_request_is_blocked_not_hanging(browser, tiny_registry, tmp_path):
-    path = write_council_map(tiny_registry, tmp_path,
-                             tiles="https://tiles.invalid/{z}/{x}/{y}.png")
+    path = write_council_map(tiny_registry, tmp_path, tiles="https://tiles.invalid/{z}/{x}/{y}.png")
     page, requests, _ = open_offline(browser, path)
     assert any("tiles.invalid" in u for u in requests)  # the guard saw and aborted them
     assert page.locator("#legend").is_visible()
@@ -128,8 +127,9 @@ def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
 def test_proposal_offline_in_chromium(browser, proposal_dir):
     """The proposal and its map frame load from file:// with no request leaving the machine;
     both charts show, the cost chart with nine bar segments, the map frame a Leaflet map."""
-    page, requests, errors = open_offline(browser, proposal_dir / "proposal.html",
-                                          viewport=(1100, 900))
+    page, requests, errors = open_offline(
+        browser, proposal_dir / "proposal.html", viewport=(1100, 900)
+    )
     assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests), requests
     assert any(u.endswith("/proposal_map.html") for u in requests)
     assert page.locator("figure.chart svg").count() == 2

@@ -42,21 +42,26 @@ def test_help(app):
 
 def test_report_writes_the_map(app, registry_file, tmp_path, plan_dir):
     out = tmp_path / "maps"
-    result = runner.invoke(app, ["report", str(registry_file), "--out", str(out),
-                                 "--plan", str(plan_dir)])
+    result = runner.invoke(
+        app, ["report", str(registry_file), "--out", str(out), "--plan", str(plan_dir)]
+    )
     assert result.exit_code == 0, result.output
     assert (out / "map.html").is_file() and "map.html" in result.output
     assert "Beboere" in result.output and "632.000 kr." in result.output
-    again = runner.invoke(app, ["report", str(registry_file), "--out", str(out),
-                                "--plan", str(plan_dir)])
+    again = runner.invoke(
+        app, ["report", str(registry_file), "--out", str(out), "--plan", str(plan_dir)]
+    )
     assert again.exit_code == 0
     assert sorted(p.name for p in out.iterdir()) == ["map.html"]
 
 
-@pytest.mark.parametrize("args, message", [
-    (["--lang", "de"], "--lang da"),
-    (["--plan", "nowhere"], "plan.csv: file not found"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--lang", "de"], "--lang da"),
+        (["--plan", "nowhere"], "plan.csv: file not found"),
+    ],
+)
 def test_report_user_errors_exit_2(app, registry_file, tmp_path, args, message):
     result = runner.invoke(app, ["report", str(registry_file), "--out", str(tmp_path), *args])
     assert result.exit_code == 2
@@ -65,8 +70,9 @@ def test_report_user_errors_exit_2(app, registry_file, tmp_path, args, message):
 
 def test_review_writes_html_and_excel(app, registry_file, tmp_path):
     out = tmp_path / "review"
-    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
-                                 "--date", "2026-12-01"])
+    result = runner.invoke(
+        app, ["review", str(registry_file), "--out", str(out), "--date", "2026-12-01"]
+    )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["review.html", "review.xlsx"]
     assert "Lange ophold: 3" in result.output and "Ventende ankomster: 4" in result.output
@@ -84,26 +90,41 @@ def test_review_with_scenario_runs(app, registry_file, tmp_path):
     runs.mkdir()
     (runs / "months.csv").write_text(MONTHS_CSV, encoding="utf-8")
     out = tmp_path / "review"
-    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
-                                 "--date", "2026-12-01", "--scenarios", str(runs)])
+    result = runner.invoke(
+        app,
+        [
+            "review",
+            str(registry_file),
+            "--out",
+            str(out),
+            "--date",
+            "2026-12-01",
+            "--scenarios",
+            str(runs),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "største risiko for mangel 50 % i 2027-03" in result.output
     html = (out / "review.html").read_text(encoding="utf-8")
     assert '<section id="forecast">' in html and 'id="band"' in html
 
 
-@pytest.mark.parametrize("csv, message", [
-    (None, "months.csv: file not found"),
-    ("month,p_shortage\n2027-01,0.1\n", "missing column(s) expected_short"),
-])
+@pytest.mark.parametrize(
+    "csv, message",
+    [
+        (None, "months.csv: file not found"),
+        ("month,p_shortage\n2027-01,0.1\n", "missing column(s) expected_short"),
+    ],
+)
 def test_review_bad_scenario_runs_exit_2(app, registry_file, tmp_path, csv, message):
     runs = tmp_path / "scenarios"
     runs.mkdir()
     if csv is not None:
         (runs / "months.csv").write_text(csv, encoding="utf-8")
     out = tmp_path / "review"
-    result = runner.invoke(app, ["review", str(registry_file), "--out", str(out),
-                                 "--scenarios", str(runs)])
+    result = runner.invoke(
+        app, ["review", str(registry_file), "--out", str(out), "--scenarios", str(runs)]
+    )
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert not out.exists()  # nothing written

@@ -94,12 +94,15 @@ def _ys(group: str) -> list[float]:
     return [y + offset for y in numbers[1::2]]
 
 
-@pytest.mark.parametrize("text, message", [
-    (MONTHS_CSV.replace("p10_occupied,", ""), "missing column(s) p10_occupied"),
-    (MONTHS_CSV.replace("2027-02,0.127", "2027-02,lots"), "line 3, column 'p_shortage'"),
-    (MONTHS_CSV.replace("2027-03,", "March,"), "line 4, column 'month'"),
-    (MONTHS_CSV.splitlines()[0] + "\n", "no months"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (MONTHS_CSV.replace("p10_occupied,", ""), "missing column(s) p10_occupied"),
+        (MONTHS_CSV.replace("2027-02,0.127", "2027-02,lots"), "line 3, column 'p_shortage'"),
+        (MONTHS_CSV.replace("2027-03,", "March,"), "line 4, column 'month'"),
+        (MONTHS_CSV.splitlines()[0] + "\n", "no months"),
+    ],
+)
 def test_bad_months_csv_names_file_line_and_column(tmp_path, text, message):
     (tmp_path / "months.csv").write_text(text, encoding="utf-8")
     with pytest.raises(UserError, match=re.escape(message)) as err:
@@ -117,8 +120,9 @@ def test_scenario_runs_write_the_band(tiny_registry, tmp_path):
     from capacity.planning.simulate import run_scenarios
     from tests.planning.conftest import scenario
 
-    res = run_scenarios(tiny_registry, scenario([2, 2, 2], stay=3, horizon=4), samples=20,
-                        workers=1)
+    res = run_scenarios(
+        tiny_registry, scenario([2, 2, 2], stay=3, horizon=4), samples=20, workers=1
+    )
     write_runs(res, tmp_path / "runs")
     months = read_forecast(tmp_path / "runs")
     assert (months["p10_occupied"] <= months["expected_occupied"]).all()

@@ -85,8 +85,11 @@ def test_writer_is_atomic_and_timed(tiny_registry, tmp_path):
 def test_read_plan_errors_name_file_line_and_column(plan_dir, tmp_path):
     with pytest.raises(UserError, match="plan.csv: file not found"):
         read_plan(tmp_path)
-    (plan_dir / "plan.csv").write_text("site_id,month,modules_up,modules_standing,modules_down,"
-                                       "beds,cost\nP1,2027-03,two,4,0,16,1\n", encoding="utf-8")
+    (plan_dir / "plan.csv").write_text(
+        "site_id,month,modules_up,modules_standing,modules_down,"
+        "beds,cost\nP1,2027-03,two,4,0,16,1\n",
+        encoding="utf-8",
+    )
     with pytest.raises(UserError, match=r"line 2, column 'modules_up'"):
         read_plan(plan_dir)
     (plan_dir / "plan.csv").write_text("site_id,month\nP1,2027-03\n", encoding="utf-8")

@@ -55,8 +55,14 @@ def _check_no_personal_data(html: str, reg) -> None:
     ours = strip_assets(html)
     for hid in reg.households["id"]:
         assert not re.search(rf"(?<![\w-]){re.escape(hid)}(?![\w-])", ours), hid
-    dates = pd.concat([reg.households["arrival_date"], reg.occupancy["move_in"],
-                       reg.occupancy["expected_move_out"], reg.occupancy["move_out"]]).dropna()
+    dates = pd.concat(
+        [
+            reg.households["arrival_date"],
+            reg.occupancy["move_in"],
+            reg.occupancy["expected_move_out"],
+            reg.occupancy["move_out"],
+        ]
+    ).dropna()
     for day in set(dates):
         for fmt in DATE_FORMATS:
             assert day.strftime(fmt) not in ours, (day, fmt)
@@ -69,8 +75,9 @@ def _properties(html: str) -> list[dict]:
     return [json.loads(p) for p in re.findall(r'"properties": (\{[^{}]*\})', html)]
 
 
-@pytest.mark.parametrize("make", [few_residents_registry, sample_or_tiny],
-                         ids=["two-residents", "sample"])
+@pytest.mark.parametrize(
+    "make", [few_residents_registry, sample_or_tiny], ids=["two-residents", "sample"]
+)
 def test_council_map_has_no_personal_data(make):
     reg = make()
     html = council_map(reg)

@@ -21,8 +21,13 @@ KEYS = ("A", "B", "C")
 def fake(key: str, setup: float, running: float, emergency: float) -> SimpleNamespace:
     """An option with only what the cost chart reads."""
     plan = SimpleNamespace(summary={"cost_by_kind": {"month": running, "setup": setup}})
-    return SimpleNamespace(key=key, title=f"Mulighed {key}", plan=plan, plan_cost=setup + running,
-                           emergency_cost=emergency)
+    return SimpleNamespace(
+        key=key,
+        title=f"Mulighed {key}",
+        plan=plan,
+        plan_cost=setup + running,
+        emergency_cost=emergency,
+    )
 
 
 def test_option_costs_split_the_total(proposal_paper):
@@ -44,8 +49,13 @@ def test_cost_chart_bars_are_the_costs():
     for o in options:
         for part, value in option_costs([o]).loc[o.key].items():
             assert heights[o.key, part] == pytest.approx(value * unit, abs=0.01), (o.key, part)
-    for text in ("A: Mulighed A", "Opsætning og nedtagning", "Drift (leje)",
-                 "Nødindkvartering (forventet)", "5,5 mio. kr."):
+    for text in (
+        "A: Mulighed A",
+        "Opsætning og nedtagning",
+        "Drift (leje)",
+        "Nødindkvartering (forventet)",
+        "5,5 mio. kr.",
+    ):
         assert text in svg
 
 
@@ -60,10 +70,14 @@ def test_proposal_embeds_the_charts_and_links_the_map(proposal_paper, proposal_d
     for k in KEYS:
         for part in COST_PARTS:
             assert f'<g id="cost-{k}-{part}">' in html
-    occupancy = re.search(r'<figure class="chart" id="occupancy-chart">(.*?)</figure>', html, re.S)[1]
+    occupancy = re.search(r'<figure class="chart" id="occupancy-chart">(.*?)</figure>', html, re.S)[
+        1
+    ]
     assert '<g id="band">' in occupancy and '<g id="band-beds">' in occupancy
     assert f"anbefalet mulighed {paper.recommended}" in occupancy
-    assert f'<a href="{PROPOSAL_MAP}">' in html and f'<iframe class="map" src="{PROPOSAL_MAP}"' in html
+    assert (
+        f'<a href="{PROPOSAL_MAP}">' in html and f'<iframe class="map" src="{PROPOSAL_MAP}"' in html
+    )
     assert "<script" not in html  # the proposal itself needs no script; the map is its own file
     md = (proposal_dir / "proposal.md").read_text(encoding="utf-8")
     assert "](proposal_costs.svg)" in md and f"]({PROPOSAL_MAP})" in md
@@ -78,8 +92,9 @@ def test_proposal_band_is_the_recommended_options_runs(proposal_paper):
     reg, paper = proposal_paper
     option = next(o for o in paper.options if o.key == paper.recommended)
     figures = proposal_figures(reg, paper)
-    band = charts.occupancy_chart(reg, paper.scenario.start_date,
-                                  _band(option.runs.months), min_count=3)
+    band = charts.occupancy_chart(
+        reg, paper.scenario.start_date, _band(option.runs.months), min_count=3
+    )
     assert _group(figures.occupancy_svg, "band") == _group(band, "band")
 
 
@@ -92,8 +107,13 @@ def _band(months):
 def test_proposal_has_no_personal_data(proposal_paper, proposal_dir):
     reg, _ = proposal_paper
     min_count = reg.policy.limits.min_count
-    for name in ("proposal.html", "proposal.md", "proposal_costs.svg", "proposal_occupancy.svg",
-                 PROPOSAL_MAP):
+    for name in (
+        "proposal.html",
+        "proposal.md",
+        "proposal_costs.svg",
+        "proposal_occupancy.svg",
+        PROPOSAL_MAP,
+    ):
         _check_no_personal_data((proposal_dir / name).read_text(encoding="utf-8"), reg)
     _check_counts((proposal_dir / PROPOSAL_MAP).read_text(encoding="utf-8"), min_count)
     assert 'class="count">&lt;3</span>' in (proposal_dir / PROPOSAL_MAP).read_text(encoding="utf-8")
@@ -113,6 +133,7 @@ def test_months_below_min_count_are_not_drawn(proposal_paper):
 
 def test_same_proposal_same_bytes(proposal_paper, proposal_dir):
     reg, paper = proposal_paper
-    _, html = render_proposal(paper, reg.policy.limits.emergency_dkk_per_person_day,
-                              proposal_figures(reg, paper))
+    _, html = render_proposal(
+        paper, reg.policy.limits.emergency_dkk_per_person_day, proposal_figures(reg, paper)
+    )
     assert html == (proposal_dir / "proposal.html").read_text(encoding="utf-8")

@@ -59,8 +59,13 @@ def test_move_outs_and_arrivals_within_the_horizon(tiny_registry):
 def test_charts_are_deterministic_svg_with_optional_band(tiny_registry):
     svg = charts.occupancy_chart(tiny_registry, DAY)
     assert svg.startswith("<svg") and svg == charts.occupancy_chart(tiny_registry, DAY)
-    band = pd.DataFrame({"month": pd.date_range("2026-12-01", periods=6, freq="MS"),
-                         "p10": [5, 6, 8, 9, 9, 10], "p90": [7, 10, 14, 16, 18, 20]})
+    band = pd.DataFrame(
+        {
+            "month": pd.date_range("2026-12-01", periods=6, freq="MS"),
+            "p10": [5, 6, 8, 9, 9, 10],
+            "p90": [7, 10, 14, 16, 18, 20],
+        }
+    )
     assert "10–90 %" in charts.occupancy_chart(tiny_registry, DAY, band=band)
     with pytest.raises(ValueError, match="p10"):
         charts.occupancy_chart(tiny_registry, DAY, band=band.drop(columns="p10"))
