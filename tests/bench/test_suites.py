@@ -1,0 +1,37 @@
+"""The scale suite's cases, and CP-SAT/HiGHS ratios in the Markdown report."""
+
+from __future__ import annotations
+
+from capacity.bench import report
+from capacity.bench.runner import Row
+from capacity.bench.suites import SCALE, SSCFLP_SOLVERS, scale_cases, scale_place
+
+
+def test_quick_scale_suite_is_municipal_and_regional_with_three_solvers():
+    cases = list(scale_cases("quick"))
+    assert {c.row.instance.split()[0] for c in cases} == {"municipal", "regional"}
+    assert {c.row.solver for c in cases} == {"place-cpsat", "place-highs", "place-greedy"}
+    full = list(scale_cases("full"))
+    national = [c for c in full if c.row.instance.startswith("national")]
+    assert {c.row.solver for c in national} == {"place-cpsat", "place-highs"}
+    assert all(c.time_limit == SCALE["national"][2] for c in national)
+
+
+def test_sscflp_solvers_include_highs_and_greedy_last():
+    assert list(SSCFLP_SOLVERS) == ["direct-cpsat", "place-cpsat", "place-highs", "place-greedy"]
+
+
+def test_a_tiny_scale_case_reports_sizes_and_an_exact_status():
+    out = scale_place(60, 6, 1, "highs", "aggregate", 20.0)
+    assert out["status"] == "OPTIMAL" and out["formulation"] == "aggregate"
+    assert out["variables"] > 0 and out["constraints"] > 0 and out["households"] > 0
+
+
+def test_ratios_compare_cp_sat_with_highs_in_the_same_run():
+    rows = [Row("scale", "regional", "place-cpsat", status="OPTIMAL", objective=10.0,
+                build_seconds=1.0, solve_seconds=9.0),
+            Row("scale", "regional", "place-highs", status="OPTIMAL", objective=10.0,
+                build_seconds=1.0, solve_seconds=4.0)]
+    md = report.markdown(rows, "t")
+    assert "## CP-SAT / HiGHS, same run" in md
+    assert "| regional | OPTIMAL | OPTIMAL | 10.00 | 10.00 | 10.00 | 5.00 | 2.00 |" in md
