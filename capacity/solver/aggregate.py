@@ -27,6 +27,7 @@ from capacity.model.domain import Domain, Household, Unit
 from capacity.solver.greedy import room_left
 
 MAX_ROUNDS = 20
+RESERVE = 0.2  # share of the time limit kept free after the first round (packing, scoring)
 CANDIDATE_VARIABLES = 60_000  # above this many (type, site) variables keep the k cheapest sites
 
 
@@ -62,18 +63,21 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     refined: frozenset[str] = frozenset()
     deadline, hint, rounds, last = time_limit, None, 0, None
     build = solve = 0.0
-    while rounds < MAX_ROUNDS and (last is None or last[1]) and deadline > 0:
+    reserve = RESERVE * time_limit  # a later round never eats the whole rest of the budget
+    while rounds < MAX_ROUNDS and (last is None or last[1]) and \
+            (last is None or deadline > 2 * reserve):
         rounds += 1
         t0 = time.perf_counter()
         m = build_aggregate(dom, types, cand, refined)
         _hint(m, hint)
         t1 = time.perf_counter()
-        sol = _solve_counts(m, solver=solver, budget=max(deadline, 1.0), seed=seed,
+        budget = deadline if last is None else deadline - reserve
+        sol = _solve_counts(m, solver=solver, budget=max(budget, 1.0), seed=seed,
                             workers=workers)
         solve += time.perf_counter() - t1
         build += t1 - t0
         deadline -= time.perf_counter() - t0
-        if sol.value is None:
+        if sol.value is None:  # a later round without a solution: keep the last one
             break
         counts = solution_counts(m, sol.value)
         hint = {key: int(round(sol.value(v))) for key, v in m.n.items()}

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from capacity.bench import report
 from capacity.bench.runner import Row
-from capacity.bench.suites import SCALE, SSCFLP_SOLVERS, scale_cases, scale_place
+from capacity.bench.suites import (
+    SCALE,
+    SCALE_OVERHEAD,
+    SSCFLP_SOLVERS,
+    plan_cases,
+    scale_cases,
+    scale_place,
+)
 
 
 def test_quick_scale_suite_is_municipal_and_regional_with_three_solvers():
@@ -14,7 +21,7 @@ def test_quick_scale_suite_is_municipal_and_regional_with_three_solvers():
     full = list(scale_cases("full"))
     national = [c for c in full if c.row.instance.startswith("national")]
     assert {c.row.solver for c in national} == {"place-cpsat", "place-highs"}
-    assert all(c.time_limit == SCALE["national"][2] for c in national)
+    assert all(c.time_limit == SCALE["national"][2] + SCALE_OVERHEAD for c in national)
 
 
 def test_sscflp_solvers_include_highs_and_greedy_last():
@@ -35,3 +42,9 @@ def test_ratios_compare_cp_sat_with_highs_in_the_same_run():
     md = report.markdown(rows, "t")
     assert "## CP-SAT / HiGHS, same run" in md
     assert "| regional | OPTIMAL | OPTIMAL | 10.00 | 10.00 | 10.00 | 5.00 | 2.00 |" in md
+
+
+def test_plan_suite_runs_in_the_full_suite_only():
+    assert list(plan_cases("quick")) == []
+    (case,) = plan_cases("full")
+    assert case.row.suite == "plan" and case.hard_limit > case.time_limit
