@@ -90,11 +90,15 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     if last is None:
         return None, dict(info, status=sol.status)
     packed, failed, sol, m = last
+    t2 = time.perf_counter()
     if failed:
         packed = repair(dom, m, packed, units)
     pairs = {h.id: () for h in dom.households}
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    t3 = time.perf_counter()
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
+    if os.environ.get("CAPACITY_DEBUG"):
+        print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
     info.update(failed_sites=len(failed), aggregate_objective=sol.objective,
                 variables=len(m.cp.proto.variables), constraints=len(m.cp.proto.constraints))
     # with sites still failing, their unpacked households stay unplaced: feasible, not optimal
@@ -119,9 +123,12 @@ def repair(dom: Domain, m: AggregateModel, packed: dict[str, str | None],
     from capacity.model.aggregate import fits
 
     load: dict[str, list[Household]] = {}
+    modules: dict[str, set[str]] = {}  # site -> new modules already in use
     for hid, uid in packed.items():
         if uid is not None:
             load.setdefault(uid, []).append(dom.household(hid))
+            if dom.units[uid].new_module:
+                modules.setdefault(dom.units[uid].site_id, set()).add(uid)
     out = dict(packed)
     for t in m.types:
         for hid in t.members:
@@ -129,9 +136,7 @@ def repair(dom: Domain, m: AggregateModel, packed: dict[str, str | None],
                 continue
             h = dom.household(hid)
             for sid in sorted(m.cand[t.id], key=lambda s: (_cost(h, s, dom), s)):
-                pool = [*units.get(sid, []), *(dom.units[u] for u in load
-                                               if dom.units[u].new_module
-                                               and dom.units[u].site_id == sid)]
+                pool = [*units.get(sid, []), *(dom.units[u] for u in sorted(modules.get(sid, ())))]
                 room = [u for u in pool if fits(h, u, dom) and room_left(h, u, load.get(u.id, []))]
                 if room:
                     out[hid] = room[0].id
