@@ -7,7 +7,7 @@ SAMPLE := data/alleroed.gpkg
 SCENARIO := data/scenarios/wave.toml
 OUT    := out
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench bench-full clean
 
 # (Re)install only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml
@@ -42,6 +42,10 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/capacity bench --suite quick --out $(OUT)/bench
 	cp $(OUT)/bench/bench.md docs/benchmarks.md
+
+# Every public instance, capa/b/c, the national scale and the plan: hours, not minutes.
+bench-full: $(STAMP)
+	$(BIN)/capacity bench --suite full --out $(OUT)/bench-full
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache .hypothesis

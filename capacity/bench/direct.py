@@ -45,11 +45,15 @@ def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> 
     for j in range(m):
         model.add_exactly_one(x[i][j] for i in range(n))
     for i in range(n):
-        model.add(sum(int(inst.demand[j]) * x[i][j] for j in range(m)) <= int(inst.capacity[i]) * y[i])
+        model.add(
+            sum(int(inst.demand[j]) * x[i][j] for j in range(m)) <= int(inst.capacity[i]) * y[i]
+        )
         for j in range(m):
             model.add_implication(x[i][j], y[i])
-    model.minimize(sum(int(inst.fixed[i]) * y[i] for i in range(n))
-                   + sum(int(inst.cost[i, j]) * x[i][j] for i in range(n) for j in range(m)))
+    model.minimize(
+        sum(int(inst.fixed[i]) * y[i] for i in range(n))
+        + sum(int(inst.cost[i, j]) * x[i][j] for i in range(n) for j in range(m))
+    )
     build = time.perf_counter() - start
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = time_limit
@@ -58,12 +62,27 @@ def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> 
     trace = GapTrace()
     status = solver.solve(model, trace)
     proto = model.proto
-    sizes = dict(build_seconds=build, variables=len(proto.variables),
-                 constraints=len(proto.constraints))
+    sizes = dict(
+        build_seconds=build, variables=len(proto.variables), constraints=len(proto.constraints)
+    )
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return DirectResult(solver.status_name(status), float("nan"), float("nan"),
-                            np.full(m, -1), solver.wall_time, **sizes)
-    assign = np.array([next(i for i in range(n) if solver.boolean_value(x[i][j])) for j in range(m)])
-    return DirectResult(solver.status_name(status), solver.objective_value / inst.scale,
-                        solver.best_objective_bound / inst.scale, assign, solver.wall_time,
-                        seconds_to_1pct=trace.seconds_to(1.0, solver), **sizes)
+        return DirectResult(
+            solver.status_name(status),
+            float("nan"),
+            float("nan"),
+            np.full(m, -1),
+            solver.wall_time,
+            **sizes,
+        )
+    assign = np.array(
+        [next(i for i in range(n) if solver.boolean_value(x[i][j])) for j in range(m)]
+    )
+    return DirectResult(
+        solver.status_name(status),
+        solver.objective_value / inst.scale,
+        solver.best_objective_bound / inst.scale,
+        assign,
+        solver.wall_time,
+        seconds_to_1pct=trace.seconds_to(1.0, solver),
+        **sizes,
+    )

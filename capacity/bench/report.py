@@ -13,10 +13,19 @@ from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
 from capacity.bench.suites import Case
 
 COLUMNS = {
-    "instance": "instance", "solver": "solver", "size": "households × units × sites",
-    "model": "variables / constraints", "status": "status", "objective": "objective",
-    "best_bound": "bound", "gap": "gap %", "build_seconds": "build s", "solve_seconds": "solve s",
-    "seconds_to_1pct": "to 1 % s", "peak_rss_mb": "peak MB", "known_optimum": "optimum",
+    "instance": "instance",
+    "solver": "solver",
+    "size": "households × units × sites",
+    "model": "variables / constraints",
+    "status": "status",
+    "objective": "objective",
+    "best_bound": "bound",
+    "gap": "gap %",
+    "build_seconds": "build s",
+    "solve_seconds": "solve s",
+    "seconds_to_1pct": "to 1 % s",
+    "peak_rss_mb": "peak MB",
+    "known_optimum": "optimum",
     "gap_to_optimum": "to optimum %",
 }
 
@@ -46,15 +55,32 @@ def fmt(value, digits: int = 2) -> str:
 def markdown(rows: list[Row], title: str) -> str:
     """The table of rows as Markdown, with the machine it ran on."""
     head = list(COLUMNS.values())
-    lines = [f"# {title}", "", f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
-             f"Python {platform.python_version()}.", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines = [
+        f"# {title}",
+        "",
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}.",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for r in rows:
-        cells = [r.instance, r.solver, f"{fmt(r.households)} × {fmt(r.units)} × {fmt(r.sites)}",
-                 f"{fmt(r.variables)} / {fmt(r.constraints)}", r.status, fmt(r.objective),
-                 fmt(r.best_bound), fmt(r.gap, 3), fmt(r.build_seconds), fmt(r.solve_seconds),
-                 fmt(r.seconds_to_1pct), fmt(r.peak_rss_mb, 0), fmt(r.known_optimum),
-                 fmt(r.gap_to_optimum, 3)]
+        cells = [
+            r.instance,
+            r.solver,
+            f"{fmt(r.households)} × {fmt(r.units)} × {fmt(r.sites)}",
+            f"{fmt(r.variables)} / {fmt(r.constraints)}",
+            r.status,
+            fmt(r.objective),
+            fmt(r.best_bound),
+            fmt(r.gap, 3),
+            fmt(r.build_seconds),
+            fmt(r.solve_seconds),
+            fmt(r.seconds_to_1pct),
+            fmt(r.peak_rss_mb, 0),
+            fmt(r.known_optimum),
+            fmt(r.gap_to_optimum, 3),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
     return "\n".join(lines + ([""] + notes if notes else []) + ratios(rows)) + "\n"
@@ -77,14 +103,22 @@ def ratios(rows: list[Row]) -> list[str]:
             continue
         a, b = _wall(cp), _wall(hi)
         ratio = f"{a / b:.2f}" if a and b else "–"
-        out.append(f"| {instance} | {cp.status} | {hi.status} | {fmt(cp.objective)} | "
-                   f"{fmt(hi.objective)} | {fmt(a)} | {fmt(b)} | {ratio} |")
+        out.append(
+            f"| {instance} | {cp.status} | {hi.status} | {fmt(cp.objective)} | "
+            f"{fmt(hi.objective)} | {fmt(a)} | {fmt(b)} | {ratio} |"
+        )
     if not out:
         return []
-    head = ["", "## CP-SAT / HiGHS, same run", "",
-            "Wall time = build + solve seconds of the place path; ratio > 1: HiGHS was faster.",
-            "", "| instance | CP-SAT status | HiGHS status | CP-SAT objective | HiGHS objective |"
-            " CP-SAT s | HiGHS s | ratio CP-SAT/HiGHS |", "|---|---|---|---|---|---|---|---|"]
+    head = [
+        "",
+        "## CP-SAT / HiGHS, same run",
+        "",
+        "Wall time = build + solve seconds of the place path; ratio > 1: HiGHS was faster.",
+        "",
+        "| instance | CP-SAT status | HiGHS status | CP-SAT objective | HiGHS objective |"
+        " CP-SAT s | HiGHS s | ratio CP-SAT/HiGHS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     return head + out
 
 

@@ -15,9 +15,25 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 ROW_FIELDS = (
-    "suite", "instance", "solver", "households", "units", "sites", "variables", "constraints",
-    "status", "objective", "best_bound", "gap", "build_seconds", "solve_seconds",
-    "seconds_to_1pct", "peak_rss_mb", "known_optimum", "gap_to_optimum", "note",
+    "suite",
+    "instance",
+    "solver",
+    "households",
+    "units",
+    "sites",
+    "variables",
+    "constraints",
+    "status",
+    "objective",
+    "best_bound",
+    "gap",
+    "build_seconds",
+    "solve_seconds",
+    "seconds_to_1pct",
+    "peak_rss_mb",
+    "known_optimum",
+    "gap_to_optimum",
+    "note",
 )
 
 

@@ -166,26 +166,55 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
 
     n, m = inst.size
     day = pd.Timestamp(date)
-    sites = [dict(id=f"F{i + 1}", name=f"Facility {i + 1}", kind="pavilion_site", modules_now=0,
-                  modules_max=1, beds_per_module=int(inst.capacity[i]),
-                  cost_setup_per_module=int(inst.fixed[i]) * SETUP_DKK,
-                  cost_month_per_module=0,
-                  cost_teardown_per_module=0, lead_time_months=0, min_lifetime_months=0,
-                  geometry=Point(700_000 + 100 * (i % 50), 6_190_000 + 100 * (i // 50)))
-             for i in range(n)]
-    households = [dict(id=f"C{j + 1}", arrival_date=day, adults=int(inst.demand[j]),
-                       children_ages=(), needs_accessible=False, unaccompanied_minor=False)
-                  for j in range(m)]
+    sites = [
+        dict(
+            id=f"F{i + 1}",
+            name=f"Facility {i + 1}",
+            kind="pavilion_site",
+            modules_now=0,
+            modules_max=1,
+            beds_per_module=int(inst.capacity[i]),
+            cost_setup_per_module=int(inst.fixed[i]) * SETUP_DKK,
+            cost_month_per_module=0,
+            cost_teardown_per_module=0,
+            lead_time_months=0,
+            min_lifetime_months=0,
+            geometry=Point(700_000 + 100 * (i % 50), 6_190_000 + 100 * (i // 50)),
+        )
+        for i in range(n)
+    ]
+    households = [
+        dict(
+            id=f"C{j + 1}",
+            arrival_date=day,
+            adults=int(inst.demand[j]),
+            children_ages=(),
+            needs_accessible=False,
+            unaccompanied_minor=False,
+        )
+        for j in range(m)
+    ]
     ii, jj = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
-    scores = pd.DataFrame({"household_id": [f"C{j + 1}" for j in jj.ravel()],
-                           "site_id": [f"F{i + 1}" for i in ii.ravel()],
-                           "score": -inst.cost.ravel().astype(float)})
+    scores = pd.DataFrame(
+        {
+            "household_id": [f"C{j + 1}" for j in jj.ravel()],
+            "site_id": [f"F{i + 1}" for i in ii.ravel()],
+            "score": -inst.cost.ravel().astype(float),
+        }
+    )
     worst = (int(inst.fixed.sum() + inst.cost.max(axis=0).sum()) + 1) * PLACE_SCALE
     zero = {name: 0 for name in Weights.model_fields}
-    policy = Policy(weights=Weights(**{**zero, "new_modules": 1, "external_score": 1,
-                                       "unplaced": worst}),
-                    limits=Limits())
-    return Registry(districts=frame("districts", []), pois=frame("pois", []),
-                    sites=frame("sites", sites), units=frame("units", []),
-                    households=frame("households", households), occupancy=frame("occupancy", []),
-                    scores=frame("scores", scores.to_dict("records")), policy=policy)
+    policy = Policy(
+        weights=Weights(**{**zero, "new_modules": 1, "external_score": 1, "unplaced": worst}),
+        limits=Limits(),
+    )
+    return Registry(
+        districts=frame("districts", []),
+        pois=frame("pois", []),
+        sites=frame("sites", sites),
+        units=frame("units", []),
+        households=frame("households", households),
+        occupancy=frame("occupancy", []),
+        scores=frame("scores", scores.to_dict("records")),
+        policy=policy,
+    )

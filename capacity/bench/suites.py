@@ -19,9 +19,16 @@ GRACE_SECONDS = 15.0
 
 # The quick suite's sample of ten public instances: small and mid-sized Holmberg, OR-Library.
 QUICK_SSCFLP = (
-    ("holmberg", "p1"), ("holmberg", "p2"), ("holmberg", "p13"), ("holmberg", "p25"),
-    ("holmberg", "p41"), ("holmberg", "p55"),
-    ("orlib", "cap61"), ("orlib", "cap94"), ("orlib", "cap101"), ("orlib", "cap134"),
+    ("holmberg", "p1"),
+    ("holmberg", "p2"),
+    ("holmberg", "p13"),
+    ("holmberg", "p25"),
+    ("holmberg", "p41"),
+    ("holmberg", "p55"),
+    ("orlib", "cap61"),
+    ("orlib", "cap94"),
+    ("orlib", "cap101"),
+    ("orlib", "cap134"),
 )
 LARGE_ORLIB = tuple(("orlib", f"cap{c}{k}") for c in "abc" for k in range(1, 5))
 
@@ -49,10 +56,19 @@ def sscflp_direct(root: str, family: str, name: str, time_limit: float) -> dict:
     load_seconds = time.perf_counter() - start
     res = solve_direct(inst, time_limit=time_limit)
     n, m = inst.size
-    return dict(households=m, units=n, sites=n, variables=res.variables,
-                constraints=res.constraints, status=res.status, objective=res.objective,
-                best_bound=res.bound, build_seconds=load_seconds + res.build_seconds,
-                solve_seconds=res.seconds, seconds_to_1pct=res.seconds_to_1pct)
+    return dict(
+        households=m,
+        units=n,
+        sites=n,
+        variables=res.variables,
+        constraints=res.constraints,
+        status=res.status,
+        objective=res.objective,
+        best_bound=res.bound,
+        build_seconds=load_seconds + res.build_seconds,
+        solve_seconds=res.seconds,
+        seconds_to_1pct=res.seconds_to_1pct,
+    )
 
 
 SSCFLP_SOLVERS: dict[str, Callable[..., dict]] = {"direct-cpsat": sscflp_direct}
@@ -63,8 +79,7 @@ def sscflp_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
     if suite == "quick":
         chosen = list(QUICK_SSCFLP)
     else:
-        chosen = [(fam, name) for fam in ("holmberg", "orlib")
-                  for name in sscflp.optima(root, fam)]
+        chosen = [(fam, name) for fam in ("holmberg", "orlib") for name in sscflp.optima(root, fam)]
     for family, name in chosen:
         known = sscflp.optima(root, family)[name][1]
         limit = 60.0 if (family, name) in LARGE_ORLIB else time_limit
@@ -73,7 +88,9 @@ def sscflp_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
             yield Case(row, task, (str(root), family, name, limit), limit)
 
 
-def sscflp_place(root: str, family: str, name: str, time_limit: float, solver: str = "cpsat") -> dict:
+def sscflp_place(
+    root: str, family: str, name: str, time_limit: float, solver: str = "cpsat"
+) -> dict:
     """The real ``place --allow-new-modules`` path on the instance converted to a registry."""
     import pandas as pd
 
@@ -83,16 +100,28 @@ def sscflp_place(root: str, family: str, name: str, time_limit: float, solver: s
     inst = sscflp.load(Path(root), family, name)
     reg = sscflp.to_registry(inst)
     convert_seconds = time.perf_counter() - start
-    result = place(reg, pd.Timestamp("2027-01-01").date(), solver=solver, time_limit=time_limit,
-                   allow_new_modules=True)
+    result = place(
+        reg,
+        pd.Timestamp("2027-01-01").date(),
+        solver=solver,
+        time_limit=time_limit,
+        allow_new_modules=True,
+    )
     factor = sscflp.PLACE_SCALE * inst.scale
     n, m = inst.size
     bound = None if result.best_bound is None else result.best_bound / factor
-    return dict(households=m, units=n, sites=n, status=result.status,
-                objective=result.objective / factor, best_bound=bound,
-                build_seconds=convert_seconds + result.build_seconds,
-                solve_seconds=result.solve_seconds, unplaced=len(result.unplaced),
-                **result.options.get("model_size", {}))
+    return dict(
+        households=m,
+        units=n,
+        sites=n,
+        status=result.status,
+        objective=result.objective / factor,
+        best_bound=bound,
+        build_seconds=convert_seconds + result.build_seconds,
+        solve_seconds=result.solve_seconds,
+        unplaced=len(result.unplaced),
+        **result.options.get("model_size", {}),
+    )
 
 
 def sscflp_greedy(root: str, family: str, name: str, time_limit: float) -> dict:
@@ -114,16 +143,23 @@ SSCFLP_SOLVERS["place-greedy"] = SSCFLP_SOLVERS.pop("place-greedy")  # keep gree
 
 # --- scale suite: synthetic registries (capacity.sample.synthetic_registry), seeded -------------
 
-SCALE = {"municipal": (300, 50, 30.0), "regional": (2_000, 300, 60.0),
-         "national": (20_000, 2_000, 90.0)}  # households, sites, solver time limit (s)
+SCALE = {
+    "municipal": (300, 50, 30.0),
+    "regional": (2_000, 300, 60.0),
+    "national": (20_000, 2_000, 90.0),
+}  # households, sites, solver time limit (s)
 SCALE_OVERHEAD = 30.0  # generating, building the domain, packing and scoring, beyond the limit
 SCALE_SEED = 2023
-SCALE_SOLVERS = {"place-cpsat": ("cpsat", "aggregate"), "place-highs": ("highs", "aggregate"),
-                 "place-greedy": ("greedy", "pairs")}
+SCALE_SOLVERS = {
+    "place-cpsat": ("cpsat", "aggregate"),
+    "place-highs": ("highs", "aggregate"),
+    "place-greedy": ("greedy", "pairs"),
+}
 
 
-def scale_place(households: int, sites: int, seed: int, solver: str, formulation: str,
-                time_limit: float) -> dict:
+def scale_place(
+    households: int, sites: int, seed: int, solver: str, formulation: str, time_limit: float
+) -> dict:
     """``place`` on a synthetic registry, on the date the last arrival has arrived."""
     from capacity.sample import synthetic_registry
     from capacity.solver.solve import place
@@ -136,13 +172,23 @@ def scale_place(households: int, sites: int, seed: int, solver: str, formulation
     generate = time.perf_counter() - start
     result = place(reg, day, solver=solver, formulation=formulation, time_limit=time_limit)
     agg = result.options.get("aggregate", {})
-    return dict(households=len(arriving), units=len(reg.units), sites=sites,
-                status=result.status, objective=float(result.objective),
-                best_bound=result.best_bound, build_seconds=result.build_seconds,
-                solve_seconds=result.solve_seconds, generate_seconds=round(generate, 3),
-                unplaced=len(result.unplaced), formulation=result.options.get("formulation"),
-                rounds=agg.get("rounds"), refined_sites=agg.get("refined_sites"),
-                types=agg.get("types"), **result.options.get("model_size", {}))
+    return dict(
+        households=len(arriving),
+        units=len(reg.units),
+        sites=sites,
+        status=result.status,
+        objective=float(result.objective),
+        best_bound=result.best_bound,
+        build_seconds=result.build_seconds,
+        solve_seconds=result.solve_seconds,
+        generate_seconds=round(generate, 3),
+        unplaced=len(result.unplaced),
+        formulation=result.options.get("formulation"),
+        rounds=agg.get("rounds"),
+        refined_sites=agg.get("refined_sites"),
+        types=agg.get("types"),
+        **result.options.get("model_size", {}),
+    )
 
 
 def scale_cases(suite: str) -> Iterator[Case]:
@@ -154,8 +200,12 @@ def scale_cases(suite: str) -> Iterator[Case]:
             if solver == "greedy" and name == "national":
                 continue  # greedy needs the per-pair domain: tens of millions of pairs
             row = Row("scale", f"{name} {households}×{sites}", label)
-            yield Case(row, scale_place, (households, sites, SCALE_SEED, solver, formulation,
-                                          limit), limit + SCALE_OVERHEAD)
+            yield Case(
+                row,
+                scale_place,
+                (households, sites, SCALE_SEED, solver, formulation, limit),
+                limit + SCALE_OVERHEAD,
+            )
 
 
 PLAN_LIMIT = 60.0
@@ -171,8 +221,13 @@ def plan_bench(samples: int, time_limit: float) -> dict:
     reg, sc = bench_registry(), bench_scenario()
     res = make_plan(reg, sc, samples=samples, seed=1, time_limit=time_limit)
     s = res.summary
-    return dict(sites=40, status=str(s["status"]), objective=float(s["objective"]),
-                best_bound=float(s["bound"]), solve_seconds=round(time.perf_counter() - start, 3))
+    return dict(
+        sites=40,
+        status=str(s["status"]),
+        objective=float(s["objective"]),
+        best_bound=float(s["bound"]),
+        solve_seconds=round(time.perf_counter() - start, 3),
+    )
 
 
 def plan_cases(suite: str) -> Iterator[Case]:

@@ -13,10 +13,19 @@ from capacity.errors import UserError
 
 def bench(
     suite: Annotated[str, typer.Option("--suite", help="quick (minutes) eller full.")] = "quick",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Mappe til bench.json og bench.md.")] = Path("out/bench"),
-    instances: Annotated[Path | None, typer.Option(
-        "--instances", help="Mappen med SSCFLP-instanser (standard: ../shared/benchmarks/sscflp).")] = None,
-    time_limit: Annotated[float, typer.Option("--time-limit", min=1, help="Sekunder pr. kørsel.")] = 10.0,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Mappe til bench.json og bench.md.")
+    ] = Path("out/bench"),
+    instances: Annotated[
+        Path | None,
+        typer.Option(
+            "--instances",
+            help="Mappen med SSCFLP-instanser (standard: ../shared/benchmarks/sscflp).",
+        ),
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=1, help="Sekunder pr. kørsel.")
+    ] = 10.0,
 ) -> None:
     """Benchmarks: offentlige instanser med kendt optimum og skalering, side om side."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -28,12 +37,19 @@ def bench(
         raise UserError(f"--suite {suite!r}: choose quick or full.")
     root = instances or sscflp.DEFAULT_ROOT
     if not (root / "holmberg" / "optima.csv").exists():
-        raise UserError(f"{root}: no SSCFLP instances there; give --instances DIR "
-                        "(the folder with holmberg/, orlib/ and optima.csv files).")
+        raise UserError(
+            f"{root}: no SSCFLP instances there; give --instances DIR "
+            "(the folder with holmberg/, orlib/ and optima.csv files)."
+        )
     cases = list(all_cases(root, suite, time_limit))
     console = Console()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         rows = report.run_cases(cases, progress)
     paths = report.write(rows, out, f"capacity bench — {suite} suite")
     console.print(_table(rows, suite))
@@ -46,11 +62,32 @@ def _table(rows, suite: str):
     from capacity.bench.report import fmt
 
     table = Table(title=f"capacity bench — {suite}")
-    for head in ("instance", "solver", "status", "objective", "optimum", "to optimum %",
-                 "gap %", "solve s", "to 1 % s", "peak MB"):
-        table.add_column(head, justify="left" if head in ("instance", "solver", "status") else "right")
+    for head in (
+        "instance",
+        "solver",
+        "status",
+        "objective",
+        "optimum",
+        "to optimum %",
+        "gap %",
+        "solve s",
+        "to 1 % s",
+        "peak MB",
+    ):
+        table.add_column(
+            head, justify="left" if head in ("instance", "solver", "status") else "right"
+        )
     for r in rows:
-        table.add_row(r.instance, r.solver, r.status, fmt(r.objective), fmt(r.known_optimum),
-                      fmt(r.gap_to_optimum, 3), fmt(r.gap, 3), fmt(r.solve_seconds),
-                      fmt(r.seconds_to_1pct), fmt(r.peak_rss_mb, 0))
+        table.add_row(
+            r.instance,
+            r.solver,
+            r.status,
+            fmt(r.objective),
+            fmt(r.known_optimum),
+            fmt(r.gap_to_optimum, 3),
+            fmt(r.gap, 3),
+            fmt(r.solve_seconds),
+            fmt(r.seconds_to_1pct),
+            fmt(r.peak_rss_mb, 0),
+        )
     return table

@@ -15,24 +15,57 @@ from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
 
 def place(
     registry: RegistryArg,
-    date: Annotated[dt.datetime | None, typer.Option(
-        "--date", formats=["%Y-%m-%d"], help="Placeringsdato: husstande ankommet senest da (standard: i dag).")] = None,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="Placeringsdato: husstande ankommet senest da (standard: i dag).",
+        ),
+    ] = None,
     policy: PolicyOpt = None,
-    solver: Annotated[str, typer.Option(
-        "--solver", help="auto (cpsat for par, highs for aggregeret), cpsat, highs (samme model som MIP) "
-        "eller greedy (grådig basislinje).")] = "auto",
-    formulation: Annotated[str, typer.Option(
-        "--formulation", help="auto (efter størrelse), pairs (én variabel pr. husstand og enhed) eller "
-        "aggregate (antal husstandstyper pr. lokalitet, pakket eksakt bagefter).")] = "auto",
-    time_limit: Annotated[float, typer.Option(
-        "--time-limit", help="CP-SAT: deterministisk tidsgrænse (arbejdsenheder, ca. sekunder); HiGHS: sekunder.")] = 10.0,
+    solver: Annotated[
+        str,
+        typer.Option(
+            "--solver",
+            help="auto (cpsat for par, highs for aggregeret), cpsat, highs (samme model som MIP) "
+            "eller greedy (grådig basislinje).",
+        ),
+    ] = "auto",
+    formulation: Annotated[
+        str,
+        typer.Option(
+            "--formulation",
+            help="auto (efter størrelse), pairs (én variabel pr. husstand og enhed) eller "
+            "aggregate (antal husstandstyper pr. lokalitet, pakket eksakt bagefter).",
+        ),
+    ] = "auto",
+    time_limit: Annotated[
+        float,
+        typer.Option(
+            "--time-limit",
+            help="CP-SAT: deterministisk tidsgrænse (arbejdsenheder, ca. sekunder); HiGHS: sekunder.",
+        ),
+    ] = 10.0,
     seed: SeedOpt = 0,
-    allow_moves: Annotated[bool, typer.Option("--allow-moves", help="Beboere må flytte (koster vægten 'moves').")] = False,
-    allow_new_modules: Annotated[bool, typer.Option(
-        "--allow-new-modules", help="Nye pavillonmoduler må sættes op (koster opsætningen).")] = False,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Mappe som planen skrives til.")] = None,
-    apply: Annotated[bool, typer.Option(
-        "--apply", help="Skriv planen i --out ind i registret (kræver uændret register).")] = False,
+    allow_moves: Annotated[
+        bool, typer.Option("--allow-moves", help="Beboere må flytte (koster vægten 'moves').")
+    ] = False,
+    allow_new_modules: Annotated[
+        bool,
+        typer.Option(
+            "--allow-new-modules", help="Nye pavillonmoduler må sættes op (koster opsætningen)."
+        ),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Mappe som planen skrives til.")
+    ] = None,
+    apply: Annotated[
+        bool,
+        typer.Option(
+            "--apply", help="Skriv planen i --out ind i registret (kræver uændret register)."
+        ),
+    ] = False,
     lang: LangOpt = "da",
 ) -> None:
     """Placér ankomne husstande i midlertidige boliger, med begrundelse for hver husstand.
@@ -50,32 +83,50 @@ def place(
 
     reg = load_registry(registry, policy=policy)
     day = date.date() if date else dt.date.today()
-    result = place_households(reg, day, solver=solver, time_limit=time_limit, seed=seed,
-                              allow_moves=allow_moves, allow_new_modules=allow_new_modules,
-                              lang=lang, formulation=formulation)
+    result = place_households(
+        reg,
+        day,
+        solver=solver,
+        time_limit=time_limit,
+        seed=seed,
+        allow_moves=allow_moves,
+        allow_new_modules=allow_new_modules,
+        lang=lang,
+        formulation=formulation,
+    )
     if out is not None:
         write_outputs(result, out)
     console.print(_table(result))
     console.print(_terms(result))
-    console.print(f"{result.summary()} · {result.build_seconds:.2f} s + {result.solve_seconds:.2f} s",
-                  soft_wrap=True, markup=False)
+    console.print(
+        f"{result.summary()} · {result.build_seconds:.2f} s + {result.solve_seconds:.2f} s",
+        soft_wrap=True,
+        markup=False,
+    )
     if out is not None:
-        console.print(("Wrote " if lang == "en" else "Skrev ") + str(out), soft_wrap=True, markup=False)
+        console.print(
+            ("Wrote " if lang == "en" else "Skrev ") + str(out), soft_wrap=True, markup=False
+        )
 
 
-def _apply(registry: Path, out: Path | None, policy: Path | None, lang: str,
-           console: Console) -> None:
+def _apply(
+    registry: Path, out: Path | None, policy: Path | None, lang: str, console: Console
+) -> None:
     from capacity.errors import UserError
     from capacity.solver.apply import apply_plan
 
     if out is None:
-        raise UserError("--apply needs --out DIR: the folder with the plan to write into the registry")
+        raise UserError(
+            "--apply needs --out DIR: the folder with the plan to write into the registry"
+        )
     done = apply_plan(registry, out, policy=policy)
     console.print(_applied_text(done, registry, lang), soft_wrap=True, markup=False)
 
 
-HEAD = {"da": ("Husstand", "Personer", "Enhed", "Lokalitet", "Omkostning", "Ikke placeret: årsag"),
-        "en": ("Household", "Persons", "Unit", "Site", "Cost", "Unplaced: reason")}
+HEAD = {
+    "da": ("Husstand", "Personer", "Enhed", "Lokalitet", "Omkostning", "Ikke placeret: årsag"),
+    "en": ("Household", "Persons", "Unit", "Site", "Cost", "Unplaced: reason"),
+}
 
 
 def _table(result) -> Table:
@@ -92,17 +143,21 @@ def _table(result) -> Table:
         cost = sum(getattr(row, t) for t in PLACEMENT_TERMS)
         table.add_row(row.household_id, str(row.persons), row.unit_id, row.site_id, str(cost))
     for row in result.unplaced.itertuples(index=False):
-        table.add_row(row.household_id, str(row.persons), "–", "–",
-                      f"[yellow]{escape(row.reason)}[/]")
+        table.add_row(
+            row.household_id, str(row.persons), "–", "–", f"[yellow]{escape(row.reason)}[/]"
+        )
     return table
 
 
 def _terms(result) -> Table:
     table = Table(title="Led" if result.lang != "en" else "Terms", show_footer=True)
-    table.add_column("led" if result.lang != "en" else "term", footer="I alt" if result.lang != "en" else "Total")
+    table.add_column(
+        "led" if result.lang != "en" else "term", footer="I alt" if result.lang != "en" else "Total"
+    )
     table.add_column("vægt" if result.lang != "en" else "weight", justify="right")
-    table.add_column("i alt" if result.lang != "en" else "total", justify="right",
-                     footer=str(result.objective))
+    table.add_column(
+        "i alt" if result.lang != "en" else "total", justify="right", footer=str(result.objective)
+    )
     for name, total in result.by_term().items():
         table.add_row(name, str(result.weights.get(name, "")), str(total))
     return table
@@ -110,7 +165,11 @@ def _terms(result) -> Table:
 
 def _applied_text(done, registry: Path, lang: str) -> str:
     if lang == "en":
-        return (f"Applied to {registry}: {done.moved_in} moved in on {done.date}, {done.moved_out} "
-                f"moved out, {done.modules} new modules. Backup: {done.backup}")
-    return (f"Skrevet i {registry}: {done.moved_in} flytter ind d. {done.date}, {done.moved_out} "
-            f"flytter ud, {done.modules} nye moduler. Sikkerhedskopi: {done.backup}")
+        return (
+            f"Applied to {registry}: {done.moved_in} moved in on {done.date}, {done.moved_out} "
+            f"moved out, {done.modules} new modules. Backup: {done.backup}"
+        )
+    return (
+        f"Skrevet i {registry}: {done.moved_in} flytter ind d. {done.date}, {done.moved_out} "
+        f"flytter ud, {done.modules} nye moduler. Sikkerhedskopi: {done.backup}"
+    )

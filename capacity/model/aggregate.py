@@ -51,10 +51,17 @@ def household_types(dom: Domain) -> list[HouseholdType]:
     for h in dom.arriving:
         if h.unaccompanied_minor:
             continue
-        key = (h.persons, h.has_children, h.school_children if h.new else 0,
-               0 if h.new else h.school_children, h.daycare_children("0-2"),
-               h.daycare_children("3-5"), h.needs_accessible, h.required_district or "",
-               h.id if scored else "")
+        key = (
+            h.persons,
+            h.has_children,
+            h.school_children if h.new else 0,
+            0 if h.new else h.school_children,
+            h.daycare_children("0-2"),
+            h.daycare_children("3-5"),
+            h.needs_accessible,
+            h.required_district or "",
+            h.id if scored else "",
+        )
         groups[key].append(h)
     out = []
     for k, (_, members) in enumerate(sorted(groups.items(), key=lambda kv: str(kv[0]))):
@@ -92,8 +99,7 @@ def usable_units(dom: Domain) -> dict[str, list[Unit]]:
     """Per site, the standing unit classes a new household could use (in service, available)."""
     out: dict[str, list[Unit]] = defaultdict(list)
     for u in dom.units.values():
-        if u.in_service and dom.sites[u.site_id].available and u.free_beds > 0 \
-                and not u.new_module:
+        if u.in_service and dom.sites[u.site_id].available and u.free_beds > 0 and not u.new_module:
             out[u.site_id].append(u)
     return out
 
@@ -103,8 +109,9 @@ def fits(h: Household, u: Unit, dom: Domain) -> bool:
     return all(rule(h, u, dom) for rule in hard.STATIC_RULES)
 
 
-def candidates(dom: Domain, types: list[HouseholdType], units: dict[str, list[Unit]],
-               k: int | None) -> dict[str, list[str]]:
+def candidates(
+    dom: Domain, types: list[HouseholdType], units: dict[str, list[Unit]], k: int | None
+) -> dict[str, list[str]]:
     """Per type, the sites with a unit (or a new module) it fits, cheapest ``k`` by pair cost.
 
     Vectorised over units and sites (numpy masks of the static rules); with a ``scores`` layer
@@ -113,26 +120,42 @@ def candidates(dom: Domain, types: list[HouseholdType], units: dict[str, list[Un
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
     flat = [u for sid in sids for u in units.get(sid, ())]
-    col = {name: np.array([getattr(u, name) for u in flat] or [0]) for name in
-           ("free_beds", "family_ok", "accessible", "shareable", "residents_adult_only")}
+    col = {
+        name: np.array([getattr(u, name) for u in flat] or [0])
+        for name in ("free_beds", "family_ok", "accessible", "shareable", "residents_adult_only")
+    }
     owner = np.array([at[u.site_id] for u in flat] or [0], dtype=np.int64)
     occupied = np.array([bool(u.residents) for u in flat] or [False])
-    site = {name: np.array([getattr(dom.sites[s], name) for s in sids]) for name in
-            ("new_modules", "available", "beds_per_module", "station_minutes", "school_minutes",
-             "receiving_minutes")}
+    site = {
+        name: np.array([getattr(dom.sites[s], name) for s in sids])
+        for name in (
+            "new_modules",
+            "available",
+            "beds_per_module",
+            "station_minutes",
+            "school_minutes",
+            "receiving_minutes",
+        )
+    }
     pavilion = np.array([dom.sites[s].pavilion for s in sids])
     out = {}
     for t in types:
         h = t.rep
-        ok = ((col["free_beds"] >= h.persons) & (col["family_ok"] | (not h.has_children))
-              & (col["accessible"] | (not h.needs_accessible))
-              & (~occupied | (col["shareable"] & col["residents_adult_only"]
-                              & (not h.has_children))))
+        ok = (
+            (col["free_beds"] >= h.persons)
+            & (col["family_ok"] | (not h.has_children))
+            & (col["accessible"] | (not h.needs_accessible))
+            & (~occupied | (col["shareable"] & col["residents_adult_only"] & (not h.has_children)))
+        )
         reach = np.zeros(len(sids), dtype=bool)
         if flat:
             reach[owner[ok]] = True
-        reach |= ((site["new_modules"] > 0) & site["available"]
-                  & (site["beds_per_module"] >= h.persons) & (not h.needs_accessible))
+        reach |= (
+            (site["new_modules"] > 0)
+            & site["available"]
+            & (site["beds_per_module"] >= h.persons)
+            & (not h.needs_accessible)
+        )
         if h.required_district is not None:
             reach &= np.array([h.required_district in dom.sites[s].within for s in sids])
         cost = _pair_costs(h, dom, sids, site, pavilion)
@@ -141,20 +164,27 @@ def candidates(dom: Domain, types: list[HouseholdType], units: dict[str, list[Un
     return out
 
 
-def _pair_costs(h: Household, dom: Domain, sids: list[str], site: dict,
-                pavilion: np.ndarray) -> np.ndarray:
+def _pair_costs(
+    h: Household, dom: Domain, sids: list[str], site: dict, pavilion: np.ndarray
+) -> np.ndarray:
     """``soft.pair_cost`` of ``h`` on every site (vectorised unless there are scores)."""
     if dom.scores:
         return np.array([pair_cost(h, site_unit(dom, s), dom) for s in sids], dtype=np.int64)
     w = dom.weights
     school = site["receiving_minutes"] if h.new else site["school_minutes"]
-    return (w["transport"] * h.persons * site["station_minutes"]
-            + w["school_daycare"] * h.school_children * school
-            + w["buildings_first"] * h.persons * pavilion).astype(np.int64)
+    return (
+        w["transport"] * h.persons * site["station_minutes"]
+        + w["school_daycare"] * h.school_children * school
+        + w["buildings_first"] * h.persons * pavilion
+    ).astype(np.int64)
 
 
-def build_aggregate(dom: Domain, types: list[HouseholdType], cand: dict[str, list[str]],
-                    refined: frozenset[str] = frozenset()) -> AggregateModel:
+def build_aggregate(
+    dom: Domain,
+    types: list[HouseholdType],
+    cand: dict[str, list[str]],
+    refined: frozenset[str] = frozenset(),
+) -> AggregateModel:
     """Variables, the count and capacity rows (exact rows on refined sites), the objective."""
     from capacity.model import aggregate_rules as rules
 

@@ -17,8 +17,12 @@ if TYPE_CHECKING:
     from capacity.model.aggregate import AggregateModel
 
 # household groups of the capacity rows: (name, needs children ok, needs accessible)
-GROUPS = (("all", False, False), ("families", True, False), ("accessible", False, True),
-          ("accessible families", True, True))
+GROUPS = (
+    ("all", False, False),
+    ("families", True, False),
+    ("accessible", False, True),
+    ("accessible families", True, True),
+)
 
 
 def count_within_type(m: AggregateModel) -> None:
@@ -48,12 +52,17 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
     beds = sum(u.free_beds * u.size for u in units if size_cut(u, 1))
     persons = sum(t.rep.persons * v for t, v in here)
     m.cp.add(persons <= beds + (site.beds_per_module * y if y is not None else 0)).with_name(
-        f"site_capacity[{sid},beds]")
+        f"site_capacity[{sid},beds]"
+    )
     for name, family, accessible in GROUPS:
         for a in SIZES:
-            group = [v for t, v in here if t.rep.persons >= a
-                     and (t.rep.has_children or not family)
-                     and (t.rep.needs_accessible or not accessible)]
+            group = [
+                v
+                for t, v in here
+                if t.rep.persons >= a
+                and (t.rep.has_children or not family)
+                and (t.rep.needs_accessible or not accessible)
+            ]
             if not group:
                 continue
             cap = sum(_capacity(u, a, family, accessible) for u in units)
@@ -67,8 +76,11 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
 
 def refine_site(m: AggregateModel, sid: str, units: list[Unit]) -> None:
     """Exact: the site's counts split over its unit classes (and new modules) by the unit rules."""
-    modules = [u for u in sorted(m.dom.units.values(), key=lambda u: u.id)
-               if u.new_module and u.site_id == sid]
+    modules = [
+        u
+        for u in sorted(m.dom.units.values(), key=lambda u: u.id)
+        if u.new_module and u.site_id == sid
+    ]
     for u in modules:
         m.put_up[u.id] = m.cp.new_bool_var(f"put_up[{u.id}]")
     if sid in m.y:
@@ -105,7 +117,8 @@ def _unit_rows(m: AggregateModel, u: Unit, here: list) -> None:
         if adults:
             big = max(u.free_beds, 1)
             m.cp.add(big * sum(families) + sum(adults) <= big).with_name(
-                f"one_family_per_unit[{u.id}]")
+                f"one_family_per_unit[{u.id}]"
+            )
 
 
 def objective(m: AggregateModel) -> None:
@@ -145,8 +158,11 @@ def _daycare(m: AggregateModel) -> tuple[list, int]:
             continue
         for group in DAYCARE_GROUPS:
             slots = d.free_slots.get(group)
-            demand = [(t.rep.daycare_children(group), t.count, v)
-                      for t, v in by_district.get(did, []) if t.rep.daycare_children(group)]
+            demand = [
+                (t.rep.daycare_children(group), t.count, v)
+                for t, v in by_district.get(did, [])
+                if t.rep.daycare_children(group)
+            ]
             most = sum(c * k for c, k, _ in demand)
             if slots is None or most <= slots:
                 continue
@@ -188,11 +204,13 @@ def _spread(m: AggregateModel) -> tuple[list, int]:
     if not total_pop or not w:
         return [], 0
     total = sum(r.persons for r in m.dom.residents) + sum(
-        h.persons for h in m.dom.households if not h.unaccompanied_minor)
+        h.persons for h in m.dom.households if not h.unaccompanied_minor
+    )
     by_district, out, const = _in_district(m, kind), [], 0
     for did, d in districts.items():
-        fixed = sum(r.persons for r in m.dom.residents
-                    if m.dom.sites[r.site_id].districts.get(kind) == did)
+        fixed = sum(
+            r.persons for r in m.dom.residents if m.dom.sites[r.site_id].districts.get(kind) == did
+        )
         here = by_district.get(did, [])
         cap = (100 + tol) * d.population * total // (100 * total_pop)
         most = fixed + sum(t.rep.persons * t.count for t, _ in here)

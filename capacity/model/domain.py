@@ -172,8 +172,14 @@ def open_rows(reg: Registry, date: dt.date) -> pd.DataFrame:
     return rows.sort_values(["household_id", "move_in"]).drop_duplicates("household_id")
 
 
-def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
-                 allow_new_modules: bool = False, with_pairs: bool = True) -> Domain:
+def build_domain(
+    reg: Registry,
+    date: dt.date,
+    *,
+    allow_moves: bool = False,
+    allow_new_modules: bool = False,
+    with_pairs: bool = True,
+) -> Domain:
     """Build the placement domain of ``reg`` on ``date``.
 
     Parameters
@@ -217,8 +223,20 @@ def build_domain(reg: Registry, date: dt.date, *, allow_moves: bool = False,
     scores = {}
     if reg.scores is not None:
         scores = {(r.household_id, r.site_id): float(r.score) for r in reg.scores.itertuples()}
-    dom = Domain(date, policy.weights.model_dump(), limits, tuple(households), residents, units,
-                 sites, districts, {}, scores, allow_moves, allow_new_modules)
+    dom = Domain(
+        date,
+        policy.weights.model_dump(),
+        limits,
+        tuple(households),
+        residents,
+        units,
+        sites,
+        districts,
+        {},
+        scores,
+        allow_moves,
+        allow_new_modules,
+    )
     return add_pairs(dom) if with_pairs else dom
 
 
@@ -249,19 +267,26 @@ def _households(reg: Registry, date: dt.date, limits: dict) -> dict[str, Househo
         age_months = (date.year - arrival.year) * 12 + date.month - arrival.month
         kids = tuple(int(a) for a in r.children_ages)
         out[str(r.id)] = Household(
-            id=str(r.id), persons=_int(r.adults) + len(kids), adults=_int(r.adults),
-            children_ages=kids, needs_accessible=_flag(r.needs_accessible),
+            id=str(r.id),
+            persons=_int(r.adults) + len(kids),
+            adults=_int(r.adults),
+            children_ages=kids,
+            needs_accessible=_flag(r.needs_accessible),
             unaccompanied_minor=_flag(r.unaccompanied_minor),
             required_district=None if pd.isna(r.required_district) else str(r.required_district),
-            arrival_date=arrival, new=age_months < months)
+            arrival_date=arrival,
+            new=age_months < months,
+        )
     return out
 
 
 def _districts(reg: Registry) -> dict[str, District]:
     out = {}
     for r in reg.districts.itertuples():
-        slots = {"0-2": None if pd.isna(r.free_slots_0_2) else int(r.free_slots_0_2),
-                 "3-5": None if pd.isna(r.free_slots_3_5) else int(r.free_slots_3_5)}
+        slots = {
+            "0-2": None if pd.isna(r.free_slots_0_2) else int(r.free_slots_0_2),
+            "3-5": None if pd.isna(r.free_slots_3_5) else int(r.free_slots_3_5),
+        }
         out[str(r.id)] = District(str(r.id), str(r.kind), _int(r.population), slots)
     return out
 
@@ -272,8 +297,9 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
     districts = reg.districts.sort_values("id")
     out = {}
     for r in reg.sites.itertuples():
-        available = ((pd.isna(r.available_from) or r.available_from <= day)
-                     and (pd.isna(r.available_until) or r.available_until >= day))
+        available = (pd.isna(r.available_from) or r.available_from <= day) and (
+            pd.isna(r.available_until) or r.available_until >= day
+        )
         covering = districts[districts.geometry.covers(r.geometry)]
         by_kind = {}
         for d in covering.itertuples():
@@ -282,23 +308,35 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
         pav = r.kind == "pavilion_site"
         new = max(0, _int(r.modules_max) - _int(r.modules_now)) if pav and allow_new_modules else 0
         out[str(r.id)] = Site(
-            str(r.id), str(r.name), str(r.kind), bool(available), by_kind,
-            frozenset(str(i) for i in covering["id"]), station, school, receiving,
-            new_modules=new, beds_per_module=_int(r.beds_per_module),
-            setup_kdkk=half_up(_int(r.cost_setup_per_module) / 1000))
+            str(r.id),
+            str(r.name),
+            str(r.kind),
+            bool(available),
+            by_kind,
+            frozenset(str(i) for i in covering["id"]),
+            station,
+            school,
+            receiving,
+            new_modules=new,
+            beds_per_module=_int(r.beds_per_module),
+            setup_kdkk=half_up(_int(r.cost_setup_per_module) / 1000),
+        )
     return out
 
 
-def _units(reg: Registry, residents: tuple[Resident, ...], occupied: set[str],
-           sites: dict[str, Site]) -> tuple[dict[str, Unit], dict[str, str]]:
+def _units(
+    reg: Registry, residents: tuple[Resident, ...], occupied: set[str], sites: dict[str, Site]
+) -> tuple[dict[str, Unit], dict[str, str]]:
     """Unit classes (identical empty non-shareable units merged) and each unit's class id."""
     by_unit: dict[str, list[Resident]] = {}
     for r in residents:
         by_unit.setdefault(r.unit_id, []).append(r)
     groups: dict[tuple, list] = {}
     for r in reg.units.sort_values("id").itertuples():
-        uid, flags = str(r.id), (_flag(r.family_ok), _flag(r.accessible), _flag(r.shareable),
-                                 _flag(r.in_service))
+        uid, flags = (
+            str(r.id),
+            (_flag(r.family_ok), _flag(r.accessible), _flag(r.shareable), _flag(r.in_service)),
+        )
         key = (str(r.site_id), int(r.beds), *flags)
         if flags[2] or uid in occupied:
             key = (*key, uid)  # a class of its own
@@ -309,15 +347,33 @@ def _units(reg: Registry, residents: tuple[Resident, ...], occupied: set[str],
         uid, r = members[0]
         here = by_unit.get(uid, [])
         used = sum(x.persons for x in here)
-        units[uid] = Unit(uid, tuple(m[0] for m in members), str(r.site_id), int(r.beds),
-                          int(r.beds) - used, _flag(r.family_ok), _flag(r.accessible),
-                          _flag(r.shareable), _flag(r.in_service),
-                          tuple(x.household_id for x in here),
-                          not any(x.has_children for x in here))
+        units[uid] = Unit(
+            uid,
+            tuple(m[0] for m in members),
+            str(r.site_id),
+            int(r.beds),
+            int(r.beds) - used,
+            _flag(r.family_ok),
+            _flag(r.accessible),
+            _flag(r.shareable),
+            _flag(r.in_service),
+            tuple(x.household_id for x in here),
+            not any(x.has_children for x in here),
+        )
         class_of.update({m[0]: uid for m in members})
     for site in sites.values():
         for k in range(1, site.new_modules + 1):
             uid = f"{site.id}-NY{k}"
-            units[uid] = Unit(uid, (uid,), site.id, site.beds_per_module, site.beds_per_module,
-                              True, False, True, True, new_module=True)
+            units[uid] = Unit(
+                uid,
+                (uid,),
+                site.id,
+                site.beds_per_module,
+                site.beds_per_module,
+                True,
+                False,
+                True,
+                True,
+                new_module=True,
+            )
     return units, class_of

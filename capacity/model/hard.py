@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 # --- static rules: (household, unit, domain) -> allowed -------------------------------------------
 
+
 def minors_not_placed(h: Household, u: Unit, dom: Domain) -> bool:
     """An unaccompanied minor is never placed as an ordinary household (Børn og Familier decide)."""
     return not h.unaccompanied_minor
@@ -61,18 +62,29 @@ def room_for_household(h: Household, u: Unit, dom: Domain) -> bool:
     return h.persons <= u.free_beds
 
 
-STATIC_RULES = (minors_not_placed, unit_in_service, site_available_on_date,
-                required_district_respected, accessible_when_needed, family_ok_for_children,
-                shares_only_when_shareable, room_for_household)
+STATIC_RULES = (
+    minors_not_placed,
+    unit_in_service,
+    site_available_on_date,
+    required_district_respected,
+    accessible_when_needed,
+    family_ok_for_children,
+    shares_only_when_shareable,
+    room_for_household,
+)
 
 
 def allowed_units(h: Household, dom: Domain) -> tuple[str, ...]:
     """The unit classes ``h`` may go to: every static rule holds, or it is ``h``'s own unit."""
-    return tuple(uid for uid, u in sorted(dom.units.items())
-                 if uid == h.current_unit or all(rule(h, u, dom) for rule in STATIC_RULES))
+    return tuple(
+        uid
+        for uid, u in sorted(dom.units.items())
+        if uid == h.current_unit or all(rule(h, u, dom) for rule in STATIC_RULES)
+    )
 
 
 # --- model rules: add named constraints to a PlacementModel ---------------------------------------
+
 
 def one_unit_per_household(m: PlacementModel) -> None:
     """A household goes whole to at most one unit; a movable resident to exactly one."""
@@ -111,7 +123,8 @@ def one_family_per_unit(m: PlacementModel) -> None:
             # one constraint per unit instead of a clause per (family, other) pair
             big = min(len(adults), max(u.free_beds, 1))
             m.cp.add(big * sum(families) + sum(adults) <= big).with_name(
-                f"one_family_per_unit[{uid}]")
+                f"one_family_per_unit[{uid}]"
+            )
             if big == 0 or len(families) > 1:
                 m.cp.add(sum(families) <= 1).with_name(f"one_family_per_unit[{uid},families]")
 

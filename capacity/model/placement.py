@@ -115,5 +115,8 @@ def hint(m: PlacementModel, assignment: Mapping[str, str | None]) -> None:
 
 def part_values(m: PlacementModel, value: Any) -> list[tuple[soft.Term, str, int]]:
     """``(term, subject, amount)`` for every part, with ``value`` evaluating an expression."""
-    return [(t, subject, part if isinstance(part, int) else int(value(part)))
-            for t in m.terms for subject, part in t.parts.items()]
+    return [
+        (t, subject, part if isinstance(part, int) else int(value(part)))
+        for t in m.terms
+        for subject, part in t.parts.items()
+    ]

@@ -22,7 +22,7 @@ MESSAGES = {
         "room_for_household": "ingen ledig enhed med {persons} senge; den største ledige har {largest}",
         "taken": "de {n} egnede enheder gik til andre husstande (ledige senge rakte ikke)",
         "costly": "en egnet enhed var ledig, men placeringen ville koste mere end vægten for at "
-                  "stå uden bolig ({weight} pr. person)",
+        "stå uden bolig ({weight} pr. person)",
     },
     "en": {
         "minors_not_placed": "unaccompanied minor: handed to Børn og Familier",
@@ -35,7 +35,7 @@ MESSAGES = {
         "room_for_household": "no free unit with {persons} beds; largest free has {largest}",
         "taken": "the {n} suitable units went to other households (free beds ran out)",
         "costly": "a suitable unit was free, but placing would cost more than the unplaced "
-                  "weight ({weight} per person)",
+        "weight ({weight} per person)",
     },
 }
 
@@ -63,8 +63,11 @@ def unplaced_reason(h: Household, dom: Domain, lang: str = "da", room_left: bool
         kept = [u for u in survivors if rule(h, u, dom)]
         if not kept:
             largest = max((u.free_beds for u in survivors), default=0)
-            return text[rule.__name__].format(date=dom.date.isoformat(), persons=h.persons,
-                                              largest=max(largest, 0),
-                                              district=h.required_district)
+            return text[rule.__name__].format(
+                date=dom.date.isoformat(),
+                persons=h.persons,
+                largest=max(largest, 0),
+                district=h.required_district,
+            )
         survivors = kept
     return text["taken"].format(n=0)

@@ -62,6 +62,7 @@ FIRST_DISTRICT = "(første distrikt er gratis)"
 
 # --- per-pair coefficients (plain Python) ---------------------------------------------------------
 
+
 def transport_coef(h: Household, u: Unit, dom: Domain) -> int:
     """Person-minutes from the unit's site to the nearest station."""
     return h.persons * dom.sites[u.site_id].station_minutes
@@ -89,8 +90,10 @@ def external_score_coef(h: Household, u: Unit, dom: Domain) -> int:
 
 
 PAIR_COEFS: dict[str, Callable[[Household, Unit, Domain], int]] = {
-    "transport": transport_coef, "school_daycare": school_coef,
-    "buildings_first": buildings_first_coef, "moves": moves_coef,
+    "transport": transport_coef,
+    "school_daycare": school_coef,
+    "buildings_first": buildings_first_coef,
+    "moves": moves_coef,
     "external_score": external_score_coef,
 }
 
@@ -102,6 +105,7 @@ def pair_cost(h: Household, u: Unit, dom: Domain) -> int:
 
 # --- terms -----------------------------------------------------------------------------------------
 
+
 def _term(m: PlacementModel, name: str, parts: dict[str, Any]) -> Term:
     weight = int(m.dom.weights[name])
     return Term(name, weight, parts if weight else {}, TEXT["da"][name])
@@ -110,7 +114,9 @@ def _term(m: PlacementModel, name: str, parts: dict[str, Any]) -> Term:
 def _household_parts(m: PlacementModel, coef: Callable[[Household, Unit, Domain], int]) -> dict:
     parts = {}
     for h in m.dom.households:
-        pairs = [(coef(h, m.dom.units[uid], m.dom), var) for uid, var in m.by_household[h.id].items()]
+        pairs = [
+            (coef(h, m.dom.units[uid], m.dom), var) for uid, var in m.by_household[h.id].items()
+        ]
         pairs = [(c, v) for c, v in pairs if c]
         if pairs:
             parts[h.id] = m.weighted_sum([v for _, v in pairs], [c for c, _ in pairs])
@@ -119,8 +125,11 @@ def _household_parts(m: PlacementModel, coef: Callable[[Household, Unit, Domain]
 
 def unplaced(m: PlacementModel) -> Term:
     """Persons left without a home (unaccompanied minors are handed over, not left unplaced)."""
-    parts = {h.id: h.persons * (1 - sum(m.by_household[h.id].values()))
-             for h in m.dom.arriving if not h.unaccompanied_minor}
+    parts = {
+        h.id: h.persons * (1 - sum(m.by_household[h.id].values()))
+        for h in m.dom.arriving
+        if not h.unaccompanied_minor
+    }
     return _term(m, "unplaced", parts)
 
 
@@ -139,13 +148,19 @@ def school_daycare(m: PlacementModel) -> Term:
             continue
         for group in DAYCARE_GROUPS:
             slots = d.free_slots.get(group)
-            demand = [(h.daycare_children(group), var) for hid, _, var in m.pairs_in("daycare", did)
-                      if (h := m.dom.household(hid)).current_unit is None
-                      and h.daycare_children(group)]
+            demand = [
+                (h.daycare_children(group), var)
+                for hid, _, var in m.pairs_in("daycare", did)
+                if (h := m.dom.household(hid)).current_unit is None and h.daycare_children(group)
+            ]
             if slots is None or sum(c for c, _ in demand) <= slots:
                 continue
-            missing = m.cp.new_int_var(0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]")
-            m.cp.add(missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots)
+            missing = m.cp.new_int_var(
+                0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]"
+            )
+            m.cp.add(
+                missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots
+            )
             parts[f"{did} {group} år"] = missing
     return _term(m, "school_daycare", parts)
 
@@ -191,11 +206,13 @@ def spread(m: PlacementModel) -> Term:
     if not total_pop or not m.dom.weights["spread"]:
         return _term(m, "spread", {})
     total = sum(r.persons for r in m.dom.residents) + sum(
-        h.persons for h in m.dom.households if not h.unaccompanied_minor)
+        h.persons for h in m.dom.households if not h.unaccompanied_minor
+    )
     parts: dict[str, Any] = {}
     for did, d in districts.items():
-        fixed = sum(r.persons for r in m.dom.residents
-                    if m.dom.sites[r.site_id].districts.get(kind) == did)
+        fixed = sum(
+            r.persons for r in m.dom.residents if m.dom.sites[r.site_id].districts.get(kind) == did
+        )
         pairs = [(m.dom.household(h).persons, v) for h, _, v in m.pairs_in(kind, did)]
         cap = (100 + tol) * d.population * total // (100 * total_pop)
         most = fixed + sum(c for c, _ in pairs)
@@ -228,7 +245,9 @@ def new_modules(m: PlacementModel) -> Term:
 
 def moves(m: PlacementModel) -> Term:
     """Each resident moved from its unit (with ``allow_moves``)."""
-    return _term(m, "moves", {h.id: 1 - m.by_household[h.id][h.current_unit] for h in m.dom.movable})
+    return _term(
+        m, "moves", {h.id: 1 - m.by_household[h.id][h.current_unit] for h in m.dom.movable}
+    )
 
 
 def external_score(m: PlacementModel) -> Term:
@@ -236,5 +255,14 @@ def external_score(m: PlacementModel) -> Term:
     return _term(m, "external_score", _household_parts(m, external_score_coef))
 
 
-SOFT_TERMS = (unplaced, transport, school_daycare, family_cluster, spread, buildings_first,
-              new_modules, moves, external_score)
+SOFT_TERMS = (
+    unplaced,
+    transport,
+    school_daycare,
+    family_cluster,
+    spread,
+    buildings_first,
+    new_modules,
+    moves,
+    external_score,
+)

@@ -23,8 +23,10 @@ def minutes_matrix(reg: Registry, limits: dict) -> dict[tuple[str, str], int]:
     """Minutes for every (site id, poi id), from ``travel_minutes`` where given."""
     given = {}
     if reg.travel_minutes is not None:
-        given = {(str(r.site_id), str(r.poi_id)): math.floor(float(r.minutes) + 0.5)
-                 for r in reg.travel_minutes.itertuples()}
+        given = {
+            (str(r.site_id), str(r.poi_id)): math.floor(float(r.minutes) + 0.5)
+            for r in reg.travel_minutes.itertuples()
+        }
     # vectorised, with the very operations of ``estimate_minutes`` (same floats, same rounding)
     sx, sy = reg.sites.geometry.x.to_numpy(), reg.sites.geometry.y.to_numpy()
     px, py = reg.pois.geometry.x.to_numpy(), reg.pois.geometry.y.to_numpy()
@@ -33,8 +35,11 @@ def minutes_matrix(reg: Registry, limits: dict) -> dict[tuple[str, str], int]:
     minutes = metres / 1000 * float(limits["detour_factor"]) / float(limits["speed_kmh"]) * 60
     table = np.floor(minutes + 0.5).astype(np.int64).tolist()
     sites, pois = [str(i) for i in reg.sites["id"]], [str(i) for i in reg.pois["id"]]
-    out = {(s, p): v for s, row in zip(sites, table, strict=True)
-           for p, v in zip(pois, row, strict=True)}
+    out = {
+        (s, p): v
+        for s, row in zip(sites, table, strict=True)
+        for p, v in zip(pois, row, strict=True)
+    }
     out.update((k, v) for k, v in given.items() if k in out)
     return out
 
@@ -50,7 +55,9 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
     pois = reg.pois
     stations = [str(i) for i in pois.loc[pois["kind"] == "station", "id"]]
     schools = pois[pois["kind"] == "school"]
-    receiving = [str(i) for i in schools.loc[schools["receiving_classes"].fillna(False).astype(bool), "id"]]
+    receiving = [
+        str(i) for i in schools.loc[schools["receiving_classes"].fillna(False).astype(bool), "id"]
+    ]
     school_districts = reg.districts[reg.districts["kind"] == "school"].sort_values("id")
     out = {}
     for s in reg.sites.itertuples():

@@ -48,8 +48,17 @@ def choose_k(types: list, sites: int) -> int | None:
     return max(10, CANDIDATE_VARIABLES // max(len(types), 1))
 
 
-def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, lang: str,
-                    workers: int | None, started: float, k: int | None = -1):
+def solve_aggregate(
+    dom: Domain,
+    *,
+    solver: str,
+    time_limit: float,
+    seed: int,
+    lang: str,
+    workers: int | None,
+    started: float,
+    k: int | None = -1,
+):
     """Place by the aggregated formulation; returns a ``Result`` (see module docstring).
 
     ``k = -1`` chooses by size (``choose_k``); ``None`` keeps every allowed site per type.
@@ -64,16 +73,18 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     deadline, hint, rounds, last = time_limit, None, 0, None
     build = solve = 0.0
     reserve = RESERVE * time_limit  # a later round never eats the whole rest of the budget
-    while rounds < MAX_ROUNDS and (last is None or last[1]) and \
-            (last is None or deadline > 2 * reserve):
+    while (
+        rounds < MAX_ROUNDS
+        and (last is None or last[1])
+        and (last is None or deadline > 2 * reserve)
+    ):
         rounds += 1
         t0 = time.perf_counter()
         m = build_aggregate(dom, types, cand, refined)
         _hint(m, hint)
         t1 = time.perf_counter()
         budget = deadline if last is None else deadline - reserve
-        sol = _solve_counts(m, solver=solver, budget=max(budget, 1.0), seed=seed,
-                            workers=workers)
+        sol = _solve_counts(m, solver=solver, budget=max(budget, 1.0), seed=seed, workers=workers)
         solve += time.perf_counter() - t1
         build += t1 - t0
         deadline -= time.perf_counter() - t0
@@ -85,8 +96,14 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
         _debug(rounds, t0, t1, sol, m, failed)
         last = (packed, failed, sol, m)
         refined = refined | frozenset(failed)
-    info = dict(rounds=rounds, refined_sites=len(refined), types=len(types),
-                candidates_per_type=k, build_seconds=round(build, 3), solve_seconds=round(solve, 3))
+    info = dict(
+        rounds=rounds,
+        refined_sites=len(refined),
+        types=len(types),
+        candidates_per_type=k,
+        build_seconds=round(build, 3),
+        solve_seconds=round(solve, 3),
+    )
     if last is None:
         return None, dict(info, status=sol.status)
     packed, failed, sol, m = last
@@ -99,8 +116,12 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
-    info.update(failed_sites=len(failed), aggregate_objective=sol.objective,
-                variables=len(m.cp.proto.variables), constraints=len(m.cp.proto.constraints))
+    info.update(
+        failed_sites=len(failed),
+        aggregate_objective=sol.objective,
+        variables=len(m.cp.proto.variables),
+        constraints=len(m.cp.proto.constraints),
+    )
     # with sites still failing, their unpacked households stay unplaced: feasible, not optimal
     status = sol.status if not failed else "FEASIBLE"
     bound = sol.bound if k is None else None  # a restricted candidate list bounds nothing
@@ -108,16 +129,20 @@ def solve_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, l
     return replace(result, status=status, best_bound=bound, solver=solver), info
 
 
-def _debug(rounds: int, t0: float, t1: float, sol: CountSolution, m: AggregateModel,
-           failed: list) -> None:
+def _debug(
+    rounds: int, t0: float, t1: float, sol: CountSolution, m: AggregateModel, failed: list
+) -> None:
     if os.environ.get("CAPACITY_DEBUG"):
-        print(f"round {rounds}: build {t1 - t0:.2f} s, solve {time.perf_counter() - t1:.2f} s, "
-              f"{sol.status} {sol.objective} / {sol.bound}, {len(m.n)} n, "
-              f"{len(m.cp.proto.constraints)} rows, {len(failed)} failed")
+        print(
+            f"round {rounds}: build {t1 - t0:.2f} s, solve {time.perf_counter() - t1:.2f} s, "
+            f"{sol.status} {sol.objective} / {sol.bound}, {len(m.n)} n, "
+            f"{len(m.cp.proto.constraints)} rows, {len(failed)} failed"
+        )
 
 
-def repair(dom: Domain, m: AggregateModel, packed: dict[str, str | None],
-           units: dict[str, list[Unit]]) -> dict[str, str | None]:
+def repair(
+    dom: Domain, m: AggregateModel, packed: dict[str, str | None], units: dict[str, list[Unit]]
+) -> dict[str, str | None]:
     """Households left over at sites that did not pack, to the cheapest candidate site with a
     standing unit or an already used new module that still takes them (greedy, by id)."""
     from capacity.model.aggregate import fits
@@ -157,8 +182,9 @@ def _hint(m: AggregateModel, hint: dict | None) -> None:
         m.cp.add_hint(var, (hint or {}).get(key, 0))
 
 
-def _solve_counts(m: AggregateModel, *, solver: str, budget: float, seed: int,
-                  workers: int | None) -> CountSolution:
+def _solve_counts(
+    m: AggregateModel, *, solver: str, budget: float, seed: int, workers: int | None
+) -> CountSolution:
     if solver == "highs":
         from capacity.solver.highs import solve_highs
         from capacity.solver.linear import linear_form
@@ -172,12 +198,19 @@ def _solve_counts(m: AggregateModel, *, solver: str, budget: float, seed: int,
 
     from capacity.solver.solve import _run
 
-    cp = _run(m, workers=workers or 1, seed=seed, budget=budget, interleave=(workers or 1) > 1,
-              linearization_level=2)
+    cp = _run(
+        m,
+        workers=workers or 1,
+        seed=seed,
+        budget=budget,
+        interleave=(workers or 1) > 1,
+        linearization_level=2,
+    )
     if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return CountSolution(cp.status_name(cp.status), None, None, None)
-    return CountSolution(cp.status_name(cp.status), cp.objective_value,
-                         cp.best_objective_bound, cp.value)
+    return CountSolution(
+        cp.status_name(cp.status), cp.objective_value, cp.best_objective_bound, cp.value
+    )
 
 
 def _pack_all(dom: Domain, m: AggregateModel, counts: dict, units: dict, value):
@@ -189,7 +222,7 @@ def _pack_all(dom: Domain, m: AggregateModel, counts: dict, units: dict, value):
         people = []
         for tid, c in sorted(counts[sid].items()):
             t = m.type_of[tid]
-            people += [(dom.household(h), tid) for h in t.members[cursor[tid]:cursor[tid] + c]]
+            people += [(dom.household(h), tid) for h in t.members[cursor[tid] : cursor[tid] + c]]
             cursor[tid] += c
         if sid in m.refined:
             out.update(_split_refined(m, sid, people, value))
@@ -204,8 +237,9 @@ def _pack_all(dom: Domain, m: AggregateModel, counts: dict, units: dict, value):
 
 def _split_refined(m: AggregateModel, sid: str, people: list, value) -> dict[str, str]:
     """A refined site: its households to unit classes by the solved per-class counts."""
-    left = {key: int(round(value(v))) for key, v in m.nu.items()
-            if m.dom.units[key[1]].site_id == sid}
+    left = {
+        key: int(round(value(v))) for key, v in m.nu.items() if m.dom.units[key[1]].site_id == sid
+    }
     out = {}
     for h, tid in people:
         uid = next(u for (t, u), c in sorted(left.items()) if t == tid and c > 0)
@@ -214,28 +248,37 @@ def _split_refined(m: AggregateModel, sid: str, people: list, value) -> dict[str
     return out
 
 
-def pack_site(dom: Domain, people: list[Household], units: list[Unit], sid: str,
-              modules: int) -> tuple[dict[str, str], list[Household]]:
+def pack_site(
+    dom: Domain, people: list[Household], units: list[Unit], sid: str, modules: int
+) -> tuple[dict[str, str], list[Household]]:
     """Best-fit packing of ``people`` into the site's units and its first ``modules`` new
     modules: accessibility needs and families first, largest first; returns the placed and
     the households left over (empty when the site packs)."""
     from capacity.model.aggregate import fits
 
-    new = sorted((u for u in dom.units.values() if u.new_module and u.site_id == sid),
-                 key=lambda u: u.id)[:modules]
+    new = sorted(
+        (u for u in dom.units.values() if u.new_module and u.site_id == sid), key=lambda u: u.id
+    )[:modules]
     pool = [*units, *new]
     load: dict[str, list[Household]] = {u.id: [] for u in pool}
     out, left = {}, []
-    order = sorted(people, key=lambda h: (not h.needs_accessible, not h.has_children,
-                                          -h.persons, h.id))
+    order = sorted(
+        people, key=lambda h: (not h.needs_accessible, not h.has_children, -h.persons, h.id)
+    )
     for h in order:
         options = [u for u in pool if fits(h, u, dom) and room_left(h, u, load[u.id])]
         if not options:
             left.append(h)
             continue
-        best = min(options, key=lambda u: (u.accessible and not h.needs_accessible,
-                                           u.family_ok and not h.has_children,
-                                           u.free_beds - h.persons, u.id))
+        best = min(
+            options,
+            key=lambda u: (
+                u.accessible and not h.needs_accessible,
+                u.family_ok and not h.has_children,
+                u.free_beds - h.persons,
+                u.id,
+            ),
+        )
         load[best.id].append(h)
         out[h.id] = best.id
     return out, left
@@ -258,8 +301,10 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
     if formulation not in FORMULATIONS:
         raise UserError(f"unknown formulation {formulation!r}; choose auto, pairs or aggregate")
     if formulation == "aggregate" and (dom.allow_moves or solver == "greedy"):
-        raise UserError("the aggregate formulation places arriving households only: "
-                        "drop --allow-moves (or use --formulation pairs), and use cpsat or highs")
+        raise UserError(
+            "the aggregate formulation places arriving households only: "
+            "drop --allow-moves (or use --formulation pairs), and use cpsat or highs"
+        )
     if formulation != "auto":
         return formulation
     if dom.allow_moves or solver == "greedy":
@@ -267,19 +312,39 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
     return "aggregate" if len(dom.arriving) * len(dom.units) > PAIRS_LIMIT else "pairs"
 
 
-def place_aggregate(dom: Domain, *, solver: str, time_limit: float, seed: int, lang: str,
-                    workers: int | None, started: float):
+def place_aggregate(
+    dom: Domain,
+    *,
+    solver: str,
+    time_limit: float,
+    seed: int,
+    lang: str,
+    workers: int | None,
+    started: float,
+):
     """``solve_aggregate`` with sizes in ``options``; all unplaced (labelled) without a solution."""
     from capacity.solver.solve import evaluate
 
-    result, info = solve_aggregate(dom, solver=solver, time_limit=time_limit, seed=seed,
-                                   lang=lang, workers=workers, started=started)
+    result, info = solve_aggregate(
+        dom,
+        solver=solver,
+        time_limit=time_limit,
+        seed=seed,
+        lang=lang,
+        workers=workers,
+        started=started,
+    )
     if result is None:
         empty = replace(dom, pairs={h.id: () for h in dom.households})
-        result = replace(evaluate(empty, {h.id: None for h in dom.households}, lang=lang,
-                                  started=started),
-                         status="UNKNOWN", solver=f"ingen løsning ({solver}: {info['status']})")
+        result = replace(
+            evaluate(empty, {h.id: None for h in dom.households}, lang=lang, started=started),
+            status="UNKNOWN",
+            solver=f"ingen løsning ({solver}: {info['status']})",
+        )
     size = {"variables": info.get("variables"), "constraints": info.get("constraints")}
-    return replace(result, options={"model_size": size, "aggregate": info},
-                   build_seconds=round(time.perf_counter() - started - info.get(
-                       "solve_seconds", 0.0), 3), solve_seconds=info.get("solve_seconds", 0.0))
+    return replace(
+        result,
+        options={"model_size": size, "aggregate": info},
+        build_seconds=round(time.perf_counter() - started - info.get("solve_seconds", 0.0), 3),
+        solve_seconds=info.get("solve_seconds", 0.0),
+    )

@@ -60,19 +60,26 @@ def apply_plan(registry: Path, plan: Path, *, policy: Path | None = None) -> App
     if now != summary["input_hash"]:
         raise UserError(
             f"{registry} has changed since the plan in {plan} was made (hash {now[:12]} ≠ "
-            f"{summary['input_hash'][:12]}); run capacity place again and review the new plan")
+            f"{summary['input_hash'][:12]}); run capacity place again and review the new plan"
+        )
     placements = pd.read_csv(plan / "placements.csv", dtype=str, keep_default_na=False)
     modules = pd.read_csv(plan / "modules.csv", dtype={"site_id": str})
     day = dt.date.fromisoformat(summary["date"])
     updated, moved_out = with_placements(reg, placements, modules, day)
     backup = _backup(registry, now)
     write_registry(updated, registry)
-    return Applied(len(placements) - _stayed(reg, placements, day), moved_out,
-                   int(modules["modules_to_put_up"].sum()), backup, day)
+    return Applied(
+        len(placements) - _stayed(reg, placements, day),
+        moved_out,
+        int(modules["modules_to_put_up"].sum()),
+        backup,
+        day,
+    )
 
 
-def with_placements(reg: Registry, placements: pd.DataFrame, modules: pd.DataFrame,
-                    day: dt.date) -> tuple[Registry, int]:
+def with_placements(
+    reg: Registry, placements: pd.DataFrame, modules: pd.DataFrame, day: dt.date
+) -> tuple[Registry, int]:
     """The registry with the placements moved in on ``day`` (and movers' old rows closed).
 
     New pavilion modules (units not yet in ``units``) are added as units and counted in
@@ -82,21 +89,38 @@ def with_placements(reg: Registry, placements: pd.DataFrame, modules: pd.DataFra
     occ = reg.occupancy.copy()
     open_rows = (occ["move_out"].isna() | (occ["move_out"] > stamp)).to_numpy(dtype=bool)
     target = dict(zip(placements["household_id"], placements["unit_id"], strict=True))
-    moving = [h in target and target[h] != u
-              for h, u in zip(occ["household_id"], occ["unit_id"], strict=True)]
+    moving = [
+        h in target and target[h] != u
+        for h, u in zip(occ["household_id"], occ["unit_id"], strict=True)
+    ]
     leaving = pd.Series(open_rows & np.array(moving, dtype=bool), index=occ.index)
     occ.loc[leaving, "move_out"] = stamp
     staying = set(occ.loc[open_rows & ~leaving, "household_id"])
-    new = pd.DataFrame([dict(household_id=h, unit_id=u, move_in=stamp) for h, u in target.items()
-                        if h not in staying])
+    new = pd.DataFrame(
+        [
+            dict(household_id=h, unit_id=u, move_in=stamp)
+            for h, u in target.items()
+            if h not in staying
+        ]
+    )
     occupancy = canonical("occupancy", pd.concat([occ, new], ignore_index=True))
     units, sites = reg.units, reg.sites
     fresh = placements[~placements["unit_id"].isin(set(units["id"]))].drop_duplicates("unit_id")
     if len(fresh):
         beds = sites.set_index("id")["beds_per_module"]
-        rows = [dict(id=r.unit_id, site_id=r.site_id, beds=int(beds[r.site_id]), rooms=1,
-                     family_ok=True, accessible=False, shareable=True, in_service=True)
-                for r in fresh.itertuples()]
+        rows = [
+            dict(
+                id=r.unit_id,
+                site_id=r.site_id,
+                beds=int(beds[r.site_id]),
+                rooms=1,
+                family_ok=True,
+                accessible=False,
+                shareable=True,
+                in_service=True,
+            )
+            for r in fresh.itertuples()
+        ]
         units = canonical("units", pd.concat([units, pd.DataFrame(rows)], ignore_index=True))
         sites = sites.copy()
         for site_id, n in zip(modules["site_id"], modules["modules_to_put_up"], strict=True):
@@ -109,18 +133,24 @@ def _stayed(reg: Registry, placements: pd.DataFrame, day: dt.date) -> int:
     occ = reg.occupancy
     open_rows = occ[occ["move_out"].isna() | (occ["move_out"] > pd.Timestamp(day))]
     home = set(zip(open_rows["household_id"], open_rows["unit_id"], strict=True))
-    return sum((h, u) in home for h, u in zip(placements["household_id"], placements["unit_id"],
-                                               strict=True))
+    return sum(
+        (h, u) in home
+        for h, u in zip(placements["household_id"], placements["unit_id"], strict=True)
+    )
 
 
 def _summary(plan: Path) -> dict:
     try:
         summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise UserError(f"no plan in {plan}: run capacity place REGISTRY --out {plan} first, "
-                        "review it, then add --apply") from None
+        raise UserError(
+            f"no plan in {plan}: run capacity place REGISTRY --out {plan} first, "
+            "review it, then add --apply"
+        ) from None
     except json.JSONDecodeError as exc:
-        raise UserError(f"{plan / 'summary.json'} is not valid JSON ({exc}); make the plan again") from None
+        raise UserError(
+            f"{plan / 'summary.json'} is not valid JSON ({exc}); make the plan again"
+        ) from None
     if not {"input_hash", "date"} <= set(summary):
         raise UserError(f"{plan / 'summary.json'} lacks input_hash or date; make the plan again")
     return summary

@@ -12,36 +12,86 @@ from capacity.model.soft import PAIR_COEFS
 from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
 
 LABELS = {
-    "da": {"unplaced": "uden bolig", "transport": "transport", "school_daycare": "skole og dagtilbud",
-           "family_cluster": "familier samlet", "spread": "spredning",
-           "buildings_first": "bygninger før pavilloner", "new_modules": "nye moduler",
-           "moves": "flytninger", "external_score": "ekstern score"},
-    "en": {"unplaced": "unplaced", "transport": "transport", "school_daycare": "school and daycare",
-           "family_cluster": "families together", "spread": "spread",
-           "buildings_first": "buildings before pavilions", "new_modules": "new modules",
-           "moves": "moves", "external_score": "external score"},
+    "da": {
+        "unplaced": "uden bolig",
+        "transport": "transport",
+        "school_daycare": "skole og dagtilbud",
+        "family_cluster": "familier samlet",
+        "spread": "spredning",
+        "buildings_first": "bygninger før pavilloner",
+        "new_modules": "nye moduler",
+        "moves": "flytninger",
+        "external_score": "ekstern score",
+    },
+    "en": {
+        "unplaced": "unplaced",
+        "transport": "transport",
+        "school_daycare": "school and daycare",
+        "family_cluster": "families together",
+        "spread": "spread",
+        "buildings_first": "buildings before pavilions",
+        "new_modules": "new modules",
+        "moves": "moves",
+        "external_score": "external score",
+    },
 }
 WORDS = {
-    "da": dict(title="Placering", status="Status", objective="mål", placed="placeret",
-               unplaced="ikke placeret", seed="frø", terms="Omkostning pr. led", term="led",
-               weight="vægt", total="i alt", households="Husstande", persons="personer",
-               person="person",
-               at="på", decided="Afgørende", nothing="ingen omkostning",
-               alt="Bedste alternativ", more="ville have kostet {x} mere",
-               less="ville have kostet {x} mindre", held="men den bruges af {who}",
-               same="ville have kostet det samme", none="Intet alternativ på en anden lokalitet.",
-               not_placed="ikke placeret", districts="Distrikter og lokaliteter",
-               modules="Moduler der skal sættes op", module_row="{site}: {n} moduler"),
-    "en": dict(title="Placement", status="Status", objective="objective", placed="placed",
-               unplaced="unplaced", seed="seed", terms="Cost per term", term="term",
-               weight="weight", total="total", households="Households", persons="persons",
-               person="person",
-               at="at", decided="Decided by", nothing="no cost",
-               alt="Best other unit", more="would have cost {x} more",
-               less="would have cost {x} less", held="but it is used by {who}",
-               same="would have cost the same", none="No alternative on another site.",
-               not_placed="not placed", districts="Districts and sites",
-               modules="Modules to put up", module_row="{site}: {n} modules"),
+    "da": dict(
+        title="Placering",
+        status="Status",
+        objective="mål",
+        placed="placeret",
+        unplaced="ikke placeret",
+        seed="frø",
+        terms="Omkostning pr. led",
+        term="led",
+        weight="vægt",
+        total="i alt",
+        households="Husstande",
+        persons="personer",
+        person="person",
+        at="på",
+        decided="Afgørende",
+        nothing="ingen omkostning",
+        alt="Bedste alternativ",
+        more="ville have kostet {x} mere",
+        less="ville have kostet {x} mindre",
+        held="men den bruges af {who}",
+        same="ville have kostet det samme",
+        none="Intet alternativ på en anden lokalitet.",
+        not_placed="ikke placeret",
+        districts="Distrikter og lokaliteter",
+        modules="Moduler der skal sættes op",
+        module_row="{site}: {n} moduler",
+    ),
+    "en": dict(
+        title="Placement",
+        status="Status",
+        objective="objective",
+        placed="placed",
+        unplaced="unplaced",
+        seed="seed",
+        terms="Cost per term",
+        term="term",
+        weight="weight",
+        total="total",
+        households="Households",
+        persons="persons",
+        person="person",
+        at="at",
+        decided="Decided by",
+        nothing="no cost",
+        alt="Best other unit",
+        more="would have cost {x} more",
+        less="would have cost {x} less",
+        held="but it is used by {who}",
+        same="would have cost the same",
+        none="No alternative on another site.",
+        not_placed="not placed",
+        districts="Districts and sites",
+        modules="Modules to put up",
+        module_row="{site}: {n} modules",
+    ),
 }
 
 
@@ -49,12 +99,18 @@ def explanation_markdown(result: Result) -> str:
     """The text of ``explanation.md`` for a result, in ``result.lang``."""
     lang = "en" if result.lang == "en" else "da"
     w, labels = WORDS[lang], LABELS[lang]
-    lines = [f"# {w['title']} {result.date.isoformat()}", "",
-             f"{w['status']}: {result.status} · {w['objective']} {result.objective} · "
-             f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
-             f"{result.solver} · {w['seed']} {result.seed}", "",
-             f"## {w['terms']}", "", f"| {w['term']} | {w['weight']} | {w['total']} |",
-             "|---|---:|---:|"]
+    lines = [
+        f"# {w['title']} {result.date.isoformat()}",
+        "",
+        f"{w['status']}: {result.status} · {w['objective']} {result.objective} · "
+        f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
+        f"{result.solver} · {w['seed']} {result.seed}",
+        "",
+        f"## {w['terms']}",
+        "",
+        f"| {w['term']} | {w['weight']} | {w['total']} |",
+        "|---|---:|---:|",
+    ]
     for name, total in result.by_term().items():
         lines.append(f"| {labels[name]} | {result.weights.get(name, '–')} | {total} |")
     lines += ["", f"## {w['households']}", ""]
@@ -65,11 +121,15 @@ def explanation_markdown(result: Result) -> str:
 
 def _households(result: Result, w: dict, labels: dict) -> list[str]:
     alts = result.alternatives.set_index("household_id") if len(result.alternatives) else None
-    holders = result.placements.groupby("unit_id")["household_id"].agg(lambda s: ", ".join(sorted(s)))
+    holders = result.placements.groupby("unit_id")["household_id"].agg(
+        lambda s: ", ".join(sorted(s))
+    )
     lines = []
     for row in result.placements.itertuples():
-        lines.append(f"### {row.household_id} ({_persons(row.persons, w)}) → "
-                     f"{row.unit_id} {w['at']} {row.site_id}")
+        lines.append(
+            f"### {row.household_id} ({_persons(row.persons, w)}) → "
+            f"{row.unit_id} {w['at']} {row.site_id}"
+        )
         decided = [f"{labels[t]} {getattr(row, t)}" for t in PLACEMENT_TERMS if getattr(row, t)]
         lines.append(f"{w['decided']}: {', '.join(decided) if decided else w['nothing']}.")
         if alts is None or row.household_id not in alts.index:
@@ -77,8 +137,13 @@ def _households(result: Result, w: dict, labels: dict) -> list[str]:
             continue
         alt = alts.loc[row.household_id]
         extra = int(alt["extra_cost"])
-        verdict = (w["more"].format(x=extra) if extra > 0 else
-                   w["less"].format(x=-extra) if extra < 0 else w["same"])
+        verdict = (
+            w["more"].format(x=extra)
+            if extra > 0
+            else w["less"].format(x=-extra)
+            if extra < 0
+            else w["same"]
+        )
         text = f"{w['alt']}: {alt['alt_unit_id']} {w['at']} {alt['alt_site_id']}, {verdict}"
         detail = [f"{labels[t]} {int(alt[t]):+d}" for t in PAIR_COEFS if alt[t]]
         if detail:
@@ -87,8 +152,11 @@ def _households(result: Result, w: dict, labels: dict) -> list[str]:
             text += f", {w['held'].format(who=holders[alt['alt_unit_id']])}"
         lines += [text + ".", ""]
     for row in result.unplaced.itertuples():
-        lines += [f"### {row.household_id} ({_persons(row.persons, w)}): {w['not_placed']}",
-                  f"{row.reason}.", ""]
+        lines += [
+            f"### {row.household_id} ({_persons(row.persons, w)}): {w['not_placed']}",
+            f"{row.reason}.",
+            "",
+        ]
     return lines
 
 
@@ -101,8 +169,10 @@ def _districts(result: Result, w: dict, labels: dict) -> list[str]:
             lines.append(f"- {labels[name]}: {r.text} ({w['weight']} {r.weight}: {r.weighted})")
     if len(result.modules):
         lines += ["", f"## {w['modules']}", ""]
-        lines += [f"- {w['module_row'].format(site=r.site_id, n=r.modules_to_put_up)}"
-                  for r in result.modules.itertuples()]
+        lines += [
+            f"- {w['module_row'].format(site=r.site_id, n=r.modules_to_put_up)}"
+            for r in result.modules.itertuples()
+        ]
     return lines
 
 

@@ -48,14 +48,23 @@ class HighsOutcome:
     def seconds_to(self, pct: float) -> float | None:
         """First time the relative primal-dual gap was at most ``pct`` %, ``None`` if never."""
         for seconds, primal, dual in self.trace:
-            if np.isfinite(primal) and np.isfinite(dual) and \
-                    abs(primal - dual) <= pct / 100.0 * max(abs(primal), 1e-9):
+            if (
+                np.isfinite(primal)
+                and np.isfinite(dual)
+                and abs(primal - dual) <= pct / 100.0 * max(abs(primal), 1e-9)
+            ):
                 return seconds
         return None
 
 
-def solve_highs(form: LinearForm, *, time_limit: float, seed: int = 0, threads: int = 1,
-                grace: float = GRACE_SECONDS) -> HighsOutcome:
+def solve_highs(
+    form: LinearForm,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    threads: int = 1,
+    grace: float = GRACE_SECONDS,
+) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
     The child is ``python -m capacity.solver.highs IN OUT`` (no ``multiprocessing``: callers
@@ -73,16 +82,20 @@ def solve_highs(form: LinearForm, *, time_limit: float, seed: int = 0, threads: 
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
         src.write_bytes(pickle.dumps((form, time_limit, seed, threads)))
         start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             _, err = proc.communicate(timeout=time_limit + grace + STARTUP_SECONDS)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
             took = time.perf_counter() - start
-            return HighsOutcome("KILLED", seconds=took,
-                                note=f"stoppet efter {took:.0f} s (over grænsen)")
+            return HighsOutcome(
+                "KILLED", seconds=took, note=f"stoppet efter {took:.0f} s (over grænsen)"
+            )
         if proc.returncode != 0 or not dst.exists():
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             return HighsOutcome("ERROR", note=f"exit {proc.returncode}: {tail[0][:200]}")
@@ -99,18 +112,23 @@ def main(argv: list[str]) -> None:
     Path(argv[1]).write_bytes(pickle.dumps(out))
 
 
-def run_highs(form: LinearForm, *, time_limit: float, seed: int = 0,
-              threads: int = 1) -> HighsOutcome:
+def run_highs(
+    form: LinearForm, *, time_limit: float, seed: int = 0, threads: int = 1
+) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
-        return HighsOutcome("OPTIMAL", values=np.zeros(0), objective=form.offset,
-                            bound=form.offset)
+        return HighsOutcome("OPTIMAL", values=np.zeros(0), objective=form.offset, bound=form.offset)
     h = highspy.Highs()
-    for key, val in (("output_flag", False), ("time_limit", float(time_limit)),
-                     ("random_seed", int(seed)), ("threads", int(threads)),
-                     ("mip_rel_gap", 0.0), ("mip_abs_gap", 1e-6)):
+    for key, val in (
+        ("output_flag", False),
+        ("time_limit", float(time_limit)),
+        ("random_seed", int(seed)),
+        ("threads", int(threads)),
+        ("mip_rel_gap", 0.0),
+        ("mip_abs_gap", 1e-6),
+    ):
         h.setOptionValue(key, val)
     h.passModel(_lp(form, highspy))
     trace: list[tuple[float, float, float]] = []
@@ -137,8 +155,15 @@ def run_highs(form: LinearForm, *, time_limit: float, seed: int = 0,
     optimal = model_status == highspy.HighsModelStatus.kOptimal
     objective = float(info.objective_function_value)
     trace.append((seconds, objective, float(info.mip_dual_bound)))
-    return HighsOutcome("OPTIMAL" if optimal else "TIME_LIMIT", values=values, objective=objective,
-                        bound=float(info.mip_dual_bound), seconds=seconds, trace=trace, note=name)
+    return HighsOutcome(
+        "OPTIMAL" if optimal else "TIME_LIMIT",
+        values=values,
+        objective=objective,
+        bound=float(info.mip_dual_bound),
+        seconds=seconds,
+        trace=trace,
+        note=name,
+    )
 
 
 def _lp(form: LinearForm, highspy):
@@ -157,8 +182,10 @@ def _lp(form: LinearForm, highspy):
     lp.a_matrix_.value_ = form.value
     lp.a_matrix_.num_col_ = form.variables
     lp.a_matrix_.num_row_ = form.constraints
-    lp.integrality_ = [highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
-                       for i in form.integer]
+    lp.integrality_ = [
+        highspy.HighsVarType.kInteger if i else highspy.HighsVarType.kContinuous
+        for i in form.integer
+    ]
     return lp
 
 

@@ -77,8 +77,12 @@ def _terms(refs, coeffs) -> tuple[list[int], list[float], float]:
 
 
 # clause-like constraints as rows over their literals: (lower, upper) from the literal count n
-_CLAUSES = {"bool_or": lambda n: (1, n), "bool_and": lambda n: (n, n),
-            "at_most_one": lambda n: (0, 1), "exactly_one": lambda n: (1, 1)}
+_CLAUSES = {
+    "bool_or": lambda n: (1, n),
+    "bool_and": lambda n: (n, n),
+    "at_most_one": lambda n: (0, 1),
+    "exactly_one": lambda n: (1, 1),
+}
 
 
 def _row(k: int, con) -> tuple[list[int], list[float], float, float]:
@@ -130,7 +134,14 @@ def linear_form(proto) -> LinearForm:
     cols, vals, const = _terms(obj.vars, obj.coeffs)
     np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(vals))
     return LinearForm(
-        col_lower=np.asarray(lower), col_upper=np.asarray(upper),
-        integer=np.ones(len(lower), dtype=bool), cost=cost, offset=float(obj.offset) + const,
-        start=np.asarray(start, dtype=np.int64), index=np.asarray(index, dtype=np.int64),
-        value=np.asarray(value), row_lower=np.asarray(row_lo), row_upper=np.asarray(row_hi))
+        col_lower=np.asarray(lower),
+        col_upper=np.asarray(upper),
+        integer=np.ones(len(lower), dtype=bool),
+        cost=cost,
+        offset=float(obj.offset) + const,
+        start=np.asarray(start, dtype=np.int64),
+        index=np.asarray(index, dtype=np.int64),
+        value=np.asarray(value),
+        row_lower=np.asarray(row_lo),
+        row_upper=np.asarray(row_hi),
+    )

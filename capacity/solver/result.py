@@ -78,10 +78,14 @@ class Result:
     def summary(self) -> str:
         """One short line: status, objective, placed and unplaced counts."""
         if self.lang == "en":
-            return (f"{self.status}: objective {self.objective}, {len(self.placements)} placed, "
-                    f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})")
-        return (f"{self.status}: mål {self.objective}, {len(self.placements)} placeret, "
-                f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})")
+            return (
+                f"{self.status}: objective {self.objective}, {len(self.placements)} placed, "
+                f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})"
+            )
+        return (
+            f"{self.status}: mål {self.objective}, {len(self.placements)} placeret, "
+            f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})"
+        )
 
 
 def assignment_of(m: PlacementModel, value: Callable) -> dict[str, str | None]:
@@ -93,8 +97,17 @@ def assignment_of(m: PlacementModel, value: Callable) -> dict[str, str | None]:
     return out
 
 
-def result_from_model(m: PlacementModel, value: Callable, *, status: str, objective: int,
-                      best_bound: float | None, solver: str, seed: int, lang: str = "da") -> Result:
+def result_from_model(
+    m: PlacementModel,
+    value: Callable,
+    *,
+    status: str,
+    objective: int,
+    best_bound: float | None,
+    solver: str,
+    seed: int,
+    lang: str = "da",
+) -> Result:
     """Build the ``Result`` of a solved model.
 
     Parameters
@@ -109,16 +122,28 @@ def result_from_model(m: PlacementModel, value: Callable, *, status: str, object
     rows = part_values(m, value)
     templates = TEXT["en" if lang == "en" else "da"]
     explanation = pd.DataFrame(
-        [(t.name, t.weight, s, a, t.weight * a, templates[t.name].format(subject=s, amount=a))
-         for t, s, a in rows if a],
+        [
+            (t.name, t.weight, s, a, t.weight * a, templates[t.name].format(subject=s, amount=a))
+            for t, s, a in rows
+            if a
+        ],
         columns=EXPLANATION_COLUMNS,
     ).astype({"weight": "int64", "amount": "int64", "weighted": "int64"})
     return Result(
-        status=status, objective=int(objective), best_bound=best_bound, solver=solver, seed=seed,
-        date=dom.date, placements=_placements(dom, assignment, explanation),
-        unplaced=_unplaced(dom, assignment, lang), modules=_modules(dom, assignment),
-        explanation=explanation, alternatives=_alternatives(dom, assignment), lang=lang,
-        weights=dict(dom.weights))
+        status=status,
+        objective=int(objective),
+        best_bound=best_bound,
+        solver=solver,
+        seed=seed,
+        date=dom.date,
+        placements=_placements(dom, assignment, explanation),
+        unplaced=_unplaced(dom, assignment, lang),
+        modules=_modules(dom, assignment),
+        explanation=explanation,
+        alternatives=_alternatives(dom, assignment),
+        lang=lang,
+        weights=dict(dom.weights),
+    )
 
 
 def _units_of(dom: Domain, assignment: dict[str, str | None]) -> dict[str, str]:
@@ -139,13 +164,19 @@ def _units_of(dom: Domain, assignment: dict[str, str | None]) -> dict[str, str]:
 
 def _placements(dom: Domain, assignment: dict, explanation: pd.DataFrame) -> pd.DataFrame:
     real = _units_of(dom, assignment)
-    weighted = explanation.pivot_table(index="subject", columns="term", values="weighted",
-                                       aggfunc="sum")
+    weighted = explanation.pivot_table(
+        index="subject", columns="term", values="weighted", aggfunc="sum"
+    )
     rows = []
     for hid, unit_id in sorted(real.items()):
         h, cls = dom.household(hid), assignment[hid]
-        row = dict(household_id=hid, unit_id=unit_id, site_id=dom.units[cls].site_id,
-                   persons=h.persons, moved=h.current_unit is not None and cls != h.current_unit)
+        row = dict(
+            household_id=hid,
+            unit_id=unit_id,
+            site_id=dom.units[cls].site_id,
+            persons=h.persons,
+            moved=h.current_unit is not None and cls != h.current_unit,
+        )
         for name in PLACEMENT_TERMS:
             cell = weighted.at[hid, name] if (hid in weighted.index and name in weighted) else 0
             row[name] = 0 if pd.isna(cell) else int(cell)
@@ -163,9 +194,16 @@ def _unplaced(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
     for h in dom.households:
         if assignment.get(h.id) is None:
             room = any(room_left(h, dom.units[u], here.get(u, [])) for u in dom.pairs[h.id])
-            rows.append(dict(household_id=h.id, persons=h.persons,
-                             reason=unplaced_reason(h, dom, lang, room_left=room)))
-    return pd.DataFrame(rows, columns=["household_id", "persons", "reason"]).astype({"persons": "int64"})
+            rows.append(
+                dict(
+                    household_id=h.id,
+                    persons=h.persons,
+                    reason=unplaced_reason(h, dom, lang, room_left=room),
+                )
+            )
+    return pd.DataFrame(rows, columns=["household_id", "persons", "reason"]).astype(
+        {"persons": "int64"}
+    )
 
 
 def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
@@ -174,7 +212,8 @@ def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
     for uid in sorted(used):
         counts[dom.units[uid].site_id] = counts.get(dom.units[uid].site_id, 0) + 1
     return pd.DataFrame(sorted(counts.items()), columns=["site_id", "modules_to_put_up"]).astype(
-        {"modules_to_put_up": "int64"})
+        {"modules_to_put_up": "int64"}
+    )
 
 
 def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
@@ -188,9 +227,18 @@ def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
             continue
         chosen = pair_cost(h, dom.units[uid], dom)
         best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
-        diffs = {n: dom.weights[n] * (c(h, dom.units[best], dom) - c(h, dom.units[uid], dom))
-                 for n, c in PAIR_COEFS.items()}
-        rows.append(dict(household_id=hid, alt_unit_id=best, alt_site_id=dom.units[best].site_id,
-                         extra_cost=pair_cost(h, dom.units[best], dom) - chosen, **diffs))
+        diffs = {
+            n: dom.weights[n] * (c(h, dom.units[best], dom) - c(h, dom.units[uid], dom))
+            for n, c in PAIR_COEFS.items()
+        }
+        rows.append(
+            dict(
+                household_id=hid,
+                alt_unit_id=best,
+                alt_site_id=dom.units[best].site_id,
+                extra_cost=pair_cost(h, dom.units[best], dom) - chosen,
+                **diffs,
+            )
+        )
     cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
     return pd.DataFrame(rows, columns=cols)

@@ -30,9 +30,19 @@ from capacity.solver.result import Result, result_from_model
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
 
 
-def place(reg: Registry, date: dt.date, *, solver: str = "auto", time_limit: float = 10.0,
-          seed: int = 0, allow_moves: bool = False, allow_new_modules: bool = False,
-          lang: str = "da", workers: int | None = None, formulation: str = "auto") -> Result:
+def place(
+    reg: Registry,
+    date: dt.date,
+    *,
+    solver: str = "auto",
+    time_limit: float = 10.0,
+    seed: int = 0,
+    allow_moves: bool = False,
+    allow_new_modules: bool = False,
+    lang: str = "da",
+    workers: int | None = None,
+    formulation: str = "auto",
+) -> Result:
     """Place every household without a home that has arrived by ``date``.
 
     Parameters
@@ -74,26 +84,54 @@ def place(reg: Registry, date: dt.date, *, solver: str = "auto", time_limit: flo
     if time_limit <= 0:
         raise UserError(f"time limit {time_limit} must be positive; give seconds, e.g. 10")
     start = time.perf_counter()
-    dom = build_domain(reg, date, allow_moves=allow_moves, allow_new_modules=allow_new_modules,
-                       with_pairs=False)
+    dom = build_domain(
+        reg, date, allow_moves=allow_moves, allow_new_modules=allow_new_modules, with_pairs=False
+    )
     formulation = choose_formulation(dom, formulation, solver=solver)
     if solver == "auto":
         solver = "highs" if formulation == "aggregate" else "cpsat"
     if formulation == "aggregate":
-        result = place_aggregate(dom, solver=solver, time_limit=time_limit, seed=seed, lang=lang,
-                                 workers=workers, started=start)
+        result = place_aggregate(
+            dom,
+            solver=solver,
+            time_limit=time_limit,
+            seed=seed,
+            lang=lang,
+            workers=workers,
+            started=start,
+        )
     else:
-        result = solve_domain(add_pairs(dom), solver=solver, time_limit=time_limit, seed=seed,
-                              lang=lang, workers=workers, started=start)
-    options = dict(solver=solver, time_limit=time_limit, allow_moves=allow_moves,
-                   allow_new_modules=allow_new_modules, lang=lang, formulation=formulation,
-                   **result.options)
+        result = solve_domain(
+            add_pairs(dom),
+            solver=solver,
+            time_limit=time_limit,
+            seed=seed,
+            lang=lang,
+            workers=workers,
+            started=start,
+        )
+    options = dict(
+        solver=solver,
+        time_limit=time_limit,
+        allow_moves=allow_moves,
+        allow_new_modules=allow_new_modules,
+        lang=lang,
+        formulation=formulation,
+        **result.options,
+    )
     return replace(result, input_hash=input_hash(reg), options=options)
 
 
-def solve_domain(dom: Domain, *, solver: str = "cpsat", time_limit: float = 10.0, seed: int = 0,
-                 lang: str = "da", workers: int | None = None,
-                 started: float | None = None) -> Result:
+def solve_domain(
+    dom: Domain,
+    *,
+    solver: str = "cpsat",
+    time_limit: float = 10.0,
+    seed: int = 0,
+    lang: str = "da",
+    workers: int | None = None,
+    started: float | None = None,
+) -> Result:
     """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
     from capacity.model.placement import build_model, hint
 
@@ -102,37 +140,69 @@ def solve_domain(dom: Domain, *, solver: str = "cpsat", time_limit: float = 10.0
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
     m = build_model(dom)
-    size = {"model_size": {"variables": len(m.cp.proto.variables),
-                           "constraints": len(m.cp.proto.constraints)}}
+    size = {
+        "model_size": {
+            "variables": len(m.cp.proto.variables),
+            "constraints": len(m.cp.proto.constraints),
+        }
+    }
     if solver == "highs":
-        return replace(_solve_highs(m, greedy, time_limit=time_limit, seed=seed, lang=lang,
-                                    workers=workers, started=started), options=size)
+        return replace(
+            _solve_highs(
+                m,
+                greedy,
+                time_limit=time_limit,
+                seed=seed,
+                lang=lang,
+                workers=workers,
+                started=started,
+            ),
+            options=size,
+        )
     hint(m, greedy)
-    result = _solve(m, time_limit=time_limit, seed=seed, lang=lang, workers=workers,
-                    started=started)
+    result = _solve(
+        m, time_limit=time_limit, seed=seed, lang=lang, workers=workers, started=started
+    )
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=size)
-    return replace(_not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started),
-                   options=size)
+    return replace(
+        _not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started), options=size
+    )
 
 
-def _not_optimal(dom: Domain, greedy: dict, result: Result | None, *, seed: int, lang: str,
-                 started: float, engine: str = "CP-SAT") -> Result:
+def _not_optimal(
+    dom: Domain,
+    greedy: dict,
+    result: Result | None,
+    *,
+    seed: int,
+    lang: str,
+    started: float,
+    engine: str = "CP-SAT",
+) -> Result:
     """A result not proven optimal, or none: never worse than greedy, honestly labelled."""
     # not proven optimal: never return worse than the greedy placement (honestly labelled)
     fallback = evaluate(dom, greedy, lang=lang, started=started)
     if result is None:
-        return replace(fallback, status="UNKNOWN", solver=f"greedy ({engine} fandt ingen løsning)",
-                       seed=seed)
+        return replace(
+            fallback, status="UNKNOWN", solver=f"greedy ({engine} fandt ingen løsning)", seed=seed
+        )
     if fallback.objective < result.objective:
-        return replace(fallback, status="FEASIBLE", solver=f"greedy (bedre end {engine})",
-                       best_bound=result.best_bound, seed=seed,
-                       build_seconds=result.build_seconds, solve_seconds=result.solve_seconds)
+        return replace(
+            fallback,
+            status="FEASIBLE",
+            solver=f"greedy (bedre end {engine})",
+            best_bound=result.best_bound,
+            seed=seed,
+            build_seconds=result.build_seconds,
+            solve_seconds=result.solve_seconds,
+        )
     return result
 
 
-def _solve_highs(m, greedy: dict, *, time_limit: float, seed: int, lang: str,
-                 workers: int | None, started: float) -> Result:
+def _solve_highs(
+    m, greedy: dict, *, time_limit: float, seed: int, lang: str, workers: int | None, started: float
+) -> Result:
     """Solve the model's linear form with HiGHS in a child process; evaluate its placement.
 
     The placement HiGHS found is scored by the model itself (``evaluate``: the same terms and
@@ -145,28 +215,46 @@ def _solve_highs(m, greedy: dict, *, time_limit: float, seed: int, lang: str,
     form = linear_form(m.cp.proto)
     built = time.perf_counter()
     out = solve_highs(form, time_limit=time_limit, seed=seed, threads=workers or 1)
-    timing = dict(build_seconds=round(built - started, 3),
-                  solve_seconds=round(time.perf_counter() - built, 3))
+    timing = dict(
+        build_seconds=round(built - started, 3), solve_seconds=round(time.perf_counter() - built, 3)
+    )
     if out.values is None:
         fallback = evaluate(m.dom, greedy, lang=lang, started=started)
         status = "KILLED" if out.status == "KILLED" else "UNKNOWN"
-        return replace(fallback, status=status, seed=seed,
-                       solver=f"greedy (HiGHS: {out.status.lower()} {out.note})".strip(), **timing)
+        return replace(
+            fallback,
+            status=status,
+            seed=seed,
+            solver=f"greedy (HiGHS: {out.status.lower()} {out.note})".strip(),
+            **timing,
+        )
     chosen = {hid: None for hid in m.by_household}
     for (hid, uid), var in m.x.items():
         if out.values[var.index] > 0.5:
             chosen[hid] = uid
     scored = evaluate(m.dom, chosen, lang=lang, started=started)
-    result = replace(scored, status="OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE",
-                     solver="highs", seed=seed, best_bound=out.bound, **timing)
+    result = replace(
+        scored,
+        status="OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE",
+        solver="highs",
+        seed=seed,
+        best_bound=out.bound,
+        **timing,
+    )
     if result.status == "OPTIMAL":
         return result
-    return _not_optimal(m.dom, greedy, result, seed=seed, lang=lang, started=started,
-                        engine="HiGHS")
+    return _not_optimal(
+        m.dom, greedy, result, seed=seed, lang=lang, started=started, engine="HiGHS"
+    )
 
 
-def evaluate(dom: Domain, assignment: dict[str, str | None], *, lang: str = "da",
-             started: float | None = None) -> Result:
+def evaluate(
+    dom: Domain,
+    assignment: dict[str, str | None],
+    *,
+    lang: str = "da",
+    started: float | None = None,
+) -> Result:
     """The ``Result`` of a given assignment (household -> unit class), scored by the model's terms.
 
     Raises
@@ -181,15 +269,24 @@ def evaluate(dom: Domain, assignment: dict[str, str | None], *, lang: str = "da"
         if uid is not None and uid not in dom.pairs[hid]:
             raise ValueError(f"{hid} -> {uid}: the pair breaks a static hard rule")
     m = build_model(dom, fixed=assignment)
-    result = _solve(m, time_limit=10.0, seed=0, lang=lang, workers=1, started=started,
-                    solver="greedy")
+    result = _solve(
+        m, time_limit=10.0, seed=0, lang=lang, workers=1, started=started, solver="greedy"
+    )
     if result is None:
         raise ValueError("the assignment breaks a hard rule of the model")
     return result
 
 
-def _solve(m, *, time_limit: float, seed: int, lang: str, workers: int | None, started: float,
-           solver: str = "cpsat") -> Result | None:
+def _solve(
+    m,
+    *,
+    time_limit: float,
+    seed: int,
+    lang: str,
+    workers: int | None,
+    started: float,
+    solver: str = "cpsat",
+) -> Result | None:
     """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
 
     Stage 1 runs a single worker (a sequential, deterministic search) for half the
@@ -213,8 +310,9 @@ def _solve(m, *, time_limit: float, seed: int, lang: str, workers: int | None, s
     cores = workers or os.cpu_count() or 1
     built = time.perf_counter()
     first_budget = time_limit if cores == 1 or solver != "cpsat" else time_limit / 2
-    best = _run(m, workers=1, seed=seed, budget=first_budget, interleave=False,
-                linearization_level=2)
+    best = _run(
+        m, workers=1, seed=seed, budget=first_budget, interleave=False, linearization_level=2
+    )
     if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat":
         if best.status == cp_model.FEASIBLE:
             _hint_from(m, best)
@@ -227,12 +325,18 @@ def _solve(m, *, time_limit: float, seed: int, lang: str, workers: int | None, s
         return None
     cpsat = solver == "cpsat"
     result = result_from_model(
-        m, best.value, status=best.status_name(best.status) if cpsat else "GREEDY",
+        m,
+        best.value,
+        status=best.status_name(best.status) if cpsat else "GREEDY",
         objective=round(best.objective_value),
         best_bound=float(best.best_objective_bound) if cpsat else None,
-        solver=solver, seed=seed, lang=lang)
-    return replace(result, build_seconds=round(built - started, 3),
-                   solve_seconds=round(solved - built, 3))
+        solver=solver,
+        seed=seed,
+        lang=lang,
+    )
+    return replace(
+        result, build_seconds=round(built - started, 3), solve_seconds=round(solved - built, 3)
+    )
 
 
 def _run(m, *, workers: int, seed: int, budget: float, interleave: bool, **extra: object):
@@ -257,9 +361,15 @@ def _better(new, old) -> bool:
     ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
     if new.status not in ok:
         return False
-    return old.status not in ok or new.objective_value < old.objective_value or (
-        new.objective_value == old.objective_value and new.status == cp_model.OPTIMAL
-        and old.status != cp_model.OPTIMAL)
+    return (
+        old.status not in ok
+        or new.objective_value < old.objective_value
+        or (
+            new.objective_value == old.objective_value
+            and new.status == cp_model.OPTIMAL
+            and old.status != cp_model.OPTIMAL
+        )
+    )
 
 
 def _hint_from(m, cp) -> None:

@@ -18,9 +18,17 @@ def test_quick_suite_samples_ten_public_instances(shared_dir):
 
 
 def test_files_hold_every_row(tmp_path):
-    rows = [Row("sscflp", "holmberg/p1", "direct-cpsat", objective=8848.0, best_bound=8848.0,
-                known_optimum=8848.0).finish(),
-            Row("scale", "national", "highs", status="KILLED", note="ended at the 75 s limit")]
+    rows = [
+        Row(
+            "sscflp",
+            "holmberg/p1",
+            "direct-cpsat",
+            objective=8848.0,
+            best_bound=8848.0,
+            known_optimum=8848.0,
+        ).finish(),
+        Row("scale", "national", "highs", status="KILLED", note="ended at the 75 s limit"),
+    ]
     json_path, md_path = report.write(rows, tmp_path, "test")
     data = json.loads(json_path.read_text())
     assert [d["instance"] for d in data] == ["holmberg/p1", "national"]

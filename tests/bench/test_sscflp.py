@@ -37,8 +37,10 @@ def test_orlib_costs_are_scaled_to_exact_integers(root):
     assert sscflp.load(root, "orlib", "capa1").scale == 100_000
 
 
-@pytest.mark.parametrize(("family", "name"), [("holmberg", "p1"), ("holmberg", "p2"),
-                                              ("orlib", "cap61"), ("delmaire", "p1")])
+@pytest.mark.parametrize(
+    ("family", "name"),
+    [("holmberg", "p1"), ("holmberg", "p2"), ("orlib", "cap61"), ("delmaire", "p1")],
+)
 def test_direct_model_reaches_the_known_optimum(root, family, name):
     inst = sscflp.load(root, family, name)
     result = solve_direct(inst, time_limit=30)
@@ -70,9 +72,16 @@ def test_registry_mirrors_the_instance(root):
     assert weights.transport == weights.spread == 0 and weights.new_modules == 1
 
 
-@pytest.mark.parametrize(("family", "name", "solver"), [
-    ("holmberg", "p1", "cpsat"), ("holmberg", "p2", "cpsat"), ("orlib", "cap61", "cpsat"),
-    ("holmberg", "p1", "highs"), ("orlib", "cap61", "highs")])
+@pytest.mark.parametrize(
+    ("family", "name", "solver"),
+    [
+        ("holmberg", "p1", "cpsat"),
+        ("holmberg", "p2", "cpsat"),
+        ("orlib", "cap61", "cpsat"),
+        ("holmberg", "p1", "highs"),
+        ("orlib", "cap61", "highs"),
+    ],
+)
 def test_place_path_reaches_the_known_optimum(root, family, name, solver):
     """The real ``place --allow-new-modules`` path on the converted registry, exactly."""
     import datetime as dt
@@ -80,8 +89,13 @@ def test_place_path_reaches_the_known_optimum(root, family, name, solver):
     from capacity.solver.solve import place
 
     inst = sscflp.load(root, family, name)
-    result = place(sscflp.to_registry(inst), dt.date(2027, 1, 1), time_limit=60,
-                   allow_new_modules=True, solver=solver)
+    result = place(
+        sscflp.to_registry(inst),
+        dt.date(2027, 1, 1),
+        time_limit=60,
+        allow_new_modules=True,
+        solver=solver,
+    )
     assert result.status == "OPTIMAL" and result.unplaced.empty
     objective = result.objective / (sscflp.PLACE_SCALE * inst.scale)
     assert objective == pytest.approx(inst.optimum, abs=0.01)

@@ -35,10 +35,26 @@ def test_a_tiny_scale_case_reports_sizes_and_an_exact_status():
 
 
 def test_ratios_compare_cp_sat_with_highs_in_the_same_run():
-    rows = [Row("scale", "regional", "place-cpsat", status="OPTIMAL", objective=10.0,
-                build_seconds=1.0, solve_seconds=9.0),
-            Row("scale", "regional", "place-highs", status="OPTIMAL", objective=10.0,
-                build_seconds=1.0, solve_seconds=4.0)]
+    rows = [
+        Row(
+            "scale",
+            "regional",
+            "place-cpsat",
+            status="OPTIMAL",
+            objective=10.0,
+            build_seconds=1.0,
+            solve_seconds=9.0,
+        ),
+        Row(
+            "scale",
+            "regional",
+            "place-highs",
+            status="OPTIMAL",
+            objective=10.0,
+            build_seconds=1.0,
+            solve_seconds=4.0,
+        ),
+    ]
     md = report.markdown(rows, "t")
     assert "## CP-SAT / HiGHS, same run" in md
     assert "| regional | OPTIMAL | OPTIMAL | 10.00 | 10.00 | 10.00 | 5.00 | 2.00 |" in md

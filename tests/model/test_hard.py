@@ -43,63 +43,83 @@ def _feasible(reg, force: dict[tuple[str, str], int], **kw) -> bool:
 
 
 def test_minors_not_placed_hands_minor_to_boern_og_familier():
-    reg = placement_world(units=[make_unit("U", "B")],
-                          households=[make_household("M", adults=0, children_ages=(16,),
-                                                     unaccompanied_minor=True)])
+    reg = placement_world(
+        units=[make_unit("U", "B")],
+        households=[make_household("M", adults=0, children_ages=(16,), unaccompanied_minor=True)],
+    )
     assert _pairs(reg, "M") == ()
     assert _reason(reg, "M") == "unaccompanied minor: handed to Børn og Familier"
     assert _reason(reg, "M", lang="da") == "uledsaget mindreårig: overdraget til Børn og Familier"
 
 
 def test_unit_in_service_rejects_unit_out_of_service():
-    reg = placement_world(units=[make_unit("U", "B", in_service=False)],
-                          households=[make_household("H")])
+    reg = placement_world(
+        units=[make_unit("U", "B", in_service=False)], households=[make_household("H")]
+    )
     assert _pairs(reg, "H") == ()
     assert _reason(reg, "H") == "no unit in service"
 
 
 def test_site_available_on_date_rejects_site_not_yet_available():
-    reg = placement_world(sites=[make_site("B", available_from=dt.date(2027, 1, 1))],
-                          units=[make_unit("U", "B")], households=[make_household("H")])
+    reg = placement_world(
+        sites=[make_site("B", available_from=dt.date(2027, 1, 1))],
+        units=[make_unit("U", "B")],
+        households=[make_household("H")],
+    )
     assert _pairs(reg, "H") == ()
     assert _reason(reg, "H") == "no unit in service and available on 2026-11-15"
 
 
 def test_required_district_respected_rejects_site_outside_district():
     x, y = ORIGIN
-    districts = [square_district("S", "school", x - 5000, y - 5000, 10_000, 10_000),
-                 square_district("N", "town", x - 5000, y + 2000, 10_000, 3000)]
-    reg = placement_world(districts=districts,
-                          sites=[make_site("B", dx=1300), make_site("C", dy=2500)],
-                          units=[make_unit("U", "B", beds=4), make_unit("V", "C", beds=4)],
-                          households=[make_household("H", required_district="N")])
+    districts = [
+        square_district("S", "school", x - 5000, y - 5000, 10_000, 10_000),
+        square_district("N", "town", x - 5000, y + 2000, 10_000, 3000),
+    ]
+    reg = placement_world(
+        districts=districts,
+        sites=[make_site("B", dx=1300), make_site("C", dy=2500)],
+        units=[make_unit("U", "B", beds=4), make_unit("V", "C", beds=4)],
+        households=[make_household("H", required_district="N")],
+    )
     assert _pairs(reg, "H") == ("V",)
-    reg = placement_world(districts=districts, units=[make_unit("U", "B")],
-                          households=[make_household("H", required_district="N")])
+    reg = placement_world(
+        districts=districts,
+        units=[make_unit("U", "B")],
+        households=[make_household("H", required_district="N")],
+    )
     assert _reason(reg, "H") == "no unit in the required district N on 2026-11-15"
 
 
 def test_accessible_when_needed_rejects_inaccessible_unit():
-    reg = placement_world(units=[make_unit("U", "B"), make_unit("A", "B", accessible=True)],
-                          households=[make_household("H", needs_accessible=True)])
+    reg = placement_world(
+        units=[make_unit("U", "B"), make_unit("A", "B", accessible=True)],
+        households=[make_household("H", needs_accessible=True)],
+    )
     assert _pairs(reg, "H") == ("A",)
-    reg = placement_world(units=[make_unit("U", "B")],
-                          households=[make_household("H", needs_accessible=True)])
+    reg = placement_world(
+        units=[make_unit("U", "B")], households=[make_household("H", needs_accessible=True)]
+    )
     assert _reason(reg, "H") == "no accessible unit free on 2026-11-15"
 
 
 def test_family_ok_for_children_rejects_family_in_single_room():
-    reg = placement_world(units=[make_unit("U", "B", beds=4, family_ok=False)],
-                          households=[make_household("H", children_ages=(3,))])
+    reg = placement_world(
+        units=[make_unit("U", "B", beds=4, family_ok=False)],
+        households=[make_household("H", children_ages=(3,))],
+    )
     assert _pairs(reg, "H") == ()
     assert _reason(reg, "H") == "no family unit free on 2026-11-15"
 
 
 def test_shares_only_when_shareable_rejects_sharing_with_resident():
     units = [make_unit("N", "B", beds=4), make_unit("S", "B", beds=4, shareable=True)]
-    people = [make_household("R1", arrival_date=dt.date(2026, 1, 1)),
-              make_household("R2", arrival_date=dt.date(2026, 1, 1)),
-              make_household("H"), make_household("F", children_ages=(5,))]
+    people = [
+        make_household("R1", arrival_date=dt.date(2026, 1, 1)),
+        make_household("R2", arrival_date=dt.date(2026, 1, 1)),
+        make_household("H"),
+        make_household("F", children_ages=(5,)),
+    ]
     occ = [make_occupancy("R1", "N"), make_occupancy("R2", "S")]
     reg = placement_world(units=units, households=people, occupancy=occ)
     assert _pairs(reg, "H") == ("S",)  # the shareable unit, beside an adult resident
@@ -116,24 +136,29 @@ def test_room_for_household_rejects_too_few_free_beds():
 
 
 def test_residents_stay_where_they_are_unless_moves_allowed():
-    reg = placement_world(units=[make_unit("U", "B"), make_unit("V", "B", beds=3)],
-                          households=[make_household("R", arrival_date=dt.date(2026, 1, 1))],
-                          occupancy=[make_occupancy("R", "U")])
+    reg = placement_world(
+        units=[make_unit("U", "B"), make_unit("V", "B", beds=3)],
+        households=[make_household("R", arrival_date=dt.date(2026, 1, 1))],
+        occupancy=[make_occupancy("R", "U")],
+    )
     assert "R" not in build_domain(reg, PLACE_DAY).pairs
     dom = build_domain(reg, PLACE_DAY, allow_moves=True)
     assert dom.household("R").current_unit == "U" and dom.pairs["R"] == ("U", "V")
 
 
 def test_one_unit_per_household_rejects_two_units():
-    reg = placement_world(units=[make_unit("U", "B"), make_unit("V", "B", beds=3)],
-                          households=[make_household("H")])
+    reg = placement_world(
+        units=[make_unit("U", "B"), make_unit("V", "B", beds=3)], households=[make_household("H")]
+    )
     assert _feasible(reg, {("H", "U"): 1})
     assert not _feasible(reg, {("H", "U"): 1, ("H", "V"): 1})
 
 
 def test_beds_fit_rejects_overfull_unit():
-    reg = placement_world(units=[make_unit("S", "B", beds=3, shareable=True)],
-                          households=[make_household("H1", adults=2), make_household("H2", adults=2)])
+    reg = placement_world(
+        units=[make_unit("S", "B", beds=3, shareable=True)],
+        households=[make_household("H1", adults=2), make_household("H2", adults=2)],
+    )
     assert _feasible(reg, {("H1", "S"): 1})
     assert not _feasible(reg, {("H1", "S"): 1, ("H2", "S"): 1})
 
@@ -169,8 +194,12 @@ def test_every_hard_rule_has_a_one_sentence_docstring_and_named_constraints():
     for rule in hard.HARD_RULES:
         assert rule.__doc__ and rule.__doc__.strip().endswith(".")
     units = [make_unit("S", "B", beds=4, shareable=True)]
-    reg = placement_world(units=units, households=[make_household("H"),
-                                                    make_household("K", children_ages=(2,))])
-    names = {c.name.split("[")[0] for c in build_model(build_domain(reg, PLACE_DAY)).cp.proto.constraints
-             if c.name}
+    reg = placement_world(
+        units=units, households=[make_household("H"), make_household("K", children_ages=(2,))]
+    )
+    names = {
+        c.name.split("[")[0]
+        for c in build_model(build_domain(reg, PLACE_DAY)).cp.proto.constraints
+        if c.name
+    }
     assert {"one_unit_per_household", "beds_fit", "one_family_per_unit"} <= names

@@ -17,8 +17,9 @@ from tests.solver.test_solve import _check, small_worlds
 @pytest.mark.parametrize("solver", ["cpsat", "highs"])
 def test_aggregate_equals_pairs_on_the_tiny_registry(tiny_registry, solver):
     pairs = place(tiny_registry, PLACE_DAY, formulation="pairs", allow_new_modules=True)
-    agg = place(tiny_registry, PLACE_DAY, formulation="aggregate", solver=solver,
-                allow_new_modules=True)
+    agg = place(
+        tiny_registry, PLACE_DAY, formulation="aggregate", solver=solver, allow_new_modules=True
+    )
     _check(tiny_registry, agg, allow_new_modules=True)
     assert agg.status == "OPTIMAL" and agg.objective == pairs.objective
     assert agg.options["formulation"] == "aggregate"
@@ -37,10 +38,15 @@ def test_aggregate_equals_pairs_on_generated_registries(reg):
 def test_a_site_that_does_not_pack_is_refined_until_it_does():
     """3 + 3 + 2 persons fit the site's 8 beds and every size row, not its two 4-bed units: the
     site is refined and the pair of 2 goes unplaced, exactly as the per-pair model decides."""
-    units = [make_unit("U4", "B", beds=4, shareable=True),
-             make_unit("V4", "B", beds=4, shareable=True)]
-    people = [make_household("A", adults=3), make_household("C", adults=3),
-              make_household("D", adults=2)]
+    units = [
+        make_unit("U4", "B", beds=4, shareable=True),
+        make_unit("V4", "B", beds=4, shareable=True),
+    ]
+    people = [
+        make_household("A", adults=3),
+        make_household("C", adults=3),
+        make_household("D", adults=2),
+    ]
     reg = placement_world(units=units, households=people)
     pairs = place(reg, PLACE_DAY, formulation="pairs")
     agg = place(reg, PLACE_DAY, formulation="aggregate", solver="cpsat")
@@ -58,8 +64,10 @@ def test_households_alike_share_a_type(tiny_registry):
 
 
 def test_pack_site_reports_what_is_left():
-    reg = placement_world(units=[make_unit("U", "B", beds=2)],
-                          households=[make_household("A", adults=2), make_household("C")])
+    reg = placement_world(
+        units=[make_unit("U", "B", beds=2)],
+        households=[make_household("A", adults=2), make_household("C")],
+    )
     dom = build_domain(reg, PLACE_DAY)
     placed, left = pack_site(dom, list(dom.arriving), list(dom.units.values()), "B", 0)
     assert placed == {"A": "U"} and [h.id for h in left] == ["C"]

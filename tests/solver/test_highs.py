@@ -23,8 +23,10 @@ def test_linear_form_is_the_cp_sat_model(tiny_registry):
 
     m = build_model(build_domain(tiny_registry, PLACE_DAY, allow_new_modules=True))
     form = linear_form(m.cp.proto)
-    assert (form.variables, form.constraints) == (len(m.cp.proto.variables),
-                                                  len(m.cp.proto.constraints))
+    assert (form.variables, form.constraints) == (
+        len(m.cp.proto.variables),
+        len(m.cp.proto.constraints),
+    )
     cp = cp_model.CpSolver()
     assert cp.solve(m.cp) == cp_model.OPTIMAL
     x = np.array([cp.value(v) for v in _vars(m, form.variables)], dtype=float)
@@ -68,8 +70,11 @@ def test_highs_and_cp_sat_agree_on_generated_registries(reg):
 
 
 def test_highs_ended_at_the_limit_falls_back_to_greedy_labelled(tiny_registry, monkeypatch):
-    monkeypatch.setattr(highs, "solve_highs",
-                        lambda form, **kw: highs.HighsOutcome("KILLED", note="stoppet efter 9 s"))
+    monkeypatch.setattr(
+        highs,
+        "solve_highs",
+        lambda form, **kw: highs.HighsOutcome("KILLED", note="stoppet efter 9 s"),
+    )
     result = place(tiny_registry, PLACE_DAY, solver="highs", allow_new_modules=True)
     greedy = place(tiny_registry, PLACE_DAY, solver="greedy", allow_new_modules=True)
     _check(tiny_registry, result, allow_new_modules=True)

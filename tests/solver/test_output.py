@@ -53,7 +53,9 @@ def test_english_explanation(tiny_registry, tmp_path):
 
 def test_same_input_and_seed_give_byte_identical_files(tiny_registry, tmp_path):
     for name in ("a", "b"):
-        write_outputs(place(tiny_registry, PLACE_DAY, seed=3, allow_new_modules=True), tmp_path / name)
+        write_outputs(
+            place(tiny_registry, PLACE_DAY, seed=3, allow_new_modules=True), tmp_path / name
+        )
     assert _files(tmp_path / "a") == _files(tmp_path / "b")
 
 

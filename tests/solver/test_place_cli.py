@@ -87,7 +87,9 @@ def test_apply_writes_new_modules_as_units(tmp_path):
     reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
     write_registry(reg, tmp_path / "reg")
     plan = tmp_path / "plan"
-    assert _run(tmp_path / "reg", "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    assert (
+        _run(tmp_path / "reg", "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    )
     assert _run(tmp_path / "reg", "--out", plan, "--apply").exit_code == 0
     after = load_registry(tmp_path / "reg")
     assert list(after.units["id"]) == ["P-NY1"] and int(after.sites["modules_now"].iloc[0]) == 1
@@ -130,15 +132,30 @@ def test_apply_closes_the_old_row_of_a_resident_who_moves(tmp_path):
     from tests.helpers import make_household, make_occupancy, make_unit, placement_world
 
     units = [make_unit("BIG", "B", beds=6), make_unit("SMALL", "B", beds=2)]
-    people = [make_household("R", arrival_date=dt.date(2025, 1, 1)),
-              make_household("FAM", adults=2, children_ages=(1, 4, 7))]
+    people = [
+        make_household("R", arrival_date=dt.date(2025, 1, 1)),
+        make_household("FAM", adults=2, children_ages=(1, 4, 7)),
+    ]
     reg = placement_world(units=units, households=people, occupancy=[make_occupancy("R", "BIG")])
     write_registry(reg, tmp_path / "reg")
     plan = tmp_path / "plan"
     assert _run(tmp_path / "reg", "--date", DAY, "--out", plan, "--allow-moves").exit_code == 0
     result = _run(tmp_path / "reg", "--out", plan, "--apply", "--lang", "en")
-    assert result.exit_code == 0 and "2 moved in" in result.output and "1 moved out" in result.output
+    assert (
+        result.exit_code == 0 and "2 moved in" in result.output and "1 moved out" in result.output
+    )
     occ = load_registry(tmp_path / "reg").occupancy.sort_values(["household_id", "move_in"])
-    rows = [(r.household_id, r.unit_id, str(r.move_in.date()), None if r.move_out is pd.NaT else
-             str(r.move_out.date())) for r in occ.itertuples()]
-    assert rows == [("FAM", "BIG", DAY, None), ("R", "BIG", "2026-01-01", DAY), ("R", "SMALL", DAY, None)]
+    rows = [
+        (
+            r.household_id,
+            r.unit_id,
+            str(r.move_in.date()),
+            None if r.move_out is pd.NaT else str(r.move_out.date()),
+        )
+        for r in occ.itertuples()
+    ]
+    assert rows == [
+        ("FAM", "BIG", DAY, None),
+        ("R", "BIG", "2026-01-01", DAY),
+        ("R", "SMALL", DAY, None),
+    ]

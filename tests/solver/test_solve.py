@@ -49,14 +49,22 @@ def test_tiny_registry_is_placed_optimally_and_checks(tiny_registry):
     _check(tiny_registry, greedy, allow_new_modules=True)
     assert result.status == "OPTIMAL" and result.gap == 0
     assert result.objective <= greedy.objective
-    assert result.unplaced.to_dict("records") == [dict(
-        household_id="A4", persons=1, reason="uledsaget mindreårig: overdraget til Børn og Familier")]
+    assert result.unplaced.to_dict("records") == [
+        dict(
+            household_id="A4",
+            persons=1,
+            reason="uledsaget mindreårig: overdraget til Børn og Familier",
+        )
+    ]
     assert len(result.input_hash) == 64
 
 
 def test_shortfall_leaves_households_unplaced_with_reasons():
-    units = [make_unit("F1", "B", beds=4), make_unit("F2", "B", beds=4),
-             make_unit("S1", "B", beds=1, family_ok=False)]
+    units = [
+        make_unit("F1", "B", beds=4),
+        make_unit("F2", "B", beds=4),
+        make_unit("S1", "B", beds=1, family_ok=False),
+    ]
     people = [make_household(f"F{i}", adults=2, children_ages=(3, 8)) for i in range(3)]
     people += [make_household("BIG", adults=7), make_household("ACC", needs_accessible=True)]
     reg = placement_world(units=units, households=people)
@@ -67,19 +75,25 @@ def test_shortfall_leaves_households_unplaced_with_reasons():
     assert reasons["ACC"] == "no accessible unit free on 2026-11-15"
     families = [h for h in reasons if h.startswith("F")]
     assert len(reasons) == 3 and len(families) == 1  # two flats for three equal families
-    assert reasons[families[0]] == "the 2 suitable units went to other households (free beds ran out)"
+    assert (
+        reasons[families[0]] == "the 2 suitable units went to other households (free beds ran out)"
+    )
 
 
 def test_moves_are_used_only_when_allowed_and_worth_it():
     units = [make_unit("BIG", "B", beds=6), make_unit("SMALL", "B", beds=2)]
-    people = [make_household("R", arrival_date=OLD), make_household("FAM", adults=2,
-                                                                     children_ages=(1, 4, 7))]
+    people = [
+        make_household("R", arrival_date=OLD),
+        make_household("FAM", adults=2, children_ages=(1, 4, 7)),
+    ]
     reg = placement_world(units=units, households=people, occupancy=[make_occupancy("R", "BIG")])
     assert list(place(reg, PLACE_DAY).unplaced["household_id"]) == ["FAM"]
     moved = place(reg, PLACE_DAY, allow_moves=True)
     _check(reg, moved, allow_moves=True)
     assert moved.placements.set_index("household_id")["unit_id"].to_dict() == {
-        "FAM": "BIG", "R": "SMALL"}
+        "FAM": "BIG",
+        "R": "SMALL",
+    }
     assert moved.by_term()["moves"] == 200
 
 
@@ -99,43 +113,88 @@ def test_bad_options_are_user_errors(tiny_registry):
 
 # --- generated small registries ----------------------------------------------------------------
 
+
 @st.composite
 def small_worlds(draw, max_households: int = 5, max_units: int = 4):
     """Two school districts (W, E) and a daycare district, 1-2 sites, units, households, maybe a
     resident and scores; weights that sometimes make leaving someone unplaced the better deal."""
-    districts = [square_district("W", "school", X - 5000, Y - 5000, 5000, draw(st.integers(1, 9)) * 1000),
-                 square_district("E", "school", X, Y - 5000, 5000, 2000),
-                 square_district("D", "daycare", X - 5000, Y - 5000, 10_000, 0,
-                                 free_slots_0_2=draw(st.integers(0, 1)), free_slots_3_5=1)]
+    districts = [
+        square_district("W", "school", X - 5000, Y - 5000, 5000, draw(st.integers(1, 9)) * 1000),
+        square_district("E", "school", X, Y - 5000, 5000, 2000),
+        square_district(
+            "D",
+            "daycare",
+            X - 5000,
+            Y - 5000,
+            10_000,
+            0,
+            free_slots_0_2=draw(st.integers(0, 1)),
+            free_slots_3_5=1,
+        ),
+    ]
     n_sites = draw(st.integers(1, 2))
-    sites = [make_site(f"S{i}", kind=draw(st.sampled_from(["building", "pavilion_site"])),
-                       dx=draw(st.integers(-4000, 4000)), dy=draw(st.integers(-3000, 3000)),
-                       modules_now=1)
-             for i in range(n_sites)]
-    units = [make_unit(f"U{i}", f"S{draw(st.integers(0, n_sites - 1))}", beds=draw(st.integers(1, 4)),
-                       family_ok=draw(st.booleans()), accessible=draw(st.booleans()),
-                       shareable=draw(st.booleans()), in_service=draw(st.integers(0, 5)) > 0)
-             for i in range(draw(st.integers(1, max_units)))]
+    sites = [
+        make_site(
+            f"S{i}",
+            kind=draw(st.sampled_from(["building", "pavilion_site"])),
+            dx=draw(st.integers(-4000, 4000)),
+            dy=draw(st.integers(-3000, 3000)),
+            modules_now=1,
+        )
+        for i in range(n_sites)
+    ]
+    units = [
+        make_unit(
+            f"U{i}",
+            f"S{draw(st.integers(0, n_sites - 1))}",
+            beds=draw(st.integers(1, 4)),
+            family_ok=draw(st.booleans()),
+            accessible=draw(st.booleans()),
+            shareable=draw(st.booleans()),
+            in_service=draw(st.integers(0, 5)) > 0,
+        )
+        for i in range(draw(st.integers(1, max_units)))
+    ]
     people = []
     for i in range(draw(st.integers(1, max_households))):
         adults = draw(st.integers(0, 2))
         kids = tuple(draw(st.lists(st.integers(0, 17), min_size=0 if adults else 1, max_size=2)))
-        people.append(make_household(
-            f"H{i}", adults=adults, children_ages=kids, needs_accessible=draw(st.integers(0, 4)) == 0,
-            unaccompanied_minor=adults == 0 and draw(st.booleans()),
-            required_district=draw(st.sampled_from([None, None, "W", "E"]))))
+        people.append(
+            make_household(
+                f"H{i}",
+                adults=adults,
+                children_ages=kids,
+                needs_accessible=draw(st.integers(0, 4)) == 0,
+                unaccompanied_minor=adults == 0 and draw(st.booleans()),
+                required_district=draw(st.sampled_from([None, None, "W", "E"])),
+            )
+        )
     occupancy = []
     first, unit = people[0], units[0]
     fits = first["adults"] + len(first["children_ages"]) <= unit["beds"]
     if draw(st.booleans()) and fits and not first["unaccompanied_minor"]:
         first["arrival_date"] = OLD
         occupancy.append(make_occupancy(first["id"], unit["id"]))
-    scores = [dict(household_id=p["id"], site_id=s["id"], score=draw(st.floats(0, 1)))
-              for p in people for s in sites] if draw(st.booleans()) else None
+    scores = (
+        [
+            dict(household_id=p["id"], site_id=s["id"], score=draw(st.floats(0, 1)))
+            for p in people
+            for s in sites
+        ]
+        if draw(st.booleans())
+        else None
+    )
     unplaced = draw(st.sampled_from([100_000, 7]))
     policy = Policy.from_toml_text(f"[weights]\nunplaced = {unplaced}\nexternal_score = 2\n")
-    return placement_world(districts=districts, sites=sites, units=units, households=people,
-                           occupancy=occupancy, scores=scores, policy=policy)
+    return placement_world(
+        districts=districts,
+        sites=sites,
+        units=units,
+        households=people,
+        occupancy=occupancy,
+        scores=scores,
+        policy=policy,
+    )
 
 
 def brute_force(reg) -> int:
@@ -143,8 +202,10 @@ def brute_force(reg) -> int:
     check = Checker(reg, PLACE_DAY)
     units = [(u, s) for u, s in zip(reg.units["id"], reg.units["site_id"], strict=True)]
     # a unit that breaks a rule for a household alone breaks it in any company: prune it
-    options = [[None, *((h, u, s) for u, s in units if not check.violations([(h, u, s)]))]
-               for h in check.arriving]
+    options = [
+        [None, *((h, u, s) for u, s in units if not check.violations([(h, u, s)]))]
+        for h in check.arriving
+    ]
     best = None
     for choice in itertools.product(*options):
         rows = [c for c in choice if c]
@@ -191,11 +252,13 @@ def test_generated_registries_with_moves_and_new_modules_check(reg):
 
 def test_a_household_left_out_because_placing_costs_more_says_so():
     policy = Policy.from_toml_text("[weights]\nunplaced = 1\n")
-    reg = placement_world(units=[make_unit("U", "B", beds=4)], households=[make_household("H")],
-                          policy=policy)
+    reg = placement_world(
+        units=[make_unit("U", "B", beds=4)], households=[make_household("H")], policy=policy
+    )
     result = place(reg, PLACE_DAY, lang="en")
     assert result.unplaced["reason"].tolist() == [
-        "a suitable unit was free, but placing would cost more than the unplaced weight (1 per person)"]
+        "a suitable unit was free, but placing would cost more than the unplaced weight (1 per person)"
+    ]
 
 
 def test_the_checker_is_independent_of_the_model():
