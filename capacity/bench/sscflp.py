@@ -148,6 +148,21 @@ PLACE_SCALE = 100
 SETUP_DKK = 1000 * PLACE_SCALE
 
 
+MAX_REGISTRY_SCALE = 100
+
+
+def registry_scale(inst: Instance) -> int:
+    """The cost scale used in the registry: the instance's own, at most 100 (cents)."""
+    return min(inst.scale, MAX_REGISTRY_SCALE)
+
+
+def _rescaled(values: np.ndarray, inst: Instance) -> np.ndarray:
+    if inst.scale <= MAX_REGISTRY_SCALE:
+        return values
+    step = inst.scale // MAX_REGISTRY_SCALE
+    return (values + step // 2) // step  # half up, to cents
+
+
 def to_registry(inst: Instance, date: str = "2027-01-01"):
     """The instance as a registry for the real ``place --allow-new-modules`` path.
 
@@ -156,7 +171,9 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     persons; every module shareable; ``scores`` = the negative assignment costs; a policy that
     weighs only ``new_modules`` and ``external_score`` (and leaves nobody unplaced: the
     per-person penalty exceeds any solution's whole cost). The place objective is
-    ``PLACE_SCALE * scale`` times the instance's own.
+    ``PLACE_SCALE * registry_scale(inst)`` times the instance's own: exactly for every family but
+    capa/b/c, whose 5-decimal costs are rounded to cents there (exact scaling would overflow the
+    model's 64-bit sums; their target is 0.5 % of the optimum).
     """
     import pandas as pd
     from shapely.geometry import Point
@@ -166,6 +183,7 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
 
     n, m = inst.size
     day = pd.Timestamp(date)
+    fixed, cost = _rescaled(inst.fixed, inst), _rescaled(inst.cost, inst)
     sites = [
         dict(
             id=f"F{i + 1}",
@@ -174,7 +192,7 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
             modules_now=0,
             modules_max=1,
             beds_per_module=int(inst.capacity[i]),
-            cost_setup_per_module=int(inst.fixed[i]) * SETUP_DKK,
+            cost_setup_per_module=int(fixed[i]) * SETUP_DKK,
             cost_month_per_module=0,
             cost_teardown_per_module=0,
             lead_time_months=0,
@@ -199,10 +217,11 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
         {
             "household_id": [f"C{j + 1}" for j in jj.ravel()],
             "site_id": [f"F{i + 1}" for i in ii.ravel()],
-            "score": -inst.cost.ravel().astype(float),
+            "score": -cost.ravel().astype(float),
         }
     )
-    worst = (int(inst.fixed.sum() + inst.cost.max(axis=0).sum()) + 1) * PLACE_SCALE
+    worst = -(-(int(fixed.sum() + cost.max(axis=0).sum()) + 1) // int(inst.demand.min()))
+    worst *= PLACE_SCALE  # per person: even the smallest household's penalty exceeds everything
     zero = {name: 0 for name in Weights.model_fields}
     policy = Policy(
         weights=Weights(**{**zero, "new_modules": 1, "external_score": 1, "unplaced": worst}),

@@ -107,7 +107,7 @@ def sscflp_place(
         time_limit=time_limit,
         allow_new_modules=True,
     )
-    factor = sscflp.PLACE_SCALE * inst.scale
+    factor = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
     n, m = inst.size
     bound = None if result.best_bound is None else result.best_bound / factor
     return dict(

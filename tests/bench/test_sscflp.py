@@ -97,9 +97,19 @@ def test_place_path_reaches_the_known_optimum(root, family, name, solver):
         solver=solver,
     )
     assert result.status == "OPTIMAL" and result.unplaced.empty
-    objective = result.objective / (sscflp.PLACE_SCALE * inst.scale)
+    objective = result.objective / (sscflp.PLACE_SCALE * sscflp.registry_scale(inst))
     assert objective == pytest.approx(inst.optimum, abs=0.01)
     # the placement is a real SSCFLP solution of that value
     assign = result.placements.sort_values("household_id", key=lambda s: s.str[1:].astype(int))
     facility = assign["site_id"].str[1:].astype(int).to_numpy() - 1
     assert inst.objective(facility) == pytest.approx(inst.optimum, abs=0.01)
+
+
+def test_large_orlib_costs_are_rounded_to_cents_in_the_registry(root):
+    """capa/b/c carry 5 decimals; exact scaling would overflow the model's sums."""
+    inst = sscflp.load(root, "orlib", "capa1")
+    assert sscflp.registry_scale(inst) == 100
+    reg = sscflp.to_registry(inst)
+    cents = (inst.fixed + 500) // 1000
+    assert reg.sites["cost_setup_per_module"].tolist() == (cents * sscflp.SETUP_DKK).tolist()
+    assert sscflp.registry_scale(sscflp.load(root, "orlib", "cap61")) == 80
