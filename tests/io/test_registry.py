@@ -308,11 +308,7 @@ def test_excel_cells_that_look_like_formulas_stay_text(tmp_path):
     assert load_registry(tmp_path / "reg.xlsx").sites.loc[0, "note"] == "=SUM(A1:A2)"
 
 
-def test_the_sample_loads_alike_in_both_committed_forms():
-    from tests.conftest import SAMPLE_FOLDER, SAMPLE_GPKG
-
-    if not (SAMPLE_GPKG.exists() and SAMPLE_FOLDER.exists()):
-        pytest.skip("the Allerød sample is not generated yet")
-    folder, gpkg = load_registry(SAMPLE_FOLDER), load_registry(SAMPLE_GPKG)
+def test_the_sample_loads_alike_in_both_committed_forms(sample_folder, sample_gpkg):
+    folder, gpkg = load_registry(sample_folder), load_registry(sample_gpkg)
     assert registry_hash(folder) == registry_hash(gpkg)
     assert folder.boundary is not None and len(folder.households) > 0

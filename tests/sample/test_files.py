@@ -12,7 +12,7 @@ import shapely
 from capacity.io.registry import load_registry, registry_hash
 from capacity.policy import Policy
 from capacity.sample import REFERENCE_DATE, alleroed_registry, facts, policy_toml_text, write_sample
-from tests.conftest import ROOT, SAMPLE_FOLDER, SAMPLE_GPKG
+from tests.conftest import ROOT, SAMPLE_FOLDER, SAMPLE_GPKG, _need
 
 REGENERATE = "regenerate with `.venv/bin/python -m capacity.sample data` and commit data/"
 
@@ -78,9 +78,7 @@ def test_readme_names_the_reference_date_and_the_regeneration():
 
 def test_embedded_polygons_match_the_shared_facts(shared_dir):
     def load(name: str) -> list[dict]:
-        path = shared_dir / "facts" / name
-        if not path.exists():
-            pytest.skip(f"{path} not found")
+        path = _need(shared_dir / "facts" / name, "the shared facts")
         return json.loads(path.read_text(encoding="utf-8"))["features"]
 
     (boundary,) = load("alleroed_boundary.geojson")
