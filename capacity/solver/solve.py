@@ -248,6 +248,9 @@ def _solve_highs(
     )
 
 
+EVALUATE_LIMIT = 1000.0
+
+
 def evaluate(
     dom: Domain,
     assignment: dict[str, str | None],
@@ -269,11 +272,22 @@ def evaluate(
         if uid is not None and uid not in dom.pairs[hid]:
             raise ValueError(f"{hid} -> {uid}: the pair breaks a static hard rule")
     m = build_model(dom, fixed=assignment)
+    # Every decision is fixed: the solve only checks the rules and sums the terms, but presolve
+    # of a large model can take more than a placement's budget, so the cap here is generous.
     result = _solve(
-        m, time_limit=10.0, seed=0, lang=lang, workers=1, started=started, solver="greedy"
+        m,
+        time_limit=EVALUATE_LIMIT,
+        seed=0,
+        lang=lang,
+        workers=1,
+        started=started,
+        solver="greedy",
     )
     if result is None:
-        raise ValueError("the assignment breaks a hard rule of the model")
+        raise ValueError(
+            "the assignment breaks a hard rule of the model (or was not checked within "
+            f"{EVALUATE_LIMIT:.0f} deterministic units)"
+        )
     return result
 
 
