@@ -150,7 +150,12 @@ def _table(result) -> Table:
 
 
 def _terms(result) -> Table:
-    table = Table(title="Led" if result.lang != "en" else "Terms", show_footer=True)
+    from capacity.solver.explain import LABELS
+
+    labels = LABELS.get(result.lang, LABELS["da"])
+    table = Table(
+        title="Omkostning pr. led" if result.lang != "en" else "Cost per term", show_footer=True
+    )
     table.add_column(
         "led" if result.lang != "en" else "term", footer="I alt" if result.lang != "en" else "Total"
     )
@@ -159,7 +164,9 @@ def _terms(result) -> Table:
         "i alt" if result.lang != "en" else "total", justify="right", footer=str(result.objective)
     )
     for name, total in result.by_term().items():
-        table.add_row(name, str(result.weights.get(name, "")), str(total))
+        table.add_row(
+            f"{labels.get(name, name)} ({name})", str(result.weights.get(name, "")), str(total)
+        )
     return table
 
 
