@@ -73,16 +73,12 @@ def plan(
     policy: PolicyOpt = None,
 ) -> None:
     """Kapacitetsplan: hvornår og hvor pavillonmoduler skal sættes op eller tages ned."""
-    from capacity.io.registry import load_registry
     from capacity.planning.explain import STATUS, kr, pct
     from capacity.planning.output import write_plan
     from capacity.planning.plan import make_plan
-    from capacity.planning.scenario import load_scenario
+    from capacity.planning.scenario import load_inputs
 
-    reg = load_registry(registry, policy=policy)
-    sc = load_scenario(
-        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
-    )
+    reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     res = make_plan(
         reg,
         sc,

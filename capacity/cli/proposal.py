@@ -39,16 +39,12 @@ def proposal(
     policy: PolicyOpt = None,
 ) -> None:
     """Indstilling til Byrådet: mulighed A (billigst), B (robust), C (ingen nye pavilloner)."""
-    from capacity.io.registry import load_registry
     from capacity.planning.output import write_proposal
     from capacity.planning.proposal import make_proposal
-    from capacity.planning.scenario import load_scenario
+    from capacity.planning.scenario import load_inputs
     from capacity.reports.proposal_figures import proposal_figures
 
-    reg = load_registry(registry, policy=policy)
-    sc = load_scenario(
-        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
-    )
+    reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     paper = make_proposal(
         reg, sc, risk=risk, samples=samples, runs=runs, seed=seed, time_limit=time_limit
     )

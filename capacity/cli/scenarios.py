@@ -45,15 +45,11 @@ def scenarios(
 
     if workers is not None and dask is not None:
         raise UserError("Give either --workers or --dask, not both.")
-    from capacity.io.registry import load_registry
     from capacity.planning.output import write_runs
-    from capacity.planning.scenario import load_scenario
+    from capacity.planning.scenario import load_inputs
     from capacity.planning.simulate import read_plan, run_scenarios
 
-    reg = load_registry(registry, policy=policy)
-    sc = load_scenario(
-        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
-    )
+    reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     frame = read_plan(plan) if plan is not None else None
     res = run_scenarios(
         reg, sc, plan=frame, samples=samples, seed=seed, workers=workers, dask=dask, progress=True

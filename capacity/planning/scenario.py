@@ -259,3 +259,24 @@ def _problem(source: str, err: dict) -> Problem:
         if "input" in err and not isinstance(err["input"], dict):
             msg += f" (got {err['input']!r})"
     return Problem("error", source, "", key, msg)
+
+
+def load_inputs(
+    registry: Path, scenario: Path, *, policy: Path | None = None, from_history: bool = False
+):
+    """The registry and its scenario, the scenario's horizon defaulting to the policy's.
+
+    The one loading step of ``plan``, ``scenarios`` and ``proposal``.
+
+    Returns
+    -------
+    tuple
+        ``(Registry, Scenario)``.
+    """
+    from capacity.io.registry import load_registry
+
+    reg = load_registry(registry, policy=policy)
+    sc = load_scenario(
+        scenario, default_horizon=reg.policy.limits.horizon_months, from_history=from_history
+    )
+    return reg, sc
