@@ -109,13 +109,29 @@ def fits(h: Household, u: Unit, dom: Domain) -> bool:
     return all(rule(h, u, dom) for rule in hard.STATIC_RULES)
 
 
-def candidates(
-    dom: Domain, types: list[HouseholdType], units: dict[str, list[Unit]], k: int | None
-) -> dict[str, list[str]]:
-    """Per type, the sites with a unit (or a new module) it fits, cheapest ``k`` by pair cost.
+COVER = 1.25  # candidate sites hold at least this share of the competing demand
 
-    Vectorised over units and sites (numpy masks of the static rules); with a ``scores`` layer
-    the pair cost is read per (household, site) instead.
+
+def candidates(
+    dom: Domain,
+    types: list[HouseholdType],
+    units: dict[str, list[Unit]],
+    k: int | None,
+    *,
+    cover: bool = True,
+) -> dict[str, list[str]]:
+    """Per type, the sites with a unit (or a new module) it fits: all of them (``k = None``),
+    or the cheapest by pair cost, at least ``k`` and enough to *cover* the demand.
+
+    Pair costs are mostly site costs (minutes to the station and the school): every type ranks
+    the same sites first and competes for them. A fixed ``k`` starved the families on the
+    national instance (1,169 of 3,522 unplaced with 8,527 empty family units free: the 361
+    cheapest sites of every family type held about 1,500 of them). So a type's list runs on in
+    its cost order until its sites hold ``COVER`` times what competes for them: families count
+    units they fit against every arriving family, adults free beds they fit against every
+    arriving person (and new modules' beds); ``cover = False`` keeps exactly the cheapest ``k``.
+    Vectorised over units and sites (numpy masks of
+    the static rules); with a ``scores`` layer the pair cost is read per (household, site).
     """
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
@@ -138,6 +154,10 @@ def candidates(
         )
     }
     pavilion = np.array([dom.sites[s].pavilion for s in sids])
+    size = np.array([u.size for u in flat] or [0], dtype=np.int64)
+    beds = col["free_beds"]
+    families = sum(1 for h in dom.arriving if h.has_children)
+    persons = sum(h.persons for h in dom.arriving)
     out = {}
     for t in types:
         h = t.rep
@@ -147,20 +167,29 @@ def candidates(
             & (col["accessible"] | (not h.needs_accessible))
             & (~occupied | (col["shareable"] & col["residents_adult_only"] & (not h.has_children)))
         )
-        reach = np.zeros(len(sids), dtype=bool)
-        if flat:
-            reach[owner[ok]] = True
-        reach |= (
+        modules = (
             (site["new_modules"] > 0)
             & site["available"]
             & (site["beds_per_module"] >= h.persons)
             & (not h.needs_accessible)
         )
+        if h.has_children:  # a family takes a whole unit (or module)
+            room = np.bincount(owner[ok], weights=size[ok], minlength=len(sids))
+            room = room + np.where(modules, site["new_modules"], 0)
+            demand = families
+        else:
+            room = np.bincount(owner[ok], weights=(beds * size)[ok], minlength=len(sids))
+            room = room + np.where(modules, site["new_modules"] * site["beds_per_module"], 0)
+            demand = persons
+        reach = (room > 0) if flat else modules
         if h.required_district is not None:
             reach &= np.array([h.required_district in dom.sites[s].within for s in sids])
         cost = _pair_costs(h, dom, sids, site, pavilion)
-        order = [i for i in np.lexsort((np.arange(len(sids)), cost)) if reach[i]]
-        out[t.id] = sorted(sids[i] for i in (order if k is None else order[:k]))
+        order = np.array([i for i in np.lexsort((np.arange(len(sids)), cost)) if reach[i]], int)
+        if k is not None and len(order):
+            enough = int(np.searchsorted(np.cumsum(room[order]), COVER * demand)) + 1
+            order = order[: max(k, enough) if cover else k]
+        out[t.id] = sorted(sids[i] for i in order)
     return out
 
 

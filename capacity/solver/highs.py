@@ -64,6 +64,7 @@ def solve_highs(
     seed: int = 0,
     threads: int = 1,
     grace: float = GRACE_SECONDS,
+    relax: bool = False,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -77,10 +78,12 @@ def solve_highs(
     seed : HiGHS's ``random_seed``.
     threads : HiGHS's ``threads``.
     grace : seconds beyond ``time_limit`` (plus the child's start-up) before it is ended.
+    relax : solve the LP relaxation (every column continuous) instead of the MIP; ``OPTIMAL``
+        then means the LP optimum, whose objective is also the ``bound``.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        src.write_bytes(pickle.dumps((form, time_limit, seed, threads)))
+        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax)))
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
@@ -104,16 +107,16 @@ def solve_highs(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads = pickle.loads(Path(argv[0]).read_bytes())
+    form, time_limit, seed, threads, relax = pickle.loads(Path(argv[0]).read_bytes())
     try:
-        out = run_highs(form, time_limit=time_limit, seed=seed, threads=threads)
+        out = run_highs(form, time_limit=time_limit, seed=seed, threads=threads, relax=relax)
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
     Path(argv[1]).write_bytes(pickle.dumps(out))
 
 
 def run_highs(
-    form: LinearForm, *, time_limit: float, seed: int = 0, threads: int = 1
+    form: LinearForm, *, time_limit: float, seed: int = 0, threads: int = 1, relax: bool = False
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
     import highspy
@@ -130,7 +133,10 @@ def run_highs(
         ("mip_abs_gap", 1e-6),
     ):
         h.setOptionValue(key, val)
-    h.passModel(_lp(form, highspy))
+    lp = _lp(form, highspy)
+    if relax:
+        lp.integrality_ = []
+    h.passModel(lp)
     trace: list[tuple[float, float, float]] = []
 
     def record(event) -> None:
@@ -154,12 +160,13 @@ def run_highs(
     values = np.asarray(h.getSolution().col_value)
     optimal = model_status == highspy.HighsModelStatus.kOptimal
     objective = float(info.objective_function_value)
-    trace.append((seconds, objective, float(info.mip_dual_bound)))
+    bound = objective if relax else float(info.mip_dual_bound)
+    trace.append((seconds, objective, bound))
     return HighsOutcome(
         "OPTIMAL" if optimal else "TIME_LIMIT",
         values=values,
         objective=objective,
-        bound=float(info.mip_dual_bound),
+        bound=bound if optimal or not relax else -np.inf,
         seconds=seconds,
         trace=trace,
         note=name,

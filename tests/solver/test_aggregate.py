@@ -8,7 +8,8 @@ from hypothesis import HealthCheck, given, settings
 from capacity.errors import UserError
 from capacity.model.aggregate import household_types
 from capacity.model.domain import build_domain
-from capacity.solver.aggregate import choose_formulation, pack_site
+from capacity.solver import aggregate
+from capacity.solver.aggregate import choose_formulation, pack_exact, pack_site
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY, make_household, make_unit, placement_world
 from tests.solver.test_solve import _check, small_worlds
@@ -71,6 +72,44 @@ def test_pack_site_reports_what_is_left():
     dom = build_domain(reg, PLACE_DAY)
     placed, left = pack_site(dom, list(dom.arriving), list(dom.units.values()), "B", 0)
     assert placed == {"A": "U"} and [h.id for h in left] == ["C"]
+
+
+def test_exact_packing_packs_what_best_fit_leaves():
+    """4+3 | 3+2 fill a 7-bed and a 5-bed unit; best fit puts 4 in the 5 and strands the 2."""
+    units = [
+        make_unit("U7", "B", beds=7, shareable=True),
+        make_unit("U5", "B", beds=5, shareable=True),
+    ]
+    sizes = (("A", 4), ("C", 3), ("D", 3), ("E", 2), ("F", 1))
+    people = [make_household(k, adults=n) for k, n in sizes]
+    dom = build_domain(placement_world(units=units, households=people), PLACE_DAY)
+    pool, arriving = list(dom.units.values()), sorted(dom.arriving, key=lambda h: h.id)
+    _, left = pack_site(dom, arriving[:4], pool, "B", 0)
+    assert [h.id for h in left] == ["E"]
+    packed = pack_exact(dom, arriving[:4], pool, "B", 0)
+    assert packed is not None and set(packed) == {"A", "C", "D", "E"}
+    for uid, beds in (("U7", 7), ("U5", 5)):
+        assert sum(dom.household(h).persons for h, u in packed.items() if u == uid) <= beds
+    # one more person does not fit the 12 beds: proven, not guessed
+    assert pack_exact(dom, arriving, pool, "B", 0) is None
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "highs"])
+def test_the_lp_chosen_candidates_reach_the_optimum_and_bound_it(
+    tiny_registry, solver, monkeypatch
+):
+    """Above the size limit the LP over every site picks the candidates; its optimum is a
+    valid bound. Forced here on the tiny registry: the same optimum as the per-pair model."""
+    monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
+    pairs = place(tiny_registry, PLACE_DAY, formulation="pairs", allow_new_modules=True)
+    agg = place(
+        tiny_registry, PLACE_DAY, formulation="aggregate", solver=solver, allow_new_modules=True
+    )
+    _check(tiny_registry, agg, allow_new_modules=True)
+    info = agg.options["aggregate"]
+    assert info["candidates_per_type"] is not None and info["lp_bound"] is not None
+    assert agg.objective == pairs.objective
+    assert agg.best_bound == info["lp_bound"] <= agg.objective
 
 
 def test_formulation_choice(tiny_registry):
