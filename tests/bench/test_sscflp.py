@@ -105,11 +105,11 @@ def test_place_path_reaches_the_known_optimum(root, family, name, solver):
     assert inst.objective(facility) == pytest.approx(inst.optimum, abs=0.01)
 
 
-def test_large_orlib_costs_are_rounded_to_cents_in_the_registry(root):
+def test_large_orlib_costs_are_rounded_to_whole_units_in_the_registry(root):
     """capa/b/c carry 5 decimals; exact scaling would overflow the model's sums."""
     inst = sscflp.load(root, "orlib", "capa1")
-    assert sscflp.registry_scale(inst) == 100
+    assert sscflp.registry_scale(inst) == 1
     reg = sscflp.to_registry(inst)
-    cents = (inst.fixed + 500) // 1000
-    assert reg.sites["cost_setup_per_module"].tolist() == (cents * sscflp.SETUP_DKK).tolist()
+    units = (inst.fixed + 50_000) // 100_000
+    assert reg.sites["cost_setup_per_module"].tolist() == (units * sscflp.SETUP_DKK).tolist()
     assert sscflp.registry_scale(sscflp.load(root, "orlib", "cap61")) == 80
