@@ -136,24 +136,13 @@ def candidates(
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
     flat = [u for sid in sids for u in units.get(sid, ())]
+    site, pavilion = site_arrays(dom, sids)
     col = {
         name: np.array([getattr(u, name) for u in flat] or [0])
         for name in ("free_beds", "family_ok", "accessible", "shareable", "residents_adult_only")
     }
     owner = np.array([at[u.site_id] for u in flat] or [0], dtype=np.int64)
     occupied = np.array([bool(u.residents) for u in flat] or [False])
-    site = {
-        name: np.array([getattr(dom.sites[s], name) for s in sids])
-        for name in (
-            "new_modules",
-            "available",
-            "beds_per_module",
-            "station_minutes",
-            "school_minutes",
-            "receiving_minutes",
-        )
-    }
-    pavilion = np.array([dom.sites[s].pavilion for s in sids])
     size = np.array([u.size for u in flat] or [0], dtype=np.int64)
     beds = col["free_beds"]
     families = sum(1 for h in dom.arriving if h.has_children)
@@ -191,6 +180,29 @@ def candidates(
             order = order[: max(k, enough) if cover else k]
         out[t.id] = sorted(sids[i] for i in order)
     return out
+
+
+def site_arrays(dom: Domain, sids: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The site attributes the rules and pair costs read, as arrays over ``sids``."""
+    names = (
+        "new_modules",
+        "available",
+        "beds_per_module",
+        "station_minutes",
+        "school_minutes",
+        "receiving_minutes",
+    )
+    site = {name: np.array([getattr(dom.sites[s], name) for s in sids]) for name in names}
+    return site, np.array([dom.sites[s].pavilion for s in sids])
+
+
+def type_site_costs(dom: Domain, m_n: dict[tuple[str, str], object], types: list) -> dict:
+    """``soft.pair_cost`` of every (type, site) key of ``m_n``, one vector per type."""
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site, pavilion = site_arrays(dom, sids)
+    by_type = {t.id: _pair_costs(t.rep, dom, sids, site, pavilion) for t in types}
+    return {(tid, sid): int(by_type[tid][at[sid]]) for tid, sid in m_n}
 
 
 def _pair_costs(

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from capacity.model.aggregate import SIZES, fits, site_unit, size_cut
+import numpy as np
+from ortools.sat.python.cp_model import LinearExpr
+
+from capacity.model.aggregate import SIZES, fits, size_cut
 from capacity.model.domain import DAYCARE_GROUPS, Unit
-from capacity.model.soft import PAIR_COEFS
 
 if TYPE_CHECKING:
     from capacity.model.aggregate import AggregateModel
@@ -32,7 +34,9 @@ def count_within_type(m: AggregateModel) -> None:
         by_type.setdefault(tid, []).append(var)
     for t in m.types:
         if by_type.get(t.id):
-            m.cp.add(sum(by_type[t.id]) <= t.count).with_name(f"count_within_type[{t.id}]")
+            m.cp.add(LinearExpr.sum(by_type[t.id]) <= t.count).with_name(
+                f"count_within_type[{t.id}]"
+            )
 
 
 def _capacity(u: Unit, a: int, family: bool, accessible: bool) -> int:
@@ -50,28 +54,28 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
     here = m.at_site[sid]
     most = sum(t.count for t, _ in here)
     beds = sum(u.free_beds * u.size for u in units if size_cut(u, 1))
-    persons = sum(t.rep.persons * v for t, v in here)
+    persons = LinearExpr.weighted_sum([v for _, v in here], [t.rep.persons for t, _ in here])
     m.cp.add(persons <= beds + (site.beds_per_module * y if y is not None else 0)).with_name(
         f"site_capacity[{sid},beds]"
     )
+    size = np.array([t.rep.persons for t, _ in here])
+    kids = np.array([t.rep.has_children for t, _ in here])
+    needs = np.array([t.rep.needs_accessible for t, _ in here])
     for name, family, accessible in GROUPS:
         for a in SIZES:
-            group = [
-                v
-                for t, v in here
-                if t.rep.persons >= a
-                and (t.rep.has_children or not family)
-                and (t.rep.needs_accessible or not accessible)
-            ]
-            if not group:
+            chosen = (size >= a) & (kids | (not family)) & (needs | (not accessible))
+            if not chosen.any():
                 continue
+            group = [here[i][1] for i in np.flatnonzero(chosen)]
             cap = sum(_capacity(u, a, family, accessible) for u in units)
             module = 0
             if y is not None and not accessible and site.beds_per_module >= a:
                 module = (1 if family else site.beds_per_module // a) * y
             if isinstance(module, int) and cap >= most:
                 continue
-            m.cp.add(sum(group) <= cap + module).with_name(f"site_capacity[{sid},{name},{a}]")
+            m.cp.add(LinearExpr.sum(group) <= cap + module).with_name(
+                f"site_capacity[{sid},{name},{a}]"
+            )
 
 
 def refine_site(m: AggregateModel, sid: str, units: list[Unit]) -> None:
@@ -123,12 +127,14 @@ def _unit_rows(m: AggregateModel, u: Unit, here: list) -> None:
 
 def objective(m: AggregateModel) -> None:
     """The per-pair model's objective on counts (``soft.SOFT_TERMS``, term for term)."""
+    from capacity.model.aggregate import type_site_costs
+
     w = m.dom.weights
-    terms: list = []
-    for (tid, sid), var in m.n.items():
-        rep, u = m.type_of[tid].rep, site_unit(m.dom, sid)
-        cost = sum(w[name] * coef(rep, u, m.dom) for name, coef in PAIR_COEFS.items())
-        terms.append((cost - w["unplaced"] * rep.persons) * var)
+    # soft.pair_cost on (type, site), vectorised per type (the same integers: a test checks)
+    costs = type_site_costs(m.dom, m.n, m.types)
+    variables = list(m.n.values())
+    coefs = [c - w["unplaced"] * m.type_of[tid].rep.persons for (tid, _), c in costs.items()]
+    terms: list = [LinearExpr.weighted_sum(variables, coefs)]
     const = sum(w["unplaced"] * t.rep.persons * t.count for t in m.types)
     for sid, y in m.y.items():
         terms.append(w["new_modules"] * m.dom.sites[sid].setup_kdkk * y)
@@ -220,6 +226,7 @@ def _spread(m: AggregateModel) -> tuple[list, int]:
             const += w * (fixed - cap)
             continue
         excess = m.cp.new_int_var(0, most - cap, f"spread_excess[{did}]")
-        m.cp.add(excess >= fixed + sum(t.rep.persons * v for t, v in here) - cap)
+        people = LinearExpr.weighted_sum([v for _, v in here], [t.rep.persons for t, _ in here])
+        m.cp.add(excess >= fixed + people - cap)
         out.append(w * excess)
     return out, const

@@ -291,19 +291,36 @@ def _districts(reg: Registry) -> dict[str, District]:
     return out
 
 
+def covering_districts(reg: Registry) -> dict[str, list[tuple[str, str]]]:
+    """Site id -> ``(district id, kind)`` of every district covering the site, by district id.
+
+    One spatial-index query for all sites (national: 2,000 sites x 200 districts in well
+    under a second, where a ``covers`` filter per site took seconds).
+    """
+    districts = reg.districts.sort_values("id").reset_index(drop=True)
+    if districts.empty or reg.sites.empty:
+        return {}
+    site_at, district_at = districts.sindex.query(reg.sites.geometry, predicate="covered_by")
+    ids, kinds = districts["id"].astype(str).tolist(), districts["kind"].astype(str).tolist()
+    sites = reg.sites["id"].astype(str).tolist()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for i, j in sorted(zip(site_at.tolist(), district_at.tolist(), strict=True)):
+        out.setdefault(sites[i], []).append((ids[j], kinds[j]))
+    return out
+
+
 def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) -> dict[str, Site]:
     day = pd.Timestamp(date)
     minutes = site_minutes(reg, limits)
-    districts = reg.districts.sort_values("id")
+    covering = covering_districts(reg)
     out = {}
     for r in reg.sites.itertuples():
         available = (pd.isna(r.available_from) or r.available_from <= day) and (
             pd.isna(r.available_until) or r.available_until >= day
         )
-        covering = districts[districts.geometry.covers(r.geometry)]
-        by_kind = {}
-        for d in covering.itertuples():
-            by_kind.setdefault(str(d.kind), str(d.id))
+        by_kind: dict[str, str] = {}
+        for did, kind in covering.get(str(r.id), ()):
+            by_kind.setdefault(kind, did)
         station, school, receiving = minutes.get(str(r.id), (0, 0, 0))
         pav = r.kind == "pavilion_site"
         new = max(0, _int(r.modules_max) - _int(r.modules_now)) if pav and allow_new_modules else 0
@@ -313,7 +330,7 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
             str(r.kind),
             bool(available),
             by_kind,
-            frozenset(str(i) for i in covering["id"]),
+            frozenset(did for did, _ in covering.get(str(r.id), ())),
             station,
             school,
             receiving,

@@ -51,6 +51,8 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
     several; the nearest school anywhere when none); receiving classes are the nearest school
     with ``receiving_classes``, else the district's school. Missing POIs give 0 minutes.
     """
+    from capacity.model.domain import covering_districts
+
     matrix = minutes_matrix(reg, limits)
     pois = reg.pois
     stations = [str(i) for i in pois.loc[pois["kind"] == "station", "id"]]
@@ -59,15 +61,20 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
         str(i) for i in schools.loc[schools["receiving_classes"].fillna(False).astype(bool), "id"]
     ]
     school_districts = reg.districts[reg.districts["kind"] == "school"].sort_values("id")
+    districts = dict(
+        zip(school_districts["id"].astype(str), school_districts.geometry, strict=True)
+    )
+    local_schools = {  # schools inside each school district, computed once per district
+        did: [str(i) for i in schools.loc[schools.geometry.covered_by(poly), "id"]]
+        for did, poly in districts.items()
+    }
+    covering = covering_districts(reg)
     out = {}
     for s in reg.sites.itertuples():
         sid = str(s.id)
         near = _nearest(matrix, sid, stations)
-        inside = school_districts[school_districts.geometry.covers(s.geometry)]
-        local = []
-        if len(inside):
-            poly = inside.geometry.iloc[0]
-            local = [str(i) for i in schools.loc[schools.geometry.covered_by(poly), "id"]]
+        inside = [did for did, _ in covering.get(sid, ()) if did in districts]
+        local = local_schools[inside[0]] if inside else []
         school = _nearest(matrix, sid, local or [str(i) for i in schools["id"]])
         out[sid] = (near, school, _nearest(matrix, sid, receiving) if receiving else school)
     return out

@@ -120,3 +120,19 @@ def test_formulation_choice(tiny_registry):
     moving = build_domain(tiny_registry, PLACE_DAY, allow_moves=True, with_pairs=False)
     with pytest.raises(UserError, match="allow-moves"):
         choose_formulation(moving, "aggregate", solver="cpsat")
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=5, max_units=4))
+def test_vectorised_type_costs_are_the_pair_costs(reg):
+    """The count model's coefficients are ``soft.pair_cost``, to the unit."""
+    from capacity.model.aggregate import site_unit, type_site_costs
+    from capacity.model.soft import pair_cost
+
+    dom = build_domain(reg, PLACE_DAY, allow_new_modules=True, with_pairs=False)
+    types = household_types(dom)
+    keys = {(t.id, sid): None for t in types for sid in sorted(dom.sites)}
+    costs = type_site_costs(dom, keys, types)
+    by_id = {t.id: t for t in types}
+    for (tid, sid), cost in costs.items():
+        assert cost == pair_cost(by_id[tid].rep, site_unit(dom, sid), dom)
