@@ -65,6 +65,8 @@ def solve_highs(
     threads: int = 1,
     grace: float = GRACE_SECONDS,
     relax: bool = False,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    rel_gap: float = 0.0,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -80,10 +82,13 @@ def solve_highs(
     grace : seconds beyond ``time_limit`` (plus the child's start-up) before it is ended.
     relax : solve the LP relaxation (every column continuous) instead of the MIP; ``OPTIMAL``
         then means the LP optimum, whose objective is also the ``bound``.
+    start : a (partial) starting solution, column indices and values (HiGHS completes it).
+    rel_gap : stop at this relative primal-dual gap (``OPTIMAL`` then means within it); 0 by
+        default: proven optimal.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax)))
+        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax, start, rel_gap)))
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
@@ -107,16 +112,31 @@ def solve_highs(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax = pickle.loads(Path(argv[0]).read_bytes())
+    form, time_limit, seed, threads, relax, start, gap = pickle.loads(Path(argv[0]).read_bytes())
     try:
-        out = run_highs(form, time_limit=time_limit, seed=seed, threads=threads, relax=relax)
+        out = run_highs(
+            form,
+            time_limit=time_limit,
+            seed=seed,
+            threads=threads,
+            relax=relax,
+            start=start,
+            rel_gap=gap,
+        )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
     Path(argv[1]).write_bytes(pickle.dumps(out))
 
 
 def run_highs(
-    form: LinearForm, *, time_limit: float, seed: int = 0, threads: int = 1, relax: bool = False
+    form: LinearForm,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    threads: int = 1,
+    relax: bool = False,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    rel_gap: float = 0.0,
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
     import highspy
@@ -129,7 +149,7 @@ def run_highs(
         ("time_limit", float(time_limit)),
         ("random_seed", int(seed)),
         ("threads", int(threads)),
-        ("mip_rel_gap", 0.0),
+        ("mip_rel_gap", float(rel_gap)),
         ("mip_abs_gap", 1e-6),
     ):
         h.setOptionValue(key, val)
@@ -137,6 +157,9 @@ def run_highs(
     if relax:
         lp.integrality_ = []
     h.passModel(lp)
+    if start is not None and len(start[0]):
+        cols, vals = start
+        h.setSolution(len(cols), np.asarray(cols, np.int32), np.asarray(vals, np.float64))
     trace: list[tuple[float, float, float]] = []
 
     def record(event) -> None:
