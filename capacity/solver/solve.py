@@ -134,12 +134,20 @@ def solve_domain(
 ) -> Result:
     """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
     from capacity.model.placement import build_model, hint
+    from capacity.solver import opening
 
     started = time.perf_counter() if started is None else started
-    greedy = greedy_assignment(dom)
+    # Large with new modules: a Lagrangian heuristic picks the modules, CP-SAT solves the kernel
+    # from its placement, and its bound is the one reported (capacity.solver.opening).
+    lag = (
+        opening.open_modules(dom, time_limit)
+        if solver == "cpsat" and opening.applies(dom)
+        else None
+    )
+    greedy = lag.assignment if lag else greedy_assignment(dom)
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
-    m = build_model(dom)
+    m = build_model(lag.kernel if lag else dom)
     size = {
         "model_size": {
             "variables": len(m.cp.proto.variables),
@@ -161,8 +169,16 @@ def solve_domain(
         )
     hint(m, greedy)
     result = _solve(
-        m, time_limit=time_limit, seed=seed, lang=lang, workers=workers, started=started
+        m,
+        time_limit=lag.time_limit if lag else time_limit,
+        seed=seed,
+        lang=lang,
+        workers=workers,
+        started=started,
     )
+    if lag:
+        settled = opening.settle(dom, result, lag, seed=seed, lang=lang, started=started)
+        return replace(settled, options=size)
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=size)
     return replace(
