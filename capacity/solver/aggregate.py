@@ -206,9 +206,14 @@ def _debug(
 def repair(
     dom: Domain, m: AggregateModel, packed: dict[str, str | None], units: dict[str, list[Unit]]
 ) -> dict[str, str | None]:
-    """Households left over at sites that did not pack, to the cheapest candidate site with a
-    standing unit or an already used new module that still takes them (greedy, by id)."""
-    from capacity.model.aggregate import fits
+    """Households left over at sites that did not pack, to the cheapest site anywhere (not only
+    the type's candidates) with a standing unit or an already used new module that still takes
+    them (greedy, by type and id).
+
+    Measured on the national instance after one CP-SAT round (38 sites unpacked): with the
+    candidate sites only, 116 households stayed unplaced and the answer was 15 % above the bound.
+    """
+    from capacity.model.aggregate import _pair_costs, fits, site_arrays
 
     load: dict[str, list[Household]] = {}
     modules: dict[str, set[str]] = {}  # site -> new modules already in use
@@ -218,12 +223,21 @@ def repair(
             if dom.units[uid].new_module:
                 modules.setdefault(dom.units[uid].site_id, set()).add(uid)
     out = dict(packed)
-    for t in m.types:
+    left = [t for t in m.types if any(out.get(h) is None for h in t.members)]
+    if not left:
+        return out
+    reach = candidates(dom, left, units, None)
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site, pavilion = site_arrays(dom, sids)
+    for t in left:
+        cost = _pair_costs(t.rep, dom, sids, site, pavilion)
+        order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
         for hid in t.members:
             if out.get(hid) is not None:
                 continue
             h = dom.household(hid)
-            for sid in sorted(m.cand[t.id], key=lambda s: (_cost(h, s, dom), s)):
+            for sid in order:
                 pool = [*units.get(sid, []), *(dom.units[u] for u in sorted(modules.get(sid, ())))]
                 room = [u for u in pool if fits(h, u, dom) and room_left(h, u, load.get(u.id, []))]
                 if room:
@@ -231,13 +245,6 @@ def repair(
                     load.setdefault(room[0].id, []).append(h)
                     break
     return out
-
-
-def _cost(h: Household, sid: str, dom: Domain) -> int:
-    from capacity.model.aggregate import site_unit
-    from capacity.model.soft import pair_cost
-
-    return pair_cost(h, site_unit(dom, sid), dom)
 
 
 def _hint(m: AggregateModel, hint: dict | None) -> None:
