@@ -146,7 +146,7 @@ SSCFLP_SOLVERS["place-greedy"] = SSCFLP_SOLVERS.pop("place-greedy")  # keep gree
 SCALE = {
     "municipal": (300, 50, 30.0),
     "regional": (2_000, 300, 60.0),
-    "national": (20_000, 2_000, 90.0),
+    "national": (20_000, 2_000, 60.0),
 }  # households, sites, solver time limit (s)
 SCALE_OVERHEAD = 30.0  # generating, building the domain, packing and scoring, beyond the limit
 SCALE_SEED = 2023

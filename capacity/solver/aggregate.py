@@ -430,7 +430,8 @@ PAIRS_LIMIT = 20_000  # arriving households x unit classes up to which ``auto`` 
 
 
 def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
-    """``pairs`` or ``aggregate``; ``auto`` by size (pairs with moves and for greedy).
+    """``pairs`` or ``aggregate``; ``auto`` by size (pairs with moves, for greedy and with a
+    ``scores`` layer).
 
     Raises
     ------
@@ -448,7 +449,9 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
         )
     if formulation != "auto":
         return formulation
-    if dom.allow_moves or solver == "greedy":
+    if dom.allow_moves or solver == "greedy" or dom.scores:
+        # with a scores layer every household is a type of its own: nothing to aggregate, and
+        # the per-pair model has the Lagrangian heuristic for new modules (solver.opening)
         return "pairs"
     return "aggregate" if len(dom.arriving) * len(dom.units) > PAIRS_LIMIT else "pairs"
 

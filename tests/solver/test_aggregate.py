@@ -122,6 +122,19 @@ def test_formulation_choice(tiny_registry):
         choose_formulation(moving, "aggregate", solver="cpsat")
 
 
+def test_auto_aggregates_by_size_but_not_with_scores(tiny_registry, monkeypatch):
+    """Above the size limit ``auto`` aggregates; with a scores layer every household is a type
+    of its own, so it keeps the per-pair model."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(aggregate, "PAIRS_LIMIT", 0)
+    dom = build_domain(tiny_registry, PLACE_DAY, with_pairs=False)
+    assert not dom.scores and choose_formulation(dom, "auto", solver="cpsat") == "aggregate"
+    scored = replace(dom, scores={(dom.arriving[0].id, next(iter(dom.sites))): 1.0})
+    assert choose_formulation(scored, "auto", solver="cpsat") == "pairs"
+    assert choose_formulation(scored, "aggregate", solver="cpsat") == "aggregate"
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_worlds(max_households=5, max_units=4))
 def test_vectorised_type_costs_are_the_pair_costs(reg):
