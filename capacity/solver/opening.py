@@ -491,7 +491,8 @@ MIN_PAIRS = 20_000  # allowed pairs from which ``solve_domain`` starts from this
 KERNEL_WIDTH = 5  # cheapest units per household the kernel keeps (besides its own)
 STEPS_PER_UNIT, MAX_STEPS = 20, 1000
 MOVES_PER_UNIT, MAX_MOVES = 3, 150
-KERNEL_SHARE = 0.1
+KERNEL_SHARE, MIN_KERNEL_SHARE = 0.33, 0.1
+STEP_WORK, PLACE_WORK = 1e-7, 6e-7  # the heuristic's work per pair cell, in CP-SAT units
 
 
 @dataclass(frozen=True)
@@ -532,8 +533,12 @@ def open_modules(dom: Domain, time_limit: float) -> Opening:
     """Run the heuristic on ``dom`` (see the module): ascent, then module moves.
 
     Its work is counted, not timed: ``STEPS_PER_UNIT`` subgradient steps and ``MOVES_PER_UNIT``
-    placements per unit of ``time_limit`` (at most ``MAX_STEPS`` and ``MAX_MOVES``), and CP-SAT
-    gets ``KERNEL_SHARE`` of it on the kernel (``Opening.time_limit``).
+    placements per unit of ``time_limit`` (at most ``MAX_STEPS`` and ``MAX_MOVES``). CP-SAT gets
+    ``KERNEL_SHARE`` of the limit on the kernel, less the heuristic's work (``STEP_WORK`` and
+    ``PLACE_WORK`` per household x unit cell: about seconds on this project's machine), and at
+    least ``MIN_KERNEL_SHARE``: with a limit of 60, on capa1 (100,000 cells, 942 steps, 120
+    placements, 14 s) 6 units, on Yang's 80-400-1 (32,000 cells, 506 steps, 26 placements, 3 s)
+    17.7. CP-SAT's units ran 2-3 times slower than the wall clock on these kernels.
     """
     steps = int(min(MAX_STEPS, STEPS_PER_UNIT * time_limit))
     evaluations = int(min(MAX_MOVES, MOVES_PER_UNIT * time_limit))
@@ -551,8 +556,15 @@ def open_modules(dom: Domain, time_limit: float) -> Opening:
         replace(dom, pairs=kernel_pairs(prob, assign)),
         at.steps,
         at.evaluations,
-        KERNEL_SHARE * time_limit,
+        kernel_budget(prob, at, time_limit),
     )
+
+
+def kernel_budget(prob: Problem, at: Ascent, time_limit: float) -> float:
+    """CP-SAT's budget on the kernel (see ``open_modules``); deterministic, from counts."""
+    cells = prob.cost.size
+    work = cells * (STEP_WORK * at.steps + PLACE_WORK * at.evaluations)
+    return max(MIN_KERNEL_SHARE * time_limit, KERNEL_SHARE * time_limit - work)
 
 
 def in_order(dom: Domain, prob: Problem, assign: np.ndarray) -> np.ndarray:

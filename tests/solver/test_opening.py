@@ -70,6 +70,18 @@ def test_placement_keeps_capacities_and_single_sourcing(p1):
         assert uid in lag.kernel.pairs[hid] and set(lag.kernel.pairs[hid]) <= set(dom.pairs[hid])
 
 
+def test_same_domain_same_placement_and_bound(p1):
+    """Work is counted in steps, never timed: two runs agree exactly."""
+    _, dom = p1
+    first, second = (opening.open_modules(dom, time_limit=5) for _ in range(2))
+    assert first.assignment == second.assignment
+    assert (first.bound, first.steps, first.time_limit) == (
+        second.bound,
+        second.steps,
+        second.time_limit,
+    )
+
+
 def test_solve_domain_starts_from_the_heuristic_on_large_models(p1, monkeypatch):
     inst, dom = p1
     assert not opening.applies(dom)  # 500 pairs: below MIN_PAIRS
