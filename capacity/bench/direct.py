@@ -35,7 +35,7 @@ def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> 
     """Solve ``min Σ f_i y_i + Σ c_ij x_ij`` with single sourcing and capacities, by CP-SAT."""
     from ortools.sat.python import cp_model
 
-    from capacity.bench.trace import GapTrace
+    from capacity.solver.trace import GapTrace
 
     start = time.perf_counter()
     n, m = inst.size

@@ -119,6 +119,7 @@ def sscflp_place(
         best_bound=bound,
         build_seconds=convert_seconds + result.build_seconds,
         solve_seconds=result.solve_seconds,
+        seconds_to_1pct=result.seconds_to_1pct,
         unplaced=len(result.unplaced),
         **result.options.get("model_size", {}),
     )
@@ -181,6 +182,7 @@ def scale_place(
         best_bound=result.best_bound,
         build_seconds=result.build_seconds,
         solve_seconds=result.solve_seconds,
+        seconds_to_1pct=result.seconds_to_1pct,
         generate_seconds=round(generate, 3),
         unplaced=len(result.unplaced),
         formulation=result.options.get("formulation"),

@@ -33,7 +33,8 @@ class Result:
     ----------
     status : ``OPTIMAL``, ``FEASIBLE``, ``INFEASIBLE``, ``UNKNOWN`` (CP-SAT) or ``GREEDY``.
     objective : the objective value; equals ``explanation["weighted"].sum()``.
-    best_bound : CP-SAT's proven lower bound (``None`` for greedy).
+    best_bound : a proven lower bound (CP-SAT's, HiGHS's, an LP's or a Lagrangian one;
+        ``None`` for greedy).
     placements : household_id, unit_id, site_id, persons, moved, one column per soft term
         (that household's weighted amount).
     unplaced : household_id, persons, reason.
@@ -62,6 +63,9 @@ class Result:
     solve_seconds: float = 0.0
     options: dict = field(default_factory=dict)  # the options that shaped the run (summary.json)
     weights: dict = field(default_factory=dict)
+    # seconds since the run started until the gap to a valid bound was first at most 1 %
+    # (a timing, like build/solve seconds; for the benchmark, not written to summary.json)
+    seconds_to_1pct: float | None = None
 
     @property
     def gap(self) -> float | None:

@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import time
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
@@ -26,6 +27,9 @@ from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.result import Result, result_from_model
+
+if TYPE_CHECKING:
+    from capacity.solver.trace import GapTrace
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
 
@@ -119,7 +123,10 @@ def place(
         formulation=formulation,
         **result.options,
     )
-    return replace(result, input_hash=input_hash(reg), options=options)
+    to_1pct = result.seconds_to_1pct
+    if to_1pct is None and result.gap is not None and result.gap <= 0.01:
+        to_1pct = round(result.build_seconds + result.solve_seconds, 3)  # known by the end
+    return replace(result, input_hash=input_hash(reg), options=options, seconds_to_1pct=to_1pct)
 
 
 def solve_domain(
@@ -178,7 +185,8 @@ def solve_domain(
     )
     if lag:
         settled = opening.settle(dom, result, lag, seed=seed, lang=lang, started=started)
-        return replace(settled, options=size)
+        # the kernel's own bound is not the whole model's: the gap is judged at the end
+        return replace(settled, options=size, seconds_to_1pct=None)
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=size)
     return replace(
@@ -231,9 +239,11 @@ def _solve_highs(
     form = linear_form(m.cp.proto)
     built = time.perf_counter()
     out = solve_highs(form, time_limit=time_limit, seed=seed, threads=workers or 1)
-    timing = dict(
-        build_seconds=round(built - started, 3), solve_seconds=round(time.perf_counter() - built, 3)
-    )
+    elapsed = time.perf_counter() - built
+    timing = dict(build_seconds=round(built - started, 3), solve_seconds=round(elapsed, 3))
+    to_1pct = out.seconds_to(1.0)  # from HiGHS's start; add the build and the child's start-up
+    if to_1pct is not None:
+        to_1pct = round(built - started + max(elapsed - out.seconds, 0.0) + to_1pct, 3)
     if out.values is None:
         fallback = evaluate(m.dom, greedy, lang=lang, started=started)
         status = "KILLED" if out.status == "KILLED" else "UNKNOWN"
@@ -255,6 +265,7 @@ def _solve_highs(
         solver="highs",
         seed=seed,
         best_bound=out.bound,
+        seconds_to_1pct=to_1pct,
         **timing,
     )
     if result.status == "OPTIMAL":
@@ -337,17 +348,31 @@ def _solve(
     """
     from ortools.sat.python import cp_model
 
+    from capacity.solver.trace import GapTrace
+
     cores = workers or os.cpu_count() or 1
     built = time.perf_counter()
     first_budget = time_limit if cores == 1 or solver != "cpsat" else time_limit / 2
+    traced = solver == "cpsat"
+    first = GapTrace(built - started) if traced else None
     best = _run(
-        m, workers=1, seed=seed, budget=first_budget, interleave=False, linearization_level=2
+        m,
+        workers=1,
+        seed=seed,
+        budget=first_budget,
+        interleave=False,
+        trace=first,
+        linearization_level=2,
     )
+    to_1pct = first.seconds_to(1.0, best) if first is not None else None
     if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat":
         if best.status == cp_model.FEASIBLE:
             _hint_from(m, best)
         budget = max(time_limit - best.deterministic_time, 0.01)
-        second = _run(m, workers=cores, seed=seed, budget=budget, interleave=True)
+        again = GapTrace(time.perf_counter() - started)
+        second = _run(m, workers=cores, seed=seed, budget=budget, interleave=True, trace=again)
+        if to_1pct is None:
+            to_1pct = again.seconds_to(1.0, second)
         if _better(second, best):
             best = second
     solved = time.perf_counter()
@@ -365,11 +390,23 @@ def _solve(
         lang=lang,
     )
     return replace(
-        result, build_seconds=round(built - started, 3), solve_seconds=round(solved - built, 3)
+        result,
+        build_seconds=round(built - started, 3),
+        solve_seconds=round(solved - built, 3),
+        seconds_to_1pct=None if to_1pct is None else round(to_1pct, 3),
     )
 
 
-def _run(m, *, workers: int, seed: int, budget: float, interleave: bool, **extra: object):
+def _run(
+    m,
+    *,
+    workers: int,
+    seed: int,
+    budget: float,
+    interleave: bool,
+    trace: GapTrace | None = None,
+    **extra: object,
+):
     """Solve ``m`` once; the returned solver holds status, values and bounds."""
     from ortools.sat.python import cp_model
 
@@ -381,7 +418,7 @@ def _run(m, *, workers: int, seed: int, budget: float, interleave: bool, **extra
     params.max_deterministic_time = budget
     for key, value in extra.items():
         setattr(params, key, value)
-    cp.status = cp.solve(m.cp)
+    cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
     return cp
 
 

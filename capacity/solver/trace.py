@@ -1,27 +1,42 @@
-"""When did a CP-SAT search first come within a given gap? A solution callback that remembers."""
+"""When did a search first come within a given gap? A CP-SAT solution callback that remembers.
+
+Times are seconds since the run started (``offset`` = the seconds spent before this solve:
+building, an earlier stage), so that a bench row's "seconds to 1 %" compares with its wall time.
+"""
 
 from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
 
-class GapTrace(cp_model.CpSolverSolutionCallback):
-    """Records (wall seconds, objective, best bound) at every improving solution."""
+def within(objective: float, bound: float, pct: float) -> bool:
+    """Whether the relative gap of ``objective`` to ``bound`` is at most ``pct`` %."""
+    return abs(objective - bound) <= pct / 100.0 * max(abs(objective), 1e-9)
 
-    def __init__(self) -> None:
+
+class GapTrace(cp_model.CpSolverSolutionCallback):
+    """Records (seconds, objective, best bound) at every improving solution."""
+
+    def __init__(self, offset: float = 0.0) -> None:
         super().__init__()
+        self.offset = offset
         self.points: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        self.points.append((self.wall_time, self.objective_value, self.best_objective_bound))
+        self.points.append(
+            (self.offset + self.wall_time, self.objective_value, self.best_objective_bound)
+        )
+
+    def first_within(self, pct: float) -> float | None:
+        """First recorded time the gap was at most ``pct`` %, ``None`` if never."""
+        return next((s for s, obj, bound in self.points if within(obj, bound, pct)), None)
 
     def seconds_to(self, pct: float, solver: cp_model.CpSolver) -> float | None:
         """First time the relative gap was at most ``pct`` %; the final time if only the last
         bound closed it; ``None`` when it never did."""
-        for seconds, obj, bound in self.points:
-            if abs(obj - bound) <= pct / 100.0 * max(abs(obj), 1e-9):
-                return seconds
-        final_obj, final_bound = solver.objective_value, solver.best_objective_bound
-        if self.points and abs(final_obj - final_bound) <= pct / 100.0 * max(abs(final_obj), 1e-9):
-            return solver.wall_time
+        first = self.first_within(pct)
+        if first is not None:
+            return first
+        if self.points and within(solver.objective_value, solver.best_objective_bound, pct):
+            return self.offset + solver.wall_time
         return None
