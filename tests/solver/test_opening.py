@@ -16,6 +16,8 @@ from capacity.bench import sscflp
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.soft import pair_cost
 from capacity.solver import opening
+from capacity.solver.lagrange import lagrange, refine
+from capacity.solver.problem import Problem, problem_of
 from capacity.solver.solve import evaluate, place, solve_domain
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import _check, small_worlds
@@ -37,7 +39,7 @@ def _domain(reg) -> Domain:
 
 def test_costs_are_the_models_pair_costs(tiny_registry):
     dom = _domain(tiny_registry)
-    prob = opening.problem_of(dom)
+    prob = problem_of(dom)
     for i, h in enumerate(dom.households):
         for j, uid in enumerate(prob.units):
             expected = pair_cost(h, dom.units[uid], dom) if uid in dom.pairs[h.id] else np.inf
@@ -110,7 +112,7 @@ def test_bound_is_below_the_optimum_of_generated_registries(reg):
 
 
 @st.composite
-def problems(draw) -> opening.Problem:
+def problems(draw) -> Problem:
     """Up to 3 units (modules with a setup cost or standing ones) and 6 households, some pairs
     forbidden, penalties from small (leaving someone out pays) to prohibitive."""
     h, u = draw(st.integers(1, 6)), draw(st.integers(1, 3))
@@ -122,7 +124,7 @@ def problems(draw) -> opening.Problem:
     cost[persons[:, None] > beds[None, :]] = np.inf
     setup = np.array([draw(st.sampled_from([0, 10, 30, 60])) for _ in range(u)], dtype=float)
     penalty = persons * draw(st.sampled_from([3, 20, 10_000]))
-    return opening.Problem(
+    return Problem(
         tuple(f"H{i}" for i in range(h)),
         tuple(f"U{j}" for j in range(u)),
         cost,
@@ -135,7 +137,7 @@ def problems(draw) -> opening.Problem:
     )
 
 
-def brute_force(prob: opening.Problem) -> float:
+def brute_force(prob: Problem) -> float:
     """The optimum by enumerating every unit (or none) for every household."""
     best = np.inf
     h, u = prob.cost.shape
@@ -156,8 +158,8 @@ def brute_force(prob: opening.Problem) -> float:
 @settings(max_examples=200, deadline=None)
 @given(problems())
 def test_bound_and_placement_bracket_the_brute_force_optimum(prob):
-    at = opening.lagrange(prob, steps=200)
-    opening.refine(prob, at, evaluations=10)
+    at = lagrange(prob, steps=200)
+    refine(prob, at, evaluations=10)
     optimum = brute_force(prob)
     assert at.bound <= optimum + 1e-6 * max(1.0, abs(optimum))
     assert at.best.objective() >= optimum - 1e-6
