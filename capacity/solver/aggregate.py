@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, replace
 
 import numpy as np
+import pandas as pd
 
 from capacity.model.aggregate import (
     AggregateModel,
@@ -25,8 +26,9 @@ from capacity.model.aggregate import (
     solution_counts,
     usable_units,
 )
-from capacity.model.domain import Domain, Household, Unit
-from capacity.solver.greedy import room_left
+from capacity.model.domain import Domain, Unit
+from capacity.solver.packing import allowed_units, pack_all, repair
+from capacity.solver.result import unplaced_table
 
 MAX_ROUNDS = 20
 RESERVE = 0.1  # share of the time limit kept free after the first round (packing, scoring)
@@ -111,7 +113,7 @@ def solve_aggregate(
             break  # cut off by the limit and worse than the last round: keep the last one
         counts = solution_counts(m, sol.value)
         hint = {key: int(round(sol.value(v))) for key, v in m.n.items()}
-        packed, failed = _pack_all(dom, m, counts, units, sol.value)
+        packed, failed = pack_all(dom, m, counts, units, sol.value)
         _debug(rounds, t0, t1, sol, m, failed)
         last = (packed, failed, sol, m)
         refined = refined | frozenset(failed)
@@ -134,6 +136,10 @@ def solve_aggregate(
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
     t3 = time.perf_counter()
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
+    # the unplaced reasons read every unit a household fits, not only the fixed placement's
+    left = {h.id for h in dom.arriving if packed.get(h.id) is None}
+    pairs.update(allowed_units(dom, m, units, left))
+    result = replace(result, unplaced=unplaced_table(replace(dom, pairs=pairs), packed, lang))
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
     info.update(
@@ -149,7 +155,70 @@ def solve_aggregate(
     if bound is not None and status == "FEASIBLE" and result.objective <= bound + 1 - 1e-9:
         status = "OPTIMAL"  # an integer objective within 1 of a valid bound
     info["restricted_bound"] = sol.bound
+    result = replace(result, alternatives=alternatives(dom, m, packed, units))
     return replace(result, status=status, best_bound=bound, solver=solver), info
+
+
+def alternatives(
+    dom: Domain, m: AggregateModel, placed: dict[str, str | None], units: dict[str, list[Unit]]
+) -> pd.DataFrame:
+    """``Result.alternatives`` for an aggregate placement: each placed household's best other
+    site among its type's candidate sites, by household-level terms.
+
+    Scoring with every household fixed knows only the chosen unit; an arriving household's pair
+    terms depend on the site alone, so the first unit class of the other site that it fits (or
+    the site's first new module) stands for that site.
+    """
+    from capacity.model.aggregate import _pair_costs, fits, site_arrays
+    from capacity.model.soft import PAIR_COEFS, pair_cost
+
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site, pavilion = site_arrays(dom, sids)
+    modules: dict[str, list[Unit]] = {}
+    for u in sorted(dom.units.values(), key=lambda u: u.id):
+        if u.new_module:
+            modules.setdefault(u.site_id, []).append(u)
+    rows = []
+    for t in m.types:
+        members = [hid for hid in t.members if placed.get(hid) is not None]
+        if not members:
+            continue
+        cost = _pair_costs(t.rep, dom, sids, site, pavilion)
+        order = sorted(m.cand[t.id], key=lambda s: (cost[at[s]], s))
+        for hid in members:
+            h, chosen = dom.household(hid), dom.units[placed[hid]]
+            alt = next(
+                (
+                    u
+                    for sid in order
+                    if sid != chosen.site_id
+                    for u in [
+                        *sorted(units.get(sid, []), key=lambda u: u.id),
+                        *modules.get(sid, []),
+                    ]
+                    if fits(h, u, dom)
+                ),
+                None,
+            )
+            if alt is None:
+                continue
+            diffs = {
+                n: dom.weights[n] * (c(h, alt, dom) - c(h, chosen, dom))
+                for n, c in PAIR_COEFS.items()
+            }
+            extra = pair_cost(h, alt, dom) - pair_cost(h, chosen, dom)
+            rows.append(
+                dict(
+                    household_id=hid,
+                    alt_unit_id=alt.id,
+                    alt_site_id=alt.site_id,
+                    extra_cost=extra,
+                    **diffs,
+                )
+            )
+    cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
+    return pd.DataFrame(rows, columns=cols).sort_values("household_id", ignore_index=True)
 
 
 # With the LP's bound, a round need not prove its own optimum: it stops within this gap (the
@@ -203,50 +272,6 @@ def _debug(
         )
 
 
-def repair(
-    dom: Domain, m: AggregateModel, packed: dict[str, str | None], units: dict[str, list[Unit]]
-) -> dict[str, str | None]:
-    """Households left over at sites that did not pack, to the cheapest site anywhere (not only
-    the type's candidates) with a standing unit or an already used new module that still takes
-    them (greedy, by type and id).
-
-    Measured on the national instance after one CP-SAT round (38 sites unpacked): with the
-    candidate sites only, 116 households stayed unplaced and the answer was 15 % above the bound.
-    """
-    from capacity.model.aggregate import _pair_costs, fits, site_arrays
-
-    load: dict[str, list[Household]] = {}
-    modules: dict[str, set[str]] = {}  # site -> new modules already in use
-    for hid, uid in packed.items():
-        if uid is not None:
-            load.setdefault(uid, []).append(dom.household(hid))
-            if dom.units[uid].new_module:
-                modules.setdefault(dom.units[uid].site_id, set()).add(uid)
-    out = dict(packed)
-    left = [t for t in m.types if any(out.get(h) is None for h in t.members)]
-    if not left:
-        return out
-    reach = candidates(dom, left, units, None)
-    sids = sorted(dom.sites)
-    at = {sid: i for i, sid in enumerate(sids)}
-    site, pavilion = site_arrays(dom, sids)
-    for t in left:
-        cost = _pair_costs(t.rep, dom, sids, site, pavilion)
-        order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
-        for hid in t.members:
-            if out.get(hid) is not None:
-                continue
-            h = dom.household(hid)
-            for sid in order:
-                pool = [*units.get(sid, []), *(dom.units[u] for u in sorted(modules.get(sid, ())))]
-                room = [u for u in pool if fits(h, u, dom) and room_left(h, u, load.get(u.id, []))]
-                if room:
-                    out[hid] = room[0].id
-                    load.setdefault(room[0].id, []).append(h)
-                    break
-    return out
-
-
 def _hint(m: AggregateModel, hint: dict | None) -> None:
     for key, var in m.n.items():
         m.cp.add_hint(var, (hint or {}).get(key, 0))
@@ -298,131 +323,6 @@ def _solve_counts(
     return CountSolution(
         cp.status_name(cp.status), cp.objective_value, cp.best_objective_bound, cp.value
     )
-
-
-def _pack_all(dom: Domain, m: AggregateModel, counts: dict, units: dict, value):
-    """Household -> unit class for every counted household; the sites that do not pack."""
-    cursor = {t.id: 0 for t in m.types}
-    out: dict[str, str | None] = {h.id: None for h in dom.households}
-    failed = []
-    for sid in sorted(counts):
-        people = []
-        for tid, c in sorted(counts[sid].items()):
-            t = m.type_of[tid]
-            people += [(dom.household(h), tid) for h in t.members[cursor[tid] : cursor[tid] + c]]
-            cursor[tid] += c
-        if sid in m.refined:
-            out.update(_split_refined(m, sid, people, value))
-            continue
-        modules = int(round(value(m.y[sid]))) if sid in m.y else 0
-        households = [h for h, _ in people]
-        placed, left = pack_site(dom, households, units.get(sid, []), sid, modules)
-        if left:  # best fit is a heuristic: ask an exact packing before refining the site
-            exact = pack_exact(dom, households, units.get(sid, []), sid, modules)
-            if exact is not None:
-                placed, left = exact, []
-        out.update(placed)
-        if left:
-            failed.append(sid)
-    return out, failed
-
-
-PACK_LIMIT = 2.0  # deterministic units for the exact packing of one site
-
-
-def pack_exact(
-    dom: Domain, people: list[Household], units: list[Unit], sid: str, modules: int
-) -> dict[str, str] | None:
-    """Every household of ``people`` in a unit of the site (and its first ``modules`` new
-    modules) by the unit rules, or ``None`` when CP-SAT proves (or cannot show in
-    ``PACK_LIMIT``) that they do not all fit. Small: one site's households and units.
-
-    Measured on the national instance: best fit left 42 of 2,000 sites unpacked, most of them
-    sites whose counts pack exactly.
-    """
-    from ortools.sat.python import cp_model
-
-    from capacity.model.aggregate import fits
-
-    new = sorted(
-        (u for u in dom.units.values() if u.new_module and u.site_id == sid), key=lambda u: u.id
-    )[:modules]
-    pool = [*units, *new]
-    cp = cp_model.CpModel()
-    x = {
-        (h.id, u.id): cp.new_bool_var(f"{h.id}@{u.id}")
-        for h in people
-        for u in pool
-        if fits(h, u, dom)
-    }
-    for h in people:
-        cp.add_exactly_one(v for (hid, _), v in x.items() if hid == h.id)
-    for u in pool:
-        here = [(dom.household(hid), v) for (hid, uid), v in x.items() if uid == u.id]
-        if not here:
-            continue
-        if not u.shareable:
-            cp.add(sum(v for _, v in here) <= u.size)
-            continue
-        cp.add(sum(h.persons * v for h, v in here) <= u.free_beds)
-        for h, v in here:
-            if h.has_children:  # a family has the unit to itself
-                cp.add(sum(o for g, o in here if g.id != h.id) == 0).only_enforce_if(v)
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    solver.parameters.max_deterministic_time = PACK_LIMIT
-    if solver.solve(cp) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    return {hid: uid for (hid, uid), v in x.items() if solver.boolean_value(v)}
-
-
-def _split_refined(m: AggregateModel, sid: str, people: list, value) -> dict[str, str]:
-    """A refined site: its households to unit classes by the solved per-class counts."""
-    left = {
-        key: int(round(value(v))) for key, v in m.nu.items() if m.dom.units[key[1]].site_id == sid
-    }
-    out = {}
-    for h, tid in people:
-        uid = next(u for (t, u), c in sorted(left.items()) if t == tid and c > 0)
-        left[(tid, uid)] -= 1
-        out[h.id] = uid
-    return out
-
-
-def pack_site(
-    dom: Domain, people: list[Household], units: list[Unit], sid: str, modules: int
-) -> tuple[dict[str, str], list[Household]]:
-    """Best-fit packing of ``people`` into the site's units and its first ``modules`` new
-    modules: accessibility needs and families first, largest first; returns the placed and
-    the households left over (empty when the site packs)."""
-    from capacity.model.aggregate import fits
-
-    new = sorted(
-        (u for u in dom.units.values() if u.new_module and u.site_id == sid), key=lambda u: u.id
-    )[:modules]
-    pool = [*units, *new]
-    load: dict[str, list[Household]] = {u.id: [] for u in pool}
-    out, left = {}, []
-    order = sorted(
-        people, key=lambda h: (not h.needs_accessible, not h.has_children, -h.persons, h.id)
-    )
-    for h in order:
-        options = [u for u in pool if fits(h, u, dom) and room_left(h, u, load[u.id])]
-        if not options:
-            left.append(h)
-            continue
-        best = min(
-            options,
-            key=lambda u: (
-                u.accessible and not h.needs_accessible,
-                u.family_ok and not h.has_children,
-                u.free_beds - h.persons,
-                u.id,
-            ),
-        )
-        load[best.id].append(h)
-        out[h.id] = best.id
-    return out, left
 
 
 FORMULATIONS = ("auto", "pairs", "aggregate")

@@ -141,7 +141,7 @@ def result_from_model(
         seed=seed,
         date=dom.date,
         placements=_placements(dom, assignment, explanation),
-        unplaced=_unplaced(dom, assignment, lang),
+        unplaced=unplaced_table(dom, assignment, lang),
         modules=_modules(dom, assignment),
         explanation=explanation,
         alternatives=_alternatives(dom, assignment),
@@ -189,7 +189,8 @@ def _placements(dom: Domain, assignment: dict, explanation: pd.DataFrame) -> pd.
     return pd.DataFrame(rows, columns=cols).astype({"persons": "int64", "moved": "bool"})
 
 
-def _unplaced(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
+def unplaced_table(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
+    """household_id, persons, reason of every household ``assignment`` leaves without a unit."""
     here: dict[str, list] = {}
     for hid, uid in assignment.items():
         if uid is not None:

@@ -9,7 +9,8 @@ from capacity.errors import UserError
 from capacity.model.aggregate import household_types
 from capacity.model.domain import build_domain
 from capacity.solver import aggregate
-from capacity.solver.aggregate import choose_formulation, pack_exact, pack_site
+from capacity.solver.aggregate import choose_formulation
+from capacity.solver.packing import pack_exact, pack_site
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY, make_household, make_unit, placement_world
 from tests.solver.test_solve import _check, small_worlds
@@ -24,6 +25,15 @@ def test_aggregate_equals_pairs_on_the_tiny_registry(tiny_registry, solver):
     _check(tiny_registry, agg, allow_new_modules=True)
     assert agg.status == "OPTIMAL" and agg.objective == pairs.objective
     assert agg.options["formulation"] == "aggregate"
+    # the best other site of each arriving household, as the per-pair explanation has it
+    arriving = set(agg.placements["household_id"]) - set(tiny_registry.occupancy["household_id"])
+    with_alt = set(pairs.alternatives["household_id"]) & arriving
+    assert with_alt and set(agg.alternatives["household_id"]) == with_alt
+    both = agg.placements.merge(pairs.placements, on=["household_id", "site_id"])
+    alt = agg.alternatives.merge(pairs.alternatives, on="household_id", suffixes=("", "_p"))
+    alt = alt[alt["household_id"].isin(both["household_id"])]
+    assert not alt.empty and (alt["extra_cost"] == alt["extra_cost_p"]).all()
+    assert (alt["alt_site_id"] != alt.merge(agg.placements, on="household_id")["site_id"]).all()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -53,6 +63,8 @@ def test_a_site_that_does_not_pack_is_refined_until_it_does():
     agg = place(reg, PLACE_DAY, formulation="aggregate", solver="cpsat")
     _check(reg, agg)
     assert agg.objective == pairs.objective and len(agg.unplaced) == 1
+    # the same reason as the per-pair model gives (it reads every unit the household fits)
+    assert agg.unplaced["reason"].tolist() == pairs.unplaced["reason"].tolist()
     assert agg.options["aggregate"]["refined_sites"] == 1
 
 
