@@ -90,6 +90,7 @@ class AggregateModel:
     nu: dict[tuple[str, str], cp_model.IntVar] = field(default_factory=dict)
     put_up: dict[str, cp_model.IntVar] = field(default_factory=dict)
     parts: dict[str, list] = field(default_factory=dict)  # term -> [(coef, var or const)]
+    by_district: dict[str, dict] = field(default_factory=dict)  # kind -> district -> counts
 
     type_of: dict[str, HouseholdType] = field(default_factory=dict)
     at_site: dict[str, list] = field(default_factory=dict)  # site -> [(type, n var)]

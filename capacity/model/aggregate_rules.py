@@ -48,6 +48,15 @@ def _capacity(u: Unit, a: int, family: bool, accessible: bool) -> int:
     return size_cut(u, a)
 
 
+def _site_caps(units: list[Unit]) -> dict[tuple[bool, bool, int], int]:
+    """``_capacity`` summed over the site's units for every group and size."""
+    return {
+        (family, accessible, a): sum(_capacity(u, a, family, accessible) for u in units)
+        for _, family, accessible in GROUPS
+        for a in SIZES
+    }
+
+
 def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
     """Households of a group with at least ``a`` persons fit the site's units that take them."""
     site, y = m.dom.sites[sid], m.y.get(sid)
@@ -58,6 +67,7 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
     m.cp.add(persons <= beds + (site.beds_per_module * y if y is not None else 0)).with_name(
         f"site_capacity[{sid},beds]"
     )
+    caps = _site_caps(units)
     size = np.array([t.rep.persons for t, _ in here])
     kids = np.array([t.rep.has_children for t, _ in here])
     needs = np.array([t.rep.needs_accessible for t, _ in here])
@@ -67,7 +77,7 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
             if not chosen.any():
                 continue
             group = [here[i][1] for i in np.flatnonzero(chosen)]
-            cap = sum(_capacity(u, a, family, accessible) for u in units)
+            cap = caps[(family, accessible, a)]
             module = 0
             if y is not None and not accessible and site.beds_per_module >= a:
                 module = (1 if family else site.beds_per_module // a) * y
@@ -146,12 +156,17 @@ def objective(m: AggregateModel) -> None:
 
 
 def _in_district(m: AggregateModel, kind: str) -> dict[str, list]:
-    out: dict[str, list] = {}
-    for (tid, sid), var in m.n.items():
-        did = m.dom.sites[sid].districts.get(kind)
-        if did is not None:
-            out.setdefault(did, []).append((m.type_of[tid], var))
-    return out
+    """District id -> ``(type, n var)`` of every count on a site in it (once per model and kind)."""
+    cache = m.by_district
+    if kind not in cache:
+        district = {sid: site.districts.get(kind) for sid, site in m.dom.sites.items()}
+        out: dict[str, list] = {}
+        for (tid, sid), var in m.n.items():
+            did = district[sid]
+            if did is not None:
+                out.setdefault(did, []).append((m.type_of[tid], var))
+        cache[kind] = out
+    return cache[kind]
 
 
 def _daycare(m: AggregateModel) -> tuple[list, int]:
@@ -159,15 +174,16 @@ def _daycare(m: AggregateModel) -> tuple[list, int]:
     if not w:
         return [], 0
     out, by_district = [], _in_district(m, "daycare")
+    children = {(t.id, g): t.rep.daycare_children(g) for t in m.types for g in DAYCARE_GROUPS}
     for did, d in sorted(m.dom.districts.items()):
         if d.kind != "daycare":
             continue
         for group in DAYCARE_GROUPS:
             slots = d.free_slots.get(group)
             demand = [
-                (t.rep.daycare_children(group), t.count, v)
+                (children[(t.id, group)], t.count, v)
                 for t, v in by_district.get(did, [])
-                if t.rep.daycare_children(group)
+                if children[(t.id, group)]
             ]
             most = sum(c * k for c, k, _ in demand)
             if slots is None or most <= slots:
@@ -213,10 +229,12 @@ def _spread(m: AggregateModel) -> tuple[list, int]:
         h.persons for h in m.dom.households if not h.unaccompanied_minor
     )
     by_district, out, const = _in_district(m, kind), [], 0
+    housed: dict[str | None, int] = {}
+    for r in m.dom.residents:
+        did = m.dom.sites[r.site_id].districts.get(kind)
+        housed[did] = housed.get(did, 0) + r.persons
     for did, d in districts.items():
-        fixed = sum(
-            r.persons for r in m.dom.residents if m.dom.sites[r.site_id].districts.get(kind) == did
-        )
+        fixed = housed.get(did, 0)
         here = by_district.get(did, [])
         cap = (100 + tol) * d.population * total // (100 * total_pop)
         most = fixed + sum(t.rep.persons * t.count for t, _ in here)
