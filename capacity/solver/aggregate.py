@@ -141,6 +141,7 @@ def solve_aggregate(
     left = {h.id for h in dom.arriving if packed.get(h.id) is None}
     pairs.update(allowed_units(dom, m, units, left))
     result = replace(result, unplaced=unplaced_table(replace(dom, pairs=pairs), packed, lang))
+    t4 = time.perf_counter()
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
     info.update(
@@ -157,6 +158,8 @@ def solve_aggregate(
         status = "OPTIMAL"  # an integer objective within 1 of a valid bound
     info["restricted_bound"] = sol.bound
     result = replace(result, alternatives=alternatives(dom, m, packed, units))
+    if os.environ.get("CAPACITY_DEBUG"):
+        print(f"reasons {t4 - t3:.2f} s, alternatives {time.perf_counter() - t4:.2f} s")
     return replace(result, status=status, best_bound=bound, solver=solver), info
 
 
