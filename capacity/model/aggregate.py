@@ -174,7 +174,7 @@ def candidates(
         reach = (room > 0) if flat else modules
         if h.required_district is not None:
             reach &= np.array([h.required_district in dom.sites[s].within for s in sids])
-        cost = _pair_costs(h, dom, sids, site, pavilion)
+        cost = site_pair_costs(h, dom, sids, site, pavilion)
         order = np.array([i for i in np.lexsort((np.arange(len(sids)), cost)) if reach[i]], int)
         if k is not None and len(order):
             enough = int(np.searchsorted(np.cumsum(room[order]), COVER * demand)) + 1
@@ -202,11 +202,11 @@ def type_site_costs(dom: Domain, m_n: dict[tuple[str, str], object], types: list
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
     site, pavilion = site_arrays(dom, sids)
-    by_type = {t.id: _pair_costs(t.rep, dom, sids, site, pavilion) for t in types}
+    by_type = {t.id: site_pair_costs(t.rep, dom, sids, site, pavilion) for t in types}
     return {(tid, sid): int(by_type[tid][at[sid]]) for tid, sid in m_n}
 
 
-def _pair_costs(
+def site_pair_costs(
     h: Household, dom: Domain, sids: list[str], site: dict, pavilion: np.ndarray
 ) -> np.ndarray:
     """``soft.pair_cost`` of ``h`` on every site (vectorised unless there are scores)."""

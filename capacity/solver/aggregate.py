@@ -173,7 +173,7 @@ def alternatives(
     terms depend on the site alone, so the first unit class of the other site that it fits (or
     the site's first new module) stands for that site.
     """
-    from capacity.model.aggregate import _pair_costs, fits, site_arrays
+    from capacity.model.aggregate import fits, site_arrays, site_pair_costs
     from capacity.model.soft import PAIR_COEFS, pair_cost
 
     sids = sorted(dom.sites)
@@ -188,7 +188,7 @@ def alternatives(
         members = [hid for hid in t.members if placed.get(hid) is not None]
         if not members:
             continue
-        cost = _pair_costs(t.rep, dom, sids, site, pavilion)
+        cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
         order = sorted(m.cand[t.id], key=lambda s: (cost[at[s]], s))
         for hid in members:
             h, chosen = dom.household(hid), dom.units[placed[hid]]

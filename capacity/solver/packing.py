@@ -23,7 +23,7 @@ def repair(
     Measured on the national instance after one CP-SAT round (38 sites unpacked): with the
     candidate sites only, 116 households stayed unplaced and the answer was 15 % above the bound.
     """
-    from capacity.model.aggregate import _pair_costs, fits, site_arrays
+    from capacity.model.aggregate import fits, site_arrays, site_pair_costs
 
     load: dict[str, list[Household]] = {}
     modules: dict[str, set[str]] = {}  # site -> new modules already in use
@@ -41,7 +41,7 @@ def repair(
     at = {sid: i for i, sid in enumerate(sids)}
     site, pavilion = site_arrays(dom, sids)
     for t in left:
-        cost = _pair_costs(t.rep, dom, sids, site, pavilion)
+        cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
         order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
         for hid in t.members:
             if out.get(hid) is not None:
