@@ -243,8 +243,8 @@ def lp_candidates(
     15 s with simplex). So the LP picks the sites: each type keeps the sites where the LP puts
     some of it, and its ``FEW`` cheapest. The LP optimum is a valid lower bound for the whole
     placement (the count model relaxes only the unit packing, and its terms are exact on
-    counts). Without an LP optimum in ``budget`` seconds: the capacity-covering lists of
-    ``candidates`` and no bound. Returns the lists, the bound and the LP's seconds.
+    counts). Without an LP optimum in ``budget`` seconds (a short ``--time-limit``): the ``FEW``
+    cheapest sites per type, no bound, and ``repair`` places what the rounds leave. Returns the lists, the bound and the LP's seconds.
     """
     from capacity.solver.highs import solve_highs
     from capacity.solver.linear import linear_form
@@ -257,7 +257,8 @@ def lp_candidates(
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"LP over {len(m.n)} columns: {out.status} {out.objective} in {seconds:.1f} s")
     if out.status != "OPTIMAL":
-        return candidates(dom, types, units, FEW), None, seconds
+        # a short limit: a small count model the rounds can solve; repair places the rest
+        return candidates(dom, types, units, FEW, cover=False), None, seconds
     few = candidates(dom, types, units, FEW, cover=False)
     used: dict[str, set[str]] = {t.id: set(few[t.id]) for t in types}
     for (tid, sid), var in m.n.items():

@@ -43,17 +43,27 @@ def repair(
     for t in left:
         cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
         order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
+        # the units the type fits, cheapest site first; members are alike, so a unit without
+        # room for one has none for the next: one pass over the list for the whole type
+        fitting = [
+            u
+            for sid in order
+            for u in [*units.get(sid, []), *(dom.units[k] for k in sorted(modules.get(sid, ())))]
+            if fits(t.rep, u, dom)
+        ]
+        at_unit = 0
         for hid in t.members:
             if out.get(hid) is not None:
                 continue
             h = dom.household(hid)
-            for sid in order:
-                pool = [*units.get(sid, []), *(dom.units[u] for u in sorted(modules.get(sid, ())))]
-                room = [u for u in pool if fits(h, u, dom) and room_left(h, u, load.get(u.id, []))]
-                if room:
-                    out[hid] = room[0].id
-                    load.setdefault(room[0].id, []).append(h)
-                    break
+            while at_unit < len(fitting) and not room_left(
+                h, fitting[at_unit], load.get(fitting[at_unit].id, [])
+            ):
+                at_unit += 1
+            if at_unit == len(fitting):
+                break
+            out[hid] = fitting[at_unit].id
+            load.setdefault(fitting[at_unit].id, []).append(h)
     return out
 
 
