@@ -161,3 +161,28 @@ def test_vectorised_type_costs_are_the_pair_costs(reg):
     by_id = {t.id: t for t in types}
     for (tid, sid), cost in costs.items():
         assert cost == pair_cost(by_id[tid].rep, site_unit(dom, sid), dom)
+
+
+def test_without_the_lp_the_cheapest_sites_still_give_a_checked_placement(
+    tiny_registry, monkeypatch
+):
+    """A limit too short for the LP: no bound, but every household the per-pair model places
+    is placed, and the checker holds."""
+    from capacity.solver import highs
+
+    real = highs.solve_highs
+
+    def no_lp(form, **kw):
+        if kw.get("relax"):
+            return highs.HighsOutcome("NO_SOLUTION", note="limit")
+        return real(form, **kw)
+
+    monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
+    monkeypatch.setattr(highs, "solve_highs", no_lp)
+    pairs = place(tiny_registry, PLACE_DAY, formulation="pairs", allow_new_modules=True)
+    agg = place(
+        tiny_registry, PLACE_DAY, formulation="aggregate", solver="highs", allow_new_modules=True
+    )
+    _check(tiny_registry, agg, allow_new_modules=True)
+    assert agg.options["aggregate"]["lp_bound"] is None and agg.best_bound is None
+    assert len(agg.unplaced) == len(pairs.unplaced)
