@@ -36,7 +36,7 @@ def place(
         str,
         typer.Option(
             "--formulation",
-            help="auto (efter størrelse), pairs (én variabel pr. husstand og enhed) eller "
+            help="auto (efter størrelse; par med et scores-lag), pairs (én variabel pr. husstand og enhed) eller "
             "aggregate (antal husstandstyper pr. lokalitet, pakket eksakt bagefter).",
         ),
     ] = "auto",
