@@ -250,7 +250,7 @@ def lp_candidates(
     from capacity.solver.linear import linear_form
 
     m = build_aggregate(dom, types, candidates(dom, types, units, None))
-    form = linear_form(m.cp.proto)  # building, not solving: before the clock starts
+    form = linear_form(m.cp)  # building, not solving: before the clock starts
     t0 = time.perf_counter()
     out = solve_highs(form, time_limit=budget, seed=seed, relax=True)
     seconds = time.perf_counter() - t0
@@ -305,7 +305,7 @@ def _solve_counts(
                 np.array([hint.get(key, 0) for key in keys], dtype=np.float64),
             )
         t0 = time.perf_counter()
-        form = linear_form(m.cp.proto)
+        form = linear_form(m.cp)
         convert = time.perf_counter() - t0
         out = solve_highs(form, time_limit=budget, seed=seed, start=start, rel_gap=rel_gap)
         if out.values is None:

@@ -10,7 +10,9 @@ is not linear (none today) is refused by name rather than dropped.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -62,18 +64,16 @@ def _bound(v: int) -> float:
     return -np.inf if v <= INT64_MIN + 1 else np.inf if v >= INT64_MAX - 1 else float(v)
 
 
-def _terms(refs, coeffs) -> tuple[list[int], list[float], float]:
+def _terms(refs, coeffs) -> tuple[np.ndarray, np.ndarray, float]:
     """Columns and coefficients of ``sum c * ref``; a negated literal ``~x`` is ``1 - x``."""
-    cols, vals, const = [], [], 0.0
-    for r, c in zip(refs, coeffs, strict=True):
-        if r >= 0:
-            cols.append(r)
-            vals.append(float(c))
-        else:
-            cols.append(-r - 1)
-            vals.append(-float(c))
-            const += float(c)
-    return cols, vals, const
+    r = np.array(refs, dtype=np.int64)
+    c = np.array(coeffs, dtype=np.float64)
+    if len(r) != len(c):
+        raise NotLinearError(f"{len(r)} variables but {len(c)} coefficients")
+    neg = r < 0
+    if not neg.any():
+        return r, c, 0.0
+    return np.where(neg, -r - 1, r), np.where(neg, -c, c), float(c[neg].sum())
 
 
 # clause-like constraints as rows over their literals: (lower, upper) from the literal count n
@@ -85,28 +85,46 @@ _CLAUSES = {
 }
 
 
-def _row(k: int, con) -> tuple[list[int], list[float], float, float]:
+def _row(k: int, con) -> tuple[np.ndarray, np.ndarray, float, float]:
     """One constraint as ``lower <= sum(vals * x[cols]) <= upper``, or ``NotLinearError``."""
     label = f"constraint {k} ({con.name or 'unnamed'})"
     if len(con.enforcement_literal):
         raise NotLinearError(f"{label} has an enforcement literal")
-    if con.has_linear():
+    kind = con.WhichOneof("constraint")
+    if kind == "linear":
         dom = list(con.linear.domain)
         if len(dom) != 2:
             raise NotLinearError(f"{label} has a domain with holes")
         cols, vals, const = _terms(con.linear.vars, con.linear.coeffs)
         return cols, vals, _bound(dom[0]) - const, _bound(dom[1]) - const
-    for kind, bounds in _CLAUSES.items():
-        if getattr(con, f"has_{kind}")():
-            lits = list(getattr(con, kind).literals)
-            cols, vals, const = _terms(lits, [1] * len(lits))
-            lo, hi = bounds(len(lits))
-            return cols, vals, lo - const, hi - const
+    if kind in _CLAUSES:
+        lits = list(getattr(con, kind).literals)
+        cols, vals, const = _terms(lits, [1] * len(lits))
+        lo, hi = _CLAUSES[kind](len(lits))
+        return cols, vals, lo - const, hi - const
     raise NotLinearError(f"{label} is not a linear row")
 
 
-def linear_form(proto) -> LinearForm:
-    """Read a CP-SAT ``CpModelProto`` whose constraints are all linear into a ``LinearForm``.
+def model_message(model):
+    """``model`` (a ``CpModel``) as a protobuf message.
+
+    ``CpModel.proto`` hands out its fields element by element through pybind11: reading the
+    national LP (141,000 columns, 1.8 million nonzeros) took 3.5 s. Written to a file and parsed
+    (C++ both ways, 0.2 s), the message gives whole arrays at once: 0.75 s in all.
+    """
+    from ortools.sat import cp_model_pb2
+
+    with tempfile.TemporaryDirectory(prefix="capacity-model-") as tmp:
+        path = Path(tmp) / "model.pb"
+        if not model.export_to_file(str(path)):
+            raise RuntimeError("CP-SAT could not write the model to a temporary file")
+        message = cp_model_pb2.CpModelProto()
+        message.ParseFromString(path.read_bytes())
+    return message
+
+
+def linear_form(model) -> LinearForm:
+    """Read a CP-SAT ``CpModel`` whose constraints are all linear into a ``LinearForm``.
 
     Raises
     ------
@@ -114,17 +132,18 @@ def linear_form(proto) -> LinearForm:
         Naming the first constraint that is not a linear row or a clause (another type, an
         enforcement literal, or a domain with holes).
     """
+    proto = model_message(model)
     lower, upper = [], []
     for var in proto.variables:
-        dom = list(var.domain)
+        dom = var.domain
         lower.append(_bound(dom[0]))
         upper.append(_bound(dom[-1]))
     start, index, value, row_lo, row_hi = [0], [], [], [], []
     for k, con in enumerate(proto.constraints):
         cols, vals, lo, hi = _row(k, con)
-        index.extend(cols)
-        value.extend(vals)
-        start.append(len(index))
+        index.append(cols)
+        value.append(vals)
+        start.append(start[-1] + len(cols))
         row_lo.append(lo)
         row_hi.append(hi)
     cost = np.zeros(len(lower))
@@ -132,7 +151,7 @@ def linear_form(proto) -> LinearForm:
     if obj.scaling_factor not in (0.0, 1.0):
         raise NotLinearError("the objective is scaled (maximisation?): minimise instead")
     cols, vals, const = _terms(obj.vars, obj.coeffs)
-    np.add.at(cost, np.asarray(cols, dtype=np.int64), np.asarray(vals))
+    np.add.at(cost, cols, vals)
     return LinearForm(
         col_lower=np.asarray(lower),
         col_upper=np.asarray(upper),
@@ -140,8 +159,8 @@ def linear_form(proto) -> LinearForm:
         cost=cost,
         offset=float(obj.offset) + const,
         start=np.asarray(start, dtype=np.int64),
-        index=np.asarray(index, dtype=np.int64),
-        value=np.asarray(value),
+        index=np.concatenate(index) if index else np.zeros(0, dtype=np.int64),
+        value=np.concatenate(value) if value else np.zeros(0),
         row_lower=np.asarray(row_lo),
         row_upper=np.asarray(row_hi),
     )

@@ -236,7 +236,7 @@ def _solve_highs(
     from capacity.solver.highs import solve_highs
     from capacity.solver.linear import linear_form
 
-    form = linear_form(m.cp.proto)
+    form = linear_form(m.cp)
     built = time.perf_counter()
     out = solve_highs(form, time_limit=time_limit, seed=seed, threads=workers or 1)
     elapsed = time.perf_counter() - built

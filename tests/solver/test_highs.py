@@ -22,7 +22,7 @@ def test_linear_form_is_the_cp_sat_model(tiny_registry):
     from ortools.sat.python import cp_model
 
     m = build_model(build_domain(tiny_registry, PLACE_DAY, allow_new_modules=True))
-    form = linear_form(m.cp.proto)
+    form = linear_form(m.cp)
     assert (form.variables, form.constraints) == (
         len(m.cp.proto.variables),
         len(m.cp.proto.constraints),
@@ -46,7 +46,7 @@ def test_a_constraint_that_is_not_linear_is_refused():
     a, b = model.new_bool_var("a"), model.new_bool_var("b")
     model.add_multiplication_equality(a, [a, b]).with_name("either")
     with pytest.raises(NotLinearError, match="either"):
-        linear_form(model.proto)
+        linear_form(model)
 
 
 def test_highs_places_the_tiny_registry_optimally_and_checks(tiny_registry):
@@ -84,6 +84,6 @@ def test_highs_ended_at_the_limit_falls_back_to_greedy_labelled(tiny_registry, m
 
 def test_child_that_overruns_is_killed(tiny_registry, monkeypatch):
     monkeypatch.setattr(highs, "STARTUP_SECONDS", 0.0)
-    form = linear_form(build_model(build_domain(tiny_registry, PLACE_DAY)).cp.proto)
+    form = linear_form(build_model(build_domain(tiny_registry, PLACE_DAY)).cp)
     out = highs.solve_highs(form, time_limit=0.001, grace=0.0)
     assert out.status == "KILLED" and out.values is None
