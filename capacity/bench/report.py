@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import platform
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
 from capacity.bench.suites import Case
+from capacity.files import write_atomic
 
 COLUMNS = {
     "instance": "instance",
@@ -127,17 +127,9 @@ def ratios(rows: list[Row]) -> list[str]:
     return head + out
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
-
-
 def write(rows: list[Row], out: Path, title: str) -> tuple[Path, Path]:
     """Write ``bench.json`` (every field) and ``bench.md`` (the table) to ``out``."""
     data = [{k: r.as_dict()[k] for k in (*ROW_FIELDS, "extra")} for r in rows]
-    _atomic_write(out / "bench.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    _atomic_write(out / "bench.md", markdown(rows, title))
+    write_atomic(out / "bench.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(out / "bench.md", markdown(rows, title))
     return out / "bench.json", out / "bench.md"

@@ -12,8 +12,9 @@ unit packing: a site carries capacity rows (``site_capacity``) instead of its un
 (``capacity.solver.aggregate``) packs every site exactly afterwards and *refines* a site whose
 counts do not pack: its counts are split over its real unit classes with the per-unit rules
 (``refine_site``), so the loop ends with every placement a real unit and the same optimum as the
-per-pair model. The only approximation is the candidate list when ``k`` limits it (the ``k``
-cheapest allowed sites per type); ``candidates=None`` keeps every allowed site.
+per-pair model. The only approximation is a candidate list shorter than every allowed site
+(``candidates`` with ``k``): at national size the solver lets the LP relaxation over every
+allowed site choose it and bound the optimum (``capacity.solver.aggregate.lp_candidates``).
 """
 
 from __future__ import annotations

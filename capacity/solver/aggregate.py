@@ -7,6 +7,11 @@ last counts. The loop ends when every site packs, so every placement is a real u
 grows with the sites that fail, not with the size. The placement is then scored by the per-pair
 model with every household fixed (``solve.evaluate``): the same terms, explanation and output
 contract as the per-pair formulation.
+
+Above ``CANDIDATE_VARIABLES`` (type, site) columns, the LP relaxation over every allowed site
+chooses each type's candidate sites first and gives a valid bound (``lp_candidates``); the rounds
+then only need to come within ``ROUND_GAP`` of their own bound. Packing and the greedy placement
+of what no round packs are in ``capacity.solver.packing``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import os
 import time
 from dataclasses import dataclass, replace
 
-import numpy as np
 import pandas as pd
 
 from capacity.model.aggregate import (
@@ -32,7 +36,7 @@ from capacity.solver.result import unplaced_table
 
 MAX_ROUNDS = 20
 RESERVE = 0.1  # share of the time limit kept free after the first round (packing, scoring)
-CANDIDATE_VARIABLES = 60_000  # above this many (type, site) variables keep the k cheapest sites
+CANDIDATE_VARIABLES = 60_000  # above this many (type, site) columns the LP picks the sites
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,6 @@ def solve_aggregate(
             budget=max(budget, 1.0),
             seed=seed,
             workers=workers,
-            hint=hint,
             rel_gap=0.0 if lp_bound is None else ROUND_GAP,
         )
         solve += time.perf_counter() - t1 - sol.convert_seconds
@@ -290,24 +293,16 @@ def _solve_counts(
     budget: float,
     seed: int,
     workers: int | None,
-    hint: dict | None = None,
     rel_gap: float = 0.0,
 ) -> CountSolution:
     if solver == "highs":
         from capacity.solver.highs import solve_highs
         from capacity.solver.linear import linear_form
 
-        start = None
-        if hint is not None:  # the last round's counts: HiGHS repairs what refining broke
-            keys = list(m.n)
-            start = (
-                np.array([m.n[key].index for key in keys], dtype=np.int64),
-                np.array([hint.get(key, 0) for key in keys], dtype=np.float64),
-            )
         t0 = time.perf_counter()
         form = linear_form(m.cp)
         convert = time.perf_counter() - t0
-        out = solve_highs(form, time_limit=budget, seed=seed, start=start, rel_gap=rel_gap)
+        out = solve_highs(form, time_limit=budget, seed=seed, rel_gap=rel_gap)
         if out.values is None:
             return CountSolution(out.status, None, None, None, convert)
         status = "OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE"
