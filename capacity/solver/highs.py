@@ -65,6 +65,7 @@ def solve_highs(
     threads: int = 1,
     grace: float = GRACE_SECONDS,
     relax: bool = False,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
@@ -81,12 +82,13 @@ def solve_highs(
     grace : seconds beyond ``time_limit`` (plus the child's start-up) before it is ended.
     relax : solve the LP relaxation (every column continuous) instead of the MIP; ``OPTIMAL``
         then means the LP optimum, whose objective is also the ``bound``.
+    start : a (partial) starting solution, column indices and values (HiGHS completes it).
     rel_gap : stop at this relative primal-dual gap (``OPTIMAL`` then means within it); 0 by
         default: proven optimal.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax, rel_gap)))
+        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax, start, rel_gap)))
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
@@ -110,7 +112,7 @@ def solve_highs(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax, gap = pickle.loads(Path(argv[0]).read_bytes())
+    form, time_limit, seed, threads, relax, start, gap = pickle.loads(Path(argv[0]).read_bytes())
     try:
         out = run_highs(
             form,
@@ -118,6 +120,7 @@ def main(argv: list[str]) -> None:
             seed=seed,
             threads=threads,
             relax=relax,
+            start=start,
             rel_gap=gap,
         )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
@@ -132,6 +135,7 @@ def run_highs(
     seed: int = 0,
     threads: int = 1,
     relax: bool = False,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
@@ -153,6 +157,9 @@ def run_highs(
     if relax:
         lp.integrality_ = []
     h.passModel(lp)
+    if start is not None and len(start[0]):
+        cols, vals = start
+        h.setSolution(len(cols), np.asarray(cols, np.int32), np.asarray(vals, np.float64))
     trace: list[tuple[float, float, float]] = []
 
     def record(event) -> None:
