@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -12,7 +13,20 @@ from rich.markup import escape
 
 from capacity.errors import RegistryError, UserError
 
-err_console = Console(stderr=True, highlight=False)
+PIPE_WIDTH = 120  # columns when the output is a file or a pipe (rich would assume 80)
+
+
+def make_console(**kwargs: Any) -> Console:
+    """The CLI's console: the terminal's width (or ``COLUMNS``), else ``PIPE_WIDTH`` when written
+    to a file or a pipe (a log, ``make demo > log``), where rich's 80 columns squeezed the site
+    names to one letter."""
+    probe = Console(**kwargs)
+    if probe.is_terminal or os.environ.get("COLUMNS"):
+        return probe
+    return Console(width=PIPE_WIDTH, **kwargs)
+
+
+err_console = make_console(stderr=True, highlight=False)
 
 app = typer.Typer(
     no_args_is_help=True,

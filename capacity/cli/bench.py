@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from capacity.cli.app import make_console
 from capacity.errors import UserError
 
 
@@ -42,7 +42,7 @@ def bench(
             "(the folder with holmberg/, orlib/ and optima.csv files)."
         )
     cases = list(all_cases(root, suite, time_limit))
-    console = Console()
+    console = make_console()
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from capacity.cli.app import make_console
 from capacity.cli.options import RegistryArg
 
 
@@ -22,4 +22,4 @@ def convert(
 
     reg = convert_registry(src, dst)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in reg.layers().items())
-    Console().print(f"Skrev {dst} ({counts}).")
+    make_console().print(f"Skrev {dst} ({counts}).")

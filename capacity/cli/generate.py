@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from capacity.cli.app import make_console
 from capacity.cli.options import SeedOpt
 from capacity.errors import UserError
 
@@ -39,7 +39,7 @@ def generate(
     else:
         reg = synthetic_registry(households=households, sites=sites, seed=seed)
         write_registry(reg, out)
-    Console().print(
+    make_console().print(
         f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
         f"{len(reg.households)} husstande (frø {seed})."
     )

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg
 
 
@@ -30,7 +30,7 @@ def info(
     day = date.date() if date else None
     table = overview.site_table(reg, day)
     waiting = overview.arriving(reg, day)
-    console = Console()
+    console = make_console()
     console.print(_site_table(table, registry.name))
     minors = int(waiting["unaccompanied_minor"].fillna(False).sum())
     console.print(

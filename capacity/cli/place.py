@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
 
 
@@ -73,7 +74,7 @@ def place(
     Uden --apply: beregn en plan og skriv den til --out. Med --apply: skriv den gennemsete plan i
     --out ind i registrets beboelse (en sikkerhedskopi bevares; afvises hvis registret er ændret).
     """
-    console = Console()
+    console = make_console()
     if apply:
         _apply(registry, out, policy, lang, console)
         return

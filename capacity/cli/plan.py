@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
 HistoryOpt = Annotated[
@@ -90,7 +90,7 @@ def plan(
         fill_pct=fill,
     )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
-    console = Console()
+    console = make_console()
     console.print(actions_table(res.plan, res.supply.pavilion, res.supply.ids))
     s = res.summary
     shortage = f"{s['shortage_person_months']:.1f}".replace(".", ",")

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
@@ -62,7 +62,7 @@ def proposal(
             _kr(o.total),
             f"{o.risk:.0%}",
         )
-    console = Console()
+    console = make_console()
     console.print(table)
     console.print(
         f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 
@@ -50,8 +50,8 @@ def report(
     proposal = read_plan(plan) if plan is not None else None
     day = date.date() if date else None
     path = write_council_map(reg, out, proposal, lang, tiles, day)
-    Console().print(_summary(reg, proposal, lang, day))
-    Console().print(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)", soft_wrap=True)
+    make_console().print(_summary(reg, proposal, lang, day))
+    make_console().print(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)", soft_wrap=True)
 
 
 def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:

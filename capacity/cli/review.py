@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 
@@ -51,7 +51,7 @@ def review(
     day = date.date() if date else dt.date.today()
     result = build_review(reg, day, lang, horizon, forecast=forecast)
     paths = write_review(result, out)
-    console = Console()
+    console = make_console()
     console.print(_summary(result.tables, day, lang))
     if forecast is not None:
         console.print(_risk_line(forecast, lang), soft_wrap=True)

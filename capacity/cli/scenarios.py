@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
@@ -56,7 +56,7 @@ def scenarios(
     )
     if out is not None:
         write_runs(res, out)
-    console = Console()
+    console = make_console()
     console.print(months_table(res.months, sc.name))
     s = res.summary
     console.print(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 
+from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg
 
 
@@ -15,7 +15,7 @@ def validate(registry: RegistryArg, policy: PolicyOpt = None) -> None:
 
     problems = validate_path(registry, policy=policy)
     errors = [p for p in problems if p.severity == "error"]
-    console = Console(stderr=bool(errors), highlight=False)
+    console = make_console(stderr=bool(errors), highlight=False)
     for problem in problems:
         tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
         console.print(f"{tag} {escape(str(problem))}", soft_wrap=True)

@@ -57,6 +57,14 @@ def test_info_prints_the_sample_capacity_table(sample_gpkg):
     assert "I alt" in result.output and "Sportsvej" in result.output
 
 
+def test_info_written_to_a_file_keeps_the_site_names_whole(sample_gpkg, monkeypatch):
+    """Not a terminal and no COLUMNS: 120 columns, not rich's 80 (which cut names to a letter)."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    result = runner.invoke(app, ["info", str(sample_gpkg)])
+    assert result.exit_code == 0, result.output
+    assert "Tidligere plejecenter, Lillerød (eksempel)" in result.output
+
+
 def test_validate_bad_folder_names_row_and_column(sample_folder, tmp_path):
     import shutil
 
