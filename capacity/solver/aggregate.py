@@ -251,24 +251,25 @@ def lp_candidates(
     counts). Without an LP optimum in ``budget`` seconds (a short ``--time-limit``): the ``FEW``
     cheapest sites per type, no bound, and ``repair`` places what the rounds leave. Returns the lists, the bound and the LP's seconds.
     """
+    from capacity.model.aggregate_lp import count_form
     from capacity.solver.highs import solve_highs
-    from capacity.solver.linear import linear_form
 
-    m = build_aggregate(dom, types, candidates(dom, types, units, None))
-    form = linear_form(m.cp)  # building, not solving: before the clock starts
+    # built straight as arrays (the same model as ``build_aggregate``'s, row for row: a test)
+    lp = count_form(dom, types, candidates(dom, types, units, None))
     t0 = time.perf_counter()
-    out = solve_highs(form, time_limit=budget, seed=seed, relax=True)
+    out = solve_highs(lp.form, time_limit=budget, seed=seed, relax=True)
     seconds = time.perf_counter() - t0
     if os.environ.get("CAPACITY_DEBUG"):
-        print(f"LP over {len(m.n)} columns: {out.status} {out.objective} in {seconds:.1f} s")
+        print(f"LP over {len(lp.keys)} columns: {out.status} {out.objective} in {seconds:.1f} s")
     if out.status != "OPTIMAL":
         # a short limit: a small count model the rounds can solve; repair places the rest
         return candidates(dom, types, units, FEW, cover=False), None, seconds
     few = candidates(dom, types, units, FEW, cover=False)
     used: dict[str, set[str]] = {t.id: set(few[t.id]) for t in types}
-    for (tid, sid), var in m.n.items():
-        if out.values[var.index] > 1e-6:
-            used[tid].add(sid)
+    support = np.flatnonzero(out.values[: len(lp.keys)] > 1e-6)
+    for k in support.tolist():
+        tid, sid = lp.keys[k]
+        used[tid].add(sid)
     return {tid: sorted(sids) for tid, sids in used.items()}, out.objective, seconds
 
 
