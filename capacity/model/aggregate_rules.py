@@ -3,6 +3,10 @@
 ``site_capacity`` is a relaxation of a site's unit packing (valid rows, one per group of
 households and size threshold); ``refine_site`` is exact (counts per real unit class with the
 per-unit rules of ``hard.py``). The objective is term for term the per-pair model's on counts.
+
+``capacity.model.aggregate_lp`` builds the same rows (all but ``refine_site``) straight as arrays
+for the national LP; a change to a rule here must be made there too (a test compares the two
+models row by row).
 """
 
 from __future__ import annotations
