@@ -109,6 +109,7 @@ class Ascent:
 
     bound: float = -INF
     base: float = 0.0  # sum of the prices at the best bound
+    mu: np.ndarray | None = None  # the prices at the best bound
     score: np.ndarray | None = None  # setup + knapsack value per unit at the best bound
     best: Plan | None = None
     demand: float | None = None  # persons every better placement houses (``everyone_placed``)
@@ -139,7 +140,7 @@ def lagrange(prob: Problem, steps: int = 300, every: int = 10, patience: int = 1
         low = mu.sum() + val
         stall = 0 if low > at.bound + 1e-9 * abs(at.bound) else stall + 1
         if low > at.bound:
-            at.bound, at.base, at.score = low, mu.sum(), score
+            at.bound, at.base, at.score, at.mu = low, mu.sum(), score, mu
         alpha, stall = (alpha / 2, 0) if stall >= patience else (alpha, stall)
         if step % every == 0 and up.tobytes() not in seen:
             seen.add(up.tobytes())
@@ -197,17 +198,19 @@ def refine(prob: Problem, at: Ascent, evaluations: int = 40, width: int = 12) ->
         at.offer(prob, plan)
 
 
-def everyone_placed(prob: Problem, plan: Plan) -> float | None:
+def everyone_placed(prob: Problem, plan: Plan, objective: float | None = None) -> float | None:
     """The persons every better placement houses, when that is provable, else None.
 
     If ``plan`` houses every household that has an allowed unit, and leaving any one of them
     unplaced costs more than ``plan`` even with every other household at its cheapest (most
     negative) pair, a placement better than ``plan`` houses them all: their beds are needed.
+    ``objective`` is ``plan``'s cost to beat (default its separable cost; the whole model's
+    cost, with the terms left out, where the bound must hold for the whole objective).
     """
     free = np.isfinite(prob.cost).any(axis=1)
     if (plan.assignment()[free] < 0).any() or not free.any():
         return None
     floor = np.minimum(prob.cost.min(axis=1), 0.0)[free].sum()
-    if prob.penalty[free].min() + floor < plan.objective():
+    if prob.penalty[free].min() + floor < (plan.objective() if objective is None else objective):
         return None
     return float(prob.persons[free].sum())

@@ -141,7 +141,7 @@ def solve_domain(
 ) -> Result:
     """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
     from capacity.model.placement import build_model, hint
-    from capacity.solver import opening
+    from capacity.solver import fixing, opening
 
     started = time.perf_counter() if started is None else started
     # Large with new modules: a Lagrangian heuristic picks the modules, CP-SAT solves the kernel
@@ -151,10 +151,18 @@ def solve_domain(
         if solver == "cpsat" and opening.applies(dom)
         else None
     )
-    greedy = lag.assignment if lag else greedy_assignment(dom)
+    # Smaller with new modules: the pairs no placement as good as the heuristic's uses are left
+    # out, and CP-SAT solves the rest; its optimum and bound are the whole model's
+    # (capacity.solver.fixing).
+    fix = (
+        fixing.fix_pairs(dom) if solver == "cpsat" and lag is None and fixing.applies(dom) else None
+    )
+    greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
-    m = build_model(lag.kernel if lag else dom)
+    m = build_model(lag.kernel if lag else fix.domain if fix else dom)
+    if fix:
+        fixing.cover_row(m, fix.demand)
     size = {
         "model_size": {
             "variables": len(m.cp.proto.variables),
@@ -175,9 +183,13 @@ def solve_domain(
             options=size,
         )
     hint(m, greedy)
+    if lag:
+        time_limit = lag.time_limit
+    elif fix:
+        time_limit = fixing.budget(fix, time_limit)
     result = _solve(
         m,
-        time_limit=lag.time_limit if lag else time_limit,
+        time_limit=time_limit,
         seed=seed,
         lang=lang,
         workers=workers,
@@ -187,6 +199,10 @@ def solve_domain(
         settled = opening.settle(dom, result, lag, seed=seed, lang=lang, started=started)
         # the kernel's own bound is not the whole model's: the gap is judged at the end
         return replace(settled, options=size, seconds_to_1pct=None)
+    if fix:
+        return replace(
+            fixing.settle(dom, result, fix, seed=seed, lang=lang, started=started), options=size
+        )
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=size)
     return replace(

@@ -1,0 +1,342 @@
+"""Lagrangian reduced-cost fixing: leave out the pairs no placement as good as a known one uses.
+
+For models with new modules below ``opening.MIN_PAIRS`` (single-source capacitated facility
+location; CP-SAT alone solves them, but slowly where capacities are tight), ``solve_domain``
+first runs the Lagrangian heuristic (``capacity.solver.lagrange``) for a placement of cost
+``UB`` and prices ``mu``, then removes every pair ``(h, u)`` whose lower bound exceeds ``UB``,
+and CP-SAT solves the rest from the heuristic's placement.
+
+The bound of a pair
+-------------------
+At prices ``mu`` the relaxation's value is ``sum(mu)`` plus the units put up (``lagrange.cover``
+of the unit scores ``setup_u + K_u(cap_u)``, ``K_u(c)`` the unit's knapsack value over the
+reduced costs at capacity ``c``). Every placement with ``h`` in ``u`` is a solution of the
+relaxation with ``u`` up and ``h`` in ``u``: it costs at least
+``sum(mu) + cover(u forced up) + max(score_u, setup_u + rc_hu + K_u(cap_u - w_hu)) - score_u``.
+``K_u`` here may take ``h`` once more (it only lowers the value), and the ``max`` keeps
+``score_u`` where the float sums would make the forced value smaller. Knapsacks are exact
+(``exact_knapsacks``: dynamic programming over integer capacity, all units at once) when weights
+and capacities are integers and the table is small, else their LP relaxation
+(``lagrange.knapsacks``), a lower value: the bound holds either way. The bound covers the whole
+objective: the terms the arrays leave out are ``>= 0`` (``capacity.solver.lagrange``).
+
+Why the pruned model's optimum is the whole model's
+---------------------------------------------------
+Only pairs whose bound exceeds ``UB`` (by more than a float tolerance) go. A placement of cost
+at most ``UB`` uses none of them, so it stays feasible: the heuristic's own placement, and every
+optimal one. Hence ``opt(pruned) = opt(model)``, and a lower bound CP-SAT proves on the pruned
+model is one of the whole model; ``OPTIMAL`` there is optimal here.
+
+The cover row
+-------------
+When a placement housing everyone is known and leaving anyone out provably costs more
+(``lagrange.everyone_placed``), every placement at least as good houses everyone's persons, so
+the beds of the standing units and the modules put up hold them: ``cover_row`` adds that row to
+CP-SAT's model (it removes only placements worse than the heuristic's, which stays feasible).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from capacity.model.domain import Domain
+from capacity.model.placement import PlacementModel
+from capacity.solver.lagrange import cover, everyone_placed, knapsacks, lagrange, refine
+from capacity.solver.opening import in_order
+from capacity.solver.problem import INF, Problem, problem_of
+
+if TYPE_CHECKING:
+    from capacity.solver.result import Result
+
+TABLE_CELLS = 100_000  # units x (capacity + 1) of a knapsack table: exact at most this
+DP_BUDGET = 60_000_000  # table cells (candidates x units x capacity) the exact ascent fills
+LP_STEPS, DP_STEPS, MOVES = 600, 50, 60  # subgradient steps (LP, then exact knapsacks), placements
+DP_ALPHA = 0.25  # the exact ascent starts near the LP ascent's best prices: a small first step
+PATIENCE = 15
+STEP_WORK, PLACE_WORK = 1e-7, 6e-7  # as ``opening``: work per pair cell, in CP-SAT units
+DP_WORK = 1e-8  # per knapsack table cell (candidates x units x capacity): 3.5 ms at 433,000
+MIN_SHARE = 0.5  # CP-SAT keeps at least this share of the limit
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """What the fixing step hands to CP-SAT.
+
+    Attributes
+    ----------
+    domain : ``dom`` with every pair whose bound exceeds ``objective`` removed.
+    assignment : the heuristic's placement (household id -> unit class id or None), cost
+        ``objective``; every one of its pairs is kept.
+    objective : its objective as the model scores it (``UB``).
+    bound : the Lagrangian lower bound of the whole model at the prices used.
+    demand : persons every placement as good houses (``lagrange.everyone_placed``), or None.
+    kept, pairs : pairs kept and pairs before.
+    exact : whether the knapsacks were exact.
+    work : the steps and placements done, in CP-SAT's deterministic units (counted, never
+        timed: ``STEP_WORK`` and ``PLACE_WORK`` per pair cell, ``DP_WORK`` per table cell).
+    """
+
+    domain: Domain
+    assignment: dict[str, str | None]
+    objective: float
+    bound: float
+    demand: float | None
+    kept: int
+    pairs: int
+    exact: bool
+    work: float
+
+
+def applies(dom: Domain) -> bool:
+    """New modules, nobody movable (the heuristic leaves movable residents' rule aside)."""
+    return any(u.new_module for u in dom.units.values()) and not dom.movable
+
+
+def fix_pairs(dom: Domain) -> Fixing:
+    """Heuristic placement, exact-knapsack ascent, then the pairs no good placement uses.
+
+    ``UB`` is the heuristic placement's objective as the model scores it (``solve.evaluate``:
+    with the terms the arrays leave out), so every pair bound, a bound of the separable part,
+    is also one of the whole objective. Work is counted, never timed: ``LP_STEPS`` and
+    ``DP_STEPS`` subgradient steps and ``MOVES`` module moves, so the same domain gives the
+    same pairs.
+    """
+    from capacity.solver.solve import evaluate
+
+    prob = problem_of(dom)
+    at = lagrange(prob, steps=LP_STEPS)
+    refine(prob, at, evaluations=MOVES)
+    assign = in_order(dom, prob, at.best.assignment())
+    chosen = {
+        hid: prob.units[k] if k >= 0 else None
+        for hid, k in zip(prob.households, assign, strict=True)
+    }
+    ub = float(evaluate(dom, chosen).objective)
+    demand = everyone_placed(prob, at.best, ub)
+    exact = exact_applies(prob)
+    mu, cells = at.mu, 0
+    if exact:
+        mu, _, cells = ascent(prob, at.mu, at.bound, ub, demand)
+    low, bound = pair_bounds(prob, mu, demand, exact)
+    keep = prob.allowed & (low <= ub + 1e-9 * abs(ub) + 1e-6)
+    rows = np.arange(len(assign))
+    keep[rows[assign >= 0], assign[assign >= 0]] = True  # kept anyway: a float safeguard
+    pairs = {
+        hid: tuple(sorted(prob.units[k] for k in np.flatnonzero(keep[i])))
+        for i, hid in enumerate(prob.households)
+    }
+    return Fixing(
+        replace(dom, pairs=pairs),
+        chosen,
+        ub,
+        bound,
+        demand,
+        int(keep.sum()),
+        int(prob.allowed.sum()),
+        exact,
+        prob.cost.size * (STEP_WORK * at.steps + PLACE_WORK * at.evaluations) + DP_WORK * cells,
+    )
+
+
+# --- exact knapsacks ------------------------------------------------------------------------
+
+
+def exact_applies(prob: Problem) -> bool:
+    """Integer weights and capacities, and a knapsack table of at most ``TABLE_CELLS`` (Holmberg's
+    30 x 801 at most; OR-Library's cap61-134, 50 x 15,001 and more, keep the LP knapsacks)."""
+    if not len(prob.units) or not (
+        np.array_equal(prob.weight, np.round(prob.weight))
+        and np.array_equal(prob.capacity, np.round(prob.capacity))
+    ):
+        return False
+    return len(prob.units) * (int(prob.capacity.max()) + 1) <= TABLE_CELLS
+
+
+def exact_knapsacks(prob: Problem, mu: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unit's 0-1 knapsack at prices ``mu``, exactly: taken (H, U), value (U,), table.
+
+    ``table[u, c]`` is the least sum of negative reduced costs of households fitting in
+    capacity ``c`` of unit ``u``. One pass over the households in each unit's order of reduced
+    cost (the k-th candidate of every unit at once), a table row per unit (units x capacity).
+    """
+    rc = prob.cost - mu[:, None]
+    w = prob.weight.astype(np.int64)
+    cap = prob.capacity.astype(np.int64)
+    units = np.arange(len(cap))
+    top = int(cap.max())
+    cand = (rc < 0) & (w <= cap)
+    order = np.argsort(np.where(cand, rc, INF), axis=0, kind="stable")
+    count = cand.sum(axis=0)
+    table = np.zeros((len(cap), top + 1))
+    reach = np.arange(top + 1)[None, :]
+    took = np.zeros((int(count.max()), len(cap), top + 1), dtype=bool)
+    for k in range(len(took)):
+        h = order[k]
+        src = reach - np.where(k < count, w[h, units], top + 1)[:, None]
+        via = table[units[:, None], np.maximum(src, 0)] + rc[h, units][:, None]
+        np.less(via, table, out=took[k])
+        took[k] &= src >= 0
+        np.copyto(table, via, where=took[k])
+    x = np.zeros_like(rc)
+    c = cap.copy()
+    for k in range(len(took) - 1, -1, -1):
+        t = took[k, units, c]
+        x[order[k, t], units[t]] = 1.0
+        c -= np.where(t, w[order[k], units], 0)
+    return x, table[units, cap], table
+
+
+def ascent(
+    prob: Problem, mu: np.ndarray, bound: float, ub: float, demand: float | None
+) -> tuple[np.ndarray, float, int]:
+    """``DP_STEPS`` subgradient steps on exact knapsacks from ``mu`` (Polyak's step towards
+    ``ub``, halved after ``PATIENCE`` steps without a better bound), fewer once ``DP_BUDGET``
+    table cells are filled.
+
+    Returns the best prices, their bound and the knapsack table cells filled (the work).
+    """
+    best, alpha, stall, free = mu, DP_ALPHA, 0, prob.allowed.any(axis=1)
+    cells = 0
+    for _ in range(DP_STEPS):
+        x, value, table = exact_knapsacks(prob, mu)
+        cells += table.size * int(((prob.cost - mu[:, None]) < 0).sum(axis=0).max())
+        up, val = _units_up(prob.setup + value, prob.beds, demand)
+        low = mu.sum() + val
+        if low > bound + 1e-9 * abs(bound):
+            best, bound, stall = mu, low, 0
+        else:
+            stall += 1
+        if stall >= PATIENCE:
+            alpha, stall = alpha / 2, 0
+        g = np.where(free, 1.0 - x[:, up].sum(axis=1), 0.0)
+        g[(mu >= prob.penalty) & (g > 0)] = 0.0
+        norm = float(g @ g)
+        if norm == 0 or alpha < 1e-4 or ub - bound <= 1e-9 * abs(bound) or cells > DP_BUDGET:
+            break
+        mu = np.minimum(mu + alpha * (ub - low) / norm * g, prob.penalty)
+    return best, bound, cells
+
+
+def _units_up(
+    score: np.ndarray, beds: np.ndarray, demand: float | None
+) -> tuple[np.ndarray, float]:
+    """The relaxation's units (``lagrange.cover``, or the negative scores without a demand)."""
+    if demand:
+        return cover(score, beds, demand)
+    return score < 0, float(score[score < 0].sum())
+
+
+# --- the bound of each pair -------------------------------------------------------------------
+
+
+def pair_bounds(
+    prob: Problem, mu: np.ndarray, demand: float | None, exact: bool
+) -> tuple[np.ndarray, float]:
+    """A lower bound of every placement with ``h`` in ``u``, per pair (H, U; see the module),
+    and the relaxation's bound at ``mu``.
+
+    Pairs whose household does not fit the unit's capacity get ``-inf`` (never removed here).
+    """
+    cap = prob.capacity
+    rest = cap[None, :] - prob.weight
+    if exact:
+        _, value, table = exact_knapsacks(prob, mu)
+        cols = np.arange(len(cap))[None, :]
+        k_rest = table[cols, np.maximum(rest, 0).astype(np.int64)]
+    else:
+        _, value = knapsacks(prob, mu)
+        k_rest = _lp_values(prob, mu, rest)
+    score = prob.setup + value
+    forced = prob.setup[None, :] + (prob.cost - mu[:, None]) + k_rest
+    low = mu.sum() + _forced_cover(score, prob.beds, demand)[None, :]
+    low = low + np.maximum(score[None, :], forced) - score[None, :]
+    bound = float(mu.sum() + _units_up(score, prob.beds, demand)[1])
+    return np.where(rest >= 0, low, -INF), bound
+
+
+def _forced_cover(score: np.ndarray, beds: np.ndarray, demand: float | None) -> np.ndarray:
+    """The relaxation's value of the units with unit ``u`` put up, for each ``u``."""
+    out = np.empty(len(score))
+    for u in range(len(score)):
+        others = np.arange(len(score)) != u
+        if demand:
+            _, value = cover(score[others], beds[others], demand - beds[u])
+        else:
+            value = float(np.minimum(score[others], 0.0).sum())
+        out[u] = value + score[u]
+    return out
+
+
+def _lp_values(prob: Problem, mu: np.ndarray, rest: np.ndarray) -> np.ndarray:
+    """Each unit's LP knapsack value at capacity ``rest[h, u]`` (H, U): the greedy curve of
+    cumulative weight against cumulative reduced cost, read off by linear interpolation."""
+    rc = prob.cost - mu[:, None]
+    out = np.zeros_like(rc)
+    for u in range(rc.shape[1]):
+        take = np.flatnonzero(rc[:, u] < 0)
+        if not len(take):
+            continue
+        w = prob.weight[take, u]
+        order = np.argsort(rc[take, u] / w, kind="stable")
+        weights = np.concatenate([[0.0], np.cumsum(w[order])])
+        values = np.concatenate([[0.0], np.cumsum(rc[take, u][order])])
+        out[:, u] = np.interp(np.maximum(rest[:, u], 0.0), weights, values)
+    return out
+
+
+def cover_row(m: PlacementModel, demand: float | None) -> None:
+    """Add ``standing beds + sum(beds * put_up) >= demand`` to ``m`` (see the module)."""
+    if not demand:
+        return
+    beds = {uid: u.free_beds * u.size for uid, u in m.dom.units.items()}
+    standing = sum(b for uid, b in beds.items() if uid not in m.open)
+    modules = [beds[uid] * var for uid, var in m.open.items()]
+    need = int(np.ceil(demand - 1e-9)) - standing
+    m.cp.add(sum(modules) >= need).with_name("everyone_housed")
+
+
+def budget(fix: Fixing, time_limit: float) -> float:
+    """CP-SAT's deterministic budget: ``time_limit`` less the fixing's counted work (about
+    seconds on this project's machine), at least ``MIN_SHARE`` of it."""
+    return max(MIN_SHARE * time_limit, time_limit - fix.work)
+
+
+def settle(
+    dom: Domain, result: Result | None, fix: Fixing, *, seed: int, lang: str, started: float
+) -> Result:
+    """CP-SAT's placement on the pruned pairs (or the heuristic's, if better), scored on ``dom``.
+
+    Scored by ``solve.evaluate`` on the whole domain (explanation, alternatives and reasons are
+    the whole model's; the objective is the same: no term depends on the pairs allowed).
+    CP-SAT's bound on the pruned model is the whole model's (see the module), as is the
+    Lagrangian one: the larger is reported, ``OPTIMAL`` when CP-SAT proved it or the objective
+    reaches the bound.
+    """
+    from capacity.solver.opening import classes_of
+    from capacity.solver.solve import evaluate
+
+    bound = fix.bound - 1e-9 * abs(fix.bound) - 1e-6  # float sums: a little lower
+    if result is not None and result.objective <= fix.objective:
+        scored = evaluate(dom, classes_of(dom, result), lang=lang, started=started)
+        solver, proven = "cpsat (lagrange-fixing)", result.status == "OPTIMAL"
+        bound = max(bound, result.best_bound if result.best_bound is not None else -INF)
+    else:
+        scored = evaluate(dom, fix.assignment, lang=lang, started=started)
+        solver, proven = "lagrange (bedre end CP-SAT)", False
+    total = time.perf_counter() - started
+    build = result.build_seconds if result is not None else total
+    return replace(
+        scored,
+        status="OPTIMAL" if proven or scored.objective <= math.ceil(bound) else "FEASIBLE",
+        solver=solver,
+        best_bound=scored.objective if proven else bound,
+        seed=seed,
+        build_seconds=round(build, 3),
+        solve_seconds=round(total - build, 3),
+        seconds_to_1pct=result.seconds_to_1pct if result is not None else None,
+    )
