@@ -18,10 +18,12 @@ def repair(
 ) -> dict[str, str | None]:
     """Households left over at sites that did not pack, to the cheapest site anywhere (not only
     the type's candidates) with a standing unit or an already used new module that still takes
-    them (greedy, by type and id).
+    them (greedy, by type: families first, the largest first).
 
     Measured on the national instance after one CP-SAT round (38 sites unpacked): with the
     candidate sites only, 116 households stayed unplaced and the answer was 15 % above the bound.
+    At a 10 s limit (no LP; the rounds place 200 of 6,667 households on each type's 10 cheapest
+    sites) it places the rest: 2.6x the optimum by type id, 4.5 % above with families first.
     """
     from capacity.model.aggregate import fits, site_arrays, site_pair_costs
 
@@ -36,6 +38,8 @@ def repair(
     left = [t for t in m.types if any(out.get(h) is None for h in t.members)]
     if not left:
         return out
+    # the hardest to house first: families (a whole family unit each), the largest first
+    left.sort(key=lambda t: (not t.rep.has_children, -t.rep.persons, t.id))
     reach = candidates(dom, left, units, None)
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}

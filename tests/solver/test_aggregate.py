@@ -186,3 +186,19 @@ def test_without_the_lp_the_cheapest_sites_still_give_a_checked_placement(
     _check(tiny_registry, agg, allow_new_modules=True)
     assert agg.options["aggregate"]["lp_bound"] is None and agg.best_bound is None
     assert len(agg.unplaced) == len(pairs.unplaced)
+
+
+def test_repair_houses_the_families_first():
+    """Left over: an adult and a family, one family flat free. The flat is the family's (the
+    adult has no other place either way); adults first had left the family out."""
+    from capacity.model.aggregate import build_aggregate, candidates, usable_units
+    from capacity.solver.packing import repair
+
+    units = [make_unit("F", "B", beds=4)]
+    people = [make_household("A0", adults=1), make_household("K1", children_ages=(3, 7))]
+    dom = build_domain(placement_world(units=units, households=people), PLACE_DAY)
+    types = household_types(dom)
+    usable = usable_units(dom)
+    m = build_aggregate(dom, types, candidates(dom, types, usable, None))
+    out = repair(dom, m, {h.id: None for h in dom.households}, usable)
+    assert out == {"A0": None, "K1": "F"}
