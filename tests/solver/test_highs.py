@@ -55,7 +55,9 @@ def test_highs_places_the_tiny_registry_optimally_and_checks(tiny_registry):
     _check(tiny_registry, result, allow_new_modules=True)
     assert result.status == "OPTIMAL" and result.solver == "highs"
     assert result.objective == cpsat.objective
-    assert result.options["model_size"] == cpsat.options["model_size"]
+    # CP-SAT solves the pairs Lagrangian fixing keeps (capacity.solver.fixing), HiGHS all of them
+    highs_size, cpsat_size = result.options["model_size"], cpsat.options["model_size"]
+    assert cpsat_size["variables"] <= highs_size["variables"]
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
