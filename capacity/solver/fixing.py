@@ -91,6 +91,10 @@ class Fixing:
     exact : whether the knapsacks were exact.
     work : the steps and placements done, in CP-SAT's deterministic units (counted, never
         timed: ``STEP_WORK`` and ``PLACE_WORK`` per pair cell, ``DP_WORK`` per table cell).
+    units : unit class ids in the column order of ``score`` and ``low``.
+    score : each unit's setup plus knapsack value at the prices used (lower: more wanted).
+    low : the bound of each pair (households in ``dom.households`` order x ``units``; see
+        ``pair_bounds``), for pruning again against a better placement.
     """
 
     domain: Domain
@@ -102,6 +106,9 @@ class Fixing:
     pairs: int
     exact: bool
     work: float
+    units: tuple[str, ...] = ()
+    score: np.ndarray | None = None
+    low: np.ndarray | None = None
 
 
 def applies(dom: Domain) -> bool:
@@ -134,25 +141,45 @@ def fix_pairs(dom: Domain) -> Fixing:
     mu, cells = at.mu, 0
     if exact:
         mu, _, cells = ascent(prob, at.mu, at.bound, ub, demand)
-    low, bound = pair_bounds(prob, mu, demand, exact)
-    keep = prob.allowed & (low <= ub + 1e-9 * abs(ub) + 1e-6)
-    rows = np.arange(len(assign))
-    keep[rows[assign >= 0], assign[assign >= 0]] = True  # kept anyway: a float safeguard
-    pairs = {
-        hid: tuple(sorted(prob.units[k] for k in np.flatnonzero(keep[i])))
-        for i, hid in enumerate(prob.households)
-    }
+    low, bound, score = pair_bounds(prob, mu, demand, exact)
+    low = np.where(prob.allowed, low, INF)
+    pairs, kept = pruned(prob.households, prob.units, low, chosen, ub)
     return Fixing(
         replace(dom, pairs=pairs),
         chosen,
         ub,
         bound,
         demand,
-        int(keep.sum()),
+        kept,
         int(prob.allowed.sum()),
         exact,
         prob.cost.size * (STEP_WORK * at.steps + PLACE_WORK * at.evaluations) + DP_WORK * cells,
+        prob.units,
+        score,
+        low,
     )
+
+
+def pruned(
+    households: tuple[str, ...],
+    units: tuple[str, ...],
+    low: np.ndarray,
+    chosen: dict[str, str | None],
+    ub: float,
+) -> tuple[dict[str, tuple[str, ...]], int]:
+    """The pairs whose bound ``low`` is at most ``ub`` (a float tolerance above), and those of
+    ``chosen`` (a placement of cost ``ub``) anyway: a float safeguard. Returns them and their
+    count."""
+    keep = low <= ub + 1e-9 * abs(ub) + 1e-6
+    col = {uid: k for k, uid in enumerate(units)}
+    for i, hid in enumerate(households):
+        if chosen.get(hid) is not None:
+            keep[i, col[chosen[hid]]] = True
+    pairs = {
+        hid: tuple(sorted(units[k] for k in np.flatnonzero(keep[i])))
+        for i, hid in enumerate(households)
+    }
+    return pairs, int(keep.sum())
 
 
 # --- exact knapsacks ------------------------------------------------------------------------
@@ -248,9 +275,9 @@ def _units_up(
 
 def pair_bounds(
     prob: Problem, mu: np.ndarray, demand: float | None, exact: bool
-) -> tuple[np.ndarray, float]:
+) -> tuple[np.ndarray, float, np.ndarray]:
     """A lower bound of every placement with ``h`` in ``u``, per pair (H, U; see the module),
-    and the relaxation's bound at ``mu``.
+    the relaxation's bound at ``mu``, and each unit's score (setup plus knapsack value).
 
     Pairs whose household does not fit the unit's capacity get ``-inf`` (never removed here).
     """
@@ -268,7 +295,7 @@ def pair_bounds(
     low = mu.sum() + _forced_cover(score, prob.beds, demand)[None, :]
     low = low + np.maximum(score[None, :], forced) - score[None, :]
     bound = float(mu.sum() + _units_up(score, prob.beds, demand)[1])
-    return np.where(rest >= 0, low, -INF), bound
+    return np.where(rest >= 0, low, -INF), bound, score
 
 
 def _forced_cover(score: np.ndarray, beds: np.ndarray, demand: float | None) -> np.ndarray:

@@ -141,7 +141,7 @@ def solve_domain(
 ) -> Result:
     """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
     from capacity.model.placement import build_model, hint
-    from capacity.solver import fixing, opening
+    from capacity.solver import fewest, fixing, opening
 
     started = time.perf_counter() if started is None else started
     # Large with new modules: a Lagrangian heuristic picks the modules, CP-SAT solves the kernel
@@ -157,6 +157,8 @@ def solve_domain(
     fix = (
         fixing.fix_pairs(dom) if solver == "cpsat" and lag is None and fixing.applies(dom) else None
     )
+    if fix:  # tight beds: first the fewest modules that hold everyone (capacity.solver.fewest)
+        fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed)
     greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)

@@ -85,7 +85,7 @@ def test_pair_bounds_are_below_every_placement_using_the_pair(prob, data, exact)
     placements = list(_placements(prob))
     housed = [a for a, _ in placements if (a >= 0).all()]
     demand = float(prob.persons.sum()) if housed and data.draw(st.booleans()) else None
-    low, bound = fixing.pair_bounds(prob, mu, demand, exact)
+    low, bound, _ = fixing.pair_bounds(prob, mu, demand, exact)
     for a, cost in placements:
         if demand and (a < 0).any():
             continue  # the covering bound holds for placements housing everyone
@@ -154,3 +154,30 @@ def test_everyone_housed_row_leaves_the_heuristic_placement_feasible(shared_dir)
     hint(m, fix.assignment)
     result = _solve(m, time_limit=5, seed=0, lang="en", workers=1, started=0.0)
     assert result is not None and result.objective == fix.objective
+
+
+def test_fewest_modules_is_the_least_count_of_modules_holding_everyone(shared_dir):
+    from capacity.solver import fewest
+
+    inst, dom, _ = _holmberg(shared_dir, "p30")  # 30 modules of 300 beds, 2,970 persons
+    assert fewest.fewest_modules(dom, float(inst.demand.sum())) == 10
+    assert fewest.fewest_modules(dom, 3000.0) == 10
+    assert fewest.fewest_modules(dom, 3001.0) == 11
+    assert fewest.fewest_modules(dom, 9001.0) is None
+
+
+def test_fewest_first_reaches_p66s_optimum_and_prunes_again(shared_dir):
+    """The primal phase's placement is the whole model's, scored by it; deterministic."""
+    from capacity.solver import fewest
+    from capacity.solver.solve import evaluate
+
+    inst, dom, factor = _holmberg(shared_dir, "p66")
+    fix = fixing.fix_pairs(dom)
+    better = fewest.first(dom, fix, time_limit=10, seed=0)
+    assert better.objective == inst.optimum * factor < fix.objective
+    assert evaluate(dom, better.assignment).objective == better.objective
+    for hid, uid in better.assignment.items():
+        assert uid in better.domain.pairs[hid]
+    assert better.kept < fix.kept and better.bound == fix.bound and better.work > fix.work
+    again = fewest.first(dom, fix, time_limit=10, seed=0)
+    assert (again.assignment, again.objective) == (better.assignment, better.objective)

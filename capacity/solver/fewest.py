@@ -1,0 +1,233 @@
+"""A primal phase for tight beds: the fewest modules that hold everyone, then module neighbourhoods.
+
+Where the persons fill nearly every bed the modules can offer (Holmberg p30-32: 10 modules of
+300 beds for 2,970 persons), the optimum puts up the fewest modules whose beds hold everyone
+(``k_min``), and nearly the modules the Lagrangian relaxation likes best (on p30-32 and p57-59
+the optimum's modules are among the lowest unit scores, ``Fixing.score``, and the heuristic's
+own). CP-SAT on the whole pruned model spends its budget on placements near the heuristic's
+there. Before it, on the separable arrays of the pruned model (``problem.Problem``), ``first``
+runs
+
+1. ``restricted``: CP-SAT (one worker, full LP relaxation) with exactly ``k_min`` modules, all
+   among the heuristic's and the ``k_min + EXTRA`` of lowest score, everyone housed;
+2. ``neighbourhoods``: large-neighbourhood search: the households of ``OPEN`` modules in use
+   (a pivot and the modules sharing most allowed households with it) and ``CLOSED`` modules
+   not in use are placed again exactly by CP-SAT, with at most as many modules put up, the rest
+   kept; improvements are kept, the pivot moves on.
+
+Both are heuristic restrictions. Their placement is scored by the whole model
+(``solve.evaluate``) and replaces the heuristic's only when it costs less; the pairs are then
+pruned again against that lower ``UB`` (``fixing.pruned``: the argument of
+``capacity.solver.fixing`` holds for any placement's cost). The bound reported stays the
+Lagrangian one and CP-SAT's on the whole pruned model. Work is counted (CP-SAT's deterministic
+time and ``MODEL_WORK`` per sub-model), never timed: the same domain gives the same placement.
+
+Measured
+--------
+``place(..., allow_new_modules=True, time_limit=10)``, 2 shared cores, objective (wall seconds
+to reach it): p30 11,331 optimum (8.0 s; was 11,392), p31 13,331 optimum (9.3 s; was 13,523),
+p32 15,331 optimum (11.3 s; was 15,472), p58 37,239 optimum (7.3 s; was 37,284), p57 26,047
+(+0.03 %; was +0.17 %), p59 27,292 (+0.04 %; was +0.14 %), none proven, runs 18-22 s in all.
+p66 now proven optimal in 6.8 s (was +0.06 %), p62 and p70 reach the optimum in the phase.
+The phase costs 2-8 s of wall time where it runs (p56: proven in 11.5 s instead of 8.2 s).
+Restricted alone is a lottery on p30 (seed 0 optimal after 2.8 units, seeds 1-2 +1.8 % and
++2.2 % after 4); neighbourhoods of 4 modules in use stall at 11,370, of 5-6 reach 11,331.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from capacity.model.domain import Domain
+from capacity.solver.fixing import Fixing, pruned
+from capacity.solver.problem import Problem, problem_of
+
+EXTRA = 2  # candidate modules beyond ``k_min`` (lowest scores), with the heuristic's own
+FIRST_SHARE, LNS_SHARE = 0.15, 0.3  # of the time limit, in CP-SAT's deterministic units
+OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budget per search
+MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
+
+
+def fewest_modules(dom: Domain, demand: float) -> int | None:
+    """The fewest new modules whose beds, with the standing units', hold ``demand`` persons
+    (0 when the standing beds do), or None when every module together does not."""
+    beds = {uid: u.free_beds * u.size for uid, u in dom.units.items()}
+    standing = sum(b for uid, b in beds.items() if not dom.units[uid].new_module)
+    need = math.ceil(demand - 1e-9) - standing
+    sizes = np.sort([b for uid, b in beds.items() if dom.units[uid].new_module])[::-1]
+    reach = np.cumsum(sizes)
+    if need <= 0:
+        return 0
+    if not len(reach) or reach[-1] < need:
+        return None
+    return int(np.searchsorted(reach, need) + 1)
+
+
+def first(dom: Domain, fix: Fixing, *, time_limit: float, seed: int) -> Fixing:
+    """``restricted`` then ``neighbourhoods`` (see the module) when the heuristic puts up at
+    most ``k_min + 1`` modules and houses everyone; ``fix`` with the better placement, pruned
+    again, and the work added. Otherwise ``fix`` unchanged."""
+    from capacity.solver.solve import evaluate
+
+    k = fewest_modules(dom, fix.demand) if fix.demand and fix.score is not None else None
+    if not k:
+        return fix
+    prob = problem_of(fix.domain)
+    col = {uid: j for j, uid in enumerate(prob.units)}
+    start = np.array([col.get(fix.assignment[h], -1) for h in prob.households])
+    module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
+    if (start < 0).any() or len(set(start[module[start]].tolist())) > k + 1:
+        return fix
+    search = _Search(prob, module, seed)
+    best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
+    best = search.neighbourhoods(best, LNS_SHARE * time_limit)
+    fix = replace(fix, work=fix.work + search.work)
+    if search.cost(best) >= search.cost(start):
+        return fix
+    chosen = {h: prob.units[j] for h, j in zip(prob.households, best, strict=True)}
+    try:
+        ub = float(evaluate(dom, chosen).objective)
+    except ValueError:  # a rule the arrays leave out (e.g. modules of a site go up in order)
+        return fix
+    if ub >= fix.objective:
+        return fix
+    hids = tuple(h.id for h in dom.households)
+    kept, count = pruned(hids, fix.units, fix.low, chosen, ub)
+    return replace(
+        fix, domain=replace(dom, pairs=kept), assignment=chosen, objective=ub, kept=count
+    )
+
+
+def _candidates(fix: Fixing, module: np.ndarray, start: np.ndarray, k: int) -> np.ndarray:
+    """The heuristic's modules and the ``k + EXTRA`` modules of lowest score (prob columns:
+    ``fix.units`` and ``problem_of(fix.domain).units`` are both ``tuple(dom.units)``)."""
+    mods = np.flatnonzero(module)
+    best = mods[np.argsort(fix.score[mods], kind="stable")[: k + EXTRA]]
+    out = np.zeros(len(module), dtype=bool)
+    out[best] = True
+    out[start[module[start]]] = True
+    return out
+
+
+class _Search:
+    """CP-SAT sub-models on the arrays: households placed again over a set of units."""
+
+    def __init__(self, prob: Problem, module: np.ndarray, seed: int) -> None:
+        self.prob, self.module, self.seed, self.work = prob, module, seed, 0.0
+        allowed = prob.allowed.astype(np.int64)
+        self.near = allowed.T @ allowed  # households allowed in both units
+        np.fill_diagonal(self.near, -1)
+        self.cost_int = np.where(prob.allowed, np.round(np.nan_to_num(prob.cost, posinf=0)), 0)
+
+    def cost(self, at: np.ndarray) -> float:
+        """The arrays' cost of a placement housing everyone (unit column per household)."""
+        used = np.unique(at)
+        return float(self.cost_int[np.arange(len(at)), at].sum() + self.prob.setup[used].sum())
+
+    def restricted(self, at: np.ndarray, k: int, allowed: np.ndarray, budget: float) -> np.ndarray:
+        """Everyone placed again on ``allowed`` units with exactly ``k`` modules put up."""
+        units = np.flatnonzero(allowed | ~self.module)
+        fits = len(np.unique(at[self.module[at]])) == k
+        found = self._solve(np.arange(len(at)), units, at, k, budget, exact=True, hinted=fits)
+        return found if found is not None and self.cost(found) < self.cost(at) else at
+
+    def neighbourhoods(self, at: np.ndarray, budget: float) -> np.ndarray:
+        """Large-neighbourhood search over the modules in use (see the module), until
+        ``budget`` is spent or a round over every pivot finds nothing."""
+        spent, stale, turn = self.work, 0, 0
+        while self.work - spent < budget:
+            used = np.unique(at[self.module[at]])
+            if stale >= len(used):
+                break
+            pivot = used[turn % len(used)]
+            turn += 1
+            order = np.argsort(-self.near[pivot], kind="stable")
+            opened = np.concatenate([[pivot], order[np.isin(order, used)][: OPEN - 1]])
+            near = np.argsort(-self.near[opened].sum(axis=0), kind="stable")
+            shut = near[self.module[near] & ~np.isin(near, used)][:CLOSED]
+            units = np.concatenate([opened, shut, np.flatnonzero(~self.module)])
+            rows = np.flatnonzero(np.isin(at, opened))
+            found = self._solve(rows, np.unique(units), at, len(opened), SUB_BUDGET, exact=False)
+            if found is not None and self.cost(found) < self.cost(at):
+                at, stale = found, 0
+            else:
+                stale += 1
+        return at
+
+    def _solve(
+        self,
+        rows: np.ndarray,
+        units: np.ndarray,
+        at: np.ndarray,
+        modules: int,
+        budget: float,
+        *,
+        exact: bool,
+        hinted: bool = True,
+    ) -> np.ndarray | None:
+        """Place ``rows`` again on ``units`` (everyone housed, the others kept where they are)
+        with exactly (``exact``) or at most ``modules`` modules put up, below the current cost;
+        one worker, ``linearization_level = 2``. The placement, or None."""
+        from ortools.sat.python import cp_model
+
+        from capacity.solver.solve import _run
+
+        p, cp = self.prob, cp_model.CpModel()
+        up = {int(u): cp.new_bool_var(f"put_up[{u}]") for u in units if self.module[u]}
+        x, terms = {}, []
+        for h in rows:
+            here = [int(u) for u in units if p.allowed[h, u]]
+            if not here:
+                return None
+            for u in here:
+                x[int(h), u] = cp.new_bool_var(f"assign[{h}->{u}]")
+                terms.append((int(self.cost_int[h, u]), x[int(h), u]))
+            cp.add_exactly_one(x[int(h), u] for u in here)
+        kept = np.setdiff1d(np.arange(len(at)), rows)
+        for u in units:
+            load = int(p.weight[kept, u][at[kept] == u].sum())
+            here = [(int(p.weight[h, u]), v) for (h, v2), v in x.items() if v2 == u]
+            beds = int(p.capacity[u]) - load
+            if int(u) in up:
+                cp.add(sum(w * v for w, v in here) <= beds * up[int(u)])
+                for _, v in here:
+                    cp.add_implication(v, up[int(u)])
+            elif here:
+                cp.add(sum(w * v for w, v in here) <= beds)
+        if exact:
+            cp.add(sum(up.values()) == modules)
+        else:
+            cp.add(sum(up.values()) <= modules)
+        objective = sum(c * v for c, v in terms) + sum(int(p.setup[u]) * v for u, v in up.items())
+        now = int(self.cost_int[rows, at[rows]].sum()) + int(
+            p.setup[np.unique(at[rows])][self.module[np.unique(at[rows])]].sum()
+        )
+        cp.add(objective <= now - 1)
+        cp.minimize(objective)
+        if hinted:
+            for (h, u), v in x.items():
+                cp.add_hint(v, bool(at[h] == u))
+            for u, v in up.items():
+                cp.add_hint(v, bool((at[rows] == u).any()))
+        m = _Model(cp)
+        solver = _run(
+            m, workers=1, seed=self.seed, budget=budget, interleave=False, linearization_level=2
+        )
+        self.work += solver.deterministic_time + MODEL_WORK
+        if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        out = at.copy()
+        for (h, u), v in x.items():
+            if solver.boolean_value(v):
+                out[h] = u
+        return out
+
+
+class _Model:
+    """What ``solve._run`` reads of a model: its ``cp``."""
+
+    def __init__(self, cp) -> None:
+        self.cp = cp
