@@ -181,3 +181,27 @@ def test_fewest_first_reaches_p66s_optimum_and_prunes_again(shared_dir):
     assert better.kept < fix.kept and better.bound == fix.bound and better.work > fix.work
     again = fewest.first(dom, fix, time_limit=10, seed=0)
     assert (again.assignment, again.objective) == (better.assignment, better.objective)
+
+
+def test_settle_places_everyone_again_on_the_modules_in_use():
+    """Two one-bed modules in use with their households crossed: settle uncrosses them, and does
+    not put up a third module however cheap (that is the neighbourhoods' move, not settle's)."""
+    from capacity.solver import fewest
+
+    prob = Problem(
+        households=("h0", "h1"),
+        units=("M0", "M1", "M2"),
+        cost=np.array([[1.0, 5.0, 0.0], [5.0, 1.0, 0.0]]),
+        weight=np.ones((2, 3)),
+        capacity=np.ones(3),
+        setup=np.full(3, 10.0),
+        penalty=np.full(2, 1000.0),
+        persons=np.ones(2),
+        beds=np.ones(3),
+    )
+    search = fewest._Search(prob, np.ones(3, dtype=bool), seed=0)
+    crossed = np.array([1, 0])
+    settled = search.settle(crossed, budget=1.0)
+    assert settled.tolist() == [0, 1]
+    assert search.cost(settled) == 22.0 < search.cost(crossed) == 30.0
+    assert search.settle(settled, budget=1.0).tolist() == [0, 1]  # nothing better left
