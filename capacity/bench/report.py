@@ -61,6 +61,9 @@ def markdown(rows: list[Row], title: str) -> str:
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, "
         f"Python {platform.python_version()}.",
         "",
+        "gap % = (objective − bound) / objective; to optimum % = (objective − known optimum) /"
+        " known optimum: how far above it.",
+        "",
         "| " + " | ".join(head) + " |",
         "|" + "---|" * len(head),
     ]

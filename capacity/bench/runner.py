@@ -63,19 +63,22 @@ class Row:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def finish(self) -> Row:
-        """Fill the derived gaps (relative, in per cent of the objective)."""
+        """Fill the derived gaps: to the bound in per cent of the objective (a solver's gap);
+        to the known optimum in per cent of the optimum (how far above it: the greedy baseline
+        at twice the optimum is 100 % above, where its gap would read 50 %)."""
         if self.objective is not None and self.best_bound is not None and self.gap is None:
             self.gap = _rel(self.objective, self.best_bound)
         if self.objective is not None and self.known_optimum is not None:
-            self.gap_to_optimum = _rel(self.objective, self.known_optimum)
+            self.gap_to_optimum = _rel(self.objective, self.known_optimum, self.known_optimum)
         return self
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / max(abs(a), 1e-9) * 100.0
+def _rel(a: float, b: float, of: float | None = None) -> float:
+    """``|a - b|`` in per cent of ``of`` (default ``a``)."""
+    return abs(a - b) / max(abs(a if of is None else of), 1e-9) * 100.0
 
 
 def _child(task: Callable[..., dict], args: tuple, queue: mp.Queue) -> None:
