@@ -202,3 +202,12 @@ def test_repair_houses_the_families_first():
     m = build_aggregate(dom, types, candidates(dom, types, usable, None))
     out = repair(dom, m, {h.id: None for h in dom.households}, usable)
     assert out == {"A0": None, "K1": "F"}
+
+
+def test_a_round_is_proven_only_when_no_integer_fits_below_its_objective():
+    """Count objectives are integers: within a relative gap a solver says optimal, but 31,443
+    against a bound of 31,442 is not proven (the optimum may be 31,442)."""
+    assert aggregate.proven(31_443.000_000_1, 31_443.0)
+    assert aggregate.proven(10.0, 9.999_95)  # float noise under the bound
+    assert not aggregate.proven(31_443.0, 31_442.0)
+    assert not aggregate.proven(31_427.0, 31_426.000_000_03)
