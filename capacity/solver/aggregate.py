@@ -395,9 +395,9 @@ def _solve_counts(
         )
     from ortools.sat.python import cp_model
 
-    from capacity.solver.solve import _run
+    from capacity.solver.stages import run
 
-    cp = _run(
+    cp = run(
         m,
         workers=workers or 1,
         seed=seed,

@@ -188,7 +188,7 @@ class _Search:
         one worker, ``linearization_level = 2``. The placement, or None."""
         from ortools.sat.python import cp_model
 
-        from capacity.solver.solve import _run
+        from capacity.solver.stages import run
 
         p, cp = self.prob, cp_model.CpModel()
         up = {int(u): cp.new_bool_var(f"put_up[{u}]") for u in units if self.module[u]}
@@ -228,7 +228,7 @@ class _Search:
             for u, v in up.items():
                 cp.add_hint(v, bool((at[rows] == u).any()))
         m = _Model(cp)
-        solver = _run(
+        solver = run(
             m, workers=1, seed=self.seed, budget=budget, interleave=False, linearization_level=2
         )
         self.work += solver.deterministic_time + MODEL_WORK
@@ -242,7 +242,7 @@ class _Search:
 
 
 class _Model:
-    """What ``solve._run`` reads of a model: its ``cp``."""
+    """What ``stages.run`` reads of a model: its ``cp``."""
 
     def __init__(self, cp) -> None:
         self.cp = cp

@@ -16,20 +16,16 @@ determinism is a documented intent, not a warranty; the tests check it on every 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
-from capacity.solver.result import Result, result_from_model
-
-if TYPE_CHECKING:
-    from capacity.solver.trace import GapTrace
+from capacity.solver.result import Result
+from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
 
@@ -189,7 +185,7 @@ def solve_domain(
         time_limit = lag.time_limit
     elif fix:
         time_limit = fixing.budget(fix, time_limit)
-    result = _solve(
+    result = solve_in_stages(
         m,
         time_limit=time_limit,
         seed=seed,
@@ -319,7 +315,7 @@ def evaluate(
     m = build_model(dom, fixed=assignment)
     # Every decision is fixed: the solve only checks the rules and sums the terms, but presolve
     # of a large model can take more than a placement's budget, so the cap here is generous.
-    result = _solve(
+    result = solve_in_stages(
         m,
         time_limit=EVALUATE_LIMIT,
         seed=0,
@@ -334,131 +330,3 @@ def evaluate(
             f"{EVALUATE_LIMIT:.0f} deterministic units)"
         )
     return result
-
-
-def _solve(
-    m,
-    *,
-    time_limit: float,
-    seed: int,
-    lang: str,
-    workers: int | None,
-    started: float,
-    solver: str = "cpsat",
-) -> Result | None:
-    """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
-
-    Stage 1 runs a single worker (a sequential, deterministic search) for half the
-    deterministic budget; at municipal size it proves optimality in well under a second. Only
-    when it does not, stage 2 runs ``num_workers`` = cores with ``interleave_search``
-    (deterministic batches) for the rest of the budget, hinted with stage 1's best solution; the
-    better result is kept (ties: stage 1). Measured on the Allerød sample (2 shared cores, seeds
-    0-2): one worker proves optimality in 0.04-0.06 s (15 arrivals), 0.26-0.3 s (40 arrivals),
-    0.4-0.5 s (with new modules) and 3.2-3.6 s (all 95 households movable); the interleaved
-    2-worker portfolio needed 1.3-14 s where one worker needed 0.2 s, and core-based search
-    (``optimize_with_core``) did not prove the moves case in 5 units. Hence this order.
-
-    Stage 1 uses ``linearization_level = 2`` (the full LP relaxation with cuts at every node):
-    with new modules the model is a capacitated facility location problem, whose LP bound with
-    cuts closes most instances at the root. Measured: OR-Library cap134 0.05 s instead of no
-    proof in 15 s, cap101 0.02 s instead of 4 s, Holmberg p25 1.8 s instead of 2.5 s; the
-    Allerød sample cases as fast as before (1.8 s instead of 2.0 s with moves).
-    """
-    from ortools.sat.python import cp_model
-
-    from capacity.solver.trace import GapTrace
-
-    cores = workers or os.cpu_count() or 1
-    built = time.perf_counter()
-    first_budget = time_limit if cores == 1 or solver != "cpsat" else time_limit / 2
-    traced = solver == "cpsat"
-    first = GapTrace(built - started) if traced else None
-    best = _run(
-        m,
-        workers=1,
-        seed=seed,
-        budget=first_budget,
-        interleave=False,
-        trace=first,
-        linearization_level=2,
-    )
-    to_1pct = first.seconds_to(1.0, best) if first is not None else None
-    if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat":
-        if best.status == cp_model.FEASIBLE:
-            _hint_from(m, best)
-        budget = max(time_limit - best.deterministic_time, 0.01)
-        again = GapTrace(time.perf_counter() - started)
-        second = _run(m, workers=cores, seed=seed, budget=budget, interleave=True, trace=again)
-        if to_1pct is None:
-            to_1pct = again.seconds_to(1.0, second)
-        if _better(second, best):
-            best = second
-    solved = time.perf_counter()
-    if best.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    cpsat = solver == "cpsat"
-    result = result_from_model(
-        m,
-        best.value,
-        status=best.status_name(best.status) if cpsat else "GREEDY",
-        objective=round(best.objective_value),
-        best_bound=float(best.best_objective_bound) if cpsat else None,
-        solver=solver,
-        seed=seed,
-        lang=lang,
-    )
-    return replace(
-        result,
-        build_seconds=round(built - started, 3),
-        solve_seconds=round(solved - built, 3),
-        seconds_to_1pct=None if to_1pct is None else round(to_1pct, 3),
-    )
-
-
-def _run(
-    m,
-    *,
-    workers: int,
-    seed: int,
-    budget: float,
-    interleave: bool,
-    trace: GapTrace | None = None,
-    **extra: object,
-):
-    """Solve ``m`` once; the returned solver holds status, values and bounds."""
-    from ortools.sat.python import cp_model
-
-    cp = cp_model.CpSolver()
-    params = cp.parameters
-    params.num_workers = workers
-    params.random_seed = seed
-    params.interleave_search = interleave
-    params.max_deterministic_time = budget
-    for key, value in extra.items():
-        setattr(params, key, value)
-    cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
-    return cp
-
-
-def _better(new, old) -> bool:
-    from ortools.sat.python import cp_model
-
-    ok = (cp_model.OPTIMAL, cp_model.FEASIBLE)
-    if new.status not in ok:
-        return False
-    return (
-        old.status not in ok
-        or new.objective_value < old.objective_value
-        or (
-            new.objective_value == old.objective_value
-            and new.status == cp_model.OPTIMAL
-            and old.status != cp_model.OPTIMAL
-        )
-    )
-
-
-def _hint_from(m, cp) -> None:
-    """Replace the model's hint by the assignment in a solved ``cp``."""
-    m.cp.clear_hints()
-    for var in [*m.x.values(), *m.open.values()]:
-        m.cp.add_hint(var, bool(cp.boolean_value(var)))

@@ -144,7 +144,7 @@ def test_same_domain_same_pairs(shared_dir):
 
 def test_everyone_housed_row_leaves_the_heuristic_placement_feasible(shared_dir):
     from capacity.model.placement import build_model, hint
-    from capacity.solver.solve import _solve
+    from capacity.solver.stages import solve_in_stages
 
     inst, dom, factor = _holmberg(shared_dir, "p1")
     fix = fixing.fix_pairs(dom)
@@ -152,7 +152,7 @@ def test_everyone_housed_row_leaves_the_heuristic_placement_feasible(shared_dir)
     m = build_model(fix.domain, fixed=fix.assignment)
     fixing.cover_row(m, fix.demand)
     hint(m, fix.assignment)
-    result = _solve(m, time_limit=5, seed=0, lang="en", workers=1, started=0.0)
+    result = solve_in_stages(m, time_limit=5, seed=0, lang="en", workers=1, started=0.0)
     assert result is not None and result.objective == fix.objective
 
 

@@ -276,10 +276,10 @@ def test_time_limit_is_deterministic_time_never_wall_clock(tiny_registry):
 
     from capacity.model.domain import build_domain
     from capacity.model.placement import build_model
-    from capacity.solver.solve import _run
+    from capacity.solver.stages import run
 
     m = build_model(build_domain(tiny_registry, PLACE_DAY))
-    cp = _run(m, workers=2, seed=4, budget=3.5, interleave=True)
+    cp = run(m, workers=2, seed=4, budget=3.5, interleave=True)
     assert cp.parameters.max_deterministic_time == 3.5
     assert math.isinf(cp.parameters.max_time_in_seconds)
     assert cp.parameters.interleave_search and cp.parameters.random_seed == 4
