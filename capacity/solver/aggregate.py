@@ -43,6 +43,16 @@ CANDIDATE_VARIABLES = 60_000  # above this many (type, site) columns the LP pick
 
 
 @dataclass(frozen=True)
+class Round:
+    """One round kept: its model, solution, packed placement and the sites that did not pack."""
+
+    m: AggregateModel
+    sol: CountSolution
+    packed: dict[str, str | None]
+    failed: list[str]
+
+
+@dataclass(frozen=True)
 class CountSolution:
     """One solve of the count model: status, objective, bound and the value of each variable."""
 
@@ -101,7 +111,7 @@ def solve_aggregate(
     # with every allowed site (no LP bound), a round whose sites all pack but that is only
     # within ROUND_GAP of its bound is solved once more, to the proof, from its own counts
     while rounds < MAX_ROUNDS and (
-        last is None or ((last[1] or _unproven(last, lp_bound)) and deadline > 2 * reserve)
+        last is None or ((last.failed or _unproven(last, lp_bound)) and deadline > 2 * reserve)
     ):
         rounds += 1
         t0 = time.perf_counter()
@@ -127,14 +137,14 @@ def solve_aggregate(
         deadline -= time.perf_counter() - t0
         if sol.value is None:  # a later round without a solution: keep the last one
             break
-        counts = solution_counts(m, sol.value)
-        packed, failed = pack_all(dom, m, counts, units, sol.value)
+        packed, failed = pack_all(dom, m, solution_counts(m, sol.value), units, sol.value)
         _debug(rounds, t0, t1, sol, m, failed)
+        this = Round(m, sol, packed, failed)
         if (
             last is not None
             and _cut_off(sol)
-            and sol.objective > last[2].objective
-            and _placed(dom, m, packed, failed, units, k) >= _placed(dom, *_order(last), units, k)
+            and sol.objective > last.sol.objective
+            and _placed(dom, this, units, k) >= _placed(dom, last, units, k)
         ):
             # cut off by the limit, and its placement (what does not pack placed by ``repair``)
             # no better than the last round's: keep the last one. The count objectives alone
@@ -142,7 +152,7 @@ def solve_aggregate(
             # against 31,475, yet 31,651 placed against round 1's 31,940)
             break
         hint = {key: int(round(sol.value(v))) for key, v in m.n.items()}
-        last = (packed, failed, sol, m)
+        last = this
         refined = refined | frozenset(failed)
     info = dict(
         lp_bound=lp_bound,
@@ -155,14 +165,9 @@ def solve_aggregate(
     )
     if last is None:
         return None, dict(info, status=sol.status)
-    packed, failed, sol, m = last
+    m, sol, failed = last.m, last.sol, last.failed
     t2 = time.perf_counter()
-    if failed or k is not None:
-        # and with shortened candidate lists: who the rounds left out may fit a site off them
-        # (national at a 10 s limit, each type's 10 cheapest sites: 6,467 of 6,667 left out)
-        packed = repair(dom, m, packed, units)
-    pairs = {h.id: () for h in dom.households}
-    pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    packed, pairs = _placement(dom, last, units, k)
     t3 = time.perf_counter()
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
     # the unplaced reasons read every unit a household fits, not only the fixed placement's
@@ -297,11 +302,10 @@ def lp_candidates(
     return {tid: sorted(sids) for tid, sids in used.items()}, out.objective, seconds
 
 
-def _unproven(last: tuple, lp_bound: float | None) -> bool:
+def _unproven(last: Round, lp_bound: float | None) -> bool:
     """The last round packed every site but is not proven optimal, and its bound is the one
     reported (every allowed site a candidate, no LP bound)."""
-    _, failed, sol, _ = last
-    return lp_bound is None and not failed and sol.status != "OPTIMAL"
+    return lp_bound is None and not last.failed and last.sol.status != "OPTIMAL"
 
 
 def _cut_off(sol: CountSolution) -> bool:
@@ -317,28 +321,23 @@ def proven(objective: float, bound: float) -> bool:
     return round(objective) <= math.ceil(bound - 1e-4)
 
 
-def _order(last: tuple) -> tuple:
-    """``(m, packed, failed)`` of a round kept as ``(packed, failed, sol, m)``."""
-    packed, failed, _, m = last
-    return m, packed, failed
-
-
-def _placed(
-    dom: Domain,
-    m: AggregateModel,
-    packed: dict,
-    failed: list,
-    units: dict[str, list[Unit]],
-    k: int | None,
-) -> float:
-    """The objective of a round's placement, what does not pack placed by ``repair`` (as
-    ``solve_aggregate`` places the last round's)."""
-    from capacity.solver.solve import evaluate
-
-    if failed or k is not None:
-        packed = repair(dom, m, packed, units)
+def _placement(
+    dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None
+) -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
+    """A round's placement with what does not pack placed by ``repair`` (and, with shortened
+    candidate lists, who the rounds left out: they may fit a site off the lists; national at a
+    10 s limit, each type's 10 cheapest sites: 6,467 of 6,667 left out), and its fixed pairs."""
+    packed = repair(dom, r.m, r.packed, units) if r.failed or k is not None else r.packed
     pairs = {h.id: () for h in dom.households}
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    return packed, pairs
+
+
+def _placed(dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None) -> float:
+    """The objective of a round's placement (``_placement``), as the model scores it."""
+    from capacity.solver.solve import evaluate
+
+    packed, pairs = _placement(dom, r, units, k)
     return evaluate(replace(dom, pairs=pairs), packed, lang="en").objective
 
 

@@ -58,7 +58,15 @@ import numpy as np
 
 from capacity.model.domain import Domain
 from capacity.model.placement import PlacementModel
-from capacity.solver.lagrange import cover, everyone_placed, knapsacks, lagrange, refine
+from capacity.solver.lagrange import (
+    cover,
+    everyone_placed,
+    knapsacks,
+    lagrange,
+    refine,
+    subgradient,
+    units_up,
+)
 from capacity.solver.opening import in_order
 from capacity.solver.problem import INF, Problem, problem_of
 
@@ -244,7 +252,7 @@ def ascent(
     for _ in range(DP_STEPS):
         x, value, table = exact_knapsacks(prob, mu)
         cells += table.size * int(((prob.cost - mu[:, None]) < 0).sum(axis=0).max())
-        up, val = _units_up(prob.setup + value, prob.beds, demand)
+        up, val = units_up(prob.setup + value, prob.beds, demand)
         low = mu.sum() + val
         if low > bound + 1e-9 * abs(bound):
             best, bound, stall = mu, low, 0
@@ -252,22 +260,12 @@ def ascent(
             stall += 1
         if stall >= PATIENCE:
             alpha, stall = alpha / 2, 0
-        g = np.where(free, 1.0 - x[:, up].sum(axis=1), 0.0)
-        g[(mu >= prob.penalty) & (g > 0)] = 0.0
+        g = subgradient(prob, mu, x, up, free)
         norm = float(g @ g)
         if norm == 0 or alpha < 1e-4 or ub - bound <= 1e-9 * abs(bound) or cells > DP_BUDGET:
             break
         mu = np.minimum(mu + alpha * (ub - low) / norm * g, prob.penalty)
     return best, bound, cells
-
-
-def _units_up(
-    score: np.ndarray, beds: np.ndarray, demand: float | None
-) -> tuple[np.ndarray, float]:
-    """The relaxation's units (``lagrange.cover``, or the negative scores without a demand)."""
-    if demand:
-        return cover(score, beds, demand)
-    return score < 0, float(score[score < 0].sum())
 
 
 # --- the bound of each pair -------------------------------------------------------------------
@@ -294,7 +292,7 @@ def pair_bounds(
     forced = prob.setup[None, :] + (prob.cost - mu[:, None]) + k_rest
     low = mu.sum() + _forced_cover(score, prob.beds, demand)[None, :]
     low = low + np.maximum(score[None, :], forced) - score[None, :]
-    bound = float(mu.sum() + _units_up(score, prob.beds, demand)[1])
+    bound = float(mu.sum() + units_up(score, prob.beds, demand)[1])
     return np.where(rest >= 0, low, -INF), bound, score
 
 

@@ -100,6 +100,24 @@ def cover(score: np.ndarray, beds: np.ndarray, demand: float) -> tuple[np.ndarra
     return up, float(score[score < 0].sum() + best[need])
 
 
+def units_up(score: np.ndarray, beds: np.ndarray, demand: float | None) -> tuple[np.ndarray, float]:
+    """The relaxation's units and their value: ``cover`` once a demand is known, else the units
+    of negative score."""
+    if demand:
+        return cover(score, beds, demand)
+    return score < 0, float(score[score < 0].sum())
+
+
+def subgradient(
+    prob: Problem, mu: np.ndarray, x: np.ndarray, up: np.ndarray, free: np.ndarray
+) -> np.ndarray:
+    """``1 - times placed`` per household with an allowed unit (0 where a price at its penalty
+    would rise further)."""
+    g = np.where(free, 1.0 - x[:, up].sum(axis=1), 0.0)
+    g[(mu >= prob.penalty) & (g > 0)] = 0.0
+    return g
+
+
 # --- the loop ---------------------------------------------------------------------------------
 
 
@@ -133,10 +151,7 @@ def lagrange(prob: Problem, steps: int = 300, every: int = 10, patience: int = 1
     for step in range(steps):
         x, value = knapsacks(prob, mu)
         score = prob.setup + value
-        if at.demand:
-            up, val = cover(score, prob.beds, at.demand)
-        else:
-            up, val = score < 0, score[score < 0].sum()
+        up, val = units_up(score, prob.beds, at.demand)
         low = mu.sum() + val
         stall = 0 if low > at.bound + 1e-9 * abs(at.bound) else stall + 1
         if low > at.bound:
@@ -145,8 +160,7 @@ def lagrange(prob: Problem, steps: int = 300, every: int = 10, patience: int = 1
         if step % every == 0 and up.tobytes() not in seen:
             seen.add(up.tobytes())
             at.offer(prob, placement(prob, up.copy(), score))
-        g = np.where(free, 1.0 - x[:, up].sum(axis=1), 0.0)
-        g[(mu >= prob.penalty) & (g > 0)] = 0.0
+        g = subgradient(prob, mu, x, up, free)
         norm, target = float(g @ g), at.best.objective()
         if norm == 0 or alpha < 1e-4 or target - at.bound <= 1e-9 * abs(at.bound):
             break
