@@ -5,8 +5,8 @@ Where the persons fill nearly every bed the modules can offer (Holmberg p30-32: 
 (``k_min``), and nearly the modules the Lagrangian relaxation likes best (on p30-32 and p57-59
 the optimum's modules are among the lowest unit scores, ``Fixing.score``, and the heuristic's
 own). CP-SAT on the whole pruned model spends its budget on placements near the heuristic's
-there. Before it, on the separable arrays of the pruned model (``problem.Problem``), ``first``
-runs
+there. Beside it (``capacity.solver.lanes``; before it on one core), on the separable arrays of
+the pruned model (``problem.Problem``), ``first`` runs
 
 1. ``restricted``: CP-SAT (one worker, full LP relaxation) with exactly ``k_min`` modules, all
    among the heuristic's and the ``k_min + EXTRA`` of lowest score, everyone housed;
@@ -26,21 +26,26 @@ time and ``MODEL_WORK`` per sub-model), never timed: the same domain gives the s
 
 Measured
 --------
-``place(..., allow_new_modules=True, time_limit=10)``, 2 shared cores, objective (wall seconds
-to reach it): p30 11,331 optimum (8.0 s; was 11,392), p31 13,331 optimum (9.3 s; was 13,523),
-p32 15,331 optimum (11.3 s; was 15,472), p58 37,239 optimum (7.3 s; was 37,284), p57 26,047
-(+0.03 %; was +0.17 %), p59 27,292 (+0.04 %; was +0.14 %), none proven, runs 18-22 s in all.
-With ``settle`` (alone on the machine): p59 27,282 optimum, p57 26,045 (+0.02 %), p56 at its
-optimum but no longer proven within the limit (20 s; was proven in 11 s).
-p66 now proven optimal in 6.8 s (was +0.06 %), p62 and p70 reach the optimum in the phase.
-The phase costs 2-8 s of wall time where it runs (p56: proven in 11.5 s instead of 8.2 s).
-Restricted alone is a lottery on p30 (seed 0 optimal after 2.8 units, seeds 1-2 +1.8 % and
-+2.2 % after 4); neighbourhoods of 4 modules in use stall at 11,370, of 5-6 reach 11,331.
+The phase alone (``first`` at ``time_limit=10``, 2 shared cores; work in deterministic units,
+wall in seconds, noisy here by +-20 %): p30 11,331 optimum (work 3.9, 6-7 s), p31 13,331
+optimum (4.7, 8 s), p32 15,331 optimum (4.7, 8 s), p58 37,239 optimum (3.0, 6 s; found by
+``restricted``), p59 27,282 optimum (3.9, 6 s; found by ``settle``), p66 31,415 optimum (0.9,
+2 s), p57 26,045 (+0.02 %; the optimum's modules are outside the candidates). Before the phase
+CP-SAT ended 0.1-1.4 % above on these. ``solve_domain`` runs it beside CP-SAT on two cores
+(``capacity.solver.lanes``).
+Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
+units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
+miss their optimum; neighbourhoods of 4 modules in use stall at 11,370 on p30, 5 modules miss
+p31 and p32, 7 miss p31 and p59; sub-models at ``linearization_level`` 1 miss p30, p57 and p59.
+Ending the neighbourhoods after half a round of pivots without improvement (``STALE``) instead
+of a whole round, and ``LNS_SHARE`` 0.25 instead of 0.3, gave the same placements on all seven
+with 10-45 % less work.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -50,8 +55,9 @@ from capacity.solver.fixing import Fixing, pruned
 from capacity.solver.problem import Problem, problem_of
 
 EXTRA = 2  # candidate modules beyond ``k_min`` (lowest scores), with the heuristic's own
-FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.3, 0.05  # of the limit, deterministic units
+FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.25, 0.05  # of the limit, deterministic units
 OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budget per search
+STALE = 0.5  # pivots without improvement, as a share of the modules in use, that end the search
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
 
 
@@ -70,27 +76,45 @@ def fewest_modules(dom: Domain, demand: float) -> int | None:
     return int(np.searchsorted(reach, need) + 1)
 
 
-def first(dom: Domain, fix: Fixing, *, time_limit: float, seed: int) -> Fixing:
-    """``restricted`` then ``neighbourhoods`` (see the module) when the heuristic puts up at
-    most ``k_min + 1`` modules and houses everyone; ``fix`` with the better placement, pruned
-    again, and the work added. Otherwise ``fix`` unchanged."""
-    from capacity.solver.solve import evaluate
+def applies(dom: Domain, fix: Fixing) -> bool:
+    """Whether ``first`` searches: the heuristic houses everyone on at most ``k_min + 1``
+    modules (tight beds)."""
+    return _start(dom, fix) is not None
 
+
+def _start(dom: Domain, fix: Fixing) -> tuple[Problem, np.ndarray, np.ndarray, int] | None:
+    """The pruned arrays, the heuristic's unit per household, which units are modules, and
+    ``k_min``; None where the phase does not apply."""
     k = fewest_modules(dom, fix.demand) if fix.demand and fix.score is not None else None
     if not k:
-        return fix
+        return None
     prob = problem_of(fix.domain)
     col = {uid: j for j, uid in enumerate(prob.units)}
     start = np.array([col.get(fix.assignment[h], -1) for h in prob.households])
     module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
     if (start < 0).any() or len(set(start[module[start]].tolist())) > k + 1:
+        return None
+    return prob, start, module, k
+
+
+def first(
+    dom: Domain, fix: Fixing, *, time_limit: float, seed: int, cancel: Cancel | None = None
+) -> Fixing:
+    """``restricted`` then ``neighbourhoods`` and ``settle`` (see the module) where the phase
+    ``applies``; ``fix`` with the better placement, pruned again, and the work added. Otherwise
+    (or once ``cancel`` is set: its placement is not used then) ``fix`` unchanged."""
+    from capacity.solver.solve import evaluate
+
+    begun = _start(dom, fix)
+    if begun is None:
         return fix
-    search = _Search(prob, module, seed)
+    prob, start, module, k = begun
+    search = _Search(prob, module, seed, cancel)
     best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
     best = search.neighbourhoods(best, LNS_SHARE * time_limit)
     best = search.settle(best, SETTLE_SHARE * time_limit)
     fix = replace(fix, work=fix.work + search.work)
-    if search.cost(best) >= search.cost(start):
+    if search.cancel.is_set() or search.cost(best) >= search.cost(start):
         return fix
     chosen = {h: prob.units[j] for h, j in zip(prob.households, best, strict=True)}
     try:
@@ -117,11 +141,33 @@ def _candidates(fix: Fixing, module: np.ndarray, start: np.ndarray, k: int) -> n
     return out
 
 
+class Cancel:
+    """Ends a phase running in another thread: no sub-model starts once set, and the one
+    running is stopped (``stop`` may be called again until the thread has ended: a sub-model
+    that had not started its search when it was first called is stopped then)."""
+
+    def __init__(self) -> None:
+        self._set = threading.Event()
+        self.solver = None  # the CP-SAT solver of the sub-model running, if any
+
+    def is_set(self) -> bool:
+        return self._set.is_set()
+
+    def stop(self) -> None:
+        self._set.set()
+        solver = self.solver
+        if solver is not None:
+            solver.stop_search()
+
+
 class _Search:
     """CP-SAT sub-models on the arrays: households placed again over a set of units."""
 
-    def __init__(self, prob: Problem, module: np.ndarray, seed: int) -> None:
+    def __init__(
+        self, prob: Problem, module: np.ndarray, seed: int, cancel: Cancel | None = None
+    ) -> None:
         self.prob, self.module, self.seed, self.work = prob, module, seed, 0.0
+        self.cancel = cancel or Cancel()
         allowed = prob.allowed.astype(np.int64)
         self.near = allowed.T @ allowed  # households allowed in both units
         np.fill_diagonal(self.near, -1)
@@ -141,11 +187,12 @@ class _Search:
 
     def neighbourhoods(self, at: np.ndarray, budget: float) -> np.ndarray:
         """Large-neighbourhood search over the modules in use (see the module), until
-        ``budget`` is spent or a round over every pivot finds nothing."""
+        ``budget`` is spent, the phase is cancelled, or ``STALE`` of a round of pivots in a row
+        finds nothing."""
         spent, stale, turn = self.work, 0, 0
-        while self.work - spent < budget:
+        while self.work - spent < budget and not self.cancel.is_set():
             used = np.unique(at[self.module[at]])
-            if stale >= len(used):
+            if stale >= STALE * len(used):
                 break
             pivot = used[turn % len(used)]
             turn += 1
@@ -227,12 +274,21 @@ class _Search:
                 cp.add_hint(v, bool(at[h] == u))
             for u, v in up.items():
                 cp.add_hint(v, bool((at[rows] == u).any()))
-        m = _Model(cp)
-        solver = run(
-            m, workers=1, seed=self.seed, budget=budget, interleave=False, linearization_level=2
+        solver = self.cancel.solver = cp_model.CpSolver()
+        if self.cancel.is_set():
+            return None
+        run(
+            _Model(cp),
+            workers=1,
+            seed=self.seed,
+            budget=budget,
+            interleave=False,
+            solver=solver,
+            linearization_level=2,
         )
+        self.cancel.solver = None
         self.work += solver.deterministic_time + MODEL_WORK
-        if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if self.cancel.is_set() or solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         out = at.copy()
         for (h, u), v in x.items():

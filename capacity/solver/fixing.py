@@ -358,10 +358,11 @@ def settle(
     from capacity.solver.solve import evaluate
 
     bound = fix.bound - 1e-9 * abs(fix.bound) - 1e-6  # float sums: a little lower
+    if result is not None and result.best_bound is not None:
+        bound = max(bound, result.best_bound)  # the whole model's, whichever placement wins
     if result is not None and result.objective <= fix.objective:
         scored = evaluate(dom, classes_of(dom, result), lang=lang, started=started)
         solver, proven = "cpsat (lagrange-fixing)", result.status == "OPTIMAL"
-        bound = max(bound, result.best_bound if result.best_bound is not None else -INF)
     else:
         scored = evaluate(dom, fix.assignment, lang=lang, started=started)
         solver, proven = "lagrange (bedre end CP-SAT)", False

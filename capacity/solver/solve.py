@@ -9,13 +9,16 @@ CP-SAT is not reproducible whatever the limit. ``--time-limit`` maps to
 ``max_deterministic_time`` (CP-SAT's work counter, roughly seconds on a quiet machine), never to
 a wall-clock limit, so machine load cannot decide where the search stops. ``random_seed`` is the
 seed; ``num_workers`` the machine's cores. The greedy hint is itself deterministic, and units of
-one class are mapped back to real units by sorted ids. Caveat (or-tools #3948): CP-SAT's
-determinism is a documented intent, not a warranty; the tests check it on every run.
+one class are mapped back to real units by sorted ids. Where the fewest-modules phase runs in a
+second thread beside CP-SAT (``capacity.solver.lanes``), each lane's work is counted and the
+answer is chosen by a rule that does not depend on which ended first. Caveat (or-tools #3948):
+CP-SAT's determinism is a documented intent, not a warranty; the tests check it on every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
 from dataclasses import replace
 
@@ -137,7 +140,7 @@ def solve_domain(
 ) -> Result:
     """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
     from capacity.model.placement import build_model, hint
-    from capacity.solver import fewest, fixing, opening
+    from capacity.solver import fewest, fixing, lanes, opening
 
     started = time.perf_counter() if started is None else started
     # Large with new modules: a Lagrangian heuristic picks the modules, CP-SAT solves the kernel
@@ -153,7 +156,11 @@ def solve_domain(
     fix = (
         fixing.fix_pairs(dom) if solver == "cpsat" and lag is None and fixing.applies(dom) else None
     )
-    if fix:  # tight beds: first the fewest modules that hold everyone (capacity.solver.fewest)
+    # Tight beds: the fewest modules that hold everyone (capacity.solver.fewest), beside CP-SAT
+    # on two cores or more (capacity.solver.lanes), else before it.
+    cores = workers or os.cpu_count() or 1
+    beside = fix is not None and solver == "cpsat" and cores > 1 and fewest.applies(dom, fix)
+    if fix and not beside:
         fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed)
     greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
@@ -181,18 +188,23 @@ def solve_domain(
             options=size,
         )
     hint(m, greedy)
-    if lag:
-        time_limit = lag.time_limit
-    elif fix:
-        time_limit = fixing.budget(fix, time_limit)
-    result = solve_in_stages(
-        m,
-        time_limit=time_limit,
-        seed=seed,
-        lang=lang,
-        workers=workers,
-        started=started,
-    )
+    if beside:
+        result, fix = lanes.alongside(
+            dom, fix, m, time_limit=time_limit, seed=seed, lang=lang, cores=cores, started=started
+        )
+    else:
+        if lag:
+            time_limit = lag.time_limit
+        elif fix:
+            time_limit = fixing.budget(fix, time_limit)
+        result = solve_in_stages(
+            m,
+            time_limit=time_limit,
+            seed=seed,
+            lang=lang,
+            workers=workers,
+            started=started,
+        )
     if lag:
         settled = opening.settle(dom, result, lag, seed=seed, lang=lang, started=started)
         # the kernel's own bound is not the whole model's: the gap is judged at the end

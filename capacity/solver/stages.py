@@ -104,12 +104,14 @@ def run(
     budget: float,
     interleave: bool,
     trace: GapTrace | None = None,
+    solver=None,
     **extra: object,
 ):
-    """Solve ``m`` once; the returned solver holds status, values and bounds."""
+    """Solve ``m`` once (with ``solver``, a ``CpSolver``, when given: another thread may stop
+    it); the returned solver holds status, values and bounds."""
     from ortools.sat.python import cp_model
 
-    cp = cp_model.CpSolver()
+    cp = solver if solver is not None else cp_model.CpSolver()
     params = cp.parameters
     params.num_workers = workers
     params.random_seed = seed

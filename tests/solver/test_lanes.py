@@ -1,0 +1,93 @@
+"""The fewest-modules phase beside CP-SAT (``capacity.solver.lanes``): the answer is the better
+lane's, the same on every run, every rule holds, and a phase stopped from the other thread
+leaves the heuristic's placement as it was."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+
+from capacity.bench import sscflp
+from capacity.model.domain import add_pairs, build_domain
+from capacity.solver import fewest, fixing, lanes
+from capacity.solver.solve import solve_domain
+from tests.checker import Checker
+
+DAY = pd.Timestamp("2027-01-01").date()
+
+
+def _holmberg(shared_dir, name):
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", name)
+    reg = sscflp.to_registry(inst)
+    dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
+    return inst, reg, dom, sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
+
+
+def test_a_phase_cancelled_before_it_starts_changes_nothing(shared_dir):
+    _, _, dom, _ = _holmberg(shared_dir, "p66")
+    fix = fixing.fix_pairs(dom)
+    assert fewest.applies(dom, fix)
+    cancel = fewest.Cancel()
+    cancel.stop()
+    out = fewest.first(dom, fix, time_limit=10, seed=0, cancel=cancel)
+    assert (out.assignment, out.objective, out.domain.pairs) == (
+        fix.assignment,
+        fix.objective,
+        fix.domain.pairs,
+    )
+
+
+def test_stopping_a_running_phase_ends_its_sub_model_and_keeps_the_heuristics_placement(
+    shared_dir,
+):
+    """p30's phase runs several seconds of sub-models; stopped once its first sub-model runs, the
+    thread ends and the placement handed back is the heuristic's."""
+    _, _, dom, _ = _holmberg(shared_dir, "p30")
+    fix = fixing.fix_pairs(dom)
+    cancel = fewest.Cancel()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        phase = pool.submit(fewest.first, dom, fix, time_limit=10, seed=0, cancel=cancel)
+        while cancel.solver is None and not phase.done():
+            time.sleep(0.01)  # wait for the first sub-model
+        assert not phase.done()
+        lanes._stop(phase, cancel)
+        out = phase.result()
+    assert out.objective == fix.objective and out.assignment == fix.assignment
+    assert out.work - fix.work < fewest.FIRST_SHARE * 10  # the restricted model was cut short
+
+
+def test_lanes_keep_the_phases_optimum_with_every_rule_and_the_same_answer_twice(shared_dir):
+    """p66: CP-SAT's lane ends above the optimum (31,443 at this budget), the phase reaches it
+    (31,415): the answer is the phase's, scored by the whole model, with CP-SAT's bound; a second
+    run gives the same placement."""
+    inst, reg, dom, factor = _holmberg(shared_dir, "p66")
+    first = solve_domain(dom, time_limit=6, workers=2)
+    assert first.objective == inst.optimum * factor
+    assert first.solver.startswith("lagrange")  # the phase's placement, not CP-SAT's
+    assert first.best_bound <= first.objective
+    check = Checker(reg, DAY, allow_new_modules=True)
+    assert check.violations(first.placements, first.modules) == []
+    assert first.explanation["weighted"].sum() == first.objective
+    again = solve_domain(dom, time_limit=6, workers=2)
+    assert again.placements.equals(first.placements)
+    assert (again.status, again.objective, again.best_bound) == (
+        first.status,
+        first.objective,
+        first.best_bound,
+    )
+
+
+def test_a_proof_in_cpsats_lane_is_the_answer(shared_dir):
+    """p62: CP-SAT proves the optimum in its lane; the phase is stopped and not used."""
+    inst, reg, dom, factor = _holmberg(shared_dir, "p62")
+    fix = fixing.fix_pairs(dom)
+    assert fewest.applies(dom, fix)
+    result = solve_domain(dom, time_limit=10, workers=2)
+    assert (result.status, result.objective) == ("OPTIMAL", inst.optimum * factor)
+    assert result.solver == "cpsat (lagrange-fixing)" and result.best_bound == result.objective
+    assert (
+        Checker(reg, DAY, allow_new_modules=True).violations(result.placements, result.modules)
+        == []
+    )
