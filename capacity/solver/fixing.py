@@ -344,14 +344,22 @@ def budget(fix: Fixing, time_limit: float) -> float:
 
 
 def settle(
-    dom: Domain, result: Result | None, fix: Fixing, *, seed: int, lang: str, started: float
+    dom: Domain,
+    result: Result | None,
+    fix: Fixing,
+    *,
+    seed: int,
+    lang: str,
+    started: float,
+    engine: str = "CP-SAT",
 ) -> Result:
-    """CP-SAT's placement on the pruned pairs (or the heuristic's, if better), scored on ``dom``.
+    """The solver's placement on the pruned pairs (or the heuristic's, if better), scored on
+    ``dom``; ``engine`` names the solver (CP-SAT or HiGHS) in the labels.
 
     Scored by ``solve.evaluate`` on the whole domain (explanation, alternatives and reasons are
     the whole model's; the objective is the same: no term depends on the pairs allowed).
-    CP-SAT's bound on the pruned model is the whole model's (see the module), as is the
-    Lagrangian one: the larger is reported, ``OPTIMAL`` when CP-SAT proved it or the objective
+    The solver's bound on the pruned model is the whole model's (see the module), as is the
+    Lagrangian one: the larger is reported, ``OPTIMAL`` when the solver proved it or the objective
     reaches the bound.
     """
     from capacity.solver.opening import classes_of
@@ -362,10 +370,10 @@ def settle(
         bound = max(bound, result.best_bound)  # the whole model's, whichever placement wins
     if result is not None and result.objective <= fix.objective:
         scored = evaluate(dom, classes_of(dom, result), lang=lang, started=started)
-        solver, proven = "cpsat (lagrange-fixing)", result.status == "OPTIMAL"
+        solver, proven = f"{result.solver} (lagrange-fixing)", result.status == "OPTIMAL"
     else:
         scored = evaluate(dom, fix.assignment, lang=lang, started=started)
-        solver, proven = "lagrange (bedre end CP-SAT)", False
+        solver, proven = f"lagrange (bedre end {engine})", False
     total = time.perf_counter() - started
     build = result.build_seconds if result is not None else total
     return replace(

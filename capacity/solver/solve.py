@@ -154,13 +154,15 @@ def solve_domain(
     # out, and CP-SAT solves the rest; its optimum and bound are the whole model's
     # (capacity.solver.fixing).
     fix = (
-        fixing.fix_pairs(dom) if solver == "cpsat" and lag is None and fixing.applies(dom) else None
+        fixing.fix_pairs(dom)
+        if solver in ("cpsat", "highs") and lag is None and fixing.applies(dom)
+        else None
     )
     # Tight beds: the fewest modules that hold everyone (capacity.solver.fewest), beside CP-SAT
     # on two cores or more (capacity.solver.lanes), else before it.
     cores = workers or os.cpu_count() or 1
     beside = fix is not None and solver == "cpsat" and cores > 1 and fewest.applies(dom, fix)
-    if fix and not beside:
+    if fix and solver == "cpsat" and not beside:
         fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed)
     greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
@@ -175,18 +177,31 @@ def solve_domain(
         }
     }
     if solver == "highs":
-        return replace(
-            _solve_highs(
-                m,
-                greedy,
-                time_limit=time_limit,
-                seed=seed,
-                lang=lang,
-                workers=workers,
-                started=started,
-            ),
-            options=size,
+        # HiGHS's limit is wall-clock: the fixing's seconds come off it
+        left = time_limit - (time.perf_counter() - started) if fix else time_limit
+        result = _solve_highs(
+            m,
+            greedy,
+            time_limit=max(left, fixing.MIN_SHARE * time_limit),
+            seed=seed,
+            lang=lang,
+            workers=workers,
+            started=started,
         )
+        if fix and result.status in ("OPTIMAL", "FEASIBLE"):
+            result = fixing.settle(
+                dom, result, fix, seed=seed, lang=lang, started=started, engine="HiGHS"
+            )
+        elif fix:  # no solution from HiGHS: the heuristic's placement, scored on every pair
+            result = replace(
+                evaluate(dom, fix.assignment, lang=lang, started=started),
+                status=result.status,
+                solver=result.solver.replace("greedy", "lagrange", 1),  # see _solve_highs
+                seed=seed,
+                build_seconds=result.build_seconds,
+                solve_seconds=result.solve_seconds,
+            )
+        return replace(result, options=size)
     hint(m, greedy)
     if beside:
         result, fix = lanes.alongside(
