@@ -151,7 +151,7 @@ def solve_domain(
         else None
     )
     # Smaller with new modules: the pairs no placement as good as the heuristic's uses are left
-    # out, and CP-SAT solves the rest; its optimum and bound are the whole model's
+    # out, and CP-SAT (or HiGHS) solves the rest; its optimum and bound are the whole model's
     # (capacity.solver.fixing).
     fix = (
         fixing.fix_pairs(dom)
@@ -177,31 +177,20 @@ def solve_domain(
         }
     }
     if solver == "highs":
-        # HiGHS's limit is wall-clock: the fixing's seconds come off it
-        left = time_limit - (time.perf_counter() - started) if fix else time_limit
-        result = _solve_highs(
-            m,
-            greedy,
-            time_limit=max(left, fixing.MIN_SHARE * time_limit),
-            seed=seed,
-            lang=lang,
-            workers=workers,
-            started=started,
-        )
-        if fix and result.status in ("OPTIMAL", "FEASIBLE"):
-            result = fixing.settle(
-                dom, result, fix, seed=seed, lang=lang, started=started, engine="HiGHS"
-            )
-        elif fix:  # no solution from HiGHS: the heuristic's placement, scored on every pair
-            result = replace(
-                evaluate(dom, fix.assignment, lang=lang, started=started),
-                status=result.status,
-                solver=result.solver.replace("greedy", "lagrange", 1),  # see _solve_highs
+        return replace(
+            _highs(
+                dom,
+                m,
+                greedy,
+                fix,
+                time_limit=time_limit,
                 seed=seed,
-                build_seconds=result.build_seconds,
-                solve_seconds=result.solve_seconds,
-            )
-        return replace(result, options=size)
+                lang=lang,
+                workers=workers,
+                started=started,
+            ),
+            options=size,
+        )
     hint(m, greedy)
     if beside:
         result, fix = lanes.alongside(
@@ -263,6 +252,49 @@ def _not_optimal(
             solve_seconds=result.solve_seconds,
         )
     return result
+
+
+def _highs(
+    dom: Domain,
+    m,
+    greedy: dict,
+    fix,
+    *,
+    time_limit: float,
+    seed: int,
+    lang: str,
+    workers: int | None,
+    started: float,
+) -> Result:
+    """HiGHS on ``m`` (``_solve_highs``); with the fixing (``fix``), settled on ``dom``."""
+    from capacity.solver import fixing
+
+    # HiGHS's limit is wall-clock: the fixing's seconds come off it
+    left = time_limit - (time.perf_counter() - started) if fix else time_limit
+    result = _solve_highs(
+        m,
+        greedy,
+        time_limit=max(left, fixing.MIN_SHARE * time_limit),
+        seed=seed,
+        lang=lang,
+        workers=workers,
+        started=started,
+    )
+    if fix is None:
+        return result
+    if result.status in ("OPTIMAL", "FEASIBLE"):
+        return fixing.settle(
+            dom, result, fix, seed=seed, lang=lang, started=started, engine="HiGHS"
+        )
+    # no solution from HiGHS: the heuristic's placement (``greedy`` here), scored on every pair
+    return replace(
+        evaluate(dom, fix.assignment, lang=lang, started=started),
+        status=result.status,
+        solver=result.solver.replace("greedy", "lagrange", 1),
+        seed=seed,
+        build_seconds=result.build_seconds,
+        solve_seconds=result.solve_seconds,
+    )
 
 
 def _solve_highs(
