@@ -1,10 +1,14 @@
 """Lagrangian reduced-cost fixing: leave out the pairs no placement as good as a known one uses.
 
-For models with new modules below ``opening.MIN_PAIRS`` (single-source capacitated facility
-location; CP-SAT alone solves them, but slowly where capacities are tight), ``solve_domain``
-first runs the Lagrangian heuristic (``capacity.solver.lagrange``) for a placement, scored by
-the model (``UB``), and prices ``mu``, then removes every pair ``(h, u)`` whose lower bound
-exceeds ``UB``, and CP-SAT solves the rest from the heuristic's placement.
+For models with new modules (single-source capacitated facility location; CP-SAT alone solves
+them, but slowly where capacities are tight) below ``opening.MIN_PAIRS`` for CP-SAT, at any size
+for HiGHS, ``solve_domain`` first runs the Lagrangian heuristic (``capacity.solver.lagrange``)
+for a placement, scored by the model (``UB``), and prices ``mu``, then removes every pair
+``(h, u)`` whose lower bound exceeds ``UB``, and the solver solves the rest from the heuristic's
+placement. Measured with HiGHS (``--time-limit 10``, all 95 Holmberg and OR-Library cap61-134
+instances): 86 at their optimum, 85 proven under 10 s (p25 3.8 s instead of 5.5 s, cap94 1.3 s
+instead of 3.6 s); capa/capb/capc at 60 s: within 0.03-0.44 % of the optimum where HiGHS on the
+whole model had not finished its root LP.
 
 The bound of a pair
 -------------------

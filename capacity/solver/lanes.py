@@ -71,6 +71,7 @@ def alongside(
             raise
         if result is not None and result.status == "OPTIMAL":
             _stop(phase, cancel)
+            phase.result()  # not used, but an error in the phase is not swallowed
             return result, fix
         return result, phase.result()
 
