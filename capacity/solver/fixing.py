@@ -356,9 +356,11 @@ def settle(
     lang: str,
     started: float,
     engine: str = "CP-SAT",
+    scored: bool = False,
 ) -> Result:
     """The solver's placement on the pruned pairs (or the heuristic's, if better), scored on
-    ``dom``; ``engine`` names the solver (CP-SAT or HiGHS) in the labels.
+    ``dom`` (unless ``scored``: ``result`` already is); ``engine`` names the solver (CP-SAT or
+    HiGHS) in the labels.
 
     Scored by ``solve.evaluate`` on the whole domain (explanation, alternatives and reasons are
     the whole model's; the objective is the same: no term depends on the pairs allowed).
@@ -373,18 +375,20 @@ def settle(
     if result is not None and result.best_bound is not None:
         bound = max(bound, result.best_bound)  # the whole model's, whichever placement wins
     if result is not None and result.objective <= fix.objective:
-        scored = evaluate(dom, classes_of(dom, result), lang=lang, started=started)
+        placed = (
+            result if scored else evaluate(dom, classes_of(dom, result), lang=lang, started=started)
+        )
         solver, proven = f"{result.solver} (lagrange-fixing)", result.status == "OPTIMAL"
     else:
-        scored = evaluate(dom, fix.assignment, lang=lang, started=started)
+        placed = evaluate(dom, fix.assignment, lang=lang, started=started)
         solver, proven = f"lagrange (bedre end {engine})", False
     total = time.perf_counter() - started
     build = result.build_seconds if result is not None else total
     return replace(
-        scored,
-        status="OPTIMAL" if proven or scored.objective <= math.ceil(bound) else "FEASIBLE",
+        placed,
+        status="OPTIMAL" if proven or placed.objective <= math.ceil(bound) else "FEASIBLE",
         solver=solver,
-        best_bound=scored.objective if proven else bound,
+        best_bound=placed.objective if proven else bound,
         seed=seed,
         build_seconds=round(build, 3),
         solve_seconds=round(total - build, 3),

@@ -266,45 +266,53 @@ def _highs(
     workers: int | None,
     started: float,
 ) -> Result:
-    """HiGHS on ``m`` (``_solve_highs``); with the fixing (``fix``), settled on ``dom``."""
+    """HiGHS on ``m`` (``_solve_highs``), scored on ``dom``; not proven optimal, never worse than
+    ``greedy`` (``_not_optimal``), or with the fixing (``fix``) than the heuristic's placement
+    (``fixing.settle``, which also takes the larger bound)."""
     from capacity.solver import fixing
 
     # HiGHS's limit is wall-clock: the fixing's seconds come off it
     left = time_limit - (time.perf_counter() - started) if fix else time_limit
     result = _solve_highs(
+        dom,
         m,
         greedy,
+        fallback="lagrange" if fix else "greedy",
         time_limit=max(left, fixing.MIN_SHARE * time_limit),
         seed=seed,
         lang=lang,
         workers=workers,
         started=started,
     )
-    if fix is None:
-        return result
-    if result.status in ("OPTIMAL", "FEASIBLE"):
+    if result.status not in ("OPTIMAL", "FEASIBLE"):
+        return result  # no solution from HiGHS: ``greedy``, labelled with HiGHS's status
+    if fix is not None:
         return fixing.settle(
-            dom, result, fix, seed=seed, lang=lang, started=started, engine="HiGHS"
+            dom, result, fix, seed=seed, lang=lang, started=started, engine="HiGHS", scored=True
         )
-    # no solution from HiGHS: the heuristic's placement (``greedy`` here), scored on every pair
-    return replace(
-        evaluate(dom, fix.assignment, lang=lang, started=started),
-        status=result.status,
-        solver=result.solver.replace("greedy", "lagrange", 1),
-        seed=seed,
-        build_seconds=result.build_seconds,
-        solve_seconds=result.solve_seconds,
-    )
+    if result.status == "OPTIMAL":
+        return result
+    return _not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started, engine="HiGHS")
 
 
 def _solve_highs(
-    m, greedy: dict, *, time_limit: float, seed: int, lang: str, workers: int | None, started: float
+    dom: Domain,
+    m,
+    greedy: dict,
+    *,
+    fallback: str,
+    time_limit: float,
+    seed: int,
+    lang: str,
+    workers: int | None,
+    started: float,
 ) -> Result:
     """Solve the model's linear form with HiGHS in a child process; evaluate its placement.
 
-    The placement HiGHS found is scored by the model itself (``evaluate``: the same terms and
+    The placement HiGHS found is scored on ``dom`` (the whole domain, also where ``m`` holds
+    only the pairs the fixing kept) by the model itself (``evaluate``: the same terms and
     explanation as CP-SAT's); a run without a solution (limit hit, or the child ended at the
-    limit: ``KILLED``) falls back to the greedy placement, labelled with HiGHS's status.
+    limit: ``KILLED``) falls back to ``greedy``, labelled ``fallback`` with HiGHS's status.
     """
     from capacity.solver.highs import solve_highs
     from capacity.solver.linear import linear_form
@@ -318,33 +326,26 @@ def _solve_highs(
     if to_1pct is not None:
         to_1pct = round(built - started + max(elapsed - out.seconds, 0.0) + to_1pct, 3)
     if out.values is None:
-        fallback = evaluate(m.dom, greedy, lang=lang, started=started)
         status = "KILLED" if out.status == "KILLED" else "UNKNOWN"
         return replace(
-            fallback,
+            evaluate(dom, greedy, lang=lang, started=started),
             status=status,
             seed=seed,
-            solver=f"greedy (HiGHS: {out.status.lower()} {out.note})".strip(),
+            solver=f"{fallback} (HiGHS: {out.status.lower()} {out.note})".strip(),
             **timing,
         )
     chosen = {hid: None for hid in m.by_household}
     for (hid, uid), var in m.x.items():
         if out.values[var.index] > 0.5:
             chosen[hid] = uid
-    scored = evaluate(m.dom, chosen, lang=lang, started=started)
-    result = replace(
-        scored,
+    return replace(
+        evaluate(dom, chosen, lang=lang, started=started),
         status="OPTIMAL" if out.status == "OPTIMAL" else "FEASIBLE",
         solver="highs",
         seed=seed,
         best_bound=out.bound,
         seconds_to_1pct=to_1pct,
         **timing,
-    )
-    if result.status == "OPTIMAL":
-        return result
-    return _not_optimal(
-        m.dom, greedy, result, seed=seed, lang=lang, started=started, engine="HiGHS"
     )
 
 
