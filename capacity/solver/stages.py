@@ -26,6 +26,7 @@ def solve_in_stages(
     workers: int | None,
     started: float,
     solver: str = "cpsat",
+    cp=None,
 ) -> Result | None:
     """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
 
@@ -61,6 +62,7 @@ def solve_in_stages(
         budget=first_budget,
         interleave=False,
         trace=first,
+        solver=cp,
         linearization_level=2,
     )
     to_1pct = first.seconds_to(1.0, best) if first is not None else None
