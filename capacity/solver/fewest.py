@@ -78,23 +78,16 @@ def fewest_modules(dom: Domain, demand: float) -> int | None:
 
 def applies(dom: Domain, fix: Fixing) -> bool:
     """Whether ``first`` searches: the heuristic houses everyone on at most ``k_min + 1``
-    modules (tight beds)."""
-    return _start(dom, fix) is not None
+    modules (tight beds). From the placement alone: no arrays are built."""
+    k = _k_min(dom, fix)
+    if not k or any(uid is None for uid in fix.assignment.values()):
+        return False
+    return len({u for u in fix.assignment.values() if dom.units[u].new_module}) <= k + 1
 
 
-def _start(dom: Domain, fix: Fixing) -> tuple[Problem, np.ndarray, np.ndarray, int] | None:
-    """The pruned arrays, the heuristic's unit per household, which units are modules, and
-    ``k_min``; None where the phase does not apply."""
-    k = fewest_modules(dom, fix.demand) if fix.demand and fix.score is not None else None
-    if not k:
-        return None
-    prob = problem_of(fix.domain)
-    col = {uid: j for j, uid in enumerate(prob.units)}
-    start = np.array([col.get(fix.assignment[h], -1) for h in prob.households])
-    module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
-    if (start < 0).any() or len(set(start[module[start]].tolist())) > k + 1:
-        return None
-    return prob, start, module, k
+def _k_min(dom: Domain, fix: Fixing) -> int | None:
+    """``fewest_modules`` for the demand the fixing proved, where it did (and scored units)."""
+    return fewest_modules(dom, fix.demand) if fix.demand and fix.score is not None else None
 
 
 def first(
@@ -105,10 +98,13 @@ def first(
     (or once ``cancel`` is set: its placement is not used then) ``fix`` unchanged."""
     from capacity.solver.solve import evaluate
 
-    begun = _start(dom, fix)
-    if begun is None:
+    if not applies(dom, fix):
         return fix
-    prob, start, module, k = begun
+    k = _k_min(dom, fix)
+    prob = problem_of(fix.domain)
+    col = {uid: j for j, uid in enumerate(prob.units)}
+    start = np.array([col[fix.assignment[h]] for h in prob.households])
+    module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
     search = _Search(prob, module, seed, cancel)
     best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
     best = search.neighbourhoods(best, LNS_SHARE * time_limit)

@@ -330,6 +330,16 @@ def _lp_values(prob: Problem, mu: np.ndarray, rest: np.ndarray) -> np.ndarray:
     return out
 
 
+def model_of(fix: Fixing) -> PlacementModel:
+    """The model of the pairs ``fix`` kept, with its ``cover_row``: what a solver solves after
+    the fixing (the first search, and the lanes' second one on a phase's ``Fixing``)."""
+    from capacity.model.placement import build_model
+
+    m = build_model(fix.domain)
+    cover_row(m, fix.demand)
+    return m
+
+
 def cover_row(m: PlacementModel, demand: float | None) -> None:
     """Add ``standing beds + sum(beds * put_up) >= demand`` to ``m`` (see the module)."""
     if not demand:

@@ -124,14 +124,13 @@ def _phase(
     pruned against that placement, hinted with it."""
     from ortools.sat.python import cp_model
 
-    from capacity.model.placement import build_model, hint
+    from capacity.model.placement import hint
 
     found = fewest.first(dom, fix, time_limit=time_limit, seed=seed, cancel=cancel)
     left = budget - PHASE_UNIT * (found.work - fix.work)
     if cancel.is_set() or found.objective >= fix.objective or left < MIN_SECOND * time_limit:
         return found, None
-    m = build_model(found.domain)
-    fixing.cover_row(m, found.demand)
+    m = fixing.model_of(found)
     hint(m, found.assignment)
     cp = cancel.solver = cp_model.CpSolver()
     if cancel.is_set():

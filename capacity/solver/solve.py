@@ -167,9 +167,7 @@ def solve_domain(
     greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
-    m = build_model(lag.kernel if lag else fix.domain if fix else dom)
-    if fix:
-        fixing.cover_row(m, fix.demand)
+    m = fixing.model_of(fix) if fix else build_model(lag.kernel if lag else dom)
     size = {
         "model_size": {
             "variables": len(m.cp.proto.variables),

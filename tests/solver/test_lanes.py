@@ -7,22 +7,19 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import pandas as pd
-
 from capacity.bench import sscflp
-from capacity.model.domain import add_pairs, build_domain
 from capacity.solver import fewest, fixing, lanes
 from capacity.solver.solve import solve_domain
 from tests.checker import Checker
+from tests.solver import test_fixing as fixing_tests
 
-DAY = pd.Timestamp("2027-01-01").date()
+DAY = fixing_tests.DAY
 
 
 def _holmberg(shared_dir, name):
-    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", name)
-    reg = sscflp.to_registry(inst)
-    dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
-    return inst, reg, dom, sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
+    """``test_fixing._holmberg`` and the registry the checker reads."""
+    inst, dom, factor = fixing_tests._holmberg(shared_dir, name)
+    return inst, sscflp.to_registry(inst), dom, factor
 
 
 def test_a_phase_cancelled_before_it_starts_changes_nothing(shared_dir):
