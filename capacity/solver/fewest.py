@@ -15,7 +15,15 @@ the pruned model (``problem.Problem``), ``first`` runs
    not in use are placed again exactly by CP-SAT, with at most as many modules put up, the rest
    kept; improvements are kept, the pivot moves on;
 3. ``settle``: everyone placed again exactly on the modules in use (p59: the neighbourhoods end
-   on its optimum's modules 0.04 % above it; settled, at the optimum).
+   on its optimum's modules 0.04 % above it; settled, at the optimum);
+4. ``exchange``, with what the others leave of the phase's budget (``PHASE_SHARE``): the
+   heuristic's modules with one exchanged for one of the ``NEAREST`` not in use, the exchanges
+   ranked by the LP relaxation of their set (``relaxed.SetRelaxation``, a millisecond each),
+   the ``EVAL`` best placed exactly on their set, each only while its LP is below the cost
+   reached (the LP bounds the set's cost), until one is cheaper. The restricted model leaves the
+   heuristic's modules for the lowest scores and the neighbourhoods search near where it lands;
+   p57's optimum is the heuristic's modules with 7 exchanged for 18 (the third exchange by LP),
+   three exchanges from where the neighbourhoods end (26,045, no single exchange better there).
 
 All are heuristic restrictions. Their placement is scored by the whole model
 (``solve.evaluate``) and replaces the heuristic's only when it costs less; the pairs are then
@@ -30,8 +38,10 @@ The phase alone (``first`` at ``time_limit=10``, 2 shared cores; work in determi
 wall in seconds, noisy here by +-20 %): p30 11,331 optimum (work 3.9, 6-7 s), p31 13,331
 optimum (4.7, 8 s), p32 15,331 optimum (4.7, 8 s), p58 37,239 optimum (3.0, 6 s; found by
 ``restricted``), p59 27,282 optimum (3.9, 6 s; found by ``settle``), p66 31,415 optimum (0.9,
-2 s), p57 26,045 (+0.02 %; the optimum's modules are outside the candidates). Before the phase
-CP-SAT ended 0.1-1.4 % above on these. ``solve_domain`` runs it beside CP-SAT on two cores
+2 s), p57 26,039 optimum (3.6, 8 s; found by ``exchange``: 26,045 before it, +0.02 %). Before
+the phase CP-SAT ended 0.1-1.4 % above on these. ``exchange`` costs p56, p58 and p59 0.3-0.8
+units and finds nothing there (their LP bounds do not rule the exchanges out); on p30 and p66
+the LP rules out every exchange (0.03-0.1 units for the LPs); p31, p32 leave it no budget. ``solve_domain`` runs it beside CP-SAT on two cores
 (``capacity.solver.lanes``).
 Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
 units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
@@ -59,6 +69,9 @@ FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.25, 0.05  # of the limit, determi
 OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budget per search
 STALE = 0.5  # pivots without improvement, as a share of the modules in use, that end the search
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
+PHASE_SHARE = FIRST_SHARE + LNS_SHARE + SETTLE_SHARE  # exchanges get what the others leave
+NEAREST, EVAL = 3, 4  # exchanges per module (nearest not in use), exchanges placed exactly
+LP_WORK = 0.001  # per LP relaxation solved, per 1,000 pairs (1-3 ms of wall each on Holmberg)
 
 
 def fewest_modules(dom: Domain, demand: float) -> int | None:
@@ -109,6 +122,7 @@ def first(
     best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
     best = search.neighbourhoods(best, LNS_SHARE * time_limit)
     best = search.settle(best, SETTLE_SHARE * time_limit)
+    best = search.exchange(best, start, PHASE_SHARE * time_limit - search.work)
     fix = replace(fix, work=fix.work + search.work)
     if search.cancel.is_set() or search.cost(best) >= search.cost(start):
         return fix
@@ -214,6 +228,49 @@ class _Search:
         rows = np.arange(len(at))
         found = self._solve(rows, np.unique(units), at, len(used), budget, exact=False)
         return found if found is not None and self.cost(found) < self.cost(at) else at
+
+    def exchange(self, at: np.ndarray, start: np.ndarray, budget: float) -> np.ndarray:
+        """The heuristic's modules with one exchanged: for each, its ``NEAREST`` modules not in
+        use (by allowed households shared); the exchanges ranked by the LP relaxation of the set
+        they give (``relaxed.SetRelaxation``), the ``EVAL`` best placed exactly on their set,
+        each until one costs less than ``at`` or ``budget`` is spent."""
+        from capacity.solver.relaxed import SetRelaxation
+
+        if budget <= 0:
+            return at
+        spent, base = self.work, np.unique(start[self.module[start]])
+        lp, setup = SetRelaxation(self.prob, self.cost_int), self.prob.setup
+        per_lp = LP_WORK * self.prob.allowed.sum() / 1000
+        ranked = []
+        for a, b, units in self._exchanges(base):  # at most half the budget on the ranking
+            if self.work - spent >= budget / 2:
+                break
+            ranked.append((lp.value(units) + setup[units].sum(), a, b))
+            self.work += per_lp
+        ranked.sort()
+        rows, standing = np.arange(len(at)), np.flatnonzero(~self.module)
+        for value, a, b in ranked[:EVAL]:
+            left = budget - (self.work - spent)
+            if left <= 0 or self.cancel.is_set() or value > self.cost(at) - 0.5:
+                break  # the LP bounds the set's cost: not below ``at``'s (integer costs) here
+            units = np.concatenate([base[base != a], [b], standing])
+            found = self._solve(
+                rows, units, at, len(base), min(SUB_BUDGET, left), exact=True, hinted=False
+            )
+            if found is not None and self.cost(found) < self.cost(at):
+                return found
+        return at
+
+    def _exchanges(self, base: np.ndarray):
+        """(module in ``base``, module not in it, the units then open) for each exchange."""
+        closed = self.module & ~np.isin(np.arange(len(self.module)), base)
+        for a in base:
+            order = np.argsort(-self.near[a], kind="stable")
+            for b in order[closed[order]][:NEAREST]:
+                units = ~self.module
+                units[base[base != a]] = True
+                units[b] = True
+                yield int(a), int(b), units
 
     def _solve(
         self,

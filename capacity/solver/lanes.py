@@ -6,7 +6,7 @@ one core of two. Here they run at once, CP-SAT in the calling thread and the pha
 one (CP-SAT releases the GIL while it searches; measured: two one-worker searches in two threads
 take about the wall time of one, 0-50 % more on this machine's shared cores). The instances
 split between the lanes: CP-SAT proves Holmberg p62 and p70 in its lane and reaches p56's
-optimum, which the phase misses (21,124); the phase finds the optimum of p30-32, p58, p59 and
+optimum, which the phase misses (21,124); the phase finds the optimum of p30-32, p57-59 and
 p66, which CP-SAT's lane does not reach (0.1-0.5 % above).
 
 Budgets
