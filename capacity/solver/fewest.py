@@ -104,7 +104,13 @@ def _k_min(dom: Domain, fix: Fixing) -> int | None:
 
 
 def first(
-    dom: Domain, fix: Fixing, *, time_limit: float, seed: int, cancel: Cancel | None = None
+    dom: Domain,
+    fix: Fixing,
+    *,
+    time_limit: float,
+    seed: int,
+    cancel: Cancel | None = None,
+    lang: str = "da",
 ) -> Fixing:
     """``restricted`` then ``neighbourhoods`` and ``settle`` (see the module) where the phase
     ``applies``; ``fix`` with the better placement, pruned again, and the work added. Otherwise
@@ -128,15 +134,21 @@ def first(
         return fix
     chosen = {h: prob.units[j] for h, j in zip(prob.households, best, strict=True)}
     try:
-        ub = float(evaluate(dom, chosen).objective)
+        placed = evaluate(dom, chosen, lang=lang)
     except ValueError:  # a rule the arrays leave out (e.g. modules of a site go up in order)
         return fix
+    ub = float(placed.objective)
     if ub >= fix.objective:
         return fix
     hids = tuple(h.id for h in dom.households)
     kept, count = pruned(hids, fix.units, fix.low, chosen, ub)
     return replace(
-        fix, domain=replace(dom, pairs=kept), assignment=chosen, objective=ub, kept=count
+        fix,
+        domain=replace(dom, pairs=kept),
+        assignment=chosen,
+        objective=ub,
+        kept=count,
+        placed=placed,
     )
 
 

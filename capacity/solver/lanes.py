@@ -126,7 +126,7 @@ def _phase(
 
     from capacity.model.placement import hint
 
-    found = fewest.first(dom, fix, time_limit=time_limit, seed=seed, cancel=cancel)
+    found = fewest.first(dom, fix, time_limit=time_limit, seed=seed, cancel=cancel, lang=lang)
     left = budget - PHASE_UNIT * (found.work - fix.work)
     if cancel.is_set() or found.objective >= fix.objective or left < MIN_SECOND * time_limit:
         return found, None

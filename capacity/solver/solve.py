@@ -154,7 +154,7 @@ def solve_domain(
     # out, and CP-SAT (or HiGHS) solves the rest; its optimum and bound are the whole model's
     # (capacity.solver.fixing).
     fix = (
-        fixing.fix_pairs(dom)
+        fixing.fix_pairs(dom, lang=lang)
         if solver in ("cpsat", "highs") and lag is None and fixing.applies(dom)
         else None
     )
@@ -163,7 +163,7 @@ def solve_domain(
     cores = workers or os.cpu_count() or 1
     beside = fix is not None and solver == "cpsat" and cores > 1 and fewest.applies(dom, fix)
     if fix and solver == "cpsat" and not beside:
-        fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed)
+        fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed, lang=lang)
     greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
     if solver == "greedy":
         return evaluate(dom, greedy, lang=lang, started=started)
@@ -269,13 +269,15 @@ def _highs(
     (``fixing.settle``, which also takes the larger bound)."""
     from capacity.solver import fixing
 
-    # HiGHS's limit is wall-clock: the fixing's seconds come off it
-    left = time_limit - (time.perf_counter() - started) if fix else time_limit
+    # HiGHS's limit is wall-clock: the fixing's seconds come off it, and what scoring HiGHS's
+    # placement will take (as long as scoring the heuristic's took: 3.4 s on capa1)
+    left = time_limit - (time.perf_counter() - started) - fix.scoring if fix else time_limit
     result = _solve_highs(
         dom,
         m,
         greedy,
         fallback="lagrange" if fix else "greedy",
+        scored=fix.placed if fix else None,
         time_limit=max(left, fixing.MIN_SHARE * time_limit),
         seed=seed,
         lang=lang,
@@ -299,6 +301,7 @@ def _solve_highs(
     greedy: dict,
     *,
     fallback: str,
+    scored: Result | None = None,
     time_limit: float,
     seed: int,
     lang: str,
@@ -310,14 +313,17 @@ def _solve_highs(
     The placement HiGHS found is scored on ``dom`` (the whole domain, also where ``m`` holds
     only the pairs the fixing kept) by the model itself (``evaluate``: the same terms and
     explanation as CP-SAT's); a run without a solution (limit hit, or the child ended at the
-    limit: ``KILLED``) falls back to ``greedy``, labelled ``fallback`` with HiGHS's status.
+    limit: ``KILLED``) falls back to ``greedy`` (``scored``, where it was scored already),
+    labelled ``fallback`` with HiGHS's status.
     """
     from capacity.solver.highs import solve_highs
     from capacity.solver.linear import linear_form
 
+    clock = time.perf_counter()
     form = linear_form(m.cp)
-    built = time.perf_counter()
-    out = solve_highs(form, time_limit=time_limit, seed=seed, threads=workers or 1)
+    built = time.perf_counter()  # ``time_limit`` holds the form's building (at most half of it)
+    limit = max(time_limit - (built - clock), time_limit / 2)
+    out = solve_highs(form, time_limit=limit, seed=seed, threads=workers or 1)
     elapsed = time.perf_counter() - built
     timing = dict(build_seconds=round(built - started, 3), solve_seconds=round(elapsed, 3))
     to_1pct = out.seconds_to(1.0)  # from HiGHS's start; add the build and the child's start-up
@@ -326,7 +332,7 @@ def _solve_highs(
     if out.values is None:
         status = "KILLED" if out.status == "KILLED" else "UNKNOWN"
         return replace(
-            evaluate(dom, greedy, lang=lang, started=started),
+            scored if scored is not None else evaluate(dom, greedy, lang=lang, started=started),
             status=status,
             seed=seed,
             solver=f"{fallback} (HiGHS: {out.status.lower()} {out.note})".strip(),

@@ -176,6 +176,7 @@ def test_fewest_first_reaches_p66s_optimum_and_prunes_again(shared_dir):
     better = fewest.first(dom, fix, time_limit=10, seed=0)
     assert better.objective == inst.optimum * factor < fix.objective
     assert evaluate(dom, better.assignment).objective == better.objective
+    assert better.placed.objective == better.objective != fix.placed.objective  # for settle
     for hid, uid in better.assignment.items():
         assert uid in better.domain.pairs[hid]
     assert better.kept < fix.kept and better.bound == fix.bound and better.work > fix.work
