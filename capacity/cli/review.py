@@ -61,9 +61,9 @@ def review(
 
 def _summary(tables: dict, day: dt.date, lang: str) -> Table:
     """Free beds by kind and the number of rows of each follow-up table."""
-    from capacity.reports.text import TABLE_WORDS
+    from capacity.reports.text import TABLE_WORDS, VALUE_WORDS
 
-    cols = TABLE_WORDS[lang]
+    cols, values = TABLE_WORDS[lang], VALUE_WORDS[lang]
     sites = tables["sites"]
     table = Table(title=f"{cols['t_sites']} {day:%d.%m.%Y}", show_footer=True)
     table.add_column(cols["site_id"], footer="I alt" if lang == "da" else "Total")
@@ -73,7 +73,7 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
         table.add_row(
             f"{row.name} ({row.site_id})", str(row.beds), str(row.occupied), str(row.free)
         )
-    free = ", ".join(f"{cols[r.kind]} {r.free_beds}" for r in tables["free_beds"].itertuples())
+    free = ", ".join(f"{values[r.kind]} {r.free_beds}" for r in tables["free_beds"].itertuples())
     table.caption = (
         f"{cols['free_beds']}: {free} · {cols['t_long_stays'].split(' (')[0]}: "
         f"{len(tables['long_stays'])} · {cols['t_move_outs'].split(' (')[0]}: "

@@ -17,7 +17,7 @@ from capacity.io.layers import Registry
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band, forecast_table
 from capacity.reports.tables import TABLES, review_tables
-from capacity.reports.text import TABLE_WORDS, words
+from capacity.reports.text import TABLE_WORDS, VALUE_WORDS, words
 
 REVIEW_HTML = "review.html"
 REVIEW_XLSX = "review.xlsx"
@@ -132,7 +132,7 @@ def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
 
 
 def _cell(value, lang: str) -> dict:
-    cols = TABLE_WORDS[lang]
+    values = VALUE_WORDS[lang]
     if value is None or (not isinstance(value, str | tuple) and pd.isna(value)):
         return {"text": "", "num": False}
     if isinstance(value, bool):
@@ -145,7 +145,7 @@ def _cell(value, lang: str) -> dict:
     if isinstance(value, numbers.Number):
         text = f"{value:g}" if isinstance(value, float | np.floating) else str(value)
         return {"text": text.replace(".", ",") if lang == "da" else text, "num": True}
-    return {"text": cols.get(str(value), str(value)), "num": False}
+    return {"text": values.get(str(value), str(value)), "num": False}
 
 
 def _date(value, lang: str) -> str:
@@ -153,12 +153,12 @@ def _date(value, lang: str) -> str:
 
 
 def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: str) -> bytes:
-    """The review as an Excel workbook, one sheet per table (headers in ``lang``)."""
-    cols = TABLE_WORDS[lang]
+    """The review as an Excel workbook, one sheet per table (headers and kinds in ``lang``)."""
+    cols, values = TABLE_WORDS[lang], VALUE_WORDS[lang]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for key, table in tables.items():
-            table = table.rename(columns=lambda c: cols.get(c, c))
+            table = table.replace({"kind": values}).rename(columns=lambda c: cols.get(c, c))
             for col in table.columns:
                 if table[col].dtype == "datetime64[s]":
                     table[col] = table[col].dt.date

@@ -166,11 +166,6 @@ TABLES_DA: dict[str, str] = {
     "children": "Børn",
     "needs_accessible": "Behov: handicapvenlig",
     "unaccompanied_minor": "Uledsaget mindreårig (Børn og Familier)",
-    "single": "enkeltværelse",
-    "shared": "delt bolig",
-    "family": "familiebolig",
-    "building": "bygning",
-    "pavilion_site": "pavillongrund",
     "t_forecast": "Mangelprognose pr. måned (scenariekørsler)",
     "month": "Måned",
     "shortage_pct": "Sandsynlighed for mangel %",
@@ -213,11 +208,6 @@ TABLES_EN: dict[str, str] = {
     "children": "Children",
     "needs_accessible": "Needs accessible",
     "unaccompanied_minor": "Unaccompanied minor (Børn og Familier)",
-    "single": "single",
-    "shared": "shared",
-    "family": "family",
-    "building": "building",
-    "pavilion_site": "pavilion site",
     "t_forecast": "Shortfall forecast by month (scenario runs)",
     "month": "Month",
     "shortage_pct": "Probability of shortage %",
@@ -226,6 +216,27 @@ TABLES_EN: dict[str, str] = {
     "p90_occupied": "Occupancy, 90th percentile",
 }
 TABLE_WORDS = {"da": TABLES_DA, "en": TABLES_EN}
+
+# The review's cell values: kinds of unit and site (``accessible`` is a kind of bed in the
+# free-beds table, lower-case among the others, where the same key heads a column above).
+VALUE_WORDS: dict[str, dict[str, str]] = {
+    "da": {
+        "single": "enkeltværelse",
+        "shared": "delt bolig",
+        "family": "familiebolig",
+        "accessible": "handicapvenlig",
+        "building": "bygning",
+        "pavilion_site": "pavillongrund",
+    },
+    "en": {
+        "single": "single",
+        "shared": "shared",
+        "family": "family",
+        "accessible": "accessible",
+        "building": "building",
+        "pavilion_site": "pavilion site",
+    },
+}
 
 LANGS = {"da": DA, "en": EN}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pandas as pd
@@ -91,6 +92,38 @@ def test_html_and_excel(tiny_registry, tmp_path):
     arrivals = book[book.sheetnames[-1]]
     assert [c.value for c in arrivals[1]][:2] == ["Husstand", "Ankomst"]
     assert arrivals.max_row == 1 + 4
+
+
+@pytest.mark.parametrize(
+    ("lang", "kinds", "header"),
+    [
+        ("da", ["enkeltværelse", "delt bolig", "familiebolig", "handicapvenlig"], "Handicapvenlig"),
+        ("en", ["single", "shared", "family", "accessible"], "Accessible"),
+    ],
+)
+def test_kinds_are_words_of_the_language_in_cells_and_capitalised_only_as_headers(
+    tiny_registry, lang, kinds, header
+):
+    """``accessible`` heads a column of the units table and is a kind of bed in the free-beds
+    table: the two are different words (the kind lower-case among the others), in the HTML,
+    in every Excel sheet and in the console summary."""
+    from rich.console import Console
+
+    from capacity.cli.review import _summary
+
+    review = build_review(tiny_registry, DAY, lang=lang)
+    book = openpyxl.load_workbook(io.BytesIO(review.xlsx))
+    free = book[book.sheetnames[list(TABLES).index("free_beds")]]
+    assert [row[0].value for row in free.iter_rows(min_row=2)] == kinds
+    units = book[book.sheetnames[list(TABLES).index("units")]]
+    assert header in [c.value for c in units[1]]
+    assert {row[2].value for row in units.iter_rows(min_row=2)} <= set(kinds[:3])
+    for kind in kinds:
+        assert f"<td>{kind}</td>" in review.html
+    console = Console(width=300, record=True)
+    console.print(_summary(review_tables(tiny_registry, DAY), DAY, lang))
+    text = " ".join(console.export_text().split())
+    assert re.search(", ".join(rf"{kind} \d+" for kind in kinds), text)
 
 
 def test_english_review(tiny_registry):
