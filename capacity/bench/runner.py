@@ -2,12 +2,18 @@
 
 Each case runs in a fresh process (``spawn``), so that its peak RSS is its own and a solver that
 overruns its time limit (HiGHS in MIP set-up does) is ended at the limit and reported as such.
+The case runs in a process group of its own, and the whole group is ended: HiGHS's own child
+(``capacity.solver.highs``) would otherwise run on beside the next case, slowing it, and leave
+its temporary folder behind. The group is asked first (``SIGTERM``: the case's ``with`` blocks
+remove their folders), then killed.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import resource
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -81,13 +87,35 @@ def _rel(a: float, b: float, of: float | None = None) -> float:
     return abs(a - b) / max(abs(a if of is None else of), 1e-9) * 100.0
 
 
+END_GRACE = 3.0  # seconds between asking a case's processes to end and killing them
+
+
 def _child(task: Callable[..., dict], args: tuple, queue: mp.Queue) -> None:
+    if hasattr(os, "setpgrp"):
+        os.setpgrp()  # a group of its own, with the solver processes it starts
+        signal.signal(signal.SIGTERM, _leave)
     try:
         out = task(*args)
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
         queue.put(("ok", out))
     except BaseException:  # noqa: BLE001 - reported as the case's status, never raised
         queue.put(("error", traceback.format_exc(limit=3)))
+
+
+def _leave(signum, frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds: temporary folders are removed on the way out
+
+
+def _end(proc) -> None:
+    """End the case's process group: ``SIGTERM``, then after ``END_GRACE`` ``SIGKILL`` (only
+    the process itself where it has no group of its own yet, or no groups exist)."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.join(END_GRACE)
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (AttributeError, ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.join()
 
 
 def run_isolated(row: Row, task: Callable[..., dict], args: tuple, limit_seconds: float) -> Row:
@@ -104,8 +132,7 @@ def run_isolated(row: Row, task: Callable[..., dict], args: tuple, limit_seconds
     try:
         kind, payload = queue.get(timeout=limit_seconds)
     except Exception:  # noqa: BLE001 - queue.Empty: the child overran
-        proc.kill()
-        proc.join()
+        _end(proc)
         row.status = "KILLED"
         row.solve_seconds = time.perf_counter() - start
         row.note = f"ended at the {limit_seconds:.0f} s limit"

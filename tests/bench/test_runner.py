@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
+
+import pytest
 
 from capacity.bench.runner import Row, run_isolated
 
@@ -13,6 +20,15 @@ def _ok(value: float) -> dict:
 
 def _sleep(seconds: float) -> dict:
     time.sleep(seconds)
+    return {"objective": 1.0}
+
+
+def _solver_child(note: str) -> dict:
+    """What ``highs.solve_highs`` does: a temporary folder, a child process, waiting on it."""
+    with tempfile.TemporaryDirectory(prefix="capacity-test-") as tmp:
+        proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+        Path(note).write_text(f"{proc.pid} {tmp}")
+        proc.communicate()
     return {"objective": 1.0}
 
 
@@ -38,3 +54,22 @@ def test_overrun_is_killed_at_the_limit():
 def test_error_is_reported_not_raised():
     row = run_isolated(Row("t", "i", "s"), _fail, (), 60)
     assert row.status == "ERROR" and "boom in the solver" in row.note
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
+def test_an_overrun_case_ends_with_its_solvers_child_and_leaves_no_folder(tmp_path):
+    """HiGHS runs in a child of the case's process: ended with the case, not left to run beside
+    the next one, and its temporary folder is removed."""
+    note = tmp_path / "child"
+    row = run_isolated(Row("t", "i", "s"), _solver_child, (str(note),), 4)
+    assert row.status == "KILLED"
+    pid, folder = note.read_text().split()
+    assert not Path(folder).exists()
+    for _ in range(100):  # reaped by init once its parent is gone
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    else:
+        raise AssertionError(f"the solver's child {pid} still runs")
