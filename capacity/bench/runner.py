@@ -91,9 +91,8 @@ END_GRACE = 3.0  # seconds between asking a case's processes to end and killing 
 
 
 def _child(task: Callable[..., dict], args: tuple, queue: mp.Queue) -> None:
-    if hasattr(os, "setpgrp"):
-        os.setpgrp()  # a group of its own, with the solver processes it starts
-        signal.signal(signal.SIGTERM, _leave)
+    os.setpgrp()  # a group of its own, with the solver processes it starts
+    signal.signal(signal.SIGTERM, _leave)
     try:
         out = task(*args)
         out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -102,18 +101,18 @@ def _child(task: Callable[..., dict], args: tuple, queue: mp.Queue) -> None:
         queue.put(("error", traceback.format_exc(limit=3)))
 
 
-def _leave(signum, frame) -> None:
+def _leave(signum: int, frame: object) -> None:
     raise SystemExit(128 + signum)  # unwinds: temporary folders are removed on the way out
 
 
-def _end(proc) -> None:
+def _end(proc: mp.process.BaseProcess) -> None:
     """End the case's process group: ``SIGTERM``, then after ``END_GRACE`` ``SIGKILL`` (only
-    the process itself where it has no group of its own yet, or no groups exist)."""
+    the process itself where it has no group of its own yet)."""
     try:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.join(END_GRACE)
         os.killpg(proc.pid, signal.SIGKILL)
-    except (AttributeError, ProcessLookupError, PermissionError):
+    except (ProcessLookupError, PermissionError):
         proc.kill()
     proc.join()
 
@@ -131,8 +130,10 @@ def run_isolated(row: Row, task: Callable[..., dict], args: tuple, limit_seconds
     proc.start()
     try:
         kind, payload = queue.get(timeout=limit_seconds)
-    except Exception:  # noqa: BLE001 - queue.Empty: the child overran
-        _end(proc)
+    except BaseException as exc:  # queue.Empty (the child overran) or Ctrl-C here
+        _end(proc)  # the case's group no longer gets the terminal's Ctrl-C: end it here
+        if not isinstance(exc, Exception):
+            raise
         row.status = "KILLED"
         row.solve_seconds = time.perf_counter() - start
         row.note = f"ended at the {limit_seconds:.0f} s limit"

@@ -41,8 +41,8 @@ optimum (4.7, 8 s), p32 15,331 optimum (4.7, 8 s), p58 37,239 optimum (3.0, 6 s;
 2 s), p57 26,039 optimum (3.6, 8 s; found by ``exchange``: 26,045 before it, +0.02 %). Before
 the phase CP-SAT ended 0.1-1.4 % above on these. ``exchange`` costs p56, p58 and p59 0.3-0.8
 units and finds nothing there (their LP bounds do not rule the exchanges out); on p30 and p66
-the LP rules out every exchange (0.03-0.1 units for the LPs); p31, p32 leave it no budget. ``solve_domain`` runs it beside CP-SAT on two cores
-(``capacity.solver.lanes``).
+the LP rules out every exchange (0.03-0.1 units for the LPs); p31, p32 leave it no budget.
+``solve_domain`` runs it beside CP-SAT on two cores (``capacity.solver.lanes``).
 Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
 units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
 miss their optimum; neighbourhoods of 4 modules in use stall at 11,370 on p30, 5 modules miss
@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -112,9 +113,9 @@ def first(
     cancel: Cancel | None = None,
     lang: str = "da",
 ) -> Fixing:
-    """``restricted`` then ``neighbourhoods`` and ``settle`` (see the module) where the phase
-    ``applies``; ``fix`` with the better placement, pruned again, and the work added. Otherwise
-    (or once ``cancel`` is set: its placement is not used then) ``fix`` unchanged."""
+    """``restricted``, ``neighbourhoods``, ``settle`` and ``exchange`` (see the module) where the
+    phase ``applies``; ``fix`` with the better placement, pruned again, and the work added.
+    Otherwise (or once ``cancel`` is set: its placement is not used then) ``fix`` unchanged."""
     from capacity.solver.solve import evaluate
 
     if not applies(dom, fix):
@@ -194,11 +195,12 @@ class _Search:
         self.near = allowed.T @ allowed  # households allowed in both units
         np.fill_diagonal(self.near, -1)
         self.cost_int = np.where(prob.allowed, np.round(np.nan_to_num(prob.cost, posinf=0)), 0)
+        self.setup = np.round(prob.setup)  # integer, as the sub-models count it
 
     def cost(self, at: np.ndarray) -> float:
         """The arrays' cost of a placement housing everyone (unit column per household)."""
         used = np.unique(at)
-        return float(self.cost_int[np.arange(len(at)), at].sum() + self.prob.setup[used].sum())
+        return float(self.cost_int[np.arange(len(at)), at].sum() + self.setup[used].sum())
 
     def restricted(self, at: np.ndarray, k: int, allowed: np.ndarray, budget: float) -> np.ndarray:
         """Everyone placed again on ``allowed`` units with exactly ``k`` modules put up."""
@@ -242,29 +244,20 @@ class _Search:
         return found if found is not None and self.cost(found) < self.cost(at) else at
 
     def exchange(self, at: np.ndarray, start: np.ndarray, budget: float) -> np.ndarray:
-        """The heuristic's modules with one exchanged: for each, its ``NEAREST`` modules not in
-        use (by allowed households shared); the exchanges ranked by the LP relaxation of the set
-        they give (``relaxed.SetRelaxation``), the ``EVAL`` best placed exactly on their set,
-        each until one costs less than ``at`` or ``budget`` is spent."""
-        from capacity.solver.relaxed import SetRelaxation
-
+        """The heuristic's modules (``start``'s) with one exchanged: for each, its ``NEAREST``
+        modules not among them (by allowed households shared); the exchanges ranked by the LP
+        relaxation of the set they give (``relaxed.SetRelaxation``), the ``EVAL`` best placed
+        exactly on their set (every module of it put up), each until one costs less than ``at``
+        or ``budget`` is spent (the LPs counted in it, ``LP_WORK``, at most half of it)."""
         if budget <= 0:
             return at
         spent, base = self.work, np.unique(start[self.module[start]])
-        lp, setup = SetRelaxation(self.prob, self.cost_int), self.prob.setup
-        per_lp = LP_WORK * self.prob.allowed.sum() / 1000
-        ranked = []
-        for a, b, units in self._exchanges(base):  # at most half the budget on the ranking
-            if self.work - spent >= budget / 2:
-                break
-            ranked.append((lp.value(units) + setup[units].sum(), a, b))
-            self.work += per_lp
-        ranked.sort()
+        ranked = self._ranked(base, budget / 2)
         rows, standing = np.arange(len(at)), np.flatnonzero(~self.module)
         for value, a, b in ranked[:EVAL]:
             left = budget - (self.work - spent)
             if left <= 0 or self.cancel.is_set() or value > self.cost(at) - 0.5:
-                break  # the LP bounds the set's cost: not below ``at``'s (integer costs) here
+                break  # the LP bounds the set's cost (integer costs): none below ``at``'s
             units = np.concatenate([base[base != a], [b], standing])
             found = self._solve(
                 rows, units, at, len(base), min(SUB_BUDGET, left), exact=True, hinted=False
@@ -273,7 +266,22 @@ class _Search:
                 return found
         return at
 
-    def _exchanges(self, base: np.ndarray):
+    def _ranked(self, base: np.ndarray, budget: float) -> list[tuple[float, int, int]]:
+        """(LP cost of the set with setups, module out, module in) for each exchange, lowest
+        first, until ``budget`` is spent on the LPs or the phase is cancelled."""
+        from capacity.solver.relaxed import SetRelaxation
+
+        spent, ranked = self.work, []
+        lp = SetRelaxation(self.prob, self.cost_int)
+        per_lp = LP_WORK * self.prob.allowed.sum() / 1000
+        for a, b, units in self._exchanges(base):
+            if self.work - spent >= budget or self.cancel.is_set():
+                break
+            ranked.append((lp.value(units) + self.setup[units].sum(), a, b))
+            self.work += per_lp
+        return sorted(ranked)
+
+    def _exchanges(self, base: np.ndarray) -> Iterator[tuple[int, int, np.ndarray]]:
         """(module in ``base``, module not in it, the units then open) for each exchange."""
         closed = self.module & ~np.isin(np.arange(len(self.module)), base)
         for a in base:
@@ -328,10 +336,10 @@ class _Search:
             cp.add(sum(up.values()) == modules)
         else:
             cp.add(sum(up.values()) <= modules)
-        objective = sum(c * v for c, v in terms) + sum(int(p.setup[u]) * v for u, v in up.items())
-        now = int(self.cost_int[rows, at[rows]].sum()) + int(
-            p.setup[np.unique(at[rows])][self.module[np.unique(at[rows])]].sum()
-        )
+        setup = sum(int(self.setup[u]) * v for u, v in up.items())
+        objective = sum(c * v for c, v in terms) + setup
+        here = np.unique(at[rows])
+        now = int(self.cost_int[rows, at[rows]].sum() + self.setup[here[self.module[here]]].sum())
         cp.add(objective <= now - 1)
         cp.minimize(objective)
         if hinted:

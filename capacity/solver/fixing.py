@@ -84,7 +84,7 @@ DP_ALPHA = 0.25  # the exact ascent starts near the LP ascent's best prices: a s
 PATIENCE = 15
 STEP_WORK, PLACE_WORK = 1e-7, 6e-7  # as ``opening``: work per pair cell, in CP-SAT units
 DP_WORK = 1e-8  # per knapsack table cell (candidates x units x capacity): 3.5 ms at 433,000
-MIN_SHARE = 0.5  # CP-SAT keeps at least this share of the limit
+MIN_SHARE = 0.5  # CP-SAT keeps at least this share of the limit (HiGHS, less the form: 0.25)
 
 
 @dataclass(frozen=True)

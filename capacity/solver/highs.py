@@ -104,6 +104,10 @@ def solve_highs(
             return HighsOutcome(
                 "KILLED", seconds=took, note=f"stoppet efter {took:.0f} s (over grænsen)"
             )
+        finally:  # also when this process is ended or interrupted: HiGHS's child goes with it
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
         if proc.returncode != 0 or not dst.exists():
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             return HighsOutcome("ERROR", note=f"exit {proc.returncode}: {tail[0][:200]}")

@@ -27,6 +27,8 @@ pairs pruned against that placement, hinted with it, for what is left of CP-SAT'
 (the phase's work counted at ``PHASE_UNIT``), if at least ``MIN_SECOND`` of the limit: p66 is
 then proven optimal in 7 s (the phase ends after 0.9 units with the optimum; CP-SAT's lane alone
 ends 0.09 % above); p56-59 and p30-32, whose phase takes 2.7-4.7 units, do not start it.
+The phase's exchange step (``fewest``) spends what its other steps leave of its budget, which
+a second search would have had: on p66 the LP rules every exchange out (0.1 units).
 
 Determinism
 -----------

@@ -55,6 +55,18 @@ class SetRelaxation:
         self.solved = 0
 
     def value(self, units: np.ndarray) -> float:
+        """The LP cost of housing everyone on ``units``.
+
+        Parameters
+        ----------
+        units : bool mask over ``prob.units``: the units open.
+
+        Returns
+        -------
+        float
+            The LP optimum (a lower bound of every placement on ``units``), ``inf`` where the
+            LP has none (no placement exists either).
+        """
         for u in np.flatnonzero(units != self._open):
             cols = self._columns[u]
             up = np.full(len(cols), float(units[u]))

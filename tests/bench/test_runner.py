@@ -9,8 +9,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import pytest
-
 from capacity.bench.runner import Row, run_isolated
 
 
@@ -56,7 +54,6 @@ def test_error_is_reported_not_raised():
     assert row.status == "ERROR" and "boom in the solver" in row.note
 
 
-@pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups are POSIX")
 def test_an_overrun_case_ends_with_its_solvers_child_and_leaves_no_folder(tmp_path):
     """HiGHS runs in a child of the case's process: ended with the case, not left to run beside
     the next one, and its temporary folder is removed."""

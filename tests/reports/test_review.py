@@ -94,10 +94,13 @@ def test_html_and_excel(tiny_registry, tmp_path):
     assert arrivals.max_row == 1 + 4
 
 
+KINDS_DA = ["enkeltværelse", "delt bolig", "familiebolig", "handicapvenlig"]
+
+
 @pytest.mark.parametrize(
     ("lang", "kinds", "header"),
     [
-        ("da", ["enkeltværelse", "delt bolig", "familiebolig", "handicapvenlig"], "Handicapvenlig"),
+        ("da", KINDS_DA, "Handicapvenlig"),
         ("en", ["single", "shared", "family", "accessible"], "Accessible"),
     ],
 )

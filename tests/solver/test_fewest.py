@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -73,7 +74,18 @@ def test_the_lp_relaxation_bounds_the_exact_cost_of_every_set(case, again):
         assert value <= exact + 1e-6
     if value == np.inf:
         assert exact == np.inf
+    else:  # the set's units only: each household at least its cheapest among them
+        cheapest = np.where(prob.allowed & units, prob.cost, np.inf).min(axis=1)
+        assert value >= cheapest.sum() - 1e-6
     assert lp.solved == 2 + again
+
+
+def test_with_beds_to_spare_the_lp_is_each_households_cheapest_unit_of_the_set():
+    prob = _problem([[3.0, 1.0, 2.0], [5.0, 4.0, 1.0]], np.ones((2, 3)), [9, 9, 9], [0, 0, 0])
+    lp = SetRelaxation(prob, prob.cost)
+    assert lp.value(np.array([True, False, True])) == 3.0  # 2 + 1, not 1 + 1 through M1
+    assert lp.value(np.array([True, True, False])) == 1.0 + 4.0
+    assert lp.value(np.array([True, False, False])) == 8.0
 
 
 def test_the_relaxation_prints_nothing(capfd):
@@ -117,6 +129,7 @@ def test_no_budget_no_exchange():
     assert search.work == 0.0
 
 
+@pytest.mark.slow
 def test_the_phase_reaches_p57s_optimum_by_an_exchange_of_the_heuristics_modules(shared_dir):
     """p57 (16 of 30 modules): the restricted model and the neighbourhoods end at 26,045; the
     optimum 26,039 is the heuristic's modules with one exchanged (7 for 18)."""
