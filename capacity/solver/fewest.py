@@ -42,6 +42,9 @@ optimum (4.7, 8 s), p32 15,331 optimum (4.7, 8 s), p58 37,239 optimum (3.0, 6 s;
 the phase CP-SAT ended 0.1-1.4 % above on these. ``exchange`` costs p56, p58 and p59 0.3-0.8
 units and finds nothing there (their LP bounds do not rule the exchanges out); on p30 and p66
 the LP rules out every exchange (0.03-0.1 units for the LPs); p31, p32 leave it no budget.
+The shares are of what the fixing leaves of the limit (``fixing.budget``, as CP-SAT's lane):
+the phase then ends 0.3-0.4 units sooner on p31, p32 and p59 (0.46-0.84 units of fixing there),
+with the same placements on all eight.
 ``solve_domain`` runs it beside CP-SAT on two cores (``capacity.solver.lanes``).
 Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
 units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
@@ -62,11 +65,12 @@ from dataclasses import replace
 import numpy as np
 
 from capacity.model.domain import Domain
+from capacity.solver import fixing
 from capacity.solver.fixing import Fixing, pruned
 from capacity.solver.problem import Problem, problem_of
 
 EXTRA = 2  # candidate modules beyond ``k_min`` (lowest scores), with the heuristic's own
-FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.25, 0.05  # of the limit, deterministic units
+FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.25, 0.05  # of what fixing leaves of the limit
 OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budget per search
 STALE = 0.5  # pivots without improvement, as a share of the modules in use, that end the search
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
@@ -126,6 +130,7 @@ def first(
     start = np.array([col[fix.assignment[h]] for h in prob.households])
     module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
     search = _Search(prob, module, seed, cancel)
+    time_limit = fixing.budget(fix, time_limit)  # the shares are of what the fixing leaves
     best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
     best = search.neighbourhoods(best, LNS_SHARE * time_limit)
     best = search.settle(best, SETTLE_SHARE * time_limit)
