@@ -17,7 +17,7 @@ the pruned model (``problem.Problem``), ``first`` runs
 3. ``settle``: everyone placed again exactly on the modules in use (p59: the neighbourhoods end
    on its optimum's modules 0.04 % above it; settled, at the optimum);
 4. ``exchange``, with what the others leave of the phase's budget (``PHASE_SHARE``): the
-   heuristic's modules with one exchanged for one of the ``NEAREST`` not in use, the exchanges
+   heuristic's modules with one exchanged for one of the ``NEAREST`` not among them, the exchanges
    ranked by the LP relaxation of their set (``relaxed.SetRelaxation``, a millisecond each),
    the ``EVAL`` best placed exactly on their set, each only while its LP is below the cost
    reached (the LP bounds the set's cost), until one is cheaper. The restricted model leaves the
@@ -75,7 +75,7 @@ OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budg
 STALE = 0.5  # pivots without improvement, as a share of the modules in use, that end the search
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
 PHASE_SHARE = FIRST_SHARE + LNS_SHARE + SETTLE_SHARE  # exchanges get what the others leave
-NEAREST, EVAL = 3, 4  # exchanges per module (nearest not in use), exchanges placed exactly
+NEAREST, EVAL = 3, 4  # exchanges per module (nearest not the heuristic's), placed exactly
 LP_WORK = 0.001  # per LP relaxation solved, per 1,000 pairs (1-3 ms of wall each on Holmberg)
 
 
