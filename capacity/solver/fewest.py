@@ -8,8 +8,10 @@ own). CP-SAT on the whole pruned model spends its budget on placements near the 
 there. Beside it (``capacity.solver.lanes``; before it on one core), on the separable arrays of
 the pruned model (``problem.Problem``), ``first`` runs
 
-1. ``restricted``: CP-SAT (one worker, full LP relaxation) with exactly ``k_min`` modules, all
-   among the heuristic's and the ``k_min + EXTRA`` of lowest score, everyone housed;
+1. ``restricted``, where the heuristic puts up more than ``k_min`` modules: CP-SAT (one worker,
+   full LP relaxation) with exactly ``k_min`` modules, all among the heuristic's and the
+   ``k_min + EXTRA`` of lowest score, everyone housed (where the heuristic's are ``k_min``
+   already, its share goes to the neighbourhoods, which keep to at most as many);
 2. ``neighbourhoods``: large-neighbourhood search: the households of ``OPEN`` modules in use
    (a pivot and the modules sharing most allowed households with it) and ``CLOSED`` modules
    not in use are placed again exactly by CP-SAT, with at most as many modules put up, the rest
@@ -35,24 +37,36 @@ time and ``MODEL_WORK`` per sub-model), never timed: the same domain gives the s
 Measured
 --------
 The phase alone (``first`` at ``time_limit=10``, 2 shared cores; work in deterministic units,
-wall in seconds, noisy here by +-20 %): p30 11,331 optimum (work 3.9, 6-7 s), p31 13,331
-optimum (4.7, 8 s), p32 15,331 optimum (4.7, 8 s), p58 37,239 optimum (3.0, 6 s; found by
-``restricted``), p59 27,282 optimum (3.9, 6 s; found by ``settle``), p66 31,415 optimum (0.9,
-2 s), p57 26,039 optimum (3.6, 8 s; found by ``exchange``: 26,045 before it, +0.02 %). Before
-the phase CP-SAT ended 0.1-1.4 % above on these. ``exchange`` costs p56, p58 and p59 0.3-0.8
-units and finds nothing there (their LP bounds do not rule the exchanges out); on p30 and p66
-the LP rules out every exchange (0.03-0.1 units for the LPs); p31, p32 leave it no budget.
-The shares are of what the fixing leaves of the limit (``fixing.budget``, as CP-SAT's lane):
-the phase then ends 0.3-0.4 units sooner on p31, p32 and p59 (0.46-0.84 units of fixing there),
-with the same placements on all eight.
+wall in seconds, noisy here by +-20 %), optimum reached after / work in all: p30 11,331 (1.9 /
+3.4 units, 4-7 s; restricted 11,399, the neighbourhoods the rest), p31 13,331 (2.2 / 3.7, 6 s),
+p32 15,331 (1.7 / 3.4, 5 s), p57 26,039 (1.9 / 1.9, 4 s; ``settle`` 26,075, ``exchange`` the
+optimum), p58 37,239 (2.1 / 2.1, 3 s; ``exchange``), p59 27,282 (2.2 / 3.2, 5 s; ``settle``),
+p66 31,415 (0.5 / 1.2, 3 s), p70 32,321 (0.7 / 2.0, 4 s); p56 ends at 21,124 (CP-SAT's lane
+reaches its optimum). Before the phase CP-SAT ended 0.1-1.4 % above on these.
+
+``restricted`` only where the heuristic's modules are more than ``k_min`` (p30, p56, p70):
+where they are ``k_min`` (p31, p32, p57-59, p66) it was hinted with them and found nothing
+in its 1.4 units on p31 and p59, and what the neighbourhoods reach anyway on p32, p57 and p58;
+sparing it, these reach their optima after 0.5-2.2 units instead of 0.9-3.8. On p30 it is
+needed: the neighbourhoods from the heuristic's 11 modules stall at 11,392 (the optimum puts up
+10: 9 and 13 out, 25 in). An exchange step that also dropped a module (the LP ranks p30's
+optimum set first of the 1,045 sets with two out and one in) was tried: placing everyone on
+that set exactly takes 1.3 units of CP-SAT, more than ``restricted``, and it found nothing on
+p30, p56 or p70 in time.
+The shares (``FIRST_SHARE`` and the rest, 0.37 of what the fixing leaves of the limit,
+``fixing.budget``; 0.45 before ``restricted`` was spared where it finds nothing) leave little
+room: ``settle`` needs 0.42 units on p59 (0.46 given at ``time_limit=10``), and at
+``time_limit=8`` p59 ends at 27,293 (+0.04 %) while the others keep their optima.
+``exchange`` costs p59 0.3-0.8 units and finds nothing there (its LP bounds do not rule the
+exchanges out); on p30 and p66 the LP rules out every exchange (0.03-0.1 units for the LPs).
 ``solve_domain`` runs it beside CP-SAT on two cores (``capacity.solver.lanes``).
 Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
 units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
-miss their optimum; neighbourhoods of 4 modules in use stall at 11,370 on p30, 5 modules miss
-p31 and p32, 7 miss p31 and p59; sub-models at ``linearization_level`` 1 miss p30, p57 and p59.
-Ending the neighbourhoods after half a round of pivots without improvement (``STALE``) instead
-of a whole round, and ``LNS_SHARE`` 0.25 instead of 0.3, gave the same placements on all seven
-with 10-45 % less work.
+miss their optimum (then with restricted on p58 too); neighbourhoods of 4 modules in use stall
+at 11,370 on p30, 5 modules miss p31 and p32, 7 miss p31 and p59; sub-models at
+``linearization_level`` 1 miss p30, p57 and p59. Ending the neighbourhoods after half a round
+of pivots without improvement (``STALE``) instead of a whole round, and ``LNS_SHARE`` 0.25
+instead of 0.3, gave the same placements on all seven with 10-45 % less work.
 """
 
 from __future__ import annotations
@@ -70,7 +84,7 @@ from capacity.solver.fixing import Fixing, pruned
 from capacity.solver.problem import Problem, problem_of
 
 EXTRA = 2  # candidate modules beyond ``k_min`` (lowest scores), with the heuristic's own
-FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.15, 0.25, 0.05  # of what fixing leaves of the limit
+FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.12, 0.2, 0.05  # of what fixing leaves of the limit
 OPEN, CLOSED, SUB_BUDGET = 6, 2, 0.2  # modules in use, modules not in use, budget per search
 STALE = 0.5  # pivots without improvement, as a share of the modules in use, that end the search
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
@@ -131,8 +145,13 @@ def first(
     module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
     search = _Search(prob, module, seed, cancel)
     time_limit = fixing.budget(fix, time_limit)  # the shares are of what the fixing leaves
-    best = search.restricted(start, k, _candidates(fix, module, start, k), FIRST_SHARE * time_limit)
-    best = search.neighbourhoods(best, LNS_SHARE * time_limit)
+    lns = LNS_SHARE * time_limit
+    if len(np.unique(start[module[start]])) > k:  # restricted: down to k_min modules
+        cand = _candidates(fix, module, start, k)
+        best = search.restricted(start, k, cand, FIRST_SHARE * time_limit)
+    else:  # the heuristic's are k_min: the neighbourhoods keep to as many, with its share
+        best, lns = start, lns + FIRST_SHARE * time_limit
+    best = search.neighbourhoods(best, lns)
     best = search.settle(best, SETTLE_SHARE * time_limit)
     best = search.exchange(best, start, PHASE_SHARE * time_limit - search.work)
     fix = replace(fix, work=fix.work + search.work)
@@ -208,10 +227,10 @@ class _Search:
         return float(self.cost_int[np.arange(len(at)), at].sum() + self.setup[used].sum())
 
     def restricted(self, at: np.ndarray, k: int, allowed: np.ndarray, budget: float) -> np.ndarray:
-        """Everyone placed again on ``allowed`` units with exactly ``k`` modules put up."""
+        """Everyone placed again on ``allowed`` units with exactly ``k`` modules put up (``at``,
+        on more modules, is no hint)."""
         units = np.flatnonzero(allowed | ~self.module)
-        fits = len(np.unique(at[self.module[at]])) == k
-        found = self._solve(np.arange(len(at)), units, at, k, budget, exact=True, hinted=fits)
+        found = self._solve(np.arange(len(at)), units, at, k, budget, exact=True, hinted=False)
         return found if found is not None and self.cost(found) < self.cost(at) else at
 
     def neighbourhoods(self, at: np.ndarray, budget: float) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""The exchange step of the fewest-modules phase (``fewest._Search.exchange``) and the LP
-relaxation that ranks its module sets (``relaxed.SetRelaxation``)."""
+"""The steps of the fewest-modules phase (``fewest.first``): which run with what budget, the
+exchange step (``fewest._Search.exchange``) and the LP relaxation that ranks its module sets
+(``relaxed.SetRelaxation``)."""
 
 from __future__ import annotations
 
@@ -131,11 +132,49 @@ def test_no_budget_no_exchange():
 
 @pytest.mark.slow
 def test_the_phase_reaches_p57s_optimum_by_an_exchange_of_the_heuristics_modules(shared_dir):
-    """p57 (16 of 30 modules): the restricted model and the neighbourhoods end at 26,045; the
-    optimum 26,039 is the heuristic's modules with one exchanged (7 for 18)."""
+    """p57 (16 of 30 modules, the heuristic's 16 = k_min): the neighbourhoods and ``settle`` end
+    at 26,075; the optimum 26,039 is the heuristic's modules with one exchanged (7 for 18)."""
     inst, dom, factor = fixing_tests._holmberg(shared_dir, "p57")
     fix = fixing.fix_pairs(dom)
     better = fewest.first(dom, fix, time_limit=10, seed=0)
     assert better.objective == inst.optimum * factor < fix.objective
     for hid, uid in better.assignment.items():
         assert uid in better.domain.pairs[hid]
+
+
+@pytest.mark.parametrize(("name", "restricted"), [("p30", True), ("p31", False)])
+def test_the_restricted_model_runs_only_where_the_heuristic_puts_up_more_than_k_min(
+    shared_dir, monkeypatch, name, restricted
+):
+    """p30's heuristic puts up 11 modules where 10 hold everyone: the restricted model first
+    (``FIRST_SHARE``), then the neighbourhoods (``LNS_SHARE``). p31's puts up 10: the
+    neighbourhoods start from it with both shares. The steps are spied on, not run."""
+    _, dom, _ = fixing_tests._holmberg(shared_dir, name)
+    fix = fixing.fix_pairs(dom)
+    k = fewest._k_min(dom, fix)
+    used = {u for u in fix.assignment.values() if dom.units[u].new_module}
+    assert (k, len(used)) == ((10, 11) if restricted else (10, 10))
+    calls = []
+
+    def step(label):
+        def spy(self, at, *args):
+            calls.append((label, round(args[-1], 6)))
+            return at
+
+        return spy
+
+    for label in ("restricted", "neighbourhoods", "settle", "exchange"):
+        monkeypatch.setattr(fewest._Search, label, step(label))
+    out = fewest.first(dom, fix, time_limit=10, seed=0)
+    assert out.assignment == fix.assignment  # nothing better: the heuristic's placement kept
+    share = fixing.budget(fix, 10)
+    lns = fewest.LNS_SHARE * share
+    if restricted:
+        assert calls[:2] == [
+            ("restricted", round(fewest.FIRST_SHARE * share, 6)),
+            ("neighbourhoods", round(lns, 6)),
+        ]
+    else:
+        first = ("neighbourhoods", round(lns + fewest.FIRST_SHARE * share, 6))
+        assert calls[0] == first and "restricted" not in {c[0] for c in calls}
+    assert [c[0] for c in calls[-2:]] == ["settle", "exchange"]
