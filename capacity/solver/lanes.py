@@ -19,20 +19,21 @@ other lane runs). Both are counted work, never timed. Both are set so that the l
 within about 0.8 of the limit in seconds here, leaving the rest for this machine's noise
 (the same work takes +-20 % wall between runs, +-40 % on a busy machine): ``--time-limit``
 is work, and ``--time-limit 10`` should end within 10 s. Measured (``--time-limit 10``, the
-whole call): the Holmberg instances where the phase applies end in 5.7-8.1 s (16-23 s when the
-lanes ran one after the other); with ``CPSAT_SHARE`` 0.3 and the phase's shares 0.45 they
-ended in 6-11 s with the same placements; with ``CPSAT_SHARE`` 0.36 CP-SAT proves p56 too
-(3.1 units), but p30-32 then end 10-14 s. The lane reaches p56's optimum after 2.2 units
-(without the phase's second search, which also finds it).
+whole call): the Holmberg instances where the phase applies end in 6.4-9.2 s over two runs
+(16-23 s when the lanes ran one after the other); with ``CPSAT_SHARE`` 0.3 and the phase's
+shares 0.45 they ended in 6-11 s with the same placements; with ``CPSAT_SHARE`` 0.36 CP-SAT
+proves p56 too (3.1 units), but p30-32 then end 10-14 s. The margin is thin on p56: the lane
+finds its optimum after about 2.1 of its 2.19 units (at ``--time-limit 8``, 0.05 % above).
 
 A second search
 ---------------
 When the phase ends early with a better placement, its thread runs CP-SAT once more on the
 pairs pruned against that placement, hinted with it, for what is left of CP-SAT's lane budget
-(the phase's work counted at ``PHASE_UNIT``), if at least ``MIN_SECOND`` of the limit: on
-p56 it finds the optimum too. On p66 (the phase's optimum after 0.5 units) it proved the
-optimum with ``CPSAT_SHARE`` 0.3 (1.6 units); with 0.24 it is not started (1.4 units left,
-not enough: tried, it ends unproven), and p66's answer is the phase's optimum, unproven.
+(the phase's work counted at ``PHASE_UNIT``), if at least ``MIN_SECOND`` of the limit. With
+``CPSAT_SHARE`` 0.3 it proved p66 optimal (the phase's optimum after 0.5 units; 1.6 units of
+search) and found p56's optimum too; with 0.24 at ``--time-limit 10`` it starts on neither
+(1.4 and 1.1 units left; on p66 tried with ``MIN_SECOND`` 0.1: it ends unproven), and p66's
+answer is the phase's optimum, unproven. At ``--time-limit 12`` it proves p66 (a test).
 The phase's exchange step (``fewest``) spends what its other steps leave of its budget, which
 a second search would have had: on p66 the LP rules every exchange out (0.1 units).
 
