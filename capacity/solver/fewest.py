@@ -114,7 +114,12 @@ def applies(dom: Domain, fix: Fixing) -> bool:
     k = _k_min(dom, fix)
     if not k or any(uid is None for uid in fix.assignment.values()):
         return False
-    return len({u for u in fix.assignment.values() if dom.units[u].new_module}) <= k + 1
+    return _modules_up(dom, fix) <= k + 1
+
+
+def _modules_up(dom: Domain, fix: Fixing) -> int:
+    """The new modules the heuristic's placement puts up."""
+    return len({u for u in fix.assignment.values() if u is not None and dom.units[u].new_module})
 
 
 def _k_min(dom: Domain, fix: Fixing) -> int | None:
@@ -146,7 +151,7 @@ def first(
     search = _Search(prob, module, seed, cancel)
     time_limit = fixing.budget(fix, time_limit)  # the shares are of what the fixing leaves
     lns = LNS_SHARE * time_limit
-    if len(np.unique(start[module[start]])) > k:  # restricted: down to k_min modules
+    if _modules_up(dom, fix) > k:  # restricted: down to k_min modules
         cand = _candidates(fix, module, start, k)
         best = search.restricted(start, k, cand, FIRST_SHARE * time_limit)
     else:  # the heuristic's are k_min: the neighbourhoods keep to as many, with its share
