@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
@@ -73,10 +72,8 @@ def test_tiles_are_an_option(tiny_registry):
     assert "tiles.example.org" not in council_map(tiny_registry)
 
 
-def test_writer_is_atomic_and_timed(tiny_registry, tmp_path):
-    started = time.perf_counter()
+def test_writer_is_atomic(tiny_registry, tmp_path):
     path = write_council_map(tiny_registry, tmp_path / "out")
-    assert time.perf_counter() - started < 10
     assert path == tmp_path / "out" / MAP_FILE
     assert path.read_text(encoding="utf-8") == council_map(tiny_registry)
     assert [p.name for p in path.parent.iterdir()] == [MAP_FILE]  # no temporary file left

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import pytest
 
@@ -67,9 +65,7 @@ def test_bad_sizes_are_rejected():
 
 
 @pytest.mark.slow
-def test_benchmark_size_builds_well_under_a_minute():
-    start = time.perf_counter()
+def test_benchmark_size_builds():
+    # its time is the scale suite's (capacity bench), not asserted here
     reg = synthetic_registry(households=20_000, sites=2_000, seed=1)
-    elapsed = time.perf_counter() - start
     assert len(reg.households) == 20_000 and len(reg.sites) == 2_000
-    assert elapsed < 20, f"20,000 x 2,000 took {elapsed:.1f} s"
