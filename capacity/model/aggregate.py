@@ -14,7 +14,7 @@ counts do not pack: its counts are split over its real unit classes with the per
 (``refine_site``), so the loop ends with every placement a real unit and the same optimum as the
 per-pair model. The only approximation is a candidate list shorter than every allowed site
 (``candidates`` with ``k``): at national size the solver lets the LP relaxation over every
-allowed site choose it and bound the optimum (``capacity.solver.aggregate.lp_candidates``, on
+allowed site choose it and bound the optimum (``capacity.solver.counts.lp_candidates``, on
 the model built as arrays by ``capacity.model.aggregate_lp``).
 """
 

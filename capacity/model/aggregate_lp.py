@@ -1,7 +1,7 @@
 """The count model over candidate sites built straight into a ``LinearForm``, as numpy arrays.
 
 At national size the LP relaxation of the count model over *every* allowed site chooses the
-candidate sites and bounds the optimum (``capacity.solver.aggregate.lp_candidates``). Built
+candidate sites and bounds the optimum (``capacity.solver.counts.lp_candidates``). Built
 through CP-SAT's Python API (``build_aggregate``, 5.0 s) and read back (``linear_form``, 0.8 s),
 its 141,673 columns, 24,207 rows and 1.7 million nonzeros were most of the model building of a
 60 s run. Here the same columns, rows and objective come from arrays over (type, site) columns,

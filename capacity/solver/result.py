@@ -11,14 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capacity.model.domain import Domain
+from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
 from capacity.solver.greedy import room_left
+
+if TYPE_CHECKING:
+    from capacity.model.aggregate import AggregateModel
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
@@ -221,6 +225,9 @@ def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
     )
 
 
+ALTERNATIVE_COLUMNS = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
+
+
 def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
     rows = []
     for hid, uid in sorted(assignment.items()):
@@ -230,20 +237,63 @@ def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
         others = [o for o in dom.pairs[hid] if dom.units[o].site_id != dom.units[uid].site_id]
         if not others:
             continue
-        chosen = pair_cost(h, dom.units[uid], dom)
         best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
-        diffs = {
-            n: dom.weights[n] * (c(h, dom.units[best], dom) - c(h, dom.units[uid], dom))
-            for n, c in PAIR_COEFS.items()
-        }
-        rows.append(
-            dict(
-                household_id=hid,
-                alt_unit_id=best,
-                alt_site_id=dom.units[best].site_id,
-                extra_cost=pair_cost(h, dom.units[best], dom) - chosen,
-                **diffs,
+        rows.append(_alternative_row(dom, h, dom.units[uid], dom.units[best]))
+    return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+
+
+def aggregate_alternatives(
+    dom: Domain, m: AggregateModel, placed: dict[str, str | None], units: dict[str, list[Unit]]
+) -> pd.DataFrame:
+    """``Result.alternatives`` for an aggregate placement (``capacity.solver.aggregate``): each
+    placed household's best other site among its type's candidate sites, by household-level
+    terms.
+
+    Scoring with every household fixed knows only the chosen unit; an arriving household's pair
+    terms depend on the site alone, so the first unit class of the other site that it fits (or
+    the site's first new module) stands for that site.
+    """
+    from capacity.model.aggregate import fits, site_arrays, site_pair_costs
+
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site, pavilion = site_arrays(dom, sids)
+    modules: dict[str, list[Unit]] = {}
+    for u in sorted(dom.units.values(), key=lambda u: u.id):
+        if u.new_module:
+            modules.setdefault(u.site_id, []).append(u)
+    rows = []
+    for t in m.types:
+        members = [hid for hid in t.members if placed.get(hid) is not None]
+        if not members:
+            continue
+        cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
+        order = sorted(m.cand[t.id], key=lambda s: (cost[at[s]], s))
+        for hid in members:
+            h, chosen = dom.household(hid), dom.units[placed[hid]]
+            others = (
+                u
+                for sid in order
+                if sid != chosen.site_id
+                for u in [*sorted(units.get(sid, []), key=lambda u: u.id), *modules.get(sid, [])]
+                if fits(h, u, dom)
             )
-        )
-    cols = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
-    return pd.DataFrame(rows, columns=cols)
+            alt = next(others, None)
+            if alt is not None:
+                rows.append(_alternative_row(dom, h, chosen, alt))
+    frame = pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+    return frame.sort_values("household_id", ignore_index=True)
+
+
+def _alternative_row(dom: Domain, h: Household, chosen: Unit, alt: Unit) -> dict:
+    """What ``alt`` would cost ``h`` more than ``chosen``, in all and by household-level term."""
+    diffs = {
+        n: dom.weights[n] * (c(h, alt, dom) - c(h, chosen, dom)) for n, c in PAIR_COEFS.items()
+    }
+    return dict(
+        household_id=h.id,
+        alt_unit_id=alt.id,
+        alt_site_id=alt.site_id,
+        extra_cost=pair_cost(h, alt, dom) - pair_cost(h, chosen, dom),
+        **diffs,
+    )
