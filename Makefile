@@ -9,11 +9,11 @@ OUT    := out
 
 .PHONY: demo test lint bench bench-full clean
 
-# (Re)install only when pyproject.toml changed since the last install.
-$(STAMP): pyproject.toml
+# (Re)install only when pyproject.toml or the solver pins changed since the last install.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
 demo: $(STAMP)
