@@ -2,6 +2,8 @@
 
 A ``travel_minutes`` row (site x poi) wins; otherwise minutes are estimated from the straight-line
 distance: ``distance_km * limits.detour_factor / limits.speed_kmh * 60``, rounded half up.
+``station_minutes`` is the one definition of a site's minutes to the station: placement
+(``site_minutes``) and the capacity plan (``capacity.planning.supply``) both use it.
 """
 
 from __future__ import annotations
@@ -44,6 +46,20 @@ def minutes_matrix(reg: Registry, limits: dict) -> dict[tuple[str, str], int]:
     return out
 
 
+def station_minutes(
+    reg: Registry, limits: dict, matrix: dict[tuple[str, str], int] | None = None
+) -> dict[str, int]:
+    """Whole minutes from every site to its nearest station (0 when there is no station).
+
+    Each (site, station) pair is rounded half up first (``minutes_matrix``, a ``travel_minutes``
+    row winning), then the nearest is taken.
+    """
+    matrix = minutes_matrix(reg, limits) if matrix is None else matrix
+    pois = reg.pois
+    stations = [str(i) for i in pois.loc[pois["kind"] == "station", "id"]]
+    return {str(s): _nearest(matrix, str(s), stations) for s in reg.sites["id"]}
+
+
 def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]:
     """Per site: minutes to the nearest station, to its district's school, to receiving classes.
 
@@ -54,8 +70,8 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
     from capacity.model.domain import covering_districts
 
     matrix = minutes_matrix(reg, limits)
+    station = station_minutes(reg, limits, matrix)
     pois = reg.pois
-    stations = [str(i) for i in pois.loc[pois["kind"] == "station", "id"]]
     schools = pois[pois["kind"] == "school"]
     receiving = [
         str(i) for i in schools.loc[schools["receiving_classes"].fillna(False).astype(bool), "id"]
@@ -72,7 +88,7 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
     out = {}
     for s in reg.sites.itertuples():
         sid = str(s.id)
-        near = _nearest(matrix, sid, stations)
+        near = station[sid]
         inside = [did for did, _ in covering.get(sid, ()) if did in districts]
         local = local_schools[inside[0]] if inside else []
         school = _nearest(matrix, sid, local or [str(i) for i in schools["id"]])

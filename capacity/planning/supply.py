@@ -6,13 +6,13 @@ site (rows, in registry order) and month (columns).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.model import travel
 from capacity.overview import open_occupancy
 from capacity.planning.demand import DAYS_PER_MONTH, month_index, stay_pmf
 from capacity.planning.scenario import Scenario
@@ -158,24 +158,13 @@ def _residents(
 
 
 def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:
-    """Whole minutes from each site to the nearest station (travel_minutes layer first)."""
-    pois = reg.pois[reg.pois["kind"] == "station"]
-    out = np.zeros(len(sites), np.int64)
-    if len(pois) == 0:
-        return out
-    lim = reg.policy.limits
-    xs, ys = pois.geometry.x.to_numpy(), pois.geometry.y.to_numpy()
-    table = {}
-    if reg.travel_minutes is not None:
-        tm = reg.travel_minutes[reg.travel_minutes["poi_id"].isin(set(pois["id"]))]
-        table = tm.groupby("site_id")["minutes"].min().to_dict()
-    for i, (sid, geom) in enumerate(zip(sites["id"], sites.geometry, strict=True)):
-        if sid in table:
-            out[i] = math.ceil(float(table[sid]))
-            continue
-        metres = float(np.min(np.hypot(xs - geom.x, ys - geom.y)))
-        out[i] = math.ceil(metres * lim.detour_factor / 1000 / lim.speed_kmh * 60)
-    return out
+    """Whole minutes from each site to the nearest station, as placement counts them.
+
+    The one definition is ``capacity.model.travel.station_minutes`` (``travel_minutes`` rows
+    first, else the straight line; rounded half up).
+    """
+    minutes = travel.station_minutes(reg, reg.policy.limits.model_dump())
+    return np.array([minutes[str(s)] for s in sites["id"]], dtype=np.int64)
 
 
 def _districts(reg: Registry, sites: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray]:
