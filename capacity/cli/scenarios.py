@@ -19,7 +19,9 @@ def scenarios(
     plan: Annotated[
         Path | None,
         typer.Option(
-            "--plan", help="plan.csv fra 'capacity plan' (standard: dagens bygninger og moduler)."
+            "--plan",
+            help="plan.csv fra 'capacity plan'; skal dække alle scenariets måneder "
+            "(standard: dagens bygninger og moduler).",
         ),
     ] = None,
     samples: Annotated[int, typer.Option("--samples", min=1, help="Antal kørsler.")] = 1000,

@@ -69,23 +69,90 @@ def input_for(
 
 
 def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
-    """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T)."""
+    """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T).
+
+    The plan must give beds for every site and every month of the scenario, once: nothing is
+    filled in silently (a month missing from the plan once counted as today's full capacity).
+
+    Raises
+    ------
+    UserError
+        A column is missing, a site is unknown, a (site, month) is given twice or has no beds,
+        or a site or month of the scenario is missing; the message names them (Danish).
+    """
     missing = {"site_id", "month", "beds"} - set(plan.columns)
     if missing:
         raise UserError(
-            f"The plan has no column(s) {', '.join(sorted(missing))}; "
-            "give a plan.csv written by 'capacity plan'."
+            f"Planen mangler kolonne(r) {', '.join(sorted(missing))}; "
+            "giv en plan.csv skrevet af 'capacity plan'."
         )
-    table = plan.pivot_table(index="site_id", columns="month", values="beds", aggfunc="sum")
-    unknown = sorted(set(table.index) - set(sup.ids))
+    plan = plan.assign(site_id=plan["site_id"].astype(str), month=plan["month"].astype(str))
+    _plan_rows_known(plan, sup)
+    table = plan.set_index(["site_id", "month"])["beds"].unstack("month")
+    table = table.reindex(index=sup.ids, columns=sup.months)
+    _plan_covers(table, sup)
+    return table.to_numpy(dtype=np.int64)
+
+
+def _plan_rows_known(plan: pd.DataFrame, sup: Supply) -> None:
+    """Every row of the plan names a known site, once per month, with its beds."""
+    unknown = sorted(set(plan["site_id"]) - set(sup.ids))
     if unknown:
         raise UserError(
-            f"The plan names unknown site(s) {', '.join(unknown[:5])}; "
-            "make the plan from the same registry."
+            f"Planen nævner ukendt(e) lokalitet(er) {_some(unknown)}, som ikke er i registret; "
+            "lav planen ud fra det samme register."
         )
-    table = table.reindex(index=sup.ids, columns=sup.months)
-    current = sup.beds(sup.current_modules())
-    return np.where(table.isna().to_numpy(), current, table.fillna(0).to_numpy()).astype(np.int64)
+    twice = plan[plan.duplicated(["site_id", "month"], keep=False)]
+    if len(twice):
+        pairs = sorted({f"{r.site_id} {r.month}" for r in twice.itertuples()})
+        raise UserError(
+            f"Planen har flere rækker for {_some(pairs)}; giv én række pr. lokalitet og måned."
+        )
+    empty = plan[pd.to_numeric(plan["beds"], errors="coerce").isna()]
+    if len(empty):
+        pairs = sorted(f"{r.site_id} {r.month}" for r in empty.itertuples())
+        raise UserError(f"Planen har ingen senge (kolonne beds) for {_some(pairs)}; udfyld dem.")
+
+
+def _plan_covers(table: pd.DataFrame, sup: Supply) -> None:
+    """Every site and every month of the scenario is in the plan (never filled in silently)."""
+    gaps = table.isna().to_numpy()
+    if not gaps.any():
+        return
+    months = [m for m, gap in zip(sup.months, gaps.all(axis=0), strict=True) if gap]
+    if months:
+        raise UserError(
+            f"Planen dækker ikke scenariets måned(er) {_span(months)} ({len(months)} af "
+            f"{len(sup.months)}); lav planen med samme scenarie og horisont, eller afkort "
+            "scenariets horizon_months, så den passer til planen."
+        )
+    sites = [s for s, gap in zip(sup.ids, gaps.any(axis=1), strict=True) if gap]
+    raise UserError(
+        f"Planen mangler lokalitet(er) {_some(sites)} i nogle eller alle scenariets måneder; "
+        "lav planen igen ud fra det samme register og scenarie."
+    )
+
+
+def _some(items: list[str], k: int = 5) -> str:
+    """The first ``k`` items, and how many more."""
+    more = f" og {len(items) - k} flere" if len(items) > k else ""
+    return ", ".join(items[:k]) + more
+
+
+def _span(months: list[str]) -> str:
+    """Months as runs, e.g. ``2028-01–2028-12, 2029-03``."""
+    runs: list[list[str]] = []
+    for m in months:
+        if runs and _next(runs[-1][-1]) == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+
+
+def _next(month: str) -> str:
+    y, m = int(month[:4]), int(month[5:7])
+    return f"{y + m // 12}-{m % 12 + 1:02d}"
 
 
 def read_plan(path: Path) -> pd.DataFrame:
@@ -94,7 +161,7 @@ def read_plan(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, dtype={"site_id": str, "month": str})
     except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UserError(
-            f"{path}: cannot read the plan ({exc}); give a plan.csv from 'capacity plan'."
+            f"{path}: planen kan ikke læses ({exc}); giv en plan.csv fra 'capacity plan'."
         ) from None
 
 

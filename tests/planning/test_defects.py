@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from capacity.io.registry import load_registry
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from capacity.cli.app import user_errors
+from capacity.cli.scenarios import scenarios
+from capacity.errors import UserError
+from capacity.io.registry import load_registry, write_registry
 from capacity.model.domain import build_domain
 from capacity.planning.scenario import load_scenario
+from capacity.planning.simulate import plan_beds
 from capacity.planning.supply import supply
 from tests.conftest import ROOT
+from tests.helpers import tiny_registry
+from tests.planning.conftest import scenario
 
 SCENARIOS = ROOT / "data" / "scenarios"
 
@@ -21,3 +32,72 @@ def test_plan_and_placement_give_every_sample_site_the_same_station_minutes(samp
     placement = {sid: site.station_minutes for sid, site in dom.sites.items()}
     assert dict(zip(sup.ids, sup.minutes.tolist(), strict=True)) == placement
     assert placement["P03"] == 5  # 5.45 minutes by the straight line, rounded half up
+
+
+# --- defect 1: a plan shorter than the scenario is refused, never filled with today's capacity
+
+
+def _plan_for(sup, months: int, beds: int = 4) -> pd.DataFrame:
+    """A plan frame with ``beds`` beds per site for the first ``months`` months of ``sup``."""
+    rows = [(sid, m, beds) for sid in sup.ids for m in sup.months[:months]]
+    return pd.DataFrame(rows, columns=["site_id", "month", "beds"])
+
+
+def test_a_plan_shorter_than_the_scenario_is_refused_naming_the_months():
+    sup = supply(tiny_registry(), scenario([0], horizon=6))
+    with pytest.raises(UserError, match=r"2027-05–2027-06 \(2 af 6\)"):
+        plan_beds(_plan_for(sup, 4), sup)  # before: months 5 and 6 counted today's capacity
+
+
+def test_a_plan_without_a_site_of_the_registry_is_refused():
+    sup = supply(tiny_registry(), scenario([0], horizon=3))
+    plan = _plan_for(sup, 3)
+    with pytest.raises(UserError, match="mangler lokalitet.*P1"):
+        plan_beds(plan[plan["site_id"] != "P1"], sup)
+
+
+def test_a_plan_with_a_month_twice_or_without_beds_is_refused():
+    sup = supply(tiny_registry(), scenario([0], horizon=3))
+    plan = _plan_for(sup, 3)
+    with pytest.raises(UserError, match="flere rækker for B1 2027-02"):
+        plan_beds(pd.concat([plan, plan.iloc[[1]]]), sup)  # before: the beds were added up
+    with pytest.raises(UserError, match="ingen senge.*B1 2027-02"):
+        plan_beds(plan.assign(beds=plan["beds"].where(plan.index != 1)), sup)
+
+
+def test_a_plan_in_any_row_order_or_longer_than_the_scenario_gives_the_same_beds():
+    sup = supply(tiny_registry(), scenario([0], horizon=3))
+    longer = supply(tiny_registry(), scenario([0], horizon=5))
+    plan = _plan_for(longer, 5).assign(beds=range(10))
+    beds = plan_beds(plan.iloc[::-1], sup)
+    assert beds.tolist() == [[0, 1, 2], [5, 6, 7]]
+
+
+def test_scenarios_command_refuses_a_short_plan_with_exit_2(tmp_path):
+    reg, path = tiny_registry(), tmp_path / "reg"
+    write_registry(reg, path)
+    toml = tmp_path / "sc.toml"
+    toml.write_text(SCENARIO_6, encoding="utf-8")
+    sup = supply(reg, scenario([0], horizon=6))
+    _plan_for(sup, 4).to_csv(tmp_path / "plan.csv", index=False)
+    app = typer.Typer()
+    app.command()(user_errors(scenarios))
+    app.command("other")(lambda: None)  # two commands: the first is called by name
+    args = ["scenarios", str(path), "-s", str(toml), "--plan", str(tmp_path / "plan.csv")]
+    res = CliRunner().invoke(app, [*args, "--samples", "2", "--workers", "1"])
+    assert res.exit_code == 2, res.output
+    assert "2027-05–2027-06" in res.output
+    assert "Traceback" not in res.output
+
+
+SCENARIO_6 = """
+name = "seks"
+start = "2027-01"
+horizon_months = 6
+[arrivals]
+level = 1
+[[household_types]]
+name = "single"
+adults = 1
+share = 1
+"""
