@@ -2,58 +2,215 @@
 
 Every output of ``capacity`` goes through these, so an interrupted or failed run never leaves a
 half-written file and never damages what was there before.
+
+Files are swapped in with ``os.replace`` (atomic on POSIX). Folders are swapped in with Linux's
+``renameat2(..., RENAME_EXCHANGE)``, which exchanges two directories in one step: at every moment
+the path holds either the old or the new folder. Where it is missing (other systems, a file
+system that does not support it) the fallback is two renames (old folder aside, new one in); a
+crash between them leaves the old folder whole at ``.<name>.old-*`` beside the path, but nothing
+at the path itself.
+
+A target that is a symbolic link is written through: the link's target is replaced, the link
+stays. An existing target's permission bits are kept; a new one gets the usual ``0666``/``0777``
+less the umask (``mkstemp``/``mkdtemp`` would make it private).
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import errno
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from capacity.errors import UserError
 
-__all__ = ["atomic_file", "atomic_folder", "write_atomic"]
+__all__ = [
+    "atomic_file",
+    "atomic_folder",
+    "exchange",
+    "file_lock",
+    "os_errors",
+    "target_of",
+    "write_atomic",
+]
+
+
+def target_of(path: Path) -> Path:
+    """``path`` with symbolic links resolved (the file or folder that is really written)."""
+    return Path(os.path.realpath(Path(path)))
+
+
+@contextlib.contextmanager
+def os_errors(path: Path, what: str = "cannot write") -> Iterator[None]:
+    """Turn an ``OSError`` (permission denied, exists, not a folder, disk full) into a
+    ``UserError`` that names ``path``."""
+    try:
+        yield
+    except OSError as exc:
+        where = exc.filename or path
+        reason = exc.strerror or str(exc)
+        raise UserError(
+            f"{where}: {what} ({reason}); check the path, its folder and their permissions"
+        ) from None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _mode(path: Path, default: int) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        return default & ~_umask()
 
 
 def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``.
+
+    A symbolic link at ``path`` is written through; the file's permission bits are kept.
+    """
+    path = target_of(path)
+    with os_errors(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
-    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    mode = _mode(path, 0o666)
+    with os_errors(path.parent):
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()
     try:
         write(tmp)
-        os.replace(tmp, path)
+        with os_errors(path):
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
 
 
 def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
-    """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept.
+
+    The swap is one ``exchange`` (see the module docstring); the folder's mode is kept.
+    """
+    path = target_of(path)
+    with os_errors(path.parent):
+        path.parent.mkdir(parents=True, exist_ok=True)
     if path.exists() and not path.is_dir():
         raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
-    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
-    old = None
+    mode = _mode(path, 0o777)
+    with os_errors(path.parent):
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
         write(tmp)
-        if path.exists():
-            for item in path.iterdir():
-                if not (tmp / item.name).exists():
-                    copy = shutil.copytree if item.is_dir() else shutil.copy2
-                    copy(item, tmp / item.name)
-            old = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
-            os.replace(path, old / path.name)
-        os.replace(tmp, path)
+        with os_errors(path):
+            if path.exists():
+                for item in path.iterdir():
+                    if not (tmp / item.name).exists() and not (tmp / item.name).is_symlink():
+                        copy_item(item, tmp / item.name)
+            os.chmod(tmp, mode)
+            swap_in(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+
+
+def copy_item(src: Path, dst: Path) -> None:
+    """Copy a file or folder with its mode and times; symbolic links stay links."""
+    if src.is_dir() and not src.is_symlink():
+        shutil.copytree(src, dst, symlinks=True)
+    else:
+        shutil.copy2(src, dst, follow_symlinks=False)
+
+
+def swap_in(new: Path, path: Path) -> None:
+    """Put the folder ``new`` at ``path``; afterwards ``new`` holds the old folder (if any).
+
+    With ``exchange`` when ``path`` exists (atomic), else a plain rename. When the exchange is not
+    supported: ``path`` renamed aside to ``.<name>.old-*``, then ``new`` renamed to ``path``, then
+    the old folder moved to ``new`` (so the caller removes it as before).
+    """
+    if not path.exists():
+        os.rename(new, path)
+        return
+    try:
+        exchange(new, path)
+        return
+    except NotImplementedError:
+        pass
+    aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
+    os.rename(path, aside / path.name)
+    os.rename(new, path)
+    os.rename(aside / path.name, new)
+    aside.rmdir()
+
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+_libc: ctypes.CDLL | None = None
+
+
+def exchange(a: Path, b: Path) -> None:
+    """Exchange the paths ``a`` and ``b`` in one atomic step (Linux ``renameat2``).
+
+    Raises
+    ------
+    NotImplementedError
+        When the system or the file system has no ``RENAME_EXCHANGE``.
+    OSError
+        For any other failure (the paths are unchanged).
+    """
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    renameat2 = getattr(_libc, "renameat2", None)
+    if renameat2 is None:
+        raise NotImplementedError("renameat2 is not available")
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    renameat2.restype = ctypes.c_int
+    result = renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE)
+    if result != 0:
+        err = ctypes.get_errno()
+        if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise NotImplementedError(os.strerror(err))
+        raise OSError(err, os.strerror(err), str(b))
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[Path]:
+    """Hold an exclusive ``flock`` on ``.<name>.lock`` beside ``path`` (the resolved path).
+
+    Raises
+    ------
+    UserError
+        At once when another process holds the lock (nobody waits for a long apply).
+    """
+    import fcntl
+
+    path = target_of(path)
+    lock = path.with_name(f".{path.name}.lock")
+    with os_errors(lock, "cannot create the lock file"):
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(
+                f"{path} is locked by another capacity process (lock file {lock}); wait until it "
+                "has finished, then run the command again"
+            ) from None
+        yield lock
+    finally:
+        os.close(fd)  # closing releases the lock; the file stays (removing it would race)
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:

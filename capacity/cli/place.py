@@ -67,16 +67,25 @@ def place(
             "--apply", help="Skriv planen i --out ind i registret (kræver uændret register)."
         ),
     ] = False,
+    allow_date: Annotated[
+        bool,
+        typer.Option(
+            "--allow-date",
+            help="Med --apply: godkend en plandato uden for registrets datoer (før første ankomst "
+            "eller mere end 3 måneder efter seneste dato eller i dag).",
+        ),
+    ] = False,
     lang: LangOpt = "da",
 ) -> None:
     """Placér ankomne husstande i midlertidige boliger, med begrundelse for hver husstand.
 
     Uden --apply: beregn en plan og skriv den til --out. Med --apply: skriv den gennemsete plan i
-    --out ind i registrets beboelse (en sikkerhedskopi bevares; afvises hvis registret er ændret).
+    --out ind i registrets beboelse: planen kontrolleres mod alle faste regler, registret låses, en
+    sikkerhedskopi bevares, og intet skrives hvis registret er ændret eller planen bryder en regel.
     """
     console = make_console()
     if apply:
-        _apply(registry, out, policy, lang, console)
+        _apply(registry, out, policy, lang, console, allow_date=allow_date)
         return
     from capacity.io.registry import load_registry
     from capacity.solver.output import write_outputs
@@ -111,7 +120,13 @@ def place(
 
 
 def _apply(
-    registry: Path, out: Path | None, policy: Path | None, lang: str, console: Console
+    registry: Path,
+    out: Path | None,
+    policy: Path | None,
+    lang: str,
+    console: Console,
+    *,
+    allow_date: bool = False,
 ) -> None:
     from capacity.errors import UserError
     from capacity.solver.apply import apply_plan
@@ -120,7 +135,7 @@ def _apply(
         raise UserError(
             "--apply needs --out DIR: the folder with the plan to write into the registry"
         )
-    done = apply_plan(registry, out, policy=policy)
+    done = apply_plan(registry, out, policy=policy, allow_date=allow_date)
     console.print(_applied_text(done, registry, lang), soft_wrap=True, markup=False)
 
 

@@ -1,17 +1,23 @@
 """``place --apply``: write a reviewed plan (an ``--out`` folder) into the registry's occupancy.
 
-The plan is applied only to the registry it was made from: the registry's content hash must equal
-``input_hash`` in the plan's ``summary.json``, else nothing is written. The previous registry is
-copied to a backup beside it (named after its own hash), then the new registry is written with
-``write_registry``, which writes a temporary file and renames it: a crash mid-apply leaves the
-registry as it was. Applying twice is refused, since the first apply changes the hash.
+The registry is the municipality's only record, so an apply is checked, locked and atomic:
+
+1. The plan is read (``verify.read_plan``); a missing or garbled file is refused.
+2. The registry is locked (``capacity.io.update.locked``: a GeoPackage write transaction, else a
+   lock file beside it) and loaded inside the lock; its content hash must equal ``input_hash``
+   in the plan's ``summary.json`` (the registry the plan was made from), else nothing is written.
+3. The plan is checked against every hard rule on the registry as it is now
+   (``verify.check_plan``); every reason is listed and nothing is written.
+4. The registry is copied to a backup beside it (named after its own hash), then only the changed
+   rows are written in the registry's own form, atomically (see ``capacity.io.update``).
+
+A second apply of the same plan is refused, since the first changes the hash. Any refusal is a
+``UserError`` (exit code 2) and leaves the registry byte for byte as it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.files import os_errors, target_of
 from capacity.io.layers import Registry, canonical
 from capacity.policy import Policy
 from capacity.solver.fingerprint import input_hash
@@ -35,46 +42,102 @@ class Applied:
     date: dt.date
 
 
-def apply_plan(registry: Path, plan: Path, *, policy: Path | None = None) -> Applied:
-    """Write the placements of ``plan`` into ``registry`` (move_in = the plan's date).
+def apply_plan(
+    registry: Path,
+    plan: Path,
+    *,
+    policy: Path | None = None,
+    allow_date: bool = False,
+    today: dt.date | None = None,
+) -> Applied:
+    """Check the plan in ``plan`` and write its placements into ``registry`` (move_in = its date).
 
     Parameters
     ----------
-    registry : the registry the plan was made from (any form ``load_registry`` reads).
+    registry : the registry the plan was made from (any form ``load_registry`` reads; a symbolic
+        link is written through).
     plan : the ``--out`` folder of ``capacity place`` (summary.json, placements.csv, modules.csv).
     policy : the ``--policy`` file the plan was made with, if any (it is part of the hash; the
         registry's own policy is written back unchanged).
+    allow_date : accept a plan date outside the registry's dates (``verify.date_span``).
+    today : the day the date rule measures from (default: today).
 
     Raises
     ------
     UserError
-        When the plan is missing or the registry changed since the plan was made.
+        When the plan is missing or wrong, the registry changed since the plan was made, the
+        registry is locked by another apply, or a path cannot be written; nothing is written.
     """
-    from capacity.io.registry import load_registry, write_registry
+    from capacity.io.registry import load_registry
+    from capacity.io.update import locked
+    from capacity.solver.verify import check_plan, read_plan
 
-    registry, plan = Path(registry), Path(plan)
-    summary = _summary(plan)
-    reg = load_registry(registry)
-    planned = reg if policy is None else reg.with_layers(policy=Policy.load(policy))
-    now = input_hash(planned)
-    if now != summary["input_hash"]:
-        raise UserError(
-            f"{registry} has changed since the plan in {plan} was made (hash {now[:12]} ≠ "
-            f"{summary['input_hash'][:12]}); run capacity place again and review the new plan"
-        )
-    placements = pd.read_csv(plan / "placements.csv", dtype=str, keep_default_na=False)
-    modules = pd.read_csv(plan / "modules.csv", dtype={"site_id": str})
-    day = dt.date.fromisoformat(summary["date"])
-    updated, moved_out = with_placements(reg, placements, modules, day)
-    backup = _backup(registry, now)
-    write_registry(updated, registry)
+    path, plan = target_of(Path(registry)), Path(plan)
+    todo = read_plan(plan)
+    with os_errors(path), locked(path) as target:
+        reg = load_registry(path)
+        planned = reg if policy is None else reg.with_layers(policy=Policy.load(policy))
+        now = input_hash(planned)
+        if now != todo.summary["input_hash"]:
+            raise UserError(
+                f"{registry} has changed since the plan in {plan} was made (hash {now[:12]} ≠ "
+                f"{str(todo.summary['input_hash'])[:12]}); run capacity place again and review "
+                "the new plan"
+            )
+        reasons = check_plan(reg, todo, allow_date=allow_date, today=today)
+        if reasons:
+            lines = "\n".join(f"  - {r}" for r in reasons)
+            raise UserError(
+                f"the plan in {plan} cannot be applied to {registry}; nothing was written:\n"
+                f"{lines}\nFix the plan (or make it again with capacity place)"
+            )
+        updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
+        _valid(updated)
+        backup = _backup_path(path, now)
+        if not backup.exists():
+            target.backup(backup)
+        target.write(reg, updated)
+    _written(path, updated, backup)
     return Applied(
-        len(placements) - _stayed(reg, placements, day),
+        len(todo.placements) - _stayed(reg, todo.placements, todo.day),
         moved_out,
-        int(modules["modules_to_put_up"].sum()),
+        int(todo.modules["modules_to_put_up"].sum()),
         backup,
-        day,
+        todo.day,
     )
+
+
+def _valid(updated: Registry) -> None:
+    """Refuse an updated registry that would not load (written to a temporary folder and read)."""
+    import tempfile
+
+    from capacity.errors import RegistryError
+    from capacity.io.registry import load_registry
+    from capacity.io.writers import write_folder
+
+    with tempfile.TemporaryDirectory(prefix="capacity-apply-") as tmp:
+        write_folder(updated, Path(tmp))
+        try:
+            load_registry(Path(tmp))
+        except RegistryError as exc:
+            problems = "\n".join(f"  - {p}" for p in exc.errors)
+            raise UserError(
+                f"the plan would make the registry invalid; nothing was written:\n{problems}"
+            ) from None
+
+
+def _written(path: Path, updated: Registry, backup: Path) -> None:
+    """After a GeoPackage commit: the registry reads back as planned, else say where the backup is."""
+    if path.suffix.lower() != ".gpkg":
+        return  # the other forms are read back before the rename
+    from capacity.io.hashing import registry_hash
+    from capacity.io.registry import load_registry
+
+    if registry_hash(load_registry(path)) != registry_hash(updated):
+        raise RuntimeError(
+            f"{path} does not read back as planned after the apply; the registry as it was is "
+            f"in {backup}. Please report this with the plan"
+        )
 
 
 def with_placements(
@@ -139,32 +202,6 @@ def _stayed(reg: Registry, placements: pd.DataFrame, day: dt.date) -> int:
     )
 
 
-def _summary(plan: Path) -> dict:
-    try:
-        summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(
-            f"no plan in {plan}: run capacity place REGISTRY --out {plan} first, "
-            "review it, then add --apply"
-        ) from None
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"{plan / 'summary.json'} is not valid JSON ({exc}); make the plan again"
-        ) from None
-    if not {"input_hash", "date"} <= set(summary):
-        raise UserError(f"{plan / 'summary.json'} lacks input_hash or date; make the plan again")
-    return summary
-
-
-def _backup(registry: Path, digest: str) -> Path:
-    """Copy the registry beside itself as ``<name>.backup-<hash>``; return the copy's path."""
-    backup = registry.with_name(f"{registry.stem}.backup-{digest[:12]}{registry.suffix}")
-    if not backup.exists():
-        tmp = registry.with_name(f".{backup.name}.tmp")
-        if registry.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(registry, tmp)
-        else:
-            shutil.copy2(registry, tmp)
-        tmp.rename(backup)
-    return backup
+def _backup_path(registry: Path, digest: str) -> Path:
+    """``<name>.backup-<hash>`` beside the registry."""
+    return registry.with_name(f"{registry.stem}.backup-{digest[:12]}{registry.suffix}")

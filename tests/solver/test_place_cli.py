@@ -11,7 +11,8 @@ from typer.testing import CliRunner
 
 from capacity.cli.app import user_errors
 from capacity.cli.place import place
-from capacity.io import registry as registry_io
+from capacity import files
+from capacity.errors import UserError
 from capacity.io.registry import load_registry, write_registry
 from capacity.solver.fingerprint import input_hash
 from tests.checker import Checker
@@ -100,14 +101,13 @@ def test_a_crash_mid_apply_leaves_the_registry_intact(reg_path, tmp_path, monkey
     plan = tmp_path / "plan"
     assert _run(reg_path, "--date", DAY, "--out", plan).exit_code == 0
     before = input_hash(load_registry(reg_path))
-    real = registry_io.write_folder
 
-    def crash(reg, path):
-        real(reg, path)  # everything written to the temporary folder ...
-        raise OSError("power cut")  # ... and then the machine dies before the rename
+    def crash(new, path):
+        # everything written to the temporary folder, and then the machine dies before the swap
+        raise OSError("power cut")
 
-    monkeypatch.setattr(registry_io, "write_folder", crash)
-    with pytest.raises(OSError, match="power cut"):
+    monkeypatch.setattr(files, "swap_in", crash)
+    with pytest.raises(UserError, match="power cut"):
         from capacity.solver.apply import apply_plan
 
         apply_plan(reg_path, plan)

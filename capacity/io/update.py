@@ -1,0 +1,471 @@
+"""Change a registry in place: only the rows that a ``place --apply`` changes, in its own form.
+
+``locked(path)`` takes the registry's lock and returns a ``Target`` for its form; the caller loads
+the registry, checks it, and calls ``backup`` and ``write`` inside the lock. ``write`` changes only
+the rows of ``occupancy``, ``units`` and ``sites`` that differ between the old and the new
+registry (``edits``), and keeps everything else the user stored:
+
+- GeoPackage: one SQLite transaction (``BEGIN IMMEDIATE`` is the lock; a second writer waits
+  or is refused); UPDATE and INSERT of the changed rows in place, committed at the end. Other
+  tables (QGIS ``layer_styles``, the user's own) and the file itself (mode, links) are untouched.
+  SQLite's journal makes the change atomic.
+- Excel: a lock file beside the workbook (``fcntl.flock``); the workbook opened with openpyxl in
+  normal mode, the cells changed and rows appended, saved to a temporary file beside it, read back
+  and compared, then renamed over it. Other sheets, column widths, comments and styles are kept
+  (what openpyxl cannot keep: charts, images, pivot tables).
+- Folder: a lock file beside the folder; the folder copied beside it, the changed CSV (or
+  GeoJSON) files edited in their own separator, line ends and encoding (unchanged lines byte for
+  byte), ``policy.toml`` and other files untouched, read back and compared, then swapped in
+  atomically (``capacity.files.swap_in``).
+
+In the Excel and folder forms the files' size and time are taken when the lock is taken and
+compared just before the rename: a change by a program that ignores the lock file (a spreadsheet,
+an editor) is refused instead of overwritten.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from capacity import files
+from capacity.errors import UserError
+from capacity.io.hashing import _value, registry_hash
+from capacity.io.imports import sniff_separator
+from capacity.io.layers import LAYERS, Registry
+
+EDITED = ("sites", "units", "occupancy")
+
+
+@dataclass
+class Edit:
+    """Changes to one layer: cells of existing rows (by position, as read) and rows appended."""
+
+    layer: str
+    changed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    added: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _kinds(name: str, frame: pd.DataFrame) -> dict[str, str]:
+    layer = LAYERS[name]
+    return {
+        c: (layer.column(c).kind if c in layer.names else "extra")
+        for c in frame.columns
+        if c != "geometry"
+    }
+
+
+def plain(value: Any, kind: str) -> Any:
+    """A frame's value as plain Python: None, date, bool, int, float, tuple or str."""
+    if kind == "intlist":
+        return tuple(int(a) for a in value) if isinstance(value, tuple | list) else ()
+    if _value(value, "str") is None:
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return str(value)
+
+
+def edits(old: Registry, new: Registry) -> list[Edit]:
+    """What differs between ``old`` and ``new`` in ``EDITED``: ``new`` keeps ``old``'s rows first."""
+    out = []
+    for name in EDITED:
+        before, after = old.layer(name), new.layer(name)
+        kinds = _kinds(name, after)
+        edit = Edit(name)
+        for i in range(len(after)):
+            row = {c: after[c].iat[i] for c in kinds}
+            if i >= len(before):
+                edit.added.append({c: plain(v, kinds[c]) for c, v in row.items()})
+                continue
+            diff = {
+                c: plain(v, kinds[c])
+                for c, v in row.items()
+                if _value(v, kinds[c]) != _value(before[c].iat[i], kinds[c])
+            }
+            if diff:
+                edit.changed[i] = diff
+        if edit.changed or edit.added:
+            out.append(edit)
+    return out
+
+
+def _sql(conn: sqlite3.Connection, statement: str, params: tuple = ()) -> sqlite3.Cursor:
+    """One SQL statement (a seam: tests make it fail at each step)."""
+    return conn.execute(statement, params)
+
+
+def _save_book(book: Any, path: Path) -> None:
+    book.save(path)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    with path.open("wb") as fh:
+        fh.write(data)
+
+
+class Target:
+    """A locked registry in one form; ``backup`` and ``write`` are called inside the lock."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stamp = self._stamp()
+
+    def _stamp(self) -> list[tuple]:
+        items = [self.path] if self.path.is_file() else sorted(self.path.rglob("*"))
+        return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in items if p.is_file()]
+
+    def unchanged_since_lock(self) -> None:
+        """Refuse when another program (ignoring the lock) changed the registry meanwhile."""
+        if self._stamp() != self.stamp:
+            raise UserError(
+                f"{self.path} was changed by another program during the apply; nothing was "
+                "written. Run capacity place again on the registry as it is now"
+            )
+
+    def backup(self, dst: Path) -> None:
+        tmp = dst.with_name(f".{dst.name}.tmp")
+        if self.path.is_dir():
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(self.path, tmp, symlinks=True)
+        else:
+            shutil.copy2(self.path, tmp)
+        os.replace(tmp, dst)
+
+    def write(self, old: Registry, new: Registry) -> None:
+        raise NotImplementedError
+
+    def _read_back(self, tmp: Path, new: Registry) -> None:
+        from capacity.io.registry import load_registry
+
+        if registry_hash(load_registry(tmp)) != registry_hash(new):
+            raise RuntimeError(
+                f"the updated registry does not read back as planned; {self.path} was not "
+                "changed. Please report this with the plan"
+            )
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[Target]:
+    """Lock the registry at ``path`` (resolved) and yield the ``Target`` of its form."""
+    path = files.target_of(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        with _gpkg_transaction(path) as target:
+            yield target
+        return
+    with files.file_lock(path):
+        if suffix in (".xlsx", ".xlsm"):
+            _not_open_in_excel(path)
+            yield XlsxTarget(path)
+        else:
+            yield FolderTarget(path)
+
+
+# --- GeoPackage ---------------------------------------------------------------------------------
+
+
+class GpkgTarget(Target):
+    """A GeoPackage inside ``BEGIN IMMEDIATE``; ``write`` changes rows, the caller commits."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        super().__init__(path)
+        self.conn = conn
+
+    def backup(self, dst: Path) -> None:
+        tmp = dst.with_name(f".{dst.name}.tmp")
+        tmp.unlink(missing_ok=True)
+        src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+        out = sqlite3.connect(tmp)
+        try:
+            src.backup(out)
+        finally:
+            out.close()
+            src.close()
+        os.chmod(tmp, os.stat(self.path).st_mode & 0o777)
+        os.replace(tmp, dst)
+
+    def write(self, old: Registry, new: Registry) -> None:
+        for edit in edits(old, new):
+            self._edit(edit)
+
+    def _edit(self, edit: Edit) -> None:
+        table = _quote(edit.layer)
+        info = _sql(self.conn, f"PRAGMA table_info({table})").fetchall()
+        columns = {str(r[1]).strip().lower(): (str(r[1]), str(r[2]).upper()) for r in info}
+        pk = next((str(r[1]) for r in info if r[5] == 1), "rowid")
+        needed = {c for row in [*edit.changed.values(), *edit.added] for c in row}
+        for c in sorted(needed - set(columns)):
+            kind = {"date": "DATETIME", "int": "INTEGER", "bool": "BOOLEAN"}.get(
+                LAYERS[edit.layer].column(c).kind if c in LAYERS[edit.layer].names else "", "TEXT"
+            )
+            _sql(self.conn, f"ALTER TABLE {table} ADD COLUMN {_quote(c)} {kind}")
+            columns[c] = (c, kind)
+        fids = [r[0] for r in _sql(self.conn, f"SELECT {_quote(pk)} FROM {table} ORDER BY 1")]
+        for pos, values in sorted(edit.changed.items()):
+            sets = ", ".join(f"{_quote(columns[c][0])} = ?" for c in values)
+            params = tuple(_sqlite(v, columns[c][1]) for c, v in values.items())
+            _sql(self.conn, f"UPDATE {table} SET {sets} WHERE {_quote(pk)} = ?", (*params, fids[pos]))
+        for row in edit.added:
+            names = ", ".join(_quote(columns[c][0]) for c in row)
+            marks = ", ".join("?" for _ in row)
+            params = tuple(_sqlite(v, columns[c][1]) for c, v in row.items())
+            _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sqlite(value: Any, declared: str) -> Any:
+    """A value as GDAL stores it: dates as text (DATE ``Y-m-d``, DATETIME ``Y-m-dT00:00:00``)."""
+    if isinstance(value, dt.date):
+        return value.isoformat() if declared == "DATE" else f"{value.isoformat()}T00:00:00"
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, tuple):
+        return ";".join(str(a) for a in value)
+    return value
+
+
+@contextlib.contextmanager
+def _gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
+    with files.os_errors(path, "cannot open for writing"):
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file", str(path))
+        conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    try:
+        try:
+            _sql(conn, "BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise UserError(
+                f"{path} is locked by another program ({exc}); wait until it has finished "
+                "(or stop editing in QGIS), then run the command again"
+            ) from None
+        _sql(conn, "PRAGMA busy_timeout = 30000")  # the commit waits for readers (QGIS)
+        try:
+            yield GpkgTarget(path, conn)
+            _sql(conn, "COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise UserError(f"{path}: the GeoPackage cannot be written ({exc}); nothing was changed") from None
+    finally:
+        conn.close()
+
+
+# --- Excel --------------------------------------------------------------------------------------
+
+
+def _not_open_in_excel(path: Path) -> None:
+    for owner in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
+        if owner.exists():
+            raise UserError(
+                f"{path} is open in a spreadsheet program ({owner.name} exists); close it there, "
+                "then run the command again"
+            )
+
+
+class XlsxTarget(Target):
+    """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
+
+    def write(self, old: Registry, new: Registry) -> None:
+        import warnings
+
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
+        for edit in edits(old, new):
+            _edit_sheet(book[sheets[edit.layer]], edit)
+        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.path.suffix)
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            _save_book(book, tmp)
+            os.chmod(tmp, os.stat(self.path).st_mode & 0o777)
+            self._read_back(tmp, new)
+            self.unchanged_since_lock()
+            os.replace(tmp, self.path)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+def _edit_sheet(sheet: Any, edit: Edit) -> None:
+    head = {str(c.value).strip().lower(): c.column for c in sheet[1] if c.value is not None}
+    width = max(head.values(), default=0)
+    rows = [
+        r
+        for r in range(2, sheet.max_row + 1)
+        if any(
+            not _blank(sheet.cell(row=r, column=c).value) for c in head.values()
+        )
+    ]
+    last = max((r for r in range(1, sheet.max_row + 1) if any(
+        c.value is not None for c in sheet[r])), default=1)
+    for row in [*edit.changed.values(), *edit.added]:
+        for c in row:
+            if c not in head:
+                width += 1
+                head[c] = width
+                sheet.cell(row=1, column=width, value=c)
+    targets = [(rows[p], values) for p, values in sorted(edit.changed.items())]
+    targets += [(last + 1 + k, values) for k, values in enumerate(edit.added)]
+    for r, values in targets:
+        for c, v in values.items():
+            _set_cell(sheet.cell(row=r, column=head[c]), v)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _set_cell(cell: Any, value: Any) -> None:
+    if isinstance(value, dt.date):
+        cell.value = dt.datetime(value.year, value.month, value.day)
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, tuple):
+        cell.value = ";".join(str(a) for a in value)
+    else:
+        cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
+
+
+# --- folder -------------------------------------------------------------------------------------
+
+
+class FolderTarget(Target):
+    """A folder: copied beside it, the changed files edited, read back, swapped in."""
+
+    def write(self, old: Registry, new: Registry) -> None:
+        tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.apply-"))
+        try:
+            for item in sorted(self.path.iterdir()):
+                files.copy_item(item, tmp / item.name)
+            os.chmod(tmp, os.stat(self.path).st_mode & 0o7777)
+            for edit in edits(old, new):
+                csv_file = tmp / f"{edit.layer}.csv"
+                if csv_file.is_file():
+                    _edit_csv(csv_file, edit)
+                else:
+                    _edit_geojson(tmp / f"{edit.layer}.geojson", edit)
+            self._read_back(tmp, new)
+            self.unchanged_since_lock()
+            files.swap_in(tmp, self.path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    """The text and its encoding, as the reader decodes it (UTF-8 with or without BOM, cp1252)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data.decode("utf-8-sig"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252"), "cp1252"
+
+
+def _csv_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ";".join(str(a) for a in value)
+    return str(value)
+
+
+def _edit_csv(file: Path, edit: Edit) -> None:
+    """Change cells and append rows, keeping separator, line ends, encoding and other lines."""
+    text, encoding = _decode(file.read_bytes())
+    lead = text[: len(text) - len(text.lstrip())]
+    lines = io.StringIO(text[len(lead) :], newline="").readlines()
+    newline = "\r\n" if lines and lines[0].endswith("\r\n") else "\n"
+    sep = sniff_separator(lines[0] if lines else ",")
+    records, spans = [], []
+    reader = csv.reader(iter(lines), delimiter=sep)
+    start = 0
+    for values in reader:
+        records.append(values)
+        spans.append((start, reader.line_num))
+        start = reader.line_num
+    header = [h.strip().lower() for h in records[0]]
+    data = [i for i in range(1, len(records)) if any(v.strip() for v in records[i])]
+    new_cols = [c for row in [*edit.changed.values(), *edit.added] for c in row if c not in header]
+    new_cols = list(dict.fromkeys(new_cols))
+    rewrite = {0} if new_cols else set()
+    if new_cols:
+        records[0] = records[0] + new_cols
+        header += new_cols
+        for i in data:
+            records[i] = records[i] + [""] * (len(header) - len(records[i]))
+            rewrite.add(i)
+    col = {h: k for k, h in enumerate(header)}
+    for pos, values in edit.changed.items():
+        i = data[pos]
+        for c, v in values.items():
+            records[i][col[c]] = _csv_text(v)
+        rewrite.add(i)
+    out = []
+    for i, (a, b) in enumerate(spans):
+        out.append(_record(records[i], sep, newline) if i in rewrite else "".join(lines[a:b]))
+    if out and not out[-1].endswith(("\n", "\r")):
+        out[-1] += newline
+    for values in edit.added:
+        out.append(_record([_csv_text(values.get(h)) for h in header], sep, newline))
+    try:
+        _write_bytes(file, (lead + "".join(out)).encode(encoding))
+    except UnicodeEncodeError as exc:
+        raise UserError(f"{file.name}: a new value cannot be written in {encoding} ({exc})") from None
+
+
+def _record(values: list[str], sep: str, newline: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=sep, lineterminator=newline).writerow(values)
+    return buf.getvalue()
+
+
+def _edit_geojson(file: Path, edit: Edit) -> None:
+    text, encoding = _decode(file.read_bytes())
+    doc = json.loads(text)
+    feats = doc["features"]
+    for pos, values in edit.changed.items():
+        feats[pos].setdefault("properties", {}).update({c: _json(v) for c, v in values.items()})
+    for values in edit.added:
+        feats.append({"type": "Feature", "properties": {c: _json(v) for c, v in values.items()}, "geometry": None})
+    _write_bytes(file, json.dumps(doc, ensure_ascii=False).encode(encoding))
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return ";".join(str(a) for a in value)
+    return value

@@ -1,0 +1,273 @@
+"""Check a plan (the ``--out`` folder of ``capacity place``) before ``--apply`` writes it.
+
+The plan is checked against the registry as it is at apply time, with the model's own rules: the
+registry with the plan applied is built (``apply.with_placements``), its domain on the plan's date
+is built with every resident movable (``build_domain(..., allow_moves=True)``), every household
+that moves into a unit is checked against ``hard.STATIC_RULES``, and the model rules
+(``hard.MODEL_RULES``: one unit per household, beds, one family per unit) are built as CP-SAT
+constraints with each household fixed where the plan puts it, and each constraint is evaluated.
+Before that come the checks the model cannot make: unknown household, unit and site ids, a
+household placed twice, a household that has not arrived, new modules that do not add up, and the
+plan's date.
+
+The date rule: the date must lie in the registry's span, from its first date (the earliest
+arrival or move-in) to ``DATE_MARGIN_DAYS`` after the later of today and its last date (the latest
+arrival, move-in or move-out). ``--allow-date`` accepts a date outside it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from capacity.errors import UserError
+from capacity.io.layers import Registry
+
+DATE_MARGIN_DAYS = 92  # a plan may be dated up to about three months ahead
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A plan as read from its folder: ``summary.json``, ``placements.csv``, ``modules.csv``."""
+
+    folder: Path
+    summary: dict
+    placements: pd.DataFrame  # household_id, unit_id, site_id (text)
+    modules: pd.DataFrame  # site_id, modules_to_put_up
+    day: dt.date
+
+
+def read_plan(folder: Path) -> Plan:
+    """Read a plan folder; every missing or garbled file is a ``UserError`` naming it."""
+    folder = Path(folder)
+    summary = _summary(folder)
+    try:
+        day = dt.date.fromisoformat(str(summary["date"]))
+    except ValueError:
+        raise UserError(
+            f"{folder / 'summary.json'}: date {summary['date']!r} is not a date (YYYY-MM-DD); "
+            "make the plan again"
+        ) from None
+    placements = _csv(folder / "placements.csv", ("household_id", "unit_id"))
+    if "site_id" not in placements:
+        placements["site_id"] = ""
+    modules = _csv(folder / "modules.csv", ("site_id", "modules_to_put_up"))
+    counts = pd.to_numeric(modules["modules_to_put_up"], errors="coerce")
+    if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
+        raise UserError(
+            f"{folder / 'modules.csv'}: modules_to_put_up must be whole numbers >= 0; "
+            "make the plan again"
+        )
+    modules = modules.assign(modules_to_put_up=counts.astype(int))
+    return Plan(folder, summary, placements, modules, day)
+
+
+def _summary(folder: Path) -> dict:
+    file = folder / "summary.json"
+    try:
+        summary = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(
+            f"no plan in {folder}: run capacity place REGISTRY --out {folder} first, "
+            "review it, then add --apply"
+        ) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError(f"{file} is not valid JSON ({exc}); make the plan again") from None
+    except OSError as exc:
+        raise UserError(f"{file}: cannot be read ({exc.strerror}); check the path") from None
+    if not isinstance(summary, dict) or not {"input_hash", "date"} <= set(summary):
+        raise UserError(f"{file} lacks input_hash or date; make the plan again")
+    return summary
+
+
+def _csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise UserError(f"{file} is missing; make the plan again") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(f"{file} cannot be read as CSV ({exc}); make the plan again") from None
+    except OSError as exc:
+        raise UserError(f"{file}: cannot be read ({exc.strerror}); check the path") from None
+    missing = [c for c in columns if c not in frame]
+    if missing:
+        raise UserError(f"{file} lacks column(s) {', '.join(missing)}; make the plan again")
+    return frame.apply(lambda s: s.str.strip())
+
+
+def date_span(reg: Registry, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The dates a plan may carry without ``--allow-date`` (see the module docstring)."""
+    occ = reg.occupancy
+    firsts = [reg.households["arrival_date"].min(), occ["move_in"].min()]
+    lasts = [reg.households["arrival_date"].max(), occ["move_in"].max(), occ["move_out"].max()]
+    first = min((d.date() for d in firsts if not pd.isna(d)), default=today)
+    last = max([today, *(d.date() for d in lasts if not pd.isna(d))])
+    return first, last + dt.timedelta(days=DATE_MARGIN_DAYS)
+
+
+def check_plan(
+    reg: Registry, plan: Plan, *, allow_date: bool = False, today: dt.date | None = None
+) -> list[str]:
+    """Every reason why ``plan`` cannot be applied to ``reg``; empty when it can.
+
+    Parameters
+    ----------
+    reg : the registry as it is now.
+    plan : the plan read with ``read_plan``.
+    allow_date : accept a date outside ``date_span``.
+    today : the date the span is measured from (default: today).
+    """
+    reasons: list[str] = []
+    first, last = date_span(reg, today or dt.date.today())
+    if not allow_date and not first <= plan.day <= last:
+        reasons.append(
+            f"the plan's date {plan.day} lies outside the registry's dates ({first} to {last}); "
+            "fix the date in summary.json or confirm it with --allow-date"
+        )
+    wrong_ids = _id_problems(reg, plan)
+    if wrong_ids:  # the registry with the plan cannot even be built
+        return reasons + wrong_ids
+    return reasons + _rule_problems(reg, plan)
+
+
+def _id_problems(reg: Registry, plan: Plan) -> list[str]:
+    out = []
+    pl, households = plan.placements, set(reg.households["id"])
+    units = dict(zip(reg.units["id"], reg.units["site_id"], strict=True))
+    sites = reg.sites.set_index("id")
+    for hid, n in pl["household_id"].value_counts().sort_index().items():
+        if n > 1:
+            out.append(f"household {hid} is placed {n} times; a household goes to one unit")
+    for row in pl.itertuples():
+        if row.household_id not in households:
+            out.append(f"unknown household {row.household_id!r}; it is not in the registry")
+        if row.unit_id in units:
+            if row.site_id and row.site_id != units[row.unit_id]:
+                out.append(
+                    f"unit {row.unit_id} is on site {units[row.unit_id]}, not {row.site_id}"
+                )
+        elif not _new_module(row.unit_id, row.site_id, sites):
+            out.append(f"unknown unit {row.unit_id!r}; it is not in the registry")
+    fresh = pl[~pl["unit_id"].isin(set(units))].drop_duplicates("unit_id")
+    used = fresh["site_id"].value_counts()
+    for row in plan.modules.itertuples():
+        if row.site_id not in sites.index:
+            out.append(f"unknown site {row.site_id!r} in modules.csv")
+            continue
+        s = sites.loc[row.site_id]
+        room = _int(s["modules_max"]) - _int(s["modules_now"])
+        if row.modules_to_put_up > room:
+            out.append(
+                f"site {row.site_id}: {row.modules_to_put_up} new modules, but only {room} fit"
+            )
+        if row.modules_to_put_up != int(used.get(row.site_id, 0)):
+            out.append(
+                f"site {row.site_id}: modules.csv puts up {row.modules_to_put_up} modules, "
+                f"placements.csv uses {int(used.get(row.site_id, 0))} new ones"
+            )
+    for site_id in sorted(set(used.index) - set(plan.modules["site_id"])):
+        out.append(f"site {site_id}: placements.csv uses new modules that modules.csv lacks")
+    return out
+
+
+def _int(value: object) -> int:
+    return 0 if pd.isna(value) else int(value)
+
+
+def _new_module(unit_id: str, site_id: str, sites: pd.DataFrame) -> bool:
+    """Whether ``unit_id`` names a module that may still be put up on ``site_id``."""
+    m = re.fullmatch(rf"{re.escape(site_id)}-NY(\d+)", unit_id) if site_id else None
+    if m is None or site_id not in sites.index or sites.loc[site_id, "kind"] != "pavilion_site":
+        return False
+    s = sites.loc[site_id]
+    return 1 <= int(m[1]) <= _int(s["modules_max"]) - _int(s["modules_now"])
+
+
+def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
+    from capacity.model import hard
+    from capacity.model.domain import build_domain, open_rows
+    from capacity.solver.apply import with_placements
+
+    after, _ = with_placements(reg, plan.placements, plan.modules, plan.day)
+    dom = build_domain(after, plan.day, allow_moves=True, with_pairs=False)
+    before = dict(zip(*(open_rows(reg, plan.day)[c] for c in ("household_id", "unit_id")), strict=True))
+    arrivals = dict(zip(reg.households["id"], reg.households["arrival_date"], strict=True))
+    out = []
+    for hid, uid in zip(plan.placements["household_id"], plan.placements["unit_id"], strict=True):
+        if before.get(hid) == uid:
+            continue  # a resident who stays: placed by these rules before
+        if arrivals[hid].date() > plan.day:
+            out.append(f"household {hid} arrives {arrivals[hid].date()}, after {plan.day}")
+        h, unit = dom.household(hid), dom.units[uid]
+        for rule in hard.STATIC_RULES:
+            if not rule(h, unit, dom):
+                out.append(f"{rule.__name__}[{hid}->{uid}]: {_doc(rule)}")
+    return out + _model_rule_problems(dom)
+
+
+def _model_rule_problems(dom) -> list[str]:
+    """Build ``hard.MODEL_RULES`` with each household fixed in its unit and evaluate them."""
+    from capacity.model import hard
+    from capacity.model.placement import PlacementModel
+
+    pairs = {h.id: (h.current_unit,) if h.current_unit else () for h in dom.households}
+    m = PlacementModel(replace(dom, pairs=pairs))
+    for uid in dom.units:
+        m.by_unit[uid] = {}
+    for h in dom.households:
+        m.by_household[h.id] = {}
+        for uid in pairs[h.id]:
+            var = m.cp.new_bool_var(f"assign[{h.id}->{uid}]")
+            m.x[(h.id, uid)] = m.by_household[h.id][uid] = m.by_unit[uid][h.id] = var
+    rules = {rule.__name__: rule for rule in hard.MODEL_RULES}
+    for rule in rules.values():
+        rule(m)
+    value = _values(m.cp.proto, {var.index for var in m.x.values()})
+    out = []
+    for ct in m.cp.proto.constraints:
+        name = ct.name.split("[")[0]
+        if name not in rules:
+            continue
+        if not _holds(ct, value):
+            uid = ct.name[len(name) + 1 : -1].split(",")[0]
+            who = ", ".join(sorted(m.by_unit.get(uid, {}))) or uid
+            out.append(f"{ct.name} ({who}): {_doc(rules[name])}")
+    return out
+
+
+def _holds(ct, value) -> bool:
+    """Whether a rule's constraint holds, ``value(ref)`` giving each literal's value."""
+    if ct.has_linear():
+        total = sum(c * value(v) for v, c in zip(ct.linear.vars, ct.linear.coeffs, strict=True))
+        bounds = list(ct.linear.domain)
+        return any(lo <= total <= hi for lo, hi in zip(bounds[::2], bounds[1::2], strict=True))
+    if ct.has_bool_or():  # what CP-SAT makes of a rule that is constant (an empty sum)
+        return any(value(v) for v in ct.bool_or.literals)
+    if ct.has_bool_and():
+        return all(value(v) for v in ct.bool_and.literals)
+    raise RuntimeError(f"cannot evaluate constraint {ct.name}")
+
+
+def _values(proto, chosen: set[int]):
+    """``value(ref)``: 1 for the chosen variables, a fixed variable's value, else 0."""
+    fixed = {
+        i: v.domain[0]
+        for i, v in enumerate(proto.variables)
+        if len(v.domain) == 2 and v.domain[0] == v.domain[1]
+    }
+
+    def value(ref: int) -> int:
+        i = ref if ref >= 0 else -ref - 1
+        x = 1 if i in chosen else fixed.get(i, 0)
+        return x if ref >= 0 else 1 - x
+
+    return value
+
+
+def _doc(rule) -> str:
+    return (rule.__doc__ or "").strip().splitlines()[0]
