@@ -72,11 +72,11 @@ def render_proposal(
     ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and occupancy
     charts (inline SVG in the HTML, files beside the Markdown) and the map (a link and a frame).
     """
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html"]),
+        autoescape=True,
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )

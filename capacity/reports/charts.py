@@ -207,7 +207,7 @@ def district_chart(reg: Registry, date: dt.date | None = None, lang: str = "da")
     y = list(range(len(districts)))[::-1]
     ax.barh(y, districts["residents"], color="#4393c3", label=t["residents"])
     ax.scatter(target, y, marker="|", s=300, color="#b2182b", label=t["target"], zorder=3)
-    ax.set_yticks(y, [str(n) for n in districts["name"]])
+    ax.set_yticks(y, [_short(n) for n in districts["name"]])
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right")
     return _svg(fig)
@@ -225,6 +225,13 @@ def _figure(height: float = 3.2):
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
     return fig, ax
+
+
+def _short(name: object, width: int = 28) -> str:
+    """A label cut to ``width`` characters (with an ellipsis), so that a long name from the
+    registry cannot push the chart's axes out of the figure."""
+    text = str(name)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _svg(fig) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import html as htmlib
 
 from capacity.reports.council import RATIO_CLASSES, KeyNumbers
+from capacity.reports.escape import html_text
 from capacity.reports.privacy import free_beds_text, suppress
 from capacity.reports.text import money
 
@@ -35,7 +35,7 @@ def key_numbers_html(
     rows = [
         (
             t["residents"],
-            f'<span class="count">{htmlib.escape(suppress(keys.residents, min_count))}</span>',
+            f'<span class="count">{html_text(suppress(keys.residents, min_count))}</span>',
         ),
         (t["beds"], f'<span class="capacity">{keys.beds}</span>'),
         (
@@ -44,15 +44,15 @@ def key_numbers_html(
         ),
         (
             t["arrivals"],
-            f'<span class="count">{htmlib.escape(suppress(keys.arrivals, min_count))}</span>',
+            f'<span class="count">{html_text(suppress(keys.arrivals, min_count))}</span>',
         ),
-        (t["proposal_cost"], htmlib.escape(cost)),
+        (t["proposal_cost"], html_text(cost)),
     ]
     when = f"{t['as_of']} {date:%d.%m.%Y}" if date else t["open_rows"]
     body = "".join(f'<tr><td>{k}</td><td class="v">{v}</td></tr>' for k, v in rows)
     return (
         f'{STYLE}<div id="key-numbers" style="{_PANEL}top:90px;left:10px">'
-        f"<b>{t['key_numbers']}</b> <small>({htmlib.escape(when)})</small>"
+        f"<b>{t['key_numbers']}</b> <small>({html_text(when)})</small>"
         f"<table>{body}</table></div>"
     )
 
@@ -67,7 +67,7 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
     names = [name for name, _ in RATIO_CLASSES] + ["few", "none"]
     district_rows = "".join(
         f'<div><span class="legend-swatch" style="background:{DISTRICT_COLOURS[n]}"></span>'
-        f"{htmlib.escape(t[n].format(n=min_count))}</div>"
+        f"{html_text(t[n].format(n=min_count))}</div>"
         for n in names
     )
     lower = 0
@@ -80,7 +80,7 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
         lower = bound
     site_rows.append(
         f'<div><span class="legend-dot" style="background:{HIDDEN_COLOUR}"></span>'
-        f"{htmlib.escape(t['few'].format(n=min_count))}</div>"
+        f"{html_text(t['few'].format(n=min_count))}</div>"
     )
     return (
         f'<div id="legend" style="{_PANEL}bottom:24px;right:10px;max-width:250px;'
@@ -89,5 +89,5 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
         f"<div><i>{t['districts']}, {t['vs_average']} ({t['average']}: {avg})</i></div>"
         f"{district_rows}<div><i>{t['sites']}: {t['occupancy_pct']}</i></div>"
         f"{''.join(site_rows)}<div><small>{t['size_note']}. "
-        f"{htmlib.escape(t['privacy_note'].format(n=min_count))}</small></div></div>"
+        f"{html_text(t['privacy_note'].format(n=min_count))}</small></div></div>"
     )

@@ -10,7 +10,7 @@ reprojected to WGS84 here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
-import html as htmlib
+import html
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from capacity.files import write_atomic
 from capacity.io.layers import WGS84, Registry
 from capacity.reports import council
 from capacity.reports.assets import inline_assets, normalise_ids
+from capacity.reports.escape import html_text
 from capacity.reports.map_panels import key_numbers_html, legend_html
 from capacity.reports.privacy import free_beds_text, rate_text, suppress
 from capacity.reports.text import money, words
@@ -128,7 +129,7 @@ def _base_map(reg: Registry, tiles: str | None, t: dict[str, str]) -> Any:
     if tiles:
         host = tiles.split("/")[2] if "://" in tiles else tiles
         folium.TileLayer(
-            tiles=tiles, attr=htmlib.escape(host), name=htmlib.escape(host), overlay=False
+            tiles=tiles, attr=html_text(host), name=html_text(host), overlay=False
         ).add_to(fmap)
     fmap.fit_bounds([[round(south, 6), round(west, 6)], [round(north, 6), round(east, 6)]])
     fig.header.add_child(
@@ -145,8 +146,14 @@ def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoSeries:
 
 
 def _collection(gdf: gpd.GeoDataFrame, props: list[dict]) -> dict:
+    """A GeoJSON FeatureCollection in WGS84; every text property is escaped (``html_text``),
+    since folium's ``GeoJsonTooltip`` puts the properties into the page as HTML."""
     features = [
-        {"type": "Feature", "properties": p, "geometry": shapely.geometry.mapping(g)}
+        {
+            "type": "Feature",
+            "properties": {k: html_text(v) if isinstance(v, str) else v for k, v in p.items()},
+            "geometry": shapely.geometry.mapping(g),
+        }
         for g, p in zip(to_wgs84(gdf), props, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
@@ -162,7 +169,7 @@ def _district_features(districts: gpd.GeoDataFrame, min_count: int) -> dict:
         {
             "name": str(row.name),
             "residents": suppress(row.residents, min_count),
-            "rate": htmlib.unescape(rate_text(row.residents, int(row.population), min_count)),
+            "rate": html.unescape(rate_text(row.residents, int(row.population), min_count)),
             "colour": DISTRICT_COLOURS[row.ratio_class],
         }
         for row in districts.itertuples()
@@ -215,7 +222,7 @@ def _towns_layer(fmap: Any, reg: Registry, t: dict[str, str]) -> None:
         ).add_to(group)
     for name, point in zip(centres["name"], to_wgs84(centres), strict=True):
         icon = folium.DivIcon(
-            html=f'<div class="town-label">{htmlib.escape(str(name))}</div>',
+            html=f'<div class="town-label">{html_text(str(name))}</div>',
             icon_size=(1, 1),
             icon_anchor=(0, 0),
             class_name="town-icon",
@@ -266,7 +273,7 @@ def _sites_layer(
             icon=icon,
             popup=popup,
             z_index_offset=1000,
-            tooltip=htmlib.escape(str(row.name)),
+            tooltip=html_text(str(row.name)),
         ).add_to(group)
 
 
@@ -275,9 +282,9 @@ def _site_popup(
 ) -> str:
     beds, residents = int(row.beds), int(row.residents)
     lines = [
-        f"<b>{htmlib.escape(str(row.name))}</b> ({t.get(str(row.kind), htmlib.escape(str(row.kind)))})",
+        f"<b>{html_text(str(row.name))}</b> ({t.get(str(row.kind), html_text(str(row.kind)))})",
         f'{t["beds"]}: <span class="capacity">{beds}</span>',
-        f'{t["occupied"]}: <span class="count">{htmlib.escape(suppress(residents, min_count))}</span>',
+        f'{t["occupied"]}: <span class="count">{html_text(suppress(residents, min_count))}</span>',
         f'{t["free"]}: <span class="count-free">{free_beds_text(beds, residents, min_count)}</span>',
     ]
     if row.kind == "pavilion_site":
@@ -340,7 +347,7 @@ def _poi_layers(fmap: Any, reg: Registry, t: dict[str, str]) -> None:
                 and not pd.isna(row.receiving_classes)
                 and bool(row.receiving_classes)
             )
-            name = htmlib.escape(str(row.name)) + (f" ({t['receiving']})" if receiving else "")
+            name = html_text(str(row.name)) + (f" ({t['receiving']})" if receiving else "")
             folium.Marker(
                 [point.y, point.x],
                 tooltip=name,

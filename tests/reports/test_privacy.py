@@ -3,6 +3,7 @@ below the policy's ``min_count``."""
 
 from __future__ import annotations
 
+import html as htmlib
 import json
 import re
 
@@ -71,8 +72,12 @@ def _check_no_personal_data(html: str, reg) -> None:
 
 
 def _properties(html: str) -> list[dict]:
-    """The properties of every GeoJSON feature embedded in the map."""
-    return [json.loads(p) for p in re.findall(r'"properties": (\{[^{}]*\})', html)]
+    """The properties of every GeoJSON feature embedded in the map, as a reader sees them (the
+    map holds them HTML-escaped, since the tooltips insert them as HTML)."""
+    return [
+        {k: htmlib.unescape(v) if isinstance(v, str) else v for k, v in json.loads(p).items()}
+        for p in re.findall(r'"properties": (\{[^{}]*\})', html)
+    ]
 
 
 @pytest.mark.parametrize(
