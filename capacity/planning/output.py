@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from capacity.files import atomic_folder
+from capacity.io.cells import csv_text
 from capacity.planning.explain import explanation_md, kr, month_name
 from capacity.planning.plan import PLAN_COLUMNS, PlanResult
 from capacity.planning.proposal import Proposal
@@ -29,8 +30,8 @@ def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
     """Write ``plan.csv``, ``summary.json``, ``terms.csv`` and ``explanation.md`` into ``out``."""
 
     def write(tmp: Path) -> None:
-        res.plan[PLAN_COLUMNS].to_csv(tmp / "plan.csv", index=False, lineterminator="\n")
-        res.terms.to_csv(tmp / "terms.csv", index=False, lineterminator="\n")
+        (tmp / "plan.csv").write_text(csv_text(res.plan[PLAN_COLUMNS]), encoding="utf-8")
+        (tmp / "terms.csv").write_text(csv_text(res.terms), encoding="utf-8")
         (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
         (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")
 
@@ -45,7 +46,7 @@ def write_runs(res: ScenarioResult, out: Path) -> None:
     """
 
     def write(tmp: Path) -> None:
-        res.months.to_csv(tmp / "months.csv", index=False, lineterminator="\n")
+        (tmp / "months.csv").write_text(csv_text(res.months), encoding="utf-8")
         (tmp / "summary.json").write_text(
             json.dumps(res.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             encoding="utf-8",
@@ -115,8 +116,8 @@ def write_proposal(
             recommended=p.recommended, reasons=list(p.reasons), risk=p.risk, seed=p.seed, options={}
         )
         for o in p.options:
-            o.plan.plan[PLAN_COLUMNS].to_csv(
-                tmp / f"plan_{o.key}.csv", index=False, lineterminator="\n"
+            (tmp / f"plan_{o.key}.csv").write_text(
+                csv_text(o.plan.plan[PLAN_COLUMNS]), encoding="utf-8"
             )
             summary["options"][o.key] = dict(
                 title=o.title,

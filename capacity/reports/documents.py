@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.files import write_atomic
+from capacity.io.cells import excel_text, text_cell
 from capacity.io.layers import Registry
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band, forecast_table
@@ -153,7 +154,11 @@ def _date(value, lang: str) -> str:
 
 
 def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: str) -> bytes:
-    """The review as an Excel workbook, one sheet per table (headers and kinds in ``lang``)."""
+    """The review as an Excel workbook, one sheet per table (headers and kinds in ``lang``).
+
+    Every text cell is a text cell (``capacity.io.cells``): an id or name beginning with ``=`` is
+    never a formula, and control characters Excel cannot store are replaced.
+    """
     cols, values = TABLE_WORDS[lang], VALUE_WORDS[lang]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -162,7 +167,13 @@ def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: s
             for col in table.columns:
                 if table[col].dtype == "datetime64[s]":
                     table[col] = table[col].dt.date
+                elif not pd.api.types.is_numeric_dtype(table[col]):
+                    table[col] = [excel_text(v) if isinstance(v, str) else v for v in table[col]]
             table.to_excel(writer, sheet_name=_sheet_name(titles[key]), index=False)
+        for sheet in writer.book.worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    text_cell(cell)
     return buffer.getvalue()
 
 

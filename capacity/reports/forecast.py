@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.io.cells import read_output_csv
 
 FORECAST_FILE = "months.csv"
 FORECAST_COLUMNS = (
@@ -60,7 +61,7 @@ def read_forecast(path: Path) -> pd.DataFrame:
             "or fix --scenarios."
         )
     try:
-        df = pd.read_csv(file, dtype=str, keep_default_na=False)
+        df = read_output_csv(file, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise UserError(
             f"{file}: cannot read the file ({exc}); give the months.csv written "

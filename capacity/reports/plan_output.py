@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.io.cells import read_output_csv
 
 PLAN_FILE = "plan.csv"
 PLAN_COLUMNS = (
@@ -43,7 +44,7 @@ def read_plan(directory: Path) -> pd.DataFrame:
     path = Path(directory) / PLAN_FILE
     if not path.is_file():
         raise UserError(f"{path}: file not found; run `capacity plan` first or fix --plan.")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    df = read_output_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in PLAN_COLUMNS if c not in df.columns]
     if missing:
         raise UserError(

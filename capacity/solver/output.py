@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from capacity.io.cells import csv_text
 from capacity.solver.explain import explanation_markdown
 from capacity.solver.result import PLACEMENT_TERMS, Result
 
@@ -88,4 +89,4 @@ def _write_all(result: Result, folder: Path) -> None:
 
 
 def _csv(frame, path: Path) -> None:
-    path.write_text(frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
+    path.write_text(csv_text(frame), encoding="utf-8")

