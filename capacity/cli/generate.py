@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from capacity.cli.app import make_console
+from capacity.cli.convert import ForceOpt
 from capacity.cli.options import SeedOpt
 from capacity.errors import UserError
 
@@ -23,6 +24,7 @@ def generate(
         int | None, typer.Option("--sites", min=1, help="Syntetisk register: antal lokaliteter.")
     ] = None,
     seed: SeedOpt = 2023,
+    force: ForceOpt = False,
 ) -> None:
     """Lav Allerød-eksemplet (uden --households/--sites) eller et syntetisk register."""
     if (households is None) != (sites is None):
@@ -30,9 +32,10 @@ def generate(
             "Give both --households and --sites for a synthetic registry, "
             "or neither for the Allerød sample."
         )
-    from capacity.io.registry import write_registry
+    from capacity.io.registry import refuse_overwrite, write_registry
     from capacity.sample import alleroed_registry, synthetic_registry, write_alleroed
 
+    refuse_overwrite(out, force)
     if households is None:
         reg = alleroed_registry(seed=seed)
         write_alleroed(out, seed=seed)  # the folder form keeps the commented policy.toml

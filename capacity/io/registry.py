@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from capacity.errors import RegistryError
+from capacity.errors import RegistryError, UserError
 from capacity.files import atomic_file, atomic_folder
 from capacity.io.hashing import registry_hash
 from capacity.io.imports import read_raw
@@ -18,7 +18,7 @@ from capacity.io.layers import LAYERS, Registry
 from capacity.io.validate import check_raw
 from capacity.io.writers import write_folder, write_gpkg, write_xlsx
 
-__all__ = ["convert", "load_registry", "registry_hash", "write_registry"]
+__all__ = ["convert", "load_registry", "refuse_overwrite", "registry_hash", "write_registry"]
 
 
 def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
@@ -57,9 +57,12 @@ def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
 def write_registry(reg: Registry, path: Path) -> None:
     """Write a registry by the destination's suffix: ``.gpkg``, ``.xlsx``, else a folder.
 
-    The registry is written to a temporary file or folder beside ``path`` and renamed into place,
-    so a failure leaves an existing ``path`` intact. Files in an existing folder that are not part
-    of the registry are kept.
+    The registry is written to a temporary file or folder beside ``path`` and renamed into place
+    (a folder with an atomic exchange, see ``capacity.files``), so a failure leaves an existing
+    ``path`` intact. Files in an existing folder that are not part of the registry are kept; a
+    symbolic link is written through and the mode of an existing file or folder is kept. The
+    whole registry is rewritten in our form: to change a registry in place, keeping what the user
+    stored beside our data, ``place --apply`` uses ``capacity.io.update``.
 
     Parameters
     ----------
@@ -74,6 +77,24 @@ def write_registry(reg: Registry, path: Path) -> None:
         atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
     else:
         atomic_folder(path, lambda tmp: write_folder(reg, tmp))
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """Refuse to write over an existing file, folder or link at ``path`` unless ``force``.
+
+    Raises
+    ------
+    UserError
+        Naming the path (``convert`` and ``generate`` write whole registries: without ``--force``
+        they never replace a registry or a workbook that is already there).
+    """
+    path = Path(path)
+    if not force and (path.exists() or path.is_symlink()):
+        kind = "folder" if path.is_dir() else "file"
+        raise UserError(
+            f"{path} exists (a {kind}); choose another destination, or give --force to "
+            "overwrite it (other files in a folder are kept)"
+        )
 
 
 def convert(src: Path, dst: Path) -> Registry:

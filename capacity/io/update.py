@@ -126,6 +126,8 @@ def _write_bytes(path: Path, data: bytes) -> None:
 class Target:
     """A locked registry in one form; ``backup`` and ``write`` are called inside the lock."""
 
+    registry: Registry
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.stamp = self._stamp()
@@ -166,7 +168,12 @@ class Target:
 
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[Target]:
-    """Lock the registry at ``path`` (resolved) and yield the ``Target`` of its form."""
+    """Lock the registry at ``path`` (resolved), load it, and yield the ``Target`` of its form.
+
+    The registry as loaded inside the lock is ``target.registry``.
+    """
+    from capacity.io.registry import load_registry
+
     path = files.target_of(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
@@ -176,9 +183,11 @@ def locked(path: Path) -> Iterator[Target]:
     with files.file_lock(path):
         if suffix in (".xlsx", ".xlsm"):
             _not_open_in_excel(path)
-            yield XlsxTarget(path)
+            target: Target = XlsxTarget(path)
         else:
-            yield FolderTarget(path)
+            target = FolderTarget(path)
+        target.registry = load_registry(path)
+        yield target
 
 
 # --- GeoPackage ---------------------------------------------------------------------------------
@@ -224,7 +233,9 @@ class GpkgTarget(Target):
         for pos, values in sorted(edit.changed.items()):
             sets = ", ".join(f"{_quote(columns[c][0])} = ?" for c in values)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in values.items())
-            _sql(self.conn, f"UPDATE {table} SET {sets} WHERE {_quote(pk)} = ?", (*params, fids[pos]))
+            _sql(
+                self.conn, f"UPDATE {table} SET {sets} WHERE {_quote(pk)} = ?", (*params, fids[pos])
+            )
         for row in edit.added:
             names = ", ".join(_quote(columns[c][0]) for c in row)
             marks = ", ".join("?" for _ in row)
@@ -249,11 +260,23 @@ def _sqlite(value: Any, declared: str) -> Any:
 
 @contextlib.contextmanager
 def _gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
+    """Load the GeoPackage, then ``BEGIN IMMEDIATE`` and make sure nobody committed meanwhile.
+
+    GDAL (which reads the registry) links its own SQLite: were it to read inside our transaction,
+    closing its file would drop this process's POSIX locks, i.e. our lock. So the registry is read
+    first, and ``PRAGMA data_version`` (which changes whenever another connection commits) taken
+    before the read and inside the transaction shows that what was read is what is locked.
+    """
+    from capacity.io.registry import load_registry
+
     with files.os_errors(path, "cannot open for writing"):
         if not path.is_file():
             raise FileNotFoundError(2, "no such file", str(path))
         conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
     try:
+        _gpkg_functions(conn)
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        registry = load_registry(path)
         try:
             _sql(conn, "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
@@ -263,16 +286,55 @@ def _gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
             ) from None
         _sql(conn, "PRAGMA busy_timeout = 30000")  # the commit waits for readers (QGIS)
         try:
-            yield GpkgTarget(path, conn)
+            if conn.execute("PRAGMA data_version").fetchone()[0] != version:
+                raise UserError(
+                    f"{path} was changed by another program during the apply; nothing was "
+                    "written. Run capacity place again on the registry as it is now"
+                )
+            target = GpkgTarget(path, conn)
+            target.registry = registry
+            yield target
             _sql(conn, "COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise
     except sqlite3.Error as exc:
-        raise UserError(f"{path}: the GeoPackage cannot be written ({exc}); nothing was changed") from None
+        raise UserError(
+            f"{path}: the GeoPackage cannot be written ({exc}); nothing was changed"
+        ) from None
     finally:
         conn.close()
+
+
+def _gpkg_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers name (SQLite needs them to run any UPDATE)."""
+    conn.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
+    for k, name in enumerate(("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")):
+        conn.create_function(name, 1, lambda blob, k=k: _st_bound(blob, k), deterministic=True)
+
+
+def _st_geometry(blob: bytes | None) -> Any:
+    import shapely
+
+    if blob is None or blob[:2] != b"GP":
+        return None
+    envelope = (0, 32, 48, 48, 64)[(blob[3] >> 1) & 0x07]
+    return shapely.from_wkb(bytes(blob[8 + envelope :]))
+
+
+def _st_is_empty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    if blob[:2] == b"GP" and blob[3] & 0x10:
+        return 1
+    geom = _st_geometry(blob)
+    return int(geom is None or geom.is_empty)
+
+
+def _st_bound(blob: bytes | None, k: int) -> float | None:
+    geom = _st_geometry(blob)
+    return None if geom is None or geom.is_empty else float(geom.bounds[k])
 
 
 # --- Excel --------------------------------------------------------------------------------------
@@ -301,7 +363,9 @@ class XlsxTarget(Target):
         sheets = {str(s).strip().lower(): s for s in book.sheetnames}
         for edit in edits(old, new):
             _edit_sheet(book[sheets[edit.layer]], edit)
-        fd, name = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.path.suffix)
+        fd, name = tempfile.mkstemp(
+            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.path.suffix
+        )
         os.close(fd)
         tmp = Path(name)
         try:
@@ -320,12 +384,12 @@ def _edit_sheet(sheet: Any, edit: Edit) -> None:
     rows = [
         r
         for r in range(2, sheet.max_row + 1)
-        if any(
-            not _blank(sheet.cell(row=r, column=c).value) for c in head.values()
-        )
+        if any(not _blank(sheet.cell(row=r, column=c).value) for c in head.values())
     ]
-    last = max((r for r in range(1, sheet.max_row + 1) if any(
-        c.value is not None for c in sheet[r])), default=1)
+    last = max(
+        (r for r in range(1, sheet.max_row + 1) if any(c.value is not None for c in sheet[r])),
+        default=1,
+    )
     for row in [*edit.changed.values(), *edit.added]:
         for c in row:
             if c not in head:
@@ -443,7 +507,9 @@ def _edit_csv(file: Path, edit: Edit) -> None:
     try:
         _write_bytes(file, (lead + "".join(out)).encode(encoding))
     except UnicodeEncodeError as exc:
-        raise UserError(f"{file.name}: a new value cannot be written in {encoding} ({exc})") from None
+        raise UserError(
+            f"{file.name}: a new value cannot be written in {encoding} ({exc})"
+        ) from None
 
 
 def _record(values: list[str], sep: str, newline: str) -> str:
@@ -459,7 +525,13 @@ def _edit_geojson(file: Path, edit: Edit) -> None:
     for pos, values in edit.changed.items():
         feats[pos].setdefault("properties", {}).update({c: _json(v) for c, v in values.items()})
     for values in edit.added:
-        feats.append({"type": "Feature", "properties": {c: _json(v) for c, v in values.items()}, "geometry": None})
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {c: _json(v) for c, v in values.items()},
+                "geometry": None,
+            }
+        )
     _write_bytes(file, json.dumps(doc, ensure_ascii=False).encode(encoding))
 
 

@@ -68,14 +68,13 @@ def apply_plan(
         When the plan is missing or wrong, the registry changed since the plan was made, the
         registry is locked by another apply, or a path cannot be written; nothing is written.
     """
-    from capacity.io.registry import load_registry
     from capacity.io.update import locked
     from capacity.solver.verify import check_plan, read_plan
 
     path, plan = target_of(Path(registry)), Path(plan)
     todo = read_plan(plan)
     with os_errors(path), locked(path) as target:
-        reg = load_registry(path)
+        reg = target.registry
         planned = reg if policy is None else reg.with_layers(policy=Policy.load(policy))
         now = input_hash(planned)
         if now != todo.summary["input_hash"]:

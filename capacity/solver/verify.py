@@ -148,9 +148,7 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
             out.append(f"unknown household {row.household_id!r}; it is not in the registry")
         if row.unit_id in units:
             if row.site_id and row.site_id != units[row.unit_id]:
-                out.append(
-                    f"unit {row.unit_id} is on site {units[row.unit_id]}, not {row.site_id}"
-                )
+                out.append(f"unit {row.unit_id} is on site {units[row.unit_id]}, not {row.site_id}")
         elif not _new_module(row.unit_id, row.site_id, sites):
             out.append(f"unknown unit {row.unit_id!r}; it is not in the registry")
     fresh = pl[~pl["unit_id"].isin(set(units))].drop_duplicates("unit_id")
@@ -195,7 +193,9 @@ def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
 
     after, _ = with_placements(reg, plan.placements, plan.modules, plan.day)
     dom = build_domain(after, plan.day, allow_moves=True, with_pairs=False)
-    before = dict(zip(*(open_rows(reg, plan.day)[c] for c in ("household_id", "unit_id")), strict=True))
+    before = dict(
+        zip(*(open_rows(reg, plan.day)[c] for c in ("household_id", "unit_id")), strict=True)
+    )
     arrivals = dict(zip(reg.households["id"], reg.households["arrival_date"], strict=True))
     out = []
     for hid, uid in zip(plan.placements["household_id"], plan.placements["unit_id"], strict=True):

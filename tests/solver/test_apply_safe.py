@@ -1,0 +1,545 @@
+"""``place --apply`` is checked, locked, atomic and keeps what is not ours (issue 17)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from capacity import files
+from capacity.cli.app import user_errors
+from capacity.cli.place import place
+from capacity.errors import UserError
+from capacity.io import update
+from capacity.io.registry import load_registry, write_registry
+from capacity.solver.apply import apply_plan
+from capacity.solver.fingerprint import input_hash
+from tests.helpers import PLACE_DAY, make_household, make_site, placement_world, tiny_registry
+
+runner = CliRunner()
+app = typer.Typer()
+
+
+@app.callback()
+def _main() -> None:
+    """A local app with ``place`` only."""
+
+
+app.command()(user_errors(place))
+DAY = PLACE_DAY.isoformat()
+TODAY = dt.date(2026, 12, 2)  # the date rule is measured from here in the library tests
+FORMS = ("reg", "reg.gpkg", "reg.xlsx")
+
+
+def _run(*args):
+    return runner.invoke(app, ["place", *map(str, args)], env={"COLUMNS": "200"})
+
+
+def _snapshot(path: Path) -> dict[str, bytes]:
+    """Every byte of a registry (file or folder), by relative name."""
+    if path.is_file():
+        return {"": path.read_bytes()}
+    return {
+        str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()
+    }
+
+
+def _planned(tmp_path: Path, name: str = "reg", reg=None, *extra: str) -> tuple[Path, Path]:
+    """A registry in the form ``name`` names and a plan made from it on ``DAY``."""
+    path = tmp_path / name
+    write_registry(reg if reg is not None else tiny_registry(), path)
+    plan = tmp_path / f"plan-{name}"
+    result = _run(path, "--date", DAY, "--out", plan, *extra)
+    assert result.exit_code == 0, result.output
+    return path, plan
+
+
+def _edit_csv(file: Path, edit) -> None:
+    frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+    edit(frame).to_csv(file, index=False)
+
+
+def _edit_summary(plan: Path, **changes) -> None:
+    summary = json.loads((plan / "summary.json").read_text())
+    summary.update(changes)
+    (plan / "summary.json").write_text(json.dumps(summary))
+
+
+# --- bad plans ----------------------------------------------------------------------------------
+
+
+def _overfull(plan):  # A2 (two persons) into B1-1, where R1 and R2 fill both beds
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: f.assign(
+            unit_id=f["unit_id"].where(f["household_id"] != "A2", "B1-1"),
+            site_id=f["site_id"].where(f["household_id"] != "A2", "B1"),
+        ),
+    )
+
+
+def _unknown_household(plan):
+    _edit_csv(
+        plan / "placements.csv", lambda f: pd.concat([f, f.iloc[[0]].assign(household_id="ZZ9")])
+    )
+
+
+def _unknown_unit(plan):
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: f.assign(unit_id=f["unit_id"].where(f["household_id"] != "A1", "NOPE")),
+    )
+
+
+def _placed_twice(plan):
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: pd.concat([f, f[f["household_id"] == "A1"].assign(unit_id="B1-2")]),
+    )
+
+
+def _minor(plan):
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: pd.concat(
+            [f, f.iloc[[0]].assign(household_id="A4", unit_id="P1-M2", site_id="P1")]
+        ),
+    )
+
+
+def _family_beside_family(plan):  # A3 (a family) into R3's family flat
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: f.assign(
+            unit_id=f["unit_id"].where(f["household_id"] != "A3", "B1-3"),
+            site_id=f["site_id"].where(f["household_id"] != "A3", "B1"),
+        ),
+    )
+
+
+BAD = {
+    "overfull unit": (_overfull, "beds_fit[B1-1]"),
+    "unknown household": (_unknown_household, "unknown household 'ZZ9'"),
+    "unknown unit": (_unknown_unit, "unknown unit 'NOPE'"),
+    "placed twice": (_placed_twice, "household A1 is placed 2 times"),
+    "minor placed": (_minor, "minors_not_placed[A4->P1-M2]"),
+    "one family per unit": (_family_beside_family, "one_family_per_unit[B1-3]"),
+    "mistyped date": (
+        lambda p: _edit_summary(p, date="2226-12-01"),
+        "outside the registry's dates",
+    ),
+    "not a date": (lambda p: _edit_summary(p, date="2026-13-01"), "is not a date"),
+    "edited hash": (lambda p: _edit_summary(p, input_hash="0" * 64), "has changed since the plan"),
+    "garbled summary": (lambda p: (p / "summary.json").write_text("{oops"), "not valid JSON"),
+    "no placements": (lambda p: (p / "placements.csv").unlink(), "placements.csv is missing"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_a_bad_plan_is_refused_with_exit_2_and_the_registry_is_untouched(tmp_path, case):
+    spoil, message = BAD[case]
+    path, plan = _planned(tmp_path)
+    spoil(plan)
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", " ") or message in result.output
+    assert _snapshot(path) == before
+    assert not list(tmp_path.glob("reg.backup-*"))
+
+
+@pytest.mark.parametrize("name", ["reg.gpkg", "reg.xlsx"])
+def test_a_bad_plan_leaves_a_gpkg_or_workbook_byte_identical(tmp_path, name):
+    path, plan = _planned(tmp_path, name)
+    _overfull(plan)
+    before = path.read_bytes()
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and "beds_fit[B1-1]" in result.output
+    assert path.read_bytes() == before
+
+
+def test_the_checker_lists_every_reason_and_accepts_the_solver_plan(tmp_path):
+    from capacity.solver.verify import check_plan, read_plan
+
+    path, plan = _planned(tmp_path)
+    reg = load_registry(path)
+    assert check_plan(reg, read_plan(plan), today=TODAY) == []
+    _overfull(plan)
+    _minor(plan)
+    reasons = check_plan(reg, read_plan(plan), today=TODAY)
+    assert any("beds_fit[B1-1]" in r for r in reasons)
+    assert any("minors_not_placed" in r for r in reasons)
+
+
+def test_a_date_outside_the_registry_needs_allow_date(tmp_path):
+    path, plan = _planned(tmp_path)
+    _edit_summary(plan, date="2028-01-10")  # far after today and every date in the registry
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and "--allow-date" in result.output
+    result = _run(path, "--out", plan, "--apply", "--allow-date")
+    assert result.exit_code == 0, result.output
+    occ = load_registry(path).occupancy
+    assert (occ["move_in"] == pd.Timestamp("2028-01-10")).sum() == 3
+
+
+def test_date_span_runs_from_the_first_date_to_three_months_after_the_last():
+    from capacity.solver.verify import date_span
+
+    first, last = date_span(tiny_registry(), TODAY)
+    assert first == dt.date(2025, 6, 1) and last == TODAY + dt.timedelta(days=92)
+
+
+# --- the lock -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["reg", "reg.gpkg"])
+def test_two_applies_at_once_one_wins_the_other_exits_2(tmp_path, name):
+    path, plan_a = _planned(tmp_path, name)
+    plan_b = tmp_path / "plan-b"
+    assert _run(path, "--date", "2026-11-20", "--out", plan_b).exit_code == 0
+    before = input_hash(load_registry(path))
+    exe = Path(sys.executable).with_name("capacity")
+    procs = [
+        subprocess.Popen(
+            [exe, "place", path, "--out", plan, "--apply"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for plan in (plan_a, plan_b)
+    ]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        outs.append((proc.returncode, err + out))
+    codes = sorted(code for code, _ in outs)
+    assert codes == [0, 2], outs
+    loser = next(text for code, text in outs if code == 2)
+    reasons = ("locked", "has changed since the plan", "changed by another program")
+    assert any(r in loser for r in reasons), loser
+    after = load_registry(path)
+    assert input_hash(after) != before
+    days = set(after.occupancy["move_in"].dt.date) - {dt.date(2025, 6, 1)}
+    assert len(days) == 1  # one plan, whole; the other not at all
+
+
+def test_a_held_lock_refuses_at_once(tmp_path):
+    path, plan = _planned(tmp_path)
+    before = _snapshot(path)
+    with (
+        files.file_lock(path),
+        pytest.raises(UserError, match="locked by another capacity process"),
+    ):
+        apply_plan(path, plan, today=TODAY)
+    assert _snapshot(path) == before
+    apply_plan(path, plan, today=TODAY)  # released
+
+
+def test_a_gpkg_in_a_write_transaction_elsewhere_is_refused(tmp_path):
+    path, plan = _planned(tmp_path, "reg.gpkg")
+    before = path.read_bytes()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(UserError, match="locked by another program"):
+            apply_plan(path, plan, today=TODAY)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert path.read_bytes() == before
+
+
+def test_an_edit_by_a_program_ignoring_the_lock_is_refused(tmp_path, monkeypatch):
+    path, plan = _planned(tmp_path)
+    real = update.Target._read_back
+
+    def meanwhile(self, tmp, new):
+        real(self, tmp, new)
+        with (path / "notes.txt").open("a") as fh:  # a colleague saves a file mid-apply
+            fh.write("ring til kommunen\n")
+
+    monkeypatch.setattr(update.Target, "_read_back", meanwhile)
+    with pytest.raises(UserError, match="changed by another program"):
+        apply_plan(path, plan, today=TODAY)
+    assert (path / "notes.txt").read_text() == "ring til kommunen\n"
+    assert (
+        input_hash(load_registry(path))
+        == json.loads((plan / "summary.json").read_text())["input_hash"]
+    )
+
+
+# --- atomic at every step -------------------------------------------------------------------------
+
+
+class Injected(OSError):
+    pass
+
+
+def _steps(monkeypatch, fail_at: int, calls: list[str]) -> None:
+    """Make the ``fail_at``-th call of any write step raise (each step counted in ``calls``)."""
+    targets = [
+        (os, "replace"),
+        (os, "rename"),
+        (os, "chmod"),
+        (shutil, "copy2"),
+        (shutil, "copytree"),
+        (files, "exchange"),
+        (update, "_sql"),
+        (update, "_save_book"),
+        (update, "_write_bytes"),
+    ]
+    for owner, name in targets:
+        real = getattr(owner, name)
+
+        def step(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            if len(calls) == fail_at:
+                raise Injected(f"injected failure at {_name}")
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(owner, name, step)
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_failure_at_every_step_leaves_the_old_or_the_new_registry(tmp_path, name, monkeypatch):
+    original, plan = _planned(tmp_path, name)
+    old = input_hash(load_registry(original))
+    work = tmp_path / "work"
+    k, seen = 0, set()
+    while True:
+        k += 1
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir()
+        path = work / name
+        (shutil.copytree if original.is_dir() else shutil.copy2)(original, path)
+        calls: list[str] = []
+        with monkeypatch.context() as mp:
+            _steps(mp, k, calls)
+            try:
+                apply_plan(path, plan, today=TODAY)
+                failed = False
+            except (UserError, Injected) as exc:
+                failed = True
+                assert "injected failure" in str(exc), exc
+        seen.update(calls[k - 1 : k])
+        now = input_hash(load_registry(path))
+        assert now == old if failed else now != old
+        if not failed:
+            new = now
+            break
+        assert k < 200
+    # every step failed once, and each time the registry at the path was whole (old)
+    assert k > 3, (k, seen)
+    assert not [p for p in work.iterdir() if ".tmp" in p.name or ".apply-" in p.name]
+    if name == "reg.gpkg":
+        assert "_sql" in seen
+    elif name == "reg":
+        assert {"exchange", "_write_bytes"} <= seen
+    else:
+        assert {"_save_book", "replace"} <= seen
+    assert new
+
+
+def test_a_process_killed_mid_transaction_leaves_the_old_gpkg(tmp_path):
+    original, plan = _planned(tmp_path, "reg.gpkg")
+    old = input_hash(load_registry(original))
+    code = (
+        "import os, sys\n"
+        "from capacity.io import update\n"
+        "from capacity.solver.apply import apply_plan\n"
+        "real, n = update._sql, [0]\n"
+        "def die(conn, sql, params=()):\n"
+        "    if sql.startswith(('INSERT', 'UPDATE')):\n"
+        "        n[0] += 1\n"
+        "        if n[0] == 2: os._exit(9)\n"
+        "    return real(conn, sql, params)\n"
+        "update._sql = die\n"
+        "apply_plan(sys.argv[1], sys.argv[2])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, original, plan], capture_output=True)
+    assert done.returncode == 9, done.stderr
+    assert input_hash(load_registry(original)) == old
+    assert apply_plan(original, plan).moved_in == 3  # the hot journal rolled back, no lock left
+
+
+# --- what is not ours is kept ---------------------------------------------------------------------
+
+
+def test_gpkg_keeps_other_tables_and_changes_only_occupancy_rows(tmp_path):
+    path, plan = _planned(tmp_path, "reg.gpkg")
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY, f_table_name TEXT, styleQML TEXT)"
+        )
+        db.execute("INSERT INTO layer_styles VALUES (1, 'sites', '<qgis>rød</qgis>')")
+    os.chmod(path, 0o640)
+    before = load_registry(path)
+    apply_plan(path, plan, today=TODAY)
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT * FROM layer_styles").fetchall() == [
+            (1, "sites", "<qgis>rød</qgis>")
+        ]
+        counts = dict(db.execute("SELECT table_name, feature_count FROM gpkg_ogr_contents"))
+    after = load_registry(path)
+    assert counts["occupancy"] == len(after.occupancy) == len(before.occupancy) + 3
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert Path(str(path) + "-journal").exists() is False
+    for name in ("households", "units", "sites", "districts"):
+        pd.testing.assert_frame_equal(after.layer(name), before.layer(name))
+    assert before.occupancy.equals(after.occupancy.iloc[: len(before.occupancy)])
+
+
+def test_gpkg_rows_read_back_as_a_full_write_would(tmp_path):
+    """New modules (units rows and modules_now) written in place equal a fresh write."""
+    sites = [make_site("P", kind="pavilion_site", modules_now=0, modules_max=2)]
+    reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
+    path, plan = _planned(tmp_path, "reg.gpkg", reg, "--allow-new-modules")
+    apply_plan(path, plan, today=TODAY)
+    after = load_registry(path)
+    assert list(after.units["id"]) == ["P-NY1"] and int(after.sites["modules_now"].iloc[0]) == 1
+    write_registry(after, tmp_path / "fresh.gpkg")
+    assert input_hash(load_registry(tmp_path / "fresh.gpkg")) == input_hash(after)
+
+
+def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
+    import openpyxl
+    from openpyxl.comments import Comment
+
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    book = openpyxl.load_workbook(path)
+    notes = book.create_sheet("Noter")
+    notes["A1"] = "Husk at ringe"
+    notes["A1"].comment = Comment("fra Jobberiet", "Anna")
+    notes.column_dimensions["A"].width = 42
+    book["occupancy"].column_dimensions["B"].width = 17
+    book.save(path)
+    os.chmod(path, 0o640)
+    before = load_registry(path)
+    apply_plan(path, plan, today=TODAY)
+    book = openpyxl.load_workbook(path)
+    assert book["Noter"]["A1"].value == "Husk at ringe"
+    assert book["Noter"]["A1"].comment.text == "fra Jobberiet"
+    assert book["Noter"].column_dimensions["A"].width == 42
+    assert book["occupancy"].column_dimensions["B"].width == 17
+    assert os.stat(path).st_mode & 0o777 == 0o640
+    assert len(load_registry(path).occupancy) == len(before.occupancy) + 3
+
+
+def _danish(folder: Path) -> None:
+    """Every CSV file of ``folder`` rewritten with ``;``, CRLF and cp1252 (Danish Excel's export)."""
+    for file in folder.glob("*.csv"):
+        rows = list(csv.reader(file.read_text(encoding="utf-8").splitlines()))
+        with file.open("w", encoding="cp1252", newline="") as fh:
+            csv.writer(fh, delimiter=";", lineterminator="\r\n").writerows(rows)
+
+
+def test_a_danish_folder_keeps_its_dialect_policy_comments_and_mode(tmp_path):
+    sites = [make_site("P", kind="pavilion_site", modules_now=0, modules_max=2)]
+    sites[0]["name"] = "Pavillon Ærtebjerg"
+    reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
+    path = tmp_path / "reg"
+    write_registry(reg, path)
+    _danish(path)
+    (path / "policy.toml").write_text(
+        "# Allerøds vægte, aftalt med Jobberiet\n[weights]\ntransport = 3  # minutter\n",
+        encoding="utf-8",
+    )
+    os.chmod(path, 0o755)
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    policy = (path / "policy.toml").read_bytes()
+    households = (path / "households.csv").read_bytes()
+    apply_plan(path, plan, today=TODAY)
+    assert (path / "policy.toml").read_bytes() == policy
+    assert (path / "households.csv").read_bytes() == households
+    for name in ("occupancy", "units", "sites"):
+        data = (path / f"{name}.csv").read_bytes()
+        text = data.decode("cp1252")
+        assert ";" in text.splitlines()[0] and "," not in text.splitlines()[0]
+        assert data.count(b"\r\n") == len(text.splitlines())
+    assert "Ærtebjerg".encode("cp1252") in (path / "sites.csv").read_bytes()
+    assert os.stat(path).st_mode & 0o7777 == 0o755
+    after = load_registry(path)
+    assert list(after.units["id"]) == ["P-NY1"] and len(after.occupancy) == 1
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_symlinked_registry_is_written_through_the_link(tmp_path, name):
+    real, plan = _planned(tmp_path, name)
+    link = tmp_path / f"link-{name}"
+    link.symlink_to(real)
+    apply_plan(link, plan, today=TODAY)
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert len(load_registry(real).occupancy) == 6
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith("link-") and "backup" in p.name]
+
+
+def test_os_errors_are_user_errors_naming_the_path(tmp_path):
+    path, plan = _planned(tmp_path)
+    (tmp_path / ".reg.lock").mkdir()  # the lock file's place is taken by a folder
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and ".reg.lock" in result.output.replace("\n", "")
+    assert "Traceback" not in result.output
+    (tmp_path / ".reg.lock").rmdir()
+    (tmp_path / "reg.gpkg").mkdir()  # a folder where a GeoPackage should be
+    result = _run(tmp_path / "reg.gpkg", "--out", plan, "--apply")
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+# --- convert and generate -------------------------------------------------------------------------
+
+
+def test_convert_and_generate_refuse_an_existing_destination_without_force(tmp_path):
+    from capacity.cli import app as capacity_app
+
+    src = tmp_path / "src.gpkg"
+    write_registry(tiny_registry(), src)
+    for dst in (tmp_path / "book.xlsx", tmp_path / "folder"):
+        if dst.suffix:
+            dst.write_bytes(b"the council's own workbook")
+        else:
+            dst.mkdir()
+            (dst / "keep.txt").write_text("mine")
+        before = _snapshot(dst)
+        for args in (["convert", src, dst], ["generate", dst, "--households", "5", "--sites", "2"]):
+            result = runner.invoke(capacity_app, [str(a) for a in args])
+            assert result.exit_code == 2 and "--force" in result.output, result.output
+            assert str(dst) in result.output.replace("\n", "")
+            assert _snapshot(dst) == before
+        result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
+        assert result.exit_code == 0, result.output
+        assert input_hash(load_registry(dst)) == input_hash(load_registry(src))
+    assert (tmp_path / "folder" / "keep.txt").read_text() == "mine"
+
+
+def test_exchange_swaps_two_folders(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    (tmp_path / "a" / "x").write_text("a")
+    try:
+        files.exchange(tmp_path / "a", tmp_path / "b")
+    except NotImplementedError:
+        pytest.skip("no renameat2 here: the documented fallback is used")
+    assert (tmp_path / "b" / "x").read_text() == "a" and not list((tmp_path / "a").iterdir())
+
+
+def test_the_fallback_without_exchange_still_swaps(tmp_path, monkeypatch):
+    def unsupported(a, b):
+        raise NotImplementedError("no RENAME_EXCHANGE")
+
+    monkeypatch.setattr(files, "exchange", unsupported)
+    path, plan = _planned(tmp_path)
+    apply_plan(path, plan, today=TODAY)
+    assert len(load_registry(path).occupancy) == 6
+    assert not [p for p in tmp_path.iterdir() if ".old-" in p.name or ".apply-" in p.name]
