@@ -397,6 +397,84 @@ def check_household_fits(layers: Layers) -> list[Problem]:
     return out
 
 
+def check_modules(layers: Layers) -> list[Problem]:
+    """A pavilion site's units (its modules) agree with the site: no more units than
+    modules_max, residents in no more units than modules_now, and each unit with
+    beds_per_module beds (a warning, as is a count of units other than modules_now)."""
+    if "sites" not in layers or "units" not in layers:
+        return []
+    sites, units = layers["sites"], layers["units"]
+    pav = {r["id"]: (i, r) for i, r in enumerate(_records(sites)) if r["kind"] == "pavilion_site"}
+    listed, lived = defaultdict(list), defaultdict(set)
+    for i, u in enumerate(_records(units)):
+        if u["site_id"] in pav:
+            listed[u["site_id"]].append(i)
+    site_of = {u["id"]: u["site_id"] for u in _records(units)}
+    for r in _records(layers["occupancy"]) if "occupancy" in layers else []:
+        if _na(r["move_out"]) and site_of.get(r["unit_id"]) in pav:
+            lived[site_of[r["unit_id"]]].add(r["unit_id"])
+    out = []
+    for sid, (i, r) in pav.items():
+        out += _module_counts(sites, i, r, len(listed[sid]), len(lived[sid]))
+        out += _module_beds(units, listed[sid], r)
+    return out
+
+
+def _module_counts(p: Parsed, i: int, site: dict, units: int, lived: int) -> list[Problem]:
+    now, most, sid = site["modules_now"], site["modules_max"], site["id"]
+    if _na(now) or _na(most):
+        return []  # reported by check_pavilions
+    if units > most:
+        return [
+            p.problem(
+                i,
+                "modules_max",
+                f"pavilion site {sid} has {units} units (modules) in the units layer but "
+                f"modules_max {most}; raise modules_max to at least {units} or remove units",
+            )
+        ]
+    if lived > now:
+        return [
+            p.problem(
+                i,
+                "modules_now",
+                f"residents live in {lived} units of pavilion site {sid} but modules_now is "
+                f"{now}, so the capacity plan has no solution; set modules_now to at least "
+                f"{lived} or fix the residents' unit_id in occupancy",
+            )
+        ]
+    if units != now:
+        return [
+            p.problem(
+                i,
+                "modules_now",
+                f"pavilion site {sid} has {units} units (modules) in the units layer but "
+                f"modules_now {now}: placement uses the units, the capacity plan modules_now; "
+                "make them agree",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def _module_beds(p: Parsed, rows: list[int], site: dict) -> list[Problem]:
+    bpm = site["beds_per_module"]
+    if _na(bpm):
+        return []
+    return [
+        p.problem(
+            i,
+            "beds",
+            f"unit {p.records[i]['id']} is a module of pavilion site {site['id']} with "
+            f"beds_per_module {bpm} but has {p.records[i]['beds']} beds: placement counts the "
+            "unit's beds, the capacity plan beds_per_module; make them agree",
+            severity="warning",
+        )
+        for i in rows
+        if not _na(p.records[i]["beds"]) and p.records[i]["beds"] != bpm
+    ]
+
+
 CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
     check_unique_keys,
     check_references,
@@ -406,5 +484,6 @@ CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
     check_occupancy,
     check_households,
     check_pavilions,
+    check_modules,
     check_household_fits,
 )

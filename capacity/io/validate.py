@@ -5,7 +5,8 @@ file or layer, the row (id and line number) and the column, and saying how to fi
 ``capacity.io.registry.load_registry`` uses ``check_raw`` and raises when an error is found.
 
 Cell-level checks (types, required values, choices, ranges) live here; the checks across rows and
-layers (unique ids, references, geometry, dates, occupancy, households, pavilions) live in
+layers (unique ids, references, geometry, dates, occupancy, households, pavilions, a
+pavilion site's units against its modules) live in
 ``capacity.io.checks``.
 """
 

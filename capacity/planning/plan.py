@@ -12,6 +12,7 @@ from ortools.sat.python import cp_model
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.planning import demand as dem
+from capacity.planning.feasible import no_plan
 from capacity.planning.model import DAYS, HARD_RULES, PlanModel, groups_by_demand
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
@@ -141,7 +142,10 @@ def make_plan(
 
 
 def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
-    """Solve with all cores and a deterministic time limit; raise when no plan is found."""
+    """Solve with all cores and a deterministic time limit; raise when no plan is found.
+
+    An infeasible plan names the pavilion sites and the cause (``feasible.no_plan``), in Danish.
+    """
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = os.cpu_count() or 1
     solver.parameters.max_deterministic_time = time_limit
@@ -151,10 +155,7 @@ def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
     solver.parameters.log_search_progress = LOG
     status = solver.solve(m.cp)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise UserError(
-            f"No capacity plan found (solver status {_STATUS.get(status, status)}); "
-            "raise the time limit or check the sites' modules_now and modules_max."
-        )
+        raise no_plan(m.sup, m.policy, _STATUS.get(status, str(status)))
     return solver, status
 
 

@@ -52,25 +52,28 @@ cell_values = st.one_of(st.sampled_from(NASTY), st.text(max_size=12))
 
 @st.composite
 def registries(draw):
-    """A small valid registry: 1-3 sites, 1-3 units each, up to 6 households, some housed."""
+    """A small valid registry: 1-3 sites, 1-3 units each (a pavilion site's units are its
+    modules_now modules of 4 beds), up to 6 households, some housed."""
     n_sites = draw(st.integers(1, 3))
     sites, units = [], []
     for s in range(n_sites):
         pavilion = draw(st.booleans())
+        n_units = draw(st.integers(1, 3))
         sites.append(
             helpers.make_site(
                 f"S{s}",
                 kind="pavilion_site" if pavilion else "building",
                 dx=draw(st.integers(-1500, 1500)),
                 dy=draw(st.integers(-900, 900)),
+                modules_now=n_units if pavilion else None,  # a pavilion's units are its modules
             )
         )
-        for u in range(draw(st.integers(1, 3))):
+        for u in range(n_units):
             units.append(
                 helpers.make_unit(
                     f"S{s}-{u}",
                     f"S{s}",
-                    beds=draw(st.integers(1, 6)),
+                    beds=4 if pavilion else draw(st.integers(1, 6)),  # beds_per_module
                     shareable=draw(st.booleans()),
                 )
             )

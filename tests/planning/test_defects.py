@@ -10,16 +10,19 @@ import typer
 from typer.testing import CliRunner
 
 from capacity.cli.app import user_errors
+from capacity.cli.plan import plan
 from capacity.cli.scenarios import scenarios
 from capacity.errors import UserError
+from capacity.io.layers import Registry
 from capacity.io.registry import load_registry, write_registry
 from capacity.model.domain import build_domain
+from capacity.planning.plan import make_plan
 from capacity.planning.scenario import load_scenario
 from capacity.planning.simulate import plan_beds
 from capacity.planning.supply import supply
 from tests.conftest import ROOT
-from tests.helpers import tiny_registry
-from tests.planning.conftest import scenario
+from tests.helpers import make_household, make_occupancy, make_registry, make_unit, tiny_registry
+from tests.planning.conftest import pavilion, scenario
 
 SCENARIOS = ROOT / "data" / "scenarios"
 
@@ -101,3 +104,45 @@ name = "single"
 adults = 1
 share = 1
 """
+
+
+# --- defect 3: an infeasible plan names the site and the cause, in Danish
+
+
+def _lived_in_three_modules(**site) -> Registry:
+    """Pavilion site P1 with three units, each with a resident (not validated: built in code)."""
+    row = pavilion(**{"modules_now": 2, "modules_max": 4, **site})
+    units = [make_unit(f"M{i}", "P1", beds=4) for i in (1, 2, 3)]
+    hh = [make_household(f"R{i}", arrival_date=dt.date(2026, 5, 1)) for i in (1, 2, 3)]
+    occ = [make_occupancy(f"R{i}", f"M{i}", move_in=dt.date(2026, 5, 1)) for i in (1, 2, 3)]
+    return make_registry(sites=[row], units=units, households=hh, occupancy=occ)
+
+
+def test_residents_in_more_modules_than_stand_name_the_site_and_modules_now():
+    # Before: "No capacity plan found (solver status infeasible); raise the time limit ..."
+    with pytest.raises(UserError) as exc:
+        make_plan(_lived_in_three_modules(), scenario([1], horizon=6), samples=2, time_limit=5)
+    text = str(exc.value)
+    assert "P1 (Site P1): beboerne bor i 3 moduler, men sites.modules_now er 2" in text
+    assert "time limit" not in text and "No capacity plan" not in text
+
+
+def test_residents_at_a_site_not_yet_available_name_the_month():
+    reg = _lived_in_three_modules(modules_now=3, available_from=dt.date(2027, 2, 1))
+    # the site may hold modules only from February; ordered in January they stand from March
+    with pytest.raises(UserError, match="bor der stadig i 2027-01, men grunden er ikke"):
+        make_plan(reg, scenario([1], horizon=6), samples=2, time_limit=5)
+
+
+def test_plan_command_on_contradicting_units_stops_at_validation_naming_the_site(tmp_path):
+    path = tmp_path / "reg"
+    write_registry(_lived_in_three_modules(), path)
+    toml = tmp_path / "sc.toml"
+    toml.write_text(SCENARIO_6, encoding="utf-8")
+    app = typer.Typer()
+    app.command()(user_errors(plan))
+    app.command("other")(lambda: None)
+    res = CliRunner().invoke(app, ["plan", str(path), "-s", str(toml), "--out", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert "P1" in res.output and "modules_now" in res.output
+    assert "No capacity plan" not in res.output
