@@ -10,7 +10,8 @@ site in priority order (buildings first, then nearest the station) with enough f
 household moves only when the beds it lives in go (modules taken down, a building closed: newest
 first; it then waits like an arrival); it leaves at arrival + stay. Persons waiting are short of a
 bed that month. Current residents are households of every run, housed at their site from month 0
-until their expected move-out.
+until their expected move-out (without one, under ``mean_stay``, after a remaining stay drawn per
+run from the stay distribution conditioned on the time already spent).
 """
 
 from __future__ import annotations
@@ -19,7 +20,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capacity.planning.sampling import Arrivals, DemandModel, draw, generators
+from capacity.planning.sampling import (
+    Arrivals,
+    DemandModel,
+    draw,
+    draw_resident_leave,
+    generators,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class RunInput:
     resident_site: np.ndarray  # per current resident household: site index
     resident_size: np.ndarray  # persons
     resident_leave: np.ndarray  # first month index without a bed
+    resident_stay: np.ndarray  # (households, m): remaining stay drawn per run (zeros: fixed)
+    resident_leave_by_stay: np.ndarray  # (households, m): leave month for a stay of m + 1 months
     order: np.ndarray  # site indices in priority order
     seed: int
     purpose: int
@@ -47,7 +56,7 @@ def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
 
 def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
     """One run: persons short, persons housed and beds free per month, shape (3, T)."""
-    a, site = with_residents(inp, draw(inp.dm, rng))
+    a, site = with_residents(inp, draw(inp.dm, rng), rng)  # arrivals drawn first
     beds = inp.beds[inp.order]
     J, T = beds.shape
     waiting: list[int] = []
@@ -67,8 +76,17 @@ def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def with_residents(inp: RunInput, a: Arrivals) -> tuple[Arrivals, np.ndarray]:
-    """Current residents first (housed at their site from month 0), then the run's arrivals."""
+def with_residents(
+    inp: RunInput, a: Arrivals, rng: np.random.Generator | None = None
+) -> tuple[Arrivals, np.ndarray]:
+    """Current residents first (housed at their site from month 0), then the run's arrivals.
+
+    Residents without an expected move-out under ``mean_stay`` leave after a remaining stay
+    drawn from the stay distribution conditioned on the time already spent (with ``rng``).
+    """
+    leave = inp.resident_leave
+    if rng is not None and inp.resident_stay.size:
+        leave = draw_resident_leave(leave, inp.resident_stay, inp.resident_leave_by_stay, rng)
     rank = np.empty(len(inp.order), np.int64)
     rank[inp.order] = np.arange(len(inp.order))
     k = len(inp.resident_site)
@@ -76,7 +94,7 @@ def with_residents(inp: RunInput, a: Arrivals) -> tuple[Arrivals, np.ndarray]:
         np.concatenate([np.zeros(k, np.int64), a.month]),
         np.concatenate([inp.resident_size, a.persons]),
         np.concatenate([np.zeros(k, bool), a.family]),
-        np.concatenate([inp.resident_leave, a.leave]),
+        np.concatenate([leave, a.leave]),
     )
     site = np.concatenate([rank[inp.resident_site], np.full(len(a.month), -1, np.int64)])
     return both, site

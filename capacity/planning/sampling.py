@@ -84,6 +84,49 @@ def persons_present(a: Arrivals, months: int) -> np.ndarray:
     return np.cumsum(delta)[:months]
 
 
+def remaining_stay(pmf: np.ndarray, elapsed: np.ndarray) -> np.ndarray:
+    """The stay distribution conditioned on the months already spent, one row per resident.
+
+    ``out[i, m]`` = P(S = m + 1 | S > elapsed[i]) for the stay S of ``pmf`` (``pmf[m]`` =
+    P(S = m + 1)). A row is all zeros when P(S > elapsed[i]) = 0: the resident has already stayed
+    longer than any stay of the distribution, which then says nothing about the rest.
+    This is the one definition of a current resident's remaining stay: the plan uses its mean
+    (``conditional_mean_stay``), the scenario runs draw from it (``draw_resident_leave``).
+    """
+    months = np.arange(1, len(pmf) + 1, dtype=float)
+    w = pmf[None, :] * (months[None, :] > np.asarray(elapsed, dtype=float)[:, None])
+    total = w.sum(axis=1, keepdims=True)
+    return np.divide(w, total, out=np.zeros_like(w), where=total > 0)
+
+
+def conditional_mean_stay(cond: np.ndarray) -> np.ndarray:
+    """E[S | S > elapsed] per row of ``remaining_stay`` (NaN for an all-zero row)."""
+    months = np.arange(1, cond.shape[1] + 1, dtype=float)
+    total = cond.sum(axis=1)
+    mean = cond @ months
+    return np.where(total > 0, mean, np.nan)
+
+
+def draw_resident_leave(
+    leave: np.ndarray, cond: np.ndarray, leave_by_stay: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
+    """Residents' leave months with the rows of ``cond`` that are not all zero drawn anew.
+
+    ``leave_by_stay[i, m]`` is the month index resident ``i`` leaves in when the whole stay is
+    ``m + 1`` months; the other residents keep ``leave``. Draws nothing when no row is sampled,
+    so the runs' random streams are unchanged then.
+    """
+    rows = np.flatnonzero(cond.sum(axis=1) > 0)
+    if not len(rows):
+        return leave
+    u = rng.random(len(rows))
+    cdf = np.cumsum(cond[rows], axis=1)
+    m = np.minimum((cdf < u[:, None] * cdf[:, -1:]).sum(axis=1), cond.shape[1] - 1)
+    out = leave.copy()
+    out[rows] = leave_by_stay[rows, m]
+    return out
+
+
 def generators(seed: int, purpose: int, n: int) -> list[np.random.Generator]:
     """One generator per run, seeded by run index (independent of workers and backend)."""
     return [np.random.default_rng(s) for s in np.random.SeedSequence([seed, purpose]).spawn(n)]

@@ -119,7 +119,9 @@ class Residents(_Strict):
     """Current residents (open occupancy rows): when they move out."""
 
     without_expected_move_out: Literal["stay", "mean_stay"] = Field(
-        "stay", description="stay: the whole horizon; mean_stay: move-in plus the mean stay"
+        "stay",
+        description="stay: the whole horizon; mean_stay: the stay distribution given the time "
+        "already spent (its mean in the plan, drawn in the scenario runs)",
     )
 
 

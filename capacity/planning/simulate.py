@@ -61,6 +61,8 @@ def input_for(
         sup.resident_site,
         sup.resident_size,
         sup.resident_leave,
+        sup.resident_stay,
+        sup.resident_leave_by_stay,
         order,
         seed,
         RUNS,

@@ -15,6 +15,7 @@ from capacity.io.layers import Registry
 from capacity.model import travel
 from capacity.overview import open_occupancy
 from capacity.planning.demand import DAYS_PER_MONTH, month_index, stay_pmf
+from capacity.planning.sampling import conditional_mean_stay, remaining_stay
 from capacity.planning.scenario import Scenario
 
 
@@ -60,6 +61,8 @@ class Supply:
     resident_site: np.ndarray  # per current resident household: site index
     resident_size: np.ndarray  # persons
     resident_leave: np.ndarray  # first month index without a bed (T when after the horizon)
+    resident_stay: np.ndarray  # (households, m): remaining stay distribution, zeros when fixed
+    resident_leave_by_stay: np.ndarray  # (households, m): leave month for a stay of m + 1 months
 
     @property
     def sites(self) -> int:
@@ -114,6 +117,8 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         resident_site=households[0],
         resident_size=households[1],
         resident_leave=households[2],
+        resident_stay=households[3],
+        resident_leave_by_stay=households[4],
     )
 
 
@@ -136,12 +141,7 @@ def _residents(
     occ = open_occupancy(reg)
     pos = {s: i for i, s in enumerate(sites["id"])}
     occ = occ[occ["site_id"].isin(pos)]
-    out = occ["expected_move_out"]
-    if sc.residents.without_expected_move_out == "mean_stay":
-        pmf = stay_pmf(reg, sc)
-        days = round(float(pmf @ np.arange(1, len(pmf) + 1)) * DAYS_PER_MONTH)
-        out = out.fillna(occ["move_in"] + pd.Timedelta(days=days))
-    leave = month_index(out, starts)
+    leave, cond, by_stay = resident_leave(reg, sc, occ, starts)
     persons = np.zeros((len(sites), T + 1), np.int64)
     j = occ["site_id"].map(pos).to_numpy(dtype=np.int64)
     np.add.at(persons, (j, np.zeros_like(j)), occ["persons"].fillna(0).to_numpy(dtype=np.int64))
@@ -154,7 +154,45 @@ def _residents(
     np.add.at(modules, (jj, ll), -1)
     modules = np.where(pav[:, None], np.cumsum(modules, axis=1)[:, :T], 0)
     size = occ["persons"].fillna(0).to_numpy(dtype=np.int64)
-    return np.cumsum(persons, axis=1)[:, :T], modules, (j, size, leave.astype(np.int64))
+    households = (j, size, leave.astype(np.int64), cond, by_stay)
+    return np.cumsum(persons, axis=1)[:, :T], modules, households
+
+
+def resident_leave(
+    reg: Registry, sc: Scenario, occ: pd.DataFrame, starts: list
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The month index each current resident leaves in (the horizon's length when after it).
+
+    A resident leaves at ``expected_move_out``. Without one, under ``[residents]
+    without_expected_move_out = "mean_stay"``, the remaining stay is the scenario's stay
+    distribution conditioned on the months already spent at the start (``remaining_stay``), and
+    the resident leaves at move-in + E[S | S > spent], i.e. the start + E[S - spent | S > spent];
+    one who has stayed longer than any stay of the distribution stays the whole horizon.
+
+    Returns
+    -------
+    tuple
+        ``(leave, cond, by_stay)``: leave month per resident; the conditional stay distribution
+        per resident (all zeros where the leave is not drawn: a known move-out, ``stay``, or longer
+        than any stay); and ``by_stay[i, m]``, the leave month when the whole stay is m + 1 months.
+    """
+    out, n = occ["expected_move_out"], len(occ)
+    if sc.residents.without_expected_move_out != "mean_stay":
+        return month_index(out, starts), np.zeros((n, 0)), np.zeros((n, 0), np.int64)
+    pmf = stay_pmf(reg, sc)
+    move_in = occ["move_in"]
+    spent = (pd.Timestamp(starts[0]) - move_in).dt.days.to_numpy(dtype=float) / DAYS_PER_MONTH
+    cond = remaining_stay(pmf, spent) * out.isna().to_numpy()[:, None]
+    days = np.rint(conditional_mean_stay(cond) * DAYS_PER_MONTH)
+    out = out.fillna(move_in + pd.to_timedelta(pd.Series(days, index=occ.index), unit="D"))
+    by_stay = np.stack(
+        [
+            month_index(move_in + pd.Timedelta(days=round(m * DAYS_PER_MONTH)), starts)
+            for m in range(1, len(pmf) + 1)
+        ],
+        axis=1,
+    ).reshape(n, len(pmf))
+    return month_index(out, starts), cond, by_stay.astype(np.int64)
 
 
 def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 import typer
@@ -17,11 +18,19 @@ from capacity.io.layers import Registry
 from capacity.io.registry import load_registry, write_registry
 from capacity.model.domain import build_domain
 from capacity.planning.plan import make_plan
-from capacity.planning.scenario import load_scenario
-from capacity.planning.simulate import plan_beds
+from capacity.planning.sampling import conditional_mean_stay, remaining_stay
+from capacity.planning.scenario import Scenario, load_scenario, scenario_from_text
+from capacity.planning.simulate import plan_beds, run_scenarios
 from capacity.planning.supply import supply
 from tests.conftest import ROOT
-from tests.helpers import make_household, make_occupancy, make_registry, make_unit, tiny_registry
+from tests.helpers import (
+    make_household,
+    make_occupancy,
+    make_registry,
+    make_site,
+    make_unit,
+    tiny_registry,
+)
 from tests.planning.conftest import pavilion, scenario
 
 SCENARIOS = ROOT / "data" / "scenarios"
@@ -146,3 +155,73 @@ def test_plan_command_on_contradicting_units_stops_at_validation_naming_the_site
     assert res.exit_code == 2, res.output
     assert "P1" in res.output and "modules_now" in res.output
     assert "No capacity plan" not in res.output
+
+
+# --- defect 2: a resident's remaining stay is the stay distribution given the time spent
+
+MEAN_STAY = "[residents]\nwithout_expected_move_out = 'mean_stay'"
+
+
+def test_remaining_stay_of_a_geometric_stay_is_memoryless():
+    # P(S = k) = p (1 - p)^(k - 1), mean 12: E[S - 24 | S > 24] = 12 (tail cut at 600 months).
+    p = 1 / 12
+    pmf = p * (1 - p) ** np.arange(600)
+    cond = remaining_stay(pmf / pmf.sum(), np.array([0.0, 24.0, 100.0]))
+    remaining = conditional_mean_stay(cond) - [0.0, 24.0, 100.0]
+    assert remaining == pytest.approx([12, 12, 12], abs=1e-9)
+
+
+def test_remaining_stay_of_an_empirical_stay_by_hand():
+    # stays 3, 12, 24 months with weights 1, 1, 2; after 6 months: 12 (1/3) or 24 (2/3),
+    # E[S | S > 6] = 12/3 + 2 * 24/3 = 20, so 14 months remain; after 30 months: undefined.
+    pmf = np.zeros(24)
+    pmf[[2, 11, 23]] = [0.25, 0.25, 0.5]
+    cond = remaining_stay(pmf, np.array([6.0, 30.0]))
+    assert cond[0, [11, 23]] == pytest.approx([1 / 3, 2 / 3])
+    assert conditional_mean_stay(cond)[0] - 6 == pytest.approx(14)
+    assert cond[1].sum() == 0 and np.isnan(conditional_mean_stay(cond)[1])
+
+
+def _no_arrivals(horizon: int, extra: str) -> Scenario:
+    """A scenario from 2027-01 without arrivals or waiting households, with ``extra`` keys."""
+    text = SCENARIO_6.replace("level = 1", "level = 0").replace("horizon_months = 6", "")
+    return scenario_from_text(
+        f"horizon_months = {horizon}\ninclude_waiting = false\n{text}{extra}", "test.toml"
+    )
+
+
+def _one_resident(move_in: dt.date) -> Registry:
+    """One resident (4 persons) on building B1 since ``move_in``, no expected move-out."""
+    hh = [make_household("R1", adults=2, children_ages=(3, 5), arrival_date=move_in)]
+    occ = [make_occupancy("R1", "B1-1", move_in=move_in)]
+    units = [make_unit("B1-1", "B1", beds=4)]
+    return make_registry(sites=[make_site("B1")], units=units, households=hh, occupancy=occ)
+
+
+def test_a_resident_past_the_mean_stay_is_not_gone_on_day_one():
+    # Geometric stay, mean 12: moved in 2025-01-01 (730 days = 23.98 months before 2027-01), so
+    # E[S | S > 23.98] = 23 + 12 = 35 months (1065 days) after move-in: leaves 2027-12-02, so
+    # needs a bed until December 2027 (month index 11) and is gone from month 12.
+    # Before: move-in + 12 months = 2026-01 lies before the start, gone in month 0.
+    geometric = "[stay]\nkind = 'geometric'\nmean_months = 12\nmax_months = 600\n"
+    sc = _no_arrivals(14, geometric + MEAN_STAY)
+    sup = supply(_one_resident(dt.date(2025, 1, 1)), sc)
+    assert sup.resident_persons[0].tolist() == [4] * 12 + [0] * 2
+    assert sup.resident_leave.tolist() == [12]
+
+
+def test_scenario_runs_draw_the_remaining_stay_and_agree_with_the_plan_on_its_mean():
+    # Empirical stays 3, 12, 24 months (1:1:2); moved in 2026-07-01, 6 months before the start:
+    # the resident leaves 2027-07 (stay 12) with probability 1/3, else 2028-07 (stay 24).
+    extra = f"[stay]\nkind = 'empirical'\nmonths = [3, 12, 24]\nweights = [1, 1, 2]\n{MEAN_STAY}"
+    sc = _no_arrivals(20, extra)
+    reg = _one_resident(dt.date(2026, 7, 1))
+    sup = supply(reg, sc)
+    # the plan: E[S | S > 6.05] = 20 months after 2026-07-01 = 2028-03-01, month index 14
+    assert sup.resident_leave.tolist() == [14]
+    assert sup.resident_leave_by_stay[0, [11, 23]].tolist() == [6, 18]
+    runs = run_scenarios(reg, sc, samples=3000, seed=5, workers=1)
+    housed = runs.months["expected_occupied"].to_numpy() / 4  # share of runs still housed
+    assert housed[:6] == pytest.approx(1.0)
+    assert housed[6:18] == pytest.approx(2 / 3, abs=3 * np.sqrt(2 / 9 / 3000))
+    assert housed[18:].tolist() == [0, 0]

@@ -44,8 +44,9 @@ def test_residents_and_their_modules_until_expected_move_out():
     mean = scenario(
         [0], horizon=6, stay=2, extra="[residents]\nwithout_expected_move_out = 'mean_stay'"
     )
-    # R3 moved in 2026-01-01 and stays 2 months on average: gone before the horizon starts.
-    assert supply(reg, mean).resident_persons[0].tolist() == [3, 3, 1, 1, 1, 0]
+    # R3 moved in 2026-01-01 and every stay is 2 months: R3 has stayed longer than any stay, so
+    # the distribution says nothing about the rest and R3 stays (before: gone on day one).
+    assert supply(reg, mean).resident_persons[0].tolist() == [4, 4, 2, 2, 2, 1]
 
 
 def test_station_minutes_and_districts_of_the_tiny_registry():
