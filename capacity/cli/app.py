@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
 from capacity.errors import RegistryError, UserError
+from capacity.plain import plain
 
 PIPE_WIDTH = 120  # columns when the output is a file or a pipe (rich would assume 80)
 
@@ -23,10 +27,54 @@ def make_console(**kwargs: Any) -> Console:
     probe = Console(**kwargs)
     if probe.is_terminal or os.environ.get("COLUMNS"):
         return probe
-    return Console(width=PIPE_WIDTH, **kwargs)
+    return Console(**{"width": PIPE_WIDTH, **kwargs})
 
 
 err_console = make_console(stderr=True, highlight=False)
+
+MAX_ROWS = 40  # rows of a terminal table; the rest are in the files written
+
+
+def clean(value: object) -> str:
+    """User text for the terminal: its control characters removed (no escape sequence runs)."""
+    return plain(value)
+
+
+def esc(value: object) -> str:
+    """User text for a rich markup string: cleaned, and its square brackets never markup."""
+    return escape(clean(value))
+
+
+def literal(value: object) -> Text:
+    """A table cell or title shown exactly as written (cleaned): never read as rich markup."""
+    return value if isinstance(value, Text) else Text(clean(value))
+
+
+def add_rows(
+    table: Table,
+    rows: Iterable[Sequence[object]],
+    *,
+    more: str = "",
+    limit: int = MAX_ROWS,
+    lang: str = "da",
+) -> None:
+    """Add ``rows`` to ``table`` as literal text; past ``limit`` rows, one last row says how many
+    more there are and ``more`` (e.g. "se plan/placements.csv") where to find them."""
+    rows = list(rows)
+    for row in rows[:limit]:
+        table.add_row(*(literal(v) for v in row))
+    if len(rows) > limit:
+        rest = len(rows) - limit
+        note = f"… {rest} {'more' if lang == 'en' else 'flere'}" + (f", {more}" if more else "")
+        table.add_row(literal(note), *[""] * (len(table.columns) - 1))
+
+
+def see(path: Path | None, lang: str = "da") -> str:
+    """Where the rows left out of a terminal table are: ``path`` or a hint to write it."""
+    if path is None:
+        return "write them with --out" if lang == "en" else "skriv dem med --out"
+    return f"see {path}" if lang == "en" else f"se {path}"
+
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -74,9 +122,9 @@ def show_error(exc: UserError) -> None:
         err_console.print(f"[bold red]Fejl:[/] {len(exc.errors)} fejl i input.")
         for problem in exc.problems:
             tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
-            err_console.print(f"  {tag} {escape(str(problem))}", soft_wrap=True)
+            err_console.print(f"  {tag} {esc(problem)}", soft_wrap=True)
     else:
-        err_console.print(f"[bold red]Fejl:[/] {escape(str(exc))}", soft_wrap=True)
+        err_console.print(f"[bold red]Fejl:[/] {esc(exc)}", soft_wrap=True)
 
 
 def command(panel: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

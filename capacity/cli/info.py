@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import add_rows, esc, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg
 
 
@@ -39,11 +39,11 @@ def info(
         "(Børn og Familier)"
     )
     for problem in reg.warnings:
-        console.print(f"[yellow]advarsel[/] {problem}", markup=False)
+        console.print(f"[yellow]advarsel[/] {esc(problem)}")
 
 
 def _site_table(table, title: str) -> Table:
-    out = Table(title=f"Kapacitet: {title}", show_footer=True)
+    out = Table(title=literal(f"Kapacitet: {title}"), show_footer=True)
     total = table[["units", "beds", "occupied", "free"]].sum()
     out.add_column("Id", footer="I alt", no_wrap=True)
     out.add_column("Lokalitet", ratio=1)
@@ -57,11 +57,8 @@ def _site_table(table, title: str) -> Table:
         out.add_column(head, justify="right", footer=str(int(total[col])), no_wrap=True)
     out.add_column("Moduler nu/maks", justify="right", no_wrap=True)
     kinds = {"building": "bygning", "pavilion_site": "pavillon"}
-    for row in table.itertuples():
-        modules = (
-            "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}"
-        )
-        out.add_row(
+    rows = [
+        (
             row.site_id,
             row.name,
             kinds.get(row.kind, row.kind),
@@ -69,8 +66,11 @@ def _site_table(table, title: str) -> Table:
             str(row.beds),
             str(row.occupied),
             str(row.free),
-            modules,
+            "" if row.kind != "pavilion_site" else f"{_n(row.modules_now)}/{_n(row.modules_max)}",
         )
+        for row in table.itertuples()
+    ]
+    add_rows(out, rows, more="se capacity review")
     return out
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import add_rows, clean, make_console, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
 
 
@@ -106,7 +106,7 @@ def place(
     )
     if out is not None:
         write_outputs(result, out)
-    console.print(_table(result))
+    console.print(_table(result, out))
     console.print(_terms(result))
     console.print(
         f"{result.summary()} · {result.build_seconds:.2f} s + {result.solve_seconds:.2f} s",
@@ -115,7 +115,7 @@ def place(
     )
     if out is not None:
         console.print(
-            ("Wrote " if lang == "en" else "Skrev ") + str(out), soft_wrap=True, markup=False
+            ("Wrote " if lang == "en" else "Skrev ") + clean(out), soft_wrap=True, markup=False
         )
 
 
@@ -136,7 +136,7 @@ def _apply(
             "--apply needs --out DIR: the folder with the plan to write into the registry"
         )
     done = apply_plan(registry, out, policy=policy, allow_date=allow_date)
-    console.print(_applied_text(done, registry, lang), soft_wrap=True, markup=False)
+    console.print(clean(_applied_text(done, registry, lang)), soft_wrap=True, markup=False)
 
 
 HEAD = {
@@ -145,23 +145,35 @@ HEAD = {
 }
 
 
-def _table(result) -> Table:
-    head = HEAD["en" if result.lang == "en" else "da"]
-    title = ("Placement " if result.lang == "en" else "Placering ") + result.date.isoformat()
-    table = Table(title=title)
-    for i, name in enumerate(head[:5]):
-        table.add_column(name, justify="right" if i in (1, 4) else "left")
-    from rich.markup import escape
+def _table(result, out: Path | None) -> Table:
+    """The placements and the unplaced households (first, with their reasons), as literal text;
+    a long list is cut to its first rows, and the rest are in the files of ``out``."""
+    from rich.text import Text
 
     from capacity.solver.result import PLACEMENT_TERMS
 
-    for row in result.placements.itertuples(index=False):
-        cost = sum(getattr(row, t) for t in PLACEMENT_TERMS)
-        table.add_row(row.household_id, str(row.persons), row.unit_id, row.site_id, str(cost))
-    for row in result.unplaced.itertuples(index=False):
-        table.add_row(
-            row.household_id, str(row.persons), "–", "–", f"[yellow]{escape(row.reason)}[/]"
+    lang = "en" if result.lang == "en" else "da"
+    head = HEAD[lang]
+    title = ("Placement " if lang == "en" else "Placering ") + result.date.isoformat()
+    table = Table(title=title)
+    for i, name in enumerate(head[:5]):
+        table.add_column(name, justify="right" if i in (1, 4) else "left")
+    unplaced = [
+        (r.household_id, str(r.persons), "–", "–", Text(clean(r.reason), style="yellow"))
+        for r in result.unplaced.itertuples(index=False)
+    ]
+    placed = [
+        (
+            r.household_id,
+            str(r.persons),
+            r.unit_id,
+            r.site_id,
+            str(sum(getattr(r, t) for t in PLACEMENT_TERMS)),
         )
+        for r in result.placements.itertuples(index=False)
+    ]
+    where = see(None if out is None else Path(out) / "placements.csv", lang)
+    add_rows(table, unplaced + placed, more=where, lang=lang)
     return table
 
 

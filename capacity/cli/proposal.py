@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import add_rows, clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
@@ -50,23 +50,27 @@ def proposal(
     )
     figures = proposal_figures(reg, paper)
     write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
-    table = Table(title=f"Indstilling: {sc.name}")
+    table = Table(title=literal(f"Indstilling: {sc.name}"))
     for head in ("Mulighed", "Pavilloner (kr.)", "Nødindkv. (kr.)", "I alt (kr.)", "Risiko"):
         table.add_column(head, justify="left" if head == "Mulighed" else "right")
-    for o in paper.options:
-        mark = " ★" if o.key == paper.recommended else ""
-        table.add_row(
-            f"{o.key}: {o.title}{mark}",
+    rows = [
+        (
+            f"{o.key}: {o.title}" + (" ★" if o.key == paper.recommended else ""),
             _kr(o.plan_cost),
             _kr(o.emergency_cost),
             _kr(o.total),
             f"{o.risk:.0%}",
         )
+        for o in paper.options
+    ]
+    add_rows(table, rows)
     console = make_console()
     console.print(table)
     console.print(
-        f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "
-        f"og {out / figures.map_file}",
+        clean(
+            f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "
+            f"og {out / figures.map_file}"
+        ),
         soft_wrap=True,
         markup=False,
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import clean, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 
@@ -51,7 +51,9 @@ def report(
     day = date.date() if date else None
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))
-    make_console().print(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)", soft_wrap=True)
+    make_console().print(
+        clean(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)"), soft_wrap=True, markup=False
+    )
 
 
 def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import add_rows, clean, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
 
 
@@ -56,7 +56,7 @@ def review(
     if forecast is not None:
         console.print(_risk_line(forecast, lang), soft_wrap=True)
     for path in paths:
-        console.print(f"Skrev {path}", soft_wrap=True)
+        console.print(f"Skrev {clean(path)}", soft_wrap=True, markup=False)
 
 
 def _summary(tables: dict, day: dt.date, lang: str) -> Table:
@@ -69,10 +69,11 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
     table.add_column(cols["site_id"], footer="I alt" if lang == "da" else "Total")
     for col in ("beds", "occupied", "free"):
         table.add_column(cols[col], justify="right", footer=str(int(sites[col].sum())))
-    for row in sites.itertuples():
-        table.add_row(
-            f"{row.name} ({row.site_id})", str(row.beds), str(row.occupied), str(row.free)
-        )
+    rows = [
+        (f"{row.name} ({row.site_id})", str(row.beds), str(row.occupied), str(row.free))
+        for row in sites.itertuples()
+    ]
+    add_rows(table, rows, more="review.xlsx", lang=lang)
     free = ", ".join(f"{values[r.kind]} {r.free_beds}" for r in tables["free_beds"].itertuples())
     table.caption = (
         f"{cols['free_beds']}: {free} · {cols['t_long_stays'].split(' (')[0]}: "

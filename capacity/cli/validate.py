@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import typer
-from rich.markup import escape
 
-from capacity.cli.app import make_console
+from capacity.cli.app import esc, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg
 
 
@@ -18,11 +17,11 @@ def validate(registry: RegistryArg, policy: PolicyOpt = None) -> None:
     console = make_console(stderr=bool(errors), highlight=False)
     for problem in problems:
         tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
-        console.print(f"{tag} {escape(str(problem))}", soft_wrap=True)
+        console.print(f"{tag} {esc(problem)}", soft_wrap=True)
     if errors:
         console.print(
             f"[bold red]{len(errors)} fejl[/], {len(problems) - len(errors)} advarsler "
-            f"i {registry}. Ret fejlene og kør validate igen."
+            f"i {esc(registry)}. Ret fejlene og kør validate igen."
         )
         raise typer.Exit(code=2)
-    console.print(f"[green]OK[/]: {registry} er gyldigt ({len(problems)} advarsler).")
+    console.print(f"[green]OK[/]: {esc(registry)} er gyldigt ({len(problems)} advarsler).")

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.planning.demand import RUNS, demand_model
 from capacity.planning.greedy import RunInput, run_chunk
@@ -160,7 +161,7 @@ def _next(month: str) -> str:
 def read_plan(path: Path) -> pd.DataFrame:
     """Read a plan.csv; a missing or unreadable file is a user error naming the path."""
     try:
-        return pd.read_csv(path, dtype={"site_id": str, "month": str})
+        return read_output_csv(path, dtype={"site_id": str, "month": str})
     except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
         raise UserError(
             f"{path}: planen kan ikke læses ({exc}); giv en plan.csv fra 'capacity plan'."

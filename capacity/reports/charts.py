@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import pandas as pd
 
 from capacity import overview
 from capacity.io.layers import Registry
+from capacity.plain import plain
 from capacity.reports.council import districts_figures
 from capacity.reports.text import words
 
@@ -228,18 +230,24 @@ def _figure(height: float = 3.2):
 
 
 def _short(name: object, width: int = 28) -> str:
-    """A label cut to ``width`` characters (with an ellipsis), so that a long name from the
-    registry cannot push the chart's axes out of the figure."""
-    text = str(name)
-    return text if len(text) <= width else text[: width - 1] + "…"
+    """A name from the registry as a label: cut to ``width`` characters (with an ellipsis), so
+    that it cannot push the chart's axes out of the figure, and ``$`` escaped, so that matplotlib
+    never reads it as mathtext."""
+    text = plain(name)
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return text.replace("$", r"\$")
 
 
 def _svg(fig) -> str:
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
-    fig.tight_layout()
-    fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    try:
+        with warnings.catch_warnings():  # a name with a character the font lacks shows a box
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            fig.tight_layout()
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    finally:
+        plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]

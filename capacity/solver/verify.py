@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 
 DATE_MARGIN_DAYS = 92  # a plan may be dated up to about three months ahead
@@ -87,7 +88,7 @@ def _summary(folder: Path) -> dict:
 
 def _csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        frame = read_output_csv(file, dtype=str, keep_default_na=False)
     except FileNotFoundError:
         raise UserError(f"{file} is missing; make the plan again") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:

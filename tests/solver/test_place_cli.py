@@ -9,9 +9,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from capacity import files
 from capacity.cli.app import user_errors
 from capacity.cli.place import place
-from capacity import files
 from capacity.errors import UserError
 from capacity.io.registry import load_registry, write_registry
 from capacity.solver.fingerprint import input_hash
