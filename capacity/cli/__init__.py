@@ -9,6 +9,7 @@ from __future__ import annotations
 from capacity.cli import (
     bench,
     convert,
+    followup,
     generate,
     info,
     place,
@@ -28,6 +29,7 @@ command("Teknik og drift")(plan.plan)
 command("Teknik og drift")(proposal.proposal)
 command("Planlæggere")(scenarios.scenarios)
 command("Byrådet")(report.report)
+command("Byrådet")(followup.followup)
 command("Data")(validate.validate)
 command("Data")(convert.convert)
 command("Data")(generate.generate)

@@ -1,0 +1,56 @@
+"""``capacity followup``: the council's yearly report on the strategy's housing goals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from capacity.cli.app import add_rows, clean, literal, make_console
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+
+
+def followup(
+    registry: RegistryArg,
+    year: Annotated[
+        int, typer.Option("--year", help="Rapportens år (med ændringen fra året før).")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Mappe som rapporten skrives til.")
+    ] = Path("followup"),
+    first: Annotated[int, typer.Option("--from", help="Første år (strategiens start).")] = 2023,
+    date: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--date",
+            formats=["%Y-%m-%d"],
+            help="Registret er opdateret til denne dag (standard: 31.12. i --year).",
+        ),
+    ] = None,
+    lang: LangOpt = "da",
+    policy: PolicyOpt = None,
+) -> None:
+    """Årlig opfølgning til Byrådet: strategiens mål for de midlertidige boliger, år for år."""
+    from capacity.followup import build_followup, write_followup
+    from capacity.followup.words import GOAL_TITLES, check_lang
+    from capacity.io.registry import load_registry
+
+    check_lang(lang)
+    reg = load_registry(registry, policy=policy)
+    result = build_followup(
+        reg, year, from_year=first, as_of=date.date() if date else None, lang=lang
+    )
+    paths = write_followup(reg, result, out)
+    console = make_console()
+    table = Table(title=literal(f"{year}"), show_header=False)
+    table.add_column("")
+    table.add_column("")
+    add_rows(table, [(GOAL_TITLES[lang][g], v) for g, v in result.verdicts.items()], lang=lang)
+    console.print(table)
+    for path in paths:
+        console.print(
+            f"{'Wrote' if lang == 'en' else 'Skrev'} {clean(path)}", soft_wrap=True, markup=False
+        )

@@ -1,0 +1,191 @@
+"""One line per goal, in plain Danish (or English), computed from the year's figures.
+
+A verdict says only what its figures show: whether the goal is met by the rule written beside it,
+the figure that decides it as the reader sees it (a hidden figure is never written out, only "<3"
+or nothing) and the year before's figure in parentheses. The rules:
+
+- capacity: met when no month of the year had more persons in need (residents and waiting) than
+  beds;
+- short stays: met when nobody living in a temporary home at the year's end had lived there over
+  the policy's ``long_stay_months``;
+- families together: met when every family with children lives in one district (the policy's
+  ``cluster_district_kind``);
+- even spread: met when no district has more residents per 1,000 inhabitants than the municipal
+  average plus the policy's ``spread_tolerance_pct``;
+- transport: the strategy sets no limit, so the verdict says whether the average minutes to the
+  station went down, up or stayed the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from capacity.followup.figures import Figure
+from capacity.policy import Limits
+
+Index = dict[tuple[int, str, str], Figure]
+
+TEXT = {
+    "da": {
+        "capacity_met": "Målet om kapacitet efter behov er nået: ingen måneder med mangel på senge",
+        "capacity_not": "Målet om kapacitet efter behov er ikke nået: {n} med mangel på senge",
+        "months": ("måned", "måneder"),
+        "wait": "; halvdelen ventede højst {d} dage på en bolig",
+        "stays_none": "Ingen boede i midlertidige boliger ved årets udgang",
+        "stays_met": "Målet om korte ophold er nået: ingen har boet der over {k} måneder",
+        "stays_not": "Målet om korte ophold er ikke nået: {s} har boet der over {k} måneder",
+        "stays_some": "Målet om korte ophold er ikke nået: nogle har boet der over {k} måneder",
+        "families_none": "Ingen børnefamilier boede i midlertidige boliger ved årets udgang",
+        "families_met": "Målet om børnefamilier i samme område er nået: alle bor i {name}",
+        "families_not": "Målet om børnefamilier i samme område er ikke nået: børnefamilierne bor "
+        "i {n} distrikter",
+        "families_top": ", {s} i {name}",
+        "spread_none": "Ingen beboere i distrikterne ved årets udgang",
+        "spread_met": "Målet om jævn fordeling er nået: intet distrikt har over {p} % af "
+        "kommunens gennemsnit pr. 1.000 indbyggere",
+        "spread_max": " (højest {name}: {r} gange gennemsnittet)",
+        "spread_not": "Målet om jævn fordeling er ikke nået: {name} har {r} gange kommunens "
+        "gennemsnit pr. 1.000 indbyggere",
+        "spread_not_hidden": "Målet om jævn fordeling er ikke nået: {n} over {p} % af "
+        "kommunens gennemsnit pr. 1.000 indbyggere",
+        "districts": ("distrikt ligger", "distrikter ligger"),
+        "n_districts": ("distrikt", "distrikter"),
+        "transport_none": "Ingen beboere ved årets udgang",
+        "transport_first": "Beboerne har i gennemsnit {m} minutter til nærmeste station",
+        "transport_better": "Transporten er blevet bedre: i gennemsnit {m} minutter til "
+        "nærmeste station",
+        "transport_worse": "Transporten er blevet dårligere: i gennemsnit {m} minutter til "
+        "nærmeste station",
+        "transport_same": "Transporten er uændret: i gennemsnit {m} minutter til nærmeste station",
+        "worst": "; længst: {name}, {m} minutter",
+        "before": " ({year}: {value})",
+    },
+    "en": {
+        "capacity_met": "The goal of capacity matching the need is met: no month short of beds",
+        "capacity_not": "The goal of capacity matching the need is not met: {n} short of beds",
+        "months": ("month", "months"),
+        "wait": "; half waited at most {d} days for a home",
+        "stays_none": "Nobody lived in a temporary home at the year's end",
+        "stays_met": "The goal of short stays is met: nobody has lived there over {k} months",
+        "stays_not": "The goal of short stays is not met: {s} have lived there over {k} months",
+        "stays_some": "The goal of short stays is not met: some have lived there over {k} months",
+        "families_none": "No family with children lived in a temporary home at the year's end",
+        "families_met": "The goal of families with children in one area is met: all live in {name}",
+        "families_not": "The goal of families with children in one area is not met: they live "
+        "in {n} districts",
+        "families_top": ", {s} in {name}",
+        "spread_none": "No residents in the districts at the year's end",
+        "spread_met": "The goal of an even spread is met: no district has over {p} % of the "
+        "municipal average per 1,000 inhabitants",
+        "spread_max": " (highest {name}: {r} times the average)",
+        "spread_not": "The goal of an even spread is not met: {name} has {r} times the municipal "
+        "average per 1,000 inhabitants",
+        "spread_not_hidden": "The goal of an even spread is not met: {n} over {p} % of the "
+        "municipal average per 1,000 inhabitants",
+        "districts": ("district is", "districts are"),
+        "n_districts": ("district", "districts"),
+        "transport_none": "No residents at the year's end",
+        "transport_first": "Residents have {m} minutes to the nearest station on average",
+        "transport_better": "Transport has improved: {m} minutes to the nearest station on average",
+        "transport_worse": "Transport has got worse: {m} minutes to the nearest station on average",
+        "transport_same": "Transport is unchanged: {m} minutes to the nearest station on average",
+        "worst": "; furthest: {name}, {m} minutes",
+        "before": " ({year}: {value})",
+    },
+}
+
+
+def verdicts(index: Index, year: int, limits: Limits, lang: str) -> dict[str, str]:
+    """Goal -> the verdict for ``year`` (a sentence ending in a full stop)."""
+    w = TEXT[lang]
+    rules: dict[str, Callable[[Index, int, Limits, dict], str]] = {
+        "capacity": capacity,
+        "stays": stays,
+        "families": families,
+        "spread": spread,
+        "transport": transport,
+    }
+    return {goal: rule(index, year, limits, w) + "." for goal, rule in rules.items()}
+
+
+def _before(index: Index, year: int, goal: str, measure: str, w: dict, unit=None) -> str:
+    f = index.get((year - 1, goal, measure))
+    if f is None or f.hidden:
+        return ""
+    value = f.shown if unit is None else _plural(int(f.value), unit)
+    return w["before"].format(year=year - 1, value=value)
+
+
+def _plural(n: int, words: tuple[str, str]) -> str:
+    return f"{n} {words[0] if n == 1 else words[1]}"
+
+
+def capacity(index: Index, year: int, limits: Limits, w: dict) -> str:
+    short = index[(year, "capacity", "shortage_months")]
+    before = _before(index, year, "capacity", "shortage_months", w, w["months"])
+    if short.value:
+        return w["capacity_not"].format(n=_plural(int(short.value), w["months"])) + before
+    wait = index[(year, "capacity", "wait_median_days")]
+    tail = "" if wait.hidden else w["wait"].format(d=wait.shown)
+    return w["capacity_met"] + before + tail
+
+
+def stays(index: Index, year: int, limits: Limits, w: dict) -> str:
+    k = limits.long_stay_months
+    living = index[(year, "stays", "staying")]
+    over = index[(year, "stays", f"staying_over_{k}")]
+    before = _before(index, year, "stays", f"staying_over_{k}", w)
+    if not living.value:
+        return w["stays_none"]
+    if not over.n:
+        return w["stays_met"].format(k=k) + before
+    if over.shown == "x":
+        return w["stays_some"].format(k=k) + before
+    return w["stays_not"].format(s=over.shown, k=k) + before
+
+
+def families(index: Index, year: int, limits: Limits, w: dict) -> str:
+    fam = index[(year, "families", "families")]
+    n = index[(year, "families", "districts")]
+    top = index[(year, "families", "top_district_share")]
+    if not fam.value:
+        return w["families_none"]
+    before = _before(index, year, "families", "districts", w, w["n_districts"])
+    if n.value == 1 and top.value == 1:
+        return w["families_met"].format(name=top.label) + before
+    tail = "" if top.hidden else w["families_top"].format(s=top.shown, name=top.label)
+    return w["families_not"].format(n=int(n.value)) + tail + before
+
+
+def spread(index: Index, year: int, limits: Limits, w: dict) -> str:
+    worst = index[(year, "spread", "max_ratio")]
+    over = index[(year, "spread", "districts_over")]
+    pct = 100 + limits.spread_tolerance_pct
+    if worst.value is None:
+        return w["spread_none"]
+    before = _before(index, year, "spread", "max_ratio", w)
+    if not over.value:
+        tail = "" if worst.hidden else w["spread_max"].format(name=worst.label, r=worst.shown)
+        return w["spread_met"].format(p=pct) + tail
+    if worst.hidden:
+        return w["spread_not_hidden"].format(n=_plural(int(over.value), w["districts"]), p=pct)
+    return w["spread_not"].format(name=worst.label, r=worst.shown) + before
+
+
+def transport(index: Index, year: int, limits: Limits, w: dict) -> str:
+    avg = index[(year, "transport", "minutes_avg")]
+    worst = index[(year, "transport", "worst_site_minutes")]
+    if avg.value is None:
+        return w["transport_none"]
+    if avg.hidden:
+        return w["transport_none"]
+    prev = index.get((year - 1, "transport", "minutes_avg"))
+    tail = "" if worst.hidden else w["worst"].format(name=worst.label, m=worst.shown)
+    m = avg.shown
+    if prev is None or prev.hidden or prev.value is None:
+        return w["transport_first"].format(m=m) + tail
+    now, then = round(avg.value, 1), round(prev.value, 1)
+    key = (
+        "transport_better" if now < then else "transport_worse" if now > then else "transport_same"
+    )
+    return w[key].format(m=m) + w["before"].format(year=year - 1, value=prev.shown) + tail

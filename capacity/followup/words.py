@@ -1,0 +1,218 @@
+"""The follow-up's words for the reader: Danish by default, English with ``lang="en"``."""
+
+from __future__ import annotations
+
+from capacity.errors import UserError
+
+GOAL_TITLES = {
+    "da": {
+        "capacity": "Kapacitet efter behov",
+        "stays": "Korte ophold",
+        "families": "Børnefamilier i samme område",
+        "spread": "Jævn fordeling",
+        "transport": "Central placering: transport",
+    },
+    "en": {
+        "capacity": "Capacity matching the need",
+        "stays": "Short stays",
+        "families": "Families with children in one area",
+        "spread": "Even spread",
+        "transport": "Central homes: transport",
+    },
+}
+
+MEASURES = {
+    "da": {
+        "beds": "Senge ved årets udgang",
+        "homes_single": "Boliger til enlige (værelser)",
+        "homes_family": "Familieboliger",
+        "homes_accessible": "Tilgængelige boliger",
+        "residents": "Beboere (personer)",
+        "resident_households": "Husstande i midlertidig bolig",
+        "waiting": "Husstande der venter på bolig",
+        "waiting_persons": "Personer der venter på bolig",
+        "shortage_months": "Måneder med mangel på senge",
+        "housed": "Husstande der fik bolig i året",
+        "wait_median_days": "Ventetid efter ankomst, median (dage)",
+        "wait_p90_days": "Ventetid efter ankomst, 90 %-fraktil (dage)",
+        "waited_so_far_median_days": "Stadig ventende: ventet indtil nu, median (dage)",
+        "empty_bed_months": "Tomme sengemåneder",
+        "empty_bed_dkk": "Udgift til tomme pavillonsenge",
+        "modules_up": "Pavillonmoduler sat op",
+        "modules_down": "Pavillonmoduler taget ned",
+        "moved_on": "Flyttet videre i året (husstande)",
+        "moved_on_median_months": "Flyttet videre: opholdets længde, median (mdr.)",
+        "moved_on_over": "Flyttet videre: andel over {k} mdr.",
+        "staying": "Bor der ved årets udgang (husstande)",
+        "staying_median_months": "Bor der: ophold indtil nu, median (mdr.)",
+        "staying_over": "Bor der: andel over {k} mdr.",
+        "families": "Børnefamilier i midlertidig bolig",
+        "top_district_share": "Andel i distriktet med flest",
+        "districts": "Distrikter med børnefamilier",
+        "children_receiving": "Skolebørn i modtageklasse-alderen (nyankomne)",
+        "receiving_minutes_avg": "Minutter til modtageklasser, gennemsnit pr. barn",
+        "children_school": "Øvrige skolebørn",
+        "school_minutes_avg": "Minutter til distriktets skole, gennemsnit pr. barn",
+        "children_far": "Skolebørn over {m} min. fra skole",
+        "average_rate": "Beboere pr. 1.000 indbyggere, kommunen",
+        "max_ratio": "Største overandel (gange gennemsnittet)",
+        "districts_over": "Distrikter over gennemsnit + {p} %",
+        "person_minutes": "Personminutter til nærmeste station",
+        "minutes_avg": "Minutter til station, gennemsnit pr. beboer",
+        "worst_site_minutes": "Minutter til station, længst fra",
+    },
+    "en": {
+        "beds": "Beds at the year's end",
+        "homes_single": "Homes for single adults (rooms)",
+        "homes_family": "Family homes",
+        "homes_accessible": "Accessible homes",
+        "residents": "Residents (persons)",
+        "resident_households": "Households in temporary homes",
+        "waiting": "Households waiting for a home",
+        "waiting_persons": "Persons waiting for a home",
+        "shortage_months": "Months short of beds",
+        "housed": "Households housed in the year",
+        "wait_median_days": "Days waited after arrival, median",
+        "wait_p90_days": "Days waited after arrival, 90th percentile",
+        "waited_so_far_median_days": "Still waiting: days so far, median",
+        "empty_bed_months": "Empty bed-months",
+        "empty_bed_dkk": "Cost of empty pavilion beds",
+        "modules_up": "Pavilion modules put up",
+        "modules_down": "Pavilion modules taken down",
+        "moved_on": "Moved on in the year (households)",
+        "moved_on_median_months": "Moved on: length of stay, median (months)",
+        "moved_on_over": "Moved on: share over {k} months",
+        "staying": "Living there at the year's end (households)",
+        "staying_median_months": "Living there: stay so far, median (months)",
+        "staying_over": "Living there: share over {k} months",
+        "families": "Families with children in temporary homes",
+        "top_district_share": "Share in the district holding most",
+        "districts": "Districts holding families with children",
+        "children_receiving": "School-age children new to the country",
+        "receiving_minutes_avg": "Minutes to receiving classes, average per child",
+        "children_school": "Other school-age children",
+        "school_minutes_avg": "Minutes to the district's school, average per child",
+        "children_far": "School children over {m} min. from school",
+        "average_rate": "Residents per 1,000 inhabitants, municipality",
+        "max_ratio": "Largest over-share (times the average)",
+        "districts_over": "Districts over the average + {p} %",
+        "person_minutes": "Person-minutes to the nearest station",
+        "minutes_avg": "Minutes to the station, average per resident",
+        "worst_site_minutes": "Minutes to the station, furthest site",
+    },
+}
+
+WORDS = {
+    "da": {
+        "title": "Opfølgning på flygtningestrategien: midlertidige boliger",
+        "subtitle": "Byrådets årlige afrapportering {first}–{year}, opgjort pr. {as_of}",
+        "verdicts": "Målene i {year}",
+        "measure": "Mål",
+        "change": "Ændring",
+        "month": "Måned",
+        "months_title": "Kapacitet og behov pr. måned, {year}",
+        "beds": "Senge",
+        "beds_family": "Senge i familieboliger",
+        "homes_single": "Værelser",
+        "homes_family": "Familieboliger",
+        "homes_accessible": "Tilgængelige",
+        "residents": "Beboere",
+        "waiting": "Ventende husstande",
+        "waiting_persons": "Ventende personer",
+        "need": "Behov (beboere + ventende)",
+        "shortage": "Mangel",
+        "yes": "ja",
+        "no": "nej",
+        "moveouts": "Fraflytninger pr. måned (husstande), {year}",
+        "moveouts_n": "Fraflytninger",
+        "districts_title": "Beboere pr. distrikt, {year}",
+        "district": "Distrikt",
+        "population": "Indbyggere",
+        "rate": "pr. 1.000 indb.",
+        "ratio": "Gange gennemsnittet",
+        "sites_title": "Beboere og minutter til station pr. bolig, {year}",
+        "site": "Midlertidig bolig",
+        "minutes": "Minutter til station",
+        "map_title": "Kort: beboere pr. 1.000 indbyggere, {year}",
+        "chart_capacity": "Senge, beboere og behov pr. måned",
+        "chart_stays": "Andel der har boet der over {k} mdr. ved årets udgang",
+        "chart_moveouts": "Fraflytninger pr. måned",
+        "chart_spread": "Beboere pr. 1.000 indbyggere mod kommunens gennemsnit",
+        "average": "Kommunens gennemsnit",
+        "privacy": 'Tal under {n} vises som "<{n}"; "x" er skjult, så et tal under {n} ikke kan '
+        'regnes ud som forskellen mellem to viste tal; "–" er ikke opgjort (for få).',
+        "method": "Opgørelse: beholdninger den sidste dag i hver måned og året; et ophold løber "
+        "fra første indflytning til sidste fraflytning, også når husstanden er flyttet mellem "
+        "to midlertidige boliger; måneder á 30,44 dage. Mangel: flere beboere og ventende end "
+        "senge. Udgift: pavillonernes månedlige leje pr. seng (kommunale bygninger har ingen "
+        "månedlig udgift i registret).",
+        "no_module_dates": "Registret har ingen datoer for hvornår moduler blev sat op eller "
+        "taget ned (units.in_service_from/in_service_until): tallene er 0.",
+        "pp": "pct.-point",
+        "internal": "Ingen personoplysninger: kun antal.",
+    },
+    "en": {
+        "title": "Follow-up on the refugee strategy: temporary homes",
+        "subtitle": "The council's yearly report {first}–{year}, as of {as_of}",
+        "verdicts": "The goals in {year}",
+        "measure": "Measure",
+        "change": "Change",
+        "month": "Month",
+        "months_title": "Capacity and need by month, {year}",
+        "beds": "Beds",
+        "beds_family": "Beds in family homes",
+        "homes_single": "Rooms",
+        "homes_family": "Family homes",
+        "homes_accessible": "Accessible",
+        "residents": "Residents",
+        "waiting": "Waiting households",
+        "waiting_persons": "Waiting persons",
+        "need": "Need (residents + waiting)",
+        "shortage": "Shortage",
+        "yes": "yes",
+        "no": "no",
+        "moveouts": "Move-outs by month (households), {year}",
+        "moveouts_n": "Move-outs",
+        "districts_title": "Residents by district, {year}",
+        "district": "District",
+        "population": "Inhabitants",
+        "rate": "per 1,000 inh.",
+        "ratio": "Times the average",
+        "sites_title": "Residents and minutes to the station by home, {year}",
+        "site": "Temporary home",
+        "minutes": "Minutes to the station",
+        "map_title": "Map: residents per 1,000 inhabitants, {year}",
+        "chart_capacity": "Beds, residents and need by month",
+        "chart_stays": "Share living there over {k} months at the year's end",
+        "chart_moveouts": "Move-outs by month",
+        "chart_spread": "Residents per 1,000 inhabitants against the municipal average",
+        "average": "Municipal average",
+        "privacy": 'Counts below {n} are shown as "<{n}"; "x" is hidden so that no count below '
+        '{n} can be had as the difference of two shown figures; "–" is not measured (too few).',
+        "method": "Stocks are taken on the last day of each month and of the year; a stay runs "
+        "from the first move-in to the last move-out, also when the household moved between "
+        "two temporary homes; months of 30.44 days. Shortage: more residents and waiting than "
+        "beds. Cost: the pavilions' monthly rent per bed (municipal buildings have no monthly "
+        "cost in the registry).",
+        "no_module_dates": "The registry has no dates for when modules were put up or taken "
+        "down (units.in_service_from/in_service_until): the figures are 0.",
+        "pp": "points",
+        "internal": "No personal data: counts only.",
+    },
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` when it is "da" or "en"; else a ``UserError``."""
+    if lang not in WORDS:
+        raise UserError(f"unknown language {lang!r}; give --lang da or --lang en")
+    return lang
+
+
+def measure_title(measure: str, lang: str, limits) -> str:
+    """The row title of a measure (``staying_over_12`` -> "Bor der: andel over 12 mdr.")."""
+    words = MEASURES[lang]
+    for prefix in ("moved_on_over_", "staying_over_"):
+        if measure.startswith(prefix):
+            return words[prefix[:-1]].format(k=measure[len(prefix) :])
+    return words[measure].format(m=limits.max_school_minutes, p=limits.spread_tolerance_pct)
