@@ -160,7 +160,13 @@ def sniff_separator(header: str) -> str:
 
 
 def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
-    """Read one CSV file as strings, keeping each record's line number (the header is line 1)."""
+    """Read one CSV file as strings, keeping each record's line number (the header is line 1).
+
+    A large, regular file (one record per line, every record with the header's number of fields)
+    is read by pandas' columnar C reader (``read_csv_columnar``); anything else, and any file that
+    reader does not read exactly as Python's ``csv`` module would, is read record by record with
+    the ``csv`` module, which names the line of each problem.
+    """
     text = _text(path, raw)
     if text is None:
         return None
@@ -169,18 +175,119 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
             path.name, "empty file; write a header line with the column names and one line per row"
         )
         return None
-    sep = sniff_separator(text.lstrip().splitlines()[0])
-    reader = csv.reader(io.StringIO(text.lstrip(), newline=""), delimiter=sep)
+    text = text.lstrip()
+    sep = sniff_separator(text.splitlines()[0])
+    decimal = "," if sep == ";" else "."
+    if len(text) >= COLUMNAR_MIN_CHARS:
+        fast = read_csv_columnar(text, sep)
+        if fast is not None and len(fast[0]) == len([h for h in fast[0] if h.strip()]):
+            header = clean_header(fast[0], path.name, raw)
+            if header is None:
+                return None
+            data = fast[1].set_axis(header, axis=1)
+            return RawLayer(name, path.name, data, fast[2], "line", None, decimal)
+    return _read_csv_records(text, sep, path.name, name, raw, decimal)
+
+
+# Files shorter than this are read record by record (the columnar reader's set-up costs more).
+COLUMNAR_MIN_CHARS = 1_000_000
+
+
+def read_csv_columnar(text: str, sep: str) -> tuple[list[str], pd.DataFrame, list[int]] | None:
+    """Read a regular CSV text with pandas' C reader: its header, its rows (strings, index 0..n-1)
+    and each row's line number; ``None`` when the text is not regular.
+
+    Regular: line ends are ``\n`` or ``\r\n`` (no lone ``\r``), no line end inside quotes (each
+    record is one line), and every non-empty line has the header's number of fields. Rows whose
+    values are all blank are left out, as the record reader leaves them out. ``None`` means "read
+    it record by record"; it is never an error.
+    """
+    import numpy as np
+
+    if text.count("\r") != text.count("\r\n"):
+        return None
+    raw_bytes = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+    newlines = np.flatnonzero(raw_bytes == 10)
+    quotes = np.flatnonzero(raw_bytes == 34)
+    if len(quotes) and not _plain_quotes(raw_bytes, quotes, newlines, ord(sep)):
+        return None
+    ends = np.append(newlines, len(raw_bytes))
+    starts = np.insert(newlines + 1, 0, 0)
+    lengths = ends - starts
+    crlf = (lengths > 0) & (raw_bytes[np.maximum(ends - 1, 0)] == 13)
+    lengths = lengths - crlf
+    header_line = text[: int(ends[0] - crlf[0])]
+    header = next(csv.reader([header_line], delimiter=sep))
+    lines = np.flatnonzero(lengths[1:] > 0) + 2  # 1-based numbers of non-empty lines after it
+    seps = np.flatnonzero(raw_bytes == ord(sep))
+    if len(quotes):
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]  # those outside quotes
+    fields = np.bincount(np.searchsorted(newlines, seps), minlength=len(starts)) + 1
+    if (fields[lines - 1] != len(header)).any():
+        return None  # a line with too few or too many fields: the record reader names it
+    try:
+        data = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            skiprows=1,
+            names=list(range(len(header))),
+            index_col=False,
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=True,
+            quotechar='"',
+            doublequote=True,
+            engine="c",
+            on_bad_lines="error",
+        )
+    except (pd.errors.ParserError, ValueError):
+        return None
+    if len(data) != len(lines):
+        return None  # lines counted differently
+    # A blank row's line starts with a blank, a separator or a quote: only those are looked at.
+    first = raw_bytes[starts[lines - 1]]
+    blank = np.isin(first, (32, 9, 13, 34, ord(sep)))
+    if blank.any():
+        rows = data.loc[blank].apply(lambda col: col.str.strip() == "").all(axis=1)
+        blank[blank] = rows.to_numpy()
+    data = data[~blank].reset_index(drop=True)
+    return header, data, lines[~blank].tolist()
+
+
+def _plain_quotes(data: Any, quotes: Any, newlines: Any, sep: int) -> bool:
+    """True when every quote opens a field, closes it or is doubled inside it, and no line end is
+    inside quotes: then a quote's place in the file (even or odd) tells whether it is inside."""
+    import numpy as np
+
+    if (np.searchsorted(quotes, newlines) % 2).any():
+        return False  # a line end inside quotes: a record spans lines
+    pos = np.arange(len(quotes))
+    before = np.where(quotes > 0, data[np.maximum(quotes - 1, 0)], 10)
+    after = np.where(quotes < len(data) - 1, data[np.minimum(quotes + 1, len(data) - 1)], 10)
+    follows_quote = np.insert(quotes[1:] == quotes[:-1] + 1, 0, False)
+    precedes_quote = np.append(quotes[:-1] + 1 == quotes[1:], False)
+    opening = (pos % 2 == 0) & ~(np.isin(before, (sep, 10)) | follows_quote)
+    closing = (pos % 2 == 1) & ~(np.isin(after, (sep, 10, 13)) | precedes_quote)
+    return not (opening.any() or closing.any())
+
+
+def _read_csv_records(
+    text: str, sep: str, source: str, name: str, raw: RawRegistry, decimal: str
+) -> RawLayer | None:
+    """Read a CSV text record by record with the ``csv`` module (exact line numbers)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         records = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         raw.error(
-            path.name,
+            source,
             f"cannot be read as CSV ({exc}); check the quotes",
             row=f"line {reader.line_num}",
         )
         return None
-    header = clean_header([h for h in records[0][1]], path.name, raw)
+    header = clean_header([h for h in records[0][1]], source, raw)
     if header is None:
         return None
     rows, numbers = [], []
@@ -189,7 +296,7 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
             continue
         if len(values) != len(header):
             raw.error(
-                path.name,
+                source,
                 f"{len(values)} fields but the header has {len(header)}; check "
                 f"the separator ('{sep}') and quote values that contain it",
                 row=f"line {line}",
@@ -202,7 +309,7 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         if rows
         else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
     )
-    return RawLayer(name, path.name, data, numbers, "line", None, "," if sep == ";" else ".")
+    return RawLayer(name, source, data, numbers, "line", None, decimal)
 
 
 def clean_header(names: list[Any], source: str, raw: RawRegistry) -> list[str] | None:
