@@ -1,0 +1,159 @@
+"""The verdict sentences, above and below each goal, from the figures."""
+
+from __future__ import annotations
+
+from capacity.followup.figures import Figure, count, protect, share, stat
+from capacity.followup.verdicts import verdicts
+from capacity.policy import Limits
+
+LIMITS = Limits()
+
+
+def _index(*figures: Figure, lang: str = "da") -> dict:
+    return {f.key: f for f in protect(list(figures), LIMITS.min_count, lang)}
+
+
+def _ids(n: int, prefix: str = "h") -> dict[str, int]:
+    return {f"{prefix}{i}": 1 for i in range(n)}
+
+
+def _base(year: int, **over) -> list[Figure]:
+    """Figures of one year where every goal is met, then ``over`` replaced by key."""
+    figs = {
+        "shortage_months": Figure(year, "capacity", "shortage_months", 0),
+        "wait_median_days": stat(year, "capacity", "wait_median_days", 12, "days", 10),
+        "staying": count(year, "stays", "staying", _ids(20), "households"),
+        "staying_over_12": share(year, "stays", "staying_over_12", {}, 20, "households"),
+        "families": count(year, "families", "families", _ids(8), "households"),
+        "districts": Figure(year, "families", "districts", 1),
+        "top_district_share": Figure(
+            year,
+            "families",
+            "top_district_share",
+            1.0,
+            "share",
+            8,
+            frozenset(_ids(8)),
+            "households",
+            8,
+            label="Lillerød",
+        ),
+        "max_ratio": Figure(
+            year,
+            "spread",
+            "max_ratio",
+            1.1,
+            "ratio",
+            10,
+            frozenset(_ids(10)),
+            "persons",
+            label="Lynge",
+        ),
+        "districts_over": Figure(year, "spread", "districts_over", 0),
+        "minutes_avg": stat(year, "transport", "minutes_avg", 8.0, "minutes", 40),
+        "worst_site_minutes": Figure(year, "transport", "worst_site_minutes", 21, label="P02"),
+    }
+    figs.update(over)
+    return list(figs.values())
+
+
+def test_all_goals_met() -> None:
+    v = verdicts(_index(*_base(2026)), 2026, LIMITS, "da")
+    assert v["capacity"] == (
+        "Målet om kapacitet efter behov er nået: ingen måneder med mangel på senge; "
+        "halvdelen ventede højst 12 dage på en bolig."
+    )
+    assert v["stays"] == "Målet om korte ophold er nået: ingen har boet der over 12 måneder."
+    assert v["families"] == "Målet om børnefamilier i samme område er nået: alle bor i Lillerød."
+    assert v["spread"].startswith("Målet om jævn fordeling er nået: intet distrikt har over 120 %")
+    assert "(højest Lynge: 1,10 gange gennemsnittet)" in v["spread"]
+    assert v["transport"] == (
+        "Beboerne har i gennemsnit 8,0 minutter til nærmeste station; længst: P02, 21 minutter."
+    )
+
+
+def test_goals_not_met_with_the_year_before() -> None:
+    y = 2026
+    before = _base(
+        y - 1,
+        shortage_months=Figure(y - 1, "capacity", "shortage_months", 1),
+        staying_over_12=share(y - 1, "stays", "staying_over_12", _ids(7, "s"), 20, "households"),
+        districts=Figure(y - 1, "families", "districts", 2),
+        minutes_avg=stat(y - 1, "transport", "minutes_avg", 9.5, "minutes", 40),
+    )
+    now = _base(
+        y,
+        shortage_months=Figure(y, "capacity", "shortage_months", 3),
+        staying_over_12=share(y, "stays", "staying_over_12", _ids(8, "s"), 20, "households"),
+        districts=Figure(y, "families", "districts", 3),
+        top_district_share=Figure(
+            y,
+            "families",
+            "top_district_share",
+            0.5,
+            "share",
+            4,
+            frozenset(_ids(4)),
+            "households",
+            8,
+            label="Lillerød",
+        ),
+        max_ratio=Figure(
+            y,
+            "spread",
+            "max_ratio",
+            2.3,
+            "ratio",
+            12,
+            frozenset(_ids(12)),
+            "persons",
+            label="Lillerød",
+        ),
+        districts_over=Figure(y, "spread", "districts_over", 1),
+    )
+    v = verdicts(_index(*before, *now), y, LIMITS, "da")
+    assert v["capacity"] == (
+        "Målet om kapacitet efter behov er ikke nået: 3 måneder med mangel på senge "
+        "(2025: 1 måned)."
+    )
+    assert v["stays"] == (
+        "Målet om korte ophold er ikke nået: 40 % har boet der over 12 måneder (2025: 35 %)."
+    )
+    assert v["families"] == (
+        "Målet om børnefamilier i samme område er ikke nået: børnefamilierne bor i 3 distrikter, "
+        "50 % i Lillerød (2025: 2 distrikter)."
+    )
+    assert v["spread"] == (
+        "Målet om jævn fordeling er ikke nået: Lillerød har 2,30 gange kommunens gennemsnit pr. "
+        "1.000 indbyggere (2025: 1,10)."
+    )
+    assert v["transport"].startswith(
+        "Transporten er blevet bedre: i gennemsnit 8,0 minutter til nærmeste station (2025: 9,5)"
+    )
+
+
+def test_transport_worse_and_english() -> None:
+    y = 2026
+    before = _base(y - 1, minutes_avg=stat(y - 1, "transport", "minutes_avg", 6.0, "minutes", 40))
+    v = verdicts(_index(*before, *_base(y), lang="en"), y, LIMITS, "en")
+    assert v["transport"].startswith("Transport has got worse: 8.0 minutes")
+    assert v["stays"] == "The goal of short stays is met: nobody has lived there over 12 months."
+
+
+def test_a_hidden_figure_is_never_written_out() -> None:
+    y = 2026
+    now = _base(
+        y,
+        staying_over_12=share(y, "stays", "staying_over_12", _ids(2), 20, "households"),
+        max_ratio=Figure(
+            y, "spread", "max_ratio", 3.0, "ratio", 2, frozenset(_ids(2)), "persons", label="X"
+        ),
+        districts_over=Figure(y, "spread", "districts_over", 1),
+    )
+    v = verdicts(_index(*now), y, LIMITS, "da")
+    assert v["stays"] == "Målet om korte ophold er ikke nået: <3 har boet der over 12 måneder."
+    assert v["spread"] == (
+        "Målet om jævn fordeling er ikke nået: 1 distrikt ligger over 120 % af kommunens "
+        "gennemsnit pr. 1.000 indbyggere."
+    )
+    assert "X" not in v["spread"]
