@@ -14,10 +14,15 @@ from capacity.reports.text import words
 
 
 def ratio_class(ratio: Figure | None, residents: Figure | None) -> str:
-    """The colour class of a district from its protected figures (hidden: "few")."""
-    if residents is None or residents.value == 0:
-        return "none"
-    if residents.hidden or ratio is None or ratio.hidden or ratio.value is None:
+    """The colour class of a district from its protected figures: "few" when its count is hidden
+    (none at all is not told apart from 1 to min_count - 1)."""
+    if (
+        residents is None
+        or residents.hidden
+        or ratio is None
+        or ratio.hidden
+        or ratio.value is None
+    ):
         return "few"
     return next(name for name, bound in RATIO_CLASSES if ratio.value < bound)
 
@@ -65,7 +70,7 @@ def followup_map(reg: Registry, index: dict, year: int, lang: str) -> str:
 def _legend(average: Figure | None, t: dict[str, str], min_count: int) -> str:
     """The district classes and the municipal average as the table shows it."""
     shown = average.shown if average is not None else "–"
-    names = [name for name, _ in RATIO_CLASSES] + ["few", "none"]
+    names = [name for name, _ in RATIO_CLASSES if name in maps.DISTRICT_COLOURS] + ["few"]
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;margin-right:4px;'
         f'border:1px solid #555;background:{maps.DISTRICT_COLOURS[n]}"></span>'
