@@ -36,6 +36,7 @@ FIRST_DAY = dt.date(2023, 1, 1)
 # (adults, fewest children, most children, probability)
 MIX = ((1, 0, 0, 0.45), (2, 0, 0, 0.15), (2, 1, 3, 0.30), (1, 1, 2, 0.10))
 _FAR = pd.Timestamp("2262-01-01")
+CANDIDATES = 400  # units tried per household, in random order (all of them in a small registry)
 
 
 def add_history(
@@ -186,7 +187,7 @@ def _place(rng, h: dict, stay, units, busy, day) -> list[dict]:
     half a year, the stay's end kept) when nothing is free; nothing when still nothing is."""
     persons = h["adults"] + len(h["children_ages"])
     fits = units[(units["beds"] >= persons) & (units["family_ok"] | (len(h["children_ages"]) == 0))]
-    order = list(fits["id"].to_numpy()[rng.permutation(len(fits))])
+    order = list(fits["id"].to_numpy()[rng.permutation(len(fits))][:CANDIDATES])
     move_in, move_out = stay
     moves = rng.random() < MOVE_SHARE
     for _ in range(13):
