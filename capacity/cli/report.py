@@ -58,10 +58,8 @@ def report(
 
 def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
     """The key numbers as the map shows them (small counts suppressed)."""
-    import html
-
     from capacity.reports.council import key_numbers
-    from capacity.reports.privacy import free_beds_text, suppress
+    from capacity.reports.privacy import free_total_text, suppress, total_text
     from capacity.reports.text import money, words
 
     t, m = words(lang), reg.policy.limits.min_count
@@ -71,9 +69,9 @@ def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
     table.add_column("", justify="right")
     cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
     for label, value in (
-        (t["residents"], suppress(keys.residents, m)),
+        (t["residents"], total_text(keys.published, m)),
         (t["beds"], str(keys.beds)),
-        (t["free_beds"], html.unescape(free_beds_text(keys.beds, keys.residents, m))),
+        (t["free_beds"], free_total_text(keys.beds, keys.published, m)),
         (t["arrivals"], suppress(keys.arrivals, m)),
         (t["proposal_cost"], cost),
     ):

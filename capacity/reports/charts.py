@@ -14,6 +14,7 @@ from capacity import overview
 from capacity.io.layers import Registry
 from capacity.plain import plain
 from capacity.reports.council import districts_figures
+from capacity.reports.privacy import published_total, round_count, rounding_base
 from capacity.reports.text import words
 
 BAND_COLUMNS = ("month", "p10", "p90")
@@ -28,6 +29,47 @@ def occupancy_history(reg: Registry, date: dt.date) -> pd.DataFrame:
     residents = [int(overview.open_occupancy(reg, m.date())["persons"].sum()) for m in months]
     beds = int(reg.units.loc[reg.units["in_service"].fillna(False), "beds"].sum())
     return pd.DataFrame({"month": months, "residents": residents, "beds": beds})
+
+
+PUBLIC_MONTHS = 24  # months of history in a public chart
+
+
+def public_history(reg: Registry, date: dt.date, min_count: int) -> pd.DataFrame:
+    """``occupancy_history`` as a public document may show it, over the ``PUBLIC_MONTHS`` months up
+    to ``date`` (a fixed window: when the first resident moved in is not shown); each month's
+    residents as the
+    middle of its published total (``privacy.published_total`` over the sites that month), rounded
+    to ``privacy.rounding_base``; a month whose value is below ``min_count`` is NaN (not drawn).
+
+    The value depends on the sites shown that month, never on a hidden site's count, and a change
+    from one month to the next is known only to within the rounding base.
+    """
+    end = pd.Timestamp(date)
+    months = pd.date_range(
+        end.to_period("M").to_timestamp() - pd.DateOffset(months=PUBLIC_MONTHS - 1), end, freq="MS"
+    )
+    beds = int(reg.units.loc[reg.units["in_service"].fillna(False), "beds"].sum())
+    history = pd.DataFrame({"month": months, "residents": 0, "beds": beds})
+    base = rounding_base(min_count)
+    site_ids = reg.sites["id"].astype(str).tolist()
+    values = []
+    for month in history["month"]:
+        per_site = overview.open_occupancy(reg, month.date()).groupby("site_id")["persons"].sum()
+        counts = [int(per_site.get(site, 0)) for site in site_ids]
+        value = round_count(published_total(counts, min_count).estimate, base)
+        values.append(float(value) if value >= min_count else float("nan"))
+    return history.assign(residents=values)
+
+
+def public_band(band: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """A scenario band for a public chart: ``p10`` and ``p90`` rounded to the rounding base (the
+    runs start from today's residents)."""
+    base = rounding_base(min_count)
+    out = band.copy()
+    for col in ("p10", "p90"):
+        if col in out.columns:
+            out[col] = [float(round_count(v, base)) for v in out[col].astype(float)]
+    return out
 
 
 def occupancy_chart(
@@ -46,18 +88,21 @@ def occupancy_chart(
         as the 10-90 % range of the scenario runs; with a ``beds`` column also the beds the runs
         assumed (today's or a plan's), as a dashed step.
     lang : "da" or "en".
-    min_count : for public documents: months with fewer residents than this are left out of the
-        residents line (``None`` draws every month: internal reports).
+    min_count : for public documents: the residents line and the band are rounded as
+        ``public_history`` and ``public_band`` say, months below ``min_count`` left out (``None``
+        draws the exact counts: internal reports).
 
     Notes
     -----
     The SVG groups carry ids: ``residents``, ``beds``, ``band`` and ``band-beds``.
     """
     t = words(lang)
-    history = occupancy_history(reg, date)
+    if min_count is None:
+        history = occupancy_history(reg, date)
+    else:
+        history = public_history(reg, date, min_count)
+        band = public_band(band, min_count) if band is not None else None
     residents = history["residents"].astype(float)
-    if min_count is not None:
-        residents = residents.where(residents >= min_count)
     fig, ax = _figure()
     ax.plot(
         history["month"],
@@ -99,7 +144,7 @@ def occupancy_chart(
                 label=t["band_beds"],
                 gid="band-beds",
             )
-    ax.set_ylabel(t["residents"])
+    ax.set_ylabel(t["residents"] + (_rounded(min_count, lang) if min_count is not None else ""))
     ax.set_ylim(bottom=0)
     fig.autofmt_xdate()
     ax.legend(
@@ -189,6 +234,11 @@ def cost_chart(options: Sequence[Any], lang: str = "da") -> str:
     ax.yaxis.set_major_formatter(lambda v, _pos: _million(v, lang, unit=False))
     ax.legend(loc="upper left", fontsize="small", ncols=3)
     return _svg(fig)
+
+
+def _rounded(min_count: int, lang: str) -> str:
+    base = rounding_base(min_count)
+    return f" (afrundet til {base})" if lang == "da" else f" (rounded to {base})"
 
 
 def _million(value: float, lang: str, unit: bool = True) -> str:

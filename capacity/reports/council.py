@@ -1,7 +1,9 @@
 """The figures behind the council's map: residents and beds per site, residents per district.
 
-Every figure here is an exact count; the map suppresses small counts when it shows them
-(``capacity.reports.privacy``). Geometries stay in EPSG:25832 here.
+Site figures are exact counts; the map suppresses small counts when it shows them. District and
+municipal totals come with their published form (``privacy.published_total``: the range the
+shown sites allow), and every rate, ratio and class is computed from that public range, never
+from the exact total (``capacity.reports.privacy``). Geometries stay in EPSG:25832 here.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import pandas as pd
 
 from capacity import overview
 from capacity.io.layers import Registry
+from capacity.reports.privacy import Total, published_total
 
 # Ratio of a district's rate to the municipal average: upper bounds of the classes.
 RATIO_CLASSES = (
@@ -30,6 +33,7 @@ class KeyNumbers:
     """The municipality's key numbers (exact; suppressed when shown)."""
 
     residents: int
+    published: Total  # the residents as published (the range the shown sites allow)
     beds: int
     free_beds: int
     arrivals: int  # persons in households waiting for a home (unaccompanied minors excluded)
@@ -55,31 +59,42 @@ def spread_districts(reg: Registry) -> gpd.GeoDataFrame:
 
 
 def districts_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFrame:
-    """Spread districts with residents (persons located by their site's point), the rate per 1,000
-    inhabitants, the ratio to the municipal average and its class (``RATIO_CLASSES``)."""
+    """Spread districts with residents (persons located by their site's point) and their published
+    form, the rate per 1,000 inhabitants, the ratio to the municipal average and its class.
+
+    Columns: ``residents`` (exact: for internal reports only), ``published`` (a ``privacy.Total``
+    over the district's sites), ``estimate`` (its middle), ``rate`` and ``ratio`` (from
+    ``estimate``), ``ratio_class`` (``RATIO_CLASSES``, or "few" when even the top of the published
+    range is below ``min_count``: zero and one or two residents are one class). ``attrs["average"]``
+    is the municipal rate from the published totals.
+    """
+    min_count = reg.policy.limits.min_count
     districts = spread_districts(reg)[["id", "name", "population", "geometry"]].copy()
     sites = sites_figures(reg, date)[["site_id", "residents", "geometry"]]
     joined = gpd.sjoin(sites, districts[["id", "geometry"]], predicate="within", how="inner")
     joined = joined.drop_duplicates("site_id")  # a site in overlapping districts counts once
     residents = joined.groupby("id")["residents"].sum()
     districts["residents"] = residents.reindex(districts["id"]).fillna(0).astype(int).to_numpy()
+    counts = joined.groupby("id")["residents"].apply(list).to_dict()
+    districts["published"] = [
+        published_total(counts.get(i, []), min_count) for i in districts["id"]
+    ]
+    districts["estimate"] = [t.estimate for t in districts["published"]]
     pop = districts["population"].astype("float").where(districts["population"] > 0)
-    districts["rate"] = (1000 * districts["residents"] / pop).astype("float")
+    districts["rate"] = (1000 * districts["estimate"] / pop).astype("float")
     total_pop = districts["population"].sum()
-    average = 1000 * districts["residents"].sum() / total_pop if total_pop else float("nan")
+    average = 1000 * districts["estimate"].sum() / total_pop if total_pop else float("nan")
     districts["ratio"] = districts["rate"] / average if average else float("nan")
     districts["ratio_class"] = [
-        _ratio_class(r, n, reg.policy.limits.min_count)
-        for r, n in zip(districts["ratio"], districts["residents"], strict=True)
+        _ratio_class(r, t, min_count)
+        for r, t in zip(districts["ratio"], districts["published"], strict=True)
     ]
     districts.attrs["average"] = average
     return districts.reset_index(drop=True)
 
 
-def _ratio_class(ratio: float, residents: int, min_count: int) -> str:
-    if residents == 0:
-        return "none"
-    if residents < min_count or ratio != ratio:
+def _ratio_class(ratio: float, published: Total, min_count: int) -> str:
+    if published.hi < min_count or ratio != ratio:
         return "few"
     return next(name for name, bound in RATIO_CLASSES if ratio < bound)
 
@@ -103,6 +118,7 @@ def key_numbers(
     cost = float(plan["cost"].sum()) if plan is not None else None
     return KeyNumbers(
         residents=int(sites["occupied"].sum()),
+        published=published_total(sites["occupied"], reg.policy.limits.min_count),
         beds=int(sites["beds"].sum()),
         free_beds=int(sites["free"].sum()),
         arrivals=arrivals,

@@ -6,7 +6,7 @@ import datetime as dt
 
 from capacity.reports.council import RATIO_CLASSES, KeyNumbers
 from capacity.reports.escape import html_text
-from capacity.reports.privacy import free_beds_text, suppress
+from capacity.reports.privacy import free_total_text, suppress, total_text
 from capacity.reports.text import money
 
 _PANEL = (
@@ -27,6 +27,19 @@ STYLE = """<style>
 </style>"""
 
 
+# How totals are published (``privacy.published_total``), said in the legend.
+TOTALS_NOTE = {
+    "da": (
+        "Summer vises som det interval, de viste tal giver: et sted med under {n} tæller "
+        "0–{m}. Rater og farver regnes af intervallets midte."
+    ),
+    "en": (
+        "Totals are shown as the range the numbers shown allow: a site with fewer than {n} "
+        "counts as 0–{m}. Rates and colours use the middle of the range."
+    ),
+}
+
+
 def key_numbers_html(
     keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int, date: dt.date | None = None
 ) -> str:
@@ -35,12 +48,13 @@ def key_numbers_html(
     rows = [
         (
             t["residents"],
-            f'<span class="count">{html_text(suppress(keys.residents, min_count))}</span>',
+            f'<span class="count">{html_text(total_text(keys.published, min_count))}</span>',
         ),
         (t["beds"], f'<span class="capacity">{keys.beds}</span>'),
         (
             t["free_beds"],
-            f'<span class="count-free">{free_beds_text(keys.beds, keys.residents, min_count)}</span>',
+            '<span class="count-free">'
+            f"{html_text(free_total_text(keys.beds, keys.published, min_count))}</span>",
         ),
         (
             t["arrivals"],
@@ -64,7 +78,7 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
     avg = "–" if average != average else f"{average:.1f}"
     if lang == "da":
         avg = avg.replace(".", ",")
-    names = [name for name, _ in RATIO_CLASSES] + ["few", "none"]
+    names = [name for name, _ in RATIO_CLASSES] + ["few"]
     district_rows = "".join(
         f'<div><span class="legend-swatch" style="background:{DISTRICT_COLOURS[n]}"></span>'
         f"{html_text(t[n].format(n=min_count))}</div>"
@@ -89,5 +103,6 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
         f"<div><i>{t['districts']}, {t['vs_average']} ({t['average']}: {avg})</i></div>"
         f"{district_rows}<div><i>{t['sites']}: {t['occupancy_pct']}</i></div>"
         f"{''.join(site_rows)}<div><small>{t['size_note']}. "
-        f"{html_text(t['privacy_note'].format(n=min_count))}</small></div></div>"
+        f"{html_text(t['privacy_note'].format(n=min_count))} "
+        f"{html_text(TOTALS_NOTE[lang].format(n=min_count, m=min_count - 1))}</small></div></div>"
     )

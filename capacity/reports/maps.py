@@ -3,8 +3,9 @@
 Layers: the municipal boundary, districts coloured by refugee residents per 1,000 inhabitants
 against the municipal average, towns, the temporary homes (size by residents, colour by
 occupancy), the plan's proposal, schools, daycare, stations and Jobberiet; a legend and a panel of
-key numbers. Counts only, small counts suppressed (``privacy.suppress``). Coordinates are
-reprojected to WGS84 here and nowhere else.
+key numbers. Counts only: a site's count below ``min_count`` is shown as "<N", and totals are
+published as the range the shown sites allow (``privacy.published_total``), so that no hidden
+count can be recovered by differences. Coordinates are reprojected to WGS84 here and nowhere else.
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from capacity.reports import council
 from capacity.reports.assets import inline_assets, normalise_ids
 from capacity.reports.escape import html_text
 from capacity.reports.map_panels import key_numbers_html, legend_html
-from capacity.reports.privacy import free_beds_text, rate_text, suppress
+from capacity.reports.privacy import free_beds_text, suppress, total_rate_text, total_text
 from capacity.reports.text import money, words
 
 MAP_FILE = "map.html"
-DISTRICT_COLOURS = {
-    "none": "#ffffff",
+DISTRICT_COLOURS = {  # "few": 0 to min_count - 1 residents, one class (0 is not told apart)
     "few": "#d9d9d9",
     "well_below": "#4393c3",
     "below": "#92c5de",
@@ -168,8 +168,8 @@ def _district_features(districts: gpd.GeoDataFrame, min_count: int) -> dict:
     props = [
         {
             "name": str(row.name),
-            "residents": suppress(row.residents, min_count),
-            "rate": html.unescape(rate_text(row.residents, int(row.population), min_count)),
+            "residents": total_text(row.published, min_count),
+            "rate": html.unescape(total_rate_text(row.published, int(row.population), min_count)),
             "colour": DISTRICT_COLOURS[row.ratio_class],
         }
         for row in districts.itertuples()

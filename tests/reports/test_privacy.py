@@ -13,7 +13,14 @@ import pytest
 from capacity.policy import Limits, Policy
 from capacity.reports.assets import strip_assets
 from capacity.reports.maps import council_map
-from capacity.reports.privacy import free_beds_text, rate_text, suppress
+from capacity.reports.privacy import (
+    free_beds_text,
+    free_total_text,
+    published_total,
+    rate_text,
+    suppress,
+    total_text,
+)
 from tests.reports.conftest import few_residents_registry, sample_or_tiny
 
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d-%m-%Y", "%d/%m/%Y", "%d.%m.%y")
@@ -24,6 +31,15 @@ def test_suppress_hides_counts_below_min_count():
     assert [suppress(n) for n in (0, 1, 2, 3, 1234)] == ["<3", "<3", "<3", "3", "1.234"]
     assert suppress(4, min_count=5) == "<5"
     assert suppress(None) == "<3"
+
+
+def test_published_totals_are_ranges_of_the_shown_sites():
+    assert total_text(published_total([5, 2, 0])) == "5–9"
+    assert total_text(published_total([5, 7])) == "12"
+    assert total_text(published_total([2])) == "<3"
+    assert total_text(published_total([0, 1])) == "0–4"
+    assert free_total_text(20, published_total([5, 2])) == "13–15"
+    assert published_total([2, 1, 0, 9], min_count=5).hi == 9 + 3 * 4
 
 
 def test_free_beds_never_reveal_a_hidden_occupancy():
@@ -38,18 +54,24 @@ def _check_counts(html: str, min_count: int) -> None:
     counts = re.findall(r'class="count">([^<]*)</span>', ours)
     assert len(counts) >= 3  # residents and arrivals in the panel, one per site popup
     for text in counts:
-        text = text.replace("&lt;", "<")
-        assert text == f"<{min_count}" or int(text.replace(".", "")) >= min_count, text
+        _check_count(text.replace("&lt;", "<"), min_count)
     for text in re.findall(r'class="count-free">([^<]*)</span>', ours):
         bound = re.fullmatch(r"(?:&gt; )?([\d.]+)", text)
         if bound:  # "7" or "&gt; 6": a number of at least min_count
             assert int(bound[1].replace(".", "")) >= min_count, text
-        else:
-            assert text.startswith(("&le; ", "&lt;")), text
+        else:  # a bound, or the range that beds less a published total gives
+            assert text.startswith(("&le; ", "&lt;")) or re.fullmatch(r"[\d.]+–[\d.]+", text), text
     for props in _properties(ours):
         if "residents" in props:
-            value = props["residents"]
-            assert value == f"<{min_count}" or int(value.replace(".", "")) >= min_count, value
+            _check_count(props["residents"], min_count)
+
+
+def _check_count(text: str, min_count: int) -> None:
+    """ "<N", a number of at least N, or a published range "lo–hi" whose top is at least N."""
+    if text == f"<{min_count}":
+        return
+    top = text.split("–")[-1]
+    assert int(top.replace(".", "")) >= min_count, text
 
 
 def _check_no_personal_data(html: str, reg) -> None:
