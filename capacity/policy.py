@@ -3,10 +3,17 @@
 Every soft term of the models has a weight under ``[weights]`` whose key is the term's name; weight 0
 switches the term off. Limits live under ``[limits]``. Unknown keys are errors (a typo would
 otherwise silently switch a term to its default).
+
+Bounds: every number has a sane range (``le=``/``ge=`` below; no ``inf`` or ``nan``), so that a
+typo such as ``1e29`` or ``2^63`` is an error naming the file and key, not an overflow in the
+solver or a run that exhausts the machine. The file itself must be a regular file of at most
+``MAX_POLICY_BYTES``, and TOML nested deeper than Python's recursion limit is an error.
 """
 
 from __future__ import annotations
 
+import reprlib
+import stat
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -16,54 +23,77 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from capacity.errors import Problem, RegistryError
 
+MAX_POLICY_BYTES = 1_000_000  # a policy is a few hundred bytes; more is not a policy
+MAX_WEIGHT = 1_000_000  # per unit of a term; objective sums stay far inside 64-bit integers
+MAX_UNPLACED_WEIGHT = 100_000_000
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Weights(_Strict):
     """Objective weights, one per soft term (integers; 0 switches a term off)."""
 
-    transport: int = Field(2, ge=0, description="per person-minute to the nearest station")
+    transport: int = Field(
+        2, ge=0, le=MAX_WEIGHT, description="per person-minute to the nearest station"
+    )
     school_daycare: int = Field(
-        3, ge=0, description="per child-minute to school; per missing daycare slot"
+        3, ge=0, le=MAX_WEIGHT, description="per child-minute to school; per missing daycare slot"
     )
     family_cluster: int = Field(
-        50, ge=0, description="per extra district holding families with children"
+        50, ge=0, le=MAX_WEIGHT, description="per extra district holding families with children"
     )
     spread: int = Field(
-        20, ge=0, description="per resident above a district's fair share plus tolerance"
+        20,
+        ge=0,
+        le=MAX_WEIGHT,
+        description="per resident above a district's fair share plus tolerance",
     )
-    buildings_first: int = Field(10, ge=0, description="per person placed in a pavilion module")
-    new_modules: int = Field(1, ge=0, description="per DKK 1,000 of setup cost for a new module")
-    moves: int = Field(200, ge=0, description="per resident moved (with --allow-moves)")
+    buildings_first: int = Field(
+        10, ge=0, le=MAX_WEIGHT, description="per person placed in a pavilion module"
+    )
+    new_modules: int = Field(
+        1, ge=0, le=MAX_WEIGHT, description="per DKK 1,000 of setup cost for a new module"
+    )
+    moves: int = Field(
+        200, ge=0, le=MAX_WEIGHT, description="per resident moved (with --allow-moves)"
+    )
     external_score: int = Field(
-        0, ge=0, description="per 1/100 point of the scores layer (higher is better)"
+        0, ge=0, le=MAX_WEIGHT, description="per 1/100 point of the scores layer (higher is better)"
     )
-    unplaced: int = Field(100_000, ge=0, description="per person left without a home")
+    unplaced: int = Field(
+        100_000, ge=0, le=MAX_UNPLACED_WEIGHT, description="per person left without a home"
+    )
 
 
 class Limits(_Strict):
     """Limits and parameters of the terms."""
 
     max_school_minutes: int = Field(
-        30, ge=0, description="school-age children no further from school"
+        30, ge=0, le=600, description="school-age children no further from school"
     )
     receiving_class_months: int = Field(
-        24, ge=0, description="months a child counts as new (receiving class)"
+        24, ge=0, le=240, description="months a child counts as new (receiving class)"
     )
     spread_tolerance_pct: int = Field(
         20, ge=0, le=100, description="deviation from fair share that is free"
     )
     spread_district_kind: Literal["school", "daycare", "town", "parish"] = "school"
     cluster_district_kind: Literal["school", "daycare", "town", "parish"] = "school"
-    detour_factor: float = Field(1.3, ge=1.0, description="road distance / straight-line distance")
-    speed_kmh: float = Field(20.0, gt=0, description="door-to-door speed by bus, bike and foot")
-    long_stay_months: int = Field(12, ge=1, description="a stay this long is followed up")
-    min_count: int = Field(
-        3, ge=1, description="counts below this are shown as '<N' in public reports"
+    detour_factor: float = Field(
+        1.3, ge=1.0, le=10.0, description="road distance / straight-line distance"
     )
-    emergency_dkk_per_person_day: int = Field(1000, ge=0, description="shortage price in the plan")
+    speed_kmh: float = Field(
+        20.0, gt=0, le=200.0, description="door-to-door speed by bus, bike and foot"
+    )
+    long_stay_months: int = Field(12, ge=1, le=240, description="a stay this long is followed up")
+    min_count: int = Field(
+        3, ge=1, le=100, description="counts below this are shown as '<N' in public reports"
+    )
+    emergency_dkk_per_person_day: int = Field(
+        1000, ge=0, le=1_000_000, description="shortage price in the plan"
+    )
     horizon_months: int = Field(24, ge=1, le=120, description="plan horizon")
 
 
@@ -82,8 +112,16 @@ class Policy(_Strict):
             raise RegistryError(
                 [Problem("error", source, "", "", f"not valid TOML ({exc}); fix the syntax")]
             ) from None
+        except RecursionError:
+            raise RegistryError(
+                [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
+            ) from None
         try:
             return cls.model_validate(data)
+        except RecursionError:
+            raise RegistryError(
+                [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
+            ) from None
         except ValidationError as exc:
             problems = [
                 Problem(
@@ -99,7 +137,29 @@ class Policy(_Strict):
 
     @classmethod
     def load(cls, path: Path) -> Policy:
-        """Read a policy file; a missing file is an error naming the path."""
+        """Read a policy file; a missing, odd (a FIFO, a folder) or huge file is an error naming
+        the path."""
+        path = Path(path)
+        try:
+            info = path.stat()
+        except OSError:
+            info = None
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise RegistryError(
+                [Problem("error", str(path), "", "", "not a regular file; give a policy.toml file")]
+            )
+        if info is not None and info.st_size > MAX_POLICY_BYTES:
+            raise RegistryError(
+                [
+                    Problem(
+                        "error",
+                        str(path),
+                        "",
+                        "",
+                        f"{info.st_size:,} bytes; a policy file is at most {MAX_POLICY_BYTES:,}",
+                    )
+                ]
+            )
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -114,6 +174,10 @@ class Policy(_Strict):
             raise RegistryError(
                 [Problem("error", str(path), "", "", "not UTF-8 text; save the file as UTF-8")]
             ) from None
+        except OSError as exc:
+            raise RegistryError(
+                [Problem("error", str(path), "", "", f"cannot be read ({exc.strerror})")]
+            ) from None
         return cls.from_toml_text(text, source=path.name)
 
     def to_toml_text(self) -> str:
@@ -124,4 +188,8 @@ class Policy(_Strict):
 def _explain(err: dict) -> str:
     if err["type"] == "extra_forbidden":
         return "unknown key; check the spelling against the documented keys"
-    return f"{err['msg']} (got {err.get('input')!r})"
+    return f"{err['msg']} (got {_short.repr(err.get('input'))})"
+
+
+_short = reprlib.Repr()
+_short.maxlevel, _short.maxstring, _short.maxother = 2, 60, 60

@@ -29,3 +29,54 @@ def test_negative_weight_is_refused():
 def test_bad_toml_names_the_file():
     with pytest.raises(RegistryError, match="policy.toml: not valid TOML"):
         Policy.from_toml_text("[weights\n")
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[limits]\ndetour_factor = inf\n", "limits.detour_factor"),
+        ("[limits]\ndetour_factor = nan\n", "limits.detour_factor"),
+        ("[limits]\nspeed_kmh = -inf\n", "limits.speed_kmh"),
+        ("[weights]\ntransport = 1e29\n", "weights.transport"),
+        ("[weights]\ntransport = 9223372036854775808\n", "weights.transport"),
+        ("[weights]\nunplaced = 9223372036854775807\n", "weights.unplaced"),
+        ("[weights]\nmoves = -5\n", "weights.moves"),
+        ("[limits]\nhorizon_months = 1000000000\n", "limits.horizon_months"),
+        ("[limits]\nmin_count = 1e9\n", "limits.min_count"),
+        ("[limits]\nmax_school_minutes = 99999999999\n", "limits.max_school_minutes"),
+        ("[limits]\nemergency_dkk_per_person_day = 1e18\n", "limits.emergency_dkk_per_person_day"),
+    ],
+)
+def test_numbers_out_of_range_name_the_key(text, key):
+    with pytest.raises(RegistryError) as err:
+        Policy.from_toml_text(text)
+    assert f"policy.toml, key '{key}'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 3000 + "1" + "}" * 3000]
+)
+def test_deep_nesting_is_an_error(text):
+    with pytest.raises(RegistryError, match="policy.toml: nested too deeply"):
+        Policy.from_toml_text(text)
+
+
+def test_the_message_of_a_huge_value_is_short():
+    with pytest.raises(RegistryError) as err:
+        Policy.from_toml_text("[weights]\ntransport = [" + "1, " * 100_000 + "]\n")
+    assert len(str(err.value)) < 500
+
+
+def test_only_a_regular_small_file_is_read(tmp_path):
+    import os
+
+    fifo = tmp_path / "policy.toml"
+    os.mkfifo(fifo)
+    with pytest.raises(RegistryError, match="not a regular file"):
+        Policy.load(fifo)  # would block for ever on open()
+    with pytest.raises(RegistryError, match="not a regular file"):
+        Policy.load(tmp_path)
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * 2_000_000 + "\n")
+    with pytest.raises(RegistryError, match="at most"):
+        Policy.load(big)
