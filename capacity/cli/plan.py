@@ -51,7 +51,7 @@ def plan(
         float,
         typer.Option(
             "--time-limit",
-            help="CP-SAT's deterministiske tidsgrænse (arbejdsenheder, ca. sekunder).",
+            help="Tidsgrænse i sekunder (vægur); planen er færdig inden for den plus få sekunder.",
         ),
     ] = 60.0,
     groups: Annotated[
@@ -62,12 +62,6 @@ def plan(
             help="Grupper af prøver, hvis senere beslutninger må tilpasses (1: én plan for alle).",
         ),
     ] = 5,
-    fill: Annotated[
-        int,
-        typer.Option(
-            "--fill", min=50, max=100, help="Andel af sengene (%) som hele husstande kan fylde."
-        ),
-    ] = 90,
     from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
@@ -87,7 +81,6 @@ def plan(
         seed=seed,
         time_limit=time_limit,
         groups=groups,
-        fill_pct=fill,
     )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = make_console()

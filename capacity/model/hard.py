@@ -9,6 +9,7 @@ A movable resident may always stay in its own unit (it was placed by these rules
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from capacity.model.domain import Domain, Household, Unit
@@ -141,3 +142,20 @@ def new_module_put_up(m: PlacementModel) -> None:
 
 MODEL_RULES = (one_unit_per_household, beds_fit, one_family_per_unit, new_module_put_up)
 HARD_RULES = STATIC_RULES + MODEL_RULES
+
+
+# --- homes: which kind of household fits which kind of home (capacity plan, scenario runs) -------
+
+HOME_RULES = (accessible_when_needed, family_ok_for_children, room_for_household)
+
+
+def fits_home(h: Household, u: Unit) -> bool:
+    """An empty unit of this kind may take the household: every rule of one household and one
+    unit's kind holds (accessibility, family homes for children, beds)."""
+    return all(rule(h, u, None) for rule in HOME_RULES)  # type: ignore[arg-type]
+
+
+def shares_home(h: Household, u: Unit) -> bool:
+    """The household may move in beside adult-only residents of a unit of this kind."""
+    shared = replace(u, residents=("resident",), residents_adult_only=True)
+    return fits_home(h, u) and shares_only_when_shareable(h, shared, None)  # type: ignore[arg-type]

@@ -14,6 +14,7 @@ import pandas as pd
 from capacity import overview
 from capacity.errors import UserError
 from capacity.io.layers import Registry
+from capacity.model.homes import NeedKind
 from capacity.planning.sampling import (
     PLAN,
     QUANTILE,
@@ -22,6 +23,7 @@ from capacity.planning.sampling import (
     DemandModel,
     draw,
     generators,
+    households_present,
     persons_present,
 )
 from capacity.planning.scenario import Scenario
@@ -37,10 +39,35 @@ __all__ = [
     "persons_present",
     "demand_model",
     "demand_paths",
+    "households_present",
+    "need_kinds",
     "quantile_path",
 ]
 
 DAYS_PER_MONTH = 30.4375
+
+
+def need_kinds(reg: Registry, sc: Scenario) -> list[NeedKind]:
+    """The kinds of household of a scenario on a registry, sorted: its household types (no
+    accessibility need), the households waiting and the current residents."""
+    kinds = {NeedKind(t.persons, bool(t.children_ages), False) for t in sc.household_types}
+    wp, wf, wa = waiting(reg)
+    kinds |= {NeedKind(int(p), bool(f), bool(a)) for p, f, a in zip(wp, wf, wa, strict=True)}
+    kinds |= set(resident_kinds(reg, overview.open_occupancy(reg)))
+    return sorted(kinds)
+
+
+def resident_kinds(reg: Registry, occ: pd.DataFrame) -> list[NeedKind]:
+    """The kind of the household of every row of ``occ`` (``overview.open_occupancy`` rows)."""
+    hh = reg.households.drop_duplicates("id").set_index("id")
+    out = []
+    for hid, persons in zip(occ["household_id"], occ["persons"].fillna(0), strict=True):
+        row = hh.loc[hid] if hid in hh.index else None
+        family = row is not None and len(row["children_ages"]) > 0
+        accessible = row is not None and not pd.isna(row["needs_accessible"])
+        accessible = accessible and bool(row["needs_accessible"])
+        out.append(NeedKind(max(int(persons), 1), bool(family), bool(accessible)))
+    return out
 
 
 def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
@@ -50,7 +77,18 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
     persons = np.array([t.persons for t in sc.household_types], dtype=np.int64)
     family = np.array([bool(t.children_ages) for t in sc.household_types])
     mean = expected_households(sc, float(shares @ persons))
-    wp, wf = waiting(reg) if sc.include_waiting else (np.zeros(0, np.int64), np.zeros(0, bool))
+    kinds = {k: i for i, k in enumerate(need_kinds(reg, sc))}
+    type_kind = np.array(
+        [kinds[NeedKind(t.persons, bool(t.children_ages), False)] for t in sc.household_types],
+        dtype=np.int64,
+    )
+    wp, wf, wa = waiting(reg)
+    if not sc.include_waiting:
+        wp, wf, wa = wp[:0], wf[:0], wa[:0]
+    wk = np.array(
+        [kinds[NeedKind(int(p), bool(f), bool(a))] for p, f, a in zip(wp, wf, wa, strict=True)],
+        dtype=np.int64,
+    )
     return DemandModel(
         mean,
         shares,
@@ -61,6 +99,9 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
         wf,
         sc.uncertainty.kind,
         sc.uncertainty.dispersion,
+        type_kind,
+        wk,
+        len(kinds),
     )
 
 
@@ -111,14 +152,16 @@ def history_months(reg: Registry) -> np.ndarray:
     return np.maximum(1, np.rint(days / DAYS_PER_MONTH)).astype(np.int64)
 
 
-def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray]:
-    """Persons and family flag of the households waiting for a home (not unaccompanied minors)."""
+def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Persons, family flag and accessibility need of the households waiting for a home (not
+    unaccompanied minors)."""
     hh = overview.arriving(reg)
     w = hh[~hh["unaccompanied_minor"].fillna(False).astype(bool)]
     kids = w["children_ages"].map(len).to_numpy(dtype=np.int64)
-    persons = w["adults"].to_numpy(dtype=np.int64) + kids
+    persons = w["adults"].fillna(0).to_numpy(dtype=np.int64) + kids
+    accessible = w["needs_accessible"].fillna(False).to_numpy(dtype=bool)
     keep = persons > 0
-    return persons[keep], (kids > 0)[keep]
+    return persons[keep], (kids > 0)[keep], accessible[keep]
 
 
 def demand_paths(dm: DemandModel, n: int, seed: int, purpose: int = PLAN) -> np.ndarray:
@@ -126,10 +169,25 @@ def demand_paths(dm: DemandModel, n: int, seed: int, purpose: int = PLAN) -> np.
     return np.stack([persons_present(draw(dm, g), dm.months) for g in generators(seed, purpose, n)])
 
 
+def demand_homes(dm: DemandModel, n: int, seed: int, purpose: int = PLAN) -> np.ndarray:
+    """Households needing a home per run, month and kind, shape (n, T, kinds).
+
+    The same draws as ``demand_paths`` (same seed and purpose, same runs)."""
+    return np.stack(
+        [households_present(draw(dm, g), dm.months, dm.kinds) for g in generators(seed, purpose, n)]
+    ).reshape(n, dm.months, dm.kinds)
+
+
 def quantile_path(dm: DemandModel, q: float, seed: int, n: int = 500) -> np.ndarray:
     """The ``q`` quantile of demand month by month, over ``n`` sampled runs (rounded up)."""
     paths = demand_paths(dm, n, seed, QUANTILE)
     return np.ceil(np.quantile(paths, q, axis=0, method="higher")).astype(np.int64)
+
+
+def quantile_homes(dm: DemandModel, q: float, seed: int, n: int = 500) -> np.ndarray:
+    """The ``q`` quantile of households per month and kind over ``n`` runs, shape (T, kinds)."""
+    paths = demand_homes(dm, n, seed, QUANTILE)
+    return np.quantile(paths, q, axis=0, method="higher").astype(np.int64)
 
 
 def month_index(dates: pd.Series, starts: list) -> np.ndarray:

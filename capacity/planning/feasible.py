@@ -28,6 +28,7 @@ SITE_RULES = (module_vars, module_balance, min_lifetime, residents_keep_modules)
 PER_SITE = ("pavilion", "available", "building_beds", "modules_now", "modules_max")
 PER_SITE += ("beds_per_module", "setup", "month_cost", "teardown", "lead", "lifetime")
 PER_SITE += ("resident_persons", "resident_modules", "minutes", "district")
+PER_SITE += ("site_class", "units_per_module", "building_homes")
 
 
 def no_plan(sup: Supply, policy: Policy, status: str) -> UserError:

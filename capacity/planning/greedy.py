@@ -1,15 +1,18 @@
-"""The scenario runs' placement policy: an aggregated greedy by household size × site free beds.
+"""The scenario runs' placement policy: a greedy of households into homes of their kind.
 
 numpy only, so that worker processes start fast. This is our own simple greedy, not the
-placement model's: for 1,000 runs it places households on free beds per site (no units, no
+placement model's: for 1,000 runs it places households into homes per site and kind of home (no
 soft terms), which is what capacity questions need and is much faster.
 
-Per run and month: beds per site come from the plan; current residents leave at their expected
-move-out; new households (and those still waiting) are placed whole, in arrival order, on the first
-site in priority order (buildings first, then nearest the station) with enough free beds; a
-household moves only when the beds it lives in go (modules taken down, a building closed: newest
-first; it then waits like an arrival); it leaves at arrival + stay. Persons waiting are short of a
-bed that month. Current residents are households of every run, housed at their site from month 0
+Per run and month: homes per site and kind come from the plan; current residents leave at their
+expected move-out; new households (and those still waiting) are placed whole, in arrival order,
+into a home their kind fits (``capacity.model.homes``: the placement's rules): beside adult-only
+residents of a shareable home when it may and there is room, else into an empty home, the homes
+it does not need kept for those who do (an adult avoids family homes, a household without the
+need avoids accessible ones), then the site in priority order (buildings first, then nearest the
+station). A household moves only when the home it lives in goes (modules taken down, a building
+closed: the homes of the newest households first; it then waits like an arrival); it leaves at
+arrival + stay. Households waiting are short of a home that month. Current residents are households of every run, housed at their site from month 0
 until their expected move-out (without one, under ``mean_stay``, after a remaining stay drawn per
 run from the stay distribution conditioned on the time already spent).
 """
@@ -34,46 +37,187 @@ class RunInput:
     """Everything one chunk of runs needs (small and picklable)."""
 
     dm: DemandModel
-    beds: np.ndarray  # (J, T) beds per site and month
+    homes: np.ndarray  # (J, C, T) homes per site, kind of home and month
+    beds: np.ndarray  # (C,) beds per home of each kind
+    fit: np.ndarray  # (K, C) an empty home of kind c may take a household of kind k
+    share: np.ndarray  # (K, C) a household of kind k may share a home of kind c with adults
+    spare: np.ndarray  # (K, C) 2 / 1 / 0: home c has a flag kind k does not need (kept for others)
+    category: np.ndarray  # (K,) index of each kind of household into homes.CATEGORIES
+    kind_family: np.ndarray  # (K,) the kind has children
     resident_site: np.ndarray  # per current resident household: site index
     resident_size: np.ndarray  # persons
-    resident_leave: np.ndarray  # first month index without a bed
+    resident_leave: np.ndarray  # first month index without a home
     resident_stay: np.ndarray  # (households, m): remaining stay drawn per run (zeros: fixed)
     resident_leave_by_stay: np.ndarray  # (households, m): leave month for a stay of m + 1 months
+    resident_class: np.ndarray  # kind of home each resident lives in (-1: outside the homes)
+    resident_unit: np.ndarray  # distinct unit index (households sharing a unit share it)
+    resident_kind: np.ndarray  # kind of household
     order: np.ndarray  # site indices in priority order
     seed: int
     purpose: int
     samples: int
 
 
+ROWS = 9  # short, housed, free beds; persons short by category (3); households short (3)
+
+
 def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
-    """Runs ``start`` to ``stop``: an array (stop - start, 3, T) of short, housed and free beds."""
+    """Runs ``start`` to ``stop``: an array (stop - start, ROWS, T): persons short, persons
+    housed, beds free, then persons and households short by kind of household (single, family,
+    accessible)."""
     gens = generators(inp.seed, inp.purpose, inp.samples)[start:stop]
-    return (
-        np.stack([run_one(inp, g) for g in gens]) if gens else np.zeros((0, 3, inp.beds.shape[1]))
+    T = inp.homes.shape[2]
+    return np.stack([run_one(inp, g) for g in gens]) if gens else np.zeros((0, ROWS, T))
+
+
+@dataclass
+class _Homes:
+    """The homes of one run: pairs (site, kind of home) and their unit slots."""
+
+    pair_class: np.ndarray  # (P,)
+    count: np.ndarray  # (P, T) homes standing
+    rank: np.ndarray  # (K, P) preference of each kind of household (lower first; big: no fit)
+    slot_pair: np.ndarray  # (U,)
+    free: np.ndarray  # (U,) beds free
+    n: np.ndarray  # (U,) households living there
+    fam: np.ndarray  # (U,) holds a family (or a household that may not share)
+
+
+NO = 1 << 30
+
+
+def _homes(inp: RunInput) -> tuple[_Homes, dict]:
+    """Pairs in site priority order, each kind's preference over them, and empty slots."""
+    J, C, T = inp.homes.shape
+    pairs = [(j, c) for j in inp.order for c in range(C) if inp.homes[j, c].max() > 0]
+    pc = np.array([c for _, c in pairs], dtype=np.int64)
+    count = np.array([inp.homes[j, c] for j, c in pairs], dtype=np.int64).reshape(len(pairs), T)
+    pos = np.arange(len(pairs))
+    order = np.lexsort((pos, inp.beds[pc]))  # fewest beds first, then site priority
+    best_fit = np.empty(len(pairs), np.int64)
+    best_fit[order] = np.arange(len(pairs))
+    rank = np.where(inp.fit[:, pc], inp.spare[:, pc] * len(pairs) + best_fit[None, :], NO)
+    slots = count.max(axis=1)
+    slot_pair = np.repeat(pos, slots)
+    h = _Homes(
+        pc,
+        count,
+        rank,
+        slot_pair,
+        inp.beds[pc][slot_pair].astype(np.int64),
+        np.zeros(len(slot_pair), np.int64),
+        np.zeros(len(slot_pair), bool),
     )
+    return h, {p: i for i, p in enumerate(pairs)}
 
 
 def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
-    """One run: persons short, persons housed and beds free per month, shape (3, T)."""
-    a, site = with_residents(inp, draw(inp.dm, rng), rng)  # arrivals drawn first
-    beds = inp.beds[inp.order]
-    J, T = beds.shape
-    waiting: list[int] = []
-    nxt, n = int((site >= 0).sum()), len(a.month)
-    out = np.zeros((3, T), np.int64)
+    """One run: the rows of ``run_chunk`` per month, shape (ROWS, T)."""
+    a, _ = with_residents(inp, draw(inp.dm, rng), rng)  # arrivals drawn first
+    homes, pair_of = _homes(inp)
+    T = homes.count.shape[1]
+    slot = np.full(len(a.month), -1, np.int64)
+    waiting = _move_in_residents(inp, a, homes, pair_of, slot)
+    nxt, n = len(inp.resident_site), len(a.month)
+    out = np.zeros((ROWS, T), np.int64)
     for t in range(T):
-        site[(a.leave <= t) & (site >= 0)] = -1  # moved on to permanent housing
-        waiting = _evict(a, site, beds[:, t]) + waiting
+        _leave(a, homes, slot, t)
+        waiting = sorted(_evict(a, homes, slot, t) + waiting)
         while nxt < n and a.month[nxt] <= t:
             waiting.append(nxt)
             nxt += 1
-        waiting = _place(a, waiting, beds[:, t] - _persons(a, site, J), site, t)
-        housed = _persons(a, site, J)
-        out[0, t] = int(a.persons[waiting].sum())
-        out[1, t] = np.minimum(housed, beds[:, t]).sum()
-        out[2, t] = np.maximum(beds[:, t] - housed, 0).sum()
+        waiting = sorted(waiting, key=lambda i: -a.persons[i])
+        waiting = [i for i in waiting if a.leave[i] > t and not _place(inp, a, homes, slot, i, t)]
+        waiting.sort()
+        w = np.asarray(waiting, dtype=np.int64)
+        cat = inp.category[a.kind[w]]
+        out[0, t] = int(a.persons[w].sum())
+        housed = int(a.persons[slot >= 0].sum())
+        out[1, t] = housed
+        out[2, t] = int((homes.count[:, t] * inp.beds[homes.pair_class]).sum()) - housed
+        out[3:6, t] = np.bincount(cat, weights=a.persons[w], minlength=3)[:3]
+        out[6:9, t] = np.bincount(cat, minlength=3)[:3]
     return out
+
+
+def _move_in_residents(
+    inp: RunInput, a: Arrivals, homes: _Homes, pair_of: dict, slot: np.ndarray
+) -> list[int]:
+    """Current residents into slots of their site and kind of home; those without one wait."""
+    waiting, unit_slot = [], {}
+    for i in range(len(inp.resident_site)):
+        key = (int(inp.resident_site[i]), int(inp.resident_class[i]))
+        p = pair_of.get(key)
+        u = unit_slot.get(int(inp.resident_unit[i]))
+        if u is None and p is not None:
+            empty = np.flatnonzero((homes.slot_pair == p) & (homes.n == 0))
+            u = int(empty[0]) if len(empty) else None
+        if u is None:
+            waiting.append(i)
+            continue
+        unit_slot[int(inp.resident_unit[i])] = u
+        _occupy(inp, a, homes, slot, i, u)
+    return waiting
+
+
+def _occupy(inp: RunInput, a: Arrivals, homes: _Homes, slot: np.ndarray, i: int, u: int) -> None:
+    slot[i] = u
+    homes.free[u] -= a.persons[i]
+    homes.n[u] += 1
+    c = homes.pair_class[homes.slot_pair[u]]
+    homes.fam[u] |= bool(a.family[i]) or not inp.share[a.kind[i], c]
+
+
+def _vacate(a: Arrivals, homes: _Homes, slot: np.ndarray, i: int) -> None:
+    u = slot[i]
+    slot[i] = -1
+    homes.free[u] += a.persons[i]
+    homes.n[u] -= 1
+    if homes.n[u] == 0:
+        homes.fam[u] = False
+
+
+def _leave(a: Arrivals, homes: _Homes, slot: np.ndarray, t: int) -> None:
+    """Households at the end of their stay move on to permanent housing."""
+    for i in np.flatnonzero((a.leave <= t) & (slot >= 0)):
+        _vacate(a, homes, slot, int(i))
+
+
+def _evict(a: Arrivals, homes: _Homes, slot: np.ndarray, t: int) -> list[int]:
+    """Where homes went (modules down, a building closed), the newest households' homes go first:
+    their households wait again."""
+    out: list[int] = []
+    used = np.bincount(homes.slot_pair[homes.n > 0], minlength=len(homes.pair_class))
+    for p in np.flatnonzero(used > homes.count[:, t]):
+        units = np.flatnonzero((homes.slot_pair == p) & (homes.n > 0))
+        newest = [int(np.flatnonzero(slot == u).max()) for u in units]
+        for u in units[np.argsort(newest, kind="stable")[::-1]][: used[p] - homes.count[p, t]]:
+            for i in np.flatnonzero(slot == u):
+                _vacate(a, homes, slot, int(i))
+                out.append(int(i))
+    return out
+
+
+def _place(inp: RunInput, a: Arrivals, homes: _Homes, slot: np.ndarray, i: int, t: int) -> bool:
+    """Place household ``i``: beside adults where it may share, else in an empty home."""
+    k, p = int(a.kind[i]), int(a.persons[i])
+    rank = homes.rank[k]
+    if not a.family[i]:
+        pc = homes.pair_class[homes.slot_pair]
+        ok = (homes.n > 0) & ~homes.fam & (homes.free >= p) & inp.share[k, pc]
+        ok &= rank[homes.slot_pair] < NO
+        if ok.any():
+            cand = np.flatnonzero(ok)
+            _occupy(inp, a, homes, slot, i, int(cand[np.argmin(rank[homes.slot_pair[cand]])]))
+            return True
+    used = np.bincount(homes.slot_pair[homes.n > 0], minlength=len(homes.pair_class))
+    room = np.where(homes.count[:, t] > used, rank, NO)
+    best = int(np.argmin(room)) if len(room) else 0
+    if not len(room) or room[best] >= NO:
+        return False
+    u = int(np.flatnonzero((homes.slot_pair == best) & (homes.n == 0))[0])
+    _occupy(inp, a, homes, slot, i, u)
+    return True
 
 
 def with_residents(
@@ -93,45 +237,9 @@ def with_residents(
     both = Arrivals(
         np.concatenate([np.zeros(k, np.int64), a.month]),
         np.concatenate([inp.resident_size, a.persons]),
-        np.concatenate([np.zeros(k, bool), a.family]),
+        np.concatenate([inp.kind_family[inp.resident_kind], a.family]),
         np.concatenate([leave, a.leave]),
+        np.concatenate([inp.resident_kind, a.kind]),
     )
     site = np.concatenate([rank[inp.resident_site], np.full(len(a.month), -1, np.int64)])
     return both, site
-
-
-def _persons(a: Arrivals, site: np.ndarray, J: int) -> np.ndarray:
-    """Persons living at each site."""
-    return np.bincount(site[site >= 0], weights=a.persons[site >= 0], minlength=J).astype(np.int64)
-
-
-def _evict(a: Arrivals, site: np.ndarray, room: np.ndarray) -> list[int]:
-    """Households whose beds went (modules down, building closed), newest first, wait again."""
-    out: list[int] = []
-    cur = _persons(a, site, len(room))
-    for j in np.flatnonzero(cur > room):
-        for i in np.flatnonzero(site == j)[::-1]:
-            if cur[j] <= room[j]:
-                break
-            site[i] = -1
-            cur[j] -= a.persons[i]
-            out.append(int(i))
-    return sorted(out)
-
-
-def _place(
-    a: Arrivals, waiting: list[int], free: np.ndarray, site: np.ndarray, t: int
-) -> list[int]:
-    """Place waiting households greedily; return those still waiting (and still needing a bed)."""
-    left = []
-    for i in waiting:
-        if a.leave[i] <= t:
-            continue
-        p = int(a.persons[i])
-        ok = np.flatnonzero(free >= p)
-        if len(ok):
-            free[ok[0]] -= p
-            site[i] = ok[0]
-        else:
-            left.append(i)
-    return left

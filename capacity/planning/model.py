@@ -1,11 +1,13 @@
 """The multi-period capacity model (CP-SAT) on aggregated counts; see docs/models.md.
 
 Per pavilion site p, month t and demand group k: modules ordered ``up`` (standing from t + lead),
-taken ``down`` and ``standing``; per sample s and month: persons ``short`` of a bed; per spread
-district: beds ``excess`` above the fair share. Decisions in months before ``shared`` are one
+taken ``down`` and ``standing``; per sample s, month t and kind of household h: households
+``housed`` in each kind of home c and households ``short`` of a home (the placement's rules decide
+which kinds fit: ``capacity.model.homes``); per spread district: beds ``excess`` above the fair
+share. Decisions in months before ``shared`` are one
 variable for all groups (what must be ordered now); later ones adapt per group of samples.
 The model's size depends on sites × months × groups (and samples × months for the shortage),
-never on the number of households.
+never on the number of households (kinds of household and of home are few).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
+from capacity.model.homes import fit_tables
 from capacity.planning.supply import Supply
 from capacity.policy import Policy
 
@@ -41,7 +44,8 @@ class PlanModel:
 
     Module decisions are keyed by (group, site, month): samples are sorted by total demand and
     split into ``groups`` contiguous groups that may adapt after the shared months; before
-    ``shared`` every group uses group 0's variable. Shortage is per (sample, month).
+    ``shared`` every group uses group 0's variable. Shortage is per (sample, month, kind of
+    household).
     """
 
     cp: cp_model.CpModel
@@ -50,13 +54,15 @@ class PlanModel:
     shared: int
     policy: Policy
     group: np.ndarray  # (S,) the group of each sample
-    fill_pct: int = 100  # share of beds that can be filled with whole households
+    need: np.ndarray | None = None  # (S, T, K) households needing a home, by kind (sup.kinds)
     up: dict = field(default_factory=dict)
     down: dict = field(default_factory=dict)
     standing: dict = field(default_factory=dict)
     short: dict = field(default_factory=dict)
     excess: dict = field(default_factory=dict)
     beds: dict = field(default_factory=dict)
+    homes: dict = field(default_factory=dict)  # (k, c, t) -> homes of kind c standing
+    housed: dict = field(default_factory=dict)  # (s, t, h, c) -> households of kind h in c
     ordered: dict = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
 
@@ -195,24 +201,78 @@ def pavilion_beds(m: PlanModel) -> None:
             m.beds[k, t] = b
 
 
-def shortage(m: PlanModel) -> None:
-    """Persons short of a bed = demand + residents - fill_pct % of the beds (at least 0).
+def home_counts(m: PlanModel) -> None:
+    """Homes of each kind per group and month: buildings' units plus the modules standing."""
+    sup = m.sup
+    fixed = sup.building_homes.sum(axis=0)  # (C, T)
+    for c in range(len(sup.classes)):
+        sites = [p for p in m.pavilions() if sup.site_class[p] == c]
+        hi = int(fixed[c].max()) + sum(
+            int(sup.modules_max[p] * sup.units_per_module[p]) for p in sites
+        )
+        for t in range(m.months):
+            for k in m.owners(t):
+                if not sites:
+                    m.homes[k, c, t] = int(fixed[c, t])
+                    continue
+                v = m.cp.new_int_var(0, hi, f"homes[{c},{t},g{k}]")
+                m.cp.add(
+                    v
+                    == int(fixed[c, t])
+                    + sum(int(sup.units_per_module[p]) * m.standing[k, p, t] for p in sites)
+                ).with_name(f"home_counts[{c},{t},g{k}]")
+                m.homes[k, c, t] = v
 
-    Households come whole, so not every bed can be filled (a family of four does not fit in three
-    free beds); ``fill_pct`` is the share that can, 100 for exact bed counts.
+
+def homes_by_kind(m: PlanModel) -> None:
+    """Households go into homes of their kind, or are short of one (placement's rules).
+
+    A household of kind h may have a free home of kind c when ``homes.fits`` (beds, family home
+    for children, accessibility); a home that is not shareable takes one household; a shareable
+    one takes one family, or adult-only households whose persons fit its beds. Homes held by
+    current residents are not free (their shareable homes keep their free beds for adults).
     """
-    sup, f = m.sup, m.fill_pct
-    need = m.demand + sup.resident_persons.sum(axis=0)[None, :]
-    buildings = sup.building_beds.sum(axis=0)
-    for t in range(m.months):
-        for s in range(m.samples):
+    sup, need = m.sup, m.need
+    fit, share = fit_tables(sup.kinds, sup.classes)
+    persons = np.array([k.persons for k in sup.kinds], dtype=np.int64)
+    family = np.array([k.family for k in sup.kinds], dtype=bool)
+    for s in range(m.samples):
+        for t in range(m.months):
             k = 0 if t < m.shared else int(m.group[s])
-            lack = int(100 * need[s, t] - f * buildings[t])
-            m.short[s, t] = m.cp.new_int_var(0, max(int(need[s, t]), 0), f"short[{t},s{s}]")
-            if lack > 0:
-                m.cp.add(100 * m.short[s, t] >= lack - f * m.beds[k, t]).with_name(
-                    f"shortage[{t},s{s}]"
-                )
+            by_class: dict[int, list] = {}
+            for h in np.flatnonzero(need[s, t] > 0):
+                d = int(need[s, t, h])
+                x = []
+                for c in np.flatnonzero(fit[h]):
+                    v = m.cp.new_int_var(0, d, f"housed[{t},s{s},k{h},c{c}]")
+                    m.housed[s, t, int(h), int(c)] = v
+                    by_class.setdefault(int(c), []).append((int(h), v))
+                    x.append(v)
+                short = m.cp.new_int_var(0, d, f"short[{t},s{s},k{h}]")
+                m.short[s, t, int(h)] = short
+                m.cp.add(sum(x) + short == d).with_name(f"homes_by_kind[{t},s{s},k{h}]")
+            for c, xs in by_class.items():
+                _home_capacity(m, k, s, t, c, xs, share, persons, family)
+
+
+def _home_capacity(m, k, s, t, c, xs, share, persons, family) -> None:
+    """Households in homes of kind c never exceed the homes free of current residents."""
+    sup, kind = m.sup, m.sup.classes[c]
+    homes = m.homes[k, c, t]
+    whole, part = int(sup.resident_whole[c, t]), int(sup.resident_shared[c, t])
+    name = f"home_capacity[{c},{t},s{s}]"
+    if not kind.shareable:
+        m.cp.add(sum(v for _, v in xs) <= homes - whole - part).with_name(name)
+        return
+    fams = [v for h, v in xs if family[h] or not share[h, c]]
+    adults = [(h, v) for h, v in xs if not family[h] and share[h, c]]
+    if fams:
+        m.cp.add(sum(fams) <= homes - whole - part).with_name(name + ",whole")
+    b = kind.beds
+    m.cp.add(
+        sum(int(persons[h]) * v for h, v in adults) + b * sum(fams)
+        <= b * (homes - whole) - int(sup.resident_shared_persons[c, t])
+    ).with_name(name + ",beds")
 
 
 def spread_excess(m: PlanModel) -> None:
@@ -247,6 +307,7 @@ HARD_RULES = (
     min_lifetime,
     residents_keep_modules,
     pavilion_beds,
-    shortage,
+    home_counts,
+    homes_by_kind,
     spread_excess,
 )

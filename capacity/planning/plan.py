@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from dataclasses import dataclass
 
@@ -17,17 +18,19 @@ from capacity.planning.model import DAYS, HARD_RULES, PlanModel, groups_by_deman
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 from capacity.planning.terms import TERMS
+from capacity.solver.highs import solve_highs
+from capacity.solver.linear import linear_form
 
-_STATUS = {
-    cp_model.OPTIMAL: "optimal",
-    cp_model.FEASIBLE: "feasible",
-    cp_model.INFEASIBLE: "infeasible",
-    cp_model.MODEL_INVALID: "invalid",
-    cp_model.UNKNOWN: "unknown",
+_HIGHS = {
+    "OPTIMAL": "optimal",
+    "TIME_LIMIT": "feasible",
+    "INFEASIBLE": "infeasible",
+    "NO_SOLUTION": "unknown",
+    "KILLED": "unknown",
+    "ERROR": "error",
 }
-INTERLEAVE = True
-LOG = False
 GAP = 0.005  # stop within 0.5 % of the bound (the target is 1 %)
+GRACE = 3.0  # seconds of the time limit kept for starting HiGHS's process and reading back
 PLAN_COLUMNS = [
     "site_id",
     "month",
@@ -77,7 +80,6 @@ def make_plan(
     time_limit: float = 30.0,
     shared: int | None = None,
     groups: int = 5,
-    fill_pct: int = 90,
     plan_supply: Supply | None = None,
 ) -> PlanResult:
     """Plan pavilions up and down over the scenario's horizon.
@@ -88,28 +90,26 @@ def make_plan(
     samples : demand paths of the stochastic model (ignored when ``risk`` is given).
     risk : plan for the ``risk`` quantile of demand per month (one path) instead of samples.
     seed : seed of the demand samples; same inputs and seed give the same plan.
-    time_limit : CP-SAT deterministic time limit (deterministic seconds, not wall clock).
+    time_limit : wall-clock seconds; the plan returns within it plus a few seconds.
     shared : months whose decisions all samples share; default the longest lead time (>= 1).
     groups : groups of samples (by total demand) whose later decisions may differ.
-    fill_pct : share of beds (%) that whole households can fill; 100 counts beds exactly.
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
 
     Returns
     -------
     PlanResult
     """
-    if samples < 1 or (risk is not None and not 0 < risk < 1) or not 50 <= fill_pct <= 100:
-        raise UserError(
-            "Use --samples >= 1, --risk strictly between 0 and 1 (e.g. 0.9) and "
-            "--fill between 50 and 100."
-        )
+    if samples < 1 or (risk is not None and not 0 < risk < 1):
+        raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
-    paths = (
-        dem.quantile_path(dm, risk, seed)[None, :]
-        if risk is not None
-        else dem.demand_paths(dm, samples, seed, dem.PLAN)
-    )
+    if risk is not None:
+        paths = dem.quantile_path(dm, risk, seed)[None, :]
+        need = dem.quantile_homes(dm, risk, seed)[None, :, :]
+    else:
+        paths = dem.demand_paths(dm, samples, seed, dem.PLAN)
+        need = dem.demand_homes(dm, samples, seed, dem.PLAN)
+    need = need + sup.resident_displaced[None, :, :]
     lead = int(sup.lead[sup.pavilion].max()) if sup.pavilion.any() else 1
     m = PlanModel(
         cp_model.CpModel(),
@@ -118,7 +118,7 @@ def make_plan(
         max(1, lead if shared is None else shared),
         reg.policy,
         groups_by_demand(paths, groups),
-        fill_pct,
+        need,
     )
     for rule in HARD_RULES:
         rule(m)
@@ -127,11 +127,10 @@ def make_plan(
     m.cp.minimize(
         cp_model.LinearExpr.weighted_sum([e.var for e in m.entries], [e.coef for e in m.entries])
     )
-    solver, status = solve(m, time_limit)
+    solver = solve(m, time_limit)
     info = dict(
-        status=_status(status, solver),
+        status=_status(solver),
         seed=seed,
-        fill_pct=fill_pct,
         samples=len(paths),
         groups=m.groups,
         risk=risk,
@@ -141,29 +140,64 @@ def make_plan(
     return extract(m, solver, info)
 
 
-def solve(m: PlanModel, time_limit: float) -> tuple[cp_model.CpSolver, int]:
-    """Solve with all cores and a deterministic time limit; raise when no plan is found.
+@dataclass(frozen=True)
+class Solved:
+    """The values of a solved plan model (HiGHS's columns read back by CP-SAT variable)."""
 
-    An infeasible plan names the pavilion sites and the cause (``feasible.no_plan``), in Danish.
+    values: np.ndarray
+    objective_value: float
+    best_objective_bound: float
+    status: str
+    wall_time: float
+
+    def value(self, var) -> float:
+        """The value of a model variable, or a constant as is."""
+        if isinstance(var, int | float | np.integer):
+            return float(var)
+        v = float(self.values[var.index])
+        return float(round(v)) if abs(v - round(v)) < 1e-6 else v
+
+
+def continuous(m: PlanModel) -> np.ndarray:
+    """Column indices of the variables that need not be integer: beds above a district's share.
+
+    Households housed and short stay integers: a shareable home takes one family or adults up to
+    its beds, and the relaxation would house part of a family beside part of an adult."""
+    return np.array([v.index for v in m.excess.values()], dtype=np.int64)
+
+
+def solve(m: PlanModel, time_limit: float) -> Solved:
+    """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds).
+
+    The search stops
+    within ``GAP`` of the bound. An infeasible plan names the pavilion sites and the cause
+    (``feasible.no_plan``), in Danish.
     """
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = os.cpu_count() or 1
-    solver.parameters.max_deterministic_time = time_limit
-    solver.parameters.interleave_search = INTERLEAVE
-    solver.parameters.interleave_batch_size = solver.parameters.num_workers
-    solver.parameters.relative_gap_limit = GAP
-    solver.parameters.log_search_progress = LOG
-    status = solver.solve(m.cp)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise no_plan(m.sup, m.policy, _STATUS.get(status, str(status)))
-    return solver, status
+    form = linear_form(m.cp)
+    integer = form.integer.copy()
+    integer[continuous(m)] = False
+    form = dataclasses.replace(form, integer=integer)
+    threads = os.cpu_count() or 1
+    out = solve_highs(
+        form,
+        time_limit=max(time_limit - GRACE, 1.0),
+        seed=0,
+        threads=threads,
+        rel_gap=GAP,
+        grace=GRACE,
+    )
+    status = _HIGHS.get(out.status, out.status)
+    if out.values is None:
+        raise no_plan(m.sup, m.policy, status)
+    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else out.objective
+    return Solved(out.values, float(out.objective), float(bound), status, out.seconds)
 
 
-def extract(m: PlanModel, solver: cp_model.CpSolver, info: dict) -> PlanResult:
+def extract(m: PlanModel, solver: Solved, info: dict) -> PlanResult:
     """Values of the solved model as frames and a summary whose terms sum to the objective."""
     S = m.samples
     terms = terms_frame(m, solver)
-    short = np.array([[solver.value(m.short[s, t]) for t in range(m.months)] for s in range(S)])
+    short = shortage_persons(m, solver)
     rep = int(np.argsort(m.demand.sum(axis=1), kind="stable")[(S - 1) // 2])
     plan = plan_frame(m, solver, int(m.group[rep]))
     by_term = {
@@ -183,9 +217,16 @@ def extract(m: PlanModel, solver: cp_model.CpSolver, info: dict) -> PlanResult:
         shortage_person_days=float(short.sum(axis=1).mean() * DAYS),
         representative_sample=rep,
         wall_seconds=solver.wall_time,
-        deterministic_seconds=solver.response_proto.deterministic_time,
     )
     return PlanResult(plan, terms, shortage, summary, m.sup, m.demand)
+
+
+def shortage_persons(m: PlanModel, solver: Solved) -> np.ndarray:
+    """Persons short of a home per sample and month, shape (S, T)."""
+    out = np.zeros((m.samples, m.months))
+    for (s, t, h), v in m.short.items():
+        out[s, t] += solver.value(v) * m.sup.kinds[h].persons
+    return out
 
 
 TEXTS = {
@@ -199,7 +240,7 @@ TEXTS = {
 }
 
 
-def terms_frame(m: PlanModel, solver: cp_model.CpSolver) -> pd.DataFrame:
+def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     """``term, weight, subject, month, amount, weighted, text``, expected over the samples.
 
     ``weight`` is the price or policy weight per unit of ``amount``; ``weighted`` sums to the
@@ -227,26 +268,26 @@ def terms_frame(m: PlanModel, solver: cp_model.CpSolver) -> pd.DataFrame:
     return terms
 
 
-def _status(status: int, solver: cp_model.CpSolver) -> str:
+def _status(solver: Solved) -> str:
     """``optimal`` only when proven; ``within_gap`` when stopped at the gap limit."""
-    if status == cp_model.OPTIMAL and _gap(solver) > 0:
+    if solver.status == "optimal" and _gap(solver) > 1e-9:
         return "within_gap"
-    return _STATUS[status]
+    return solver.status
 
 
-def _gap(solver: cp_model.CpSolver) -> float:
+def _gap(solver: Solved) -> float:
     obj, bound = solver.objective_value, solver.best_objective_bound
     return 0.0 if obj == bound else abs(obj - bound) / max(abs(obj), 1e-9)
 
 
-def plan_frame(m: PlanModel, solver: cp_model.CpSolver, k: int) -> pd.DataFrame:
+def plan_frame(m: PlanModel, solver: Solved, k: int) -> pd.DataFrame:
     """The plan of group ``k``: per site and month modules up, standing, down, beds and cost."""
     sup, rows = m.sup, []
     for j in range(sup.sites):
         for t in range(m.months):
             key = (0 if t < m.shared else k, j, t)
             up, down, standing = (
-                solver.value(d[key]) if key in d else 0 for d in (m.up, m.down, m.standing)
+                int(solver.value(d[key])) if key in d else 0 for d in (m.up, m.down, m.standing)
             )
             cost = (
                 up * int(sup.setup[j])

@@ -24,12 +24,15 @@ class Arrivals:
     persons : persons per household.
     family : True when the household has children.
     leave : first month index in which the household no longer needs a bed (month + stay).
+    kind : index of the household's kind (``DemandModel.kind_persons`` ...: persons, children,
+        needs accessibility), which decides the homes it fits (``capacity.model.homes``).
     """
 
     month: np.ndarray
     persons: np.ndarray
     family: np.ndarray
     leave: np.ndarray
+    kind: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,9 @@ class DemandModel:
     waiting_family: np.ndarray
     kind: str
     dispersion: float
+    type_kind: np.ndarray  # kind index of each household type
+    waiting_kind: np.ndarray  # kind index of each waiting household
+    kinds: int  # number of kinds of household (``need_kinds``)
 
     @property
     def months(self) -> int:
@@ -61,9 +67,10 @@ def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     types = rng.choice(len(dm.shares), size=n, p=dm.shares)
     persons = np.concatenate([dm.waiting_persons, dm.persons[types]])
     family = np.concatenate([dm.waiting_family, dm.family[types]])
+    kind = np.concatenate([dm.waiting_kind, dm.type_kind[types]]).astype(np.int64)
     month = np.concatenate([np.zeros(len(dm.waiting_persons), np.int64), month])
     stay = rng.choice(len(dm.stay_pmf), size=len(month), p=dm.stay_pmf) + 1
-    return Arrivals(month, persons, family, month + stay)
+    return Arrivals(month, persons, family, month + stay, kind)
 
 
 def _counts(dm: DemandModel, rng: np.random.Generator) -> np.ndarray:
@@ -82,6 +89,14 @@ def persons_present(a: Arrivals, months: int) -> np.ndarray:
     np.add.at(delta, np.minimum(a.month, months), a.persons)
     np.add.at(delta, np.minimum(a.leave, months), -a.persons)
     return np.cumsum(delta)[:months]
+
+
+def households_present(a: Arrivals, months: int, kinds: int) -> np.ndarray:
+    """Households needing a home per month and kind, shape (months, kinds), from one run."""
+    delta = np.zeros((months + 1, kinds), np.int64)
+    np.add.at(delta, (np.minimum(a.month, months), a.kind), 1)
+    np.add.at(delta, (np.minimum(a.leave, months), a.kind), -1)
+    return np.cumsum(delta, axis=0)[:months]
 
 
 def remaining_stay(pmf: np.ndarray, elapsed: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
+from capacity.model.homes import CATEGORIES, category_index, fit_tables
 from capacity.planning.demand import RUNS, demand_model
 from capacity.planning.greedy import RunInput, run_chunk
 from capacity.planning.scenario import Scenario
@@ -52,23 +53,62 @@ def input_for(
     seed: int,
     sup: Supply | None = None,
 ) -> RunInput:
-    """The runs' input: beds per site and month from ``plan`` (or today's capacity) and demand."""
+    """The runs' input: homes per site, kind and month from ``plan`` (or today's capacity),
+    who fits which home (``capacity.model.homes``) and demand."""
     sup = sup or supply(reg, sc)
-    beds = sup.beds(sup.current_modules()) if plan is None else plan_beds(plan, sup)
+    homes = sup.homes(sup.current_modules()) if plan is None else plan_homes(plan, sup)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
+    fit, share = fit_tables(sup.kinds, sup.classes)
     return RunInput(
         demand_model(reg, sc),
-        beds.astype(np.int64),
+        homes.astype(np.int64),
+        np.array([c.beds for c in sup.classes], dtype=np.int64),
+        fit,
+        share,
+        spare_flags(sup),
+        category_index(sup.kinds),
+        np.array([k.family for k in sup.kinds], dtype=bool),
         sup.resident_site,
         sup.resident_size,
         sup.resident_leave,
         sup.resident_stay,
         sup.resident_leave_by_stay,
+        sup.resident_class,
+        sup.resident_unit,
+        sup.resident_kind,
         order,
         seed,
         RUNS,
         samples,
     )
+
+
+def spare_flags(sup: Supply) -> np.ndarray:
+    """(K, C): 2 when home c is accessible and kind k does not need it, 1 when it is a family
+    home and k has no children, else 0: the runs keep such homes for those who need them."""
+    acc = np.array([[c.accessible and not k.accessible for c in sup.classes] for k in sup.kinds])
+    fam = np.array([[c.family_ok and not k.family for c in sup.classes] for k in sup.kinds])
+    return (2 * acc + fam).reshape(len(sup.kinds), len(sup.classes)).astype(np.int64)
+
+
+def plan_homes(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
+    """Homes per site, kind and month of a plan frame, shape (J, C, T).
+
+    Pavilion sites hold ``modules_standing`` modules (without that column, ``beds`` divided by
+    the beds per module); a building's homes count in the months the plan gives it beds.
+    """
+    beds = plan_beds(plan, sup)
+    if "modules_standing" in plan.columns:
+        table = plan.assign(site_id=plan["site_id"].astype(str), month=plan["month"].astype(str))
+        table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
+        modules = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
+    else:
+        per = np.maximum(sup.beds_per_module, 1)[:, None]
+        modules = beds // per
+    modules = np.where(sup.pavilion[:, None], modules, 0)
+    homes = sup.homes(modules)
+    keep = (beds > 0) | sup.pavilion[:, None]
+    return homes * keep[:, None, :]
 
 
 def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
@@ -204,7 +244,8 @@ def run_scenarios(
         parts = _on_dask(inp, bounds, dask, progress)
     else:
         parts = _local(inp, bounds, workers or os.cpu_count() or 1, progress)
-    return summarise(np.concatenate(parts), sc, seed, inp.beds.sum(axis=0))
+    beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
+    return summarise(np.concatenate(parts), sc, seed, beds)
 
 
 def _local(
@@ -262,13 +303,15 @@ def _on_dask(
 
 
 def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> ScenarioResult:
-    """Per-month probabilities and quantiles from the runs (runs, 3, T)."""
+    """Per-month probabilities and quantiles from the runs (runs, ROWS, T)."""
     short, housed, free = runs[:, 0], runs[:, 1], runs[:, 2]
+    households = runs[:, 6:9].sum(axis=1)
     months = pd.DataFrame(
         {
             "month": sc.month_labels(),
             "p_shortage": (short > 0).mean(axis=0),
             "expected_short": short.mean(axis=0),
+            "expected_short_households": households.mean(axis=0),
             "p90_short": np.quantile(short, 0.9, axis=0, method="higher"),
             "expected_occupied": housed.mean(axis=0),
             "p10_occupied": np.quantile(housed, 0.1, axis=0, method="lower"),
@@ -285,6 +328,14 @@ def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> Sc
         scenario=sc.name,
         risk_any_shortage=float((short > 0).any(axis=1).mean()),
         expected_shortage_person_months=float(short.sum(axis=1).mean()),
+        expected_shortage_household_months=float(households.sum(axis=1).mean()),
+        shortage_by_kind={
+            c: dict(
+                person_months=float(runs[:, 3 + i].sum(axis=1).mean()),
+                household_months=float(runs[:, 6 + i].sum(axis=1).mean()),
+            )
+            for i, c in enumerate(CATEGORIES)
+        },
         p90_peak_occupied=float(np.quantile(housed.max(axis=1), 0.9, method="higher")),
         first_month_at_risk=at_risk.iloc[0] if len(at_risk) else None,
         months_at_risk=at_risk.tolist(),

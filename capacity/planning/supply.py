@@ -13,8 +13,15 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.model import travel
+from capacity.model.homes import MODULE_FLAGS, HomeKind, NeedKind
 from capacity.overview import open_occupancy
-from capacity.planning.demand import DAYS_PER_MONTH, month_index, stay_pmf
+from capacity.planning.demand import (
+    DAYS_PER_MONTH,
+    month_index,
+    need_kinds,
+    resident_kinds,
+    stay_pmf,
+)
 from capacity.planning.sampling import conditional_mean_stay, remaining_stay
 from capacity.planning.scenario import Scenario
 
@@ -36,6 +43,20 @@ class Supply:
     district : (J,) index into ``district_ids`` (-1 when outside every district).
     district_ids, district_share : spread districts and their share of the population.
     months : labels ``YYYY-MM``.
+    kinds, classes : kinds of household and kinds of home (``capacity.model.homes``).
+    site_class, units_per_module : per site the kind of home its modules hold (-1 for
+        buildings) and how many (1: a module is a unit).
+    building_homes : (J, C, T) units of each kind in service in available buildings.
+    resident_class, resident_unit, resident_kind : per current resident household the kind of
+        home it lives in (a pavilion module counts as its site's module kind), its unit
+        (distinct index; households sharing a unit share it) and its kind of household.
+    resident_whole, resident_shared, resident_shared_persons : (C, T) homes that current
+        residents hold whole (a family, or anyone in a unit that is not shareable), shareable
+        homes held by adult-only residents, and those residents' persons (at most the beds);
+        counted while their site is available and, in buildings, the unit is in service.
+    resident_displaced : (T, K) current residents still staying whose home is not counted that
+        month (the site is no longer available, or the unit is out of service): they need a
+        home elsewhere, as arrivals do.
     """
 
     ids: list[str]
@@ -63,6 +84,18 @@ class Supply:
     resident_leave: np.ndarray  # first month index without a bed (T when after the horizon)
     resident_stay: np.ndarray  # (households, m): remaining stay distribution, zeros when fixed
     resident_leave_by_stay: np.ndarray  # (households, m): leave month for a stay of m + 1 months
+    kinds: list[NeedKind]
+    classes: list[HomeKind]
+    site_class: np.ndarray
+    units_per_module: np.ndarray
+    building_homes: np.ndarray
+    resident_class: np.ndarray
+    resident_unit: np.ndarray
+    resident_kind: np.ndarray
+    resident_whole: np.ndarray
+    resident_shared: np.ndarray
+    resident_shared_persons: np.ndarray
+    resident_displaced: np.ndarray
 
     @property
     def sites(self) -> int:
@@ -72,6 +105,13 @@ class Supply:
     def beds(self, modules: np.ndarray) -> np.ndarray:
         """Beds per site and month given pavilion modules standing, shape (J, T)."""
         return self.building_beds + modules * self.beds_per_module[:, None]
+
+    def homes(self, modules: np.ndarray) -> np.ndarray:
+        """Homes per site, kind and month given pavilion modules standing (J, T): (J, C, T)."""
+        out = self.building_homes.copy()
+        for j in np.flatnonzero(self.site_class >= 0):
+            out[j, self.site_class[j]] += modules[j] * self.units_per_module[j]
+        return out
 
     def current_modules(self) -> np.ndarray:
         """Modules standing today kept for the whole horizon (while the site is available)."""
@@ -93,6 +133,7 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     building = np.where(pav, 0, beds.to_numpy(dtype=np.int64))[:, None] * avail
     persons, modules, households = _residents(reg, sc, sites, starts, pav)
     d_idx, d_ids, d_share = _districts(reg, sites)
+    homes = _homes(reg, sc, sites, units, avail, pav, households[2])
     return Supply(
         ids=sites["id"].tolist(),
         names=sites["name"].tolist(),
@@ -119,7 +160,124 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         resident_leave=households[2],
         resident_stay=households[3],
         resident_leave_by_stay=households[4],
+        **homes,
     )
+
+
+def _homes(
+    reg: Registry,
+    sc: Scenario,
+    sites: pd.DataFrame,
+    units: pd.DataFrame,
+    avail: np.ndarray,
+    pav: np.ndarray,
+    leave: np.ndarray,
+) -> dict:
+    """Kinds of household and home, building homes, residents' homes (fields of ``Supply``)."""
+    T = sc.horizon_months
+    bpm = sites["beds_per_module"].fillna(0).to_numpy(dtype=np.int64)
+    module_kind = [
+        HomeKind(int(b), **MODULE_FLAGS) if p else None for b, p in zip(bpm, pav, strict=True)
+    ]
+    unit_kind = {
+        str(r.id): HomeKind(int(r.beds), bool(r.family_ok), bool(r.shareable), bool(r.accessible))
+        for r in units.itertuples()
+    }
+    pos = {s: i for i, s in enumerate(sites["id"])}
+    in_building = [
+        uid for uid, sid in zip(units["id"], units["site_id"], strict=True) if not pav[pos[sid]]
+    ]
+    classes = sorted({unit_kind[u] for u in in_building} | {k for k in module_kind if k})
+    ci = {k: i for i, k in enumerate(classes)}
+    J, C = len(sites), len(classes)
+    building = np.zeros((J, C, T), np.int64)
+    for uid, sid in zip(units["id"], units["site_id"], strict=True):
+        j = pos[sid]
+        if not pav[j]:
+            building[j, ci[unit_kind[uid]]] += avail[j]
+    site_class = np.array([ci[k] if k else -1 for k in module_kind], dtype=np.int64)
+    occ = open_occupancy(reg)
+    occ = occ[occ["site_id"].isin(pos)].reset_index(drop=True)
+    kinds = need_kinds(reg, sc)
+    ki = {k: i for i, k in enumerate(kinds)}
+    rkind = np.array([ki[k] for k in resident_kinds(reg, occ)], dtype=np.int64)
+    j = occ["site_id"].map(pos).to_numpy(dtype=np.int64)
+    uids = occ["unit_id"].astype(str).tolist()
+    rclass = np.array(
+        [
+            site_class[jj] if pav[jj] else ci.get(unit_kind.get(u), -1)
+            for jj, u in zip(j, uids, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    distinct = {u: i for i, u in enumerate(sorted(set(uids)))}
+    runit = np.array([distinct[u] for u in uids], dtype=np.int64)
+    counted = np.array([pav[jj] or u in unit_kind for jj, u in zip(j, uids, strict=True)], bool)
+    whole, shared, persons = _resident_homes(
+        classes,
+        rclass,
+        runit,
+        j,
+        occ["persons"].fillna(0).to_numpy(dtype=np.int64),
+        np.array([kinds[k].family for k in rkind], dtype=bool),
+        leave,
+        avail,
+        counted,
+        T,
+    )
+    staying = np.arange(T)[None, :] < leave[:, None]
+    out = staying & ~(avail[j] & counted[:, None])
+    displaced = np.zeros((T, len(kinds)), np.int64)
+    for r in np.flatnonzero(out.any(axis=1)):
+        displaced[:, rkind[r]] += out[r]
+    return dict(
+        kinds=kinds,
+        resident_displaced=displaced,
+        classes=classes,
+        site_class=site_class,
+        units_per_module=pav.astype(np.int64),
+        building_homes=building,
+        resident_class=rclass,
+        resident_unit=runit,
+        resident_kind=rkind,
+        resident_whole=whole,
+        resident_shared=shared,
+        resident_shared_persons=persons,
+    )
+
+
+def _resident_homes(
+    classes: list[HomeKind],
+    rclass: np.ndarray,
+    runit: np.ndarray,
+    site: np.ndarray,
+    persons: np.ndarray,
+    family: np.ndarray,
+    leave: np.ndarray,
+    avail: np.ndarray,
+    counted: np.ndarray,
+    T: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per kind of home and month: homes residents hold whole, shared homes, shared persons."""
+    C = len(classes)
+    whole, shared, shared_persons = (np.zeros((C, T), np.int64) for _ in range(3))
+    months = np.arange(T)
+    for u in np.unique(runit):
+        rows = np.flatnonzero((runit == u) & counted & (rclass >= 0))
+        if not len(rows):
+            continue
+        c, k = int(rclass[rows[0]]), classes[int(rclass[rows[0]])]
+        here = (months[None, :] < leave[rows, None]) & avail[site[rows[0]]][None, :]
+        present = here.any(axis=0)
+        fam = (here & family[rows, None]).any(axis=0)
+        if k.shareable:
+            whole[c] += present & fam
+            shared[c] += present & ~fam
+            people = (here * persons[rows, None]).sum(axis=0)
+            shared_persons[c] += np.where(present & ~fam, np.minimum(people, k.beds), 0)
+        else:
+            whole[c] += present
+    return whole, shared, shared_persons
 
 
 def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:

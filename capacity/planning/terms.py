@@ -28,10 +28,13 @@ def teardown(m: PlanModel) -> None:
 
 
 def emergency(m: PlanModel) -> None:
-    """Emergency housing (DKK) per person-month without a temporary home (30 days a month)."""
+    """Emergency housing (DKK) per person-month without a temporary home (30 days a month).
+
+    The shortage is in households of each kind (``homes_by_kind``); each costs its persons."""
     price = m.policy.limits.emergency_dkk_per_person_day * DAYS
-    for (_s, t), v in m.short.items():
-        m.add("emergency", m.sup.months[t], t, price, v)
+    for (_s, t, h), v in m.short.items():
+        n = m.sup.kinds[h].persons
+        m.add("emergency", m.sup.months[t], t, price * n, v, amount=n)
 
 
 def transport(m: PlanModel) -> None:

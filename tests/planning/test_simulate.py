@@ -45,8 +45,10 @@ def test_one_worker_two_workers_and_dask_agree():
 
 
 def test_hand_computed_run_without_uncertainty():
-    # One building with 4 beds; singles arrive 1, 1, 1, 6 and stay 4 months (no randomness):
-    reg = make_registry(sites=[make_site("B1")], units=[make_unit("B1-1", "B1", beds=4)])
+    # One building with a shareable 4-bed unit; singles arrive 1, 1, 1, 6 and stay 4 months:
+    reg = make_registry(
+        sites=[make_site("B1")], units=[make_unit("B1-1", "B1", beds=4, shareable=True)]
+    )
     sc = scenario([1, 1, 1, 6], stay=4, horizon=6)
     res = run_scenarios(reg, sc, samples=3, seed=1, workers=1)
     # month index 3 has 1 + 1 + 1 + 6 = 9 persons for 4 beds: 5 short.
@@ -56,10 +58,20 @@ def test_hand_computed_run_without_uncertainty():
     assert res.months["beds"].tolist() == [4] * 6
 
 
+def test_a_unit_that_is_not_shareable_takes_one_household_whatever_its_beds():
+    # The same 4 beds, not shareable: one single lives there, the others wait (one_family_per_unit).
+    reg = make_registry(sites=[make_site("B1")], units=[make_unit("B1-1", "B1", beds=4)])
+    res = run_scenarios(reg, scenario([1, 1, 1, 6], stay=4, horizon=6), samples=3, seed=1)
+    assert res.months["expected_short"].tolist()[:4] == [0, 1, 2, 8]
+    assert res.months["expected_short_households"].tolist()[:4] == [0, 1, 2, 8]
+    assert res.summary["shortage_by_kind"]["family"]["person_months"] == 0
+
+
 def test_modules_taken_down_under_people_move_them():
     # A plan that takes the only module down in month 2 leaves its residents short from then on.
     reg = make_registry(
-        sites=[pavilion(modules_now=1), make_site("B1")], units=[make_unit("B1-1", "B1", beds=2)]
+        sites=[pavilion(modules_now=1), make_site("B1")],
+        units=[make_unit("B1-1", "B1", beds=2, shareable=True)],
     )
     sc = scenario([2], stay=12, horizon=4)
     sup = supply(reg, sc)

@@ -1,0 +1,117 @@
+"""Kinds of home and kinds of household for the capacity plan and the scenario runs.
+
+The plan and the runs count households into homes, not persons into beds. Who fits where comes
+from the placement's own rules (``capacity.model.hard.fits_home`` and ``shares_home``, which call
+``accessible_when_needed``, ``family_ok_for_children``, ``room_for_household`` and
+``shares_only_when_shareable``): a kind of home is a unit class (beds, family_ok, shareable,
+accessible), a kind of household is (persons, children or not, needs accessible or not), and a
+representative household and unit of each kind are put through those rules. Nothing here
+restates a rule.
+
+A unit holds one household, or several adult-only households where it is shareable (the beds
+summed: ``one_family_per_unit`` and ``beds_fit``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from capacity.model import hard
+from capacity.model.domain import Household, Unit
+
+# A pavilion module of a site without module types: the flags placement gives a new module
+# (``capacity.model.domain._units``: family_ok, shareable, not accessible).
+MODULE_FLAGS = dict(family_ok=True, shareable=True, accessible=False)
+CATEGORIES = ("single", "family", "accessible")  # kinds of home and of need, for reports
+CATEGORY_NAMES = {
+    "single": "enlige/delbare",
+    "family": "familieboliger",
+    "accessible": "handicapvenlige",
+}
+
+
+@dataclass(frozen=True, order=True)
+class HomeKind:
+    """A kind of home: a unit's beds and flags."""
+
+    beds: int
+    family_ok: bool
+    shareable: bool
+    accessible: bool
+
+    @property
+    def category(self) -> str:
+        """``accessible``, else ``family`` (family_ok), else ``single``."""
+        return "accessible" if self.accessible else "family" if self.family_ok else "single"
+
+    def unit(self) -> Unit:
+        """A representative empty unit of this kind."""
+        return Unit(
+            "kind",
+            ("kind",),
+            "site",
+            self.beds,
+            self.beds,
+            self.family_ok,
+            self.accessible,
+            self.shareable,
+            True,
+        )
+
+
+@dataclass(frozen=True, order=True)
+class NeedKind:
+    """A kind of household: persons, whether it has children, whether it needs accessibility."""
+
+    persons: int
+    family: bool
+    accessible: bool
+
+    @property
+    def category(self) -> str:
+        """``accessible`` (needs it), else ``family`` (children), else ``single`` (adults)."""
+        return "accessible" if self.accessible else "family" if self.family else "single"
+
+    def household(self) -> Household:
+        """A representative household of this kind."""
+        kids = (5,) if self.family else ()
+        return Household(
+            "kind",
+            self.persons,
+            self.persons - len(kids),
+            kids,
+            self.accessible,
+            False,
+            None,
+            dt.date(2000, 1, 1),
+            False,
+        )
+
+
+def fits(need: NeedKind, home: HomeKind) -> bool:
+    """An empty home of kind ``home`` may take a household of kind ``need`` (placement's rules)."""
+    return hard.fits_home(need.household(), home.unit())
+
+
+def shares(need: NeedKind, home: HomeKind) -> bool:
+    """A household of kind ``need`` may move in beside adult-only residents of such a home."""
+    return hard.shares_home(need.household(), home.unit())
+
+
+def fit_tables(needs: list[NeedKind], homes: list[HomeKind]) -> tuple[np.ndarray, np.ndarray]:
+    """``(fit, share)``: boolean arrays (needs × homes) of ``fits`` and ``shares``."""
+    fit = np.array([[fits(n, h) for h in homes] for n in needs], dtype=bool).reshape(
+        len(needs), len(homes)
+    )
+    share = np.array([[shares(n, h) for h in homes] for n in needs], dtype=bool).reshape(
+        len(needs), len(homes)
+    )
+    return fit, share
+
+
+def category_index(kinds: list[NeedKind] | list[HomeKind]) -> np.ndarray:
+    """Index into ``CATEGORIES`` of each kind."""
+    return np.array([CATEGORIES.index(k.category) for k in kinds], dtype=np.int64)
