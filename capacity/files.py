@@ -81,6 +81,8 @@ def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
     path = target_of(path)
     with os_errors(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
     mode = _mode(path, 0o666)
@@ -90,7 +92,7 @@ def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
     tmp = Path(name)
     tmp.unlink()
     try:
-        write(tmp)
+        write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
             os.chmod(tmp, mode)
             os.replace(tmp, path)
@@ -106,13 +108,15 @@ def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
     path = target_of(path)
     with os_errors(path.parent):
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.exists() and not path.is_dir():
         raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
     mode = _mode(path, 0o777)
     with os_errors(path.parent):
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:
-        write(tmp)
+        write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
             if path.exists():
                 for item in path.iterdir():
@@ -228,22 +232,24 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
     Raises
     ------
     UserError
-        When the folder cannot be created or written, naming it.
+        When the folder cannot be created or written (read-only, a file where the folder should
+        be, a folder where the file should be, disk full), naming the path; nothing is left behind.
     """
     path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    try:
+    with os_errors(path.parent, "cannot write here"):
         path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise UserError(
-            f"{path.parent}: cannot write here ({exc.strerror}); choose another --out."
-        ) from None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is for others to read
-        os.replace(tmp, path)
+        with os_errors(path):
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is for others to read
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -1,9 +1,10 @@
 """The output contract of ``capacity place --out DIR``, written atomically.
 
 Files: ``placements.csv``, ``modules.csv``, ``unplaced.csv``, ``summary.json``,
-``explanation.md``. Everything is written into a temporary folder beside ``DIR`` and swapped in
-with a rename, so a failed run leaves the previous files whole. Files in ``DIR`` that are not
-part of the contract are kept.
+``explanation.md``. Everything is written into a temporary folder beside ``DIR`` and exchanged
+with it in one step (``capacity.files.atomic_folder``), so a failed run leaves the previous files
+whole. Files in ``DIR`` that are not part of the contract are kept; an ``--out`` that cannot be
+written (read-only, a file) is an error naming the path.
 
 Byte-identical output: every file is a function of the input, options and seed, except the two
 timing fields of ``summary.json`` (``build_seconds``, ``solve_seconds``), which measure the
@@ -13,11 +14,9 @@ machine; compare outputs without them (``DETERMINISTIC_EXCEPT``).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
+from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
 from capacity.solver.explain import explanation_markdown
 from capacity.solver.result import PLACEMENT_TERMS, Result
@@ -59,23 +58,7 @@ def write_outputs(result: Result, out: Path) -> None:
     result : the placement.
     out : the folder (created when missing; other files in it are kept).
     """
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
-    old = None
-    try:
-        _write_all(result, tmp)
-        if out.exists():
-            for item in sorted(out.iterdir()):
-                if item.name not in FILES:
-                    (shutil.copytree if item.is_dir() else shutil.copy2)(item, tmp / item.name)
-            old = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.old-"))
-            os.replace(out, old / out.name)
-        os.replace(tmp, out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+    atomic_folder(Path(out), lambda tmp: _write_all(result, tmp))
 
 
 def _write_all(result: Result, folder: Path) -> None:
