@@ -81,6 +81,8 @@ class _Homes:
     free: np.ndarray  # (U,) beds free
     n: np.ndarray  # (U,) households living there
     fam: np.ndarray  # (U,) holds a family (or a household that may not share)
+    slot_class: np.ndarray  # (U,) kind of home of each slot
+    used: np.ndarray  # (P,) slots lived in
 
 
 NO = 1 << 30
@@ -107,6 +109,8 @@ def _homes(inp: RunInput) -> tuple[_Homes, dict]:
         inp.beds[pc][slot_pair].astype(np.int64),
         np.zeros(len(slot_pair), np.int64),
         np.zeros(len(slot_pair), bool),
+        pc[slot_pair],
+        np.zeros(len(pairs), np.int64),
     )
     return h, {p: i for i, p in enumerate(pairs)}
 
@@ -126,9 +130,7 @@ def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
         while nxt < n and a.month[nxt] <= t:
             waiting.append(nxt)
             nxt += 1
-        waiting = sorted(waiting, key=lambda i: -a.persons[i])
-        waiting = [i for i in waiting if a.leave[i] > t and not _place(inp, a, homes, slot, i, t)]
-        waiting.sort()
+        waiting = _place_all(inp, a, homes, slot, waiting, t)
         w = np.asarray(waiting, dtype=np.int64)
         cat = inp.category[a.kind[w]]
         out[0, t] = int(a.persons[w].sum())
@@ -138,6 +140,24 @@ def run_one(inp: RunInput, rng: np.random.Generator) -> np.ndarray:
         out[3:6, t] = np.bincount(cat, weights=a.persons[w], minlength=3)[:3]
         out[6:9, t] = np.bincount(cat, minlength=3)[:3]
     return out
+
+
+def _place_all(
+    inp: RunInput, a: Arrivals, homes: _Homes, slot: np.ndarray, waiting: list[int], t: int
+) -> list[int]:
+    """Place the waiting largest first, then in arrival order; return those still waiting.
+
+    Homes only fill up within the month, so once a kind of household finds no home, the others
+    of its kind are not tried again that month."""
+    left, failed = [], set()
+    for i in sorted(waiting, key=lambda i: (-a.persons[i], i)):
+        if a.leave[i] <= t:
+            continue
+        k = int(a.kind[i])
+        if k in failed or not _place(inp, a, homes, slot, i, t):
+            failed.add(k)
+            left.append(i)
+    return sorted(left)
 
 
 def _move_in_residents(
@@ -163,8 +183,10 @@ def _move_in_residents(
 def _occupy(inp: RunInput, a: Arrivals, homes: _Homes, slot: np.ndarray, i: int, u: int) -> None:
     slot[i] = u
     homes.free[u] -= a.persons[i]
+    if homes.n[u] == 0:
+        homes.used[homes.slot_pair[u]] += 1
     homes.n[u] += 1
-    c = homes.pair_class[homes.slot_pair[u]]
+    c = homes.slot_class[u]
     homes.fam[u] |= bool(a.family[i]) or not inp.share[a.kind[i], c]
 
 
@@ -175,6 +197,7 @@ def _vacate(a: Arrivals, homes: _Homes, slot: np.ndarray, i: int) -> None:
     homes.n[u] -= 1
     if homes.n[u] == 0:
         homes.fam[u] = False
+        homes.used[homes.slot_pair[u]] -= 1
 
 
 def _leave(a: Arrivals, homes: _Homes, slot: np.ndarray, t: int) -> None:
@@ -187,7 +210,7 @@ def _evict(a: Arrivals, homes: _Homes, slot: np.ndarray, t: int) -> list[int]:
     """Where homes went (modules down, a building closed), the newest households' homes go first:
     their households wait again."""
     out: list[int] = []
-    used = np.bincount(homes.slot_pair[homes.n > 0], minlength=len(homes.pair_class))
+    used = homes.used.copy()
     for p in np.flatnonzero(used > homes.count[:, t]):
         units = np.flatnonzero((homes.slot_pair == p) & (homes.n > 0))
         newest = [int(np.flatnonzero(slot == u).max()) for u in units]
@@ -203,15 +226,13 @@ def _place(inp: RunInput, a: Arrivals, homes: _Homes, slot: np.ndarray, i: int, 
     k, p = int(a.kind[i]), int(a.persons[i])
     rank = homes.rank[k]
     if not a.family[i]:
-        pc = homes.pair_class[homes.slot_pair]
-        ok = (homes.n > 0) & ~homes.fam & (homes.free >= p) & inp.share[k, pc]
+        ok = (homes.n > 0) & ~homes.fam & (homes.free >= p) & inp.share[k, homes.slot_class]
         ok &= rank[homes.slot_pair] < NO
         if ok.any():
             cand = np.flatnonzero(ok)
             _occupy(inp, a, homes, slot, i, int(cand[np.argmin(rank[homes.slot_pair[cand]])]))
             return True
-    used = np.bincount(homes.slot_pair[homes.n > 0], minlength=len(homes.pair_class))
-    room = np.where(homes.count[:, t] > used, rank, NO)
+    room = np.where(homes.count[:, t] > homes.used, rank, NO)
     best = int(np.argmin(room)) if len(room) else 0
     if not len(room) or room[best] >= NO:
         return False
