@@ -89,6 +89,12 @@ def read_raw(path: Path) -> RawRegistry:
             "no such file or folder; give a .gpkg file, an .xlsx file or a "
             "folder of CSV/GeoJSON files",
         )
+    elif not path.is_file():  # a FIFO would block the reader for ever, a device read for ever
+        raw.error(
+            str(path),
+            "not a regular file (a pipe, a device or a socket); give a .gpkg file, an .xlsx "
+            "file or a folder of CSV/GeoJSON files",
+        )
     elif suffix == ".gpkg":
         return read_gpkg(path)
     elif form == "xlsx":

@@ -10,10 +10,40 @@ import datetime as dt
 import pandas as pd
 
 from capacity import overview
+from capacity.errors import UserError
 from capacity.io.layers import Registry
 
 TABLES = ("sites", "units", "free_beds", "long_stays", "move_outs", "arrivals")
 BED_KINDS = ("single", "shared", "family", "accessible")
+EARLIEST_DATE = dt.date(1900, 1, 1)
+YEARS_AHEAD = 10  # a review date at most this many years after today or the registry's last date
+
+
+def check_review_date(reg: Registry, date: dt.date) -> None:
+    """Refuse a review date far outside the registry: before 1900, or more than ``YEARS_AHEAD``
+    years after the later of today and the registry's last date (a typo such as 9999-12-31, whose
+    monthly chart would run for thousands of months).
+
+    Raises
+    ------
+    UserError
+        Naming the date and the span accepted.
+    """
+    dates = pd.concat(
+        [
+            reg.households["arrival_date"],
+            reg.occupancy["move_in"],
+            reg.occupancy["expected_move_out"],
+            reg.occupancy["move_out"],
+        ]
+    ).dropna()
+    last = max([dt.date.today(), *([dates.max().date()] if len(dates) else [])])
+    latest = dt.date(last.year + YEARS_AHEAD, 12, 31)
+    if not EARLIEST_DATE <= date <= latest:
+        raise UserError(
+            f"--date {date.isoformat()} is far outside the registry; give a date from "
+            f"{EARLIEST_DATE:%Y-%m-%d} to {latest:%Y-%m-%d}"
+        )
 
 
 def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict[str, pd.DataFrame]:
@@ -22,7 +52,8 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
     Parameters
     ----------
     reg : the registry.
-    date : the review date; a stay is open on it when ``move_in <= date < move_out``.
+    date : the review date; a stay is open on it when ``move_in <= date < move_out``; a date far
+        outside the registry is refused (``check_review_date``).
     horizon_months : the look-ahead for expected move-outs and arrivals (default 3 months).
 
     Returns
@@ -33,6 +64,7 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
         longest first), ``move_outs`` (expected within the horizon), ``arrivals`` (households with
         no open stay arriving by ``date`` + horizon).
     """
+    check_review_date(reg, date)
     day = pd.Timestamp(date)
     until = day + pd.DateOffset(months=horizon_months)
     stays = overview.open_occupancy(reg, date)

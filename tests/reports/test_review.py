@@ -132,3 +132,12 @@ def test_kinds_are_words_of_the_language_in_cells_and_capitalised_only_as_header
 def test_english_review(tiny_registry):
     html = build_review(tiny_registry, DAY, lang="en").html
     assert "Capacity review 2026-12-01" in html and "Free beds by kind" in html
+
+
+@pytest.mark.parametrize("day", [dt.date(9999, 12, 31), dt.date(1, 1, 1), dt.date(1899, 12, 31)])
+def test_a_date_far_outside_the_registry_is_refused(tiny_registry, day):
+    from capacity.errors import UserError
+    from capacity.reports.tables import review_tables
+
+    with pytest.raises(UserError, match=f"--date {day.isoformat()} is far outside"):
+        review_tables(tiny_registry, day)
