@@ -33,7 +33,7 @@ def plan(
     registry: RegistryArg,
     scenario: ScenarioOpt,
     samples: Annotated[
-        int, typer.Option("--samples", min=1, help="Antal prøver af efterspørgslen.")
+        int, typer.Option("--samples", min=1, max=2000, help="Antal prøver af efterspørgslen.")
     ] = 20,
     risk: Annotated[
         float | None,

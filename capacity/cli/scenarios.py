@@ -24,7 +24,9 @@ def scenarios(
             "(standard: dagens bygninger og moduler).",
         ),
     ] = None,
-    samples: Annotated[int, typer.Option("--samples", min=1, help="Antal kørsler.")] = 1000,
+    samples: Annotated[
+        int, typer.Option("--samples", min=1, max=100_000, help="Antal kørsler.")
+    ] = 1000,
     workers: Annotated[
         int | None,
         typer.Option("--workers", min=1, help="Lokale processer (standard: alle kerner)."),

@@ -4,6 +4,11 @@ A scenario describes demand only; supply (buildings, pavilion sites, residents) 
 registry. Bad files raise ``RegistryError`` whose problems name the file and the key, e.g.
 ``wave.toml, key 'arrivals.waves.0.months': Input should be greater than or equal to 1``.
 See ``data/scenarios/*.toml`` for two documented examples.
+
+Every number has a sane range (``LIMITS``; no ``inf`` or ``nan``), and the expected households
+over the horizon are at most ``MAX_HOUSEHOLDS``, so the memory of a plan or a run stays bounded
+for any scenario the checks accept (a wave of ``persons = 1e9`` once took 24 GB, ``max_months =
+1e9`` 16 GB).
 """
 
 from __future__ import annotations
@@ -22,17 +27,32 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)
 
 
+# Sane ranges: a Danish municipality's refugee housing, generously.
+MAX_HOUSEHOLDS_MONTH = 10_000.0  # expected arriving households (or persons) in one month
+MAX_WAVE = 100_000.0  # persons or households of one wave
+MAX_HOUSEHOLDS = 200_000.0  # expected arriving households over the whole horizon
+MAX_MONTHS = 600  # a stay, a wave's length, a list of months: 50 years
+MAX_LIST = 1_200  # entries of a list (arrivals per month, stays, waves, household types)
+MAX_SHARE = 1e9  # relative shares and weights
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Wave(_Strict):
     """Extra arrivals on top of the level: ``persons`` or ``households`` spread evenly over months."""
 
-    start: int = Field(ge=1, description="first month of the wave, 1 = the scenario's start month")
-    months: int = Field(1, ge=1, description="number of months the wave lasts")
-    persons: float | None = Field(None, ge=0, description="extra persons over the whole wave")
-    households: float | None = Field(None, ge=0, description="extra households over the whole wave")
+    start: int = Field(
+        ge=1, le=MAX_MONTHS, description="first month of the wave, 1 = the scenario's start month"
+    )
+    months: int = Field(1, ge=1, le=MAX_MONTHS, description="number of months the wave lasts")
+    persons: float | None = Field(
+        None, ge=0, le=MAX_WAVE, description="extra persons over the whole wave"
+    )
+    households: float | None = Field(
+        None, ge=0, le=MAX_WAVE, description="extra households over the whole wave"
+    )
 
     @model_validator(mode="after")
     def _one_size(self) -> Wave:
@@ -44,16 +64,22 @@ class Wave(_Strict):
 class Arrivals(_Strict):
     """Expected arrivals per month: a list, or a level plus waves (in households or persons)."""
 
-    per_month: list[float] | None = Field(None, description="expected arrivals for each month")
-    level: float | None = Field(None, ge=0, description="expected arrivals every month")
+    per_month: list[float] | None = Field(
+        None, max_length=MAX_LIST, description="expected arrivals for each month"
+    )
+    level: float | None = Field(
+        None, ge=0, le=MAX_HOUSEHOLDS_MONTH, description="expected arrivals every month"
+    )
     unit: Literal["households", "persons"] = "households"
-    waves: list[Wave] = []
+    waves: list[Wave] = Field([], max_length=MAX_LIST)
 
     @field_validator("per_month")
     @classmethod
     def _non_negative(cls, v: list[float] | None) -> list[float] | None:
         if v is not None and any(x < 0 for x in v):
             raise ValueError("arrivals per month must be >= 0")
+        if v is not None and any(x > MAX_HOUSEHOLDS_MONTH for x in v):
+            raise ValueError(f"arrivals per month must be at most {MAX_HOUSEHOLDS_MONTH:,.0f}")
         return v
 
     @model_validator(mode="after")
@@ -68,17 +94,20 @@ class Uncertainty(_Strict):
 
     kind: Literal["poisson", "negative_binomial", "none"] = "poisson"
     dispersion: float = Field(
-        4.0, gt=0, description="negative binomial shape k: variance = mean + mean**2 / k"
+        4.0,
+        ge=0.1,
+        le=1e6,
+        description="negative binomial shape k: variance = mean + mean**2 / k",
     )
 
 
 class HouseholdType(_Strict):
     """One kind of arriving household and its share of arrivals."""
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     adults: int = Field(ge=0, le=20)
-    children_ages: list[int] = []
-    share: float = Field(gt=0)
+    children_ages: list[int] = Field([], max_length=20)
+    share: float = Field(gt=0, le=MAX_SHARE)
 
     @field_validator("children_ages")
     @classmethod
@@ -86,6 +115,12 @@ class HouseholdType(_Strict):
         if any(a < 0 or a > 17 for a in v):
             raise ValueError("children's ages must be 0-17")
         return v
+
+    @model_validator(mode="after")
+    def _someone(self) -> HouseholdType:
+        if self.persons < 1:
+            raise ValueError("a household has at least one person (adults or children_ages)")
+        return self
 
     @property
     def persons(self) -> int:
@@ -97,19 +132,29 @@ class Stay(_Strict):
     """Stay length in temporary housing, in whole months (at least 1)."""
 
     kind: Literal["geometric", "empirical", "from_history"] = "geometric"
-    mean_months: float = Field(12.0, ge=1, description="geometric: mean stay")
-    months: list[int] = Field([], description="empirical: stay lengths in months")
-    weights: list[float] = Field([], description="empirical: their relative frequencies")
-    min_history: int = Field(10, ge=1, description="from_history: closed stays needed at least")
-    max_months: int = Field(60, ge=1, description="longest stay considered (the tail is cut)")
+    mean_months: float = Field(12.0, ge=1, le=MAX_MONTHS, description="geometric: mean stay")
+    months: list[int] = Field(
+        [], max_length=MAX_LIST, description="empirical: stay lengths in months"
+    )
+    weights: list[float] = Field(
+        [], max_length=MAX_LIST, description="empirical: their relative frequencies"
+    )
+    min_history: int = Field(
+        10, ge=1, le=1_000_000, description="from_history: closed stays needed at least"
+    )
+    max_months: int = Field(
+        60, ge=1, le=MAX_MONTHS, description="longest stay considered (the tail is cut)"
+    )
 
     @model_validator(mode="after")
     def _empirical(self) -> Stay:
         if self.kind == "empirical":
             if not self.months or len(self.months) != len(self.weights):
                 raise ValueError("empirical: 'months' and 'weights' must be lists of equal length")
-            if any(m < 1 for m in self.months) or any(w < 0 for w in self.weights):
-                raise ValueError("empirical: months must be >= 1 and weights >= 0")
+            if any(m < 1 or m > MAX_MONTHS for m in self.months):
+                raise ValueError(f"empirical: months must be 1-{MAX_MONTHS}")
+            if any(w < 0 or w > MAX_SHARE for w in self.weights):
+                raise ValueError(f"empirical: weights must be 0-{MAX_SHARE:g}")
             if sum(self.weights) <= 0:
                 raise ValueError("empirical: the weights must not all be 0")
         return self
@@ -128,13 +173,13 @@ class Residents(_Strict):
 class Scenario(_Strict):
     """A demand scenario for the capacity plan and the scenario runs."""
 
-    name: str = "scenarie"
-    description: str = ""
+    name: str = Field("scenarie", max_length=200)
+    description: str = Field("", max_length=5_000)
     start: str = Field(description="first month of the horizon, 'YYYY-MM'")
     horizon_months: int = Field(24, ge=1, le=120)
     arrivals: Arrivals
     uncertainty: Uncertainty = Uncertainty()
-    household_types: list[HouseholdType] = Field(min_length=1)
+    household_types: list[HouseholdType] = Field(min_length=1, max_length=50)
     stay: Stay = Stay()
     residents: Residents = Residents()
     include_waiting: bool = Field(True, description="households already waiting count in month 1")
@@ -143,8 +188,8 @@ class Scenario(_Strict):
     @classmethod
     def _month(cls, v: str) -> str:
         m = _MONTH.match(v)
-        if not m or not 1 <= int(m.group(2)) <= 12:
-            raise ValueError("must be a month 'YYYY-MM', e.g. '2027-01'")
+        if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2200:
+            raise ValueError("must be a month 'YYYY-MM' (years 1900-2200), e.g. '2027-01'")
         return v
 
     @model_validator(mode="after")
@@ -154,6 +199,22 @@ class Scenario(_Strict):
             raise ValueError(
                 f"arrivals.per_month: {len(a.per_month)} values; "
                 f"give one per month of the horizon ({self.horizon_months})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Scenario:
+        """The expected households over the horizon are at most ``MAX_HOUSEHOLDS``."""
+        a, T = self.arrivals, self.horizon_months
+        smallest = min(t.persons for t in self.household_types)
+        per = 1.0 / smallest if a.unit == "persons" else 1.0  # households per unit, at most
+        total = (sum(a.per_month[:T]) if a.per_month is not None else (a.level or 0.0) * T) * per
+        for w in a.waves:
+            total += w.households if w.households is not None else (w.persons or 0) / smallest
+        if total > MAX_HOUSEHOLDS:
+            raise ValueError(
+                f"arrivals: {total:,.0f} households expected over the horizon; at most "
+                f"{MAX_HOUSEHOLDS:,.0f} (lower the level, the waves or horizon_months)"
             )
         return self
 
