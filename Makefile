@@ -41,7 +41,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/capacity bench --suite quick --out $(OUT)/bench
-	cp $(OUT)/bench/bench.md docs/benchmarks.md
+	cp $(OUT)/bench/bench.md docs/benchmarks-quick.md
 
 # Every public instance, capa/b/c, the national scale and the plan: hours, not minutes.
 bench-full: $(STAMP)

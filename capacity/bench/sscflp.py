@@ -228,8 +228,13 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     worst = -(-(int(fixed.sum() + cost.max(axis=0).sum()) + 1) // int(inst.demand.min()))
     worst *= PLACE_SCALE  # per person: even the smallest household's penalty exceeds everything
     zero = {name: 0 for name in Weights.model_fields}
+    # not validated: the penalty must exceed every placement's cost, which on the OR-Library
+    # instances (costs scaled to integers) is above the policy's bound for a user's TOML
+    weights = Weights.model_construct(
+        **{**zero, "new_modules": 1, "external_score": 1, "unplaced": worst}
+    )
     policy = Policy(
-        weights=Weights(**{**zero, "new_modules": 1, "external_score": 1, "unplaced": worst}),
+        weights=weights,
         limits=Limits(),
     )
     return Registry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -45,7 +46,8 @@ def place(
         float,
         typer.Option(
             "--time-limit",
-            help="CP-SAT: deterministisk tidsgrænse (arbejdsenheder, ca. sekunder); HiGHS: sekunder.",
+            help="Sekunder: kørslen slutter senest da (vægur; med det bedste svar og en "
+            "nedre grænse), og CP-SAT's deterministiske arbejde er højst så mange enheder.",
         ),
     ] = 10.0,
     seed: SeedOpt = 0,
@@ -87,23 +89,33 @@ def place(
     if apply:
         _apply(registry, out, policy, lang, console, allow_date=allow_date)
         return
+    started = time.perf_counter()
     from capacity.io.registry import load_registry
+    from capacity.solver.clock import Clock
     from capacity.solver.output import write_outputs
     from capacity.solver.solve import place as place_households
 
-    reg = load_registry(registry, policy=policy)
-    day = date.date() if date else dt.date.today()
-    result = place_households(
-        reg,
-        day,
-        solver=solver,
-        time_limit=time_limit,
-        seed=seed,
-        allow_moves=allow_moves,
-        allow_new_modules=allow_new_modules,
-        lang=lang,
-        formulation=formulation,
-    )
+    err = Console(stderr=True)
+    with err.status(_progress_text(lang, started)) as status:
+
+        def show(objective: float, bound: float | None) -> None:
+            status.update(_progress_text(lang, started, time_limit, objective, bound))
+
+        clock = Clock(time_limit, started=started, progress=show if err.is_terminal else None)
+        reg = load_registry(registry, policy=policy)
+        day = date.date() if date else dt.date.today()
+        result = place_households(
+            reg,
+            day,
+            solver=solver,
+            time_limit=time_limit,
+            seed=seed,
+            allow_moves=allow_moves,
+            allow_new_modules=allow_new_modules,
+            lang=lang,
+            formulation=formulation,
+            clock=clock,
+        )
     if out is not None:
         write_outputs(result, out)
     console.print(_table(result, out))
@@ -117,6 +129,24 @@ def place(
         console.print(
             ("Wrote " if lang == "en" else "Skrev ") + clean(out), soft_wrap=True, markup=False
         )
+
+
+def _progress_text(
+    lang: str,
+    started: float,
+    limit: float | None = None,
+    objective: float | None = None,
+    bound: float | None = None,
+) -> str:
+    """The progress line on stderr: seconds spent of the limit, the objective and the gap."""
+    if objective is None:
+        return "Searching …" if lang == "en" else "Søger …"
+    spent = time.perf_counter() - started
+    gap = "–" if bound is None else f"{abs(objective - bound) / max(abs(objective), 1.0):.2%}"
+    if lang == "en":
+        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {objective:,.0f} · gap {gap}"
+    text = f"Søger: {spent:.0f} af {limit:.0f} s · mål {objective:,.0f} · afstand {gap}"
+    return text.replace(",", ".")
 
 
 def _apply(

@@ -21,6 +21,7 @@ import os
 import time
 from dataclasses import dataclass, replace
 
+from capacity.errors import UserError
 from capacity.model.aggregate import (
     AggregateModel,
     build_aggregate,
@@ -41,6 +42,7 @@ from capacity.solver.counts import (
 )
 from capacity.solver.packing import allowed_units, pack_all, repair
 from capacity.solver.result import aggregate_alternatives, unplaced_table
+from capacity.solver.scoring import evaluate
 
 MAX_ROUNDS = 20
 RESERVE = 0.1  # share of the time limit kept free after the first round (packing, scoring)
@@ -217,7 +219,6 @@ def _finish(
 ):
     """The last round's placement scored by the per-pair model, with its status, bound, the
     reasons for who is left unplaced and each household's best other site."""
-    from capacity.solver.solve import evaluate
 
     m, sol, failed = last.m, last.sol, last.failed
     t2 = time.perf_counter()
@@ -271,7 +272,6 @@ def _placement(
 
 def _placed(dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None) -> float:
     """The objective of a round's placement (``_placement``), as the model scores it."""
-    from capacity.solver.solve import evaluate
 
     packed, pairs = _placement(dom, r, units, k)
     return evaluate(replace(dom, pairs=pairs), packed, lang="en").objective
@@ -301,7 +301,6 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
     UserError
         For an unknown formulation, or the aggregate with moves or the greedy solver.
     """
-    from capacity.errors import UserError
 
     if formulation not in FORMULATIONS:
         raise UserError(f"unknown formulation {formulation!r}; choose auto, pairs or aggregate")
@@ -330,7 +329,6 @@ def place_aggregate(
     started: float,
 ):
     """``solve_aggregate`` with sizes in ``options``; all unplaced (labelled) without a solution."""
-    from capacity.solver.solve import evaluate
 
     result, info = solve_aggregate(
         dom,

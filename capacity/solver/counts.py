@@ -15,7 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from capacity.model.aggregate import AggregateModel, candidates
+from capacity.model.aggregate_lp import count_form
 from capacity.model.domain import Domain, Unit
+from capacity.solver.highs import solve_highs
+from capacity.solver.linear import linear_form
+from capacity.solver.stages import run
 
 # A round need not prove its own optimum: it stops within this gap (the national rounds 2 and 3
 # spent 11-13 s proving the last 0.001 %). With every allowed site a candidate, a round whose
@@ -51,8 +55,6 @@ def lp_candidates(
     cheapest sites per type, no bound, and ``repair`` places what the rounds leave. Returns the
     lists, the bound and the LP's seconds.
     """
-    from capacity.model.aggregate_lp import count_form
-    from capacity.solver.highs import solve_highs
 
     # built straight as arrays (the same model as ``build_aggregate``'s, row for row: a test)
     lp = count_form(dom, types, candidates(dom, types, units, None))
@@ -108,8 +110,6 @@ def solve_counts(
         return _solve_highs(m, budget=budget, seed=seed, hint=hint, rel_gap=rel_gap)
     from ortools.sat.python import cp_model
 
-    from capacity.solver.stages import run
-
     cp = run(
         m,
         workers=workers or 1,
@@ -133,8 +133,6 @@ def solve_counts(
 def _solve_highs(
     m: AggregateModel, *, budget: float, seed: int, hint: dict | None, rel_gap: float
 ) -> CountSolution:
-    from capacity.solver.highs import solve_highs
-    from capacity.solver.linear import linear_form
 
     start = None
     # the last round's counts, which HiGHS repairs where refining broke them. Measured on the

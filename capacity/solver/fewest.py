@@ -34,39 +34,8 @@ pruned again against that lower ``UB`` (``fixing.pruned``: the argument of
 Lagrangian one and CP-SAT's on the whole pruned model. Work is counted (CP-SAT's deterministic
 time and ``MODEL_WORK`` per sub-model), never timed: the same domain gives the same placement.
 
-Measured
---------
-The phase alone (``first`` at ``time_limit=10``, 2 shared cores; work in deterministic units,
-wall in seconds, noisy here by +-20 %), optimum reached after / work in all: p30 11,331 (1.9 /
-3.4 units, 4-7 s; restricted 11,399, the neighbourhoods the rest), p31 13,331 (2.2 / 3.7, 6 s),
-p32 15,331 (1.7 / 3.4, 5 s), p57 26,039 (1.9 / 1.9, 4 s; ``settle`` 26,075, ``exchange`` the
-optimum), p58 37,239 (2.1 / 2.1, 3 s; ``exchange``), p59 27,282 (2.2 / 3.2, 5 s; ``settle``),
-p66 31,415 (0.5 / 1.2, 3 s), p70 32,321 (0.7 / 2.0, 4 s); p56 ends at 21,124 (CP-SAT's lane
-reaches its optimum). Before the phase CP-SAT ended 0.1-1.4 % above on these.
-
-``restricted`` only where the heuristic's modules are more than ``k_min`` (p30, p56, p70):
-where they are ``k_min`` (p31, p32, p57-59, p66) it was hinted with them and found nothing
-in its 1.4 units on p31 and p59, and what the neighbourhoods reach anyway on p32, p57 and p58;
-sparing it, these reach their optima after 0.5-2.2 units instead of 0.9-3.8. On p30 it is
-needed: the neighbourhoods from the heuristic's 11 modules stall at 11,392 (the optimum puts up
-10: 9 and 13 out, 25 in). An exchange step that also dropped a module (the LP ranks p30's
-optimum set first of the 1,045 sets with two out and one in) was tried: placing everyone on
-that set exactly takes 1.3 units of CP-SAT, more than ``restricted``, and it found nothing on
-p30, p56 or p70 in time.
-The shares (``FIRST_SHARE`` and the rest, 0.37 of what the fixing leaves of the limit,
-``fixing.budget``; 0.45 before ``restricted`` was spared where it finds nothing) leave little
-room: ``settle`` needs 0.42 units on p59 (0.46 given at ``time_limit=10``), and at
-``time_limit=8`` p59 ends at 27,293 (+0.04 %) while the others keep their optima.
-``exchange`` costs p59 0.3-0.8 units and finds nothing there (its LP bounds do not rule the
-exchanges out); on p30 and p66 the LP rules out every exchange (0.03-0.1 units for the LPs).
-``solve_domain`` runs it beside CP-SAT on two cores (``capacity.solver.lanes``).
-Choices measured on these seven: restricted alone is a lottery on p30 (seed 0 optimal after 2.8
-units, seeds 1-2 +1.8 % and +2.2 % after 4); with ``FIRST_SHARE`` 0.1 or 0.05 p58 and p30
-miss their optimum (then with restricted on p58 too); neighbourhoods of 4 modules in use stall
-at 11,370 on p30, 5 modules miss p31 and p32, 7 miss p31 and p59; sub-models at
-``linearization_level`` 1 miss p30, p57 and p59. Ending the neighbourhoods after half a round
-of pivots without improvement (``STALE``) instead of a whole round, and ``LNS_SHARE`` 0.25
-instead of 0.3, gave the same placements on all seven with 10-45 % less work.
+The shares of the budget and the steps' sizes were chosen on measured runs over the Holmberg
+instances where the beds are tight; the runs and the choices are in ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
@@ -80,8 +49,13 @@ import numpy as np
 
 from capacity.model.domain import Domain
 from capacity.solver import fixing
+from capacity.solver.clock import Clock, unlimited
 from capacity.solver.fixing import Fixing, pruned
+from capacity.solver.opening import in_order
 from capacity.solver.problem import Problem, problem_of
+from capacity.solver.relaxed import SetRelaxation
+from capacity.solver.scoring import evaluate
+from capacity.solver.stages import run
 
 EXTRA = 2  # candidate modules beyond ``k_min`` (lowest scores), with the heuristic's own
 FIRST_SHARE, LNS_SHARE, SETTLE_SHARE = 0.12, 0.2, 0.05  # of what fixing leaves of the limit
@@ -135,11 +109,11 @@ def first(
     seed: int,
     cancel: Cancel | None = None,
     lang: str = "da",
+    clock: Clock | None = None,
 ) -> Fixing:
     """``restricted``, ``neighbourhoods``, ``settle`` and ``exchange`` (see the module) where the
     phase ``applies``; ``fix`` with the better placement, pruned again, and the work added.
     Otherwise (or once ``cancel`` is set: its placement is not used then) ``fix`` unchanged."""
-    from capacity.solver.solve import evaluate
 
     if not applies(dom, fix):
         return fix
@@ -148,7 +122,7 @@ def first(
     col = {uid: j for j, uid in enumerate(prob.units)}
     start = np.array([col[fix.assignment[h]] for h in prob.households])
     module = np.array([dom.units[u].new_module for u in prob.units], dtype=bool)
-    search = _Search(prob, module, seed, cancel)
+    search = _Search(prob, module, seed, cancel, clock)
     time_limit = fixing.budget(fix, time_limit)  # the shares are of what the fixing leaves
     lns = LNS_SHARE * time_limit
     if _modules_up(dom, fix) > k:  # restricted: down to k_min modules
@@ -162,11 +136,13 @@ def first(
     fix = replace(fix, work=fix.work + search.work)
     if search.cancel.is_set() or search.cost(best) >= search.cost(start):
         return fix
+    # The arrays treat a site's modules as independent; the model puts them up in order
+    # (``hard.new_module_put_up``). They are identical, so renaming the ones used to the site's
+    # first keeps the cost; unrenamed, scoring would put the skipped ones up too and add their
+    # setup cost, and the better placement would be lost.
+    best = in_order(dom, prob, best)
     chosen = {h: prob.units[j] for h, j in zip(prob.households, best, strict=True)}
-    try:
-        placed = evaluate(dom, chosen, lang=lang)
-    except ValueError:  # a rule the arrays leave out (e.g. modules of a site go up in order)
-        return fix
+    placed = evaluate(dom, chosen, lang=lang)
     ub = float(placed.objective)
     if ub >= fix.objective:
         return fix
@@ -216,10 +192,16 @@ class _Search:
     """CP-SAT sub-models on the arrays: households placed again over a set of units."""
 
     def __init__(
-        self, prob: Problem, module: np.ndarray, seed: int, cancel: Cancel | None = None
+        self,
+        prob: Problem,
+        module: np.ndarray,
+        seed: int,
+        cancel: Cancel | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.prob, self.module, self.seed, self.work = prob, module, seed, 0.0
         self.cancel = cancel or Cancel()
+        self.clock = clock or unlimited()
         allowed = prob.allowed.astype(np.int64)
         self.near = allowed.T @ allowed  # households allowed in both units
         np.fill_diagonal(self.near, -1)
@@ -244,6 +226,8 @@ class _Search:
         finds nothing."""
         spent, stale, turn = self.work, 0, 0
         while self.work - spent < budget and not self.cancel.is_set():
+            if self.clock.passed():
+                break
             used = np.unique(at[self.module[at]])
             if stale >= STALE * len(used):
                 break
@@ -285,7 +269,9 @@ class _Search:
         rows, standing = np.arange(len(at)), np.flatnonzero(~self.module)
         for value, a, b in ranked[:EVAL]:
             left = budget - (self.work - spent)
-            if left <= 0 or self.cancel.is_set() or value > self.cost(at) - 0.5:
+            if left <= 0 or self.cancel.is_set() or self.clock.passed():
+                break
+            if value > self.cost(at) - 0.5:
                 break  # the LP bounds the set's cost (integer costs): none below ``at``'s
             units = np.concatenate([base[base != a], [b], standing])
             found = self._solve(
@@ -298,13 +284,12 @@ class _Search:
     def _ranked(self, base: np.ndarray, budget: float) -> list[tuple[float, int, int]]:
         """(LP cost of the set with setups, module out, module in) for each exchange, lowest
         first, until ``budget`` is spent on the LPs or the phase is cancelled."""
-        from capacity.solver.relaxed import SetRelaxation
 
         spent, ranked = self.work, []
         lp = SetRelaxation(self.prob, self.cost_int)
         per_lp = LP_WORK * self.prob.allowed.sum() / 1000
         for a, b, units in self._exchanges(base):
-            if self.work - spent >= budget or self.cancel.is_set():
+            if self.work - spent >= budget or self.cancel.is_set() or self.clock.passed():
                 break
             ranked.append((lp.value(units) + self.setup[units].sum(), a, b))
             self.work += per_lp
@@ -336,8 +321,6 @@ class _Search:
         with exactly (``exact``) or at most ``modules`` modules put up, below the current cost;
         one worker, ``linearization_level = 2``. The placement, or None."""
         from ortools.sat.python import cp_model
-
-        from capacity.solver.stages import run
 
         p, cp = self.prob, cp_model.CpModel()
         up = {int(u): cp.new_bool_var(f"put_up[{u}]") for u in units if self.module[u]}
@@ -377,7 +360,7 @@ class _Search:
             for u, v in up.items():
                 cp.add_hint(v, bool((at[rows] == u).any()))
         solver = self.cancel.solver = cp_model.CpSolver()
-        if self.cancel.is_set():
+        if self.cancel.is_set() or self.clock.passed():
             return None
         run(
             _Model(cp),
@@ -386,6 +369,7 @@ class _Search:
             budget=budget,
             interleave=False,
             solver=solver,
+            clock=self.clock,
             linearization_level=2,
         )
         self.cancel.solver = None

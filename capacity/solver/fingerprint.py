@@ -9,15 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 
+from capacity.io.hashing import registry_hash
 from capacity.io.layers import Registry
 
 
 def input_hash(reg: Registry) -> str:
     """The sha256 (hex) of the registry's content and policy."""
-    try:
-        from capacity.io.hashing import registry_hash
-    except ImportError:  # pragma: no cover - the io module arrives separately
-        return _frames_hash(reg)
     return registry_hash(reg)
 
 

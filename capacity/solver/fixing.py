@@ -5,10 +5,7 @@ them, but slowly where capacities are tight) below ``opening.MIN_PAIRS`` for CP-
 for HiGHS, ``solve_domain`` first runs the Lagrangian heuristic (``capacity.solver.lagrange``)
 for a placement, scored by the model (``UB``), and prices ``mu``, then removes every pair
 ``(h, u)`` whose lower bound exceeds ``UB``, and the solver solves the rest from the heuristic's
-placement. Measured with HiGHS (``--time-limit 10``, all 95 Holmberg and OR-Library cap61-134
-instances): 86 at their optimum, 85 proven under 10 s (p25 3.8 s instead of 5.5 s, cap94 1.3 s
-instead of 3.6 s); capa/capb/capc at 60 s: within 0.03-0.44 % of the optimum where HiGHS on the
-whole model had not finished its root LP.
+placement.
 
 The bound of a pair
 -------------------
@@ -40,20 +37,10 @@ everyone's persons, so the beds of the standing units and the modules put up hol
 pair bounds use that demand, and ``cover_row`` adds the row to CP-SAT's model (it removes only
 placements no better than the heuristic's, which stays feasible).
 
-Measured
---------
-``place(..., allow_new_modules=True, time_limit=10)`` on Holmberg's instances, 2 shared cores:
-p62 proven optimal in 4-8 s (plain CP-SAT: 4.3 % above after 18 s), p56 and p70 proven in
-7-10 s (plain: not proven in 27 s), p66 0.06 % above (plain 0.84 %). The bound is 0.5-2 % below
-the optimum on p30-32 and p57-59 and 55-65 % of their pairs go, yet CP-SAT still ends
-0.1-1.4 % above on them: their beds are nearly all needed (p30: 10 modules of 300 beds for
-2,970 persons) and CP-SAT's own bound stays 0.5-1.3 % below. Every other Holmberg and
-OR-Library cap61-134 instance stays optimal (0.1-0.9 s added on the small ones).
 """
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -61,7 +48,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from capacity.model.domain import Domain
-from capacity.model.placement import PlacementModel
+from capacity.model.placement import PlacementModel, build_model
 from capacity.solver.lagrange import (
     cover,
     everyone_placed,
@@ -73,8 +60,11 @@ from capacity.solver.lagrange import (
 )
 from capacity.solver.opening import in_order
 from capacity.solver.problem import INF, Problem, problem_of
+from capacity.solver.scoring import evaluate
+from capacity.solver.settle import keep_better, labelled
 
 if TYPE_CHECKING:
+    from capacity.solver.clock import Clock
     from capacity.solver.result import Result
 
 TABLE_CELLS = 100_000  # units x (capacity + 1) of a knapsack table: exact at most this
@@ -134,33 +124,32 @@ def applies(dom: Domain) -> bool:
     return any(u.new_module for u in dom.units.values()) and not dom.movable
 
 
-def fix_pairs(dom: Domain, *, lang: str = "da") -> Fixing:
+def fix_pairs(dom: Domain, *, lang: str = "da", clock: Clock | None = None) -> Fixing:
     """Heuristic placement, exact-knapsack ascent, then the pairs no good placement uses.
 
     ``UB`` is the heuristic placement's objective as the model scores it (``solve.evaluate``:
     with the terms the arrays leave out), so every pair bound, a bound of the separable part,
     is also one of the whole objective. Work is counted, never timed: ``LP_STEPS`` and
     ``DP_STEPS`` subgradient steps and ``MOVES`` module moves, so the same domain gives the
-    same pairs.
+    same pairs, unless ``clock``'s deadline ends the steps first.
     """
-    from capacity.solver.solve import evaluate
 
     prob = problem_of(dom)
-    at = lagrange(prob, steps=LP_STEPS)
-    refine(prob, at, evaluations=MOVES)
+    at = lagrange(prob, steps=LP_STEPS, clock=clock)
+    refine(prob, at, evaluations=MOVES, clock=clock)
     assign = in_order(dom, prob, at.best.assignment())
     chosen = {
         hid: prob.units[k] if k >= 0 else None
         for hid, k in zip(prob.households, assign, strict=True)
     }
-    clock = time.perf_counter()
+    scoring_start = time.perf_counter()
     placed = evaluate(dom, chosen, lang=lang)
-    scoring, ub = time.perf_counter() - clock, float(placed.objective)
+    scoring, ub = time.perf_counter() - scoring_start, float(placed.objective)
     demand = everyone_placed(prob, at.best, ub)
     exact = exact_applies(prob)
     mu, cells = at.mu, 0
     if exact:
-        mu, _, cells = ascent(prob, at.mu, at.bound, ub, demand)
+        mu, _, cells = ascent(prob, at.mu, at.bound, ub, demand, clock)
     low, bound, score = pair_bounds(prob, mu, demand, exact)
     low = np.where(prob.allowed, low, INF)
     pairs, kept = pruned(prob.households, prob.units, low, chosen, ub)
@@ -253,17 +242,24 @@ def exact_knapsacks(prob: Problem, mu: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def ascent(
-    prob: Problem, mu: np.ndarray, bound: float, ub: float, demand: float | None
+    prob: Problem,
+    mu: np.ndarray,
+    bound: float,
+    ub: float,
+    demand: float | None,
+    clock: Clock | None = None,
 ) -> tuple[np.ndarray, float, int]:
     """``DP_STEPS`` subgradient steps on exact knapsacks from ``mu`` (Polyak's step towards
     ``ub``, halved after ``PATIENCE`` steps without a better bound), fewer once ``DP_BUDGET``
-    table cells are filled.
+    table cells are filled or ``clock``'s deadline has passed.
 
     Returns the best prices, their bound and the knapsack table cells filled (the work).
     """
     best, alpha, stall, free = mu, DP_ALPHA, 0, prob.allowed.any(axis=1)
     cells = 0
     for _ in range(DP_STEPS):
+        if clock is not None and clock.passed():
+            break
         x, value, table = exact_knapsacks(prob, mu)
         cells += table.size * int(((prob.cost - mu[:, None]) < 0).sum(axis=0).max())
         up, val = units_up(prob.setup + value, prob.beds, demand)
@@ -343,7 +339,6 @@ def _lp_values(prob: Problem, mu: np.ndarray, rest: np.ndarray) -> np.ndarray:
 def model_of(fix: Fixing) -> PlacementModel:
     """The model of the pairs ``fix`` kept, with its ``cover_row``: what a solver solves after
     the fixing (the first search, and the lanes' second one on a phase's ``Fixing``)."""
-    from capacity.model.placement import build_model
 
     m = build_model(fix.domain)
     cover_row(m, fix.demand)
@@ -378,41 +373,38 @@ def settle(
     engine: str = "CP-SAT",
     scored: bool = False,
 ) -> Result:
-    """The solver's placement on the pruned pairs (or the heuristic's, if better), scored on
-    ``dom`` (unless ``scored``: ``result`` already is); ``engine`` names the solver (CP-SAT or
-    HiGHS) in the labels.
+    """The solver's placement on the pruned pairs or the heuristic's, whichever the whole model
+    scores lower (``settle.keep_better``), scored on ``dom`` (unless ``scored``: ``result``
+    already is); ``engine`` names the solver (CP-SAT or HiGHS) in the labels.
 
-    Scored by ``solve.evaluate`` on the whole domain (explanation, alternatives and reasons are
-    the whole model's; the objective is the same: no term depends on the pairs allowed).
     The solver's bound on the pruned model is the whole model's (see the module), as is the
     Lagrangian one: the larger is reported, ``OPTIMAL`` when the solver proved it or the objective
     reaches the bound.
     """
-    from capacity.solver.opening import classes_of
-    from capacity.solver.solve import evaluate
-
     bound = fix.bound - 1e-9 * abs(fix.bound) - 1e-6  # float sums: a little lower
     if result is not None and result.best_bound is not None:
         bound = max(bound, result.best_bound)  # the whole model's, whichever placement wins
-    if result is not None and result.objective <= fix.objective:
-        placed = (
-            result if scored else evaluate(dom, classes_of(dom, result), lang=lang, started=started)
-        )
+    placed, mine = keep_better(
+        dom,
+        result,
+        fix.assignment,
+        lower=fix.objective,
+        scored=fix.placed,
+        found_scored=scored,
+        lang=lang,
+        started=started,
+    )
+    if mine:
         solver, proven = f"{result.solver} (lagrange-fixing)", result.status == "OPTIMAL"
     else:
-        placed = fix.placed
-        if placed is None:
-            placed = evaluate(dom, fix.assignment, lang=lang, started=started)
         solver, proven = f"lagrange (bedre end {engine})", False
-    total = time.perf_counter() - started
-    build = result.build_seconds if result is not None else total
-    return replace(
+    return labelled(
         placed,
-        status="OPTIMAL" if proven or placed.objective <= math.ceil(bound) else "FEASIBLE",
+        result,
+        bound=bound,
+        proven=proven,
         solver=solver,
-        best_bound=placed.objective if proven else bound,
         seed=seed,
-        build_seconds=round(build, 3),
-        solve_seconds=round(total - build, 3),
+        started=started,
         seconds_to_1pct=result.seconds_to_1pct if result is not None else None,
     )

@@ -67,6 +67,7 @@ def solve_highs(
     relax: bool = False,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
+    deadline: float | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -85,10 +86,13 @@ def solve_highs(
     start : a (partial) starting solution, column indices and values (HiGHS completes it).
     rel_gap : stop at this relative primal-dual gap (``OPTIMAL`` then means within it); 0 by
         default: proven optimal.
+    deadline : a wall-clock deadline (``time.time()``): the child's limit ends there, counted
+        after its start-up, and the child is ended ``grace`` seconds after it at the latest.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        src.write_bytes(pickle.dumps((form, time_limit, seed, threads, relax, start, rel_gap)))
+        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline)
+        src.write_bytes(pickle.dumps(args))
         start = time.perf_counter()
         proc = subprocess.Popen(
             [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
@@ -96,7 +100,10 @@ def solve_highs(
             stderr=subprocess.PIPE,
         )
         try:
-            _, err = proc.communicate(timeout=time_limit + grace + STARTUP_SECONDS)
+            wait = time_limit + grace + STARTUP_SECONDS
+            if deadline is not None:
+                wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
+            _, err = proc.communicate(timeout=wait)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -116,7 +123,11 @@ def solve_highs(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax, start, gap = pickle.loads(Path(argv[0]).read_bytes())
+    form, time_limit, seed, threads, relax, start, gap, deadline = pickle.loads(
+        Path(argv[0]).read_bytes()
+    )
+    if deadline is not None:  # the parent's deadline, after this child's start-up
+        time_limit = max(min(time_limit, deadline - time.time()), 0.05)
     try:
         out = run_highs(
             form,

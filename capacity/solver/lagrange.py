@@ -29,11 +29,15 @@ the order of their Lagrangian bound (capa2: 0.88 % -> 0.07 % above the optimum).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from capacity.solver.moves import Plan, improve, placement, plan_on, regret_fill
 from capacity.solver.problem import INF, Problem
+
+if TYPE_CHECKING:
+    from capacity.solver.clock import Clock
 
 DP_LIMIT = 20_000_000  # cells of the covering table above which its LP relaxation is used
 
@@ -144,11 +148,21 @@ class Ascent:
         return True
 
 
-def lagrange(prob: Problem, steps: int = 300, every: int = 10, patience: int = 15) -> Ascent:
-    """Subgradient ascent on the prices with a placement every ``every`` steps (see the module)."""
+def lagrange(
+    prob: Problem,
+    steps: int = 300,
+    every: int = 10,
+    patience: int = 15,
+    clock: Clock | None = None,
+) -> Ascent:
+    """Subgradient ascent on the prices with a placement every ``every`` steps (see the module),
+    ended early (after a placement: there is always one) once ``clock``'s deadline has passed."""
     mu, alpha, stall, at = start_prices(prob), 2.0, 0, Ascent()
     free, seen = np.isfinite(prob.cost).any(axis=1), set()
     for step in range(steps):
+        if step > 0 and at.best is not None and clock is not None and clock.passed():
+            step -= 1
+            break
         x, value = knapsacks(prob, mu)
         score = prob.setup + value
         up, val = units_up(score, prob.beds, at.demand)
@@ -169,8 +183,11 @@ def lagrange(prob: Problem, steps: int = 300, every: int = 10, patience: int = 1
     return at
 
 
-def refine(prob: Problem, at: Ascent, evaluations: int = 40, width: int = 12) -> None:
-    """Move the best placement's modules: open one, close one, or both (a swap).
+def refine(
+    prob: Problem, at: Ascent, evaluations: int = 40, width: int = 12, clock: Clock | None = None
+) -> None:
+    """Move the best placement's modules: open one, close one, or both (a swap); no more once
+    ``clock``'s deadline has passed.
 
     Each candidate set ``Y`` has the bound ``sum(mu) + sum of its units' scores`` at the best
     prices (no placement on exactly ``Y`` costs less); candidates below the best placement's
@@ -180,6 +197,8 @@ def refine(prob: Problem, at: Ascent, evaluations: int = 40, width: int = 12) ->
     module = prob.setup > 0
     standing = np.minimum(at.score[~module], 0.0).sum()
     for _ in range(evaluations):
+        if clock is not None and clock.passed():
+            return
         used = np.zeros(len(prob.units), dtype=bool)
         used[at.best.assignment()[at.best.assignment() >= 0]] = True
         used &= module

@@ -16,26 +16,12 @@ Modules
 - this module: what ``solve_domain`` calls (``applies``, ``open_modules``, ``settle``), their
   constants and the kernel CP-SAT finishes on.
 
-Measured
---------
-``place(..., formulation="pairs", allow_new_modules=True, time_limit=60)``, 2 cores, wall
-seconds of the whole call; % above the known optimum, and the bound's % below it:
-
-- capa1: 0.078 % above, bound 0.068 % below, 40 s (plain per-pair CP-SAT: 42 % above);
-- capa2-4: at most 0.002 % above, bounds 0.001-0.20 % below, 11-42 s;
-- capb1-4: 0.006 / 0.009 / 0.334 / 0.110 % above, bounds 0.008-0.35 % below, 20-41 s;
-- capc1-4: 0.017 / 0.000 / 0.305 / 0.031 % above, bounds 0.05-0.46 % below, 14-39 s;
-- Yang 80-400-1..3 (32,000 pairs): 1.05 / 0.66 / 0.50 % above, bounds 0.7-0.8 % below,
-  30-34 s (plain per-pair CP-SAT on 80-400-1: 2.9 % above after 132 s).
-
 The remaining gap is the assignment on nearly full modules (Yang's sets leave 2 beds spare),
 where moves of one or two households stall.
 """
 
 from __future__ import annotations
 
-import math
-import time
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -44,8 +30,10 @@ import numpy as np
 from capacity.model.domain import Domain
 from capacity.solver.lagrange import Ascent, lagrange, refine
 from capacity.solver.problem import INF, Problem, problem_of
+from capacity.solver.settle import keep_better, labelled
 
 if TYPE_CHECKING:
+    from capacity.solver.clock import Clock
     from capacity.solver.result import Result
 
 # Allowed pairs from which ``solve_domain`` starts from this heuristic. Size alone does not tell:
@@ -94,7 +82,7 @@ def applies(dom: Domain) -> bool:
     )
 
 
-def open_modules(dom: Domain, time_limit: float) -> Opening:
+def open_modules(dom: Domain, time_limit: float, clock: Clock | None = None) -> Opening:
     """Run the heuristic on ``dom`` (see the module): ascent, then module moves.
 
     Its work is counted, not timed: ``STEPS_PER_UNIT`` subgradient steps and ``MOVES_PER_UNIT``
@@ -108,8 +96,8 @@ def open_modules(dom: Domain, time_limit: float) -> Opening:
     steps = int(min(MAX_STEPS, STEPS_PER_UNIT * time_limit))
     evaluations = int(min(MAX_MOVES, MOVES_PER_UNIT * time_limit))
     prob = problem_of(dom)
-    at = lagrange(prob, steps=steps)
-    refine(prob, at, evaluations=evaluations)
+    at = lagrange(prob, steps=steps, clock=clock)
+    refine(prob, at, evaluations=evaluations, clock=clock)
     assign = in_order(dom, prob, at.best.assignment())
     return Opening(
         {
@@ -167,43 +155,16 @@ def kernel_pairs(prob: Problem, assign: np.ndarray) -> dict[str, tuple[str, ...]
 def settle(
     dom: Domain, result: Result | None, lag: Opening, *, seed: int, lang: str, started: float
 ) -> Result:
-    """The better of CP-SAT's placement on the kernel and the heuristic's, scored on ``dom``.
-
-    Scored by ``solve.evaluate`` on the whole domain (its explanation and alternatives are the
-    whole model's). The bound is the Lagrangian one (CP-SAT's covers only the kernel): status
-    ``OPTIMAL`` only when the objective reaches it, else ``FEASIBLE``.
+    """The better of CP-SAT's placement on the kernel and the heuristic's, by the whole model's
+    objective (``settle.keep_better``: the heuristic's own objective leaves out terms ``>= 0``,
+    so it is scored before it can win), scored on ``dom``. The bound is the Lagrangian one
+    (CP-SAT's covers only the kernel): ``OPTIMAL`` only when the objective reaches it.
     """
-    from capacity.solver.solve import evaluate
-
-    if result is not None and result.objective <= lag.objective:
-        chosen, solver = classes_of(dom, result), "lagrange+cpsat"
-    else:
-        chosen, solver = lag.assignment, "lagrange (bedre end CP-SAT)"
-    scored = evaluate(dom, chosen, lang=lang, started=started)
+    placed, mine = keep_better(
+        dom, result, lag.assignment, lower=lag.objective, lang=lang, started=started
+    )
     bound = lag.bound - 1e-9 * abs(lag.bound) - 1e-6  # float sums: the bound is a little lower
-    total = time.perf_counter() - started
-    build = result.build_seconds if result is not None else total
-    return replace(
-        scored,
-        status="OPTIMAL" if scored.objective <= math.ceil(bound) else "FEASIBLE",
-        solver=solver,
-        best_bound=bound,
-        seed=seed,
-        build_seconds=round(build, 3),
-        solve_seconds=round(total - build, 3),
+    solver = "lagrange+cpsat" if mine else "lagrange (bedre end CP-SAT)"
+    return labelled(
+        placed, result, bound=bound, proven=False, solver=solver, seed=seed, started=started
     )
-
-
-def classes_of(dom: Domain, result: Result) -> dict[str, str | None]:
-    """Household id -> unit class id of a ``Result`` (its placements name real units)."""
-    cls = {real: uid for uid, u in dom.units.items() for real in u.ids}
-    out: dict[str, str | None] = {h.id: None for h in dom.households}
-    out.update(
-        {
-            hid: cls[uid]
-            for hid, uid in zip(
-                result.placements["household_id"], result.placements["unit_id"], strict=True
-            )
-        }
-    )
-    return out

@@ -8,7 +8,9 @@ written (read-only, a file) is an error naming the path.
 
 Byte-identical output: every file is a function of the input, options and seed, except the two
 timing fields of ``summary.json`` (``build_seconds``, ``solve_seconds``), which measure the
-machine; compare outputs without them (``DETERMINISTIC_EXCEPT``).
+machine; compare outputs without them (``DETERMINISTIC_EXCEPT``). Where the wall-clock deadline
+cut the search (``summary.json``: ``"stopped_by": "wall_clock"``), the answer depends on the
+machine's speed too; with ``"optimal"`` or ``"deterministic"`` it does not.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ def summary_dict(result: Result) -> dict:
         "objective": result.objective,
         "best_bound": result.best_bound,
         "gap": result.gap,
+        "stopped_by": result.stopped_by,
         "build_seconds": result.build_seconds,
         "solve_seconds": result.solve_seconds,
         "terms": terms,

@@ -8,7 +8,13 @@ someone) an exact small CP-SAT packing; a site that still does not pack is refin
 
 from __future__ import annotations
 
-from capacity.model.aggregate import AggregateModel, candidates
+from capacity.model.aggregate import (
+    AggregateModel,
+    candidates,
+    fits,
+    site_arrays,
+    site_pair_costs,
+)
 from capacity.model.domain import Domain, Household, Unit
 from capacity.solver.greedy import room_left
 
@@ -25,7 +31,6 @@ def repair(
     At a 10 s limit (no LP; the rounds place 200 of 6,667 households on each type's 10 cheapest
     sites) it places the rest: 2.6x the optimum by type id, 4.5 % above with families first.
     """
-    from capacity.model.aggregate import fits, site_arrays, site_pair_costs
 
     load: dict[str, list[Household]] = {}
     modules: dict[str, set[str]] = {}  # site -> new modules already in use
@@ -113,8 +118,6 @@ def pack_exact(
     """
     from ortools.sat.python import cp_model
 
-    from capacity.model.aggregate import fits
-
     new = sorted(
         (u for u in dom.units.values() if u.new_module and u.site_id == sid), key=lambda u: u.id
     )[:modules]
@@ -166,7 +169,6 @@ def pack_site(
     """Best-fit packing of ``people`` into the site's units and its first ``modules`` new
     modules: accessibility needs and families first, largest first; returns the placed and
     the households left over (empty when the site packs)."""
-    from capacity.model.aggregate import fits
 
     new = sorted(
         (u for u in dom.units.values() if u.new_module and u.site_id == sid), key=lambda u: u.id
@@ -203,7 +205,6 @@ def allowed_units(
     rules: scoring with fixed placements knows only the chosen unit, and an unplaced household's
     reason ("all n units that fit are taken", "room was left but cheaper to leave") reads these.
     """
-    from capacity.model.aggregate import fits
 
     types = [t for t in m.types if left.intersection(t.members)]
     reach = candidates(dom, types, units, None)

@@ -11,18 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from capacity.model.aggregate import AggregateModel, fits, site_arrays, site_pair_costs
 from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
 from capacity.solver.greedy import room_left
-
-if TYPE_CHECKING:
-    from capacity.model.aggregate import AggregateModel
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
@@ -70,6 +67,8 @@ class Result:
     # seconds since the run started until the gap to a valid bound was first at most 1 %
     # (a timing, like build/solve seconds; for the benchmark, not written to summary.json)
     seconds_to_1pct: float | None = None
+    # which limit ended the run: "optimal", "deterministic" or "wall_clock" (``solver.clock``)
+    stopped_by: str = "deterministic"
 
     @property
     def gap(self) -> float | None:
@@ -253,7 +252,6 @@ def aggregate_alternatives(
     terms depend on the site alone, so the first unit class of the other site that it fits (or
     the site's first new module) stands for that site.
     """
-    from capacity.model.aggregate import fits, site_arrays, site_pair_costs
 
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}

@@ -1,33 +1,43 @@
 """Place arriving households: build the domain and model, solve with CP-SAT (or greedy), explain.
 
-Determinism
------------
+Determinism and the time limit
+------------------------------
 Same registry, policy, date, options and seed give the same ``Result`` (and so byte-identical
-files, apart from the timings). CP-SAT runs with ``interleave_search = True``: its workers run in
-deterministic batches, independently of their number and of thread timing; without it, parallel
-CP-SAT is not reproducible whatever the limit. ``--time-limit`` maps to
-``max_deterministic_time`` (CP-SAT's work counter, roughly seconds on a quiet machine), never to
-a wall-clock limit, so machine load cannot decide where the search stops. ``random_seed`` is the
-seed; ``num_workers`` the machine's cores. The greedy hint is itself deterministic, and units of
-one class are mapped back to real units by sorted ids. Where the fewest-modules phase runs in a
-second thread beside CP-SAT (``capacity.solver.lanes``), each lane's work is counted and the
-answer is chosen by a rule that does not depend on which ended first. Caveat (or-tools #3948):
-CP-SAT's determinism is a documented intent, not a warranty; the tests check it on every run.
+files, apart from the timings) wherever the wall clock does not cut. ``--time-limit`` is a
+deterministic budget inside (CP-SAT's ``max_deterministic_time``, the heuristics' counted
+steps) and a wall-clock deadline outside (``capacity.solver.clock``: every stage gets the
+seconds left); ``Result.stopped_by`` says which ended the run. CP-SAT runs with
+``interleave_search = True``: its workers run in deterministic batches, independently of their
+number and of thread timing. ``random_seed`` is the seed; ``num_workers`` the machine's cores.
+The greedy hint is itself deterministic, and units of one class are mapped back to real units
+by sorted ids. Where the fewest-modules phase runs in a second thread beside CP-SAT
+(``capacity.solver.lanes``), each lane's work is counted and the answer is chosen by a rule
+that does not depend on which ended first. Caveat (or-tools #3948): CP-SAT's determinism is a
+documented intent, not a warranty; the tests check it on every run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 import time
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
+from capacity.model.placement import build_model, hint
+from capacity.solver import fewest, fixing, lanes, opening
+from capacity.solver.aggregate import choose_formulation, place_aggregate
+from capacity.solver.clock import HEURISTIC_SHARE, MIN_WALL, Clock, unlimited
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
+from capacity.solver.highs import solve_highs
+from capacity.solver.linear import linear_form
 from capacity.solver.result import Result
+from capacity.solver.scoring import evaluate
 from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
@@ -45,6 +55,7 @@ def place(
     lang: str = "da",
     workers: int | None = None,
     formulation: str = "auto",
+    clock: Clock | None = None,
 ) -> Result:
     """Place every household without a home that has arrived by ``date``.
 
@@ -56,13 +67,16 @@ def place(
         as a MIP, ``capacity.solver.highs``), ``"greedy"`` (baseline) or ``"auto"``: CP-SAT for
         the per-pair formulation, HiGHS for the aggregate (measured faster there: regional
         2,000 x 300 optimal per round in about 7 s, CP-SAT still 0.003 % short after 25 s).
-    time_limit : CP-SAT's deterministic time limit (work units, about seconds); for HiGHS its
-        wall-clock limit (its child process is ended a few seconds after it).
+    time_limit : seconds: the wall-clock deadline of every search stage (scoring the answer
+        follows it), and CP-SAT's deterministic budget in work units; for HiGHS its wall-clock
+        limit (its child process is ended soon after it).
     seed : CP-SAT's or HiGHS's random seed.
     allow_moves : residents may move, each move costing ``weights.moves``.
     allow_new_modules : pavilion modules not yet put up may be used (``weights.new_modules``).
     lang : ``"da"`` or ``"en"`` for texts and reasons.
     workers : CP-SAT workers (default: the machine's cores).
+    clock : the run's wall clock (``capacity.solver.clock``; default: ``time_limit`` from now),
+        e.g. started before the registry was read, with a progress display.
     formulation : ``"pairs"`` (one Boolean per household and unit), ``"aggregate"`` (counts of
         household types per site, packed exactly; ``capacity.solver.aggregate``) or ``"auto"``
         (pairs up to ``aggregate.PAIRS_LIMIT`` arriving-household x unit pairs, and always with
@@ -78,7 +92,6 @@ def place(
     UserError
         For an unknown solver, formulation or language, or a negative time limit.
     """
-    from capacity.solver.aggregate import choose_formulation, place_aggregate
 
     if solver not in SOLVERS:
         raise UserError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
@@ -86,7 +99,8 @@ def place(
         raise UserError(f"unknown language {lang!r}; choose da or en")
     if time_limit <= 0:
         raise UserError(f"time limit {time_limit} must be positive; give seconds, e.g. 10")
-    start = time.perf_counter()
+    clock = clock or Clock(time_limit)
+    start = clock.started
     dom = build_domain(
         reg, date, allow_moves=allow_moves, allow_new_modules=allow_new_modules, with_pairs=False
     )
@@ -103,6 +117,8 @@ def place(
             workers=workers,
             started=start,
         )
+        if result.status != "OPTIMAL":
+            clock.mark_cut()  # the aggregate's rounds are limited by the wall clock only
     else:
         result = solve_domain(
             add_pairs(dom),
@@ -112,6 +128,7 @@ def place(
             lang=lang,
             workers=workers,
             started=start,
+            clock=clock,
         )
     options = dict(
         solver=solver,
@@ -125,7 +142,41 @@ def place(
     to_1pct = result.seconds_to_1pct
     if to_1pct is None and result.gap is not None and result.gap <= 0.01:
         to_1pct = round(result.build_seconds + result.solve_seconds, 3)  # known by the end
-    return replace(result, input_hash=input_hash(reg), options=options, seconds_to_1pct=to_1pct)
+    return replace(
+        result,
+        input_hash=input_hash(reg),
+        options=options,
+        seconds_to_1pct=to_1pct,
+        stopped_by=clock.stopped_by(result.status),
+    )
+
+
+@dataclass(frozen=True)
+class Run:
+    """The options every strategy gets."""
+
+    solver: str
+    time_limit: float
+    seed: int
+    lang: str
+    workers: int | None
+    started: float
+    clock: Clock
+
+    @property
+    def cores(self) -> int:
+        return self.workers or os.cpu_count() or 1
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A way to solve a domain: its name, when it applies (one sentence, and the test), and
+    the function that solves."""
+
+    name: str
+    when: str
+    applies: Callable[[Domain, str], bool]
+    solve: Callable[[Domain, Run], Result]
 
 
 def solve_domain(
@@ -137,89 +188,134 @@ def solve_domain(
     lang: str = "da",
     workers: int | None = None,
     started: float | None = None,
+    clock: Clock | None = None,
 ) -> Result:
-    """Solve a built domain (see ``place``); the greedy placement is CP-SAT's hint."""
-    from capacity.model.placement import build_model, hint
-    from capacity.solver import fewest, fixing, lanes, opening
-
+    """Solve a built domain (see ``place``) by the first of ``STRATEGIES`` that applies."""
     started = time.perf_counter() if started is None else started
-    # Large with new modules: a Lagrangian heuristic picks the modules, CP-SAT solves the kernel
-    # from its placement, and its bound is the one reported (capacity.solver.opening).
-    lag = (
-        opening.open_modules(dom, time_limit)
-        if solver == "cpsat" and opening.applies(dom)
-        else None
-    )
-    # Smaller with new modules: the pairs no placement as good as the heuristic's uses are left
-    # out, and CP-SAT (or HiGHS) solves the rest; its optimum and bound are the whole model's
-    # (capacity.solver.fixing).
-    fix = (
-        fixing.fix_pairs(dom, lang=lang)
-        if solver in ("cpsat", "highs") and lag is None and fixing.applies(dom)
-        else None
-    )
-    # Tight beds: the fewest modules that hold everyone (capacity.solver.fewest), beside CP-SAT
-    # on two cores or more (capacity.solver.lanes), else before it.
-    cores = workers or os.cpu_count() or 1
-    beside = fix is not None and solver == "cpsat" and cores > 1 and fewest.applies(dom, fix)
-    if fix and solver == "cpsat" and not beside:
-        fix = fewest.first(dom, fix, time_limit=time_limit, seed=seed, lang=lang)
-    greedy = lag.assignment if lag else fix.assignment if fix else greedy_assignment(dom)
-    if solver == "greedy":
-        return evaluate(dom, greedy, lang=lang, started=started)
-    m = fixing.model_of(fix) if fix else build_model(lag.kernel if lag else dom)
-    size = {
+    run = Run(solver, time_limit, seed, lang, workers, started, clock or unlimited())
+    strategy = next(s for s in STRATEGIES if s.applies(dom, solver))
+    return strategy.solve(dom, run)
+
+
+def _greedy(dom: Domain, run: Run) -> Result:
+    return evaluate(dom, greedy_assignment(dom), lang=run.lang, started=run.started)
+
+
+def _size(m) -> dict:
+    return {
         "model_size": {
             "variables": len(m.cp.proto.variables),
             "constraints": len(m.cp.proto.constraints),
         }
     }
-    if solver == "highs":
-        return replace(
-            _highs(
-                dom,
-                m,
-                greedy,
-                fix,
-                time_limit=time_limit,
-                seed=seed,
-                lang=lang,
-                workers=workers,
-                started=started,
-            ),
-            options=size,
+
+
+def _opening(dom: Domain, run: Run) -> Result:
+    """The Lagrangian heuristic picks the modules; CP-SAT finishes on its kernel, hinted with
+    its placement; the better of the two by the whole objective, with the Lagrangian bound."""
+    lag = opening.open_modules(dom, run.time_limit, run.clock.part(HEURISTIC_SHARE))
+    m = build_model(lag.kernel)
+    hint(m, lag.assignment)
+    result = _stages(m, run, lag.time_limit)
+    settled = opening.settle(dom, result, lag, seed=run.seed, lang=run.lang, started=run.started)
+    # the kernel's own bound is not the whole model's: the gap is judged at the end
+    return replace(settled, options=_size(m), seconds_to_1pct=None)
+
+
+def _fixing(dom: Domain, run: Run) -> Result:
+    """The heuristic's placement prunes the pairs no better placement uses; CP-SAT (beside the
+    fewest-modules phase on two cores where beds are tight, else after it) or HiGHS solves the
+    rest; the better of the two by the whole objective, with the larger bound."""
+    fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
+    beside = run.solver == "cpsat" and run.cores > 1 and fewest.applies(dom, fix)
+    if run.solver == "cpsat" and not beside:
+        fix = fewest.first(
+            dom, fix, time_limit=run.time_limit, seed=run.seed, lang=run.lang, clock=run.clock
         )
-    hint(m, greedy)
+    m = fixing.model_of(fix)
+    if run.solver == "highs":
+        return replace(_highs(dom, m, fix.assignment, fix, run), options=_size(m))
+    hint(m, fix.assignment)
     if beside:
         result, fix = lanes.alongside(
-            dom, fix, m, time_limit=time_limit, seed=seed, lang=lang, cores=cores, started=started
+            dom,
+            fix,
+            m,
+            time_limit=run.time_limit,
+            seed=run.seed,
+            lang=run.lang,
+            cores=run.cores,
+            started=run.started,
+            clock=run.clock,
         )
     else:
-        if lag:
-            time_limit = lag.time_limit
-        elif fix:
-            time_limit = fixing.budget(fix, time_limit)
-        result = solve_in_stages(
-            m,
-            time_limit=time_limit,
-            seed=seed,
-            lang=lang,
-            workers=workers,
-            started=started,
-        )
-    if lag:
-        settled = opening.settle(dom, result, lag, seed=seed, lang=lang, started=started)
-        # the kernel's own bound is not the whole model's: the gap is judged at the end
-        return replace(settled, options=size, seconds_to_1pct=None)
-    if fix:
-        return replace(
-            fixing.settle(dom, result, fix, seed=seed, lang=lang, started=started), options=size
-        )
+        result = _stages(m, run, fixing.budget(fix, run.time_limit))
+    settled = fixing.settle(dom, result, fix, seed=run.seed, lang=run.lang, started=run.started)
+    return replace(settled, options=_size(m))
+
+
+def _plain_highs(dom: Domain, run: Run) -> Result:
+    """The whole model as a MIP; never worse than the greedy placement."""
+    m = build_model(dom)
+    return replace(_highs(dom, m, greedy_assignment(dom), None, run), options=_size(m))
+
+
+def _plain(dom: Domain, run: Run) -> Result:
+    """The whole model, hinted with the greedy placement; never worse than it."""
+    greedy = greedy_assignment(dom)
+    m = build_model(dom)
+    hint(m, greedy)
+    result = _stages(m, run, run.time_limit)
     if result is not None and result.status == "OPTIMAL":
-        return replace(result, options=size)
-    return replace(
-        _not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started), options=size
+        return replace(result, options=_size(m))
+    out = _not_optimal(dom, greedy, result, seed=run.seed, lang=run.lang, started=run.started)
+    return replace(out, options=_size(m))
+
+
+def _stages(m, run: Run, budget: float) -> Result | None:
+    return solve_in_stages(
+        m,
+        time_limit=budget,
+        seed=run.seed,
+        lang=run.lang,
+        workers=run.workers,
+        started=run.started,
+        clock=run.clock,
     )
+
+
+STRATEGIES = (
+    Strategy(
+        "greedy",
+        "asked for (--solver greedy): the baseline, scored by the model",
+        lambda dom, solver: solver == "greedy",
+        _greedy,
+    ),
+    Strategy(
+        "opening",
+        "CP-SAT, new modules, nobody movable, a large model (opening.MIN_PAIRS pairs or more)",
+        lambda dom, solver: solver == "cpsat" and opening.applies(dom),
+        _opening,
+    ),
+    Strategy(
+        "fixing",
+        "CP-SAT or HiGHS, new modules, nobody movable (a facility location problem)",
+        lambda dom, solver: solver in ("cpsat", "highs") and fixing.applies(dom),
+        _fixing,
+    ),
+    Strategy(
+        "highs",
+        "HiGHS otherwise: the whole model as a MIP in a child process",
+        lambda dom, solver: solver == "highs",
+        _plain_highs,
+    ),
+    Strategy(
+        "cpsat",
+        "CP-SAT otherwise (the municipal case): the whole model, which it proves in a second",
+        lambda dom, solver: True,
+        _plain,
+    ),
+)
 
 
 def _not_optimal(
@@ -252,38 +348,37 @@ def _not_optimal(
     return result
 
 
-def _highs(
-    dom: Domain,
-    m,
-    greedy: dict,
-    fix,
-    *,
-    time_limit: float,
-    seed: int,
-    lang: str,
-    workers: int | None,
-    started: float,
-) -> Result:
+def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
     """HiGHS on ``m`` (``_solve_highs``), scored on ``dom``; not proven optimal, never worse than
     ``greedy`` (``_not_optimal``), or with the fixing (``fix``) than the heuristic's placement
     (``fixing.settle``, which also takes the larger bound)."""
-    from capacity.solver import fixing
-
+    clock, time_limit, started = run.clock, run.time_limit, run.started
+    seed, lang = run.seed, run.lang
     # HiGHS's limit is wall-clock: the fixing's seconds come off it, and what scoring HiGHS's
     # placement will take (as long as scoring the heuristic's took: 3.4 s on capa1)
     left = time_limit - (time.perf_counter() - started) - fix.scoring if fix else time_limit
+    left = max(left, fixing.MIN_SHARE * time_limit)
+    left = max(min(left, clock.left() - (fix.scoring if fix else 0.0)), MIN_WALL)
     result = _solve_highs(
         dom,
         m,
         greedy,
         fallback="lagrange" if fix else "greedy",
         scored=fix.placed if fix else None,
-        time_limit=max(left, fixing.MIN_SHARE * time_limit),
+        time_limit=left,
         seed=seed,
         lang=lang,
-        workers=workers,
+        workers=run.workers,
         started=started,
+        clock=clock,
+        reserve=fix.scoring if fix else 0.0,
     )
+    if result.status != "OPTIMAL":
+        clock.mark_cut()  # HiGHS's limits are wall-clock only
+    if result.status not in ("OPTIMAL", "FEASIBLE") and fix is not None:
+        # no solution from HiGHS: the heuristic's placement, with the Lagrangian bound (valid
+        # for the whole model, see ``capacity.solver.fixing``)
+        return replace(result, best_bound=fix.bound - 1e-9 * abs(fix.bound) - 1e-6)
     if result.status not in ("OPTIMAL", "FEASIBLE"):
         return result  # no solution from HiGHS: ``greedy``, labelled with HiGHS's status
     if fix is not None:
@@ -307,6 +402,8 @@ def _solve_highs(
     lang: str,
     workers: int | None,
     started: float,
+    clock: Clock,
+    reserve: float = 0.0,
 ) -> Result:
     """Solve the model's linear form with HiGHS in a child process; evaluate its placement.
 
@@ -316,14 +413,14 @@ def _solve_highs(
     limit: ``KILLED``) falls back to ``greedy`` (``scored``, where it was scored already),
     labelled ``fallback`` with HiGHS's status.
     """
-    from capacity.solver.highs import solve_highs
-    from capacity.solver.linear import linear_form
 
-    clock = time.perf_counter()
+    begun = time.perf_counter()
     form = linear_form(m.cp)
     built = time.perf_counter()  # ``time_limit`` holds the form's building (at most half of it)
-    limit = max(time_limit - (built - clock), time_limit / 2)
-    out = solve_highs(form, time_limit=limit, seed=seed, threads=workers or 1)
+    limit = max(time_limit - (built - begun), time_limit / 2)
+    # the deadline less what scoring the answer will take (``reserve``), as wall-clock time
+    deadline = time.time() + clock.left() - reserve if math.isfinite(clock.left()) else None
+    out = solve_highs(form, time_limit=limit, seed=seed, threads=workers or 1, deadline=deadline)
     elapsed = time.perf_counter() - built
     timing = dict(build_seconds=round(built - started, 3), solve_seconds=round(elapsed, 3))
     to_1pct = out.seconds_to(1.0)  # from HiGHS's start; add the build and the child's start-up
@@ -351,46 +448,3 @@ def _solve_highs(
         seconds_to_1pct=to_1pct,
         **timing,
     )
-
-
-EVALUATE_LIMIT = 1000.0
-
-
-def evaluate(
-    dom: Domain,
-    assignment: dict[str, str | None],
-    *,
-    lang: str = "da",
-    started: float | None = None,
-) -> Result:
-    """The ``Result`` of a given assignment (household -> unit class), scored by the model's terms.
-
-    Raises
-    ------
-    ValueError
-        When the assignment breaks a hard rule.
-    """
-    from capacity.model.placement import build_model
-
-    started = time.perf_counter() if started is None else started
-    for hid, uid in assignment.items():
-        if uid is not None and uid not in dom.pairs[hid]:
-            raise ValueError(f"{hid} -> {uid}: the pair breaks a static hard rule")
-    m = build_model(dom, fixed=assignment)
-    # Every decision is fixed: the solve only checks the rules and sums the terms, but presolve
-    # of a large model can take more than a placement's budget, so the cap here is generous.
-    result = solve_in_stages(
-        m,
-        time_limit=EVALUATE_LIMIT,
-        seed=0,
-        lang=lang,
-        workers=1,
-        started=started,
-        solver="greedy",
-    )
-    if result is None:
-        raise ValueError(
-            "the assignment breaks a hard rule of the model (or was not checked within "
-            f"{EVALUATE_LIMIT:.0f} deterministic units)"
-        )
-    return result

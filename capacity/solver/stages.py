@@ -6,15 +6,14 @@ is one solve with given parameters, used by the aggregate rounds and the fewest-
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
+from capacity.solver.clock import Clock, unlimited
 from capacity.solver.result import Result, result_from_model
-
-if TYPE_CHECKING:
-    from capacity.solver.trace import GapTrace
+from capacity.solver.trace import GapTrace
 
 
 def solve_in_stages(
@@ -27,6 +26,7 @@ def solve_in_stages(
     started: float,
     solver: str = "cpsat",
     cp=None,
+    clock: Clock | None = None,
 ) -> Result | None:
     """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
 
@@ -34,27 +34,22 @@ def solve_in_stages(
     deterministic budget; at municipal size it proves optimality in well under a second. Only
     when it does not, stage 2 runs ``num_workers`` = cores with ``interleave_search``
     (deterministic batches) for the rest of the budget, hinted with stage 1's best solution; the
-    better result is kept (ties: stage 1). Measured on the Allerød sample (2 shared cores, seeds
-    0-2): one worker proves optimality in 0.04-0.06 s (15 arrivals), 0.26-0.3 s (40 arrivals),
-    0.4-0.5 s (with new modules) and 3.2-3.6 s (all 95 households movable); the interleaved
-    2-worker portfolio needed 1.3-14 s where one worker needed 0.2 s, and core-based search
-    (``optimize_with_core``) did not prove the moves case in 5 units. Hence this order.
+    better result is kept (ties: stage 1). At municipal size one sequential worker proves
+    optimality in well under a second, where the interleaved portfolio often needs more.
 
     Stage 1 uses ``linearization_level = 2`` (the full LP relaxation with cuts at every node):
     with new modules the model is a capacitated facility location problem, whose LP bound with
-    cuts closes most instances at the root. Measured: OR-Library cap134 0.05 s instead of no
-    proof in 15 s, cap101 0.02 s instead of 4 s, Holmberg p25 1.8 s instead of 2.5 s; the
-    Allerød sample cases as fast as before (1.8 s instead of 2.0 s with moves).
+    cuts closes most instances at the root. The measurements behind both choices are in
+    ``docs/benchmarks.md``.
     """
     from ortools.sat.python import cp_model
 
-    from capacity.solver.trace import GapTrace
-
+    clock = clock or unlimited()
     cores = workers or os.cpu_count() or 1
     built = time.perf_counter()
     first_budget = time_limit if cores == 1 or solver != "cpsat" else time_limit / 2
     traced = solver == "cpsat"
-    first = GapTrace(built - started) if traced else None
+    first = GapTrace(built - started, clock) if traced else None
     best = run(
         m,
         workers=1,
@@ -64,14 +59,17 @@ def solve_in_stages(
         trace=first,
         solver=cp,
         linearization_level=2,
+        clock=clock,
     )
     to_1pct = first.seconds_to(1.0, best) if first is not None else None
-    if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat":
+    if best.status != cp_model.OPTIMAL and cores > 1 and solver == "cpsat" and not clock.passed():
         if best.status == cp_model.FEASIBLE:
             hint_from(m, best)
         budget = max(time_limit - best.deterministic_time, 0.01)
-        again = GapTrace(time.perf_counter() - started)
-        second = run(m, workers=cores, seed=seed, budget=budget, interleave=True, trace=again)
+        again = GapTrace(time.perf_counter() - started, clock)
+        second = run(
+            m, workers=cores, seed=seed, budget=budget, interleave=True, trace=again, clock=clock
+        )
         if to_1pct is None:
             to_1pct = again.seconds_to(1.0, second)
         if better(second, best):
@@ -107,10 +105,12 @@ def run(
     interleave: bool,
     trace: GapTrace | None = None,
     solver=None,
+    clock: Clock | None = None,
     **extra: object,
 ):
     """Solve ``m`` once (with ``solver``, a ``CpSolver``, when given: another thread may stop
-    it); the returned solver holds status, values and bounds."""
+    it) within ``budget`` deterministic units and, with a ``clock``, its deadline; the returned
+    solver holds status, values and bounds."""
     from ortools.sat.python import cp_model
 
     cp = solver if solver is not None else cp_model.CpSolver()
@@ -119,9 +119,14 @@ def run(
     params.random_seed = seed
     params.interleave_search = interleave
     params.max_deterministic_time = budget
+    wall = clock.wall() if clock is not None else None
+    if wall is not None and math.isfinite(wall):
+        params.max_time_in_seconds = wall
     for key, value in extra.items():
         setattr(params, key, value)
     cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
+    if wall is not None and math.isfinite(wall):
+        clock.searched(cp, wall)
     return cp
 
 

@@ -6,7 +6,12 @@ building, an earlier stage), so that a bench row's "seconds to 1 %" compares wit
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ortools.sat.python import cp_model
+
+if TYPE_CHECKING:
+    from capacity.solver.clock import Clock
 
 
 def within(objective: float, bound: float, pct: float) -> bool:
@@ -15,17 +20,20 @@ def within(objective: float, bound: float, pct: float) -> bool:
 
 
 class GapTrace(cp_model.CpSolverSolutionCallback):
-    """Records (seconds, objective, best bound) at every improving solution."""
+    """Records (seconds, objective, best bound) at every improving solution, and passes it on
+    to the run's progress display (``clock.report``)."""
 
-    def __init__(self, offset: float = 0.0) -> None:
+    def __init__(self, offset: float = 0.0, clock: Clock | None = None) -> None:
         super().__init__()
         self.offset = offset
+        self.clock = clock
         self.points: list[tuple[float, float, float]] = []
 
     def on_solution_callback(self) -> None:
-        self.points.append(
-            (self.offset + self.wall_time, self.objective_value, self.best_objective_bound)
-        )
+        point = (self.offset + self.wall_time, self.objective_value, self.best_objective_bound)
+        self.points.append(point)
+        if self.clock is not None:
+            self.clock.report(point[1], point[2])
 
     def first_within(self, pct: float) -> float | None:
         """First recorded time the gap was at most ``pct`` %, ``None`` if never."""

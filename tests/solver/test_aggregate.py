@@ -168,7 +168,7 @@ def test_without_the_lp_the_cheapest_sites_still_give_a_checked_placement(
 ):
     """A limit too short for the LP: no bound, but every household the per-pair model places
     is placed, and the checker holds."""
-    from capacity.solver import highs
+    from capacity.solver import counts, highs
 
     real = highs.solve_highs
 
@@ -178,7 +178,7 @@ def test_without_the_lp_the_cheapest_sites_still_give_a_checked_placement(
         return real(form, **kw)
 
     monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
-    monkeypatch.setattr(highs, "solve_highs", no_lp)
+    monkeypatch.setattr(counts, "solve_highs", no_lp)
     pairs = place(tiny_registry, PLACE_DAY, formulation="pairs", allow_new_modules=True)
     agg = place(
         tiny_registry, PLACE_DAY, formulation="aggregate", solver="highs", allow_new_modules=True

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
-from capacity.solver import highs, solve
+from capacity.solver import fixing, highs, scoring, settle, solve
 from capacity.solver.linear import NotLinearError, linear_form
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY
@@ -76,13 +76,16 @@ def test_highs_and_cp_sat_agree_on_generated_registries(reg):
 
 def test_highs_ended_at_the_limit_falls_back_to_greedy_labelled(tiny_registry, monkeypatch):
     monkeypatch.setattr(
-        highs,
+        solve,
         "solve_highs",
         lambda form, **kw: highs.HighsOutcome("KILLED", note="stoppet efter 9 s"),
     )
     scored = []
-    evaluate = solve.evaluate
-    monkeypatch.setattr(solve, "evaluate", lambda *a, **kw: scored.append(1) or evaluate(*a, **kw))
+    evaluate = scoring.evaluate
+    for module in (solve, fixing, settle):
+        monkeypatch.setattr(
+            module, "evaluate", lambda *a, **kw: scored.append(1) or evaluate(*a, **kw)
+        )
     result = place(tiny_registry, PLACE_DAY, solver="highs", allow_new_modules=True)
     assert len(scored) == 1  # the heuristic's placement, by the fixing: not scored again
     greedy = place(tiny_registry, PLACE_DAY, solver="greedy", allow_new_modules=True)
