@@ -7,7 +7,7 @@ SAMPLE := data/alleroed.gpkg
 SCENARIO := data/scenarios/wave.toml
 OUT    := out
 
-.PHONY: demo test lint bench bench-full clean
+.PHONY: demo test lint bench bench-general bench-full clean
 
 # (Re)install only when pyproject.toml or the solver pins changed since the last install.
 $(STAMP): pyproject.toml constraints.txt
@@ -43,7 +43,11 @@ bench: $(STAMP)
 	$(BIN)/capacity bench --suite quick --out $(OUT)/bench
 	cp $(OUT)/bench/bench.md docs/benchmarks-quick.md
 
-# Every public instance, capa/b/c, the national scale and the plan: hours, not minutes.
+# Delmaire and Yang 30x200/60x200: place beside plain CP-SAT and HiGHS at 60 s (FAMILY=yang: one).
+bench-general: $(STAMP)
+	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) --out $(OUT)/bench-general
+
+# Every public instance, capa/b/c, the national scale, the plan and the general suite: hours.
 bench-full: $(STAMP)
 	$(BIN)/capacity bench --suite full --out $(OUT)/bench-full
 

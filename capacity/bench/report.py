@@ -86,7 +86,38 @@ def markdown(rows: list[Row], title: str) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
-    return "\n".join(lines + ([""] + notes if notes else []) + ratios(rows)) + "\n"
+    tail = ratios(rows) + families(rows)
+    return "\n".join(lines + ([""] + notes if notes else []) + tail) + "\n"
+
+
+def families(rows: list[Row]) -> list[str]:
+    """Per family (the instance's folder) and solver: optima reached, proven, the worst gap
+    to the optimum and the worst wall time (build + solve), as Markdown lines."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if r.known_optimum is not None and "/" in r.instance:
+            groups.setdefault((r.instance.split("/")[0], r.solver), []).append(r)
+    if not groups:
+        return []
+    lines = [
+        "",
+        "## Per family",
+        "",
+        "| family | solver | instances | optima reached | proven | worst to optimum % "
+        "| worst wall s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for (family, solver), group in sorted(groups.items()):
+        gaps = [r.gap_to_optimum for r in group if r.gap_to_optimum is not None]
+        walls = [w for w in (_wall(r) for r in group) if w is not None]
+        reached = sum(1 for g in gaps if g <= 1e-6)
+        proven = sum(1 for r in group if r.status == "OPTIMAL")
+        worst = fmt(max(gaps), 3) if len(gaps) == len(group) else "no answer on some"
+        lines.append(
+            f"| {family} | {solver} | {len(group)} | {reached} | {proven} | {worst} "
+            f"| {fmt(max(walls) if walls else None)} |"
+        )
+    return lines
 
 
 def _wall(r: Row) -> float | None:

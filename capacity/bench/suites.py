@@ -239,8 +239,71 @@ def plan_cases(suite: str) -> Iterator[Case]:
         yield Case(row, plan_bench, (50, PLAN_LIMIT), PLAN_LIMIT + SCALE_OVERHEAD)
 
 
-def all_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
-    """The scale suite, the plan suite (full), then the public SSCFLP instances."""
+# --- general suite: the families the engine was not tuned on, beside two plain solvers --------
+
+GENERAL_LIMIT = 60.0
+GENERAL_FAMILIES = ("delmaire", "yang")
+
+
+def sscflp_direct_highs(root: str, family: str, name: str, time_limit: float) -> dict:
+    """The textbook SSCFLP model as a plain HiGHS MIP (``direct.solve_direct_highs``)."""
+    from capacity.bench.direct import solve_direct_highs
+
+    start = time.perf_counter()
+    inst = sscflp.load(Path(root), family, name)
+    load_seconds = time.perf_counter() - start
+    res = solve_direct_highs(inst, time_limit=time_limit)
+    n, m = inst.size
+    return dict(
+        households=m,
+        units=n,
+        sites=n,
+        variables=res.variables,
+        constraints=res.constraints,
+        status=res.status,
+        objective=res.objective,
+        best_bound=res.bound,
+        build_seconds=load_seconds + res.build_seconds,
+        solve_seconds=res.seconds,
+    )
+
+
+GENERAL_SOLVERS: dict[str, Callable[..., dict]] = {
+    "place-cpsat": sscflp_place,
+    "direct-cpsat": sscflp_direct,
+    "direct-highs": sscflp_direct_highs,
+}
+
+
+def general_names(root: Path, family: str) -> list[str]:
+    """Every Delmaire instance; Yang's 30 x 200 and 60 x 200 instances."""
+    names = list(sscflp.optima(root, family))
+    if family == "yang":
+        names = [n for n in names if n.startswith(("30-200-", "60-200-"))]
+    return names
+
+
+def general_cases(root: Path, family: str | None = None) -> Iterator[Case]:
+    """The general suite, one family (``family``) or all, every solver at ``GENERAL_LIMIT``
+    seconds of wall clock."""
+    for fam in GENERAL_FAMILIES if family is None else (family,):
+        for name in general_names(root, fam):
+            known = sscflp.optima(root, fam)[name][1]
+            for solver, task in GENERAL_SOLVERS.items():
+                row = Row("general", f"{fam}/{name}", solver, known_optimum=known)
+                yield Case(row, task, (str(root), fam, name, GENERAL_LIMIT), GENERAL_LIMIT)
+
+
+def all_cases(
+    root: Path, suite: str, time_limit: float, family: str | None = None
+) -> Iterator[Case]:
+    """The scale suite, the plan suite (full), then the public SSCFLP instances; the general
+    suite alone (``general``, a ``family`` at a time if given) or at the end of ``full``."""
+    if suite == "general":
+        yield from general_cases(root, family)
+        return
     yield from scale_cases(suite)
     yield from plan_cases(suite)
     yield from sscflp_cases(root, suite, time_limit)
+    if suite == "full":
+        yield from general_cases(root)

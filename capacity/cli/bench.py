@@ -12,7 +12,16 @@ from capacity.errors import UserError
 
 
 def bench(
-    suite: Annotated[str, typer.Option("--suite", help="quick (minutes) eller full.")] = "quick",
+    suite: Annotated[
+        str,
+        typer.Option(
+            "--suite", help="quick (minutter), full (timer) eller general (Delmaire og Yang)."
+        ),
+    ] = "quick",
+    family: Annotated[
+        str | None,
+        typer.Option("--family", help="Med --suite general: kun denne familie (delmaire, yang)."),
+    ] = None,
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Mappe til bench.json og bench.md.")
     ] = Path("out/bench"),
@@ -33,15 +42,17 @@ def bench(
     from capacity.bench import report, sscflp
     from capacity.bench.suites import all_cases
 
-    if suite not in ("quick", "full"):
-        raise UserError(f"--suite {suite!r}: choose quick or full.")
+    if suite not in ("quick", "full", "general"):
+        raise UserError(f"--suite {suite!r}: choose quick, full or general.")
+    if family is not None and family not in ("delmaire", "yang"):
+        raise UserError(f"--family {family!r}: choose delmaire or yang.")
     root = instances or sscflp.DEFAULT_ROOT
     if not (root / "holmberg" / "optima.csv").exists():
         raise UserError(
             f"{root}: no SSCFLP instances there; give --instances DIR "
             "(the folder with holmberg/, orlib/ and optima.csv files)."
         )
-    cases = list(all_cases(root, suite, time_limit))
+    cases = list(all_cases(root, suite, time_limit, family))
     console = make_console()
     with Progress(
         TextColumn("{task.description}"),

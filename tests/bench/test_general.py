@@ -1,0 +1,37 @@
+"""The general suite: every Delmaire instance and Yang's 30 x 200 and 60 x 200 instances,
+``place`` beside a plain CP-SAT and a plain HiGHS model at the same wall limit, and the per-family
+table (issue 16)."""
+
+from __future__ import annotations
+
+from capacity.bench import suites
+from capacity.bench.report import families
+from capacity.bench.runner import Row
+
+
+def test_general_suite_runs_every_delmaire_and_yang_200_instance_with_three_solvers(shared_dir):
+    root = shared_dir / "benchmarks" / "sscflp"
+    cases = list(suites.all_cases(root, "general", 10.0))
+    names = {c.row.instance for c in cases}
+    assert len([n for n in names if n.startswith("delmaire/")]) == 57
+    assert sorted(n for n in names if n.startswith("yang/")) == sorted(
+        f"yang/{k}-200-{i}" for k in (30, 60) for i in range(1, 6)
+    )
+    assert {c.row.solver for c in cases} == {"place-cpsat", "direct-cpsat", "direct-highs"}
+    assert {c.time_limit for c in cases} == {60.0}
+    alone = list(suites.all_cases(root, "general", 10.0, "yang"))
+    assert {c.row.instance.split("/")[0] for c in alone} == {"yang"}
+
+
+def test_per_family_table_counts_optima_proofs_worst_gap_and_wall():
+    def row(name, solver, objective, status, wall):
+        r = Row("general", name, solver, status=status, objective=objective, known_optimum=100.0)
+        r.build_seconds, r.solve_seconds = 0.0, wall
+        return r.finish()
+
+    rows = [
+        row("yang/a", "place-cpsat", 100.0, "OPTIMAL", 3.0),
+        row("yang/b", "place-cpsat", 101.0, "FEASIBLE", 60.5),
+    ]
+    lines = families(rows)
+    assert "| yang | place-cpsat | 2 | 1 | 1 | 1.000 | 60.50 |" in lines
