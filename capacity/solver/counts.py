@@ -21,9 +21,9 @@ from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 from capacity.solver.stages import run
 
-# A round need not prove its own optimum: it stops within this gap (the national rounds 2 and 3
-# spent 11-13 s proving the last 0.001 %). With every allowed site a candidate, a round whose
-# sites all pack is then proven (``aggregate._unproven``): regional rounds 7.5 s instead of 9.5 s.
+# A round need not prove its own optimum: it stops within this gap (proving the last 0.001 %
+# costs the most). With every allowed site a candidate, a round whose sites all pack is then
+# proven (``aggregate._unproven``).
 ROUND_GAP = 1e-4
 LP_SHARE = 0.5  # of the time limit, for the LP relaxation that chooses the candidate sites
 FEW = 10  # cheapest sites per type kept beside the LP's choice
@@ -135,8 +135,8 @@ def _solve_highs(
 ) -> CountSolution:
 
     start = None
-    # the last round's counts, which HiGHS repairs where refining broke them. Measured on the
-    # national instance: round 3 proven in 15 s with it; without, cut off at the limit
+    # the last round's counts, which HiGHS repairs where refining broke them: a start near the
+    # optimum (docs/benchmarks.md)
     if hint is not None:
         keys = list(m.n)
         start = (

@@ -36,10 +36,8 @@ if TYPE_CHECKING:
     from capacity.solver.clock import Clock
     from capacity.solver.result import Result
 
-# Allowed pairs from which ``solve_domain`` starts from this heuristic. Size alone does not tell:
-# at 6,000 pairs plain CP-SAT proves Holmberg p56 optimal in about 3 s where the heuristic ends
-# 0.1 % above, yet leaves Yang 30-200-1 0.93 % above after 137 s where it reaches 0.32 % in 12 s.
-# 20,000 keeps every Holmberg and OR-Library cap61-134 instance (at most 6,000) as it was.
+# Allowed pairs from which ``solve_domain`` starts from this heuristic (below: the fixing).
+# Size alone does not decide which is better (docs/benchmarks.md).
 MIN_PAIRS = 20_000
 KERNEL_WIDTH = 5  # cheapest units per household the kernel keeps (besides its own)
 STEPS_PER_UNIT, MAX_STEPS = 20, 1000
@@ -89,9 +87,7 @@ def open_modules(dom: Domain, time_limit: float, clock: Clock | None = None) -> 
     placements per unit of ``time_limit`` (at most ``MAX_STEPS`` and ``MAX_MOVES``). CP-SAT gets
     ``KERNEL_SHARE`` of the limit on the kernel, less the heuristic's work (``STEP_WORK`` and
     ``PLACE_WORK`` per household x unit cell: about seconds on this project's machine), and at
-    least ``MIN_KERNEL_SHARE``: with a limit of 60, on capa1 (100,000 cells, 942 steps, 120
-    placements, 14 s) 6 units, on Yang's 80-400-1 (32,000 cells, 506 steps, 26 placements, 3 s)
-    17.7. CP-SAT's units ran 2-3 times slower than the wall clock on these kernels.
+    least ``MIN_KERNEL_SHARE``.
     """
     steps = int(min(MAX_STEPS, STEPS_PER_UNIT * time_limit))
     evaluations = int(min(MAX_MOVES, MOVES_PER_UNIT * time_limit))

@@ -24,12 +24,7 @@ def repair(
 ) -> dict[str, str | None]:
     """Households left over at sites that did not pack, to the cheapest site anywhere (not only
     the type's candidates) with a standing unit or an already used new module that still takes
-    them (greedy, by type: families first, the largest first).
-
-    Measured on the national instance after one CP-SAT round (38 sites unpacked): with the
-    candidate sites only, 116 households stayed unplaced and the answer was 15 % above the bound.
-    At a 10 s limit (no LP; the rounds place 200 of 6,667 households on each type's 10 cheapest
-    sites) it places the rest: 2.6x the optimum by type id, 4.5 % above with families first.
+    them (greedy, by type: families first, the largest first: families have fewer homes).
     """
 
     load: dict[str, list[Household]] = {}
@@ -111,10 +106,8 @@ def pack_exact(
 ) -> dict[str, str] | None:
     """Every household of ``people`` in a unit of the site (and its first ``modules`` new
     modules) by the unit rules, or ``None`` when CP-SAT proves (or cannot show in
-    ``PACK_LIMIT``) that they do not all fit. Small: one site's households and units.
-
-    Measured on the national instance: best fit left 42 of 2,000 sites unpacked, most of them
-    sites whose counts pack exactly.
+    ``PACK_LIMIT``) that they do not all fit. Small: one site's households and units. Exact,
+    because a best-fit packing fails on sites whose counts do pack.
     """
     from ortools.sat.python import cp_model
 

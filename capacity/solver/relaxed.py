@@ -2,12 +2,11 @@
 
 ``fewest``'s exchange step asks which of many module sets, each one module away from another,
 is worth placing exactly. Placing everyone exactly on a fixed set (a generalised assignment
-problem) takes CP-SAT 0.03-1.2 deterministic units on Holmberg p57; its LP relaxation (households
-split over units) takes HiGHS about a millisecond once warm: the model over every allowed pair is
+problem) can take CP-SAT a deterministic unit or more; its LP relaxation (households split over
+units) takes HiGHS about a millisecond once warm: the model over every allowed pair is
 built once, and a set is chosen by the columns' upper bounds (0 for the units not in it), so each
 solve starts from the last basis. The LP is a lower bound of the exact cost on that set, and a
-ranking, not a decision: on p57 the LP puts the heuristic's own set below the optimum's, but ranks
-the exchange that leads to the optimum third of the 48 tried (``fewest.NEAREST`` 3).
+ranking, not a decision: the exchanges it ranks best are placed exactly, a few of them.
 """
 
 from __future__ import annotations
