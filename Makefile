@@ -25,12 +25,14 @@ demo: $(STAMP)
 	$(BIN)/capacity proposal $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/proposal
 	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --scenarios $(OUT)/scenarios --out $(OUT)/review
 	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --plan $(OUT)/plan --out maps
+	$(BIN)/capacity followup $(SAMPLE) --year 2026 --date 2026-12-01 --out $(OUT)/followup
 	@echo ""
 	@echo "Rapporter:"
 	@echo "  Byrådets kort:        maps/map.html"
 	@echo "  Kapacitetsgennemgang: $(OUT)/review/review.html (og review.xlsx)"
 	@echo "  Beslutningsforslag:   $(OUT)/proposal/proposal.html (kort: proposal_map.html)"
 	@echo "  Placering:            $(OUT)/place/explanation.md"
+	@echo "  Årlig opfølgning:     $(OUT)/followup/followup.html (og followup.xlsx, kpi.csv)"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -16,6 +16,7 @@ from shapely.geometry import Polygon
 from capacity.io.layers import Registry, frame
 from capacity.policy import Policy
 from capacity.sample import facts, geo
+from capacity.sample.history import add_history
 from capacity.sample.residents import REFERENCE_DATE, people
 
 __all__ = ["REFERENCE_DATE", "SITES", "alleroed_registry"]
@@ -110,7 +111,8 @@ def alleroed_registry(seed: int = 2023) -> Registry:
     Registry
         Real boundary, parishes and places; approximate school and daycare districts; 12
         example sites with about 150 units; about 80 resident and 40 arriving households
-        (reference date ``REFERENCE_DATE``); the default policy.
+        (reference date ``REFERENCE_DATE``); the history since the strategy's start (households
+        who arrived from 2022 and moved on, ``history.add_history``); the default policy.
     """
     rng = np.random.default_rng(seed)
     outline = geo.boundary()
@@ -123,7 +125,7 @@ def alleroed_registry(seed: int = 2023) -> Registry:
     sites = frame("sites", site_rows)
     units = frame("units", unit_rows)
     households, occupancy = people(rng, sites, units, {s.id: s.bydel for s in SITES})
-    return Registry(
+    today = Registry(
         districts=frame("districts", districts),
         pois=frame("pois", [_poi_row(p) for p in facts.PLACES]),
         sites=sites,
@@ -143,6 +145,7 @@ def alleroed_registry(seed: int = 2023) -> Registry:
         ),
         policy=Policy(),
     )
+    return add_history(today, seed=seed)
 
 
 def _utm(place: facts.Place):

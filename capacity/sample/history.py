@@ -248,8 +248,11 @@ def _with_rows(reg: Registry, people: list[dict], rows: list[dict], since: dict)
         else reg.occupancy
     )
     units = reg.units.copy()
-    units["in_service_from"] = pd.to_datetime(units["id"].astype(str).map(since)).astype(
-        "datetime64[s]"
+    # An extra column (not in the contract): text, as every form reads extra columns back.
+    units["in_service_from"] = pd.Series(
+        pd.to_datetime(units["id"].astype(str).map(since)).dt.strftime("%Y-%m-%d"),
+        dtype="str",
+        index=units.index,
     )
     return reg.with_layers(
         households=canonical("households", households),

@@ -78,7 +78,8 @@ def greedy_unplaced(reg: Registry, day: pd.Timestamp) -> list[tuple[str, int]]:
             h = hh.loc[r.household_id]
             units.loc[r.unit_id, ["used", "n"]] += [h["adults"] + len(h["children_ages"]), 1]
             units.loc[r.unit_id, "adult_only"] &= not h["children_ages"]
-    arrivals = hh[~hh.index.isin(open_rows["household_id"]) & ~hh["unaccompanied_minor"]]
+    # arriving: no occupancy row at all (closed rows only: moved on, not waiting again)
+    arrivals = hh[~hh.index.isin(reg.occupancy["household_id"]) & ~hh["unaccompanied_minor"]]
     arrivals = arrivals.assign(p=arrivals["adults"] + arrivals["children_ages"].map(len))
     unplaced = []
     for hid, h in arrivals.sort_values(["needs_accessible", "p"], ascending=False).iterrows():
