@@ -38,6 +38,7 @@ from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
+from capacity.solver.settle import keep_better
 from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
@@ -328,16 +329,18 @@ def _not_optimal(
     started: float,
     engine: str = "CP-SAT",
 ) -> Result:
-    """A result not proven optimal, or none: never worse than greedy, honestly labelled."""
-    # not proven optimal: never return worse than the greedy placement (honestly labelled)
-    fallback = evaluate(dom, greedy, lang=lang, started=started)
+    """A result not proven optimal, or none: never worse than greedy (``settle.keep_better``,
+    ``result`` already scored on ``dom``), honestly labelled."""
+    placed, mine = keep_better(
+        dom, result, greedy, lower=-math.inf, found_scored=True, lang=lang, started=started
+    )
     if result is None:
         return replace(
-            fallback, status="UNKNOWN", solver=f"greedy ({engine} fandt ingen løsning)", seed=seed
+            placed, status="UNKNOWN", solver=f"greedy ({engine} fandt ingen løsning)", seed=seed
         )
-    if fallback.objective < result.objective:
+    if not mine:
         return replace(
-            fallback,
+            placed,
             status="FEASIBLE",
             solver=f"greedy (bedre end {engine})",
             best_bound=result.best_bound,

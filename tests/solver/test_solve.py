@@ -271,15 +271,19 @@ def test_the_checker_is_independent_of_the_model():
     assert not [m for m in imported if m and m.startswith("capacity")]
 
 
-def test_time_limit_is_deterministic_time_never_wall_clock(tiny_registry):
+def test_time_limit_is_deterministic_time_with_the_runs_wall_clock_deadline(tiny_registry):
     import math
 
     from capacity.model.domain import build_domain
     from capacity.model.placement import build_model
+    from capacity.solver.clock import Clock
     from capacity.solver.stages import run
 
     m = build_model(build_domain(tiny_registry, PLACE_DAY))
     cp = run(m, workers=2, seed=4, budget=3.5, interleave=True)
     assert cp.parameters.max_deterministic_time == 3.5
-    assert math.isinf(cp.parameters.max_time_in_seconds)
+    assert math.isinf(cp.parameters.max_time_in_seconds)  # no clock: no deadline
     assert cp.parameters.interleave_search and cp.parameters.random_seed == 4
+    cp = run(m, workers=2, seed=4, budget=3.5, interleave=True, clock=Clock(5.0))
+    assert cp.parameters.max_deterministic_time == 3.5
+    assert 0 < cp.parameters.max_time_in_seconds <= 5.0
