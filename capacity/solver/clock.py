@@ -90,6 +90,11 @@ class Clock:
         sub._cut = self._cut
         return sub
 
+    def reserve(self, seconds: float) -> None:
+        """Bring the deadline ``seconds`` nearer: the time that scoring the answer after the
+        searches will take (about the time building the model took)."""
+        self.deadline -= max(seconds, 0.0)
+
     def mark_cut(self) -> None:
         """Record that a stage was ended by the deadline (e.g. HiGHS at a wall limit it got
         from this clock)."""

@@ -215,7 +215,7 @@ def _opening(dom: Domain, run: Run) -> Result:
     """The Lagrangian heuristic picks the modules; CP-SAT finishes on its kernel, hinted with
     its placement; the better of the two by the whole objective, with the Lagrangian bound."""
     lag = opening.open_modules(dom, run.time_limit, run.clock.part(HEURISTIC_SHARE))
-    m = build_model(lag.kernel)
+    m = _built(lag.kernel, run)
     hint(m, lag.assignment)
     result = _stages(m, run, lag.time_limit)
     settled = opening.settle(dom, result, lag, seed=run.seed, lang=run.lang, started=run.started)
@@ -228,6 +228,7 @@ def _fixing(dom: Domain, run: Run) -> Result:
     fewest-modules phase on two cores where beds are tight, else after it) or HiGHS solves the
     rest; the better of the two by the whole objective, with the larger bound."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
+    run.clock.reserve(fix.scoring)  # the winner is scored on the whole domain at the end
     beside = run.solver == "cpsat" and run.cores > 1 and fewest.applies(dom, fix)
     if run.solver == "cpsat" and not beside:
         fix = fewest.first(
@@ -257,20 +258,29 @@ def _fixing(dom: Domain, run: Run) -> Result:
 
 def _plain_highs(dom: Domain, run: Run) -> Result:
     """The whole model as a MIP; never worse than the greedy placement."""
-    m = build_model(dom)
+    m = _built(dom, run)
     return replace(_highs(dom, m, greedy_assignment(dom), None, run), options=_size(m))
 
 
 def _plain(dom: Domain, run: Run) -> Result:
     """The whole model, hinted with the greedy placement; never worse than it."""
     greedy = greedy_assignment(dom)
-    m = build_model(dom)
+    m = _built(dom, run)
     hint(m, greedy)
     result = _stages(m, run, run.time_limit)
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=_size(m))
     out = _not_optimal(dom, greedy, result, seed=run.seed, lang=run.lang, started=run.started)
     return replace(out, options=_size(m))
+
+
+def _built(dom: Domain, run: Run):
+    """The model of ``dom``; the clock's deadline is brought nearer by the time building it
+    took, which scoring the answer on the whole domain will take again after the search."""
+    begun = time.perf_counter()
+    m = build_model(dom)
+    run.clock.reserve(time.perf_counter() - begun)
+    return m
 
 
 def _stages(m, run: Run, budget: float) -> Result | None:
@@ -361,7 +371,7 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
     # placement will take (as long as scoring the heuristic's took: 3.4 s on capa1)
     left = time_limit - (time.perf_counter() - started) - fix.scoring if fix else time_limit
     left = max(left, fixing.MIN_SHARE * time_limit)
-    left = max(min(left, clock.left() - (fix.scoring if fix else 0.0)), MIN_WALL)
+    left = max(min(left, clock.left()), MIN_WALL)  # the clock holds the scoring's reserve
     result = _solve_highs(
         dom,
         m,
@@ -374,7 +384,6 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
         workers=run.workers,
         started=started,
         clock=clock,
-        reserve=fix.scoring if fix else 0.0,
     )
     if result.status != "OPTIMAL":
         clock.mark_cut()  # HiGHS's limits are wall-clock only
@@ -406,7 +415,6 @@ def _solve_highs(
     workers: int | None,
     started: float,
     clock: Clock,
-    reserve: float = 0.0,
 ) -> Result:
     """Solve the model's linear form with HiGHS in a child process; evaluate its placement.
 
@@ -421,8 +429,8 @@ def _solve_highs(
     form = linear_form(m.cp)
     built = time.perf_counter()  # ``time_limit`` holds the form's building (at most half of it)
     limit = max(time_limit - (built - begun), time_limit / 2)
-    # the deadline less what scoring the answer will take (``reserve``), as wall-clock time
-    deadline = time.time() + clock.left() - reserve if math.isfinite(clock.left()) else None
+    # the deadline (less what scoring the answer will take: ``Clock.reserve``), as epoch time
+    deadline = time.time() + clock.left() if math.isfinite(clock.left()) else None
     out = solve_highs(form, time_limit=limit, seed=seed, threads=workers or 1, deadline=deadline)
     elapsed = time.perf_counter() - built
     timing = dict(build_seconds=round(built - started, 3), solve_seconds=round(elapsed, 3))
