@@ -7,11 +7,10 @@ from pathlib import Path
 from capacity.followup import build_followup, write_followup
 from capacity.sample import alleroed_registry
 from capacity.sample.history import add_history
-from tests.reports.conftest import browser  # noqa: F401 (the fixture)
 from tests.reports.test_browser import open_offline
 
 
-def test_followup_opens_offline_with_charts_and_map(browser, tmp_path: Path) -> None:  # noqa: F811
+def test_followup_opens_offline_with_charts_and_map(browser, tmp_path: Path) -> None:
     reg = add_history(alleroed_registry(), seed=11)
     write_followup(reg, build_followup(reg, 2026), tmp_path)
     page, requests, errors = open_offline(browser, tmp_path / "followup.html")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import warnings
 from pathlib import Path
 
@@ -14,16 +12,6 @@ from capacity.io.layers import frame
 from tests import helpers
 
 ROOT = Path(__file__).resolve().parents[2]
-BROWSER_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def few_residents_registry():
@@ -64,35 +52,6 @@ def plan_dir(tmp_path: Path) -> Path:
         encoding="utf-8",
     )
     return folder
-
-
-def _chromium() -> str:
-    path = shutil.which("chromium")
-    reason = ""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        reason = "playwright is not installed (pip install -e '.[dev]')"
-    if path is None:
-        reason = "Debian's chromium is not installed (apt-get install -y chromium)"
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{reason} (REQUIRE_BROWSER=1)")
-        pytest.skip(reason)
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser():
-    """Headless Debian Chromium driven by Playwright; skipped (or failed under
-    ``REQUIRE_BROWSER=1``) when Chromium or Playwright is missing."""
-    path = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=path, args=BROWSER_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="session")
