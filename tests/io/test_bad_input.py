@@ -377,4 +377,4 @@ def test_latitude_out_of_range(folder):
 
 def test_policy_override_that_is_a_folder(folder, tmp_path):
     problems = validate_path(folder, policy=tmp_path)
-    assert any(p.source == str(tmp_path) and "cannot be read" in p.message for p in problems)
+    assert any(p.source == str(tmp_path) and "not a regular file" in p.message for p in problems)
