@@ -1,4 +1,4 @@
-"""``capacity proposal``: the council paper with options A, B and C and a recommendation."""
+"""``capacity proposal``: the council paper with options A-D and a recommendation."""
 
 from __future__ import annotations
 
@@ -38,11 +38,12 @@ def proposal(
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
-    """Indstilling til Byrådet: mulighed A (billigst), B (robust), C (ingen nye pavilloner)."""
-    from capacity.planning.output import write_proposal
+    """Indstilling til Byrådet: A (billigst), B (robust), C (ingen nye pavilloner), D (status quo)."""
+    from capacity.planning.output import share, write_proposal
     from capacity.planning.proposal import make_proposal
     from capacity.planning.scenario import load_inputs
     from capacity.reports.proposal_figures import proposal_figures
+    from capacity.reports.text import money
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     paper = make_proposal(
@@ -51,15 +52,15 @@ def proposal(
     figures = proposal_figures(reg, paper)
     write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
     table = Table(title=literal(f"Indstilling: {sc.name}"))
-    for head in ("Mulighed", "Pavilloner (kr.)", "Nødindkv. (kr.)", "I alt (kr.)", "Risiko"):
+    for head in ("Mulighed", "Pavilloner", "Nødindkvartering", "I alt", "Risiko"):
         table.add_column(head, justify="left" if head == "Mulighed" else "right")
     rows = [
         (
             f"{o.key}: {o.title}" + (" ★" if o.key == paper.recommended else ""),
-            _kr(o.plan_cost),
-            _kr(o.emergency_cost),
-            _kr(o.total),
-            f"{o.risk:.0%}",
+            money(o.plan_cost),
+            money(o.emergency_cost),
+            money(o.total),
+            share(o.risk),
         )
         for o in paper.options
     ]
@@ -74,7 +75,3 @@ def proposal(
         soft_wrap=True,
         markup=False,
     )
-
-
-def _kr(value: float) -> str:
-    return f"{value:,.0f}".replace(",", ".")

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING
 
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
-from capacity.planning.explain import explanation_md, kr, month_name
+from capacity.planning.explain import explanation_md, month_name, pct
 from capacity.planning.plan import PLAN_COLUMNS, PlanResult
-from capacity.planning.proposal import Proposal
+from capacity.planning.proposal import Option, Proposal
 from capacity.planning.simulate import ScenarioResult
+from capacity.reports.text import money
 
 if TYPE_CHECKING:
     from capacity.reports.proposal_figures import ProposalFigures
@@ -58,11 +59,89 @@ def write_runs(res: ScenarioResult, out: Path) -> None:
 DESCRIPTIONS = {
     "A": "Den plan, der giver den laveste forventede omkostning over mange mulige forløb af "
     "ankomsterne: pavilloner vejes mod nødindkvartering.",
-    "B": "Planlægger for en høj efterspørgsel (risikoniveauets kvantil hver måned), så mangel "
-    "bliver sjælden; koster mere i pavilloner.",
+    "B": "Den billigste plan, hvis risiko for mangel er højst det accepterede niveau: planlagt for "
+    "stigende efterspørgsel, indtil kørslerne holder risikoen (eller den mindst risikable).",
     "C": "Ingen nye pavilloner: kun eksisterende bygninger og moduler (moduler kan tages ned). "
     "Viser hvilken mangel man accepterer.",
+    "D": "Status quo: det, der står, bliver stående; intet bestilles og intet tages ned.",
 }
+DECISIONS = {"op": "Bestil", "ned": "Tag ned"}
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number in Danish format: ``11,8``, ``1.234,5``."""
+    return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def share(value: float) -> str:
+    """A share as a whole Danish percentage: ``38 %``."""
+    return pct(value, 0)
+
+
+def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
+    """The overview table, one (label, cells per option) a row: the same rows in both formats."""
+    opts = p.options
+    rows = [
+        ("Pavilloner i alt", [money(o.plan_cost) for o in opts]),
+        ("Forventet nødindkvartering", [money(o.emergency_cost) for o in opts]),
+        ("I alt", [money(o.total) for o in opts]),
+        (
+            "I alt, 95 %-interval",
+            [f"{money(o.total_ci[0])} – {money(o.total_ci[1])}" for o in opts],
+        ),
+    ]
+    rows += [(f"Pavilloner {y}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years]
+    rows += [
+        ("Risiko for mangel (mindst én måned)", [share(o.risk) for o in opts]),
+        (
+            "Risiko, 95 %-interval",
+            [f"{share(o.risk_ci[0])} – {share(o.risk_ci[1])}" for o in opts],
+        ),
+        (
+            "Forventet mangel (personmåneder)",
+            [number(o.runs.summary["expected_shortage_person_months"]) for o in opts],
+        ),
+        (
+            "Første måned med risiko > 10 %",
+            [
+                month_name(o.runs.summary["first_month_at_risk"])
+                if o.runs.summary["first_month_at_risk"]
+                else "ingen"
+                for o in opts
+            ],
+        ),
+    ]
+    return rows
+
+
+def action_rows(o: Option) -> list[list[str]]:
+    """One row per site and decision: site, decision, modules, months, binding now or by when."""
+    return [
+        [
+            f"{a.name} ({a.site_id})",
+            DECISIONS[a.decision],
+            str(a.modules),
+            a.when,
+            "ja" if a.binding else f"nej, senest {month_name(a.latest)}",
+        ]
+        for a in o.actions.itertuples()
+    ]
+
+
+def spread_rows(o: Option) -> list[list[str]]:
+    """Beds per district at the peak month against the population share."""
+    return [
+        [str(s.district), str(s.beds), share(s.share_beds), share(s.share_population)]
+        for s in o.spread.itertuples()
+    ]
+
+
+def merged_text(o: Option) -> str:
+    """ "Samme plan som mulighed B og D." or empty."""
+    if not o.same_as:
+        return ""
+    keys = " og ".join(", ".join(o.same_as).rsplit(", ", 1))
+    return f"Samme plan som mulighed {keys} (slået sammen)."
 
 
 def render_proposal(
@@ -70,25 +149,38 @@ def render_proposal(
 ) -> tuple[str, str]:
     """The proposal as Markdown and HTML (jinja2 templates in ``templates/``), in Danish.
 
-    ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and occupancy
-    charts (inline SVG in the HTML, files beside the Markdown) and the map (a link and a frame).
+    Both formats render the same rows (``overview``, ``action_rows``, ``spread_rows``), formatted
+    once. ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and
+    occupancy charts (inline SVG in the HTML, files beside the Markdown) and the map.
     """
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=True,
+        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
     )
-    env.filters["kr"] = kr
+    env.filters["kr"] = money
     env.filters["month"] = month_name
+    env.filters["share"] = share
     months = p.scenario.month_labels()
+    years = sorted({m[:4] for m in months})
+    sections = [
+        dict(
+            o=o,
+            description=DESCRIPTIONS[o.key],
+            merged=merged_text(o),
+            actions=action_rows(o),
+            spread=spread_rows(o),
+        )
+        for o in p.options
+    ]
     ctx = dict(
         p=p,
         months=months,
-        years=sorted({m[:4] for m in months}),
-        descriptions=DESCRIPTIONS,
+        overview=overview(p, years),
+        sections=sections,
         price=price_per_day,
         figures=figures,
     )
@@ -113,7 +205,12 @@ def write_proposal(
             (tmp / figures.cost_file).write_text(figures.cost_svg, encoding="utf-8")
             (tmp / figures.occupancy_file).write_text(figures.occupancy_svg, encoding="utf-8")
         summary = dict(
-            recommended=p.recommended, reasons=list(p.reasons), risk=p.risk, seed=p.seed, options={}
+            recommended=p.recommended,
+            reasons=list(p.reasons),
+            notes=list(p.notes),
+            risk=p.risk,
+            seed=p.seed,
+            options={},
         )
         for o in p.options:
             (tmp / f"plan_{o.key}.csv").write_text(
@@ -125,7 +222,11 @@ def write_proposal(
                 emergency_cost=o.emergency_cost,
                 total=o.total,
                 yearly=o.yearly,
+                total_ci=list(o.total_ci),
                 risk_any_shortage=o.risk,
+                risk_ci=list(o.risk_ci),
+                same_as=list(o.same_as),
+                round_trips=list(o.round_trips),
                 expected_shortage_person_months=o.runs.summary["expected_shortage_person_months"],
                 plan_status=o.plan.summary["status"],
                 plan_gap=o.plan.summary["gap"],

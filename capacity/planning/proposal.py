@@ -1,42 +1,60 @@
-"""The council proposal: options A (least cost), B (robust at the risk level), C (no new pavilions).
+"""The council proposal: least cost, robust, no new pavilions and the status quo, compared honestly.
 
 Each option is one plan for every demand path (``make_plan`` with ``groups=1``: the council decides
-on one plan; a group's adaptive later months would look safer than they are) checked by fresh
-scenario runs (``run_scenarios``). The
-recommendation is the cheapest option, plan cost plus expected emergency housing, among those whose
-risk of a shortage in any month is at most ``1 - risk``; when none is, the one with the least risk.
+on one plan). Every option is scored on the same sampled paths (common random numbers: the runs of
+every option use the same seed, and a run draws its arrivals before anything else), so the
+differences between options are paired, run by run, and carry confidence intervals.
+
+- **A, least cost**: the stochastic plan minimising the expected cost;
+- **B, robust**: the cheapest plan among A, the status quo and plans for rising quantiles of demand
+  (``risk``, then higher) whose runs' shortage risk is at most ``1 - risk``; when none is, the one
+  with the least risk (so B is never riskier than A) and the paper says what would reach the level;
+- **C, no new pavilions**: orders impossible; existing modules may stay or be taken down;
+- **D, status quo**: what stands stays, nothing ordered, nothing taken down.
+
+Options that come out as the same plan are merged (the first key stands for the others). The
+recommendation is the cheapest option within the accepted risk, else the least risky; where the
+difference that decides rests inside the noise, the cheaper is preferred and the paper says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry
-from capacity.planning.explain import pct
+from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
 from capacity.planning.scenario import Scenario
-from capacity.planning.simulate import ScenarioResult, run_scenarios
+from capacity.planning.simulate import CHUNK, ScenarioResult, _local, input_for, summarise
 from capacity.planning.supply import Supply, supply
+from capacity.reports.text import money
+
+Z = 1.96  # two-sided 95 % normal quantile
 
 
 @dataclass(frozen=True)
 class Option:
     """One option of the proposal: its plan, its scenario runs and the figures the paper shows."""
 
-    key: str  # "A" | "B" | "C"
+    key: str  # "A" | "B" | "C" | "D"
     title: str
     plan: PlanResult
     runs: ScenarioResult
     plan_cost: float  # DKK over the horizon, the option's plan
     emergency_cost: float  # DKK expected from the runs
     yearly: dict[str, float]  # plan cost per calendar year
-    actions: pd.DataFrame  # site_id, name, month, modules_up, modules_down, binding
+    actions: pd.DataFrame  # one row per site and decision (``site_actions``)
     spread: pd.DataFrame  # district, beds, share_beds, share_population (at the peak month)
+    totals: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0))
+    short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
+    same_as: tuple[str, ...] = ()  # keys of options with the same plan, merged into this one
+    round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
 
     @property
     def total(self) -> float:
@@ -48,10 +66,20 @@ class Option:
         """Share of runs with a shortage in at least one month."""
         return float(self.runs.summary["risk_any_shortage"])
 
+    @property
+    def total_ci(self) -> tuple[float, float]:
+        """95 % confidence interval of the expected total cost (over the runs)."""
+        return mean_ci(self.totals) if len(self.totals) else (self.total, self.total)
+
+    @property
+    def risk_ci(self) -> tuple[float, float]:
+        """95 % Wilson interval of the shortage risk."""
+        return wilson(self.risk, int(self.runs.summary["samples"]))
+
 
 @dataclass(frozen=True)
 class Proposal:
-    """The three options, the recommendation and its reasons."""
+    """The options, the recommendation and its reasons."""
 
     scenario: Scenario
     risk: float
@@ -59,9 +87,15 @@ class Proposal:
     recommended: str
     reasons: tuple[str, ...]
     seed: int
+    notes: tuple[str, ...] = ()  # merged options, what would reach the risk level
 
 
-TITLES = {"A": "Laveste forventede omkostning", "B": "Robust", "C": "Ingen nye pavilloner"}
+TITLES = {
+    "A": "Laveste forventede omkostning",
+    "B": "Robust",
+    "C": "Ingen nye pavilloner",
+    "D": "Status quo",
+}
 
 
 def make_proposal(
@@ -74,47 +108,86 @@ def make_proposal(
     seed: int = 0,
     time_limit: float = 30.0,
     workers: int | None = 1,
+    steps: int = 3,
 ) -> Proposal:
-    """Plan options A, B and C, check each with fresh scenario runs, and recommend one.
+    """Plan the options, score each on the same scenario runs, merge duplicates, recommend one.
 
     Parameters
     ----------
     reg, sc : registry and scenario.
-    risk : B plans for this quantile of demand; the recommendation accepts a shortage risk of at
-        most ``1 - risk``.
-    samples : demand samples of option A's (and C's) stochastic plan.
-    runs : scenario runs per option (fresh samples).
+    risk : the accepted shortage risk is ``1 - risk``; B plans for this quantile of demand first.
+    samples : demand samples of the stochastic plans (A, C, D).
+    runs : scenario runs per option (the same paths for every option).
     seed : same inputs and seed, same proposal.
-    time_limit : deterministic time limit of each plan.
+    time_limit : wall-clock seconds of each plan.
     workers : local processes for the runs.
+    steps : quantile plans B may try (``risk``, then halfway to 1 each step, at most 0.995).
 
     Returns
     -------
     Proposal
     """
     sup = supply(reg, sc)
-    frozen = no_new_modules(sup)
-    common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
-    plans = {
-        "A": make_plan(reg, sc, samples=samples, plan_supply=sup, **common),
-        "B": make_plan(reg, sc, risk=risk, plan_supply=sup, **common),
-        "C": make_plan(reg, sc, samples=samples, plan_supply=frozen, **common),
-    }
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
-    options = tuple(
-        option(
-            key,
-            plan,
-            run_scenarios(
-                reg, sc, plan=plan.plan, samples=runs, seed=seed, workers=workers, sup=sup
-            ),
-            price,
-            sup,
-        )
-        for key, plan in plans.items()
-    )
+    common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
+
+    def scored(key: str, plan: PlanResult) -> Option:
+        res, raw = score(reg, sc, plan.plan, runs, seed, workers, sup)
+        return option(key, plan, res, raw, price, sup)
+
+    a = scored("A", make_plan(reg, sc, samples=samples, plan_supply=sup, **common))
+    c = scored("C", make_plan(reg, sc, samples=samples, plan_supply=no_new_modules(sup), **common))
+    d = scored("D", make_plan(reg, sc, samples=samples, plan_supply=status_quo(sup), **common))
+    accepted = 1 - risk
+    tried = [a, d]
+    for q in quantiles(risk, steps):
+        if any(o.risk <= accepted for o in tried):
+            break
+        tried.append(scored("B", make_plan(reg, sc, risk=q, plan_supply=sup, **common)))
+    b = dataclasses.replace(robust(tried, accepted), key="B", title=TITLES["B"])
+    notes = [] if b.risk <= accepted else [need_text(b, sup, risk)]
+    options, merged = merge((a, b, c, d))
+    notes = merged + notes
     recommended, reasons = recommend(options, risk)
-    return Proposal(sc, risk, options, recommended, reasons, seed)
+    return Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes))
+
+
+def quantiles(risk: float, steps: int) -> list[float]:
+    """The demand quantiles B tries: ``risk``, then halfway to 1 each step (at most 0.995)."""
+    out, q = [], risk
+    for _ in range(steps):
+        out.append(round(min(q, 0.995), 4))
+        q = 1 - (1 - q) / 2
+    return sorted(set(out))
+
+
+def robust(tried: list[Option], accepted: float) -> Option:
+    """The cheapest option within the accepted risk, else the least risky (never riskier than A,
+    which is among ``tried``)."""
+    ok = [o for o in tried if o.risk <= accepted + 1e-12]
+    if ok:
+        return min(ok, key=lambda o: o.total)
+    return min(tried, key=lambda o: (o.risk, o.total))
+
+
+def score(
+    reg: Registry,
+    sc: Scenario,
+    plan: pd.DataFrame,
+    runs: int,
+    seed: int,
+    workers: int | None,
+    sup: Supply,
+) -> tuple[ScenarioResult, np.ndarray]:
+    """The scenario runs of a plan and their raw array (runs, ROWS, T), for paired comparisons.
+
+    Every option is run with the same ``seed``: run *i* draws the same arrivals for every option.
+    """
+    inp = input_for(reg, sc, plan, runs, seed, sup)
+    bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
+    raw = np.concatenate(_local(inp, bounds, workers or 1, False))
+    beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
+    return summarise(raw, sc, seed, beds), raw
 
 
 def no_new_modules(sup: Supply) -> Supply:
@@ -124,24 +197,92 @@ def no_new_modules(sup: Supply) -> Supply:
     )
 
 
-def option(key: str, plan: PlanResult, runs: ScenarioResult, price: int, sup: Supply) -> Option:
+def status_quo(sup: Supply) -> Supply:
+    """Option D: no orders, and every module standing today stays while its site is available
+    (the plan's rule ``residents_keep_modules`` holds all of them)."""
+    frozen = no_new_modules(sup)
+    keep = np.maximum(sup.resident_modules, sup.modules_now[:, None] * sup.available)
+    return dataclasses.replace(frozen, resident_modules=keep.astype(sup.resident_modules.dtype))
+
+
+def option(
+    key: str, plan: PlanResult, runs: ScenarioResult, raw: np.ndarray, price: int, sup: Supply
+) -> Option:
     """The figures of one option."""
     p = plan.plan
     years = p.assign(year=p["month"].str[:4]).groupby("year")["cost"].sum()
-    acts = p[(p["modules_up"] > 0) | (p["modules_down"] > 0)].copy()
-    acts["name"] = acts["site_id"].map(dict(zip(sup.ids, sup.names, strict=True)))
-    emergency = float(runs.summary["expected_shortage_person_months"]) * price
+    plan_cost = float(p["cost"].sum())
+    person_months = raw[:, 0].sum(axis=1)
     return Option(
         key,
         TITLES[key],
         plan,
         runs,
-        float(p["cost"].sum()),
-        emergency,
+        plan_cost,
+        float(runs.summary["expected_shortage_person_months"]) * price,
         {y: float(c) for y, c in years.items()},
-        acts[["site_id", "name", "month", "modules_up", "modules_down", "binding"]],
-        spread_table(plan.plan, sup),
+        site_actions(p, sup),
+        spread_table(p, sup),
+        plan_cost + person_months * price,
+        (raw[:, 0] > 0).any(axis=1),
+        (),
+        round_trips(p, sup),
     )
+
+
+def site_actions(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
+    """One row per site and decision: ``site_id, name, decision ("op"/"ned"), modules, when``
+    (Danish: "2 i januar 2027, 1 i marts 2027"), ``binding`` (a decision in the first month: it
+    must be taken now) and ``latest`` (the month by which it must be taken, the first one)."""
+    names = dict(zip(sup.ids, sup.names, strict=True))
+    first = plan["month"].min()
+    rows = []
+    for (site, col), g in _decisions(plan):
+        g = g[g[col] > 0]
+        when = ", ".join(f"{int(r[col])} i {month_name(r['month'])}" for _, r in g.iterrows())
+        rows.append(
+            (
+                site,
+                names[site],
+                "op" if col == "modules_up" else "ned",
+                int(g[col].sum()),
+                when,
+                bool(g["month"].iloc[0] == first),
+                g["month"].iloc[0],
+            )
+        )
+    cols = ["site_id", "name", "decision", "modules", "when", "binding", "latest"]
+    return pd.DataFrame(rows, columns=cols)
+
+
+def _decisions(plan: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]:
+    out = []
+    for site, g in plan.sort_values(["site_id", "month"]).groupby("site_id", sort=True):
+        for col in ("modules_up", "modules_down"):
+            if (g[col] > 0).any():
+                out.append(((site, col), g))
+    return out
+
+
+def round_trips(plan: pd.DataFrame, sup: Supply) -> tuple[str, ...]:
+    """Sites where modules come down and are ordered again later, with the cost of the trip."""
+    out = []
+    for site, g in plan.sort_values(["site_id", "month"]).groupby("site_id", sort=True):
+        j = sup.ids.index(site)
+        downs = g[g["modules_down"] > 0]
+        if downs.empty:
+            continue
+        t_down = downs["month"].iloc[0]
+        ups = g[(g["modules_up"] > 0) & (g["month"] > t_down)]
+        k = min(int(downs["modules_down"].sum()), int(ups["modules_up"].sum()))
+        if k == 0:
+            continue
+        cost = k * float(sup.teardown[j] + sup.setup[j])
+        out.append(
+            f"{sup.names[j]} ({site}): {k} moduler tages ned {month_name(t_down)} og bestilles "
+            f"igen {month_name(ups['month'].iloc[0])}: {money(cost)} for nedtagning og opsætning."
+        )
+    return tuple(out)
 
 
 def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
@@ -164,34 +305,129 @@ def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["district", "beds", "share_beds", "share_population"])
 
 
-def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, tuple[str, ...]]:
-    """The cheapest option within the accepted risk (else the safest), with reasons in Danish."""
+def merge(options: tuple[Option, ...]) -> tuple[tuple[Option, ...], list[str]]:
+    """Options with the same plan merged into the first of them, and a sentence for each."""
+    kept: list[Option] = []
+    notes = []
+    for o in options:
+        i = next((i for i, k in enumerate(kept) if same_plan(k, o)), None)
+        if i is None:
+            kept.append(o)
+            continue
+        twin = kept[i]
+        kept[i] = dataclasses.replace(twin, same_as=(*twin.same_as, o.key))
+        notes.append(
+            f"Mulighed {o.key} ({o.title.lower()}) giver samme plan som mulighed {twin.key} "
+            f"og er slået sammen med den."
+        )
+    return tuple(kept), notes
+
+
+def same_plan(a: Option, b: Option) -> bool:
+    """The same modules up, standing and down at every site in every month."""
+    cols = ["site_id", "month", "modules_up", "modules_standing", "modules_down"]
+    return a.plan.plan[cols].reset_index(drop=True).equals(b.plan.plan[cols].reset_index(drop=True))
+
+
+def need_text(best: Option, sup: Supply, risk: float) -> str:
+    """What would bring the risk to the accepted level: modules at the site with most room."""
+    short = best.runs.months
+    first = short.loc[short["p_shortage"] > 1 - risk, "month"]
+    persons = max(float(short["p90_short"].max()), 1.0)  # persons short in 1 run in 10
+    month = first.iloc[0] if len(first) else short["month"].iloc[0]
+    plan = best.plan.plan
+    standing = plan.groupby("site_id")["modules_standing"].max()
+    rooms = [
+        (int(sup.modules_max[j] - standing.get(s, 0)), -int(sup.setup[j]), j)
+        for j, s in enumerate(sup.ids)
+        if sup.pavilion[j] and sup.beds_per_module[j] > 0
+    ]
+    head = (
+        f"Ingen af planerne når risikoen ned på højst {pct(1 - risk, 0)} "
+        f"(den robuste har {pct(best.risk, 0)})."
+    )
+    if not rooms or max(rooms)[0] <= 0:
+        return (
+            f"{head} Det kræver ca. {math.ceil(persons)} senge mere fra {month_name(month)} "
+            "på nye grunde eller i bygninger."
+        )
+    room, _, j = max(rooms)
+    n = math.ceil(persons / float(sup.beds_per_module[j]))
+    text = (
+        f"{head} Det kræver ca. {min(n, room)} moduler mere på {sup.names[j]} ({sup.ids[j]}) "
+        f"fra {month_name(month)} ({int(sup.beds_per_module[j])} senge hver)"
+    )
+    if n > room:
+        rest = math.ceil(persons - room * float(sup.beds_per_module[j]))
+        return f"{text} og ca. {rest} senge mere på nye grunde eller i bygninger."
+    return text + "."
+
+
+def wilson(p: float, n: int) -> tuple[float, float]:
+    """95 % Wilson score interval of a share ``p`` of ``n`` runs."""
+    if n <= 0:
+        return (0.0, 1.0)
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def mean_ci(x: np.ndarray) -> tuple[float, float]:
+    """95 % normal interval of the mean of ``x``."""
+    x = np.asarray(x, dtype=float)
+    m = float(x.mean())
+    half = Z * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else 0.0
+    return (m - half, m + half)
+
+
+def within_noise(a: np.ndarray, b: np.ndarray) -> bool:
+    """The paired difference of ``a`` and ``b`` (run by run) has a 95 % interval holding 0."""
+    if len(a) == 0 or len(a) != len(b):
+        return False
+    lo, hi = mean_ci(np.asarray(a, float) - np.asarray(b, float))
+    return lo <= 0 <= hi
+
+
+def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, list[str]]:
+    """The cheapest option within the accepted risk (else the safest; a cheaper one whose risk
+    differs only inside the noise is preferred), with reasons in Danish."""
     accepted = 1 - risk
     ok = [o for o in options if o.risk <= accepted + 1e-12]
-    best = (
-        min(ok, key=lambda o: (o.total, o.key))
-        if ok
-        else min(options, key=lambda o: (o.risk, o.total))
-    )
-    reasons = [
-        f"Mulighed {best.key} ({best.title.lower()}) koster forventet "
-        f"{best.total:,.0f} kr. i alt: {best.plan_cost:,.0f} kr. til pavilloner og "
-        f"{best.emergency_cost:,.0f} kr. til nødindkvartering.".replace(",", ".")
-    ]
-    reasons.append(
-        f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
-        f"(accepteret: højst {pct(accepted, 0)})."
-    )
-    if not ok:
-        reasons.append(
-            "Ingen mulighed holder risikoen under det accepterede niveau; denne har "
-            "den laveste risiko. Overvej flere grunde eller bygninger."
-        )
-    for o in options:
-        if o.key != best.key:
-            verb = "dyrere" if o.total > best.total else "billigere"
-            reasons.append(
-                f"Mulighed {o.key} er {abs(o.total - best.total):,.0f} kr. {verb} med "
-                f"risiko {pct(o.risk, 0)}.".replace(",", ".")
+    noise: list[str] = []
+    if ok:
+        best = min(ok, key=lambda o: (o.total, o.key))
+    else:
+        best = min(options, key=lambda o: (o.risk, o.total, o.key))
+        tie = [o for o in options if o.total < best.total and within_noise(o.short, best.short)]
+        if tie:
+            safest = best
+            best = min(tie, key=lambda o: (o.total, o.key))
+            noise.append(
+                f"Mulighed {safest.key} har en lidt lavere risiko ({pct(safest.risk, 0)} mod "
+                f"{pct(best.risk, 0)}), men forskellen ligger inden for usikkerheden; den billigere "
+                f"mulighed {best.key} foretrækkes."
             )
-    return best.key, tuple(reasons)
+    lo, hi = best.total_ci
+    reasons = [
+        f"Mulighed {best.key} ({best.title.lower()}) koster forventet {money(best.total)} i alt "
+        f"(95 %-interval {money(lo)} – {money(hi)}): {money(best.plan_cost)} til pavilloner og "
+        f"{money(best.emergency_cost)} til nødindkvartering.",
+        f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
+        f"(95 %-interval {pct(best.risk_ci[0], 0)} – {pct(best.risk_ci[1], 0)}; "
+        f"accepteret: højst {pct(accepted, 0)}).",
+        *noise,
+    ]
+    if not ok:
+        reasons.append("Ingen mulighed holder risikoen under det accepterede niveau.")
+    for o in options:
+        if o.key == best.key:
+            continue
+        verb = "dyrere" if o.total > best.total else "billigere"
+        text = (
+            f"Mulighed {o.key} er {money(abs(o.total - best.total))} {verb} med "
+            f"risiko {pct(o.risk, 0)}"
+        )
+        if within_noise(o.totals, best.totals) and o.total != best.total:
+            text += "; forskellen i omkostning ligger inden for usikkerheden"
+        reasons.append(text + ".")
+    return best.key, reasons

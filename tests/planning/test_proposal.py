@@ -1,8 +1,11 @@
-"""The proposal: three options, C orders nothing, the recommendation rule, Markdown and HTML."""
+"""The proposal: options A-D (merged when equal), C orders nothing, the recommendation rule,
+Markdown and HTML."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
+
+import numpy as np
 
 from capacity.planning.output import write_proposal
 from capacity.planning.proposal import make_proposal, recommend
@@ -19,6 +22,10 @@ def fake(key: str, total: float, risk: float) -> SimpleNamespace:
         risk=risk,
         plan_cost=total,
         emergency_cost=0.0,
+        totals=np.full(100, float(total)),
+        short=np.arange(100) < round(risk * 100),
+        total_ci=(total, total),
+        risk_ci=(risk, risk),
     )
 
 
@@ -32,15 +39,16 @@ def test_recommends_the_cheapest_option_within_the_accepted_risk():
 def test_without_an_acceptable_option_the_safest_is_recommended():
     key, reasons = recommend((fake("A", 100, 0.5), fake("B", 200, 0.2), fake("C", 50, 0.9)), 0.9)
     assert key == "B"
-    assert any("laveste risiko" in r for r in reasons)
+    assert any("Ingen mulighed holder risikoen" in r for r in reasons)
 
 
 def test_proposal_on_the_tiny_registry(tmp_path):
     sc = scenario([1, 1, 1, 6, 1, 1], stay=6, horizon=8)
     paper = make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=5)
-    assert [o.key for o in paper.options] == ["A", "B", "C"]
-    assert paper.recommended in {"A", "B", "C"}
-    c = paper.options[2]
+    keys = [k for o in paper.options for k in (o.key, *o.same_as)]
+    assert sorted(keys) == ["A", "B", "C", "D"]
+    assert paper.recommended in {o.key for o in paper.options}
+    c = next(o for o in paper.options if "C" in (o.key, *o.same_as))
     assert c.plan.plan["modules_up"].sum() == 0
     for o in paper.options:
         assert o.total == o.plan_cost + o.emergency_cost
@@ -49,7 +57,7 @@ def test_proposal_on_the_tiny_registry(tmp_path):
     md = (tmp_path / "out" / "proposal.md").read_text(encoding="utf-8")
     html = (tmp_path / "out" / "proposal.html").read_text(encoding="utf-8")
     assert f"Anbefaling: mulighed {paper.recommended}" in md
-    assert "<h1>Indstilling" in html and "Mulighed C: Ingen nye pavilloner" in html
-    assert {"plan_A.csv", "plan_B.csv", "plan_C.csv", "summary.json"} <= {
+    assert "<h1>Indstilling" in html and "Mulighed A: Laveste" in html
+    assert {f"plan_{o.key}.csv" for o in paper.options} | {"summary.json"} <= {
         p.name for p in (tmp_path / "out").iterdir()
     }
