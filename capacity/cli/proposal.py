@@ -34,20 +34,29 @@ def proposal(
     time_limit: Annotated[
         float, typer.Option("--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")
     ] = 30.0,
+    options: Annotated[
+        Path | None,
+        typer.Option(
+            "--options",
+            help="TOML med egne muligheder ([[option]]: name, no_new_modules, keep_at_least, "
+            "close_from), planlagt og prøvet som de andre.",
+        ),
+    ] = None,
     from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
     """Indstilling til Byrådet: A (billigst), B (robust), C (ingen nye pavilloner), D (status quo)."""
     from capacity.planning.output import share, write_proposal
-    from capacity.planning.proposal import make_proposal
+    from capacity.planning.proposal import load_options, make_proposal
     from capacity.planning.scenario import load_inputs
     from capacity.reports.proposal_figures import proposal_figures
     from capacity.reports.text import money
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
+    own = load_options(options, reg.sites["id"].astype(str).tolist()) if options else ()
     paper = make_proposal(
-        reg, sc, risk=risk, samples=samples, runs=runs, seed=seed, time_limit=time_limit
+        reg, sc, risk=risk, samples=samples, runs=runs, seed=seed, time_limit=time_limit, own=own
     )
     figures = proposal_figures(reg, paper)
     write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)

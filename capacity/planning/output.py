@@ -169,7 +169,7 @@ def render_proposal(
     sections = [
         dict(
             o=o,
-            description=DESCRIPTIONS[o.key],
+            description=DESCRIPTIONS.get(o.key) or o.note,
             merged=merged_text(o),
             actions=action_rows(o),
             spread=spread_rows(o),

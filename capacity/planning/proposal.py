@@ -20,12 +20,17 @@ difference that decides rests inside the noise, the cheaper is preferred and the
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
+import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
@@ -53,8 +58,12 @@ class Option:
     spread: pd.DataFrame  # district, beds, share_beds, share_population (at the peak month)
     totals: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0))
     short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
+    short_months: np.ndarray = dataclasses.field(  # (runs, T) a shortage in the month
+        repr=False, default_factory=lambda: np.zeros((0, 0), bool)
+    )
     same_as: tuple[str, ...] = ()  # keys of options with the same plan, merged into this one
     round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
+    note: str = ""  # the conditions of a user's own option, in Danish
 
     @property
     def total(self) -> float:
@@ -109,6 +118,7 @@ def make_proposal(
     time_limit: float = 30.0,
     workers: int | None = 1,
     steps: int = 3,
+    own: Sequence[UserOption] = (),
 ) -> Proposal:
     """Plan the options, score each on the same scenario runs, merge duplicates, recommend one.
 
@@ -122,6 +132,8 @@ def make_proposal(
     time_limit : wall-clock seconds of each plan.
     workers : local processes for the runs.
     steps : quantile plans B may try (``risk``, then halfway to 1 each step, at most 0.995).
+    own : the user's own options (``load_options``), keys E, F, ..., planned by the same model
+        under their conditions and scored on the same runs.
 
     Returns
     -------
@@ -139,17 +151,40 @@ def make_proposal(
     c = scored("C", make_plan(reg, sc, samples=samples, plan_supply=no_new_modules(sup), **common))
     d = scored("D", make_plan(reg, sc, samples=samples, plan_supply=status_quo(sup), **common))
     accepted = 1 - risk
+    early = first_order_month(sup)
+    unavoidable = float(d.short_months[:, :early].any(axis=1).mean()) if early else 0.0
     tried = [a, d]
-    for q in quantiles(risk, steps):
+    for q in quantiles(risk, steps) if unavoidable <= accepted else []:
         if any(o.risk <= accepted for o in tried):
             break
         tried.append(scored("B", make_plan(reg, sc, risk=q, plan_supply=sup, **common)))
     b = dataclasses.replace(robust(tried, accepted), key="B", title=TITLES["B"])
-    notes = [] if b.risk <= accepted else [need_text(b, sup, risk)]
-    options, merged = merge((a, b, c, d))
+    notes = []
+    if unavoidable > accepted:
+        notes.append(
+            f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
+            f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}."
+        )
+    if b.risk > accepted:
+        notes.append(need_text(b, sup, risk, early))
+    mine = []
+    for key, u in zip("EFGHIJKLMN", own, strict=False):
+        reg_u = close_sites(reg, u.close)
+        sup_u = conditions(supply(reg_u, sc), u)
+        plan = make_plan(reg_u, sc, samples=samples, plan_supply=sup_u, **common)
+        res, raw = score(reg_u, sc, plan.plan, runs, seed, workers, sup_u)
+        o = option(key, plan, res, raw, price, sup_u)
+        mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
+    options, merged = merge((a, b, c, d, *mine))
     notes = merged + notes
     recommended, reasons = recommend(options, risk)
     return Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes))
+
+
+def first_order_month(sup: Supply) -> int:
+    """Months before the first new module can stand (the shortest lead time, at least 1)."""
+    leads = [int(x) for x, p in zip(sup.lead, sup.pavilion, strict=True) if p]
+    return max(1, min(leads)) if leads else len(sup.months)
 
 
 def quantiles(risk: float, steps: int) -> list[float]:
@@ -215,7 +250,7 @@ def option(
     person_months = raw[:, 0].sum(axis=1)
     return Option(
         key,
-        TITLES[key],
+        TITLES.get(key, key),
         plan,
         runs,
         plan_cost,
@@ -225,6 +260,7 @@ def option(
         spread_table(p, sup),
         plan_cost + person_months * price,
         (raw[:, 0] > 0).any(axis=1),
+        raw[:, 0] > 0,
         (),
         round_trips(p, sup),
     )
@@ -329,12 +365,18 @@ def same_plan(a: Option, b: Option) -> bool:
     return a.plan.plan[cols].reset_index(drop=True).equals(b.plan.plan[cols].reset_index(drop=True))
 
 
-def need_text(best: Option, sup: Supply, risk: float) -> str:
-    """What would bring the risk to the accepted level: modules at the site with most room."""
-    short = best.runs.months
+def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
+    """What would bring the risk to the accepted level from month ``early`` on (before it no
+    order arrives): modules at the site with most room, then beds elsewhere."""
+    short = best.runs.months.iloc[early:]
     first = short.loc[short["p_shortage"] > 1 - risk, "month"]
     persons = max(float(short["p90_short"].max()), 1.0)  # persons short in 1 run in 10
-    month = first.iloc[0] if len(first) else short["month"].iloc[0]
+    if short.empty or first.empty:
+        return (
+            f"Efter de første {early} måneder er risikoen for mangel hver måned højst "
+            f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
+        )
+    month = first.iloc[0]
     plan = best.plan.plan
     standing = plan.groupby("site_id")["modules_standing"].max()
     rooms = [
@@ -431,3 +473,100 @@ def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, list[str]]
             text += "; forskellen i omkostning ligger inden for usikkerheden"
         reasons.append(text + ".")
     return best.key, reasons
+
+
+@dataclass(frozen=True)
+class UserOption:
+    """A user's own option: conditions under which the same model plans."""
+
+    name: str
+    no_new_modules: bool = False
+    keep: dict[str, int] = dataclasses.field(default_factory=dict)  # site -> at least N modules
+    close: dict[str, str] = dataclasses.field(default_factory=dict)  # site -> first month closed
+
+    def describe(self) -> str:
+        """The conditions in Danish."""
+        parts = ["ingen nye moduler"] if self.no_new_modules else []
+        parts += [f"mindst {n} moduler på {s}" for s, n in sorted(self.keep.items())]
+        parts += [f"{s} lukkes fra {month_name(m)}" for s, m in sorted(self.close.items())]
+        return "Egen mulighed: " + (", ".join(parts) or "ingen betingelser") + "."
+
+
+OPTION_KEYS = {"name", "no_new_modules", "keep_at_least", "close_from"}
+
+
+def load_options(path: Path, sites: Sequence[str]) -> list[UserOption]:
+    """The user's own options from a TOML file of ``[[option]]`` tables.
+
+    Each has ``name``, and optionally ``no_new_modules = true``, ``keep_at_least = {P01 = 2}``
+    (modules kept while the site is available) and ``close_from = {P03 = "2027-07"}`` (the site
+    is not available from that month).
+
+    Raises
+    ------
+    UserError
+        Naming the file, the option and the key, with the fix.
+    """
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+        raise UserError(f"{path}: cannot be read as TOML ({e}); fix the file.") from None
+    rows = data.get("option")
+    if not isinstance(rows, list) or not rows or set(data) != {"option"}:
+        raise UserError(f"{path}: give one or more [[option]] tables and nothing else.")
+    if len(rows) > 10:
+        raise UserError(f"{path}: at most 10 options; remove {len(rows) - 10}.")
+    return [_user_option(path, i + 1, row, set(sites)) for i, row in enumerate(rows)]
+
+
+def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
+    where = f"{path}, option {i}"
+    bad = set(row) - OPTION_KEYS
+    if bad:
+        raise UserError(f"{where}: unknown key {sorted(bad)[0]!r}; use {sorted(OPTION_KEYS)}.")
+    name = row.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise UserError(f"{where}: key 'name' must be a text, e.g. name = \"Luk P03\".")
+    keep, close = row.get("keep_at_least", {}), row.get("close_from", {})
+    for key, table in (("keep_at_least", keep), ("close_from", close)):
+        if not isinstance(table, dict) or set(table) - sites:
+            raise UserError(f"{where}, key {key!r}: a table of known site ids, e.g. {{P01 = 2}}.")
+    if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in keep.values()):
+        raise UserError(f"{where}, key 'keep_at_least': whole numbers of modules >= 0.")
+    for m in close.values():
+        try:
+            dt.date.fromisoformat(f"{m}-01")
+        except (TypeError, ValueError):
+            raise UserError(f"{where}, key 'close_from': months as \"YYYY-MM\".") from None
+    no_new = row.get("no_new_modules", False)
+    if not isinstance(no_new, bool):
+        raise UserError(f"{where}, key 'no_new_modules': true or false.")
+    return UserOption(name.strip(), no_new, dict(keep), dict(close))
+
+
+def close_sites(reg: Registry, close: dict[str, str]) -> Registry:
+    """The registry with each site in ``close`` available until the day before its month."""
+    if not close:
+        return reg
+    sites = reg.sites.copy()
+    for site, month in close.items():
+        last = pd.Timestamp(f"{month}-01") - pd.Timedelta(days=1)
+        mask = sites["id"] == site
+        old = pd.to_datetime(sites.loc[mask, "available_until"])
+        until = old.where(old.notna() & (old < last), last)
+        sites["available_until"] = pd.to_datetime(sites["available_until"])
+        sites.loc[mask, "available_until"] = until
+    return reg.with_layers(sites=sites)
+
+
+def conditions(sup: Supply, u: UserOption) -> Supply:
+    """The supply under a user's conditions: no orders, modules kept while available."""
+    out = no_new_modules(sup) if u.no_new_modules else sup
+    if not u.keep:
+        return out
+    keep = out.resident_modules.copy()
+    for site, n in u.keep.items():
+        j = sup.ids.index(site)
+        most = min(n, int(sup.modules_now[j]))  # kept, not ordered
+        keep[j] = np.maximum(keep[j], most * out.available[j])
+    return dataclasses.replace(out, resident_modules=keep)

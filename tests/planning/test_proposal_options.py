@@ -220,3 +220,14 @@ def test_numbers_are_in_danish_format(wave_paper):
         assert not re.search(r"\d\.\d{1,2}(?!\d)", text)  # no "11.8" or "0.0"
         assert not re.search(r"\d,\d{3}(?!\d)", text)  # no "1,250" thousands
     assert " kr." in md and " %" in md
+
+
+def test_a_shortage_before_any_order_can_arrive_is_named_as_unavoidable():
+    """No homes, three arrivals in the first month, lead time 2: months 1-2 are short whatever
+    the plan; the paper says so instead of promising a plan that reaches the level."""
+    reg = make_registry(sites=[pavilion()], policy=policy())
+    paper = make_proposal(reg, scenario([3], stay=6, horizon=6), samples=2, runs=20)
+    by_key = {k: o for o in paper.options for k in (o.key, *o.same_as)}
+    assert by_key["B"].risk <= by_key["A"].risk
+    assert any("kan ingen plan undgå" in n for n in paper.notes)
+    assert not any("flere grunde" in r for r in paper.reasons)

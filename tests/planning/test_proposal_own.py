@@ -1,0 +1,73 @@
+"""Issue 15: the user's own options (``--options FILE.toml``), planned by the same model under
+their conditions and scored on the same runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from capacity.errors import UserError
+from capacity.planning.output import render_proposal
+from capacity.planning.proposal import UserOption, load_options, make_proposal
+from tests.helpers import make_registry, make_unit
+from tests.planning.conftest import pavilion, policy, scenario
+
+
+@pytest.fixture(scope="module")
+def standing():
+    """One pavilion site with three modules standing, cheap to keep, some demand."""
+    site = pavilion(modules_now=3, cost_teardown_per_module=0, cost_month_per_module=100)
+    units = [make_unit(f"M{i}", "P1", beds=4) for i in (1, 2, 3)]
+    return make_registry(sites=[site], units=units, policy=policy())
+
+
+def test_an_option_that_closes_a_site_is_planned_with_its_take_down(standing):
+    own = [UserOption("Luk P1 i marts", close={"P1": "2027-03"})]
+    paper = make_proposal(standing, scenario([2], stay=8, horizon=6), samples=2, runs=20, own=own)
+    e = next(o for o in paper.options if "E" in (o.key, *o.same_as))
+    rows = e.plan.plan
+    assert rows["modules_standing"].tolist()[2:] == [0, 0, 0, 0]
+    assert rows["modules_down"].sum() == 3
+    assert e.title == "Luk P1 i marts" and "P1 lukkes fra marts 2027" in e.note
+    assert e.risk > 0  # the residents' homes are gone: short from March
+    md, _ = render_proposal(paper, 1000)
+    assert "Luk P1 i marts" in md and "Egen mulighed" in md
+
+
+def test_keep_at_least_holds_modules(standing):
+    own = [UserOption("Behold 2", keep={"P1": 2})]
+    paper = make_proposal(standing, scenario([0], stay=2, horizon=4), samples=2, runs=20, own=own)
+    e = next(o for o in paper.options if "E" in (o.key, *o.same_as))
+    assert min(e.plan.plan["modules_standing"]) >= 2
+
+
+def test_options_file_is_read(tmp_path):
+    path = tmp_path / "own.toml"
+    path.write_text(
+        '[[option]]\nname = "Ingen nye"\nno_new_modules = true\n'
+        '[[option]]\nname = "Luk"\nclose_from = {P1 = "2027-07"}\nkeep_at_least = {P2 = 1}\n',
+        encoding="utf-8",
+    )
+    opts = load_options(path, ["P1", "P2"])
+    assert opts == [
+        UserOption("Ingen nye", no_new_modules=True),
+        UserOption("Luk", keep={"P2": 1}, close={"P1": "2027-07"}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[option]]\nname = "x"\nclose = {P1 = "2027-07"}\n', "unknown key 'close'"),
+        ('[[option]]\nname = "x"\nclose_from = {P9 = "2027-07"}\n', "known site ids"),
+        ('[[option]]\nname = "x"\nclose_from = {P1 = "juli"}\n', "YYYY-MM"),
+        ('[[option]]\nname = "x"\nkeep_at_least = {P1 = -1}\n', "whole numbers"),
+        ("[[option]]\nno_new_modules = true\n", "'name'"),
+        ("name = 1\n", "[[option]]"),
+    ],
+)
+def test_bad_options_files_name_the_fix(tmp_path, text, message):
+    path = tmp_path / "own.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match="own.toml") as err:
+        load_options(path, ["P1"])
+    assert message in str(err.value)
