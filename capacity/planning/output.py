@@ -81,6 +81,7 @@ def share(value: float) -> str:
 def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     """The overview table, one (label, cells per option) a row: the same rows in both formats."""
     opts = p.options
+    since = f" fra {month_name(p.scenario.month_labels()[p.risk_from])}" if p.risk_from else ""
     rows = [
         ("Pavilloner i alt", [money(o.plan_cost) for o in opts]),
         ("Forventet nødindkvartering", [money(o.emergency_cost) for o in opts]),
@@ -92,7 +93,7 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     ]
     rows += [(f"Pavilloner {y}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years]
     rows += [
-        ("Risiko for mangel (mindst én måned)", [share(o.risk) for o in opts]),
+        (f"Risiko for mangel (mindst én måned{since})", [share(o.risk) for o in opts]),
         (
             "Risiko, 95 %-interval",
             [f"{share(o.risk_ci[0])} – {share(o.risk_ci[1])}" for o in opts],

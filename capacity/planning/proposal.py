@@ -64,6 +64,7 @@ class Option:
     same_as: tuple[str, ...] = ()  # keys of options with the same plan, merged into this one
     round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
     note: str = ""  # the conditions of a user's own option, in Danish
+    risk_from: int = 0  # risk counted from this month (before it no plan can differ)
 
     @property
     def total(self) -> float:
@@ -72,7 +73,9 @@ class Option:
 
     @property
     def risk(self) -> float:
-        """Share of runs with a shortage in at least one month."""
+        """Share of runs with a shortage in at least one month (from ``risk_from``)."""
+        if self.risk_from:
+            return float(self.short.mean())
         return float(self.runs.summary["risk_any_shortage"])
 
     @property
@@ -97,6 +100,7 @@ class Proposal:
     reasons: tuple[str, ...]
     seed: int
     notes: tuple[str, ...] = ()  # merged options, what would reach the risk level
+    risk_from: int = 0  # the options' risk counts shortages from this month on
 
 
 TITLES = {
@@ -143,18 +147,21 @@ def make_proposal(
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
 
-    def scored(key: str, plan: PlanResult) -> Option:
-        res, raw = score(reg, sc, plan.plan, runs, seed, workers, sup)
-        return option(key, plan, res, raw, price, sup)
+    def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
+        res, raw = score(r, sc, plan.plan, runs, seed, workers, s)
+        return counted_from(option(key, plan, res, raw, price, s), shift)
 
-    a = scored("A", make_plan(reg, sc, samples=samples, plan_supply=sup, **common))
-    c = scored("C", make_plan(reg, sc, samples=samples, plan_supply=no_new_modules(sup), **common))
+    shift = 0
     d = scored("D", make_plan(reg, sc, samples=samples, plan_supply=status_quo(sup), **common))
     accepted = 1 - risk
     early = first_order_month(sup)
-    unavoidable = float(d.short_months[:, :early].any(axis=1).mean()) if early else 0.0
+    unavoidable = float(d.short_months[:, :early].any(axis=1).mean())
+    shift = early if unavoidable > accepted and early < len(sup.months) else 0
+    d = counted_from(d, shift)
+    a = scored("A", make_plan(reg, sc, samples=samples, plan_supply=sup, **common))
+    c = scored("C", make_plan(reg, sc, samples=samples, plan_supply=no_new_modules(sup), **common))
     tried = [a, d]
-    for q in quantiles(risk, steps) if unavoidable <= accepted else []:
+    for q in quantiles(risk, steps):
         if any(o.risk <= accepted for o in tried):
             break
         tried.append(scored("B", make_plan(reg, sc, risk=q, plan_supply=sup, **common)))
@@ -163,7 +170,8 @@ def make_proposal(
     if unavoidable > accepted:
         notes.append(
             f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
-            f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}."
+            f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
+            f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
@@ -172,13 +180,19 @@ def make_proposal(
         reg_u = close_sites(reg, u.close)
         sup_u = conditions(supply(reg_u, sc), u)
         plan = make_plan(reg_u, sc, samples=samples, plan_supply=sup_u, **common)
-        res, raw = score(reg_u, sc, plan.plan, runs, seed, workers, sup_u)
-        o = option(key, plan, res, raw, price, sup_u)
+        o = scored(key, plan, reg_u, sup_u)
         mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
     options, merged = merge((a, b, c, d, *mine))
     notes = merged + notes
     recommended, reasons = recommend(options, risk)
-    return Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes))
+    return Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift)
+
+
+def counted_from(o: Option, month: int) -> Option:
+    """The option with its risk counted from ``month`` (0: every month)."""
+    if not month:
+        return o
+    return dataclasses.replace(o, risk_from=month, short=o.short_months[:, month:].any(axis=1))
 
 
 def first_order_month(sup: Supply) -> int:
@@ -450,11 +464,13 @@ def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, list[str]]
                 f"mulighed {best.key} foretrækkes."
             )
     lo, hi = best.total_ci
+    start = getattr(best, "risk_from", 0)
+    since = f" fra {month_name(sorted(set(best.plan.plan['month']))[start])}" if start else ""
     reasons = [
         f"Mulighed {best.key} ({best.title.lower()}) koster forventet {money(best.total)} i alt "
         f"(95 %-interval {money(lo)} – {money(hi)}): {money(best.plan_cost)} til pavilloner og "
         f"{money(best.emergency_cost)} til nødindkvartering.",
-        f"Risikoen for mangel i mindst én måned er {pct(best.risk, 0)} "
+        f"Risikoen for mangel i mindst én måned{since} er {pct(best.risk, 0)} "
         f"(95 %-interval {pct(best.risk_ci[0], 0)} – {pct(best.risk_ci[1], 0)}; "
         f"accepteret: højst {pct(accepted, 0)}).",
         *noise,

@@ -229,5 +229,6 @@ def test_a_shortage_before_any_order_can_arrive_is_named_as_unavoidable():
     paper = make_proposal(reg, scenario([3], stay=6, horizon=6), samples=2, runs=20)
     by_key = {k: o for o in paper.options for k in (o.key, *o.same_as)}
     assert by_key["B"].risk <= by_key["A"].risk
-    assert any("kan ingen plan undgå" in n for n in paper.notes)
+    assert any("kan ingen plan undgå" in n and "fra marts 2027" in n for n in paper.notes)
+    assert paper.risk_from == 2 and all(o.risk_from == 2 for o in paper.options)
     assert not any("flere grunde" in r for r in paper.reasons)
