@@ -71,3 +71,33 @@ def test_bad_options_files_name_the_fix(tmp_path, text, message):
     with pytest.raises(UserError, match="own.toml") as err:
         load_options(path, ["P1"])
     assert message in str(err.value)
+
+
+def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
+    """``capacity proposal --options``: an own option becomes E; an unknown site is exit 2."""
+    import typer
+    from typer.testing import CliRunner
+
+    from capacity.cli.app import user_errors
+    from capacity.cli.proposal import proposal
+    from capacity.io.registry import write_registry
+    from tests.helpers import tiny_registry
+    from tests.planning.test_cli import short_scenario
+
+    app = typer.Typer()
+    app.command()(user_errors(proposal))
+    app.command()(lambda: None)  # two commands: the name "proposal" is required
+    reg = tmp_path / "reg"
+    write_registry(tiny_registry(), reg)
+    sites = tiny_registry().sites["id"].astype(str).tolist()
+    own = tmp_path / "own.toml"
+    own.write_text(f'[[option]]\nname = "Egen"\nkeep_at_least = {{{sites[0]} = 0}}\n', "utf-8")
+    args = ["proposal", str(reg), "--scenario", str(short_scenario(tmp_path))]
+    args += ["--samples", "2", "--runs", "10", "--time-limit", "5", "--out", str(tmp_path / "o")]
+    result = CliRunner().invoke(app, [*args, "--options", str(own)])
+    assert result.exit_code == 0, result.output
+    md = (tmp_path / "o" / "proposal.md").read_text(encoding="utf-8")
+    assert "Mulighed E" in md  # its own section, or merged with the plan it equals
+    own.write_text('[[option]]\nname = "x"\nclose_from = {NOPE = "2027-01"}\n', "utf-8")
+    result = CliRunner().invoke(app, [*args, "--options", str(own)])
+    assert result.exit_code == 2 and "known site ids" in result.output
