@@ -85,7 +85,8 @@ def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
-    mode = _mode(path, 0o666)
+    with os_errors(path):
+        mode = _mode(path, 0o666)
     with os_errors(path.parent):
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
@@ -112,7 +113,8 @@ def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.exists() and not path.is_dir():
         raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
-    mode = _mode(path, 0o777)
+    with os_errors(path):
+        mode = _mode(path, 0o777)
     with os_errors(path.parent):
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:

@@ -259,6 +259,10 @@ def load_scenario(
     RegistryError
         The file is missing, not TOML, or a key is unknown or invalid; each problem names the key.
     """
+    if Path(path).exists() and not Path(path).is_file():  # a FIFO would block for ever
+        raise RegistryError(
+            [Problem("error", str(path), "", "", "not a regular file; give a .toml file")]
+        )
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (FileNotFoundError, IsADirectoryError):
