@@ -10,7 +10,11 @@ differences between options are paired, run by run, and carry confidence interva
   (``risk``, then higher) whose runs' shortage risk is at most ``1 - risk``; when none is, the one
   with the least risk (so B is never riskier than A) and the paper says what would reach the level;
 - **C, no new pavilions**: orders impossible; existing modules may stay or be taken down;
-- **D, status quo**: what stands stays, nothing ordered, nothing taken down.
+- **D, status quo**: what stands stays, nothing ordered, nothing taken down;
+- **E, F, ...**: the user's own options (``load_options``), planned under their conditions.
+
+When even the status quo is short before any order could arrive (the shortest lead time), the
+risk of every option is counted from that month on: before it no plan can differ.
 
 Options that come out as the same plan are merged (the first key stands for the others). The
 recommendation is the cheapest option within the accepted risk, else the least risky; where the
