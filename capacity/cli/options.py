@@ -22,6 +22,12 @@ PolicyOpt = Annotated[
 ]
 OutOpt = Annotated[Path, typer.Option("--out", "-o", help="Mappe som resultaterne skrives til.")]
 SeedOpt = Annotated[
-    int, typer.Option("--seed", help="Frø for tilfældighed: samme frø, samme resultat.")
+    int,
+    typer.Option(
+        "--seed",
+        min=0,
+        max=2**31 - 1,  # CP-SAT's random_seed is a 32-bit integer (2^63 raised a TypeError)
+        help="Frø for tilfældighed: samme frø, samme resultat.",
+    ),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Sprog i rapporter: da eller en.")]
