@@ -129,6 +129,27 @@ def action_rows(o: Option) -> list[list[str]]:
     ]
 
 
+KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapegnede"}
+
+
+def homes_head(o: Option) -> list[str]:
+    """Column heads of ``homes_rows``: the months shown."""
+    m = o.homes.attrs.get("months", {})
+    return [
+        "Slags bolig",
+        *(f"Ledige {month_name(m[k])}" for k in ("first", "peak", "last") if k in m),
+        "Forventet mangel (husstandsmåneder)",
+    ]
+
+
+def homes_rows(o: Option) -> list[list[str]]:
+    """Homes without a current resident per kind, and the expected shortage of that kind."""
+    return [
+        [KINDS[r.kind], str(r.first), str(r.peak), str(r.last), number(r.short_household_months)]
+        for r in o.homes.itertuples()
+    ]
+
+
 def spread_rows(o: Option) -> list[list[str]]:
     """Beds per district at the peak month against the population share."""
     return [
@@ -174,6 +195,8 @@ def render_proposal(
             merged=merged_text(o),
             actions=action_rows(o),
             spread=spread_rows(o),
+            homes_head=homes_head(o) if not o.homes.empty else [],
+            homes=homes_rows(o) if not o.homes.empty else [],
         )
         for o in p.options
     ]

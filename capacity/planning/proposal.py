@@ -69,6 +69,9 @@ class Option:
     round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
     note: str = ""  # the conditions of a user's own option, in Danish
     risk_from: int = 0  # risk counted from this month (before it no plan can differ)
+    homes: pd.DataFrame = dataclasses.field(  # ``homes_table``
+        repr=False, default_factory=lambda: pd.DataFrame()
+    )
 
     @property
     def total(self) -> float:
@@ -281,6 +284,7 @@ def option(
         raw[:, 0] > 0,
         (),
         round_trips(p, sup),
+        homes=homes_table(p, runs, sup),
     )
 
 
@@ -337,6 +341,34 @@ def round_trips(plan: pd.DataFrame, sup: Supply) -> tuple[str, ...]:
             f"igen {month_name(ups['month'].iloc[0])}: {money(cost)} for nedtagning og opsætning."
         )
     return tuple(out)
+
+
+def homes_table(plan: pd.DataFrame, runs: ScenarioResult, sup: Supply) -> pd.DataFrame:
+    """Per kind of home (single, family, accessible): homes no current resident holds in the first
+    month, the month of most expected occupants and the last month, and the runs' expected
+    shortage of households of that kind (household-months)."""
+    from capacity.model.homes import CATEGORIES
+
+    standing = (
+        plan.pivot(index="site_id", columns="month", values="modules_standing")
+        .reindex(index=sup.ids, columns=sup.months)
+        .fillna(0)
+        .to_numpy(dtype=int)
+    )
+    homes = sup.homes(standing).sum(axis=0)  # (C, T)
+    free = homes - sup.resident_whole - sup.resident_shared
+    peak = int(np.argmax(runs.months["expected_occupied"].to_numpy()))
+    months = {"first": 0, "peak": peak, "last": len(sup.months) - 1}
+    by_kind = runs.summary.get("shortage_by_kind", {})
+    rows = []
+    for cat in CATEGORIES:
+        idx = [c for c, k in enumerate(sup.classes) if k.category == cat]
+        row = {"kind": cat, **{k: int(free[idx, t].sum()) for k, t in months.items()}}
+        row["short_household_months"] = float(by_kind.get(cat, {}).get("household_months", 0.0))
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out.attrs["months"] = {k: sup.months[t] for k, t in months.items()}
+    return out
 
 
 def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:

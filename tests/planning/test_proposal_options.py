@@ -154,6 +154,9 @@ def test_status_quo_keeps_what_stands(standing_registry):
     assert by_key["A"].plan.plan["modules_down"].sum() > 0  # least cost takes some down
     assert by_key["B"].risk <= by_key["A"].risk
     assert len({o.key for o in paper.options}) == len(paper.options)
+    homes = by_key["D"].homes.set_index("kind")  # free homes by kind, not free beds
+    assert homes.loc["family", "first"] == 3 and homes.loc["family", "last"] == 3
+    assert homes.loc["single", "first"] == 0 and homes.loc["accessible", "first"] == 0
 
 
 class Cells(HTMLParser):
