@@ -1,0 +1,116 @@
+"""Payloads in every text field of the registry — ids, names, notes of sites, units, households,
+districts and points of interest — through every command that reads a registry. Each ends with
+exit 0 or 2, prints no escape code, and writes no payload's markup raw into an HTML output."""
+
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from capacity.io.registry import write_registry
+from tests import helpers
+from tests.hostile.conftest import check
+
+PAYLOADS = [
+    "[/x]",
+    "[bold red]x[/]",
+    "\x1b[31mrød\x1b[0m",
+    "\x1b]0;title\x07",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "${alert(1)}`",
+    '=HYPERLINK("http://x.invalid","klik")',
+    "+1-1",
+    "@SUM(A1)",
+    "'; DROP TABLE units; --",
+    "%s%n%x{0}{__class__}",
+    "../../etc/passwd",
+    "\u202eevil\u202c \ufeff æøå ÆØÅ 🏠",
+    "a\tb\r\nc",
+    "x" * 5000,
+]
+
+
+def hostile_registry(text: str):
+    """``tiny_registry`` with ``text`` in every text field (ids made unique by a suffix)."""
+    reg = helpers.tiny_registry()
+    site_id, unit_id, household_id = f"{text}S", f"{text}U", f"{text}H"
+    sites = reg.sites.assign(
+        id=reg.sites["id"].replace({"B1": site_id}), name=[text, text + "2"], note=text
+    )
+    units = reg.units.assign(
+        id=reg.units["id"].replace({"B1-1": unit_id}),
+        site_id=reg.units["site_id"].replace({"B1": site_id}),
+    )
+    households = reg.households.assign(id=reg.households["id"].replace({"R1": household_id}))
+    occupancy = reg.occupancy.assign(
+        household_id=reg.occupancy["household_id"].replace({"R1": household_id}),
+        unit_id=reg.occupancy["unit_id"].replace({"B1-1": unit_id}),
+    )
+    districts = reg.districts.assign(name=[text, text + "E"])
+    pois = reg.pois.assign(name=[text, text + "P"])
+    return reg.with_layers(
+        sites=sites,
+        units=units,
+        households=households,
+        occupancy=occupancy,
+        districts=districts,
+        pois=pois,
+    )
+
+
+@pytest.fixture(scope="module")
+def registries(tmp_path_factory):
+    """One GeoPackage per payload, written once."""
+    root = tmp_path_factory.mktemp("payloads")
+    paths = {}
+    for i, text in enumerate(PAYLOADS):
+        paths[text] = root / f"r{i}.gpkg"
+        write_registry(hostile_registry(text), paths[text])
+    return paths
+
+
+DAY = "2026-11-15"
+COMMANDS = ["validate", "info", "place", "review", "report", "convert-xlsx", "convert-folder"]
+
+
+# Known defect (io/writers.py, not this suite's): convert to .xlsx refuses a control character
+# with exit 2 and a clear message, but openpyxl's write-only sheet is left open and, when it is
+# collected, prints "Exception ignored in ... Traceback ... I/O operation on closed file".
+XLSX_LEAK = pytest.mark.xfail(
+    strict=True, reason="write_xlsx leaves openpyxl's write-only sheet open on a refused text"
+)
+
+
+def _cases():
+    for i, text in enumerate(PAYLOADS):
+        for command in COMMANDS:
+            leaks = command == "convert-xlsx" and any(c in text for c in "\x1b\x07")
+            marks = [XLSX_LEAK] if leaks else []
+            yield pytest.param(text, command, id=f"p{i}-{command}", marks=marks)
+
+
+@pytest.mark.parametrize("text, command", list(_cases()))
+def test_payloads_in_every_text_field(registries, tmp_path, text, command):
+    reg = registries[text]
+    out = tmp_path / "out"
+    args = {
+        "validate": ["validate", reg],
+        "info": ["info", reg, "--date", DAY],
+        "place": ["place", reg, "--date", DAY, "--time-limit", "2", "--out", out],
+        "review": ["review", reg, "--date", DAY, "--out", out],
+        "report": ["report", reg, "--date", DAY, "--out", out],
+        "convert-xlsx": ["convert", reg, tmp_path / "r.xlsx"],
+        "convert-folder": ["convert", reg, tmp_path / "r"],
+    }[command]
+    try:
+        check(args)
+    finally:
+        gc.collect()  # a leak shows in this test, not in a later one
+    for page in out.glob("*.html") if out.is_dir() else []:
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert(1)</script>" not in html, page
+        assert "<img src=x onerror" not in html, page
+    if command.startswith("convert"):  # the converted registry reads back
+        check(["validate", tmp_path / ("r.xlsx" if command == "convert-xlsx" else "r")])
