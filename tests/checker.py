@@ -52,12 +52,18 @@ class Checker:
         self.hh = {r.id: r for r in reg.households.itertuples()}
         self.persons = {h: int(r.adults) + len(r.children_ages) for h, r in self.hh.items()}
         occ = reg.occupancy
+        # a household whose every stay closed by the date has moved on: not housed, not waiting
+        gone = set(occ["household_id"]) - set(
+            occ.loc[occ["move_out"].isna() | (occ["move_out"] > day), "household_id"]
+        )
         occ = occ[occ["move_out"].isna() | (occ["move_out"] > day)].sort_values("move_in")
         self.home: dict[str, str] = {}
         for r in occ.itertuples():
             self.home.setdefault(r.household_id, r.unit_id)
         self.arriving = sorted(
-            h for h, r in self.hh.items() if h not in self.home and r.arrival_date <= day
+            h
+            for h, r in self.hh.items()
+            if h not in self.home and h not in gone and r.arrival_date <= day
         )
         self.units = {r.id: r for r in reg.units.itertuples()}
         self.sites = {r.id: r for r in reg.sites.itertuples()}
