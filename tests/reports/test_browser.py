@@ -127,9 +127,9 @@ def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
     page.close()
 
 
-def test_proposal_offline_in_chromium(browser, proposal_dir):
+def test_proposal_offline_in_chromium(browser, proposal_paper, proposal_dir):
     """The proposal and its map frame load from file:// with no request leaving the machine;
-    both charts show, the cost chart with nine bar segments, the map frame a Leaflet map."""
+    both charts show, the cost chart with three bar segments per option, the map frame a Leaflet map."""
     page, requests, errors = open_offline(
         browser, proposal_dir / "proposal.html", viewport=(1100, 900)
     )
@@ -137,7 +137,8 @@ def test_proposal_offline_in_chromium(browser, proposal_dir):
     assert any(u.endswith("/proposal_map.html") for u in requests)
     assert page.locator("figure.chart svg").count() == 2
     assert page.locator("#cost-chart svg").is_visible()
-    assert page.locator("#cost-chart svg g[id^='cost-']").count() == 9
+    bars = 3 * len(proposal_paper[1].options)  # setup, running, emergency per option
+    assert page.locator("#cost-chart svg g[id^='cost-']").count() == bars
     assert page.locator("#occupancy-chart svg g#band").count() == 1
     frame = page.frame_locator("iframe.map")
     frame.locator("#key-numbers").wait_for()
