@@ -194,6 +194,7 @@ def write_xlsx(reg: Registry, path: Path) -> None:
     """Write one sheet per layer and a ``policy`` sheet into a new workbook at ``path``."""
     import openpyxl
 
+    _refuse_illegal_text(reg)  # before the workbook exists: a refused text leaves nothing open
     book = openpyxl.Workbook(write_only=True)
     for name, frame in reg.layers().items():
         sheet = book.create_sheet(name)
@@ -205,6 +206,20 @@ def write_xlsx(reg: Registry, path: Path) -> None:
     sheet.append(["toml"])
     sheet.append([reg.policy.to_toml_text()])
     book.save(path)
+
+
+def _refuse_illegal_text(reg: Registry) -> None:
+    """Raise ``UserError`` for the first text with a control character Excel cannot store."""
+    for name, frame in reg.layers().items():
+        for column in frame.columns:
+            if column == "geometry" or pd.api.types.is_numeric_dtype(frame[column]):
+                continue
+            for value in frame[column]:
+                if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
+                    raise UserError(
+                        f"{name}.{column}: the text {value[:40]!r} holds control characters that "
+                        "Excel cannot store; remove them or write a GeoPackage or folder instead"
+                    )
 
 
 def _sheet_rows(name: str, frame: pd.DataFrame) -> Iterator[list[Any]]:
