@@ -86,9 +86,22 @@ def capacity(t: Timeline, year: int, months: pd.DataFrame) -> list[Figure]:
         stat(year, g, "waited_so_far_median_days", _median(waited), "days", len(waited)),
         Figure(year, g, "empty_bed_months", int(ym["empty_beds"].sum())),
         Figure(year, g, "empty_bed_dkk", float(ym["empty_dkk"].sum()), "dkk"),
-        Figure(year, g, "modules_up", int((pav & (units["since"].dt.year == year)).sum())),
-        Figure(year, g, "modules_down", int((pav & (units["until"].dt.year == year)).sum())),
+        # without the dates in the registry the counts are unknown ("–"), never a 0
+        Figure(
+            year, g, "modules_up", _dated_count(t.dated_up, pav & (units["since"].dt.year == year))
+        ),
+        Figure(
+            year,
+            g,
+            "modules_down",
+            _dated_count(t.dated_down, pav & (units["until"].dt.year == year)),
+        ),
     ]
+
+
+def _dated_count(recorded: bool, rows: pd.Series) -> int | None:
+    """How many ``rows`` hold, or ``None`` when the registry does not record the dates."""
+    return int(rows.sum()) if recorded else None
 
 
 def stays(t: Timeline, year: int, day: pd.Timestamp, long_months: int) -> list[Figure]:

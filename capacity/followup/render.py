@@ -204,7 +204,7 @@ def followup_html(reg: Registry, f: Followup) -> str:
     by["spread"]["details"].append(all_tables["districts"])
     by["transport"]["details"].append(all_tables["sites"])
     notes = [w["privacy"].format(n=f.min_count), w["method"]]
-    if not f.timeline.dated_units:
+    if not (f.timeline.dated_up and f.timeline.dated_down):
         notes.append(w["no_module_dates"])
     as_of = f"{f.as_of:%d.%m.%Y}" if f.lang == "da" else f"{f.as_of:%Y-%m-%d}"
     return env.get_template("followup.html.j2").render(

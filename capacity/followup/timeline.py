@@ -38,6 +38,8 @@ class Timeline:
     domain: Domain  # the placement's sites (minutes, districts by kind) and districts; no people
     district_names: dict[str, str]
     dated_units: bool  # the units carry in_service_from / in_service_until
+    dated_up: bool = False  # in_service_from is recorded: modules put up can be counted
+    dated_down: bool = False  # in_service_until is recorded: modules taken down can be counted
 
     def open_rows(self, day: pd.Timestamp) -> pd.DataFrame:
         """Occupancy rows that hold a unit on ``day``."""
@@ -80,7 +82,15 @@ def build_timeline(reg: Registry, as_of: dt.date) -> Timeline:
         zip(reg.districts["id"].astype(str), reg.districts["name"].astype(str), strict=True)
     )
     return Timeline(
-        day, _households(reg, rows), rows, _units(reg), _domain(reg, as_of), names, _dated(reg)
+        day,
+        _households(reg, rows),
+        rows,
+        _units(reg),
+        _domain(reg, as_of),
+        names,
+        _dated(reg),
+        UNIT_FROM in reg.units.columns,
+        UNIT_UNTIL in reg.units.columns,
     )
 
 

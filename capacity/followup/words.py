@@ -147,7 +147,7 @@ WORDS = {
         "senge. Udgift: pavillonernes månedlige leje pr. seng (kommunale bygninger har ingen "
         "månedlig udgift i registret).",
         "no_module_dates": "Registret har ingen datoer for hvornår moduler blev sat op eller "
-        "taget ned (units.in_service_from/in_service_until): tallene er 0.",
+        "taget ned (units.in_service_from/in_service_until): de vises som «–».",
         "pp": "pct.-point",
         "internal": "Ingen personoplysninger: kun antal.",
     },
@@ -195,7 +195,7 @@ WORDS = {
         "beds. Cost: the pavilions' monthly rent per bed (municipal buildings have no monthly "
         "cost in the registry).",
         "no_module_dates": "The registry has no dates for when modules were put up or taken "
-        "down (units.in_service_from/in_service_until): the figures are 0.",
+        'down (units.in_service_from/in_service_until): they are shown as "–".',
         "pp": "points",
         "internal": "No personal data: counts only.",
     },

@@ -125,3 +125,25 @@ def test_dates_cut_the_year(history) -> None:
     assert f.months["month"].dt.strftime("%Y-%m").tolist()[-1] == "2024-06"
     # S2 arrived 1 June and moves in 1 July: waiting on 30 June
     assert _v(f, 2024, "capacity", "waiting") == 1
+
+
+def test_modules_up_and_down_are_unknown_without_their_dates(history):
+    """A registry that does not record when modules went up or came down shows "–", not 0; with
+    the dates it counts them."""
+    import pandas as pd
+
+    year = 2026
+    plain = build_followup(history, year, as_of=dt.date(2026, 12, 1))
+    for measure in ("modules_up", "modules_down"):
+        assert plain.get(year, "capacity", measure).value is None
+    from tests import helpers
+
+    reg = helpers.tiny_registry()  # P1: a pavilion site with two modules
+    units = reg.units.copy()
+    units["in_service_from"] = pd.Series([""] * len(units), dtype="str", index=units.index)
+    units["in_service_until"] = pd.Series([""] * len(units), dtype="str", index=units.index)
+    units.loc[units["id"] == "P1-M1", "in_service_from"] = "2026-03-01"
+    units.loc[units["id"] == "P1-M2", "in_service_until"] = "2026-06-30"
+    dated = build_followup(reg.with_layers(units=units), year, as_of=dt.date(2026, 12, 1))
+    assert dated.get(year, "capacity", "modules_up").value == 1
+    assert dated.get(year, "capacity", "modules_down").value == 1
