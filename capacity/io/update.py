@@ -46,6 +46,7 @@ from capacity.errors import UserError
 from capacity.io.hashing import _value, registry_hash
 from capacity.io.imports import sniff_separator
 from capacity.io.layers import LAYERS, Registry
+from capacity.io.writers import _kinds
 
 EDITED = ("sites", "units", "occupancy")
 
@@ -57,15 +58,6 @@ class Edit:
     layer: str
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     added: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _kinds(name: str, frame: pd.DataFrame) -> dict[str, str]:
-    layer = LAYERS[name]
-    return {
-        c: (layer.column(c).kind if c in layer.names else "extra")
-        for c in frame.columns
-        if c != "geometry"
-    }
 
 
 def plain(value: Any, kind: str) -> Any:
