@@ -8,6 +8,8 @@ the scenario runs.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 
@@ -76,7 +78,11 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
     shares /= shares.sum()
     persons = np.array([t.persons for t in sc.household_types], dtype=np.int64)
     family = np.array([bool(t.children_ages) for t in sc.household_types])
-    mean = expected_households(sc, float(shares @ persons))
+    pph = float(shares @ persons)
+    branches = sc.branches()
+    by_branch = np.stack([expected_households(sc, pph, b.waves) for b in branches])
+    prob = np.array([b.probability for b in branches], dtype=float)
+    mean = prob @ by_branch
     kinds = {k: i for i, k in enumerate(need_kinds(reg, sc))}
     type_kind = np.array(
         [kinds[NeedKind(t.persons, bool(t.children_ages), False)] for t in sc.household_types],
@@ -102,19 +108,38 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
         type_kind,
         wk,
         len(kinds),
+        by_branch if len(branches) > 1 else by_branch[:0],
+        prob if len(branches) > 1 else prob[:0],
     )
 
 
-def expected_households(sc: Scenario, persons_per_household: float) -> np.ndarray:
-    """Expected arriving households for each month of the horizon (level + waves, or the list)."""
+def branch_model(dm: DemandModel, b: int) -> DemandModel:
+    """The demand model of branch ``b`` alone (its waves certain; no branch drawn per run)."""
+    if not len(dm.branch_p):
+        return dm
+    return dataclasses.replace(
+        dm, mean=dm.branch_mean[b], branch_mean=dm.branch_mean[:0], branch_p=dm.branch_p[:0]
+    )
+
+
+def expected_households(
+    sc: Scenario, persons_per_household: float, waves: tuple[int, ...] | None = None
+) -> np.ndarray:
+    """Expected arriving households for each month of the horizon (level + waves, or the list).
+
+    ``waves``: the indices of the waves that come (a branch, ``Scenario.branches``); None: all,
+    each weighted by its probability."""
     T, a = sc.horizon_months, sc.arrivals
     unit = persons_per_household if a.unit == "persons" else 1.0
     mean = (
         np.array(a.per_month[:T], dtype=float) if a.per_month is not None else np.full(T, a.level)
     )
     mean = mean / unit
-    for w in a.waves:
+    for i, w in enumerate(a.waves):
+        if waves is not None and i not in waves:
+            continue
         size = w.households if w.households is not None else w.persons / persons_per_household
+        size *= w.probability if waves is None else 1.0
         lo, hi = w.start - 1, min(w.start - 1 + w.months, T)
         if lo < T:
             mean[lo:hi] += size / w.months

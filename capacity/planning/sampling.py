@@ -7,7 +7,7 @@ process or machine draws it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,6 +51,10 @@ class DemandModel:
     type_kind: np.ndarray  # kind index of each household type
     waiting_kind: np.ndarray  # kind index of each waiting household
     kinds: int  # number of kinds of household (``need_kinds``)
+    # branches (``Scenario.branches``) when the scenario has uncertain waves, else empty: every
+    # run first draws its branch, then its arrivals around that branch's expectation
+    branch_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (B, T)
+    branch_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (B,)
 
     @property
     def months(self) -> int:
@@ -61,7 +65,10 @@ class DemandModel:
 def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     """Draw one run: households per month, their type and stay (waiting households in month 0)."""
     T = dm.months
-    counts = _counts(dm, rng)
+    mean = dm.mean
+    if len(dm.branch_p) > 1:
+        mean = dm.branch_mean[rng.choice(len(dm.branch_p), p=dm.branch_p / dm.branch_p.sum())]
+    counts = _counts(dm, mean, rng)
     n = int(counts.sum())
     month = np.repeat(np.arange(T), counts)
     types = rng.choice(len(dm.shares), size=n, p=dm.shares)
@@ -73,14 +80,14 @@ def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     return Arrivals(month, persons, family, month + stay, kind)
 
 
-def _counts(dm: DemandModel, rng: np.random.Generator) -> np.ndarray:
+def _counts(dm: DemandModel, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if dm.kind == "none":
-        return np.floor(dm.mean + rng.random(dm.months)).astype(np.int64)  # unbiased rounding
+        return np.floor(mean + rng.random(dm.months)).astype(np.int64)  # unbiased rounding
     if dm.kind == "poisson":
-        return rng.poisson(dm.mean)
+        return rng.poisson(mean)
     k = dm.dispersion
-    p = k / (k + np.maximum(dm.mean, 1e-12))
-    return np.where(dm.mean > 0, rng.negative_binomial(k, p), 0)
+    p = k / (k + np.maximum(mean, 1e-12))
+    return np.where(mean > 0, rng.negative_binomial(k, p), 0)
 
 
 def persons_present(a: Arrivals, months: int) -> np.ndarray:

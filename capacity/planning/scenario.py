@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -53,12 +54,22 @@ class Wave(_Strict):
     households: float | None = Field(
         None, ge=0, le=MAX_WAVE, description="extra households over the whole wave"
     )
+    probability: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="the chance that the wave comes at all (1: certain); the plan weighs the "
+        "branches with and without it, and learns which one it is in at the wave's start",
+    )
 
     @model_validator(mode="after")
     def _one_size(self) -> Wave:
         if (self.persons is None) == (self.households is None):
             raise ValueError("give exactly one of 'persons' or 'households'")
         return self
+
+
+MAX_UNCERTAIN_WAVES = 3  # 2**3 branches at most
 
 
 class Arrivals(_Strict):
@@ -86,6 +97,12 @@ class Arrivals(_Strict):
     def _one_form(self) -> Arrivals:
         if (self.per_month is None) == (self.level is None):
             raise ValueError("give exactly one of 'per_month' (a list) or 'level' (a number)")
+        uncertain = [w for w in self.waves if 0 < w.probability < 1]
+        if len(uncertain) > MAX_UNCERTAIN_WAVES:
+            raise ValueError(
+                f"at most {MAX_UNCERTAIN_WAVES} waves with a probability below 1 "
+                f"({len(uncertain)} given): each doubles the branches the plan weighs"
+            )
         return self
 
 
@@ -236,6 +253,38 @@ class Scenario(_Strict):
     def month_labels(self) -> list[str]:
         """``YYYY-MM`` for every month of the horizon."""
         return [d.strftime("%Y-%m") for d in self.month_starts()[:-1]]
+
+    def branches(self) -> list[Branch]:
+        """The scenario's branches: every combination of its uncertain waves coming or not.
+
+        A wave with probability 1 is in every branch, one with probability 0 in none; each wave
+        with 0 < p < 1 splits the branches in two (with it: p, without: 1 - p). Branches of
+        probability 0 are left out. A branch is known from the start month of the first
+        uncertain wave in which it differs from another (``Branch.waves``).
+        """
+        waves = self.arrivals.waves
+        uncertain = [i for i, w in enumerate(waves) if 0 < w.probability < 1]
+        certain = tuple(i for i, w in enumerate(waves) if w.probability >= 1)
+        out = []
+        for mask in range(1 << len(uncertain)):
+            came = tuple(i for b, i in enumerate(uncertain) if mask >> b & 1)
+            p = 1.0
+            for b, i in enumerate(uncertain):
+                p *= waves[i].probability if mask >> b & 1 else 1 - waves[i].probability
+            names = [f"bølge {i + 1}" for i in came]
+            name = "med " + ", ".join(names) if names else ("uden bølge" if uncertain else "")
+            out.append(Branch(name, p, tuple(sorted(certain + came)), tuple(uncertain)))
+        return out
+
+
+@dataclass(frozen=True)
+class Branch:
+    """One branch of a scenario: the waves that come in it and its probability."""
+
+    name: str
+    probability: float
+    waves: tuple[int, ...]  # indices of the waves that come
+    uncertain: tuple[int, ...]  # indices of the scenario's uncertain waves
 
 
 def load_scenario(
