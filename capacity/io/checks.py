@@ -15,6 +15,7 @@ import shapely
 
 from capacity.errors import Problem
 from capacity.io.layers import LAYERS
+from capacity.io.typechecks import TYPE_CHECKS, typed_sites
 from capacity.io.validate import Parsed
 
 Layers = dict[str, Parsed]
@@ -377,6 +378,8 @@ def check_household_fits(layers: Layers) -> list[Problem]:
         beds += [int(b) for b in layers["units"].frame["beds"].dropna()]
     if "sites" in layers:
         beds += [int(b) for b in layers["sites"].frame["beds_per_module"].dropna()]
+    if "module_types" in layers:
+        beds += [int(b) for b in layers["module_types"].frame["beds_per_unit"].dropna()]
     if not beds or "households" not in layers:
         return []
     largest, sizes, out = max(beds), household_sizes(layers), []
@@ -400,11 +403,17 @@ def check_household_fits(layers: Layers) -> list[Problem]:
 def check_modules(layers: Layers) -> list[Problem]:
     """A pavilion site's units (its modules) agree with the site: no more units than
     modules_max, residents in no more units than modules_now, and each unit with
-    beds_per_module beds (a warning, as is a count of units other than modules_now)."""
+    beds_per_module beds (a warning, as is a count of units other than modules_now). A site with
+    rows in ``module_types`` is checked by its types instead (``capacity.io.typechecks``)."""
     if "sites" not in layers or "units" not in layers:
         return []
     sites, units = layers["sites"], layers["units"]
-    pav = {r["id"]: (i, r) for i, r in enumerate(_records(sites)) if r["kind"] == "pavilion_site"}
+    typed = typed_sites(layers)
+    pav = {
+        r["id"]: (i, r)
+        for i, r in enumerate(_records(sites))
+        if r["kind"] == "pavilion_site" and r["id"] not in typed
+    }
     listed, lived = defaultdict(list), defaultdict(set)
     for i, u in enumerate(_records(units)):
         if u["site_id"] in pav:
@@ -485,5 +494,6 @@ CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
     check_households,
     check_pavilions,
     check_modules,
+    *TYPE_CHECKS,
     check_household_fits,
 )

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from capacity.io.layers import LAYERS, Registry
+from capacity.io.layers import LAYERS, Registry, stored_columns
 
 
 def _value(value: Any, kind: str) -> Any:
@@ -55,8 +55,7 @@ def registry_hash(reg: Registry) -> str:
         layer = LAYERS[name]
         kinds = {
             c: (layer.column(c).kind if c in layer.names else "extra")
-            for c in frame.columns
-            if c != "geometry"
+            for c in stored_columns(name, frame)
         }
         if layer.geometry:
             kinds["geometry"] = "geometry"

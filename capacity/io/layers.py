@@ -46,6 +46,9 @@ class Column:
     max: float | None = None
     ref: str | None = None  # "layer.column" this id must exist in
     doc: str = ""
+    # Added to the contract later: written to disk (and hashed) only when some row has a value,
+    # so that a registry without it is stored byte for byte as before.
+    sparse: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,15 @@ _POI_KINDS = ("station", "school", "daycare", "jobcentre", "town_centre", "healt
 _SITE_KINDS = ("building", "pavilion_site")
 
 _PAVILION = dict(required=False, nullable=True, min=0)
+_SPARSE = dict(required=False, nullable=True, sparse=True)
+_MONTHS = 240  # lead times, lifetimes and notices: at most 20 years
+_TENURES = ("owned", "rented")
+
+
+def _type_column(name: str, kind: str, doc: str, **bounds: float) -> Column:
+    """An optional column of ``module_types`` with a default (missing -> the default)."""
+    return Column(name, kind, required=False, nullable=True, doc=doc, **bounds)
+
 
 LAYERS: dict[str, Layer] = {
     layer.name: layer
@@ -147,6 +159,34 @@ LAYERS: dict[str, Layer] = {
                 Column("lead_time_months", "int", **_PAVILION),
                 Column("min_lifetime_months", "int", **_PAVILION),
                 Column("note", "str", required=False, nullable=True),
+                Column(
+                    "cost_open",
+                    "int",
+                    **_SPARSE,
+                    min=0,
+                    doc="pavilion sites: one-off DKK when the first module goes up on an empty site",
+                ),
+                Column(
+                    "cost_close",
+                    "int",
+                    **_SPARSE,
+                    min=0,
+                    doc="pavilion sites: one-off DKK when the last module is gone (restoring)",
+                ),
+                Column(
+                    "close_notice_months",
+                    "int",
+                    **_SPARSE,
+                    min=0,
+                    max=_MONTHS,
+                    doc="pavilion sites: months of notice a teardown or closing needs",
+                ),
+                Column(
+                    "reopen_allowed",
+                    "bool",
+                    **_SPARSE,
+                    doc="pavilion sites: modules may return after the site closed (default true)",
+                ),
             ),
             geometry="Point",
             doc="municipal buildings and pavilion sites",
@@ -162,8 +202,71 @@ LAYERS: dict[str, Layer] = {
                 Column("accessible", "bool"),
                 Column("shareable", "bool", doc="single adults may share"),
                 Column("in_service", "bool"),
+                Column(
+                    "module_type_id",
+                    "id",
+                    **_SPARSE,
+                    ref="module_types.id",
+                    doc="pavilion units: the module type (required where the site has several)",
+                ),
             ),
             doc="rooms and flats in buildings; pavilion modules standing today",
+        ),
+        Layer(
+            "module_types",
+            (
+                Column("id", "id"),
+                Column("site_id", "id", ref="sites.id", doc="a pavilion site"),
+                Column("name", "str"),
+                Column("units_per_module", "int", min=1, max=100),
+                Column("beds_per_unit", "int", min=1, max=50),
+                Column("family_ok", "bool"),
+                Column("shareable", "bool", doc="single adults may share a unit"),
+                Column("accessible", "bool"),
+                Column("modules_now", "int", min=0, max=100_000),
+                Column("modules_max", "int", min=0, max=100_000),
+                Column("cost_setup_per_module", "int", min=0, doc="DKK"),
+                Column("cost_month_per_module", "int", min=0, doc="DKK a month (rent or upkeep)"),
+                Column("cost_teardown_per_module", "int", min=0, doc="DKK"),
+                Column("lead_time_months", "int", min=0, max=_MONTHS),
+                Column("min_lifetime_months", "int", min=0, max=_MONTHS),
+                Column("tenure", "str", choices=_TENURES),
+                _type_column("lease_end", "date", "rented: the earliest lease end without penalty"),
+                _type_column(
+                    "notice_months",
+                    "int",
+                    "months of notice to end or take down (0)",
+                    min=0,
+                    max=_MONTHS,
+                ),
+                _type_column(
+                    "cost_early_termination_per_module",
+                    "int",
+                    "rented: DKK per module ended before lease_end (0)",
+                    min=0,
+                ),
+                _type_column(
+                    "purchase_price_per_module",
+                    "int",
+                    "rented: DKK to buy a module (empty: cannot be bought)",
+                    min=1,
+                ),
+                _type_column(
+                    "cost_month_owned_per_module",
+                    "int",
+                    "rented: DKK a month of upkeep once bought (0)",
+                    min=0,
+                ),
+                _type_column(
+                    "residual_value_per_module",
+                    "int",
+                    "owned: DKK a module is worth at the horizon's end (0)",
+                    min=0,
+                ),
+            ),
+            optional=True,
+            doc="module types of pavilion sites (single rooms, family homes, ...): "
+            "tenure, lease and costs; a site without rows has one type from its own columns",
         ),
         Layer(
             "households",
@@ -247,6 +350,7 @@ class Registry:
     units: pd.DataFrame
     households: pd.DataFrame
     occupancy: pd.DataFrame
+    module_types: pd.DataFrame | None = None
     scores: pd.DataFrame | None = None
     travel_minutes: pd.DataFrame | None = None
     boundary: gpd.GeoDataFrame | None = None
@@ -276,6 +380,18 @@ _DTYPES = {
     "date": "datetime64[s]",
     "intlist": "object",
 }
+
+
+def stored_columns(name: str, frame: pd.DataFrame) -> list[str]:
+    """The columns of a layer's frame as written to disk and hashed (geometry aside): all of
+    them but a ``sparse`` contract column that holds no value."""
+    layer = LAYERS[name]
+    return [
+        c
+        for c in frame.columns
+        if c != "geometry"
+        and not (c in layer.names and layer.column(c).sparse and not frame[c].notna().any())
+    ]
 
 
 def dtype_of(column: Column) -> str:

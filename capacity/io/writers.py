@@ -33,7 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capacity.errors import UserError
-from capacity.io.layers import LAYERS, Registry
+from capacity.io.layers import LAYERS, Registry, stored_columns
 
 CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}
 EXCEL_CELL_MAX = 32_000
@@ -49,13 +49,19 @@ def _na(value: Any) -> bool:
 
 
 def _kinds(name: str, frame: pd.DataFrame) -> dict[str, str]:
-    """Column -> kind for the contract's columns; ``extra`` for the others (written as text)."""
+    """Column -> kind for the contract's columns; ``extra`` for the others (written as text).
+
+    A ``sparse`` contract column without any value is left out (``stored_columns``)."""
     layer = LAYERS[name]
     return {
         c: (layer.column(c).kind if c in layer.names else "extra")
-        for c in frame.columns
-        if c != "geometry"
+        for c in stored_columns(name, frame)
     }
+
+
+def _contract_count(name: str, kinds: dict[str, str]) -> int:
+    """How many of the written columns are the contract's (they come first; extras follow)."""
+    return sum(1 for c in kinds if c in LAYERS[name].names)
 
 
 def cell(value: Any, kind: str, style: str) -> Any:
@@ -101,8 +107,8 @@ def write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
     kinds = _kinds(name, frame)
     header = list(kinds)
     points = LAYERS[name].geometry == "Point"
+    n = _contract_count(name, kinds)
     if points:
-        n = len(LAYERS[name].names)
         header = header[:n] + ["x", "y"] + header[n:]
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
@@ -110,7 +116,6 @@ def write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
         geoms = frame.geometry.tolist() if points else [None] * len(frame)
         for row, geom in zip(_rows(name, frame, "csv"), geoms, strict=True):
             if points:
-                n = len(LAYERS[name].names)
                 xy = ["", ""] if geom is None or geom.is_empty else [repr(geom.x), repr(geom.y)]
                 row = row[:n] + xy + row[n:]
             writer.writerow(row)
@@ -161,8 +166,9 @@ def _write_gpkg_layers(reg: Registry, path: Path) -> None:
     import pyogrio
 
     for name, frame in reg.layers().items():
-        out = frame.copy()
-        for column, kind in _kinds(name, frame).items():
+        kinds = _kinds(name, frame)
+        out = frame[[*kinds, "geometry"] if LAYERS[name].geometry else list(kinds)].copy()
+        for column, kind in kinds.items():
             if kind == "intlist":
                 out[column] = pd.Series(
                     [cell(v, kind, "csv") for v in frame[column]], dtype="str", index=frame.index
@@ -223,8 +229,8 @@ def _refuse_illegal_text(reg: Registry) -> None:
 
 
 def _sheet_rows(name: str, frame: pd.DataFrame) -> Iterator[list[Any]]:
-    header = list(_kinds(name, frame))
-    n = len(LAYERS[name].names)
+    kinds = _kinds(name, frame)
+    header, n = list(kinds), _contract_count(name, kinds)
     kind = LAYERS[name].geometry
     geoms = frame.geometry.tolist() if kind else [None] * len(frame)
     extra = _geometry_cells(kind, geoms)

@@ -1,0 +1,226 @@
+"""Checks of the optional ``module_types`` layer against the sites and units, one function per rule.
+
+A pavilion site with rows in ``module_types`` is planned by its types: its own per-module columns
+(``modules_now`` ... ``min_lifetime_months``) must still be valid but the plan ignores them, and its
+units are checked against their types instead of against the site's columns
+(``capacity.io.checks.check_modules`` skips such a site).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pandas as pd
+
+from capacity.errors import Problem
+from capacity.io.validate import Parsed
+
+Layers = dict[str, Parsed]
+RENTED_ONLY = (
+    "lease_end",
+    "purchase_price_per_module",
+    "cost_early_termination_per_module",
+    "cost_month_owned_per_module",
+)
+
+
+def _na(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    )
+
+
+def typed_sites(layers: Layers) -> dict[str, list[dict]]:
+    """Site id -> its rows of ``module_types`` (in the layer's order); empty without the layer."""
+    out: dict[str, list[dict]] = defaultdict(list)
+    if "module_types" in layers:
+        for r in layers["module_types"].records:
+            if not _na(r["site_id"]) and not _na(r["id"]):
+                out[r["site_id"]].append(r)
+    return dict(out)
+
+
+def check_module_types(layers: Layers) -> list[Problem]:
+    """A module type belongs to a pavilion site, its id is no other site's id, it has
+    modules_now <= modules_max, and it has a lease
+    end, a purchase price, an early-termination cost or an upkeep after purchase only when it is
+    rented."""
+    if "module_types" not in layers:
+        return []
+    p, out = layers["module_types"], []
+    kinds = {r["id"]: r["kind"] for r in layers["sites"].records} if "sites" in layers else {}
+    for i, r in enumerate(p.records):
+        if r["id"] in kinds and r["id"] != r["site_id"]:
+            out.append(
+                p.problem(
+                    i,
+                    "id",
+                    f"'{r['id']}' is the id of site {r['id']}; give the module type an id that "
+                    "is no other site's id",
+                )
+            )
+        kind = kinds.get(r["site_id"])
+        if kind is not None and kind != "pavilion_site":
+            out.append(
+                p.problem(
+                    i,
+                    "site_id",
+                    f"site {r['site_id']} is a {kind}, not a pavilion_site; module types belong "
+                    "to pavilion sites: fix site_id or the site's kind",
+                )
+            )
+        now, most = r["modules_now"], r["modules_max"]
+        if not _na(now) and not _na(most) and now > most:
+            out.append(
+                p.problem(
+                    i, "modules_now", f"modules_now {now} exceeds modules_max {most}; fix one"
+                )
+            )
+        if r["tenure"] == "owned":
+            out += [
+                p.problem(
+                    i,
+                    col,
+                    f"{col} is for rented modules but tenure is owned; empty the cell (or 0), "
+                    "or set tenure to rented",
+                )
+                for col in RENTED_ONLY
+                if not _na(r[col]) and (col == "lease_end" or r[col] != 0)
+            ]
+    return out
+
+
+def check_unit_types(layers: Layers) -> list[Problem]:
+    """A unit's module_type_id names a type at the unit's own site, and every unit of a pavilion
+    site with several module types says which one it is."""
+    if "units" not in layers:
+        return []
+    p, out = layers["units"], []
+    types = typed_sites(layers)
+    site_of_type = {t["id"]: sid for sid, rows in types.items() for t in rows}
+    for i, u in enumerate(p.records):
+        tid, sid = u["module_type_id"], u["site_id"]
+        if _na(sid):
+            continue
+        if not _na(tid) and tid in site_of_type and site_of_type[tid] != sid:
+            out.append(
+                p.problem(
+                    i,
+                    "module_type_id",
+                    f"module type {tid} belongs to site {site_of_type[tid]}, not to the unit's "
+                    f"site {sid}; give a module type of site {sid} or fix site_id",
+                )
+            )
+        elif _na(tid) and len(types.get(sid, ())) > 1:
+            names = ", ".join(t["id"] for t in types[sid])
+            out.append(
+                p.problem(
+                    i,
+                    "module_type_id",
+                    f"pavilion site {sid} has {len(types[sid])} module types ({names}); "
+                    "say which one this unit belongs to",
+                )
+            )
+    return out
+
+
+def check_type_modules(layers: Layers) -> list[Problem]:
+    """The units of a module type agree with it: at most modules_max x units_per_module of them,
+    residents in no more than modules_now modules' worth, each with beds_per_unit beds (a count
+    of units other than modules_now x units_per_module is a warning)."""
+    if "units" not in layers or "module_types" not in layers:
+        return []
+    units, p = layers["units"], layers["module_types"]
+    members = _members(layers)
+    lived = _lived_units(layers)
+    out = []
+    for i, t in enumerate(p.records):
+        rows = members.get(t["id"], [])
+        out += _type_counts(p, i, t, len(rows), sum(units.records[j]["id"] in lived for j in rows))
+        out += _type_beds(units, rows, t)
+    return out
+
+
+def _members(layers: Layers) -> dict[str, list[int]]:
+    """Type id -> rows of ``units`` that belong to it (their module_type_id, or their site's only
+    type)."""
+    types = typed_sites(layers)
+    out: dict[str, list[int]] = defaultdict(list)
+    for j, u in enumerate(layers["units"].records):
+        tid = u["module_type_id"]
+        if _na(tid) and len(types.get(u["site_id"], ())) == 1:
+            tid = types[u["site_id"]][0]["id"]
+        if not _na(tid):
+            out[tid].append(j)
+    return out
+
+
+def _lived_units(layers: Layers) -> set[str]:
+    if "occupancy" not in layers:
+        return set()
+    return {
+        r["unit_id"]
+        for r in layers["occupancy"].records
+        if _na(r["move_out"]) and not _na(r["unit_id"])
+    }
+
+
+def _type_counts(p: Parsed, i: int, t: dict, listed: int, lived: int) -> list[Problem]:
+    upm, now, most, tid = t["units_per_module"], t["modules_now"], t["modules_max"], t["id"]
+    if _na(upm) or _na(now) or _na(most):
+        return []  # reported by the cell checks
+    if listed > most * upm:
+        return [
+            p.problem(
+                i,
+                "modules_max",
+                f"module type {tid} has {listed} units in the units layer but room for "
+                f"{most * upm} (modules_max {most} x units_per_module {upm}); raise modules_max "
+                "or remove units",
+            )
+        ]
+    if lived > now * upm:
+        return [
+            p.problem(
+                i,
+                "modules_now",
+                f"residents live in {lived} units of module type {tid} but modules_now {now} x "
+                f"units_per_module {upm} holds {now * upm}, so the capacity plan has no "
+                "solution; raise modules_now or fix the residents' unit_id in occupancy",
+            )
+        ]
+    if listed != now * upm:
+        return [
+            p.problem(
+                i,
+                "modules_now",
+                f"module type {tid} has {listed} units in the units layer but modules_now {now} "
+                f"x units_per_module {upm} = {now * upm}: placement uses the units, the capacity "
+                "plan modules_now; make them agree",
+                severity="warning",
+            )
+        ]
+    return []
+
+
+def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
+    bpu = t["beds_per_unit"]
+    if _na(bpu):
+        return []
+    return [
+        units.problem(
+            j,
+            "beds",
+            f"unit {units.records[j]['id']} is of module type {t['id']} with beds_per_unit "
+            f"{bpu} but has {units.records[j]['beds']} beds; make them agree (fix beds, or "
+            "give the unit another module_type_id)",
+        )
+        for j in rows
+        if not _na(units.records[j]["beds"]) and units.records[j]["beds"] != bpu
+    ]
+
+
+TYPE_CHECKS = (check_module_types, check_unit_types, check_type_modules)
