@@ -97,6 +97,15 @@ class Limits(_Strict):
         1000, ge=0, le=1_000_000, description="shortage price in the plan"
     )
     horizon_months: int = Field(24, ge=1, le=120, description="plan horizon")
+    move_cost_dkk_per_household: int = Field(
+        15_000,
+        ge=0,
+        le=10_000_000,
+        description="moving one resident household to another site so that a site can close",
+    )
+    max_moves_per_month: int = Field(
+        10, ge=0, le=10_000, description="households moved per month in the plan (0: no moves)"
+    )
 
 
 class Policy(_Strict):

@@ -15,7 +15,7 @@ from shapely.geometry import Polygon
 
 from capacity.io.layers import Registry, frame
 from capacity.policy import Policy
-from capacity.sample import facts, geo
+from capacity.sample import facts, geo, pavilions
 from capacity.sample.history import add_history
 from capacity.sample.residents import REFERENCE_DATE, people
 
@@ -112,7 +112,8 @@ def alleroed_registry(seed: int = 2023) -> Registry:
         Real boundary, parishes and places; approximate school and daycare districts; 12
         example sites with about 150 units; about 80 resident and 40 arriving households
         (reference date ``REFERENCE_DATE``); the history since the strategy's start (households
-        who arrived from 2022 and moved on, ``history.add_history``); the default policy.
+        who arrived from 2022 and moved on, ``history.add_history``); module types of the pavilion
+        sites (``pavilions``); the default policy.
     """
     rng = np.random.default_rng(seed)
     outline = geo.boundary()
@@ -124,6 +125,9 @@ def alleroed_registry(seed: int = 2023) -> Registry:
     site_rows, unit_rows = _sites_and_units(rng, bydele)
     sites = frame("sites", site_rows)
     units = frame("units", unit_rows)
+    types = [
+        t for r in site_rows if r["kind"] == "pavilion_site" for t in pavilions.module_type_rows(r)
+    ]
     households, occupancy = people(rng, sites, units, {s.id: s.bydel for s in SITES})
     today = Registry(
         districts=frame("districts", districts),
@@ -132,6 +136,7 @@ def alleroed_registry(seed: int = 2023) -> Registry:
         units=units,
         households=frame("households", households),
         occupancy=frame("occupancy", occupancy),
+        module_types=frame("module_types", types),
         boundary=frame(
             "boundary",
             [
@@ -278,6 +283,7 @@ def _sites_and_units(rng: np.random.Generator, bydele: dict[str, Polygon]) -> tu
                 cost_teardown_per_module=int(rng.integers(10, 21)) * 5_000,
                 lead_time_months=int(rng.integers(2, 5)),
                 min_lifetime_months=int(rng.choice([12, 18, 24])),
+                **pavilions.site_terms(s.id),
             )
             units += [
                 dict(
@@ -289,6 +295,7 @@ def _sites_and_units(rng: np.random.Generator, bydele: dict[str, Polygon]) -> tu
                     accessible=i < s.accessible_modules,
                     shareable=True,
                     in_service=True,
+                    module_type_id=pavilions.type_id(s.id),
                 )
                 for i in range(now)
             ]

@@ -58,6 +58,11 @@ _TERMS: dict[tuple[str, str], tuple[str, str]] = {
         "DKK per person per day",
     ),
     ("limits", "horizon_months"): ("planhorisont", "months"),
+    ("limits", "move_cost_dkk_per_household"): (
+        "genhusning ved lukning af en pavillonplads",
+        "DKK per household moved",
+    ),
+    ("limits", "max_moves_per_month"): ("flytninger pr. måned", "households per month"),
 }
 _EXTRA: dict[tuple[str, str], str] = {
     ("limits", "spread_district_kind"): "which districts the spread term compares",
