@@ -12,6 +12,8 @@ from capacity.cli.convert import ForceOpt
 from capacity.cli.options import SeedOpt
 from capacity.errors import UserError
 
+MAX_MODULE_TYPES = 12
+
 
 def generate(
     out: Annotated[
@@ -23,6 +25,16 @@ def generate(
     sites: Annotated[
         int | None, typer.Option("--sites", min=1, help="Syntetisk register: antal lokaliteter.")
     ] = None,
+    module_types: Annotated[
+        int,
+        typer.Option(
+            "--module-types",
+            min=1,
+            max=MAX_MODULE_TYPES,
+            help="Syntetisk register: modultyper pr. pavillonplads (enkeltværelser, "
+            "familieboliger, handicapvenlige; nogle lejede). 1 = som hidtil.",
+        ),
+    ] = 1,
     seed: SeedOpt = 2023,
     force: ForceOpt = False,
 ) -> None:
@@ -32,6 +44,11 @@ def generate(
             "Give both --households and --sites for a synthetic registry, "
             "or neither for the Allerød sample."
         )
+    if households is None and module_types != 1:
+        raise UserError(
+            "--module-types is for a synthetic registry: give --households and --sites too "
+            "(the Allerød sample has its own module types)."
+        )
     from capacity.io.registry import refuse_overwrite, write_registry
     from capacity.sample import alleroed_registry, synthetic_registry, write_alleroed
 
@@ -40,7 +57,9 @@ def generate(
         reg = alleroed_registry(seed=seed)
         write_alleroed(out, seed=seed)  # the folder form keeps the commented policy.toml
     else:
-        reg = synthetic_registry(households=households, sites=sites, seed=seed)
+        reg = synthetic_registry(
+            households=households, sites=sites, seed=seed, module_types=module_types
+        )
         write_registry(reg, out)
     make_console().print(
         f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "

@@ -18,6 +18,7 @@ import shapely
 
 from capacity.io.layers import CRS, Registry, canonical
 from capacity.policy import Policy
+from capacity.sample.module_types import add_module_types
 from capacity.sample.residents import REFERENCE_DATE
 
 CELL_M = 2_000.0
@@ -43,7 +44,9 @@ _SIZE_P = np.array([0.35, 0.15, 0.15, 0.15, 0.10, 0.07, 0.03])  # persons 1..7
 _REF = np.datetime64(REFERENCE_DATE, "D")
 
 
-def synthetic_registry(households: int, sites: int, seed: int = 2023) -> Registry:
+def synthetic_registry(
+    households: int, sites: int, seed: int = 2023, module_types: int = 1
+) -> Registry:
     """A synthetic registry with the requested numbers of households and sites.
 
     Parameters
@@ -55,14 +58,19 @@ def synthetic_registry(households: int, sites: int, seed: int = 2023) -> Registr
         Sites; about 30 % are pavilion sites, each site has 8-20 units (13-14 on average).
     seed : int
         Seed of ``numpy.random.default_rng``; the same arguments give identical frames.
+    module_types : int
+        Module types per pavilion site (``capacity.sample.module_types``); 1 (the default) gives
+        no ``module_types`` layer, exactly the registry of before.
 
     Returns
     -------
     Registry
         All required layers plus a square boundary, in EPSG:25832, with the default policy.
     """
-    if households < 0 or sites < 1:
-        raise ValueError("synthetic_registry needs households >= 0 and sites >= 1")
+    if households < 0 or sites < 1 or module_types < 1:
+        raise ValueError(
+            "synthetic_registry needs households >= 0, sites >= 1 and module_types >= 1"
+        )
     rng = np.random.default_rng(seed)
     k = max(2, math.ceil(math.sqrt(sites / SITES_PER_CELL)))
     districts, pois = _area(rng, k)
@@ -70,7 +78,7 @@ def synthetic_registry(households: int, sites: int, seed: int = 2023) -> Registr
     hh, occ = _households(rng, households, unit_df, site_df)
     x0, y0 = ORIGIN
     outline = shapely.box(x0, y0, x0 + k * CELL_M, y0 + k * CELL_M)
-    return Registry(
+    reg = Registry(
         districts=canonical("districts", districts),
         pois=canonical("pois", pois),
         sites=canonical("sites", site_df),
@@ -87,6 +95,7 @@ def synthetic_registry(households: int, sites: int, seed: int = 2023) -> Registr
         ),
         policy=Policy(),
     )
+    return add_module_types(reg, module_types, seed)
 
 
 def _ids(prefix: str, n: int) -> np.ndarray:

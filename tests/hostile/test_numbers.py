@@ -17,6 +17,11 @@ POLICIES = {
     "deep": ("a = " + "[" * 3000 + "]" * 3000 + "\n", "nested too deeply"),
     "string": ('[limits]\nmin_count = "three"\n', "limits.min_count"),
     "unknown": ("[weights]\ntransprt = 3\n", "weights.transprt"),
+    "negative-moves": ("[limits]\nmax_moves_per_month = -1\n", "limits.max_moves_per_month"),
+    "huge-move-cost": (
+        "[limits]\nmove_cost_dkk_per_household = 100000000000\n",
+        "limits.move_cost_dkk_per_household",
+    ),
 }
 COMMANDS = ["validate", "info", "review", "report", "place"]
 
@@ -90,6 +95,9 @@ OPTIONS = [
     ["proposal", "--risk", "-1"],
     ["generate", "--households", "0", "--sites", "1"],
     ["generate", "--households", "5"],
+    ["generate", "--households", "5", "--sites", "2", "--module-types", "0"],
+    ["generate", "--households", "5", "--sites", "2", "--module-types", "1000000"],
+    ["generate", "--module-types", "3"],
     ["bench", "--suite", "nope"],
     ["bench", "--time-limit", "0"],
 ]

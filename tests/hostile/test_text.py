@@ -1,5 +1,5 @@
-"""Payloads in every text field of the registry — ids, names, notes of sites, units, households,
-districts and points of interest — through every command that reads a registry. Each ends with
+"""Payloads in every text field of the registry — ids, names, notes of sites, units, module types,
+households, districts and points of interest — through every command that reads a registry. Each ends with
 exit 0 or 2, prints no escape code, and writes no payload's markup raw into an HTML output."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import gc
 
 import pytest
 
+from capacity.io.layers import frame
 from capacity.io.registry import write_registry
 from tests import helpers
 from tests.hostile.conftest import check
@@ -39,10 +40,13 @@ def hostile_registry(text: str):
     sites = reg.sites.assign(
         id=reg.sites["id"].replace({"B1": site_id}), name=[text, text + "2"], note=text
     )
+    type_id = f"{text}T"
     units = reg.units.assign(
         id=reg.units["id"].replace({"B1-1": unit_id}),
         site_id=reg.units["site_id"].replace({"B1": site_id}),
+        module_type_id=reg.units["site_id"].map({"P1": type_id}),
     )
+    module_types = frame("module_types", [hostile_type(type_id, text)])
     households = reg.households.assign(id=reg.households["id"].replace({"R1": household_id}))
     occupancy = reg.occupancy.assign(
         household_id=reg.occupancy["household_id"].replace({"R1": household_id}),
@@ -57,6 +61,30 @@ def hostile_registry(text: str):
         occupancy=occupancy,
         districts=districts,
         pois=pois,
+        module_types=module_types,
+    )
+
+
+def hostile_type(type_id: str, text: str) -> dict:
+    """The one module type of the tiny registry's pavilion site P1, named ``text``."""
+    return dict(
+        id=type_id,
+        site_id="P1",
+        name=text,
+        units_per_module=1,
+        beds_per_unit=4,
+        family_ok=True,
+        shareable=True,
+        accessible=False,
+        modules_now=2,
+        modules_max=4,
+        cost_setup_per_module=250_000,
+        cost_month_per_module=8_000,
+        cost_teardown_per_module=60_000,
+        lead_time_months=3,
+        min_lifetime_months=12,
+        tenure="rented",
+        purchase_price_per_module=200_000,
     )
 
 

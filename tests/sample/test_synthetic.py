@@ -69,3 +69,57 @@ def test_benchmark_size_builds():
     # its time is the scale suite's (capacity bench), not asserted here
     reg = synthetic_registry(households=20_000, sites=2_000, seed=1)
     assert len(reg.households) == 20_000 and len(reg.sites) == 2_000
+
+
+def test_one_module_type_is_the_registry_of_before():
+    a = synthetic_registry(households=200, sites=30, seed=4)
+    assert a.module_types is None
+    assert a.units["module_type_id"].isna().all() and a.sites["cost_open"].isna().all()
+
+
+def test_three_module_types_per_pavilion_site_validate(tmp_path):
+    from capacity.io.registry import write_registry
+    from capacity.io.validate import validate_path
+    from capacity.planning.types import module_types, unit_types
+
+    plain = synthetic_registry(households=400, sites=40, seed=4)
+    reg = synthetic_registry(households=400, sites=40, seed=4, module_types=3)
+    for name in ("households", "occupancy", "districts", "pois"):
+        pd.testing.assert_frame_equal(reg.layer(name), plain.layer(name), obj=name)
+    types = module_types(reg)
+    pav = reg.sites.loc[reg.sites["kind"] == "pavilion_site", "id"]
+    assert (types.groupby("site_id").size() == 3).all() and set(types["site_id"]) == set(pav)
+    assert set(types["name"]) == {"familiemodul", "enkeltværelsesmodul", "handicapvenligt modul"}
+    assert "rented" in set(types["tenure"]) and types["accessible"].any()
+    first = types.groupby("site_id").head(1).set_index("site_id")
+    assert (
+        first["modules_now"] == plain.sites.set_index("id").loc[first.index, "modules_now"]
+    ).all()
+    assert set(unit_types(reg).values()) <= set(first["type_id"])
+    write_registry(reg, tmp_path / "reg.gpkg")
+    assert [p for p in validate_path(tmp_path / "reg.gpkg") if p.severity == "error"] == []
+
+
+def test_module_types_below_one_are_rejected():
+    with pytest.raises(ValueError, match="module_types >= 1"):
+        synthetic_registry(households=10, sites=2, seed=1, module_types=0)
+
+
+def test_generate_writes_module_types_only_when_asked(tmp_path):
+    from typer.testing import CliRunner
+
+    from capacity.cli import app
+
+    runner = CliRunner()
+    args = ["generate", "--households", "60", "--sites", "12", "--seed", "2"]
+    assert runner.invoke(app, [*args, str(tmp_path / "one")]).exit_code == 0
+    assert runner.invoke(app, [*args, "--module-types", "1", str(tmp_path / "same")]).exit_code == 0
+    assert (
+        runner.invoke(app, [*args, "--module-types", "3", str(tmp_path / "three")]).exit_code == 0
+    )
+    for name in ("sites.csv", "units.csv", "households.csv", "occupancy.csv"):
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "same" / name).read_bytes()
+    assert not (tmp_path / "one" / "module_types.csv").exists()
+    assert (tmp_path / "three" / "module_types.csv").is_file()
+    refused = runner.invoke(app, ["generate", "--module-types", "3", str(tmp_path / "a.gpkg")])
+    assert refused.exit_code == 2 and "--module-types" in refused.output
