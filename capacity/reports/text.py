@@ -65,6 +65,8 @@ DA: dict[str, str] = {
     "cost_chart": "Omkostninger pr. mulighed",
     "proposal_occupancy": "Belægning og kapacitet: anbefalet mulighed",
     "proposal_map": "Kort over forslaget",
+    "risk_axis": "Risiko for mangel",
+    "tornado": "Følsomhed: mulighed",
 }
 
 EN: dict[str, str] = {
@@ -128,6 +130,8 @@ EN: dict[str, str] = {
     "cost_chart": "Cost per option",
     "proposal_occupancy": "Occupancy and capacity: recommended option",
     "proposal_map": "Map of the proposal",
+    "risk_axis": "Shortage risk",
+    "tornado": "Sensitivity: option",
 }
 
 # The review's table titles and column headers.
@@ -255,8 +259,35 @@ def words(lang: str) -> dict[str, str]:
         raise UserError(f"Unknown language {lang!r}; use --lang da or --lang en.") from None
 
 
+def number(x: float, decimals: int = 1, lang: str = "da") -> str:
+    """``x`` with ``decimals`` decimals and a thousands separator: ``1.234,5`` in Danish,
+    ``1,234.5`` in English. A value that rounds to zero has no sign ("0", never "-0").
+
+    The one number format of the proposal and the reports: ``percent``, ``money`` and
+    ``million`` are built on it.
+    """
+    if round(x, decimals) == 0:
+        x = 0.0
+    text = f"{x:,.{decimals}f}"
+    if lang == "da":
+        text = text.translate(str.maketrans({",": ".", ".": ","}))
+    return text
+
+
+def percent(share: float, decimals: int = 0, lang: str = "da") -> str:
+    """A share as a percentage: ``38 %`` in Danish (a space before the sign), ``38%`` in English."""
+    text = number(100 * share, decimals, lang)
+    return f"{text} %" if lang == "da" else f"{text}%"
+
+
 def money(dkk: float, lang: str = "da") -> str:
     """An amount in DKK with a thousands separator: "1.250.000 kr." / "DKK 1,250,000"."""
     if lang == "en":
-        return f"DKK {dkk:,.0f}"
-    return f"{dkk:,.0f}".replace(",", ".") + " kr."
+        return f"DKK {number(dkk, 0, lang)}"
+    return f"{number(dkk, 0, lang)} kr."
+
+
+def million(dkk: float, decimals: int = 1, lang: str = "da") -> str:
+    """An amount in million DKK: "1,0 mio. kr." / "1.0 M DKK"."""
+    text = number(dkk / 1e6, decimals, lang)
+    return f"{text} mio. kr." if lang == "da" else f"{text} M DKK"
