@@ -40,6 +40,7 @@ from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
 from capacity.planning.scenario import Scenario
+from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import CHUNK, ScenarioResult, _local, input_for, summarise
 from capacity.planning.supply import Supply, supply
 from capacity.reports.text import money
@@ -108,6 +109,7 @@ class Proposal:
     seed: int
     notes: tuple[str, ...] = ()  # merged options, what would reach the risk level
     risk_from: int = 0  # the options' risk counts shortages from this month on
+    sensitivity: Sensitivity | None = None  # ``capacity.planning.sensitivity``
 
 
 TITLES = {
@@ -192,7 +194,8 @@ def make_proposal(
     options, merged = merge((a, b, c, d, *mine))
     notes = merged + notes
     recommended, reasons = recommend(options, risk)
-    return Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift)
+    paper = Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift)
+    return dataclasses.replace(paper, sensitivity=sensitivity(reg, paper, workers=workers))
 
 
 def counted_from(o: Option, month: int) -> Option:
