@@ -105,7 +105,16 @@ def check_unit_types(layers: Layers) -> list[Problem]:
         tid, sid = u["module_type_id"], u["site_id"]
         if _na(sid):
             continue
-        if not _na(tid) and tid in site_of_type and site_of_type[tid] != sid:
+        if not _na(tid) and "module_types" not in layers:
+            out.append(
+                p.problem(
+                    i,
+                    "module_type_id",
+                    f"'{tid}' names a module type but the registry has no module_types layer; "
+                    "add the layer or empty module_type_id",
+                )
+            )
+        elif not _na(tid) and tid in site_of_type and site_of_type[tid] != sid:
             out.append(
                 p.problem(
                     i,

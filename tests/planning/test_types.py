@@ -270,3 +270,11 @@ def test_residents_in_more_units_than_modules_now_hold_is_an_error(tmp_path):
     problems = problems_of(tmp_path, reg.with_layers(units=units, occupancy=occ))
     (p,) = [p for p in problems if p.column == "modules_now"]
     assert "residents live in 1 units of module type P1-E" in p.message
+
+
+def test_a_module_type_id_without_the_layer_is_refused(tmp_path):
+    reg = typed_registry([], **{"P1-M1": "P1-F"}).with_layers(module_types=None)
+    problems = problems_of(tmp_path, reg)
+    (p,) = [p for p in problems if p.column == "module_type_id"]
+    assert (p.source, p.row) == ("units.csv", "P1-M1 (line 5)")
+    assert "no module_types layer" in p.message
