@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pandas as pd
+
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
-from capacity.planning.explain import explanation_md, month_name, pct
+from capacity.planning.explain import explanation_md, month_name
+from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS, PlanResult
 from capacity.planning.proposal import Option, Proposal
 from capacity.planning.simulate import ScenarioResult
-from capacity.reports.text import money
+from capacity.reports.text import million, money, number, percent
 
 if TYPE_CHECKING:
     from capacity.reports.proposal_figures import ProposalFigures
@@ -68,14 +72,7 @@ DESCRIPTIONS = {
 DECISIONS = {"op": "Bestil", "ned": "Tag ned"}
 
 
-def number(value: float, digits: int = 1) -> str:
-    """A number in Danish format: ``11,8``, ``1.234,5``."""
-    return f"{value:,.{digits}f}".replace(",", "_").replace(".", ",").replace("_", ".")
-
-
-def share(value: float) -> str:
-    """A share as a whole Danish percentage: ``38 %``."""
-    return pct(value, 0)
+share = percent  # a share as a whole Danish percentage: "38 %"
 
 
 def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
@@ -158,6 +155,59 @@ def spread_rows(o: Option) -> list[list[str]]:
     ]
 
 
+COST_KINDS = {
+    "setup": "Opsætning",
+    "month": "Leje og drift",
+    "teardown": "Nedtagning",
+    "open": "Åbning af grund",
+    "close": "Lukning af grund",
+}
+
+
+def cost_table(o: Option, price_per_day: int) -> pd.DataFrame:
+    """The option's cost per calendar year (columns) and kind (rows, DKK): the plan's costs by
+    kind (its cost terms by month) and the expected emergency housing of the runs; columns sum
+    to the plan cost and the expected emergency cost."""
+    kinds = [k for k in o.plan.summary.get("cost_by_kind", {}) if k != "emergency"]
+    terms = o.plan.terms[o.plan.terms["term"].isin(kinds)]
+    table = terms.groupby([terms["term"], terms["month"].astype(str).str[:4]])["weighted"].sum()
+    table = table.unstack(fill_value=0.0).reindex(kinds, fill_value=0.0)
+    runs = o.runs.months
+    emergency = (runs["expected_short"] * price_per_day * DAYS).groupby(runs["month"].str[:4])
+    table.loc["emergency"] = emergency.sum()
+    return table.fillna(0.0).sort_index(axis=1)
+
+
+def cost_rows(o: Option, price_per_day: int) -> tuple[list[str], list[list[str]]]:
+    """``cost_table`` as heads and rows of text, with a total per row and a total row."""
+    table = cost_table(o, price_per_day)
+    years = [str(y) for y in table.columns]
+    words = {**COST_KINDS, "emergency": "Nødindkvartering (forventet)"}
+    rows = [
+        [words.get(k, k), *(money(v) for v in row), money(sum(row))]
+        for k, row in zip(table.index, table.to_numpy().tolist(), strict=True)
+    ]
+    totals = table.sum(axis=0).tolist()
+    rows.append(["I alt", *(money(v) for v in totals), money(sum(totals))])
+    return ["Slags", *years, "I alt"], rows
+
+
+def sensitivity_rows(p: Proposal) -> tuple[list[str], list[list[str]]]:
+    """One row per variation (the base first): per option the expected total cost and the risk,
+    and the option recommended under it."""
+    s = p.sensitivity
+    head = ["Forudsætning", *(f"{o.key}: i alt · risiko" for o in p.options), "Anbefaling"]
+    rows = [
+        [
+            c.label,
+            *(f"{million(c.total[o.key])} · {share(c.risk[o.key])}" for o in p.options),
+            c.recommended,
+        ]
+        for c in (s.base, *s.cases)
+    ]
+    return head, rows
+
+
 def merged_text(o: Option) -> str:
     """ "Samme plan som mulighed B og D." or empty."""
     if not o.same_as:
@@ -197,6 +247,7 @@ def render_proposal(
             spread=spread_rows(o),
             homes_head=homes_head(o) if not o.homes.empty else [],
             homes=homes_rows(o) if not o.homes.empty else [],
+            costs=cost_rows(o, price_per_day),
         )
         for o in p.options
     ]
@@ -207,11 +258,52 @@ def render_proposal(
         sections=sections,
         price=price_per_day,
         figures=figures,
+        sens=sensitivity_rows(p) if p.sensitivity else None,
+        **figure_texts(p, figures),
     )
     return (
         env.get_template("proposal.md.j2").render(**ctx),
         env.get_template("proposal.html.j2").render(**ctx),
     )
+
+
+def figure_texts(p: Proposal, figures: ProposalFigures | None) -> dict[str, str]:
+    """The paragraphs under the occupancy and tornado charts and of the sensitivity section,
+    the same in both formats."""
+    key = p.recommended
+    rounding = figures.rounding if figures else 5
+    min_count = figures.min_count if figures else 3
+    runs = p.sensitivity.runs if p.sensitivity else 0
+    return dict(
+        occupancy_text=(
+            "Beboere pr. måned frem til periodens start, afrundet til "
+            f"{rounding} (måneder med under {min_count} beboere vises ikke), sengene, der stod "
+            "hver måned (fra grundene og modulerne fandtes), og i den anbefalede plan, og det "
+            "bånd, som 80 % af scenariekørslerne ligger inden for, afrundet til "
+            f"{rounding}."
+        ),
+        tornado_text=(
+            f"Hver bjælke går fra den laveste til den højeste værdi for mulighed {key} under "
+            "forudsætningens ændringer; den stiplede linje er mulighed "
+            f"{key} som forudsat. Den bredeste bjælke i omkostning står øverst."
+        ),
+        sensitivity_text=(
+            "Planerne er ikke lavet om: hver mulighed beholder sin plan og er prøvet igen på de "
+            f"første {runs} af de samme scenariekørsler (samme frø, så forskellene er parvise), "
+            "med opholdene 30 % kortere og længere og bølgen med sandsynlighed 0, 10, 30 og "
+            "50 %. En anden leje ændrer kun modulernes månedlige udgift, ikke risikoen. "
+            "Anbefalingen følger samme regel som ovenfor."
+        ),
+    )
+
+
+def sensitivity_json(p: Proposal) -> dict | None:
+    """The sensitivity for ``summary.json``: runs, sentence and every variation's figures."""
+    s = p.sensitivity
+    if s is None:
+        return None
+    cases = [dataclasses.asdict(c) for c in (s.base, *s.cases)]
+    return dict(runs=s.runs, sentence=s.sentence(), skipped=list(s.skipped), cases=cases)
 
 
 def write_proposal(
@@ -228,6 +320,8 @@ def write_proposal(
             (tmp / figures.map_file).write_text(figures.map_html, encoding="utf-8")
             (tmp / figures.cost_file).write_text(figures.cost_svg, encoding="utf-8")
             (tmp / figures.occupancy_file).write_text(figures.occupancy_svg, encoding="utf-8")
+            if figures.tornado_svg:
+                (tmp / figures.tornado_file).write_text(figures.tornado_svg, encoding="utf-8")
         summary = dict(
             recommended=p.recommended,
             reasons=list(p.reasons),
@@ -235,6 +329,7 @@ def write_proposal(
             risk=p.risk,
             seed=p.seed,
             options={},
+            sensitivity=sensitivity_json(p),
         )
         for o in p.options:
             (tmp / f"plan_{o.key}.csv").write_text(

@@ -15,20 +15,56 @@ from capacity.io.layers import Registry
 from capacity.plain import plain
 from capacity.reports.council import districts_figures
 from capacity.reports.privacy import published_total, round_count, rounding_base
-from capacity.reports.text import words
+from capacity.reports.text import million, number, words
 
 BAND_COLUMNS = ("month", "p10", "p90")
 
 
 def occupancy_history(reg: Registry, date: dt.date) -> pd.DataFrame:
     """Residents on the first day of each month from the earliest move-in to ``date``, and the
-    beds in service today (the registry holds no history of units)."""
+    beds standing that day (``beds_standing``)."""
     first = reg.occupancy["move_in"].min()
     start = pd.Timestamp(date if pd.isna(first) else first).to_period("M").to_timestamp()
     months = pd.date_range(start, pd.Timestamp(date), freq="MS")
     residents = [int(overview.open_occupancy(reg, m.date())["persons"].sum()) for m in months]
-    beds = int(reg.units.loc[reg.units["in_service"].fillna(False), "beds"].sum())
-    return pd.DataFrame({"month": months, "residents": residents, "beds": beds})
+    return pd.DataFrame(
+        {"month": months, "residents": residents, "beds": beds_standing(reg, months)}
+    )
+
+
+UNIT_FROM, UNIT_UNTIL = "in_service_from", "in_service_until"
+
+
+def beds_standing(reg: Registry, days: Sequence[pd.Timestamp]) -> list[int]:
+    """Beds of the units standing on each day: the site is available then (``available_from`` /
+    ``available_until``) and, where the registry records it (units' ``in_service_from`` /
+    ``in_service_until``), the unit was in use then; without ``in_service_until`` the unit's
+    ``in_service`` flag of today holds back in time (the rule of ``followup.timeline``). A chart
+    therefore never draws today's beds back to months before their site or module existed."""
+    u = reg.units
+    sites = reg.sites.assign(id=reg.sites["id"].astype(str)).set_index("id")
+    site = u["site_id"].astype(str)
+    site_from = _dates(site.map(sites["available_from"]))
+    site_until = _dates(site.map(sites["available_until"]))
+    since = _dates(u[UNIT_FROM]) if UNIT_FROM in u.columns else _dates(None, len(u))
+    until = _dates(u[UNIT_UNTIL]) if UNIT_UNTIL in u.columns else _dates(None, len(u))
+    in_service = u["in_service"].fillna(False).astype(bool).to_numpy()
+    beds = u["beds"].astype(int).to_numpy()
+    out = []
+    for day in pd.to_datetime(pd.Series(list(days))).to_numpy(dtype="datetime64[s]"):
+        ok = (pd.isna(site_from) | (site_from <= day)) & (pd.isna(site_until) | (site_until >= day))
+        ok &= pd.isna(since) | (since <= day)
+        ok &= (pd.isna(until) & in_service) | (until > day)
+        out.append(int(beds[ok].sum()))
+    return out
+
+
+def _dates(values, n: int = 0):
+    """Dates as ``datetime64[s]`` (NaT where missing or not a date)."""
+    if values is None:
+        return pd.Series(pd.NaT, index=range(n), dtype="datetime64[s]").to_numpy()
+    values = pd.Series(values).where(pd.Series(values).astype(str).str.strip() != "")
+    return pd.to_datetime(values, errors="coerce").astype("datetime64[s]").to_numpy()
 
 
 PUBLIC_MONTHS = 24  # months of history in a public chart
@@ -48,8 +84,7 @@ def public_history(reg: Registry, date: dt.date, min_count: int) -> pd.DataFrame
     months = pd.date_range(
         end.to_period("M").to_timestamp() - pd.DateOffset(months=PUBLIC_MONTHS - 1), end, freq="MS"
     )
-    beds = int(reg.units.loc[reg.units["in_service"].fillna(False), "beds"].sum())
-    history = pd.DataFrame({"month": months, "residents": 0, "beds": beds})
+    history = pd.DataFrame({"month": months, "residents": 0, "beds": beds_standing(reg, months)})
     base = rounding_base(min_count)
     site_ids = reg.sites["id"].astype(str).tolist()
     values = []
@@ -242,10 +277,8 @@ def _rounded(min_count: int, lang: str) -> str:
 
 
 def _million(value: float, lang: str, unit: bool = True) -> str:
-    text = f"{value:,.1f}"
-    if lang == "da":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return f"{text} {'mio. kr.' if lang == 'da' else 'M DKK'}" if unit else text
+    """``value`` million DKK as "5,5 mio. kr." (``unit=False``: "5,5")."""
+    return million(value * 1e6, 1, lang) if unit else number(value, 1, lang)
 
 
 def district_chart(reg: Registry, date: dt.date | None = None, lang: str = "da") -> str:
@@ -301,3 +334,57 @@ def _svg(fig) -> str:
         plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def tornado_chart(swings: pd.DataFrame, lang: str = "da") -> str:
+    """The cost and the risk of one option under each assumption's variations, as SVG: a bar per
+    assumption from its lowest to its highest value, the widest cost swing on top, and the base
+    as a line.
+
+    Parameters
+    ----------
+    swings : ``capacity.planning.sensitivity.Sensitivity.swings``: ``assumption, name, range,
+        cost_low, cost_high, risk_low, risk_high, base_cost, base_risk``, widest
+        first.
+    lang : "da" or "en".
+
+    Notes
+    -----
+    Each bar's SVG group has the id ``tornado-{panel}-{assumption}`` (panel ``cost`` or
+    ``risk``); the base lines ``tornado-cost-base`` and ``tornado-risk-base``.
+    """
+    import matplotlib.pyplot as plt
+
+    t = words(lang)
+    n = len(swings)
+    fig, (cost, risk) = plt.subplots(
+        1, 2, figsize=(7, 1.4 + 0.55 * max(n, 1)), dpi=100, sharey=True, width_ratios=(3, 2)
+    )
+    y = list(range(n))[::-1]  # the widest on top
+    panels = (
+        (cost, "cost", 1e-6, t["cost_axis"], "#4393c3"),
+        (risk, "risk", 100.0, t["risk_axis"], "#d6604d"),
+    )
+    for ax, panel, scale, label, colour in panels:
+        ax.grid(axis="x", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+        for yi, row in zip(y, swings.itertuples(), strict=True):
+            lo = min(getattr(row, f"{panel}_low"), getattr(row, f"base_{panel}")) * scale
+            hi = max(getattr(row, f"{panel}_high"), getattr(row, f"base_{panel}")) * scale
+            width = max(hi - lo, 1e-9)
+            (bar,) = ax.barh([yi], [width], left=[lo], height=0.5, color=colour)
+            bar.set_gid(f"tornado-{panel}-{row.assumption}")
+        if n:
+            base = float(swings[f"base_{panel}"].iloc[0]) * scale
+            line = ax.axvline(base, color="black", linewidth=1, linestyle="--")
+            line.set_gid(f"tornado-{panel}-base")
+        ax.set_xlabel(label)
+    cost.xaxis.set_major_formatter(lambda v, _pos: number(v, 1, lang))
+    risk.xaxis.set_major_formatter(
+        lambda v, _pos: f"{number(v, 0, lang)}{' %' if lang == 'da' else '%'}"
+    )
+    cost.set_yticks(
+        y, [f"{_short(r.name, 24)}\n({_short(r.range, 24)})" for r in swings.itertuples()]
+    )
+    cost.tick_params(axis="y", labelsize="small")
+    return _svg(fig)

@@ -1,5 +1,5 @@
 """The council proposal's figures: the options' costs, occupancy against capacity with the runs'
-band, and the council map of the recommended option's plan.
+band, the recommended option's sensitivity (a tornado chart) and the council map of its plan.
 
 The proposal is a public document: the charts and the map carry counts only, and the residents
 line of the occupancy chart leaves out months with fewer residents than the policy's
@@ -18,6 +18,7 @@ from capacity.reports import charts
 from capacity.reports.forecast import forecast_band
 from capacity.reports.maps import council_map
 from capacity.reports.plan_output import PLAN_COLUMNS
+from capacity.reports.privacy import rounding_base
 from capacity.reports.text import words
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 PROPOSAL_MAP = "proposal_map.html"
 COST_SVG = "proposal_costs.svg"
 OCCUPANCY_SVG = "proposal_occupancy.svg"
+TORNADO_SVG = "proposal_tornado.svg"
 
 
 @dataclass(frozen=True)
@@ -37,9 +39,12 @@ class ProposalFigures:
     cost_svg : the options' costs (``charts.cost_chart``), inline SVG.
     occupancy_svg : occupancy against capacity with the recommended option's 10-90 % band.
     map_html : the council map with the recommended option's plan, one self-contained page.
-    titles : captions, keyed ``cost``, ``occupancy`` and ``map``.
+    titles : captions, keyed ``cost``, ``occupancy``, ``map`` and ``tornado``.
     min_count : the policy's ``min_count`` (months with fewer residents are not drawn).
-    map_file, cost_file, occupancy_file : names of the files beside the proposal.
+    rounding : the base the public counts are rounded to (``privacy.rounding_base``).
+    tornado_svg : the recommended option's cost and risk under the sensitivity's variations
+        (``charts.tornado_chart``); empty without a sensitivity.
+    map_file, cost_file, occupancy_file, tornado_file : names of the files beside the proposal.
     """
 
     cost_svg: str
@@ -47,9 +52,12 @@ class ProposalFigures:
     map_html: str
     titles: dict[str, str]
     min_count: int = 3
+    rounding: int = 5
+    tornado_svg: str = ""
     map_file: str = PROPOSAL_MAP
     cost_file: str = COST_SVG
     occupancy_file: str = OCCUPANCY_SVG
+    tornado_file: str = TORNADO_SVG
 
 
 def proposal_figures(reg: Registry, paper: Proposal, lang: str = "da") -> ProposalFigures:
@@ -70,6 +78,8 @@ def proposal_figures(reg: Registry, paper: Proposal, lang: str = "da") -> Propos
     date = paper.scenario.start_date
     min_count = reg.policy.limits.min_count
     band = forecast_band(option.runs.months)
+    sens = paper.sensitivity
+    tornado = charts.tornado_chart(sens.swings(option.key), lang) if sens and sens.cases else ""
     return ProposalFigures(
         cost_svg=charts.cost_chart(paper.options, lang),
         occupancy_svg=charts.occupancy_chart(reg, date, band, lang, min_count=min_count),
@@ -78,8 +88,11 @@ def proposal_figures(reg: Registry, paper: Proposal, lang: str = "da") -> Propos
             "cost": t["cost_chart"],
             "occupancy": f"{t['proposal_occupancy']} {option.key}",
             "map": f"{t['proposal_map']}: {option.key}",
+            "tornado": f"{t['tornado']} {option.key}",
         },
         min_count=min_count,
+        rounding=rounding_base(min_count),
+        tornado_svg=tornado,
     )
 
 

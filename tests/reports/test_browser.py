@@ -129,13 +129,14 @@ def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
 
 def test_proposal_offline_in_chromium(browser, proposal_paper, proposal_dir):
     """The proposal and its map frame load from file:// with no request leaving the machine;
-    both charts show, the cost chart with three bar segments per option, the map frame a Leaflet map."""
+    the three charts show (costs, occupancy, sensitivity), the cost chart with three bar segments
+    per option, the map frame a Leaflet map."""
     page, requests, errors = open_offline(
         browser, proposal_dir / "proposal.html", viewport=(1100, 900)
     )
     assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests), requests
     assert any(u.endswith("/proposal_map.html") for u in requests)
-    assert page.locator("figure.chart svg").count() == 2
+    assert page.locator("figure.chart svg").count() == 3
     assert page.locator("#cost-chart svg").is_visible()
     bars = 3 * len(proposal_paper[1].options)  # setup, running, emergency per option
     assert page.locator("#cost-chart svg g[id^='cost-']").count() == bars
