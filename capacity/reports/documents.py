@@ -18,7 +18,7 @@ from capacity.io.layers import Registry
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band, forecast_table
 from capacity.reports.tables import TABLES, review_tables
-from capacity.reports.text import TABLE_WORDS, VALUE_WORDS, words
+from capacity.reports.text import TABLE_WORDS, VALUE_WORDS, number, words
 
 REVIEW_HTML = "review.html"
 REVIEW_XLSX = "review.xlsx"
@@ -144,8 +144,8 @@ def _cell(value, lang: str) -> dict:
     if isinstance(value, pd.Timestamp | dt.date):
         return {"text": _date(value, lang), "num": False}
     if isinstance(value, numbers.Number):
-        text = f"{value:g}" if isinstance(value, float | np.floating) else str(value)
-        return {"text": text.replace(".", ",") if lang == "da" else text, "num": True}
+        whole = not isinstance(value, float | np.floating) or float(value).is_integer()
+        return {"text": number(float(value), 0 if whole else 1, lang), "num": True}
     return {"text": values.get(str(value), str(value)), "num": False}
 
 
