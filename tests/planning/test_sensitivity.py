@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from capacity.planning.model import DAYS
-from capacity.planning.proposal import make_proposal, recommend
+from capacity.planning.proposal import UserOption, make_proposal, recommend
 from capacity.planning.sensitivity import (
     RENT,
     STAY,
@@ -22,8 +22,8 @@ from capacity.planning.sensitivity import (
     with_stay,
     with_wave,
 )
-from tests.helpers import tiny_registry
-from tests.planning.conftest import scenario
+from tests.helpers import make_registry, make_unit, tiny_registry
+from tests.planning.conftest import pavilion, policy, scenario
 
 WAVE_TOML = """
 [[arrivals.waves]]
@@ -155,3 +155,19 @@ def test_the_sentence_says_the_recommendation_holds_only_when_it_does():
     assert s.caveat() == ""
     other = dataclasses.replace(s, base=case("base", 1, "B"))
     assert "anbefales mulighed B allerede uden ændringer" in other.caveat()
+
+
+def test_an_own_option_that_closes_a_site_is_scored_as_in_the_paper():
+    """The runs read the plan's homes, not the sites' availability: the option planned on the
+    registry with P1 closed is scored again on the same runs as the paper's."""
+    site = pavilion(modules_now=3, cost_teardown_per_module=0, cost_month_per_module=100)
+    units = [make_unit(f"M{i}", "P1", beds=4) for i in (1, 2, 3)]
+    reg = make_registry(sites=[site], units=units, policy=policy())
+    own = [UserOption("Luk P1 i marts", close={"P1": "2027-03"})]
+    paper = make_proposal(reg, scenario([2], stay=8, horizon=6), samples=2, runs=20, own=own)
+    price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
+    again = rescore(reg, paper.scenario, paper, 20, price, 1)
+    for o, r in zip(paper.options, again, strict=True):
+        np.testing.assert_allclose(r.totals, o.totals)
+        assert r.risk == pytest.approx(o.risk)
+    assert any(o.title == "Luk P1 i marts" for o in paper.options)

@@ -119,6 +119,7 @@ def test_proposal_has_no_personal_data(proposal_paper, proposal_dir):
         "proposal.md",
         "proposal_costs.svg",
         "proposal_occupancy.svg",
+        "proposal_tornado.svg",
         PROPOSAL_MAP,
     ):
         _check_no_personal_data((proposal_dir / name).read_text(encoding="utf-8"), reg)
