@@ -15,7 +15,7 @@ from capacity.io.layers import Registry
 from capacity.plain import plain
 from capacity.reports.council import districts_figures
 from capacity.reports.privacy import published_total, round_count, rounding_base
-from capacity.reports.text import million, number, words
+from capacity.reports.text import million, number, percent, words
 
 BAND_COLUMNS = ("month", "p10", "p90")
 
@@ -380,9 +380,7 @@ def tornado_chart(swings: pd.DataFrame, lang: str = "da") -> str:
             line.set_gid(f"tornado-{panel}-base")
         ax.set_xlabel(label)
     cost.xaxis.set_major_formatter(lambda v, _pos: number(v, 1, lang))
-    risk.xaxis.set_major_formatter(
-        lambda v, _pos: f"{number(v, 0, lang)}{' %' if lang == 'da' else '%'}"
-    )
+    risk.xaxis.set_major_formatter(lambda v, _pos: percent(v / 100, 0, lang))
     cost.set_yticks(
         y, [f"{_short(r.name, 24)}\n({_short(r.range, 24)})" for r in swings.itertuples()]
     )
