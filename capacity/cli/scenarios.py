@@ -20,8 +20,8 @@ def scenarios(
         Path | None,
         typer.Option(
             "--plan",
-            help="plan.csv fra 'capacity plan'; skal dække alle scenariets måneder "
-            "(standard: dagens bygninger og moduler).",
+            help="plan.csv fra 'capacity plan' (modules.csv ved siden af læses med); skal "
+            "dække alle scenariets måneder (standard: dagens bygninger og moduler).",
         ),
     ] = None,
     samples: Annotated[
@@ -51,12 +51,21 @@ def scenarios(
         raise UserError("Give either --workers or --dask, not both.")
     from capacity.planning.output import write_runs
     from capacity.planning.scenario import load_inputs
-    from capacity.planning.simulate import read_plan, run_scenarios
+    from capacity.planning.simulate import read_modules, read_plan, run_scenarios
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     frame = read_plan(plan) if plan is not None else None
+    mods = read_modules(plan.parent / "modules.csv") if plan is not None else None
     res = run_scenarios(
-        reg, sc, plan=frame, samples=samples, seed=seed, workers=workers, dask=dask, progress=True
+        reg,
+        sc,
+        plan=frame,
+        modules=mods,
+        samples=samples,
+        seed=seed,
+        workers=workers,
+        dask=dask,
+        progress=True,
     )
     if out is not None:
         write_runs(res, out)

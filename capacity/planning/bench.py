@@ -152,7 +152,7 @@ def main() -> None:
         f"objective {s['objective']:.0f}, bound {s['bound']:.0f}"
     )
     t = time.perf_counter()
-    runs = run_scenarios(reg, sc, plan=res.plan, samples=1000, seed=1)
+    runs = run_scenarios(reg, sc, plan=res.plan, modules=res.modules, samples=1000, seed=1)
     print(
         f"1,000 scenario runs: {time.perf_counter() - t:.1f} s, "
         f"risk {runs.summary['risk_any_shortage']:.3f}"

@@ -26,6 +26,12 @@ TERM_LABELS = {
     "setup": "Opsætning af moduler (kr.)",
     "month": "Leje/drift af moduler (kr.)",
     "teardown": "Nedtagning af moduler (kr.)",
+    "early_termination": "Opsigelse af leje før udløb (kr.)",
+    "purchase": "Køb af lejede moduler (kr.)",
+    "site_opening": "Grunde taget i brug (kr.)",
+    "site_closing": "Grunde ryddet og lukket (kr.)",
+    "moves": "Flytning af beboere (kr.)",
+    "horizon_end": "Ved horisontens slutning: nedtagning, resterende leje, minus restværdi (kr.)",
     "emergency": "Nødindkvartering ved mangel (kr.)",
     "transport": "Transport: sengemåneder × minutter til stationen (vægt)",
     "buildings_first": "Bygninger før pavilloner: pavillonsengemåneder (vægt)",
@@ -80,6 +86,9 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
     actions = action_lines(res, price_per_day)
     lines += actions or ["Ingen moduler sættes op eller tages ned: de eksisterende senge rækker."]
     lines += ["", "## Mangel på boliger", ""] + shortage_lines(res, price_per_day)
+    lines += branch_lines(s)
+    lines += round_trip_lines(s)
+    lines += value_lines(s)
     lines += ["", "## Målfunktionens led", "", "| led | i alt |", "|---|---:|"]
     lines += [
         f"| {TERM_LABELS.get(k, k)} | {v:,.0f} |".replace(",", ".") for k, v in s["terms"].items()
@@ -89,31 +98,73 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
 
 
 def action_lines(res: PlanResult, price_per_day: int) -> list[str]:
-    """One bullet per order or take-down, with its reason and cheapest alternative."""
-    sup, plan = res.supply, res.plan
+    """One bullet per order, take-down, purchase and move of a module type, and per site opened
+    or closed, with its reason and (for orders) the cheapest alternative."""
+    sup, plan, mod = res.supply, res.plan, res.supply.mod
     need = res.demand[res.summary["representative_sample"]] + sup.resident_persons.sum(axis=0)
     beds = plan.groupby("month", sort=True)["beds"].sum().reindex(sup.months).to_numpy()
     out = []
-    for j in np.flatnonzero(sup.pavilion):
-        rows = plan[plan["site_id"] == sup.ids[j]].reset_index(drop=True)
+    for q in range(mod.types):
+        rows = res.modules[res.modules["module_type_id"] == mod.ids[q]].reset_index(drop=True)
         for t in rows.index[rows["modules_up"] > 0]:
-            out.append(_order_line(res, int(j), int(t), rows, need, beds, price_per_day))
+            out.append(_order_line(res, q, int(t), rows, need, beds, price_per_day))
         for t in rows.index[rows["modules_down"] > 0]:
-            out.append(_down_line(res, int(j), int(t), rows))
+            out.append(_down_line(res, q, int(t), rows))
+        for t in rows.index[rows["modules_bought"] > 0]:
+            n = int(rows.loc[t, "modules_bought"])
+            out.append(
+                f"- **{_name(sup, q)}**: køb {n} lejet(e) modul(er) i "
+                f"{month_name(sup.months[t])} for {kr(n * int(mod.price[q]))}: "
+                f"billigere end at leje videre ({kr(int(mod.month[q]))} om måneden pr. modul)."
+            )
+        for t in rows.index[rows["units_moved"] > 0]:
+            n = int(rows.loc[t, "units_moved"])
+            out.append(
+                f"- **{_name(sup, q)}**: flyt beboerne i {n} bolig(er) til en anden lokalitet i "
+                f"{month_name(sup.months[t])}, så grunden kan lukkes."
+            )
+    out += _site_lines(res)
+    return out
+
+
+def _name(sup, q: int) -> str:
+    """``site name (site id), type name`` (the type's name only where it differs)."""
+    j, mod = int(sup.mod.site[q]), sup.mod
+    head = f"{sup.names[j]} ({sup.ids[j]})"
+    return head if mod.ids[q] == sup.ids[j] else f"{head}, {mod.names[q]}"
+
+
+def _site_lines(res: PlanResult) -> list[str]:
+    """A bullet per pavilion site opened or closed on the plan's path."""
+    sup, plan, out = res.supply, res.plan, []
+    for j in np.flatnonzero(sup.pavilion):
+        standing = plan.loc[plan["site_id"] == sup.ids[j], "modules_standing"].to_numpy()
+        before = np.concatenate([[int(sup.open_now[j])], standing[:-1] > 0])
+        for t in np.flatnonzero((standing > 0) & ~before.astype(bool)):
+            out.append(
+                f"- **{sup.names[j]} ({sup.ids[j]})**: grunden tages i brug i "
+                f"{month_name(sup.months[t])} (engangsudgift {kr(int(sup.open_cost[j]))})."
+            )
+        for t in np.flatnonzero((standing == 0) & before.astype(bool)):
+            out.append(
+                f"- **{sup.names[j]} ({sup.ids[j]})**: grunden lukkes i "
+                f"{month_name(sup.months[t])}, når det sidste modul er væk "
+                f"(engangsudgift {kr(int(sup.close_cost[j]))})."
+            )
     return out
 
 
 def _order_line(
     res: PlanResult,
-    j: int,
+    q: int,
     t: int,
     rows: pd.DataFrame,
     need: np.ndarray,
     beds: np.ndarray,
     price: int,
 ) -> str:
-    sup = res.supply
-    n, b, lead = int(rows.loc[t, "modules_up"]), int(sup.beds_per_module[j]), int(sup.lead[j])
+    sup, mod = res.supply, res.supply.mod
+    n, b, lead = int(rows.loc[t, "modules_up"]), int(mod.beds[q]), int(mod.lead[q])
     ready = t + lead
     after = rows["modules_down"].to_numpy()[ready:]
     end = ready + (int(np.flatnonzero(after)[0]) if after.any() else len(after))
@@ -122,8 +173,8 @@ def _order_line(
         [max(0, min(n * b, need[u] - (beds[u] - n * b))) for u in covered if u < len(need)]
     )
     months = [sup.months[u] for u in covered if u < len(need)]
-    own = n * (int(sup.setup[j]) + int(sup.month_cost[j]) * len(months) + int(sup.teardown[j]))
-    alt = _alternative(res, j, n, len(months), int(lack.sum()) * price * DAYS)
+    own = n * (int(mod.setup[q]) + int(mod.month[q]) * len(months) + int(mod.teardown[q]))
+    alt = _alternative(res, q, n, len(months), int(lack.sum()) * price * DAYS)
     span = f"{month_name(months[0])}–{month_name(months[-1])}" if months else "horisontens slutning"
     peak = (
         f"uden dem mangler op til {int(lack.max())} senge (i {month_name(months[int(lack.argmax())])})"
@@ -131,7 +182,7 @@ def _order_line(
         else "de giver en buffer mod usikkerheden i ankomsterne"
     )
     return (
-        f"- **{sup.names[j]} ({sup.ids[j]})**: bestil {n} modul(er) i "
+        f"- **{_name(sup, q)}**: bestil {n} modul(er) i "
         f"{month_name(sup.months[t])}, klar i "
         f"{month_name(sup.months[ready]) if ready < len(sup.months) else 'efter horisonten'} "
         f"({n * b} senge). De dækker {span}; {peak}. Pris ca. {kr(own)}. "
@@ -139,34 +190,99 @@ def _order_line(
     )
 
 
-def _alternative(res: PlanResult, j: int, n: int, months: int, emergency: int) -> str:
-    """The cheaper of emergency housing and the same modules on the cheapest other site."""
-    sup, best = res.supply, None
-    for p in np.flatnonzero(sup.pavilion):
-        if p == j or sup.modules_max[p] < n:
+def _alternative(res: PlanResult, q: int, n: int, months: int, emergency: int) -> str:
+    """The cheaper of emergency housing and the same modules of the same kind of home on the
+    cheapest other site."""
+    sup, mod, best = res.supply, res.supply.mod, None
+    for r in range(mod.types):
+        if mod.site[r] == mod.site[q] or mod.home[r] != mod.home[q] or mod.most[r] < n:
             continue
-        cost = n * (int(sup.setup[p]) + int(sup.month_cost[p]) * months + int(sup.teardown[p]))
+        cost = n * (int(mod.setup[r]) + int(mod.month[r]) * months + int(mod.teardown[r]))
         if best is None or cost < best[0]:
-            best = (cost, p)
+            best = (cost, r)
     text = f"nødindkvartering for {kr(emergency)}"
     if best is not None and best[0] < emergency:
-        text = f"samme antal moduler på {sup.names[best[1]]} ({sup.ids[best[1]]}) for ca. {kr(best[0])}"
+        text = f"samme antal moduler på {_name(sup, best[1])} for ca. {kr(best[0])}"
     return text
 
 
-def _down_line(res: PlanResult, j: int, t: int, rows: pd.DataFrame) -> str:
-    sup = res.supply
+def _down_line(res: PlanResult, q: int, t: int, rows: pd.DataFrame) -> str:
+    sup, mod = res.supply, res.supply.mod
+    j = int(mod.site[q])
     n = int(rows.loc[t, "modules_down"])
-    head = f"- **{sup.names[j]} ({sup.ids[j]})**: tag {n} modul(er) ned i {month_name(sup.months[t])}: "
+    head = f"- **{_name(sup, q)}**: tag {n} modul(er) ned i {month_name(sup.months[t])}: "
     if not sup.available[j, t]:
         return head + "grunden er ikke længere til rådighed (available_until)."
-    keep = n * int(sup.month_cost[j]) * (len(sup.months) - t)
-    return (
-        head + "de øvrige senge rækker til behovet, og minimumslevetiden på "
-        f"{int(sup.lifetime[j])} måneder er opfyldt (moduler, der står i dag, regnes som "
-        f"fri). At beholde dem horisonten ud koster {kr(keep)} mod "
-        f"{kr(n * int(sup.teardown[j]))} for nedtagning."
+    keep = n * int(mod.month[q]) * (len(sup.months) - t)
+    notice = (
+        f" Varslet {int(mod.notice[q])} måneder før (i {month_name(sup.months[t - int(mod.notice[q])])})."
+        if mod.notice[q] and t >= mod.notice[q]
+        else ""
     )
+    early = (
+        f" Lejen opsiges før udløbet: {kr(n * int(mod.early[q]))} i godtgørelse."
+        if mod.rented[q] and t < mod.lease_end[q] and mod.early[q]
+        else ""
+    )
+    return (
+        head + "de øvrige boliger rækker til behovet, og minimumslevetiden på "
+        f"{int(mod.life[q])} måneder er opfyldt (moduler, der står i dag, regnes som "
+        f"fri). At beholde dem horisonten ud koster {kr(keep)} mod "
+        f"{kr(n * int(mod.teardown[q]))} for nedtagning.{notice}{early}"
+    )
+
+
+def branch_lines(s: dict) -> list[str]:
+    """The scenario's branches and their probabilities (none when the scenario has one)."""
+    branches = s.get("branches", [])
+    if len(branches) < 2:
+        return []
+    out = [
+        "",
+        "## Forløb",
+        "",
+        "Planen vejer forløbene efter deres sandsynlighed; beslutninger "
+        "før man ved, hvilket forløb man er i, er fælles for dem.",
+        "",
+    ]
+    out += [f"- {b['name']}: {pct(b['probability'], 0)} ({b['samples']} prøver)" for b in branches]
+    return out
+
+
+def round_trip_lines(s: dict) -> list[str]:
+    """Modules taken down and ordered again later (round trips), with their cost."""
+    trips = s.get("round_trips", [])
+    if not trips:
+        return []
+    out = ["", "## Ned og op igen", ""]
+    out += [
+        f"- {r['type_id']} ({r['site_id']}): {r['modules']} modul(er) tages ned "
+        f"{month_name(r['down'])}, bestilles igen {month_name(r['up'])}: {kr(r['cost'])} "
+        f"(i {pct(r['probability'], 0)} af forløbene)"
+        for r in trips
+    ]
+    return out
+
+
+def value_lines(s: dict) -> list[str]:
+    """The value of planning for uncertainty, when it was computed."""
+    v = s.get("value_of_uncertainty")
+    if not v:
+        return []
+    out = ["", "## Værdien af at planlægge for usikkerheden", ""]
+    if v.get("average_path") is not None:
+        out.append(
+            f"- En plan lagt efter det gennemsnitlige forløb (dens bindende beslutninger holdt, "
+            f"resten tilpasset) koster forventet {kr(v['average_path'])}, "
+            f"{kr(v['value_of_stochastic_solution'])} mere end denne plan."
+        )
+    if v.get("wait_and_see") is not None:
+        out.append(
+            f"- Med fuld viden om fremtiden (hvert forløb planlagt for sig) ville det koste "
+            f"{kr(v['wait_and_see'])}: usikkerheden koster højst "
+            f"{kr(v['value_of_perfect_information'])}."
+        )
+    return out
 
 
 def shortage_lines(res: PlanResult, price: int) -> list[str]:

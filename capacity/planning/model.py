@@ -1,13 +1,23 @@
-"""The multi-period capacity model (CP-SAT) on aggregated counts; see docs/models.md.
+"""The multi-period capacity model on aggregated counts (solved by HiGHS); see docs/models.md.
 
-Per pavilion site p, month t and demand group k: modules ordered ``up`` (standing from t + lead),
-taken ``down`` and ``standing``; per sample s, month t and kind of household h: households
-``housed`` in each kind of home c and households ``short`` of a home (the placement's rules decide
-which kinds fit: ``capacity.model.homes``); per spread district: beds ``excess`` above the fair
-share. Decisions in months before ``shared`` are one
-variable for all groups (what must be ordered now); later ones adapt per group of samples.
-The model's size depends on sites × months × groups (and samples × months for the shortage),
-never on the number of households (kinds of household and of home are few).
+Decisions per pavilion site and month: the site open or closed (a one-off cost each way; it
+closes only when no module stands, so its residents are moved first); per module type: modules
+ordered (``up``, standing from month + lead), taken down (rented and owned modules apart: a rented
+one taken down before its lease end costs the early-termination cost), rented modules bought,
+resident homes moved off the type (a cost per household, a limit per month). Per sample, month
+and kind of household: households ``housed`` in each kind of home and households ``short`` of one
+(the placement's rules decide which kinds fit: ``capacity.model.homes``). Per spread district:
+beds ``excess`` above the fair share.
+
+Uncertainty is a tree of nodes: every sample belongs to one branch of the scenario (the waves
+that come in it) and, within its branch, to a group of samples by total demand. A decision taken
+in month t is one variable per node of month t: before ``shared`` (the lead time and notice) one
+node holds every sample; after it, samples are apart by group and by the branches known by then
+(a branch is known from the start month of the first uncertain wave that tells it apart). A
+take-down in month t is decided ``notice`` months before, so it is keyed by the node of month
+t - notice. The nodes refine month by month, so every node has one ancestor in each earlier
+month. The model's size depends on module types × months × nodes (and samples × months × kinds
+for the shortage), never on the number of households.
 """
 
 from __future__ import annotations
@@ -23,11 +33,13 @@ from capacity.policy import Policy
 
 DAYS = 30  # a month of emergency housing counts 30 days
 SCALE = 10_000  # fixed-point scale of the spread shares
+WEIGHT = 10_000  # integer weight units of the samples' probabilities (they sum to about this)
+MOVE_SCALE = 100  # fixed-point scale of households per unit in the limit of moves
 
 
 @dataclass
 class Entry:
-    """One objective entry: ``coef * var`` summed over samples (``coef`` already multiplied)."""
+    """One objective entry: ``coef * var``, ``coef`` already multiplied by the node's weight."""
 
     term: str
     subject: str
@@ -35,17 +47,16 @@ class Entry:
     coef: int
     var: cp_model.IntVar
     amount: int  # amount per unit of the variable (modules, persons, bed-minutes)
-    copies: int  # samples the variable stands for
+    copies: int  # weight of the samples the variable stands for
 
 
 @dataclass
 class PlanModel:
-    """The CP-SAT model and its variables.
+    """The model and its variables.
 
-    Module decisions are keyed by (group, site, month): samples are sorted by total demand and
-    split into ``groups`` contiguous groups that may adapt after the shared months; before
-    ``shared`` every group uses group 0's variable. Shortage is per (sample, month, kind of
-    household).
+    ``node`` (S, T) gives each sample's node in each month (global ids; nodes refine over the
+    months); ``w`` (S,) the samples' integer weights (their probabilities times ``WEIGHT``).
+    Variables of a decision are keyed ``(node, type or site or kind, month)``.
     """
 
     cp: cp_model.CpModel
@@ -53,18 +64,42 @@ class PlanModel:
     demand: np.ndarray  # (S, T) persons needing a bed besides current residents
     shared: int
     policy: Policy
-    group: np.ndarray  # (S,) the group of each sample
-    need: np.ndarray | None = None  # (S, T, K) households needing a home, by kind (sup.kinds)
+    node: np.ndarray  # (S, T) node of each sample in each month
+    w: np.ndarray  # (S,) integer weights
+    need: np.ndarray  # (S, T, K) households needing a home, by kind (sup.kinds)
+    branch: np.ndarray | None = None  # (S,) the branch of each sample
     up: dict = field(default_factory=dict)
-    down: dict = field(default_factory=dict)
-    standing: dict = field(default_factory=dict)
+    rent_down: dict = field(default_factory=dict)
+    own_down: dict = field(default_factory=dict)
+    rented: dict = field(default_factory=dict)
+    owned: dict = field(default_factory=dict)
+    bought: dict = field(default_factory=dict)
+    moved: dict = field(default_factory=dict)  # units moved off a type in the month
+    moved_total: dict = field(default_factory=dict)
+    ordered: dict = field(default_factory=dict)
+    is_open: dict = field(default_factory=dict)
+    opened: dict = field(default_factory=dict)
+    closed: dict = field(default_factory=dict)
     short: dict = field(default_factory=dict)
     excess: dict = field(default_factory=dict)
     beds: dict = field(default_factory=dict)
-    homes: dict = field(default_factory=dict)  # (k, c, t) -> homes of kind c standing
+    homes: dict = field(default_factory=dict)  # (n, c, t) -> homes of kind c standing
     housed: dict = field(default_factory=dict)  # (s, t, h, c) -> households of kind h in c
-    ordered: dict = field(default_factory=dict)
     entries: list[Entry] = field(default_factory=list)
+    _rep: dict = field(default_factory=dict)
+    _weight: dict = field(default_factory=dict)
+    _nodes: list = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        for t in range(self.months):
+            col = self.node[:, t]
+            here = sorted({int(n) for n in col})
+            self._nodes.append(here)
+            for n in here:
+                if n not in self._rep:  # a node holds the same samples in every month it spans
+                    rows = np.flatnonzero(col == n)
+                    self._rep[n] = int(rows[0])
+                    self._weight[n] = int(self.w[rows].sum())
 
     @property
     def samples(self) -> int:
@@ -72,30 +107,36 @@ class PlanModel:
         return self.demand.shape[0]
 
     @property
-    def groups(self) -> int:
-        """Number of adaptive groups."""
-        return int(self.group.max()) + 1
-
-    @property
     def months(self) -> int:
         """Months of the horizon."""
         return self.demand.shape[1]
 
-    def pavilions(self) -> list[int]:
-        """Indices of the pavilion sites."""
-        return [int(p) for p in np.flatnonzero(self.sup.pavilion)]
+    @property
+    def total_weight(self) -> int:
+        """Sum of the samples' weights (the objective is this times the expected cost)."""
+        return int(self.w.sum())
 
-    def weight(self, k: int, t: int) -> int:
-        """Samples a decision variable of group k in month t stands for (all when shared)."""
-        return self.samples if t < self.shared else int((self.group == k).sum())
+    def nodes(self, t: int) -> list[int]:
+        """The nodes of month t."""
+        return self._nodes[t]
 
-    def owners(self, t: int) -> range:
-        """Groups owning their own variable in month t (only group 0 when shared)."""
-        return range(1) if t < self.shared else range(self.groups)
+    def weight(self, n: int) -> int:
+        """Weight of the samples node ``n`` stands for."""
+        return self._weight[n]
 
-    def get(self, d: dict, k: int, j: int, t: int):
-        """The variable of group k, or the shared one when month t is before ``shared``."""
-        return d[(0 if t < self.shared else k), j, t]
+    def anc(self, n: int, t: int) -> int:
+        """The ancestor of node ``n`` in month ``t`` (an earlier or the same month)."""
+        return int(self.node[self._rep[n], t])
+
+    def types(self) -> range:
+        """Indices of the module types."""
+        return range(self.sup.mod.types)
+
+    def standing(self, n: int, q: int, t: int):
+        """Modules of type q standing in month t at node n (rented + owned)."""
+        if (n, q, t) in self.rented:
+            return self.rented[n, q, t] + self.owned[n, q, t]
+        return self.owned[n, q, t]
 
     def add(
         self, term: str, subject: str, t: int, coef: int, var, amount: int = 1, copies: int = 1
@@ -103,6 +144,33 @@ class PlanModel:
         """Add an objective entry (skipped when its coefficient is 0)."""
         if coef:
             self.entries.append(Entry(term, subject, t, coef * copies, var, amount, copies))
+
+
+def sample_tree(
+    paths: np.ndarray, branch: np.ndarray, known: np.ndarray, shared: int, groups: int
+) -> np.ndarray:
+    """The node of each sample in each month, shape (S, T).
+
+    ``known[b, t]`` is the class of branch b in month t (branches with the same class are not
+    told apart yet). Before ``shared`` every sample is at one node; after it a sample's node is
+    its branch class and its group (``groups_by_demand`` within its branch).
+    """
+    S, T = paths.shape
+    group = np.zeros(S, np.int64)
+    for b in np.unique(branch):
+        rows = np.flatnonzero(branch == b)
+        group[rows] = groups_by_demand(paths[rows], groups)
+    out = np.zeros((S, T), np.int64)
+    nid = 1
+    for t in range(shared, T):
+        keys = {}
+        for s in range(S):
+            key = (int(known[branch[s], t]), int(group[s]))
+            if key not in keys:
+                keys[key] = nid
+                nid += 1
+            out[s, t] = keys[key]
+    return out
 
 
 def groups_by_demand(demand: np.ndarray, groups: int) -> np.ndarray:
@@ -114,114 +182,246 @@ def groups_by_demand(demand: np.ndarray, groups: int) -> np.ndarray:
     return out
 
 
+def _moves_allowed(m: PlanModel) -> bool:
+    return m.policy.limits.max_moves_per_month > 0
+
+
 def module_vars(m: PlanModel) -> None:
-    """Modules ordered, taken down and standing per pavilion site and month."""
-    sup = m.sup
-    for p in m.pavilions():
-        cap = int(sup.modules_max[p])
+    """Per module type, node and month: orders, take-downs, purchases, moves and standing."""
+    sup, mod = m.sup, m.sup.mod
+    for q in m.types():
+        p, cap = int(mod.site[q]), int(mod.most[q])
+        lead, notice = int(mod.lead[q]), int(mod.notice[q])
         for t in range(m.months):
-            for k in m.owners(t):
-                key = f"{sup.ids[p]},{t}" + ("" if t < m.shared else f",g{k}")
-                late = t + int(sup.lead[p]) >= m.months or not sup.available[p, t:].any()
-                m.up[k, p, t] = m.cp.new_int_var(0, 0 if late else cap, f"up[{key}]")
-                m.down[k, p, t] = m.cp.new_int_var(0, cap, f"down[{key}]")
+            for n in m.nodes(t):
+                key = f"{mod.ids[q]},{t},n{n}"
+                late = t + lead >= m.months or not sup.available[p, t + lead :].any()
+                m.up[n, q, t] = m.cp.new_int_var(0, 0 if late else cap, f"up[{key}]")
                 hi = cap if sup.available[p, t] else 0
-                m.standing[k, p, t] = m.cp.new_int_var(0, hi, f"standing[{key}]")
+                m.owned[n, q, t] = m.cp.new_int_var(0, hi, f"owned[{key}]")
+                if mod.rented[q]:
+                    m.rented[n, q, t] = m.cp.new_int_var(0, hi, f"rented[{key}]")
+                    if mod.price[q] > 0:
+                        m.bought[n, q, t] = m.cp.new_int_var(0, cap, f"buy[{key}]")
+                if _moves_allowed(m) and mod.movable[q] and mod.resident_units[q, t] > 0 and hi:
+                    m.moved[n, q, t] = m.cp.new_int_var(
+                        0, int(mod.resident_units[q, t]), f"moved[{key}]"
+                    )
+                if t < notice:
+                    continue  # nothing comes down before its notice
+                d = m.anc(n, t - notice)
+                if (d, q, t) not in m.own_down:
+                    m.own_down[d, q, t] = m.cp.new_int_var(0, cap, f"down_owned[{key}]")
+                    if mod.rented[q]:
+                        m.rent_down[d, q, t] = m.cp.new_int_var(0, cap, f"down_rented[{key}]")
 
 
-def _own(m: PlanModel, k: int) -> range:
-    """Months whose constraints group k owns (shared months belong to group 0)."""
-    return range(m.months) if k == 0 else range(m.shared, m.months)
+def _down(m: PlanModel, d: dict, n: int, q: int, t: int):
+    """The take-down of type q in month t seen from node n (decided at t - notice), or 0."""
+    notice = int(m.sup.mod.notice[q])
+    if t < notice:
+        return 0
+    return d.get((m.anc(n, t - notice), q, t), 0)
 
 
 def module_balance(m: PlanModel) -> None:
-    """Modules standing = last month's + those ordered lead months ago - those taken down."""
-    sup = m.sup
-    for k in range(m.groups):
-        for p in m.pavilions():
-            lead = int(sup.lead[p])
-            for t in _own(m, k):
-                prev = m.get(m.standing, k, p, t - 1) if t else int(sup.modules_now[p])
-                arrived = m.get(m.up, k, p, t - lead) if t >= lead else 0
-                m.cp.add(
-                    m.get(m.standing, k, p, t) == prev + arrived - m.get(m.down, k, p, t)
-                ).with_name(f"module_balance[{sup.ids[p]},{t},g{k}]")
+    """Modules standing = last month's + those ordered lead months ago - those taken down.
+
+    Rented and owned modules are counted apart: a purchase turns rented ones into owned ones;
+    new modules of a rented type are rented, of an owned type owned.
+    """
+    mod = m.sup.mod
+    for q in m.types():
+        lead = int(mod.lead[q])
+        for t in range(m.months):
+            for n in m.nodes(t):
+                par = m.anc(n, t - 1) if t else None
+                arrived = m.up[m.anc(n, t - lead), q, t - lead] if t >= lead else 0
+                buy = m.bought.get((n, q, t), 0)
+                name = f"module_balance[{mod.ids[q]},{t},n{n}]"
+                if mod.rented[q]:
+                    prev_r = m.rented[par, q, t - 1] if t else int(mod.now[q])
+                    prev_o = m.owned[par, q, t - 1] if t else 0
+                    m.cp.add(
+                        m.rented[n, q, t] == prev_r + arrived - _down(m, m.rent_down, n, q, t) - buy
+                    ).with_name(name + ",rented")
+                    m.cp.add(
+                        m.owned[n, q, t] == prev_o + buy - _down(m, m.own_down, n, q, t)
+                    ).with_name(name + ",owned")
+                else:
+                    prev = m.owned[par, q, t - 1] if t else int(mod.now[q])
+                    m.cp.add(
+                        m.owned[n, q, t] == prev + arrived - _down(m, m.own_down, n, q, t)
+                    ).with_name(name)
 
 
 def min_lifetime(m: PlanModel) -> None:
-    """Modules stand at least min_lifetime_months: all that arrived in the last months still stand.
+    """Modules stand at least their minimum lifetime: all that arrived in the last months stand.
 
-    With identical modules taken down oldest first this equals "cumulative take-downs never exceed
-    today's modules plus those that arrived min_lifetime_months ago or earlier". ``ordered`` holds
-    the cumulative orders, so each constraint has three terms.
+    With identical modules taken down oldest first this equals "modules standing are at least
+    those that arrived in the last ``life`` months"; ``ordered`` holds the cumulative orders, so
+    each constraint has three terms. Today's modules count as old enough.
     """
-    sup = m.sup
-    for k in range(m.groups):
-        for p in m.pavilions():
-            lead, life = int(sup.lead[p]), int(sup.lifetime[p])
-            for t in _own(m, k):
-                prev = m.get(m.ordered, k, p, t - 1) if t else 0
-                c = m.cp.new_int_var(
-                    0, int(sup.modules_max[p]) * m.months, f"ordered[{sup.ids[p]},{t},g{k}]"
+    mod = m.sup.mod
+    for q in m.types():
+        lead, life = int(mod.lead[q]), int(mod.life[q])
+        for t in range(m.months):
+            for n in m.nodes(t):
+                prev = m.ordered[m.anc(n, t - 1), q, t - 1] if t else 0
+                c = m.cp.new_int_var(0, int(mod.most[q]) * m.months, f"ordered[{q},{t},n{n}]")
+                m.ordered[n, q, t] = c
+                m.cp.add(c == prev + m.up[n, q, t])
+        if life <= 0:
+            continue
+        for t in range(lead, m.months):
+            for n in m.nodes(t):
+                new = m.ordered[m.anc(n, t - lead), q, t - lead]
+                back = t - lead - life
+                old = m.ordered[m.anc(n, back), q, back] if back >= 0 else 0
+                m.cp.add(m.standing(n, q, t) >= new - old).with_name(
+                    f"min_lifetime[{mod.ids[q]},{t},n{n}]"
                 )
-                m.ordered[k, p, t] = c
-                m.cp.add(c == prev + m.get(m.up, k, p, t))
-            for t in _own(m, k):
-                if life <= 0 or t < lead:
-                    continue
-                old = m.get(m.ordered, k, p, t - lead - life) if t - lead - life >= 0 else 0
-                m.cp.add(
-                    m.get(m.standing, k, p, t) >= m.get(m.ordered, k, p, t - lead) - old
-                ).with_name(f"min_lifetime[{sup.ids[p]},{t},g{k}]")
 
 
 def residents_keep_modules(m: PlanModel) -> None:
-    """Modules never come down below those that current residents live in (while available)."""
-    sup = m.sup
-    for p in m.pavilions():
+    """Modules never come down below the units current residents live in, less those moved.
+
+    ``units × standing >= resident units - units moved so far``: with whole modules this is the
+    fewest modules that hold the residents' units. A moved household keeps a home of the same
+    kind elsewhere (``resident_whole`` / ``resident_shared`` still count it), so the homes left
+    after a site closes must hold it. Moves per month are limited in households.
+    """
+    mod, lim = m.sup.mod, m.policy.limits
+    for q in m.types():
         for t in range(m.months):
-            need = int(sup.resident_modules[p, t]) if sup.available[p, t] else 0
-            for k in m.owners(t):
-                if need:
-                    m.cp.add(m.standing[k, p, t] >= need).with_name(
-                        f"residents_keep_modules[{sup.ids[p]},{t},g{k}]"
+            need = int(mod.resident_units[q, t]) if m.sup.available[mod.site[q], t] else 0
+            for n in m.nodes(t):
+                prev = m.moved_total.get((m.anc(n, t - 1), q, t - 1), 0) if t else 0
+                mv = m.moved.get((n, q, t))
+                total = prev + mv if mv is not None else prev
+                if mv is not None or not isinstance(prev, int):
+                    v = m.cp.new_int_var(
+                        0, int(mod.resident_units[q].max()), f"moved_total[{q},{t},n{n}]"
                     )
+                    m.cp.add(v == total)
+                    m.moved_total[n, q, t] = v
+                    total = v
+                if need:
+                    m.cp.add(int(mod.units[q]) * m.standing(n, q, t) >= need - total).with_name(
+                        f"residents_keep_modules[{mod.ids[q]},{t},n{n}]"
+                    )
+    if not m.moved:
+        return
+    per = np.rint(mod.households_per_unit * MOVE_SCALE).astype(np.int64)
+    for t in range(m.months):
+        for n in m.nodes(t):
+            xs = [(int(per[q]), v) for (nn, q, tt), v in m.moved.items() if nn == n and tt == t]
+            if xs:
+                m.cp.add(
+                    sum(c * v for c, v in xs) <= MOVE_SCALE * lim.max_moves_per_month
+                ).with_name(f"moves_per_month[{t},n{n}]")
+
+
+def _tracked(m: PlanModel, p: int) -> bool:
+    """Site p gets open/closed variables: it has an opening or closing cost, may not reopen, or
+    residents who may be moved off it."""
+    sup, mod = m.sup, m.sup.mod
+    movable = any(key[1] in mod.at(p) for key in m.moved)
+    return bool(sup.open_cost[p] or sup.close_cost[p] or not sup.reopen[p] or movable)
+
+
+def site_open(m: PlanModel) -> None:
+    """A pavilion site is open while a module stands; opening and closing are events.
+
+    Only tracked sites (``_tracked``) get the variables; the others' state follows from their
+    modules. A site that closed reopens only when allowed.
+    """
+    sup, mod = m.sup, m.sup.mod
+    for p in np.flatnonzero(sup.pavilion):
+        p = int(p)
+        qs = mod.at(p)
+        if not qs or not _tracked(m, p):
+            continue
+        for t in range(m.months):
+            for n in m.nodes(t):
+                key = f"{sup.ids[p]},{t},n{n}"
+                y = m.cp.new_bool_var(f"open[{key}]")
+                m.is_open[n, p, t] = y
+                for q in qs:
+                    m.cp.add(m.standing(n, q, t) <= int(mod.most[q]) * y)
+                m.cp.add(y <= sum(m.standing(n, q, t) for q in qs))
+                prev = m.is_open[m.anc(n, t - 1), p, t - 1] if t else int(sup.open_now[p])
+                o = m.cp.new_int_var(0, 1, f"opened[{key}]")
+                c = m.cp.new_int_var(0, 1, f"closed[{key}]")
+                m.cp.add(o >= y - prev)
+                m.cp.add(c >= prev - y)
+                m.opened[n, p, t], m.closed[n, p, t] = o, c
+                if not sup.reopen[p]:
+                    before = [m.closed[m.anc(n, u), p, u] for u in range(t)]
+                    if before:
+                        m.cp.add(o + sum(before) <= 1).with_name(f"no_reopen[{key}]")
+    moves_close_sites(m)
+
+
+def moves_close_sites(m: PlanModel) -> None:
+    """Residents are moved only so that their site can close: a move in month t needs the site
+    closed by month t + W on every path that follows, where W months of moves at the monthly
+    limit empty the site (``ceil(households / max_moves_per_month) - 1``); a move that no path
+    could follow by a closing within the horizon is not made. Moved households keep a home of
+    their kind elsewhere: the homes of each kind never fall below those residents hold."""
+    sup, mod = m.sup, m.sup.mod
+    limit = m.policy.limits.max_moves_per_month
+    for (n, q, t), v in m.moved.items():
+        p = int(mod.site[q])
+        held = sum(float(mod.households_per_unit[r] * mod.resident_units[r, 0]) for r in mod.at(p))
+        later = t + max(int(np.ceil(held / limit)) - 1, 0)
+        if later >= m.months:
+            m.cp.add(v == 0)
+            continue
+        rows = np.flatnonzero(m.node[:, t] == n)
+        for n2 in sorted({int(x) for x in m.node[rows, later]}):
+            y = m.is_open[n2, p, later]
+            m.cp.add(v <= int(mod.resident_units[q, t]) * (1 - y)).with_name(
+                f"moves_close_sites[{mod.ids[q]},{t},n{n2}]"
+            )
+    classes = {int(mod.home[q]) for (_n, q, _t) in m.moved}
+    for c in sorted(classes):
+        held = sup.resident_whole[c] + sup.resident_shared[c]
+        for (n, cc, t), homes in m.homes.items():
+            if cc == c and held[t] and not isinstance(homes, int):
+                m.cp.add(homes >= int(held[t])).with_name(f"residents_keep_homes[{c},{t},n{n}]")
 
 
 def pavilion_beds(m: PlanModel) -> None:
-    """Beds in the pavilion modules standing, per group and month (one variable each)."""
-    sup = m.sup
-    hi = int((sup.modules_max * sup.beds_per_module).sum())
+    """Beds in the pavilion modules standing, per node and month (one variable each)."""
+    mod = m.sup.mod
+    hi = int((mod.most * mod.beds).sum())
     for t in range(m.months):
-        for k in m.owners(t):
-            b = m.cp.new_int_var(0, hi, f"pavilion_beds[{t},g{k}]")
-            m.cp.add(
-                b == sum(int(sup.beds_per_module[p]) * m.standing[k, p, t] for p in m.pavilions())
-            ).with_name(f"pavilion_beds[{t},g{k}]")
-            m.beds[k, t] = b
+        for n in m.nodes(t):
+            b = m.cp.new_int_var(0, hi, f"pavilion_beds[{t},n{n}]")
+            m.cp.add(b == sum(int(mod.beds[q]) * m.standing(n, q, t) for q in m.types())).with_name(
+                f"pavilion_beds[{t},n{n}]"
+            )
+            m.beds[n, t] = b
 
 
 def home_counts(m: PlanModel) -> None:
-    """Homes of each kind per group and month: buildings' units plus the modules standing."""
-    sup = m.sup
+    """Homes of each kind per node and month: buildings' units plus the modules standing."""
+    sup, mod = m.sup, m.sup.mod
     fixed = sup.building_homes.sum(axis=0)  # (C, T)
     for c in range(len(sup.classes)):
-        sites = [p for p in m.pavilions() if sup.site_class[p] == c]
-        hi = int(fixed[c].max()) + sum(
-            int(sup.modules_max[p] * sup.units_per_module[p]) for p in sites
-        )
+        qs = [q for q in m.types() if mod.home[q] == c]
+        hi = int(fixed[c].max()) + sum(int(mod.most[q] * mod.units[q]) for q in qs)
         for t in range(m.months):
-            for k in m.owners(t):
-                if not sites:
-                    m.homes[k, c, t] = int(fixed[c, t])
+            for n in m.nodes(t):
+                if not qs:
+                    m.homes[n, c, t] = int(fixed[c, t])
                     continue
-                v = m.cp.new_int_var(0, hi, f"homes[{c},{t},g{k}]")
+                v = m.cp.new_int_var(0, hi, f"homes[{c},{t},n{n}]")
                 m.cp.add(
-                    v
-                    == int(fixed[c, t])
-                    + sum(int(sup.units_per_module[p]) * m.standing[k, p, t] for p in sites)
-                ).with_name(f"home_counts[{c},{t},g{k}]")
-                m.homes[k, c, t] = v
+                    v == int(fixed[c, t]) + sum(int(mod.units[q]) * m.standing(n, q, t) for q in qs)
+                ).with_name(f"home_counts[{c},{t},n{n}]")
+                m.homes[n, c, t] = v
 
 
 def homes_by_kind(m: PlanModel) -> None:
@@ -238,7 +438,7 @@ def homes_by_kind(m: PlanModel) -> None:
     family = np.array([k.family for k in sup.kinds], dtype=bool)
     for s in range(m.samples):
         for t in range(m.months):
-            k = 0 if t < m.shared else int(m.group[s])
+            n = int(m.node[s, t])
             by_class: dict[int, list] = {}
             for h in np.flatnonzero(need[s, t] > 0):
                 d = int(need[s, t, h])
@@ -252,13 +452,13 @@ def homes_by_kind(m: PlanModel) -> None:
                 m.short[s, t, int(h)] = short
                 m.cp.add(sum(x) + short == d).with_name(f"homes_by_kind[{t},s{s},k{h}]")
             for c, xs in by_class.items():
-                _home_capacity(m, k, s, t, c, xs, share, persons, family)
+                _home_capacity(m, n, s, t, c, xs, share, persons, family)
 
 
-def _home_capacity(m, k, s, t, c, xs, share, persons, family) -> None:
+def _home_capacity(m, n, s, t, c, xs, share, persons, family) -> None:
     """Households in homes of kind c never exceed the homes free of current residents."""
     sup, kind = m.sup, m.sup.classes[c]
-    homes = m.homes[k, c, t]
+    homes = m.homes[n, c, t]
     whole, part = int(sup.resident_whole[c, t]), int(sup.resident_shared[c, t])
     name = f"home_capacity[{c},{t},s{s}]"
     if not kind.shareable:
@@ -277,27 +477,24 @@ def _home_capacity(m, k, s, t, c, xs, share, persons, family) -> None:
 
 def spread_excess(m: PlanModel) -> None:
     """Beds in a district above its population share of all beds plus the tolerance."""
-    sup, lim = m.sup, m.policy.limits
+    sup, lim, mod = m.sup, m.policy.limits, m.sup.mod
     if m.policy.weights.spread == 0 or not len(sup.district_ids):
         return
+    hi = int(sup.building_beds.sum(axis=0).max() + (mod.most * mod.beds).sum())
     for d, share in enumerate(sup.district_share):
-        members = [j for j in m.pavilions() if sup.district[j] == d]
+        members = [q for q in m.types() if sup.district[mod.site[q]] == d]
         if not members:
             continue
         c = round(SCALE * (100 + lim.spread_tolerance_pct) / 100 * share)
         fixed = sup.building_beds[sup.district == d].sum(axis=0)
         for t in range(m.months):
-            for k in m.owners(t):
-                inside = sum(int(sup.beds_per_module[p]) * m.standing[k, p, t] for p in members)
-                total = m.beds[k, t] + int(sup.building_beds[:, t].sum())
-                e = m.cp.new_int_var(
-                    0,
-                    int(sup.beds(sup.modules_max[:, None])[:, t].sum()),
-                    f"excess[{sup.district_ids[d]},{t},g{k}]",
-                )
-                m.excess[k, d, t] = e
+            for n in m.nodes(t):
+                inside = sum(int(mod.beds[q]) * m.standing(n, q, t) for q in members)
+                total = m.beds[n, t] + int(sup.building_beds[:, t].sum())
+                e = m.cp.new_int_var(0, hi, f"excess[{sup.district_ids[d]},{t},n{n}]")
+                m.excess[n, d, t] = e
                 m.cp.add(SCALE * (inside + int(fixed[t])) - c * total <= SCALE * e).with_name(
-                    f"spread[{sup.district_ids[d]},{t},g{k}]"
+                    f"spread[{sup.district_ids[d]},{t},n{n}]"
                 )
 
 
@@ -308,6 +505,7 @@ HARD_RULES = (
     residents_keep_modules,
     pavilion_beds,
     home_counts,
+    site_open,
     homes_by_kind,
     spread_excess,
 )

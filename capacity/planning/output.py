@@ -13,7 +13,7 @@ from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
 from capacity.planning.explain import explanation_md, month_name
 from capacity.planning.model import DAYS
-from capacity.planning.plan import PLAN_COLUMNS, PlanResult
+from capacity.planning.plan import MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
 from capacity.planning.proposal import Option, Proposal
 from capacity.planning.simulate import ScenarioResult
 from capacity.reports.text import million, money, number, percent
@@ -32,10 +32,12 @@ def plan_json(res: PlanResult) -> str:
 
 
 def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
-    """Write ``plan.csv``, ``summary.json``, ``terms.csv`` and ``explanation.md`` into ``out``."""
+    """Write ``plan.csv``, ``modules.csv``, ``summary.json``, ``terms.csv`` and
+    ``explanation.md`` into ``out``."""
 
     def write(tmp: Path) -> None:
         (tmp / "plan.csv").write_text(csv_text(res.plan[PLAN_COLUMNS]), encoding="utf-8")
+        (tmp / "modules.csv").write_text(csv_text(res.modules[MODULE_COLUMNS]), encoding="utf-8")
         (tmp / "terms.csv").write_text(csv_text(res.terms), encoding="utf-8")
         (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
         (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")

@@ -14,10 +14,17 @@ from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.planning import demand as dem
 from capacity.planning.feasible import no_plan
-from capacity.planning.model import DAYS, HARD_RULES, PlanModel, groups_by_demand
+from capacity.planning.model import (
+    DAYS,
+    HARD_RULES,
+    WEIGHT,
+    PlanModel,
+    _down,
+    sample_tree,
+)
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
-from capacity.planning.terms import TERMS
+from capacity.planning.terms import COST_TERMS, TERMS
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 
@@ -49,13 +56,15 @@ class PlanResult:
 
     Attributes
     ----------
-    plan : one row per site and month (``PLAN_COLUMNS``); pavilion actions of the group holding
-        the median sample (by total demand); ``binding`` marks the months shared by all samples.
+    plan : one row per site and month (``PLAN_COLUMNS``); pavilion actions on the path of the
+        median sample (by total demand) of the most probable branch; ``binding`` marks the
+        months shared by all samples.
     terms : ``term, weight, subject, month, amount, weighted, text`` (Danish), expected over
         the samples; ``weighted`` sums to ``summary["objective"]``.
     shortage : expected and worst persons short per month (``month, expected, worst``).
     summary : cost by kind, per-term totals, shortage person-months, status, gap, seed, ...
     supply, demand : the inputs (for explanations).
+    modules : one row per module type and month (``MODULE_COLUMNS``) on the same path.
     """
 
     plan: pd.DataFrame
@@ -64,6 +73,7 @@ class PlanResult:
     summary: dict
     supply: Supply
     demand: np.ndarray
+    modules: pd.DataFrame
 
     def by_term(self) -> dict[str, float]:
         """Totals per term, in the order of ``TERMS``."""
@@ -81,19 +91,23 @@ def make_plan(
     shared: int | None = None,
     groups: int = 5,
     plan_supply: Supply | None = None,
+    value: bool = False,
 ) -> PlanResult:
-    """Plan pavilions up and down over the scenario's horizon.
+    """Plan pavilion sites and modules over the scenario's horizon.
 
     Parameters
     ----------
-    reg, sc : the registry (supply, residents, policy) and the scenario (demand).
-    samples : demand paths of the stochastic model (ignored when ``risk`` is given).
+    reg, sc : the registry (supply, residents, policy) and the scenario (demand, branches).
+    samples : demand paths per branch of the scenario (ignored when ``risk`` is given).
     risk : plan for the ``risk`` quantile of demand per month (one path) instead of samples.
     seed : seed of the demand samples; same inputs and seed give the same plan.
     time_limit : wall-clock seconds; the plan returns within it plus a few seconds.
-    shared : months whose decisions all samples share; default the longest lead time (>= 1).
-    groups : groups of samples (by total demand) whose later decisions may differ.
+    shared : months whose decisions all samples share; default the longest lead time or notice
+        (at least 1).
+    groups : groups of samples (by total demand) per branch whose later decisions may differ.
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
+    value : also solve the plan made on the average path and the wait-and-see plans, and report
+        the value of planning for uncertainty (the time limit is shared: 60 % for the plan).
 
     Returns
     -------
@@ -103,23 +117,97 @@ def make_plan(
         raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
+    branches = sc.branches()
     if risk is not None:
         paths = dem.quantile_path(dm, risk, seed)[None, :]
         need = dem.quantile_homes(dm, risk, seed)[None, :, :]
+        branch, w = np.zeros(1, np.int64), np.array([WEIGHT], np.int64)
+        branches = [dataclasses.replace(branches[0], name="", probability=1.0)]
+        known = np.zeros((1, sc.horizon_months), np.int64)
     else:
+        paths, need, branch, w = _samples(dm, branches, samples, seed)
+        known = branches_known(sc)
+    need = need + sup.resident_displaced[None, :, :]
+    if shared is None:
+        mod = sup.mod
+        shared = int(max([*mod.lead[mod.most > 0], *mod.notice, 1]))
+    shared = max(1, min(shared, sc.horizon_months))
+    node = sample_tree(paths, branch, known, shared, groups)
+    share = 0.6 if value else 1.0
+    m = build(sup, paths, need, node, w, branch, shared, reg.policy)
+    solver = solve(m, time_limit * share)
+    info = dict(
+        status=_status(solver),
+        seed=seed,
+        samples=len(paths),
+        groups=groups,
+        risk=risk,
+        scenario=sc.name,
+        shared_months=m.shared,
+        branches=[
+            dict(name=b.name, probability=b.probability, samples=int((branch == i).sum()))
+            for i, b in enumerate(branches)
+        ],
+    )
+    res = extract(m, solver, info, branch)
+    if value:
+        res.summary["value_of_uncertainty"] = value_of_uncertainty(
+            m, solver, time_limit * (1 - share)
+        )
+    return res
+
+
+def _samples(dm, branches, samples: int, seed: int):
+    """Demand paths, households by kind, branch and integer weight of every sample.
+
+    One branch draws as it always has (``PLAN``); with several, each branch draws ``samples``
+    paths of its own expected arrivals from its own seed sequence; a branch of probability 0 has
+    no samples. Weights are the branch's probability over its samples, in units of ``WEIGHT``.
+    """
+    if len(branches) == 1:
         paths = dem.demand_paths(dm, samples, seed, dem.PLAN)
         need = dem.demand_homes(dm, samples, seed, dem.PLAN)
-    need = need + sup.resident_displaced[None, :, :]
-    lead = int(sup.lead[sup.pavilion].max()) if sup.pavilion.any() else 1
-    m = PlanModel(
-        cp_model.CpModel(),
-        sup,
-        paths,
-        max(1, lead if shared is None else shared),
-        reg.policy,
-        groups_by_demand(paths, groups),
-        need,
-    )
+        w = np.full(samples, WEIGHT // samples or 1, np.int64)
+        return paths, need, np.zeros(samples, np.int64), w
+    paths, needs, branch, w = [], [], [], []
+    for b, br in enumerate(branches):
+        if br.probability <= 0:
+            continue
+        dmb = dem.branch_model(dm, b)
+        purpose = dem.PLAN * 100 + b + 1
+        paths.append(dem.demand_paths(dmb, samples, seed, purpose))
+        needs.append(dem.demand_homes(dmb, samples, seed, purpose))
+        branch.append(np.full(samples, b, np.int64))
+        w.append(np.full(samples, max(round(WEIGHT * br.probability / samples), 1), np.int64))
+    return np.concatenate(paths), np.concatenate(needs), np.concatenate(branch), np.concatenate(w)
+
+
+def branches_known(sc: Scenario) -> np.ndarray:
+    """``known[b, t]``: the class of branch b in month t; branches of one class are not told
+    apart yet. A branch is known from the start month of each uncertain wave."""
+    branches, T = sc.branches(), sc.horizon_months
+    waves = sc.arrivals.waves
+    out = np.zeros((len(branches), T), np.int64)
+    for t in range(T):
+        seen = {}
+        for b, br in enumerate(branches):
+            key = tuple(i in br.waves for i in br.uncertain if waves[i].start - 1 <= t)
+            out[b, t] = seen.setdefault(key, len(seen))
+    return out
+
+
+def build(
+    sup: Supply,
+    paths: np.ndarray,
+    need: np.ndarray,
+    node: np.ndarray,
+    w: np.ndarray,
+    branch: np.ndarray,
+    shared: int,
+    policy,
+) -> PlanModel:
+    """The plan model with its rules and terms (see ``capacity.planning.model``)."""
+    m = PlanModel(cp_model.CpModel(), sup, paths, shared, policy, node, w, need, branch)
     for rule in HARD_RULES:
         rule(m)
     for term in TERMS:
@@ -127,17 +215,64 @@ def make_plan(
     m.cp.minimize(
         cp_model.LinearExpr.weighted_sum([e.var for e in m.entries], [e.coef for e in m.entries])
     )
-    solver = solve(m, time_limit)
-    info = dict(
-        status=_status(solver),
-        seed=seed,
-        samples=len(paths),
-        groups=m.groups,
-        risk=risk,
-        scenario=sc.name,
-        shared_months=m.shared,
+    return m
+
+
+def first_stage(m: PlanModel) -> list[tuple]:
+    """The decisions of the months before ``shared`` (one node: binding now), as variables."""
+    out = []
+    for d in (m.up, m.rent_down, m.own_down, m.bought, m.moved, m.is_open):
+        out += [v for (_n, _q, t), v in d.items() if t < m.shared]
+    return out
+
+
+def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
+    """The value of planning for uncertainty and the wait-and-see bound (DKK, expected).
+
+    - ``average_path``: the plan made on the average path (the samples' weighted mean demand),
+      its decisions binding now kept, everything later re-planned on the same samples: its
+      expected cost minus the stochastic plan's is the value of the stochastic solution.
+    - ``wait_and_see``: every sample planned alone with its future known (a lower bound on any
+      plan's expected cost); the stochastic plan's minus it is the expected value of perfect
+      information. Each figure carries the solver's status and gap.
+    """
+    W = m.total_weight
+    mean_need = np.rint((m.need * m.w[:, None, None]).sum(axis=0) / W).astype(np.int64)
+    mean_path = np.rint((m.demand * m.w[:, None]).sum(axis=0) / W).astype(np.int64)
+    one = np.zeros((1, m.months), np.int64)
+    half = max(seconds / 2, 1.0)
+    out = dict(stochastic=rp.objective_value / W)
+    ev = build(
+        m.sup,
+        mean_path[None],
+        mean_need[None],
+        one,
+        np.array([WEIGHT]),
+        one[:, 0],
+        m.shared,
+        m.policy,
     )
-    return extract(m, solver, info)
+    try:
+        ev_sol = solve(ev, half / 3)
+        fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy)
+        for a, b in zip(first_stage(ev), first_stage(fixed), strict=True):
+            fixed.cp.add(b == int(round(ev_sol.value(a))))
+        eev = solve(fixed, half * 2 / 3)
+        out["average_path"] = eev.objective_value / W
+        out["average_path_gap"] = _gap(eev)
+        out["value_of_stochastic_solution"] = out["average_path"] - out["stochastic"]
+    except UserError:
+        out["average_path"] = None
+    tree = np.arange(m.samples, dtype=np.int64)[:, None] + np.zeros((1, m.months), np.int64)
+    ws = build(m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy)
+    try:
+        ws_sol = solve(ws, half)
+        out["wait_and_see"] = ws_sol.objective_value / W
+        out["wait_and_see_bound"] = ws_sol.best_objective_bound / W
+        out["value_of_perfect_information"] = out["stochastic"] - out["wait_and_see"]
+    except UserError:
+        out["wait_and_see"] = None
+    return out
 
 
 @dataclass(frozen=True)
@@ -193,32 +328,45 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
     return Solved(out.values, float(out.objective), float(bound), status, out.seconds)
 
 
-def extract(m: PlanModel, solver: Solved, info: dict) -> PlanResult:
+def extract(m: PlanModel, solver: Solved, info: dict, branch: np.ndarray) -> PlanResult:
     """Values of the solved model as frames and a summary whose terms sum to the objective."""
-    S = m.samples
+    W = m.total_weight
     terms = terms_frame(m, solver)
     short = shortage_persons(m, solver)
-    rep = int(np.argsort(m.demand.sum(axis=1), kind="stable")[(S - 1) // 2])
-    plan = plan_frame(m, solver, int(m.group[rep]))
+    rep = representative(m, branch, info["branches"])
+    plan = plan_frame(m, solver, rep)
+    modules = modules_frame(m, solver, rep)
     by_term = {
         t.__name__: float(terms.loc[terms["term"] == t.__name__, "weighted"].sum()) for t in TERMS
     }
+    p = m.w / W
     shortage = pd.DataFrame(
-        {"month": m.sup.months, "expected": short.mean(axis=0), "worst": short.max(axis=0)}
+        {"month": m.sup.months, "expected": p @ short, "worst": short.max(axis=0)}
     )
     summary = dict(
         info,
-        objective=solver.objective_value / S,
-        bound=solver.best_objective_bound / S,
+        objective=solver.objective_value / W,
+        bound=solver.best_objective_bound / W,
         gap=_gap(solver),
         terms=by_term,
-        cost_by_kind={k: by_term[k] for k in ("setup", "month", "teardown", "emergency")},
-        shortage_person_months=float(short.sum(axis=1).mean()),
-        shortage_person_days=float(short.sum(axis=1).mean() * DAYS),
+        cost_by_kind={t.__name__: by_term[t.__name__] for t in COST_TERMS},
+        shortage_person_months=float(p @ short.sum(axis=1)),
+        shortage_person_days=float(p @ short.sum(axis=1) * DAYS),
         representative_sample=rep,
+        round_trips=round_trips(m, solver),
         wall_seconds=solver.wall_time,
     )
-    return PlanResult(plan, terms, shortage, summary, m.sup, m.demand)
+    return PlanResult(plan, terms, shortage, summary, m.sup, m.demand, modules)
+
+
+def representative(m: PlanModel, branch: np.ndarray, branches: list[dict]) -> int:
+    """The sample whose path the plan shows: the median by total demand of the most probable
+    branch (the first of equals)."""
+    probs = [b["probability"] if b["samples"] else -1.0 for b in branches]
+    b = int(np.argmax(probs))
+    rows = np.flatnonzero(branch == b)
+    order = rows[np.argsort(m.demand[rows].sum(axis=1), kind="stable")]
+    return int(order[(len(order) - 1) // 2])
 
 
 def shortage_persons(m: PlanModel, solver: Solved) -> np.ndarray:
@@ -229,10 +377,56 @@ def shortage_persons(m: PlanModel, solver: Solved) -> np.ndarray:
     return out
 
 
+def round_trips(m: PlanModel, solver: Solved) -> list[dict]:
+    """Modules taken down and ordered again later on the same path, per type.
+
+    One row per (type, month down, month ordered), with the modules concerned (the fewer of the
+    two), their cost (teardown plus setup) and the probability of the paths that make it.
+    """
+    mod, W = m.sup.mod, m.total_weight
+    found: dict[tuple, list] = {}
+    for s in range(m.samples):
+        for q in m.types():
+            downs = []
+            for t in range(m.months):
+                n = int(m.node[s, t])
+                d = solver.value(_down(m, m.rent_down, n, q, t))
+                d += solver.value(_down(m, m.own_down, n, q, t))
+                if d > 0.5:
+                    downs.append((t, int(round(d))))
+                up = int(round(solver.value(m.up[n, q, t])))
+                if up and downs:
+                    t0, k = downs[0]
+                    key = (q, t0, t, min(k, up))
+                    found.setdefault(key, []).append(s)
+    rows = []
+    for (q, t0, t1, k), who in sorted(found.items()):
+        rows.append(
+            dict(
+                type_id=mod.ids[q],
+                site_id=m.sup.ids[mod.site[q]],
+                down=m.sup.months[t0],
+                up=m.sup.months[t1],
+                modules=k,
+                cost=float(k * (int(mod.teardown[q]) + int(mod.setup[q]))),
+                probability=float(m.w[who].sum() / W),
+            )
+        )
+    return rows
+
+
 TEXTS = {
     "setup": "{subject}: {amount:g} modul(er) bestilt i {month}",
     "month": "{subject}: {amount:g} modul(er) står i {month}",
     "teardown": "{subject}: {amount:g} modul(er) taget ned i {month}",
+    "early_termination": "{subject}: {amount:g} lejet(e) modul(er) opsagt før lejeperiodens udløb "
+    "i {month}",
+    "purchase": "{subject}: {amount:g} lejet(e) modul(er) købt i {month}",
+    "site_opening": "{subject}: grunden tages i brug i {month}",
+    "site_closing": "{subject}: grunden ryddes og lukkes i {month}",
+    "moves": "{subject}: {amount:g} bolig(er) med beboere flyttet i {month}",
+    "horizon_end": "{subject}: {amount:g} modul(er) står ved horisontens slutning ({month}): "
+    "nedtagning, resterende leje og restværdi",
     "emergency": "{month}: {amount:g} personer uden midlertidig bolig (forventet)",
     "transport": "{subject}, {month}: {amount:g} pavillonsenge × minutter til stationen",
     "buildings_first": "{subject}, {month}: {amount:g} senge i pavilloner",
@@ -246,7 +440,7 @@ def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     ``weight`` is the price or policy weight per unit of ``amount``; ``weighted`` sums to the
     objective.
     """
-    S = m.samples
+    S = m.total_weight
     rows = [
         (
             e.term,
@@ -280,20 +474,101 @@ def _gap(solver: Solved) -> float:
     return 0.0 if obj == bound else abs(obj - bound) / max(abs(obj), 1e-9)
 
 
-def plan_frame(m: PlanModel, solver: Solved, k: int) -> pd.DataFrame:
-    """The plan of group ``k``: per site and month modules up, standing, down, beds and cost."""
-    sup, rows = m.sup, []
+def _path_values(m: PlanModel, solver: Solved, s: int, q: int, t: int) -> dict:
+    """Decisions and counts of module type q in month t on sample s's path."""
+    n = int(m.node[s, t])
+    down_r = solver.value(_down(m, m.rent_down, n, q, t))
+    down_o = solver.value(_down(m, m.own_down, n, q, t))
+    rented = solver.value(m.rented.get((n, q, t), 0))
+    owned = solver.value(m.owned[n, q, t])
+    return dict(
+        up=int(round(solver.value(m.up[n, q, t]))),
+        down=int(round(down_r + down_o)),
+        down_rented=int(round(down_r)),
+        rented=int(round(rented)),
+        owned=int(round(owned)),
+        standing=int(round(rented + owned)),
+        bought=int(round(solver.value(m.bought.get((n, q, t), 0)))),
+        moved=int(round(solver.value(m.moved.get((n, q, t), 0)))),
+    )
+
+
+def _type_cost(m: PlanModel, q: int, t: int, v: dict) -> float:
+    """DKK of module type q in month t for the values ``v`` of ``_path_values``."""
+    mod = m.sup.mod
+    early = int(mod.early[q]) if t < mod.lease_end[q] else 0
+    moved = round(m.policy.limits.move_cost_dkk_per_household * float(mod.households_per_unit[q]))
+    return float(
+        v["up"] * int(mod.setup[q])
+        + v["rented"] * int(mod.month[q])
+        + v["owned"] * int(mod.owned_month[q])
+        + v["down"] * int(mod.teardown[q])
+        + v["down_rented"] * early
+        + v["bought"] * int(mod.price[q])
+        + v["moved"] * moved
+    )
+
+
+MODULE_COLUMNS = [
+    "site_id",
+    "module_type_id",
+    "month",
+    "modules_up",
+    "modules_standing",
+    "modules_down",
+    "modules_bought",
+    "modules_rented",
+    "units_moved",
+    "homes",
+    "beds",
+    "cost",
+    "binding",
+]
+
+
+def modules_frame(m: PlanModel, solver: Solved, s: int) -> pd.DataFrame:
+    """Per module type and month on sample s's path: modules ordered, standing, taken down,
+    bought, rented, resident units moved off, homes, beds and cost (DKK)."""
+    mod, rows = m.sup.mod, []
+    for q in m.types():
+        for t in range(m.months):
+            v = _path_values(m, solver, s, q, t)
+            rows.append(
+                (
+                    m.sup.ids[mod.site[q]],
+                    mod.ids[q],
+                    m.sup.months[t],
+                    v["up"],
+                    v["standing"],
+                    v["down"],
+                    v["bought"],
+                    v["rented"],
+                    v["moved"],
+                    v["standing"] * int(mod.units[q]),
+                    v["standing"] * int(mod.beds[q]),
+                    _type_cost(m, q, t, v),
+                    t < m.shared,
+                )
+            )
+    return pd.DataFrame(rows, columns=MODULE_COLUMNS)
+
+
+def plan_frame(m: PlanModel, solver: Solved, s: int) -> pd.DataFrame:
+    """The plan on sample s's path: per site and month modules up, standing, down, beds and cost
+    (the module types of a site summed; a site's opening and closing costs in their month)."""
+    sup, mod, rows = m.sup, m.sup.mod, []
     for j in range(sup.sites):
         for t in range(m.months):
-            key = (0 if t < m.shared else k, j, t)
-            up, down, standing = (
-                int(solver.value(d[key])) if key in d else 0 for d in (m.up, m.down, m.standing)
-            )
-            cost = (
-                up * int(sup.setup[j])
-                + standing * int(sup.month_cost[j])
-                + down * int(sup.teardown[j])
-            )
-            beds = int(sup.building_beds[j, t] + standing * sup.beds_per_module[j])
+            n = int(m.node[s, t])
+            up = standing = down = 0
+            beds = int(sup.building_beds[j, t])
+            cost = 0.0
+            for q in mod.at(j):
+                v = _path_values(m, solver, s, q, t)
+                up, standing, down = up + v["up"], standing + v["standing"], down + v["down"]
+                beds += v["standing"] * int(mod.beds[q])
+                cost += _type_cost(m, q, t, v)
+            cost += solver.value(m.opened.get((n, j, t), 0)) * int(sup.open_cost[j])
+            cost += solver.value(m.closed.get((n, j, t), 0)) * int(sup.close_cost[j])
             rows.append((sup.ids[j], sup.months[t], up, standing, down, beds, cost, t < m.shared))
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)

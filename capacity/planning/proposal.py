@@ -157,7 +157,7 @@ def make_proposal(
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
 
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
-        res, raw = score(r, sc, plan.plan, runs, seed, workers, s)
+        res, raw = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules)
         return counted_from(option(key, plan, res, raw, price, s), shift)
 
     shift = 0
@@ -207,7 +207,7 @@ def counted_from(o: Option, month: int) -> Option:
 
 def first_order_month(sup: Supply) -> int:
     """Months before the first new module can stand (the shortest lead time, at least 1)."""
-    leads = [int(x) for x, p in zip(sup.lead, sup.pavilion, strict=True) if p]
+    leads = [int(x) for x, most in zip(sup.mod.lead, sup.mod.most, strict=True) if most > 0]
     return max(1, min(leads)) if leads else len(sup.months)
 
 
@@ -237,12 +237,13 @@ def score(
     seed: int,
     workers: int | None,
     sup: Supply,
+    modules: pd.DataFrame | None = None,
 ) -> tuple[ScenarioResult, np.ndarray]:
     """The scenario runs of a plan and their raw array (runs, ROWS, T), for paired comparisons.
 
     Every option is run with the same ``seed``: run *i* draws the same arrivals for every option.
     """
-    inp = input_for(reg, sc, plan, runs, seed, sup)
+    inp = input_for(reg, sc, plan, runs, seed, sup, modules)
     bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
     raw = np.concatenate(_local(inp, bounds, workers or 1, False))
     beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
@@ -251,17 +252,31 @@ def score(
 
 def no_new_modules(sup: Supply) -> Supply:
     """The supply with no orders possible (lead time beyond the horizon): option C."""
-    return dataclasses.replace(
-        sup, lead=np.full_like(sup.lead, len(sup.months)), modules_max=sup.modules_now.copy()
+    mod = sup.mod
+    frozen = dataclasses.replace(
+        mod, lead=np.full_like(mod.lead, len(sup.months)), most=mod.now.copy()
     )
+    return dataclasses.replace(sup, mod=frozen)
 
 
 def status_quo(sup: Supply) -> Supply:
-    """Option D: no orders, and every module standing today stays while its site is available
-    (the plan's rule ``residents_keep_modules`` holds all of them)."""
-    frozen = no_new_modules(sup)
-    keep = np.maximum(sup.resident_modules, sup.modules_now[:, None] * sup.available)
-    return dataclasses.replace(frozen, resident_modules=keep.astype(sup.resident_modules.dtype))
+    """Option D: no orders, no moves, and every module standing today stays while its site is
+    available (the plan's rule ``residents_keep_modules`` holds all of them)."""
+    frozen = no_new_modules(sup).mod
+    return dataclasses.replace(sup, mod=_keep(frozen, sup, frozen.now, movable=False))
+
+
+def _keep(mod, sup: Supply, modules: np.ndarray, movable: bool = True):
+    """Module types whose ``modules`` (per type) stand while their site is available."""
+    units = modules[:, None] * mod.units[:, None] * sup.available[mod.site]
+    ru = np.maximum(mod.resident_units, units).astype(mod.resident_units.dtype)
+    rm = np.maximum(mod.resident_modules, modules[:, None] * sup.available[mod.site])
+    return dataclasses.replace(
+        mod,
+        resident_units=ru,
+        resident_modules=rm.astype(mod.resident_modules.dtype),
+        movable=mod.movable & movable,
+    )
 
 
 def option(
@@ -286,8 +301,8 @@ def option(
         (raw[:, 0] > 0).any(axis=1),
         raw[:, 0] > 0,
         (),
-        round_trips(p, sup),
-        homes=homes_table(p, runs, sup),
+        round_trips(plan, sup),
+        homes=homes_table(plan, runs, sup),
     )
 
 
@@ -325,36 +340,32 @@ def _decisions(plan: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]
     return out
 
 
-def round_trips(plan: pd.DataFrame, sup: Supply) -> tuple[str, ...]:
-    """Sites where modules come down and are ordered again later, with the cost of the trip."""
+def round_trips(plan: PlanResult, sup: Supply) -> tuple[str, ...]:
+    """Module types whose modules come down and are ordered again later on the plan's path,
+    with the cost of the trip (the model's ``round_trips`` on every path, filtered to the path
+    the paper shows when the plan has one path)."""
+    names = dict(zip(sup.ids, sup.names, strict=True))
     out = []
-    for site, g in plan.sort_values(["site_id", "month"]).groupby("site_id", sort=True):
-        j = sup.ids.index(site)
-        downs = g[g["modules_down"] > 0]
-        if downs.empty:
-            continue
-        t_down = downs["month"].iloc[0]
-        ups = g[(g["modules_up"] > 0) & (g["month"] > t_down)]
-        k = min(int(downs["modules_down"].sum()), int(ups["modules_up"].sum()))
-        if k == 0:
-            continue
-        cost = k * float(sup.teardown[j] + sup.setup[j])
+    for r in plan.summary.get("round_trips", []):
+        kind = "" if r["type_id"] == r["site_id"] else f", {r['type_id']}"
+        share = "" if r["probability"] >= 0.999 else f" (i {pct(r['probability'], 0)} af forløbene)"
         out.append(
-            f"{sup.names[j]} ({site}): {k} moduler tages ned {month_name(t_down)} og bestilles "
-            f"igen {month_name(ups['month'].iloc[0])}: {money(cost)} for nedtagning og opsætning."
+            f"{names[r['site_id']]} ({r['site_id']}{kind}): {r['modules']} moduler tages ned "
+            f"{month_name(r['down'])} og bestilles igen {month_name(r['up'])}: "
+            f"{money(r['cost'])} for nedtagning og opsætning{share}."
         )
     return tuple(out)
 
 
-def homes_table(plan: pd.DataFrame, runs: ScenarioResult, sup: Supply) -> pd.DataFrame:
+def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFrame:
     """Per kind of home (single, family, accessible): homes no current resident holds in the first
     month, the month of most expected occupants and the last month, and the runs' expected
     shortage of households of that kind (household-months)."""
     from capacity.model.homes import CATEGORIES
 
     standing = (
-        plan.pivot(index="site_id", columns="month", values="modules_standing")
-        .reindex(index=sup.ids, columns=sup.months)
+        res.modules.pivot(index="module_type_id", columns="month", values="modules_standing")
+        .reindex(index=sup.mod.ids, columns=sup.months)
         .fillna(0)
         .to_numpy(dtype=int)
     )
@@ -430,12 +441,12 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
             f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
         )
     month = first.iloc[0]
-    plan = best.plan.plan
-    standing = plan.groupby("site_id")["modules_standing"].max()
+    mods, mod = best.plan.modules, sup.mod
+    standing = mods.groupby("module_type_id")["modules_standing"].max()
     rooms = [
-        (int(sup.modules_max[j] - standing.get(s, 0)), -int(sup.setup[j]), j)
-        for j, s in enumerate(sup.ids)
-        if sup.pavilion[j] and sup.beds_per_module[j] > 0
+        (int(mod.most[q] - standing.get(t, 0)), -int(mod.setup[q]), q)
+        for q, t in enumerate(mod.ids)
+        if mod.beds[q] > 0
     ]
     head = (
         f"Ingen af planerne når risikoen ned på højst {pct(1 - risk, 0)} "
@@ -446,14 +457,16 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
             f"{head} Det kræver ca. {math.ceil(persons)} senge mere fra {month_name(month)} "
             "på nye grunde eller i bygninger."
         )
-    room, _, j = max(rooms)
-    n = math.ceil(persons / float(sup.beds_per_module[j]))
+    room, _, q = max(rooms)
+    j = int(mod.site[q])
+    kind = "" if mod.ids[q] == sup.ids[j] else f" af typen {mod.names[q]}"
+    n = math.ceil(persons / float(mod.beds[q]))
     text = (
-        f"{head} Det kræver ca. {min(n, room)} moduler mere på {sup.names[j]} ({sup.ids[j]}) "
-        f"fra {month_name(month)} ({int(sup.beds_per_module[j])} senge hver)"
+        f"{head} Det kræver ca. {min(n, room)} moduler{kind} mere på {sup.names[j]} "
+        f"({sup.ids[j]}) fra {month_name(month)} ({int(mod.beds[q])} senge hver)"
     )
     if n > room:
-        rest = math.ceil(persons - room * float(sup.beds_per_module[j]))
+        rest = math.ceil(persons - room * float(mod.beds[q]))
         return f"{text} og ca. {rest} senge mere på nye grunde eller i bygninger."
     return text + "."
 
@@ -619,9 +632,11 @@ def conditions(sup: Supply, u: UserOption) -> Supply:
     out = no_new_modules(sup) if u.no_new_modules else sup
     if not u.keep:
         return out
-    keep = out.resident_modules.copy()
+    mod = out.mod
+    kept = np.zeros(mod.types, np.int64)
     for site, n in u.keep.items():
-        j = sup.ids.index(site)
-        most = min(n, int(sup.modules_now[j]))  # kept, not ordered
-        keep[j] = np.maximum(keep[j], most * out.available[j])
-    return dataclasses.replace(out, resident_modules=keep)
+        left = int(n)  # kept, not ordered: today's modules of the site's types, in order
+        for q in mod.at(sup.ids.index(site)):
+            kept[q] = min(left, int(mod.now[q]))
+            left -= int(kept[q])
+    return dataclasses.replace(out, mod=_keep(mod, out, kept))

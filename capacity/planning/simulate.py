@@ -52,11 +52,12 @@ def input_for(
     samples: int,
     seed: int,
     sup: Supply | None = None,
+    modules: pd.DataFrame | None = None,
 ) -> RunInput:
     """The runs' input: homes per site, kind and month from ``plan`` (or today's capacity),
     who fits which home (``capacity.model.homes``) and demand."""
     sup = sup or supply(reg, sc)
-    homes = sup.homes(sup.current_modules()) if plan is None else plan_homes(plan, sup)
+    homes = sup.homes(sup.current_modules()) if plan is None else plan_homes(plan, sup, modules)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
     fit, share = fit_tables(sup.kinds, sup.classes)
     return RunInput(
@@ -91,24 +92,70 @@ def spare_flags(sup: Supply) -> np.ndarray:
     return (2 * acc + fam).reshape(len(sup.kinds), len(sup.classes)).astype(np.int64)
 
 
-def plan_homes(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
+def plan_homes(plan: pd.DataFrame, sup: Supply, modules: pd.DataFrame | None = None) -> np.ndarray:
     """Homes per site, kind and month of a plan frame, shape (J, C, T).
 
-    Pavilion sites hold ``modules_standing`` modules (without that column, ``beds`` divided by
-    the beds per module); a building's homes count in the months the plan gives it beds.
+    Module types stand as ``modules`` says (``modules.csv``: ``module_type_id, month,
+    modules_standing``); without it, a site's only type holds the site's ``modules_standing`` (or,
+    without that column, ``beds`` divided by the beds per module). A site with several module
+    types needs ``modules``. A building's homes count in the months the plan gives it beds.
     """
     beds = plan_beds(plan, sup)
-    if "modules_standing" in plan.columns:
-        table = plan.assign(site_id=plan["site_id"].astype(str), month=plan["month"].astype(str))
-        table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
-        modules = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
+    mod = sup.mod
+    if modules is not None:
+        standing = _type_table(modules, sup)
     else:
-        per = np.maximum(sup.beds_per_module, 1)[:, None]
-        modules = beds // per
-    modules = np.where(sup.pavilion[:, None], modules, 0)
-    homes = sup.homes(modules)
+        several = sorted({sup.ids[j] for j in mod.site if len(mod.at(int(j))) > 1})
+        if several:
+            raise UserError(
+                f"Lokalitet(er) {_some(several)} har flere modultyper; giv planens modules.csv "
+                "ved siden af plan.csv (skrevet af 'capacity plan')."
+            )
+        if "modules_standing" in plan.columns:
+            table = plan.assign(
+                site_id=plan["site_id"].astype(str), month=plan["month"].astype(str)
+            )
+            table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
+            site = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
+        else:
+            per = np.zeros(sup.sites, np.int64)
+            per[mod.site] = mod.beds
+            site = beds // np.maximum(per, 1)[:, None]
+        standing = site[mod.site]
+    homes = sup.homes(np.where(sup.pavilion[mod.site][:, None], standing, 0))
     keep = (beds > 0) | sup.pavilion[:, None]
     return homes * keep[:, None, :]
+
+
+def _type_table(modules: pd.DataFrame, sup: Supply) -> np.ndarray:
+    """Modules standing per module type and month (Q, T) from a ``modules.csv`` frame; every
+    type and month of the scenario must be there once."""
+    missing = {"module_type_id", "month", "modules_standing"} - set(modules.columns)
+    if missing:
+        raise UserError(
+            f"modules.csv mangler kolonne(r) {', '.join(sorted(missing))}; giv den modules.csv, "
+            "som 'capacity plan' skrev."
+        )
+    df = modules.assign(
+        module_type_id=modules["module_type_id"].astype(str), month=modules["month"].astype(str)
+    )
+    unknown = sorted(set(df["module_type_id"]) - set(sup.mod.ids))
+    if unknown:
+        raise UserError(
+            f"modules.csv nævner ukendt(e) modultype(r) {_some(unknown)}; lav planen ud fra det "
+            "samme register."
+        )
+    if df.duplicated(["module_type_id", "month"]).any():
+        raise UserError("modules.csv har flere rækker for samme modultype og måned.")
+    table = df.set_index(["module_type_id", "month"])["modules_standing"].unstack("month")
+    table = table.reindex(index=sup.mod.ids, columns=sup.months)
+    if table.isna().to_numpy().any():
+        gaps = [q for q, gap in zip(sup.mod.ids, table.isna().any(axis=1), strict=True) if gap]
+        raise UserError(
+            f"modules.csv dækker ikke alle scenariets måneder for modultype(r) {_some(gaps)}; "
+            "lav planen med samme register, scenarie og horisont."
+        )
+    return table.to_numpy(dtype=np.int64)
 
 
 def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
@@ -198,6 +245,18 @@ def _next(month: str) -> str:
     return f"{y + m // 12}-{m % 12 + 1:02d}"
 
 
+def read_modules(path: Path) -> pd.DataFrame | None:
+    """Read the ``modules.csv`` beside a plan.csv, or None when there is none."""
+    if not path.exists():
+        return None
+    try:
+        return read_output_csv(path, dtype={"site_id": str, "module_type_id": str, "month": str})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(
+            f"{path}: kan ikke læses ({exc}); giv modules.csv fra 'capacity plan'."
+        ) from None
+
+
 def read_plan(path: Path) -> pd.DataFrame:
     """Read a plan.csv; a missing or unreadable file is a user error naming the path."""
     try:
@@ -219,6 +278,7 @@ def run_scenarios(
     dask: str | object | None = None,
     progress: bool = False,
     sup: Supply | None = None,
+    modules: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """Monte Carlo runs of a scenario through a plan (or today's capacity when ``plan`` is None).
 
@@ -226,6 +286,8 @@ def run_scenarios(
     ----------
     reg, sc : registry and scenario.
     plan : a plan frame (``site_id, month, beds``); None keeps today's buildings and modules.
+    modules : the plan's modules per type and month (``PlanResult.modules``, ``modules.csv``);
+        needed where a site has several module types.
     samples : number of runs (fresh samples, not the plan's).
     seed : same seed, same numbers, whatever ``workers`` or backend.
     workers : local processes (default: all cores; 1 runs in this process).
@@ -238,7 +300,7 @@ def run_scenarios(
     """
     if samples < 1:
         raise UserError("Use --samples >= 1.")
-    inp = input_for(reg, sc, plan, samples, seed, sup)
+    inp = input_for(reg, sc, plan, samples, seed, sup, modules)
     bounds = [(i, min(i + CHUNK, samples)) for i in range(0, samples, CHUNK)]
     if dask is not None:
         parts = _on_dask(inp, bounds, dask, progress)

@@ -13,7 +13,7 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.model import travel
-from capacity.model.homes import MODULE_FLAGS, HomeKind, NeedKind
+from capacity.model.homes import HomeKind, NeedKind
 from capacity.overview import open_occupancy
 from capacity.planning.demand import (
     DAYS_PER_MONTH,
@@ -24,6 +24,7 @@ from capacity.planning.demand import (
 )
 from capacity.planning.sampling import conditional_mean_stay, remaining_stay
 from capacity.planning.scenario import Scenario
+from capacity.planning.types import module_types, site_terms, unit_types
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,17 @@ class Supply:
     ids, names, pavilion : per site (J).
     available : (J, T) bool, the site may be used in the month.
     building_beds : (J, T) beds of buildings in service (0 for pavilion sites and unavailable months).
-    modules_now, modules_max, beds_per_module, setup, month_cost, teardown, lead, lifetime :
-        per site, 0 for buildings.
+    mod : the module types of the pavilion sites (``Modules``: several per site, each a kind of
+        home with its own costs, lease and residents).
+    open_cost, close_cost : (J,) one-off DKK when a pavilion site opens (its first module goes up)
+        and when it closes (its last module is gone); ``reopen`` (J,) whether modules may go up
+        again after it closed; ``open_now`` (J,) it has modules standing today.
     resident_persons : (J, T) current residents still living at the site (known move-outs).
-    resident_modules : (J, T) pavilion modules that current residents live in.
     minutes : (J,) int minutes to the nearest station.
     district : (J,) index into ``district_ids`` (-1 when outside every district).
     district_ids, district_share : spread districts and their share of the population.
     months : labels ``YYYY-MM``.
     kinds, classes : kinds of household and kinds of home (``capacity.model.homes``).
-    site_class, units_per_module : per site the kind of home its modules hold (-1 for
-        buildings) and how many (1: a module is a unit).
     building_homes : (J, C, T) units of each kind in service in available buildings.
     resident_class, resident_unit, resident_kind : per current resident household the kind of
         home it lives in (a pavilion module counts as its site's module kind), its unit
@@ -64,16 +65,12 @@ class Supply:
     pavilion: np.ndarray
     available: np.ndarray
     building_beds: np.ndarray
-    modules_now: np.ndarray
-    modules_max: np.ndarray
-    beds_per_module: np.ndarray
-    setup: np.ndarray
-    month_cost: np.ndarray
-    teardown: np.ndarray
-    lead: np.ndarray
-    lifetime: np.ndarray
+    mod: Modules
+    open_cost: np.ndarray
+    close_cost: np.ndarray
+    reopen: np.ndarray
+    open_now: np.ndarray
     resident_persons: np.ndarray
-    resident_modules: np.ndarray
     minutes: np.ndarray
     district: np.ndarray
     district_ids: list[str]
@@ -86,8 +83,6 @@ class Supply:
     resident_leave_by_stay: np.ndarray  # (households, m): leave month for a stay of m + 1 months
     kinds: list[NeedKind]
     classes: list[HomeKind]
-    site_class: np.ndarray
-    units_per_module: np.ndarray
     building_homes: np.ndarray
     resident_class: np.ndarray
     resident_unit: np.ndarray
@@ -103,19 +98,94 @@ class Supply:
         return len(self.ids)
 
     def beds(self, modules: np.ndarray) -> np.ndarray:
-        """Beds per site and month given pavilion modules standing, shape (J, T)."""
-        return self.building_beds + modules * self.beds_per_module[:, None]
+        """Beds per site and month given modules standing per type and month (Q, T): (J, T)."""
+        out = self.building_beds.copy()
+        np.add.at(out, self.mod.site, modules * self.mod.beds[:, None])
+        return out
 
     def homes(self, modules: np.ndarray) -> np.ndarray:
-        """Homes per site, kind and month given pavilion modules standing (J, T): (J, C, T)."""
+        """Homes per site, kind and month given modules standing per type (Q, T): (J, C, T)."""
         out = self.building_homes.copy()
-        for j in np.flatnonzero(self.site_class >= 0):
-            out[j, self.site_class[j]] += modules[j] * self.units_per_module[j]
+        for q in range(self.mod.types):
+            out[self.mod.site[q], self.mod.home[q]] += modules[q] * self.mod.units[q]
         return out
 
     def current_modules(self) -> np.ndarray:
-        """Modules standing today kept for the whole horizon (while the site is available)."""
-        return np.where(self.available, self.modules_now[:, None], 0)
+        """Modules standing today per type, kept for the whole horizon while the site is
+        available, shape (Q, T)."""
+        return np.where(self.available[self.mod.site], self.mod.now[:, None], 0)
+
+    def site_modules(self, modules: np.ndarray) -> np.ndarray:
+        """Modules per site and month (J, T) from modules per type and month (Q, T)."""
+        out = np.zeros((self.sites, modules.shape[1]), np.int64)
+        np.add.at(out, self.mod.site, modules)
+        return out
+
+
+@dataclass(frozen=True)
+class Modules:
+    """The module types of the pavilion sites, one entry per type (Q), in registry order.
+
+    Attributes
+    ----------
+    ids, names : the types (a site without a ``module_types`` layer row has one type whose id is
+        the site's id).
+    site, home : (Q,) index of the site and of the kind of home (``Supply.classes``) of its units.
+    units : (Q,) units (homes) per module; ``beds`` (Q,) beds per module.
+    now, most : (Q,) modules standing today and at most.
+    setup, month, teardown : (Q,) DKK per module ordered, per month standing (rent for a rented
+        type, upkeep for an owned one) and per module taken down.
+    lead, life : (Q,) months from order to use; months a module stands at least.
+    rented : (Q,) the type's modules are rented (their lease terms apply; they may be bought).
+    lease_end : (Q,) first month index a rented module may come down without the early-termination
+        cost (0: any time; may lie after the horizon).
+    notice : (Q,) months a take-down must be decided ahead (the type's notice and its site's).
+    early : (Q,) DKK per rented module taken down before ``lease_end``.
+    price : (Q,) DKK to buy a rented module (0: it cannot be bought).
+    owned_month : (Q,) DKK per month for a bought module (upkeep).
+    residual : (Q,) DKK an owned (or bought) module is worth at the horizon's end.
+    resident_units : (Q, T) units current residents live in (whether or not the site is
+        available that month; the rules count them only where it is).
+    resident_modules : (Q, T) modules those units need at least (units packed into modules).
+    households_per_unit : (Q,) resident households per lived-in unit today (for the cost and the
+        limit of moves, which count households).
+    movable : (Q,) residents may be moved off the type so that its site can close (False in the
+        status quo option).
+    """
+
+    ids: list[str]
+    names: list[str]
+    site: np.ndarray
+    home: np.ndarray
+    units: np.ndarray
+    beds: np.ndarray
+    now: np.ndarray
+    most: np.ndarray
+    setup: np.ndarray
+    month: np.ndarray
+    teardown: np.ndarray
+    lead: np.ndarray
+    life: np.ndarray
+    rented: np.ndarray
+    lease_end: np.ndarray
+    notice: np.ndarray
+    early: np.ndarray
+    price: np.ndarray
+    owned_month: np.ndarray
+    residual: np.ndarray
+    resident_units: np.ndarray
+    resident_modules: np.ndarray
+    households_per_unit: np.ndarray
+    movable: np.ndarray
+
+    @property
+    def types(self) -> int:
+        """Number of module types."""
+        return len(self.ids)
+
+    def at(self, j: int) -> list[int]:
+        """The types of site ``j``."""
+        return [int(q) for q in np.flatnonzero(self.site == j)]
 
 
 def supply(reg: Registry, sc: Scenario) -> Supply:
@@ -125,31 +195,29 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     avail = _available(sites, starts)
     pav = (sites["kind"] == "pavilion_site").to_numpy()
 
-    def col(name: str) -> np.ndarray:
-        return np.where(pav, sites[name].fillna(0).to_numpy(dtype=np.int64), 0)
-
     units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
     beds = units.groupby("site_id")["beds"].sum().reindex(sites["id"]).fillna(0)
     building = np.where(pav, 0, beds.to_numpy(dtype=np.int64))[:, None] * avail
-    persons, modules, households = _residents(reg, sc, sites, starts, pav)
+    persons, households = _residents(reg, sc, sites, starts)
     d_idx, d_ids, d_share = _districts(reg, sites)
-    homes = _homes(reg, sc, sites, units, avail, pav, households[2])
+    types = module_types(reg)
+    homes, home_of = _homes(reg, sc, sites, units, avail, pav, households[2], types)
+    mod = _modules(reg, sc, sites, types, home_of, homes["classes"], avail, households[2])
+    terms = site_terms(reg).reindex(sites["id"])
+    open_now = np.zeros(len(sites), bool)
+    np.logical_or.at(open_now, mod.site, mod.now > 0)
     return Supply(
         ids=sites["id"].tolist(),
         names=sites["name"].tolist(),
         pavilion=pav,
         available=avail,
         building_beds=building.astype(np.int64),
-        modules_now=col("modules_now"),
-        modules_max=np.maximum(col("modules_max"), col("modules_now")),
-        beds_per_module=col("beds_per_module"),
-        setup=col("cost_setup_per_module"),
-        month_cost=col("cost_month_per_module"),
-        teardown=col("cost_teardown_per_module"),
-        lead=col("lead_time_months"),
-        lifetime=col("min_lifetime_months"),
+        mod=mod,
+        open_cost=np.where(pav, terms["cost_open"].to_numpy(dtype=np.int64), 0),
+        close_cost=np.where(pav, terms["cost_close"].to_numpy(dtype=np.int64), 0),
+        reopen=terms["reopen_allowed"].to_numpy(dtype=bool),
+        open_now=open_now,
         resident_persons=persons,
-        resident_modules=modules,
         minutes=station_minutes(reg, sites),
         district=d_idx,
         district_ids=d_ids,
@@ -172,12 +240,14 @@ def _homes(
     avail: np.ndarray,
     pav: np.ndarray,
     leave: np.ndarray,
-) -> dict:
-    """Kinds of household and home, building homes, residents' homes (fields of ``Supply``)."""
+    types: pd.DataFrame,
+) -> tuple[dict, np.ndarray]:
+    """Kinds of household and home, building homes, residents' homes (fields of ``Supply``),
+    and the kind of home of each module type."""
     T = sc.horizon_months
-    bpm = sites["beds_per_module"].fillna(0).to_numpy(dtype=np.int64)
-    module_kind = [
-        HomeKind(int(b), **MODULE_FLAGS) if p else None for b, p in zip(bpm, pav, strict=True)
+    type_kind = [
+        HomeKind(int(r.beds_per_unit), bool(r.family_ok), bool(r.shareable), bool(r.accessible))
+        for r in types.itertuples()
     ]
     unit_kind = {
         str(r.id): HomeKind(int(r.beds), bool(r.family_ok), bool(r.shareable), bool(r.accessible))
@@ -187,15 +257,17 @@ def _homes(
     in_building = [
         uid for uid, sid in zip(units["id"], units["site_id"], strict=True) if not pav[pos[sid]]
     ]
-    classes = sorted({unit_kind[u] for u in in_building} | {k for k in module_kind if k})
+    classes = sorted({unit_kind[u] for u in in_building} | set(type_kind))
     ci = {k: i for i, k in enumerate(classes)}
+    home_of = np.array([ci[k] for k in type_kind], dtype=np.int64)
+    type_pos = {t: q for q, t in enumerate(types["type_id"])}
+    of_unit = {u: type_pos[t] for u, t in unit_types(reg).items() if t in type_pos}
     J, C = len(sites), len(classes)
     building = np.zeros((J, C, T), np.int64)
     for uid, sid in zip(units["id"], units["site_id"], strict=True):
         j = pos[sid]
         if not pav[j]:
             building[j, ci[unit_kind[uid]]] += avail[j]
-    site_class = np.array([ci[k] if k else -1 for k in module_kind], dtype=np.int64)
     occ = open_occupancy(reg)
     occ = occ[occ["site_id"].isin(pos)].reset_index(drop=True)
     kinds = need_kinds(reg, sc)
@@ -205,7 +277,9 @@ def _homes(
     uids = occ["unit_id"].astype(str).tolist()
     rclass = np.array(
         [
-            site_class[jj] if pav[jj] else ci.get(unit_kind.get(u), -1)
+            (home_of[of_unit[u]] if u in of_unit else -1)
+            if pav[jj]
+            else ci.get(unit_kind.get(u), -1)
             for jj, u in zip(j, uids, strict=True)
         ],
         dtype=np.int64,
@@ -230,12 +304,10 @@ def _homes(
     displaced = np.zeros((T, len(kinds)), np.int64)
     for r in np.flatnonzero(out.any(axis=1)):
         displaced[:, rkind[r]] += out[r]
-    return dict(
+    fields = dict(
         kinds=kinds,
         resident_displaced=displaced,
         classes=classes,
-        site_class=site_class,
-        units_per_module=pav.astype(np.int64),
         building_homes=building,
         resident_class=rclass,
         resident_unit=runit,
@@ -244,6 +316,93 @@ def _homes(
         resident_shared=shared,
         resident_shared_persons=persons,
     )
+    return fields, home_of
+
+
+def _modules(
+    reg: Registry,
+    sc: Scenario,
+    sites: pd.DataFrame,
+    types: pd.DataFrame,
+    home_of: np.ndarray,
+    classes: list[HomeKind],
+    avail: np.ndarray,
+    leave: np.ndarray,
+) -> Modules:
+    """The module types as arrays, with the units and modules current residents live in."""
+    T, Q = sc.horizon_months, len(types)
+    pos = {s: i for i, s in enumerate(sites["id"])}
+    site = types["site_id"].map(pos).to_numpy(dtype=np.int64)
+    terms = site_terms(reg).reindex(sites["id"])
+    notice = np.maximum(
+        types["notice_months"].to_numpy(dtype=np.int64),
+        terms["close_notice_months"].to_numpy(dtype=np.int64)[site],
+    )
+
+    def ints(name: str) -> np.ndarray:
+        return types[name].fillna(0).to_numpy(dtype=np.int64).reshape(Q)
+
+    type_pos = {t: q for q, t in enumerate(types["type_id"])}
+    of_unit = unit_types(reg)
+    occ = open_occupancy(reg)
+    occ = occ[occ["site_id"].isin(pos)].reset_index(drop=True)
+    q_of = np.array([type_pos.get(of_unit.get(str(u), ""), -1) for u in occ["unit_id"]], np.int64)
+    runits = np.zeros((Q, T + 1), np.int64)
+    households = np.zeros(Q, np.float64)
+    lived = pd.DataFrame({"unit": occ["unit_id"].astype(str), "q": q_of, "leave": leave})
+    lived = lived[lived["q"] >= 0]
+    for q, n in lived.groupby("q")["unit"].size().items():
+        households[int(q)] = n
+    last = lived.groupby("unit", sort=True).agg(q=("q", "first"), leave=("leave", "max"))
+    qq, ll = last["q"].to_numpy(dtype=np.int64), last["leave"].to_numpy(dtype=np.int64)
+    np.add.at(runits, (qq, np.zeros_like(qq)), 1)
+    np.add.at(runits, (qq, ll), -1)
+    runits = np.cumsum(runits, axis=1)[:, :T]
+    upm = np.maximum(ints("units_per_module"), 1)
+    today = np.maximum(runits[:, 0], 1) if T else np.ones(Q)
+    rented = (types["tenure"] == "rented").to_numpy(dtype=bool).reshape(Q)
+    return Modules(
+        ids=types["type_id"].astype(str).tolist(),
+        names=types["name"].astype(str).tolist(),
+        site=site,
+        home=home_of,
+        units=upm,
+        beds=upm * np.array([classes[c].beds for c in home_of], dtype=np.int64).reshape(Q),
+        now=ints("modules_now"),
+        most=np.maximum(ints("modules_max"), ints("modules_now")),
+        setup=ints("cost_setup"),
+        month=ints("cost_month"),
+        teardown=ints("cost_teardown"),
+        lead=ints("lead_months"),
+        life=ints("min_lifetime_months"),
+        rented=rented,
+        lease_end=np.where(rented, _lease_months(types["lease_end"], sc), 0),
+        notice=notice,
+        early=np.where(rented, ints("cost_early_termination"), 0),
+        price=np.where(rented, ints("purchase_price"), 0),
+        owned_month=np.where(rented, ints("cost_month_owned"), ints("cost_month")),
+        residual=ints("residual_value"),
+        resident_units=runits,
+        resident_modules=-(-runits // upm[:, None]),
+        households_per_unit=np.where(runits[:, 0] > 0, households / today, 1.0)
+        if T
+        else households,
+        movable=np.ones(Q, bool),
+    )
+
+
+def _lease_months(ends: pd.Series, sc: Scenario) -> np.ndarray:
+    """First month index (from the scenario's start) that begins on or after each lease end
+    (0 without one; beyond the horizon when the lease runs past it)."""
+    start = sc.start_date
+    out = []
+    for d in pd.to_datetime(ends):
+        if pd.isna(d):
+            out.append(0)
+            continue
+        m = (d.year - start.year) * 12 + d.month - start.month + (1 if d.day > 1 else 0)
+        out.append(max(m, 0))
+    return np.array(out, dtype=np.int64).reshape(len(ends))
 
 
 def _resident_homes(
@@ -292,28 +451,21 @@ def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:
 
 
 def _residents(
-    reg: Registry, sc: Scenario, sites: pd.DataFrame, starts: list, pav: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, tuple]:
-    """Persons and occupied pavilion modules of current residents, per site and month."""
+    reg: Registry, sc: Scenario, sites: pd.DataFrame, starts: list
+) -> tuple[np.ndarray, tuple]:
+    """Persons of current residents per site and month, and the resident households."""
     T = sc.horizon_months
     occ = open_occupancy(reg)
     pos = {s: i for i, s in enumerate(sites["id"])}
-    occ = occ[occ["site_id"].isin(pos)]
+    occ = occ[occ["site_id"].isin(pos)].reset_index(drop=True)
     leave, cond, by_stay = resident_leave(reg, sc, occ, starts)
     persons = np.zeros((len(sites), T + 1), np.int64)
     j = occ["site_id"].map(pos).to_numpy(dtype=np.int64)
     np.add.at(persons, (j, np.zeros_like(j)), occ["persons"].fillna(0).to_numpy(dtype=np.int64))
     np.add.at(persons, (j, leave), -occ["persons"].fillna(0).to_numpy(dtype=np.int64))
-    modules = np.zeros((len(sites), T + 1), np.int64)
-    last = pd.DataFrame({"unit": occ["unit_id"].to_numpy(), "j": j, "leave": leave})
-    last = last.groupby("unit", sort=True).agg(j=("j", "first"), leave=("leave", "max"))
-    jj, ll = last["j"].to_numpy(dtype=np.int64), last["leave"].to_numpy(dtype=np.int64)
-    np.add.at(modules, (jj, np.zeros_like(jj)), 1)
-    np.add.at(modules, (jj, ll), -1)
-    modules = np.where(pav[:, None], np.cumsum(modules, axis=1)[:, :T], 0)
     size = occ["persons"].fillna(0).to_numpy(dtype=np.int64)
     households = (j, size, leave.astype(np.int64), cond, by_stay)
-    return np.cumsum(persons, axis=1)[:, :T], modules, households
+    return np.cumsum(persons, axis=1)[:, :T], households
 
 
 def resident_leave(

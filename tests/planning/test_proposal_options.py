@@ -131,10 +131,22 @@ def test_actions_are_one_line_per_site_and_decision():
 
 
 def test_a_round_trip_is_named_with_its_cost():
-    plan = plan_rows("P1", [0, 0, 2, 0], [2, 0, 0, 0])
-    (trip,) = round_trips(plan, SUP)
-    assert "tages ned januar 2027" in trip and "igen marts 2027" in trip
-    assert "1.000.000 kr." in trip  # 2 x (200.000 + 300.000)
+    trip = dict(
+        type_id="P1",
+        site_id="P1",
+        down="2027-01",
+        up="2027-03",
+        modules=2,
+        cost=1_000_000.0,
+        probability=1.0,
+    )
+    (text,) = round_trips(SimpleNamespace(summary={"round_trips": [trip]}), SUP)
+    assert "tages ned januar 2027" in text and "igen marts 2027" in text
+    assert "1.000.000 kr." in text and "forløbene" not in text
+    (text,) = round_trips(
+        SimpleNamespace(summary={"round_trips": [dict(trip, probability=0.2)]}), SUP
+    )
+    assert "i 20 % af forløbene" in text
 
 
 @pytest.fixture(scope="module")

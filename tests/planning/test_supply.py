@@ -40,7 +40,7 @@ def test_residents_and_their_modules_until_expected_move_out():
     reg = make_registry(sites=[pavilion(modules_now=2)], units=units, households=hh, occupancy=occ)
     sup = supply(reg, scenario([0], horizon=6))
     assert sup.resident_persons[0].tolist() == [4, 4, 2, 2, 2, 1]
-    assert sup.resident_modules[0].tolist() == [2, 2, 2, 2, 2, 1]
+    assert sup.mod.resident_modules[0].tolist() == [2, 2, 2, 2, 2, 1]
     mean = scenario(
         [0], horizon=6, stay=2, extra="[residents]\nwithout_expected_move_out = 'mean_stay'"
     )
