@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import add_rows, literal, make_console, see
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
 HistoryOpt = Annotated[
@@ -62,15 +62,25 @@ def plan(
             help="Grupper af prøver, hvis senere beslutninger må tilpasses (1: én plan for alle).",
         ),
     ] = 5,
+    value: Annotated[
+        bool,
+        typer.Option(
+            "--value-of-uncertainty/--no-value-of-uncertainty",
+            help="Beregn også værdien af at planlægge for usikkerheden (planen efter det "
+            "gennemsnitlige forløb og med fuld viden); deler tidsgrænsen (60 % til planen).",
+        ),
+    ] = True,
     from_history: HistoryOpt = False,
     seed: SeedOpt = 0,
     policy: PolicyOpt = None,
 ) -> None:
-    """Kapacitetsplan: hvornår og hvor pavillonmoduler skal sættes op eller tages ned."""
+    """Kapacitetsplan: hvornår og hvor pavillongrunde og moduler sættes op, tages ned, købes,
+    og hvem der flyttes, så en grund kan lukke."""
     from capacity.planning.explain import STATUS, kr, pct
     from capacity.planning.output import write_plan
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_inputs
+    from capacity.reports.text import number
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     res = make_plan(
@@ -81,12 +91,13 @@ def plan(
         seed=seed,
         time_limit=time_limit,
         groups=groups,
+        value=value,
     )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = make_console()
-    console.print(actions_table(res.plan, res.supply.pavilion, res.supply.ids))
+    console.print(actions_table(res.modules, out))
     s = res.summary
-    shortage = f"{s['shortage_person_months']:.1f}".replace(".", ",")
+    shortage = number(s["shortage_person_months"], 1)
     console.print(
         f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
         f"{STATUS.get(s['status'], s['status'])} (afstand til grænsen {pct(s['gap'])}) · "
@@ -96,31 +107,34 @@ def plan(
     )
 
 
-def actions_table(plan, pavilion, ids) -> Table:
-    """A rich table of the months in which something is ordered or taken down."""
+def actions_table(modules, out: Path | None = None) -> Table:
+    """A rich table of the months in which modules of a type are ordered, taken down, bought or
+    their residents moved (``PlanResult.modules``)."""
+    from capacity.reports.text import number
+
     table = Table(title="Kapacitetsplan: handlinger")
-    for head in (
-        "Lokalitet",
-        "Måned",
-        "Bestil",
-        "Står",
-        "Ned",
-        "Senge",
-        "Omkostning (kr.)",
-        "Bindende",
-    ):
-        table.add_column(head, justify="left" if head in ("Lokalitet", "Måned") else "right")
-    pav = {i for i, p in zip(ids, pavilion, strict=True) if p}
-    rows = plan[plan["site_id"].isin(pav) & ((plan["modules_up"] > 0) | (plan["modules_down"] > 0))]
-    for r in rows.itertuples():
-        table.add_row(
-            r.site_id,
-            r.month,
-            str(r.modules_up),
-            str(r.modules_standing),
-            str(r.modules_down),
-            str(r.beds),
-            f"{r.cost:,}".replace(",", "."),
-            "ja" if r.binding else "nej",
-        )
+    heads = ("Lokalitet", "Modultype", "Måned", "Bestil", "Står", "Ned", "Købt", "Flyttet")
+    for head in (*heads, "Omkostning (kr.)", "Bindende"):
+        table.add_column(head, justify="left" if head in heads[:3] else "right")
+    acts = ("modules_up", "modules_down", "modules_bought", "units_moved")
+    rows = modules[(modules[list(acts)] > 0).any(axis=1)]
+    add_rows(
+        table,
+        [
+            (
+                literal(r.site_id),
+                literal(r.module_type_id),
+                r.month,
+                str(r.modules_up),
+                str(r.modules_standing),
+                str(r.modules_down),
+                str(r.modules_bought),
+                str(r.units_moved),
+                number(r.cost, 0),
+                "ja" if r.binding else "nej",
+            )
+            for r in rows.itertuples()
+        ],
+        more=see(None if out is None else out / "modules.csv"),
+    )
     return table

@@ -7,6 +7,7 @@ import pandas as pd
 
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult
+from capacity.reports.text import money, number, percent
 
 MONTHS = (
     "januar",
@@ -47,8 +48,8 @@ STATUS = {
 
 
 def pct(value: float, digits: int = 2) -> str:
-    """A share as a Danish percentage: ``0,47 %``."""
-    return f"{value * 100:.{digits}f} %".replace(".", ",")
+    """A share as a Danish percentage: ``0,47 %`` (``reports.text.percent``)."""
+    return percent(value, digits)
 
 
 def month_name(label: str) -> str:
@@ -58,8 +59,8 @@ def month_name(label: str) -> str:
 
 
 def kr(value: float) -> str:
-    """An amount in Danish style: ``1.234.567 kr.``."""
-    return f"{value:,.0f}".replace(",", ".") + " kr."
+    """An amount in Danish style: ``1.234.567 kr.`` (``reports.text.money``)."""
+    return money(value)
 
 
 def explanation_md(res: PlanResult, price_per_day: int) -> str:
@@ -90,10 +91,8 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
     lines += round_trip_lines(s)
     lines += value_lines(s)
     lines += ["", "## Målfunktionens led", "", "| led | i alt |", "|---|---:|"]
-    lines += [
-        f"| {TERM_LABELS.get(k, k)} | {v:,.0f} |".replace(",", ".") for k, v in s["terms"].items()
-    ]
-    lines += [f"| **I alt (= målfunktionen)** | {s['objective']:,.0f} |".replace(",", "."), ""]
+    lines += [f"| {TERM_LABELS.get(k, k)} | {number(v, 0)} |" for k, v in s["terms"].items()]
+    lines += [f"| **I alt (= målfunktionen)** | {number(s['objective'], 0)} |", ""]
     return "\n".join(lines)
 
 
@@ -270,17 +269,26 @@ def value_lines(s: dict) -> list[str]:
     if not v:
         return []
     out = ["", "## Værdien af at planlægge for usikkerheden", ""]
-    if v.get("average_path") is not None:
+    if v.get("average_path") is None:
+        out.append("- Planen efter det gennemsnitlige forløb blev ikke løst inden for tiden.")
+    elif v["same_binding_decisions"]:
         out.append(
-            f"- En plan lagt efter det gennemsnitlige forløb (dens bindende beslutninger holdt, "
-            f"resten tilpasset) koster forventet {kr(v['average_path'])}, "
-            f"{kr(v['value_of_stochastic_solution'])} mere end denne plan."
+            "- En plan lagt efter det gennemsnitlige forløb træffer de samme bindende "
+            "beslutninger nu: usikkerheden ændrer ikke, hvad der skal besluttes i dag."
         )
-    if v.get("wait_and_see") is not None:
+    else:
+        low, high = v["value_of_stochastic_solution_low"], v["value_of_stochastic_solution_high"]
         out.append(
-            f"- Med fuld viden om fremtiden (hvert forløb planlagt for sig) ville det koste "
-            f"{kr(v['wait_and_see'])}: usikkerheden koster højst "
-            f"{kr(v['value_of_perfect_information'])}."
+            "- En plan lagt efter det gennemsnitlige forløb (dens bindende beslutninger holdt, "
+            f"resten tilpasset) koster forventet {kr(v['average_path'])}: denne plan sparer "
+            + (f"{kr(low)}–{kr(high)}" if high - low >= 1 else kr(high))
+            + " (spændet er løsningernes nøjagtighed)."
+        )
+    if v.get("wait_and_see_bound") is not None:
+        out.append(
+            f"- Selv med fuld viden om fremtiden (hvert forløb planlagt for sig) koster det "
+            f"mindst {kr(v['wait_and_see_bound'])}, så usikkerheden koster denne plan højst "
+            f"{kr(v['value_of_perfect_information_at_most'])} i forventet omkostning"
         )
     return out
 
@@ -297,7 +305,7 @@ def shortage_lines(res: PlanResult, price: int) -> list[str]:
         "|---|---:|---:|",
     ]
     out += [
-        f"| {month_name(r.month)} | {r.expected:.1f} | {int(r.worst)} |".replace(".", ",")
+        f"| {month_name(r.month)} | {number(r.expected, 1)} | {int(r.worst)} |"
         for r in short.itertuples()
     ]
     return out

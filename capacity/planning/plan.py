@@ -230,18 +230,23 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
     """The value of planning for uncertainty and the wait-and-see bound (DKK, expected).
 
     - ``average_path``: the plan made on the average path (the samples' weighted mean demand),
-      its decisions binding now kept, everything later re-planned on the same samples: its
-      expected cost minus the stochastic plan's is the value of the stochastic solution.
-    - ``wait_and_see``: every sample planned alone with its future known (a lower bound on any
-      plan's expected cost); the stochastic plan's minus it is the expected value of perfect
-      information. Each figure carries the solver's status and gap.
+      its decisions binding now kept, everything later re-planned on the same samples. Its
+      expected cost minus the stochastic plan's is the value of the stochastic solution; both
+      are solved within a gap, so it is given as the range the two bounds allow
+      (``value_of_stochastic_solution_low`` .. ``_high``, the low end at least 0), and as exactly
+      0 when the average path takes the same binding decisions.
+    - ``wait_and_see_bound``: a lower bound on the expected cost with the future known (every
+      sample planned alone): no plan can do better; the stochastic plan's cost minus it bounds
+      the expected value of perfect information from above.
     """
     W = m.total_weight
     mean_need = np.rint((m.need * m.w[:, None, None]).sum(axis=0) / W).astype(np.int64)
     mean_path = np.rint((m.demand * m.w[:, None]).sum(axis=0) / W).astype(np.int64)
     one = np.zeros((1, m.months), np.int64)
-    half = max(seconds / 2, 1.0)
-    out = dict(stochastic=rp.objective_value / W)
+    third = max(seconds / 3, 1.0)
+    out: dict = dict(
+        stochastic=rp.objective_value / W, stochastic_bound=rp.best_objective_bound / W
+    )
     ev = build(
         m.sup,
         mean_path[None],
@@ -253,26 +258,44 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
         m.policy,
     )
     try:
-        ev_sol = solve(ev, half / 3)
+        ev_sol = solve(ev, third)
         fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy)
-        for a, b in zip(first_stage(ev), first_stage(fixed), strict=True):
-            fixed.cp.add(b == int(round(ev_sol.value(a))))
-        eev = solve(fixed, half * 2 / 3)
-        out["average_path"] = eev.objective_value / W
-        out["average_path_gap"] = _gap(eev)
-        out["value_of_stochastic_solution"] = out["average_path"] - out["stochastic"]
+        values = [int(round(ev_sol.value(a))) for a in first_stage(ev)]
+        same = values == [int(round(rp.value(b))) for b in first_stage(m)]
+        for b, v in zip(first_stage(fixed), values, strict=True):
+            fixed.cp.add(b == v)
+        eev = rp if same else solve(fixed, third)
+        out.update(
+            average_path=eev.objective_value / W,
+            same_binding_decisions=same,
+            value_of_stochastic_solution_low=0.0
+            if same
+            else max(0.0, (eev.best_objective_bound - rp.objective_value) / W),
+            value_of_stochastic_solution_high=0.0
+            if same
+            else max(0.0, (eev.objective_value - rp.best_objective_bound) / W),
+        )
     except UserError:
         out["average_path"] = None
     tree = np.arange(m.samples, dtype=np.int64)[:, None] + np.zeros((1, m.months), np.int64)
     ws = build(m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy)
-    try:
-        ws_sol = solve(ws, half)
-        out["wait_and_see"] = ws_sol.objective_value / W
-        out["wait_and_see_bound"] = ws_sol.best_objective_bound / W
-        out["value_of_perfect_information"] = out["stochastic"] - out["wait_and_see"]
-    except UserError:
-        out["wait_and_see"] = None
+    bound = _bound(ws, third)
+    out["wait_and_see_bound"] = None if bound is None else bound / W
+    if bound is not None:
+        out["value_of_perfect_information_at_most"] = max(0.0, rp.objective_value - bound) / W
     return out
+
+
+def _bound(m: PlanModel, seconds: float) -> float | None:
+    """A lower bound on the model's optimum: the MIP's best bound within ``seconds``, else its
+    LP relaxation's optimum; None when neither is found."""
+    form = _form(m)
+    threads = os.cpu_count() or 1
+    out = solve_highs(form, time_limit=max(seconds - GRACE, 1.0), threads=threads, grace=GRACE)
+    if out.bound is not None and np.isfinite(out.bound):
+        return float(out.bound)
+    lp = solve_highs(form, time_limit=max(seconds - GRACE, 1.0), relax=True, grace=GRACE)
+    return float(lp.objective) if lp.status == "OPTIMAL" and lp.objective is not None else None
 
 
 @dataclass(frozen=True)
@@ -301,6 +324,14 @@ def continuous(m: PlanModel) -> np.ndarray:
     return np.array([v.index for v in m.excess.values()], dtype=np.int64)
 
 
+def _form(m: PlanModel):
+    """The model as a linear form for HiGHS, the continuous columns marked."""
+    form = linear_form(m.cp)
+    integer = form.integer.copy()
+    integer[continuous(m)] = False
+    return dataclasses.replace(form, integer=integer)
+
+
 def solve(m: PlanModel, time_limit: float) -> Solved:
     """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds).
 
@@ -308,10 +339,7 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
     within ``GAP`` of the bound. An infeasible plan names the pavilion sites and the cause
     (``feasible.no_plan``), in Danish.
     """
-    form = linear_form(m.cp)
-    integer = form.integer.copy()
-    integer[continuous(m)] = False
-    form = dataclasses.replace(form, integer=integer)
+    form = _form(m)
     threads = os.cpu_count() or 1
     out = solve_highs(
         form,

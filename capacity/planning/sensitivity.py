@@ -290,7 +290,7 @@ def rescore(reg: Registry, sc: Scenario, paper, n: int, price: float, workers: i
     sup = supply(reg, sc)
     out = []
     for o in paper.options:
-        res, raw = score(reg, sc, o.plan.plan, n, paper.seed, workers, sup)
+        res, raw = score(reg, sc, o.plan.plan, n, paper.seed, workers, sup, o.plan.modules)
         out.append(scored(o, res, raw[:, 0], price))
     return tuple(out)
 
