@@ -115,3 +115,14 @@ def test_the_occupancy_chart_draws_only_the_beds_that_stood():
     assert beds["2026-05"] == 9 and beds["2026-06"] == 13 and beds["2026-10"] == 17
     history = charts.public_history(reg, dt.date(2026, 12, 1), 3)
     assert history["beds"].iloc[0] == 9 and history["beds"].iloc[-1] == 17
+
+
+def test_summary_json_holds_the_sensitivity(proposal_paper, proposal_dir):
+    import json
+
+    _, paper = proposal_paper
+    data = json.loads((proposal_dir / "summary.json").read_text(encoding="utf-8"))["sensitivity"]
+    s = paper.sensitivity
+    assert data["sentence"] == s.sentence() and data["runs"] == s.runs
+    assert [c["label"] for c in data["cases"]] == [c.label for c in (s.base, *s.cases)]
+    assert (proposal_dir / "proposal_tornado.svg").read_text(encoding="utf-8").startswith("<svg")
