@@ -216,8 +216,9 @@ def quantile_homes(dm: DemandModel, q: float, seed: int, n: int = 500) -> np.nda
 
 
 def month_index(dates: pd.Series, starts: list) -> np.ndarray:
-    """Index of the first month starting on or after each date (len(starts) - 1 when never / NaT)."""
+    """Index of the first month starting on or after each date; ``len(starts) - 1`` (the month
+    after the horizon) when that is later, never or NaT."""
     firsts = np.array([np.datetime64(d, "s") for d in starts])
     values = dates.to_numpy(dtype="datetime64[s]")
-    idx = np.searchsorted(firsts, values, side="left")
+    idx = np.minimum(np.searchsorted(firsts, values, side="left"), len(starts) - 1)
     return np.where(np.isnat(values), len(starts) - 1, idx)

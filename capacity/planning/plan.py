@@ -129,8 +129,9 @@ def make_plan(
         known = branches_known(sc)
     need = need + sup.resident_displaced[None, :, :]
     if shared is None:
-        mod = sup.mod
-        shared = int(max([*mod.lead[mod.most > 0], *mod.notice, 1]))
+        mod, T = sup.mod, sc.horizon_months
+        orders = mod.lead[(mod.most > 0) & (mod.lead < T)]  # a longer lead never arrives
+        shared = int(max([*orders, *mod.notice, 1]))
     shared = max(1, min(shared, sc.horizon_months))
     node = sample_tree(paths, branch, known, shared, groups)
     share = 0.6 if value else 1.0
