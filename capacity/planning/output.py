@@ -161,30 +161,41 @@ COST_KINDS = {
     "setup": "Opsætning",
     "month": "Leje og drift",
     "teardown": "Nedtagning",
-    "open": "Åbning af grund",
-    "close": "Lukning af grund",
+    "early_termination": "Opsigelse før lejens udløb",
+    "purchase": "Køb af moduler",
+    "site_opening": "Åbning af grund",
+    "site_closing": "Lukning af grund",
+    "moves": "Flytning af beboere",
 }
+NOT_PLAN_COST = ("emergency", "horizon_end")  # the runs' emergency; a value, not money spent
 
 
 def cost_table(o: Option, price_per_day: int) -> pd.DataFrame:
-    """The option's cost per calendar year (columns) and kind (rows, DKK): the plan's costs by
-    kind (its cost terms by month) and the expected emergency housing of the runs; columns sum
-    to the plan cost and the expected emergency cost."""
-    kinds = [k for k in o.plan.summary.get("cost_by_kind", {}) if k != "emergency"]
+    """The option's cost per calendar year (columns) and kind (rows, DKK): the plan's cost terms
+    by month, ``other`` for what of the plan's cost per year (``Option.yearly``) no term
+    explains (only when there is such), and ``emergency``, the runs' expected emergency housing.
+    The columns sum to the plan cost per year and the expected emergency cost."""
+    kinds = [k for k in o.plan.summary.get("cost_by_kind", {}) if k not in NOT_PLAN_COST]
     terms = o.plan.terms[o.plan.terms["term"].isin(kinds)]
     table = terms.groupby([terms["term"], terms["month"].astype(str).str[:4]])["weighted"].sum()
-    table = table.unstack(fill_value=0.0).reindex(kinds, fill_value=0.0)
     runs = o.runs.months
+    years = sorted({str(m)[:4] for m in runs["month"]})
+    table = table.unstack(fill_value=0.0).reindex(index=kinds, columns=years, fill_value=0.0)
+    table = table.fillna(0.0)
+    other = pd.Series({y: o.yearly.get(y, 0.0) for y in years}) - table.sum(axis=0)
+    if (other.abs() >= 1).any():
+        table.loc["other"] = other
+    table = table.loc[(table != 0).any(axis=1) | table.index.isin(("setup", "month"))]
     emergency = (runs["expected_short"] * price_per_day * DAYS).groupby(runs["month"].str[:4])
-    table.loc["emergency"] = emergency.sum()
-    return table.fillna(0.0).sort_index(axis=1)
+    table.loc["emergency"] = emergency.sum().reindex(years, fill_value=0.0)
+    return table
 
 
 def cost_rows(o: Option, price_per_day: int) -> tuple[list[str], list[list[str]]]:
     """``cost_table`` as heads and rows of text, with a total per row and a total row."""
     table = cost_table(o, price_per_day)
     years = [str(y) for y in table.columns]
-    words = {**COST_KINDS, "emergency": "Nødindkvartering (forventet)"}
+    words = {**COST_KINDS, "other": "Øvrige", "emergency": "Nødindkvartering (forventet)"}
     rows = [
         [words.get(k, k), *(money(v) for v in row), money(sum(row))]
         for k, row in zip(table.index, table.to_numpy().tolist(), strict=True)
