@@ -28,7 +28,7 @@ from ortools.sat.python import cp_model
 
 from capacity.model import hard
 from capacity.model.domain import Domain, Household, Unit
-from capacity.model.soft import pair_cost
+from capacity.model.soft import SCORE_SCALE, SITE_TERMS, site_factor
 
 SIZES = range(1, 8)
 
@@ -133,32 +133,21 @@ def candidates(
     its cost order until its sites hold ``COVER`` times what competes for them: families count
     units they fit against every arriving family, adults free beds they fit against every
     arriving person (and new modules' beds); ``cover = False`` keeps exactly the cheapest ``k``.
-    Vectorised over units and sites (numpy masks of
-    the static rules); with a ``scores`` layer the pair cost is read per (household, site).
+    Vectorised over units and sites: a unit takes a type where ``capacity_array`` is positive,
+    which is where every static rule of ``hard.py`` holds (a property test checks).
     """
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
     flat = [u for sid in sids for u in units.get(sid, ())]
-    site, pavilion = site_arrays(dom, sids)
-    col = {
-        name: np.array([getattr(u, name) for u in flat] or [0])
-        for name in ("free_beds", "family_ok", "accessible", "shareable", "residents_adult_only")
-    }
-    owner = np.array([at[u.site_id] for u in flat] or [0], dtype=np.int64)
-    occupied = np.array([bool(u.residents) for u in flat] or [False])
-    size = np.array([u.size for u in flat] or [0], dtype=np.int64)
-    beds = col["free_beds"]
+    site = site_arrays(dom, sids)
+    col = unit_arrays(flat, at)
+    owner, size, beds = col["site"], col["size"], col["free_beds"]
     families = sum(1 for h in dom.arriving if h.has_children)
     persons = sum(h.persons for h in dom.arriving)
     out = {}
     for t in types:
         h = t.rep
-        ok = (
-            (col["free_beds"] >= h.persons)
-            & (col["family_ok"] | (not h.has_children))
-            & (col["accessible"] | (not h.needs_accessible))
-            & (~occupied | (col["shareable"] & col["residents_adult_only"] & (not h.has_children)))
-        )
+        ok = capacity_array(col, h.persons, h.has_children, h.needs_accessible) > 0
         modules = (
             (site["new_modules"] > 0)
             & site["available"]
@@ -176,7 +165,7 @@ def candidates(
         reach = (room > 0) if flat else modules
         if h.required_district is not None:
             reach &= np.array([h.required_district in dom.sites[s].within for s in sids])
-        cost = site_pair_costs(h, dom, sids, site, pavilion)
+        cost = site_pair_costs(h, dom, sids, site)
         order = np.array([i for i in np.lexsort((np.arange(len(sids)), cost)) if reach[i]], int)
         if k is not None and len(order):
             enough = int(np.searchsorted(np.cumsum(room[order]), COVER * demand)) + 1
@@ -185,42 +174,76 @@ def candidates(
     return out
 
 
-def site_arrays(dom: Domain, sids: list[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+SITE_ATTRIBUTES = (
+    "new_modules",
+    "available",
+    "beds_per_module",
+    "station_minutes",
+    "school_minutes",
+    "receiving_minutes",
+    "pavilion",
+)
+
+
+def site_arrays(dom: Domain, sids: list[str]) -> dict[str, np.ndarray]:
     """The site attributes the rules and pair costs read, as arrays over ``sids``."""
-    names = (
-        "new_modules",
-        "available",
-        "beds_per_module",
-        "station_minutes",
-        "school_minutes",
-        "receiving_minutes",
-    )
-    site = {name: np.array([getattr(dom.sites[s], name) for s in sids]) for name in names}
-    return site, np.array([dom.sites[s].pavilion for s in sids])
+    return {name: np.array([getattr(dom.sites[s], name) for s in sids]) for name in SITE_ATTRIBUTES}
 
 
 def type_site_costs(dom: Domain, m_n: dict[tuple[str, str], object], types: list) -> dict:
     """``soft.pair_cost`` of every (type, site) key of ``m_n``, one vector per type."""
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
-    site, pavilion = site_arrays(dom, sids)
-    by_type = {t.id: site_pair_costs(t.rep, dom, sids, site, pavilion) for t in types}
+    site = site_arrays(dom, sids)
+    by_type = {t.id: site_pair_costs(t.rep, dom, sids, site) for t in types}
     return {(tid, sid): int(by_type[tid][at[sid]]) for tid, sid in m_n}
 
 
-def site_pair_costs(
-    h: Household, dom: Domain, sids: list[str], site: dict, pavilion: np.ndarray
-) -> np.ndarray:
-    """``soft.pair_cost`` of ``h`` on every site (vectorised unless there are scores)."""
-    if dom.scores:
-        return np.array([pair_cost(h, site_unit(dom, s), dom) for s in sids], dtype=np.int64)
+def site_pair_costs(h: Household, dom: Domain, sids: list[str], site: dict) -> np.ndarray:
+    """``soft.pair_cost`` of ``h`` (not moving) on every site of ``sids``, vectorised.
+
+    The site terms read ``soft.site_factor`` (the count of ``h`` times an attribute of the
+    site), the one definition the scalar coefficients read; the external score is
+    ``soft.external_score_coef``'s rounding on an array. A property test holds every entry
+    equal to ``soft.pair_cost``.
+    """
     w = dom.weights
-    school = site["receiving_minutes"] if h.new else site["school_minutes"]
-    return (
-        w["transport"] * h.persons * site["station_minutes"]
-        + w["school_daycare"] * h.school_children * school
-        + w["buildings_first"] * h.persons * pavilion
-    ).astype(np.int64)
+    cost = np.zeros(len(sids), dtype=np.int64)
+    for name in SITE_TERMS:
+        count, attribute = site_factor(name, h)
+        cost += w[name] * count * site[attribute].astype(np.int64)
+    if dom.scores:
+        score = np.array([dom.scores.get((h.id, s), 0.0) for s in sids], dtype=float)
+        cost += w["external_score"] * -np.floor(SCORE_SCALE * score + 0.5).astype(np.int64)
+    return cost
+
+
+def unit_arrays(units: list[Unit], at: dict[str, int]) -> dict[str, np.ndarray]:
+    """The unit attributes the static rules read, as arrays over ``units`` (``site``: the index
+    of the unit's site in ``at``)."""
+    out = {"free_beds": np.array([u.free_beds for u in units], dtype=np.int64)}
+    for name in ("family_ok", "accessible", "shareable", "residents_adult_only"):
+        out[name] = np.array([getattr(u, name) for u in units], dtype=bool)
+    out["site"] = np.array([at[u.site_id] for u in units], dtype=np.int64)
+    out["size"] = np.array([u.size for u in units], dtype=np.int64)
+    out["occupied"] = np.array([bool(u.residents) for u in units], dtype=bool)
+    return out
+
+
+def size_cut_array(u: dict, a: int) -> np.ndarray:
+    """``size_cut`` of every unit class of ``unit_arrays`` for size ``a``."""
+    ok = (u["free_beds"] >= a) & (~u["occupied"] | (u["shareable"] & u["residents_adult_only"]))
+    return np.where(ok, np.where(u["shareable"], u["free_beds"] // a, u["size"]), 0)
+
+
+def capacity_array(u: dict, a: int, family: bool, accessible: bool) -> np.ndarray:
+    """``aggregate_rules.unit_capacity`` of every unit class of ``unit_arrays``."""
+    if family:
+        ok = u["family_ok"] & ~u["occupied"] & (u["free_beds"] >= a)
+        cap = np.where(ok, np.where(u["shareable"], 1, u["size"]), 0)
+    else:
+        cap = size_cut_array(u, a)
+    return np.where(u["accessible"], cap, 0) if accessible else cap
 
 
 def build_aggregate(

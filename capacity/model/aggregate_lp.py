@@ -24,12 +24,16 @@ import numpy as np
 from capacity.model.aggregate import (
     SIZES,
     HouseholdType,
+    capacity_array,
     site_arrays,
     site_pair_costs,
+    size_cut_array,
+    unit_arrays,
     usable_units,
 )
 from capacity.model.aggregate_rules import GROUPS
 from capacity.model.domain import DAYCARE_GROUPS, Domain
+from capacity.model.soft import resident_family_districts, spread_caps
 from capacity.solver.linear import LinearForm
 
 
@@ -110,9 +114,9 @@ def count_form(dom: Domain, types: list[HouseholdType], cand: dict[str, list[str
         accessible=np.array([t.rep.needs_accessible for t in types], dtype=bool),
     )
     f, w = _Form(), dom.weights
-    site, pavilion = site_arrays(dom, sids)
+    site = site_arrays(dom, sids)
     by_type = np.array(
-        [site_pair_costs(t.rep, dom, sids, site, pavilion) for t in types], dtype=np.int64
+        [site_pair_costs(t.rep, dom, sids, site) for t in types], dtype=np.int64
     ).reshape(len(types), len(sids))
     unplaced = w["unplaced"] * cols.persons
     n = f.add_columns(
@@ -144,45 +148,17 @@ def _count_within_type(f: _Form, cols: _Columns, n: np.ndarray) -> None:
             f.add_row((_COUNTS, i), n[a:b], np.ones(b - a), -np.inf, float(cols.count[i]))
 
 
-def _unit_arrays(dom: Domain, sids: list[str]) -> dict[str, np.ndarray]:
-    at = {sid: i for i, sid in enumerate(sids)}
-    flat = [u for units in usable_units(dom).values() for u in units]
-    out = {"free_beds": np.array([u.free_beds for u in flat], dtype=np.int64)}
-    for name in ("family_ok", "accessible", "shareable", "residents_adult_only"):
-        out[name] = np.array([getattr(u, name) for u in flat], dtype=bool)
-    out["site"] = np.array([at[u.site_id] for u in flat], dtype=np.int64)
-    out["size"] = np.array([u.size for u in flat], dtype=np.int64)
-    out["occupied"] = np.array([bool(u.residents) for u in flat], dtype=bool)
-    return out
-
-
-def _size_cut(u: dict, a: int) -> np.ndarray:
-    """``aggregate.size_cut`` of every usable unit class for size ``a``."""
-    ok = (u["free_beds"] >= a) & (~u["occupied"] | (u["shareable"] & u["residents_adult_only"]))
-    return np.where(ok, np.where(u["shareable"], u["free_beds"] // a, u["size"]), 0)
-
-
-def _capacity(u: dict, a: int, family: bool, accessible: bool) -> np.ndarray:
-    """``aggregate_rules._capacity`` of every usable unit class."""
-    if family:
-        ok = u["family_ok"] & ~u["occupied"] & (u["free_beds"] >= a)
-        cap = np.where(ok, np.where(u["shareable"], 1, u["size"]), 0)
-    else:
-        cap = _size_cut(u, a)
-    return np.where(u["accessible"], cap, 0) if accessible else cap
-
-
 def _site_capacity(
     f: _Form, dom: Domain, sids: list[str], site: dict, cols: _Columns, n, y
 ) -> None:
     """``aggregate_rules.site_capacity`` for every site with a count column."""
-    S = len(sids)
-    u = _unit_arrays(dom, sids)
+    S, at = len(sids), {sid: i for i, sid in enumerate(sids)}
+    u = unit_arrays([u for units in usable_units(dom).values() for u in units], at)
 
     def per_site(values: np.ndarray) -> np.ndarray:
         return np.bincount(u["site"], weights=values, minlength=S)
 
-    beds = per_site(u["free_beds"] * u["size"] * (_size_cut(u, 1) > 0))
+    beds = per_site(u["free_beds"] * u["size"] * (size_cut_array(u, 1) > 0))
     most = np.bincount(cols.s, weights=cols.count[cols.t], minlength=S)
     p = cols.persons[cols.t]
     order = np.lexsort((np.arange(len(cols.s)), -p, cols.s))  # by site, largest first
@@ -201,7 +177,7 @@ def _site_capacity(
             take = member[cols.t] & (p >= a)
             count = np.bincount(cols.s[take], minlength=S)
             above = np.bincount(cols.s[take & (p >= a + 1)], minlength=S)
-            cap = per_site(_capacity(u, a, family, accessible))
+            cap = per_site(capacity_array(u, a, family, accessible))
             # a module's share: one family a module, else beds_per_module // a households
             has_y = (y >= 0) & (bpm >= a) & (not accessible)
             coef = np.ones(S, np.int64) if family else bpm // a
@@ -259,7 +235,7 @@ def _family_cluster(f: _Form, dom: Domain, sids, cols: _Columns, n) -> None:
         return
     kind = str(dom.limits["cluster_district_kind"])
     ids, of_site = _district_of(dom, sids, kind)
-    fixed = {dom.sites[r.site_id].districts.get(kind) for r in dom.residents if r.has_children}
+    fixed = resident_family_districts(dom, kind)
     families = np.flatnonzero(cols.family[cols.t])
     district = of_site[cols.s[families]]
     held, const = [], 0
@@ -288,24 +264,15 @@ def _family_cluster(f: _Form, dom: Domain, sids, cols: _Columns, n) -> None:
 
 def _spread(f: _Form, dom: Domain, sids, cols: _Columns, n) -> None:
     """``aggregate_rules._spread``: persons above each district's share, weighted."""
-    kind, tol = str(dom.limits["spread_district_kind"]), int(dom.limits["spread_tolerance_pct"])
-    ids, of_site = _district_of(dom, sids, kind)
-    total_pop, w = sum(dom.districts[d].population for d in ids), dom.weights["spread"]
-    if not total_pop or not w:
+    caps, w = spread_caps(dom), dom.weights["spread"]
+    if not caps:
         return
-    total = sum(r.persons for r in dom.residents) + sum(
-        h.persons for h in dom.households if not h.unaccompanied_minor
-    )
-    housed: dict[str | None, int] = {}
-    for r in dom.residents:
-        did = dom.sites[r.site_id].districts.get(kind)
-        housed[did] = housed.get(did, 0) + r.persons
+    ids, of_site = _district_of(dom, sids, str(dom.limits["spread_district_kind"]))
     district = of_site[cols.s]
     persons = cols.persons[cols.t]
     for k, did in enumerate(ids):
-        fixed = housed.get(did, 0)
+        fixed, cap = caps[did]
         here = np.flatnonzero(district == k)
-        cap = (100 + tol) * dom.districts[did].population * total // (100 * total_pop)
         most = fixed + int((persons[here] * cols.count[cols.t[here]]).sum())
         if most <= cap:
             continue

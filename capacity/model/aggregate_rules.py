@@ -18,6 +18,7 @@ from ortools.sat.python.cp_model import LinearExpr
 
 from capacity.model.aggregate import SIZES, fits, size_cut
 from capacity.model.domain import DAYCARE_GROUPS, Unit
+from capacity.model.soft import resident_family_districts, spread_caps
 
 if TYPE_CHECKING:
     from capacity.model.aggregate import AggregateModel
@@ -43,7 +44,9 @@ def count_within_type(m: AggregateModel) -> None:
             )
 
 
-def _capacity(u: Unit, a: int, family: bool, accessible: bool) -> int:
+def unit_capacity(u: Unit, a: int, family: bool, accessible: bool) -> int:
+    """Households of at least ``a`` persons of a group that unit class ``u`` can hold; positive
+    exactly where every static rule of ``hard.py`` holds for such a household (a test checks)."""
     if accessible and not u.accessible:
         return 0
     if family:
@@ -82,7 +85,7 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
         for a, count, above in zip(SIZES, counts, counts[1:], strict=False):
             if count == 0 or count == above:
                 continue  # nobody, or the same households as the row for a + 1
-            cap = sum(_capacity(u, a, family, accessible) for u in units)
+            cap = sum(unit_capacity(u, a, family, accessible) for u in units)
             module = 0
             if y is not None and not accessible and site.beds_per_module >= a:
                 module = (1 if family else site.beds_per_module // a) * y
@@ -205,7 +208,7 @@ def _family_cluster(m: AggregateModel) -> tuple[list, int]:
     if not w:
         return [], 0
     kind = str(m.dom.limits["cluster_district_kind"])
-    fixed = {m.dom.sites[r.site_id].districts.get(kind) for r in m.dom.residents if r.has_children}
+    fixed = resident_family_districts(m.dom, kind)
     by_district, held, const = _in_district(m, kind), [], 0
     for did, d in sorted(m.dom.districts.items()):
         if d.kind != kind:
@@ -226,23 +229,13 @@ def _family_cluster(m: AggregateModel) -> tuple[list, int]:
 
 
 def _spread(m: AggregateModel) -> tuple[list, int]:
-    kind, tol = str(m.dom.limits["spread_district_kind"]), int(m.dom.limits["spread_tolerance_pct"])
-    districts = {k: d for k, d in sorted(m.dom.districts.items()) if d.kind == kind}
-    total_pop, w = sum(d.population for d in districts.values()), m.dom.weights["spread"]
-    if not total_pop or not w:
+    caps, w = spread_caps(m.dom), m.dom.weights["spread"]
+    if not caps:
         return [], 0
-    total = sum(r.persons for r in m.dom.residents) + sum(
-        h.persons for h in m.dom.households if not h.unaccompanied_minor
-    )
-    by_district, out, const = _in_district(m, kind), [], 0
-    housed: dict[str | None, int] = {}
-    for r in m.dom.residents:
-        did = m.dom.sites[r.site_id].districts.get(kind)
-        housed[did] = housed.get(did, 0) + r.persons
-    for did, d in districts.items():
-        fixed = housed.get(did, 0)
+    by_district = _in_district(m, str(m.dom.limits["spread_district_kind"]))
+    out, const = [], 0
+    for did, (fixed, cap) in caps.items():
         here = by_district.get(did, [])
-        cap = (100 + tol) * d.population * total // (100 * total_pop)
         most = fixed + sum(t.rep.persons * t.count for t, _ in here)
         if most <= cap:
             continue

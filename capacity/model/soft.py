@@ -63,20 +63,42 @@ FIRST_DISTRICT = "(første distrikt er gratis)"
 # --- per-pair coefficients (plain Python) ---------------------------------------------------------
 
 
+# A site coefficient is a count of the household times one attribute of the unit's site. The
+# scalar coefficients below and the vectorised ones over every site
+# (``capacity.model.aggregate.site_pair_costs``) both read ``site_factor``.
+SITE_TERMS = ("transport", "school_daycare", "buildings_first")
+
+
+def site_factor(name: str, h: Household) -> tuple[int, str]:
+    """The count of ``h`` and the ``Site`` attribute it multiplies in site term ``name``."""
+    if name == "transport":
+        return h.persons, "station_minutes"
+    if name == "school_daycare":
+        return h.school_children, "receiving_minutes" if h.new else "school_minutes"
+    if name == "buildings_first":
+        return h.persons, "pavilion"
+    raise KeyError(name)
+
+
+def site_coef(name: str, h: Household, u: Unit, dom: Domain) -> int:
+    """Site term ``name`` of placing ``h`` in ``u``: the count times the site attribute."""
+    count, attribute = site_factor(name, h)
+    return count * int(getattr(dom.sites[u.site_id], attribute))
+
+
 def transport_coef(h: Household, u: Unit, dom: Domain) -> int:
     """Person-minutes from the unit's site to the nearest station."""
-    return h.persons * dom.sites[u.site_id].station_minutes
+    return site_coef("transport", h, u, dom)
 
 
 def school_coef(h: Household, u: Unit, dom: Domain) -> int:
     """Child-minutes to receiving classes (new arrivals) or to the district's school."""
-    site = dom.sites[u.site_id]
-    return h.school_children * (site.receiving_minutes if h.new else site.school_minutes)
+    return site_coef("school_daycare", h, u, dom)
 
 
 def buildings_first_coef(h: Household, u: Unit, dom: Domain) -> int:
     """Persons placed in a pavilion module."""
-    return h.persons if dom.sites[u.site_id].pavilion else 0
+    return site_coef("buildings_first", h, u, dom)
 
 
 def moves_coef(h: Household, u: Unit, dom: Domain) -> int:
@@ -101,6 +123,43 @@ PAIR_COEFS: dict[str, Callable[[Household, Unit, Domain], int]] = {
 def pair_cost(h: Household, u: Unit, dom: Domain) -> int:
     """The weighted household-level cost of placing ``h`` in ``u`` (all pair coefficients)."""
     return sum(dom.weights[name] * coef(h, u, dom) for name, coef in PAIR_COEFS.items())
+
+
+# --- district data: the one definition every form of the district terms reads ------------------
+
+
+def resident_family_districts(dom: Domain, kind: str) -> set[str | None]:
+    """Districts of ``kind`` where a resident family with children stays: held in any placement."""
+    return {dom.sites[r.site_id].districts.get(kind) for r in dom.residents if r.has_children}
+
+
+def spread_caps(dom: Domain) -> dict[str, tuple[int, int]]:
+    """District id -> ``(persons of residents who stay, cap)`` for every district the spread
+    term counts, by id; empty when the term is off or no such district has a population.
+
+    The share is taken of everyone the municipality houses or must house on the date (residents
+    and arriving households, unaccompanied minors excepted), a constant: when all are placed it
+    is the share after placement, and it keeps the term's coefficients small and its relaxation
+    tight (a share of the placed only would make every coefficient depend on the placement).
+    A district's cap is ``floor((100 + tolerance) * population * total / (100 * all population))``
+    persons; every person above it costs.
+    """
+    kind, tol = str(dom.limits["spread_district_kind"]), int(dom.limits["spread_tolerance_pct"])
+    districts = {k: d for k, d in sorted(dom.districts.items()) if d.kind == kind}
+    total_pop = sum(d.population for d in districts.values())
+    if not total_pop or not dom.weights["spread"]:
+        return {}
+    total = sum(r.persons for r in dom.residents) + sum(
+        h.persons for h in dom.households if not h.unaccompanied_minor
+    )
+    housed: dict[str | None, int] = {}
+    for r in dom.residents:
+        did = dom.sites[r.site_id].districts.get(kind)
+        housed[did] = housed.get(did, 0) + r.persons
+    return {
+        did: (housed.get(did, 0), (100 + tol) * d.population * total // (100 * total_pop))
+        for did, d in districts.items()
+    }
 
 
 # --- terms -----------------------------------------------------------------------------------------
@@ -170,7 +229,7 @@ def family_cluster(m: PlacementModel) -> Term:
     if not m.dom.weights["family_cluster"]:
         return _term(m, "family_cluster", {})
     kind = str(m.dom.limits["cluster_district_kind"])
-    fixed = {m.dom.sites[r.site_id].districts.get(kind) for r in m.dom.residents if r.has_children}
+    fixed = resident_family_districts(m.dom, kind)
     parts: dict[str, Any] = {}
     for did, d in sorted(m.dom.districts.items()):
         if d.kind != kind:
@@ -191,30 +250,11 @@ def family_cluster(m: PlacementModel) -> Term:
 
 
 def spread(m: PlacementModel) -> Term:
-    """Residents above each district's population share of all to be housed, plus a tolerance.
-
-    The share is taken of everyone the municipality houses or must house on the date (residents
-    and arriving households, unaccompanied minors excepted), a constant: when all are placed it
-    is the share after placement, and it keeps the term's coefficients small and its relaxation
-    tight (a share of the placed only made the Allerød sample 50x slower to prove optimal).
-    A district's cap is ``floor((100 + tolerance) * population * total / (100 * all population))``
-    persons; every person above it costs.
-    """
-    kind, tol = str(m.dom.limits["spread_district_kind"]), int(m.dom.limits["spread_tolerance_pct"])
-    districts = {k: d for k, d in sorted(m.dom.districts.items()) if d.kind == kind}
-    total_pop = sum(d.population for d in districts.values())
-    if not total_pop or not m.dom.weights["spread"]:
-        return _term(m, "spread", {})
-    total = sum(r.persons for r in m.dom.residents) + sum(
-        h.persons for h in m.dom.households if not h.unaccompanied_minor
-    )
+    """Residents above each district's fair share plus a tolerance (``spread_caps``)."""
+    kind = str(m.dom.limits["spread_district_kind"])
     parts: dict[str, Any] = {}
-    for did, d in districts.items():
-        fixed = sum(
-            r.persons for r in m.dom.residents if m.dom.sites[r.site_id].districts.get(kind) == did
-        )
+    for did, (fixed, cap) in spread_caps(m.dom).items():
         pairs = [(m.dom.household(h).persons, v) for h, _, v in m.pairs_in(kind, did)]
-        cap = (100 + tol) * d.population * total // (100 * total_pop)
         most = fixed + sum(c for c, _ in pairs)
         if most <= cap:
             continue

@@ -43,9 +43,9 @@ def repair(
     reach = candidates(dom, left, units, None)
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
-    site, pavilion = site_arrays(dom, sids)
+    site = site_arrays(dom, sids)
     for t in left:
-        cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
+        cost = site_pair_costs(t.rep, dom, sids, site)
         order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
         # the units the type fits, cheapest site first; members are alike, so a unit without
         # room for one has none for the next: one pass over the list for the whole type

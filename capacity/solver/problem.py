@@ -2,7 +2,7 @@
 
 The Lagrangian heuristic for new modules (``capacity.solver.opening``) works on these arrays and
 builds no solver model: costs exactly as ``soft.pair_cost`` counts them, ``inf`` where a pair is
-not allowed.
+not allowed (a property test holds every entry equal to ``soft.pair_cost``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from capacity.model.aggregate import site_arrays, site_pair_costs
 from capacity.model.domain import Domain
-from capacity.model.soft import SCORE_SCALE
 
 INF = np.inf
 
@@ -49,24 +49,23 @@ class Problem:
 
 
 def problem_of(dom: Domain) -> Problem:
-    """The arrays of ``dom`` (with its pairs), costs exactly as ``soft.pair_cost`` counts them."""
+    """The arrays of ``dom`` (with its pairs), costs exactly as ``soft.pair_cost`` counts them:
+    the site terms and scores of ``aggregate.site_pair_costs``, plus ``soft.moves_coef``."""
     hh, uids = dom.households, tuple(dom.units)
     col = {uid: j for j, uid in enumerate(uids)}
     units = [dom.units[u] for u in uids]
     sites = [dom.sites[u.site_id] for u in units]
     persons = np.array([h.persons for h in hh], dtype=float)
     w = dom.weights
-    cost = np.outer(persons, [w["transport"] * s.station_minutes for s in sites])
-    cost += np.outer(persons, [w["buildings_first"] * s.pavilion for s in sites])
-    new = np.array([h.new for h in hh], dtype=bool)
-    school = np.where(
-        new[:, None], [s.receiving_minutes for s in sites], [s.school_minutes for s in sites]
-    )
-    cost += w["school_daycare"] * np.array([h.school_children for h in hh])[:, None] * school
-    for i, h in enumerate(hh):  # a movable resident's move: 1 anywhere but its own unit
-        if h.current_unit is not None:
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site = site_arrays(dom, sids)
+    of_unit = np.array([at[u.site_id] for u in units], dtype=np.int64)
+    cost = np.zeros((len(hh), len(uids)))
+    for i, h in enumerate(hh):
+        cost[i] = site_pair_costs(h, dom, sids, site)[of_unit]
+        if h.current_unit is not None:  # a movable resident's move: 1 anywhere but its own unit
             cost[i] += w["moves"] * (np.array(uids) != h.current_unit)
-    cost += w["external_score"] * _score_costs(dom, uids)
     allowed = np.zeros_like(cost, dtype=bool)
     for i, h in enumerate(hh):
         allowed[i, [col[u] for u in dom.pairs[h.id]]] = True
@@ -87,19 +86,6 @@ def problem_of(dom: Domain) -> Problem:
         persons,
         np.array([u.free_beds * u.size for u in units], dtype=float),
     )
-
-
-def _score_costs(dom: Domain, uids: tuple[str, ...]) -> np.ndarray:
-    """``-half_up(SCORE_SCALE * score)`` per (household, unit), 0 without a score (vectorised)."""
-    row = {h.id: i for i, h in enumerate(dom.households)}
-    site_ids = sorted({u.site_id for u in dom.units.values()})
-    scol = {s: j for j, s in enumerate(site_ids)}
-    by_site = np.zeros((len(row), len(site_ids)))
-    keys = [(row[h], scol[s], v) for (h, s), v in dom.scores.items() if h in row and s in scol]
-    if keys:
-        i, j, v = (np.array(a) for a in zip(*keys, strict=True))
-        by_site[i, j] = -np.floor(SCORE_SCALE * v.astype(float) + 0.5)
-    return by_site[:, [scol[dom.units[u].site_id] for u in uids]]
 
 
 def _weights(dom: Domain, units: list, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -255,7 +255,7 @@ def aggregate_alternatives(
 
     sids = sorted(dom.sites)
     at = {sid: i for i, sid in enumerate(sids)}
-    site, pavilion = site_arrays(dom, sids)
+    site = site_arrays(dom, sids)
     modules: dict[str, list[Unit]] = {}
     for u in sorted(dom.units.values(), key=lambda u: u.id):
         if u.new_module:
@@ -265,7 +265,7 @@ def aggregate_alternatives(
         members = [hid for hid in t.members if placed.get(hid) is not None]
         if not members:
             continue
-        cost = site_pair_costs(t.rep, dom, sids, site, pavilion)
+        cost = site_pair_costs(t.rep, dom, sids, site)
         order = sorted(m.cand[t.id], key=lambda s: (cost[at[s]], s))
         for hid in members:
             h, chosen = dom.household(hid), dom.units[placed[hid]]
