@@ -91,8 +91,8 @@ def place(
         return
     started = time.perf_counter()
     from capacity.io.registry import load_registry
+    from capacity.reports.placement_output import write_outputs
     from capacity.solver.clock import Clock
-    from capacity.solver.output import write_outputs
     from capacity.solver.solve import place as place_households
 
     err = Console(stderr=True)
@@ -208,7 +208,7 @@ def _table(result, out: Path | None) -> Table:
 
 
 def _terms(result) -> Table:
-    from capacity.solver.explain import LABELS
+    from capacity.reports.placement_explanation import LABELS
 
     labels = LABELS.get(result.lang, LABELS["da"])
     table = Table(

@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from capacity.solver import output
-from capacity.solver.output import DETERMINISTIC_EXCEPT, FILES, write_outputs
+from capacity.reports import placement_output as output
+from capacity.reports.placement_output import DETERMINISTIC_EXCEPT, FILES, write_outputs
 from capacity.solver.solve import place
 from tests.checker import Checker
 from tests.helpers import PLACE_DAY

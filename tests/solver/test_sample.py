@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from capacity.io.registry import load_registry
-from capacity.solver.output import DETERMINISTIC_EXCEPT, write_outputs
+from capacity.reports.placement_output import DETERMINISTIC_EXCEPT, write_outputs
 from capacity.solver.solve import place
 from tests.checker import Checker
 
