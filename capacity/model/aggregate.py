@@ -127,9 +127,8 @@ def candidates(
     or the cheapest by pair cost, at least ``k`` and enough to *cover* the demand.
 
     Pair costs are mostly site costs (minutes to the station and the school): every type ranks
-    the same sites first and competes for them. A fixed ``k`` starved the families on the
-    national instance (1,169 of 3,522 unplaced with 8,527 empty family units free: the 361
-    cheapest sites of every family type held about 1,500 of them). So a type's list runs on in
+    the same sites first and competes for them, so a fixed ``k`` can leave a type unplaced while
+    units it fits stand empty further down its list. So a type's list runs on in
     its cost order until its sites hold ``COVER`` times what competes for them: families count
     units they fit against every arriving family, adults free beds they fit against every
     arriving person (and new modules' beds); ``cover = False`` keeps exactly the cheapest ``k``.

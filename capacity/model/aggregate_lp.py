@@ -2,10 +2,10 @@
 
 At national size the LP relaxation of the count model over *every* allowed site chooses the
 candidate sites and bounds the optimum (``capacity.solver.counts.lp_candidates``). Built
-through CP-SAT's Python API (``build_aggregate``, 5.0 s) and read back (``linear_form``, 0.8 s),
-its 141,673 columns, 24,207 rows and 1.7 million nonzeros were most of the model building of a
-60 s run. Here the same columns, rows and objective come from arrays over (type, site) columns,
-one mask and one ``bincount`` per rule and size instead of a Python loop per column: 0.5 s.
+through CP-SAT's Python API (``build_aggregate``) and read back (``linear_form``), a model of
+a hundred thousand columns and a million nonzeros takes a large share of a run's limit. Here
+the same columns, rows and objective come from arrays over (type, site) columns, one mask and
+one ``bincount`` per rule and size instead of a Python loop per column.
 
 It is the same model, column for column and row for row: the columns in ``build_aggregate``'s
 order (counts by type and site, modules, then the terms' own variables), each row of

@@ -60,7 +60,7 @@ def site_capacity(m: AggregateModel, sid: str, units: list[Unit]) -> None:
 
     A row whose households are those of the row for ``a + 1`` is left out: its capacity is at
     least that row's (capacities fall as ``a`` grows), so that row implies it. Same feasible
-    set, fewer rows (national LP: 24,207 rows instead of 26,568).
+    set, fewer rows.
     """
     site, y = m.dom.sites[sid], m.y.get(sid)
     here = m.at_site[sid]

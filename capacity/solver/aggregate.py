@@ -185,8 +185,8 @@ def _budget(clock: _Clock, first: bool, reserve: float, solver: str, time_limit:
     at least 1."""
     budget = clock.deadline if first else clock.deadline - reserve
     if solver == "cpsat" and first:
-        # CP-SAT finds good counts early and proves late (regional: 0.17 % from its bound
-        # for 60 s): the sites that do not pack get the rest of the limit instead
+        # CP-SAT finds good counts early and proves late: the sites that do not pack get the
+        # rest of the limit instead
         budget = min(budget, CPSAT_FIRST_ROUND * time_limit)
     return max(budget, 1.0)
 
@@ -196,8 +196,7 @@ def _no_better(
 ) -> bool:
     """Cut off by the limit, and its placement (what does not pack placed by ``repair``) no
     better than the last round's: keep the last one. The count objectives alone do not tell:
-    refined sites raise them (CP-SAT, regional: round 2's counts 31,483 against 31,475, yet
-    31,651 placed against round 1's 31,940)."""
+    refined sites raise them while the placement after repair can be better."""
     return (
         cut_off(this.sol)
         and this.sol.objective > last.sol.objective
@@ -262,8 +261,8 @@ def _placement(
     dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None
 ) -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
     """A round's placement with what does not pack placed by ``repair`` (and, with shortened
-    candidate lists, who the rounds left out: they may fit a site off the lists; national at a
-    10 s limit, each type's 10 cheapest sites: 6,467 of 6,667 left out), and its fixed pairs."""
+    candidate lists, who the rounds left out: they may fit a site off the lists), and its fixed
+    pairs."""
     packed = repair(dom, r.m, r.packed, units) if r.failed or k is not None else r.packed
     pairs = {h.id: () for h in dom.households}
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})

@@ -9,8 +9,9 @@ Python loops (the Lagrangian ascent, the module moves, the fewest-modules phase)
 passed. A stage cut by the deadline ends with the best answer and bound it has, and the clock
 remembers that it cut: ``summary.json`` says which limit stopped the run (``stopped_by``).
 
-CP-SAT's deterministic unit runs 0.5-3 s of wall here depending on the model (the full LP at
-every node is the slow case), so on some instances the deadline, not the budget, decides.
+A CP-SAT deterministic unit is not a second: its wall time depends on the model and the
+machine (the full LP at every node is the slow case), so on some instances the deadline, not
+the budget, decides.
 Scoring the answer and writing the files come after the deadline: that is the margin of the
 promise (the limit + 5 % + 2 s).
 """

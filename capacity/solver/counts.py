@@ -46,9 +46,8 @@ def lp_candidates(
     """Candidate sites chosen by the LP relaxation over *every* allowed site.
 
     Above ``aggregate.CANDIDATE_VARIABLES`` the count MIP over every allowed site is too large
-    (national: 141,000 columns; HiGHS 30 % from its bound after 100 s, CP-SAT worse), while its
-    LP relaxation is nearly integral (national: 259 fractional columns of 120,547, 3,218
-    nonzero, 15 s with simplex). So the LP picks the sites: each type keeps the sites where the
+    to solve within a run's limit, while its LP relaxation is nearly integral (few fractional
+    columns) and solves in seconds. So the LP picks the sites: each type keeps the sites where the
     LP puts some of it, and its ``FEW`` cheapest. The LP optimum is a valid lower bound for the
     whole placement (the count model relaxes only the unit packing, and its terms are exact on
     counts). Without an LP optimum in ``budget`` seconds (a short ``--time-limit``): the ``FEW``
@@ -119,7 +118,7 @@ def solve_counts(
         linearization_level=2,
         relative_gap_limit=rel_gap,
         # the rounds are timed by the wall clock (``deadline``): a round's deterministic time
-        # ran 105 s for a 60 s limit on the regional instance, so it stops at the wall too
+        # can run far past its wall seconds, so it stops at the wall too
         max_time_in_seconds=budget,
     )
     if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -1,11 +1,9 @@
 """A primal phase for tight beds: the fewest modules that hold everyone, then module neighbourhoods.
 
-Where the persons fill nearly every bed the modules can offer (Holmberg p30-32: 10 modules of
-300 beds for 2,970 persons), the optimum puts up the fewest modules whose beds hold everyone
-(``k_min``), and nearly the modules the Lagrangian relaxation likes best (on p30-32 and p57-59
-the optimum's modules are among the lowest unit scores, ``Fixing.score``, and the heuristic's
-own). CP-SAT on the whole pruned model spends its budget on placements near the heuristic's
-there. Beside it (``capacity.solver.lanes``; before it on one core), on the separable arrays of
+Where the persons fill nearly every bed the modules can offer, the optimum puts up the fewest
+modules whose beds hold everyone (``k_min``), and nearly the modules the Lagrangian relaxation
+likes best (the lowest unit scores, ``Fixing.score``, and the heuristic's own). CP-SAT on the
+whole pruned model spends its budget on placements near the heuristic's there. Beside it (``capacity.solver.lanes``; before it on one core), on the separable arrays of
 the pruned model (``problem.Problem``), ``first`` runs
 
 1. ``restricted``, where the heuristic puts up more than ``k_min`` modules: CP-SAT (one worker,
@@ -16,16 +14,15 @@ the pruned model (``problem.Problem``), ``first`` runs
    (a pivot and the modules sharing most allowed households with it) and ``CLOSED`` modules
    not in use are placed again exactly by CP-SAT, with at most as many modules put up, the rest
    kept; improvements are kept, the pivot moves on;
-3. ``settle``: everyone placed again exactly on the modules in use (p59: the neighbourhoods end
-   on its optimum's modules 0.04 % above it; settled, at the optimum);
+3. ``settle``: everyone placed again exactly on the modules in use (the neighbourhoods can end
+   on the optimum's modules with a placement above it);
 4. ``exchange``, with what the others leave of the phase's budget (``PHASE_SHARE``): the
    heuristic's modules with one exchanged for one of the ``NEAREST`` not among them, the exchanges
    ranked by the LP relaxation of their set (``relaxed.SetRelaxation``, a millisecond each),
    the ``EVAL`` best placed exactly on their set, each only while its LP is below the cost
    reached (the LP bounds the set's cost), until one is cheaper. The restricted model leaves the
    heuristic's modules for the lowest scores and the neighbourhoods search near where it lands;
-   p57's optimum is the heuristic's modules with 7 exchanged for 18 (the third exchange by LP),
-   three exchanges from where the neighbourhoods end (26,045, no single exchange better there).
+   an optimum one exchange away from the heuristic's modules can be several away from both.
 
 All are heuristic restrictions. Their placement is scored by the whole model
 (``solve.evaluate``) and replaces the heuristic's only when it costs less; the pairs are then
@@ -64,7 +61,7 @@ STALE = 0.5  # pivots without improvement, as a share of the modules in use, tha
 MODEL_WORK = 0.05  # per sub-model built and solved (Python's share), in deterministic units
 PHASE_SHARE = FIRST_SHARE + LNS_SHARE + SETTLE_SHARE  # exchanges get what the others leave
 NEAREST, EVAL = 3, 4  # exchanges per module (nearest not the heuristic's), placed exactly
-LP_WORK = 0.001  # per LP relaxation solved, per 1,000 pairs (1-3 ms of wall each on Holmberg)
+LP_WORK = 0.001  # per LP relaxation solved, per 1,000 pairs, in deterministic units
 
 
 def fewest_modules(dom: Domain, demand: float) -> int | None:
@@ -248,8 +245,8 @@ class _Search:
 
     def settle(self, at: np.ndarray, budget: float) -> np.ndarray:
         """Everyone placed again, exactly, on the modules in use and the standing units: the
-        neighbourhoods move a few modules' households at a time (p59: its optimum's modules,
-        0.04 % above it)."""
+        neighbourhoods move a few modules' households at a time, so they can end on the best
+        modules without their best placement."""
         used = np.unique(at[self.module[at]])
         units = np.concatenate([used, np.flatnonzero(~self.module)])
         rows = np.arange(len(at))

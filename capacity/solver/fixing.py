@@ -73,7 +73,7 @@ LP_STEPS, DP_STEPS, MOVES = 600, 50, 60  # subgradient steps (LP, then exact kna
 DP_ALPHA = 0.25  # the exact ascent starts near the LP ascent's best prices: a small first step
 PATIENCE = 15
 STEP_WORK, PLACE_WORK = 1e-7, 6e-7  # as ``opening``: work per pair cell, in CP-SAT units
-DP_WORK = 1e-8  # per knapsack table cell (candidates x units x capacity): 3.5 ms at 433,000
+DP_WORK = 1e-8  # per knapsack table cell (candidates x units x capacity), in CP-SAT units
 MIN_SHARE = 0.5  # CP-SAT keeps at least this share of the limit (HiGHS, less the form: 0.25)
 
 
@@ -98,7 +98,8 @@ class Fixing:
     low : the bound of each pair (households in ``dom.households`` order x ``units``; see
         ``pair_bounds``), for pruning again against a better placement.
     placed : ``assignment`` as ``solve.evaluate`` scored it (in the caller's language), for
-        ``settle`` to hand back when it wins instead of scoring it again (3.4 s on capa1).
+        ``settle`` to hand back when it wins instead of scoring it again (scoring is slow on
+        thousands of pairs).
     scoring : the wall seconds that took: what scoring another placement will take about (HiGHS,
         whose limit is wall-clock, leaves it free).
     """
@@ -197,8 +198,8 @@ def pruned(
 
 
 def exact_applies(prob: Problem) -> bool:
-    """Integer weights and capacities, and a knapsack table of at most ``TABLE_CELLS`` (Holmberg's
-    30 x 801 at most; OR-Library's cap61-134, 50 x 15,001 and more, keep the LP knapsacks)."""
+    """Integer weights and capacities, and a knapsack table of at most ``TABLE_CELLS`` (units x
+    capacity); larger tables keep the LP knapsacks."""
     if not len(prob.units) or not (
         np.array_equal(prob.weight, np.round(prob.weight))
         and np.array_equal(prob.capacity, np.round(prob.capacity))
@@ -357,8 +358,8 @@ def cover_row(m: PlacementModel, demand: float | None) -> None:
 
 
 def budget(fix: Fixing, time_limit: float) -> float:
-    """CP-SAT's deterministic budget: ``time_limit`` less the fixing's counted work (about
-    seconds on this project's machine), at least ``MIN_SHARE`` of it."""
+    """CP-SAT's deterministic budget: ``time_limit`` less the fixing's counted work (in the same
+    units), at least ``MIN_SHARE`` of it."""
     return max(MIN_SHARE * time_limit, time_limit - fix.work)
 
 

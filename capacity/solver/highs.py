@@ -1,7 +1,7 @@
 """Solve a ``LinearForm`` with HiGHS (highspy) in a child process that is ended at the limit.
 
 HiGHS honours its ``time_limit`` only between phases: in MIP set-up (presolve, the root LP of a
-large model) it was measured to run on for minutes. So it runs in a child process; the parent
+large model) it can run on for minutes. So it runs in a child process; the parent
 waits ``time_limit`` plus a grace and ends the child when it overruns, reporting ``KILLED``.
 
 Determinism: HiGHS is deterministic for a fixed ``random_seed`` and thread count as long as a

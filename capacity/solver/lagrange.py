@@ -10,7 +10,7 @@ single units takes ``size`` households), solved as an LP (sorted by ratio, all u
 and is put up when its setup cost plus that value is negative. Once a placement housing
 everyone is known and leaving anyone out provably costs more (``everyone_placed``), the units
 put up must also hold everyone's persons (``cover``: a covering knapsack over the units), which
-lifts the bound from 2.1 % to 0.07 % below capa1's optimum. ``sum(mu)`` plus the units' values
+lifts the bound where capacities are tight. ``sum(mu)`` plus the units' values
 is a lower bound for every ``mu`` (weak duality). The prices follow subgradient steps (Polyak's
 step towards the best placement found, the step factor halved when the bound stalls).
 
@@ -23,7 +23,8 @@ The ascent
 ----------
 Every few steps of the ascent (``lagrange``) the units the relaxation puts up are placed
 (``capacity.solver.moves``). Then ``refine`` opens, closes or swaps modules, trying the sets in
-the order of their Lagrangian bound (capa2: 0.88 % -> 0.07 % above the optimum). Work is counted in steps, never in seconds: the same input gives the same placement.
+the order of their Lagrangian bound. Work is counted in steps, never in seconds: the same input
+gives the same placement.
 """
 
 from __future__ import annotations

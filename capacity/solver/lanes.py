@@ -41,7 +41,7 @@ from capacity.solver.result import Result
 from capacity.solver.stages import solve_in_stages
 
 CPSAT_SHARE = 0.24  # of the budget fixing leaves: CP-SAT's lane, in deterministic units
-PHASE_UNIT = 0.6  # wall of a phase unit against a CP-SAT unit (1.5-2 s against 2.2-3.2 s here)
+PHASE_UNIT = 0.6  # a phase work unit's wall time, as a share of a CP-SAT deterministic unit's
 MIN_SECOND = 0.15  # of the limit: a second CP-SAT search shorter than this is not started
 
 

@@ -108,9 +108,9 @@ def _row(k: int, con) -> tuple[np.ndarray, np.ndarray, float, float]:
 def model_message(model):
     """``model`` (a ``CpModel``) as a protobuf message.
 
-    ``CpModel.proto`` hands out its fields element by element through pybind11: reading the
-    national LP (141,000 columns, 1.8 million nonzeros) took 3.5 s. Written to a file and parsed
-    (C++ both ways, 0.2 s), the message gives whole arrays at once: 0.75 s in all.
+    ``CpModel.proto`` hands out its fields element by element through pybind11, slow on a model
+    of a million nonzeros. Written to a file and parsed (C++ both ways), the message gives whole
+    arrays at once.
     """
     from ortools.sat import cp_model_pb2
 

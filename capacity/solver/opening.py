@@ -1,8 +1,8 @@
 """Which new modules to put up: a Lagrangian heuristic, CP-SAT's hint and a valid lower bound.
 
 With new pavilion modules, placement is single-source capacitated facility location: per-pair
-CP-SAT alone stalls on large instances (OR-Library capa1, 100 modules x 1,000 households:
-42 % above the optimum after 60 s). The heuristic works on the model's separable part as numpy
+CP-SAT alone stalls on large instances (hundreds of modules x thousands of households: its
+search finds placements far above the optimum within a run's limit). The heuristic works on the model's separable part as numpy
 arrays (households x units; ``problem.problem_of``) and builds no solver model; ``solve_domain``
 then lets CP-SAT finish on the kernel it finds.
 
@@ -16,8 +16,8 @@ Modules
 - this module: what ``solve_domain`` calls (``applies``, ``open_modules``, ``settle``), their
   constants and the kernel CP-SAT finishes on.
 
-The remaining gap is the assignment on nearly full modules (Yang's sets leave 2 beds spare),
-where moves of one or two households stall.
+The remaining gap is the assignment on nearly full modules (a couple of beds spare), where moves
+of one or two households stall.
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def open_modules(dom: Domain, time_limit: float, clock: Clock | None = None) -> 
     Its work is counted, not timed: ``STEPS_PER_UNIT`` subgradient steps and ``MOVES_PER_UNIT``
     placements per unit of ``time_limit`` (at most ``MAX_STEPS`` and ``MAX_MOVES``). CP-SAT gets
     ``KERNEL_SHARE`` of the limit on the kernel, less the heuristic's work (``STEP_WORK`` and
-    ``PLACE_WORK`` per household x unit cell: about seconds on this project's machine), and at
+    ``PLACE_WORK`` per household x unit cell, in CP-SAT's deterministic units), and at
     least ``MIN_KERNEL_SHARE``.
     """
     steps = int(min(MAX_STEPS, STEPS_PER_UNIT * time_limit))

@@ -66,8 +66,8 @@ def place(
     date : the placement date.
     solver : ``"cpsat"`` (optimal, or best found within the limit), ``"highs"`` (the same model
         as a MIP, ``capacity.solver.highs``), ``"greedy"`` (baseline) or ``"auto"``: CP-SAT for
-        the per-pair formulation, HiGHS for the aggregate (measured faster there: regional
-        2,000 x 300 optimal per round in about 7 s, CP-SAT still 0.003 % short after 25 s).
+        the per-pair formulation, HiGHS for the aggregate (faster there on the bench's regional
+        instance, ``docs/benchmarks.md``).
     time_limit : seconds: the wall-clock deadline of every search stage (scoring the answer
         follows it), and CP-SAT's deterministic budget in work units; for HiGHS its wall-clock
         limit (its child process is ended soon after it).
@@ -368,7 +368,7 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
     clock, time_limit, started = run.clock, run.time_limit, run.started
     seed, lang = run.seed, run.lang
     # HiGHS's limit is wall-clock: the fixing's seconds come off it, and what scoring HiGHS's
-    # placement will take (as long as scoring the heuristic's took: 3.4 s on capa1)
+    # placement will take (as long as scoring the heuristic's took)
     left = time_limit - (time.perf_counter() - started) - fix.scoring if fix else time_limit
     left = max(left, fixing.MIN_SHARE * time_limit)
     left = max(min(left, clock.left()), MIN_WALL)  # the clock holds the scoring's reserve
