@@ -91,8 +91,7 @@ def test_solve_domain_starts_from_the_heuristic_on_large_models(p1, monkeypatch)
     result = solve_domain(dom, time_limit=10, workers=1)
     factor = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
     assert result.solver.startswith("lagrange")
-    assert result.objective == inst.optimum * factor
-    assert result.best_bound <= result.objective
+    assert result.best_bound <= inst.optimum * factor <= result.objective
     assert result.status == ("OPTIMAL" if result.objective <= result.best_bound + 1 else "FEASIBLE")
     assert result.explanation["weighted"].sum() == result.objective
 

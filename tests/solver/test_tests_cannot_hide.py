@@ -1,0 +1,39 @@
+"""Tests that cannot hide (issue 16, item 8): a test never skips because one of the project's own
+modules fails to import; such an import error must fail the run."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+TESTS = Path(__file__).resolve().parents[1]
+# files of other work in progress that still skip on an own module; each to be changed to a
+# plain import by its owner (then removed here)
+PENDING = {"planning/test_against_placement.py"}
+
+
+def _own_module_skips(path: Path, root: Path = TESTS) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr != "importorskip" or not node.args:
+            continue
+        arg = node.args[0]
+        if isinstance(arg, ast.Constant) and str(arg.value).split(".")[0] == "capacity":
+            found.append(f"{path.relative_to(root)}:{node.lineno} {arg.value}")
+    return found
+
+
+def test_no_test_skips_on_an_own_module():
+    hits = [hit for path in sorted(TESTS.rglob("*.py")) for hit in _own_module_skips(path)]
+    assert [h for h in hits if h.split(":")[0] not in PENDING] == []
+
+
+def test_the_check_sees_an_own_module_skip(tmp_path):
+    path = tmp_path / "test_x.py"
+    path.write_text(
+        'import pytest\nm = pytest.importorskip("capacity.solver.solve")\n'
+        'n = pytest.importorskip("distributed")\n'
+    )
+    assert _own_module_skips(path, tmp_path) == ["test_x.py:2 capacity.solver.solve"]
