@@ -139,14 +139,17 @@ def _progress_text(
     bound: float | None = None,
 ) -> str:
     """The progress line on stderr: seconds spent of the limit, the objective and the gap."""
+    from capacity.reports.text import number, percent
+
     if objective is None:
         return "Searching …" if lang == "en" else "Søger …"
     spent = time.perf_counter() - started
-    gap = "–" if bound is None else f"{abs(objective - bound) / max(abs(objective), 1.0):.2%}"
+    share = None if bound is None else abs(objective - bound) / max(abs(objective), 1.0)
+    gap = "–" if share is None else percent(share, 2, lang)
+    amount = number(objective, 0, lang)
     if lang == "en":
-        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {objective:,.0f} · gap {gap}"
-    text = f"Søger: {spent:.0f} af {limit:.0f} s · mål {objective:,.0f} · afstand {gap}"
-    return text.replace(",", ".")
+        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {amount} · gap {gap}"
+    return f"Søger: {spent:.0f} af {limit:.0f} s · mål {amount} · afstand {gap}"
 
 
 def _apply(

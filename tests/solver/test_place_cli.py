@@ -159,3 +159,18 @@ def test_apply_closes_the_old_row_of_a_resident_who_moves(tmp_path):
         ("R", "BIG", "2026-01-01", DAY),
         ("R", "SMALL", DAY, None),
     ]
+
+
+def test_the_progress_line_writes_numbers_in_the_language_of_the_run():
+    """Danish: thousands with '.', decimals with ',' and a space before '%' (reports.text);
+    English: '1,234,567' and '0.47%'."""
+    import time
+
+    from capacity.cli.place import _progress_text
+
+    now = time.perf_counter()
+    da = _progress_text("da", now, 60.0, 1_234_567.0, 1_234_567.0 * (1 - 0.0047))
+    en = _progress_text("en", now, 60.0, 1_234_567.0, 1_234_567.0 * (1 - 0.0047))
+    assert da.endswith("mål 1.234.567 · afstand 0,47 %")
+    assert en.endswith("objective 1,234,567 · gap 0.47%")
+    assert _progress_text("da", now, 60.0, 5.0, None).endswith("afstand –")
