@@ -101,15 +101,13 @@ def test_unit_capacity_is_positive_exactly_where_the_static_rules_hold(reg, modu
 @SETTINGS
 @given(small_worlds(max_households=5, max_units=4), st.booleans())
 def test_candidate_sites_are_where_the_static_rules_allow_a_unit(reg, modules):
-    """``candidates`` without a limit: the sites with a usable unit or a new module that every
-    static rule allows for the type."""
+    """``candidates`` without a limit (on ``usable_units``): the sites with a unit, standing or
+    new, that every static rule allows for the type."""
     dom = build_domain(reg, PLACE_DAY, allow_new_modules=modules, with_pairs=False)
     types = household_types(dom)
-    units = usable_units(dom)
-    new = [u for u in dom.units.values() if u.new_module]
-    cand = candidates(dom, types, units, None)
+    cand = candidates(dom, types, usable_units(dom), None)
     for t in types:
-        every = [u for us in units.values() for u in us] + new
+        every = dom.units.values()
         assert cand[t.id] == sorted({u.site_id for u in every if fits(t.rep, u, dom)})
 
 
