@@ -50,13 +50,29 @@ mean_months = 14
 """
 
 
-def bench_scenario() -> Scenario:
-    """The benchmark wave: 4 households a month plus 150 persons over months 4-7."""
-    return scenario_from_text(WAVE, "bench.toml")
+def bench_scenario(probability: float = 1.0) -> Scenario:
+    """The benchmark wave: 4 households a month plus 150 persons over months 4-7, the wave
+    coming with ``probability`` (below 1: two branches)."""
+    text = WAVE.replace("persons = 150\n", f"persons = 150\nprobability = {probability}\n")
+    return scenario_from_text(text, "bench.toml")
 
 
-def bench_registry(pavilion_sites: int = 40, buildings: int = 8, seed: int = 7) -> Registry:
-    """A synthetic municipality: 5 districts, a station, buildings and pavilion sites, residents."""
+# The module types of a site with three (``bench_registry(types=3)``): the site's own family
+# modules (rented at every third site), single-room modules and accessible homes.
+EXTRA_TYPES = (
+    dict(name="enkeltværelsesmodul", units_per_module=2, beds_per_unit=1, family_ok=False),
+    dict(name="handicapvenligt modul", units_per_module=1, beds_per_unit=3, accessible=True),
+)
+
+
+def bench_registry(
+    pavilion_sites: int = 40, buildings: int = 8, seed: int = 7, types: int = 1
+) -> Registry:
+    """A synthetic municipality: 5 districts, a station, buildings and pavilion sites, residents.
+
+    With ``types`` > 1 every pavilion site has that many module types (``EXTRA_TYPES`` after its
+    own family modules, which are rented with a lease at every third site); the draws of the
+    one-type instance are unchanged."""
     rng = np.random.default_rng(seed)
     districts = [
         dict(
@@ -125,13 +141,70 @@ def bench_registry(pavilion_sites: int = 40, buildings: int = 8, seed: int = 7) 
                 expected_move_out=out,
             )
         )
-    return Registry(
+    reg = Registry(
         districts=frame("districts", districts),
         pois=frame("pois", pois),
         sites=frame("sites", sites),
         units=frame("units", units),
         households=frame("households", households),
         occupancy=frame("occupancy", occupancy),
+    )
+    return reg if types <= 1 else _with_types(reg, types)
+
+
+def _with_types(reg: Registry, types: int) -> Registry:
+    """The registry with ``types`` module types per pavilion site (see ``bench_registry``)."""
+    rows = []
+    pav = reg.sites[reg.sites["kind"] == "pavilion_site"]
+    for i, s in enumerate(pav.itertuples()):
+        base = dict(
+            site_id=s.id,
+            shareable=False,
+            family_ok=True,
+            accessible=False,
+            modules_now=0,
+            modules_max=int(s.modules_max),
+            cost_setup_per_module=int(s.cost_setup_per_module),
+            cost_month_per_module=int(s.cost_month_per_module),
+            cost_teardown_per_module=int(s.cost_teardown_per_module),
+            lead_time_months=int(s.lead_time_months),
+            min_lifetime_months=int(s.min_lifetime_months),
+            tenure="owned",
+            residual_value_per_module=int(s.cost_setup_per_module) // 4,
+        )
+        own = dict(
+            base,
+            id=f"{s.id}-F",
+            name="familiemodul",
+            units_per_module=1,
+            beds_per_unit=4,
+            shareable=True,
+            modules_now=int(s.modules_now),
+        )
+        if i % 3 == 0:
+            own.update(
+                tenure="rented",
+                lease_end=dt.date(2027, 12, 31),
+                notice_months=3,
+                cost_early_termination_per_module=30_000,
+                purchase_price_per_module=int(s.cost_setup_per_module) // 2,
+                cost_month_owned_per_module=2_000,
+                residual_value_per_module=None,
+            )
+        rows.append(own)
+        for k, extra in enumerate(EXTRA_TYPES[: types - 1]):
+            rows.append(dict(base, id=f"{s.id}-{k}", **extra))
+    units = reg.units.copy()
+    units["module_type_id"] = [
+        f"{sid}-F" if sid.startswith("P") else None for sid in units["site_id"]
+    ]
+    sites = reg.sites.copy()
+    sites["cost_open"] = [300_000 if k == "pavilion_site" else None for k in sites["kind"]]
+    sites["cost_close"] = [150_000 if k == "pavilion_site" else None for k in sites["kind"]]
+    return reg.with_layers(
+        module_types=frame("module_types", rows),
+        units=frame("units", units.to_dict("records")),
+        sites=frame("sites", sites.to_dict("records")),
     )
 
 

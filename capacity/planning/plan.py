@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +102,8 @@ def make_plan(
     samples : demand paths per branch of the scenario (ignored when ``risk`` is given).
     risk : plan for the ``risk`` quantile of demand per month (one path) instead of samples.
     seed : seed of the demand samples; same inputs and seed give the same plan.
-    time_limit : wall-clock seconds; the plan returns within it plus a few seconds.
+    time_limit : wall-clock seconds from the call (building the model included); the plan
+        returns within it plus a few seconds.
     shared : months whose decisions all samples share; default the longest lead time or notice
         (at least 1).
     groups : groups of samples (by total demand) per branch whose later decisions may differ.
@@ -115,6 +117,7 @@ def make_plan(
     """
     if samples < 1 or (risk is not None and not 0 < risk < 1):
         raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
+    deadline = time.monotonic() + time_limit
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
     branches = sc.branches()
@@ -134,9 +137,9 @@ def make_plan(
         shared = int(max([*orders, *mod.notice, 1]))
     shared = max(1, min(shared, sc.horizon_months))
     node = sample_tree(paths, branch, known, shared, groups)
-    share = 0.6 if value else 1.0
+    later = 0.4 * time_limit if value else 0.0  # kept for the value of uncertainty
     m = build(sup, paths, need, node, w, branch, shared, reg.policy)
-    solver = solve(m, time_limit * share)
+    solver = solve(m, deadline - later - time.monotonic())
     info = dict(
         status=_status(solver),
         seed=seed,
@@ -153,7 +156,7 @@ def make_plan(
     res = extract(m, solver, info, branch)
     if value:
         res.summary["value_of_uncertainty"] = value_of_uncertainty(
-            m, solver, time_limit * (1 - share)
+            m, solver, deadline - time.monotonic()
         )
     return res
 
@@ -333,28 +336,92 @@ def _form(m: PlanModel):
     return dataclasses.replace(form, integer=integer)
 
 
+def keep_start(m: PlanModel) -> tuple[np.ndarray, np.ndarray]:
+    """A starting point for the solver: every module standing today stays while its site is
+    available (taken down when it no longer is), nothing ordered, bought or moved; HiGHS
+    completes the rest. It is a plan whenever any plan exists, so a run cut by the time limit
+    still returns one."""
+    mod, sup = m.sup.mod, m.sup
+    val: dict[int, float] = {}
+
+    def put(var, value: float) -> None:
+        if not isinstance(var, int):
+            val[var.index] = float(value)
+
+    stand = np.zeros((mod.types, m.months), np.int64)
+    for q in m.types():
+        avail = sup.available[mod.site[q]]
+        stand[q] = np.where(np.cumprod(avail), int(mod.now[q]), 0)
+        drop = np.concatenate([[int(mod.now[q])], stand[q, :-1]]) - stand[q]
+        for t in range(m.months):
+            for n in m.nodes(t):
+                put(m.up[n, q, t], 0)
+                put(m.ordered[n, q, t], 0)
+                rented = (n, q, t) in m.rented
+                put(m.rented[n, q, t] if rented else 0, stand[q, t])
+                put(m.owned[n, q, t], 0 if rented else stand[q, t])
+                for d in (m.bought, m.moved, m.moved_total):
+                    put(d.get((n, q, t), 0), 0)
+                if t >= mod.notice[q]:
+                    d0 = m.anc(n, t - int(mod.notice[q]))
+                    put(m.rent_down.get((d0, q, t), 0), drop[t])
+                    put(m.own_down.get((d0, q, t), 0), 0 if rented else drop[t])
+    site_open = (sup.site_modules(stand) > 0).astype(float)
+    for (n, p, t), y in m.is_open.items():
+        put(y, site_open[p, t])
+        before = site_open[p, t - 1] if t else float(sup.open_now[p])
+        put(m.opened[n, p, t], max(0.0, site_open[p, t] - before))
+        put(m.closed[n, p, t], max(0.0, before - site_open[p, t]))
+    cols = np.array(sorted(val), np.int64)
+    return cols, np.array([val[c] for c in cols], np.float64)
+
+
 def solve(m: PlanModel, time_limit: float) -> Solved:
     """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds).
 
-    The search stops
-    within ``GAP`` of the bound. An infeasible plan names the pavilion sites and the cause
+    The search starts from ``keep_start`` and stops within ``GAP`` of the bound. The objective
+    is always the one of the values returned: HiGHS (1.16) can report a better objective than
+    the values it hands back after a start solution; then the model is solved again without
+    the start in the time left, and if that finds nothing the start's values are kept with
+    their own objective. An infeasible plan names the pavilion sites and the cause
     (``feasible.no_plan``), in Danish.
     """
+    begin = time.monotonic()
     form = _form(m)
     threads = os.cpu_count() or 1
-    out = solve_highs(
-        form,
-        time_limit=max(time_limit - GRACE, 1.0),
-        seed=0,
-        threads=threads,
-        rel_gap=GAP,
-        grace=GRACE,
-    )
+
+    def run(seconds: float, start):
+        return solve_highs(
+            form,
+            time_limit=max(seconds - GRACE, 1.0),
+            seed=0,
+            threads=threads,
+            rel_gap=GAP,
+            grace=GRACE,
+            start=start,
+        )
+
+    out = run(time_limit, keep_start(m))
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:
         raise no_plan(m.sup, m.policy, status)
-    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else out.objective
-    return Solved(out.values, float(out.objective), float(bound), status, out.seconds)
+    values, objective = out.values, _objective(form, out.values)
+    if abs(objective - out.objective) > 1e-6 * max(1.0, abs(objective)):
+        again = run(time_limit - (time.monotonic() - begin), None)
+        if again.values is not None and _objective(form, again.values) <= objective:
+            out, values = again, again.values
+            objective = _objective(form, values)
+            status = _HIGHS.get(again.status, again.status)
+        else:
+            status = "feasible"
+    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else objective
+    bound = min(float(bound), objective)
+    return Solved(values, objective, bound, status, time.monotonic() - begin)
+
+
+def _objective(form, values: np.ndarray) -> float:
+    """The objective of ``values`` (the form's costs and constant)."""
+    return float(form.cost @ values + form.offset)
 
 
 def extract(m: PlanModel, solver: Solved, info: dict, branch: np.ndarray) -> PlanResult:
@@ -532,6 +599,7 @@ def _type_cost(m: PlanModel, q: int, t: int, v: dict) -> float:
         + v["rented"] * int(mod.month[q])
         + v["owned"] * int(mod.owned_month[q])
         + v["down"] * int(mod.teardown[q])
+        - (v["down"] - v["down_rented"]) * int(mod.residual[q])
         + v["down_rented"] * early
         + v["bought"] * int(mod.price[q])
         + v["moved"] * moved
