@@ -61,7 +61,7 @@ def plan(
             min=1,
             help="Grupper af prøver, hvis senere beslutninger må tilpasses (1: én plan for alle).",
         ),
-    ] = 5,
+    ] = 1,
     value: Annotated[
         bool,
         typer.Option(

@@ -13,6 +13,7 @@ from ortools.sat.python import cp_model
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
+from capacity.model.homes import fit_tables
 from capacity.planning import demand as dem
 from capacity.planning.feasible import no_plan
 from capacity.planning.model import (
@@ -90,7 +91,7 @@ def make_plan(
     seed: int = 0,
     time_limit: float = 30.0,
     shared: int | None = None,
-    groups: int = 5,
+    groups: int = 1,
     plan_supply: Supply | None = None,
     value: bool = False,
 ) -> PlanResult:
@@ -106,7 +107,8 @@ def make_plan(
         returns within it plus a few seconds.
     shared : months whose decisions all samples share; default the longest lead time or notice
         (at least 1).
-    groups : groups of samples (by total demand) per branch whose later decisions may differ.
+    groups : groups of samples (by total demand) per branch whose later decisions may differ
+        (1: one plan per branch, decisions adapt only to what is known: the branch).
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
     value : also solve the plan made on the average path and the wait-and-see plans, and report
         the value of planning for uncertainty (the time limit is shared: 60 % for the plan).
@@ -321,11 +323,33 @@ class Solved:
 
 
 def continuous(m: PlanModel) -> np.ndarray:
-    """Column indices of the variables that need not be integer: beds above a district's share.
+    """Column indices of the variables that need not be integer.
 
-    Households housed and short stay integers: a shareable home takes one family or adults up to
-    its beds, and the relaxation would house part of a family beside part of an adult."""
-    return np.array([v.index for v in m.excess.values()], dtype=np.int64)
+    Variables whole whenever the decisions are (``implied_integer``); beds above a district's
+    share, households short, and households housed in a kind of home
+    that one household takes whole: there the homes are a flow (kinds of household to kinds of
+    home), whose relaxation has whole solutions when the homes are whole. A family (or a
+    household that may not share) in a shareable home stays integer: a fraction of it would
+    leave beds to adults, and a family never shares (``hard.one_family_per_unit``). Adults
+    sharing a home count by their persons against its beds and may be counted in fractions
+    (the scenario runs place them whole).
+    """
+    sup = m.sup
+    _, share = fit_tables(sup.kinds, sup.classes)
+    whole = [
+        v.index
+        for (_s, _t, h, c), v in m.housed.items()
+        if sup.classes[c].shareable and (sup.kinds[h].family or not share[h, c])
+    ]
+    relaxed = (m.excess, m.housed, m.short, *implied_integer(m))
+    cols = {v.index for d in relaxed for v in d.values() if not isinstance(v, int)} - set(whole)
+    return np.array(sorted(cols), dtype=np.int64)
+
+
+def implied_integer(m: PlanModel) -> tuple[dict, ...]:
+    """Variables whole whenever the decisions are (sums and balances of orders, take-downs,
+    purchases, moves and open sites), left to the solver as continuous columns."""
+    return (m.ordered, m.owned, m.rented, m.moved_total, m.opened, m.closed, m.homes, m.beds)
 
 
 def _form(m: PlanModel):
