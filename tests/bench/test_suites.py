@@ -62,5 +62,7 @@ def test_ratios_compare_cp_sat_with_highs_in_the_same_run():
 
 def test_plan_suite_runs_in_the_full_suite_only():
     assert list(plan_cases("quick")) == []
-    (case,) = plan_cases("full")
-    assert case.row.suite == "plan" and case.hard_limit > case.time_limit
+    one, reach = plan_cases("full")
+    for case in (one, reach):
+        assert case.row.suite == "plan" and case.hard_limit > case.time_limit
+    assert reach.args[2:] == (3, 0.3)  # three module types, a wave that comes with p = 0.3
