@@ -2,8 +2,9 @@
 
 ``locked(path)`` takes the registry's lock and returns a ``Target`` for its form; the caller loads
 the registry, checks it, and calls ``backup`` and ``write`` inside the lock. ``write`` changes only
-the rows of ``occupancy``, ``units`` and ``sites`` that differ between the old and the new
-registry (``edits``), and keeps everything else the user stored:
+the rows of ``occupancy``, ``units``, ``sites`` and (where the registry has the layer)
+``module_types`` that differ between the old and the new registry (``edits``; a new module of a
+type raises the type's ``modules_now``), and keeps everything else the user stored:
 
 - GeoPackage: one SQLite transaction (``BEGIN IMMEDIATE`` is the lock; a second writer waits
   or is refused); UPDATE and INSERT of the changed rows in place, committed at the end. Other
@@ -48,7 +49,7 @@ from capacity.io.imports import sniff_separator
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.writers import _kinds
 
-EDITED = ("sites", "units", "occupancy")
+EDITED = ("sites", "units", "occupancy", "module_types")  # module_types only where present
 
 
 @dataclass
@@ -82,6 +83,8 @@ def edits(old: Registry, new: Registry) -> list[Edit]:
     out = []
     for name in EDITED:
         before, after = old.layer(name), new.layer(name)
+        if before is None or after is None:
+            continue  # an optional layer the registry does not have: never written
         kinds = _kinds(name, after)
         edit = Edit(name)
         for i in range(len(after)):

@@ -20,6 +20,7 @@ from functools import cached_property
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.model.new_modules import NewModules, new_module_offers
 from capacity.model.travel import site_minutes
 from capacity.overview import moved_on
 
@@ -86,6 +87,8 @@ class Site:
     new_modules: int = 0  # pavilion modules that may still be put up
     beds_per_module: int = 0
     setup_kdkk: int = 0  # setup cost per module in DKK 1,000
+    module_type: str | None = None  # the module type new modules are of (``new_modules.py``)
+    module_flags: tuple[bool, bool, bool] = (True, False, True)  # family_ok, accessible, shareable
 
     @property
     def pavilion(self) -> bool:
@@ -187,7 +190,9 @@ def build_domain(
     reg : a validated registry.
     date : the placement date: households arrived by then and without a home are placed.
     allow_moves : residents may move (each move costs ``weights.moves``).
-    allow_new_modules : pavilion modules not yet put up may be used (``new_modules`` term).
+    allow_new_modules : pavilion modules not yet put up may be used (``new_modules`` term),
+        as many and of the kind ``new_modules.new_module_offers`` gives (at a site with
+        module types: one type of one unit per module).
     with_pairs : compute the allowed pairs (the aggregated formulation works per site and
         leaves them empty: at national size they would be tens of millions).
 
@@ -312,6 +317,7 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
     day = pd.Timestamp(date)
     minutes = site_minutes(reg, limits)
     covering = covering_districts(reg)
+    offers = new_module_offers(reg)
     out = {}
     for r in reg.sites.itertuples():
         available = (pd.isna(r.available_from) or r.available_from <= day) and (
@@ -321,8 +327,10 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
         for did, kind in covering.get(str(r.id), ()):
             by_kind.setdefault(kind, did)
         station, school, receiving = minutes.get(str(r.id), (0, 0, 0))
-        pav = r.kind == "pavilion_site"
-        new = max(0, _int(r.modules_max) - _int(r.modules_now)) if pav and allow_new_modules else 0
+        offer = offers.get(str(r.id))
+        new = offer.count if offer is not None and allow_new_modules else 0
+        beds = offer.beds if offer is not None else _int(r.beds_per_module)
+        setup = offer.setup if offer is not None else _int(r.cost_setup_per_module)
         out[str(r.id)] = Site(
             str(r.id),
             str(r.name),
@@ -334,10 +342,18 @@ def _sites(reg: Registry, date: dt.date, limits: dict, allow_new_modules: bool) 
             school,
             receiving,
             new_modules=new,
-            beds_per_module=_int(r.beds_per_module),
-            setup_kdkk=half_up(_int(r.cost_setup_per_module) / 1000),
+            beds_per_module=beds,
+            setup_kdkk=half_up(setup / 1000),
+            module_type=offer.type_id if offer is not None else None,
+            module_flags=_offer_flags(offer),
         )
     return out
+
+
+def _offer_flags(offer: NewModules | None) -> tuple[bool, bool, bool]:
+    if offer is None:
+        return (True, False, True)
+    return (offer.family_ok, offer.accessible, offer.shareable)
 
 
 def _units(
@@ -386,9 +402,7 @@ def _units(
                 site.id,
                 site.beds_per_module,
                 site.beds_per_module,
-                True,
-                False,
-                True,
+                *site.module_flags,
                 True,
                 new_module=True,
             )

@@ -7,8 +7,9 @@ that moves into a unit is checked against ``hard.STATIC_RULES``, and the model r
 (``hard.MODEL_RULES``: one unit per household, beds, one family per unit) are built as CP-SAT
 constraints with each household fixed where the plan puts it, and each constraint is evaluated.
 Before that come the checks the model cannot make: unknown household, unit and site ids, a
-household placed twice, a household that has not arrived, new modules that do not add up, and the
-plan's date.
+household placed twice, a household that has not arrived, new modules that do not add up or do not
+fit (as many as ``capacity.model.new_modules`` offers: at a site with module types, of its
+one-unit type, whose units the apply writes with the type's beds and flags), and the plan's date.
 
 The date rule: the date must lie in the registry's span, from its first date (the earliest
 arrival or move-in) to ``DATE_MARGIN_DAYS`` after the later of today and its last date (the latest
@@ -22,12 +23,16 @@ import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
+
+if TYPE_CHECKING:
+    from capacity.model.new_modules import NewModules
 
 DATE_MARGIN_DAYS = 92  # a plan may be dated up to about three months ahead
 
@@ -137,10 +142,13 @@ def check_plan(
 
 
 def _id_problems(reg: Registry, plan: Plan) -> list[str]:
+    from capacity.model.new_modules import new_module_offers
+
     out = []
     pl, households = plan.placements, set(reg.households["id"])
     units = dict(zip(reg.units["id"], reg.units["site_id"], strict=True))
     sites = reg.sites.set_index("id")
+    offers = new_module_offers(reg)
     for hid, n in pl["household_id"].value_counts().sort_index().items():
         if n > 1:
             out.append(f"household {hid} is placed {n} times; a household goes to one unit")
@@ -150,7 +158,7 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
         if row.unit_id in units:
             if row.site_id and row.site_id != units[row.unit_id]:
                 out.append(f"unit {row.unit_id} is on site {units[row.unit_id]}, not {row.site_id}")
-        elif not _new_module(row.unit_id, row.site_id, sites):
+        elif not _new_module(row.unit_id, row.site_id, offers):
             out.append(f"unknown unit {row.unit_id!r}; it is not in the registry")
     fresh = pl[~pl["unit_id"].isin(set(units))].drop_duplicates("unit_id")
     used = fresh["site_id"].value_counts()
@@ -158,11 +166,12 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
         if row.site_id not in sites.index:
             out.append(f"unknown site {row.site_id!r} in modules.csv")
             continue
-        s = sites.loc[row.site_id]
-        room = _int(s["modules_max"]) - _int(s["modules_now"])
+        offer = offers.get(row.site_id)
+        room = offer.count if offer is not None else 0
         if row.modules_to_put_up > room:
+            of = f" of module type {offer.type_id}" if offer and offer.type_id else ""
             out.append(
-                f"site {row.site_id}: {row.modules_to_put_up} new modules, but only {room} fit"
+                f"site {row.site_id}: {row.modules_to_put_up} new modules, but only {room}{of} fit"
             )
         if row.modules_to_put_up != int(used.get(row.site_id, 0)):
             out.append(
@@ -174,17 +183,13 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
     return out
 
 
-def _int(value: object) -> int:
-    return 0 if pd.isna(value) else int(value)
-
-
-def _new_module(unit_id: str, site_id: str, sites: pd.DataFrame) -> bool:
-    """Whether ``unit_id`` names a module that may still be put up on ``site_id``."""
+def _new_module(unit_id: str, site_id: str, offers: dict[str, NewModules]) -> bool:
+    """Whether ``unit_id`` names a module that may still be put up on ``site_id`` (as many as
+    ``new_modules.new_module_offers`` gives: at a site with module types, of its one-unit type)."""
     m = re.fullmatch(rf"{re.escape(site_id)}-NY(\d+)", unit_id) if site_id else None
-    if m is None or site_id not in sites.index or sites.loc[site_id, "kind"] != "pavilion_site":
+    if m is None or site_id not in offers:
         return False
-    s = sites.loc[site_id]
-    return 1 <= int(m[1]) <= _int(s["modules_max"]) - _int(s["modules_now"])
+    return 1 <= int(m[1]) <= offers[site_id].count
 
 
 def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
