@@ -94,7 +94,7 @@ def test_the_domain_offers_a_typed_sites_one_unit_type(needs_modules):
     assert dom.sites["P01"].module_type == "P01-T1" and dom.sites["P01"].new_modules == 2
 
 
-@pytest.mark.parametrize("name", ["reg.gpkg", "reg"])
+@pytest.mark.parametrize("name", ["reg.gpkg", "reg.xlsx", "reg"])
 def test_apply_with_new_modules_of_a_type_validates(tmp_path, needs_modules, name):
     path, plan = tmp_path / name, tmp_path / "plan"
     write_registry(needs_modules, path)
