@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/capacity place $(SAMPLE) --date 2026-12-01 --out $(OUT)/place
 	$(BIN)/capacity plan $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/plan
 	$(BIN)/capacity scenarios $(SAMPLE) --scenario $(SCENARIO) --plan $(OUT)/plan/plan.csv --out $(OUT)/scenarios
-	$(BIN)/capacity proposal $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/proposal
+	$(BIN)/capacity proposal $(SAMPLE) --scenario $(SCENARIO) --options data/scenarios/options.toml --out $(OUT)/proposal
 	$(BIN)/capacity review $(SAMPLE) --date 2026-12-01 --scenarios $(OUT)/scenarios --out $(OUT)/review
 	$(BIN)/capacity report $(SAMPLE) --date 2026-12-01 --plan $(OUT)/plan --out maps
 	$(BIN)/capacity followup $(SAMPLE) --year 2026 --date 2026-12-01 --out $(OUT)/followup

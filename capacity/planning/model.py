@@ -182,6 +182,13 @@ def groups_by_demand(demand: np.ndarray, groups: int) -> np.ndarray:
     return out
 
 
+def closed_from(sup: Supply, months: int) -> np.ndarray:
+    """The first month each site must be closed (``months``: never)."""
+    if sup.closed_from is None:
+        return np.full(sup.sites, months, np.int64)
+    return np.minimum(sup.closed_from, months)
+
+
 def _moves_allowed(m: PlanModel) -> bool:
     return m.policy.limits.max_moves_per_month > 0
 
@@ -189,6 +196,7 @@ def _moves_allowed(m: PlanModel) -> bool:
 def module_vars(m: PlanModel) -> None:
     """Per module type, node and month: orders, take-downs, purchases, moves and standing."""
     sup, mod = m.sup, m.sup.mod
+    closed = closed_from(sup, m.months)
     for q in m.types():
         p, cap = int(mod.site[q]), int(mod.most[q])
         lead, notice = int(mod.lead[q]), int(mod.notice[q])
@@ -196,11 +204,13 @@ def module_vars(m: PlanModel) -> None:
             for n in m.nodes(t):
                 key = f"{mod.ids[q]},{t},n{n}"
                 late = t + lead >= m.months or not sup.available[p, t + lead :].any()
+                late = late or t + lead >= closed[p]
                 m.up[n, q, t] = m.cp.new_int_var(0, 0 if late else cap, f"up[{key}]")
-                hi = cap if sup.available[p, t] else 0
+                hi = cap if sup.available[p, t] and t < closed[p] else 0
                 m.owned[n, q, t] = m.cp.new_int_var(0, hi, f"owned[{key}]")
                 if mod.rented[q]:
-                    m.rented[n, q, t] = m.cp.new_int_var(0, hi, f"rented[{key}]")
+                    rent_hi = 0 if mod.buy_now[q] else hi
+                    m.rented[n, q, t] = m.cp.new_int_var(0, rent_hi, f"rented[{key}]")
                     if mod.price[q] > 0:
                         m.bought[n, q, t] = m.cp.new_int_var(0, cap, f"buy[{key}]")
                 if _moves_allowed(m) and mod.movable[q] and mod.resident_units[q, t] > 0 and hi:
@@ -406,7 +416,8 @@ def pavilion_beds(m: PlanModel) -> None:
 
 
 def home_counts(m: PlanModel) -> None:
-    """Homes of each kind per node and month: buildings' units plus the modules standing."""
+    """Homes of each kind per node and month: buildings' units plus the modules standing (and,
+    under an option's condition, at least so many homes of a category every month)."""
     sup, mod = m.sup, m.sup.mod
     fixed = sup.building_homes.sum(axis=0)  # (C, T)
     for c in range(len(sup.classes)):
@@ -422,6 +433,13 @@ def home_counts(m: PlanModel) -> None:
                     v == int(fixed[c, t]) + sum(int(mod.units[q]) * m.standing(n, q, t) for q in qs)
                 ).with_name(f"home_counts[{c},{t},n{n}]")
                 m.homes[n, c, t] = v
+    for cat, least in sup.min_homes:
+        cs = [c for c, k in enumerate(sup.classes) if k.category == cat]
+        for t in range(m.months):
+            for n in m.nodes(t):
+                m.cp.add(sum(m.homes[n, c, t] for c in cs) >= int(least)).with_name(
+                    f"min_homes[{cat},{t},n{n}]"
+                )
 
 
 def homes_by_kind(m: PlanModel) -> None:

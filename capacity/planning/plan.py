@@ -22,6 +22,7 @@ from capacity.planning.model import (
     WEIGHT,
     PlanModel,
     _down,
+    closed_from,
     sample_tree,
 )
 from capacity.planning.scenario import Scenario
@@ -38,6 +39,7 @@ _HIGHS = {
     "KILLED": "unknown",
     "ERROR": "error",
 }
+BRANCH_WEIGHT = 1000  # integer weight of a sample per unit of its branch's probability
 GAP = 0.005  # stop within 0.5 % of the bound (the target is 1 %)
 GRACE = 3.0  # seconds of the time limit kept for starting HiGHS's process and reading back
 PLAN_COLUMNS = [
@@ -168,7 +170,8 @@ def _samples(dm, branches, samples: int, seed: int):
 
     One branch draws as it always has (``PLAN``); with several, each branch draws ``samples``
     paths of its own expected arrivals from its own seed sequence; a branch of probability 0 has
-    no samples. Weights are the branch's probability over its samples, in units of ``WEIGHT``.
+    no samples. Every branch has as many samples, so a sample's weight is its branch's probability
+    in units of ``BRANCH_WEIGHT`` (exact to 1/1000 whatever the number of samples).
     """
     if len(branches) == 1:
         paths = dem.demand_paths(dm, samples, seed, dem.PLAN)
@@ -184,7 +187,7 @@ def _samples(dm, branches, samples: int, seed: int):
         paths.append(dem.demand_paths(dmb, samples, seed, purpose))
         needs.append(dem.demand_homes(dmb, samples, seed, purpose))
         branch.append(np.full(samples, b, np.int64))
-        w.append(np.full(samples, max(round(WEIGHT * br.probability / samples), 1), np.int64))
+        w.append(np.full(samples, max(round(BRANCH_WEIGHT * br.probability), 1), np.int64))
     return np.concatenate(paths), np.concatenate(needs), np.concatenate(branch), np.concatenate(w)
 
 
@@ -224,12 +227,21 @@ def build(
     return m
 
 
-def first_stage(m: PlanModel) -> list[tuple]:
-    """The decisions of the months before ``shared`` (one node: binding now), as variables."""
+def first_stage(m: PlanModel, keys: list[tuple] | None = None) -> list:
+    """The decisions taken at the root node (binding now): orders, purchases, moves and open
+    sites of the months before ``shared``, and take-downs decided then (a take-down in month t
+    is decided at t - notice). ``keys`` picks the same decisions of another model of the same
+    supply (``first_stage_keys``)."""
+    keys = first_stage_keys(m) if keys is None else keys
+    return [getattr(m, name)[0, q, t] for name, q, t in keys]
+
+
+def first_stage_keys(m: PlanModel) -> list[tuple]:
+    """``(variable family, type or site, month)`` of every root decision of ``m``."""
     out = []
-    for d in (m.up, m.rent_down, m.own_down, m.bought, m.moved, m.is_open):
-        out += [v for (_n, _q, t), v in d.items() if t < m.shared]
-    return out
+    for name in ("up", "rent_down", "own_down", "bought", "moved", "is_open"):
+        out += [(name, q, t) for (n, q, t) in getattr(m, name) if n == 0 and t < m.months]
+    return [k for k in out if k[0] not in ("up", "bought", "moved", "is_open") or k[2] < m.shared]
 
 
 def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
@@ -266,9 +278,10 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
     try:
         ev_sol = solve(ev, third)
         fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy)
-        values = [int(round(ev_sol.value(a))) for a in first_stage(ev)]
-        same = values == [int(round(rp.value(b))) for b in first_stage(m)]
-        for b, v in zip(first_stage(fixed), values, strict=True):
+        keys = first_stage_keys(m)
+        values = [int(round(ev_sol.value(a))) for a in first_stage(ev, keys)]
+        same = values == [int(round(rp.value(b))) for b in first_stage(m, keys)]
+        for b, v in zip(first_stage(fixed, keys), values, strict=True):
             fixed.cp.add(b == v)
         eev = rp if same else solve(fixed, third)
         out.update(
@@ -373,23 +386,28 @@ def keep_start(m: PlanModel) -> tuple[np.ndarray, np.ndarray]:
             val[var.index] = float(value)
 
     stand = np.zeros((mod.types, m.months), np.int64)
+    closed = closed_from(sup, m.months)
     for q in m.types():
-        avail = sup.available[mod.site[q]]
+        avail = sup.available[mod.site[q]] & (np.arange(m.months) < closed[mod.site[q]])
         stand[q] = np.where(np.cumprod(avail), int(mod.now[q]), 0)
         drop = np.concatenate([[int(mod.now[q])], stand[q, :-1]]) - stand[q]
         for t in range(m.months):
             for n in m.nodes(t):
                 put(m.up[n, q, t], 0)
                 put(m.ordered[n, q, t], 0)
-                rented = (n, q, t) in m.rented
-                put(m.rented[n, q, t] if rented else 0, stand[q, t])
+                rented = (n, q, t) in m.rented and not mod.buy_now[q]
+                put(m.rented.get((n, q, t), 0), stand[q, t] if rented else 0)
                 put(m.owned[n, q, t], 0 if rented else stand[q, t])
-                for d in (m.bought, m.moved, m.moved_total):
+                bought = int(mod.now[q]) if mod.buy_now[q] and t == 0 else 0
+                put(m.bought.get((n, q, t), 0), bought)
+                for d in (m.moved, m.moved_total):
                     put(d.get((n, q, t), 0), 0)
                 if t >= mod.notice[q]:
                     d0 = m.anc(n, t - int(mod.notice[q]))
                     put(m.rent_down.get((d0, q, t), 0), drop[t])
                     put(m.own_down.get((d0, q, t), 0), 0 if rented else drop[t])
+                    if not rented:
+                        put(m.rent_down.get((d0, q, t), 0), 0)
     site_open = (sup.site_modules(stand) > 0).astype(float)
     for (n, p, t), y in m.is_open.items():
         put(y, site_open[p, t])
@@ -507,18 +525,21 @@ def round_trips(m: PlanModel, solver: Solved) -> list[dict]:
     found: dict[tuple, list] = {}
     for s in range(m.samples):
         for q in m.types():
-            downs = []
+            downs: list[list[int]] = []  # [month, modules not yet matched by a later order]
             for t in range(m.months):
                 n = int(m.node[s, t])
                 d = solver.value(_down(m, m.rent_down, n, q, t))
                 d += solver.value(_down(m, m.own_down, n, q, t))
                 if d > 0.5:
-                    downs.append((t, int(round(d))))
+                    downs.append([t, int(round(d))])
                 up = int(round(solver.value(m.up[n, q, t])))
-                if up and downs:
-                    t0, k = downs[0]
-                    key = (q, t0, t, min(k, up))
-                    found.setdefault(key, []).append(s)
+                while up and downs:  # the earliest take-downs are matched first
+                    k = min(up, downs[0][1])
+                    found.setdefault((q, downs[0][0], t, k), []).append(s)
+                    up -= k
+                    downs[0][1] -= k
+                    if not downs[0][1]:
+                        downs.pop(0)
     rows = []
     for (q, t0, t1, k), who in sorted(found.items()):
         rows.append(
@@ -630,6 +651,12 @@ def _type_cost(m: PlanModel, q: int, t: int, v: dict) -> float:
     )
 
 
+def _binding(m: PlanModel, q: int, t: int, v: dict) -> bool:
+    """A decision of month t is binding now: taken in a month before ``shared``, or a take-down
+    whose notice must be given before then."""
+    return t < m.shared or bool(v["down"] and t - int(m.sup.mod.notice[q]) < m.shared)
+
+
 MODULE_COLUMNS = [
     "site_id",
     "module_type_id",
@@ -668,7 +695,7 @@ def modules_frame(m: PlanModel, solver: Solved, s: int) -> pd.DataFrame:
                     v["standing"] * int(mod.units[q]),
                     v["standing"] * int(mod.beds[q]),
                     _type_cost(m, q, t, v),
-                    t < m.shared,
+                    _binding(m, q, t, v),
                 )
             )
     return pd.DataFrame(rows, columns=MODULE_COLUMNS)
@@ -684,12 +711,14 @@ def plan_frame(m: PlanModel, solver: Solved, s: int) -> pd.DataFrame:
             up = standing = down = 0
             beds = int(sup.building_beds[j, t])
             cost = 0.0
+            binding = t < m.shared
             for q in mod.at(j):
                 v = _path_values(m, solver, s, q, t)
                 up, standing, down = up + v["up"], standing + v["standing"], down + v["down"]
+                binding = binding or _binding(m, q, t, v)
                 beds += v["standing"] * int(mod.beds[q])
                 cost += _type_cost(m, q, t, v)
             cost += solver.value(m.opened.get((n, j, t), 0)) * int(sup.open_cost[j])
             cost += solver.value(m.closed.get((n, j, t), 0)) * int(sup.close_cost[j])
-            rows.append((sup.ids[j], sup.months[t], up, standing, down, beds, cost, t < m.shared))
+            rows.append((sup.ids[j], sup.months[t], up, standing, down, beds, cost, binding))
     return pd.DataFrame(rows, columns=PLAN_COLUMNS)

@@ -26,6 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
+from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
@@ -129,7 +131,7 @@ def make_proposal(
     runs: int = 500,
     seed: int = 0,
     time_limit: float = 30.0,
-    workers: int | None = 1,
+    workers: int | None = None,
     steps: int = 3,
     own: Sequence[UserOption] = (),
 ) -> Proposal:
@@ -143,7 +145,7 @@ def make_proposal(
     runs : scenario runs per option (the same paths for every option).
     seed : same inputs and seed, same proposal.
     time_limit : wall-clock seconds of each plan.
-    workers : local processes for the runs.
+    workers : local processes for the runs (default: all cores; the same numbers for any).
     steps : quantile plans B may try (``risk``, then halfway to 1 each step, at most 0.995).
     own : the user's own options (``load_options``), keys E, F, ..., planned by the same model
         under their conditions and scored on the same runs.
@@ -156,8 +158,13 @@ def make_proposal(
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
 
+    done: dict[tuple, tuple] = {}  # the same plan is run once (the runs depend on it only)
+
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
-        res, raw = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules)
+        k = plan_key(plan)
+        if k not in done:
+            done[k] = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules)
+        res, raw = done[k]
         return counted_from(option(key, plan, res, raw, price, s), shift)
 
     shift = 0
@@ -186,10 +193,9 @@ def make_proposal(
         notes.append(need_text(b, sup, risk, early))
     mine = []
     for key, u in zip("EFGHIJKLMN", own, strict=False):
-        reg_u = close_sites(reg, u.close)
-        sup_u = conditions(supply(reg_u, sc), u)
-        plan = make_plan(reg_u, sc, samples=samples, plan_supply=sup_u, **common)
-        o = scored(key, plan, reg_u, sup_u)
+        sup_u = conditions(sup, u)
+        plan = make_plan(reg, sc, samples=samples, plan_supply=sup_u, **common)
+        o = scored(key, plan, reg, sup_u)
         mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
     options, merged = merge((a, b, c, d, *mine))
     notes = merged + notes
@@ -245,7 +251,7 @@ def score(
     """
     inp = input_for(reg, sc, plan, runs, seed, sup, modules)
     bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
-    raw = np.concatenate(_local(inp, bounds, workers or 1, False))
+    raw = np.concatenate(_local(inp, bounds, workers or os.cpu_count() or 1, False))
     beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
     return summarise(raw, sc, seed, beds), raw
 
@@ -361,8 +367,6 @@ def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFr
     """Per kind of home (single, family, accessible): homes no current resident holds in the first
     month, the month of most expected occupants and the last month, and the runs' expected
     shortage of households of that kind (household-months)."""
-    from capacity.model.homes import CATEGORIES
-
     standing = (
         res.modules.pivot(index="module_type_id", columns="month", values="modules_standing")
         .reindex(index=sup.mod.ids, columns=sup.months)
@@ -424,9 +428,20 @@ def merge(options: tuple[Option, ...]) -> tuple[tuple[Option, ...], list[str]]:
 
 
 def same_plan(a: Option, b: Option) -> bool:
-    """The same modules up, standing and down at every site in every month."""
-    cols = ["site_id", "month", "modules_up", "modules_standing", "modules_down"]
-    return a.plan.plan[cols].reset_index(drop=True).equals(b.plan.plan[cols].reset_index(drop=True))
+    """The same decisions: modules of every type up, standing, down and bought, residents moved,
+    at every site in every month."""
+    return plan_key(a.plan) == plan_key(b.plan)
+
+
+def plan_key(plan: PlanResult) -> tuple:
+    """What makes two plans the same plan (``same_plan``), as a hashable value."""
+    cols = ["module_type_id", "month", "modules_up", "modules_standing", "modules_down"]
+    cols += ["modules_bought", "units_moved"]
+    site = plan.plan[["site_id", "month", "beds"]]
+    return (
+        tuple(map(tuple, plan.modules[cols].itertuples(index=False))),
+        tuple(map(tuple, site.itertuples(index=False))),
+    )
 
 
 def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
@@ -551,24 +566,44 @@ class UserOption:
     no_new_modules: bool = False
     keep: dict[str, int] = dataclasses.field(default_factory=dict)  # site -> at least N modules
     close: dict[str, str] = dataclasses.field(default_factory=dict)  # site -> first month closed
+    buy: tuple[str, ...] = ()  # sites whose rented modules are bought in the first month
+    no_new_sites: bool = False  # a site without modules today stays without
+    keep_homes: dict[str, int] = dataclasses.field(default_factory=dict)  # category -> homes
 
     def describe(self) -> str:
         """The conditions in Danish."""
         parts = ["ingen nye moduler"] if self.no_new_modules else []
+        parts += ["ingen nye grunde"] if self.no_new_sites else []
         parts += [f"mindst {n} moduler på {s}" for s, n in sorted(self.keep.items())]
-        parts += [f"{s} lukkes fra {month_name(m)}" for s, m in sorted(self.close.items())]
+        parts += [f"mindst {n} {CATEGORY_NAMES[c]}" for c, n in sorted(self.keep_homes.items())]
+        parts += [
+            f"{s} lukkes fra {month_name(m)}, beboerne flyttes"
+            for s, m in sorted(self.close.items())
+        ]
+        parts += [f"de lejede moduler på {s} købes nu" for s in self.buy]
         return "Egen mulighed: " + (", ".join(parts) or "ingen betingelser") + "."
 
 
-OPTION_KEYS = {"name", "no_new_modules", "keep_at_least", "close_from"}
+OPTION_KEYS = {
+    "name",
+    "no_new_modules",
+    "no_new_sites",
+    "keep_at_least",
+    "keep_homes",
+    "close_from",
+    "buy",
+}
 
 
 def load_options(path: Path, sites: Sequence[str]) -> list[UserOption]:
     """The user's own options from a TOML file of ``[[option]]`` tables.
 
-    Each has ``name``, and optionally ``no_new_modules = true``, ``keep_at_least = {P01 = 2}``
-    (modules kept while the site is available) and ``close_from = {P03 = "2027-07"}`` (the site
-    is not available from that month).
+    Each has ``name``, and optionally ``no_new_modules = true``, ``no_new_sites = true`` (a site
+    without modules today gets none), ``keep_at_least = {P01 = 2}`` (modules kept while the site
+    is available), ``keep_homes = {family = 20}`` (at least so many homes of a kind stand every
+    month: ``single``, ``family``, ``accessible``), ``close_from = {P03 = "2027-07"}`` (the site
+    is closed from that month, its residents moved at the policy's cost per household) and
+    ``buy = ["P01"]`` (the rented modules of those sites bought in the first month).
 
     Raises
     ------
@@ -606,37 +641,71 @@ def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
             dt.date.fromisoformat(f"{m}-01")
         except (TypeError, ValueError):
             raise UserError(f"{where}, key 'close_from': months as \"YYYY-MM\".") from None
-    no_new = row.get("no_new_modules", False)
-    if not isinstance(no_new, bool):
-        raise UserError(f"{where}, key 'no_new_modules': true or false.")
-    return UserOption(name.strip(), no_new, dict(keep), dict(close))
-
-
-def close_sites(reg: Registry, close: dict[str, str]) -> Registry:
-    """The registry with each site in ``close`` available until the day before its month."""
-    if not close:
-        return reg
-    sites = reg.sites.copy()
-    for site, month in close.items():
-        last = pd.Timestamp(f"{month}-01") - pd.Timedelta(days=1)
-        mask = sites["id"] == site
-        old = pd.to_datetime(sites.loc[mask, "available_until"])
-        until = old.where(old.notna() & (old < last), last)
-        sites["available_until"] = pd.to_datetime(sites["available_until"])
-        sites.loc[mask, "available_until"] = until
-    return reg.with_layers(sites=sites)
+    no_new, no_sites = row.get("no_new_modules", False), row.get("no_new_sites", False)
+    for key, flag in (("no_new_modules", no_new), ("no_new_sites", no_sites)):
+        if not isinstance(flag, bool):
+            raise UserError(f"{where}, key {key!r}: true or false.")
+    homes = row.get("keep_homes", {})
+    if (
+        not isinstance(homes, dict)
+        or set(homes) - set(CATEGORIES)
+        or any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in homes.values())
+    ):
+        raise UserError(
+            f"{where}, key 'keep_homes': a table of kinds of home "
+            f"({', '.join(CATEGORIES)}) and whole numbers >= 0, e.g. {{family = 20}}."
+        )
+    buy = row.get("buy", [])
+    if not isinstance(buy, list) or any(not isinstance(b, str) or b not in sites for b in buy):
+        raise UserError(f"{where}, key 'buy': a list of known site ids, e.g. [\"P01\"].")
+    return UserOption(
+        name.strip(), no_new, dict(keep), dict(close), tuple(buy), no_sites, dict(homes)
+    )
 
 
 def conditions(sup: Supply, u: UserOption) -> Supply:
-    """The supply under a user's conditions: no orders, modules kept while available."""
+    """The supply under a user's conditions (planned by the same model).
+
+    Raises
+    ------
+    UserError
+        A site to buy at has no rented module with a purchase price.
+    """
     out = no_new_modules(sup) if u.no_new_modules else sup
-    if not u.keep:
-        return out
     mod = out.mod
-    kept = np.zeros(mod.types, np.int64)
-    for site, n in u.keep.items():
-        left = int(n)  # kept, not ordered: today's modules of the site's types, in order
-        for q in mod.at(sup.ids.index(site)):
-            kept[q] = min(left, int(mod.now[q]))
-            left -= int(kept[q])
-    return dataclasses.replace(out, mod=_keep(mod, out, kept))
+    if u.no_new_sites:
+        fresh = ~sup.open_now[mod.site]
+        mod = dataclasses.replace(mod, most=np.where(fresh, mod.now, mod.most))
+    if u.buy:
+        buy = np.zeros(mod.types, bool)
+        for site in u.buy:
+            qs = [q for q in mod.at(sup.ids.index(site)) if mod.rented[q] and mod.price[q] > 0]
+            if not qs:
+                raise UserError(
+                    f"Muligheden {u.name!r}: {site} har ingen lejede moduler med en købspris "
+                    "(module_types.purchase_price_per_module); fjern den fra 'buy'."
+                )
+            buy[qs] = True
+        mod = dataclasses.replace(mod, buy_now=buy)
+    if u.keep:
+        kept = np.zeros(mod.types, np.int64)
+        for site, n in u.keep.items():
+            left = int(n)  # kept, not ordered: today's modules of the site's types, in order
+            for q in mod.at(sup.ids.index(site)):
+                kept[q] = min(left, int(mod.now[q]))
+                left -= int(kept[q])
+        mod = _keep(mod, out, kept)
+    closed = None
+    if u.close:
+        closed = np.full(sup.sites, len(sup.months), np.int64)
+        for site, month in u.close.items():
+            closed[sup.ids.index(site)] = _month_index(month, sup.months)
+    homes = tuple(sorted(u.keep_homes.items()))
+    return dataclasses.replace(out, mod=mod, closed_from=closed, min_homes=homes)
+
+
+def _month_index(month: str, months: list[str]) -> int:
+    """Index of ``month`` in the horizon (0 before it, the horizon's length after it)."""
+    if month <= months[0]:
+        return 0
+    return months.index(month) if month in months else len(months)

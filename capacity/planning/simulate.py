@@ -7,6 +7,7 @@ so the numbers are the same on 1 worker, N local processes or a Dask cluster.
 
 from __future__ import annotations
 
+import atexit
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -323,14 +324,26 @@ def _local(
                 parts.append(run_chunk(inp, a, b))
                 bar.advance(task, b - a)
             return parts
-        # spawn: no fork of a threaded process (CP-SAT, Dask); workers import numpy only
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-            futures = [pool.submit(run_chunk, inp, a, b) for a, b in bounds]
-            parts = []
-            for (a, b), f in zip(bounds, futures, strict=True):
-                parts.append(f.result())
-                bar.advance(task, b - a)
-            return parts
+        pool = _pool(workers)
+        futures = [pool.submit(run_chunk, inp, a, b) for a, b in bounds]
+        parts = []
+        for (a, b), f in zip(bounds, futures, strict=True):
+            parts.append(f.result())
+            bar.advance(task, b - a)
+        return parts
+
+
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """A process pool of ``workers`` kept for the process's life: a proposal scores many plans,
+    and starting processes each time would cost more than the runs. Spawned, not forked (no
+    fork of a threaded process: CP-SAT, Dask); the workers import numpy only."""
+    if workers not in _POOLS:
+        _POOLS[workers] = ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+        atexit.register(_POOLS[workers].shutdown)
+    return _POOLS[workers]
 
 
 def _on_dask(

@@ -41,6 +41,9 @@ class Supply:
     open_cost, close_cost : (J,) one-off DKK when a pavilion site opens (its first module goes up)
         and when it closes (its last module is gone); ``reopen`` (J,) whether modules may go up
         again after it closed; ``open_now`` (J,) it has modules standing today.
+    closed_from, min_homes : conditions of an option (``capacity.planning.proposal``): the month
+        from which a site must be closed (its residents moved off), and the fewest homes of a
+        kind (``homes.CATEGORIES``) that must stand every month.
     resident_persons : (J, T) current residents still living at the site (known move-outs).
     minutes : (J,) int minutes to the nearest station.
     district : (J,) index into ``district_ids`` (-1 when outside every district).
@@ -91,6 +94,8 @@ class Supply:
     resident_shared: np.ndarray
     resident_shared_persons: np.ndarray
     resident_displaced: np.ndarray
+    closed_from: np.ndarray | None = None  # (J,) first month a site must be closed (options)
+    min_homes: tuple = ()  # ((category, homes), ...): at least this many homes stand (options)
 
     @property
     def sites(self) -> int:
@@ -151,6 +156,8 @@ class Modules:
         limit of moves, which count households).
     movable : (Q,) residents may be moved off the type so that its site can close (False in the
         status quo option).
+    buy_now : (Q,) every rented module of the type is bought in the first month (an option's
+        condition).
     """
 
     ids: list[str]
@@ -177,6 +184,7 @@ class Modules:
     resident_modules: np.ndarray
     households_per_unit: np.ndarray
     movable: np.ndarray
+    buy_now: np.ndarray
 
     @property
     def types(self) -> int:
@@ -388,6 +396,7 @@ def _modules(
         if T
         else households,
         movable=np.ones(Q, bool),
+        buy_now=np.zeros(Q, bool),
     )
 
 

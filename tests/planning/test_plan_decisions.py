@@ -111,10 +111,13 @@ def lived_in(type_id: str, units: int) -> tuple[list[dict], list[dict]]:
 
 
 def two_half_empty_sites(move_cost: int):
-    """A (rent 50,000 a module) and B (10,000), four modules each, two lived in at each."""
+    """A (rent 50,000 a module) and B (10,000), four modules each, two lived in at each; a
+    module costs 200,000 to put up and 20,000 to take down."""
+    costs = dict(modules_now=4, modules_max=4, cost_setup_per_module=200_000)
+    costs.update(cost_teardown_per_module=20_000)
     types = [
-        module_type("A-T", "A", modules_now=4, modules_max=4, cost_month_per_module=50_000),
-        module_type("B-T", "B", modules_now=4, modules_max=4, cost_month_per_module=10_000),
+        module_type("A-T", "A", cost_month_per_module=50_000, **costs),
+        module_type("B-T", "B", cost_month_per_module=10_000, **costs),
     ]
     units = units_of("A-T", "A", 4) + units_of("B-T", "B", 4)
     ha, oa = lived_in("A-T", 2)

@@ -44,9 +44,17 @@ def fake(key: str, total: float, short: list[bool], plan: pd.DataFrame | None = 
         total_ci=(total, total),
         totals=np.full(RUNS, float(total)),
         short=arr,
-        plan=SimpleNamespace(plan=plan),
+        plan=SimpleNamespace(plan=plan, modules=_modules(plan)),
         same_as=(),
     )
+
+
+def _modules(plan: pd.DataFrame | None) -> pd.DataFrame | None:
+    """The modules frame of a one-type-per-site plan frame (the type is the site)."""
+    if plan is None:
+        return None
+    out = plan.assign(module_type_id=plan["site_id"], modules_bought=0, units_moved=0)
+    return out.assign(beds=out.get("beds", 0))
 
 
 def test_a_tie_in_risk_inside_the_noise_prefers_the_cheaper():
@@ -95,6 +103,7 @@ def test_options_with_the_same_plan_are_merged_and_said_so():
             modules_up=[0],
             modules_standing=[2],
             modules_down=[0],
+            beds=[8],
         )
     )
     other = plan.assign(modules_standing=[3])
