@@ -1,7 +1,9 @@
 """Benchmark instances for the plan and the scenario runs (synthetic, seeded, built in code).
 
 ``python -m capacity.planning.bench`` times a plan at 24 months × 40 pavilion sites × 50 samples
-and 1,000 scenario runs; the numbers are quoted in docs/models.md.
+and 1,000 scenario runs; ``capacity bench`` (the full suite's ``plan`` rows) runs it and the reach
+instance with three module types per site and a wave that comes with probability 0.3
+(``bench_registry(types=3)``, ``bench_scenario(0.3)``); figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -258,8 +258,8 @@ class Scenario(_Strict):
         """The scenario's branches: every combination of its uncertain waves coming or not.
 
         A wave with probability 1 is in every branch, one with probability 0 in none; each wave
-        with 0 < p < 1 splits the branches in two (with it: p, without: 1 - p). Branches of
-        probability 0 are left out. A branch is known from the start month of the first
+        with 0 < p < 1 splits the branches in two (with it: p, without: 1 - p), so every branch
+        has a probability above 0. A branch is known from the start month of the first
         uncertain wave in which it differs from another (``Branch.waves``).
         """
         waves = self.arrivals.waves
