@@ -127,8 +127,10 @@ def key_numbers(
 
 
 def proposal_by_site(plan: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The plan's rows with modules put up or taken down, per site, in month order."""
-    moves = plan[(plan["modules_up"] > 0) | (plan["modules_down"] > 0)].sort_values(
-        ["site_id", "month"]
-    )
+    """The plan's rows with modules put up or taken down (or, in a proposal, a site opened or
+    closed), per site, in month order."""
+    acts = (plan["modules_up"] > 0) | (plan["modules_down"] > 0)
+    if "site_event" in plan.columns:
+        acts |= plan["site_event"] != ""
+    moves = plan[acts].sort_values(["site_id", "month"])
     return {str(site): rows for site, rows in moves.groupby("site_id", sort=True)}

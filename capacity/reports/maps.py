@@ -295,12 +295,24 @@ def _site_popup(
 
 
 def _move_text(move: Any, t: dict[str, str], lang: str) -> str:
+    """A month's modules up and down at a site, and (from a proposal) the homes by kind and
+    whether the site opens or closes; counts only."""
     parts = []
     if move.modules_up:
         parts.append(f"+{int(move.modules_up)} {t['up']}")
     if move.modules_down:
         parts.append(f"−{int(move.modules_down)} {t['down']}")
-    return f"{pd.Timestamp(move.month):%Y-%m}: {', '.join(parts)} ({money(move.cost, lang)})"
+    text = ", ".join(parts)
+    kinds = getattr(move, "by_kind", None) or {}
+    if kinds:
+        homes = ", ".join(
+            f"{n:+d} {t['kind_' + k]}".replace("-", "−") for k, n in sorted(kinds.items())
+        )
+        text += f" ({homes})"
+    event = getattr(move, "site_event", "") or ""
+    if event:
+        text = f"{text} – {t[event]}" if text else t[event]
+    return f"{pd.Timestamp(move.month):%Y-%m}: {text} ({money(move.cost, lang)})"
 
 
 def _int(value: Any) -> str:

@@ -83,7 +83,7 @@ def proposal_figures(reg: Registry, paper: Proposal, lang: str = "da") -> Propos
     return ProposalFigures(
         cost_svg=charts.cost_chart(paper.options, lang),
         occupancy_svg=charts.occupancy_chart(reg, date, band, lang, min_count=min_count),
-        map_html=council_map(reg, map_plan(option.plan.plan), lang, date=date),
+        map_html=council_map(reg, map_plan(option.plan.plan, option.plan), lang, date=date),
         titles={
             "cost": t["cost_chart"],
             "occupancy": f"{t['proposal_occupancy']} {option.key}",
@@ -101,11 +101,48 @@ def recommended_option(paper: Proposal) -> Option:
     return next(o for o in paper.options if o.key == paper.recommended)
 
 
-def map_plan(plan: pd.DataFrame) -> pd.DataFrame:
+def map_plan(plan: pd.DataFrame, res=None) -> pd.DataFrame:
     """A plan frame of the planner (months "YYYY-MM") as ``plan_output.read_plan`` returns it:
-    the columns of ``PLAN_COLUMNS``, ``month`` as the first day of the month."""
+    the columns of ``PLAN_COLUMNS``, ``month`` as the first day of the month.
+
+    With the solved plan ``res`` (``PlanResult``), two more columns for the council map:
+    ``site_event`` ("opens" when a site's first module goes up, "closes" when its last is gone)
+    and ``by_kind`` (homes put up and taken down per kind of home, e.g.
+    ``{"family": +2, "single": -4}``). Counts of modules and homes only, never residents."""
     out = plan[list(PLAN_COLUMNS)].copy()
+    if res is not None:
+        out["site_event"] = _site_events(out, res.supply)
+        out["by_kind"] = _homes_by_kind(out, res)
     out["month"] = (
         pd.PeriodIndex(out["month"].astype(str), freq="M").to_timestamp().astype("datetime64[s]")
     )
     return out.reset_index(drop=True)
+
+
+def _site_events(plan: pd.DataFrame, sup) -> list[str]:
+    """Per row: "opens", "closes" or "" (a pavilion site's modules go from none to some, or back)."""
+    open_now = dict(zip(sup.ids, sup.open_now, strict=True))
+    pavilion = dict(zip(sup.ids, sup.pavilion, strict=True))
+    out, before = [], {}
+    for r in plan.itertuples():
+        was = before.get(r.site_id, bool(open_now[r.site_id]))
+        now = r.modules_standing > 0
+        before[r.site_id] = now
+        event = "" if not pavilion[r.site_id] or now == was else ("opens" if now else "closes")
+        out.append(event)
+    return out
+
+
+def _homes_by_kind(plan: pd.DataFrame, res) -> list[dict]:
+    """Per row: homes put up minus homes taken down, per kind of home (only kinds that change)."""
+    sup, mods = res.supply, res.modules
+    kind = {q: sup.classes[int(sup.mod.home[i])].category for i, q in enumerate(sup.mod.ids)}
+    units = dict(zip(sup.mod.ids, sup.mod.units, strict=True))
+    change: dict[tuple, dict] = {}
+    for r in mods.itertuples():
+        net = (int(r.modules_up) - int(r.modules_down)) * int(units[r.module_type_id])
+        if net:
+            cell = change.setdefault((r.site_id, r.month), {})
+            cat = kind[r.module_type_id]
+            cell[cat] = cell.get(cat, 0) + net
+    return [change.get((r.site_id, r.month), {}) for r in plan.itertuples()]
