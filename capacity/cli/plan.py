@@ -77,9 +77,9 @@ def plan(
     """Kapacitetsplan: hvornår og hvor pavillongrunde og moduler sættes op, tages ned, købes,
     og hvem der flyttes, så en grund kan lukke."""
     from capacity.planning.explain import STATUS, kr, pct
-    from capacity.planning.output import write_plan
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_inputs
+    from capacity.reports.plan_output import write_plan
     from capacity.reports.text import number
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)

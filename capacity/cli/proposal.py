@@ -47,10 +47,10 @@ def proposal(
     policy: PolicyOpt = None,
 ) -> None:
     """Indstilling til Byrådet: A (billigst), B (robust), C (ingen nye pavilloner), D (status quo)."""
-    from capacity.planning.output import share, write_proposal
     from capacity.planning.proposal import load_options, make_proposal
     from capacity.planning.scenario import load_inputs
     from capacity.reports.proposal_figures import proposal_figures
+    from capacity.reports.proposal_output import share, write_proposal
     from capacity.reports.text import money
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)

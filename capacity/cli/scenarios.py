@@ -49,9 +49,9 @@ def scenarios(
 
     if workers is not None and dask is not None:
         raise UserError("Give either --workers or --dask, not both.")
-    from capacity.planning.output import write_runs
     from capacity.planning.scenario import load_inputs
     from capacity.planning.simulate import read_modules, read_plan, run_scenarios
+    from capacity.reports.plan_output import write_runs
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     frame = read_plan(plan) if plan is not None else None

@@ -1,15 +1,25 @@
-"""Read the capacity plan's output (``plan.csv``) for the reports."""
+"""The capacity plan's files: ``plan.csv``, ``modules.csv``, ``terms.csv``, ``summary.json`` and
+``explanation.md`` of ``capacity plan``, ``months.csv`` and ``summary.json`` of ``capacity
+scenarios``, each folder written atomically (a temporary folder, then renamed), and ``plan.csv``
+read back for the reports."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 
 from capacity.errors import UserError
-from capacity.io.cells import read_output_csv
+from capacity.files import atomic_folder
+from capacity.io.cells import csv_text, read_output_csv
+from capacity.planning.explain import explanation_md
+from capacity.planning.plan import MODULE_COLUMNS, PlanResult
+from capacity.planning.plan import PLAN_COLUMNS as WRITTEN_COLUMNS
+from capacity.planning.simulate import ScenarioResult
 
 PLAN_FILE = "plan.csv"
+# the columns ``read_plan`` needs; the plan writes these and ``binding`` (``WRITTEN_COLUMNS``)
 PLAN_COLUMNS = (
     "site_id",
     "month",
@@ -80,3 +90,44 @@ def _column(path: Path, df: pd.DataFrame, col: str, parse) -> list:
                 "give a number (a month as YYYY-MM or YYYY-MM-DD)."
             ) from None
     return values
+
+
+VOLATILE = ("wall_seconds",)  # left out of files: same input and seed, same bytes
+
+
+def plan_json(res: PlanResult) -> str:
+    """The plan's summary as stable JSON (sorted keys, no wall-clock times)."""
+    data = {k: v for k, v in res.summary.items() if k not in VOLATILE}
+    data["shortage_by_month"] = res.shortage.to_dict(orient="records")
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=float) + "\n"
+
+
+def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
+    """Write ``plan.csv``, ``modules.csv``, ``summary.json``, ``terms.csv`` and
+    ``explanation.md`` into ``out``."""
+
+    def write(tmp: Path) -> None:
+        (tmp / "plan.csv").write_text(csv_text(res.plan[WRITTEN_COLUMNS]), encoding="utf-8")
+        (tmp / "modules.csv").write_text(csv_text(res.modules[MODULE_COLUMNS]), encoding="utf-8")
+        (tmp / "terms.csv").write_text(csv_text(res.terms), encoding="utf-8")
+        (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
+        (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")
+
+    atomic_folder(Path(out), write)
+
+
+def write_runs(res: ScenarioResult, out: Path) -> None:
+    """Write ``months.csv`` and ``summary.json`` of the scenario runs into ``out``.
+
+    ``months.csv`` has the columns of ``ScenarioResult.months``, among them ``p10_occupied`` and
+    ``p90_occupied``: the 10-90 % band of occupancy that ``capacity review --scenarios`` draws.
+    """
+
+    def write(tmp: Path) -> None:
+        (tmp / "months.csv").write_text(csv_text(res.months), encoding="utf-8")
+        (tmp / "summary.json").write_text(
+            json.dumps(res.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
+            encoding="utf-8",
+        )
+
+    atomic_folder(Path(out), write)

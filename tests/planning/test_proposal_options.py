@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capacity.planning.output import render_proposal
 from capacity.planning.proposal import (
     make_proposal,
     merge,
@@ -22,6 +21,7 @@ from capacity.planning.proposal import (
     round_trips,
     site_actions,
 )
+from capacity.reports.proposal_output import render_proposal
 from tests.helpers import make_registry, make_unit, tiny_registry
 from tests.planning.conftest import pavilion, policy, scenario
 

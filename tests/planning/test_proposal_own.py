@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from capacity.errors import UserError
-from capacity.planning.output import render_proposal
 from capacity.planning.proposal import UserOption, load_options, make_proposal
+from capacity.reports.proposal_output import render_proposal
 from tests.helpers import make_registry, make_unit
 from tests.planning.conftest import pavilion, policy, scenario
 

@@ -69,8 +69,8 @@ def proposal_paper():
 @pytest.fixture(scope="session")
 def proposal_dir(proposal_paper, tmp_path_factory) -> Path:
     """``proposal_paper`` written with its figures (charts and map) as ``capacity proposal`` does."""
-    from capacity.planning.output import write_proposal
     from capacity.reports.proposal_figures import proposal_figures
+    from capacity.reports.proposal_output import write_proposal
 
     reg, paper = proposal_paper
     out = tmp_path_factory.mktemp("proposal") / "proposal"

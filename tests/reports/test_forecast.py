@@ -116,8 +116,8 @@ def test_missing_months_csv_says_what_to_run(tmp_path):
 
 
 def test_scenario_runs_write_the_band(tiny_registry, tmp_path):
-    from capacity.planning.output import write_runs
     from capacity.planning.simulate import run_scenarios
+    from capacity.reports.plan_output import write_runs
     from tests.planning.conftest import scenario
 
     res = run_scenarios(

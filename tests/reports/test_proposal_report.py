@@ -8,10 +8,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from capacity.planning.output import render_proposal
 from capacity.reports import charts
 from capacity.reports.charts import COST_PARTS, cost_chart, option_costs
 from capacity.reports.proposal_figures import PROPOSAL_MAP, proposal_figures
+from capacity.reports.proposal_output import render_proposal
 from tests.reports.test_forecast import _group, _ys
 from tests.reports.test_privacy import _check_counts, _check_no_personal_data
 

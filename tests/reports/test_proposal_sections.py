@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capacity.planning.output import cost_table, figure_texts, render_proposal
 from capacity.reports import charts
 from capacity.reports.proposal_figures import proposal_figures
+from capacity.reports.proposal_output import cost_table, figure_texts, render_proposal
 from capacity.reports.text import million, money, number, percent
 from tests import helpers
 from tests.planning.test_proposal_options import Cells, md_tables

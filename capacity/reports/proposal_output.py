@@ -1,4 +1,6 @@
-"""Writing plan, scenario and proposal outputs atomically (a temporary folder, then renamed)."""
+"""The proposal to the council (``capacity proposal``): ``proposal.md`` and ``proposal.html``
+rendered from the jinja2 templates in ``templates/``, ``plan_A.csv``.., ``summary.json`` and the
+figures, written atomically (a temporary folder, then renamed)."""
 
 from __future__ import annotations
 
@@ -11,56 +13,14 @@ import pandas as pd
 
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
-from capacity.planning.explain import explanation_md, month_name
+from capacity.planning.explain import month_name
 from capacity.planning.model import DAYS
-from capacity.planning.plan import MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
+from capacity.planning.plan import PLAN_COLUMNS
 from capacity.planning.proposal import Option, Proposal
-from capacity.planning.simulate import ScenarioResult
 from capacity.reports.text import million, money, number, percent
 
 if TYPE_CHECKING:
     from capacity.reports.proposal_figures import ProposalFigures
-
-VOLATILE = ("wall_seconds",)  # left out of files: same input and seed, same bytes
-
-
-def plan_json(res: PlanResult) -> str:
-    """The plan's summary as stable JSON (sorted keys, no wall-clock times)."""
-    data = {k: v for k, v in res.summary.items() if k not in VOLATILE}
-    data["shortage_by_month"] = res.shortage.to_dict(orient="records")
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False, default=float) + "\n"
-
-
-def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
-    """Write ``plan.csv``, ``modules.csv``, ``summary.json``, ``terms.csv`` and
-    ``explanation.md`` into ``out``."""
-
-    def write(tmp: Path) -> None:
-        (tmp / "plan.csv").write_text(csv_text(res.plan[PLAN_COLUMNS]), encoding="utf-8")
-        (tmp / "modules.csv").write_text(csv_text(res.modules[MODULE_COLUMNS]), encoding="utf-8")
-        (tmp / "terms.csv").write_text(csv_text(res.terms), encoding="utf-8")
-        (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
-        (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")
-
-    atomic_folder(Path(out), write)
-
-
-def write_runs(res: ScenarioResult, out: Path) -> None:
-    """Write ``months.csv`` and ``summary.json`` of the scenario runs into ``out``.
-
-    ``months.csv`` has the columns of ``ScenarioResult.months``, among them ``p10_occupied`` and
-    ``p90_occupied``: the 10-90 % band of occupancy that ``capacity review --scenarios`` draws.
-    """
-
-    def write(tmp: Path) -> None:
-        (tmp / "months.csv").write_text(csv_text(res.months), encoding="utf-8")
-        (tmp / "summary.json").write_text(
-            json.dumps(res.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
-            encoding="utf-8",
-        )
-
-    atomic_folder(Path(out), write)
-
 
 DESCRIPTIONS = {
     "A": "Den plan, der giver den laveste forventede omkostning over mange mulige forløb af "
