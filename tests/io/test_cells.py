@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from capacity.io.cells import FORMULA_STARTS, csv_text, neutralise, read_output_csv, restore
 from capacity.reports.documents import build_review
-from capacity.solver.output import write_outputs
+from capacity.reports.placement_output import write_outputs
 from capacity.solver.solve import place
 from tests import helpers
 
