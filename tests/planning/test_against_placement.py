@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
 from capacity.planning.demand import PLAN, demand_model, draw, generators
 from capacity.planning.plan import make_plan
 from capacity.planning.scenario import scenario_from_text
+from capacity.solver.solve import place
 from tests.helpers import make_household, make_registry, make_unit
 from tests.planning.conftest import pavilion, policy
 
@@ -39,7 +38,6 @@ weights = [1]
 
 
 def test_placement_places_the_arrivals_of_the_month_the_plan_covers():
-    solve = pytest.importorskip("capacity.solver.solve")
     reg = make_registry(sites=[pavilion()], policy=policy())
     sc = scenario_from_text(MIX, "mix.toml")
     res = make_plan(reg, sc, samples=1, seed=3, time_limit=5)
@@ -66,7 +64,7 @@ def test_placement_places_the_arrivals_of_the_month_the_plan_covers():
         )
     ]
     units = [make_unit(f"P1-M{i}", "P1", beds=4, rooms=2, shareable=True) for i in range(standing)]
-    placed = solve.place(
+    placed = place(
         reg.with_layers(
             units=make_registry(units=units).units,
             households=make_registry(households=households).households,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import distributed
 import numpy as np
 import pandas as pd
 import pytest
@@ -28,7 +29,6 @@ def test_same_seed_same_numbers_other_seed_other_numbers():
 
 
 def test_one_worker_two_workers_and_dask_agree():
-    distributed = pytest.importorskip("distributed")
     reg = tiny_registry()
     one = run_scenarios(reg, WAVE, samples=120, seed=9, workers=1)
     two = run_scenarios(reg, WAVE, samples=120, seed=9, workers=2)

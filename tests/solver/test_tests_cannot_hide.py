@@ -7,9 +7,6 @@ import ast
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parents[1]
-# files of other work in progress that still skip on an own module; each to be changed to a
-# plain import by its owner (then removed here)
-PENDING = {"planning/test_against_placement.py"}
 
 
 def _own_module_skips(path: Path, root: Path = TESTS) -> list[str]:
@@ -27,7 +24,7 @@ def _own_module_skips(path: Path, root: Path = TESTS) -> list[str]:
 
 def test_no_test_skips_on_an_own_module():
     hits = [hit for path in sorted(TESTS.rglob("*.py")) for hit in _own_module_skips(path)]
-    assert [h for h in hits if h.split(":")[0] not in PENDING] == []
+    assert hits == []
 
 
 def test_the_check_sees_an_own_module_skip(tmp_path):
