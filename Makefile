@@ -45,9 +45,11 @@ bench: $(STAMP)
 	$(BIN)/capacity bench --suite quick --out $(OUT)/bench
 	cp $(OUT)/bench/bench.md docs/benchmarks-quick.md
 
-# Delmaire and Yang 30x200/60x200: place beside plain CP-SAT and HiGHS at 60 s (FAMILY=yang: one).
+# Delmaire and Yang 30x200/60x200: place beside plain CP-SAT and HiGHS at 60 s (FAMILY=yang: one;
+# ONLY=p20-p57: those instances; RESUME=1: keep the rows of a stopped run and run the rest).
 bench-general: $(STAMP)
-	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) --out $(OUT)/bench-general
+	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) \
+		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) --out $(OUT)/bench-general
 
 # Every public instance, capa/b/c, the national scale, the plan and the general suite: hours.
 bench-full: $(STAMP)

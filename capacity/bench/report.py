@@ -10,6 +10,7 @@ from pathlib import Path
 
 from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
 from capacity.bench.suites import Case
+from capacity.errors import UserError
 from capacity.files import write_atomic
 
 COLUMNS = {
@@ -30,18 +31,47 @@ COLUMNS = {
 }
 
 
-def run_cases(cases: Iterable[Case], progress=None) -> list[Row]:
-    """Run every case isolated; ``progress`` is a rich Progress (or None) advanced per case."""
+def run_cases(
+    cases: Iterable[Case],
+    progress=None,
+    out: Path | None = None,
+    title: str = "capacity bench",
+    done: Iterable[Row] = (),
+) -> list[Row]:
+    """Run every case isolated; ``progress`` is a rich Progress (or None) advanced per case.
+
+    With ``out``, the rows so far (``done`` first: the rows of an earlier run being resumed) are
+    written to ``out`` after every case (``write``, atomically), so a run that is stopped keeps
+    the rows of the cases it finished; until the last case the title says how many are in.
+    """
     cases = list(cases)
+    rows = list(done)
+    total = len(rows) + len(cases)
     task = progress.add_task("bench", total=len(cases)) if progress else None
-    rows = []
     for case in cases:
         if progress:
             progress.update(task, description=f"{case.row.instance} · {case.row.solver}")
         rows.append(run_isolated(case.row, case.task, case.args, case.hard_limit))
+        if out is not None:
+            partial = "" if len(rows) == total else f" (partial: {len(rows)} of {total} cases)"
+            write(rows, out, title + partial)
         if progress:
             progress.advance(task)
     return rows
+
+
+def read(out: Path) -> list[Row]:
+    """The rows of ``out/bench.json`` (an earlier, possibly stopped run); none if it is absent."""
+    path = out / "bench.json"
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return [Row(**{k: d.get(k) for k in ROW_FIELDS}, extra=d.get("extra") or {}) for d in data]
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise UserError(
+            f"{path}: not a bench.json ({exc}); remove it or choose another --out."
+        ) from None
 
 
 def fmt(value, digits: int = 2) -> str:

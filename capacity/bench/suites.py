@@ -7,13 +7,15 @@ limit a little above the solver's own time limit. Tasks are module-level functio
 
 from __future__ import annotations
 
+import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from capacity.bench import sscflp
 from capacity.bench.runner import Row
+from capacity.errors import UserError
 
 GRACE_SECONDS = 15.0
 
@@ -318,3 +320,32 @@ def all_cases(
     yield from sscflp_cases(root, suite, time_limit)
     if suite == "full":
         yield from general_cases(root)
+
+
+def _matches(token: str, instance: str) -> bool:
+    """``token`` names ``instance`` (``family/name``): the name, the full instance, or a range
+    of numbered names such as ``p20-p57`` (``p20-57`` too)."""
+    name = instance.rsplit("/", 1)[-1]
+    if token in (name, instance):
+        return True
+    found = re.fullmatch(r"([A-Za-z]+)(\d+)-(?:\1)?(\d+)", token.rsplit("/", 1)[-1])
+    number = re.fullmatch(r"([A-Za-z]+)(\d+)", name)
+    if not found or not number or found[1] != number[1]:
+        return False
+    if "/" in token and token.rsplit("/", 1)[0] != instance.rsplit("/", 1)[0]:
+        return False
+    return int(found[2]) <= int(number[2]) <= int(found[3])
+
+
+def select(cases: Iterable[Case], only: str) -> list[Case]:
+    """The cases whose instance ``only`` names: a comma-separated list of names (``p5``,
+    ``30-200-1``, ``delmaire/p5``) and ranges (``p20-p57``), in the suite's order."""
+    tokens = [t.strip() for t in only.split(",") if t.strip()]
+    cases = list(cases)
+    for token in tokens:
+        if not any(_matches(token, c.row.instance) for c in cases):
+            raise UserError(
+                f"--only {token!r}: no instance of the suite has that name or is in that range; "
+                "give names such as p5 or 30-200-1, or a range such as p20-p57."
+            )
+    return [c for c in cases if any(_matches(t, c.row.instance) for t in tokens)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -35,12 +36,29 @@ def bench(
     time_limit: Annotated[
         float, typer.Option("--time-limit", min=1, help="Sekunder pr. kørsel.")
     ] = 10.0,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Kun disse instanser: navne og intervaller adskilt af komma, fx p20-p57 "
+            "eller p1,p5,30-200-1.",
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Fortsæt en stoppet kørsel: behold rækkerne i --out/bench.json og kør kun "
+            "de tilfælde, der mangler.",
+        ),
+    ] = False,
 ) -> None:
-    """Benchmarks: offentlige instanser med kendt optimum og skalering, side om side."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    """Benchmarks: offentlige instanser med kendt optimum og skalering, side om side.
 
+    Hvert færdigt tilfælde skrives straks til bench.json og bench.md, så en stoppet kørsel
+    beholder sine rækker (og kan fortsættes med --resume)."""
     from capacity.bench import report, sscflp
-    from capacity.bench.suites import all_cases
+    from capacity.bench.suites import all_cases, select
 
     if suite not in ("quick", "full", "general"):
         raise UserError(f"--suite {suite!r}: choose quick, full or general.")
@@ -53,18 +71,42 @@ def bench(
             "(the folder with holmberg/, orlib/ and optima.csv files)."
         )
     cases = list(all_cases(root, suite, time_limit, family))
+    if only is not None:
+        cases = select(cases, only)
+    done = report.read(out) if resume else []
+    finished = {(r.instance, r.solver) for r in done}
+    cases = [c for c in cases if (c.row.instance, c.row.solver) not in finished]
+    title = f"capacity bench — {suite} suite"
     console = make_console()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
-        rows = report.run_cases(cases, progress)
-    paths = report.write(rows, out, f"capacity bench — {suite} suite")
+    rows = _run(cases, out, title, done, console)
+    paths = report.write(rows, out, title)
     console.print(_table(rows, suite))
     console.print(f"Skrev {paths[0]} og {paths[1]}.")
+
+
+def _run(cases, out: Path, title: str, done, console):
+    """Run the cases with a progress bar, writing the rows after each; a ``kill`` (SIGTERM)
+    stops the run as Ctrl-C does, ending the running case's processes too."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from capacity.bench import report
+
+    before = signal.signal(signal.SIGTERM, _stop)
+    try:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress:
+            return report.run_cases(cases, progress, out, title, done)
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _table(rows, suite: str):
