@@ -116,7 +116,7 @@ def markdown(rows: list[Row], title: str) -> str:
         ]
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
-    tail = ratios(rows) + families(rows)
+    tail = ratios(rows) + families(rows) + versus_plain(rows)
     return "\n".join(lines + ([""] + notes if notes else []) + tail) + "\n"
 
 
@@ -148,6 +148,60 @@ def families(rows: list[Row]) -> list[str]:
             f"| {fmt(max(walls) if walls else None)} |"
         )
     return lines
+
+
+PLAIN = ("direct-cpsat", "direct-highs")
+
+
+def versus_plain(rows: list[Row]) -> list[str]:
+    """Per instance with a known optimum: ``place-cpsat`` beside the plain solvers (objective,
+    above the optimum %, wall s; bold: proven), and how far place is above (+) or below (-) the
+    better plain objective, in per cent of it."""
+    by = {(r.instance, r.solver): r for r in rows}
+    names = [r.instance for r in rows if r.solver == "place-cpsat" and r.known_optimum]
+    lines = []
+    for name in dict.fromkeys(names):
+        place = by[(name, "place-cpsat")]
+        plain = [by[(name, s)].objective for s in PLAIN if (name, s) in by]
+        best = min((p for p in plain if p is not None), default=None)
+        versus = (
+            "–"
+            if best is None or place.objective is None
+            else f"{_above(place.objective, best):+.3f}"
+        )
+        cells = [_cell(by.get((name, s))) for s in ("place-cpsat", *PLAIN)]
+        lines.append(
+            f"| {name} | {place.known_optimum:,.0f} | " + " | ".join(cells) + f" | {versus} |"
+        )
+    if not lines:
+        return []
+    return [
+        "",
+        "## place beside the plain solvers",
+        "",
+        "Objective (above the optimum %, wall s of the call; bold: proven).",
+        "",
+        "| instance | optimum | place-cpsat | direct-cpsat | direct-highs | place vs better plain % |",
+        "|---|---|---|---|---|---|",
+        *lines,
+    ]
+
+
+def _above(value: float, of: float) -> float:
+    return (value - of) / max(abs(of), 1e-9) * 100.0
+
+
+def _cell(r: Row | None) -> str:
+    if r is None:
+        return "not run"
+    wall = _wall(r) if _wall(r) is not None else r.solve_seconds  # a killed case: its wait
+    seconds = "–" if wall is None else f"{wall:.0f} s"
+    if r.objective is None:
+        return f"– ({r.status}, {seconds})"
+    value = f"{r.objective:,.0f}"
+    value = f"**{value}**" if r.status == "OPTIMAL" else value
+    above = "–" if r.gap_to_optimum is None else f"{_above(r.objective, r.known_optimum):.2f} %"
+    return f"{value} ({above}, {seconds})"
 
 
 def _wall(r: Row) -> float | None:

@@ -5,7 +5,7 @@ table (issue 16)."""
 from __future__ import annotations
 
 from capacity.bench import suites
-from capacity.bench.report import families
+from capacity.bench.report import families, versus_plain
 from capacity.bench.runner import Row
 
 
@@ -35,3 +35,24 @@ def test_per_family_table_counts_optima_proofs_worst_gap_and_wall():
     ]
     lines = families(rows)
     assert "| yang | place-cpsat | 2 | 1 | 1 | 1.000 | 60.50 |" in lines
+
+
+def test_place_beside_the_plain_solvers_per_instance():
+    def row(solver, objective, status, wall):
+        r = Row("general", "delmaire/p9", solver, status=status, objective=objective)
+        r.known_optimum, r.build_seconds, r.solve_seconds = 1000.0, 1.0, wall - 1.0
+        return r.finish()
+
+    rows = [
+        row("place-cpsat", 1002.0, "FEASIBLE", 60.4),
+        row("direct-cpsat", 1004.0, "FEASIBLE", 61.0),
+        row("direct-highs", 1000.0, "OPTIMAL", 12.0),
+        Row("general", "delmaire/p10", "place-cpsat", status="KILLED", known_optimum=7.0),
+    ]
+    rows[-1].solve_seconds = 75.2
+    lines = versus_plain(rows)
+    assert (
+        "| delmaire/p9 | 1,000 | 1,002 (0.20 %, 60 s) | 1,004 (0.40 %, 61 s) "
+        "| **1,000** (0.00 %, 12 s) | +0.200 |" in lines
+    )
+    assert "| delmaire/p10 | 7 | – (KILLED, 75 s) | not run | not run | – |" in lines
