@@ -73,10 +73,12 @@ def _mode(path: Path, default: int) -> int:
         return default & ~_umask()
 
 
-def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``.
 
-    A symbolic link at ``path`` is written through; the file's permission bits are kept.
+    A symbolic link at ``path`` is written through; the file's permission bits are kept, or set
+    to ``mode`` when given. ``write`` may check the file it wrote (read it back, compare) and
+    raise: then ``path`` is left as it was.
     """
     path = target_of(path)
     with os_errors(path.parent):
@@ -85,8 +87,9 @@ def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.is_dir():
         raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
-    with os_errors(path):
-        mode = _mode(path, 0o666)
+    if mode is None:
+        with os_errors(path):
+            mode = _mode(path, 0o666)
     with os_errors(path.parent):
         fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
@@ -101,10 +104,12 @@ def atomic_file(path: Path, write: Callable[[Path], None]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
+def atomic_folder(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
     """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept.
 
-    The swap is one ``exchange`` (see the module docstring); the folder's mode is kept.
+    The swap is one ``exchange`` (see the module docstring); the folder's mode is kept, or set
+    to ``mode`` when given. ``write`` fills the empty temporary folder it is given; it may check
+    what it wrote and raise: then ``path`` is left as it was.
     """
     path = target_of(path)
     with os_errors(path.parent):
@@ -113,8 +118,9 @@ def atomic_folder(path: Path, write: Callable[[Path], None]) -> None:
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.exists() and not path.is_dir():
         raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
-    with os_errors(path):
-        mode = _mode(path, 0o777)
+    if mode is None:
+        with os_errors(path):
+            mode = _mode(path, 0o777)
     with os_errors(path.parent):
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
     try:

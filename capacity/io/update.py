@@ -17,7 +17,11 @@ type raises the type's ``modules_now``), and keeps everything else the user stor
 - Folder: a lock file beside the folder; the folder copied beside it, the changed CSV (or
   GeoJSON) files edited in their own separator, line ends and encoding (unchanged lines byte for
   byte), ``policy.toml`` and other files untouched, read back and compared, then swapped in
-  atomically (``capacity.files.swap_in``).
+  atomically.
+
+The workbook, the folder and the backups are written with ``capacity.files.atomic_file`` and
+``atomic_folder``: made beside the target and only then renamed (or exchanged) into place; the
+workbook and the folder are read back and compared inside the writer, before that step.
 
 In the Excel and folder forms the files' size and time are taken when the lock is taken and
 compared just before the rename: a change by a program that ignores the lock file (a spreadsheet,
@@ -34,7 +38,6 @@ import json
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -140,13 +143,17 @@ class Target:
             )
 
     def backup(self, dst: Path) -> None:
-        tmp = dst.with_name(f".{dst.name}.tmp")
+        """Copy the registry to ``dst`` atomically, with the registry's permission bits."""
+        mode = os.stat(self.path).st_mode & 0o7777
         if self.path.is_dir():
-            shutil.rmtree(tmp, ignore_errors=True)
-            shutil.copytree(self.path, tmp, symlinks=True)
+
+            def copy_folder(tmp: Path) -> None:
+                for item in sorted(self.path.iterdir()):
+                    files.copy_item(item, tmp / item.name)
+
+            files.atomic_folder(dst, copy_folder, mode=mode)
         else:
-            shutil.copy2(self.path, tmp)
-        os.replace(tmp, dst)
+            files.atomic_file(dst, lambda tmp: shutil.copy2(self.path, tmp), mode=mode)
 
     def write(self, old: Registry, new: Registry) -> None:
         raise NotImplementedError
@@ -196,17 +203,18 @@ class GpkgTarget(Target):
         self.conn = conn
 
     def backup(self, dst: Path) -> None:
-        tmp = dst.with_name(f".{dst.name}.tmp")
-        tmp.unlink(missing_ok=True)
-        src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
-        out = sqlite3.connect(tmp)
-        try:
-            src.backup(out)
-        finally:
-            out.close()
-            src.close()
-        os.chmod(tmp, os.stat(self.path).st_mode & 0o777)
-        os.replace(tmp, dst)
+        """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock)."""
+
+        def copy(tmp: Path) -> None:
+            src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            out = sqlite3.connect(tmp)
+            try:
+                src.backup(out)
+            finally:
+                out.close()
+                src.close()
+
+        files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)
 
     def write(self, old: Registry, new: Registry) -> None:
         for edit in edits(old, new):
@@ -358,19 +366,13 @@ class XlsxTarget(Target):
         sheets = {str(s).strip().lower(): s for s in book.sheetnames}
         for edit in edits(old, new):
             _edit_sheet(book[sheets[edit.layer]], edit)
-        fd, name = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=self.path.suffix
-        )
-        os.close(fd)
-        tmp = Path(name)
-        try:
+
+        def save(tmp: Path) -> None:
             _save_book(book, tmp)
-            os.chmod(tmp, os.stat(self.path).st_mode & 0o777)
             self._read_back(tmp, new)
-            self.unchanged_since_lock()
-            os.replace(tmp, self.path)
-        finally:
-            tmp.unlink(missing_ok=True)
+            self.unchanged_since_lock()  # the last step before the rename
+
+        files.atomic_file(self.path, save)
 
 
 def _edit_sheet(sheet: Any, edit: Edit) -> None:
@@ -421,11 +423,9 @@ class FolderTarget(Target):
     """A folder: copied beside it, the changed files edited, read back, swapped in."""
 
     def write(self, old: Registry, new: Registry) -> None:
-        tmp = Path(tempfile.mkdtemp(dir=self.path.parent, prefix=f".{self.path.name}.apply-"))
-        try:
+        def edit_copy(tmp: Path) -> None:
             for item in sorted(self.path.iterdir()):
                 files.copy_item(item, tmp / item.name)
-            os.chmod(tmp, os.stat(self.path).st_mode & 0o7777)
             for edit in edits(old, new):
                 csv_file = tmp / f"{edit.layer}.csv"
                 if csv_file.is_file():
@@ -433,10 +433,9 @@ class FolderTarget(Target):
                 else:
                     _edit_geojson(tmp / f"{edit.layer}.geojson", edit)
             self._read_back(tmp, new)
-            self.unchanged_since_lock()
-            files.swap_in(tmp, self.path)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+            self.unchanged_since_lock()  # the last step before the swap
+
+        files.atomic_folder(self.path, edit_copy)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
