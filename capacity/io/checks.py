@@ -15,7 +15,7 @@ import shapely
 
 from capacity.errors import Problem
 from capacity.io.layers import LAYERS
-from capacity.io.typechecks import TYPE_CHECKS, typed_sites
+from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
 from capacity.io.validate import Parsed
 
 Layers = dict[str, Parsed]
@@ -430,58 +430,17 @@ def check_modules(layers: Layers) -> list[Problem]:
 
 
 def _module_counts(p: Parsed, i: int, site: dict, units: int, lived: int) -> list[Problem]:
-    now, most, sid = site["modules_now"], site["modules_max"], site["id"]
+    now, most = site["modules_now"], site["modules_max"]
     if _na(now) or _na(most):
         return []  # reported by check_pavilions
-    if units > most:
-        return [
-            p.problem(
-                i,
-                "modules_max",
-                f"pavilion site {sid} has {units} units (modules) in the units layer but "
-                f"modules_max {most}; raise modules_max to at least {units} or remove units",
-            )
-        ]
-    if lived > now:
-        return [
-            p.problem(
-                i,
-                "modules_now",
-                f"residents live in {lived} units of pavilion site {sid} but modules_now is "
-                f"{now}, so the capacity plan has no solution; set modules_now to at least "
-                f"{lived} or fix the residents' unit_id in occupancy",
-            )
-        ]
-    if units != now:
-        return [
-            p.problem(
-                i,
-                "modules_now",
-                f"pavilion site {sid} has {units} units (modules) in the units layer but "
-                f"modules_now {now}: placement uses the units, the capacity plan modules_now; "
-                "make them agree",
-                severity="warning",
-            )
-        ]
-    return []
+    return module_counts(p, i, f"pavilion site {site['id']}", units, lived, now, most)
 
 
 def _module_beds(p: Parsed, rows: list[int], site: dict) -> list[Problem]:
     bpm = site["beds_per_module"]
-    if _na(bpm):
-        return []
-    return [
-        p.problem(
-            i,
-            "beds",
-            f"unit {p.records[i]['id']} is a module of pavilion site {site['id']} with "
-            f"beds_per_module {bpm} but has {p.records[i]['beds']} beds: placement counts the "
-            "unit's beds, the capacity plan beds_per_module; make them agree",
-            severity="warning",
-        )
-        for i in rows
-        if not _na(p.records[i]["beds"]) and p.records[i]["beds"] != bpm
-    ]
+    said = f"is a module of pavilion site {site['id']} with beds_per_module {bpm}"
+    fix = ": placement counts the unit's beds, the capacity plan beds_per_module; make them agree"
+    return unit_beds(p, rows, bpm, said, fix, severity="warning")
 
 
 CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (

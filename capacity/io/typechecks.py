@@ -178,57 +178,97 @@ def _lived_units(layers: Layers) -> set[str]:
 
 
 def _type_counts(p: Parsed, i: int, t: dict, listed: int, lived: int) -> list[Problem]:
-    upm, now, most, tid = t["units_per_module"], t["modules_now"], t["modules_max"], t["id"]
+    upm, now, most = t["units_per_module"], t["modules_now"], t["modules_max"]
     if _na(upm) or _na(now) or _na(most):
         return []  # reported by the cell checks
-    if listed > most * upm:
+    return module_counts(p, i, f"module type {t['id']}", listed, lived, now, most, upm)
+
+
+def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
+    bpu = t["beds_per_unit"]
+    said = f"is of module type {t['id']} with beds_per_unit {bpu}"
+    fix = "; make them agree (fix beds, or give the unit another module_type_id)"
+    return unit_beds(units, rows, bpu, said, fix)
+
+
+def module_counts(
+    p: Parsed,
+    i: int,
+    subject: str,
+    listed: int,
+    lived: int,
+    now: int,
+    most: int,
+    per_module: int = 1,
+) -> list[Problem]:
+    """The units of ``subject`` (a module type, or a pavilion site whose units are its modules)
+    agree with its modules: no more than ``modules_max`` modules hold (an error), residents in no
+    more than ``modules_now`` modules hold (an error, the capacity plan would have no solution),
+    and as many as ``modules_now`` modules hold (else a warning). The first that fails is reported
+    at row ``i`` of ``p``.
+
+    Parameters
+    ----------
+    listed, lived : the subject's units in the units layer, and those of them with a resident.
+    now, most : its ``modules_now`` and ``modules_max``.
+    per_module : units a module holds (``units_per_module``; 1 for a site's own modules).
+    """
+    units = "units (modules)" if per_module == 1 else "units"
+
+    def held(column: str, n: int) -> str:
+        return f"{column} {n}" + ("" if per_module == 1 else f" x units_per_module {per_module}")
+
+    if listed > most * per_module:
         return [
             p.problem(
                 i,
                 "modules_max",
-                f"module type {tid} has {listed} units in the units layer but room for "
-                f"{most * upm} (modules_max {most} x units_per_module {upm}); raise modules_max "
-                "or remove units",
+                f"{subject} has {listed} {units} in the units layer but room for "
+                f"{most * per_module} ({held('modules_max', most)}); raise modules_max to at "
+                f"least {-(-listed // per_module)} or remove units",
             )
         ]
-    if lived > now * upm:
+    if lived > now * per_module:
         return [
             p.problem(
                 i,
                 "modules_now",
-                f"residents live in {lived} units of module type {tid} but modules_now {now} x "
-                f"units_per_module {upm} holds {now * upm}, so the capacity plan has no "
-                "solution; raise modules_now or fix the residents' unit_id in occupancy",
+                f"residents live in {lived} units of {subject} but {held('modules_now', now)} "
+                f"holds {now * per_module}, so the capacity plan has no solution; set modules_now "
+                f"to at least {-(-lived // per_module)} or fix the residents' unit_id in occupancy",
             )
         ]
-    if listed != now * upm:
+    if listed != now * per_module:
         return [
             p.problem(
                 i,
                 "modules_now",
-                f"module type {tid} has {listed} units in the units layer but modules_now {now} "
-                f"x units_per_module {upm} = {now * upm}: placement uses the units, the capacity "
-                "plan modules_now; make them agree",
+                f"{subject} has {listed} {units} in the units layer but "
+                f"{held('modules_now', now)} holds {now * per_module}: placement uses the units, "
+                "the capacity plan modules_now; make them agree",
                 severity="warning",
             )
         ]
     return []
 
 
-def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
-    bpu = t["beds_per_unit"]
-    if _na(bpu):
+def unit_beds(
+    units: Parsed, rows: list[int], beds: object, said: str, fix: str, severity: str = "error"
+) -> list[Problem]:
+    """Each unit of ``rows`` has ``beds`` beds (the beds of its module type or site's modules),
+    unless ``beds`` is not given; ``said`` names the rule ("is of module type T with
+    beds_per_unit 4"), ``fix`` the fix."""
+    if _na(beds):
         return []
     return [
         units.problem(
             j,
             "beds",
-            f"unit {units.records[j]['id']} is of module type {t['id']} with beds_per_unit "
-            f"{bpu} but has {units.records[j]['beds']} beds; make them agree (fix beds, or "
-            "give the unit another module_type_id)",
+            f"unit {units.records[j]['id']} {said} but has {units.records[j]['beds']} beds{fix}",
+            severity=severity,
         )
         for j in rows
-        if not _na(units.records[j]["beds"]) and units.records[j]["beds"] != bpu
+        if not _na(units.records[j]["beds"]) and units.records[j]["beds"] != beds
     ]
 
 
