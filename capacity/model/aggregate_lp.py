@@ -33,7 +33,12 @@ from capacity.model.aggregate import (
 )
 from capacity.model.aggregate_rules import GROUPS
 from capacity.model.domain import DAYCARE_GROUPS, Domain
-from capacity.model.soft import resident_family_districts, spread_caps
+from capacity.model.soft import (
+    daycare_demand,
+    daycare_slots,
+    resident_family_districts,
+    spread_caps,
+)
 from capacity.solver.linear import LinearForm
 
 
@@ -199,19 +204,21 @@ def _district_of(dom: Domain, sids: list[str], kind: str) -> tuple[list[str], np
 
 
 def _daycare(f: _Form, dom: Domain, sids, types, cols: _Columns, n) -> None:
-    """``aggregate_rules._daycare``: missing slots per daycare district and age group."""
+    """``aggregate_rules._daycare``: missing slots per daycare district and age group
+    (``soft.daycare_demand`` against ``soft.daycare_slots``)."""
     w = dom.weights["school_daycare"]
     if not w:
         return
     ids, of_site = _district_of(dom, sids, "daycare")
     district = of_site[cols.s]
     kids = {
-        g: np.array([t.rep.daycare_children(g) for t in types], np.int64) for g in DAYCARE_GROUPS
+        g: np.array([daycare_demand(t.rep, g) for t in types], np.int64) for g in DAYCARE_GROUPS
     }
+    free = daycare_slots(dom)
     for k, did in enumerate(ids):
         here = np.flatnonzero(district == k)
         for g, group in enumerate(DAYCARE_GROUPS):
-            slots = dom.districts[did].free_slots.get(group)
+            slots = free.get((did, group))
             children = kids[group]
             mine = here[children[cols.t[here]] > 0]
             c = children[cols.t[mine]]

@@ -18,7 +18,12 @@ from ortools.sat.python.cp_model import LinearExpr
 
 from capacity.model.aggregate import SIZES, fits, size_cut
 from capacity.model.domain import DAYCARE_GROUPS, Unit
-from capacity.model.soft import resident_family_districts, spread_caps
+from capacity.model.soft import (
+    daycare_demand,
+    daycare_slots,
+    resident_family_districts,
+    spread_caps,
+)
 
 if TYPE_CHECKING:
     from capacity.model.aggregate import AggregateModel
@@ -179,27 +184,25 @@ def _in_district(m: AggregateModel, kind: str) -> dict[str, list]:
 
 
 def _daycare(m: AggregateModel) -> tuple[list, int]:
+    """Missing daycare slots: ``soft.daycare_demand`` per type against ``soft.daycare_slots``."""
     w = m.dom.weights["school_daycare"]
     if not w:
         return [], 0
     out, by_district = [], _in_district(m, "daycare")
-    children = {(t.id, g): t.rep.daycare_children(g) for t in m.types for g in DAYCARE_GROUPS}
-    for did, d in sorted(m.dom.districts.items()):
-        if d.kind != "daycare":
+    children = {(t.id, g): daycare_demand(t.rep, g) for t in m.types for g in DAYCARE_GROUPS}
+    # by district id; a district's groups stay in DAYCARE_GROUPS order (a stable sort)
+    for (did, group), slots in sorted(daycare_slots(m.dom).items(), key=lambda kv: kv[0][0]):
+        demand = [
+            (children[(t.id, group)], t.count, v)
+            for t, v in by_district.get(did, [])
+            if children[(t.id, group)]
+        ]
+        most = sum(c * k for c, k, _ in demand)
+        if most <= slots:
             continue
-        for group in DAYCARE_GROUPS:
-            slots = d.free_slots.get(group)
-            demand = [
-                (children[(t.id, group)], t.count, v)
-                for t, v in by_district.get(did, [])
-                if children[(t.id, group)]
-            ]
-            most = sum(c * k for c, k, _ in demand)
-            if slots is None or most <= slots:
-                continue
-            missing = m.cp.new_int_var(0, most, f"daycare_missing[{did},{group}]")
-            m.cp.add(missing >= sum(c * v for c, _, v in demand) - slots)
-            out.append(w * missing)
+        missing = m.cp.new_int_var(0, most, f"daycare_missing[{did},{group}]")
+        m.cp.add(missing >= sum(c * v for c, _, v in demand) - slots)
+        out.append(w * missing)
     return out, 0
 
 

@@ -128,6 +128,27 @@ def pair_cost(h: Household, u: Unit, dom: Domain) -> int:
 # --- district data: the one definition every form of the district terms reads ------------------
 
 
+def daycare_demand(h: Household, group: str) -> int:
+    """Children of ``h`` in age ``group`` who need a free daycare slot in the district ``h`` is
+    placed in: those of an arriving household (a resident who stays or moves keeps its slot)."""
+    return h.daycare_children(group) if h.current_unit is None else 0
+
+
+def daycare_slots(dom: Domain) -> dict[tuple[str, str], int]:
+    """``(daycare district id, age group) -> free slots`` for every daycare district and group
+    with a number of free slots, in the order of ``dom.districts`` and ``DAYCARE_GROUPS``; empty
+    when ``school_daycare`` weighs 0. Each child (``daycare_demand``) beyond them costs."""
+    if not dom.weights["school_daycare"]:
+        return {}
+    return {
+        (did, group): d.free_slots[group]
+        for did, d in dom.districts.items()
+        if d.kind == "daycare"
+        for group in DAYCARE_GROUPS
+        if d.free_slots.get(group) is not None
+    }
+
+
 def resident_family_districts(dom: Domain, kind: str) -> set[str | None]:
     """Districts of ``kind`` where a resident family with children stays: held in any placement."""
     return {dom.sites[r.site_id].districts.get(kind) for r in dom.residents if r.has_children}
@@ -202,25 +223,17 @@ def school_daycare(m: PlacementModel) -> Term:
     if not m.dom.weights["school_daycare"]:
         return _term(m, "school_daycare", {})
     parts = _household_parts(m, school_coef)
-    for did, d in m.dom.districts.items():
-        if d.kind != "daycare":
+    for (did, group), slots in daycare_slots(m.dom).items():
+        demand = [
+            (c, var)
+            for hid, _, var in m.pairs_in("daycare", did)
+            if (c := daycare_demand(m.dom.household(hid), group))
+        ]
+        if sum(c for c, _ in demand) <= slots:
             continue
-        for group in DAYCARE_GROUPS:
-            slots = d.free_slots.get(group)
-            demand = [
-                (h.daycare_children(group), var)
-                for hid, _, var in m.pairs_in("daycare", did)
-                if (h := m.dom.household(hid)).current_unit is None and h.daycare_children(group)
-            ]
-            if slots is None or sum(c for c, _ in demand) <= slots:
-                continue
-            missing = m.cp.new_int_var(
-                0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]"
-            )
-            m.cp.add(
-                missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots
-            )
-            parts[f"{did} {group} år"] = missing
+        missing = m.cp.new_int_var(0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]")
+        m.cp.add(missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots)
+        parts[f"{did} {group} år"] = missing
     return _term(m, "school_daycare", parts)
 
 

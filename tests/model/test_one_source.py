@@ -4,6 +4,8 @@ small domains (residents, scores, required districts, daycare slots, modules, mo
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -27,7 +29,15 @@ from capacity.model.aggregate import (
 from capacity.model.aggregate_rules import GROUPS, unit_capacity
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
-from capacity.model.soft import PAIR_COEFS, SITE_TERMS, pair_cost, site_coef
+from capacity.model.soft import (
+    PAIR_COEFS,
+    SITE_TERMS,
+    daycare_demand,
+    daycare_slots,
+    pair_cost,
+    school_coef,
+    site_coef,
+)
 from capacity.solver.problem import problem_of
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import small_worlds
@@ -125,13 +135,21 @@ def test_the_count_model_scores_a_placement_as_the_pair_model(reg, rnd):
     """Fix a random placement: the count model with its counts fixed has the per-pair model's
     objective, district terms (spread caps, families together, daycare slots) included."""
     dom = build_domain(reg, PLACE_DAY)
-    chosen = {}
-    for h in dom.arriving:
-        options = [None, *dom.pairs[h.id]] if not h.unaccompanied_minor else [None]
-        chosen[h.id] = rnd.choice(options)
-    pairs = build_model(dom, fixed=chosen)
-    expected = _solve(pairs.cp)
+    chosen = _random_placement(dom, rnd)
+    expected = _solve(build_model(dom, fixed=chosen).cp)
     assume(expected is not None)  # the random placement broke a model rule (beds, families)
+    assert _count_model_score(dom, chosen) == expected
+
+
+def _random_placement(dom, rnd) -> dict[str, str | None]:
+    return {
+        h.id: rnd.choice([None] if h.unaccompanied_minor else [None, *dom.pairs[h.id]])
+        for h in dom.arriving
+    }
+
+
+def _count_model_score(dom, chosen: dict[str, str | None]) -> float | None:
+    """``build_aggregate``'s objective with its counts fixed to ``chosen``."""
     types = household_types(dom)
     m = build_aggregate(dom, types, candidates(dom, types, usable_units(dom), None))
     counts: dict[tuple[str, str], int] = {}
@@ -143,4 +161,43 @@ def test_the_count_model_scores_a_placement_as_the_pair_model(reg, rnd):
     assert set(counts) <= set(m.n)
     for key, var in m.n.items():
         m.cp.add(var == counts.get(key, 0))
-    assert _solve(m.cp) == expected
+    return _solve(m.cp)
+
+
+@SETTINGS
+@given(
+    small_worlds(max_households=5, max_units=4),
+    st.randoms(use_true_random=False),
+    st.sampled_from([0, 1, None]),
+    st.sampled_from([0, 1, None]),
+)
+def test_school_daycare_is_one_demand_against_one_slot_table(reg, rnd, young, older):
+    """Only ``school_daycare`` weighed, a random placement, few free slots (0-2 years: ``young``,
+    3-5: ``older``; ``None``: not known): the pair model (``soft``) and the count model
+    (``aggregate_rules``) score it as plain Python does from ``school_coef``, ``daycare_demand``
+    and ``daycare_slots``: child-minutes to school plus, per daycare district and age group, the
+    children beyond its free slots. (The array-built form ``aggregate_lp`` has the count model's
+    rows: ``tests/model/test_aggregate_lp.py``.)"""
+    dom = build_domain(reg, PLACE_DAY)
+    slots = {"0-2": young, "3-5": older}
+    districts = {
+        did: replace(d, free_slots=slots) if d.kind == "daycare" else d
+        for did, d in dom.districts.items()
+    }
+    weights = {**{k: 0 for k in dom.weights}, "school_daycare": 1}
+    dom = replace(dom, weights=weights, districts=districts)
+    chosen = _random_placement(dom, rnd)
+    expected = _solve(build_model(dom, fixed=chosen).cp)
+    assume(expected is not None)  # the random placement broke a model rule (beds, families)
+    placed = {hid: dom.units[uid] for hid, uid in chosen.items() if uid is not None}
+    minutes = sum(school_coef(dom.household(hid), u, dom) for hid, u in placed.items())
+    missing = 0
+    for (did, group), slots in daycare_slots(dom).items():
+        children = sum(
+            daycare_demand(dom.household(hid), group)
+            for hid, u in placed.items()
+            if dom.sites[u.site_id].districts.get("daycare") == did
+        )
+        missing += max(0, children - slots)
+    assert expected == minutes + missing
+    assert _count_model_score(dom, chosen) == expected
