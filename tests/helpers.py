@@ -98,6 +98,71 @@ def make_site(
     )
 
 
+def make_module_type(id: str, site_id: str, **over) -> dict:
+    """A ``module_types`` row: by default an owned type of one shareable family home of 4 beds per
+    module, with the modules and costs of ``make_site``'s pavilion site; ``over`` sets columns."""
+    return (
+        dict(
+            id=id,
+            site_id=site_id,
+            name=id,
+            units_per_module=1,
+            beds_per_unit=4,
+            family_ok=True,
+            shareable=True,
+            accessible=False,
+            modules_now=0,
+            modules_max=4,
+            cost_setup_per_module=250_000,
+            cost_month_per_module=8_000,
+            cost_teardown_per_module=60_000,
+            lead_time_months=3,
+            min_lifetime_months=12,
+            tenure="owned",
+        )
+        | over
+    )
+
+
+def two_module_types(**over) -> list[dict]:
+    """Two types at P1 of ``tiny_registry``: single rooms (2 per module, rented; ``over`` changes
+    them) and a family home (owned, 2 modules standing)."""
+    single = make_module_type(
+        "P1-E",
+        "P1",
+        name="enkeltværelsesmodul",
+        units_per_module=2,
+        beds_per_unit=1,
+        family_ok=False,
+        shareable=False,
+        cost_setup_per_module=300_000,
+        cost_month_per_module=6_000,
+        tenure="rented",
+        lease_end=dt.date(2028, 6, 30),
+        notice_months=3,
+        cost_early_termination_per_module=40_000,
+        purchase_price_per_module=220_000,
+        cost_month_owned_per_module=3_000,
+    )
+    family = dict(
+        single,
+        id="P1-F",
+        name="familiemodul",
+        units_per_module=1,
+        beds_per_unit=4,
+        family_ok=True,
+        modules_now=2,
+        tenure="owned",
+        lease_end=None,
+        notice_months=None,
+        cost_early_termination_per_module=None,
+        purchase_price_per_module=None,
+        cost_month_owned_per_module=None,
+        residual_value_per_module=90_000,
+    )
+    return [single | over, family]
+
+
 def make_occupancy(
     household_id: str,
     unit_id: str,

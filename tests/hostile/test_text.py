@@ -67,22 +67,11 @@ def hostile_registry(text: str):
 
 def hostile_type(type_id: str, text: str) -> dict:
     """The one module type of the tiny registry's pavilion site P1, named ``text``."""
-    return dict(
-        id=type_id,
-        site_id="P1",
+    return helpers.make_module_type(
+        type_id,
+        "P1",
         name=text,
-        units_per_module=1,
-        beds_per_unit=4,
-        family_ok=True,
-        shareable=True,
-        accessible=False,
         modules_now=2,
-        modules_max=4,
-        cost_setup_per_module=250_000,
-        cost_month_per_module=8_000,
-        cost_teardown_per_module=60_000,
-        lead_time_months=3,
-        min_lifetime_months=12,
         tenure="rented",
         purchase_price_per_module=200_000,
     )

@@ -3,8 +3,6 @@ keeps them through every form, and a registry without them is written as before.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pandas as pd
 import pyogrio
 import pytest
@@ -20,50 +18,7 @@ FORMS = ("reg.gpkg", "reg.xlsx", "reg")
 def typed_registry():
     """The tiny registry with two module types at P1 (one rented), site terms and unit types."""
     reg = helpers.tiny_registry()
-    rows = [
-        dict(
-            id="P1-E",
-            site_id="P1",
-            name="enkeltværelsesmodul",
-            units_per_module=2,
-            beds_per_unit=1,
-            family_ok=False,
-            shareable=False,
-            accessible=False,
-            modules_now=0,
-            modules_max=4,
-            cost_setup_per_module=280_000,
-            cost_month_per_module=6_500,
-            cost_teardown_per_module=60_000,
-            lead_time_months=3,
-            min_lifetime_months=12,
-            tenure="rented",
-            lease_end=dt.date(2028, 6, 30),
-            notice_months=3,
-            cost_early_termination_per_module=40_000,
-            purchase_price_per_module=220_000,
-            cost_month_owned_per_module=3_000,
-        ),
-        dict(
-            id="P1-F",
-            site_id="P1",
-            name="familiemodul",
-            units_per_module=1,
-            beds_per_unit=4,
-            family_ok=True,
-            shareable=True,
-            accessible=False,
-            modules_now=2,
-            modules_max=4,
-            cost_setup_per_module=360_000,
-            cost_month_per_module=8_000,
-            cost_teardown_per_module=75_000,
-            lead_time_months=4,
-            min_lifetime_months=18,
-            tenure="owned",
-            residual_value_per_module=108_000,
-        ),
-    ]
+    rows = helpers.two_module_types()
     sites = reg.sites.copy()
     sites["cost_open"] = pd.array([None, 500_000], dtype="Int64")
     sites["cost_close"] = pd.array([None, 250_000], dtype="Int64")

@@ -15,7 +15,14 @@ from capacity.io.layers import frame
 from capacity.planning.plan import make_plan
 from capacity.planning.scenario import scenario_from_text
 from capacity.policy import Limits, Policy, Weights
-from tests.helpers import make_household, make_occupancy, make_registry, make_site, make_unit
+from tests.helpers import (
+    make_household,
+    make_module_type,
+    make_occupancy,
+    make_registry,
+    make_site,
+    make_unit,
+)
 
 NO_SOFT = Weights(transport=0, buildings_first=0, spread=0)
 
@@ -26,27 +33,17 @@ def policy(**limits) -> Policy:
 
 
 def module_type(id: str, site: str, **over) -> dict:
-    """An owned module type: one shareable family home of 4 beds per module."""
-    row = dict(
-        id=id,
-        site_id=site,
-        name=id,
-        units_per_module=1,
-        beds_per_unit=4,
-        family_ok=True,
-        shareable=True,
-        accessible=False,
-        modules_now=0,
+    """An owned module type: one shareable family home of 4 beds per module, up to 6 modules, no
+    costs, a month's lead time, no minimum lifetime."""
+    plain = dict(
         modules_max=6,
         cost_setup_per_module=0,
         cost_month_per_module=0,
         cost_teardown_per_module=0,
         lead_time_months=1,
         min_lifetime_months=0,
-        tenure="owned",
     )
-    row.update(over)
-    return row
+    return make_module_type(id, site, **(plain | over))
 
 
 def pavilion(id: str, dx: float = 0.0) -> dict:

@@ -7,7 +7,6 @@ with a message naming layer, row and column.
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -18,52 +17,7 @@ from capacity.io.registry import load_registry, write_registry
 from capacity.io.validate import validate_path
 from capacity.model.homes import MODULE_FLAGS
 from capacity.planning.types import TYPE_COLUMNS, module_types, site_terms, unit_types
-from tests.helpers import make_site, make_unit, tiny_registry
-
-
-def two_types(**over) -> list[dict]:
-    """Two types at P1 of the tiny registry: single rooms (2 per module) and a family home."""
-    single = dict(
-        id="P1-E",
-        site_id="P1",
-        name="enkeltværelsesmodul",
-        units_per_module=2,
-        beds_per_unit=1,
-        family_ok=False,
-        shareable=False,
-        accessible=False,
-        modules_now=0,
-        modules_max=4,
-        cost_setup_per_module=300_000,
-        cost_month_per_module=6_000,
-        cost_teardown_per_module=60_000,
-        lead_time_months=3,
-        min_lifetime_months=12,
-        tenure="rented",
-        lease_end=dt.date(2028, 6, 30),
-        notice_months=3,
-        cost_early_termination_per_module=40_000,
-        purchase_price_per_module=220_000,
-        cost_month_owned_per_module=3_000,
-    )
-    family = dict(
-        single,
-        id="P1-F",
-        name="familiemodul",
-        units_per_module=1,
-        beds_per_unit=4,
-        family_ok=True,
-        modules_now=2,
-        tenure="owned",
-        lease_end=None,
-        notice_months=None,
-        cost_early_termination_per_module=None,
-        purchase_price_per_module=None,
-        cost_month_owned_per_module=None,
-        residual_value_per_module=90_000,
-    )
-    single.update(over)
-    return [single, family]
+from tests.helpers import make_site, make_unit, tiny_registry, two_module_types
 
 
 def typed_registry(rows: list[dict], **unit_types_of: str):
@@ -94,7 +48,7 @@ def test_an_old_registry_gets_one_owned_type_per_pavilion_site_from_its_columns(
 
 
 def test_dtypes_are_plain():
-    types = module_types(typed_registry(two_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"}))
+    types = module_types(typed_registry(two_module_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"}))
     assert all(types[c].dtype == "int64" for c in ("modules_now", "cost_setup", "purchase_price"))
     assert all(types[c].dtype == bool for c in ("family_ok", "shareable", "accessible"))
     assert types["lease_end"].dtype.kind == "M"
@@ -110,7 +64,7 @@ def test_missing_module_columns_are_zero_and_max_at_least_now():
 
 
 def test_two_types_at_a_site_in_the_layers_order_with_defaults():
-    reg = typed_registry(two_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"})
+    reg = typed_registry(two_module_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"})
     types = module_types(reg).set_index("type_id")
     assert list(types.index) == ["P1-E", "P1-F"]
     single, family = types.loc["P1-E"], types.loc["P1-F"]
@@ -134,7 +88,7 @@ def test_two_types_at_a_site_in_the_layers_order_with_defaults():
 
 def test_unit_types_default_to_the_sites_only_type():
     assert unit_types(tiny_registry()) == {"P1-M1": "P1", "P1-M2": "P1"}
-    one = two_types()[1:]
+    one = two_module_types()[1:]
     assert unit_types(typed_registry(one)) == {"P1-M1": "P1-F", "P1-M2": "P1-F"}
 
 
@@ -147,7 +101,7 @@ def test_rows_follow_the_sites_order():
             *reg.sites.to_dict("records"),
         ],
     )
-    reg = reg.with_layers(sites=sites, module_types=frame("module_types", two_types()[1:]))
+    reg = reg.with_layers(sites=sites, module_types=frame("module_types", two_module_types()[1:]))
     reg = reg.with_layers(
         units=frame("units", [*reg.units.to_dict("records"), make_unit("X", "B1")])
     )
@@ -173,7 +127,7 @@ def test_site_terms_defaults_and_values():
 
 
 def test_the_layer_round_trips_and_validates(tmp_path):
-    reg = typed_registry(two_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"})
+    reg = typed_registry(two_module_types(), **{"P1-M1": "P1-F", "P1-M2": "P1-F"})
     write_registry(reg, tmp_path / "reg")
     assert validate_path(tmp_path / "reg") == []
     back = load_registry(tmp_path / "reg")
@@ -242,7 +196,7 @@ BAD = {
 @pytest.mark.parametrize("name", BAD)
 def test_bad_rows_are_refused_with_a_named_message(tmp_path, name):
     over, types_of, (source, row, column, words) = BAD[name]
-    problems = problems_of(tmp_path, typed_registry(two_types(**over), **types_of))
+    problems = problems_of(tmp_path, typed_registry(two_module_types(**over), **types_of))
     hits = [
         p
         for p in problems
@@ -253,7 +207,7 @@ def test_bad_rows_are_refused_with_a_named_message(tmp_path, name):
 
 
 def test_more_units_than_the_type_holds_is_an_error(tmp_path):
-    rows = two_types()
+    rows = two_module_types()
     rows[1].update(modules_now=0, modules_max=1)
     problems = problems_of(tmp_path, typed_registry(rows, **{"P1-M1": "P1-F", "P1-M2": "P1-F"}))
     (p,) = [p for p in problems if p.column == "modules_max"]
@@ -262,7 +216,7 @@ def test_more_units_than_the_type_holds_is_an_error(tmp_path):
 
 
 def test_residents_in_more_units_than_modules_now_hold_is_an_error(tmp_path):
-    reg = typed_registry(two_types(), **{"P1-M1": "P1-E", "P1-M2": "P1-E"})
+    reg = typed_registry(two_module_types(), **{"P1-M1": "P1-E", "P1-M2": "P1-E"})
     units = reg.units.copy()
     units["beds"] = units["beds"].where(~units["id"].str.startswith("P1"), 1)
     occ = reg.occupancy.copy()
