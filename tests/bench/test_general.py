@@ -56,3 +56,14 @@ def test_place_beside_the_plain_solvers_per_instance():
         "| **1,000** (0.00 %, 12 s) | +0.200 |" in lines
     )
     assert "| delmaire/p10 | 7 | – (KILLED, 75 s) | not run | not run | – |" in lines
+
+
+def test_highs_float_noise_reads_as_equal_not_below():
+    place = Row("general", "delmaire/p31", "place-cpsat", status="OPTIMAL", objective=4466.0)
+    highs = Row("general", "delmaire/p31", "direct-highs", objective=4465.999999999999)
+    for r in (place, highs):
+        r.known_optimum, r.build_seconds, r.solve_seconds = 4466.0, 0.0, 25.0
+        r.status = "OPTIMAL"
+        r.finish()
+    (line,) = [x for x in versus_plain([place, highs]) if x.startswith("| delmaire/p31")]
+    assert line.endswith("| **4,466** (0.00 %, 25 s) | +0.000 |") and "-0.00" not in line
