@@ -16,6 +16,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from capacity.solver.linear import LinearForm
 
 GRACE_SECONDS = 5.0
 STARTUP_SECONDS = 10.0  # a cold Python with numpy and highspy, on a loaded machine
+STOP_POLL = 0.1  # seconds between looks at ``stop``
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,8 @@ class HighsOutcome:
     """What the child reports: status, column values, objective, dual bound and a gap trace.
 
     ``status`` is ``OPTIMAL``, ``TIME_LIMIT`` (incumbent, not proven), ``INFEASIBLE``,
-    ``NO_SOLUTION`` (limit hit before any incumbent), ``KILLED`` (overran, ended by the parent)
-    or ``ERROR``. ``trace`` holds ``(seconds, primal, dual)`` at every change of either bound.
+    ``NO_SOLUTION`` (limit hit before any incumbent), ``KILLED`` (overran, ended by the parent),
+    ``STOPPED`` (ended by the caller's ``stop``) or ``ERROR``. ``trace`` holds ``(seconds, primal, dual)`` at every change of either bound.
     """
 
     status: str
@@ -68,6 +70,7 @@ def solve_highs(
     start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
     deadline: float | None = None,
+    stop: threading.Event | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -88,6 +91,7 @@ def solve_highs(
         default: proven optimal.
     deadline : a wall-clock deadline (``time.time()``): the child's limit ends there, counted
         after its start-up, and the child is ended ``grace`` seconds after it at the latest.
+    stop : when set (by another thread), the child is ended and the outcome is ``STOPPED``.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
@@ -103,7 +107,9 @@ def solve_highs(
             wait = time_limit + grace + STARTUP_SECONDS
             if deadline is not None:
                 wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
-            _, err = proc.communicate(timeout=wait)
+            err = _wait(proc, wait, stop)
+            if err is None:
+                return HighsOutcome("STOPPED", seconds=time.perf_counter() - start)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.communicate()
@@ -119,6 +125,22 @@ def solve_highs(
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             return HighsOutcome("ERROR", note=f"exit {proc.returncode}: {tail[0][:200]}")
         return pickle.loads(dst.read_bytes())
+
+
+def _wait(proc: subprocess.Popen, wait: float, stop: threading.Event | None) -> bytes | None:
+    """The child's stderr once it ends within ``wait`` seconds (else ``TimeoutExpired``), or
+    ``None`` as soon as ``stop`` is set (the caller's ``finally`` ends the child)."""
+    if stop is None:
+        return proc.communicate(timeout=wait)[1]
+    until = time.perf_counter() + wait
+    while True:
+        try:
+            return proc.communicate(timeout=max(min(STOP_POLL, until - time.perf_counter()), 0))[1]
+        except subprocess.TimeoutExpired:
+            if stop.is_set():
+                return None
+            if time.perf_counter() >= until:
+                raise
 
 
 def main(argv: list[str]) -> None:

@@ -29,7 +29,7 @@ from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import build_model, hint
-from capacity.solver import fewest, fixing, lanes, opening
+from capacity.solver import fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
 from capacity.solver.clock import HEURISTIC_SHARE, MIN_WALL, Clock, unlimited
 from capacity.solver.fingerprint import input_hash
@@ -176,7 +176,7 @@ class Strategy:
 
     name: str
     when: str
-    applies: Callable[[Domain, str], bool]
+    applies: Callable[[Domain, Run], bool]
     solve: Callable[[Domain, Run], Result]
 
 
@@ -194,7 +194,7 @@ def solve_domain(
     """Solve a built domain (see ``place``) by the first of ``STRATEGIES`` that applies."""
     started = time.perf_counter() if started is None else started
     run = Run(solver, time_limit, seed, lang, workers, started, clock or unlimited())
-    strategy = next(s for s in STRATEGIES if s.applies(dom, solver))
+    strategy = next(s for s in STRATEGIES if s.applies(dom, run))
     return strategy.solve(dom, run)
 
 
@@ -223,11 +223,12 @@ def _opening(dom: Domain, run: Run) -> Result:
     return replace(settled, options=_size(m), seconds_to_1pct=None)
 
 
-def _fixing(dom: Domain, run: Run) -> Result:
-    """The heuristic's placement prunes the pairs no better placement uses; CP-SAT (beside the
-    fewest-modules phase on two cores where beds are tight, else after it) or HiGHS solves the
-    rest; the better of the two by the whole objective, with the larger bound."""
-    fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
+def _fixing(dom: Domain, run: Run, fix: fixing.Fixing | None = None) -> Result:
+    """The heuristic's placement prunes the pairs no better placement uses (``fix``, if done
+    already); CP-SAT (beside the fewest-modules phase on two cores where beds are tight, else
+    after it) or HiGHS solves the rest; the better of the two by the whole objective, with the
+    larger bound."""
+    fix = fix or fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
     run.clock.reserve(fix.scoring)  # the winner is scored on the whole domain at the end
     beside = run.solver == "cpsat" and run.cores > 1 and fewest.applies(dom, fix)
     if run.solver == "cpsat" and not beside:
@@ -254,6 +255,24 @@ def _fixing(dom: Domain, run: Run) -> Result:
         result = _stages(m, run, fixing.budget(fix, run.time_limit))
     settled = fixing.settle(dom, result, fix, seed=run.seed, lang=run.lang, started=run.started)
     return replace(settled, options=_size(m))
+
+
+def _portfolio(dom: Domain, run: Run) -> Result:
+    """The fixing's pruned pairs and placement, then the textbook MIP over those pairs in HiGHS
+    (one thread, from that placement) races the rest of ``_fixing`` on the other cores
+    (``capacity.solver.portfolio``); the better answer by the whole objective, the larger bound."""
+    fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
+    machinery = replace(run, workers=max(run.cores - 1, 1))
+    return portfolio.race(
+        dom,
+        lambda: _fixing(dom, machinery, fix),
+        within=fix.domain,
+        start=fix.assignment,
+        seed=run.seed,
+        lang=run.lang,
+        started=run.started,
+        clock=run.clock,
+    )
 
 
 def _plain_highs(dom: Domain, run: Run) -> Result:
@@ -299,31 +318,40 @@ STRATEGIES = (
     Strategy(
         "greedy",
         "asked for (--solver greedy): the baseline, scored by the model",
-        lambda dom, solver: solver == "greedy",
+        lambda dom, run: run.solver == "greedy",
         _greedy,
     ),
     Strategy(
         "opening",
         "CP-SAT, new modules, nobody movable, a large model (opening.MIN_PAIRS pairs or more)",
-        lambda dom, solver: solver == "cpsat" and opening.applies(dom),
+        lambda dom, run: run.solver == "cpsat" and opening.applies(dom),
         _opening,
+    ),
+    Strategy(
+        "portfolio",
+        "CP-SAT, new modules, nobody movable, a smaller model, a limit of portfolio.MIN_LIMIT "
+        "or more: the textbook MIP in HiGHS on one core races the fixing on the others",
+        lambda dom, run: (
+            run.solver == "cpsat" and fixing.applies(dom) and run.time_limit >= portfolio.MIN_LIMIT
+        ),
+        _portfolio,
     ),
     Strategy(
         "fixing",
         "CP-SAT or HiGHS, new modules, nobody movable (a facility location problem)",
-        lambda dom, solver: solver in ("cpsat", "highs") and fixing.applies(dom),
+        lambda dom, run: run.solver in ("cpsat", "highs") and fixing.applies(dom),
         _fixing,
     ),
     Strategy(
         "highs",
         "HiGHS otherwise: the whole model as a MIP in a child process",
-        lambda dom, solver: solver == "highs",
+        lambda dom, run: run.solver == "highs",
         _plain_highs,
     ),
     Strategy(
         "cpsat",
         "CP-SAT otherwise (the municipal case): the whole model, which it proves in a second",
-        lambda dom, solver: True,
+        lambda dom, run: True,
         _plain,
     ),
 )

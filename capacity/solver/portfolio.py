@@ -1,0 +1,263 @@
+"""A race for facility location: the textbook MIP in HiGHS beside the fixing machinery.
+
+With new modules and nobody movable, placement is single-source capacitated facility location.
+No one method wins there: a plain textbook MIP in HiGHS proves instances the fixing machinery
+(``capacity.solver.fixing``, ``fewest``, ``lanes``) does not reach within the limit, and the
+machinery reaches optima HiGHS does not (``docs/benchmarks.md``, the ``general`` suite). So,
+after the fixing has pruned the pairs no placement as good as its heuristic's uses, both run at
+once under the run's one wall clock: HiGHS in a child process with one thread, over the pairs
+kept and from the heuristic's placement, and the rest of the machinery in this process on the
+other cores. The answer is the better placement by the whole model's objective (ties: the
+machinery's), with the larger of the two valid bounds (``settle.keep_better``,
+``settle.labelled``); ``Result.options["lane"]`` names the lane whose placement it is and
+``options["lanes"]`` both lanes' objectives. When the machinery proves optimality first, HiGHS
+is stopped; when HiGHS does, the machinery runs on to its budgets.
+
+When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
+both cores (``capacity.solver.lanes``); on one core beside HiGHS it ends above optima it reaches
+within 10 s on two (Holmberg, ``docs/benchmarks.md``), where HiGHS's one core does not make up
+for it.
+
+The textbook MIP
+----------------
+``textbook_form`` writes the separable part of the model (``problem.problem_of``: the arrays the
+Lagrangian heuristics use, costs exactly as ``soft.pair_cost`` counts them) as a ``LinearForm``:
+a column per allowed pair, per new module and per household (left out, at its penalty); each
+household placed once or left out (an equality), each unit's capacity (times its module's
+column for a new module), the strong linking rows ``x_hu <= y_u``, and a site's modules put up
+in order. The terms the arrays leave out are all ``>= 0``, and the pairs the fixing removed are
+used by no placement better than its heuristic's (whose pairs are kept), so HiGHS's bound is a
+bound of the whole model's optimum; its placement is scored on the whole domain before it can
+win. The model's own linear form (``linear.linear_form``) is the same problem, but it holds each
+household's unplaced penalty inside every one of its pair coefficients and its household rows
+are inequalities; HiGHS proved fewer instances on it (``docs/benchmarks.md``).
+
+Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
+it, its placement depends on the machine's load (``capacity.solver.highs``), and the clock
+records a wall-clock cut (``summary.json``'s ``stopped_by``).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+import numpy as np
+
+from capacity.model.domain import Domain
+from capacity.solver.clock import MIN_WALL, Clock
+from capacity.solver.highs import solve_highs
+from capacity.solver.linear import LinearForm
+from capacity.solver.opening import in_order
+from capacity.solver.problem import Problem, problem_of
+from capacity.solver.result import Result
+from capacity.solver.scoring import evaluate
+from capacity.solver.settle import classes_of, keep_better, labelled
+
+LANES = ("highs", "fixing")
+MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
+
+
+def textbook_form(dom: Domain, prob: Problem) -> tuple[LinearForm, np.ndarray, np.ndarray]:
+    """The textbook MIP of ``prob`` (see the module), the pair of each ``x`` column and the unit
+    of each ``y`` column.
+
+    Columns: ``x`` per allowed pair (household-major), ``y`` per new module, ``z`` per household
+    (left out, at ``prob.penalty``). Returns the form and, per ``x`` column, its (household row,
+    unit column) in ``prob``, and per ``y`` column its unit column.
+    """
+    hs, us = np.nonzero(prob.allowed)
+    n_x, n_h, n_u = len(hs), len(prob.households), len(prob.units)
+    modules = [k for k, uid in enumerate(prob.units) if dom.units[uid].new_module]
+    y_of = np.full(n_u, -1)
+    y_of[modules] = n_x + np.arange(len(modules))
+    z0 = n_x + len(modules)
+    cost = np.concatenate([prob.cost[hs, us], prob.setup[modules], prob.penalty])
+    rows: list[tuple[float, float, np.ndarray, np.ndarray]] = []
+    at = np.searchsorted(hs, np.arange(n_h + 1))  # ``hs`` is sorted: household-major
+    for i in range(n_h):  # placed once or left out
+        cols = np.append(np.arange(at[i], at[i + 1]), z0 + i)
+        rows.append((1.0, 1.0, cols, np.ones(len(cols))))
+    by_unit = np.argsort(us, kind="stable")
+    ut = np.searchsorted(us[by_unit], np.arange(n_u + 1))
+    for k in range(n_u):
+        xs = by_unit[ut[k] : ut[k + 1]]
+        if not len(xs):
+            continue
+        w = prob.weight[hs[xs], k]
+        if y_of[k] < 0:
+            rows.append((-np.inf, float(prob.capacity[k]), xs, w))
+            continue
+        rows.append((-np.inf, 0.0, np.append(xs, y_of[k]), np.append(w, -prob.capacity[k])))
+        rows.extend((-np.inf, 0.0, np.array([x, y_of[k]]), np.array([1.0, -1.0])) for x in xs)
+    for prev, nxt in zip(modules, modules[1:], strict=False):  # a site's modules in order
+        if dom.units[prob.units[prev]].site_id == dom.units[prob.units[nxt]].site_id:
+            rows.append((-np.inf, 0.0, np.array([y_of[nxt], y_of[prev]]), np.array([1.0, -1.0])))
+    n_col = z0 + n_h
+    form = LinearForm(
+        col_lower=np.zeros(n_col),
+        col_upper=np.ones(n_col),
+        integer=np.ones(n_col, dtype=bool),
+        cost=cost.astype(float),
+        offset=0.0,
+        start=np.cumsum([0] + [len(r[2]) for r in rows]).astype(np.int64),
+        index=np.concatenate([r[2] for r in rows]).astype(np.int64),
+        value=np.concatenate([r[3] for r in rows]).astype(float),
+        row_lower=np.array([r[0] for r in rows], dtype=float),
+        row_upper=np.array([r[1] for r in rows], dtype=float),
+    )
+    return form, np.stack([hs, us], axis=1), np.array(modules, dtype=np.int64)
+
+
+def highs_lane(
+    dom: Domain,
+    *,
+    seed: int,
+    lang: str,
+    started: float,
+    clock: Clock,
+    within: Domain | None = None,
+    start: Mapping[str, str | None] | None = None,
+    stop: threading.Event | None = None,
+) -> Result | None:
+    """The textbook MIP in HiGHS (one thread, a child process) until ``clock``'s deadline or
+    ``stop``, over the pairs of ``within`` (``dom`` with pairs left out that no better placement
+    uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if given; its
+    placement scored on ``dom``, with HiGHS's bound; ``None`` without a placement."""
+    begun = time.perf_counter()
+    prob = problem_of(within or dom)
+    form, pairs, modules = textbook_form(dom, prob)
+    first = None if start is None else _start(prob, pairs, modules, start)
+    # scoring the placement after the deadline takes about as long as building the arrays did
+    left = clock.left() - (time.perf_counter() - begun)
+    if not math.isfinite(left):
+        raise ValueError("the HiGHS lane needs a clock with a deadline")
+    out = solve_highs(
+        form,
+        time_limit=max(left, MIN_WALL),
+        seed=seed,
+        threads=1,
+        start=first,
+        deadline=time.time() + left,
+        stop=stop,
+    )
+    if out.status == "STOPPED":
+        return None
+    if out.status != "OPTIMAL":
+        clock.mark_cut()  # HiGHS's limit is wall-clock only
+    if out.values is None:
+        return None
+    chosen = out.values[: len(pairs)] > 0.5
+    assign = np.full(len(prob.households), -1)
+    assign[pairs[chosen, 0]] = pairs[chosen, 1]
+    assign = in_order(within or dom, prob, assign)
+    assignment = {
+        hid: (prob.units[k] if k >= 0 else None)
+        for hid, k in zip(prob.households, assign, strict=True)
+    }
+    try:
+        scored = evaluate(dom, assignment, lang=lang, started=started)
+    except ValueError:  # the arrays allowed what a rule of the model does not: not an answer
+        return None
+    bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
+    if bound is not None:
+        bound -= 1e-9 * abs(bound) + 1e-6  # float sums: the bound is a little lower
+    return replace(scored, status=out.status, solver="highs", seed=seed, best_bound=bound)
+
+
+def _start(
+    prob: Problem, pairs: np.ndarray, modules: np.ndarray, start: Mapping[str, str | None]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every column's value in the placement ``start`` (the pairs it uses, the modules it puts
+    up, the households it leaves out), as HiGHS's starting solution."""
+    col = {uid: k for k, uid in enumerate(prob.units)}
+    want = np.array(
+        [col[u] if (u := start.get(hid)) is not None else -1 for hid in prob.households]
+    )
+    used = np.zeros(len(prob.units), dtype=bool)
+    used[want[want >= 0]] = True
+    x = want[pairs[:, 0]] == pairs[:, 1]
+    values = np.concatenate([x, used[modules], want < 0]).astype(float)
+    return np.arange(len(values)), values
+
+
+def race(
+    dom: Domain,
+    other: Callable[[], Result],
+    *,
+    seed: int,
+    lang: str,
+    started: float,
+    clock: Clock,
+    within: Domain | None = None,
+    start: Mapping[str, str | None] | None = None,
+) -> Result:
+    """``other()`` (the machinery, returning a ``Result`` scored on ``dom``) in this thread,
+    ``highs_lane`` (over ``within``, from ``start``) in a second one, both until ``clock``'s
+    deadline; HiGHS is stopped when ``other`` proves optimality. The better placement by the
+    whole objective (ties: ``other``'s), the larger bound, labelled with the lane that won."""
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="highs-lane") as pool:
+        lane = pool.submit(
+            highs_lane,
+            dom,
+            seed=seed,
+            lang=lang,
+            started=started,
+            clock=clock,
+            within=within,
+            start=start,
+            stop=stop,
+        )
+        try:
+            mine = other()
+        except BaseException:
+            stop.set()
+            raise
+        if mine.status == "OPTIMAL":
+            stop.set()  # nothing better to find
+        highs = lane.result()
+    return settle_race(dom, mine, highs, seed=seed, lang=lang, started=started)
+
+
+def settle_race(
+    dom: Domain, mine: Result, highs: Result | None, *, seed: int, lang: str, started: float
+) -> Result:
+    """The better of the machinery's result ``mine`` and the HiGHS lane's ``highs`` (both
+    scored on ``dom``; ties: ``mine``), with the larger bound, ``OPTIMAL`` when either proved it
+    or the objective reaches the bound."""
+    if highs is None:
+        return replace(mine, options={**mine.options, "lane": LANES[1]})
+    placed, kept = keep_better(
+        dom,
+        mine,
+        classes_of(dom, highs),
+        lower=-math.inf,
+        scored=highs,
+        found_scored=True,
+        lang=lang,
+        started=started,
+    )
+    winner = mine if kept else highs
+    bounds = [r.best_bound for r in (mine, highs) if r.best_bound is not None]
+    label = winner.solver if kept else f"highs (bedre end {mine.solver})"
+    out = labelled(
+        placed,
+        mine,
+        bound=max(bounds) if bounds else -1e300,
+        proven=winner.status == "OPTIMAL",
+        solver=label,
+        seed=seed,
+        started=started,
+        seconds_to_1pct=winner.seconds_to_1pct,
+    )
+    if not bounds and out.status != "OPTIMAL":
+        out = replace(out, best_bound=None)
+    lanes = {LANES[1]: int(mine.objective), LANES[0]: int(highs.objective)}
+    return replace(
+        out, options={**mine.options, "lane": LANES[1] if kept else LANES[0], "lanes": lanes}
+    )

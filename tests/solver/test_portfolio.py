@@ -1,0 +1,110 @@
+"""The facility-location race (``capacity.solver.portfolio``): the textbook MIP reaches a known
+optimum, the race keeps the better lane's placement with a valid bound whichever lane is worse,
+and a raced ``place`` ends within its limit."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from capacity.bench import sscflp
+from capacity.model.domain import Domain, add_pairs, build_domain
+from capacity.solver import fixing, portfolio
+from capacity.solver.clock import Clock
+from capacity.solver.greedy import greedy_assignment
+from capacity.solver.scoring import evaluate
+from capacity.solver.solve import STRATEGIES, Run, place
+
+DAY = pd.Timestamp("2027-01-01").date()
+
+
+def _holmberg(shared_dir: Path, name: str) -> tuple[sscflp.Instance, Domain, int]:
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", name)
+    reg = sscflp.to_registry(inst)
+    dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
+    return inst, dom, sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
+
+
+def test_the_textbook_mip_proves_a_known_optimum(shared_dir):
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    started = time.perf_counter()
+    got = portfolio.highs_lane(dom, seed=0, lang="en", started=started, clock=Clock(30.0))
+    assert got.status == "OPTIMAL"
+    assert got.objective == inst.optimum * scale  # scored on the whole domain
+    assert got.best_bound <= got.objective < got.best_bound + 1
+
+
+def test_the_race_keeps_highs_when_the_machinery_is_worse(shared_dir):
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    started = time.perf_counter()
+    worse = evaluate(dom, greedy_assignment(dom), lang="en", started=started)
+    assert worse.objective > inst.optimum * scale
+    got = portfolio.race(dom, lambda: worse, seed=0, lang="en", started=started, clock=Clock(30.0))
+    assert got.options["lane"] == "highs"
+    assert got.options["lanes"] == {"fixing": worse.objective, "highs": got.objective}
+    assert got.objective == inst.optimum * scale and got.status == "OPTIMAL"
+    assert got.best_bound <= got.objective
+
+
+def test_the_mip_over_the_fixings_pairs_from_its_placement_proves_the_same_optimum(shared_dir):
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    fix = fixing.fix_pairs(dom, lang="en")
+    assert fix.kept < fix.pairs
+    started = time.perf_counter()
+    got = portfolio.highs_lane(
+        dom,
+        within=fix.domain,
+        start=fix.assignment,
+        seed=0,
+        lang="en",
+        started=started,
+        clock=Clock(30.0),
+    )
+    assert got.status == "OPTIMAL" and got.objective == inst.optimum * scale
+    assert set(got.placements["household_id"]) == {h.id for h in dom.households}
+
+
+def test_the_race_keeps_the_machinery_when_highs_is_worse(shared_dir, monkeypatch):
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    worse = evaluate(dom, greedy_assignment(dom), lang="en")
+    # a worse HiGHS lane with a valid but weak bound
+    monkeypatch.setattr(portfolio, "highs_lane", lambda dom, **kw: replace(worse, best_bound=0.0))
+    reg = sscflp.to_registry(inst)
+    result = place(reg, DAY, time_limit=portfolio.MIN_LIMIT, allow_new_modules=True)
+    assert result.options["lane"] == "fixing"
+    assert result.options["lanes"]["highs"] == worse.objective
+    assert result.objective == inst.optimum * scale < worse.objective
+    assert 0.0 <= result.best_bound <= result.objective
+
+
+def _run(solver: str, time_limit: float) -> Run:
+    return Run(solver, time_limit, 0, "en", None, time.perf_counter(), Clock(time_limit))
+
+
+def test_the_race_is_the_strategy_for_facility_location_with_cpsat_and_time(shared_dir):
+    _, dom, _ = _holmberg(shared_dir, "p1")
+
+    def chosen(solver: str, time_limit: float) -> str:
+        return next(s for s in STRATEGIES if s.applies(dom, _run(solver, time_limit))).name
+
+    assert chosen("cpsat", portfolio.MIN_LIMIT) == "portfolio"
+    assert chosen("cpsat", portfolio.MIN_LIMIT - 1) == "fixing"
+    assert chosen("highs", portfolio.MIN_LIMIT) == "fixing"
+
+
+def test_a_raced_place_ends_within_its_limit(shared_dir, monkeypatch):
+    monkeypatch.setattr(portfolio, "MIN_LIMIT", 1.0)  # race at a short limit
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", "p66")
+    reg = sscflp.to_registry(inst)
+    limit = 3.0
+    begun = time.perf_counter()
+    result = place(reg, DAY, time_limit=limit, allow_new_modules=True)
+    took = time.perf_counter() - begun
+    assert took <= limit * 1.05 + 2
+    assert result.options["lane"] in portfolio.LANES
+    assert result.best_bound is not None and result.best_bound <= result.objective
+    lanes = result.options.get("lanes", {})  # none when the machinery proved and HiGHS stopped
+    assert all(result.objective <= objective for objective in lanes.values())
