@@ -29,7 +29,11 @@ def scenarios(
     ] = 1000,
     workers: Annotated[
         int | None,
-        typer.Option("--workers", min=1, help="Lokale processer (standard: alle kerner)."),
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Lokale processer (standard: 1; flere betaler sig først ved mange tusinde kørsler).",
+        ),
     ] = None,
     dask: Annotated[
         str | None,
@@ -50,17 +54,19 @@ def scenarios(
     if workers is not None and dask is not None:
         raise UserError("Give either --workers or --dask, not both.")
     from capacity.planning.scenario import load_inputs
-    from capacity.planning.simulate import read_modules, read_plan, run_scenarios
+    from capacity.planning.simulate import read_branches, read_modules, read_plan, run_scenarios
     from capacity.reports.plan_output import write_runs
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     frame = read_plan(plan) if plan is not None else None
     mods = read_modules(plan.parent / "modules.csv") if plan is not None else None
+    branches = read_branches(plan.parent / "branches.csv") if plan is not None else None
     res = run_scenarios(
         reg,
         sc,
         plan=frame,
         modules=mods,
+        branches=branches,
         samples=samples,
         seed=seed,
         workers=workers,
@@ -79,6 +85,31 @@ def scenarios(
         soft_wrap=True,
         markup=False,
     )
+    for line in plan_lines(s, mods):
+        console.print(line, soft_wrap=True, markup=False)
+
+
+def plan_lines(summary: dict, modules) -> list[str]:
+    """What the runs did with the plan: whether it differs by branch, and the households moved
+    because their home went beside the resident units the plan moves (Danish)."""
+    out = []
+    per = summary.get("plan_per_branch")
+    if per is True:
+        out.append(
+            "Hver gren af scenariet kører med planens egen plan for den gren (branches.csv)."
+        )
+    elif per is False:
+        out.append(
+            "Scenariet har flere grene, men planen har ingen branches.csv: den samme plan gælder "
+            "i alle grene."
+        )
+    moved = int(modules["units_moved"].sum()) if modules is not None else None
+    planned = f"; planen flytter {moved} beboerenheder" if moved is not None else ""
+    out.append(
+        f"Genhusede (deres bolig forsvinder): forventet {summary['expected_relocations']:.1f} "
+        f"husstande{planned}."
+    )
+    return out
 
 
 def months_table(months, name: str) -> Table:

@@ -69,6 +69,10 @@ class PlanResult:
     summary : cost by kind, per-term totals, shortage person-months, status, gap, seed, ...
     supply, demand : the inputs (for explanations).
     modules : one row per module type and month (``MODULE_COLUMNS``) on the same path.
+    branches : with several branches of the scenario, the modules of every branch on the path of
+        its median sample (``BRANCH_COLUMNS``: the branch's name and ``Branch.key``, then
+        ``MODULE_COLUMNS``); None with one branch. With ``groups=1`` a branch's decisions are the
+        same on all its paths, so this is the plan of that branch exactly.
     """
 
     plan: pd.DataFrame
@@ -78,6 +82,7 @@ class PlanResult:
     supply: Supply
     demand: np.ndarray
     modules: pd.DataFrame
+    branches: pd.DataFrame | None = None
 
     def by_term(self) -> dict[str, float]:
         """Totals per term, in the order of ``TERMS``."""
@@ -153,7 +158,12 @@ def make_plan(
         scenario=sc.name,
         shared_months=m.shared,
         branches=[
-            dict(name=b.name, probability=b.probability, samples=int((branch == i).sum()))
+            dict(
+                name=b.name,
+                probability=b.probability,
+                samples=int((branch == i).sum()),
+                waves=b.key,
+            )
             for i, b in enumerate(branches)
         ],
     )
@@ -494,17 +504,39 @@ def extract(m: PlanModel, solver: Solved, info: dict, branch: np.ndarray) -> Pla
         round_trips=round_trips(m, solver),
         wall_seconds=solver.wall_time,
     )
-    return PlanResult(plan, terms, shortage, summary, m.sup, m.demand, modules)
+    per_branch = branches_frame(m, solver, branch, info["branches"])
+    return PlanResult(plan, terms, shortage, summary, m.sup, m.demand, modules, per_branch)
 
 
 def representative(m: PlanModel, branch: np.ndarray, branches: list[dict]) -> int:
     """The sample whose path the plan shows: the median by total demand of the most probable
     branch (the first of equals)."""
     probs = [b["probability"] if b["samples"] else -1.0 for b in branches]
-    b = int(np.argmax(probs))
+    return median_sample(m, branch, int(np.argmax(probs)))
+
+
+def median_sample(m: PlanModel, branch: np.ndarray, b: int) -> int:
+    """The median sample by total demand of branch ``b`` (the first of equals)."""
     rows = np.flatnonzero(branch == b)
     order = rows[np.argsort(m.demand[rows].sum(axis=1), kind="stable")]
     return int(order[(len(order) - 1) // 2])
+
+
+def branches_frame(
+    m: PlanModel, solver: Solved, branch: np.ndarray, branches: list[dict]
+) -> pd.DataFrame | None:
+    """The modules of every branch with samples on its median path (``BRANCH_COLUMNS``); None
+    when the scenario has one branch."""
+    if len(branches) < 2:
+        return None
+    frames = [
+        modules_frame(m, solver, median_sample(m, branch, b)).assign(
+            branch=info["name"], waves=info["waves"]
+        )
+        for b, info in enumerate(branches)
+        if info["samples"]
+    ]
+    return pd.concat(frames, ignore_index=True)[BRANCH_COLUMNS]
 
 
 def shortage_persons(m: PlanModel, solver: Solved) -> np.ndarray:
@@ -672,6 +704,7 @@ MODULE_COLUMNS = [
     "cost",
     "binding",
 ]
+BRANCH_COLUMNS = ["branch", "waves", *MODULE_COLUMNS]  # branches.csv: modules per branch
 
 
 def modules_frame(m: PlanModel, solver: Solved, s: int) -> pd.DataFrame:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
-import os
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,13 +40,12 @@ from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
+from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
-from capacity.planning.simulate import CHUNK, ScenarioResult, _local, input_for, summarise
+from capacity.planning.simulate import ScenarioResult, score
 from capacity.planning.supply import Supply, supply
 from capacity.reports.text import money
-
-Z = 1.96  # two-sided 95 % normal quantile
 
 
 @dataclass(frozen=True)
@@ -145,7 +143,7 @@ def make_proposal(
     runs : scenario runs per option (the same paths for every option).
     seed : same inputs and seed, same proposal.
     time_limit : wall-clock seconds of each plan.
-    workers : local processes for the runs (default: all cores; the same numbers for any).
+    workers : local processes for the runs (default 1: this process; the same numbers for any).
     steps : quantile plans B may try (``risk``, then halfway to 1 each step, at most 0.995).
     own : the user's own options (``load_options``), keys E, F, ..., planned by the same model
         under their conditions and scored on the same runs.
@@ -163,7 +161,7 @@ def make_proposal(
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
         k = plan_key(plan)
         if k not in done:
-            done[k] = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules)
+            done[k] = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches)
         res, raw = done[k]
         return counted_from(option(key, plan, res, raw, price, s), shift)
 
@@ -233,27 +231,6 @@ def robust(tried: list[Option], accepted: float) -> Option:
     if ok:
         return min(ok, key=lambda o: o.total)
     return min(tried, key=lambda o: (o.risk, o.total))
-
-
-def score(
-    reg: Registry,
-    sc: Scenario,
-    plan: pd.DataFrame,
-    runs: int,
-    seed: int,
-    workers: int | None,
-    sup: Supply,
-    modules: pd.DataFrame | None = None,
-) -> tuple[ScenarioResult, np.ndarray]:
-    """The scenario runs of a plan and their raw array (runs, ROWS, T), for paired comparisons.
-
-    Every option is run with the same ``seed``: run *i* draws the same arrivals for every option.
-    """
-    inp = input_for(reg, sc, plan, runs, seed, sup, modules)
-    bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
-    raw = np.concatenate(_local(inp, bounds, workers or os.cpu_count() or 1, False))
-    beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
-    return summarise(raw, sc, seed, beds), raw
 
 
 def no_new_modules(sup: Supply) -> Supply:
@@ -429,7 +406,7 @@ def merge(options: tuple[Option, ...]) -> tuple[tuple[Option, ...], list[str]]:
 
 def same_plan(a: Option, b: Option) -> bool:
     """The same decisions: modules of every type up, standing, down and bought, residents moved,
-    at every site in every month."""
+    at every site in every month, in every branch of the scenario."""
     return plan_key(a.plan) == plan_key(b.plan)
 
 
@@ -438,9 +415,11 @@ def plan_key(plan: PlanResult) -> tuple:
     cols = ["module_type_id", "month", "modules_up", "modules_standing", "modules_down"]
     cols += ["modules_bought", "units_moved"]
     site = plan.plan[["site_id", "month", "beds"]]
+    branches = () if plan.branches is None else plan.branches[["waves", *cols]]
     return (
         tuple(map(tuple, plan.modules[cols].itertuples(index=False))),
         tuple(map(tuple, site.itertuples(index=False))),
+        tuple(map(tuple, branches.itertuples(index=False))) if len(branches) else (),
     )
 
 
@@ -484,78 +463,6 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
         rest = math.ceil(persons - room * float(mod.beds[q]))
         return f"{text} og ca. {rest} senge mere på nye grunde eller i bygninger."
     return text + "."
-
-
-def wilson(p: float, n: int) -> tuple[float, float]:
-    """95 % Wilson score interval of a share ``p`` of ``n`` runs."""
-    if n <= 0:
-        return (0.0, 1.0)
-    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
-    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
-
-
-def mean_ci(x: np.ndarray) -> tuple[float, float]:
-    """95 % normal interval of the mean of ``x``."""
-    x = np.asarray(x, dtype=float)
-    m = float(x.mean())
-    half = Z * float(x.std(ddof=1)) / math.sqrt(len(x)) if len(x) > 1 else 0.0
-    return (m - half, m + half)
-
-
-def within_noise(a: np.ndarray, b: np.ndarray) -> bool:
-    """The paired difference of ``a`` and ``b`` (run by run) has a 95 % interval holding 0."""
-    if len(a) == 0 or len(a) != len(b):
-        return False
-    lo, hi = mean_ci(np.asarray(a, float) - np.asarray(b, float))
-    return lo <= 0 <= hi
-
-
-def recommend(options: tuple[Option, ...], risk: float) -> tuple[str, list[str]]:
-    """The cheapest option within the accepted risk (else the safest; a cheaper one whose risk
-    differs only inside the noise is preferred), with reasons in Danish."""
-    accepted = 1 - risk
-    ok = [o for o in options if o.risk <= accepted + 1e-12]
-    noise: list[str] = []
-    if ok:
-        best = min(ok, key=lambda o: (o.total, o.key))
-    else:
-        best = min(options, key=lambda o: (o.risk, o.total, o.key))
-        tie = [o for o in options if o.total < best.total and within_noise(o.short, best.short)]
-        if tie:
-            safest = best
-            best = min(tie, key=lambda o: (o.total, o.key))
-            noise.append(
-                f"Mulighed {safest.key} har en lidt lavere risiko ({pct(safest.risk, 0)} mod "
-                f"{pct(best.risk, 0)}), men forskellen ligger inden for usikkerheden; den billigere "
-                f"mulighed {best.key} foretrækkes."
-            )
-    lo, hi = best.total_ci
-    start = getattr(best, "risk_from", 0)
-    since = f" fra {month_name(sorted(set(best.plan.plan['month']))[start])}" if start else ""
-    reasons = [
-        f"Mulighed {best.key} ({best.title.lower()}) koster forventet {money(best.total)} i alt "
-        f"(95 %-interval {money(lo)} – {money(hi)}): {money(best.plan_cost)} til pavilloner og "
-        f"{money(best.emergency_cost)} til nødindkvartering.",
-        f"Risikoen for mangel i mindst én måned{since} er {pct(best.risk, 0)} "
-        f"(95 %-interval {pct(best.risk_ci[0], 0)} – {pct(best.risk_ci[1], 0)}; "
-        f"accepteret: højst {pct(accepted, 0)}).",
-        *noise,
-    ]
-    if not ok:
-        reasons.append("Ingen mulighed holder risikoen under det accepterede niveau.")
-    for o in options:
-        if o.key == best.key:
-            continue
-        verb = "dyrere" if o.total > best.total else "billigere"
-        text = (
-            f"Mulighed {o.key} er {money(abs(o.total - best.total))} {verb} med "
-            f"risiko {pct(o.risk, 0)}"
-        )
-        if within_noise(o.totals, best.totals) and o.total != best.total:
-            text += "; forskellen i omkostning ligger inden for usikkerheden"
-        reasons.append(text + ".")
-    return best.key, reasons
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ class Arrivals:
     leave : first month index in which the household no longer needs a bed (month + stay).
     kind : index of the household's kind (``DemandModel.kind_persons`` ...: persons, children,
         needs accessibility), which decides the homes it fits (``capacity.model.homes``).
+    branch : the scenario's branch the run drew (``Scenario.branches``; 0 with one branch).
     """
 
     month: np.ndarray
@@ -33,6 +34,7 @@ class Arrivals:
     family: np.ndarray
     leave: np.ndarray
     kind: np.ndarray
+    branch: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,10 @@ class DemandModel:
 def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     """Draw one run: households per month, their type and stay (waiting households in month 0)."""
     T = dm.months
-    mean = dm.mean
+    mean, branch = dm.mean, 0
     if len(dm.branch_p) > 1:
-        mean = dm.branch_mean[rng.choice(len(dm.branch_p), p=dm.branch_p / dm.branch_p.sum())]
+        branch = int(rng.choice(len(dm.branch_p), p=dm.branch_p / dm.branch_p.sum()))
+        mean = dm.branch_mean[branch]
     counts = _counts(dm, mean, rng)
     n = int(counts.sum())
     month = np.repeat(np.arange(T), counts)
@@ -77,7 +80,7 @@ def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     kind = np.concatenate([dm.waiting_kind, dm.type_kind[types]]).astype(np.int64)
     month = np.concatenate([np.zeros(len(dm.waiting_persons), np.int64), month])
     stay = rng.choice(len(dm.stay_pmf), size=len(month), p=dm.stay_pmf) + 1
-    return Arrivals(month, persons, family, month + stay, kind)
+    return Arrivals(month, persons, family, month + stay, kind, branch)
 
 
 def _counts(dm: DemandModel, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -149,6 +152,11 @@ def draw_resident_leave(
     return out
 
 
-def generators(seed: int, purpose: int, n: int) -> list[np.random.Generator]:
-    """One generator per run, seeded by run index (independent of workers and backend)."""
-    return [np.random.default_rng(s) for s in np.random.SeedSequence([seed, purpose]).spawn(n)]
+def generators(seed: int, purpose: int, n: int, start: int = 0) -> list[np.random.Generator]:
+    """Generators of runs ``start`` to ``n`` - 1, seeded by run index (independent of workers and
+    backend): run *i*'s seed is child *i* of ``SeedSequence([seed, purpose])``, as ``spawn(n)[i]``
+    would give, made directly so that a chunk costs its own runs only."""
+    root = [seed, purpose]
+    return [
+        np.random.default_rng(np.random.SeedSequence(root, spawn_key=(i,))) for i in range(start, n)
+    ]

@@ -286,6 +286,12 @@ class Branch:
     waves: tuple[int, ...]  # indices of the waves that come
     uncertain: tuple[int, ...]  # indices of the scenario's uncertain waves
 
+    @property
+    def key(self) -> str:
+        """The waves that come, numbered from 1 and space-separated ("" for none): what a plan's
+        branch and a scenario's branch are matched by (names differ when a wave becomes certain)."""
+        return " ".join(str(i + 1) for i in self.waves)
+
 
 def load_scenario(
     path: Path,

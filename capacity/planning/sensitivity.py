@@ -7,7 +7,7 @@ option keeps its plan and is scored again on the changed scenario, on the first 
 the paper's own paths (common random numbers: run *i* draws the same randomness for every option
 and every variation, so run *i* of the base is run *i* of the paper). A change of rent needs no
 runs: the option's monthly cost is scaled and its runs kept. The recommendation under each
-variation follows the paper's own rule (``proposal.recommend``).
+variation follows the paper's own rule (``recommend.recommend``).
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.planning.model import DAYS
+from capacity.planning.recommend import recommend
 from capacity.planning.scenario import MAX_MONTHS, Scenario
-from capacity.planning.simulate import ScenarioResult
+from capacity.planning.simulate import ScenarioResult, score
 from capacity.planning.supply import supply
 from capacity.reports.text import percent
 
@@ -201,8 +202,6 @@ def sensitivity(reg: Registry, paper, *, runs: int | None = None, workers: int |
     -------
     Sensitivity
     """
-    from capacity.planning.proposal import recommend
-
     have = int(paper.options[0].runs.summary["samples"])
     n = min(have, runs or max(MIN_RUNS, have // 4))
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
@@ -285,12 +284,13 @@ def with_wave(sc: Scenario, p: float) -> Scenario:
 def rescore(reg: Registry, sc: Scenario, paper, n: int, price: float, workers: int | None):
     """Every option of ``paper`` with its plan kept, scored on ``n`` runs of ``sc`` (the paper's
     seed: the same paths for every option)."""
-    from capacity.planning.proposal import score
-
     sup = supply(reg, sc)
     out = []
     for o in paper.options:
-        res, raw = score(reg, sc, o.plan.plan, n, paper.seed, workers, sup, o.plan.modules)
+        plan = o.plan
+        res, raw = score(
+            reg, sc, plan.plan, n, paper.seed, workers, sup, plan.modules, plan.branches
+        )
         out.append(scored(o, res, raw[:, 0], price))
     return tuple(out)
 

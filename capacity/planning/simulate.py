@@ -8,7 +8,6 @@ so the numbers are the same on 1 worker, N local processes or a Dask cluster.
 from __future__ import annotations
 
 import atexit
-import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
@@ -22,7 +21,7 @@ from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, category_index, fit_tables
 from capacity.planning.demand import RUNS, demand_model
-from capacity.planning.greedy import RunInput, run_chunk
+from capacity.planning.greedy import RELOCATED, RunInput, run_chunk
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 
@@ -36,10 +35,12 @@ class ScenarioResult:
     Attributes
     ----------
     months : ``month, p_shortage, expected_short, p90_short, expected_occupied, p10_occupied,
-        p90_occupied, beds, expected_free, p10_free``, one row per month (the 10-90 % band of
-        occupancy is ``p10_occupied`` to ``p90_occupied``).
+        p90_occupied, beds, expected_free, p10_free, expected_relocated``, one row per month (the
+        10-90 % band of occupancy is ``p10_occupied`` to ``p90_occupied``; relocated: households
+        moved because their home went, e.g. a module taken down under them).
     summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
-        ``expected_shortage_person_months``, ``first_month_at_risk``, ``samples``, ``seed``, ...
+        ``expected_shortage_person_months``, ``expected_relocations``, ``first_month_at_risk``,
+        ``samples``, ``seed``, ``plan_per_branch`` (with several branches and a plan), ...
     """
 
     months: pd.DataFrame
@@ -54,11 +55,18 @@ def input_for(
     seed: int,
     sup: Supply | None = None,
     modules: pd.DataFrame | None = None,
+    branches: pd.DataFrame | None = None,
 ) -> RunInput:
-    """The runs' input: homes per site, kind and month from ``plan`` (or today's capacity),
-    who fits which home (``capacity.model.homes``) and demand."""
+    """The runs' input: homes per site, kind and month from ``plan`` (or today's capacity), per
+    branch of the scenario when ``branches`` gives the plan of each (``branch_homes``), who fits
+    which home (``capacity.model.homes``) and demand."""
     sup = sup or supply(reg, sc)
-    homes = sup.homes(sup.current_modules()) if plan is None else plan_homes(plan, sup, modules)
+    if plan is None:
+        homes = sup.homes(sup.current_modules())[None]
+    elif branches is None:
+        homes = plan_homes(plan, sup, modules)[None]
+    else:
+        homes = branch_homes(plan, sup, branches, sc)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
     fit, share = fit_tables(sup.kinds, sup.classes)
     return RunInput(
@@ -126,6 +134,36 @@ def plan_homes(plan: pd.DataFrame, sup: Supply, modules: pd.DataFrame | None = N
     homes = sup.homes(np.where(sup.pavilion[mod.site][:, None], standing, 0))
     keep = (beds > 0) | sup.pavilion[:, None]
     return homes * keep[:, None, :]
+
+
+def branch_homes(
+    plan: pd.DataFrame, sup: Supply, branches: pd.DataFrame, sc: Scenario
+) -> np.ndarray:
+    """Homes per branch of ``sc``, site, kind and month, shape (B, J, C, T): each branch of the
+    scenario (``Scenario.branches``, in order; one when it has one) runs through the plan's
+    branch in which the same waves come (``branches.csv``: ``branch, waves`` and the module
+    columns). A branch of the scenario that the plan has no plan for is refused, naming it.
+    """
+    missing = {"branch", "waves"} - set(branches.columns)
+    if missing:
+        raise UserError(
+            f"branches.csv mangler kolonne(r) {', '.join(sorted(missing))}; giv den branches.csv, "
+            "som 'capacity plan' skrev."
+        )
+    keys = branches["waves"].fillna("").astype(str).str.strip()
+    out = []
+    for b in sc.branches():
+        rows = branches[keys == b.key]
+        if not len(rows):
+            have = sorted(set(branches["branch"].astype(str)))
+            raise UserError(
+                f"Planen har ingen plan for scenariets gren '{b.name or 'alle bølger'}' (bølge(r) "
+                f"{b.key or 'ingen'} kommer); planens grene er {', '.join(have)}. Lav planen med "
+                "samme scenarie, eller fjern branches.csv for at bruge planens ene plan i alle "
+                "grene."
+            )
+        out.append(plan_homes(plan, sup, rows.drop(columns=["branch", "waves"])))
+    return np.stack(out)
 
 
 def _type_table(modules: pd.DataFrame, sup: Supply) -> np.ndarray:
@@ -258,6 +296,23 @@ def read_modules(path: Path) -> pd.DataFrame | None:
         ) from None
 
 
+def read_branches(path: Path) -> pd.DataFrame | None:
+    """Read the ``branches.csv`` beside a plan.csv (the modules of every branch of the
+    scenario), or None when there is none: then the plan's one plan holds in every branch."""
+    if not path.exists():
+        return None
+    try:
+        return read_output_csv(
+            path,
+            dtype={"site_id": str, "module_type_id": str, "month": str, "waves": str},
+            keep_default_na=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise UserError(
+            f"{path}: kan ikke læses ({exc}); giv branches.csv fra 'capacity plan'."
+        ) from None
+
+
 def read_plan(path: Path) -> pd.DataFrame:
     """Read a plan.csv; a missing or unreadable file is a user error naming the path."""
     try:
@@ -280,6 +335,7 @@ def run_scenarios(
     progress: bool = False,
     sup: Supply | None = None,
     modules: pd.DataFrame | None = None,
+    branches: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """Monte Carlo runs of a scenario through a plan (or today's capacity when ``plan`` is None).
 
@@ -289,9 +345,13 @@ def run_scenarios(
     plan : a plan frame (``site_id, month, beds``); None keeps today's buildings and modules.
     modules : the plan's modules per type and month (``PlanResult.modules``, ``modules.csv``);
         needed where a site has several module types.
+    branches : the plan's modules per branch of the scenario (``PlanResult.branches``,
+        ``branches.csv``): each run goes through the plan of the branch it drew; None: the one
+        plan in every branch (the summary's ``plan_per_branch`` says which).
     samples : number of runs (fresh samples, not the plan's).
     seed : same seed, same numbers, whatever ``workers`` or backend.
-    workers : local processes (default: all cores; 1 runs in this process).
+    workers : local processes (default 1: this process; the runs are compiled, and starting
+        processes pays only for many thousands of runs).
     dask : a scheduler address ``tcp://host:port`` or a ``distributed.Client``.
     progress : show a rich progress bar.
 
@@ -301,14 +361,50 @@ def run_scenarios(
     """
     if samples < 1:
         raise UserError("Use --samples >= 1.")
-    inp = input_for(reg, sc, plan, samples, seed, sup, modules)
+    inp = input_for(reg, sc, plan, samples, seed, sup, modules, branches)
     bounds = [(i, min(i + CHUNK, samples)) for i in range(0, samples, CHUNK)]
     if dask is not None:
         parts = _on_dask(inp, bounds, dask, progress)
     else:
-        parts = _local(inp, bounds, workers or os.cpu_count() or 1, progress)
-    beds = (inp.homes * inp.beds[None, :, None]).sum(axis=(0, 1))
-    return summarise(np.concatenate(parts), sc, seed, beds)
+        parts = _local(inp, bounds, workers or 1, progress)
+    return summarise(np.concatenate(parts), sc, seed, expected_beds(inp), per_branch(plan, inp))
+
+
+def score(
+    reg: Registry,
+    sc: Scenario,
+    plan: pd.DataFrame,
+    runs: int,
+    seed: int,
+    workers: int | None,
+    sup: Supply,
+    modules: pd.DataFrame | None = None,
+    branches: pd.DataFrame | None = None,
+) -> tuple[ScenarioResult, np.ndarray]:
+    """The scenario runs of a plan and their raw array (runs, ROWS, T), for paired comparisons.
+
+    Every plan is run with the same ``seed``: run *i* draws the same arrivals for every plan.
+    """
+    inp = input_for(reg, sc, plan, runs, seed, sup, modules, branches)
+    bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
+    raw = np.concatenate(_local(inp, bounds, workers or 1, False))
+    return summarise(raw, sc, seed, expected_beds(inp), per_branch(plan, inp)), raw
+
+
+def expected_beds(inp: RunInput) -> np.ndarray:
+    """Beds standing per month, expected over the branches (by their probabilities)."""
+    beds = (inp.homes * inp.beds[None, None, :, None]).sum(axis=(1, 2))  # (B, T)
+    if len(beds) == 1:
+        return beds[0]
+    p = inp.dm.branch_p / inp.dm.branch_p.sum()
+    return p @ beds
+
+
+def per_branch(plan: pd.DataFrame | None, inp: RunInput) -> bool | None:
+    """Whether the runs went through a plan per branch (None: no plan or one branch)."""
+    if plan is None or len(inp.dm.branch_p) < 2:
+        return None
+    return len(inp.homes) > 1
 
 
 def _local(
@@ -377,8 +473,15 @@ def _on_dask(
             client.close()
 
 
-def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> ScenarioResult:
-    """Per-month probabilities and quantiles from the runs (runs, ROWS, T)."""
+def summarise(
+    runs: np.ndarray,
+    sc: Scenario,
+    seed: int,
+    beds: np.ndarray,
+    plan_per_branch: bool | None = None,
+) -> ScenarioResult:
+    """Per-month probabilities and quantiles from the runs (runs, ROWS, T); ``plan_per_branch``
+    is recorded in the summary when the scenario has several branches and a plan was run."""
     short, housed, free = runs[:, 0], runs[:, 1], runs[:, 2]
     households = runs[:, 6:9].sum(axis=1)
     months = pd.DataFrame(
@@ -394,6 +497,7 @@ def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> Sc
             "beds": beds,
             "expected_free": free.mean(axis=0),
             "p10_free": np.quantile(free, 0.1, axis=0, method="lower"),
+            "expected_relocated": runs[:, RELOCATED].mean(axis=0),
         }
     )
     at_risk = months.loc[months["p_shortage"] > 0.1, "month"]
@@ -411,8 +515,11 @@ def summarise(runs: np.ndarray, sc: Scenario, seed: int, beds: np.ndarray) -> Sc
             )
             for i, c in enumerate(CATEGORIES)
         },
+        expected_relocations=float(runs[:, RELOCATED].sum(axis=1).mean()),
         p90_peak_occupied=float(np.quantile(housed.max(axis=1), 0.9, method="higher")),
         first_month_at_risk=at_risk.iloc[0] if len(at_risk) else None,
         months_at_risk=at_risk.tolist(),
     )
+    if plan_per_branch is not None:
+        summary["plan_per_branch"] = plan_per_branch
     return ScenarioResult(months, summary)

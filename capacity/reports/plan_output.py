@@ -14,21 +14,11 @@ from capacity.errors import UserError
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text, read_output_csv
 from capacity.planning.explain import explanation_md
-from capacity.planning.plan import MODULE_COLUMNS, PlanResult
-from capacity.planning.plan import PLAN_COLUMNS as WRITTEN_COLUMNS
+from capacity.planning.plan import BRANCH_COLUMNS, MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
 from capacity.planning.simulate import ScenarioResult
 
 PLAN_FILE = "plan.csv"
-# the columns ``read_plan`` needs; the plan writes these and ``binding`` (``WRITTEN_COLUMNS``)
-PLAN_COLUMNS = (
-    "site_id",
-    "month",
-    "modules_up",
-    "modules_standing",
-    "modules_down",
-    "beds",
-    "cost",
-)
+BRANCHES_FILE = "branches.csv"
 _INTS = ("modules_up", "modules_standing", "modules_down", "beds")
 
 
@@ -42,8 +32,8 @@ def read_plan(directory: Path) -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        The columns of ``PLAN_COLUMNS``; ``month`` as the first day of the month (datetime64[s]),
-        counts as int64 and ``cost`` as float (DKK).
+        The columns of ``PLAN_COLUMNS`` (the planner's one list); ``month`` as the first day of
+        the month (datetime64[s]), counts as int64, ``cost`` as float (DKK), ``binding`` as bool.
 
     Raises
     ------
@@ -75,8 +65,17 @@ def read_plan(directory: Path) -> pd.DataFrame:
     for col in _INTS:
         out[col] = _column(path, df, col, int)
     out["cost"] = _column(path, df, "cost", float)
+    out["binding"] = _column(path, df, "binding", _flag)
     out["month"] = out["month"].astype("datetime64[s]")
     return out
+
+
+def _flag(text: str) -> bool:
+    """A written boolean ("True"/"False", as ``csv_text`` writes them; also 1/0)."""
+    value = {"true": True, "1": True, "false": False, "0": False}.get(text.lower())
+    if value is None:
+        raise ValueError(text)
+    return value
 
 
 def _column(path: Path, df: pd.DataFrame, col: str, parse) -> list:
@@ -104,11 +103,16 @@ def plan_json(res: PlanResult) -> str:
 
 def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
     """Write ``plan.csv``, ``modules.csv``, ``summary.json``, ``terms.csv`` and
-    ``explanation.md`` into ``out``."""
+    ``explanation.md`` into ``out``, and ``branches.csv`` (the modules of every branch of the
+    scenario, ``BRANCH_COLUMNS``) when the scenario has several."""
 
     def write(tmp: Path) -> None:
-        (tmp / "plan.csv").write_text(csv_text(res.plan[WRITTEN_COLUMNS]), encoding="utf-8")
+        (tmp / "plan.csv").write_text(csv_text(res.plan[PLAN_COLUMNS]), encoding="utf-8")
         (tmp / "modules.csv").write_text(csv_text(res.modules[MODULE_COLUMNS]), encoding="utf-8")
+        if res.branches is not None:
+            (tmp / BRANCHES_FILE).write_text(
+                csv_text(res.branches[BRANCH_COLUMNS]), encoding="utf-8"
+            )
         (tmp / "terms.csv").write_text(csv_text(res.terms), encoding="utf-8")
         (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
         (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")

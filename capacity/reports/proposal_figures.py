@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.planning.plan import PLAN_COLUMNS
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band
 from capacity.reports.maps import council_map
-from capacity.reports.plan_output import PLAN_COLUMNS
 from capacity.reports.privacy import rounding_base
 from capacity.reports.text import words
 

@@ -62,6 +62,14 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
             [number(o.runs.summary["expected_shortage_person_months"]) for o in opts],
         ),
         (
+            "Beboerenheder flyttet efter planen",
+            [str(int(o.plan.modules["units_moved"].sum())) for o in opts],
+        ),
+        (
+            "Genhusede husstande i kørslerne (forventet)",
+            [number(o.runs.summary.get("expected_relocations", 0.0)) for o in opts],
+        ),
+        (
             "Første måned med risiko > 10 %",
             [
                 month_name(o.runs.summary["first_month_at_risk"])

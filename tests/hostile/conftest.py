@@ -31,8 +31,8 @@ kind = "empirical"
 months = [6]
 weights = [1]
 """
-PLAN = "site_id,month,modules_up,modules_standing,modules_down,beds,cost\n" + "".join(
-    f"P1,2027-0{m},0,2,0,8,16000\nB1,2027-0{m},0,0,0,9,0\n" for m in range(1, 7)
+PLAN = "site_id,month,modules_up,modules_standing,modules_down,beds,cost,binding\n" + "".join(
+    f"P1,2027-0{m},0,2,0,8,16000,True\nB1,2027-0{m},0,0,0,9,0,True\n" for m in range(1, 7)
 )
 MONTHS = "month,p_shortage,expected_short,expected_occupied,p10_occupied,p90_occupied,beds\n" + (
     "".join(f"2027-0{m},0.1,0.5,10,8,12,17\n" for m in range(1, 7))

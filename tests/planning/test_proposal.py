@@ -7,7 +7,8 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from capacity.planning.proposal import make_proposal, recommend
+from capacity.planning.proposal import make_proposal
+from capacity.planning.recommend import recommend
 from capacity.reports.proposal_output import write_proposal
 from tests.helpers import tiny_registry
 from tests.planning.conftest import scenario

@@ -44,7 +44,7 @@ def fake(key: str, total: float, short: list[bool], plan: pd.DataFrame | None = 
         total_ci=(total, total),
         totals=np.full(RUNS, float(total)),
         short=arr,
-        plan=SimpleNamespace(plan=plan, modules=_modules(plan)),
+        plan=SimpleNamespace(plan=plan, modules=_modules(plan), branches=None),
         same_as=(),
     )
 

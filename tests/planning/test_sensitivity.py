@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from capacity.planning.model import DAYS
-from capacity.planning.proposal import UserOption, make_proposal, recommend
+from capacity.planning.proposal import UserOption, make_proposal
+from capacity.planning.recommend import recommend
 from capacity.planning.sensitivity import (
     RENT,
     STAY,

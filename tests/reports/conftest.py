@@ -45,10 +45,10 @@ def plan_dir(tmp_path: Path) -> Path:
     folder = tmp_path / "plan"
     folder.mkdir()
     (folder / "plan.csv").write_text(
-        "site_id,month,modules_up,modules_standing,modules_down,beds,cost\n"
-        "P1,2027-03,2,4,0,16,516000\n"
-        "P1,2027-04,0,4,0,16,32000\n"
-        "P1,2028-06,0,3,1,12,84000\n",
+        "site_id,month,modules_up,modules_standing,modules_down,beds,cost,binding\n"
+        "P1,2027-03,2,4,0,16,516000,True\n"
+        "P1,2027-04,0,4,0,16,32000,True\n"
+        "P1,2028-06,0,3,1,12,84000,False\n",
         encoding="utf-8",
     )
     return folder

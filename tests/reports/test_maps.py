@@ -84,7 +84,7 @@ def test_read_plan_errors_name_file_line_and_column(plan_dir, tmp_path):
         read_plan(tmp_path)
     (plan_dir / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,"
-        "beds,cost\nP1,2027-03,two,4,0,16,1\n",
+        "beds,cost,binding\nP1,2027-03,two,4,0,16,1,True\n",
         encoding="utf-8",
     )
     with pytest.raises(UserError, match=r"line 2, column 'modules_up'"):

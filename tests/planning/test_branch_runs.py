@@ -1,0 +1,93 @@
+"""Scenario runs go through the plan of the branch they drew, and count the households moved
+because their home went (issue 14: "relocations as the plan says, the same branches")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from capacity.errors import UserError
+from capacity.planning.plan import BRANCH_COLUMNS, make_plan
+from capacity.planning.simulate import read_branches, run_scenarios
+from capacity.planning.supply import supply
+from capacity.reports.plan_output import write_plan
+from tests.helpers import make_registry, make_site, make_unit
+from tests.planning.conftest import pavilion
+from tests.planning.conftest import scenario as singles
+from tests.planning.test_plan_decisions import WAVE, scenario, wave_site
+
+
+def test_the_plan_differs_by_branch_and_each_run_takes_its_branchs_plan(tmp_path):
+    # The wave (12 singles in May 2027, probability 0.3) pays for keeping the 3 modules until
+    # it is known (test_plan_decisions); then they come down without it and stay with it.
+    reg, sc = wave_site(), scenario(8, WAVE.format(p=0.3))
+    res = make_plan(reg, sc, samples=1, time_limit=20)
+    per = res.branches
+    assert list(per.columns) == BRANCH_COLUMNS
+    standing = per.pivot_table("modules_standing", "waves", "month")
+    assert standing.loc["1"].tolist() == [3] * 8  # with the wave: kept all along
+    assert standing.loc[""].iloc[:3].tolist() == [3, 3, 3]  # shared until the wave is known
+    assert standing.loc[""].iloc[-1] == 0  # without it: taken down
+    # the plan shows the most probable branch (without the wave)
+    assert res.modules["modules_standing"].tolist() == standing.loc[""].tolist()
+
+    write_plan(res, tmp_path / "plan", 1000)
+    back = read_branches(tmp_path / "plan" / "branches.csv")
+    assert back["waves"].tolist() == per["waves"].tolist()
+
+    own = run_scenarios(reg, sc, plan=res.plan, modules=res.modules, branches=back, samples=400)
+    same = run_scenarios(reg, sc, plan=res.plan, modules=res.modules, samples=400)
+    assert own.summary["plan_per_branch"] is True
+    assert same.summary["plan_per_branch"] is False
+    # each run with the wave finds the 12 beds kept for it: no shortage at all
+    assert own.summary["risk_any_shortage"] == 0.0
+    # with the one plan (no wave) for every run, about 30 % of the runs are short
+    assert abs(same.summary["risk_any_shortage"] - 0.3) < 4 * np.sqrt(0.3 * 0.7 / 400)
+    # beds: the branches' beds weighed by their probabilities
+    assert own.months["beds"].iloc[-1] == pytest.approx(0.3 * 12)
+
+
+def test_a_scenario_branch_the_plan_has_no_plan_for_is_refused():
+    reg, sc = wave_site(), scenario(8, WAVE.format(p=0.3))
+    res = make_plan(reg, sc, samples=1, time_limit=20)
+    only_wave = res.branches[res.branches["waves"] == "1"]
+    with pytest.raises(UserError, match=r"ingen plan for scenariets gren 'uden bølge'"):
+        run_scenarios(reg, sc, plan=res.plan, modules=res.modules, branches=only_wave, samples=5)
+
+
+def test_a_certain_wave_runs_through_the_plan_of_the_branch_where_it_comes():
+    # The same plan, scored where the wave is certain (a sensitivity case): every run takes the
+    # plan of the branch with the wave, so none is short.
+    reg = wave_site()
+    res = make_plan(reg, scenario(8, WAVE.format(p=0.3)), samples=1, time_limit=20)
+    sure = scenario(8, WAVE.format(p=1.0))
+    out = run_scenarios(
+        reg, sure, plan=res.plan, modules=res.modules, branches=res.branches, samples=50
+    )
+    assert out.summary["risk_any_shortage"] == 0.0
+    assert "plan_per_branch" not in out.summary  # one branch: nothing to say
+
+
+def test_households_moved_because_their_home_went_are_counted():
+    # Two singles move into the only module in month 0 (the building opens in month 2); the plan
+    # takes the module down in month 2, and both move to the building: 2 relocations, none short.
+    reg = make_registry(
+        sites=[pavilion(modules_now=1), make_site("B1")],
+        units=[make_unit("B1-1", "B1", beds=2, shareable=True)],
+    )
+    sc = singles([2], stay=12, horizon=4)
+    sup = supply(reg, sc)
+    plan = pd.DataFrame(
+        {
+            "site_id": ["P1"] * 4 + ["B1"] * 4,
+            "month": sup.months * 2,
+            "beds": [4, 4, 0, 0, 0, 0, 2, 2],
+        }
+    )
+    res = run_scenarios(reg, sc, plan=plan, samples=3, seed=1)
+    assert res.months["expected_relocated"].tolist() == [0, 0, 2, 0]
+    assert res.summary["expected_relocations"] == 2
+    assert res.months["expected_short"].tolist() == [0, 0, 0, 0]
+    kept = plan.assign(beds=[4] * 4 + [0, 0, 2, 2])
+    assert run_scenarios(reg, sc, plan=kept, samples=3, seed=1).summary["expected_relocations"] == 0
