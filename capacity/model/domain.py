@@ -23,6 +23,7 @@ from capacity.io.layers import Registry
 from capacity.model.new_modules import NewModules, new_module_offers
 from capacity.model.travel import site_minutes
 from capacity.overview import moved_on
+from capacity.planning.types import MODULE_FLAGS
 
 SCHOOL_AGES = range(6, 17)
 DAYCARE_GROUPS = {"0-2": range(0, 3), "3-5": range(3, 6)}
@@ -88,7 +89,11 @@ class Site:
     beds_per_module: int = 0
     setup_kdkk: int = 0  # setup cost per module in DKK 1,000
     module_type: str | None = None  # the module type new modules are of (``new_modules.py``)
-    module_flags: tuple[bool, bool, bool] = (True, False, True)  # family_ok, accessible, shareable
+    module_flags: tuple[bool, bool, bool] = (  # family_ok, accessible, shareable
+        MODULE_FLAGS["family_ok"],
+        MODULE_FLAGS["accessible"],
+        MODULE_FLAGS["shareable"],
+    )
 
     @property
     def pavilion(self) -> bool:

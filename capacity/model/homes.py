@@ -22,9 +22,6 @@ import numpy as np
 from capacity.model import hard
 from capacity.model.domain import Household, Unit
 
-# A pavilion module of a site without module types: the flags placement gives a new module
-# (``capacity.model.domain._units``: family_ok, shareable, not accessible).
-MODULE_FLAGS = dict(family_ok=True, shareable=True, accessible=False)
 CATEGORIES = ("single", "family", "accessible")  # kinds of home and of need, for reports
 CATEGORY_NAMES = {
     "single": "enlige/delbare",

@@ -7,7 +7,7 @@ agree.
 
 - A pavilion site **without** rows in ``module_types``: as before module types, its
   ``modules_max - modules_now`` modules of one unit each, ``beds_per_module`` beds, the flags of
-  ``homes.MODULE_FLAGS``, ``cost_setup_per_module``. The apply raises ``sites.modules_now``.
+  ``planning.types.MODULE_FLAGS``, ``cost_setup_per_module``. The apply raises ``sites.modules_now``.
 - A pavilion site **with** rows in ``module_types``: modules of one type only, the first type in
   the layer's order whose module is one unit (``units_per_module`` 1) and that has room
   (``modules_max > modules_now``); its ``modules_max - modules_now`` modules of
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.planning.types import module_types
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,6 @@ def new_module_offers(reg: Registry) -> dict[str, NewModules]:
 
 def _one_unit_types(reg: Registry) -> dict[str, NewModules]:
     """Per typed site, its first one-unit type with room (``capacity.planning.types``)."""
-    from capacity.planning.types import module_types
-
     out: dict[str, NewModules] = {}
     for t in module_types(reg).itertuples():
         room = t.modules_max - t.modules_now

@@ -37,6 +37,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
+from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult, make_plan
@@ -157,11 +158,14 @@ def make_proposal(
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
 
     done: dict[tuple, tuple] = {}  # the same plan is run once (the runs depend on it only)
+    dm = demand_model(reg, sc)
 
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
         k = plan_key(plan)
         if k not in done:
-            done[k] = score(r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches)
+            done[k] = score(
+                r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches, dm
+            )
         res, raw = done[k]
         return counted_from(option(key, plan, res, raw, price, s), shift)
 

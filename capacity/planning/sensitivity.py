@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.planning.demand import demand_model
 from capacity.planning.model import DAYS
 from capacity.planning.recommend import recommend
 from capacity.planning.scenario import MAX_MONTHS, Scenario
@@ -284,12 +285,12 @@ def with_wave(sc: Scenario, p: float) -> Scenario:
 def rescore(reg: Registry, sc: Scenario, paper, n: int, price: float, workers: int | None):
     """Every option of ``paper`` with its plan kept, scored on ``n`` runs of ``sc`` (the paper's
     seed: the same paths for every option)."""
-    sup = supply(reg, sc)
+    sup, dm = supply(reg, sc), demand_model(reg, sc)
     out = []
     for o in paper.options:
         plan = o.plan
         res, raw = score(
-            reg, sc, plan.plan, n, paper.seed, workers, sup, plan.modules, plan.branches
+            reg, sc, plan.plan, n, paper.seed, workers, sup, plan.modules, plan.branches, dm
         )
         out.append(scored(o, res, raw[:, 0], price))
     return tuple(out)

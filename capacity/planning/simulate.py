@@ -22,6 +22,7 @@ from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, category_index, fit_tables
 from capacity.planning.demand import RUNS, demand_model
 from capacity.planning.greedy import RELOCATED, RunInput, run_chunk
+from capacity.planning.sampling import DemandModel
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 
@@ -56,10 +57,12 @@ def input_for(
     sup: Supply | None = None,
     modules: pd.DataFrame | None = None,
     branches: pd.DataFrame | None = None,
+    dm: DemandModel | None = None,
 ) -> RunInput:
     """The runs' input: homes per site, kind and month from ``plan`` (or today's capacity), per
     branch of the scenario when ``branches`` gives the plan of each (``branch_homes``), who fits
-    which home (``capacity.model.homes``) and demand."""
+    which home (``capacity.model.homes``) and demand (``dm``: the scenario's, when the caller
+    already has it: it depends on the registry and the scenario only)."""
     sup = sup or supply(reg, sc)
     if plan is None:
         homes = sup.homes(sup.current_modules())[None]
@@ -70,7 +73,7 @@ def input_for(
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
     fit, share = fit_tables(sup.kinds, sup.classes)
     return RunInput(
-        demand_model(reg, sc),
+        dm or demand_model(reg, sc),
         homes.astype(np.int64),
         np.array([c.beds for c in sup.classes], dtype=np.int64),
         fit,
@@ -380,12 +383,14 @@ def score(
     sup: Supply,
     modules: pd.DataFrame | None = None,
     branches: pd.DataFrame | None = None,
+    dm: DemandModel | None = None,
 ) -> tuple[ScenarioResult, np.ndarray]:
     """The scenario runs of a plan and their raw array (runs, ROWS, T), for paired comparisons.
 
     Every plan is run with the same ``seed``: run *i* draws the same arrivals for every plan.
+    ``dm``: the scenario's demand model, made once by a caller scoring many plans.
     """
-    inp = input_for(reg, sc, plan, runs, seed, sup, modules, branches)
+    inp = input_for(reg, sc, plan, runs, seed, sup, modules, branches, dm)
     bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
     raw = np.concatenate(_local(inp, bounds, workers or 1, False))
     return summarise(raw, sc, seed, expected_beds(inp), per_branch(plan, inp)), raw

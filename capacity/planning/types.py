@@ -20,7 +20,10 @@ from __future__ import annotations
 import pandas as pd
 
 from capacity.io.layers import Registry
-from capacity.model.homes import MODULE_FLAGS
+
+# A pavilion module of a site without module types: the flags placement gives a new module
+# (``capacity.model.domain._units``: family_ok, shareable, not accessible).
+MODULE_FLAGS = dict(family_ok=True, shareable=True, accessible=False)
 
 TYPE_COLUMNS = (
     "type_id",
