@@ -3,7 +3,8 @@
 ``python -m capacity.planning.bench`` times a plan at 24 months × 40 pavilion sites × 50 samples
 and 1,000 scenario runs; ``capacity bench`` (the full suite's ``plan`` rows) runs it and the reach
 instance with three module types per site and a wave that comes with probability 0.3
-(``bench_registry(types=3)``, ``bench_scenario(0.3)``); figures in docs/benchmarks.md.
+(``bench_registry(types=3)``, ``bench_scenario(0.3)``), and the whole proposal on the bundled
+sample (``proposal_bench``); figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -207,6 +208,40 @@ def _with_types(reg: Registry, types: int) -> Registry:
         module_types=frame("module_types", rows),
         units=frame("units", units.to_dict("records")),
         sites=frame("sites", sites.to_dict("records")),
+    )
+
+
+def proposal_bench(root: str, time_limit: float = 30.0) -> dict:
+    """The whole proposal on the bundled Allerød sample (``data/`` under ``root``: the registry,
+    ``scenarios/wave.toml`` and the council's own options), as ``capacity proposal`` makes it
+    before writing; with, measured in the same run, the seconds of option A's plan alone (the
+    baseline the proposal's time is read against: it plans and scores several options)."""
+    from pathlib import Path
+
+    from capacity.io.registry import load_registry
+    from capacity.planning.plan import make_plan
+    from capacity.planning.proposal import load_options, make_proposal
+    from capacity.planning.scenario import load_scenario
+
+    data = Path(root) / "data"
+    start = time.perf_counter()
+    reg = load_registry(data / "alleroed.gpkg")
+    sc = load_scenario(data / "scenarios" / "wave.toml")
+    own = load_options(data / "scenarios" / "options.toml", reg.sites["id"].astype(str).tolist())
+    paper = make_proposal(reg, sc, own=own, time_limit=time_limit)
+    seconds = time.perf_counter() - start
+    begun = time.perf_counter()
+    make_plan(reg, sc, samples=20, seed=0, time_limit=time_limit, groups=1)
+    best = next(o for o in paper.options if o.key == paper.recommended)
+    return dict(
+        status=f"recommended {paper.recommended}",
+        objective=float(best.total),
+        solve_seconds=round(seconds, 3),
+        extra=dict(
+            options=len(paper.options),
+            plan_a_seconds=round(time.perf_counter() - begun, 3),
+            risk=float(best.risk),
+        ),
     )
 
 
