@@ -21,6 +21,7 @@ from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
 from capacity.reports.privacy import suppress
+from capacity.reports.text import number
 
 HIDDEN = "x"  # hidden so that no small count can be had by subtracting two shown figures
 NO_VALUE = "–"
@@ -141,11 +142,3 @@ def format_value(f: Figure, min_count: int = 3, lang: str = "da") -> str:
             f"{number(f.value, 0, lang)} kr." if lang == "da" else f"DKK {number(f.value, 0, lang)}"
         )
     return number(f.value, 1, lang)
-
-
-def number(x: float, decimals: int, lang: str = "da") -> str:
-    """``x`` with a thousands separator: ``1.234,5`` in Danish, ``1,234.5`` in English."""
-    text = f"{x:,.{decimals}f}"
-    if lang == "da":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text

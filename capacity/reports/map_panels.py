@@ -7,7 +7,7 @@ import datetime as dt
 from capacity.reports.council import RATIO_CLASSES, KeyNumbers
 from capacity.reports.escape import html_text
 from capacity.reports.privacy import free_total_text, suppress, total_text
-from capacity.reports.text import money
+from capacity.reports.text import money, number
 
 _PANEL = (
     "position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;"
@@ -75,9 +75,7 @@ def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "
     """The legend (bottom left): district classes, site colours and sizes, the privacy rule."""
     from capacity.reports.maps import DISTRICT_COLOURS, HIDDEN_COLOUR, OCCUPANCY_COLOURS
 
-    avg = "–" if average != average else f"{average:.1f}"
-    if lang == "da":
-        avg = avg.replace(".", ",")
+    avg = "–" if average != average else number(average, 1, lang)
     names = [name for name, _ in RATIO_CLASSES] + ["few"]
     district_rows = "".join(
         f'<div><span class="legend-swatch" style="background:{DISTRICT_COLOURS[n]}"></span>'

@@ -31,6 +31,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from capacity.reports.text import number
+
 
 def suppress(n: int | float | None, min_count: int = 3) -> str:
     """A count of people as shown in a public report.
@@ -165,8 +167,8 @@ def round_count(value: float, base: int) -> int:
 
 
 def _int(value: int) -> str:
-    return f"{value:,}".replace(",", ".")
+    return number(value, 0)
 
 
 def _num(x: float, decimals: int) -> str:
-    return f"{x:,.{decimals}f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return number(x, decimals)
