@@ -204,7 +204,7 @@ def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
     """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T).
 
     The plan must give beds for every site and every month of the scenario, once: nothing is
-    filled in silently (a month missing from the plan once counted as today's full capacity).
+    filled in silently.
 
     Raises
     ------

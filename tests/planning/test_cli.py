@@ -171,3 +171,28 @@ def test_proposal_command_writes_markdown_and_html(app, registry, tmp_path):
 def test_help(app, name):
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0 and "--scenario" in result.output
+
+
+def test_a_plan_per_branch_is_written_and_the_runs_follow_it(app, registry, tmp_path):
+    # The wave example with the wave coming with probability 0.4: two branches.
+    sc = short_scenario(tmp_path)
+    text = sc.read_text(encoding="utf-8")
+    sc.write_text(text.replace("probability = 1.0", "probability = 0.4"), encoding="utf-8")
+    out = tmp_path / "plan"
+    args = ["--scenario", str(sc), "--samples", "3", "--time-limit", "5", "--out", str(out)]
+    result = runner.invoke(app, ["plan", str(registry), *args])
+    assert result.exit_code == 0, result.output
+    branches = (out / "branches.csv").read_text(encoding="utf-8").splitlines()
+    assert branches[0].startswith("branch,waves,site_id,module_type_id,month")
+    assert {line.split(",")[0] for line in branches[1:]} == {"uden bølge", "med bølge 1"}
+
+    def runs() -> str:
+        args = ["--scenario", str(sc), "--plan", str(out / "plan.csv"), "--samples", "20"]
+        result = runner.invoke(app, ["scenarios", str(registry), *args])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    assert "planens egen plan for den gren" in runs()
+    assert "Genhusede" in runs()
+    (out / "branches.csv").unlink()
+    assert "den samme plan gælder i alle grene" in " ".join(runs().split())
