@@ -555,23 +555,12 @@ def round_trips(m: PlanModel, solver: Solved) -> list[dict]:
     """
     mod, W = m.sup.mod, m.total_weight
     found: dict[tuple, list] = {}
+    paths: dict[tuple, list[int]] = {}  # samples on the same nodes take the same decisions
     for s in range(m.samples):
-        for q in m.types():
-            downs: list[list[int]] = []  # [month, modules not yet matched by a later order]
-            for t in range(m.months):
-                n = int(m.node[s, t])
-                d = solver.value(_down(m, m.rent_down, n, q, t))
-                d += solver.value(_down(m, m.own_down, n, q, t))
-                if d > 0.5:
-                    downs.append([t, int(round(d))])
-                up = int(round(solver.value(m.up[n, q, t])))
-                while up and downs:  # the earliest take-downs are matched first
-                    k = min(up, downs[0][1])
-                    found.setdefault((q, downs[0][0], t, k), []).append(s)
-                    up -= k
-                    downs[0][1] -= k
-                    if not downs[0][1]:
-                        downs.pop(0)
+        paths.setdefault(tuple(int(n) for n in m.node[s]), []).append(s)
+    for nodes, samples in paths.items():
+        for key in _trips_on(m, solver, nodes):
+            found.setdefault(key, []).extend(samples)
     rows = []
     for (q, t0, t1, k), who in sorted(found.items()):
         rows.append(
@@ -586,6 +575,28 @@ def round_trips(m: PlanModel, solver: Solved) -> list[dict]:
             )
         )
     return rows
+
+
+def _trips_on(m: PlanModel, solver: Solved, nodes: tuple[int, ...]) -> list[tuple]:
+    """The round trips on one path of nodes: ``(type, month down, month ordered, modules)``, the
+    earliest take-downs matched first by later orders."""
+    out = []
+    for q in m.types():
+        downs: list[list[int]] = []  # [month, modules not yet matched by a later order]
+        for t, n in enumerate(nodes):
+            d = solver.value(_down(m, m.rent_down, n, q, t))
+            d += solver.value(_down(m, m.own_down, n, q, t))
+            if d > 0.5:
+                downs.append([t, int(round(d))])
+            up = int(round(solver.value(m.up[n, q, t])))
+            while up and downs:
+                k = min(up, downs[0][1])
+                out.append((q, downs[0][0], t, k))
+                up -= k
+                downs[0][1] -= k
+                if not downs[0][1]:
+                    downs.pop(0)
+    return out
 
 
 TEXTS = {
