@@ -91,3 +91,27 @@ def test_households_moved_because_their_home_went_are_counted():
     assert res.months["expected_short"].tolist() == [0, 0, 0, 0]
     kept = plan.assign(beds=[4] * 4 + [0, 0, 2, 2])
     assert run_scenarios(reg, sc, plan=kept, samples=3, seed=1).summary["expected_relocations"] == 0
+
+
+def test_a_round_trip_is_found_and_costed():
+    # Three empty modules at 20,000 a month; a certain wave of 12 singles in August 2027. Keeping
+    # them 7 months costs 140,000 a module, taking them down and ordering them again 20,000
+    # (teardown 10,000 + setup 10,000): the plan makes the round trip, and says so.
+    from tests.planning.test_plan_decisions import module_type, pavilion, registry, units_of
+
+    t = module_type(
+        "R-T",
+        "R",
+        modules_now=3,
+        modules_max=3,
+        cost_month_per_module=20_000,
+        cost_setup_per_module=10_000,
+        cost_teardown_per_module=10_000,
+    )
+    reg = registry([pavilion("R")], [t], units_of("R-T", "R", 3))
+    wave = "[[arrivals.waves]]\nstart = 8\nmonths = 1\nhouseholds = 12\n"
+    res = make_plan(reg, scenario(10, wave), samples=1, time_limit=20)
+    (trip,) = res.summary["round_trips"]
+    assert (trip["type_id"], trip["modules"], trip["down"]) == ("R-T", 3, "2027-01")
+    assert trip["up"] == "2027-07"  # a month's lead time before the wave
+    assert trip["cost"] == 3 * 20_000 and trip["probability"] == pytest.approx(1.0)
