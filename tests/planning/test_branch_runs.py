@@ -4,17 +4,12 @@ because their home went (issue 14: "relocations as the plan says, the same branc
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from capacity.errors import UserError
 from capacity.planning.plan import BRANCH_COLUMNS, make_plan
 from capacity.planning.simulate import read_branches, run_scenarios
-from capacity.planning.supply import supply
 from capacity.reports.plan_output import write_plan
-from tests.helpers import make_registry, make_site, make_unit
-from tests.planning.conftest import pavilion
-from tests.planning.conftest import scenario as singles
 from tests.planning.test_plan_decisions import WAVE, scenario, wave_site
 
 
@@ -67,30 +62,6 @@ def test_a_certain_wave_runs_through_the_plan_of_the_branch_where_it_comes():
     )
     assert out.summary["risk_any_shortage"] == 0.0
     assert "plan_per_branch" not in out.summary  # one branch: nothing to say
-
-
-def test_households_moved_because_their_home_went_are_counted():
-    # Two singles move into the only module in month 0 (the building opens in month 2); the plan
-    # takes the module down in month 2, and both move to the building: 2 relocations, none short.
-    reg = make_registry(
-        sites=[pavilion(modules_now=1), make_site("B1")],
-        units=[make_unit("B1-1", "B1", beds=2, shareable=True)],
-    )
-    sc = singles([2], stay=12, horizon=4)
-    sup = supply(reg, sc)
-    plan = pd.DataFrame(
-        {
-            "site_id": ["P1"] * 4 + ["B1"] * 4,
-            "month": sup.months * 2,
-            "beds": [4, 4, 0, 0, 0, 0, 2, 2],
-        }
-    )
-    res = run_scenarios(reg, sc, plan=plan, samples=3, seed=1)
-    assert res.months["expected_relocated"].tolist() == [0, 0, 2, 0]
-    assert res.summary["expected_relocations"] == 2
-    assert res.months["expected_short"].tolist() == [0, 0, 0, 0]
-    kept = plan.assign(beds=[4] * 4 + [0, 0, 2, 2])
-    assert run_scenarios(reg, sc, plan=kept, samples=3, seed=1).summary["expected_relocations"] == 0
 
 
 def test_a_round_trip_is_found_and_costed():

@@ -68,7 +68,8 @@ def test_a_unit_that_is_not_shareable_takes_one_household_whatever_its_beds():
 
 
 def test_modules_taken_down_under_people_move_them():
-    # A plan that takes the only module down in month 2 leaves its residents short from then on.
+    # A plan that takes the only module down in month 2 relocates its residents (short from then
+    # on where the building is full).
     reg = make_registry(
         sites=[pavilion(modules_now=1), make_site("B1")],
         units=[make_unit("B1-1", "B1", beds=2, shareable=True)],
@@ -84,10 +85,14 @@ def test_modules_taken_down_under_people_move_them():
     )
     assert plan_beds(plan, sup).tolist() == [[4, 4, 0, 0], [2, 2, 2, 2]]
     res = run_scenarios(reg, sc, plan=plan, samples=2, seed=1, workers=1)
-    assert res.months["expected_short"].tolist() == [0, 0, 0, 0]  # both move to the building
+    assert res.months["expected_short"].tolist() == [0, 0, 0, 0]  # both live in the building
+    assert res.summary["expected_relocations"] == 0
     sc3 = scenario([3], stay=12, horizon=4)
     res3 = run_scenarios(reg, sc3, plan=plan, samples=2, seed=1, workers=1)
     assert res3.months["expected_short"].tolist() == [0, 0, 1, 1]
+    # the third lives in the module: relocated in month 2 (counted once), then short
+    assert res3.months["expected_relocated"].tolist() == [0, 0, 1, 0]
+    assert res3.summary["expected_relocations"] == 1
 
 
 def test_chunks_concatenate_to_the_whole():
