@@ -106,7 +106,7 @@ def plan_lines(summary: dict, modules) -> list[str]:
     moved = int(modules["units_moved"].sum()) if modules is not None else None
     planned = f"; planen flytter {moved} beboerenheder" if moved is not None else ""
     out.append(
-        f"Genhusede (deres bolig forsvinder): forventet {summary['expected_relocations']:.1f} "
+        f"Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet {summary['expected_relocations']:.1f} "
         f"husstande{planned}."
     )
     return out
