@@ -15,8 +15,13 @@ import pytest
 from capacity.io.layers import frame
 from capacity.io.registry import load_registry, write_registry
 from capacity.io.validate import validate_path
-from capacity.model.homes import MODULE_FLAGS
-from capacity.planning.types import TYPE_COLUMNS, module_types, site_terms, unit_types
+from capacity.planning.types import (
+    MODULE_FLAGS,
+    TYPE_COLUMNS,
+    module_types,
+    site_terms,
+    unit_types,
+)
 from tests.helpers import make_site, make_unit, tiny_registry, two_module_types
 
 
