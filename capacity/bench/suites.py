@@ -123,6 +123,9 @@ def sscflp_place(
         solve_seconds=result.solve_seconds,
         seconds_to_1pct=result.seconds_to_1pct,
         unplaced=len(result.unplaced),
+        answer=result.solver,
+        lane=result.options.get("lane"),
+        lanes={k: v / factor for k, v in result.options.get("lanes", {}).items()},
         **result.options.get("model_size", {}),
     )
 
