@@ -16,6 +16,7 @@ from pathlib import Path
 from capacity.bench import sscflp
 from capacity.bench.runner import Row
 from capacity.errors import UserError
+from capacity.planning.bench import proposal_bench
 
 GRACE_SECONDS = 15.0
 
@@ -243,9 +244,14 @@ def plan_bench(samples: int, time_limit: float, types: int = 1, probability: flo
     )
 
 
+REPO = Path(__file__).resolve().parents[2]  # the checkout, whose data/ holds the sample
+PROPOSAL_KILL = 180.0  # seconds before the proposal's case is ended (its target is 60)
+
+
 def plan_cases(suite: str) -> Iterator[Case]:
-    """The plan suite (full suite only: about two minutes): one module type and one branch, and
-    the reach of issue 14 (three module types per site, a wave with probability 0.3)."""
+    """The plan suite (full suite only: about three minutes): one module type and one branch,
+    the reach of issue 14 (three module types per site, a wave with probability 0.3), and the
+    whole proposal on the bundled sample (``planning.bench.proposal_bench``)."""
     if suite == "full":
         row = Row("plan", "plan 24 months × 40 sites × 50 samples", "plan-highs")
         yield Case(row, plan_bench, (50, PLAN_LIMIT), PLAN_LIMIT + SCALE_OVERHEAD)
@@ -253,6 +259,8 @@ def plan_cases(suite: str) -> Iterator[Case]:
             "plan", "plan 24 months × 40 sites × 3 types × 2 branches × 50 samples", "plan-highs"
         )
         yield Case(row, plan_bench, (50, PLAN_LIMIT, 3, 0.3), PLAN_LIMIT + SCALE_OVERHEAD)
+        row = Row("plan", "proposal on the Allerød sample (target 60 s)", "proposal")
+        yield Case(row, proposal_bench, (str(REPO),), PROPOSAL_KILL)
 
 
 # --- general suite: the families the engine was not tuned on, beside two plain solvers --------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from capacity.bench import report
 from capacity.bench.runner import Row
 from capacity.bench.suites import (
@@ -62,7 +64,8 @@ def test_ratios_compare_cp_sat_with_highs_in_the_same_run():
 
 def test_plan_suite_runs_in_the_full_suite_only():
     assert list(plan_cases("quick")) == []
-    one, reach = plan_cases("full")
-    for case in (one, reach):
+    one, reach, paper = plan_cases("full")
+    for case in (one, reach, paper):
         assert case.row.suite == "plan" and case.hard_limit > case.time_limit
     assert reach.args[2:] == (3, 0.3)  # three module types, a wave that comes with p = 0.3
+    assert (Path(paper.args[0]) / "data" / "alleroed.gpkg").is_file()  # the bundled sample
