@@ -259,7 +259,7 @@ def plan_cases(suite: str) -> Iterator[Case]:
             "plan", "plan 24 months × 40 sites × 3 types × 2 branches × 50 samples", "plan-highs"
         )
         yield Case(row, plan_bench, (50, PLAN_LIMIT, 3, 0.3), PLAN_LIMIT + SCALE_OVERHEAD)
-        row = Row("plan", "proposal on the Allerød sample (target 60 s)", "proposal")
+        row = Row("plan", "proposal on the Allerød sample", "proposal")
         yield Case(row, proposal_bench, (str(REPO),), PROPOSAL_KILL)
 
 

@@ -12,12 +12,17 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 from shapely.geometry import Point, box
 
 from capacity.io.layers import Registry, frame
-from capacity.planning.scenario import Scenario, scenario_from_text
+from capacity.io.registry import load_registry
+from capacity.planning.plan import make_plan
+from capacity.planning.proposal import load_options, make_proposal
+from capacity.planning.scenario import Scenario, load_scenario, scenario_from_text
+from capacity.planning.simulate import run_scenarios
 
 X0, Y0 = 700_000.0, 6_185_000.0
 
@@ -216,13 +221,6 @@ def proposal_bench(root: str, time_limit: float = 30.0) -> dict:
     ``scenarios/wave.toml`` and the council's own options), as ``capacity proposal`` makes it
     before writing; with, measured in the same run, the seconds of option A's plan alone (the
     baseline the proposal's time is read against: it plans and scores several options)."""
-    from pathlib import Path
-
-    from capacity.io.registry import load_registry
-    from capacity.planning.plan import make_plan
-    from capacity.planning.proposal import load_options, make_proposal
-    from capacity.planning.scenario import load_scenario
-
     data = Path(root) / "data"
     start = time.perf_counter()
     reg = load_registry(data / "alleroed.gpkg")
@@ -247,9 +245,6 @@ def proposal_bench(root: str, time_limit: float = 30.0) -> dict:
 
 def main() -> None:
     """Time the two benchmarks and print the figures."""
-    from capacity.planning.plan import make_plan
-    from capacity.planning.simulate import run_scenarios
-
     samples = int(sys.argv[1]) if len(sys.argv) > 1 else 50
     reg, sc = bench_registry(), bench_scenario()
     t = time.perf_counter()

@@ -15,8 +15,8 @@ is stopped; when HiGHS does, the machinery runs on to its budgets.
 
 When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
 both cores (``capacity.solver.lanes``); on one core beside HiGHS it ends above optima it reaches
-within 10 s on two (Holmberg, ``docs/benchmarks.md``), where HiGHS's one core does not make up
-for it.
+at short limits on two, where HiGHS's one core does not make up for it (measured in
+``docs/benchmarks.md``, "The portfolio").
 
 The textbook MIP
 ----------------
