@@ -431,44 +431,31 @@ def keep_start(m: PlanModel) -> tuple[np.ndarray, np.ndarray]:
 def solve(m: PlanModel, time_limit: float) -> Solved:
     """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds).
 
-    The search starts from ``keep_start`` and stops within ``GAP`` of the bound. The objective
-    is always the one of the values returned: HiGHS (1.16) can report a better objective than
-    the values it hands back after a start solution; then the model is solved again without
-    the start in the time left, and if that finds nothing the start's values are kept with
-    their own objective. An infeasible plan names the pavilion sites and the cause
+    The search starts from the better of ``keep_start`` and the LP relaxation's integral part
+    (``highs.relaxation_start``) and stops within ``GAP`` of the bound. The objective
+    is the one of the values returned (``highs.run_highs`` keeps HiGHS's incumbent where the
+    values it hands back are worse). An infeasible plan names the pavilion sites and the cause
     (``feasible.no_plan``), in Danish.
     """
     begin = time.monotonic()
     form = _form(m)
-    threads = os.cpu_count() or 1
-
-    def run(seconds: float, start):
-        return solve_highs(
-            form,
-            time_limit=max(seconds - GRACE, 1.0),
-            seed=0,
-            threads=threads,
-            rel_gap=GAP,
-            grace=GRACE,
-            start=start,
-        )
-
-    out = run(time_limit, keep_start(m))
+    out = solve_highs(
+        form,
+        time_limit=max(time_limit - GRACE, 1.0),
+        seed=0,
+        threads=os.cpu_count() or 1,
+        rel_gap=GAP,
+        grace=GRACE,
+        start=keep_start(m),
+        lp_start=True,
+    )
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:
         raise no_plan(m.sup, m.policy, status)
-    values, objective = out.values, _objective(form, out.values)
-    if abs(objective - out.objective) > 1e-6 * max(1.0, abs(objective)):
-        again = run(time_limit - (time.monotonic() - begin), None)
-        if again.values is not None and _objective(form, again.values) <= objective:
-            out, values = again, again.values
-            objective = _objective(form, values)
-            status = _HIGHS.get(again.status, again.status)
-        else:
-            status = "feasible"
+    objective = _objective(form, out.values)
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else objective
     bound = min(float(bound), objective)
-    return Solved(values, objective, bound, status, time.monotonic() - begin)
+    return Solved(out.values, objective, bound, status, time.monotonic() - begin)
 
 
 def _objective(form, values: np.ndarray) -> float:

@@ -12,6 +12,7 @@ for MIP. The status says which one it was (``OPTIMAL`` or ``TIME_LIMIT``/``KILLE
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def solve_highs(
     rel_gap: float = 0.0,
     deadline: float | None = None,
     stop: threading.Event | None = None,
+    lp_start: bool = False,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -92,10 +94,12 @@ def solve_highs(
     deadline : a wall-clock deadline (``time.time()``): the child's limit ends there, counted
         after its start-up, and the child is ended ``grace`` seconds after it at the latest.
     stop : when set (by another thread), the child is ended and the outcome is ``STOPPED``.
+    lp_start : start from the better of ``start`` and the LP relaxation's integral part, each
+        completed first (``relaxation_start``), inside ``time_limit``.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline)
+        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start)
         src.write_bytes(pickle.dumps(args))
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -145,7 +149,7 @@ def _wait(proc: subprocess.Popen, wait: float, stop: threading.Event | None) -> 
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax, start, gap, deadline = pickle.loads(
+    form, time_limit, seed, threads, relax, start, gap, deadline, lp_start = pickle.loads(
         Path(argv[0]).read_bytes()
     )
     if deadline is not None:  # the parent's deadline, after this child's start-up
@@ -159,6 +163,7 @@ def main(argv: list[str]) -> None:
             relax=relax,
             start=start,
             rel_gap=gap,
+            lp_start=lp_start,
         )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
@@ -174,12 +179,35 @@ def run_highs(
     relax: bool = False,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
+    lp_start: bool = False,
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
         return HighsOutcome("OPTIMAL", values=np.zeros(0), objective=form.offset, bound=form.offset)
+    began = time.perf_counter()
+    before: list[tuple[float, float, float]] = []  # the trace of the start's own solves
+    lp_bound = -np.inf
+    if lp_start and not relax:
+        start, lp_bound, before = relaxation_start(
+            form, start, time_limit=time_limit, seed=seed, threads=threads, rel_gap=rel_gap
+        )
+        time_limit = max(time_limit - (time.perf_counter() - began), 0.05)
+        if start is not None and len(start[0]) == form.variables and np.isfinite(lp_bound):
+            x = np.asarray(start[1], dtype=float)
+            value = form.objective(x)
+            close = value - lp_bound <= max(rel_gap * abs(value), 1e-6)
+            if close and form.violation(x) <= FEASIBLE:  # within the gap already
+                return HighsOutcome(
+                    "OPTIMAL",
+                    values=x,
+                    objective=value,
+                    bound=lp_bound,
+                    seconds=time.perf_counter() - began,
+                    trace=before,
+                    note="the LP relaxation's completed start, within the gap",
+                )
     h = highspy.Highs()
     for key, val in (
         ("output_flag", False),
@@ -197,30 +225,49 @@ def run_highs(
     if start is not None and len(start[0]):
         cols, vals = start
         h.setSolution(len(cols), np.asarray(cols, np.int32), np.asarray(vals, np.float64))
-    trace: list[tuple[float, float, float]] = []
+    trace: list[tuple[float, float, float]] = list(before)
+    shift = time.perf_counter() - began  # HiGHS's clock starts after the start's solves
+    kept: list[tuple[float, np.ndarray]] = []  # the best improving solution: objective, values
 
     def record(event) -> None:
         out = event.data_out
-        point = (float(out.running_time), float(out.mip_primal_bound), float(out.mip_dual_bound))
+        point = (
+            shift + float(out.running_time),
+            float(out.mip_primal_bound),
+            float(out.mip_dual_bound),
+        )
         if not trace or point[1:] != trace[-1][1:]:
             trace.append(point)
 
-    h.cbMipImprovingSolution.subscribe(record)
+    def improving(event) -> None:
+        record(event)
+        x = np.array(event.data_out.mip_solution, dtype=float, copy=True)
+        if x.shape == (form.variables,):
+            value = form.objective(x)
+            if not kept or value < kept[0][0]:
+                kept[:] = [(value, x)]
+
+    h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(record)
-    start = time.perf_counter()
     h.run()
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - began
     model_status = h.getModelStatus()
     info = h.getInfo()
     name = h.modelStatusToString(model_status)
     if model_status == highspy.HighsModelStatus.kInfeasible:
         return HighsOutcome("INFEASIBLE", seconds=seconds, trace=trace)
-    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-        return HighsOutcome("NO_SOLUTION", seconds=seconds, trace=trace, note=name)
-    values = np.asarray(h.getSolution().col_value)
+    values = None
+    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+        values = np.asarray(h.getSolution().col_value, dtype=float)
     optimal = model_status == highspy.HighsModelStatus.kOptimal
-    objective = float(info.objective_function_value)
-    bound = objective if relax else float(info.mip_dual_bound)
+    bound = max(float(info.mip_dual_bound), lp_bound)
+    values, objective, note = _best_of(form, values, kept, name)
+    if values is None:
+        return HighsOutcome("NO_SOLUTION", seconds=seconds, trace=trace, note=name)
+    if relax:
+        bound = objective
+    elif optimal and objective - bound > max(rel_gap * abs(objective), 1e-6):
+        optimal = False  # HiGHS's optimum was not the values it handed back
     trace.append((seconds, objective, bound))
     return HighsOutcome(
         "OPTIMAL" if optimal else "TIME_LIMIT",
@@ -229,8 +276,101 @@ def run_highs(
         bound=bound if optimal or not relax else -np.inf,
         seconds=seconds,
         trace=trace,
-        note=name,
+        note=note,
     )
+
+
+LP_SHARE = 0.3  # of the time limit at most for the LP relaxation of ``relaxation_start``
+FIX_SHARE = 0.1  # of the time limit at most for completing each start with its columns fixed
+INTEGRAL = 1e-6  # an LP value this near an integer counts as integral
+
+
+def relaxation_start(
+    form: LinearForm,
+    start: tuple[np.ndarray, np.ndarray] | None,
+    *,
+    time_limit: float,
+    seed: int,
+    threads: int,
+    rel_gap: float,
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, float, list[tuple[float, float, float]]]:
+    """A complete starting point: the better of ``start`` and the LP relaxation's integral part.
+
+    HiGHS runs its primal heuristics after the root's cut rounds; where the LP relaxation is
+    nearly integral (the plan model's) that leaves it on a poor start long after its bound is
+    tight. Here the LP relaxation is solved first (within ``LP_SHARE`` of the limit); its
+    integer columns that are integral are fixed and the rest completed as a MIP (within
+    ``FIX_SHARE``), and so is ``start`` (its columns fixed). The better complete point by
+    objective is the start, so the MIP begins with an incumbent at least as good as ``start``'s
+    completion. Returns the start (``start`` itself when neither completion succeeds), the
+    LP's objective as a bound (``-inf`` when not solved) and a trace ``(seconds, primal,
+    dual)``.
+    """
+    began = time.perf_counter()
+    trace: list[tuple[float, float, float]] = []
+    lp = run_highs(form, time_limit=LP_SHARE * time_limit, seed=seed, threads=threads, relax=True)
+    bound = lp.objective if lp.status == "OPTIMAL" and lp.objective is not None else -np.inf
+    trace.append((time.perf_counter() - began, np.inf, bound))
+    candidates = [] if start is None else [start]
+    if lp.values is not None and lp.status == "OPTIMAL":
+        ints = np.flatnonzero(form.integer)
+        whole = np.round(lp.values[ints])
+        near = np.abs(lp.values[ints] - whole) <= INTEGRAL
+        candidates.append((ints[near], whole[near]))
+    best: np.ndarray | None = None
+    for cols, vals in candidates:
+        x = _completed(form, cols, vals, FIX_SHARE * time_limit, seed, threads, rel_gap)
+        if x is not None and (best is None or form.objective(x) < form.objective(best)):
+            best = x
+    if best is None:
+        return start, bound, trace
+    trace.append((time.perf_counter() - began, form.objective(best), bound))
+    return (np.arange(form.variables), best), bound, trace
+
+
+def _completed(
+    form: LinearForm,
+    cols: np.ndarray,
+    vals: np.ndarray,
+    limit: float,
+    seed: int,
+    threads: int,
+    rel_gap: float,
+) -> np.ndarray | None:
+    """A feasible point of ``form`` with ``cols`` at ``vals`` (the rest solved as a MIP within
+    ``limit`` seconds), or None."""
+    cols = np.asarray(cols, dtype=np.int64)
+    vals = np.asarray(vals, dtype=float)
+    if np.any(vals < form.col_lower[cols]) or np.any(vals > form.col_upper[cols]):
+        return None
+    lower, upper = form.col_lower.copy(), form.col_upper.copy()
+    lower[cols] = upper[cols] = vals
+    fixed = dataclasses.replace(form, col_lower=lower, col_upper=upper)
+    out = run_highs(fixed, time_limit=limit, seed=seed, threads=threads, rel_gap=rel_gap)
+    if out.values is None or form.violation(out.values) > FEASIBLE:
+        return None
+    return out.values
+
+
+FEASIBLE = 1e-5  # largest violation (``LinearForm.violation``) of a kept incumbent
+
+
+def _best_of(
+    form: LinearForm, values: np.ndarray | None, kept: list, name: str
+) -> tuple[np.ndarray | None, float, str]:
+    """The better of HiGHS's returned values and the best incumbent its improving-solution
+    callback saw, with the objective computed from the values themselves.
+
+    HiGHS (1.16) can end with an objective better than the values it hands back (after a start
+    solution, under load), and then the returned values are not its incumbent; the callback's
+    copy is. An incumbent is taken only when it is feasible in ``form`` (``FEASIBLE``)."""
+    objective = form.objective(values) if values is not None else np.inf
+    if kept:
+        best, x = kept[0]
+        better = values is None or best < objective - 1e-9 * max(1.0, abs(objective))
+        if better and form.violation(x) <= FEASIBLE:
+            return x, best, f"{name}; incumbent from the improving-solution callback"
+    return values, objective, name
 
 
 def _lp(form: LinearForm, highspy):

@@ -59,6 +59,27 @@ class LinearForm:
         """The objective of a column vector."""
         return float(self.cost @ x + self.offset)
 
+    def violation(self, x: np.ndarray) -> float:
+        """The largest amount by which ``x`` breaks a bound, a row or integrality (0: feasible).
+
+        Rows are measured relative to ``max(1, |bound|)``, like a solver's feasibility
+        tolerance, so that a row of large coefficients is not failed on rounding noise."""
+        x = np.asarray(x, dtype=float)
+        if x.shape != (self.variables,):
+            return np.inf
+        worst = max(
+            float(np.max(self.col_lower - x, initial=0.0)),
+            float(np.max(x - self.col_upper, initial=0.0)),
+            float(np.max(np.abs(x - np.round(x))[self.integer], initial=0.0)),
+        )
+        rows = np.repeat(np.arange(self.constraints), np.diff(self.start))
+        act = np.bincount(rows, self.value * x[self.index], minlength=self.constraints)
+        with np.errstate(invalid="ignore"):
+            low = (self.row_lower - act) / np.maximum(1.0, np.abs(self.row_lower))
+            high = (act - self.row_upper) / np.maximum(1.0, np.abs(self.row_upper))
+        low, high = np.nan_to_num(low, nan=0.0), np.nan_to_num(high, nan=0.0)
+        return max(worst, float(np.max(low, initial=0.0)), float(np.max(high, initial=0.0)))
+
 
 def _bound(v: int) -> float:
     return -np.inf if v <= INT64_MIN + 1 else np.inf if v >= INT64_MAX - 1 else float(v)

@@ -100,3 +100,99 @@ def test_child_that_overruns_is_killed(tiny_registry, monkeypatch):
     form = linear_form(build_model(build_domain(tiny_registry, PLACE_DAY)).cp)
     out = highs.solve_highs(form, time_limit=0.001, grace=0.0)
     assert out.status == "KILLED" and out.values is None
+
+
+def _knapsack(n: int = 12):
+    """``max value @ x`` over 0/1 ``x`` with one weight row, as a ``LinearForm``."""
+    from capacity.solver.linear import LinearForm
+
+    rng = np.random.default_rng(3)
+    weight, value = rng.integers(5, 30, n).astype(float), rng.integers(5, 30, n).astype(float)
+    return LinearForm(
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integer=np.ones(n, dtype=bool),
+        cost=-value,
+        offset=0.0,
+        start=np.array([0, n]),
+        index=np.arange(n),
+        value=weight,
+        row_lower=np.array([-np.inf]),
+        row_upper=np.array([weight.sum() / 3]),
+    )
+
+
+def test_violation_measures_bounds_rows_and_integrality():
+    form = _knapsack()
+    assert form.violation(np.zeros(form.variables)) == 0.0
+    assert form.violation(np.ones(form.variables)) > 0.5  # the weight row, relatively
+    half = np.zeros(form.variables)
+    half[0] = 0.5
+    assert form.violation(half) == pytest.approx(0.5)
+    assert form.violation(np.full(form.variables, -1.0)) >= 1.0
+    assert form.violation(np.zeros(form.variables + 1)) == np.inf
+
+
+def test_the_objective_is_always_that_of_the_values_handed_back():
+    """Whatever HiGHS reports, the outcome's objective is ``form.objective(values)``; started
+    from a feasible point, the result is never worse than the start."""
+    form = _knapsack()
+    start = np.zeros(form.variables)
+    out = highs.run_highs(form, time_limit=10, start=(np.arange(form.variables), start))
+    assert out.status == "OPTIMAL"
+    assert out.objective == form.objective(out.values) <= form.objective(start)
+    assert form.violation(out.values) <= highs.FEASIBLE
+
+
+def test_a_better_feasible_incumbent_of_the_callback_is_kept():
+    """HiGHS (1.16) can hand back values worse than its incumbent: the callback's better,
+    feasible copy is returned with its own objective; an infeasible copy never is."""
+    form = _knapsack()
+    worse = np.zeros(form.variables)
+    better = np.zeros(form.variables)
+    better[np.argmin(form.cost)] = 1.0
+    values, objective, note = highs._best_of(form, worse, [(form.objective(better), better)], "x")
+    assert values is better and objective == form.objective(better) < 0
+    assert "callback" in note
+    bad = np.ones(form.variables)
+    values, objective, _ = highs._best_of(form, worse, [(form.objective(bad), bad)], "x")
+    assert values is worse and objective == 0.0
+    values, objective, _ = highs._best_of(form, None, [(form.objective(better), better)], "x")
+    assert values is better
+
+
+def test_the_relaxation_start_is_complete_feasible_and_no_worse_than_the_start():
+    """The LP's integral part, completed, is a full feasible start; so is the given start's
+    completion; the better of the two is returned, with the LP's objective as a valid bound."""
+    form = _knapsack(20)
+    exact = highs.run_highs(form, time_limit=10)
+    given = (np.array([0, 1]), np.zeros(2))  # a partial start: items 0 and 1 left out
+    (cols, vals), bound, trace = highs.relaxation_start(
+        form, given, time_limit=10, seed=0, threads=1, rel_gap=0.0
+    )
+    assert np.array_equal(cols, np.arange(form.variables))
+    assert form.violation(vals) <= highs.FEASIBLE
+    assert bound <= exact.objective <= form.objective(vals)
+    without = highs._completed(form, *given, 10, 0, 1, 0.0)
+    assert form.objective(vals) <= form.objective(without)
+    assert trace and trace[-1][1] == form.objective(vals)
+
+
+def test_a_start_outside_the_bounds_is_not_completed():
+    form = _knapsack()
+    assert highs._completed(form, np.array([0]), np.array([2.0]), 10, 0, 1, 0.0) is None
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.5])
+def test_lp_start_keeps_the_answer_and_its_bound_honest(gap):
+    """With ``lp_start`` the outcome is feasible, its objective that of its values, within
+    ``gap`` of its bound, and the bound below the optimum (a gap of 50 % may end at the start)."""
+    form = _knapsack(20)
+    exact = highs.run_highs(form, time_limit=10)
+    out = highs.run_highs(form, time_limit=10, rel_gap=gap, lp_start=True)
+    assert out.status == "OPTIMAL" and form.violation(out.values) <= highs.FEASIBLE
+    assert out.objective == form.objective(out.values)
+    assert out.bound <= exact.objective + 1e-9
+    assert out.objective - out.bound <= gap * abs(out.objective) + 1e-6
+    if gap == 0.0:
+        assert out.objective == exact.objective
