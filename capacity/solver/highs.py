@@ -13,12 +13,14 @@ for MIP. The status says which one it was (``OPTIMAL`` or ``TIME_LIMIT``/``KILLE
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,7 +105,8 @@ def solve_highs(
         src.write_bytes(pickle.dumps(args))
         start = time.perf_counter()
         proc = subprocess.Popen(
-            [sys.executable, "-m", "capacity.solver.highs", str(src), str(dst)],
+            # -P: the caller's working folder is not put first on the child's import path
+            [sys.executable, "-P", "-m", "capacity.solver.highs", str(src), str(dst)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
         )
@@ -118,8 +121,9 @@ def solve_highs(
             proc.kill()
             proc.communicate()
             took = time.perf_counter() - start
-            return HighsOutcome(
-                "KILLED", seconds=took, note=f"stoppet efter {took:.0f} s (over grænsen)"
+            note = f"stoppet efter {took:.0f} s (over grænsen)"
+            return _last_incumbent(form, dst, took, note) or HighsOutcome(
+                "KILLED", seconds=took, note=note
             )
         finally:  # also when this process is ended or interrupted: HiGHS's child goes with it
             if proc.poll() is None:
@@ -129,6 +133,46 @@ def solve_highs(
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             return HighsOutcome("ERROR", note=f"exit {proc.returncode}: {tail[0][:200]}")
         return pickle.loads(dst.read_bytes())
+
+
+def _last_incumbent(form: LinearForm, dst: Path, took: float, note: str) -> HighsOutcome | None:
+    """The best point the child saved before it was ended (``run_highs``'s ``saved``), as a
+    ``TIME_LIMIT`` outcome with the dual bound known then; None when it saved none or the
+    point is not feasible in ``form``."""
+    path = _saved_path(dst)
+    try:
+        values, bound = pickle.loads(path.read_bytes())
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        return None
+    if form.violation(values) > FEASIBLE:
+        return None
+    value = form.objective(values)
+    bound = min(float(bound), value) if np.isfinite(bound) else -np.inf
+    return HighsOutcome(
+        "TIME_LIMIT",
+        values=values,
+        objective=value,
+        bound=bound,
+        seconds=took,
+        trace=[(took, value, bound)],
+        note=f"{note}; its best point so far",
+    )
+
+
+def _saved_path(dst: Path) -> Path:
+    return dst.with_name("incumbent.pickle")
+
+
+def _save(dst: Path):
+    """A ``saved`` callback for ``run_highs`` that writes the point and bound atomically (a
+    temporary file renamed), so that a parent ending the child reads a whole one."""
+
+    def saved(values: np.ndarray, bound: float) -> None:
+        tmp = dst.with_name("incumbent.tmp")
+        tmp.write_bytes(pickle.dumps((values, bound)))
+        os.replace(tmp, _saved_path(dst))
+
+    return saved
 
 
 def _wait(proc: subprocess.Popen, wait: float, stop: threading.Event | None) -> bytes | None:
@@ -164,6 +208,7 @@ def main(argv: list[str]) -> None:
             start=start,
             rel_gap=gap,
             lp_start=lp_start,
+            saved=_save(Path(argv[1])),
         )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
@@ -180,8 +225,13 @@ def run_highs(
     start: tuple[np.ndarray, np.ndarray] | None = None,
     rel_gap: float = 0.0,
     lp_start: bool = False,
+    saved: Callable[[np.ndarray, float], None] | None = None,
 ) -> HighsOutcome:
-    """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child)."""
+    """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child).
+
+    ``saved`` is called with every better point (the completed start, each improving
+    solution) and the dual bound known then, so that a caller who must end the process early
+    keeps the best point so far."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
@@ -197,6 +247,8 @@ def run_highs(
         if start is not None and len(start[0]) == form.variables and np.isfinite(lp_bound):
             x = np.asarray(start[1], dtype=float)
             value = form.objective(x)
+            if saved is not None and form.violation(x) <= FEASIBLE:
+                saved(x, lp_bound)
             close = value - lp_bound <= max(rel_gap * abs(value), 1e-6)
             if close and form.violation(x) <= FEASIBLE:  # within the gap already
                 return HighsOutcome(
@@ -246,6 +298,8 @@ def run_highs(
             value = form.objective(x)
             if not kept or value < kept[0][0]:
                 kept[:] = [(value, x)]
+                if saved is not None:
+                    saved(x, max(float(event.data_out.mip_dual_bound), lp_bound))
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(record)

@@ -196,3 +196,24 @@ def test_lp_start_keeps_the_answer_and_its_bound_honest(gap):
     assert out.objective - out.bound <= gap * abs(out.objective) + 1e-6
     if gap == 0.0:
         assert out.objective == exact.objective
+
+
+def test_every_better_point_is_saved_and_read_back_when_the_child_is_ended(tmp_path):
+    """``run_highs`` hands each better point to ``saved``; what the child saved is what a
+    parent that had to end it returns (``TIME_LIMIT``, the point's own objective); a point
+    that breaks the form, or none saved, gives nothing."""
+    form = _knapsack(20)
+    points: list[tuple[np.ndarray, float]] = []
+    out = highs.run_highs(
+        form, time_limit=10, lp_start=True, saved=lambda x, b: points.append((x.copy(), b))
+    )
+    assert points and np.array_equal(points[-1][0], out.values)
+    assert all(b <= out.objective + 1e-9 for _, b in points)
+    dst = tmp_path / "outcome.pickle"
+    assert highs._last_incumbent(form, dst, 1.0, "ended") is None
+    highs._save(dst)(*points[0])
+    back = highs._last_incumbent(form, dst, 1.0, "ended")
+    assert back.status == "TIME_LIMIT" and np.array_equal(back.values, points[0][0])
+    assert back.objective == form.objective(points[0][0]) and back.bound <= back.objective
+    highs._save(dst)(np.ones(form.variables), -np.inf)
+    assert highs._last_incumbent(form, dst, 1.0, "ended") is None
