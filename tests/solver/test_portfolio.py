@@ -108,3 +108,27 @@ def test_a_raced_place_ends_within_its_limit(shared_dir, monkeypatch):
     assert result.best_bound is not None and result.best_bound <= result.objective
     lanes = result.options.get("lanes", {})  # none when the machinery proved and HiGHS stopped
     assert all(result.objective <= objective for objective in lanes.values())
+
+
+def test_the_highs_lane_proves_only_what_the_whole_objective_reaches(tiny_registry):
+    """The tiny registry keeps families in two districts, a district term the textbook MIP
+    leaves out: HiGHS proves the textbook optimum, which is below the whole objective of its
+    placement and so no proof for the whole model; the lane, and a race it wins, say FEASIBLE
+    with the textbook bound (before, both said OPTIMAL)."""
+    import math
+
+    dom = build_domain(tiny_registry, DAY, allow_new_modules=True)
+    got = portfolio.highs_lane(dom, seed=0, lang="en", started=time.perf_counter(), clock=Clock(30))
+    assert got.best_bound <= got.objective
+    assert got.objective > math.ceil(got.best_bound)  # the district term is there
+    assert got.status == "FEASIBLE"
+    raced = portfolio.settle_race(
+        dom,
+        replace(got, status="FEASIBLE", objective=got.objective + 1),
+        got,
+        seed=0,
+        lang="en",
+        started=time.perf_counter(),
+    )
+    assert raced.options["lane"] == "highs" and raced.status == "FEASIBLE"
+    assert raced.best_bound < raced.objective
