@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 STOPPED_BY = ("optimal", "deterministic", "wall_clock")
 MIN_WALL = 0.01  # seconds a CP-SAT call gets at least (it returns at once, with its hint)
@@ -52,6 +53,8 @@ class Clock:
         self.deadline = self.started + time_limit
         self.progress = progress
         self._cut = threading.Event()
+        self._ended = threading.Event()  # ``end``: the run's answer is proven elsewhere
+        self._searches: set = set()  # the CP-SAT solvers searching now (``searching``)
 
     @property
     def cut(self) -> bool:
@@ -59,8 +62,33 @@ class Clock:
         return self._cut.is_set()
 
     def left(self) -> float:
-        """Seconds to the deadline (negative once passed; ``inf`` without one)."""
+        """Seconds to the deadline (negative once passed; ``inf`` without one; 0 once
+        ``end`` was called)."""
+        if self._ended.is_set():
+            return 0.0
         return self.deadline - time.perf_counter()
+
+    def end(self) -> None:
+        """End the run now: another lane proved its answer. Every loop on this clock (and its
+        parts) stops as at the deadline, a CP-SAT call starting now gets ``MIN_WALL``, and the
+        calls searching now (``searching``) are stopped. Safe from any thread; a call between
+        registering and starting its search is stopped by calling ``end`` again."""
+        self._ended.set()
+        for cp in list(self._searches):
+            cp.stop_search()
+
+    @property
+    def ended(self) -> bool:
+        return self._ended.is_set()
+
+    @contextmanager
+    def searching(self, cp) -> Iterator[None]:
+        """Register the CP-SAT solver ``cp`` while it searches, so that ``end`` can stop it."""
+        self._searches.add(cp)
+        try:
+            yield
+        finally:
+            self._searches.discard(cp)
 
     def passed(self) -> bool:
         """Whether the deadline has passed; a loop that stops on it counts as cut."""
@@ -89,6 +117,7 @@ class Clock:
         sub = Clock(self.time_limit * share, started=self.started, progress=self.progress)
         sub.deadline = min(sub.deadline, self.deadline)
         sub._cut = self._cut
+        sub._ended, sub._searches = self._ended, self._searches
         return sub
 
     def reserve(self, seconds: float) -> None:

@@ -11,7 +11,8 @@ other cores. The answer is the better placement by the whole model's objective (
 machinery's), with the larger of the two valid bounds (``settle.keep_better``,
 ``settle.labelled``); ``Result.options["lane"]`` names the lane whose placement it is and
 ``options["lanes"]`` both lanes' objectives. When the machinery proves optimality first, HiGHS
-is stopped; when HiGHS does, the machinery runs on to its budgets.
+is stopped; when HiGHS does (for the whole model: its objective reaches the textbook bound), the
+run's clock is ended (``Clock.end``) and the machinery returns what it has.
 
 When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
 both cores (``capacity.solver.lanes``); on one core beside HiGHS it ends above optima it reaches
@@ -207,7 +208,9 @@ def race(
 ) -> Result:
     """``other()`` (the machinery, returning a ``Result`` scored on ``dom``) in this thread,
     ``highs_lane`` (over ``within``, from ``start``) in a second one, both until ``clock``'s
-    deadline; HiGHS is stopped when ``other`` proves optimality. The better placement by the
+    deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is ended
+    (``Clock.end``: ``other``'s searches stop) when HiGHS proves it for the whole model. The
+    better placement by the
     whole objective (ties: ``other``'s), the larger bound, labelled with the lane that won."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="highs-lane") as pool:
@@ -222,15 +225,40 @@ def race(
             start=start,
             stop=stop,
         )
+        finished = threading.Event()
+        lane.add_done_callback(lambda done: _end_on_proof(done, clock, finished))
         try:
             mine = other()
         except BaseException:
             stop.set()
             raise
+        finally:
+            finished.set()
         if mine.status == "OPTIMAL":
             stop.set()  # nothing better to find
         highs = lane.result()
     return settle_race(dom, mine, highs, seed=seed, lang=lang, started=started)
+
+
+END_POLL = 0.05  # seconds between ``Clock.end`` calls while the machinery winds down
+
+
+def _end_on_proof(done, clock: Clock, finished: threading.Event) -> None:
+    """When the HiGHS lane proved its placement optimal for the whole model, end the
+    machinery's clock: again and again until it has returned (``finished``), so that a CP-SAT
+    call that was starting when first asked is stopped too. Runs in a thread of its own."""
+    if done.cancelled() or done.exception() is not None:
+        return
+    got = done.result()
+    if got is None or got.status != "OPTIMAL":
+        return
+
+    def keep_ending() -> None:
+        while not finished.is_set():
+            clock.end()
+            finished.wait(END_POLL)
+
+    threading.Thread(target=keep_ending, name="highs-proved", daemon=True).start()
 
 
 def settle_race(

@@ -11,7 +11,7 @@ import os
 import time
 from dataclasses import replace
 
-from capacity.solver.clock import Clock, unlimited
+from capacity.solver.clock import MIN_WALL, Clock, unlimited
 from capacity.solver.result import Result, result_from_model
 from capacity.solver.trace import GapTrace
 
@@ -124,7 +124,13 @@ def run(
         params.max_time_in_seconds = wall
     for key, value in extra.items():
         setattr(params, key, value)
-    cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
+    if clock is None:
+        cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
+    else:
+        with clock.searching(cp):
+            if clock.ended:  # ended before the search could be registered
+                params.max_time_in_seconds = MIN_WALL
+            cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
     if wall is not None and math.isfinite(wall):
         clock.searched(cp, wall)
     return cp

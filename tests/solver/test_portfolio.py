@@ -132,3 +132,50 @@ def test_the_highs_lane_proves_only_what_the_whole_objective_reaches(tiny_regist
     )
     assert raced.options["lane"] == "highs" and raced.status == "FEASIBLE"
     assert raced.best_bound < raced.objective
+
+
+def test_a_proof_by_highs_ends_the_machinery(shared_dir):
+    """HiGHS proves p1 within seconds; the machinery (here a stand-in that searches until its
+    clock says stop) is ended then (``Clock.end``), not at the 60 s deadline."""
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    started = time.perf_counter()
+    worse = evaluate(dom, greedy_assignment(dom), lang="en", started=started)
+    clock = Clock(60.0)
+
+    def machinery():
+        while not clock.passed():
+            time.sleep(0.01)
+        return worse
+
+    got = portfolio.race(dom, machinery, seed=0, lang="en", started=started, clock=clock)
+    assert clock.ended and got.status == "OPTIMAL" and got.objective == inst.optimum * scale
+    assert time.perf_counter() - started < 30.0  # ended by the proof, far from the deadline
+
+
+def test_ending_a_clock_stops_the_cp_sat_search_running_on_it_and_on_its_parts(shared_dir):
+    """A CP-SAT search that runs a minute on Yang 30-200-1 stops soon after ``Clock.end``,
+    also when it runs on a part of the clock."""
+    import threading
+
+    from capacity.model.placement import build_model
+    from capacity.solver import stages
+
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "yang", "30-200-1")
+    dom = build_domain(sscflp.to_registry(inst), DAY, allow_new_modules=True)
+    m = build_model(dom)
+    clock = Clock(120.0)
+    part = clock.part(0.9)
+    out: list = []
+    search = threading.Thread(
+        target=lambda: out.append(
+            stages.run(m, workers=1, seed=0, budget=1e6, interleave=False, clock=part)
+        )
+    )
+    begun = time.perf_counter()
+    search.start()
+    time.sleep(2.0)
+    clock.end()
+    search.join(60.0)
+    assert not search.is_alive() and out
+    assert time.perf_counter() - begun < 30.0  # not the 108 s the part allowed
+    assert part.left() == 0.0 and part.passed()
