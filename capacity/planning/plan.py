@@ -448,6 +448,7 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
         grace=GRACE,
         start=keep_start(m),
         lp_start=True,
+        deadline=time.time() + max(time_limit - GRACE, 1.0),
     )
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:

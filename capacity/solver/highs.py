@@ -105,10 +105,12 @@ def solve_highs(
         src.write_bytes(pickle.dumps(args))
         start = time.perf_counter()
         proc = subprocess.Popen(
-            # -P: the caller's working folder is not put first on the child's import path
+            # -P and PACKAGE_ROOT first: the child runs this very package, whatever the
+            # caller's working folder holds or where an installed copy points
             [sys.executable, "-P", "-m", "capacity.solver.highs", str(src), str(dst)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
+            env=_child_env(),
         )
         try:
             wait = time_limit + grace + STARTUP_SECONDS
@@ -135,6 +137,15 @@ def solve_highs(
         return pickle.loads(dst.read_bytes())
 
 
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds ``capacity/``
+
+
+def _child_env() -> dict[str, str]:
+    """This process's environment with ``PACKAGE_ROOT`` first on ``PYTHONPATH``."""
+    paths = [str(PACKAGE_ROOT), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+
+
 def _last_incumbent(form: LinearForm, dst: Path, took: float, note: str) -> HighsOutcome | None:
     """The best point the child saved before it was ended (``run_highs``'s ``saved``), as a
     ``TIME_LIMIT`` outcome with the dual bound known then; None when it saved none or the
@@ -144,7 +155,7 @@ def _last_incumbent(form: LinearForm, dst: Path, took: float, note: str) -> High
         values, bound = pickle.loads(path.read_bytes())
     except (OSError, pickle.UnpicklingError, EOFError, ValueError):
         return None
-    if form.violation(values) > FEASIBLE:
+    if not form.violation(values) <= FEASIBLE:  # NaN too
         return None
     value = form.objective(values)
     bound = min(float(bound), value) if np.isfinite(bound) else -np.inf
@@ -239,27 +250,29 @@ def run_highs(
     began = time.perf_counter()
     before: list[tuple[float, float, float]] = []  # the trace of the start's own solves
     lp_bound = -np.inf
+    kept: list[tuple[float, np.ndarray]] = []  # the best feasible point so far: objective, values
     if lp_start and not relax:
         start, lp_bound, before = relaxation_start(
             form, start, time_limit=time_limit, seed=seed, threads=threads, rel_gap=rel_gap
         )
         time_limit = max(time_limit - (time.perf_counter() - began), 0.05)
-        if start is not None and len(start[0]) == form.variables and np.isfinite(lp_bound):
+        if start is not None and len(start[0]) == form.variables:
             x = np.asarray(start[1], dtype=float)
-            value = form.objective(x)
-            if saved is not None and form.violation(x) <= FEASIBLE:
-                saved(x, lp_bound)
-            close = value - lp_bound <= max(rel_gap * abs(value), 1e-6)
-            if close and form.violation(x) <= FEASIBLE:  # within the gap already
-                return HighsOutcome(
-                    "OPTIMAL",
-                    values=x,
-                    objective=value,
-                    bound=lp_bound,
-                    seconds=time.perf_counter() - began,
-                    trace=before,
-                    note="the LP relaxation's completed start, within the gap",
-                )
+            if form.violation(x) <= FEASIBLE:  # a completed start: kept and saved at once
+                value = form.objective(x)
+                kept.append((value, x))
+                if saved is not None:
+                    saved(x, lp_bound)
+                if value - lp_bound <= max(rel_gap * abs(value), 1e-6):  # within the gap
+                    return HighsOutcome(
+                        "OPTIMAL",
+                        values=x,
+                        objective=value,
+                        bound=lp_bound,
+                        seconds=time.perf_counter() - began,
+                        trace=before,
+                        note="the LP relaxation's completed start, within the gap",
+                    )
     h = highspy.Highs()
     for key, val in (
         ("output_flag", False),
@@ -279,7 +292,6 @@ def run_highs(
         h.setSolution(len(cols), np.asarray(cols, np.int32), np.asarray(vals, np.float64))
     trace: list[tuple[float, float, float]] = list(before)
     shift = time.perf_counter() - began  # HiGHS's clock starts after the start's solves
-    kept: list[tuple[float, np.ndarray]] = []  # the best improving solution: objective, values
 
     def record(event) -> None:
         out = event.data_out
@@ -296,7 +308,7 @@ def run_highs(
         x = np.array(event.data_out.mip_solution, dtype=float, copy=True)
         if x.shape == (form.variables,):
             value = form.objective(x)
-            if not kept or value < kept[0][0]:
+            if (not kept or value < kept[0][0]) and form.violation(x) <= FEASIBLE:
                 kept[:] = [(value, x)]
                 if saved is not None:
                     saved(x, max(float(event.data_out.mip_dual_bound), lp_bound))
@@ -412,18 +424,19 @@ FEASIBLE = 1e-5  # largest violation (``LinearForm.violation``) of a kept incumb
 def _best_of(
     form: LinearForm, values: np.ndarray | None, kept: list, name: str
 ) -> tuple[np.ndarray | None, float, str]:
-    """The better of HiGHS's returned values and the best incumbent its improving-solution
-    callback saw, with the objective computed from the values themselves.
+    """The better of HiGHS's returned values and the best point kept (the completed start, or
+    an incumbent its improving-solution callback saw), with the objective computed from the
+    values themselves.
 
     HiGHS (1.16) can end with an objective better than the values it hands back (after a start
     solution, under load), and then the returned values are not its incumbent; the callback's
-    copy is. An incumbent is taken only when it is feasible in ``form`` (``FEASIBLE``)."""
+    copy is. A point is kept only when it is feasible in ``form`` (``FEASIBLE``)."""
     objective = form.objective(values) if values is not None else np.inf
     if kept:
         best, x = kept[0]
         better = values is None or best < objective - 1e-9 * max(1.0, abs(objective))
         if better and form.violation(x) <= FEASIBLE:
-            return x, best, f"{name}; incumbent from the improving-solution callback"
+            return x, best, f"{name}; the best point kept (start or callback incumbent)"
     return values, objective, name
 
 

@@ -217,3 +217,40 @@ def test_every_better_point_is_saved_and_read_back_when_the_child_is_ended(tmp_p
     assert back.objective == form.objective(points[0][0]) and back.bound <= back.objective
     highs._save(dst)(np.ones(form.variables), -np.inf)
     assert highs._last_incumbent(form, dst, 1.0, "ended") is None
+
+
+def test_a_completed_start_is_kept_and_saved_even_without_an_lp_bound(monkeypatch):
+    """Where the LP relaxation is not solved in its share, the completed start is still the
+    point kept (returned if HiGHS finds nothing) and saved (read back if the child is ended)."""
+    form = _knapsack(20)
+    monkeypatch.setattr(highs, "LP_SHARE", 1e-9)  # no LP in time: no bound from it
+    points: list[tuple[np.ndarray, float]] = []
+    given = (np.arange(form.variables), np.zeros(form.variables))  # complete and feasible
+    out = highs.run_highs(
+        form,
+        time_limit=10,
+        start=given,
+        lp_start=True,
+        saved=lambda x, b: points.append((x.copy(), b)),
+    )
+    assert points and np.array_equal(points[0][0], np.zeros(form.variables))
+    assert points[0][1] == -np.inf
+    assert out.values is not None and out.objective <= 0.0
+
+
+def test_the_child_runs_this_very_package():
+    """The HiGHS child imports ``capacity`` from the folder this one comes from, whatever an
+    installed copy or the working folder says (``-P`` and ``PACKAGE_ROOT`` first)."""
+    import subprocess
+    import sys
+
+    env = highs._child_env()
+    got = subprocess.run(
+        [sys.executable, "-P", "-c", "import capacity; print(capacity.__file__)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd="/",
+    ).stdout.strip()
+    assert got == str(highs.PACKAGE_ROOT / "capacity" / "__init__.py")
