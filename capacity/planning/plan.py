@@ -439,16 +439,17 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
     """
     begin = time.monotonic()
     form = _form(m)
+    seconds = max(time_limit - GRACE, 1.0)
     out = solve_highs(
         form,
-        time_limit=max(time_limit - GRACE, 1.0),
+        time_limit=seconds,
         seed=0,
         threads=os.cpu_count() or 1,
         rel_gap=GAP,
         grace=GRACE,
         start=keep_start(m),
         lp_start=True,
-        deadline=time.time() + max(time_limit - GRACE, 1.0),
+        deadline=time.time() + seconds,
     )
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:

@@ -210,8 +210,8 @@ def race(
     ``highs_lane`` (over ``within``, from ``start``) in a second one, both until ``clock``'s
     deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is ended
     (``Clock.end``: ``other``'s searches stop) when HiGHS proves it for the whole model. The
-    better placement by the
-    whole objective (ties: ``other``'s), the larger bound, labelled with the lane that won."""
+    better placement by the whole objective (ties: ``other``'s), the larger bound, labelled
+    with the lane that won."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="highs-lane") as pool:
         lane = pool.submit(

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 import os
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 
-from capacity.solver.clock import MIN_WALL, Clock, unlimited
+from capacity.solver.clock import Clock, unlimited
 from capacity.solver.result import Result, result_from_model
 from capacity.solver.trace import GapTrace
 
@@ -119,18 +120,14 @@ def run(
     params.random_seed = seed
     params.interleave_search = interleave
     params.max_deterministic_time = budget
-    wall = clock.wall() if clock is not None else None
-    if wall is not None and math.isfinite(wall):
-        params.max_time_in_seconds = wall
-    for key, value in extra.items():
-        setattr(params, key, value)
-    if clock is None:
+    # registered before the wall is read: an ``end`` from here on gives MIN_WALL or stops it
+    with clock.searching(cp) if clock is not None else nullcontext():
+        wall = clock.wall() if clock is not None else None
+        if wall is not None and math.isfinite(wall):
+            params.max_time_in_seconds = wall
+        for key, value in extra.items():
+            setattr(params, key, value)
         cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
-    else:
-        with clock.searching(cp):
-            if clock.ended:  # ended before the search could be registered
-                params.max_time_in_seconds = MIN_WALL
-            cp.status = cp.solve(m.cp, trace) if trace is not None else cp.solve(m.cp)
     if wall is not None and math.isfinite(wall):
         clock.searched(cp, wall)
     return cp
