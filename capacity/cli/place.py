@@ -13,6 +13,7 @@ from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, make_console, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
+from capacity.reports.text import number
 
 
 def place(
@@ -121,7 +122,8 @@ def place(
     console.print(_table(result, out))
     console.print(_terms(result))
     console.print(
-        f"{result.summary()} · {result.build_seconds:.2f} s + {result.solve_seconds:.2f} s",
+        f"{result.summary()} · {number(result.build_seconds, 2, lang)} s + "
+        f"{number(result.solve_seconds, 2, lang)} s",
         soft_wrap=True,
         markup=False,
     )
@@ -139,7 +141,7 @@ def _progress_text(
     bound: float | None = None,
 ) -> str:
     """The progress line on stderr: seconds spent of the limit, the objective and the gap."""
-    from capacity.reports.text import number, percent
+    from capacity.reports.text import percent
 
     if objective is None:
         return "Searching …" if lang == "en" else "Søger …"

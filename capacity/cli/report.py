@@ -43,7 +43,7 @@ def report(
     from capacity.io.registry import load_registry
     from capacity.reports.maps import write_council_map
     from capacity.reports.plan_output import read_plan
-    from capacity.reports.text import words
+    from capacity.reports.text import number, words
 
     words(lang)  # an unknown language fails before the registry is read
     reg = load_registry(registry, policy=policy)
@@ -52,7 +52,9 @@ def report(
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))
     make_console().print(
-        clean(f"Skrev {path} ({path.stat().st_size / 1e6:.1f} MB)"), soft_wrap=True, markup=False
+        clean(f"Skrev {path} ({number(path.stat().st_size / 1e6, 1)} MB)"),
+        soft_wrap=True,
+        markup=False,
     )
 
 

@@ -87,9 +87,10 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
 def _risk_line(forecast, lang: str) -> str:
     """The month with the highest probability of a shortage, in one line."""
     from capacity.reports.forecast import peak_risk
+    from capacity.reports.text import percent
 
     month, p = peak_risk(forecast)
-    pct = f"{100 * p:.0f} %"
+    pct = percent(p, 0, lang)
     if lang == "da":
         return f"Scenariekørsler: største risiko for mangel {pct} i {month}."
     return f"Scenario runs: highest risk of a shortage {pct} in {month}."

@@ -11,6 +11,7 @@ from rich.table import Table
 from capacity.cli.app import make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
+from capacity.reports.text import number, percent
 
 
 def scenarios(
@@ -79,8 +80,9 @@ def scenarios(
     console.print(months_table(res.months, sc.name))
     s = res.summary
     console.print(
-        f"Risiko for mangel i mindst én måned: {s['risk_any_shortage']:.1%} · forventet mangel "
-        f"{s['expected_shortage_person_months']:.1f} personmåneder · {s['samples']} kørsler, "
+        f"Risiko for mangel i mindst én måned: {percent(s['risk_any_shortage'], 1)} · forventet "
+        f"mangel {number(s['expected_shortage_person_months'], 1)} personmåneder · "
+        f"{number(s['samples'], 0)} kørsler, "
         f"frø {s['seed']}" + (f" · skrev {out}" if out else ""),
         soft_wrap=True,
         markup=False,
@@ -106,8 +108,8 @@ def plan_lines(summary: dict, modules) -> list[str]:
     moved = int(modules["units_moved"].sum()) if modules is not None else None
     planned = f"; planen flytter {moved} beboerenheder" if moved is not None else ""
     out.append(
-        f"Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet {summary['expected_relocations']:.1f} "
-        f"husstande{planned}."
+        "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
+        f"{number(summary['expected_relocations'], 1)} husstande{planned}."
     )
     return out
 
@@ -129,11 +131,11 @@ def months_table(months, name: str) -> Table:
     for r in months.itertuples():
         table.add_row(
             r.month,
-            f"{r.p_shortage:.1%}",
-            f"{r.expected_short:.1f}",
-            f"{r.expected_occupied:.0f}",
-            f"{r.p90_occupied:.0f}",
-            f"{r.beds:.0f}",
-            f"{r.expected_free:.0f}",
+            percent(r.p_shortage, 1),
+            number(r.expected_short, 1),
+            number(r.expected_occupied, 0),
+            number(r.p90_occupied, 0),
+            number(r.beds, 0),
+            number(r.expected_free, 0),
         )
     return table

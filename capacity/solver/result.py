@@ -19,6 +19,7 @@ from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
+from capacity.reports.text import number
 from capacity.solver.greedy import room_left
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
@@ -84,13 +85,14 @@ class Result:
 
     def summary(self) -> str:
         """One short line: status, objective, placed and unplaced counts."""
+        objective = number(self.objective, 0, self.lang)
         if self.lang == "en":
             return (
-                f"{self.status}: objective {self.objective}, {len(self.placements)} placed, "
+                f"{self.status}: objective {objective}, {len(self.placements)} placed, "
                 f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})"
             )
         return (
-            f"{self.status}: mål {self.objective}, {len(self.placements)} placeret, "
+            f"{self.status}: mål {objective}, {len(self.placements)} placeret, "
             f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})"
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,39 @@ def test_plan_then_scenarios(app, registry, tmp_path):
     assert runs.exit_code == 0, runs.output
     assert "P(mangel)" in runs.output
     assert (tmp_path / "runs" / "months.csv").exists()
+    # Danish numbers (reports.text.number), never "12.5%" or "181.5 personmåneder"
+    flat = " ".join(runs.output.split())
+    assert re.search(r"Risiko for mangel i mindst én måned: \d+,\d %", flat), flat
+    assert re.search(r"forventet mangel \d{1,3}(\.\d{3})*,\d personmåneder", flat), flat
+    assert re.search(r"forventet \d{1,3}(\.\d{3})*,\d husstande", flat), flat
+
+
+def test_the_scenario_lines_write_danish_numbers():
+    """The relocation line and the months table use the one Danish number format."""
+    import pandas as pd
+    from rich.console import Console
+
+    from capacity.cli.scenarios import months_table, plan_lines
+
+    line = plan_lines({"expected_relocations": 1234.56}, None)[-1]
+    assert "forventet 1.234,6 husstande" in line
+    months = pd.DataFrame(
+        {
+            "month": ["2027-01"],
+            "p_shortage": [0.125],
+            "expected_short": [181.54],
+            "expected_occupied": [1234.4],
+            "p90_occupied": [1300.0],
+            "beds": [1400.0],
+            "expected_free": [165.6],
+        }
+    )
+    console = Console(width=200, record=True)
+    console.print(months_table(months, "basis"))
+    text = console.export_text()
+    for cell in ("12,5 %", "181,5", "1.234", "1.300", "1.400", "166"):
+        assert cell in text, text
+    assert "12.5%" not in text and "181.5" not in text
 
 
 def test_bad_scenario_key_is_exit_2_naming_the_key(app, registry, tmp_path):
