@@ -154,6 +154,16 @@ def resident_family_districts(dom: Domain, kind: str) -> set[str | None]:
     return {dom.sites[r.site_id].districts.get(kind) for r in dom.residents if r.has_children}
 
 
+def separable(dom: Domain) -> bool:
+    """Whether every placement's objective in ``dom`` is the sum of its pairs' costs, its new
+    modules' setups and its unplaced households' penalties (``solver.problem.problem_of``): the
+    terms that are not (``spread``'s excess, ``school_daycare``'s missing daycare slots,
+    ``family_cluster``'s districts beyond the first) have nobody to count."""
+    daycare = any(daycare_demand(h, g) for _, g in daycare_slots(dom) for h in dom.households)
+    families = dom.weights["family_cluster"] and any(h.has_children for h in dom.households)
+    return not spread_caps(dom) and not daycare and not families
+
+
 def spread_caps(dom: Domain) -> dict[str, tuple[int, int]]:
     """District id -> ``(persons of residents who stay, cap)`` for every district the spread
     term counts, by id; empty when the term is off or no such district has a population.

@@ -185,3 +185,46 @@ def linear_form(model) -> LinearForm:
         row_lower=np.asarray(row_lo),
         row_upper=np.asarray(row_hi),
     )
+
+
+def cpsat_model(form: LinearForm):
+    """``form`` as a CP-SAT ``CpModel`` (the inverse of ``linear_form``) and its variables, one
+    per column, for a form whose bounds, coefficients and costs are all integers.
+
+    Raises
+    ------
+    ValueError
+        When a bound, coefficient, cost or the offset is not an integer (CP-SAT takes none).
+    """
+    from ortools.sat.python import cp_model
+
+    def ints(a: np.ndarray, what: str) -> np.ndarray:
+        a = np.asarray(a, dtype=float)
+        finite = np.isfinite(a)
+        if np.any(np.abs(a[finite] - np.round(a[finite])) > 1e-9):
+            raise ValueError(f"CP-SAT takes integers only: a {what} is fractional")
+        out = np.where(a > 0, cp_model.INT_MAX, cp_model.INT_MIN).astype(np.int64)
+        out[finite] = np.round(a[finite]).astype(np.int64)
+        return out
+
+    lower, upper = ints(form.col_lower, "column bound"), ints(form.col_upper, "column bound")
+    row_lower, row_upper = ints(form.row_lower, "row bound"), ints(form.row_upper, "row bound")
+    value, cost = ints(form.value, "coefficient"), ints(form.cost, "cost")
+    offset = ints(np.array([form.offset]), "objective offset")[0]
+    model = cp_model.CpModel()
+    cols = [
+        model.new_int_var(int(lo), int(hi), f"c{k}")
+        for k, (lo, hi) in enumerate(zip(lower, upper, strict=True))
+    ]
+    for k in range(form.constraints):
+        at = slice(form.start[k], form.start[k + 1])
+        expr = cp_model.LinearExpr.weighted_sum(
+            [cols[j] for j in form.index[at]], [int(v) for v in value[at]]
+        )
+        model.add_linear_constraint(expr, int(row_lower[k]), int(row_upper[k]))
+    used = np.flatnonzero(cost)
+    model.minimize(
+        cp_model.LinearExpr.weighted_sum([cols[j] for j in used], [int(cost[j]) for j in used])
+        + int(offset)
+    )
+    return model, cols

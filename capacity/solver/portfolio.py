@@ -1,18 +1,30 @@
-"""A race for facility location: the textbook MIP in HiGHS beside the fixing machinery.
+"""A race for facility location: the textbook MIP in HiGHS beside a CP-SAT lane.
 
 With new modules and nobody movable, placement is single-source capacitated facility location.
-No one method wins there: a plain textbook MIP in HiGHS proves instances the fixing machinery
-(``capacity.solver.fixing``, ``fewest``, ``lanes``) does not reach within the limit, and the
-machinery reaches optima HiGHS does not (``docs/benchmarks.md``, the ``general`` suite). So,
-after the fixing has pruned the pairs no placement as good as its heuristic's uses, both run at
-once under the run's one wall clock: HiGHS in a child process with one thread, over the pairs
-kept and from the heuristic's placement, and the rest of the machinery in this process on the
-other cores. The answer is the better placement by the whole model's objective (ties: the
-machinery's), with the larger of the two valid bounds (``settle.keep_better``,
-``settle.labelled``); ``Result.options["lane"]`` names the lane whose placement it is and
-``options["lanes"]`` both lanes' objectives. When the machinery proves optimality first, HiGHS
-is stopped; when HiGHS does (for the whole model: its objective reaches the textbook bound), the
-run's clock is ended (``Clock.end``) and the machinery returns what it has.
+No one method wins there: a plain textbook MIP in HiGHS proves instances that CP-SAT does not
+reach within the limit, and CP-SAT reaches optima HiGHS does not (``docs/benchmarks.md``, the
+``general`` suite). So, after the fixing (``capacity.solver.fixing``) has pruned the pairs no
+placement as good as its heuristic's uses, two lanes run at once under the run's one wall
+clock: HiGHS in a child process with one thread, over the pairs kept and from the heuristic's
+placement, and a CP-SAT lane in this process on the other cores:
+
+- where the textbook MIP is the whole model (``soft.separable``: no district term has anything
+  to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
+  (``cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's placement);
+- otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``), which holds
+  every term of the model.
+
+The boundary is measured, per family, in ``docs/benchmarks.md`` ("The portfolio's CP-SAT
+lane"): on the small instances the plain model on one core ends nearer the optimum than the
+machinery on one core, on the large ones the machinery does.
+
+The answer is the better placement by the whole model's objective (ties: the CP-SAT lane's),
+with the larger of the valid bounds (``settle.keep_better``, ``settle.labelled``);
+``Result.options["lane"]`` names the lane whose placement it is (``highs``, ``cpsat`` or
+``fixing``) and ``options["lanes"]`` both lanes' objectives. When the CP-SAT lane proves
+optimality first, HiGHS is stopped; when HiGHS does (for the whole model: its objective reaches
+the textbook bound), the run's clock is ended (``Clock.end``) and the CP-SAT lane returns what
+it has.
 
 When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
 both cores (``capacity.solver.lanes``); on one core beside HiGHS it ends above optima it reaches
@@ -35,7 +47,8 @@ are inequalities; HiGHS proved fewer instances on it (``docs/benchmarks.md``).
 
 Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
 it, its placement depends on the machine's load (``capacity.solver.highs``), and the clock
-records a wall-clock cut (``summary.json``'s ``stopped_by``).
+records a wall-clock cut (``summary.json``'s ``stopped_by``). The CP-SAT lane runs one worker
+with a deterministic budget (the limit, in CP-SAT's units) under the same wall clock.
 """
 
 from __future__ import annotations
@@ -48,19 +61,31 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
+from ortools.sat.python import cp_model
 
 from capacity.model.domain import Domain
+from capacity.model.soft import separable
 from capacity.solver.clock import MIN_WALL, Clock
 from capacity.solver.highs import solve_highs
-from capacity.solver.linear import LinearForm
+from capacity.solver.linear import LinearForm, cpsat_model
 from capacity.solver.opening import in_order
 from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
 from capacity.solver.settle import classes_of, keep_better, labelled
+from capacity.solver.stages import run as solve_once
+from capacity.solver.trace import GapTrace
 
-LANES = ("highs", "fixing")
+LANES = ("highs", "fixing", "cpsat")
 MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
+PLAIN_MAX_PAIRS = 5_000  # pairs before the fixing: below, CP-SAT's lane is the textbook MIP
+
+
+def plain_applies(dom: Domain, fix) -> bool:
+    """Whether CP-SAT's lane is the textbook MIP rather than the fixing machinery (see the
+    module): where the textbook MIP is the whole model (``soft.separable``) and small (fewer
+    than ``PLAIN_MAX_PAIRS`` pairs before the fixing pruned them)."""
+    return fix.pairs < PLAIN_MAX_PAIRS and separable(dom)
 
 
 def textbook_form(dom: Domain, prob: Problem) -> tuple[LinearForm, np.ndarray, np.ndarray]:
@@ -150,12 +175,109 @@ def highs_lane(
         return None
     if out.status != "OPTIMAL":
         clock.mark_cut()  # HiGHS's limit is wall-clock only
-    if out.values is None:
+    bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
+    return _scored(
+        dom,
+        within or dom,
+        prob,
+        pairs,
+        out.values,
+        proven=out.status == "OPTIMAL",
+        bound=bound,
+        solver="highs",
+        seed=seed,
+        lang=lang,
+        started=started,
+    )
+
+
+def cpsat_lane(
+    dom: Domain,
+    *,
+    seed: int,
+    lang: str,
+    started: float,
+    clock: Clock,
+    within: Domain | None = None,
+    start: Mapping[str, str | None] | None = None,
+) -> Result | None:
+    """The textbook MIP in CP-SAT (one worker) until ``clock``'s deadline or its end, over the
+    pairs of ``within`` (default ``dom``), hinted with the placement ``start`` if given; its
+    placement scored on ``dom``, with CP-SAT's bound; ``None`` without a placement (or where a
+    cost is not an integer, which CP-SAT cannot take).
+
+    Its deterministic budget is the run's limit in CP-SAT's units and the wall clock guards it
+    (``stages.run``), as every CP-SAT call of the run."""
+    begun = time.perf_counter()
+    prob = problem_of(within or dom)
+    form, pairs, modules = textbook_form(dom, prob)
+    try:
+        model, cols = cpsat_model(form)
+    except ValueError:
         return None
-    chosen = out.values[: len(pairs)] > 0.5
+    if start is not None:
+        for col, v in zip(cols, _start(prob, pairs, modules, start)[1], strict=True):
+            model.add_hint(col, int(v))
+    clock.reserve(time.perf_counter() - begun)  # scoring after the search takes about as long
+    trace = GapTrace(time.perf_counter() - started, clock)
+    cp = solve_once(
+        _Textbook(model),
+        workers=1,
+        seed=seed,
+        budget=clock.time_limit if math.isfinite(clock.time_limit) else 1e9,
+        interleave=False,
+        trace=trace,
+        clock=clock,
+    )
+    if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    values = np.array([cp.value(c) for c in cols], dtype=float)
+    return _scored(
+        dom,
+        within or dom,
+        prob,
+        pairs,
+        values,
+        proven=cp.status == cp_model.OPTIMAL,
+        bound=float(cp.best_objective_bound),
+        solver="cpsat",
+        seed=seed,
+        lang=lang,
+        started=started,
+    )
+
+
+class _Textbook:
+    """A CP-SAT model in the shape ``stages.run`` takes (its ``cp`` attribute)."""
+
+    def __init__(self, model) -> None:
+        self.cp = model
+
+
+def _scored(
+    dom: Domain,
+    within: Domain,
+    prob: Problem,
+    pairs: np.ndarray,
+    values: np.ndarray | None,
+    *,
+    proven: bool,
+    bound: float | None,
+    solver: str,
+    seed: int,
+    lang: str,
+    started: float,
+) -> Result | None:
+    """A lane's column ``values`` of the textbook MIP as a placement (modules in order) scored
+    on ``dom``, labelled ``OPTIMAL`` only where the whole objective reaches the textbook
+    ``bound`` (the textbook MIP leaves the district terms out); ``None`` without values or
+    where the arrays allowed what a rule of the model does not."""
+    if values is None:
+        return None
+    chosen = values[: len(pairs)] > 0.5
     assign = np.full(len(prob.households), -1)
     assign[pairs[chosen, 0]] = pairs[chosen, 1]
-    assign = in_order(within or dom, prob, assign)
+    assign = in_order(within, prob, assign)
     assignment = {
         hid: (prob.units[k] if k >= 0 else None)
         for hid, k in zip(prob.households, assign, strict=True)
@@ -164,16 +286,13 @@ def highs_lane(
         scored = evaluate(dom, assignment, lang=lang, started=started)
     except ValueError:  # the arrays allowed what a rule of the model does not: not an answer
         return None
-    bound = out.bound if out.bound is not None and math.isfinite(out.bound) else None
     if bound is not None:
         bound -= 1e-9 * abs(bound) + 1e-6  # float sums: the bound is a little lower
-    # HiGHS proves the textbook MIP, which leaves the district terms out: its placement is
-    # proven for the whole model only where the whole objective reaches the textbook bound
-    proven = out.status == "OPTIMAL" and bound is not None and scored.objective <= math.ceil(bound)
+    proven = proven and bound is not None and scored.objective <= math.ceil(bound)
     return replace(
         scored,
         status="OPTIMAL" if proven else "FEASIBLE",
-        solver="highs",
+        solver=solver,
         seed=seed,
         best_bound=bound,
     )
@@ -199,6 +318,7 @@ def race(
     dom: Domain,
     other: Callable[[], Result],
     *,
+    name: str = "fixing",
     seed: int,
     lang: str,
     started: float,
@@ -237,7 +357,7 @@ def race(
         if mine.status == "OPTIMAL":
             stop.set()  # nothing better to find
         highs = lane.result()
-    return settle_race(dom, mine, highs, seed=seed, lang=lang, started=started)
+    return settle_race(dom, mine, highs, name=name, seed=seed, lang=lang, started=started)
 
 
 END_POLL = 0.05  # seconds between ``Clock.end`` calls while the machinery winds down
@@ -262,13 +382,20 @@ def _end_on_proof(done, clock: Clock, finished: threading.Event) -> None:
 
 
 def settle_race(
-    dom: Domain, mine: Result, highs: Result | None, *, seed: int, lang: str, started: float
+    dom: Domain,
+    mine: Result,
+    highs: Result | None,
+    *,
+    name: str = "fixing",
+    seed: int,
+    lang: str,
+    started: float,
 ) -> Result:
     """The better of the machinery's result ``mine`` and the HiGHS lane's ``highs`` (both
     scored on ``dom``; ties: ``mine``), with the larger bound, ``OPTIMAL`` when either proved it
     or the objective reaches the bound."""
     if highs is None:
-        return replace(mine, options={**mine.options, "lane": LANES[1]})
+        return replace(mine, options={**mine.options, "lane": name})
     placed, kept = keep_better(
         dom,
         mine,
@@ -294,7 +421,7 @@ def settle_race(
     )
     if not bounds and out.status != "OPTIMAL":
         out = replace(out, best_bound=None)
-    lanes = {LANES[1]: int(mine.objective), LANES[0]: int(highs.objective)}
+    lanes = {name: int(mine.objective), LANES[0]: int(highs.objective)}
     return replace(
-        out, options={**mine.options, "lane": LANES[1] if kept else LANES[0], "lanes": lanes}
+        out, options={**mine.options, "lane": name if kept else LANES[0], "lanes": lanes}
     )

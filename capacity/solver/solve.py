@@ -259,13 +259,40 @@ def _fixing(dom: Domain, run: Run, fix: fixing.Fixing | None = None) -> Result:
 
 def _portfolio(dom: Domain, run: Run) -> Result:
     """The fixing's pruned pairs and placement, then the textbook MIP over those pairs in HiGHS
-    (one thread, from that placement) races the rest of ``_fixing`` on the other cores
-    (``capacity.solver.portfolio``); the better answer by the whole objective, the larger bound."""
+    (one thread, from that placement) races, on the other cores, the textbook MIP in CP-SAT
+    (a small model: ``portfolio.plain_applies``) or the rest of ``_fixing`` (a larger one)
+    (``capacity.solver.portfolio``); the better answer by the whole objective, the larger
+    bound."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
-    machinery = replace(run, workers=max(run.cores - 1, 1))
+    if portfolio.plain_applies(dom, fix):
+        run.clock.reserve(fix.scoring)  # the winner is scored on the whole domain at the end
+
+        def other() -> Result:
+            lane = portfolio.cpsat_lane(
+                dom,
+                seed=run.seed,
+                lang=run.lang,
+                started=run.started,
+                clock=run.clock,
+                within=fix.domain,
+                start=fix.assignment,
+            )
+            return fixing.settle(
+                dom, lane, fix, seed=run.seed, lang=run.lang, started=run.started, scored=True
+            )
+
+        name = "cpsat"
+    else:
+        machinery = replace(run, workers=max(run.cores - 1, 1))
+
+        def other() -> Result:
+            return _fixing(dom, machinery, fix)
+
+        name = "fixing"
     return portfolio.race(
         dom,
-        lambda: _fixing(dom, machinery, fix),
+        other,
+        name=name,
         within=fix.domain,
         start=fix.assignment,
         seed=run.seed,
@@ -330,7 +357,8 @@ STRATEGIES = (
     Strategy(
         "portfolio",
         "CP-SAT, new modules, nobody movable, a smaller model, a limit of portfolio.MIN_LIMIT "
-        "or more: the textbook MIP in HiGHS on one core races the fixing on the others",
+        "or more: the textbook MIP in HiGHS on one core races CP-SAT on the others (the "
+        "textbook MIP where it is the whole model and small, else the fixing)",
         lambda dom, run: (
             run.solver == "cpsat" and fixing.applies(dom) and run.time_limit >= portfolio.MIN_LIMIT
         ),

@@ -22,14 +22,16 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from capacity.model.domain import Domain, build_domain
 from capacity.model.placement import build_model
+from capacity.model.soft import separable
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import run_highs
-from capacity.solver.linear import linear_form
+from capacity.solver.linear import LinearForm, cpsat_model, linear_form
 from capacity.solver.portfolio import textbook_form
 from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
@@ -147,6 +149,10 @@ def test_the_textbook_objective_is_the_whole_one_less_the_district_terms(reg, di
         assert textbook <= whole.objective, name
         if not district:
             assert left_out == 0 and textbook == whole.objective, name
+        if separable(dom):  # what the CP-SAT lane relies on: the textbook MIP is the whole model
+            assert left_out == 0, name
+    if not district:
+        assert separable(dom)
 
 
 @SETTINGS
@@ -168,3 +174,93 @@ def test_the_two_forms_have_the_same_optimum_without_the_district_terms(reg, dis
     assert textbook <= whole <= scored.objective
     if not district:
         assert textbook == whole
+
+
+@SETTINGS
+@given(small_worlds(max_households=4, max_units=3), st.booleans())
+@example(TINY, True)
+@example(TINY, False)
+def test_cp_sat_and_highs_prove_the_same_textbook_optimum(reg, district):
+    """``linear.cpsat_model`` writes the textbook form for CP-SAT (the portfolio's CP-SAT lane):
+    CP-SAT's proven optimum equals HiGHS's on the same form, and its values meet every row."""
+    from ortools.sat.python import cp_model
+
+    dom = _domain(reg, district)
+    form, _, _ = textbook_form(dom, problem_of(dom))
+    objective, _ = _textbook_optimum(dom)
+    model, cols = cpsat_model(form)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.max_time_in_seconds = LIMIT
+    assert solver.solve(model) == cp_model.OPTIMAL
+    x = np.array([solver.value(c) for c in cols], dtype=float)
+    assert form.violation(x) == 0
+    assert round(solver.objective_value) == round(form.objective(x)) == objective
+
+
+def _form(draw) -> LinearForm:
+    """A small integer ``LinearForm``: columns with finite bounds, rows of distinct columns with
+    non-zero coefficients and bounds that may be open."""
+    n = draw(st.integers(1, 6))
+    lower = np.array(draw(st.lists(st.integers(-5, 5), min_size=n, max_size=n)), dtype=float)
+    width = np.array(draw(st.lists(st.integers(0, 5), min_size=n, max_size=n)), dtype=float)
+    rows = draw(
+        st.lists(
+            st.tuples(
+                st.lists(st.integers(0, n - 1), min_size=1, max_size=n, unique=True),
+                st.lists(st.integers(-9, 9).filter(bool), min_size=n, max_size=n),
+                st.one_of(st.just(-np.inf), st.integers(-20, 0).map(float)),
+                st.one_of(st.just(np.inf), st.integers(0, 20).map(float)),
+            ),
+            max_size=5,
+        )
+    )
+    return LinearForm(
+        col_lower=lower,
+        col_upper=lower + width,
+        integer=np.ones(n, dtype=bool),
+        cost=np.array(draw(st.lists(st.integers(-9, 9), min_size=n, max_size=n)), dtype=float),
+        offset=float(draw(st.integers(-9, 9))),
+        start=np.cumsum([0] + [len(r[0]) for r in rows]).astype(np.int64),
+        index=np.array([j for r in rows for j in r[0]], dtype=np.int64),
+        value=np.array([v for r in rows for v in r[1][: len(r[0])]], dtype=float),
+        row_lower=np.array([r[2] for r in rows], dtype=float),
+        row_upper=np.array([r[3] for r in rows], dtype=float),
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_cpsat_model_is_the_inverse_of_linear_form(data):
+    """Read back (``linear_form``), the CP-SAT model of a form is the form: the same bounds,
+    rows (as column -> coefficient), costs and offset."""
+    form = _form(data.draw)
+    back = linear_form(cpsat_model(form)[0])
+    assert np.array_equal(back.col_lower, form.col_lower)
+    assert np.array_equal(back.col_upper, form.col_upper)
+    assert np.array_equal(back.cost, form.cost) and back.offset == form.offset
+    assert np.array_equal(back.row_lower, form.row_lower)
+    assert np.array_equal(back.row_upper, form.row_upper)
+    for k in range(form.constraints):
+        mine = slice(form.start[k], form.start[k + 1])
+        theirs = slice(back.start[k], back.start[k + 1])
+        assert dict(zip(back.index[theirs], back.value[theirs], strict=True)) == dict(
+            zip(form.index[mine], form.value[mine], strict=True)
+        )
+
+
+def test_cpsat_model_refuses_a_fractional_cost():
+    form = LinearForm(
+        col_lower=np.zeros(1),
+        col_upper=np.ones(1),
+        integer=np.ones(1, dtype=bool),
+        cost=np.array([0.5]),
+        offset=0.0,
+        start=np.zeros(1, dtype=np.int64),
+        index=np.zeros(0, dtype=np.int64),
+        value=np.zeros(0),
+        row_lower=np.zeros(0),
+        row_upper=np.zeros(0),
+    )
+    with pytest.raises(ValueError, match="a cost is fractional"):
+        cpsat_model(form)

@@ -9,9 +9,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from capacity.bench import sscflp
 from capacity.model.domain import Domain, add_pairs, build_domain
+from capacity.model.soft import separable
 from capacity.solver import fixing, portfolio
 from capacity.solver.clock import Clock
 from capacity.solver.greedy import greedy_assignment
@@ -67,17 +69,59 @@ def test_the_mip_over_the_fixings_pairs_from_its_placement_proves_the_same_optim
     assert set(got.placements["household_id"]) == {h.id for h in dom.households}
 
 
-def test_the_race_keeps_the_machinery_when_highs_is_worse(shared_dir, monkeypatch):
+@pytest.mark.parametrize(("plain_max", "lane"), [(10**9, "cpsat"), (0, "fixing")])
+def test_the_race_keeps_the_cp_sat_lane_when_highs_is_worse(
+    shared_dir, monkeypatch, plain_max, lane
+):
+    """Whichever CP-SAT lane runs (the textbook MIP on a small separable model, the fixing
+    machinery above ``PLAIN_MAX_PAIRS``), it proves p1's optimum and wins over a worse HiGHS."""
     inst, dom, scale = _holmberg(shared_dir, "p1")
     worse = evaluate(dom, greedy_assignment(dom), lang="en")
     # a worse HiGHS lane with a valid but weak bound
     monkeypatch.setattr(portfolio, "highs_lane", lambda dom, **kw: replace(worse, best_bound=0.0))
+    monkeypatch.setattr(portfolio, "PLAIN_MAX_PAIRS", plain_max)
     reg = sscflp.to_registry(inst)
     result = place(reg, DAY, time_limit=portfolio.MIN_LIMIT, allow_new_modules=True)
-    assert result.options["lane"] == "fixing"
+    assert result.options["lane"] == lane
     assert result.options["lanes"]["highs"] == worse.objective
     assert result.objective == inst.optimum * scale < worse.objective
+    assert result.status == "OPTIMAL"
     assert 0.0 <= result.best_bound <= result.objective
+
+
+def test_the_cp_sat_lane_proves_a_known_optimum_over_the_fixings_pairs(shared_dir):
+    """The textbook MIP in CP-SAT (one worker), over the pairs the fixing kept and hinted with
+    its placement, proves p1's optimum, scored on the whole domain, with a bound below it."""
+    inst, dom, scale = _holmberg(shared_dir, "p1")
+    fix = fixing.fix_pairs(dom, lang="en")
+    got = portfolio.cpsat_lane(
+        dom,
+        within=fix.domain,
+        start=fix.assignment,
+        seed=0,
+        lang="en",
+        started=time.perf_counter(),
+        clock=Clock(30.0),
+    )
+    assert got.status == "OPTIMAL" and got.objective == inst.optimum * scale
+    assert got.best_bound <= got.objective < got.best_bound + 1
+    assert set(got.placements["household_id"]) == {h.id for h in dom.households}
+
+
+def test_the_plain_lane_only_where_the_textbook_mip_is_the_whole_model_and_small(
+    shared_dir, tiny_registry, monkeypatch
+):
+    """Holmberg p1 (separable and small) takes the textbook MIP; the same instance with
+    ``PLAIN_MAX_PAIRS`` at its size, and the tiny registry (families in two districts: a
+    district term the textbook MIP leaves out), take the machinery."""
+    _, dom, _ = _holmberg(shared_dir, "p1")
+    fix = fixing.fix_pairs(dom, lang="en")
+    assert portfolio.plain_applies(dom, fix)
+    monkeypatch.setattr(portfolio, "PLAIN_MAX_PAIRS", fix.pairs)
+    assert not portfolio.plain_applies(dom, fix)
+    tiny = build_domain(tiny_registry, DAY, allow_new_modules=True)
+    assert not separable(tiny)
+    assert not portfolio.plain_applies(tiny, fixing.fix_pairs(tiny, lang="en"))
 
 
 def _run(solver: str, time_limit: float) -> Run:
