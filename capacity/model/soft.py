@@ -156,11 +156,20 @@ def resident_family_districts(dom: Domain, kind: str) -> set[str | None]:
 
 def separable(dom: Domain) -> bool:
     """Whether every placement's objective in ``dom`` is the sum of its pairs' costs, its new
-    modules' setups and its unplaced households' penalties (``solver.problem.problem_of``): the
-    terms that are not (``spread``'s excess, ``school_daycare``'s missing daycare slots,
-    ``family_cluster``'s districts beyond the first) have nobody to count."""
+    modules' setups and its unplaced households' penalties (``solver.problem.problem_of``): a
+    sufficient condition, that the terms which are not (``spread``'s excess, ``school_daycare``'s
+    missing daycare slots, ``family_cluster``'s districts beyond the first) have nothing to count
+    here: no district with a spread cap, no arriving child who needs a counted daycare slot, and
+    with the cluster term on, no family with children to place and resident families in at most
+    one district (each further one costs whatever the placement)."""
     daycare = any(daycare_demand(h, g) for _, g in daycare_slots(dom) for h in dom.households)
-    families = dom.weights["family_cluster"] and any(h.has_children for h in dom.households)
+    kind = str(dom.limits["cluster_district_kind"])
+    held = resident_family_districts(dom, kind) & {
+        did for did, d in dom.districts.items() if d.kind == kind
+    }
+    families = bool(dom.weights["family_cluster"]) and (
+        any(h.has_children for h in dom.households) or len(held) > 1
+    )
     return not spread_caps(dom) and not daycare and not families
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+CPSAT_MAX = 2.0**53  # the largest magnitude ``cpsat_model`` passes on: exact as a float
 
 
 class NotLinearError(ValueError):
@@ -189,18 +190,29 @@ def linear_form(model) -> LinearForm:
 
 def cpsat_model(form: LinearForm):
     """``form`` as a CP-SAT ``CpModel`` (the inverse of ``linear_form``) and its variables, one
-    per column, for a form whose bounds, coefficients and costs are all integers.
+    per column, for a form of integer columns with finite bounds whose bounds, coefficients and
+    costs are all integers (a row bound may be open).
 
     Raises
     ------
     ValueError
-        When a bound, coefficient, cost or the offset is not an integer (CP-SAT takes none).
+        Naming what CP-SAT cannot take: a continuous column, an infinite column bound, cost or
+        coefficient, a value that is not a number or not an integer, or one too large.
     """
     from ortools.sat.python import cp_model
 
-    def ints(a: np.ndarray, what: str) -> np.ndarray:
+    if not np.all(form.integer):
+        raise ValueError("CP-SAT takes integer columns only: a column is continuous")
+
+    def ints(a: np.ndarray, what: str, open_ok: bool = False) -> np.ndarray:
         a = np.asarray(a, dtype=float)
+        if np.any(np.isnan(a)):
+            raise ValueError(f"CP-SAT takes numbers only: a {what} is not a number")
         finite = np.isfinite(a)
+        if not open_ok and not np.all(finite):
+            raise ValueError(f"CP-SAT takes finite numbers only: a {what} is infinite")
+        if np.any(np.abs(a[finite]) > CPSAT_MAX):
+            raise ValueError(f"CP-SAT takes integers up to {CPSAT_MAX:.0e}: a {what} is larger")
         if np.any(np.abs(a[finite] - np.round(a[finite])) > 1e-9):
             raise ValueError(f"CP-SAT takes integers only: a {what} is fractional")
         out = np.where(a > 0, cp_model.INT_MAX, cp_model.INT_MIN).astype(np.int64)
@@ -208,7 +220,8 @@ def cpsat_model(form: LinearForm):
         return out
 
     lower, upper = ints(form.col_lower, "column bound"), ints(form.col_upper, "column bound")
-    row_lower, row_upper = ints(form.row_lower, "row bound"), ints(form.row_upper, "row bound")
+    row_lower = ints(form.row_lower, "row bound", open_ok=True)
+    row_upper = ints(form.row_upper, "row bound", open_ok=True)
     value, cost = ints(form.value, "coefficient"), ints(form.cost, "cost")
     offset = ints(np.array([form.offset]), "objective offset")[0]
     model = cp_model.CpModel()

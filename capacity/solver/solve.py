@@ -265,7 +265,7 @@ def _portfolio(dom: Domain, run: Run) -> Result:
     bound."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
     if portfolio.plain_applies(dom, fix):
-        run.clock.reserve(fix.scoring)  # the winner is scored on the whole domain at the end
+        run.clock.reserve(fix.scoring)  # the lane scores its placement on the whole domain
 
         def other() -> Result:
             lane = portfolio.cpsat_lane(
@@ -274,6 +274,7 @@ def _portfolio(dom: Domain, run: Run) -> Result:
                 lang=run.lang,
                 started=run.started,
                 clock=run.clock,
+                budget=fixing.budget(fix, run.time_limit),
                 within=fix.domain,
                 start=fix.assignment,
             )

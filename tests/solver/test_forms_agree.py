@@ -2,7 +2,7 @@
 
 With new modules and nobody movable, placement is single-source capacitated facility location,
 written twice as a MIP: ``linear.linear_form`` reads the CP-SAT model (every term and rule), and
-``portfolio.textbook_form`` writes the separable part of it from ``problem.problem_of`` (pair
+``textbook.textbook_form`` writes the separable part of it from ``problem.problem_of`` (pair
 costs, module setup, unplaced penalty). What the textbook form leaves out are the *district
 terms*: the missing daycare slots of ``school_daycare``, ``family_cluster`` and ``spread`` (the
 pair terms ``transport``, school minutes, ``buildings_first`` and ``external_score`` are in its
@@ -32,10 +32,10 @@ from capacity.model.soft import separable
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import run_highs
 from capacity.solver.linear import LinearForm, cpsat_model, linear_form
-from capacity.solver.portfolio import textbook_form
 from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
+from capacity.solver.textbook import textbook_form
 from tests import helpers
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import small_worlds
@@ -149,10 +149,6 @@ def test_the_textbook_objective_is_the_whole_one_less_the_district_terms(reg, di
         assert textbook <= whole.objective, name
         if not district:
             assert left_out == 0 and textbook == whole.objective, name
-        if separable(dom):  # what the CP-SAT lane relies on: the textbook MIP is the whole model
-            assert left_out == 0, name
-    if not district:
-        assert separable(dom)
 
 
 @SETTINGS
@@ -249,12 +245,22 @@ def test_cpsat_model_is_the_inverse_of_linear_form(data):
         )
 
 
-def test_cpsat_model_refuses_a_fractional_cost():
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"cost": np.array([0.5])}, "a cost is fractional"),
+        ({"cost": np.array([np.nan])}, "a cost is not a number"),
+        ({"col_upper": np.array([np.inf])}, "a column bound is infinite"),
+        ({"cost": np.array([1e17])}, "a cost is larger"),
+        ({"integer": np.zeros(1, dtype=bool)}, "a column is continuous"),
+    ],
+)
+def test_cpsat_model_refuses_what_cp_sat_cannot_take(change, message):
     form = LinearForm(
         col_lower=np.zeros(1),
         col_upper=np.ones(1),
         integer=np.ones(1, dtype=bool),
-        cost=np.array([0.5]),
+        cost=np.array([1.0]),
         offset=0.0,
         start=np.zeros(1, dtype=np.int64),
         index=np.zeros(0, dtype=np.int64),
@@ -262,5 +268,40 @@ def test_cpsat_model_refuses_a_fractional_cost():
         row_lower=np.zeros(0),
         row_upper=np.zeros(0),
     )
-    with pytest.raises(ValueError, match="a cost is fractional"):
-        cpsat_model(form)
+    cpsat_model(form)  # the form itself is fine
+    with pytest.raises(ValueError, match=message):
+        cpsat_model(replace(form, **change))
+
+
+def test_separable_holds_only_where_no_left_out_term_can_count():
+    """``soft.separable`` (what the portfolio's CP-SAT lane relies on) on the tiny registry:
+    false with its district terms; true with them off; with only the cluster term on and no
+    family to place, true while resident families live in one district and false once they
+    live in two, where the cluster term is a constant above zero for every placement."""
+    dom = build_domain(TINY, PLACE_DAY, allow_new_modules=True)
+    assert not separable(dom)
+    off = replace(
+        dom,
+        weights={**dom.weights, "spread": 0, "family_cluster": 0},
+        districts={did: replace(d, free_slots={}) for did, d in dom.districts.items()},
+    )
+    assert separable(off)
+    cluster = replace(
+        off,
+        weights={**off.weights, "family_cluster": dom.weights["family_cluster"]},
+        households=tuple(h for h in off.households if not h.has_children),
+    )
+    assert [r.site_id for r in cluster.residents if r.has_children] == ["B1"]  # district W
+    assert separable(cluster)
+    moved = next(r for r in cluster.residents if not r.has_children)
+    two = replace(
+        cluster,
+        residents=tuple(
+            replace(r, site_id="P1", has_children=True) if r is moved else r
+            for r in cluster.residents
+        ),
+    )
+    assert not separable(two)
+    for world, constant in ((cluster, 0), (two, dom.weights["family_cluster"])):
+        scored = evaluate(world, greedy_assignment(world))
+        assert _left_out(world, scored) == constant

@@ -83,6 +83,7 @@ def test_the_race_keeps_the_cp_sat_lane_when_highs_is_worse(
     reg = sscflp.to_registry(inst)
     result = place(reg, DAY, time_limit=portfolio.MIN_LIMIT, allow_new_modules=True)
     assert result.options["lane"] == lane
+    assert result.solver.startswith("cpsat")  # the lane's placement, not the heuristic's
     assert result.options["lanes"]["highs"] == worse.objective
     assert result.objective == inst.optimum * scale < worse.objective
     assert result.status == "OPTIMAL"
@@ -102,8 +103,10 @@ def test_the_cp_sat_lane_proves_a_known_optimum_over_the_fixings_pairs(shared_di
         lang="en",
         started=time.perf_counter(),
         clock=Clock(30.0),
+        budget=30.0,
     )
     assert got.status == "OPTIMAL" and got.objective == inst.optimum * scale
+    assert got.solver == "cpsat" and got.options["model_size"]["variables"] > 0
     assert got.best_bound <= got.objective < got.best_bound + 1
     assert set(got.placements["household_id"]) == {h.id for h in dom.households}
 
@@ -139,8 +142,10 @@ def test_the_race_is_the_strategy_for_facility_location_with_cpsat_and_time(shar
     assert chosen("highs", portfolio.MIN_LIMIT) == "fixing"
 
 
-def test_a_raced_place_ends_within_its_limit(shared_dir, monkeypatch):
+@pytest.mark.parametrize("plain_max", [0, 10**9])  # the machinery's lane, the textbook MIP's
+def test_a_raced_place_ends_within_its_limit(shared_dir, monkeypatch, plain_max):
     monkeypatch.setattr(portfolio, "MIN_LIMIT", 1.0)  # race at a short limit
+    monkeypatch.setattr(portfolio, "PLAIN_MAX_PAIRS", plain_max)
     inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", "p66")
     reg = sscflp.to_registry(inst)
     limit = 3.0
