@@ -13,7 +13,7 @@ from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, make_console, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
-from capacity.reports.text import number
+from capacity.reports.text import number, percent
 
 
 def place(
@@ -141,8 +141,6 @@ def _progress_text(
     bound: float | None = None,
 ) -> str:
     """The progress line on stderr: seconds spent of the limit, the objective and the gap."""
-    from capacity.reports.text import percent
-
     if objective is None:
         return "Searching …" if lang == "en" else "Søger …"
     spent = time.perf_counter() - started

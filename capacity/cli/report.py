@@ -11,6 +11,7 @@ from rich.table import Table
 
 from capacity.cli.app import clean, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.reports.text import number
 
 
 def report(
@@ -43,7 +44,7 @@ def report(
     from capacity.io.registry import load_registry
     from capacity.reports.maps import write_council_map
     from capacity.reports.plan_output import read_plan
-    from capacity.reports.text import number, words
+    from capacity.reports.text import words
 
     words(lang)  # an unknown language fails before the registry is read
     reg = load_registry(registry, policy=policy)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.reports.text import percent
 
 
 def review(
@@ -87,7 +88,6 @@ def _summary(tables: dict, day: dt.date, lang: str) -> Table:
 def _risk_line(forecast, lang: str) -> str:
     """The month with the highest probability of a shortage, in one line."""
     from capacity.reports.forecast import peak_risk
-    from capacity.reports.text import percent
 
     month, p = peak_risk(forecast)
     pct = percent(p, 0, lang)

@@ -17,12 +17,10 @@ placement, and a CP-SAT lane in this process:
 The textbook MIP, the start and the scoring of a lane's answer are in
 ``capacity.solver.textbook``.
 
-Which CP-SAT lane runs where is decided from the ``general`` suite's families and a sample of
-Holmberg, measured in ``docs/benchmarks.md`` ("The portfolio's CP-SAT lane"): over Delmaire (up
-to 2,700 pairs) the race with the textbook MIP ends above the better plain solver on fewer
-instances than the race with the machinery, though not on every instance; on Holmberg's 4,500
-pairs and Yang's 6,000 to 12,000 the machinery does better. ``PLAIN_MAX_PAIRS`` keeps the
-textbook MIP to the sizes where it was measured better.
+Which CP-SAT lane runs where is decided from measured families of instances
+(``docs/benchmarks.md``, "The portfolio's CP-SAT lane"): ``PLAIN_MAX_PAIRS`` keeps the
+textbook MIP to the model sizes where its race ended nearer the best known answers than the
+machinery's; on larger models the machinery's race does better.
 
 The answer is the better placement by the whole model's objective (ties: the CP-SAT lane's),
 with the larger of the valid bounds (``settle.keep_better``, ``settle.labelled``);
