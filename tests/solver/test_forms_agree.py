@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
+from ortools.sat.python import cp_model
 
 from capacity.model.domain import Domain, build_domain
 from capacity.model.placement import build_model
@@ -179,8 +180,6 @@ def test_the_two_forms_have_the_same_optimum_without_the_district_terms(reg, dis
 def test_cp_sat_and_highs_prove_the_same_textbook_optimum(reg, district):
     """``linear.cpsat_model`` writes the textbook form for CP-SAT (the portfolio's CP-SAT lane):
     CP-SAT's proven optimum equals HiGHS's on the same form, and its values meet every row."""
-    from ortools.sat.python import cp_model
-
     dom = _domain(reg, district)
     form, _, _ = textbook_form(dom, problem_of(dom))
     objective, _ = _textbook_optimum(dom)
