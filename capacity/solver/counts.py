@@ -25,7 +25,7 @@ from capacity.solver.stages import run
 # costs the most). With every allowed site a candidate, a round whose sites all pack is then
 # proven (``aggregate._unproven``).
 ROUND_GAP = 1e-4
-LP_SHARE = 0.5  # of the time limit, for the LP relaxation that chooses the candidate sites
+LP_SHARE = 0.65  # of the time limit, for the LP relaxation that chooses the candidate sites
 FEW = 10  # cheapest sites per type kept beside the LP's choice
 
 
