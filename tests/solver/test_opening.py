@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from capacity.bench import sscflp
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.soft import pair_cost
-from capacity.solver import opening
+from capacity.solver import opening, settle, solve
 from capacity.solver.lagrange import lagrange, refine
 from capacity.solver.problem import Problem, problem_of
 from capacity.solver.solve import evaluate, place, solve_domain
@@ -174,9 +174,7 @@ def test_after_the_search_only_one_placement_is_left_to_score(p1, monkeypatch):
     searches, and brings the deadline nearer by what that took: after the search only CP-SAT's
     placement is left to score, whose time was reserved. (Scoring both after the deadline ran
     a 60 s limit to 66 s on OR-Library capb2.)"""
-    from capacity.solver import settle, solve
-
-    inst, dom = p1
+    _, dom = p1
     monkeypatch.setattr(opening, "MIN_PAIRS", 1)
     calls: list[str] = []
     searched = solve._stages
