@@ -75,6 +75,18 @@ STATIC_RULES = (
 )
 
 
+def static_key(h: Household) -> tuple:
+    """The household fields the static rules read: two households with the same key are allowed
+    the same units and left out for the same reason (a property test holds this to the rules)."""
+    return (
+        h.unaccompanied_minor,
+        h.required_district,
+        h.needs_accessible,
+        h.has_children,
+        h.persons,
+    )
+
+
 def allowed_units(h: Household, dom: Domain) -> tuple[str, ...]:
     """The unit classes ``h`` may go to: every static rule holds, or it is ``h``'s own unit."""
     return tuple(

@@ -40,7 +40,13 @@ MESSAGES = {
 }
 
 
-def unplaced_reason(h: Household, dom: Domain, lang: str = "da", room_left: bool = False) -> str:
+def unplaced_reason(
+    h: Household,
+    dom: Domain,
+    lang: str = "da",
+    room_left: bool = False,
+    static: dict[tuple, str] | None = None,
+) -> str:
     """The reason ``h`` has no unit in the solution, from the first static rule that excludes it.
 
     Parameters
@@ -49,6 +55,9 @@ def unplaced_reason(h: Household, dom: Domain, lang: str = "da", room_left: bool
     dom : its domain.
     lang : ``"da"`` or ``"en"``.
     room_left : an allowed unit still had room in the solution (so cost, not capacity, decided).
+    static : reasons already found by the static rules for this ``dom`` and ``lang``, by
+        ``hard.static_key``: the scan reads every unit, and households alike for the rules share
+        its answer (a mass arrival without room leaves thousands unplaced).
     """
     text = MESSAGES["en" if lang == "en" else "da"]
     if h.unaccompanied_minor:
@@ -58,6 +67,16 @@ def unplaced_reason(h: Household, dom: Domain, lang: str = "da", room_left: bool
         return text["costly"].format(weight=dom.weights["unplaced"])
     if allowed:
         return text["taken"].format(n=sum(dom.units[u].size for u in allowed))
+    if static is None:
+        return _static_reason(h, dom, text)
+    key = hard.static_key(h)
+    if key not in static:
+        static[key] = _static_reason(h, dom, text)
+    return static[key]
+
+
+def _static_reason(h: Household, dom: Domain, text: dict[str, str]) -> str:
+    """The first static rule that leaves ``h`` no unit of ``dom``, in words."""
     survivors = list(dom.units.values())
     for rule in hard.STATIC_RULES[1:]:
         kept = [u for u in survivors if rule(h, u, dom)]

@@ -5,8 +5,12 @@ units (best fit, largest first); a site that does not pack is *refined* (its cou
 over its unit classes by the exact unit rules) and the model is solved again, hinted with the
 last counts. The loop ends when every site packs, so every placement is a real unit; its cost
 grows with the sites that fail, not with the size. The placement is then scored by the per-pair
-model with every household fixed (``solve.evaluate``): the same terms, explanation and output
+model with every household fixed (``scoring.evaluate``): the same terms, explanation and output
 contract as the per-pair formulation.
+
+Before the rounds a greedy placement is scored the same way: the answer when the rounds find no
+counts in time (or a worse placement), and the measure of how long scoring the rounds' answer
+will take, which is kept free of the limit. The LP below runs beside it.
 
 Above ``CANDIDATE_VARIABLES`` (type, site) columns, the LP relaxation over every allowed site
 chooses each type's candidate sites first and gives a valid bound (``lp_candidates``); the rounds
@@ -17,8 +21,12 @@ in ``capacity.solver.packing``.
 
 from __future__ import annotations
 
+import math
 import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, replace
 
 from capacity.errors import UserError
@@ -31,7 +39,9 @@ from capacity.model.aggregate import (
     usable_units,
 )
 from capacity.model.domain import Domain, Unit
+from capacity.solver.clock import Clock
 from capacity.solver.counts import (
+    FEW,
     LP_SHARE,
     ROUND_GAP,
     CountSolution,
@@ -41,13 +51,14 @@ from capacity.solver.counts import (
     solve_counts,
 )
 from capacity.solver.packing import allowed_units, pack_all, repair
-from capacity.solver.result import aggregate_alternatives, unplaced_table
+from capacity.solver.result import Result, aggregate_alternatives, unplaced_table
 from capacity.solver.scoring import evaluate
 
 MAX_ROUNDS = 20
-RESERVE = 0.1  # share of the time limit kept free after the first round (packing, scoring)
 CPSAT_FIRST_ROUND = 0.5  # share of the time limit CP-SAT's first round may take
 CANDIDATE_VARIABLES = 60_000  # above this many (type, site) columns the LP picks the sites
+MIN_ROUND = 1.0  # seconds a round gets at least
+ENGINES = {"cpsat": "CP-SAT", "highs": "HiGHS"}
 
 
 @dataclass(frozen=True)
@@ -61,11 +72,10 @@ class Round:
 
 
 @dataclass
-class _Clock:
-    """Seconds spent building and solving so far, and the seconds left of the limit."""
+class _Tally:
+    """Seconds spent solving so far (the LP and the rounds; the rest of the run is building,
+    packing and scoring)."""
 
-    deadline: float
-    build: float = 0.0
     solve: float = 0.0
 
 
@@ -84,30 +94,50 @@ def solve_aggregate(
     seed: int,
     lang: str,
     workers: int | None,
-    started: float,
+    clock: Clock,
     k: int | None = -1,
-):
-    """Place by the aggregated formulation; returns a ``Result`` (see module docstring).
+) -> tuple[Result, dict]:
+    """Place by the aggregated formulation (see module docstring); the ``Result`` and the sizes.
 
-    ``k = -1`` chooses by size (``choose_k``); ``None`` keeps every allowed site per type.
+    First a greedy placement (``repair`` from nothing: each type, families first, to its
+    cheapest sites with room), scored on the whole domain: it is the answer when no round finds
+    counts in time, and scoring it takes about what scoring the rounds' answer will, so that
+    time is reserved on ``clock`` before the LP and the rounds start. The answer is the better
+    of the two. ``k = -1`` chooses by size (``choose_k``); ``None`` keeps every allowed site
+    per type.
     """
     types = household_types(dom)
     units = usable_units(dom)
     k = choose_k(types, len(dom.sites)) if k == -1 else k
-    # the limit counts from the call's start (``started``: the domain is built by then)
-    clock = _Clock(deadline=time_limit - (time.perf_counter() - started))
-    if k is None:
-        cand, lp_bound = candidates(dom, types, units, None), None
-    else:
-        t0 = time.perf_counter()
-        cand, lp_bound, lp_seconds = lp_candidates(
-            dom, types, units, budget=LP_SHARE * time_limit, seed=seed
-        )
-        clock.solve += lp_seconds
-        clock.build += time.perf_counter() - t0 - lp_seconds
-        clock.deadline -= time.perf_counter() - t0
+    tally = _Tally()
+    every = candidates(dom, types, units, None) if k is None else None
+    few = every if every is not None else candidates(dom, types, units, FEW, cover=False)
+    cand, lp_bound = every, None
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        lp = None
+        if k is not None:  # the LP's HiGHS runs in a child process while the greedy runs here
+            budget = min(LP_SHARE * time_limit, clock.left())
+            lp = pool.submit(lp_candidates, dom, types, units, budget=budget, seed=seed, stop=stop)
+        try:
+            greedy, scoring = _greedy(dom, types, few, units, lang=lang, started=clock.started)
+            clock.reserve(scoring)
+            clock.report(greedy.objective, None)
+            if lp is not None:
+                try:
+                    left = clock.left()
+                    wait = max(left, 0.0) if math.isfinite(left) else None
+                    cand, lp_bound, lp_seconds = lp.result(timeout=wait)
+                except FutureTimeout:  # no time left for the rounds: the greedy placement
+                    stop.set()
+                    cand, lp_bound, lp_seconds = lp.result()
+                tally.solve += lp_seconds
+        finally:
+            stop.set()  # ends HiGHS's child when this ends otherwise (an interrupt)
+    # a later round may be compared with the last by scoring both (``_no_better``)
+    reserve = 2 * scoring
     last, rounds, refined, status = _rounds(
-        dom, types, units, cand, k, lp_bound, clock, solver, time_limit, seed, workers
+        dom, types, units, cand, k, lp_bound, clock, tally, solver, reserve, seed, workers
     )
     info = dict(
         lp_bound=lp_bound,
@@ -115,12 +145,30 @@ def solve_aggregate(
         refined_sites=len(refined),
         types=len(types),
         candidates_per_type=k,
-        build_seconds=round(clock.build, 3),
-        solve_seconds=round(clock.solve, 3),
     )
+    engine = ENGINES[solver]
     if last is None:
-        return None, dict(info, status=status)
-    return _finish(dom, last, units, k, lp_bound, info, solver=solver, lang=lang, started=started)
+        info.update(status=status, solve_seconds=round(tally.solve, 3))
+        label = (
+            f"greedy ({engine} fandt ingen løsning)"
+            if rounds
+            else f"greedy (ingen tid til {engine})"
+        )
+        return replace(greedy, status="UNKNOWN", best_bound=lp_bound, solver=label), info
+    result, info = _finish(
+        dom, last, units, k, lp_bound, info, solver=solver, lang=lang, started=clock.started
+    )
+    info.update(solve_seconds=round(tally.solve, 3))
+    if greedy.objective < result.objective:
+        bound = result.best_bound
+        won = bound is not None and greedy.objective <= math.ceil(bound - 1e-9)
+        return replace(
+            greedy,
+            status="OPTIMAL" if won else "FEASIBLE",
+            best_bound=bound,
+            solver=f"greedy (bedre end {engine})",
+        ), info
+    return result, info
 
 
 def _rounds(
@@ -130,23 +178,28 @@ def _rounds(
     cand: dict[str, list[str]],
     k: int | None,
     lp_bound: float | None,
-    clock: _Clock,
+    clock: Clock,
+    tally: _Tally,
     solver: str,
-    time_limit: float,
+    reserve: float,
     seed: int,
     workers: int | None,
 ) -> tuple[Round | None, int, frozenset[str], str]:
     """The rounds of the module docstring: the last round kept (``None`` without a solution),
-    how many ran, the refined sites and the last solve's status."""
+    how many ran, the refined sites and the last solve's status. A later round never eats the
+    last ``reserve`` seconds of the clock."""
     hint, rounds, last, status = None, 0, None, "UNKNOWN"
     refined: frozenset[str] = frozenset()
-    reserve = RESERVE * time_limit  # a later round never eats the whole rest of the budget
-    # a later round starts only with at least ``reserve`` seconds of its own beyond the reserve
+    # a later round starts only with at least ``MIN_ROUND`` seconds of its own beyond the reserve
     # with every allowed site (no LP bound), a round whose sites all pack but that is only
     # within ROUND_GAP of its bound is solved once more, to the proof, from its own counts
     while rounds < MAX_ROUNDS and (
-        last is None
-        or ((last.failed or _unproven(last, lp_bound)) and clock.deadline > 2 * reserve)
+        (last is None and clock.left() > 0)
+        or (
+            last is not None
+            and (last.failed or _unproven(last, lp_bound))
+            and clock.left() > reserve + MIN_ROUND
+        )
     ):
         rounds += 1
         t0 = time.perf_counter()
@@ -157,15 +210,13 @@ def _rounds(
         sol = solve_counts(
             m,
             solver=solver,
-            budget=_budget(clock, last is None, reserve, solver, time_limit),
+            budget=_budget(clock, last is None, reserve, solver),
             seed=seed,
             workers=workers,
             hint=hint,
             rel_gap=0.0 if proof else ROUND_GAP,
         )
-        clock.solve += time.perf_counter() - t1 - sol.convert_seconds
-        clock.build += t1 - t0 + sol.convert_seconds
-        clock.deadline -= time.perf_counter() - t0
+        tally.solve += time.perf_counter() - t1 - sol.convert_seconds
         status = sol.status
         if sol.value is None:  # a later round without a solution: keep the last one
             break
@@ -180,15 +231,15 @@ def _rounds(
     return last, rounds, refined, status
 
 
-def _budget(clock: _Clock, first: bool, reserve: float, solver: str, time_limit: float) -> float:
+def _budget(clock: Clock, first: bool, reserve: float, solver: str) -> float:
     """A round's seconds: what is left of the limit, less ``reserve`` after the first round, and
-    at least 1."""
-    budget = clock.deadline if first else clock.deadline - reserve
+    at least ``MIN_ROUND``."""
+    budget = clock.left() if first else clock.left() - reserve
     if solver == "cpsat" and first:
         # CP-SAT finds good counts early and proves late: the sites that do not pack get the
         # rest of the limit instead
-        budget = min(budget, CPSAT_FIRST_ROUND * time_limit)
-    return max(budget, 1.0)
+        budget = min(budget, CPSAT_FIRST_ROUND * clock.time_limit)
+    return max(budget, MIN_ROUND)
 
 
 def _no_better(
@@ -204,6 +255,25 @@ def _no_better(
     )
 
 
+def _greedy(
+    dom: Domain,
+    types: list,
+    cand: dict[str, list[str]],
+    units: dict[str, list[Unit]],
+    *,
+    lang: str,
+    started: float,
+) -> tuple[Result, float]:
+    """The greedy placement (``repair`` from nothing) scored by ``_scored``, and the seconds the
+    scoring took."""
+    ground = AggregateModel(dom, types, cand, type_of={t.id: t for t in types})
+    packed = repair(dom, ground, {}, units)
+    begun = time.perf_counter()
+    return _scored(dom, ground, packed, units, lang=lang, started=started), (
+        time.perf_counter() - begun
+    )
+
+
 def _finish(
     dom: Domain,
     last: Round,
@@ -215,20 +285,15 @@ def _finish(
     solver: str,
     lang: str,
     started: float,
-):
-    """The last round's placement scored by the per-pair model, with its status, bound, the
-    reasons for who is left unplaced and each household's best other site."""
+) -> tuple[Result, dict]:
+    """The last round's placement scored on the whole domain (``_scored``), with its status and
+    bound."""
 
     m, sol, failed = last.m, last.sol, last.failed
     t2 = time.perf_counter()
-    packed, pairs = _placement(dom, last, units, k)
+    packed, _ = _placement(dom, last, units, k)
     t3 = time.perf_counter()
-    result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
-    # the unplaced reasons read every unit a household fits, not only the fixed placement's
-    left = {h.id for h in dom.arriving if packed.get(h.id) is None}
-    pairs.update(allowed_units(dom, m, units, left))
-    result = replace(result, unplaced=unplaced_table(replace(dom, pairs=pairs), packed, lang))
-    t4 = time.perf_counter()
+    result = _scored(dom, m, packed, units, lang=lang, started=started)
     info.update(
         failed_sites=len(failed),
         aggregate_objective=sol.objective,
@@ -242,13 +307,30 @@ def _finish(
     if bound is not None and status == "FEASIBLE" and result.objective <= bound + 1 - 1e-9:
         status = "OPTIMAL"  # an integer objective within 1 of a valid bound
     info["restricted_bound"] = sol.bound
-    result = replace(result, alternatives=aggregate_alternatives(dom, m, packed, units))
     if os.environ.get("CAPACITY_DEBUG"):
-        print(
-            f"repair {t3 - t2:.2f} s, scoring and reasons {t4 - t3:.2f} s, "
-            f"alternatives {time.perf_counter() - t4:.2f} s"
-        )
+        print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
     return replace(result, status=status, best_bound=bound, solver=solver), info
+
+
+def _scored(
+    dom: Domain,
+    m: AggregateModel,
+    packed: dict[str, str | None],
+    units: dict[str, list[Unit]],
+    *,
+    lang: str,
+    started: float,
+) -> Result:
+    """A placement scored by the per-pair model with every household fixed (``evaluate``), with
+    the reasons for who is left unplaced and each placed household's best other site."""
+    pairs = {h.id: () for h in dom.households}
+    pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
+    # the unplaced reasons read every unit a household fits, not only the fixed placement's
+    left = {h.id for h in dom.arriving if packed.get(h.id) is None}
+    pairs.update(allowed_units(dom, m, units, left))
+    result = replace(result, unplaced=unplaced_table(replace(dom, pairs=pairs), packed, lang))
+    return replace(result, alternatives=aggregate_alternatives(dom, m, packed, units))
 
 
 def _unproven(last: Round, lp_bound: float | None) -> bool:
@@ -325,9 +407,9 @@ def place_aggregate(
     seed: int,
     lang: str,
     workers: int | None,
-    started: float,
-):
-    """``solve_aggregate`` with sizes in ``options``; all unplaced (labelled) without a solution."""
+    clock: Clock,
+) -> Result:
+    """``solve_aggregate`` with its sizes and rounds in ``options``."""
 
     result, info = solve_aggregate(
         dom,
@@ -336,19 +418,12 @@ def place_aggregate(
         seed=seed,
         lang=lang,
         workers=workers,
-        started=started,
+        clock=clock,
     )
-    if result is None:
-        empty = replace(dom, pairs={h.id: () for h in dom.households})
-        result = replace(
-            evaluate(empty, {h.id: None for h in dom.households}, lang=lang, started=started),
-            status="UNKNOWN",
-            solver=f"ingen løsning ({solver}: {info['status']})",
-        )
     size = {"variables": info.get("variables"), "constraints": info.get("constraints")}
     return replace(
         result,
         options={"model_size": size, "aggregate": info},
-        build_seconds=round(time.perf_counter() - started - info.get("solve_seconds", 0.0), 3),
-        solve_seconds=info.get("solve_seconds", 0.0),
+        build_seconds=round(time.perf_counter() - clock.started - info["solve_seconds"], 3),
+        solve_seconds=info["solve_seconds"],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass
 
@@ -41,7 +42,13 @@ class CountSolution:
 
 
 def lp_candidates(
-    dom: Domain, types: list, units: dict[str, list[Unit]], *, budget: float, seed: int
+    dom: Domain,
+    types: list,
+    units: dict[str, list[Unit]],
+    *,
+    budget: float,
+    seed: int,
+    stop: threading.Event | None = None,
 ) -> tuple[dict[str, list[str]], float | None, float]:
     """Candidate sites chosen by the LP relaxation over *every* allowed site.
 
@@ -51,14 +58,15 @@ def lp_candidates(
     LP puts some of it, and its ``FEW`` cheapest. The LP optimum is a valid lower bound for the
     whole placement (the count model relaxes only the unit packing, and its terms are exact on
     counts). Without an LP optimum in ``budget`` seconds (a short ``--time-limit``): the ``FEW``
-    cheapest sites per type, no bound, and ``repair`` places what the rounds leave. Returns the
-    lists, the bound and the LP's seconds.
+    cheapest sites per type, no bound, and ``repair`` places what the rounds leave; the same
+    when ``stop`` is set (by another thread) before the LP ends. Returns the lists, the bound
+    and the LP's seconds.
     """
 
     # built straight as arrays (the same model as ``build_aggregate``'s, row for row: a test)
     lp = count_form(dom, types, candidates(dom, types, units, None))
     t0 = time.perf_counter()
-    out = solve_highs(lp.form, time_limit=budget, seed=seed, relax=True)
+    out = solve_highs(lp.form, time_limit=budget, seed=seed, relax=True, stop=stop)
     seconds = time.perf_counter() - t0
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"LP over {len(lp.keys)} columns: {out.status} {out.objective} in {seconds:.1f} s")

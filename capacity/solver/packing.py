@@ -47,27 +47,26 @@ def repair(
     for t in left:
         cost = site_pair_costs(t.rep, dom, sids, site)
         order = sorted(reach[t.id], key=lambda s: (cost[at[s]], s))
-        # the units the type fits, cheapest site first; members are alike, so a unit without
-        # room for one has none for the next: one pass over the list for the whole type
-        fitting = [
+        # the units the type fits, cheapest site first, read lazily (most types are housed
+        # within their first sites); members are alike, so a unit without room for one has
+        # none for the next: one pass over the list for the whole type
+        fitting = (
             u
             for sid in order
             for u in [*units.get(sid, []), *(dom.units[k] for k in sorted(modules.get(sid, ())))]
             if fits(t.rep, u, dom)
-        ]
-        at_unit = 0
+        )
+        unit = next(fitting, None)
         for hid in t.members:
             if out.get(hid) is not None:
                 continue
             h = dom.household(hid)
-            while at_unit < len(fitting) and not room_left(
-                h, fitting[at_unit], load.get(fitting[at_unit].id, [])
-            ):
-                at_unit += 1
-            if at_unit == len(fitting):
+            while unit is not None and not room_left(h, unit, load.get(unit.id, [])):
+                unit = next(fitting, None)
+            if unit is None:
                 break
-            out[hid] = fitting[at_unit].id
-            load.setdefault(fitting[at_unit].id, []).append(h)
+            out[hid] = unit.id
+            load.setdefault(unit.id, []).append(h)
     return out
 
 

@@ -200,7 +200,7 @@ def unplaced_table(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
     for hid, uid in assignment.items():
         if uid is not None:
             here.setdefault(uid, []).append(dom.household(hid))
-    rows = []
+    rows, static = [], {}
     for h in dom.households:
         if assignment.get(h.id) is None:
             room = any(room_left(h, dom.units[u], here.get(u, [])) for u in dom.pairs[h.id])
@@ -208,7 +208,7 @@ def unplaced_table(dom: Domain, assignment: dict, lang: str) -> pd.DataFrame:
                 dict(
                     household_id=h.id,
                     persons=h.persons,
-                    reason=unplaced_reason(h, dom, lang, room_left=room),
+                    reason=unplaced_reason(h, dom, lang, room_left=room, static=static),
                 )
             )
     return pd.DataFrame(rows, columns=["household_id", "persons", "reason"]).astype(

@@ -116,7 +116,7 @@ def place(
             seed=seed,
             lang=lang,
             workers=workers,
-            started=start,
+            clock=clock,
         )
         if result.status != "OPTIMAL":
             clock.mark_cut()  # the aggregate's rounds are limited by the wall clock only

@@ -4,13 +4,15 @@ small domains (residents, scores, required districts, daycare slots, modules, mo
 
 from __future__ import annotations
 
-from dataclasses import replace
+import datetime as dt
+from dataclasses import fields, replace
 
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
+from capacity.model import hard
 from capacity.model.aggregate import (
     SIZES,
     build_aggregate,
@@ -27,8 +29,9 @@ from capacity.model.aggregate import (
     usable_units,
 )
 from capacity.model.aggregate_rules import GROUPS, unit_capacity
-from capacity.model.domain import build_domain
+from capacity.model.domain import Household, build_domain
 from capacity.model.placement import build_model
+from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import (
     PAIR_COEFS,
     SITE_TERMS,
@@ -201,3 +204,50 @@ def test_school_daycare_is_one_demand_against_one_slot_table(reg, rnd, young, ol
         missing += max(0, children - slots)
     assert expected == minutes + missing
     assert _count_model_score(dom, chosen) == expected
+
+
+def _field_values(dom, rnd) -> dict:
+    """A random value for every field of ``Household``."""
+    districts = sorted({d for s in dom.sites.values() for d in s.within})
+    return dict(
+        id=f"H-twin{rnd.randint(0, 99)}",
+        persons=rnd.randint(1, 8),
+        adults=rnd.randint(0, 4),
+        children_ages=tuple(rnd.randint(0, 17) for _ in range(rnd.randint(0, 3))),
+        needs_accessible=rnd.random() < 0.5,
+        unaccompanied_minor=rnd.random() < 0.2,
+        required_district=rnd.choice([None, *districts]),
+        arrival_date=PLACE_DAY - dt.timedelta(days=rnd.randint(0, 400)),
+        new=rnd.random() < 0.5,
+        current_unit=rnd.choice([None, *sorted(dom.units)]),
+    )
+
+
+@SETTINGS
+@given(
+    small_worlds(max_households=5, max_units=4), st.booleans(), st.randoms(use_true_random=False)
+)
+def test_households_alike_by_static_key_are_allowed_and_refused_alike(reg, modules, rnd):
+    """A household's twin gets a random value in every field that leaves ``hard.static_key``
+    unchanged: every static rule gives both the same verdict on every unit, and the unplaced
+    reason (memoised by that key) is the same. A field the rules read but the key leaves out
+    would change in the twin and fail here."""
+    dom = build_domain(reg, PLACE_DAY, allow_new_modules=modules)
+    bare = replace(dom, pairs={h.id: () for h in dom.households})
+    names = [f.name for f in fields(Household)]
+    for h in dom.households:
+        values = _field_values(dom, rnd)
+        assert sorted(values) == sorted(names)  # a new field needs a random value here
+        twin = h
+        for name in names:
+            tried = replace(twin, **{name: values[name]})
+            if hard.static_key(tried) == hard.static_key(h):
+                twin = tried
+        for u in dom.units.values():
+            assert [r(twin, u, dom) for r in hard.STATIC_RULES] == [
+                r(h, u, dom) for r in hard.STATIC_RULES
+            ]
+        memo: dict = {}
+        first = unplaced_reason(h, bare, "en", static=memo)
+        assert unplaced_reason(twin, bare, "en", static=memo) == first
+        assert unplaced_reason(twin, bare, "en") == first

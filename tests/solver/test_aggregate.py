@@ -6,11 +6,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from capacity.errors import UserError
-from capacity.model.aggregate import household_types
+from capacity.model.aggregate import AggregateModel, candidates, household_types, usable_units
 from capacity.model.domain import build_domain
-from capacity.solver import aggregate, counts
+from capacity.solver import aggregate, counts, highs
 from capacity.solver.aggregate import choose_formulation
-from capacity.solver.packing import pack_exact, pack_site
+from capacity.solver.packing import pack_exact, pack_site, repair
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY, make_household, make_unit, placement_world
 from tests.solver.test_solve import _check, small_worlds
@@ -211,3 +211,69 @@ def test_a_round_is_proven_only_when_no_integer_fits_below_its_objective():
     assert counts.proven(10.0, 9.999_95)  # float noise under the bound
     assert not counts.proven(31_443.0, 31_442.0)
     assert not counts.proven(31_427.0, 31_426.000_000_03)
+
+
+def _greedy_placed(reg) -> int:
+    """How many households the greedy placement (``repair`` from nothing) houses."""
+    dom = build_domain(reg, PLACE_DAY, allow_new_modules=True, with_pairs=False)
+    types = household_types(dom)
+    usable = usable_units(dom)
+    ground = AggregateModel(dom, types, candidates(dom, types, usable, None))
+    return sum(uid is not None for uid in repair(dom, ground, {}, usable).values())
+
+
+@pytest.mark.parametrize("solver", ["cpsat", "highs"])
+def test_without_counts_from_any_round_the_answer_is_the_greedy_placement(
+    tiny_registry, solver, monkeypatch
+):
+    """No round finds counts in its seconds: the answer is the greedy placement, checked and
+    labelled so, not everyone unplaced."""
+    none = counts.CountSolution("UNKNOWN", None, None, None)
+    monkeypatch.setattr(aggregate, "solve_counts", lambda m, **kw: none)
+    agg = place(
+        tiny_registry, PLACE_DAY, formulation="aggregate", solver=solver, allow_new_modules=True
+    )
+    _check(tiny_registry, agg, allow_new_modules=True)
+    assert agg.status == "UNKNOWN"
+    assert agg.solver == f"greedy ({aggregate.ENGINES[solver]} fandt ingen løsning)"
+    arriving = set(agg.placements["household_id"]) - set(tiny_registry.occupancy["household_id"])
+    assert len(arriving) == _greedy_placed(tiny_registry) > 0
+
+
+def test_a_round_worse_than_the_greedy_placement_loses_to_it(tiny_registry, monkeypatch):
+    """A round whose counts place nobody (its own optimum by a wrong model, say) scores worse
+    than the greedy placement: the greedy one is the answer, labelled so."""
+    nobody = counts.CountSolution("OPTIMAL", 0.0, 0.0, lambda var: 0)
+    monkeypatch.setattr(aggregate, "solve_counts", lambda m, **kw: nobody)
+    agg = place(
+        tiny_registry, PLACE_DAY, formulation="aggregate", solver="highs", allow_new_modules=True
+    )
+    _check(tiny_registry, agg, allow_new_modules=True)
+    assert agg.solver == "greedy (bedre end HiGHS)" and agg.status == "FEASIBLE"
+    arriving = set(agg.placements["household_id"]) - set(tiny_registry.occupancy["household_id"])
+    assert len(arriving) == _greedy_placed(tiny_registry) > 0
+
+
+def test_the_lp_is_stopped_when_the_greedy_placement_leaves_no_time(tiny_registry, monkeypatch):
+    """The LP runs beside the greedy placement; once the limit has passed it is stopped (not
+    waited for), and the answer is the greedy placement."""
+    seen = {}
+
+    def endless_lp(form, *, stop=None, **kw):
+        seen["stopped"] = stop is not None and stop.wait(timeout=120)
+        return highs.HighsOutcome("STOPPED")
+
+    monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
+    monkeypatch.setattr(counts, "solve_highs", endless_lp)
+    agg = place(
+        tiny_registry,
+        PLACE_DAY,
+        formulation="aggregate",
+        solver="highs",
+        allow_new_modules=True,
+        time_limit=1e-6,
+    )
+    _check(tiny_registry, agg, allow_new_modules=True)
+    assert seen == {"stopped": True}
+    assert agg.solver == "greedy (ingen tid til HiGHS)" and agg.best_bound is None
+    assert agg.options["aggregate"]["rounds"] == 0
