@@ -132,6 +132,8 @@ def solve_aggregate(
                     stop.set()
                     cand, lp_bound, lp_seconds = lp.result()
                 tally.solve += lp_seconds
+                if lp_bound is not None:
+                    clock.report(greedy.objective, lp_bound)
         finally:
             stop.set()  # ends HiGHS's child when this ends otherwise (an interrupt)
     # a later round may be compared with the last by scoring both (``_no_better``)

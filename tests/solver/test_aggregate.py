@@ -10,6 +10,7 @@ from capacity.model.aggregate import AggregateModel, candidates, household_types
 from capacity.model.domain import build_domain
 from capacity.solver import aggregate, counts, highs
 from capacity.solver.aggregate import choose_formulation
+from capacity.solver.clock import Clock
 from capacity.solver.packing import pack_exact, pack_site, repair
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY, make_household, make_unit, placement_world
@@ -277,3 +278,22 @@ def test_the_lp_is_stopped_when_the_greedy_placement_leaves_no_time(tiny_registr
     assert seen == {"stopped": True}
     assert agg.solver == "greedy (ingen tid til HiGHS)" and agg.best_bound is None
     assert agg.options["aggregate"]["rounds"] == 0
+
+
+def test_the_greedy_placement_and_the_lp_bound_are_shown_as_progress(tiny_registry, monkeypatch):
+    """A long aggregate run shows progress: the greedy placement's objective first, then the
+    LP's bound beside it; the answer is never worse than what was shown."""
+    shown = []
+    monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
+    clock = Clock(10.0, progress=lambda objective, bound: shown.append((objective, bound)))
+    agg = place(
+        tiny_registry,
+        PLACE_DAY,
+        formulation="aggregate",
+        solver="highs",
+        allow_new_modules=True,
+        time_limit=10.0,
+        clock=clock,
+    )
+    assert [bound for _, bound in shown] == [None, agg.options["aggregate"]["lp_bound"]]
+    assert all(objective >= agg.objective for objective, _ in shown)
