@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rich.text import Text
 
 from capacity.errors import RegistryError, UserError
 from capacity.plain import plain
+from capacity.reports.text import number, percent
 
 PIPE_WIDTH = 120  # columns when the output is a file or a pipe (rich would assume 80)
 
@@ -83,6 +85,26 @@ app = typer.Typer(
     add_completion=False,
     help="Midlertidige boliger til flygtninge: kapacitet, placering og planlægning.",
 )
+
+
+def progress_text(
+    lang: str,
+    started: float,
+    limit: float | None = None,
+    objective: float | None = None,
+    bound: float | None = None,
+) -> str:
+    """The progress line of a long run on stderr (``place``, ``plan``): seconds spent of the
+    limit, the objective and the gap."""
+    if objective is None:
+        return "Searching …" if lang == "en" else "Søger …"
+    spent = time.perf_counter() - started
+    share = None if bound is None else abs(objective - bound) / max(abs(objective), 1.0)
+    gap = "–" if share is None else percent(share, 2, lang)
+    amount = number(objective, 0, lang)
+    if lang == "en":
+        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {amount} · gap {gap}"
+    return f"Søger: {spent:.0f} af {limit:.0f} s · mål {amount} · afstand {gap}"
 
 
 def _version(value: bool) -> None:

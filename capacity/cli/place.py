@@ -11,9 +11,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, make_console, see
+from capacity.cli.app import add_rows, clean, make_console, progress_text, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
-from capacity.reports.text import number, percent
+from capacity.reports.text import number
 
 
 def place(
@@ -97,10 +97,10 @@ def place(
     from capacity.solver.solve import place as place_households
 
     err = Console(stderr=True)
-    with err.status(_progress_text(lang, started)) as status:
+    with err.status(progress_text(lang, started)) as status:
 
         def show(objective: float, bound: float | None) -> None:
-            status.update(_progress_text(lang, started, time_limit, objective, bound))
+            status.update(progress_text(lang, started, time_limit, objective, bound))
 
         clock = Clock(time_limit, started=started, progress=show if err.is_terminal else None)
         reg = load_registry(registry, policy=policy)
@@ -131,25 +131,6 @@ def place(
         console.print(
             ("Wrote " if lang == "en" else "Skrev ") + clean(out), soft_wrap=True, markup=False
         )
-
-
-def _progress_text(
-    lang: str,
-    started: float,
-    limit: float | None = None,
-    objective: float | None = None,
-    bound: float | None = None,
-) -> str:
-    """The progress line on stderr: seconds spent of the limit, the objective and the gap."""
-    if objective is None:
-        return "Searching …" if lang == "en" else "Søger …"
-    spent = time.perf_counter() - started
-    share = None if bound is None else abs(objective - bound) / max(abs(objective), 1.0)
-    gap = "–" if share is None else percent(share, 2, lang)
-    amount = number(objective, 0, lang)
-    if lang == "en":
-        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {amount} · gap {gap}"
-    return f"Søger: {spent:.0f} af {limit:.0f} s · mål {amount} · afstand {gap}"
 
 
 def _apply(

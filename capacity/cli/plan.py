@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, literal, make_console, see
+from capacity.cli.app import add_rows, literal, make_console, progress_text, see
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
 HistoryOpt = Annotated[
@@ -82,17 +84,25 @@ def plan(
     from capacity.reports.plan_output import write_plan
     from capacity.reports.text import number
 
-    reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
-    res = make_plan(
-        reg,
-        sc,
-        samples=samples,
-        risk=risk,
-        seed=seed,
-        time_limit=time_limit,
-        groups=groups,
-        value=value,
-    )
+    started = time.perf_counter()
+    err = Console(stderr=True)
+    with err.status(progress_text("da", started)) as status:
+
+        def show(objective: float, bound: float | None) -> None:
+            status.update(progress_text("da", started, time_limit, objective, bound))
+
+        reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
+        res = make_plan(
+            reg,
+            sc,
+            samples=samples,
+            risk=risk,
+            seed=seed,
+            time_limit=time_limit,
+            groups=groups,
+            value=value,
+            progress=show if err.is_terminal else None,
+        )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = make_console()
     console.print(actions_table(res.modules, out))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,6 +102,7 @@ def make_plan(
     groups: int = 1,
     plan_supply: Supply | None = None,
     value: bool = False,
+    progress: Callable[[float, float | None], None] | None = None,
 ) -> PlanResult:
     """Plan pavilion sites and modules over the scenario's horizon.
 
@@ -119,6 +121,8 @@ def make_plan(
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
     value : also solve the plan made on the average path and the wait-and-see plans, and report
         the value of planning for uncertainty (the time limit is shared: 60 % for the plan).
+    progress : called with (objective, bound), in the summary's units, for each better plan the
+        search finds.
 
     Returns
     -------
@@ -148,7 +152,7 @@ def make_plan(
     node = sample_tree(paths, branch, known, shared, groups)
     later = 0.4 * time_limit if value else 0.0  # kept for the value of uncertainty
     m = build(sup, paths, need, node, w, branch, shared, reg.policy)
-    solver = solve(m, deadline - later - time.monotonic())
+    solver = solve(m, deadline - later - time.monotonic(), progress=progress)
     info = dict(
         status=_status(solver),
         seed=seed,
@@ -428,8 +432,11 @@ def keep_start(m: PlanModel) -> tuple[np.ndarray, np.ndarray]:
     return cols, np.array([val[c] for c in cols], np.float64)
 
 
-def solve(m: PlanModel, time_limit: float) -> Solved:
-    """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds).
+def solve(
+    m: PlanModel, time_limit: float, progress: Callable[[float, float | None], None] | None = None
+) -> Solved:
+    """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds);
+    ``progress`` gets each improving (objective, bound) in the summary's units.
 
     The search starts from the better of ``keep_start`` and the LP relaxation's integral part
     (``highs.relaxation_start``) and stops within ``GAP`` of the bound. The objective
@@ -450,6 +457,7 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
         start=keep_start(m),
         lp_start=True,
         deadline=time.time() + seconds,
+        progress=None if progress is None else _per_weight(progress, m.total_weight),
     )
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:
@@ -458,6 +466,15 @@ def solve(m: PlanModel, time_limit: float) -> Solved:
     bound = out.bound if out.bound is not None and np.isfinite(out.bound) else objective
     bound = min(float(bound), objective)
     return Solved(out.values, objective, bound, status, time.monotonic() - begin)
+
+
+def _per_weight(
+    progress: Callable[[float, float | None], None], weight: float
+) -> Callable[[float, float | None], None]:
+    """``progress`` fed the model's objective and bound in the summary's units."""
+    return lambda objective, bound: progress(
+        objective / weight, None if bound is None else bound / weight
+    )
 
 
 def _objective(form, values: np.ndarray) -> float:

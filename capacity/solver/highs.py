@@ -75,6 +75,7 @@ def solve_highs(
     deadline: float | None = None,
     stop: threading.Event | None = None,
     lp_start: bool = False,
+    progress: Callable[[float, float | None], None] | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -98,6 +99,8 @@ def solve_highs(
     stop : when set (by another thread), the child is ended and the outcome is ``STOPPED``.
     lp_start : start from the better of ``start`` and the LP relaxation's integral part, each
         completed first (``relaxation_start``), inside ``time_limit``.
+    progress : called with (objective, dual bound or None) for each improving point the child
+        saves (read from its saved point while waiting), and for the outcome.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
@@ -116,7 +119,8 @@ def solve_highs(
             wait = time_limit + grace + STARTUP_SECONDS
             if deadline is not None:
                 wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
-            err = _wait(proc, wait, stop)
+            look = None if progress is None else _watch(form, dst, progress)
+            err = _wait(proc, wait, stop, look)
             if err is None:
                 return HighsOutcome("STOPPED", seconds=time.perf_counter() - start)
         except subprocess.TimeoutExpired:
@@ -134,7 +138,10 @@ def solve_highs(
         if proc.returncode != 0 or not dst.exists():
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
             return HighsOutcome("ERROR", note=f"exit {proc.returncode}: {tail[0][:200]}")
-        return pickle.loads(dst.read_bytes())
+        outcome = pickle.loads(dst.read_bytes())
+        if progress is not None and outcome.objective is not None:
+            progress(outcome.objective, _finite(outcome.bound))
+        return outcome
 
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the folder that holds ``capacity/``
@@ -186,18 +193,52 @@ def _save(dst: Path):
     return saved
 
 
-def _wait(proc: subprocess.Popen, wait: float, stop: threading.Event | None) -> bytes | None:
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _watch(
+    form: LinearForm, dst: Path, progress: Callable[[float, float | None], None]
+) -> Callable[[], None]:
+    """A look at the child's saved point (``_save``): passes its objective and bound to
+    ``progress`` whenever the file holds a point other than at the last look (its bytes are
+    compared: two points saved within a tick of the file clock share a modification time)."""
+    seen: list = [b""]
+
+    def look() -> None:
+        try:
+            data = _saved_path(dst).read_bytes()
+            if data == seen[0]:
+                return
+            values, bound = pickle.loads(data)
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return
+        seen[0] = data
+        progress(form.objective(values), _finite(bound))
+
+    return look
+
+
+def _wait(
+    proc: subprocess.Popen,
+    wait: float,
+    stop: threading.Event | None,
+    look: Callable[[], None] | None = None,
+) -> bytes | None:
     """The child's stderr once it ends within ``wait`` seconds (else ``TimeoutExpired``), or
-    ``None`` as soon as ``stop`` is set (the caller's ``finally`` ends the child)."""
-    if stop is None:
+    ``None`` as soon as ``stop`` is set (the caller's ``finally`` ends the child); ``look`` is
+    called between polls."""
+    if stop is None and look is None:
         return proc.communicate(timeout=wait)[1]
     until = time.perf_counter() + wait
     while True:
         try:
             return proc.communicate(timeout=max(min(STOP_POLL, until - time.perf_counter()), 0))[1]
         except subprocess.TimeoutExpired:
-            if stop.is_set():
+            if stop is not None and stop.is_set():
                 return None
+            if look is not None:
+                look()
             if time.perf_counter() >= until:
                 raise
 

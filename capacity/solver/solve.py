@@ -497,7 +497,14 @@ def _solve_highs(
     limit = max(time_limit - (built - begun), time_limit / 2)
     # the deadline (less what scoring the answer will take: ``Clock.reserve``), as epoch time
     deadline = time.time() + clock.left() if math.isfinite(clock.left()) else None
-    out = solve_highs(form, time_limit=limit, seed=seed, threads=workers or 1, deadline=deadline)
+    out = solve_highs(
+        form,
+        time_limit=limit,
+        seed=seed,
+        threads=workers or 1,
+        deadline=deadline,
+        progress=clock.report,  # the form's objective is the model's
+    )
     elapsed = time.perf_counter() - built
     timing = dict(build_seconds=round(built - started, 3), solve_seconds=round(elapsed, 3))
     to_1pct = out.seconds_to(1.0)  # from HiGHS's start; add the build and the child's start-up

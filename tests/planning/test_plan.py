@@ -109,3 +109,23 @@ def test_explanation_names_the_order_its_months_and_the_cheapest_alternative():
     assert "april 2027–juni 2027" in text and "uden dem mangler op til 8 senge" in text
     assert "Billigste alternativ: nødindkvartering for 720.000 kr." in text
     assert "Ingen mangel i nogen prøve" in text
+
+
+def test_a_plan_shows_each_better_plan_the_search_finds_as_progress():
+    """``progress`` gets (objective, bound) in the summary's units: the last one shown is the
+    plan returned, every bound is at most its objective, and no objective shown rises."""
+    reg = make_registry(sites=[pavilion(), pavilion("P2", dx=3000)], policy=policy())
+    shown = []
+    res = make_plan(
+        reg,
+        scenario([2, 2, 2, 6, 2]),
+        samples=6,
+        seed=4,
+        time_limit=5,
+        progress=lambda objective, bound: shown.append((objective, bound)),
+    )
+    assert shown, "no plan was shown while searching"
+    assert shown[-1][0] == pytest.approx(res.summary["objective"])
+    assert all(bound is None or bound <= objective + 1e-6 for objective, bound in shown)
+    objectives = [objective for objective, _ in shown]
+    assert objectives == sorted(objectives, reverse=True)

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.solver import fixing, highs, scoring, settle, solve
+from capacity.solver.clock import Clock
 from capacity.solver.linear import NotLinearError, linear_form
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY
@@ -254,3 +255,43 @@ def test_the_child_runs_this_very_package():
         cwd="/",
     ).stdout.strip()
     assert got == str(highs.PACKAGE_ROOT / "capacity" / "__init__.py")
+
+
+def test_the_childs_saved_point_is_shown_once_per_change(tmp_path):
+    """While waiting, the parent reads the point the child saved (``_save``) and shows its
+    objective and bound once per new point; no file or a torn one shows nothing."""
+    form, shown = _knapsack(), []
+    dst = tmp_path / "outcome.pickle"
+    look = highs._watch(form, dst, lambda objective, bound: shown.append((objective, bound)))
+    look()
+    highs._saved_path(dst).write_bytes(b"torn")
+    look()
+    assert shown == []
+    first = np.zeros(form.variables)
+    first[0] = 1.0
+    highs._save(dst)(first, -np.inf)
+    look()
+    look()
+    second = first.copy()
+    second[1] = 1.0
+    highs._save(dst)(second, -60.0)
+    look()
+    assert shown == [(form.objective(first), None), (form.objective(second), -60.0)]
+
+
+def test_solve_highs_shows_its_outcome_last():
+    shown = []
+    out = highs.solve_highs(
+        _knapsack(), time_limit=10, progress=lambda objective, bound: shown.append(objective)
+    )
+    assert out.status == "OPTIMAL" and shown and shown[-1] == out.objective
+
+
+def test_place_with_highs_shows_progress_in_the_models_objective(tiny_registry):
+    """``place --solver highs`` shows HiGHS's points on the run's clock, in the model's
+    objective: the last one shown is the answer's objective."""
+    shown = []
+    clock = Clock(10.0, progress=lambda objective, bound: shown.append(objective))
+    result = place(tiny_registry, PLACE_DAY, solver="highs", formulation="pairs", clock=clock)
+    assert result.status == "OPTIMAL" and result.solver == "highs"
+    assert shown and shown[-1] == pytest.approx(result.objective)

@@ -166,7 +166,7 @@ def test_the_progress_line_writes_numbers_in_the_language_of_the_run():
     English: '1,234,567' and '0.47%'."""
     import time
 
-    from capacity.cli.place import _progress_text
+    from capacity.cli.app import progress_text as _progress_text
 
     now = time.perf_counter()
     da = _progress_text("da", now, 60.0, 1_234_567.0, 1_234_567.0 * (1 - 0.0047))
