@@ -76,8 +76,9 @@ STATIC_RULES = (
 
 
 def static_key(h: Household) -> tuple:
-    """The household fields the static rules read: two households with the same key are allowed
-    the same units and left out for the same reason (a property test holds this to the rules)."""
+    """The household fields the static rules read: two households with the same key pass the
+    same static rules on every unit (a resident's own unit aside: ``allowed_units``) and are
+    left out for the same reason (a property test holds this to the rules)."""
     return (
         h.unaccompanied_minor,
         h.required_district,

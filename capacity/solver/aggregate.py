@@ -48,6 +48,7 @@ from capacity.solver.counts import (
     add_hint,
     cut_off,
     lp_candidates,
+    proven,
     solve_counts,
 )
 from capacity.solver.packing import allowed_units, pack_all, repair
@@ -90,7 +91,6 @@ def solve_aggregate(
     dom: Domain,
     *,
     solver: str,
-    time_limit: float,
     seed: int,
     lang: str,
     workers: int | None,
@@ -100,11 +100,12 @@ def solve_aggregate(
     """Place by the aggregated formulation (see module docstring); the ``Result`` and the sizes.
 
     First a greedy placement (``repair`` from nothing: each type, families first, to its
-    cheapest sites with room), scored on the whole domain: it is the answer when no round finds
-    counts in time, and scoring it takes about what scoring the rounds' answer will, so that
-    time is reserved on ``clock`` before the LP and the rounds start. The answer is the better
-    of the two. ``k = -1`` chooses by size (``choose_k``); ``None`` keeps every allowed site
-    per type.
+    cheapest sites with room in standing units), scored on the whole domain: it is the answer
+    when no round finds counts in time, and scoring it takes about what scoring the rounds'
+    answer will, so that time is reserved on ``clock`` before the rounds start (the LP, where
+    there is one, runs beside the greedy placement and is not waited for once the limit has
+    passed). The answer is the better of the two. The limit is ``clock``'s. ``k = -1`` chooses
+    by size (``choose_k``); ``None`` keeps every allowed site per type.
     """
     types = household_types(dom)
     units = usable_units(dom)
@@ -112,30 +113,33 @@ def solve_aggregate(
     tally = _Tally()
     every = candidates(dom, types, units, None) if k is None else None
     few = every if every is not None else candidates(dom, types, units, FEW, cover=False)
-    cand, lp_bound = every, None
+    cand, lp_bound = few, None  # the LP, if it runs in time, chooses instead
     stop = threading.Event()
-    with ThreadPoolExecutor(max_workers=1) as pool:
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:
         lp = None
-        if k is not None:  # the LP's HiGHS runs in a child process while the greedy runs here
-            budget = min(LP_SHARE * time_limit, clock.left())
-            lp = pool.submit(lp_candidates, dom, types, units, budget=budget, seed=seed, stop=stop)
-        try:
-            greedy, scoring = _greedy(dom, types, few, units, lang=lang, started=clock.started)
-            clock.reserve(scoring)
-            clock.report(greedy.objective, None)
-            if lp is not None:
-                try:
-                    left = clock.left()
-                    wait = max(left, 0.0) if math.isfinite(left) else None
-                    cand, lp_bound, lp_seconds = lp.result(timeout=wait)
-                except FutureTimeout:  # no time left for the rounds: the greedy placement
-                    stop.set()
-                    cand, lp_bound, lp_seconds = lp.result()
-                tally.solve += lp_seconds
-                if lp_bound is not None:
-                    clock.report(greedy.objective, lp_bound)
-        finally:
-            stop.set()  # ends HiGHS's child when this ends otherwise (an interrupt)
+        if k is not None and clock.left() > MIN_ROUND:
+            # the LP's HiGHS runs in a child process while the greedy placement is made here
+            budget = min(LP_SHARE * clock.time_limit, clock.left())
+            lp = pool.submit(
+                lp_candidates, dom, types, units, few, budget=budget, seed=seed, stop=stop
+            )
+        greedy, scoring = _greedy(dom, types, few, units, lang=lang, started=clock.started)
+        clock.reserve(scoring)
+        clock.report(greedy.objective, None)
+        if lp is not None:
+            left = clock.left()
+            try:
+                found = lp.result(timeout=max(left, 0.0) if math.isfinite(left) else None)
+            except FutureTimeout:  # no time left for the rounds: not waited for
+                found = (few, None, 0.0)
+            cand, lp_bound, lp_seconds = found
+            tally.solve += lp_seconds
+            if lp_bound is not None:
+                clock.report(greedy.objective, lp_bound)
+    finally:
+        stop.set()  # stops HiGHS's child (at once if the limit passed, or on an interrupt)
+        pool.shutdown(wait=False)
     # a later round may be compared with the last by scoring both (``_no_better``)
     reserve = 2 * scoring
     last, rounds, refined, status = _rounds(
@@ -163,7 +167,7 @@ def solve_aggregate(
     info.update(solve_seconds=round(tally.solve, 3))
     if greedy.objective < result.objective:
         bound = result.best_bound
-        won = bound is not None and greedy.objective <= math.ceil(bound - 1e-9)
+        won = bound is not None and proven(greedy.objective, bound)
         return replace(
             greedy,
             status="OPTIMAL" if won else "FEASIBLE",
@@ -196,7 +200,7 @@ def _rounds(
     # with every allowed site (no LP bound), a round whose sites all pack but that is only
     # within ROUND_GAP of its bound is solved once more, to the proof, from its own counts
     while rounds < MAX_ROUNDS and (
-        (last is None and clock.left() > 0)
+        (last is None and clock.left() >= MIN_ROUND)
         or (
             last is not None
             and (last.failed or _unproven(last, lp_bound))
@@ -405,7 +409,6 @@ def place_aggregate(
     dom: Domain,
     *,
     solver: str,
-    time_limit: float,
     seed: int,
     lang: str,
     workers: int | None,
@@ -416,7 +419,6 @@ def place_aggregate(
     result, info = solve_aggregate(
         dom,
         solver=solver,
-        time_limit=time_limit,
         seed=seed,
         lang=lang,
         workers=workers,

@@ -45,6 +45,7 @@ def lp_candidates(
     dom: Domain,
     types: list,
     units: dict[str, list[Unit]],
+    few: dict[str, list[str]],
     *,
     budget: float,
     seed: int,
@@ -55,7 +56,7 @@ def lp_candidates(
     Above ``aggregate.CANDIDATE_VARIABLES`` the count MIP over every allowed site is too large
     to solve within a run's limit, while its LP relaxation is nearly integral (few fractional
     columns) and solves in seconds. So the LP picks the sites: each type keeps the sites where the
-    LP puts some of it, and its ``FEW`` cheapest. The LP optimum is a valid lower bound for the
+    LP puts some of it, and ``few``: its ``FEW`` cheapest (``candidates(..., FEW, cover=False)``). The LP optimum is a valid lower bound for the
     whole placement (the count model relaxes only the unit packing, and its terms are exact on
     counts). Without an LP optimum in ``budget`` seconds (a short ``--time-limit``): the ``FEW``
     cheapest sites per type, no bound, and ``repair`` places what the rounds leave; the same
@@ -63,6 +64,8 @@ def lp_candidates(
     and the LP's seconds.
     """
 
+    if stop is not None and stop.is_set():
+        return few, None, 0.0
     # built straight as arrays (the same model as ``build_aggregate``'s, row for row: a test)
     lp = count_form(dom, types, candidates(dom, types, units, None))
     t0 = time.perf_counter()
@@ -72,8 +75,7 @@ def lp_candidates(
         print(f"LP over {len(lp.keys)} columns: {out.status} {out.objective} in {seconds:.1f} s")
     if out.status != "OPTIMAL":
         # a short limit: a small count model the rounds can solve; repair places the rest
-        return candidates(dom, types, units, FEW, cover=False), None, seconds
-    few = candidates(dom, types, units, FEW, cover=False)
+        return few, None, seconds
     used: dict[str, set[str]] = {t.id: set(few[t.id]) for t in types}
     support = np.flatnonzero(out.values[: len(lp.keys)] > 1e-6)
     for k in support.tolist():
@@ -151,9 +153,12 @@ def _solve_highs(
             np.array([hint.get(key, 0) for key in keys], dtype=np.float64),
         )
     t0 = time.perf_counter()
+    deadline = time.time() + budget  # the conversion and the child's start-up count too
     form = linear_form(m.cp)
     convert = time.perf_counter() - t0
-    out = solve_highs(form, time_limit=budget, seed=seed, start=start, rel_gap=rel_gap)
+    out = solve_highs(
+        form, time_limit=budget, seed=seed, start=start, rel_gap=rel_gap, deadline=deadline
+    )
     if out.values is None:
         return CountSolution(out.status, None, None, None, convert)
     # within ``rel_gap`` HiGHS says optimal; only a closed gap is a proof

@@ -105,6 +105,8 @@ def solve_highs(
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
         args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start)
+        if stop is not None and stop.is_set():
+            return HighsOutcome("STOPPED")
         src.write_bytes(pickle.dumps(args))
         start = time.perf_counter()
         proc = subprocess.Popen(
@@ -201,19 +203,22 @@ def _watch(
     form: LinearForm, dst: Path, progress: Callable[[float, float | None], None]
 ) -> Callable[[], None]:
     """A look at the child's saved point (``_save``): passes its objective and bound to
-    ``progress`` whenever the file holds a point other than at the last look (its bytes are
-    compared: two points saved within a tick of the file clock share a modification time)."""
-    seen: list = [b""]
+    ``progress`` whenever the file is another one than at the last look. Each point is a new
+    file renamed over the last (a new inode while the last still exists), so its inode tells
+    two points apart even when both were saved within one tick of the file clock."""
+    seen: list = [None]
 
     def look() -> None:
+        path = _saved_path(dst)
         try:
-            data = _saved_path(dst).read_bytes()
-            if data == seen[0]:
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if stamp == seen[0]:
                 return
-            values, bound = pickle.loads(data)
+            values, bound = pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             return
-        seen[0] = data
+        seen[0] = stamp
         progress(form.objective(values), _finite(bound))
 
     return look

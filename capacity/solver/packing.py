@@ -25,6 +25,8 @@ def repair(
     """Households left over at sites that did not pack, to the cheapest site anywhere (not only
     the type's candidates) with a standing unit or an already used new module that still takes
     them (greedy, by type: families first, the largest first: families have fewer homes).
+    From nothing (``packed`` empty) it is the greedy placement of the aggregate path, which puts
+    up no module: who only a new module would take stays unplaced there.
     """
 
     load: dict[str, list[Household]] = {}

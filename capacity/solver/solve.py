@@ -112,7 +112,6 @@ def place(
         result = place_aggregate(
             dom,
             solver=solver,
-            time_limit=time_limit,
             seed=seed,
             lang=lang,
             workers=workers,

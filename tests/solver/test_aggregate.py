@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -256,12 +258,13 @@ def test_a_round_worse_than_the_greedy_placement_loses_to_it(tiny_registry, monk
 
 
 def test_the_lp_is_stopped_when_the_greedy_placement_leaves_no_time(tiny_registry, monkeypatch):
-    """The LP runs beside the greedy placement; once the limit has passed it is stopped (not
-    waited for), and the answer is the greedy placement."""
-    seen = {}
+    """The LP runs beside the greedy placement; once the limit has passed it is stopped, not
+    waited for, and the answer is the greedy placement."""
+    seen, done = {}, threading.Event()
 
     def endless_lp(form, *, stop=None, **kw):
         seen["stopped"] = stop is not None and stop.wait(timeout=120)
+        done.set()
         return highs.HighsOutcome("STOPPED")
 
     monkeypatch.setattr(aggregate, "CANDIDATE_VARIABLES", 0)
@@ -272,10 +275,10 @@ def test_the_lp_is_stopped_when_the_greedy_placement_leaves_no_time(tiny_registr
         formulation="aggregate",
         solver="highs",
         allow_new_modules=True,
-        time_limit=1e-6,
+        time_limit=aggregate.MIN_ROUND + 3.0,
     )
     _check(tiny_registry, agg, allow_new_modules=True)
-    assert seen == {"stopped": True}
+    assert done.wait(timeout=30) and seen == {"stopped": True}
     assert agg.solver == "greedy (ingen tid til HiGHS)" and agg.best_bound is None
     assert agg.options["aggregate"]["rounds"] == 0
 
