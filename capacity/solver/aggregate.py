@@ -297,7 +297,7 @@ def _finish(
 
     m, sol, failed = last.m, last.sol, last.failed
     t2 = time.perf_counter()
-    packed, _ = _placement(dom, last, units, k)
+    packed = _placement(dom, last, units, k)
     t3 = time.perf_counter()
     result = _scored(dom, m, packed, units, lang=lang, started=started)
     info.update(
@@ -329,8 +329,7 @@ def _scored(
 ) -> Result:
     """A placement scored by the per-pair model with every household fixed (``evaluate``), with
     the reasons for who is left unplaced and each placed household's best other site."""
-    pairs = {h.id: () for h in dom.households}
-    pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
+    pairs = _fixed_pairs(dom, packed)
     result = evaluate(replace(dom, pairs=pairs), packed, lang=lang, started=started)
     # the unplaced reasons read every unit a household fits, not only the fixed placement's
     left = {h.id for h in dom.arriving if packed.get(h.id) is None}
@@ -347,21 +346,25 @@ def _unproven(last: Round, lp_bound: float | None) -> bool:
 
 def _placement(
     dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None
-) -> tuple[dict[str, str | None], dict[str, tuple[str, ...]]]:
+) -> dict[str, str | None]:
     """A round's placement with what does not pack placed by ``repair`` (and, with shortened
-    candidate lists, who the rounds left out: they may fit a site off the lists), and its fixed
-    pairs."""
-    packed = repair(dom, r.m, r.packed, units) if r.failed or k is not None else r.packed
-    pairs = {h.id: () for h in dom.households}
+    candidate lists, who the rounds left out: they may fit a site off the lists)."""
+    return repair(dom, r.m, r.packed, units) if r.failed or k is not None else r.packed
+
+
+def _fixed_pairs(dom: Domain, packed: dict[str, str | None]) -> dict[str, tuple[str, ...]]:
+    """Each household's one allowed unit class in ``packed`` (none where it is unplaced): the
+    pairs under which ``evaluate`` scores the placement."""
+    pairs: dict[str, tuple[str, ...]] = {h.id: () for h in dom.households}
     pairs.update({hid: (uid,) for hid, uid in packed.items() if uid is not None})
-    return packed, pairs
+    return pairs
 
 
 def _placed(dom: Domain, r: Round, units: dict[str, list[Unit]], k: int | None) -> float:
     """The objective of a round's placement (``_placement``), as the model scores it."""
 
-    packed, pairs = _placement(dom, r, units, k)
-    return evaluate(replace(dom, pairs=pairs), packed, lang="en").objective
+    packed = _placement(dom, r, units, k)
+    return evaluate(replace(dom, pairs=_fixed_pairs(dom, packed)), packed, lang="en").objective
 
 
 def _debug(
