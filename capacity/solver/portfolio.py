@@ -10,7 +10,10 @@ placement, and a CP-SAT lane in this process:
 
 - where the textbook MIP is the whole model (``soft.separable``: no district term has anything
   to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
-  (``cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's placement);
+  (``cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's placement): a
+  tree search for ``TREE_SHARE`` of its budget, which proves what it can, then, unless it
+  proved, a search over neighbourhoods of units from its best placement
+  (``capacity.solver.neighbourhood``) for the rest;
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
   cores), which holds every term of the model.
 
@@ -60,6 +63,7 @@ from capacity.solver.clock import MIN_WALL, Clock
 from capacity.solver.fixing import Fixing
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import cpsat_model
+from capacity.solver.neighbourhood import improve
 from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
 from capacity.solver.settle import classes_of, keep_better, labelled
@@ -70,6 +74,7 @@ from capacity.solver.trace import GapTrace
 LANES = ("highs", "fixing", "cpsat")
 MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
 PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see the module)
+TREE_SHARE = 0.5  # of the CP-SAT lane's budget for the tree search; the rest: neighbourhoods
 
 
 def plain_applies(dom: Domain, fix: Fixing) -> bool:
@@ -144,7 +149,10 @@ def cpsat_lane(
 ) -> Result | None:
     """The textbook MIP in CP-SAT (one worker) for ``budget`` deterministic units, until
     ``clock``'s deadline or its end, over the pairs of ``within`` (default ``dom``), hinted with
-    the placement ``start`` if given; its placement scored on ``dom``, with CP-SAT's bound;
+    the placement ``start`` if given: a tree search for ``TREE_SHARE`` of the budget, then,
+    unless it proved optimality, the neighbourhood search from its best placement for the rest
+    (see the module; ``options["neighbourhoods"]``: its steps and the objective it started
+    from). The placement scored on ``dom``, with the tree search's bound;
     ``None`` without a placement, or where a cost is not an integer (CP-SAT takes none; the
     placement model's own costs are integers, so this is not expected).
 
@@ -163,7 +171,7 @@ def cpsat_lane(
         SimpleNamespace(cp=model),  # the shape ``stages.run`` takes
         workers=1,
         seed=seed,
-        budget=budget,
+        budget=budget * TREE_SHARE,
         interleave=False,
         trace=trace,
         clock=clock,
@@ -173,14 +181,35 @@ def cpsat_lane(
     if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     values = np.array([cp.value(c) for c in cols], dtype=float)
+    bound = float(cp.best_objective_bound)
+    proven = cp.status == cp_model.OPTIMAL
+    searched = {}
+    if not proven:
+        values, objective, steps, solved = improve(
+            model,
+            cols,
+            form.cost,
+            pairs,
+            modules,
+            values,
+            units=len(prob.units),
+            budget=budget - cp.deterministic_time,
+            clock=clock,
+            seed=seed,
+            bound=bound,
+        )
+        if solved:  # a step freed every unit: the whole MIP, solved to optimality
+            bound = max(bound, float(objective))
+        proven = solved or objective <= math.ceil(bound - 1e-6)
+        searched = {"neighbourhoods": {"steps": steps, "from": round(cp.objective_value)}}
     placed = scored(
         dom,
         within or dom,
         prob,
         pairs,
         values,
-        proven=cp.status == cp_model.OPTIMAL,
-        bound=float(cp.best_objective_bound),
+        proven=proven,
+        bound=bound,
         solver="cpsat",
         seed=seed,
         lang=lang,
@@ -193,7 +222,7 @@ def cpsat_lane(
     return replace(
         placed,
         seconds_to_1pct=None if to_1pct is None else round(to_1pct, 3),
-        options={**placed.options, "model_size": size},
+        options={**placed.options, "model_size": size, **searched},
     )
 
 

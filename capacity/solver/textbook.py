@@ -73,8 +73,8 @@ def textbook_form(dom: Domain, prob: Problem) -> tuple[LinearForm, np.ndarray, n
         cost=cost.astype(float),
         offset=0.0,
         start=np.cumsum([0] + [len(r[2]) for r in rows]).astype(np.int64),
-        index=np.concatenate([r[2] for r in rows]).astype(np.int64),
-        value=np.concatenate([r[3] for r in rows]).astype(float),
+        index=np.concatenate([np.zeros(0), *(r[2] for r in rows)]).astype(np.int64),
+        value=np.concatenate([np.zeros(0), *(r[3] for r in rows)]).astype(float),
         row_lower=np.array([r[0] for r in rows], dtype=float),
         row_upper=np.array([r[1] for r in rows], dtype=float),
     )
@@ -132,7 +132,8 @@ def start_values(
     up, the households it leaves out), as a solver's start (HiGHS) or hint (CP-SAT)."""
     col = {uid: k for k, uid in enumerate(prob.units)}
     want = np.array(
-        [col[u] if (u := start.get(hid)) is not None else -1 for hid in prob.households]
+        [col[u] if (u := start.get(hid)) is not None else -1 for hid in prob.households],
+        dtype=np.int64,
     )
     used = np.zeros(len(prob.units), dtype=bool)
     used[want[want >= 0]] = True

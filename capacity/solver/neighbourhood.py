@@ -1,0 +1,132 @@
+"""Large-neighbourhood search on the textbook MIP of facility location, on one core.
+
+From a placement, each step frees a few units that lie near one another, every household placed
+at one of them and every household left out, keeps every other column of the textbook MIP
+(``capacity.solver.textbook``) at its value, and solves the small MIP that is left in CP-SAT,
+hinted with the placement. Its answer replaces the placement when it is no worse, so equal
+placements are walked through. A tree search on the whole MIP spends its effort on the bound; on
+instances it cannot prove, a search over whole neighbourhoods of units (which units to put up,
+which households go there) finds better placements than its own local moves
+(``docs/benchmarks.md``, "The CP-SAT lane's neighbourhood search").
+
+Units lie near one another when their households cost about the same at both: the distance of
+two units is the mean difference of their pair costs over the households allowed at both. A
+step frees a unit drawn at random and its nearest ``k - 1`` others; ``k`` starts at ``FIRST``,
+grows by one after ``STREAK`` steps solved to optimality in a row (the neighbourhoods are too
+easy) and shrinks by one after a step that was not (too hard for ``STEP``).
+
+Deterministic: a seeded generator, CP-SAT with one worker and ``STEP`` deterministic units per
+step, the steps counted against a deterministic budget; the wall clock only guards.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from capacity.solver.clock import Clock
+from capacity.solver.stages import run as solve_once
+
+STEP = 2.0  # deterministic units a step may take
+FIRST = 4  # units freed by the first step
+STREAK = 10  # steps solved to optimality in a row before a step frees one unit more
+MIN_UNITS = 2  # the fewest units a step frees
+
+
+def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
+    """Per unit, every unit from the nearest (itself first) to the farthest (see the module):
+    ``pairs`` is the (household, unit) of each pair, ``cost`` its cost."""
+    households = int(pairs[:, 0].max()) + 1 if len(pairs) else 0
+    table = np.full((units, households), np.nan)
+    table[pairs[:, 1], pairs[:, 0]] = cost
+    both = ~np.isnan(table)
+    shared = (both[:, None, :] & both[None, :, :]).sum(axis=2)
+    diff = np.abs(np.nan_to_num(table)[:, None, :] - np.nan_to_num(table)[None, :, :])
+    diff = np.where(both[:, None, :] & both[None, :, :], diff, 0.0).sum(axis=2)
+    distance = np.where(shared > 0, diff / np.maximum(shared, 1), np.inf)
+    np.fill_diagonal(distance, -1.0)
+    return np.argsort(distance, axis=1, kind="stable")
+
+
+def improve(
+    model: cp_model.CpModel,
+    cols: list,
+    cost: np.ndarray,
+    pairs: np.ndarray,
+    modules: np.ndarray,
+    values: np.ndarray,
+    *,
+    units: int,
+    budget: float,
+    clock: Clock,
+    seed: int,
+    bound: float | None = None,
+) -> tuple[np.ndarray, int, int, bool]:
+    """The best placement found from ``values`` (every column of ``model``, the textbook MIP
+    with ``cost`` per column, whose ``x`` columns are ``pairs`` and whose ``y`` columns come next, one per unit in
+    ``modules``; then one ``z`` column per household) within ``budget`` deterministic units and
+    ``clock``'s deadline: its column values, its objective, the steps taken, and whether it
+    is proven optimal.
+
+    Stops at the budget, at the deadline, when the objective reaches ``bound``, or after a step
+    that freed every unit (and so every household) was solved to optimality: that step solved
+    the whole MIP, and its answer is proven optimal."""
+    n_x, n_y = len(pairs), len(modules)
+    households = len(cols) - n_x - n_y
+    order = unit_order(pairs, cost[:n_x], units)
+    y_col = np.full(units, -1)
+    y_col[modules] = n_x + np.arange(n_y)
+    z_col = n_x + n_y + np.arange(households)
+    rng = np.random.default_rng(seed)
+    current = np.round(values).astype(np.int64)
+    best = round(float(cost @ current))
+    size, streak, used, steps = min(FIRST, units), 0, 0.0, 0
+    while used < budget and not clock.passed() and (bound is None or best > bound):
+        steps += 1
+        freed_units = order[int(rng.integers(units)), :size]
+        placed_at = np.full(households, -1)
+        chosen = current[:n_x] == 1
+        placed_at[pairs[chosen, 0]] = pairs[chosen, 1]
+        freed_h = np.isin(placed_at, freed_units) | (placed_at < 0)
+        free = np.zeros(len(cols), dtype=bool)
+        free[:n_x] = freed_h[pairs[:, 0]]
+        free[y_col[freed_units][y_col[freed_units] >= 0]] = True
+        free[z_col[freed_h]] = True
+        sub = model.clone()
+        variables = sub.proto.variables
+        for k in np.flatnonzero(~free):
+            domain = variables[cols[k].index].domain
+            domain.clear()
+            domain.extend((int(current[k]), int(current[k])))
+        sub.clear_hints()
+        sub.proto.solution_hint.vars.extend(c.index for c in cols)
+        sub.proto.solution_hint.values.extend(int(v) for v in current)
+        cp = solve_once(
+            SimpleNamespace(cp=sub),
+            workers=1,
+            seed=int(rng.integers(1 << 30)),
+            budget=min(STEP, budget - used),
+            interleave=False,
+            clock=clock,
+        )
+        used += cp.deterministic_time
+        if cp.status == cp_model.OPTIMAL:
+            streak += 1
+            if streak >= STREAK:
+                size, streak = min(size + 1, units), 0
+        else:
+            size, streak = max(size - 1, min(MIN_UNITS, units)), 0
+        if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            continue
+        values = np.array([cp.value(c) for c in cols], dtype=np.int64)
+        found = round(float(cost @ values))
+        if found <= best:
+            current = values
+            if found < best:
+                clock.report(found, bound)
+            best = found
+        if cp.status == cp_model.OPTIMAL and len(freed_units) == units:
+            return current.astype(float), best, steps, True  # the whole MIP, solved
+    return current.astype(float), best, steps, False

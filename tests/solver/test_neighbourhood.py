@@ -1,0 +1,137 @@
+"""The neighbourhood search on the textbook MIP: every answer keeps every row, is no worse than
+its start, is the same for the same seed, and is the optimum where a step frees every unit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from ortools.sat.python import cp_model
+
+from capacity.model.domain import build_domain
+from capacity.solver import neighbourhood
+from capacity.solver.clock import Clock
+from capacity.solver.linear import cpsat_model
+from capacity.solver.problem import problem_of
+from capacity.solver.textbook import start_values, textbook_form
+from tests.helpers import PLACE_DAY
+from tests.solver.test_solve import small_worlds
+
+
+def _textbook(reg):
+    dom = build_domain(reg, PLACE_DAY, allow_new_modules=True)
+    prob = problem_of(dom)
+    form, pairs, modules = textbook_form(dom, prob)
+    model, cols = cpsat_model(form)
+    nobody = start_values(prob, pairs, modules, {})[1]  # everyone left out: always feasible
+    return prob, form, pairs, modules, model, cols, nobody
+
+
+def _keeps_every_row(form, values: np.ndarray) -> bool:
+    sums = np.array(
+        [
+            float(form.value[a:b] @ values[form.index[a:b]])
+            for a, b in zip(form.start[:-1], form.start[1:], strict=True)
+        ]
+    )
+    return bool(np.all(sums >= form.row_lower - 1e-9) and np.all(sums <= form.row_upper + 1e-9))
+
+
+def _improve(prob, form, pairs, modules, model, cols, start, *, seed=0, budget=5.0):
+    return neighbourhood.improve(
+        model,
+        cols,
+        form.cost,
+        pairs,
+        modules,
+        start,
+        units=len(prob.units),
+        budget=budget,
+        clock=Clock(30.0),
+        seed=seed,
+    )
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=6, max_units=5), st.integers(0, 3))
+def test_every_answer_keeps_every_row_and_is_no_worse_than_its_start(reg, seed):
+    prob, form, pairs, modules, model, cols, nobody = _textbook(reg)
+    values, objective, steps, _ = _improve(
+        prob, form, pairs, modules, model, cols, nobody, seed=seed
+    )
+    assert steps >= 1
+    assert set(np.unique(values)) <= {0.0, 1.0}
+    assert _keeps_every_row(form, values)
+    assert objective == round(float(form.cost @ values)) <= round(float(form.cost @ nobody))
+    again = _improve(prob, form, pairs, modules, model, cols, nobody, seed=seed)
+    assert np.array_equal(again[0], values)  # deterministic: a seeded generator, counted budgets
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=6, max_units=neighbourhood.FIRST))
+def test_a_step_that_frees_every_unit_reaches_the_optimum(reg):
+    """With at most ``FIRST`` units the first step frees them all and every household: the
+    whole MIP, solved to optimality from a start that leaves everyone out."""
+    prob, form, pairs, modules, model, cols, nobody = _textbook(reg)
+    assume(len(prob.units) <= neighbourhood.FIRST)  # new modules are units of their own
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(model) == cp_model.OPTIMAL
+    _, objective, steps, proven = _improve(prob, form, pairs, modules, model, cols, nobody)
+    assert objective == round(whole.objective_value)
+    assert proven and steps == 1
+
+
+def test_units_are_ordered_by_how_alike_their_costs_are():
+    """Unit 0 and 2 cost the same to each household, unit 1 differs; unit 3 shares none."""
+    pairs = np.array([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 3]])
+    cost = np.array([5.0, 50.0, 6.0, 7.0, 70.0, 7.0, 1.0])
+    order = neighbourhood.unit_order(pairs, cost, 4)
+    assert order[:, 0].tolist() == [0, 1, 2, 3]  # each unit first
+    assert order[0].tolist() == [0, 2, 1, 3] and order[2].tolist() == [2, 0, 1, 3]
+    assert order[3, 0] == 3  # shares no household: every other unit is as far
+
+
+def test_the_search_stops_at_the_deadline():
+    """A clock already passed: no step runs, the start comes back."""
+    pairs = np.array([[0, 0]])
+    model = cp_model.CpModel()
+    cols = [model.new_int_var(0, 1, "x"), model.new_int_var(0, 1, "z")]
+    model.add(cols[0] + cols[1] == 1)
+    start = np.array([0.0, 1.0])
+    values, objective, steps, proven = neighbourhood.improve(
+        model,
+        cols,
+        np.array([1.0, 9.0]),
+        pairs,
+        np.array([], dtype=np.int64),
+        start,
+        units=1,
+        budget=5.0,
+        clock=Clock(0.0),
+        seed=0,
+    )
+    assert steps == 0 and objective == 9 and not proven and np.array_equal(values, start)
+
+
+@pytest.mark.parametrize("bound", [9, 10])
+def test_the_search_stops_when_the_start_reaches_the_bound(bound):
+    pairs = np.array([[0, 0]])
+    model = cp_model.CpModel()
+    cols = [model.new_int_var(0, 1, "x"), model.new_int_var(0, 1, "z")]
+    model.add(cols[0] + cols[1] == 1)
+    _, objective, steps, _ = neighbourhood.improve(
+        model,
+        cols,
+        np.array([1.0, 9.0]),
+        pairs,
+        np.array([], dtype=np.int64),
+        np.array([0.0, 1.0]),
+        units=1,
+        budget=5.0,
+        clock=Clock(30.0),
+        seed=0,
+        bound=bound,
+    )
+    assert steps == 0 and objective == 9
