@@ -93,45 +93,39 @@ def test_units_are_ordered_by_how_alike_their_costs_are():
     assert order[3, 0] == 3  # shares no household: every other unit is as far
 
 
-def test_the_search_stops_at_the_deadline():
-    """A clock already passed: no step runs, the start comes back."""
-    pairs = np.array([[0, 0]])
+def _one_household(clock: Clock, bound: float | None = None):
+    """One household, one unit (cost 1) or left out (cost 9), starting left out."""
     model = cp_model.CpModel()
     cols = [model.new_int_var(0, 1, "x"), model.new_int_var(0, 1, "z")]
     model.add(cols[0] + cols[1] == 1)
-    start = np.array([0.0, 1.0])
-    values, objective, steps, proven = neighbourhood.improve(
+    model.minimize(cols[0] + 9 * cols[1])
+    return neighbourhood.improve(
         model,
         cols,
         np.array([1.0, 9.0]),
-        pairs,
-        np.array([], dtype=np.int64),
-        start,
-        units=1,
-        budget=5.0,
-        clock=Clock(0.0),
-        seed=0,
-    )
-    assert steps == 0 and objective == 9 and not proven and np.array_equal(values, start)
-
-
-@pytest.mark.parametrize("bound", [9, 10])
-def test_the_search_stops_when_the_start_reaches_the_bound(bound):
-    pairs = np.array([[0, 0]])
-    model = cp_model.CpModel()
-    cols = [model.new_int_var(0, 1, "x"), model.new_int_var(0, 1, "z")]
-    model.add(cols[0] + cols[1] == 1)
-    _, objective, steps, _ = neighbourhood.improve(
-        model,
-        cols,
-        np.array([1.0, 9.0]),
-        pairs,
+        np.array([[0, 0]]),
         np.array([], dtype=np.int64),
         np.array([0.0, 1.0]),
         units=1,
         budget=5.0,
-        clock=Clock(30.0),
+        clock=clock,
         seed=0,
         bound=bound,
     )
+
+
+def test_the_search_stops_at_the_deadline():
+    """A clock already passed: no step runs, the start comes back."""
+    values, objective, steps, proven = _one_household(Clock(0.0))
+    assert steps == 0 and objective == 9 and not proven and values.tolist() == [0.0, 1.0]
+
+
+@pytest.mark.parametrize("bound", [9, 10])
+def test_the_search_stops_when_the_start_reaches_the_bound(bound):
+    _, objective, steps, _ = _one_household(Clock(30.0), bound)
     assert steps == 0 and objective == 9
+
+
+def test_a_step_over_the_only_unit_places_the_household_and_proves_it():
+    values, objective, steps, proven = _one_household(Clock(30.0))
+    assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 1 and proven
