@@ -21,6 +21,7 @@ step, the steps counted against a deterministic budget; the wall clock only guar
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -37,15 +38,19 @@ MIN_UNITS = 2  # the fewest units a step frees
 
 def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
     """Per unit, every unit from the nearest (itself first) to the farthest (see the module):
-    ``pairs`` is the (household, unit) of each pair, ``cost`` its cost."""
-    households = int(pairs[:, 0].max()) + 1 if len(pairs) else 0
-    table = np.full((units, households), np.nan)
-    table[pairs[:, 1], pairs[:, 0]] = cost
-    both = ~np.isnan(table)
-    shared = (both[:, None, :] & both[None, :, :]).sum(axis=2)
-    diff = np.abs(np.nan_to_num(table)[:, None, :] - np.nan_to_num(table)[None, :, :])
-    diff = np.where(both[:, None, :] & both[None, :, :], diff, 0.0).sum(axis=2)
-    distance = np.where(shared > 0, diff / np.maximum(shared, 1), np.inf)
+    ``pairs`` is the (household, unit) of each pair, ``cost`` its cost. Units that share no
+    household are farthest. Summed per household over its own pairs, so the work grows with
+    the squares of the households' pair counts, not with units x units x households."""
+    diff = np.zeros((units, units))
+    shared = np.zeros((units, units))
+    by_household = np.argsort(pairs[:, 0], kind="stable")
+    households = pairs[by_household, 0]
+    ends = np.flatnonzero(np.diff(households)) + 1
+    for at in np.split(by_household, ends) if len(pairs) else ():
+        where = np.ix_(pairs[at, 1], pairs[at, 1])  # a household's units are distinct
+        diff[where] += np.abs(cost[at][:, None] - cost[at][None, :])
+        shared[where] += 1.0
+    distance = np.where(shared > 0, diff / np.maximum(shared, 1.0), np.inf)
     np.fill_diagonal(distance, -1.0)
     return np.argsort(distance, axis=1, kind="stable")
 
@@ -64,18 +69,23 @@ def improve(
     seed: int,
     bound: float | None = None,
 ) -> tuple[np.ndarray, int, int, bool]:
-    """The best placement found from ``values`` (every column of ``model``, the textbook MIP
-    with ``cost`` per column, whose ``x`` columns are ``pairs`` and whose ``y`` columns come next, one per unit in
-    ``modules``; then one ``z`` column per household) within ``budget`` deterministic units and
-    ``clock``'s deadline: its column values, its objective, the steps taken, and whether it
-    is proven optimal.
+    """The best placement found from ``values`` (every column of ``model``: the textbook MIP
+    with ``cost`` per column, its ``x`` columns the ``pairs``, then one ``y`` column per unit in
+    ``modules``, then one ``z`` column per household) within ``budget`` deterministic units and
+    ``clock``'s deadline: its column values, its objective, the steps taken, and whether it is
+    proven optimal.
 
     Stops at the budget, at the deadline, when the objective reaches ``bound``, or after a step
     that freed every unit (and so every household) was solved to optimality: that step solved
     the whole MIP, and its answer is proven optimal."""
     n_x, n_y = len(pairs), len(modules)
     households = len(cols) - n_x - n_y
+    if clock.passed() or not len(pairs):  # without pairs, everyone is left out: nothing to do
+        return np.asarray(values, dtype=float), round(float(cost @ values)), 0, False
     order = unit_order(pairs, cost[:n_x], units)
+    centres = np.unique(pairs[:, 1])  # a unit without pairs has no neighbours to speak of
+    index = np.array([c.index for c in cols], dtype=np.int64)
+    target = -math.inf if bound is None else math.ceil(bound - 1e-6)
     y_col = np.full(units, -1)
     y_col[modules] = n_x + np.arange(n_y)
     z_col = n_x + n_y + np.arange(households)
@@ -83,9 +93,9 @@ def improve(
     current = np.round(values).astype(np.int64)
     best = round(float(cost @ current))
     size, streak, used, steps = min(FIRST, units), 0, 0.0, 0
-    while used < budget and not clock.passed() and (bound is None or best > bound):
+    while used < budget and best > target and not clock.passed():
         steps += 1
-        freed_units = order[int(rng.integers(units)), :size]
+        freed_units = order[int(centres[rng.integers(len(centres))]), :size]
         placed_at = np.full(households, -1)
         chosen = current[:n_x] == 1
         placed_at[pairs[chosen, 0]] = pairs[chosen, 1]
@@ -120,7 +130,7 @@ def improve(
             size, streak = max(size - 1, min(MIN_UNITS, units)), 0
         if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             continue
-        values = np.array([cp.value(c) for c in cols], dtype=np.int64)
+        values = np.array(cp.response_proto.solution, dtype=np.int64)[index]
         found = round(float(cost @ values))
         if found <= best:
             current = values

@@ -152,7 +152,8 @@ def cpsat_lane(
     the placement ``start`` if given: a tree search for ``TREE_SHARE`` of the budget, then,
     unless it proved optimality, the neighbourhood search from its best placement for the rest
     (see the module; ``options["neighbourhoods"]``: its steps and the objective it started
-    from). The placement scored on ``dom``, with the tree search's bound;
+    from). The placement scored on ``dom``, with the tree search's bound (the objective, where
+    a step solved the whole MIP); ``seconds_to_1pct`` is the tree search's only;
     ``None`` without a placement, or where a cost is not an integer (CP-SAT takes none; the
     placement model's own costs are integers, so this is not expected).
 

@@ -3,20 +3,27 @@ its start, is the same for the same seed, and is the optimum where a step frees 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from ortools.sat.python import cp_model
 
-from capacity.model.domain import build_domain
-from capacity.solver import neighbourhood
+from capacity.bench import sscflp
+from capacity.model.domain import add_pairs, build_domain
+from capacity.solver import neighbourhood, portfolio
 from capacity.solver.clock import Clock
+from capacity.solver.greedy import greedy_assignment
 from capacity.solver.linear import cpsat_model
 from capacity.solver.problem import problem_of
 from capacity.solver.textbook import start_values, textbook_form
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import small_worlds
+
+DAY = pd.Timestamp("2027-01-01").date()
 
 
 def _textbook(reg):
@@ -53,18 +60,40 @@ def _improve(prob, form, pairs, modules, model, cols, start, *, seed=0, budget=5
     )
 
 
+def _whole_optimum(model) -> int:
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(model) == cp_model.OPTIMAL
+    return round(whole.objective_value)
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(small_worlds(max_households=6, max_units=5), st.integers(0, 3))
 def test_every_answer_keeps_every_row_and_is_no_worse_than_its_start(reg, seed):
+    """Steps of two units (most worlds have more units): no step's MIP is infeasible (the
+    placement it starts from is in it), no answer breaks a row, and a proof is the optimum."""
     prob, form, pairs, modules, model, cols, nobody = _textbook(reg)
-    values, objective, steps, _ = _improve(
-        prob, form, pairs, modules, model, cols, nobody, seed=seed
-    )
-    assert steps >= 1
+    statuses = []
+
+    def recorded(*args, **kw):
+        cp = neighbourhood_run(*args, **kw)
+        statuses.append(cp.status)
+        return cp
+
+    neighbourhood_run = neighbourhood.solve_once
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(neighbourhood, "FIRST", 2)
+        patch.setattr(neighbourhood, "solve_once", recorded)
+        values, objective, steps, proven = _improve(
+            prob, form, pairs, modules, model, cols, nobody, seed=seed
+        )
+        again = _improve(prob, form, pairs, modules, model, cols, nobody, seed=seed)
+    assert (steps >= 1 or not len(pairs)) and len(statuses) == 2 * steps
+    assert set(statuses) <= {cp_model.OPTIMAL, cp_model.FEASIBLE, cp_model.UNKNOWN}
     assert set(np.unique(values)) <= {0.0, 1.0}
     assert _keeps_every_row(form, values)
     assert objective == round(float(form.cost @ values)) <= round(float(form.cost @ nobody))
-    again = _improve(prob, form, pairs, modules, model, cols, nobody, seed=seed)
+    assert not proven or objective == _whole_optimum(model)
     assert np.array_equal(again[0], values)  # deterministic: a seeded generator, counted budgets
 
 
@@ -75,11 +104,9 @@ def test_a_step_that_frees_every_unit_reaches_the_optimum(reg):
     whole MIP, solved to optimality from a start that leaves everyone out."""
     prob, form, pairs, modules, model, cols, nobody = _textbook(reg)
     assume(len(prob.units) <= neighbourhood.FIRST)  # new modules are units of their own
-    whole = cp_model.CpSolver()
-    whole.parameters.num_workers = 1
-    assert whole.solve(model) == cp_model.OPTIMAL
+    assume(len(pairs) > 0)  # without pairs nothing is searched: everyone is left out
     _, objective, steps, proven = _improve(prob, form, pairs, modules, model, cols, nobody)
-    assert objective == round(whole.objective_value)
+    assert objective == _whole_optimum(model)
     assert proven and steps == 1
 
 
@@ -129,3 +156,29 @@ def test_the_search_stops_when_the_start_reaches_the_bound(bound):
 def test_a_step_over_the_only_unit_places_the_household_and_proves_it():
     values, objective, steps, proven = _one_household(Clock(30.0))
     assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 1 and proven
+
+
+def test_the_cp_sat_lane_searches_neighbourhoods_after_a_short_tree_search(shared_dir, monkeypatch):
+    """Delmaire p20 with a tree search too short to prove, hinted with the greedy placement:
+    the neighbourhoods start from its
+    placement and end no worse, every household placed, the bound below the objective, and
+    ``OPTIMAL`` only at the known optimum."""
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "delmaire", "p20")
+    reg = sscflp.to_registry(inst)
+    dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
+    scale = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
+    monkeypatch.setattr(portfolio, "TREE_SHARE", 0.01)
+    got = portfolio.cpsat_lane(
+        dom,
+        start=greedy_assignment(dom),
+        seed=0,
+        lang="en",
+        started=time.perf_counter(),
+        clock=Clock(60.0),
+        budget=5.0,
+    )
+    searched = got.options["neighbourhoods"]
+    assert searched["steps"] >= 1 and got.objective <= searched["from"]
+    assert set(got.placements["household_id"]) == {h.id for h in dom.households}
+    assert got.best_bound <= got.objective
+    assert got.status != "OPTIMAL" or got.objective == inst.optimum * scale
