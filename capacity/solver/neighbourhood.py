@@ -102,17 +102,18 @@ def improve(
         freed_h = np.isin(placed_at, freed_units) | (placed_at < 0)
         free = np.zeros(len(cols), dtype=bool)
         free[:n_x] = freed_h[pairs[:, 0]]
-        free[y_col[freed_units][y_col[freed_units] >= 0]] = True
+        ys = y_col[freed_units]
+        free[ys[ys >= 0]] = True
         free[z_col[freed_h]] = True
         sub = model.clone()
         variables = sub.proto.variables
         for k in np.flatnonzero(~free):
-            domain = variables[cols[k].index].domain
+            domain = variables[index[k]].domain
             domain.clear()
             domain.extend((int(current[k]), int(current[k])))
         sub.clear_hints()
-        sub.proto.solution_hint.vars.extend(c.index for c in cols)
-        sub.proto.solution_hint.values.extend(int(v) for v in current)
+        sub.proto.solution_hint.vars.extend(index.tolist())
+        sub.proto.solution_hint.values.extend(current.tolist())
         cp = solve_once(
             SimpleNamespace(cp=sub),
             workers=1,
