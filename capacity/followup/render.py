@@ -23,6 +23,7 @@ from capacity.followup.words import GOAL_TITLES, WORDS, measure_title
 from capacity.io.cells import csv_text, text_cell
 from capacity.io.layers import Registry
 from capacity.reports.privacy import suppress
+from capacity.reports.text import signed
 
 HTML_FILE, XLSX_FILE, KPI_FILE = "followup.html", "followup.xlsx", "kpi.csv"
 
@@ -69,8 +70,7 @@ def _change(f: Followup, goal: str, measure: str) -> str:
     else:
         diff, text = now.value - before.value, ""
         decimals = 0 if now.kind in ("count", "number", "days", "dkk") else 1
-    sign = "+" if round(diff, decimals) > 0 else "−" if round(diff, decimals) < 0 else "±"
-    return f"{sign}{number(abs(diff), decimals, f.lang)}{text}"
+    return f"{signed(diff, decimals, f.lang)}{text}"
 
 
 def months_table(f: Followup) -> Table:

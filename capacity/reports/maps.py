@@ -27,7 +27,7 @@ from capacity.reports.assets import inline_assets, normalise_ids
 from capacity.reports.escape import html_text
 from capacity.reports.map_panels import key_numbers_html, legend_html
 from capacity.reports.privacy import free_beds_text, suppress, total_rate_text, total_text
-from capacity.reports.text import money, words
+from capacity.reports.text import money, signed, words
 
 MAP_FILE = "map.html"
 DISTRICT_COLOURS = {  # "few": 0 to min_count - 1 residents, one class (0 is not told apart)
@@ -306,7 +306,7 @@ def _move_text(move: Any, t: dict[str, str], lang: str) -> str:
     kinds = getattr(move, "by_kind", None) or {}
     if kinds:
         homes = ", ".join(
-            f"{n:+d} {t['kind_' + k]}".replace("-", "−") for k, n in sorted(kinds.items())
+            f"{signed(n, 0, lang)} {t['kind_' + k]}" for k, n in sorted(kinds.items())
         )
         text += f" ({homes})"
     event = getattr(move, "site_event", "") or ""
@@ -329,7 +329,7 @@ def _proposal_layer(
     for site_id, point in zip(sites["id"], to_wgs84(sites), strict=True):
         moves = proposal[str(site_id)]
         net = int(moves["modules_up"].sum() - moves["modules_down"].sum())
-        label = f"{net:+d}".replace("-", "−")
+        label = signed(net, 0, lang)
         icon = folium.DivIcon(
             html=f'<div class="proposal-badge">{label}</div>',
             icon_size=(34, 18),

@@ -9,6 +9,7 @@ terms (spread, families together, daycare slots) and the modules to put up.
 from __future__ import annotations
 
 from capacity.model.soft import PAIR_COEFS
+from capacity.reports.text import number, signed
 from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
 
 LABELS = {
@@ -96,13 +97,14 @@ WORDS = {
 
 
 def explanation_markdown(result: Result) -> str:
-    """The text of ``explanation.md`` for a result, in ``result.lang``."""
+    """The text of ``explanation.md`` for a result, in ``result.lang``; every amount in the
+    report's one number format (``number``)."""
     lang = "en" if result.lang == "en" else "da"
     w, labels = WORDS[lang], LABELS[lang]
     lines = [
         f"# {w['title']} {result.date.isoformat()}",
         "",
-        f"{w['status']}: {result.status} · {w['objective']} {result.objective} · "
+        f"{w['status']}: {result.status} · {w['objective']} {number(result.objective, 0, lang)} · "
         f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
         f"{result.solver} · {w['seed']} {result.seed}",
         "",
@@ -112,14 +114,16 @@ def explanation_markdown(result: Result) -> str:
         "|---|---:|---:|",
     ]
     for name, total in result.by_term().items():
-        lines.append(f"| {labels[name]} | {result.weights.get(name, '–')} | {total} |")
+        weight = result.weights.get(name)
+        shown = "–" if weight is None else number(weight, 0, lang)
+        lines.append(f"| {labels[name]} | {shown} | {number(total, 0, lang)} |")
     lines += ["", f"## {w['households']}", ""]
-    lines += _households(result, w, labels)
-    lines += _districts(result, w, labels)
+    lines += _households(result, w, labels, lang)
+    lines += _districts(result, w, labels, lang)
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _households(result: Result, w: dict, labels: dict) -> list[str]:
+def _households(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
     alts = result.alternatives.set_index("household_id") if len(result.alternatives) else None
     holders = result.placements.groupby("unit_id")["household_id"].agg(
         lambda s: ", ".join(sorted(s))
@@ -127,10 +131,14 @@ def _households(result: Result, w: dict, labels: dict) -> list[str]:
     lines = []
     for row in result.placements.itertuples():
         lines.append(
-            f"### {row.household_id} ({_persons(row.persons, w)}) → "
+            f"### {row.household_id} ({_persons(row.persons, w, lang)}) → "
             f"{row.unit_id} {w['at']} {row.site_id}"
         )
-        decided = [f"{labels[t]} {getattr(row, t)}" for t in PLACEMENT_TERMS if getattr(row, t)]
+        decided = [
+            f"{labels[t]} {number(getattr(row, t), 0, lang)}"
+            for t in PLACEMENT_TERMS
+            if getattr(row, t)
+        ]
         lines.append(f"{w['decided']}: {', '.join(decided) if decided else w['nothing']}.")
         if alts is None or row.household_id not in alts.index:
             lines += [w["none"], ""]
@@ -138,14 +146,14 @@ def _households(result: Result, w: dict, labels: dict) -> list[str]:
         alt = alts.loc[row.household_id]
         extra = int(alt["extra_cost"])
         verdict = (
-            w["more"].format(x=extra)
+            w["more"].format(x=number(extra, 0, lang))
             if extra > 0
-            else w["less"].format(x=-extra)
+            else w["less"].format(x=number(-extra, 0, lang))
             if extra < 0
             else w["same"]
         )
         text = f"{w['alt']}: {alt['alt_unit_id']} {w['at']} {alt['alt_site_id']}, {verdict}"
-        detail = [f"{labels[t]} {int(alt[t]):+d}" for t in PAIR_COEFS if alt[t]]
+        detail = [f"{labels[t]} {signed(int(alt[t]), 0, lang)}" for t in PAIR_COEFS if alt[t]]
         if detail:
             text += f" ({', '.join(detail)})"
         if extra <= 0 and alt["alt_unit_id"] in holders.index:
@@ -153,28 +161,29 @@ def _households(result: Result, w: dict, labels: dict) -> list[str]:
         lines += [text + ".", ""]
     for row in result.unplaced.itertuples():
         lines += [
-            f"### {row.household_id} ({_persons(row.persons, w)}): {w['not_placed']}",
+            f"### {row.household_id} ({_persons(row.persons, w, lang)}): {w['not_placed']}",
             f"{row.reason}.",
             "",
         ]
     return lines
 
 
-def _districts(result: Result, w: dict, labels: dict) -> list[str]:
+def _districts(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
     households = set(result.placements["household_id"]) | set(result.unplaced["household_id"])
     rows = result.explanation[~result.explanation["subject"].isin(households)]
     lines = [f"## {w['districts']}", ""] if len(rows) else []
     for name in TERM_NAMES:
         for r in rows[rows["term"] == name].itertuples():
-            lines.append(f"- {labels[name]}: {r.text} ({w['weight']} {r.weight}: {r.weighted})")
+            weighing = f"{w['weight']} {number(r.weight, 0, lang)}: {number(r.weighted, 0, lang)}"
+            lines.append(f"- {labels[name]}: {r.text} ({weighing})")
     if len(result.modules):
         lines += ["", f"## {w['modules']}", ""]
         lines += [
-            f"- {w['module_row'].format(site=r.site_id, n=r.modules_to_put_up)}"
+            f"- {w['module_row'].format(site=r.site_id, n=number(r.modules_to_put_up, 0, lang))}"
             for r in result.modules.itertuples()
         ]
     return lines
 
 
-def _persons(n: int, w: dict) -> str:
-    return f"{n} {w['person'] if n == 1 else w['persons']}"
+def _persons(n: int, w: dict, lang: str) -> str:
+    return f"{number(n, 0, lang)} {w['person'] if n == 1 else w['persons']}"

@@ -284,6 +284,13 @@ def number(x: float, decimals: int = 1, lang: str = "da") -> str:
     return text
 
 
+def signed(x: float, decimals: int = 0, lang: str = "da") -> str:
+    """``x`` as a change: ``+1.234``, ``−60`` (a true minus sign) or ``±0`` when it rounds to zero."""
+    step = round(x, decimals)
+    sign = "+" if step > 0 else "−" if step < 0 else "±"
+    return f"{sign}{number(abs(x), decimals, lang)}"
+
+
 def percent(share: float, decimals: int = 0, lang: str = "da") -> str:
     """A share as a percentage: ``38 %`` in Danish (a space before the sign), ``38%`` in English."""
     text = number(100 * share, decimals, lang)

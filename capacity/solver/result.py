@@ -132,7 +132,14 @@ def result_from_model(
     templates = TEXT["en" if lang == "en" else "da"]
     explanation = pd.DataFrame(
         [
-            (t.name, t.weight, s, a, t.weight * a, templates[t.name].format(subject=s, amount=a))
+            (
+                t.name,
+                t.weight,
+                s,
+                a,
+                t.weight * a,
+                templates[t.name].format(subject=s, amount=number(a, 0, lang)),
+            )
             for t, s, a in rows
             if a
         ],

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from capacity.reports import charts
 from capacity.reports.proposal_figures import proposal_figures
 from capacity.reports.proposal_output import cost_table, figure_texts, render_proposal
-from capacity.reports.text import million, money, number, percent
+from capacity.reports.text import million, money, number, percent, signed
 from tests import helpers
 from tests.planning.test_proposal_options import Cells, md_tables
 
@@ -39,6 +39,15 @@ def test_shares_and_amounts_carry_their_unit(x):
     assert re.fullmatch(r"\d{1,3} %", percent(x))
     assert re.fullmatch(r"-?\d{1,3}(\.\d{3})* kr\.", money(x * 1e9))
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*,\d mio\. kr\.", million(x * 1e9))
+
+
+@given(st.integers(-(10**9), 10**9), st.sampled_from(["da", "en"]))
+def test_a_change_carries_its_sign_and_reads_back(x, lang):
+    text = signed(x, 0, lang)
+    sign, digits = text[0], text[1:]
+    assert sign == ("+" if x > 0 else "−" if x < 0 else "±")
+    assert digits == number(abs(x), 0, lang) and "-" not in text
+    assert int(digits.replace("." if lang == "da" else ",", "")) == abs(x)
 
 
 def test_known_examples():

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import re
 
 import pandas as pd
 import pytest
 
 from capacity.reports import placement_output as output
+from capacity.reports.placement_explanation import explanation_markdown
 from capacity.reports.placement_output import DETERMINISTIC_EXCEPT, FILES, write_outputs
 from capacity.solver.solve import place
 from tests.checker import Checker
@@ -49,6 +52,25 @@ def test_english_explanation(tiny_registry, tmp_path):
     text = (tmp_path / "explanation.md").read_text()
     assert text.startswith("# Placement 2026-11-15") and "Decided by" in text
     assert "handed to Børn og Familier" in (tmp_path / "unplaced.csv").read_text()
+
+
+@pytest.mark.parametrize(
+    ("lang", "objective", "unplaced_weight"),
+    [("da", "mål 1.234.567", "| uden bolig | 100.000 |"), ("en", "objective 1,234,567", None)],
+)
+def test_explanation_prints_every_amount_in_the_one_number_format(
+    tiny_registry, lang, objective, unplaced_weight
+):
+    result = place(tiny_registry, PLACE_DAY, allow_new_modules=True, lang=lang)
+    big = dataclasses.replace(result, objective=1_234_567)
+    text = explanation_markdown(big)
+    assert objective in text
+    if unplaced_weight:
+        assert result.weights["unplaced"] == 100_000 and unplaced_weight in text
+    assert not re.search(r"\d{4}", text.replace(str(PLACE_DAY), "")), "a number without separator"
+    alternatives = [line for line in text.splitlines() if line.startswith(("Bedste", "Best"))]
+    assert any("−" in line for line in alternatives), "a change below zero is shown"
+    assert not any(re.search(r"[ (]-\d", line) for line in alternatives), "a hyphen as minus"
 
 
 def test_same_input_and_seed_give_byte_identical_files(tiny_registry, tmp_path):
