@@ -76,6 +76,8 @@ def solve_highs(
     stop: threading.Event | None = None,
     lp_start: bool = False,
     progress: Callable[[float, float | None], None] | None = None,
+    incumbent: Callable[[np.ndarray], None] | None = None,
+    offered: Callable[[], np.ndarray | None] | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -101,10 +103,17 @@ def solve_highs(
         completed first (``relaxation_start``), inside ``time_limit``.
     progress : called with (objective, dual bound or None) for each improving point the child
         saves (read from its saved point while waiting), and for the outcome.
+    incumbent : called with the column values of each improving point the child saves that is
+        feasible in ``form`` (read while waiting, like ``progress``), for another search to
+        start from.
+    offered : returns another search's latest point of ``form`` (or ``None``), asked while
+        waiting; each new one is handed to the child, which gives it to HiGHS as a user
+        solution (HiGHS keeps it when it is feasible and better than its incumbent).
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start)
+        shared = offered is not None
+        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start, shared)
         if stop is not None and stop.is_set():
             return HighsOutcome("STOPPED")
         src.write_bytes(pickle.dumps(args))
@@ -121,7 +130,7 @@ def solve_highs(
             wait = time_limit + grace + STARTUP_SECONDS
             if deadline is not None:
                 wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
-            look = None if progress is None else _watch(form, dst, progress)
+            look = _both(_watch(form, dst, progress, incumbent), _feed(dst, offered))
             err = _wait(proc, wait, stop, look)
             if err is None:
                 return HighsOutcome("STOPPED", seconds=time.perf_counter() - start)
@@ -200,12 +209,18 @@ def _finite(value: float | None) -> float | None:
 
 
 def _watch(
-    form: LinearForm, dst: Path, progress: Callable[[float, float | None], None]
-) -> Callable[[], None]:
+    form: LinearForm,
+    dst: Path,
+    progress: Callable[[float, float | None], None] | None,
+    incumbent: Callable[[np.ndarray], None] | None = None,
+) -> Callable[[], None] | None:
     """A look at the child's saved point (``_save``): passes its objective and bound to
-    ``progress`` whenever the file is another one than at the last look. Each point is a new
-    file renamed over the last (a new inode while the last still exists), so its inode tells
-    two points apart even when both were saved within one tick of the file clock."""
+    ``progress``, and its values, when feasible in ``form``, to ``incumbent``, whenever the
+    file is another one than at the last look; ``None`` when neither is given. Each point is a
+    new file renamed over the last (a new inode while the last still exists), so its inode
+    tells two points apart even when both were saved within one tick of the file clock."""
+    if progress is None and incumbent is None:
+        return None
     seen: list = [None]
 
     def look() -> None:
@@ -219,7 +234,67 @@ def _watch(
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             return
         seen[0] = stamp
-        progress(form.objective(values), _finite(bound))
+        if progress is not None:
+            progress(form.objective(values), _finite(bound))
+        if incumbent is not None and form.violation(values) <= FEASIBLE:
+            incumbent(np.asarray(values, dtype=float))
+
+    return look
+
+
+def _offered_path(dst: Path) -> Path:
+    return dst.with_name("offered.pickle")
+
+
+def _feed(dst: Path, offered: Callable[[], np.ndarray | None] | None) -> Callable[[], None] | None:
+    """A look at ``offered``: writes each new point it returns (another array than at the last
+    look) for the child, atomically (a temporary file renamed); ``None`` without ``offered``."""
+    if offered is None:
+        return None
+    last: list = [None]
+
+    def feed() -> None:
+        values = offered()
+        if values is None or values is last[0]:
+            return
+        last[0] = values
+        tmp = dst.with_name("offered.tmp")
+        tmp.write_bytes(pickle.dumps(np.asarray(values, dtype=float)))
+        os.replace(tmp, _offered_path(dst))
+
+    return feed
+
+
+def _taken(dst: Path) -> Callable[[], np.ndarray | None]:
+    """The child's side of ``_feed``: the point the parent wrote last, when it is another file
+    than at the last call (told apart by inode, as in ``_watch``), else ``None``."""
+    seen: list = [None]
+
+    def take() -> np.ndarray | None:
+        path = _offered_path(dst)
+        try:
+            st = path.stat()
+            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+            if stamp == seen[0]:
+                return None
+            values = pickle.loads(path.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+            return None
+        seen[0] = stamp
+        return np.asarray(values, dtype=float)
+
+    return take
+
+
+def _both(*looks: Callable[[], None] | None) -> Callable[[], None] | None:
+    """One look that takes every given look in turn; ``None`` when none is given."""
+    given = [look for look in looks if look is not None]
+    if not given:
+        return None
+
+    def look() -> None:
+        for each in given:
+            each()
 
     return look
 
@@ -250,7 +325,7 @@ def _wait(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax, start, gap, deadline, lp_start = pickle.loads(
+    form, time_limit, seed, threads, relax, start, gap, deadline, lp_start, shared = pickle.loads(
         Path(argv[0]).read_bytes()
     )
     if deadline is not None:  # the parent's deadline, after this child's start-up
@@ -266,6 +341,7 @@ def main(argv: list[str]) -> None:
             rel_gap=gap,
             lp_start=lp_start,
             saved=_save(Path(argv[1])),
+            offered=_taken(Path(argv[1])) if shared else None,
         )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
@@ -283,12 +359,15 @@ def run_highs(
     rel_gap: float = 0.0,
     lp_start: bool = False,
     saved: Callable[[np.ndarray, float], None] | None = None,
+    offered: Callable[[], np.ndarray | None] | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child).
 
     ``saved`` is called with every better point (the completed start, each improving
     solution) and the dual bound known then, so that a caller who must end the process early
-    keeps the best point so far."""
+    keeps the best point so far. ``offered`` is asked, each time HiGHS asks for a user
+    solution, for a point another search found (or ``None``): HiGHS takes it where it is
+    feasible and better."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
@@ -359,8 +438,15 @@ def run_highs(
                 if saved is not None:
                     saved(x, max(float(event.data_out.mip_dual_bound), lp_bound))
 
+    def user(event) -> None:
+        x = offered()
+        if x is not None and x.shape == (form.variables,):
+            event.data_in.setSolution(x)
+
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(record)
+    if offered is not None:
+        h.cbMipUserSolution.subscribe(user)
     h.run()
     seconds = time.perf_counter() - began
     model_status = h.getModelStatus()

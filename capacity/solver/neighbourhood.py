@@ -1,7 +1,8 @@
 """Large-neighbourhood search on the textbook MIP of facility location, on one core.
 
 From a placement, each step frees a few units that lie near one another, every household placed
-at one of them and every household left out, keeps every other column of the textbook MIP
+at one of them or left out, and every household placed elsewhere that would pay less at one of
+them (``freed_households``), keeps every other column of the textbook MIP
 (``capacity.solver.textbook``) at its value, and solves the small MIP that is left in CP-SAT,
 hinted with the placement. Its answer replaces the placement when it is no worse, so equal
 placements are walked through. A tree search on the whole MIP spends its effort on the bound; on
@@ -15,13 +16,19 @@ step frees a unit drawn at random and its nearest ``k - 1`` others; ``k`` starts
 grows by one after ``STREAK`` steps solved to optimality in a row (the neighbourhoods are too
 easy) and shrinks by one after a step that was not (too hard for ``STEP``).
 
-Deterministic: a seeded generator, CP-SAT with one worker and ``STEP`` deterministic units per
-step, the steps counted against a deterministic budget; the wall clock only guards.
+Another search may hand over its placements (``peer``: in the race, HiGHS's incumbents on the
+same MIP); before each step the search moves to the peer's placement when it is better than its
+own, so that each search goes on from the better of the two.
+
+Deterministic without a peer: a seeded generator, CP-SAT with one worker and ``STEP``
+deterministic units per step, the steps counted against a deterministic budget; the wall clock
+only guards. A peer's placements arrive when its wall clock has them.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from types import SimpleNamespace
 
 import numpy as np
@@ -55,6 +62,24 @@ def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
     return np.argsort(distance, axis=1, kind="stable")
 
 
+def freed_households(
+    pairs: np.ndarray, cost: np.ndarray, chosen: np.ndarray, units: np.ndarray, households: int
+) -> np.ndarray:
+    """Which households a step over ``units`` frees (a mask over households): every household
+    placed at one of them, every household left out, and every household placed elsewhere
+    that would pay less at one of them (else a better placement that moves a household into
+    the freed units could not be found). ``pairs`` is the (household, unit) of each pair,
+    ``cost`` its cost, ``chosen`` whether the placement uses it."""
+    placed_at = np.full(households, -1)
+    placed_at[pairs[chosen, 0]] = pairs[chosen, 1]
+    paying = np.full(households, np.inf)  # left out: any unit is worth a look
+    paying[pairs[chosen, 0]] = cost[chosen]
+    cheaper = np.isin(pairs[:, 1], units) & (cost < paying[pairs[:, 0]])
+    freed = np.isin(placed_at, units) | (placed_at < 0)
+    freed[pairs[cheaper, 0]] = True
+    return freed
+
+
 def improve(
     model: cp_model.CpModel,
     cols: list,
@@ -68,12 +93,18 @@ def improve(
     clock: Clock,
     seed: int,
     bound: float | None = None,
+    peer: Callable[[], np.ndarray | None] | None = None,
+    share: Callable[[np.ndarray], None] | None = None,
 ) -> tuple[np.ndarray, int, int, bool]:
     """The best placement found from ``values`` (every column of ``model``: the textbook MIP
     with ``cost`` per column, its ``x`` columns the ``pairs``, then one ``y`` column per unit in
     ``modules``, then one ``z`` column per household) within ``budget`` deterministic units and
     ``clock``'s deadline: its column values, its objective, the steps taken, and whether it is
     proven optimal.
+
+    ``peer`` returns another search's latest placement of the same MIP (every column, feasible)
+    or ``None``; a step starts from it when it costs less than the search's own. ``share`` is
+    given the start and each better placement the search finds, for the peer.
 
     Stops at the budget, at the deadline, when the objective reaches ``bound``, or after a step
     that freed every unit (and so every household) was solved to optimality: that step solved
@@ -92,14 +123,16 @@ def improve(
     rng = np.random.default_rng(seed)
     current = np.round(values).astype(np.int64)
     best = round(float(cost @ current))
+    if share is not None:
+        share(current.astype(float))
     size, streak, used, steps = min(FIRST, units), 0, 0.0, 0
-    while used < budget and best > target and not clock.passed():
+    while used < budget and not clock.passed():
+        current, best = _better_of(current, best, peer, cost)
+        if best <= target:
+            break
         steps += 1
         freed_units = order[int(centres[rng.integers(len(centres))]), :size]
-        placed_at = np.full(households, -1)
-        chosen = current[:n_x] == 1
-        placed_at[pairs[chosen, 0]] = pairs[chosen, 1]
-        freed_h = np.isin(placed_at, freed_units) | (placed_at < 0)
+        freed_h = freed_households(pairs, cost[:n_x], current[:n_x] == 1, freed_units, households)
         free = np.zeros(len(cols), dtype=bool)
         free[:n_x] = freed_h[pairs[:, 0]]
         ys = y_col[freed_units]
@@ -137,7 +170,24 @@ def improve(
             current = values
             if found < best:
                 clock.report(found, bound)
+                if share is not None:
+                    share(values.astype(float))
             best = found
         if cp.status == cp_model.OPTIMAL and len(freed_units) == units:
             return current.astype(float), best, steps, True  # the whole MIP, solved
     return current.astype(float), best, steps, False
+
+
+def _better_of(
+    current: np.ndarray, best: int, peer: Callable[[], np.ndarray | None] | None, cost: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """``current`` and its objective ``best``, or the peer's placement and its objective where
+    that costs less."""
+    other = None if peer is None else peer()
+    if other is None:
+        return current, best
+    if other.shape != current.shape:
+        raise ValueError(f"the peer's placement has {other.size} columns, not {current.size}")
+    values = np.round(other).astype(np.int64)
+    found = round(float(cost @ values))
+    return (values, found) if found < best else (current, best)

@@ -13,7 +13,8 @@ placement, and a CP-SAT lane in this process:
   (``cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's placement): a
   tree search for ``TREE_SHARE`` of its budget, which proves what it can, then, unless it
   proved, a search over neighbourhoods of units from its best placement
-  (``capacity.solver.neighbourhood``) for the rest;
+  (``capacity.solver.neighbourhood``) for the rest, which moves to HiGHS's latest incumbent
+  whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP);
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
   cores), which holds every term of the model.
 
@@ -41,7 +42,8 @@ at short limits on two, where HiGHS's one core does not make up for it (measured
 Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
 it, its placement depends on the machine's load (``capacity.solver.highs``), and the clock
 records a wall-clock cut (``summary.json``'s ``stopped_by``). Either CP-SAT lane has a
-deterministic budget under the same wall clock.
+deterministic budget under the same wall clock; the neighbourhood search's path also depends on
+when HiGHS's incumbents arrive, which is the same wall-clock dependence.
 """
 
 from __future__ import annotations
@@ -77,6 +79,26 @@ PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see
 TREE_SHARE = 0.5  # of the CP-SAT lane's budget for the tree search; the rest: neighbourhoods
 
 
+class Incumbent:
+    """The latest placement one lane hands to another, between threads: HiGHS's child saves
+    each improving point and the HiGHS lane offers it (``offer``); the neighbourhood search
+    takes it before each step (``take``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: np.ndarray | None = None
+
+    def offer(self, values: np.ndarray) -> None:
+        """Hold ``values`` (every column of the textbook MIP, feasible) instead of the last."""
+        with self._lock:
+            self._values = np.array(values, dtype=float)
+
+    def take(self) -> np.ndarray | None:
+        """The placement held last, or ``None`` before the first."""
+        with self._lock:
+            return self._values
+
+
 def plain_applies(dom: Domain, fix: Fixing) -> bool:
     """Whether CP-SAT's lane is the textbook MIP rather than the fixing machinery (see the
     module): where the textbook MIP is the whole model (``soft.separable``) and small (fewer
@@ -94,11 +116,15 @@ def highs_lane(
     within: Domain | None = None,
     start: Mapping[str, str | None] | None = None,
     stop: threading.Event | None = None,
+    incumbent: Incumbent | None = None,
+    offered: Incumbent | None = None,
 ) -> Result | None:
     """The textbook MIP in HiGHS (one thread, a child process) until ``clock``'s deadline or
     ``stop``, over the pairs of ``within`` (``dom`` with pairs left out that no better placement
-    uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if given; its
-    placement scored on ``dom``, with HiGHS's bound; ``None`` without a placement."""
+    uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if given,
+    offering each improving point to ``incumbent`` and taking ``offered``'s (the CP-SAT
+    lane's) as user solutions; its placement scored on ``dom``, with HiGHS's bound; ``None``
+    without a placement."""
     begun = time.perf_counter()
     prob = problem_of(within or dom)
     form, pairs, modules = textbook_form(dom, prob)
@@ -115,6 +141,8 @@ def highs_lane(
         start=first,
         deadline=time.time() + left,
         stop=stop,
+        incumbent=None if incumbent is None else incumbent.offer,
+        offered=None if offered is None else offered.take,
     )
     if out.status == "STOPPED":
         return None
@@ -146,13 +174,16 @@ def cpsat_lane(
     budget: float,
     within: Domain | None = None,
     start: Mapping[str, str | None] | None = None,
+    peer: Incumbent | None = None,
+    share: Incumbent | None = None,
 ) -> Result | None:
     """The textbook MIP in CP-SAT (one worker) for ``budget`` deterministic units, until
     ``clock``'s deadline or its end, over the pairs of ``within`` (default ``dom``), hinted with
     the placement ``start`` if given: a tree search for ``TREE_SHARE`` of the budget, then,
-    unless it proved optimality, the neighbourhood search from its best placement for the rest
-    (see the module; ``options["neighbourhoods"]``: its steps and the objective it started
-    from). The placement scored on ``dom``, with the tree search's bound (the objective, where
+    unless it proved optimality, the neighbourhood search from its best placement for the rest,
+    moving to ``peer``'s placement (the same MIP's, from the HiGHS lane) whenever that is
+    better and offering its own better ones to ``share`` (for the HiGHS lane) (see the module; ``options["neighbourhoods"]``: its steps and the objective it
+    started from). The placement scored on ``dom``, with the tree search's bound (the objective, where
     a step solved the whole MIP); ``seconds_to_1pct`` is the tree search's only;
     ``None`` without a placement, or where a cost is not an integer (CP-SAT takes none; the
     placement model's own costs are integers, so this is not expected).
@@ -198,6 +229,8 @@ def cpsat_lane(
             clock=clock,
             seed=seed,
             bound=bound,
+            peer=None if peer is None else peer.take,
+            share=None if share is None else share.offer,
         )
         if solved:  # a step freed every unit: the whole MIP, solved to optimality
             bound = max(bound, float(objective))
@@ -238,10 +271,12 @@ def race(
     clock: Clock,
     within: Domain | None = None,
     start: Mapping[str, str | None] | None = None,
+    incumbent: Incumbent | None = None,
+    offered: Incumbent | None = None,
 ) -> Result:
     """``other()`` (the machinery, returning a ``Result`` scored on ``dom``) in this thread,
-    ``highs_lane`` (over ``within``, from ``start``) in a second one, both until ``clock``'s
-    deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is ended
+    ``highs_lane`` (over ``within``, from ``start``, offering its points to ``incumbent``) in a
+    second one, both until ``clock``'s deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is ended
     (``Clock.end``: ``other``'s searches stop) when HiGHS proves it for the whole model. The
     better placement by the whole objective (ties: ``other``'s), the larger bound, labelled
     with the lane that won."""
@@ -257,6 +292,8 @@ def race(
             within=within,
             start=start,
             stop=stop,
+            incumbent=incumbent,
+            offered=offered,
         )
         finished = threading.Event()
         lane.add_done_callback(lambda done: _end_on_proof(done, clock, finished))

@@ -279,6 +279,60 @@ def test_the_childs_saved_point_is_shown_once_per_change(tmp_path):
     assert shown == [(form.objective(first), None), (form.objective(second), -60.0)]
 
 
+def test_the_childs_feasible_points_are_handed_on_for_another_search(tmp_path):
+    """``incumbent`` gets each new saved point's values, a point that breaks a row never."""
+    form, handed = _knapsack(), []
+    dst = tmp_path / "outcome.pickle"
+    look = highs._watch(form, dst, None, handed.append)
+    heavy = np.ones(form.variables)  # breaks the weight row
+    highs._save(dst)(heavy, -np.inf)
+    look()
+    light = np.zeros(form.variables)
+    light[0] = 1.0
+    highs._save(dst)(light, -np.inf)
+    look()
+    look()
+    assert len(handed) == 1 and handed[0].tolist() == light.tolist()
+    assert highs._watch(form, dst, None, None) is None
+
+
+def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):
+    """The parent writes each new offered point (``_feed``); the child reads each once
+    (``_taken``), nothing before the first."""
+    dst = tmp_path / "outcome.pickle"
+    held = [None]
+    feed, take = highs._feed(dst, lambda: held[0]), highs._taken(dst)
+    feed()
+    assert take() is None
+    held[0] = np.array([1.0, 0.0])
+    feed()
+    assert take().tolist() == [1.0, 0.0] and take() is None
+    feed()  # the same point again: not written again
+    assert take() is None
+    held[0] = np.array([0.0, 1.0])
+    feed()
+    assert take().tolist() == [0.0, 1.0]
+    assert highs._feed(dst, None) is None and highs._both(None, None) is None
+
+
+@pytest.mark.parametrize("kind", ["optimum", "breaks the row"])
+def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
+    """Offered the optimum, HiGHS ends there; offered a point that breaks the weight row, it
+    ends at a feasible optimum all the same."""
+    form = _knapsack()
+    best = highs.run_highs(form, time_limit=10)
+    point = best.values if kind == "optimum" else np.ones(form.variables)
+    asked = []
+
+    def offered():
+        asked.append(1)
+        return point
+
+    got = highs.run_highs(form, time_limit=10, offered=offered)
+    assert got.status == "OPTIMAL" and got.objective == pytest.approx(best.objective)
+    assert form.violation(got.values) <= highs.FEASIBLE and asked
+
+
 def test_solve_highs_shows_its_outcome_last():
     shown = []
     out = highs.solve_highs(

@@ -125,7 +125,20 @@ def test_units_are_ordered_by_how_alike_their_costs_are():
     assert order[3, 0] == 3  # shares no household: every other unit is as far
 
 
-def _one_household(clock: Clock, bound: float | None = None):
+def test_a_step_frees_the_households_of_its_units_and_those_that_would_pay_less_there():
+    """Households 0-3 (pairs: household, unit, cost); the step frees unit 1. Household 0 is at
+    unit 1; household 1 is at unit 0 and would pay less at unit 1; household 2 is at unit 0 and
+    would pay more there; household 3 is left out."""
+    pairs = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [2, 0], [2, 1], [3, 2]])
+    cost = np.array([5.0, 3.0, 5.0, 4.0, 5.0, 6.0, 2.0])
+    chosen = np.array([False, True, True, False, True, False, False])
+    freed = neighbourhood.freed_households(pairs, cost, chosen, np.array([1]), 4)
+    assert freed.tolist() == [True, True, False, True]
+
+
+def _one_household(
+    clock: Clock, bound: float | None = None, *, start=(0.0, 1.0), peer=None
+) -> tuple:
     """One household, one unit (cost 1) or left out (cost 9), starting left out."""
     model = cp_model.CpModel()
     cols = [model.new_int_var(0, 1, "x"), model.new_int_var(0, 1, "z")]
@@ -137,12 +150,13 @@ def _one_household(clock: Clock, bound: float | None = None):
         np.array([1.0, 9.0]),
         np.array([[0, 0]]),
         np.array([], dtype=np.int64),
-        np.array([0.0, 1.0]),
+        np.array(start),
         units=1,
         budget=5.0,
         clock=clock,
         seed=0,
         bound=bound,
+        peer=peer,
     )
 
 
@@ -163,6 +177,57 @@ def test_a_step_over_the_only_unit_places_the_household_and_proves_it():
     assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 1 and proven
 
 
+def test_a_better_placement_from_the_peer_is_taken_before_a_step():
+    """The peer holds the household at its unit (cost 1, the bound): taken, no step needed."""
+    held = portfolio.Incumbent()
+    held.offer(np.array([1.0, 0.0]))
+    values, objective, steps, _ = _one_household(Clock(30.0), 1, peer=held.take)
+    assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 0
+
+
+def test_a_worse_placement_from_the_peer_is_left():
+    held = portfolio.Incumbent()
+    held.offer(np.array([0.0, 1.0]))
+    values, objective, steps, _ = _one_household(Clock(30.0), 1, start=(1.0, 0.0), peer=held.take)
+    assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 0
+
+
+def test_a_peer_without_a_placement_or_with_another_models_is_told_apart():
+    assert _one_household(Clock(30.0), peer=portfolio.Incumbent().take)[1] == 1  # none yet
+    with pytest.raises(ValueError, match="3 columns, not 2"):
+        _one_household(Clock(30.0), peer=lambda: np.zeros(3))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=6, max_units=4))
+def test_the_search_goes_on_from_the_peers_optimum(reg):
+    """The peer holds an optimal placement of the whole MIP: the search takes it before its
+    first step and, with the optimum as its bound, ends there without a step."""
+    prob, form, pairs, modules, model, cols, nobody = _textbook(reg)
+    whole = cp_model.CpSolver()
+    whole.parameters.num_workers = 1
+    assert whole.solve(model) == cp_model.OPTIMAL
+    optimum = np.array([whole.value(c) for c in cols], dtype=float)
+    held = portfolio.Incumbent()
+    held.offer(optimum)
+    values, objective, steps, _ = neighbourhood.improve(
+        model,
+        cols,
+        form.cost,
+        pairs,
+        modules,
+        nobody,
+        units=len(prob.units),
+        budget=5.0,
+        clock=Clock(30.0),
+        seed=0,
+        bound=whole.objective_value,
+        peer=held.take,
+    )
+    assert objective == round(whole.objective_value) and _keeps_every_row(form, values)
+    assert steps == 0 or not len(pairs)
+
+
 def test_the_cp_sat_lane_searches_neighbourhoods_after_a_short_tree_search(shared_dir, monkeypatch):
     """Delmaire p20 with a tree search too short to prove, hinted with the greedy placement:
     the neighbourhoods start from its
@@ -173,8 +238,10 @@ def test_the_cp_sat_lane_searches_neighbourhoods_after_a_short_tree_search(share
     dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
     scale = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
     monkeypatch.setattr(portfolio, "TREE_SHARE", 0.01)
+    shared = portfolio.Incumbent()
     got = portfolio.cpsat_lane(
         dom,
+        share=shared,
         start=greedy_assignment(dom),
         seed=0,
         lang="en",
@@ -184,6 +251,7 @@ def test_the_cp_sat_lane_searches_neighbourhoods_after_a_short_tree_search(share
     )
     searched = got.options["neighbourhoods"]
     assert searched["steps"] >= 1 and got.objective <= searched["from"]
+    assert shared.take() is not None  # the start and each better placement, for HiGHS
     assert set(got.placements["household_id"]) == {h.id for h in dom.households}
     assert got.best_bound <= got.objective
     assert got.status != "OPTIMAL" or got.objective == inst.optimum * scale
