@@ -215,8 +215,10 @@ def _watch(
     incumbent: Callable[[np.ndarray], None] | None = None,
 ) -> Callable[[], None] | None:
     """A look at the child's saved point (``_save``): passes its objective and bound to
-    ``progress``, and its values, when feasible in ``form``, to ``incumbent``, whenever the
-    file is another one than at the last look; ``None`` when neither is given. Each point is a
+    ``progress``, and its values, integer columns rounded, to ``incumbent`` where the rounded
+    point keeps every bound and row exactly (a row of large coefficients can break on rounding
+    though the point was within HiGHS's tolerance), whenever the file is another one than at
+    the last look; ``None`` when neither is given. Each point is a
     new file renamed over the last (a new inode while the last still exists), so its inode
     tells two points apart even when both were saved within one tick of the file clock."""
     if progress is None and incumbent is None:
@@ -236,8 +238,11 @@ def _watch(
         seen[0] = stamp
         if progress is not None:
             progress(form.objective(values), _finite(bound))
-        if incumbent is not None and form.violation(values) <= FEASIBLE:
-            incumbent(np.asarray(values, dtype=float))
+        if incumbent is not None:
+            values = np.asarray(values, dtype=float)
+            rounded = np.where(form.integer, np.round(values), values)
+            if form.violation(rounded) == 0.0:
+                incumbent(rounded)
 
     return look
 
@@ -257,10 +262,13 @@ def _feed(dst: Path, offered: Callable[[], np.ndarray | None] | None) -> Callabl
         values = offered()
         if values is None or values is last[0]:
             return
-        last[0] = values
         tmp = dst.with_name("offered.tmp")
-        tmp.write_bytes(pickle.dumps(np.asarray(values, dtype=float)))
-        os.replace(tmp, _offered_path(dst))
+        try:
+            tmp.write_bytes(pickle.dumps(np.asarray(values, dtype=float)))
+            os.replace(tmp, _offered_path(dst))
+        except OSError:  # a full disk: the point is only a help to HiGHS; the next look retries
+            return
+        last[0] = values
 
     return feed
 
@@ -439,9 +447,12 @@ def run_highs(
                     saved(x, max(float(event.data_out.mip_dual_bound), lp_bound))
 
     def user(event) -> None:
-        x = offered()
-        if x is not None and x.shape == (form.variables,):
-            event.data_in.setSolution(x)
+        try:
+            x = offered()
+            if x is not None and x.shape == (form.variables,):
+                event.data_in.setSolution(x)
+        except Exception:  # noqa: BLE001 - a point offered is only a help: never end HiGHS's run
+            return
 
     h.cbMipImprovingSolution.subscribe(improving)
     h.cbMipInterrupt.subscribe(record)

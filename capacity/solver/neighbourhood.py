@@ -22,7 +22,8 @@ own, so that each search goes on from the better of the two.
 
 Deterministic without a peer: a seeded generator, CP-SAT with one worker and ``STEP``
 deterministic units per step, the steps counted against a deterministic budget; the wall clock
-only guards. A peer's placements arrive when its wall clock has them.
+only guards. A peer's placements arrive when its wall clock has them: taking one marks the
+clock cut (``Clock.mark_cut``), so that ``summary.json`` does not call the run deterministic.
 """
 
 from __future__ import annotations
@@ -67,9 +68,10 @@ def freed_households(
 ) -> np.ndarray:
     """Which households a step over ``units`` frees (a mask over households): every household
     placed at one of them, every household left out, and every household placed elsewhere
-    that would pay less at one of them (else a better placement that moves a household into
-    the freed units could not be found). ``pairs`` is the (household, unit) of each pair,
-    ``cost`` its cost, ``chosen`` whether the placement uses it."""
+    that would pay less at one of them: the households most likely to move into the freed
+    units (without them, no step could move a household there from a unit kept fixed).
+    ``pairs`` is the (household, unit) of each pair, ``cost`` its cost, ``chosen`` whether the
+    placement uses it."""
     placed_at = np.full(households, -1)
     placed_at[pairs[chosen, 0]] = pairs[chosen, 1]
     paying = np.full(households, np.inf)  # left out: any unit is worth a look
@@ -127,7 +129,10 @@ def improve(
         share(current.astype(float))
     size, streak, used, steps = min(FIRST, units), 0, 0.0, 0
     while used < budget and not clock.passed():
-        current, best = _better_of(current, best, peer, cost)
+        taken, best = _better_of(current, best, peer, cost)
+        if taken is not current:  # the peer's placement came when its wall clock had it
+            clock.mark_cut()
+        current = taken
         if best <= target:
             break
         steps += 1

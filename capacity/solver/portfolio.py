@@ -42,8 +42,9 @@ at short limits on two, where HiGHS's one core does not make up for it (measured
 Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
 it, its placement depends on the machine's load (``capacity.solver.highs``), and the clock
 records a wall-clock cut (``summary.json``'s ``stopped_by``). Either CP-SAT lane has a
-deterministic budget under the same wall clock; the neighbourhood search's path also depends on
-when HiGHS's incumbents arrive, which is the same wall-clock dependence.
+deterministic budget under the same wall clock; a neighbourhood search that took one of HiGHS's
+placements marks the clock cut too. A proven answer's objective is the optimum; where several
+placements reach it, which one comes back can depend on which lane got there first.
 """
 
 from __future__ import annotations
@@ -182,9 +183,10 @@ def cpsat_lane(
     the placement ``start`` if given: a tree search for ``TREE_SHARE`` of the budget, then,
     unless it proved optimality, the neighbourhood search from its best placement for the rest,
     moving to ``peer``'s placement (the same MIP's, from the HiGHS lane) whenever that is
-    better and offering its own better ones to ``share`` (for the HiGHS lane) (see the module; ``options["neighbourhoods"]``: its steps and the objective it
-    started from). The placement scored on ``dom``, with the tree search's bound (the objective, where
-    a step solved the whole MIP); ``seconds_to_1pct`` is the tree search's only;
+    better and offering its own better ones to ``share`` (for the HiGHS lane) (see the module;
+    ``options["neighbourhoods"]``: its steps and the objective it started from). The placement
+    scored on ``dom``, with the tree search's bound (the objective, where a step solved the
+    whole MIP); ``seconds_to_1pct`` is the tree search's only;
     ``None`` without a placement, or where a cost is not an integer (CP-SAT takes none; the
     placement model's own costs are integers, so this is not expected).
 
@@ -275,9 +277,10 @@ def race(
     offered: Incumbent | None = None,
 ) -> Result:
     """``other()`` (the machinery, returning a ``Result`` scored on ``dom``) in this thread,
-    ``highs_lane`` (over ``within``, from ``start``, offering its points to ``incumbent``) in a
-    second one, both until ``clock``'s deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is ended
-    (``Clock.end``: ``other``'s searches stop) when HiGHS proves it for the whole model. The
+    ``highs_lane`` (over ``within``, from ``start``, offering its points to ``incumbent`` and
+    taking ``offered``'s) in a second one, both until ``clock``'s deadline; HiGHS is stopped
+    when ``other`` proves optimality, and ``clock`` is ended (``Clock.end``: ``other``'s
+    searches stop) when HiGHS proves it for the whole model. The
     better placement by the whole objective (ties: ``other``'s), the larger bound, labelled
     with the lane that won."""
     stop = threading.Event()

@@ -272,11 +272,11 @@ def _portfolio(dom: Domain, run: Run) -> Result:
     (``capacity.solver.portfolio``); the better answer by the whole objective, the larger
     bound."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
-    shared = offered = None
+    from_highs = to_highs = None
     if portfolio.plain_applies(dom, fix):
         run.clock.reserve(fix.scoring)  # the lane scores its placement on the whole domain
-        shared = portfolio.Incumbent()  # HiGHS's points, for the neighbourhood search
-        offered = portfolio.Incumbent()  # the neighbourhood search's, for HiGHS
+        from_highs = portfolio.Incumbent()  # HiGHS's points, for the neighbourhood search
+        to_highs = portfolio.Incumbent()  # the neighbourhood search's, for HiGHS
 
         def other() -> Result:
             lane = portfolio.cpsat_lane(
@@ -288,8 +288,8 @@ def _portfolio(dom: Domain, run: Run) -> Result:
                 budget=fixing.budget(fix, run.time_limit),
                 within=fix.domain,
                 start=fix.assignment,
-                peer=shared,
-                share=offered,
+                peer=from_highs,
+                share=to_highs,
             )
             return fixing.settle(
                 dom, lane, fix, seed=run.seed, lang=run.lang, started=run.started, scored=True
@@ -313,8 +313,8 @@ def _portfolio(dom: Domain, run: Run) -> Result:
         lang=run.lang,
         started=run.started,
         clock=run.clock,
-        incumbent=shared,
-        offered=offered,
+        incumbent=from_highs,
+        offered=to_highs,
     )
 
 

@@ -12,7 +12,7 @@ from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.solver import fixing, highs, scoring, settle, solve
 from capacity.solver.clock import Clock
-from capacity.solver.linear import NotLinearError, linear_form
+from capacity.solver.linear import LinearForm, NotLinearError, linear_form
 from capacity.solver.solve import place
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import _check, small_worlds
@@ -105,8 +105,6 @@ def test_child_that_overruns_is_killed(tiny_registry, monkeypatch):
 
 def _knapsack(n: int = 12):
     """``max value @ x`` over 0/1 ``x`` with one weight row, as a ``LinearForm``."""
-    from capacity.solver.linear import LinearForm
-
     rng = np.random.default_rng(3)
     weight, value = rng.integers(5, 30, n).astype(float), rng.integers(5, 30, n).astype(float)
     return LinearForm(
@@ -294,6 +292,48 @@ def test_the_childs_feasible_points_are_handed_on_for_another_search(tmp_path):
     look()
     assert len(handed) == 1 and handed[0].tolist() == light.tolist()
     assert highs._watch(form, dst, None, None) is None
+
+
+def _one_row(weight: float, upper: float):
+    """``min -x0`` over 0/1 ``x0`` with the one row ``weight * x0 <= upper``."""
+    return LinearForm(
+        col_lower=np.zeros(1),
+        col_upper=np.ones(1),
+        integer=np.ones(1, dtype=bool),
+        cost=-np.ones(1),
+        offset=0.0,
+        start=np.array([0, 1]),
+        index=np.arange(1),
+        value=np.array([weight]),
+        row_lower=np.array([-np.inf]),
+        row_upper=np.array([upper]),
+    )
+
+
+@pytest.mark.parametrize(
+    ("upper", "handed"), [(1.0, [[1.0]]), (99_999.5, [])], ids=["rounds", "breaks-when-rounded"]
+)
+def test_a_point_is_handed_on_rounded_and_only_where_the_rounded_point_keeps_every_row(
+    tmp_path, upper, handed
+):
+    """x0 = 0.999995 is within HiGHS's tolerance of 1 and of ``100,000 x0 <= 99,999.5``; the
+    rounded point keeps ``x0 <= 1`` but breaks the second row, so only the first is handed."""
+    weight = 1.0 if upper == 1.0 else 100_000.0
+    form, got = _one_row(weight, upper), []
+    dst = tmp_path / "outcome.pickle"
+    look = highs._watch(form, dst, None, lambda values: got.append(values.tolist()))
+    highs._save(dst)(np.array([0.999995]), -np.inf)
+    look()
+    assert got == handed
+
+
+def test_solve_highs_hands_offered_points_to_its_child():
+    """Through the child process: offered the optimum, HiGHS proves it (an error in the
+    child's wiring would end as ``ERROR``)."""
+    form = _knapsack()
+    best = highs.run_highs(form, time_limit=10)
+    out = highs.solve_highs(form, time_limit=10, offered=lambda: best.values)
+    assert out.status == "OPTIMAL" and out.objective == pytest.approx(best.objective)
 
 
 def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):

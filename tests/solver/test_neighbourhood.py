@@ -179,17 +179,19 @@ def test_a_step_over_the_only_unit_places_the_household_and_proves_it():
 
 def test_a_better_placement_from_the_peer_is_taken_before_a_step():
     """The peer holds the household at its unit (cost 1, the bound): taken, no step needed."""
-    held = portfolio.Incumbent()
+    held, clock = portfolio.Incumbent(), Clock(30.0)
     held.offer(np.array([1.0, 0.0]))
-    values, objective, steps, _ = _one_household(Clock(30.0), 1, peer=held.take)
+    values, objective, steps, _ = _one_household(clock, 1, peer=held.take)
     assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 0
+    assert clock.cut  # when the peer's placement came is the wall clock's doing
 
 
 def test_a_worse_placement_from_the_peer_is_left():
-    held = portfolio.Incumbent()
+    held, clock = portfolio.Incumbent(), Clock(30.0)
     held.offer(np.array([0.0, 1.0]))
-    values, objective, steps, _ = _one_household(Clock(30.0), 1, start=(1.0, 0.0), peer=held.take)
+    values, objective, steps, _ = _one_household(clock, 1, start=(1.0, 0.0), peer=held.take)
     assert values.tolist() == [1.0, 0.0] and objective == 1 and steps == 0
+    assert not clock.cut
 
 
 def test_a_peer_without_a_placement_or_with_another_models_is_told_apart():
