@@ -103,9 +103,9 @@ def solve_highs(
         completed first (``relaxation_start``), inside ``time_limit``.
     progress : called with (objective, dual bound or None) for each improving point the child
         saves (read from its saved point while waiting), and for the outcome.
-    incumbent : called with the column values of each improving point the child saves that is
-        feasible in ``form`` (read while waiting, like ``progress``), for another search to
-        start from.
+    incumbent : called with the column values of each improving point the child saves, integer
+        columns rounded, where the rounded point keeps every row of ``form`` (read while
+        waiting, like ``progress``), for another search to start from.
     offered : returns another search's latest point of ``form`` (or ``None``), asked while
         waiting; each new one is handed to the child, which gives it to HiGHS as a user
         solution (HiGHS keeps it when it is feasible and better than its incumbent).
@@ -218,24 +218,16 @@ def _watch(
     ``progress``, and its values, integer columns rounded, to ``incumbent`` where the rounded
     point keeps every bound and row exactly (a row of large coefficients can break on rounding
     though the point was within HiGHS's tolerance), whenever the file is another one than at
-    the last look; ``None`` when neither is given. Each point is a
-    new file renamed over the last (a new inode while the last still exists), so its inode
-    tells two points apart even when both were saved within one tick of the file clock."""
+    the last look (``_fresh``); ``None`` when neither is given."""
     if progress is None and incumbent is None:
         return None
-    seen: list = [None]
+    read = _fresh(_saved_path(dst))
 
     def look() -> None:
-        path = _saved_path(dst)
-        try:
-            st = path.stat()
-            stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-            if stamp == seen[0]:
-                return
-            values, bound = pickle.loads(path.read_bytes())
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        point = read()
+        if point is None:
             return
-        seen[0] = stamp
+        values, bound = point
         if progress is not None:
             progress(form.objective(values), _finite(bound))
         if incumbent is not None:
@@ -275,23 +267,37 @@ def _feed(dst: Path, offered: Callable[[], np.ndarray | None] | None) -> Callabl
 
 def _taken(dst: Path) -> Callable[[], np.ndarray | None]:
     """The child's side of ``_feed``: the point the parent wrote last, when it is another file
-    than at the last call (told apart by inode, as in ``_watch``), else ``None``."""
-    seen: list = [None]
+    than at the last call (``_fresh``), else ``None``."""
+    read = _fresh(_offered_path(dst))
 
     def take() -> np.ndarray | None:
-        path = _offered_path(dst)
+        values = read()
+        return None if values is None else np.asarray(values, dtype=float)
+
+    return take
+
+
+def _fresh(path: Path) -> Callable[[], object | None]:
+    """A reader of the pickle at ``path`` that returns it only when the file is another one
+    than at the last read, else ``None`` (also when there is none yet or it cannot be read).
+    Each point is a new file renamed over the last (a new inode while the last still exists),
+    so its inode tells two points apart even when both were written within one tick of the
+    file clock."""
+    seen: list = [None]
+
+    def read() -> object | None:
         try:
             st = path.stat()
             stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
             if stamp == seen[0]:
                 return None
-            values = pickle.loads(path.read_bytes())
+            got = pickle.loads(path.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError, ValueError):
             return None
         seen[0] = stamp
-        return np.asarray(values, dtype=float)
+        return got
 
-    return take
+    return read
 
 
 def _both(*looks: Callable[[], None] | None) -> Callable[[], None] | None:

@@ -81,9 +81,9 @@ TREE_SHARE = 0.5  # of the CP-SAT lane's budget for the tree search; the rest: n
 
 
 class Incumbent:
-    """The latest placement one lane hands to another, between threads: HiGHS's child saves
-    each improving point and the HiGHS lane offers it (``offer``); the neighbourhood search
-    takes it before each step (``take``)."""
+    """The latest placement one lane hands to the other, between threads: one for HiGHS's
+    improving points, which the neighbourhood search takes before each step, one for the
+    search's better placements, which the HiGHS lane passes on to its child."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
