@@ -271,7 +271,8 @@ def words(lang: str) -> dict[str, str]:
 
 def number(x: float, decimals: int = 1, lang: str = "da") -> str:
     """``x`` with ``decimals`` decimals and a thousands separator: ``1.234,5`` in Danish,
-    ``1,234.5`` in English. A value that rounds to zero has no sign ("0", never "-0").
+    ``1,234.5`` in English. A negative value has a true minus sign (``−60``, as ``signed`` and
+    the charts' axes print it); a value that rounds to zero has no sign ("0", never "−0").
 
     The one number format of the proposal and the reports: ``percent``, ``money`` and
     ``million`` are built on it.
@@ -281,7 +282,7 @@ def number(x: float, decimals: int = 1, lang: str = "da") -> str:
     text = f"{x:,.{decimals}f}"
     if lang == "da":
         text = text.translate(str.maketrans({",": ".", ".": ","}))
-    return text
+    return text.replace("-", "\N{MINUS SIGN}", 1)
 
 
 def signed(x: float, decimals: int = 0, lang: str = "da") -> str:

@@ -18,26 +18,26 @@ from capacity.reports.text import million, money, number, percent, signed
 from tests import helpers
 from tests.planning.test_proposal_options import Cells, md_tables
 
-DANISH = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d+)?$")
+DANISH = re.compile(r"^\N{MINUS SIGN}?\d{1,3}(\.\d{3})*(,\d+)?$")
 
 
 @given(st.floats(-1e12, 1e12, allow_nan=False), st.integers(0, 3))
 def test_numbers_are_written_the_danish_way(x, decimals):
-    """Thousands with a point, decimals with a comma, exactly ``decimals`` of them, no "-0";
-    read back it is ``x`` rounded."""
+    """Thousands with a point, decimals with a comma, exactly ``decimals`` of them, a true minus
+    sign and no "−0"; read back it is ``x`` rounded."""
     text = number(x, decimals)
     assert DANISH.match(text), text
     assert ("," in text) == (decimals > 0)
     assert not decimals or len(text.split(",")[1]) == decimals
-    assert not re.fullmatch(r"-0(,0*)?", text)
-    value = float(text.replace(".", "").replace(",", "."))
+    assert not re.fullmatch(r"\N{MINUS SIGN}0(,0*)?", text)
+    value = float(text.replace(".", "").replace(",", ".").replace("\N{MINUS SIGN}", "-"))
     assert value == pytest.approx(x, abs=0.5 * 10**-decimals + 1e-9 * abs(x))
 
 
 @given(st.floats(0, 1, allow_nan=False))
 def test_shares_and_amounts_carry_their_unit(x):
     assert re.fullmatch(r"\d{1,3} %", percent(x))
-    assert re.fullmatch(r"-?\d{1,3}(\.\d{3})* kr\.", money(x * 1e9))
+    assert re.fullmatch(r"\d{1,3}(\.\d{3})* kr\.", money(x * 1e9))
     assert re.fullmatch(r"\d{1,3}(\.\d{3})*,\d mio\. kr\.", million(x * 1e9))
 
 
@@ -52,6 +52,8 @@ def test_a_change_carries_its_sign_and_reads_back(x, lang):
 
 def test_known_examples():
     assert number(11.8) == "11,8" and number(1234, 0) == "1.234" and number(-0.04) == "0,0"
+    assert number(-1234.5, 1) == "\N{MINUS SIGN}1.234,5"
+    assert number(-1234.5, 1, "en") == "\N{MINUS SIGN}1,234.5"
     assert percent(0.38) == "38 %" and million(1_000_000) == "1,0 mio. kr."
     assert money(1_250_000) == "1.250.000 kr." and money(1_250_000, "en") == "DKK 1,250,000"
 
