@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from capacity.errors import UserError
+from capacity.files import write_atomic
 from capacity.solver.linear import LinearForm
 
 GRACE_SECONDS = 5.0
@@ -193,13 +195,11 @@ def _saved_path(dst: Path) -> Path:
 
 
 def _save(dst: Path):
-    """A ``saved`` callback for ``run_highs`` that writes the point and bound atomically (a
-    temporary file renamed), so that a parent ending the child reads a whole one."""
+    """A ``saved`` callback for ``run_highs`` that writes the point and bound atomically
+    (``files.write_atomic``), so that a parent ending the child reads a whole one."""
 
     def saved(values: np.ndarray, bound: float) -> None:
-        tmp = dst.with_name("incumbent.tmp")
-        tmp.write_bytes(pickle.dumps((values, bound)))
-        os.replace(tmp, _saved_path(dst))
+        write_atomic(_saved_path(dst), pickle.dumps((values, bound)))
 
     return saved
 
@@ -245,7 +245,7 @@ def _offered_path(dst: Path) -> Path:
 
 def _feed(dst: Path, offered: Callable[[], np.ndarray | None] | None) -> Callable[[], None] | None:
     """A look at ``offered``: writes each new point it returns (another array than at the last
-    look) for the child, atomically (a temporary file renamed); ``None`` without ``offered``."""
+    look) for the child, atomically (``files.write_atomic``); ``None`` without ``offered``."""
     if offered is None:
         return None
     last: list = [None]
@@ -254,11 +254,9 @@ def _feed(dst: Path, offered: Callable[[], np.ndarray | None] | None) -> Callabl
         values = offered()
         if values is None or values is last[0]:
             return
-        tmp = dst.with_name("offered.tmp")
         try:
-            tmp.write_bytes(pickle.dumps(np.asarray(values, dtype=float)))
-            os.replace(tmp, _offered_path(dst))
-        except OSError:  # a full disk: the point is only a help to HiGHS; the next look retries
+            write_atomic(_offered_path(dst), pickle.dumps(np.asarray(values, dtype=float)))
+        except UserError:  # a full disk: the point is only a help to HiGHS; the next look retries
             return
         last[0] = values
 

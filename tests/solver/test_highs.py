@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
+from capacity.errors import UserError
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.solver import fixing, highs, scoring, settle, solve
@@ -353,6 +354,25 @@ def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):
     feed()
     assert take().tolist() == [0.0, 1.0]
     assert highs._feed(dst, None) is None and highs._both(None, None) is None
+
+
+def test_a_failed_write_of_an_offered_point_is_retried_at_the_next_look(tmp_path, monkeypatch):
+    """A write that fails (a full disk: ``write_atomic`` raises ``UserError``) does not end the
+    lane; the same point is written at the next look."""
+    dst = tmp_path / "outcome.pickle"
+    point = np.array([1.0, 0.0])
+    feed, take = highs._feed(dst, lambda: point), highs._taken(dst)
+    written = highs.write_atomic
+
+    def full(path, data):
+        raise UserError(f"{path}: cannot write here (disk full)")
+
+    monkeypatch.setattr(highs, "write_atomic", full)
+    feed()
+    assert take() is None
+    monkeypatch.setattr(highs, "write_atomic", written)
+    feed()
+    assert take().tolist() == [1.0, 0.0]
 
 
 @pytest.mark.parametrize("kind", ["optimum", "breaks the row"])
