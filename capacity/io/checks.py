@@ -15,8 +15,8 @@ import shapely
 
 from capacity.errors import Problem
 from capacity.io.layers import LAYERS
+from capacity.io.parsed import Parsed
 from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
-from capacity.io.validate import Parsed
 
 Layers = dict[str, Parsed]
 BOUNDARY_BUFFER_M = 100.0

@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from capacity.io.imports import RawLayer, RawRegistry, clean_header
 from capacity.io.layers import LAYERS
+from capacity.io.raw import RawLayer, RawRegistry, clean_header
 
 
 def read_xlsx(path: Path) -> RawRegistry:

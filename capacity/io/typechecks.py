@@ -13,7 +13,7 @@ from collections import defaultdict
 import pandas as pd
 
 from capacity.errors import Problem
-from capacity.io.validate import Parsed
+from capacity.io.parsed import Parsed
 
 Layers = dict[str, Parsed]
 RENTED_ONLY = (

@@ -12,8 +12,6 @@ pavilion site's units against its modules) live in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,33 +19,15 @@ import pandas as pd
 import shapely
 
 from capacity.errors import Problem, RegistryError
-from capacity.io.imports import RawLayer, RawRegistry, read_raw
+from capacity.io.checks import CHECKS
+from capacity.io.imports import read_raw
 from capacity.io.layers import CRS, LAYERS, WGS84, Column, Layer, canonical
+from capacity.io.parsed import Parsed
+from capacity.io.raw import RawLayer, RawRegistry
 from capacity.io.values import HINT, PARSERS, BadValue, is_missing, parse_number, parse_str
 from capacity.policy import Policy
 
 GEOMETRY_COLUMNS = frozenset({"x", "y", "lat", "lon", "wkt", "geometry"})
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A layer after the cell checks: the canonical frame and a label per row for messages."""
-
-    name: str
-    source: str
-    frame: pd.DataFrame
-    labels: tuple[str, ...]
-
-    @cached_property
-    def records(self) -> list[dict]:
-        """The rows as dicts of plain values (NA for missing), computed once."""
-        names = [c for c in self.frame.columns if c != "geometry"]
-        columns = [self.frame[c].tolist() for c in names]
-        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
-
-    def problem(self, i: int, column: str, message: str, severity: str = "error") -> Problem:
-        """A problem located at row ``i`` (position in ``frame``) and ``column``."""
-        return Problem(severity, self.source, self.labels[i], column, message)
 
 
 def validate_path(path: Path, *, policy: Path | None = None) -> list[Problem]:
@@ -71,8 +51,6 @@ def check_raw(
     raw: RawRegistry, policy: Path | None = None
 ) -> tuple[dict[str, Parsed], Policy | None, list[Problem]]:
     """Parse and check every layer and the policy of a raw registry; collect all problems."""
-    from capacity.io.checks import CHECKS
-
     problems = list(raw.problems)
     parsed: dict[str, Parsed] = {}
     for name, layer in raw.layers.items():

@@ -245,35 +245,6 @@ def capacity_array(u: dict, a: int, family: bool, accessible: bool) -> np.ndarra
     return np.where(u["accessible"], cap, 0) if accessible else cap
 
 
-def build_aggregate(
-    dom: Domain,
-    types: list[HouseholdType],
-    cand: dict[str, list[str]],
-    refined: frozenset[str] = frozenset(),
-) -> AggregateModel:
-    """Variables, the count and capacity rows (exact rows on refined sites), the objective."""
-    from capacity.model import aggregate_rules as rules
-
-    m = AggregateModel(dom, types, cand, refined, type_of={t.id: t for t in types})
-    units = usable_units(dom)
-    for t in types:
-        for sid in cand[t.id]:
-            var = m.cp.new_int_var(0, t.count, f"n[{t.id}@{sid}]")
-            m.n[(t.id, sid)] = var
-            m.at_site.setdefault(sid, []).append((t, var))
-    for sid, site in sorted(dom.sites.items()):
-        if site.new_modules and site.available:
-            m.y[sid] = m.cp.new_int_var(0, site.new_modules, f"modules[{sid}]")
-    rules.count_within_type(m)
-    for sid in sorted(m.at_site):
-        if sid in refined:
-            rules.refine_site(m, sid, units.get(sid, []))
-        else:
-            rules.site_capacity(m, sid, units.get(sid, []))
-    rules.objective(m)
-    return m
-
-
 def solution_counts(m: AggregateModel, value) -> dict[str, dict[str, int]]:
     """Site id -> type id -> households placed there, from solved variables."""
     out: dict[str, dict[str, int]] = defaultdict(dict)

@@ -1,4 +1,5 @@
-"""Rows of the aggregated model: counts within types, site capacity, exact refined sites, terms.
+"""Rows of the aggregated model: counts within types, site capacity, exact refined sites, terms;
+``build_aggregate`` builds the model from them.
 
 ``site_capacity`` is a relaxation of a site's unit packing (valid rows, one per group of
 households and size threshold); ``refine_site`` is exact (counts per real unit class with the
@@ -12,21 +13,25 @@ models row by row).
 from __future__ import annotations
 
 from bisect import bisect_left
-from typing import TYPE_CHECKING
 
 from ortools.sat.python.cp_model import LinearExpr
 
-from capacity.model.aggregate import SIZES, fits, size_cut
-from capacity.model.domain import DAYCARE_GROUPS, Unit
+from capacity.model.aggregate import (
+    SIZES,
+    AggregateModel,
+    HouseholdType,
+    fits,
+    size_cut,
+    type_site_costs,
+    usable_units,
+)
+from capacity.model.domain import DAYCARE_GROUPS, Domain, Unit
 from capacity.model.soft import (
     daycare_demand,
     daycare_slots,
     resident_family_districts,
     spread_caps,
 )
-
-if TYPE_CHECKING:
-    from capacity.model.aggregate import AggregateModel
 
 # household groups of the capacity rows: (name, needs children ok, needs accessible)
 GROUPS = (
@@ -35,6 +40,33 @@ GROUPS = (
     ("accessible", False, True),
     ("accessible families", True, True),
 )
+
+
+def build_aggregate(
+    dom: Domain,
+    types: list[HouseholdType],
+    cand: dict[str, list[str]],
+    refined: frozenset[str] = frozenset(),
+) -> AggregateModel:
+    """Variables, the count and capacity rows (exact rows on refined sites), the objective."""
+    m = AggregateModel(dom, types, cand, refined, type_of={t.id: t for t in types})
+    units = usable_units(dom)
+    for t in types:
+        for sid in cand[t.id]:
+            var = m.cp.new_int_var(0, t.count, f"n[{t.id}@{sid}]")
+            m.n[(t.id, sid)] = var
+            m.at_site.setdefault(sid, []).append((t, var))
+    for sid, site in sorted(dom.sites.items()):
+        if site.new_modules and site.available:
+            m.y[sid] = m.cp.new_int_var(0, site.new_modules, f"modules[{sid}]")
+    count_within_type(m)
+    for sid in sorted(m.at_site):
+        if sid in refined:
+            refine_site(m, sid, units.get(sid, []))
+        else:
+            site_capacity(m, sid, units.get(sid, []))
+    objective(m)
+    return m
 
 
 def count_within_type(m: AggregateModel) -> None:
@@ -151,8 +183,6 @@ def _unit_rows(m: AggregateModel, u: Unit, here: list) -> None:
 
 def objective(m: AggregateModel) -> None:
     """The per-pair model's objective on counts (``soft.SOFT_TERMS``, term for term)."""
-    from capacity.model.aggregate import type_site_costs
-
     w = m.dom.weights
     # soft.pair_cost on (type, site), vectorised per type (the same integers: a test checks)
     costs = type_site_costs(m.dom, m.n, m.types)

@@ -20,8 +20,9 @@ from functools import cached_property
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.model import hard
 from capacity.model.new_modules import NewModules, new_module_offers
-from capacity.model.travel import site_minutes
+from capacity.model.travel import covering_districts, site_minutes
 from capacity.overview import moved_on
 from capacity.planning.types import MODULE_FLAGS
 
@@ -252,8 +253,6 @@ def build_domain(
 
 def add_pairs(dom: Domain) -> Domain:
     """``dom`` with its allowed pairs (``hard.allowed_units`` for every household)."""
-    from capacity.model import hard
-
     return replace(dom, pairs={h.id: hard.allowed_units(h, dom) for h in dom.households})
 
 
@@ -298,23 +297,6 @@ def _districts(reg: Registry) -> dict[str, District]:
             "3-5": None if pd.isna(r.free_slots_3_5) else int(r.free_slots_3_5),
         }
         out[str(r.id)] = District(str(r.id), str(r.kind), _int(r.population), slots)
-    return out
-
-
-def covering_districts(reg: Registry) -> dict[str, list[tuple[str, str]]]:
-    """Site id -> ``(district id, kind)`` of every district covering the site, by district id.
-
-    One spatial-index query for all sites, not a ``covers`` filter per site.
-    """
-    districts = reg.districts.sort_values("id").reset_index(drop=True)
-    if districts.empty or reg.sites.empty:
-        return {}
-    site_at, district_at = districts.sindex.query(reg.sites.geometry, predicate="covered_by")
-    ids, kinds = districts["id"].astype(str).tolist(), districts["kind"].astype(str).tolist()
-    sites = reg.sites["id"].astype(str).tolist()
-    out: dict[str, list[tuple[str, str]]] = {}
-    for i, j in sorted(zip(site_at.tolist(), district_at.tolist(), strict=True)):
-        out.setdefault(sites[i], []).append((ids[j], kinds[j]))
     return out
 
 

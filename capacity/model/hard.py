@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from capacity.model.domain import Domain, Household, Unit
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the domain runs these rules (``domain.add_pairs``)
+    from capacity.model.domain import Domain, Household, Unit
     from capacity.model.placement import PlacementModel
 
 

@@ -1,4 +1,4 @@
-"""Minutes from each site to the station and to schools.
+"""Minutes from each site to the station and to schools, and the districts covering each site.
 
 A ``travel_minutes`` row (site x poi) wins; otherwise minutes are estimated from the straight-line
 distance: ``distance_km * limits.detour_factor / limits.speed_kmh * 60``, rounded half up.
@@ -67,8 +67,6 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
     several; the nearest school anywhere when none); receiving classes are the nearest school
     with ``receiving_classes``, else the district's school. Missing POIs give 0 minutes.
     """
-    from capacity.model.domain import covering_districts
-
     matrix = minutes_matrix(reg, limits)
     station = station_minutes(reg, limits, matrix)
     pois = reg.pois
@@ -93,6 +91,23 @@ def site_minutes(reg: Registry, limits: dict) -> dict[str, tuple[int, int, int]]
         local = local_schools[inside[0]] if inside else []
         school = _nearest(matrix, sid, local or [str(i) for i in schools["id"]])
         out[sid] = (near, school, _nearest(matrix, sid, receiving) if receiving else school)
+    return out
+
+
+def covering_districts(reg: Registry) -> dict[str, list[tuple[str, str]]]:
+    """Site id -> ``(district id, kind)`` of every district covering the site, by district id.
+
+    One spatial-index query for all sites, not a ``covers`` filter per site.
+    """
+    districts = reg.districts.sort_values("id").reset_index(drop=True)
+    if districts.empty or reg.sites.empty:
+        return {}
+    site_at, district_at = districts.sindex.query(reg.sites.geometry, predicate="covered_by")
+    ids, kinds = districts["id"].astype(str).tolist(), districts["kind"].astype(str).tolist()
+    sites = reg.sites["id"].astype(str).tolist()
+    out: dict[str, list[tuple[str, str]]] = {}
+    for i, j in sorted(zip(site_at.tolist(), district_at.tolist(), strict=True)):
+        out.setdefault(sites[i], []).append((ids[j], kinds[j]))
     return out
 
 

@@ -9,6 +9,19 @@ from capacity.reports.escape import html_text
 from capacity.reports.privacy import free_total_text, suppress, total_text
 from capacity.reports.text import money, number
 
+# the map's colours (``capacity.reports.maps``), told in the legend
+DISTRICT_COLOURS = {  # "few": 0 to min_count - 1 residents, one class (0 is not told apart)
+    "few": "#d9d9d9",
+    "well_below": "#4393c3",
+    "below": "#92c5de",
+    "near": "#ffffbf",
+    "above": "#f4a582",
+    "well_above": "#d6604d",
+}
+# (upper bound of occupancy %, colour); sites with hidden counts are grey.
+OCCUPANCY_COLOURS = ((50, "#1a9850"), (80, "#91cf60"), (95, "#fdae61"), (float("inf"), "#d73027"))
+HIDDEN_COLOUR = "#9e9e9e"
+
 _PANEL = (
     "position:fixed;z-index:1000;background:rgba(255,255,255,.92);padding:8px 10px;"
     "border-radius:6px;box-shadow:0 1px 4px rgba(0,0,0,.3);font:12px/1.25 sans-serif;"
@@ -73,8 +86,6 @@ def key_numbers_html(
 
 def legend_html(average: float, t: dict[str, str], min_count: int, lang: str = "da") -> str:
     """The legend (bottom left): district classes, site colours and sizes, the privacy rule."""
-    from capacity.reports.maps import DISTRICT_COLOURS, HIDDEN_COLOUR, OCCUPANCY_COLOURS
-
     avg = "–" if average != average else number(average, 1, lang)
     names = [name for name, _ in RATIO_CLASSES] + ["few"]
     district_rows = "".join(

@@ -25,22 +25,17 @@ from capacity.io.layers import WGS84, Registry
 from capacity.reports import council
 from capacity.reports.assets import inline_assets, normalise_ids
 from capacity.reports.escape import html_text
-from capacity.reports.map_panels import key_numbers_html, legend_html
+from capacity.reports.map_panels import (
+    DISTRICT_COLOURS,
+    HIDDEN_COLOUR,
+    OCCUPANCY_COLOURS,
+    key_numbers_html,
+    legend_html,
+)
 from capacity.reports.privacy import free_beds_text, suppress, total_rate_text, total_text
 from capacity.reports.text import money, signed, words
 
 MAP_FILE = "map.html"
-DISTRICT_COLOURS = {  # "few": 0 to min_count - 1 residents, one class (0 is not told apart)
-    "few": "#d9d9d9",
-    "well_below": "#4393c3",
-    "below": "#92c5de",
-    "near": "#ffffbf",
-    "above": "#f4a582",
-    "well_above": "#d6604d",
-}
-# (upper bound of occupancy %, colour); sites with hidden counts are grey.
-OCCUPANCY_COLOURS = ((50, "#1a9850"), (80, "#91cf60"), (95, "#fdae61"), (float("inf"), "#d73027"))
-HIDDEN_COLOUR = "#9e9e9e"
 # poi kind -> (layer word, Font Awesome icon, awesome-markers colour)
 POI_STYLE = {
     "school": ("schools", "school", "blue"),

@@ -32,12 +32,12 @@ from dataclasses import dataclass, replace
 from capacity.errors import UserError
 from capacity.model.aggregate import (
     AggregateModel,
-    build_aggregate,
     candidates,
     household_types,
     solution_counts,
     usable_units,
 )
+from capacity.model.aggregate_rules import build_aggregate
 from capacity.model.domain import Domain, Unit
 from capacity.solver.clock import Clock
 from capacity.solver.counts import (

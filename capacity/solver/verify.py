@@ -1,8 +1,8 @@
 """Check a plan (the ``--out`` folder of ``capacity place``) before ``--apply`` writes it.
 
 The plan is checked against the registry as it is at apply time, with the model's own rules: the
-registry with the plan applied is built (``apply.with_placements``), its domain on the plan's date
-is built with every resident movable (``build_domain(..., allow_moves=True)``), every household
+registry with the plan applied is built (``placements.with_placements``), its domain on the plan's
+date is built with every resident movable (``build_domain(..., allow_moves=True)``), every household
 that moves into a unit is checked against ``hard.STATIC_RULES``, and the model rules
 (``hard.MODEL_RULES``: one unit per household, beds, one family per unit) are built as CP-SAT
 constraints with each household fixed where the plan puts it, and each constraint is evaluated.
@@ -30,6 +30,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
+from capacity.solver.placements import with_placements
 
 if TYPE_CHECKING:
     from capacity.model.new_modules import NewModules
@@ -195,7 +196,6 @@ def _new_module(unit_id: str, site_id: str, offers: dict[str, NewModules]) -> bo
 def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
     from capacity.model import hard
     from capacity.model.domain import build_domain, open_rows
-    from capacity.solver.apply import with_placements
 
     after, _ = with_placements(reg, plan.placements, plan.modules, plan.day)
     dom = build_domain(after, plan.day, allow_moves=True, with_pairs=False)

@@ -8,7 +8,8 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capacity.io.imports import RawRegistry, _read_csv_records, read_csv_columnar
+from capacity.io.imports import _read_csv_records, read_csv_columnar
+from capacity.io.raw import RawRegistry
 
 CHARS = st.sampled_from(list('ab,; "\r\n\t1ø=') + ["\r\n", '""', "\x00"])
 

@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capacity.model.aggregate import (
-    build_aggregate,
     candidates,
     household_types,
     usable_units,
 )
 from capacity.model.aggregate_lp import count_form
+from capacity.model.aggregate_rules import build_aggregate
 from capacity.model.domain import Domain, build_domain
 from capacity.sample import synthetic_registry
 from capacity.solver.highs import solve_highs

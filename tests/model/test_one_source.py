@@ -15,7 +15,6 @@ from ortools.sat.python import cp_model
 from capacity.model import hard
 from capacity.model.aggregate import (
     SIZES,
-    build_aggregate,
     candidates,
     capacity_array,
     fits,
@@ -28,7 +27,7 @@ from capacity.model.aggregate import (
     unit_arrays,
     usable_units,
 )
-from capacity.model.aggregate_rules import GROUPS, unit_capacity
+from capacity.model.aggregate_rules import GROUPS, build_aggregate, unit_capacity
 from capacity.model.domain import Household, build_domain
 from capacity.model.placement import build_model
 from capacity.model.reasons import unplaced_reason

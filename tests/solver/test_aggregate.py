@@ -194,7 +194,8 @@ def test_without_the_lp_the_cheapest_sites_still_give_a_checked_placement(
 def test_repair_houses_the_families_first():
     """Left over: an adult and a family, one family flat free. The flat is the family's (the
     adult has no other place either way); adults first had left the family out."""
-    from capacity.model.aggregate import build_aggregate, candidates, usable_units
+    from capacity.model.aggregate import candidates, usable_units
+    from capacity.model.aggregate_rules import build_aggregate
     from capacity.solver.packing import repair
 
     units = [make_unit("F", "B", beds=4)]

@@ -18,7 +18,8 @@ from capacity.io.registry import load_registry, write_registry
 from capacity.io.validate import validate_path
 from capacity.model.domain import build_domain
 from capacity.model.new_modules import NewModules, new_module_offers
-from capacity.solver.apply import apply_plan, with_placements
+from capacity.solver.apply import apply_plan
+from capacity.solver.placements import with_placements
 from capacity.solver.verify import check_plan, read_plan
 from tests.helpers import make_household, make_site, placement_world
 
