@@ -25,8 +25,9 @@ from capacity.errors import Problem, RegistryError
 
 MAX_POLICY_BYTES = 1_000_000  # a policy is a few hundred bytes; more is not a policy
 MAX_WEIGHT = 1_000_000  # per unit of a term; objective sums stay far inside 64-bit integers
-# Leaving a person out must cost more than any placement's total (facility-location instances
-# need about 1.5e9); 1e12 per person keeps the objective inside 64-bit integers for a million.
+# Leaving a person out must cost more than any placement's total, which on large
+# facility-location instances is far above ``MAX_WEIGHT``; 1e12 per person keeps the objective
+# inside 64-bit integers for a million.
 MAX_UNPLACED_WEIGHT = 1_000_000_000_000
 
 

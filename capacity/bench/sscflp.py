@@ -154,10 +154,10 @@ MAX_REGISTRY_SCALE = 100
 def registry_scale(inst: Instance) -> int:
     """The cost scale used in the registry: the instance's own up to 100, else whole units.
 
-    capa/b/c carry 5 decimals (scale 1e5): exact, their sums overflow the model's 64-bit
-    arithmetic (CP-SAT: MODEL_INVALID), and even cents leave coefficients near 1e10 that slow
-    both solvers. Whole units change each of the 1,100 terms by at most 0.5: at most 550 on
-    optima near 1.9e7, under 0.003 % (the target is 0.5 %).
+    Costs with more decimals are rounded to whole units: exact, their sums overflow the model's
+    64-bit arithmetic (CP-SAT: MODEL_INVALID), and even cents leave coefficients large enough to
+    slow both solvers. Whole units change each term by at most 0.5, which on these instances
+    stays far below the bench's target gap (measured in ``docs/benchmarks.md``).
     """
     return inst.scale if inst.scale <= MAX_REGISTRY_SCALE else 1
 

@@ -249,9 +249,9 @@ PROPOSAL_KILL = 180.0  # seconds before the proposal's case is ended (its target
 
 
 def plan_cases(suite: str) -> Iterator[Case]:
-    """The plan suite (full suite only: about three minutes): one module type and one branch,
-    the reach of issue 14 (three module types per site, a wave with probability 0.3), and the
-    whole proposal on the bundled sample (``planning.bench.proposal_bench``)."""
+    """The plan suite (full suite only: its cases are long): one module type and one branch, the
+    reach instance (three module types per site, a wave with probability 0.3; ``planning.bench``),
+    and the whole proposal on the bundled sample (``planning.bench.proposal_bench``)."""
     if suite == "full":
         row = Row("plan", "plan 24 months × 40 sites × 50 samples", "plan-highs")
         yield Case(row, plan_bench, (50, PLAN_LIMIT), PLAN_LIMIT + SCALE_OVERHEAD)

@@ -20,7 +20,7 @@ intlist   ``object`` holding ``tuple[int, ...]`` (CSV: ``"2;7;12"``)
 Columns added to the contract later are ``sparse``: in memory every frame has them (all NA when
 absent), but they are written to disk and hashed only when some row has a value, so a registry
 without them keeps its bytes and its hash (``stored_columns``). The optional layer
-``module_types`` (issue 14) and its sparse columns on ``sites`` and ``units`` are read for the plan
+``module_types`` and its sparse columns on ``sites`` and ``units`` are read for the plan
 by ``capacity.planning.types``; their checks are in ``capacity.io.typechecks``.
 """
 

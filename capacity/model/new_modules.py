@@ -5,7 +5,7 @@ plan check (``solver.verify``: how many modules fit) and for the apply (``solver
 units written and the ``modules_now`` raised), so that a plan, its check and the registry it writes
 agree.
 
-- A pavilion site **without** rows in ``module_types``: as before module types, its
+- A pavilion site **without** rows in ``module_types``: from the site's own columns,
   ``modules_max - modules_now`` modules of one unit each, ``beds_per_module`` beds, the flags of
   ``planning.types.MODULE_FLAGS``, ``cost_setup_per_module``. The apply raises ``sites.modules_now``.
 - A pavilion site **with** rows in ``module_types``: modules of one type only, the first type in

@@ -17,7 +17,8 @@ distribution conditioned on the time already spent).
 This is our own simple greedy, not the placement model's: it places households into homes per
 site and kind of home (no soft terms), which is what capacity questions need. The month loop is
 compiled with numba (``_simulate``), since a proposal scores thousands of runs; drawing stays in
-numpy (``capacity.planning.sampling``), so run *i* draws the same numbers as before compiling.
+numpy (``capacity.planning.sampling``), so run *i* draws the same numbers whether or not the
+loop is compiled.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ See ``data/scenarios/*.toml`` for two documented examples.
 
 Every number has a sane range (``LIMITS``; no ``inf`` or ``nan``), and the expected households
 over the horizon are at most ``MAX_HOUSEHOLDS``, so the memory of a plan or a run stays bounded
-for any scenario the checks accept (a wave of ``persons = 1e9`` once took 24 GB, ``max_months =
-1e9`` 16 GB).
+for any scenario the checks accept: a plan's and a run's arrays grow with the households and the
+months, so a huge wave or stay would otherwise exhaust memory.
 """
 
 from __future__ import annotations

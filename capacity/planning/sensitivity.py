@@ -2,12 +2,12 @@
 
 Three assumptions are varied one at a time: the stay length (30 % shorter and longer), the
 probability that the scenario's waves come (0, 10, 30 and 50 %) and the rent (the monthly cost of
-the modules, 20 % lower and higher). Nothing is planned again (that would take minutes): each
-option keeps its plan and is scored again on the changed scenario, on the first ``runs`` runs of
-the paper's own paths (common random numbers: run *i* draws the same randomness for every option
-and every variation, so run *i* of the base is run *i* of the paper). A change of rent needs no
-runs: the option's monthly cost is scaled and its runs kept. The recommendation under each
-variation follows the paper's own rule (``recommend.recommend``).
+the modules, 20 % lower and higher). Nothing is planned again (planning is the slow part of a
+proposal): each option keeps its plan and is scored again on the changed scenario, on the first
+``runs`` runs of the paper's own paths (common random numbers: run *i* draws the same randomness
+for every option and every variation, so run *i* of the base is run *i* of the paper). A change
+of rent needs no runs: the option's monthly cost is scaled and its runs kept. The recommendation
+under each variation follows the paper's own rule (``recommend.recommend``).
 """
 
 from __future__ import annotations

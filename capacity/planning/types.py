@@ -4,8 +4,8 @@ plain frames with every default filled in.
 
 A pavilion site without rows in ``module_types`` has exactly one type made from its own columns
 (id and name of the site, one unit of ``beds_per_module`` beds per module, the flags placement
-gives a new module, owned), so a registry from before module types means what it meant. A site
-with rows is planned by them alone; its own per-module columns are ignored here.
+gives a new module, owned), so a registry without module types means what its site columns
+say. A site with rows is planned by them alone; its own per-module columns are ignored here.
 
 The registry is validated (``capacity.io``) before it gets here; the plan may rely on:
 type ids unique (and no type id is another site's id); every type at a pavilion site;

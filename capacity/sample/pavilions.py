@@ -1,7 +1,7 @@
-"""The sample's module types and site terms (issue 14): all invented, listed in data/README.md.
+"""The sample's module types and site terms: all invented, listed in data/README.md.
 
-Nothing here draws from the random generator, so the rest of the sample is unchanged: every
-existing row and value stays as it was, the module types only add to it. P01 (Sportsvej) is
+Nothing here draws from the random generator, so the rest of the sample does not depend on it:
+the module types only add rows and values, and change none of the others. P01 (Sportsvej) is
 rented; P02-P04 keep one owned type each, made from the site's own columns; P05 (Nymølle, no
 module yet) gets two types, single rooms and family homes.
 """

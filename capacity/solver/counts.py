@@ -7,7 +7,6 @@ The rounds that call these, pack every site and refine what fails are in
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
@@ -20,9 +19,10 @@ from capacity.model.aggregate_lp import count_form
 from capacity.model.domain import Domain, Unit
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
+from capacity.solver.settle import reaches
 from capacity.solver.stages import run
 
-# A round need not prove its own optimum: it stops within this gap (proving the last 0.001 %
+# A round need not prove its own optimum: it stops within this gap (closing the last of a gap
 # costs the most). With every allowed site a candidate, a round whose sites all pack is then
 # proven (``aggregate._unproven``).
 ROUND_GAP = 1e-4
@@ -94,7 +94,7 @@ def cut_off(sol: CountSolution) -> bool:
 def proven(objective: float, bound: float) -> bool:
     """An integer objective (the count model's: integer coefficients) no integer below which
     the bound leaves room for; float noise of the solvers allowed for."""
-    return round(objective) <= math.ceil(bound - 1e-4)
+    return reaches(round(objective), bound - 1e-4)
 
 
 def add_hint(m: AggregateModel, hint: dict | None) -> None:
@@ -145,7 +145,7 @@ def _solve_highs(
 
     start = None
     # the last round's counts, which HiGHS repairs where refining broke them: a start near the
-    # optimum (docs/benchmarks.md)
+    # optimum
     if hint is not None:
         keys = list(m.n)
         start = (

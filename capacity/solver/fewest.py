@@ -3,8 +3,9 @@
 Where the persons fill nearly every bed the modules can offer, the optimum puts up the fewest
 modules whose beds hold everyone (``k_min``), and nearly the modules the Lagrangian relaxation
 likes best (the lowest unit scores, ``Fixing.score``, and the heuristic's own). CP-SAT on the
-whole pruned model spends its budget on placements near the heuristic's there. Beside it (``capacity.solver.lanes``; before it on one core), on the separable arrays of
-the pruned model (``problem.Problem``), ``first`` runs
+whole pruned model spends its budget on placements near the heuristic's there. Beside it
+(``capacity.solver.lanes``; before it on one core), on the separable arrays of the pruned model
+(``problem.Problem``), ``first`` runs
 
 1. ``restricted``, where the heuristic puts up more than ``k_min`` modules: CP-SAT (one worker,
    full LP relaxation) with exactly ``k_min`` modules, all among the heuristic's and the
@@ -18,21 +19,21 @@ the pruned model (``problem.Problem``), ``first`` runs
    on the optimum's modules with a placement above it);
 4. ``exchange``, with what the others leave of the phase's budget (``PHASE_SHARE``): the
    heuristic's modules with one exchanged for one of the ``NEAREST`` not among them, the exchanges
-   ranked by the LP relaxation of their set (``relaxed.SetRelaxation``, a millisecond each),
-   the ``EVAL`` best placed exactly on their set, each only while its LP is below the cost
-   reached (the LP bounds the set's cost), until one is cheaper. The restricted model leaves the
+   ranked by the LP relaxation of their set (``relaxed.SetRelaxation``, cheap beside an exact
+   placement), the ``EVAL`` best placed exactly on their set, each only while its LP is below the
+   cost reached (the LP bounds the set's cost), until one is cheaper. The restricted model leaves the
    heuristic's modules for the lowest scores and the neighbourhoods search near where it lands;
    an optimum one exchange away from the heuristic's modules can be several away from both.
 
 All are heuristic restrictions. Their placement is scored by the whole model
-(``solve.evaluate``) and replaces the heuristic's only when it costs less; the pairs are then
+(``scoring.evaluate``) and replaces the heuristic's only when it costs less; the pairs are then
 pruned again against that lower ``UB`` (``fixing.pruned``: the argument of
 ``capacity.solver.fixing`` holds for any placement's cost). The bound reported stays the
 Lagrangian one and CP-SAT's on the whole pruned model. Work is counted (CP-SAT's deterministic
 time and ``MODEL_WORK`` per sub-model), never timed: the same domain gives the same placement.
 
-The shares of the budget and the steps' sizes were chosen on measured runs over the Holmberg
-instances where the beds are tight; the runs and the choices are in ``docs/benchmarks.md``.
+The shares of the budget and the steps' sizes are set for instances where the beds are tight
+(measured in ``docs/benchmarks.md``).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ from capacity.solver.lagrange import (
 from capacity.solver.opening import in_order
 from capacity.solver.problem import INF, Problem, problem_of
 from capacity.solver.scoring import evaluate
-from capacity.solver.settle import keep_better, labelled
+from capacity.solver.settle import keep_better, labelled, lowered
 
 if TYPE_CHECKING:
     from capacity.solver.clock import Clock
@@ -97,7 +97,7 @@ class Fixing:
     score : each unit's setup plus knapsack value at the prices used (lower: more wanted).
     low : the bound of each pair (households in ``dom.households`` order x ``units``; see
         ``pair_bounds``), for pruning again against a better placement.
-    placed : ``assignment`` as ``solve.evaluate`` scored it (in the caller's language), for
+    placed : ``assignment`` as ``scoring.evaluate`` scored it (in the caller's language), for
         ``settle`` to hand back when it wins instead of scoring it again (scoring is slow on
         thousands of pairs).
     scoring : the wall seconds that took: what scoring another placement will take about (HiGHS,
@@ -128,7 +128,7 @@ def applies(dom: Domain) -> bool:
 def fix_pairs(dom: Domain, *, lang: str = "da", clock: Clock | None = None) -> Fixing:
     """Heuristic placement, exact-knapsack ascent, then the pairs no good placement uses.
 
-    ``UB`` is the heuristic placement's objective as the model scores it (``solve.evaluate``:
+    ``UB`` is the heuristic placement's objective as the model scores it (``scoring.evaluate``:
     with the terms the arrays leave out), so every pair bound, a bound of the separable part,
     is also one of the whole objective. Work is counted, never timed: ``LP_STEPS`` and
     ``DP_STEPS`` subgradient steps and ``MOVES`` module moves, so the same domain gives the
@@ -382,7 +382,7 @@ def settle(
     Lagrangian one: the larger is reported, ``OPTIMAL`` when the solver proved it or the objective
     reaches the bound.
     """
-    bound = fix.bound - 1e-9 * abs(fix.bound) - 1e-6  # float sums: a little lower
+    bound = lowered(fix.bound)
     if result is not None and result.best_bound is not None:
         bound = max(bound, result.best_bound)  # the whole model's, whichever placement wins
     placed, mine = keep_better(

@@ -3,14 +3,15 @@
 Where beds are tight (``fewest.applies``), the fewest-modules phase (``capacity.solver.fewest``)
 and CP-SAT on the pruned model run at once, CP-SAT in the calling thread and the phase in a
 second one (CP-SAT releases the GIL while it searches): on two cores neither waits for the
-other, and each reaches optima the other misses (``docs/benchmarks.md``).
+other, and each reaches optima the other misses, so both run (measured in ``docs/benchmarks.md``).
 
 Budgets
 -------
 The phase keeps its own shares of what fixing leaves of the limit (``fewest.FIRST_SHARE``
 and the rest); CP-SAT's lane gets ``CPSAT_SHARE`` of the same (``fixing.budget``). Both are
 counted work, never timed, and both lanes also stop at the run's wall-clock deadline
-(``capacity.solver.clock``). The shares were chosen on measured runs (``docs/benchmarks.md``).
+(``capacity.solver.clock``). The shares split the limit between the lanes (measured in
+``docs/benchmarks.md``).
 
 A second search
 ---------------

@@ -7,8 +7,8 @@ them (``freed_households``), keeps every other column of the textbook MIP
 hinted with the placement. Its answer replaces the placement when it is no worse, so equal
 placements are walked through. A tree search on the whole MIP spends its effort on the bound; on
 instances it cannot prove, a search over whole neighbourhoods of units (which units to put up,
-which households go there) finds better placements than its own local moves
-(``docs/benchmarks.md``, "The CP-SAT lane's neighbourhood search").
+which households go there) finds better placements than the tree search's own local moves
+(measured in ``docs/benchmarks.md``).
 
 Units lie near one another when their households cost about the same at both: the distance of
 two units is the mean difference of their pair costs over the households allowed at both. A
@@ -28,7 +28,6 @@ clock cut (``Clock.mark_cut``), so that ``summary.json`` does not call the run d
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from types import SimpleNamespace
 
@@ -36,6 +35,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from capacity.solver.clock import Clock
+from capacity.solver.settle import reaches
 from capacity.solver.stages import run as solve_once
 
 STEP = 2.0  # deterministic units a step may take
@@ -118,7 +118,6 @@ def improve(
     order = unit_order(pairs, cost[:n_x], units)
     centres = np.unique(pairs[:, 1])  # a unit without pairs has no neighbours to speak of
     index = np.array([c.index for c in cols], dtype=np.int64)
-    target = -math.inf if bound is None else math.ceil(bound - 1e-6)
     y_col = np.full(units, -1)
     y_col[modules] = n_x + np.arange(n_y)
     z_col = n_x + n_y + np.arange(households)
@@ -133,7 +132,7 @@ def improve(
         if taken is not current:  # the peer's placement came when its wall clock had it
             clock.mark_cut()
         current = taken
-        if best <= target:
+        if bound is not None and reaches(best, bound - 1e-6):
             break
         steps += 1
         freed_units = order[int(centres[rng.integers(len(centres))]), :size]

@@ -2,9 +2,9 @@
 
 With new pavilion modules, placement is single-source capacitated facility location: per-pair
 CP-SAT alone stalls on large instances (hundreds of modules x thousands of households: its
-search finds placements far above the optimum within a run's limit). The heuristic works on the model's separable part as numpy
-arrays (households x units; ``problem.problem_of``) and builds no solver model; ``solve_domain``
-then lets CP-SAT finish on the kernel it finds.
+search finds placements far above the optimum within a run's limit). The heuristic works on the
+model's separable part as numpy arrays (households x units; ``problem.problem_of``) and builds no
+solver model; ``solve_domain`` then lets CP-SAT finish on the kernel it finds.
 
 Modules
 -------
@@ -30,21 +30,21 @@ import numpy as np
 from capacity.model.domain import Domain
 from capacity.solver.lagrange import Ascent, lagrange, refine
 from capacity.solver.problem import INF, Problem, problem_of
-from capacity.solver.settle import keep_better, labelled
+from capacity.solver.settle import keep_better, labelled, lowered
 
 if TYPE_CHECKING:
     from capacity.solver.clock import Clock
     from capacity.solver.result import Result
 
 # Allowed pairs from which ``solve_domain`` starts from this heuristic (below: the fixing).
-# Size alone does not decide which is better (docs/benchmarks.md).
+# Size alone does not decide which starts better; the threshold is measured in docs/benchmarks.md.
 MIN_PAIRS = 20_000
 KERNEL_WIDTH = 5  # cheapest units per household the kernel keeps (besides its own)
 STEPS_PER_UNIT, MAX_STEPS = 20, 1000
 MOVES_PER_UNIT, MAX_MOVES = 3, 150
 KERNEL_SHARE, MIN_KERNEL_SHARE = 0.33, 0.1
-# Of the limit: the heuristic's deadline. On these models its placement carries the answer and
-# CP-SAT on the kernel improves it a little, so it gets most of the limit (docs/benchmarks.md).
+# Of the limit: the heuristic's deadline. On these models the heuristic's placement is most of
+# the answer and CP-SAT on the kernel only polishes it, so the heuristic gets most of the limit.
 HEURISTIC_SHARE = 0.75
 STEP_WORK, PLACE_WORK = 1e-7, 6e-7  # the heuristic's work per pair cell, in CP-SAT units
 
@@ -170,7 +170,7 @@ def settle(
     placed, mine = keep_better(
         dom, result, lag.assignment, lower=lag.objective, scored=scored, lang=lang, started=started
     )
-    bound = lag.bound - 1e-9 * abs(lag.bound) - 1e-6  # float sums: the bound is a little lower
+    bound = lowered(lag.bound)
     solver = "lagrange+cpsat" if mine else "lagrange (bedre end CP-SAT)"
     return labelled(
         placed, result, bound=bound, proven=False, solver=solver, seed=seed, started=started

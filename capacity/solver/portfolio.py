@@ -1,12 +1,12 @@
 """A race for facility location: the textbook MIP in HiGHS beside a CP-SAT lane.
 
 With new modules and nobody movable, placement is single-source capacitated facility location.
-No one method wins there: a plain textbook MIP in HiGHS proves instances that CP-SAT does not
-reach within the limit, and CP-SAT reaches optima HiGHS does not (``docs/benchmarks.md``, the
-``general`` suite). So, after the fixing (``capacity.solver.fixing``) has pruned the pairs no
-placement as good as its heuristic's uses, two lanes run at once under the run's one wall
-clock: HiGHS in a child process with one thread, over the pairs kept and from the heuristic's
-placement, and a CP-SAT lane in this process:
+No one method wins there: HiGHS on a plain textbook MIP proves optima CP-SAT misses within the
+limit, and CP-SAT reaches optima HiGHS misses (measured in ``docs/benchmarks.md``). So, after the
+fixing (``capacity.solver.fixing``) has pruned the pairs no placement as good as its heuristic's
+uses, two lanes run at once under the run's one wall clock: HiGHS in a child process with one
+thread, over the pairs kept and from the heuristic's placement, and a CP-SAT lane in this
+process:
 
 - where the textbook MIP is the whole model (``soft.separable``: no district term has anything
   to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
@@ -21,10 +21,9 @@ placement, and a CP-SAT lane in this process:
 The textbook MIP, the start and the scoring of a lane's answer are in
 ``capacity.solver.textbook``.
 
-Which CP-SAT lane runs where is decided from measured families of instances
-(``docs/benchmarks.md``, "The portfolio's CP-SAT lane"): ``PLAIN_MAX_PAIRS`` keeps the
-textbook MIP to the model sizes where its race ended nearer the best known answers than the
-machinery's; on larger models the machinery's race does better.
+``PLAIN_MAX_PAIRS`` keeps the CP-SAT lane on the textbook MIP to small models: there its race
+ends nearer the optimum than the machinery's, on larger models the machinery's does (measured in
+``docs/benchmarks.md``).
 
 The answer is the better placement by the whole model's objective (ties: the CP-SAT lane's),
 with the larger of the valid bounds (``settle.keep_better``, ``settle.labelled``);
@@ -35,9 +34,8 @@ the textbook bound), the run's clock is ended (``Clock.end``) and the CP-SAT lan
 it has.
 
 When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
-both cores (``capacity.solver.lanes``); on one core beside HiGHS it ends above optima it reaches
-at short limits on two, where HiGHS's one core does not make up for it (measured in
-``docs/benchmarks.md``, "The portfolio").
+both cores (``capacity.solver.lanes``); at shorter limits, giving one of them to HiGHS costs the
+machinery more than HiGHS gains (measured in ``docs/benchmarks.md``).
 
 Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
 it, its placement depends on the machine's load (``capacity.solver.highs``), and the clock
@@ -69,7 +67,7 @@ from capacity.solver.linear import cpsat_model
 from capacity.solver.neighbourhood import improve
 from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
-from capacity.solver.settle import classes_of, keep_better, labelled
+from capacity.solver.settle import classes_of, keep_better, labelled, reaches
 from capacity.solver.stages import run as solve_once
 from capacity.solver.textbook import scored, start_values, textbook_form
 from capacity.solver.trace import GapTrace
@@ -236,7 +234,7 @@ def cpsat_lane(
         )
         if solved:  # a step freed every unit: the whole MIP, solved to optimality
             bound = max(bound, float(objective))
-        proven = solved or objective <= math.ceil(bound - 1e-6)
+        proven = solved or reaches(objective, bound - 1e-6)
         searched = {"neighbourhoods": {"steps": steps, "from": round(cp.objective_value)}}
     placed = scored(
         dom,

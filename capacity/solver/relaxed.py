@@ -2,11 +2,11 @@
 
 ``fewest``'s exchange step asks which of many module sets, each one module away from another,
 is worth placing exactly. Placing everyone exactly on a fixed set (a generalised assignment
-problem) can take CP-SAT a deterministic unit or more; its LP relaxation (households split over
-units) takes HiGHS about a millisecond once warm: the model over every allowed pair is
-built once, and a set is chosen by the columns' upper bounds (0 for the units not in it), so each
-solve starts from the last basis. The LP is a lower bound of the exact cost on that set, and a
-ranking, not a decision: the exchanges it ranks best are placed exactly, a few of them.
+problem) is a MIP of its own for CP-SAT; its LP relaxation (households split over units) is
+cheap for HiGHS once warm: the model over every allowed pair is built once, and a set is chosen
+by the columns' upper bounds (0 for the units not in it), so each solve starts from the last
+basis. The LP is a lower bound of the exact cost on that set, and a ranking, not a decision:
+the exchanges it ranks best are placed exactly, a few of them.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ out terms that are ``>= 0`` (spread, missing daycare slots, the family cluster b
 district), so its array cost is only a lower bound of its objective, and it is scored before it
 can win. The winner is scored on the whole domain (its explanation and alternatives are the
 whole model's), and gets the larger valid bound and ``OPTIMAL`` only when the solver proved it
-or the objective reaches the bound.
+or the objective reaches the bound (``reaches``; a bound summed in floats is ``lowered`` first).
 """
 
 from __future__ import annotations
@@ -19,6 +19,28 @@ from dataclasses import replace
 from capacity.model.domain import Domain
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
+
+
+def lowered(bound: float) -> float:
+    """``bound`` less a float slack of ``1e-9 * |bound| + 1e-6``, so that it stays a valid bound.
+
+    A bound summed in floats (the Lagrangian one, a MIP solver's on the textbook form) can come
+    out a little above its exact value: each addition rounds, by a small relative error, and a
+    bound near 0 gets no room from a relative slack alone. Lowered, it can be compared with an
+    integer objective (``reaches``) without calling a placement optimal that is not.
+    """
+    return bound - 1e-9 * abs(bound) - 1e-6
+
+
+def reaches(objective: float, bound: float) -> bool:
+    """Whether an integer objective is proven optimal by a valid lower ``bound``: it is at most
+    ``ceil(bound)``.
+
+    Every objective is an integer (integer coefficients), so the optimum is at least
+    ``ceil(bound)``, and an objective there cannot be beaten. A bound that may lie above its exact
+    value by float noise is ``lowered`` (or given its source's own slack) before it gets here.
+    """
+    return objective <= math.ceil(bound)
 
 
 def keep_better(
@@ -68,12 +90,13 @@ def labelled(
     seconds_to_1pct: float | None = None,
 ) -> Result:
     """``placed`` with its label, bound and status: ``OPTIMAL`` when ``proven`` or the objective
-    reaches ``bound`` (an integer objective: its ceiling), and the timings of the run."""
+    ``reaches`` ``bound`` (a valid bound: already ``lowered`` where float sums made it), and the
+    timings of the run."""
     total = time.perf_counter() - started
     build = found.build_seconds if found is not None else total
     return replace(
         placed,
-        status="OPTIMAL" if proven or placed.objective <= math.ceil(bound) else "FEASIBLE",
+        status="OPTIMAL" if proven or reaches(placed.objective, bound) else "FEASIBLE",
         solver=solver,
         best_bound=placed.objective if proven else bound,
         seed=seed,

@@ -38,7 +38,7 @@ from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
-from capacity.solver.settle import keep_better
+from capacity.solver.settle import keep_better, lowered
 from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
@@ -66,8 +66,8 @@ def place(
     date : the placement date.
     solver : ``"cpsat"`` (optimal, or best found within the limit), ``"highs"`` (the same model
         as a MIP, ``capacity.solver.highs``), ``"greedy"`` (baseline) or ``"auto"``: CP-SAT for
-        the per-pair formulation, HiGHS for the aggregate (faster there on the bench's regional
-        instance, ``docs/benchmarks.md``).
+        the per-pair formulation, HiGHS for the aggregate (the faster of the two there, measured
+        in ``docs/benchmarks.md``).
     time_limit : seconds: the wall-clock deadline of every search stage (scoring the answer
         follows it), and CP-SAT's deterministic budget in work units; for HiGHS its wall-clock
         limit (its child process is ended soon after it).
@@ -394,7 +394,7 @@ STRATEGIES = (
     ),
     Strategy(
         "cpsat",
-        "CP-SAT otherwise (the municipal case): the whole model, which it proves in a second",
+        "CP-SAT otherwise (the municipal case): the whole model, small enough to prove",
         lambda dom, run: True,
         _plain,
     ),
@@ -462,7 +462,7 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
     if result.status not in ("OPTIMAL", "FEASIBLE") and fix is not None:
         # no solution from HiGHS: the heuristic's placement, with the Lagrangian bound (valid
         # for the whole model, see ``capacity.solver.fixing``)
-        return replace(result, best_bound=fix.bound - 1e-9 * abs(fix.bound) - 1e-6)
+        return replace(result, best_bound=lowered(fix.bound))
     if result.status not in ("OPTIMAL", "FEASIBLE"):
         return result  # no solution from HiGHS: ``greedy``, labelled with HiGHS's status
     if fix is not None:

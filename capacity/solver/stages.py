@@ -32,11 +32,10 @@ def solve_in_stages(
     """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
 
     Stage 1 runs a single worker (a sequential, deterministic search) for half the
-    deterministic budget; at municipal size it proves optimality in well under a second. Only
-    when it does not, stage 2 runs ``num_workers`` = cores with ``interleave_search``
-    (deterministic batches) for the rest of the budget, hinted with stage 1's best solution; the
-    better result is kept (ties: stage 1). At municipal size one sequential worker proves
-    optimality in well under a second, where the interleaved portfolio often needs more.
+    deterministic budget. Only when it does not prove optimality, stage 2 runs ``num_workers`` =
+    cores with ``interleave_search`` (deterministic batches) for the rest of the budget, hinted
+    with stage 1's best solution; the better result is kept (ties: stage 1). At municipal size
+    one sequential worker usually proves optimality sooner than the interleaved portfolio.
 
     Stage 1 uses ``linearization_level = 2`` (the full LP relaxation with cuts at every node):
     with new modules the model is a capacitated facility location problem, whose LP bound with

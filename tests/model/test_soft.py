@@ -13,7 +13,7 @@ from shapely.geometry import Point
 from capacity.model import soft
 from capacity.model.domain import build_domain
 from capacity.policy import Policy
-from capacity.solver.solve import evaluate
+from capacity.solver.scoring import evaluate
 from tests.checker import Checker
 from tests.helpers import (
     ORIGIN,

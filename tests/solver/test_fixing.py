@@ -171,7 +171,7 @@ def test_fewest_first_improves_on_p66_and_prunes_again(shared_dir):
     and pruned against again; deterministic. (That it reaches p66's optimum within the budget
     is a benchmark row: Holmberg in ``capacity bench --suite full``.)"""
     from capacity.solver import fewest
-    from capacity.solver.solve import evaluate
+    from capacity.solver.scoring import evaluate
 
     inst, dom, factor = _holmberg(shared_dir, "p66")
     fix = fixing.fix_pairs(dom)

@@ -18,7 +18,8 @@ from capacity.model.soft import pair_cost
 from capacity.solver import opening, settle, solve
 from capacity.solver.lagrange import lagrange, refine
 from capacity.solver.problem import Problem, problem_of
-from capacity.solver.solve import evaluate, place, solve_domain
+from capacity.solver.scoring import evaluate
+from capacity.solver.solve import place, solve_domain
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import _check, small_worlds
 
