@@ -54,6 +54,7 @@ from capacity.solver.counts import (
 from capacity.solver.packing import allowed_units, pack_all, repair
 from capacity.solver.result import Result, aggregate_alternatives, unplaced_table
 from capacity.solver.scoring import evaluate
+from capacity.solver.settle import lowered, reaches
 
 MAX_ROUNDS = 20
 CPSAT_FIRST_ROUND = 0.5  # share of the time limit CP-SAT's first round may take
@@ -310,8 +311,8 @@ def _finish(
     status = sol.status if not failed and k is None else "FEASIBLE"
     # a restricted candidate list bounds nothing; the LP over every allowed site does
     bound = sol.bound if k is None else lp_bound
-    if bound is not None and status == "FEASIBLE" and result.objective <= bound + 1 - 1e-9:
-        status = "OPTIMAL"  # an integer objective within 1 of a valid bound
+    if bound is not None and status == "FEASIBLE" and reaches(result.objective, lowered(bound)):
+        status = "OPTIMAL"
     info["restricted_bound"] = sol.bound
     if os.environ.get("CAPACITY_DEBUG"):
         print(f"repair {t3 - t2:.2f} s, scoring {time.perf_counter() - t3:.2f} s")
