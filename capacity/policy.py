@@ -15,6 +15,7 @@ from __future__ import annotations
 import reprlib
 import stat
 import tomllib
+from fractions import Fraction
 from pathlib import Path
 from typing import Literal
 
@@ -195,6 +196,17 @@ class Policy(_Strict):
     def to_toml_text(self) -> str:
         """The policy as TOML (no comments; see ``data/alleroed/policy.toml`` for a commented one)."""
         return tomli_w.dumps(self.model_dump(mode="json"))
+
+
+def spread_limit(tolerance_pct: int) -> Fraction:
+    """The most a district may hold, as a multiple of its fair share, before the spread term
+    counts: ``1 + tolerance_pct / 100``, exactly.
+
+    The one rule behind the placement's caps in persons (``model.soft.spread_caps``), the
+    plan's spread rows in beds (``planning.model.spread_excess``) and the follow-up's count of
+    districts over it (``followup.measures``).
+    """
+    return Fraction(100 + tolerance_pct, 100)
 
 
 def _explain(err: dict) -> str:

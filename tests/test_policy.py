@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capacity.errors import RegistryError
-from capacity.policy import Policy
+from capacity.planning.model import SCALE
+from capacity.policy import Policy, spread_limit
 
 
 def test_round_trip_keeps_every_value():
@@ -80,3 +86,21 @@ def test_only_a_regular_small_file_is_read(tmp_path):
     big.write_text("# " + "x" * 2_000_000 + "\n")
     with pytest.raises(RegistryError, match="at most"):
         Policy.load(big)
+
+
+@given(
+    st.integers(0, 100),
+    st.integers(0, 10**6),
+    st.integers(1, 10**6),
+    st.integers(0, 10**5),
+    st.floats(0, 1),
+)
+def test_the_spread_limit_is_exact_in_persons_and_in_scaled_beds(tol, pop, extra, total, share):
+    """``spread_limit`` is exact: a cap in persons is the integer floor of the rational share (no
+    float rounding), and the plan's scaled coefficient is the float of the same rational."""
+    limit = spread_limit(tol)
+    assert limit == 1 + Fraction(tol, 100) and spread_limit(20) == Fraction(6, 5)
+    total_pop = pop + extra
+    cap = math.floor(limit * pop * total / total_pop)
+    assert cap == (100 + tol) * pop * total // (100 * total_pop)
+    assert round(SCALE * limit * share) == round(SCALE * (100 + tol) / 100 * share)

@@ -17,7 +17,7 @@ from capacity.followup.figures import Figure, count, share, stat
 from capacity.followup.timeline import Timeline
 from capacity.model.domain import Unit, _households
 from capacity.model.soft import school_coef
-from capacity.policy import Limits
+from capacity.policy import Limits, spread_limit
 
 GOALS = ("capacity", "stays", "families", "spread", "transport")
 MONTH_DAYS = 30.4375
@@ -220,7 +220,7 @@ def spread(t: Timeline, year: int, day: pd.Timestamp, limits: Limits, detail: bo
         )
     else:
         out.append(stat(year, g, "max_ratio", None, "ratio", 0))
-    limit = 1 + limits.spread_tolerance_pct / 100
+    limit = float(spread_limit(limits.spread_tolerance_pct))
     out.append(Figure(year, g, "districts_over", sum(r > limit for r in held.values())))
     return out
 

@@ -11,11 +11,13 @@ baseline and the explanation of alternatives use the very numbers the model uses
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from capacity.model.domain import DAYCARE_GROUPS, Domain, Household, Unit, half_up
+from capacity.policy import spread_limit
 
 if TYPE_CHECKING:
     from capacity.model.placement import PlacementModel
@@ -181,8 +183,8 @@ def spread_caps(dom: Domain) -> dict[str, tuple[int, int]]:
     and arriving households, unaccompanied minors excepted), a constant: when all are placed it
     is the share after placement, and it keeps the term's coefficients small and its relaxation
     tight (a share of the placed only would make every coefficient depend on the placement).
-    A district's cap is ``floor((100 + tolerance) * population * total / (100 * all population))``
-    persons; every person above it costs.
+    A district's cap is ``floor(policy.spread_limit(tolerance) * population * total / all
+    population)`` persons, exactly; every person above it costs.
     """
     kind, tol = str(dom.limits["spread_district_kind"]), int(dom.limits["spread_tolerance_pct"])
     districts = {k: d for k, d in sorted(dom.districts.items()) if d.kind == kind}
@@ -197,7 +199,7 @@ def spread_caps(dom: Domain) -> dict[str, tuple[int, int]]:
         did = dom.sites[r.site_id].districts.get(kind)
         housed[did] = housed.get(did, 0) + r.persons
     return {
-        did: (housed.get(did, 0), (100 + tol) * d.population * total // (100 * total_pop))
+        did: (housed.get(did, 0), math.floor(spread_limit(tol) * d.population * total / total_pop))
         for did, d in districts.items()
     }
 

@@ -29,7 +29,7 @@ from ortools.sat.python import cp_model
 
 from capacity.model.homes import fit_tables
 from capacity.planning.supply import Supply
-from capacity.policy import Policy
+from capacity.policy import Policy, spread_limit
 
 DAYS = 30  # a month of emergency housing counts 30 days
 SCALE = 10_000  # fixed-point scale of the spread shares
@@ -503,7 +503,7 @@ def spread_excess(m: PlanModel) -> None:
         members = [q for q in m.types() if sup.district[mod.site[q]] == d]
         if not members:
             continue
-        c = round(SCALE * (100 + lim.spread_tolerance_pct) / 100 * share)
+        c = round(SCALE * spread_limit(lim.spread_tolerance_pct) * share)
         fixed = sup.building_beds[sup.district == d].sum(axis=0)
         for t in range(m.months):
             for n in m.nodes(t):
