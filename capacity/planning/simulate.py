@@ -26,6 +26,10 @@ from capacity.planning.sampling import DemandModel
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 
+# The columns of plan.csv (``planning.plan.PLAN_COLUMNS``) the scenario runs read: a plan made by
+# hand needs only these.
+PLAN_BEDS_COLUMNS = ("site_id", "month", "beds")
+
 CHUNK = 50  # runs per task
 
 
@@ -212,7 +216,7 @@ def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
         A column is missing, a site is unknown, a (site, month) is given twice or has no beds,
         or a site or month of the scenario is missing; the message names them (Danish).
     """
-    missing = {"site_id", "month", "beds"} - set(plan.columns)
+    missing = set(PLAN_BEDS_COLUMNS) - set(plan.columns)
     if missing:
         raise UserError(
             f"Planen mangler kolonne(r) {', '.join(sorted(missing))}; "

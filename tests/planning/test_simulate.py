@@ -9,7 +9,8 @@ import pytest
 
 from capacity.errors import UserError
 from capacity.planning.greedy import run_chunk
-from capacity.planning.simulate import input_for, plan_beds, run_scenarios
+from capacity.planning.plan import PLAN_COLUMNS
+from capacity.planning.simulate import PLAN_BEDS_COLUMNS, input_for, plan_beds, run_scenarios
 from capacity.planning.supply import supply
 from tests.helpers import make_registry, make_site, make_unit, tiny_registry
 from tests.planning.conftest import pavilion, scenario
@@ -107,3 +108,15 @@ def test_plan_with_unknown_site_is_a_user_error():
     plan = pd.DataFrame({"site_id": ["X9"], "month": ["2027-01"], "beds": [3]})
     with pytest.raises(UserError, match="X9"):
         run_scenarios(reg, WAVE, plan=plan, samples=2, workers=1)
+
+
+@pytest.mark.parametrize("column", PLAN_BEDS_COLUMNS)
+def test_a_plan_without_a_column_the_runs_read_is_refused_naming_it(column):
+    """The runs read three of plan.csv's columns (``PLAN_BEDS_COLUMNS``, all in the planner's
+    ``PLAN_COLUMNS``); a plan without one of them is refused with its name, never guessed."""
+    assert set(PLAN_BEDS_COLUMNS) <= set(PLAN_COLUMNS)
+    reg = tiny_registry()
+    sup = supply(reg, scenario([1], stay=4, horizon=2))
+    plan = pd.DataFrame({"site_id": ["x"], "month": [sup.months[0]], "beds": [1]})
+    with pytest.raises(UserError, match=f"kolonne\\(r\\) {column}"):
+        plan_beds(plan.drop(columns=column), sup)
