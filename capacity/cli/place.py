@@ -182,7 +182,7 @@ def _table(result, out: Path | None) -> Table:
             str(r.persons),
             r.unit_id,
             r.site_id,
-            str(sum(getattr(r, t) for t in PLACEMENT_TERMS)),
+            number(sum(getattr(r, t) for t in PLACEMENT_TERMS), 0, lang),
         )
         for r in result.placements.itertuples(index=False)
     ]
@@ -202,12 +202,18 @@ def _terms(result) -> Table:
         "led" if result.lang != "en" else "term", footer="I alt" if result.lang != "en" else "Total"
     )
     table.add_column("vægt" if result.lang != "en" else "weight", justify="right")
+    lang = result.lang
     table.add_column(
-        "i alt" if result.lang != "en" else "total", justify="right", footer=str(result.objective)
+        "i alt" if lang != "en" else "total",
+        justify="right",
+        footer=number(result.objective, 0, lang),
     )
     for name, total in result.by_term().items():
+        weight = result.weights.get(name)
         table.add_row(
-            f"{labels.get(name, name)} ({name})", str(result.weights.get(name, "")), str(total)
+            f"{labels.get(name, name)} ({name})",
+            "" if weight is None else number(weight, 0, lang),
+            number(total, 0, lang),
         )
     return table
 

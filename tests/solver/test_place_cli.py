@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
 from capacity import files
 from capacity.cli.app import user_errors
-from capacity.cli.place import place
+from capacity.cli.place import _terms, place
 from capacity.errors import UserError
 from capacity.io.registry import load_registry, write_registry
 from capacity.solver.fingerprint import input_hash
@@ -174,3 +176,22 @@ def test_the_progress_line_writes_numbers_in_the_language_of_the_run():
     assert da.endswith("mål 1.234.567 · afstand 0,47 %")
     assert en.endswith("objective 1,234,567 · gap 0.47%")
     assert _progress_text("da", now, 60.0, 5.0, None).endswith("afstand –")
+
+
+@pytest.mark.parametrize(
+    ("lang", "total", "weight"), [("da", "2.488", "1.000"), ("en", "2,488", "1,000")]
+)
+def test_the_terms_table_writes_amounts_as_the_summary_line_does(lang, total, weight):
+    """Weights and amounts in the terminal's table of terms carry the thousands separator of the
+    run's language, as its summary line ("mål 2.488") does."""
+    result = SimpleNamespace(
+        lang=lang,
+        objective=2488,
+        weights={"transport": 1000, "spread": 20},
+        by_term=lambda: pd.Series({"transport": 1448, "spread": 1040}),
+    )
+    console = Console(record=True, width=120)
+    console.print(_terms(result))
+    text = console.export_text()
+    assert total in text and weight in text and ("1.448" if lang == "da" else "1,448") in text
+    assert "2488" not in text
