@@ -65,7 +65,7 @@ from capacity.solver.fixing import Fixing
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import cpsat_model
 from capacity.solver.neighbourhood import improve
-from capacity.solver.problem import problem_of
+from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
 from capacity.solver.settle import classes_of, keep_better, labelled, reaches
 from capacity.solver.stages import run as solve_once
@@ -75,6 +75,7 @@ from capacity.solver.trace import GapTrace
 LANES = ("highs", "fixing", "cpsat")
 MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
 PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see the module)
+MACHINERY_SHARE = 0.5  # of a large separable model's limit for the machinery, then neighbourhoods
 TREE_SHARE = 0.5  # of the CP-SAT lane's budget for the tree search; the rest: neighbourhoods
 
 
@@ -258,6 +259,96 @@ def cpsat_lane(
         seconds_to_1pct=None if to_1pct is None else round(to_1pct, 3),
         options={**placed.options, "model_size": size, **searched},
     )
+
+
+def onwards(
+    dom: Domain,
+    mine: Result,
+    *,
+    within: Domain,
+    budget: float,
+    clock: Clock,
+    seed: int,
+    lang: str,
+    started: float,
+    peer: Incumbent | None = None,
+    share: Incumbent | None = None,
+) -> Result:
+    """The neighbourhood search (``capacity.solver.neighbourhood``) on the textbook MIP over the
+    pairs of ``within``, from the machinery's placement ``mine`` (scored on ``dom``), for
+    ``budget`` deterministic units until ``clock``'s deadline, moving to ``peer``'s placement
+    (the HiGHS lane's) whenever that is better and offering its own to ``share``; the better of
+    ``mine`` and the search's placement, scored on ``dom``, with ``mine``'s bound (the
+    objective, where a step solved the whole MIP). ``mine`` itself where it is proven, where
+    the textbook MIP is not the whole model (``soft.separable``), or where its placement uses a
+    pair ``within`` does not hold.
+
+    The caller reserves on ``clock`` the time that scoring the placement will take."""
+    if mine.status == "OPTIMAL" or not separable(dom) or clock.passed():
+        return mine
+    prob = problem_of(within)
+    form, pairs, modules = textbook_form(dom, prob)
+    try:
+        model, cols = cpsat_model(form)
+    except ValueError:
+        return mine
+    start = classes_of(dom, mine)
+    if not _holds(prob, pairs, start):
+        return mine
+    values = start_values(prob, pairs, modules, start)[1]
+    bound = mine.best_bound
+    values, objective, steps, solved = improve(
+        model,
+        cols,
+        form.cost,
+        pairs,
+        modules,
+        values,
+        units=len(prob.units),
+        budget=budget,
+        clock=clock,
+        seed=seed,
+        bound=bound,
+        peer=None if peer is None else peer.take,
+        share=None if share is None else share.offer,
+    )
+    searched = {"neighbourhoods": {"steps": steps, "from": int(mine.objective)}}
+    if solved:  # a step freed every unit: the whole MIP, solved to optimality
+        bound = float(objective) if bound is None else max(bound, float(objective))
+    found = scored(
+        dom,
+        within,
+        prob,
+        pairs,
+        values,
+        proven=solved or (bound is not None and reaches(objective, bound - 1e-6)),
+        bound=bound,
+        solver=f"{mine.solver} + nabolagssøgning",
+        seed=seed,
+        lang=lang,
+        started=started,
+    )
+    if found is None or found.objective >= mine.objective:
+        return replace(mine, options={**mine.options, **searched})
+    return replace(
+        found,
+        best_bound=mine.best_bound if not solved else found.best_bound,
+        build_seconds=mine.build_seconds,
+        seconds_to_1pct=mine.seconds_to_1pct,
+        options={**mine.options, **searched},
+    )
+
+
+def _holds(prob: Problem, pairs: np.ndarray, start: Mapping[str, str | None]) -> bool:
+    """Whether every household of ``start`` placed at a unit has that pair among ``pairs``
+    (the textbook MIP's columns), so that ``start_values`` is a feasible point of it."""
+    col = {uid: k for k, uid in enumerate(prob.units)}
+    held = set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
+    for h, hid in enumerate(prob.households):
+        uid = start.get(hid)
+        if uid is not None and (uid not in col or (h, col[uid]) not in held):
+            return False
+    return True
 
 
 def race(

@@ -29,6 +29,7 @@ from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import build_model, hint
+from capacity.model.soft import separable
 from capacity.solver import fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
 from capacity.solver.clock import HEURISTIC_SHARE, MIN_WALL, Clock, unlimited
@@ -298,9 +299,30 @@ def _portfolio(dom: Domain, run: Run) -> Result:
         name = "cpsat"
     else:
         machinery = replace(run, workers=max(run.cores - 1, 1))
+        if separable(dom):  # the search goes on from the machinery's answer, with HiGHS's
+            run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
+            from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
+            share = portfolio.MACHINERY_SHARE
+            machinery = replace(
+                machinery, time_limit=run.time_limit * share, clock=run.clock.part(share)
+            )
 
         def other() -> Result:
-            return _fixing(dom, machinery, fix)
+            mine = _fixing(dom, machinery, fix)
+            if from_highs is None:
+                return mine
+            return portfolio.onwards(
+                dom,
+                mine,
+                within=fix.domain,
+                budget=run.time_limit * (1 - share),
+                clock=run.clock,
+                seed=run.seed,
+                lang=run.lang,
+                started=run.started,
+                peer=from_highs,
+                share=to_highs,
+            )
 
         name = "fixing"
     return portfolio.race(
