@@ -16,7 +16,10 @@ process:
   (``capacity.solver.neighbourhood``) for the rest, which moves to HiGHS's latest incumbent
   whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP);
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
-  cores), which holds every term of the model.
+  cores), which holds every term of the model; where the textbook MIP is the whole model but
+  large, the machinery for ``MACHINERY_SHARE`` of the limit, then the neighbourhood search
+  from its placement for the rest (``onwards``), handing placements to and from HiGHS as the
+  small models' lane does.
 
 The textbook MIP, the start and the scoring of a lane's answer are in
 ``capacity.solver.textbook``.

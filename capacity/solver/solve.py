@@ -269,9 +269,10 @@ def _fixing(dom: Domain, run: Run, fix: fixing.Fixing | None = None) -> Result:
 def _portfolio(dom: Domain, run: Run) -> Result:
     """The fixing's pruned pairs and placement, then the textbook MIP over those pairs in HiGHS
     (one thread, from that placement) races, on the other cores, the textbook MIP in CP-SAT
-    (a small model: ``portfolio.plain_applies``) or the rest of ``_fixing`` (a larger one)
-    (``capacity.solver.portfolio``); the better answer by the whole objective, the larger
-    bound."""
+    (a small model: ``portfolio.plain_applies``) or the rest of ``_fixing`` (a larger one;
+    where the textbook MIP is the whole model, for ``portfolio.MACHINERY_SHARE`` of the limit,
+    then ``portfolio.onwards``) (``capacity.solver.portfolio``); the better answer by the whole
+    objective, the larger bound."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
     from_highs = to_highs = None
     if portfolio.plain_applies(dom, fix):
@@ -396,7 +397,8 @@ STRATEGIES = (
         "portfolio",
         "CP-SAT, new modules, nobody movable, a smaller model, a limit of portfolio.MIN_LIMIT "
         "or more: the textbook MIP in HiGHS on one core races CP-SAT on the others (the "
-        "textbook MIP where it is the whole model and small, else the fixing)",
+        "textbook MIP where it is the whole model and small, else the fixing, then where it "
+        "is the whole model neighbourhoods that trade placements with HiGHS)",
         lambda dom, run: (
             run.solver == "cpsat" and fixing.applies(dom) and run.time_limit >= portfolio.MIN_LIMIT
         ),
