@@ -68,6 +68,7 @@ from capacity.solver.fixing import Fixing
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import cpsat_model
 from capacity.solver.neighbourhood import improve
+from capacity.solver.opening import in_order
 from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
 from capacity.solver.settle import classes_of, keep_better, labelled, reaches
@@ -278,13 +279,14 @@ def onwards(
     share: Incumbent | None = None,
 ) -> Result:
     """The neighbourhood search (``capacity.solver.neighbourhood``) on the textbook MIP over the
-    pairs of ``within``, from the machinery's placement ``mine`` (scored on ``dom``), for
-    ``budget`` deterministic units until ``clock``'s deadline, moving to ``peer``'s placement
-    (the HiGHS lane's) whenever that is better and offering its own to ``share``; the better of
-    ``mine`` and the search's placement, scored on ``dom``, with ``mine``'s bound (the
-    objective, where a step solved the whole MIP). ``mine`` itself where it is proven, where
-    the textbook MIP is not the whole model (``soft.separable``), or where its placement uses a
-    pair ``within`` does not hold.
+    pairs of ``within``, from the machinery's placement ``mine`` (scored on ``dom``; each site's
+    modules put in order, which costs no more), for ``budget`` deterministic units until
+    ``clock``'s deadline, moving to ``peer``'s placement (the HiGHS lane's) whenever that is
+    better and offering its own to ``share``; the better of ``mine`` and the search's placement
+    (ties: the search's where it proved it, else ``mine``), scored on ``dom``, with ``mine``'s
+    bound (the objective, where a step solved the whole MIP). ``mine`` itself where it is
+    proven, where the textbook MIP is not the whole model (``soft.separable``), or where its
+    placement uses a pair ``within`` does not hold.
 
     The caller reserves on ``clock`` the time that scoring the placement will take."""
     if mine.status == "OPTIMAL" or not separable(dom) or clock.passed():
@@ -295,10 +297,9 @@ def onwards(
         model, cols = cpsat_model(form)
     except ValueError:
         return mine
-    start = classes_of(dom, mine)
-    if not _holds(prob, pairs, start):
+    start = _start(within, prob, pairs, classes_of(dom, mine))
+    if start is None:
         return mine
-    values = start_values(prob, pairs, modules, start)[1]
     bound = mine.best_bound
     values, objective, steps, solved = improve(
         model,
@@ -306,7 +307,7 @@ def onwards(
         form.cost,
         pairs,
         modules,
-        values,
+        start_values(prob, pairs, modules, start)[1],
         units=len(prob.units),
         budget=budget,
         clock=clock,
@@ -331,27 +332,45 @@ def onwards(
         lang=lang,
         started=started,
     )
-    if found is None or found.objective >= mine.objective:
+    proof = found is not None and found.status == "OPTIMAL"
+    if (
+        found is None
+        or found.objective > mine.objective
+        or (found.objective == mine.objective and not proof)
+    ):
         return replace(mine, options={**mine.options, **searched})
     return replace(
         found,
-        best_bound=mine.best_bound if not solved else found.best_bound,
+        best_bound=found.best_bound if solved else mine.best_bound,
         build_seconds=mine.build_seconds,
         seconds_to_1pct=mine.seconds_to_1pct,
         options={**mine.options, **searched},
     )
 
 
-def _holds(prob: Problem, pairs: np.ndarray, start: Mapping[str, str | None]) -> bool:
-    """Whether every household of ``start`` placed at a unit has that pair among ``pairs``
-    (the textbook MIP's columns), so that ``start_values`` is a feasible point of it."""
+def _start(
+    within: Domain, prob: Problem, pairs: np.ndarray, placed: Mapping[str, str | None]
+) -> dict[str, str | None] | None:
+    """The placement ``placed`` (household id -> unit class id or None) with each site's used
+    modules renamed to its first ones (``opening.in_order``; identical modules, the same cost
+    or less), so that the textbook MIP's row "a site's modules in order" holds; ``None`` where
+    it places a household at a unit whose pair is not among ``pairs`` (the MIP's columns): then
+    it is no point of the MIP."""
     col = {uid: k for k, uid in enumerate(prob.units)}
+    if any(uid is not None and uid not in col for uid in placed.values()):
+        return None
+    assign = np.array(
+        [col[uid] if (uid := placed.get(hid)) is not None else -1 for hid in prob.households],
+        dtype=np.int64,
+    )
+    assign = in_order(within, prob, assign)
     held = set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
-    for h, hid in enumerate(prob.households):
-        uid = start.get(hid)
-        if uid is not None and (uid not in col or (h, col[uid]) not in held):
-            return False
-    return True
+    if any(k >= 0 and (h, k) not in held for h, k in enumerate(assign.tolist())):
+        return None
+    return {
+        hid: (prob.units[k] if k >= 0 else None)
+        for hid, k in zip(prob.households, assign.tolist(), strict=True)
+    }
 
 
 def race(

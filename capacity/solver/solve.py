@@ -303,9 +303,9 @@ def _portfolio(dom: Domain, run: Run) -> Result:
         if separable(dom):  # the search goes on from the machinery's answer, with HiGHS's
             run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
             from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
-            share = portfolio.MACHINERY_SHARE
+            first = portfolio.MACHINERY_SHARE
             machinery = replace(
-                machinery, time_limit=run.time_limit * share, clock=run.clock.part(share)
+                machinery, time_limit=run.time_limit * first, clock=run.clock.part(first)
             )
 
         def other() -> Result:
@@ -316,7 +316,7 @@ def _portfolio(dom: Domain, run: Run) -> Result:
                 dom,
                 mine,
                 within=fix.domain,
-                budget=run.time_limit * (1 - share),
+                budget=run.time_limit - machinery.time_limit,
                 clock=run.clock,
                 seed=run.seed,
                 lang=run.lang,

@@ -13,7 +13,9 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.bench import sscflp
+from capacity.io.registry import load_registry
 from capacity.model.domain import Domain, add_pairs, build_domain
+from capacity.model.soft import separable
 from capacity.solver import fixing, portfolio, solve
 from capacity.solver.clock import Clock
 from capacity.solver.greedy import greedy_assignment
@@ -23,6 +25,7 @@ from capacity.solver.settle import classes_of, lowered
 from capacity.solver.solve import place
 
 DAY = pd.Timestamp("2027-01-01").date()
+SAMPLE_DAY = pd.Timestamp("2026-12-01").date()  # the sample's reference date
 
 
 def _holmberg(shared_dir: Path, name: str) -> tuple[sscflp.Instance, Domain, int]:
@@ -38,7 +41,9 @@ def _machinery(dom: Domain, fix: fixing.Fixing) -> Result:
     return replace(fix.placed, status="FEASIBLE", best_bound=lowered(fix.bound), solver="lagrange")
 
 
-def _onwards(dom: Domain, mine: Result, within: Domain, clock: Clock, **kw) -> Result:
+def _onwards(
+    dom: Domain, mine: Result, within: Domain, clock: Clock, **kw: portfolio.Incumbent
+) -> Result:
     return portfolio.onwards(
         dom,
         mine,
@@ -73,9 +78,10 @@ def test_the_search_goes_on_from_the_machinerys_placement_to_the_optimum(shared_
 
 
 def test_the_search_moves_to_a_better_placement_from_highs(shared_dir):
-    """A peer (the HiGHS lane) that holds the optimum: the search takes it from the greedy
-    placement, marks the clock cut (the peer's placement came on its wall clock), and offered
-    its start first to its own peer (for HiGHS)."""
+    """A peer (the HiGHS lane) that holds the optimum: the search takes it before its first step
+    (with the optimum as its bound it then stops: no step of its own found it), marks the clock
+    cut (the peer's placement came on its wall clock), and offered its start first to its own
+    peer (for HiGHS)."""
     inst, dom, scale = _holmberg(shared_dir, "p2")
     best = portfolio.highs_lane(
         dom, seed=0, lang="en", started=time.perf_counter(), clock=Clock(60)
@@ -88,18 +94,68 @@ def test_the_search_moves_to_a_better_placement_from_highs(shared_dir):
     offered = []
     to_highs.offer = offered.append  # records what HiGHS would be given
     greedy = evaluate(dom, greedy_assignment(dom), lang="en")
-    mine = replace(greedy, status="FEASIBLE", best_bound=0.0, solver="greedy")
+    mine = replace(greedy, status="FEASIBLE", best_bound=best.objective, solver="greedy")
     clock = Clock(600.0)
     got = _onwards(dom, mine, dom, clock, peer=from_highs, share=to_highs)
-    assert got.objective == inst.optimum * scale
+    assert got.objective == inst.optimum * scale and got.status == "OPTIMAL"
+    assert got.options["neighbourhoods"]["steps"] == 0
     assert clock.cut
     start = portfolio.start_values(prob, pairs, modules, classes_of(dom, mine))[1]
     assert (offered[0] == start).all()
 
 
+def test_a_proof_at_the_machinerys_objective_is_kept(shared_dir):
+    """The machinery's placement is the optimum, without a proof: no step finds a better one,
+    and the step that frees every unit proves it; the answer is the search's proof, not the
+    unproven placement (so that the race can stop HiGHS)."""
+    inst, dom, scale = _holmberg(shared_dir, "p2")
+    best = portfolio.highs_lane(
+        dom, seed=0, lang="en", started=time.perf_counter(), clock=Clock(60)
+    )
+    assert best.objective == inst.optimum * scale
+    mine = replace(best, status="FEASIBLE", best_bound=0.0, solver="lagrange")
+    clock = Clock(600.0)
+    got = _onwards(dom, mine, dom, clock)
+    assert not clock.cut
+    assert got.objective == mine.objective and got.status == "OPTIMAL"
+    assert 0.0 < got.best_bound <= got.objective
+    assert got.options["neighbourhoods"]["steps"] > 0
+
+
+def test_a_sites_modules_are_put_in_order_before_the_search(sample_gpkg):
+    """A placement on a site's second pavilion module while its first stands empty (which the
+    whole model allows, at the first's setup cost) is no point of the textbook MIP, whose rows
+    put a site's modules up in order: the search starts from the same placement on the first
+    module instead."""
+    dom = add_pairs(
+        build_domain(
+            load_registry(sample_gpkg), SAMPLE_DAY, allow_new_modules=True, with_pairs=False
+        )
+    )
+    prob = portfolio.problem_of(dom)
+    _, pairs, _ = portfolio.textbook_form(dom, prob)
+    by_site: dict[str, list[str]] = {}
+    for uid, u in dom.units.items():
+        if u.new_module:
+            by_site.setdefault(u.site_id, []).append(uid)
+    site, modules = next((s, m) for s, m in by_site.items() if len(m) > 1)
+    first, second = modules[0], modules[1]
+    hid = next(h for h, allowed in dom.pairs.items() if first in allowed and second in allowed)
+    placed = {h.id: None for h in dom.households} | {hid: second}
+    start = portfolio._start(dom, prob, pairs, placed)
+    assert start == placed | {hid: first}
+    # without the first module's pair, the ordered placement is no point of the MIP
+    col = {uid: k for k, uid in enumerate(prob.units)}
+    h = prob.households.index(hid)
+    keep = ~((pairs[:, 0] == h) & (pairs[:, 1] == col[first]))
+    assert portfolio._start(dom, prob, pairs[keep], placed) is None
+
+
 def test_a_proven_answer_a_model_with_district_terms_and_a_foreign_pair_are_left(
     shared_dir, tiny_registry
 ):
+    """``mine`` comes back as it is where it is proven, where its placement uses a pair the
+    search's MIP does not hold, and where the textbook MIP is not the whole model."""
     inst, dom, _ = _holmberg(shared_dir, "p1")
     fix = fixing.fix_pairs(dom, lang="en")
     mine = _machinery(dom, fix)
@@ -112,6 +168,7 @@ def test_a_proven_answer_a_model_with_district_terms_and_a_foreign_pair_are_left
     assert _onwards(dom, mine, within, Clock(60)) is mine
     # the tiny registry's families in two districts: the textbook MIP is not the whole model
     tiny = build_domain(tiny_registry, DAY, allow_new_modules=True)
+    assert not separable(tiny)
     tiny_fix = fixing.fix_pairs(tiny, lang="en")
     tiny_mine = _machinery(tiny, tiny_fix)
     assert _onwards(tiny, tiny_mine, tiny_fix.domain, Clock(60)) is tiny_mine
