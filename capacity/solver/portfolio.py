@@ -10,19 +10,19 @@ process:
 
 - where the textbook MIP is the whole model (``soft.separable``: no district term has anything
   to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
-  (``cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's placement): a
-  tree search for ``TREE_SHARE`` of its budget, which proves what it can, then, unless it
+  (``cpsat_lanes.cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's
+  placement): a tree search for ``cpsat_lanes.TREE_SHARE`` of its budget, which proves what it can, then, unless it
   proved, a search over neighbourhoods of units from its best placement
   (``capacity.solver.neighbourhood``) for the rest, which moves to HiGHS's latest incumbent
   whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP);
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
   cores), which holds every term of the model; where the textbook MIP is the whole model but
-  large, the machinery for ``MACHINERY_SHARE`` of the limit, then the neighbourhood search
-  from its placement for the rest (``onwards``), handing placements to and from HiGHS as the
-  small models' lane does.
+  large, the machinery for ``cpsat_lanes.MACHINERY_SHARE`` of the limit, then the
+  neighbourhood search from its placement for the rest (``cpsat_lanes.onwards``), handing
+  placements to and from HiGHS as the small models' lane does.
 
-The textbook MIP, the start and the scoring of a lane's answer are in
-``capacity.solver.textbook``.
+The CP-SAT searches on the textbook MIP are in ``capacity.solver.cpsat_lanes``; the textbook
+MIP, the start and the scoring of a lane's answer in ``capacity.solver.textbook``.
 
 ``PLAIN_MAX_PAIRS`` keeps the CP-SAT lane on the textbook MIP to small models: there its race
 ends nearer the optimum than the machinery's, on larger models the machinery's does (measured in
@@ -56,31 +56,22 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from types import SimpleNamespace
 
 import numpy as np
-from ortools.sat.python import cp_model
 
 from capacity.model.domain import Domain
 from capacity.model.soft import separable
 from capacity.solver.clock import MIN_WALL, Clock
 from capacity.solver.fixing import Fixing
 from capacity.solver.highs import solve_highs
-from capacity.solver.linear import cpsat_model
-from capacity.solver.neighbourhood import improve
-from capacity.solver.opening import in_order
-from capacity.solver.problem import Problem, problem_of
+from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
-from capacity.solver.settle import classes_of, keep_better, labelled, reaches
-from capacity.solver.stages import run as solve_once
+from capacity.solver.settle import classes_of, keep_better, labelled
 from capacity.solver.textbook import scored, start_values, textbook_form
-from capacity.solver.trace import GapTrace
 
 LANES = ("highs", "fixing", "cpsat")
 MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
 PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see the module)
-MACHINERY_SHARE = 0.5  # of a large separable model's limit for the machinery, then neighbourhoods
-TREE_SHARE = 0.5  # of the CP-SAT lane's budget for the tree search; the rest: neighbourhoods
 
 
 class Incumbent:
@@ -166,211 +157,6 @@ def highs_lane(
         lang=lang,
         started=started,
     )
-
-
-def cpsat_lane(
-    dom: Domain,
-    *,
-    seed: int,
-    lang: str,
-    started: float,
-    clock: Clock,
-    budget: float,
-    within: Domain | None = None,
-    start: Mapping[str, str | None] | None = None,
-    peer: Incumbent | None = None,
-    share: Incumbent | None = None,
-) -> Result | None:
-    """The textbook MIP in CP-SAT (one worker) for ``budget`` deterministic units, until
-    ``clock``'s deadline or its end, over the pairs of ``within`` (default ``dom``), hinted with
-    the placement ``start`` if given: a tree search for ``TREE_SHARE`` of the budget, then,
-    unless it proved optimality, the neighbourhood search from its best placement for the rest,
-    moving to ``peer``'s placement (the same MIP's, from the HiGHS lane) whenever that is
-    better and offering its own better ones to ``share`` (for the HiGHS lane) (see the module;
-    ``options["neighbourhoods"]``: its steps and the objective it started from). The placement
-    scored on ``dom``, with the tree search's bound (the objective, where a step solved the
-    whole MIP); ``seconds_to_1pct`` is the tree search's only;
-    ``None`` without a placement, or where a cost is not an integer (CP-SAT takes none; the
-    placement model's own costs are integers, so this is not expected).
-
-    The caller reserves on ``clock`` the time that scoring the placement will take."""
-    prob = problem_of(within or dom)
-    form, pairs, modules = textbook_form(dom, prob)
-    try:
-        model, cols = cpsat_model(form)
-    except ValueError:
-        return None
-    if start is not None:
-        for col, v in zip(cols, start_values(prob, pairs, modules, start)[1], strict=True):
-            model.add_hint(col, int(v))
-    trace = GapTrace(time.perf_counter() - started, clock)
-    cp = solve_once(
-        SimpleNamespace(cp=model),  # the shape ``stages.run`` takes
-        workers=1,
-        seed=seed,
-        budget=budget * TREE_SHARE,
-        interleave=False,
-        trace=trace,
-        clock=clock,
-    )
-    if cp.status == cp_model.MODEL_INVALID:  # a fault of ``cpsat_model``, not of the input
-        raise RuntimeError(f"CP-SAT found the textbook model invalid: {model.validate()}")
-    if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    values = np.array([cp.value(c) for c in cols], dtype=float)
-    bound = float(cp.best_objective_bound)
-    proven = cp.status == cp_model.OPTIMAL
-    searched = {}
-    if not proven:
-        values, objective, steps, solved = improve(
-            model,
-            cols,
-            form.cost,
-            pairs,
-            modules,
-            values,
-            units=len(prob.units),
-            budget=budget - cp.deterministic_time,
-            clock=clock,
-            seed=seed,
-            bound=bound,
-            peer=None if peer is None else peer.take,
-            share=None if share is None else share.offer,
-        )
-        if solved:  # a step freed every unit: the whole MIP, solved to optimality
-            bound = max(bound, float(objective))
-        proven = solved or reaches(objective, bound - 1e-6)
-        searched = {"neighbourhoods": {"steps": steps, "from": round(cp.objective_value)}}
-    placed = scored(
-        dom,
-        within or dom,
-        prob,
-        pairs,
-        values,
-        proven=proven,
-        bound=bound,
-        solver="cpsat",
-        seed=seed,
-        lang=lang,
-        started=started,
-    )
-    if placed is None:
-        return None
-    to_1pct = trace.seconds_to(1.0, cp)
-    size = {"variables": form.variables, "constraints": form.constraints}
-    return replace(
-        placed,
-        seconds_to_1pct=None if to_1pct is None else round(to_1pct, 3),
-        options={**placed.options, "model_size": size, **searched},
-    )
-
-
-def onwards(
-    dom: Domain,
-    mine: Result,
-    *,
-    within: Domain,
-    budget: float,
-    clock: Clock,
-    seed: int,
-    lang: str,
-    started: float,
-    peer: Incumbent | None = None,
-    share: Incumbent | None = None,
-) -> Result:
-    """The neighbourhood search (``capacity.solver.neighbourhood``) on the textbook MIP over the
-    pairs of ``within``, from the machinery's placement ``mine`` (scored on ``dom``; each site's
-    modules put in order, which costs no more), for ``budget`` deterministic units until
-    ``clock``'s deadline, moving to ``peer``'s placement (the HiGHS lane's) whenever that is
-    better and offering its own to ``share``; the better of ``mine`` and the search's placement
-    (ties: the search's where it proved it, else ``mine``), scored on ``dom``, with ``mine``'s
-    bound (the objective, where a step solved the whole MIP). ``mine`` itself where it is
-    proven, where the textbook MIP is not the whole model (``soft.separable``), or where its
-    placement uses a pair ``within`` does not hold.
-
-    The caller reserves on ``clock`` the time that scoring the placement will take."""
-    if mine.status == "OPTIMAL" or not separable(dom) or clock.passed():
-        return mine
-    prob = problem_of(within)
-    form, pairs, modules = textbook_form(dom, prob)
-    try:
-        model, cols = cpsat_model(form)
-    except ValueError:
-        return mine
-    start = _start(within, prob, pairs, classes_of(dom, mine))
-    if start is None:
-        return mine
-    bound = mine.best_bound
-    values, objective, steps, solved = improve(
-        model,
-        cols,
-        form.cost,
-        pairs,
-        modules,
-        start_values(prob, pairs, modules, start)[1],
-        units=len(prob.units),
-        budget=budget,
-        clock=clock,
-        seed=seed,
-        bound=bound,
-        peer=None if peer is None else peer.take,
-        share=None if share is None else share.offer,
-    )
-    searched = {"neighbourhoods": {"steps": steps, "from": int(mine.objective)}}
-    if solved:  # a step freed every unit: the whole MIP, solved to optimality
-        bound = float(objective) if bound is None else max(bound, float(objective))
-    found = scored(
-        dom,
-        within,
-        prob,
-        pairs,
-        values,
-        proven=solved or (bound is not None and reaches(objective, bound - 1e-6)),
-        bound=bound,
-        solver=f"{mine.solver} + nabolagssøgning",
-        seed=seed,
-        lang=lang,
-        started=started,
-    )
-    proof = found is not None and found.status == "OPTIMAL"
-    if (
-        found is None
-        or found.objective > mine.objective
-        or (found.objective == mine.objective and not proof)
-    ):
-        return replace(mine, options={**mine.options, **searched})
-    return replace(
-        found,
-        best_bound=found.best_bound if solved else mine.best_bound,
-        build_seconds=mine.build_seconds,
-        seconds_to_1pct=mine.seconds_to_1pct,
-        options={**mine.options, **searched},
-    )
-
-
-def _start(
-    within: Domain, prob: Problem, pairs: np.ndarray, placed: Mapping[str, str | None]
-) -> dict[str, str | None] | None:
-    """The placement ``placed`` (household id -> unit class id or None) with each site's used
-    modules renamed to its first ones (``opening.in_order``; identical modules, the same cost
-    or less), so that the textbook MIP's row "a site's modules in order" holds; ``None`` where
-    it places a household at a unit whose pair is not among ``pairs`` (the MIP's columns): then
-    it is no point of the MIP."""
-    col = {uid: k for k, uid in enumerate(prob.units)}
-    if any(uid is not None and uid not in col for uid in placed.values()):
-        return None
-    assign = np.array(
-        [col[uid] if (uid := placed.get(hid)) is not None else -1 for hid in prob.households],
-        dtype=np.int64,
-    )
-    assign = in_order(within, prob, assign)
-    held = set(zip(pairs[:, 0].tolist(), pairs[:, 1].tolist(), strict=True))
-    if any(k >= 0 and (h, k) not in held for h, k in enumerate(assign.tolist())):
-        return None
-    return {
-        hid: (prob.units[k] if k >= 0 else None)
-        for hid, k in zip(prob.households, assign.tolist(), strict=True)
-    }
 
 
 def race(

@@ -30,7 +30,7 @@ from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import build_model, hint
 from capacity.model.soft import separable
-from capacity.solver import fewest, fixing, lanes, opening, portfolio
+from capacity.solver import cpsat_lanes, fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
 from capacity.solver.clock import HEURISTIC_SHARE, MIN_WALL, Clock, unlimited
 from capacity.solver.fingerprint import input_hash
@@ -269,63 +269,19 @@ def _fixing(dom: Domain, run: Run, fix: fixing.Fixing | None = None) -> Result:
 def _portfolio(dom: Domain, run: Run) -> Result:
     """The fixing's pruned pairs and placement, then the textbook MIP over those pairs in HiGHS
     (one thread, from that placement) races, on the other cores, the textbook MIP in CP-SAT
-    (a small model: ``portfolio.plain_applies``) or the rest of ``_fixing`` (a larger one;
-    where the textbook MIP is the whole model, for ``portfolio.MACHINERY_SHARE`` of the limit,
-    then ``portfolio.onwards``) (``capacity.solver.portfolio``); the better answer by the whole
-    objective, the larger bound."""
+    (a small model: ``portfolio.plain_applies``; ``_textbook_lane``) or the rest of
+    ``_fixing`` (a larger one; ``_machinery_lane``) (``capacity.solver.portfolio``); the
+    better answer by the whole objective, the larger bound. Where the CP-SAT side searches the
+    textbook MIP, the two lanes hand each other placements (``portfolio.Incumbent``)."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
-    from_highs = to_highs = None
+    from_highs = to_highs = None  # HiGHS's points for the search; the search's for HiGHS
+    if portfolio.plain_applies(dom, fix) or separable(dom):
+        run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
+        from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
     if portfolio.plain_applies(dom, fix):
-        run.clock.reserve(fix.scoring)  # the lane scores its placement on the whole domain
-        from_highs = portfolio.Incumbent()  # HiGHS's points, for the neighbourhood search
-        to_highs = portfolio.Incumbent()  # the neighbourhood search's, for HiGHS
-
-        def other() -> Result:
-            lane = portfolio.cpsat_lane(
-                dom,
-                seed=run.seed,
-                lang=run.lang,
-                started=run.started,
-                clock=run.clock,
-                budget=fixing.budget(fix, run.time_limit),
-                within=fix.domain,
-                start=fix.assignment,
-                peer=from_highs,
-                share=to_highs,
-            )
-            return fixing.settle(
-                dom, lane, fix, seed=run.seed, lang=run.lang, started=run.started, scored=True
-            )
-
-        name = "cpsat"
+        other, name = _textbook_lane(dom, run, fix, from_highs, to_highs), "cpsat"
     else:
-        machinery = replace(run, workers=max(run.cores - 1, 1))
-        if separable(dom):  # the search goes on from the machinery's answer, with HiGHS's
-            run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
-            from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
-            first = portfolio.MACHINERY_SHARE
-            machinery = replace(
-                machinery, time_limit=run.time_limit * first, clock=run.clock.part(first)
-            )
-
-        def other() -> Result:
-            mine = _fixing(dom, machinery, fix)
-            if from_highs is None:
-                return mine
-            return portfolio.onwards(
-                dom,
-                mine,
-                within=fix.domain,
-                budget=run.time_limit - machinery.time_limit,
-                clock=run.clock,
-                seed=run.seed,
-                lang=run.lang,
-                started=run.started,
-                peer=from_highs,
-                share=to_highs,
-            )
-
-        name = "fixing"
+        other, name = _machinery_lane(dom, run, fix, from_highs, to_highs), "fixing"
     return portfolio.race(
         dom,
         other,
@@ -339,6 +295,70 @@ def _portfolio(dom: Domain, run: Run) -> Result:
         incumbent=from_highs,
         offered=to_highs,
     )
+
+
+def _textbook_lane(
+    dom: Domain, run: Run, fix: fixing.Fixing, peer: portfolio.Incumbent, share: portfolio.Incumbent
+) -> Callable[[], Result]:
+    """The race's CP-SAT side on a small separable model: ``cpsat_lanes.cpsat_lane`` over the
+    fixing's pairs from its placement, then the better of that and the heuristic's."""
+
+    def lane() -> Result:
+        found = cpsat_lanes.cpsat_lane(
+            dom,
+            seed=run.seed,
+            lang=run.lang,
+            started=run.started,
+            clock=run.clock,
+            budget=fixing.budget(fix, run.time_limit),
+            within=fix.domain,
+            start=fix.assignment,
+            peer=peer,
+            share=share,
+        )
+        return fixing.settle(
+            dom, found, fix, seed=run.seed, lang=run.lang, started=run.started, scored=True
+        )
+
+    return lane
+
+
+def _machinery_lane(
+    dom: Domain,
+    run: Run,
+    fix: fixing.Fixing,
+    peer: portfolio.Incumbent | None,
+    share: portfolio.Incumbent | None,
+) -> Callable[[], Result]:
+    """The race's CP-SAT side on a larger model: the rest of ``_fixing`` on the other cores;
+    where HiGHS hands placements (``peer``: the textbook MIP is the whole model), the machinery
+    for ``cpsat_lanes.MACHINERY_SHARE`` of the limit (budget and deadline), then
+    ``cpsat_lanes.onwards`` from its answer for the rest."""
+    machinery = replace(run, workers=max(run.cores - 1, 1))
+    if peer is not None:
+        first = cpsat_lanes.MACHINERY_SHARE
+        machinery = replace(
+            machinery, time_limit=run.time_limit * first, clock=run.clock.part(first)
+        )
+
+    def lane() -> Result:
+        mine = _fixing(dom, machinery, fix)
+        if peer is None:
+            return mine
+        return cpsat_lanes.onwards(
+            dom,
+            mine,
+            within=fix.domain,
+            budget=run.time_limit - machinery.time_limit,
+            clock=run.clock,
+            seed=run.seed,
+            lang=run.lang,
+            started=run.started,
+            peer=peer,
+            share=share,
+        )
+
+    return lane
 
 
 def _plain_highs(dom: Domain, run: Run) -> Result:

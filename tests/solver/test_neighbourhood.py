@@ -14,7 +14,7 @@ from ortools.sat.python import cp_model
 
 from capacity.bench import sscflp
 from capacity.model.domain import add_pairs, build_domain
-from capacity.solver import neighbourhood, portfolio
+from capacity.solver import cpsat_lanes, neighbourhood, portfolio
 from capacity.solver.clock import Clock
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.linear import cpsat_model
@@ -239,9 +239,9 @@ def test_the_cp_sat_lane_searches_neighbourhoods_after_a_short_tree_search(share
     reg = sscflp.to_registry(inst)
     dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
     scale = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
-    monkeypatch.setattr(portfolio, "TREE_SHARE", 0.01)
+    monkeypatch.setattr(cpsat_lanes, "TREE_SHARE", 0.01)
     shared = portfolio.Incumbent()
-    got = portfolio.cpsat_lane(
+    got = cpsat_lanes.cpsat_lane(
         dom,
         share=shared,
         start=greedy_assignment(dom),

@@ -1,4 +1,4 @@
-"""The neighbourhood search after the machinery (``portfolio.onwards``): on a separable model it
+"""The neighbourhood search after the machinery (``cpsat_lanes.onwards``): on a separable model it
 goes on from the machinery's placement, never worse, with a valid bound; it leaves a proven
 answer, a model with district terms and a placement outside its pairs as they are; and the race
 on a large separable model gives the machinery ``MACHINERY_SHARE`` of the limit, then hands the
@@ -16,13 +16,15 @@ from capacity.bench import sscflp
 from capacity.io.registry import load_registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.soft import separable
-from capacity.solver import fixing, portfolio, solve
+from capacity.solver import cpsat_lanes, fixing, portfolio, solve
 from capacity.solver.clock import Clock
 from capacity.solver.greedy import greedy_assignment
+from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
 from capacity.solver.settle import classes_of, lowered
 from capacity.solver.solve import place
+from capacity.solver.textbook import start_values, textbook_form
 
 DAY = pd.Timestamp("2027-01-01").date()
 SAMPLE_DAY = pd.Timestamp("2026-12-01").date()  # the sample's reference date
@@ -44,7 +46,7 @@ def _machinery(dom: Domain, fix: fixing.Fixing) -> Result:
 def _onwards(
     dom: Domain, mine: Result, within: Domain, clock: Clock, **kw: portfolio.Incumbent
 ) -> Result:
-    return portfolio.onwards(
+    return cpsat_lanes.onwards(
         dom,
         mine,
         within=within,
@@ -87,10 +89,10 @@ def test_the_search_moves_to_a_better_placement_from_highs(shared_dir):
         dom, seed=0, lang="en", started=time.perf_counter(), clock=Clock(60)
     )
     assert best.objective == inst.optimum * scale
-    prob = portfolio.problem_of(dom)
-    _, pairs, modules = portfolio.textbook_form(dom, prob)
+    prob = problem_of(dom)
+    _, pairs, modules = textbook_form(dom, prob)
     from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
-    from_highs.offer(portfolio.start_values(prob, pairs, modules, classes_of(dom, best))[1])
+    from_highs.offer(start_values(prob, pairs, modules, classes_of(dom, best))[1])
     offered = []
     to_highs.offer = offered.append  # records what HiGHS would be given
     greedy = evaluate(dom, greedy_assignment(dom), lang="en")
@@ -100,7 +102,7 @@ def test_the_search_moves_to_a_better_placement_from_highs(shared_dir):
     assert got.objective == inst.optimum * scale and got.status == "OPTIMAL"
     assert got.options["neighbourhoods"]["steps"] == 0
     assert clock.cut
-    start = portfolio.start_values(prob, pairs, modules, classes_of(dom, mine))[1]
+    start = start_values(prob, pairs, modules, classes_of(dom, mine))[1]
     assert (offered[0] == start).all()
 
 
@@ -132,8 +134,8 @@ def test_a_sites_modules_are_put_in_order_before_the_search(sample_gpkg):
             load_registry(sample_gpkg), SAMPLE_DAY, allow_new_modules=True, with_pairs=False
         )
     )
-    prob = portfolio.problem_of(dom)
-    _, pairs, _ = portfolio.textbook_form(dom, prob)
+    prob = problem_of(dom)
+    _, pairs, _ = textbook_form(dom, prob)
     by_site: dict[str, list[str]] = {}
     for uid, u in dom.units.items():
         if u.new_module:
@@ -142,13 +144,13 @@ def test_a_sites_modules_are_put_in_order_before_the_search(sample_gpkg):
     first, second = modules[0], modules[1]
     hid = next(h for h, allowed in dom.pairs.items() if first in allowed and second in allowed)
     placed = {h.id: None for h in dom.households} | {hid: second}
-    start = portfolio._start(dom, prob, pairs, placed)
+    start = cpsat_lanes._start(dom, prob, pairs, placed)
     assert start == placed | {hid: first}
     # without the first module's pair, the ordered placement is no point of the MIP
     col = {uid: k for k, uid in enumerate(prob.units)}
     h = prob.households.index(hid)
     keep = ~((pairs[:, 0] == h) & (pairs[:, 1] == col[first]))
-    assert portfolio._start(dom, prob, pairs[keep], placed) is None
+    assert cpsat_lanes._start(dom, prob, pairs[keep], placed) is None
 
 
 def test_a_proven_answer_a_model_with_district_terms_and_a_foreign_pair_are_left(
@@ -199,11 +201,11 @@ def test_the_race_on_a_large_separable_model_hands_placements_both_ways(shared_d
 
     monkeypatch.setattr(portfolio, "race", race)
     monkeypatch.setattr(solve, "_fixing", machinery)
-    monkeypatch.setattr(portfolio, "onwards", onwards)
+    monkeypatch.setattr(cpsat_lanes, "onwards", onwards)
     limit = portfolio.MIN_LIMIT
     result = place(sscflp.to_registry(inst), DAY, time_limit=limit, allow_new_modules=True)
     assert result.options["lane"] == "fixing"
-    share = portfolio.MACHINERY_SHARE
+    share = cpsat_lanes.MACHINERY_SHARE
     run, kw = seen["machinery"], seen["onwards"]
     assert run.time_limit == limit * share
     assert run.clock.deadline <= run.clock.started + limit * share

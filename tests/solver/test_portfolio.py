@@ -24,7 +24,7 @@ from capacity.bench import sscflp
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import build_model
 from capacity.model.soft import separable
-from capacity.solver import fixing, portfolio, stages
+from capacity.solver import cpsat_lanes, fixing, portfolio, stages
 from capacity.solver.clock import Clock
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.scoring import evaluate
@@ -131,7 +131,7 @@ def test_the_cp_sat_lane_proves_a_known_optimum_over_the_fixings_pairs(shared_di
     inst, dom, scale = _holmberg(shared_dir, "p1")
     fix = fixing.fix_pairs(dom, lang="en")
     clock = Clock(WIDE)
-    got = portfolio.cpsat_lane(
+    got = cpsat_lanes.cpsat_lane(
         dom,
         within=fix.domain,
         start=fix.assignment,
