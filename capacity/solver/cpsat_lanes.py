@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import replace
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -28,7 +29,7 @@ from ortools.sat.python import cp_model
 from capacity.model.domain import Domain
 from capacity.model.soft import separable
 from capacity.solver.clock import Clock
-from capacity.solver.linear import cpsat_model
+from capacity.solver.linear import LinearForm, cpsat_model
 from capacity.solver.neighbourhood import improve
 from capacity.solver.opening import in_order
 from capacity.solver.portfolio import Incumbent
@@ -69,12 +70,10 @@ def cpsat_lane(
     placement model's own costs are integers, so this is not expected).
 
     The caller reserves on ``clock`` the time that scoring the placement will take."""
-    prob = problem_of(within or dom)
-    form, pairs, modules = textbook_form(dom, prob)
-    try:
-        model, cols = cpsat_model(form)
-    except ValueError:
+    mip = _mip(dom, within or dom)
+    if mip is None:
         return None
+    prob, form, pairs, modules, model, cols = mip
     if start is not None:
         for col, v in zip(cols, start_values(prob, pairs, modules, start)[1], strict=True):
             model.add_hint(col, int(v))
@@ -97,24 +96,16 @@ def cpsat_lane(
     proven = cp.status == cp_model.OPTIMAL
     searched = {}
     if not proven:
-        values, objective, steps, solved = improve(
-            model,
-            cols,
-            form.cost,
-            pairs,
-            modules,
+        values, bound, proven, steps, _ = _neighbourhoods(
+            mip,
             values,
-            units=len(prob.units),
+            bound=bound,
             budget=budget - cp.deterministic_time,
             clock=clock,
             seed=seed,
-            bound=bound,
-            peer=None if peer is None else peer.take,
-            share=None if share is None else share.offer,
+            peer=peer,
+            share=share,
         )
-        if solved:  # a step freed every unit: the whole MIP, solved to optimality
-            bound = max(bound, float(objective))
-        proven = solved or reaches(objective, bound - 1e-6)
         searched = {"neighbourhoods": {"steps": steps, "from": round(cp.objective_value)}}
     placed = scored(
         dom,
@@ -166,41 +157,28 @@ def onwards(
     The caller reserves on ``clock`` the time that scoring the placement will take."""
     if mine.status == "OPTIMAL" or not separable(dom) or clock.passed():
         return mine
-    prob = problem_of(within)
-    form, pairs, modules = textbook_form(dom, prob)
-    try:
-        model, cols = cpsat_model(form)
-    except ValueError:
+    mip = _mip(dom, within)
+    start = None if mip is None else _start(within, mip.prob, mip.pairs, classes_of(dom, mine))
+    if mip is None or start is None:
         return mine
-    start = _start(within, prob, pairs, classes_of(dom, mine))
-    if start is None:
-        return mine
-    bound = mine.best_bound
-    values, objective, steps, solved = improve(
-        model,
-        cols,
-        form.cost,
-        pairs,
-        modules,
-        start_values(prob, pairs, modules, start)[1],
-        units=len(prob.units),
+    values, bound, proven, steps, solved = _neighbourhoods(
+        mip,
+        start_values(mip.prob, mip.pairs, mip.modules, start)[1],
+        bound=mine.best_bound,
         budget=budget,
         clock=clock,
         seed=seed,
-        bound=bound,
-        peer=None if peer is None else peer.take,
-        share=None if share is None else share.offer,
+        peer=peer,
+        share=share,
     )
     searched = {"neighbourhoods": {"steps": steps, "from": int(mine.objective)}}
-    if solved:  # a step freed every unit: the whole MIP, solved to optimality
-        bound = float(objective) if bound is None else max(bound, float(objective))
     found = scored(
         dom,
         within,
-        prob,
-        pairs,
+        mip.prob,
+        mip.pairs,
         values,
-        proven=solved or (bound is not None and reaches(objective, bound - 1e-6)),
+        proven=proven,
         bound=bound,
         solver=f"{mine.solver} + nabolagssøgning",
         seed=seed,
@@ -221,6 +199,65 @@ def onwards(
         seconds_to_1pct=mine.seconds_to_1pct,
         options={**mine.options, **searched},
     )
+
+
+class _Mip(NamedTuple):
+    """The textbook MIP over a domain's pairs (``textbook.textbook_form``) as a CP-SAT model."""
+
+    prob: Problem
+    form: LinearForm
+    pairs: np.ndarray
+    modules: np.ndarray
+    model: cp_model.CpModel
+    cols: list
+
+
+def _mip(dom: Domain, within: Domain) -> _Mip | None:
+    """The textbook MIP of ``dom`` over the pairs of ``within``; ``None`` where a cost is not an
+    integer (CP-SAT takes none)."""
+    prob = problem_of(within)
+    form, pairs, modules = textbook_form(dom, prob)
+    try:
+        model, cols = cpsat_model(form)
+    except ValueError:
+        return None
+    return _Mip(prob, form, pairs, modules, model, cols)
+
+
+def _neighbourhoods(
+    mip: _Mip,
+    values: np.ndarray,
+    *,
+    bound: float | None,
+    budget: float,
+    clock: Clock,
+    seed: int,
+    peer: Incumbent | None,
+    share: Incumbent | None,
+) -> tuple[np.ndarray, float | None, bool, int, bool]:
+    """The neighbourhood search on ``mip`` from the point ``values`` (``neighbourhood.improve``,
+    exchanging with ``peer`` and ``share``): its placement's values, the bound (raised to the
+    objective where a step solved the whole MIP), whether the placement is proven, the steps,
+    and whether a step solved the whole MIP."""
+    values, objective, steps, solved = improve(
+        mip.model,
+        mip.cols,
+        mip.form.cost,
+        mip.pairs,
+        mip.modules,
+        values,
+        units=len(mip.prob.units),
+        budget=budget,
+        clock=clock,
+        seed=seed,
+        bound=bound,
+        peer=None if peer is None else peer.take,
+        share=None if share is None else share.offer,
+    )
+    if solved:  # a step freed every unit: the whole MIP, solved to optimality
+        bound = float(objective) if bound is None else max(bound, float(objective))
+    proven = solved or (bound is not None and reaches(objective, bound - 1e-6))
+    return values, bound, proven, steps, solved
 
 
 def _start(
