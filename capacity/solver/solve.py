@@ -275,7 +275,7 @@ def _portfolio(dom: Domain, run: Run) -> Result:
     textbook MIP, the two lanes hand each other placements (``portfolio.Incumbent``)."""
     fix = fixing.fix_pairs(dom, lang=run.lang, clock=run.clock.part(HEURISTIC_SHARE))
     from_highs = to_highs = None  # HiGHS's points for the search; the search's for HiGHS
-    if portfolio.plain_applies(dom, fix) or separable(dom):
+    if separable(dom):  # the textbook MIP is the whole model (so wherever ``plain_applies``)
         run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
         from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
     if portfolio.plain_applies(dom, fix):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 
@@ -25,16 +24,9 @@ from capacity.solver.scoring import evaluate
 from capacity.solver.settle import classes_of, lowered
 from capacity.solver.solve import place
 from capacity.solver.textbook import start_values, textbook_form
+from tests.solver.test_portfolio import DAY, _holmberg
 
-DAY = pd.Timestamp("2027-01-01").date()
 SAMPLE_DAY = pd.Timestamp("2026-12-01").date()  # the sample's reference date
-
-
-def _holmberg(shared_dir: Path, name: str) -> tuple[sscflp.Instance, Domain, int]:
-    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "holmberg", name)
-    reg = sscflp.to_registry(inst)
-    dom = add_pairs(build_domain(reg, DAY, allow_new_modules=True, with_pairs=False))
-    return inst, dom, sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
 
 
 def _machinery(dom: Domain, fix: fixing.Fixing) -> Result:
