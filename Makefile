@@ -46,10 +46,12 @@ bench: $(STAMP)
 	cp $(OUT)/bench/bench.md docs/benchmarks-quick.md
 
 # Delmaire and Yang 30x200/60x200: place beside plain CP-SAT and HiGHS at 60 s (FAMILY=yang: one;
-# ONLY=p20-p57: those instances; RESUME=1: keep the rows of a stopped run and run the rest).
+# ONLY=p20-p57: those instances; RESUME=1: keep the rows of a stopped run and run the rest;
+# SEED=1: the solvers' random seed).
 bench-general: $(STAMP)
 	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) \
-		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) --out $(OUT)/bench-general
+		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) $(if $(SEED),--seed $(SEED)) \
+		--out $(OUT)/bench-general
 
 # Every public instance, capa/b/c, the national scale, the plan and the general suite: hours.
 bench-full: $(STAMP)

@@ -50,14 +50,15 @@ class Case:
         return self.time_limit + GRACE_SECONDS
 
 
-def sscflp_direct(root: str, family: str, name: str, time_limit: float) -> dict:
-    """The textbook SSCFLP model in CP-SAT (reference for the importer and the place path)."""
+def sscflp_direct(root: str, family: str, name: str, time_limit: float, seed: int = 0) -> dict:
+    """The textbook SSCFLP model in CP-SAT (reference for the importer and the place path), with
+    CP-SAT's random seed ``seed``."""
     from capacity.bench.direct import solve_direct
 
     start = time.perf_counter()
     inst = sscflp.load(Path(root), family, name)
     load_seconds = time.perf_counter() - start
-    res = solve_direct(inst, time_limit=time_limit)
+    res = solve_direct(inst, time_limit=time_limit, seed=seed)
     n, m = inst.size
     return dict(
         households=m,
@@ -71,14 +72,16 @@ def sscflp_direct(root: str, family: str, name: str, time_limit: float) -> dict:
         build_seconds=load_seconds + res.build_seconds,
         solve_seconds=res.seconds,
         seconds_to_1pct=res.seconds_to_1pct,
+        seed=seed,
     )
 
 
 SSCFLP_SOLVERS: dict[str, Callable[..., dict]] = {"direct-cpsat": sscflp_direct}
 
 
-def sscflp_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
-    """The public-instance cases of a suite (``quick``: a sample of ten; ``full``: all)."""
+def sscflp_cases(root: Path, suite: str, time_limit: float, seed: int = 0) -> Iterator[Case]:
+    """The public-instance cases of a suite (``quick``: a sample of ten; ``full``: all), every
+    solver with the random seed ``seed``."""
     if suite == "quick":
         chosen = list(QUICK_SSCFLP)
     else:
@@ -88,13 +91,14 @@ def sscflp_cases(root: Path, suite: str, time_limit: float) -> Iterator[Case]:
         limit = 60.0 if (family, name) in LARGE_ORLIB else time_limit
         for solver, task in SSCFLP_SOLVERS.items():
             row = Row("sscflp", f"{family}/{name}", solver, known_optimum=known)
-            yield Case(row, task, (str(root), family, name, limit), limit)
+            yield Case(row, task, (str(root), family, name, limit, seed), limit)
 
 
 def sscflp_place(
-    root: str, family: str, name: str, time_limit: float, solver: str = "cpsat"
+    root: str, family: str, name: str, time_limit: float, seed: int = 0, solver: str = "cpsat"
 ) -> dict:
-    """The real ``place --allow-new-modules`` path on the instance converted to a registry."""
+    """The real ``place --allow-new-modules`` path on the instance converted to a registry, with
+    the random seed ``seed`` (the greedy solver has none to use)."""
     import pandas as pd
 
     from capacity.solver.solve import place
@@ -108,6 +112,7 @@ def sscflp_place(
         pd.Timestamp("2027-01-01").date(),
         solver=solver,
         time_limit=time_limit,
+        seed=seed,
         allow_new_modules=True,
     )
     factor = sscflp.PLACE_SCALE * sscflp.registry_scale(inst)
@@ -127,22 +132,23 @@ def sscflp_place(
         answer=result.solver,
         lane=result.options.get("lane"),
         lanes={k: v / factor for k, v in result.options.get("lanes", {}).items()},
+        seed=seed,
         **result.options.get("model_size", {}),
     )
 
 
-def sscflp_greedy(root: str, family: str, name: str, time_limit: float) -> dict:
+def sscflp_greedy(root: str, family: str, name: str, time_limit: float, seed: int = 0) -> dict:
     """The greedy baseline on the same path, for what optimisation buys."""
-    return sscflp_place(root, family, name, time_limit, solver="greedy")
+    return sscflp_place(root, family, name, time_limit, seed, solver="greedy")
 
 
 SSCFLP_SOLVERS["place-cpsat"] = sscflp_place
 SSCFLP_SOLVERS["place-greedy"] = sscflp_greedy
 
 
-def sscflp_highs(root: str, family: str, name: str, time_limit: float) -> dict:
+def sscflp_highs(root: str, family: str, name: str, time_limit: float, seed: int = 0) -> dict:
     """The real place path with the HiGHS backend (same model, as a MIP)."""
-    return sscflp_place(root, family, name, time_limit, solver="highs")
+    return sscflp_place(root, family, name, time_limit, seed, solver="highs")
 
 
 SSCFLP_SOLVERS["place-highs"] = sscflp_highs
@@ -269,14 +275,17 @@ GENERAL_LIMIT = 60.0
 GENERAL_FAMILIES = ("delmaire", "yang")
 
 
-def sscflp_direct_highs(root: str, family: str, name: str, time_limit: float) -> dict:
-    """The textbook SSCFLP model as a plain HiGHS MIP (``direct.solve_direct_highs``)."""
+def sscflp_direct_highs(
+    root: str, family: str, name: str, time_limit: float, seed: int = 0
+) -> dict:
+    """The textbook SSCFLP model as a plain HiGHS MIP (``direct.solve_direct_highs``), with
+    HiGHS's random seed ``seed``."""
     from capacity.bench.direct import solve_direct_highs
 
     start = time.perf_counter()
     inst = sscflp.load(Path(root), family, name)
     load_seconds = time.perf_counter() - start
-    res = solve_direct_highs(inst, time_limit=time_limit)
+    res = solve_direct_highs(inst, time_limit=time_limit, seed=seed)
     n, m = inst.size
     return dict(
         households=m,
@@ -289,6 +298,7 @@ def sscflp_direct_highs(root: str, family: str, name: str, time_limit: float) ->
         best_bound=res.bound,
         build_seconds=load_seconds + res.build_seconds,
         solve_seconds=res.seconds,
+        seed=seed,
     )
 
 
@@ -307,30 +317,33 @@ def general_names(root: Path, family: str) -> list[str]:
     return names
 
 
-def general_cases(root: Path, family: str | None = None) -> Iterator[Case]:
+def general_cases(root: Path, family: str | None = None, seed: int = 0) -> Iterator[Case]:
     """The general suite, one family (``family``) or all, every solver at ``GENERAL_LIMIT``
-    seconds of wall clock."""
+    seconds of wall clock, with the random seed ``seed``."""
     for fam in GENERAL_FAMILIES if family is None else (family,):
         for name in general_names(root, fam):
             known = sscflp.optima(root, fam)[name][1]
             for solver, task in GENERAL_SOLVERS.items():
                 row = Row("general", f"{fam}/{name}", solver, known_optimum=known)
-                yield Case(row, task, (str(root), fam, name, GENERAL_LIMIT), GENERAL_LIMIT)
+                args = (str(root), fam, name, GENERAL_LIMIT, seed)
+                yield Case(row, task, args, GENERAL_LIMIT)
 
 
 def all_cases(
-    root: Path, suite: str, time_limit: float, family: str | None = None
+    root: Path, suite: str, time_limit: float, family: str | None = None, seed: int = 0
 ) -> Iterator[Case]:
     """The scale suite, the plan suite (full), then the public SSCFLP instances; the general
-    suite alone (``general``, a ``family`` at a time if given) or at the end of ``full``."""
+    suite alone (``general``, a ``family`` at a time if given) or at the end of ``full``. The
+    solvers on the public instances get the random seed ``seed``; the scale and plan suites keep
+    their own seeded instances."""
     if suite == "general":
-        yield from general_cases(root, family)
+        yield from general_cases(root, family, seed)
         return
     yield from scale_cases(suite)
     yield from plan_cases(suite)
-    yield from sscflp_cases(root, suite, time_limit)
+    yield from sscflp_cases(root, suite, time_limit, seed)
     if suite == "full":
-        yield from general_cases(root)
+        yield from general_cases(root, seed=seed)
 
 
 def _matches(token: str, instance: str) -> bool:

@@ -44,6 +44,15 @@ def bench(
             "eller p1,p5,30-200-1.",
         ),
     ] = None,
+    seed: Annotated[
+        int,
+        typer.Option(
+            "--seed",
+            min=0,
+            help="Løsernes tilfældige frø på de offentlige instanser (place, CP-SAT og HiGHS). "
+            "Kør igen med andre frø for at se, hvor meget et resultat svinger.",
+        ),
+    ] = 0,
     resume: Annotated[
         bool,
         typer.Option(
@@ -70,18 +79,31 @@ def bench(
             f"{root}: no SSCFLP instances there; give --instances DIR "
             "(the folder with holmberg/, orlib/ and optima.csv files)."
         )
-    cases = list(all_cases(root, suite, time_limit, family))
+    cases = list(all_cases(root, suite, time_limit, family, seed))
     if only is not None:
         cases = select(cases, only)
     done = report.read(out) if resume else []
+    _same_seed(done, seed, out)
     finished = {(r.instance, r.solver) for r in done}
     cases = [c for c in cases if (c.row.instance, c.row.solver) not in finished]
-    title = f"capacity bench — {suite} suite"
+    title = f"capacity bench — {suite} suite" + (f", seed {seed}" if seed else "")
     console = make_console()
     rows = _run(cases, out, title, done, console)
     paths = report.write(rows, out, title)
     console.print(_table(rows, suite))
     console.print(f"Skrev {paths[0]} og {paths[1]}.")
+
+
+def _same_seed(done, seed: int, out: Path) -> None:
+    """Refuse to resume rows run with another seed: one file, one seed. Rows without one were
+    run with seed 0 (before ``--seed``) or by a suite that has none (scale, plan)."""
+    seeds = sorted({r.extra.get("seed", 0) for r in done if r.suite in ("sscflp", "general")})
+    if seeds and seeds != [seed]:
+        shown = ", ".join(str(s) for s in seeds)
+        raise UserError(
+            f"--resume: the rows in {out / 'bench.json'} were run with --seed {shown}, not "
+            f"{seed}; resume with the same --seed, or give another --out."
+        )
 
 
 def _run(cases, out: Path, title: str, done, console):

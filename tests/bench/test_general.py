@@ -4,9 +4,16 @@ table (issue 16)."""
 
 from __future__ import annotations
 
-from capacity.bench import suites
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from capacity.bench import direct, report, suites
 from capacity.bench.report import families, versus_plain
 from capacity.bench.runner import Row
+from capacity.cli import app
+from capacity.solver import solve
 
 
 def test_general_suite_runs_every_delmaire_and_yang_200_instance_with_three_solvers(shared_dir):
@@ -67,3 +74,58 @@ def test_highs_float_noise_reads_as_equal_not_below():
         r.finish()
     (line,) = [x for x in versus_plain([place, highs]) if x.startswith("| delmaire/p31")]
     assert line.endswith("| **4,466** (0.00 %, 25 s) | +0.000 |") and "-0.00" not in line
+
+
+def test_the_seed_reaches_every_solver_of_the_general_suite(shared_dir, monkeypatch):
+    """``--seed`` is the random seed of place, plain CP-SAT and plain HiGHS, and each row says
+    which it ran with."""
+    root = shared_dir / "benchmarks" / "sscflp"
+    given: dict[str, int] = {}
+
+    def fake(name):
+        def solve(*args, seed, **kwargs):
+            given[name] = seed
+            raise _Seen
+
+        return solve
+
+    monkeypatch.setattr(solve, "place", fake("place-cpsat"))
+    monkeypatch.setattr(direct, "solve_direct", fake("direct-cpsat"))
+    monkeypatch.setattr(direct, "solve_direct_highs", fake("direct-highs"))
+    cases = suites.all_cases(root, "general", 60.0, "delmaire", 7)
+    for case in [c for c in cases if c.row.instance == "delmaire/p1"]:
+        with pytest.raises(_Seen):
+            case.task(*case.args)
+    assert given == {"place-cpsat": 7, "direct-cpsat": 7, "direct-highs": 7}
+
+
+class _Seen(Exception):
+    """Raised by a stand-in solver once it has recorded its seed."""
+
+
+def test_a_general_run_with_a_seed_records_it_in_every_row_and_the_title(shared_dir, tmp_path):
+    root = shared_dir / "benchmarks" / "sscflp"
+    out = tmp_path / "bench"
+    args = ["bench", "--suite", "general", "--family", "delmaire", "--only", "p1", "--seed", "2"]
+    result = CliRunner().invoke(app, [*args, "--out", str(out), "--instances", str(root)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "bench.json").read_text())
+    assert [(d["solver"], d["status"], d["extra"]["seed"]) for d in data] == [
+        ("place-cpsat", "OPTIMAL", 2),
+        ("direct-cpsat", "OPTIMAL", 2),
+        ("direct-highs", "OPTIMAL", 2),
+    ]
+    assert "general suite, seed 2" in (out / "bench.md").read_text()
+
+
+def test_resume_with_another_seed_is_refused_naming_the_seed_on_disk(shared_dir, tmp_path):
+    out = tmp_path / "bench"
+    kept = Row("general", "delmaire/p1", "place-cpsat", status="KEPT", objective=1.0)
+    kept.extra["seed"] = 3
+    report.write([kept], out, "earlier run")
+    root = shared_dir / "benchmarks" / "sscflp"
+    args = ["bench", "--suite", "general", "--only", "p1", "--resume", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--instances", str(root)])
+    assert result.exit_code == 2
+    assert "--seed 3, not 0" in " ".join(result.output.split())
+    assert [d["status"] for d in json.loads((out / "bench.json").read_text())] == ["KEPT"]
