@@ -77,17 +77,17 @@ def test_highs_float_noise_reads_as_equal_not_below():
 
 
 def test_the_seed_reaches_every_solver_of_the_general_suite(shared_dir, monkeypatch):
-    """``--seed`` is the random seed of place, plain CP-SAT and plain HiGHS, and each row says
-    which it ran with."""
+    """``--seed`` reaches place, plain CP-SAT and plain HiGHS as their random seed (each solver
+    stood in for by one that records the seed it was called with)."""
     root = shared_dir / "benchmarks" / "sscflp"
     given: dict[str, int] = {}
 
     def fake(name):
-        def solve(*args, seed, **kwargs):
+        def stand_in(*args, seed, **kwargs):
             given[name] = seed
             raise _Seen
 
-        return solve
+        return stand_in
 
     monkeypatch.setattr(solve, "place", fake("place-cpsat"))
     monkeypatch.setattr(direct, "solve_direct", fake("direct-cpsat"))
