@@ -11,8 +11,8 @@ process:
 - where the textbook MIP is the whole model (``soft.separable``: no district term has anything
   to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
   (``cpsat_lanes.cpsat_lane``: one worker, over the same pairs, hinted with the heuristic's
-  placement): a tree search for ``cpsat_lanes.TREE_SHARE`` of its budget, which proves what it can, then, unless it
-  proved, a search over neighbourhoods of units from its best placement
+  placement): a tree search for ``cpsat_lanes.TREE_SHARE`` of its budget, which proves what it
+  can, then, unless it proved, a search over neighbourhoods of units from its best placement
   (``capacity.solver.neighbourhood``) for the rest, which moves to HiGHS's latest incumbent
   whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP);
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
