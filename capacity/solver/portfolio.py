@@ -4,9 +4,9 @@ With new modules and nobody movable, placement is single-source capacitated faci
 No one method wins there: HiGHS on a plain textbook MIP proves optima CP-SAT misses within the
 limit, and CP-SAT reaches optima HiGHS misses (measured in ``docs/benchmarks.md``). So, after the
 fixing (``capacity.solver.fixing``) has pruned the pairs no placement as good as its heuristic's
-uses, two lanes run at once under the run's one wall clock: HiGHS in a child process with one
-thread, over the pairs kept and from the heuristic's placement, and a CP-SAT lane in this
-process:
+uses, two lanes run at once under the run's one wall clock: HiGHS in a child process with
+``HIGHS_THREADS`` threads, over the pairs kept and from the heuristic's placement, and a CP-SAT
+lane in this process:
 
 - where the textbook MIP is the whole model (``soft.separable``: no district term has anything
   to count) and small (fewer than ``PLAIN_MAX_PAIRS`` pairs), CP-SAT on the textbook MIP itself
@@ -72,6 +72,10 @@ from capacity.solver.textbook import scored, start_values, textbook_form
 LANES = ("highs", "fixing", "cpsat")
 MIN_LIMIT = 30.0  # seconds: below, the fixing needs both cores for its budgets (see the module)
 PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see the module)
+# HiGHS's tree search uses its second thread only part of the time, so beside the CP-SAT lane's
+# core it proves more optima than one thread and costs that lane little (measured over whole
+# families in ``docs/benchmarks.md``)
+HIGHS_THREADS = 2
 
 
 class Incumbent:
@@ -114,10 +118,10 @@ def highs_lane(
     incumbent: Incumbent | None = None,
     offered: Incumbent | None = None,
 ) -> Result | None:
-    """The textbook MIP in HiGHS (one thread, a child process) until ``clock``'s deadline or
-    ``stop``, over the pairs of ``within`` (``dom`` with pairs left out that no better placement
-    uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if given,
-    offering each improving point to ``incumbent`` and taking ``offered``'s (the CP-SAT
+    """The textbook MIP in HiGHS (``HIGHS_THREADS`` threads, a child process) until ``clock``'s
+    deadline or ``stop``, over the pairs of ``within`` (``dom`` with pairs left out that no better
+    placement uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if
+    given, offering each improving point to ``incumbent`` and taking ``offered``'s (the CP-SAT
     lane's) as user solutions; its placement scored on ``dom``, with HiGHS's bound; ``None``
     without a placement."""
     begun = time.perf_counter()
@@ -132,7 +136,7 @@ def highs_lane(
         form,
         time_limit=max(left, MIN_WALL),
         seed=seed,
-        threads=1,
+        threads=HIGHS_THREADS,
         start=first,
         deadline=time.time() + left,
         stop=stop,

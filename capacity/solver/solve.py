@@ -268,7 +268,7 @@ def _fixing(dom: Domain, run: Run, fix: fixing.Fixing | None = None) -> Result:
 
 def _portfolio(dom: Domain, run: Run) -> Result:
     """The fixing's pruned pairs and placement, then the textbook MIP over those pairs in HiGHS
-    (one thread, from that placement) races, on the other cores, the textbook MIP in CP-SAT
+    (``portfolio.HIGHS_THREADS`` threads, from that placement) races the textbook MIP in CP-SAT
     (a small model: ``portfolio.plain_applies``; ``_textbook_lane``) or the rest of
     ``_fixing`` (a larger one; ``_machinery_lane``) (``capacity.solver.portfolio``); the
     better answer by the whole objective, the larger bound. Where the CP-SAT side searches the
@@ -416,7 +416,7 @@ STRATEGIES = (
     Strategy(
         "portfolio",
         "CP-SAT, new modules, nobody movable, a smaller model, a limit of portfolio.MIN_LIMIT "
-        "or more: the textbook MIP in HiGHS on one core races CP-SAT on the others (the "
+        f"or more: the textbook MIP in HiGHS ({portfolio.HIGHS_THREADS} threads) races CP-SAT (the "
         "textbook MIP where it is the whole model and small, else the fixing, then where it "
         "is the whole model neighbourhoods that trade placements with HiGHS)",
         lambda dom, run: (
