@@ -37,7 +37,7 @@ the textbook bound), the run's clock is ended (``Clock.end``) and the CP-SAT lan
 it has.
 
 When: only with a limit of ``MIN_LIMIT`` seconds or more. The machinery's budgets are set for
-both cores (``capacity.solver.lanes``); at shorter limits, giving one of them to HiGHS costs the
+both cores (``capacity.solver.lanes``); at shorter limits, sharing them with HiGHS costs the
 machinery more than HiGHS gains (measured in ``docs/benchmarks.md``).
 
 Determinism: HiGHS is deterministic when it proves optimality; when its wall-clock limit ends
