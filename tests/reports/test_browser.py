@@ -80,7 +80,9 @@ def test_council_map_offline_in_chromium(browser, tmp_path):
 
 
 def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp_path):
-    from playwright.sync_api import expect  # the browser fixture has skipped if it is missing
+    # the browser fixture has skipped if playwright is missing
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import expect
 
     path = write_council_map(tiny_registry, tmp_path, plan=read_plan(plan_dir), lang="en")
     page, requests, errors = open_offline(browser, path)
@@ -89,10 +91,17 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
     assert state["markers"] == _expected_markers(tiny_registry, plan_sites=1)
     assert state["overlays"] == _expected_overlays(tiny_registry, plan=True)
     assert "Proposal cost" in page.locator("#key-numbers").inner_text()
-    page.locator(".site-marker").first.click()
-    # Leaflet opens the popup in the click's handler; the check waits (up to 5 s) for the page to
-    # show it rather than reading it at once: CI once read it before it showed (1 run in ~100).
+    # Leaflet opens the popup in the click's handler. A click can also be lost before Leaflet
+    # takes it (CI: no popup 5 s after one click, 1 run in ~100), so the marker is clicked again,
+    # at most three times, only while no popup shows (a click on an open one would close it).
     popup = page.locator(".leaflet-popup-content")
+    for _ in range(3):
+        page.locator(".site-marker").first.click()
+        try:
+            popup.wait_for(state="visible", timeout=3_000)
+            break
+        except PlaywrightTimeout:
+            continue
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("Beds:")
     page.close()
