@@ -91,9 +91,9 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
     assert state["markers"] == _expected_markers(tiny_registry, plan_sites=1)
     assert state["overlays"] == _expected_overlays(tiny_registry, plan=True)
     assert "Proposal cost" in page.locator("#key-numbers").inner_text()
-    # Leaflet opens the popup in the click's handler. A click can also be lost before Leaflet
-    # takes it (CI: no popup 5 s after one click, 1 run in ~100), so the marker is clicked again,
-    # at most three times, only while no popup shows (a click on an open one would close it).
+    # Leaflet opens the popup in the click's handler, which a click can miss (CI once showed no
+    # popup 5 s after one click), so the marker is clicked again, at most three times, only while
+    # no popup shows: a click on a marker whose popup is open closes it.
     popup = page.locator(".leaflet-popup-content")
     for _ in range(3):
         page.locator(".site-marker").first.click()
@@ -101,7 +101,7 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
             popup.wait_for(state="visible", timeout=3_000)
             break
         except PlaywrightTimeout:
-            continue
+            pass
     expect(popup).to_be_visible()
     expect(popup).to_contain_text("Beds:")
     page.close()
