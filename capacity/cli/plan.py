@@ -110,7 +110,7 @@ def plan(
     shortage = number(s["shortage_person_months"], 1)
     console.print(
         f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
-        f"{STATUS.get(s['status'], s['status'])} (afstand til grænsen {pct(s['gap'])}) · "
+        f"{STATUS.get(s['status'], s['status'])} · afstand til grænsen {pct(s['gap'])} · "
         f"skrev {out}",
         soft_wrap=True,
         markup=False,

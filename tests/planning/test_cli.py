@@ -68,6 +68,9 @@ def test_plan_then_scenarios(app, registry, tmp_path):
         ],
     )
     assert result.exit_code == 0, result.output
+    # the status and the gap side by side, not one bracket after another
+    assert re.search(r" · afstand til grænsen \d+,\d\d % · ", result.output), result.output
+    assert ") (" not in result.output
     assert {p.name for p in out.iterdir()} >= {"plan.csv", "summary.json", "explanation.md"}
     summary = json.loads((out / "summary.json").read_text())
     assert sum(summary["terms"].values()) == pytest.approx(summary["objective"])
