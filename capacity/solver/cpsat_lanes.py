@@ -29,6 +29,7 @@ from ortools.sat.python import cp_model
 from capacity.model.domain import Domain
 from capacity.model.soft import separable
 from capacity.solver.clock import Clock
+from capacity.solver.exchange import Capacities
 from capacity.solver.linear import LinearForm, cpsat_model
 from capacity.solver.neighbourhood import improve
 from capacity.solver.opening import in_order
@@ -37,7 +38,7 @@ from capacity.solver.problem import Problem, problem_of
 from capacity.solver.result import Result
 from capacity.solver.settle import classes_of, reaches
 from capacity.solver.stages import run as solve_once
-from capacity.solver.textbook import scored, start_values, textbook_form
+from capacity.solver.textbook import capacities, scored, start_values, textbook_form
 from capacity.solver.trace import GapTrace
 
 TREE_SHARE = 0.5  # of ``cpsat_lane``'s budget for the tree search; the rest: neighbourhoods
@@ -73,7 +74,7 @@ def cpsat_lane(
     mip = _mip(dom, within or dom)
     if mip is None:
         return None
-    prob, form, pairs, modules, model, cols = mip
+    prob, form, pairs, modules, model, cols, _ = mip
     if start is not None:
         for col, v in zip(cols, start_values(prob, pairs, modules, start)[1], strict=True):
             model.add_hint(col, int(v))
@@ -210,6 +211,7 @@ class _Mip(NamedTuple):
     modules: np.ndarray
     model: cp_model.CpModel
     cols: list
+    caps: Capacities
 
 
 def _mip(dom: Domain, within: Domain) -> _Mip | None:
@@ -221,7 +223,7 @@ def _mip(dom: Domain, within: Domain) -> _Mip | None:
         model, cols = cpsat_model(form)
     except ValueError:
         return None
-    return _Mip(prob, form, pairs, modules, model, cols)
+    return _Mip(prob, form, pairs, modules, model, cols, capacities(dom, prob, pairs, modules))
 
 
 def _neighbourhoods(
@@ -253,6 +255,7 @@ def _neighbourhoods(
         bound=bound,
         peer=None if peer is None else peer.take,
         share=None if share is None else share.offer,
+        caps=mip.caps,
     )
     if solved:  # a step freed every unit: the whole MIP, solved to optimality
         bound = float(objective) if bound is None else max(bound, float(objective))

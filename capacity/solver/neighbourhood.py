@@ -16,9 +16,18 @@ step frees a unit drawn at random and its nearest ``k - 1`` others; ``k`` starts
 grows by one after ``STREAK`` steps solved to optimality in a row (the neighbourhoods are too
 easy) and shrinks by one after a step that was not (too hard for ``STEP``).
 
+The placement the steps start from is the walk's. Where the walk has not got cheaper for
+``STALL`` steps, and the caller gave the MIP's capacities, it makes an exchange of modules
+(``capacity.solver.exchange``): the best-estimated exchange not yet tried from its placement,
+with every household reoptimised by CP-SAT under the exchanged modules. That placement can cost
+more than the walk's; the steps go on from it, and where ``DESCENT`` steps have not brought it
+below the best placement so far, the walk goes back to that one. Steps of near units cannot make
+an exchange of modules far apart, which the better placements of instances whose capacity
+barely covers the demand need (measured in ``docs/benchmarks.md``).
+
 Another search may hand over its placements (``peer``: in the race, HiGHS's incumbents on the
 same MIP); before each step the search moves to the peer's placement when it is better than its
-own, so that each search goes on from the better of the two.
+best, so that each search goes on from the better of the two.
 
 Deterministic without a peer: a seeded generator, CP-SAT with one worker and ``STEP``
 deterministic units per step, the steps counted against a deterministic budget; the wall clock
@@ -35,6 +44,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from capacity.solver.clock import Clock
+from capacity.solver.exchange import Capacities, ranked, repaired
 from capacity.solver.settle import reaches
 from capacity.solver.stages import run as solve_once
 
@@ -42,6 +52,8 @@ STEP = 2.0  # deterministic units a step may take
 FIRST = 4  # units freed by the first step
 STREAK = 10  # steps solved to optimality in a row before a step frees one unit more
 MIN_UNITS = 2  # the fewest units a step frees
+STALL = 20  # steps that did not lower the walk's objective before an exchange of modules
+DESCENT = 20  # steps from an exchange before the walk goes back to the best placement
 
 
 def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
@@ -97,6 +109,7 @@ def improve(
     bound: float | None = None,
     peer: Callable[[], np.ndarray | None] | None = None,
     share: Callable[[np.ndarray], None] | None = None,
+    caps: Capacities | None = None,
 ) -> tuple[np.ndarray, int, int, bool]:
     """The best placement found from ``values`` (every column of ``model``: the textbook MIP
     with ``cost`` per column, its ``x`` columns the ``pairs``, then one ``y`` column per unit in
@@ -105,8 +118,10 @@ def improve(
     proven optimal.
 
     ``peer`` returns another search's latest placement of the same MIP (every column, feasible)
-    or ``None``; a step starts from it when it costs less than the search's own. ``share`` is
-    given the start and each better placement the search finds, for the peer.
+    or ``None``; the search moves to it when it costs less than the best placement so far.
+    ``share`` is given the start and each better placement the search finds, for the peer.
+    With ``caps`` (the MIP's capacity rows and module order), the walk makes an exchange of
+    modules after ``STALL`` steps that did not lower its objective (see the module).
 
     Stops at the budget, at the deadline, when the objective reaches ``bound``, or after a step
     that freed every unit (and so every household) was solved to optimality: that step solved
@@ -122,43 +137,52 @@ def improve(
     y_col[modules] = n_x + np.arange(n_y)
     z_col = n_x + n_y + np.arange(households)
     rng = np.random.default_rng(seed)
-    current = np.round(values).astype(np.int64)
-    best = round(float(cost @ current))
+    best_values = np.round(values).astype(np.int64)
+    best = round(float(cost @ best_values))
+    walk, walking = best_values, best  # the walk's placement and objective
     if share is not None:
-        share(current.astype(float))
+        share(best_values.astype(float))
     size, streak, used, steps = min(FIRST, units), 0, 0.0, 0
+    # steps that did not lower the walk; steps left after an exchange; exchanges made
+    stall, descent, tried = 0, 0, set()
     while used < budget and not clock.passed():
-        taken, best = _better_of(current, best, peer, cost)
-        if taken is not current:  # the peer's placement came when its wall clock had it
+        taken, found = _better_of(best_values, best, peer, cost)
+        if taken is not best_values:  # the peer's placement came when its wall clock had it
             clock.mark_cut()
-        current = taken
+            best_values, best, walk, walking, descent = taken, found, taken, found, 0
         if bound is not None and reaches(best, bound - 1e-6):
             break
         steps += 1
+        if caps is not None and stall >= STALL and not descent:
+            stall = 0
+            made = _exchange(
+                model,
+                index,
+                cost,
+                pairs,
+                modules,
+                walk,
+                caps,
+                tried,
+                rng,
+                units=units,
+                budget=min(STEP, budget - used),
+                clock=clock,
+            )
+            if made is None:
+                continue
+            walk, cp = made
+            used += cp.deterministic_time
+            walking, descent = round(float(cost @ walk)), DESCENT
+            continue
         freed_units = order[int(centres[rng.integers(len(centres))]), :size]
-        freed_h = freed_households(pairs, cost[:n_x], current[:n_x] == 1, freed_units, households)
+        freed_h = freed_households(pairs, cost[:n_x], walk[:n_x] == 1, freed_units, households)
         free = np.zeros(len(cols), dtype=bool)
         free[:n_x] = freed_h[pairs[:, 0]]
         ys = y_col[freed_units]
         free[ys[ys >= 0]] = True
         free[z_col[freed_h]] = True
-        sub = model.clone()
-        variables = sub.proto.variables
-        for k in np.flatnonzero(~free):
-            domain = variables[index[k]].domain
-            domain.clear()
-            domain.extend((int(current[k]), int(current[k])))
-        sub.clear_hints()
-        sub.proto.solution_hint.vars.extend(index.tolist())
-        sub.proto.solution_hint.values.extend(current.tolist())
-        cp = solve_once(
-            SimpleNamespace(cp=sub),
-            workers=1,
-            seed=int(rng.integers(1 << 30)),
-            budget=min(STEP, budget - used),
-            interleave=False,
-            clock=clock,
-        )
+        cp = _solved(model, index, walk, free, rng, min(STEP, budget - used), clock)
         used += cp.deterministic_time
         if cp.status == cp_model.OPTIMAL:
             streak += 1
@@ -166,27 +190,96 @@ def improve(
                 size, streak = min(size + 1, units), 0
         else:
             size, streak = max(size - 1, min(MIN_UNITS, units)), 0
-        if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            continue
-        values = np.array(cp.response_proto.solution, dtype=np.int64)[index]
-        found = round(float(cost @ values))
-        if found <= best:
-            current = values
-            if found < best:
-                clock.report(found, bound)
+        stall += 1
+        if cp.status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = np.array(cp.response_proto.solution, dtype=np.int64)[index]
+            found = round(float(cost @ values))
+            if found < walking:
+                stall = 0
+            if found <= walking:
+                walk, walking = values, found
+            if walking < best:
+                best_values, best, descent, tried = walk, walking, 0, set()
+                clock.report(best, bound)
                 if share is not None:
-                    share(values.astype(float))
-            best = found
-        if cp.status == cp_model.OPTIMAL and len(freed_units) == units:
-            return current.astype(float), best, steps, True  # the whole MIP, solved
-    return current.astype(float), best, steps, False
+                    share(best_values.astype(float))
+            if cp.status == cp_model.OPTIMAL and len(freed_units) == units:
+                return walk.astype(float), walking, steps, True  # the whole MIP, solved
+        if descent:
+            descent -= 1
+            if not descent and walking > best:  # the exchange led nowhere better: back
+                walk, walking = best_values, best
+    return best_values.astype(float), best, steps, False
+
+
+def _solved(
+    model: cp_model.CpModel,
+    index: np.ndarray,
+    values: np.ndarray,
+    free: np.ndarray,
+    rng: np.random.Generator,
+    budget: float,
+    clock: Clock,
+):
+    """CP-SAT (one worker, ``budget`` deterministic units) on ``model`` with every column that
+    ``free`` does not mark fixed at ``values``, hinted with ``values``."""
+    sub = model.clone()
+    variables = sub.proto.variables
+    for k in np.flatnonzero(~free):
+        domain = variables[index[k]].domain
+        domain.clear()
+        domain.extend((int(values[k]), int(values[k])))
+    sub.clear_hints()
+    sub.proto.solution_hint.vars.extend(index.tolist())
+    sub.proto.solution_hint.values.extend(values.tolist())
+    return solve_once(
+        SimpleNamespace(cp=sub),
+        workers=1,
+        seed=int(rng.integers(1 << 30)),
+        budget=budget,
+        interleave=False,
+        clock=clock,
+    )
+
+
+def _exchange(
+    model: cp_model.CpModel,
+    index: np.ndarray,
+    cost: np.ndarray,
+    pairs: np.ndarray,
+    modules: np.ndarray,
+    walk: np.ndarray,
+    caps: Capacities,
+    tried: set,
+    rng: np.random.Generator,
+    *,
+    units: int,
+    budget: float,
+    clock: Clock,
+):
+    """The first exchange of ``exchange.ranked`` from ``walk`` not in ``tried`` (added to it),
+    made (``exchange.repaired``) and every household reoptimised with the modules fixed: the
+    new walk's columns and CP-SAT's response; ``None`` where no exchange is left or CP-SAT
+    found no placement."""
+    for _, made in ranked(pairs, cost, modules, walk, caps, units=units):
+        if made in tried:
+            continue
+        tried.add(made)
+        start = repaired(pairs, cost, modules, walk, caps, made, units=units)
+        free = np.ones(len(index), dtype=bool)
+        free[len(pairs) : len(pairs) + len(modules)] = False  # the modules, as exchanged
+        cp = _solved(model, index, start, free, rng, budget, clock)
+        if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        return np.array(cp.response_proto.solution, dtype=np.int64)[index], cp
+    return None
 
 
 def _better_of(
     current: np.ndarray, best: int, peer: Callable[[], np.ndarray | None] | None, cost: np.ndarray
 ) -> tuple[np.ndarray, int]:
-    """``current`` and its objective ``best``, or the peer's placement and its objective where
-    that costs less."""
+    """``current`` (the best placement so far) and its objective ``best``, or the peer's
+    placement and its objective where that costs less."""
     other = None if peer is None else peer()
     if other is None:
         return current, best

@@ -12,7 +12,8 @@ its placement is scored on the whole domain (``scored``) before it can win, and 
 only where that whole objective reaches the bound. The model's own linear form
 (``linear.linear_form``) is the same problem, but it holds each household's unplaced penalty
 inside every one of its pair coefficients and its household rows are inequalities; HiGHS proves
-more on the textbook form (measured in ``docs/benchmarks.md``).
+more on the textbook form (measured in ``docs/benchmarks.md``). ``capacities`` gives the MIP's
+capacity rows and module order as arrays, for the neighbourhood search's exchanges of modules.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from dataclasses import replace
 import numpy as np
 
 from capacity.model.domain import Domain
+from capacity.solver.exchange import Capacities
 from capacity.solver.linear import LinearForm
 from capacity.solver.opening import in_order
 from capacity.solver.problem import Problem
@@ -63,9 +65,9 @@ def textbook_form(dom: Domain, prob: Problem) -> tuple[LinearForm, np.ndarray, n
             continue
         rows.append((-np.inf, 0.0, np.append(xs, y_of[k]), np.append(w, -prob.capacity[k])))
         rows.extend((-np.inf, 0.0, np.array([x, y_of[k]]), np.array([1.0, -1.0])) for x in xs)
-    for prev, nxt in zip(modules, modules[1:], strict=False):  # a site's modules in order
-        if dom.units[prob.units[prev]].site_id == dom.units[prob.units[nxt]].site_id:
-            rows.append((-np.inf, 0.0, np.array([y_of[nxt], y_of[prev]]), np.array([1.0, -1.0])))
+    previous = previous_modules(dom, prob, np.array(modules, dtype=np.int64))
+    for j in np.flatnonzero(previous >= 0):  # a site's modules in order
+        rows.append((-np.inf, 0.0, n_x + np.array([j, previous[j]]), np.array([1.0, -1.0])))
     n_col = z0 + n_h
     form = LinearForm(
         col_lower=np.zeros(n_col),
@@ -80,6 +82,27 @@ def textbook_form(dom: Domain, prob: Problem) -> tuple[LinearForm, np.ndarray, n
         row_upper=np.array([r[1] for r in rows], dtype=float),
     )
     return form, np.stack([hs, us], axis=1), np.array(modules, dtype=np.int64)
+
+
+def previous_modules(dom: Domain, prob: Problem, modules: np.ndarray) -> np.ndarray:
+    """Per module of ``modules`` (unit columns of ``prob``, in column order), the position in
+    ``modules`` of its site's module before it, ``-1`` for a site's first: a site's modules go
+    up in order (``new_module_put_up``)."""
+    site = [dom.units[prob.units[k]].site_id for k in modules]
+    return np.array(
+        [j - 1 if j and site[j - 1] == site[j] else -1 for j in range(len(modules))],
+        dtype=np.int64,
+    )
+
+
+def capacities(dom: Domain, prob: Problem, pairs: np.ndarray, modules: np.ndarray) -> Capacities:
+    """The capacity rows and module order of ``textbook_form``'s MIP, for exchanges of modules
+    (``capacity.solver.exchange``)."""
+    return Capacities(
+        weight=prob.weight[pairs[:, 0], pairs[:, 1]],
+        capacity=prob.capacity.astype(float),
+        previous=previous_modules(dom, prob, modules),
+    )
 
 
 def scored(

@@ -45,7 +45,7 @@ def _keeps_every_row(form, values: np.ndarray) -> bool:
     return bool(np.all(sums >= form.row_lower - 1e-9) and np.all(sums <= form.row_upper + 1e-9))
 
 
-def _improve(prob, form, pairs, modules, model, cols, start, *, seed=0, budget=5.0):
+def _improve(prob, form, pairs, modules, model, cols, start, *, seed=0, budget=5.0, caps=None):
     return neighbourhood.improve(
         model,
         cols,
@@ -57,6 +57,7 @@ def _improve(prob, form, pairs, modules, model, cols, start, *, seed=0, budget=5
         budget=budget,
         clock=Clock(30.0),
         seed=seed,
+        caps=caps,
     )
 
 
