@@ -111,13 +111,16 @@ def ranked(
     up_setup = np.array([setup[list(u)].sum() for u in ups])
     up_cap = np.array([cap[list(u)].sum() for u in ups])
     up_size = np.array([len(u) for u in ups])
-    after = [caps.previous[list(u)] for u in ups]  # a module up needs its site's one before
+    # a module up needs its site's module before it up: not one put down by the same exchange
+    before = np.full((len(ups), 2), -1)
+    for k, u in enumerate(ups):
+        before[k, : len(u)] = caps.previous[list(u)]
     found: list[tuple[float, Exchange]] = []
     for down in downs:
         gone = modules[list(down)]
         moved = np.flatnonzero(np.isin(at, gone))
         fits = (up_size == len(down)) & (spare + up_cap - cap[list(down)].sum() >= 0)
-        fits &= np.array([not np.isin(before, down).any() for before in after])
+        fits &= ~np.isin(before, down).any(axis=1)
         if not fits.any():
             continue
         left = np.where(np.isin(top[moved], gone), np.inf, top_cost[moved]).min(axis=1)
