@@ -13,8 +13,10 @@ module proposes such exchanges and builds the placement each one starts from:
   plus, per household, the cheaper of its own pair and the modules put up, where the households
   at the modules put down take their cheapest pair among the units left up (capacities aside).
 - ``repaired``: the placement with the exchange made, the households at the modules put down
-  moved one by one (the heaviest first) to their cheapest unit with room, or left out where
-  none has any: a point of the MIP, from which the search's solver reoptimises every household.
+  moved one by one (the heaviest first) to their cheapest unit with room; where none has room,
+  to a unit where one household placed there can move on to another unit with room (the
+  cheapest such pair of moves); else left out. A point of the MIP, from which the search's
+  steps reoptimise the households.
 
 Only modules whose site's order allows it are exchanged: one that is its site's last module up
 can go down, one whose site's module before it is up (or that is its site's first) can go up.
@@ -161,15 +163,54 @@ def repaired(
     load = np.zeros(units)
     np.add.at(load, pairs[chosen & ~moved, 1], caps.weight[chosen & ~moved])
     heaviest = np.argsort(-caps.weight[moved], kind="stable")
+    by_household = np.argsort(pairs[:, 0], kind="stable")
+    ends = np.searchsorted(pairs[by_household, 0], np.arange(len(values) - n_x - n_y + 1))
+    columns = [by_household[a:b] for a, b in itertools.pairwise(ends)]  # per household
     for h in pairs[moved, 0][heaviest]:
-        mine = np.flatnonzero(pairs[:, 0] == h)
-        room = is_up[pairs[mine, 1]] & (
-            load[pairs[mine, 1]] + caps.weight[mine] <= caps.capacity[pairs[mine, 1]]
-        )
-        if not room.any():
+        mine = columns[h][is_up[pairs[columns[h], 1]]]
+        room = load[pairs[mine, 1]] + caps.weight[mine] <= caps.capacity[pairs[mine, 1]]
+        if room.any():
+            best = mine[room][np.argmin(cost[mine[room]])]
+            out[best] = 1
+            load[pairs[best, 1]] += caps.weight[best]
+        elif not _shifted(pairs, cost, caps, out, load, is_up, columns, mine):
             out[n_x + n_y + h] = 1  # left out: the solver places it if it can
-            continue
-        best = mine[room][np.argmin(cost[mine[room]])]
-        out[best] = 1
-        load[pairs[best, 1]] += caps.weight[best]
     return out
+
+
+def _shifted(
+    pairs: np.ndarray,
+    cost: np.ndarray,
+    caps: Capacities,
+    out: np.ndarray,
+    load: np.ndarray,
+    is_up: np.ndarray,
+    columns: list[np.ndarray],
+    mine: np.ndarray,
+) -> bool:
+    """Place a household (its ``x`` columns at units up: ``mine``) at a unit without room for
+    it by moving one household placed there to another unit with room, the cheapest such
+    pair of moves; ``out`` and ``load`` updated. ``False`` where no such pair exists."""
+    best, made = np.inf, None
+    placed = out[: len(pairs)] == 1
+    for j in mine:
+        unit = pairs[j, 1]
+        need = load[unit] + caps.weight[j] - caps.capacity[unit]
+        for g in np.flatnonzero(placed & (pairs[:, 1] == unit) & (caps.weight >= need)):
+            other = columns[pairs[g, 0]]
+            other = other[is_up[pairs[other, 1]] & (pairs[other, 1] != unit)]
+            other = other[
+                load[pairs[other, 1]] + caps.weight[other] <= caps.capacity[pairs[other, 1]]
+            ]
+            if len(other):
+                k = other[np.argmin(cost[other])]
+                change = cost[j] + cost[k] - cost[g]
+                if change < best:
+                    best, made = change, (j, g, k)
+    if made is None:
+        return False
+    j, g, k = made
+    out[[g, j, k]] = 0, 1, 1
+    load[pairs[j, 1]] += caps.weight[j] - caps.weight[g]
+    load[pairs[k, 1]] += caps.weight[k]
+    return True

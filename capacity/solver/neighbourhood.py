@@ -18,12 +18,14 @@ easy) and shrinks by one after a step that was not (too hard for ``STEP``).
 
 The placement the steps start from is the walk's. Where the walk has not got cheaper for
 ``STALL`` steps, and the caller gave the MIP's capacities, it makes an exchange of modules
-(``capacity.solver.exchange``): the best-estimated exchange not yet tried from its placement,
-with every household reoptimised by CP-SAT under the exchanged modules. That placement can cost
-more than the walk's; the steps go on from it, and where ``DESCENT`` steps have not brought it
-below the best placement so far, the walk goes back to that one. Steps of near units cannot make
-an exchange of modules far apart, which the better placements of instances whose capacity
-barely covers the demand need (measured in ``docs/benchmarks.md``).
+(``capacity.solver.exchange``): of the exchanges not yet tried from its placement, the best
+estimated whose repaired placement leaves out no household more than the walk does (else the
+best estimated). The walk moves to the repaired placement, which can cost more than its own, and
+the steps reoptimise the households from there; where ``DESCENT`` steps in a row have not
+lowered the walk and it is still above the best placement so far, the walk goes back to that
+one. Steps of near units cannot make an exchange of modules far apart, which the better
+placements of instances whose capacity barely covers the demand need (measured in
+``docs/benchmarks.md``).
 
 Another search may hand over its placements (``peer``: in the race, HiGHS's incumbents on the
 same MIP); before each step the search moves to the peer's placement when it is better than its
@@ -53,7 +55,7 @@ FIRST = 4  # units freed by the first step
 STREAK = 10  # steps solved to optimality in a row before a step frees one unit more
 MIN_UNITS = 2  # the fewest units a step frees
 STALL = 20  # steps that did not lower the walk's objective before an exchange of modules
-DESCENT = 20  # steps from an exchange before the walk goes back to the best placement
+DESCENT = 20  # steps in a row not lowering the walk after an exchange before going back
 
 
 def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
@@ -155,25 +157,9 @@ def improve(
         steps += 1
         if caps is not None and stall >= STALL and not descent:
             stall = 0
-            made = _exchange(
-                model,
-                index,
-                cost,
-                pairs,
-                modules,
-                walk,
-                caps,
-                tried,
-                rng,
-                units=units,
-                budget=min(STEP, budget - used),
-                clock=clock,
-            )
-            if made is None:
-                continue
-            walk, cp = made
-            used += cp.deterministic_time
-            walking, descent = round(float(cost @ walk)), DESCENT
+            made = _exchange(pairs, cost, modules, walk, caps, tried, units=units)
+            if made is not None:
+                walk, walking, descent = made, round(float(cost @ made)), DESCENT
             continue
         freed_units = order[int(centres[rng.integers(len(centres))]), :size]
         freed_h = freed_households(pairs, cost[:n_x], walk[:n_x] == 1, freed_units, households)
@@ -206,7 +192,7 @@ def improve(
             if cp.status == cp_model.OPTIMAL and len(freed_units) == units:
                 return walk.astype(float), walking, steps, True  # the whole MIP, solved
         if descent:
-            descent -= 1
+            descent = DESCENT if stall == 0 else descent - 1
             if not descent and walking > best:  # the exchange led nowhere better: back
                 walk, walking = best_values, best
     return best_values.astype(float), best, steps, False
@@ -243,36 +229,35 @@ def _solved(
 
 
 def _exchange(
-    model: cp_model.CpModel,
-    index: np.ndarray,
-    cost: np.ndarray,
     pairs: np.ndarray,
+    cost: np.ndarray,
     modules: np.ndarray,
     walk: np.ndarray,
     caps: Capacities,
     tried: set,
-    rng: np.random.Generator,
     *,
     units: int,
-    budget: float,
-    clock: Clock,
-):
-    """The first exchange of ``exchange.ranked`` from ``walk`` not in ``tried`` (added to it),
-    made (``exchange.repaired``) and every household reoptimised with the modules fixed: the
-    new walk's columns and CP-SAT's response; ``None`` where no exchange is left or CP-SAT
-    found no placement."""
+) -> np.ndarray | None:
+    """The first exchange of ``exchange.ranked`` from ``walk`` not in ``tried`` whose repaired
+    placement (``exchange.repaired``) leaves out no household more than ``walk`` does, else the
+    first not tried: added to ``tried``, its placement returned; ``None`` where none is left.
+    The steps that follow reoptimise the households: a few of them reach further below the
+    repaired placement than CP-SAT over every household at once does in the same budget, and
+    a household left out costs them many steps."""
+    left_out = walk[len(pairs) + len(modules) :].sum()
+    first = None
     for _, made in ranked(pairs, cost, modules, walk, caps, units=units):
         if made in tried:
             continue
-        tried.add(made)
         start = repaired(pairs, cost, modules, walk, caps, made, units=units)
-        free = np.ones(len(index), dtype=bool)
-        free[len(pairs) : len(pairs) + len(modules)] = False  # the modules, as exchanged
-        cp = _solved(model, index, start, free, rng, budget, clock)
-        if cp.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
-        return np.array(cp.response_proto.solution, dtype=np.int64)[index], cp
-    return None
+        if start[len(pairs) + len(modules) :].sum() <= left_out:
+            tried.add(made)
+            return start
+        first = (made, start) if first is None else first
+    if first is None:
+        return None
+    tried.add(first[0])
+    return first[1]
 
 
 def _better_of(

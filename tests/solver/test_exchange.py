@@ -115,6 +115,24 @@ def test_the_households_of_a_module_put_down_move_heaviest_first_to_their_cheape
     assert made[8:10].tolist() == [0, 1] and made[10:].tolist() == [0, 0, 1]
 
 
+def test_a_household_without_room_takes_a_place_freed_by_moving_one_household_on():
+    """Module 0 goes down for module 1 (capacity 3). Household 0 (weight 2) takes module 1;
+    household 1 (weight 2) finds no room at module 1 or at standing unit 2 (capacity 2, where
+    household 2 of weight 1 is), but household 2 can move on to standing unit 3 (capacity 1):
+    household 1 takes unit 2 and nobody is left out."""
+    # household 0 at units 0, 1, 2; household 1 at units 0, 1, 2; household 2 at units 2, 3
+    pairs = np.array([[0, 0], [0, 1], [0, 2], [1, 0], [1, 1], [1, 2], [2, 2], [2, 3]])
+    costs = np.array([1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 5.0])
+    weight = np.array([2.0, 2.0, 2.0, 2.0, 2.0, 2.0, 1.0, 1.0])
+    caps = Capacities(weight, np.array([4.0, 3.0, 2.0, 1.0]), np.array([-1, -1]))
+    cost = np.concatenate([costs, [0.0, 0.0], [100.0, 100.0, 100.0]])
+    values = np.zeros(len(cost))
+    values[[0, 3, 6, 8]] = 1  # households 0 and 1 at module 0, household 2 at unit 2
+    made = exchange.repaired(pairs, cost, np.array([0, 1]), values, caps, ((0,), (1,)), units=4)
+    assert np.flatnonzero(made[:8]).tolist() == [1, 5, 7]
+    assert made[8:10].tolist() == [0, 1] and made[10:].tolist() == [0, 0, 0]
+
+
 @st.composite
 def facility_worlds(draw):
     """A random single-source facility location instance as a registry (``sscflp.to_registry``:
@@ -159,6 +177,31 @@ def test_every_exchange_made_is_a_point_of_the_mip(world):
         assert change < 0 and _keeps_every_row(form, point.astype(float))
         ys = point[len(pairs) : len(pairs) + len(modules)]
         assert not ys[list(made[0])].any() and ys[list(made[1])].all()
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facility_worlds())
+def test_the_search_makes_the_first_exchange_that_leaves_out_no_one_more(world):
+    """Of the exchanges not tried, in rank order, the search makes the first whose repaired
+    placement leaves out no more households than the walk does, and the first at all where
+    every one leaves out more."""
+    prob, form, pairs, modules, model, cols, caps, start = world
+    units = len(prob.units)
+    got = exchange.ranked(pairs, form.cost, modules, start, caps, units=units)
+    out = len(pairs) + len(modules)
+    repairs = [
+        exchange.repaired(pairs, form.cost, modules, start, caps, made, units=units)
+        for _, made in got
+    ]
+    keeps = [k for k, r in enumerate(repairs) if r[out:].sum() <= start[out:].sum()]
+    tried: set = set()
+    made = neighbourhood._exchange(pairs, form.cost, modules, start, caps, tried, units=units)
+    if not got:
+        assert made is None and not tried
+        return
+    want = keeps[0] if keeps else 0
+    event("a repair leaves out no one more" if keeps else "every repair leaves out more")
+    assert np.array_equal(made, repairs[want]) and tried == {got[want][1]}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
