@@ -204,6 +204,29 @@ def test_the_search_makes_the_first_exchange_that_leaves_out_no_one_more(world):
     assert np.array_equal(made, repairs[want]) and tried == {got[want][1]}
 
 
+def test_where_every_repair_leaves_someone_out_the_search_makes_the_best_ranked_exchange():
+    """Module 0 (setup 10) goes down for module 1 (capacity 3, setup 0): household 0 (weight 2)
+    takes module 1, household 1 (weight 2) finds no room there or at standing unit 2, where
+    household 2 (weight 1, allowed only there) cannot move on. The only exchange leaves it out,
+    and the search still makes it."""
+    # household 0 at units 0, 1; household 1 at units 0, 1, 2; household 2 at unit 2
+    pairs = np.array([[0, 0], [0, 1], [1, 0], [1, 1], [1, 2], [2, 2]])
+    weight = np.array([2.0, 2.0, 2.0, 2.0, 2.0, 1.0])
+    caps = Capacities(weight, np.array([4.0, 3.0, 2.0]), np.array([-1, -1]))
+    cost = np.concatenate([np.ones(6), [10.0, 0.0], [100.0, 100.0, 100.0]])
+    modules = np.array([0, 1])
+    values = np.zeros(len(cost), dtype=np.int64)
+    values[[0, 2, 5, 6]] = 1  # households 0 and 1 at module 0, household 2 at unit 2
+    assert [made for _, made in exchange.ranked(pairs, cost, modules, values, caps, units=3)] == [
+        ((0,), (1,))
+    ]
+    tried: set = set()
+    made = neighbourhood._exchange(pairs, cost, modules, values, caps, tried, units=3)
+    assert tried == {((0,), (1,))}
+    assert np.flatnonzero(made[:6]).tolist() == [1, 5]
+    assert made[6:8].tolist() == [0, 1] and made[8:].tolist() == [0, 1, 0]
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facility_worlds(), st.integers(0, 3))
 def test_the_search_with_exchanges_keeps_every_row_and_is_no_worse_than_its_start(world, seed):
