@@ -329,12 +329,29 @@ def test_a_point_is_handed_on_rounded_and_only_where_the_rounded_point_keeps_eve
 
 
 def test_solve_highs_hands_offered_points_to_its_child():
-    """Through the child process: offered the optimum, HiGHS proves it (an error in the
-    child's wiring would end as ``ERROR``)."""
+    """Through the child process: offered the optimum, HiGHS ends at it (an error in the
+    child's wiring would end as ``ERROR``). The point is handed over before HiGHS has a dual
+    bound, and its bounds after a handed point are not trusted: the answer is not called
+    proven, and its bound is none. Without the point, the same model is proven."""
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
+    assert best.status == "OPTIMAL"
     out = highs.solve_highs(form, time_limit=10, offered=lambda: best.values)
-    assert out.status == "OPTIMAL" and out.objective == pytest.approx(best.objective)
+    assert out.objective == pytest.approx(best.objective)
+    assert out.status == "TIME_LIMIT" and out.bound == -np.inf
+
+
+def test_after_a_handed_point_the_bound_is_the_last_one_before_it():
+    """With the LP relaxation first (``lp_start``), the bound before any point is handed is the
+    relaxation's: a point handed at HiGHS's first ask leaves the answer's bound there, below
+    the optimum, and the answer not proven."""
+    form = _knapsack()
+    best = highs.run_highs(form, time_limit=10)
+    relaxed = highs.run_highs(form, time_limit=10, relax=True)
+    out = highs.run_highs(form, time_limit=10, lp_start=True, offered=lambda: best.values)
+    assert out.objective == pytest.approx(best.objective)
+    assert out.bound == pytest.approx(relaxed.objective) and out.bound < best.objective - 1e-6
+    assert out.status == "TIME_LIMIT"
 
 
 def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):
@@ -377,8 +394,9 @@ def test_a_failed_write_of_an_offered_point_is_retried_at_the_next_look(tmp_path
 
 @pytest.mark.parametrize("kind", ["optimum", "breaks the row"])
 def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
-    """Offered the optimum, HiGHS ends there; offered a point that breaks the weight row, it
-    ends at a feasible optimum all the same."""
+    """Offered the optimum, HiGHS ends there, not called proven (its bounds after a handed
+    point are not trusted); offered a point that breaks the weight row, it is not handed over,
+    and HiGHS proves a feasible optimum all the same."""
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     point = best.values if kind == "optimum" else np.ones(form.variables)
@@ -389,7 +407,8 @@ def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
         return point
 
     got = highs.run_highs(form, time_limit=10, offered=offered)
-    assert got.status == "OPTIMAL" and got.objective == pytest.approx(best.objective)
+    assert got.objective == pytest.approx(best.objective)
+    assert got.status == ("TIME_LIMIT" if kind == "optimum" else "OPTIMAL")
     assert form.violation(got.values) <= highs.FEASIBLE and asked
 
 
