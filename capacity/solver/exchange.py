@@ -54,6 +54,14 @@ class Capacities:
 Exchange = tuple[tuple[int, ...], tuple[int, ...]]  # (``y`` columns put down, ``y`` columns up)
 
 
+def household_columns(pairs: np.ndarray, households: int) -> list[np.ndarray]:
+    """Per household (``0 .. households - 1``), the indices of its pairs (``pairs`` holds the
+    (household, unit) of each), in their order in ``pairs``."""
+    by_household = np.argsort(pairs[:, 0], kind="stable")
+    ends = np.searchsorted(pairs[by_household, 0], np.arange(households + 1))
+    return [by_household[a:b] for a, b in itertools.pairwise(ends)]
+
+
 def ranked(
     pairs: np.ndarray,
     cost: np.ndarray,
@@ -163,9 +171,7 @@ def repaired(
     load = np.zeros(units)
     np.add.at(load, pairs[chosen & ~moved, 1], caps.weight[chosen & ~moved])
     heaviest = np.argsort(-caps.weight[moved], kind="stable")
-    by_household = np.argsort(pairs[:, 0], kind="stable")
-    ends = np.searchsorted(pairs[by_household, 0], np.arange(len(values) - n_x - n_y + 1))
-    columns = [by_household[a:b] for a, b in itertools.pairwise(ends)]  # per household
+    columns = household_columns(pairs, len(values) - n_x - n_y)
     for h in pairs[moved, 0][heaviest]:
         mine = columns[h][is_up[pairs[columns[h], 1]]]
         room = load[pairs[mine, 1]] + caps.weight[mine] <= caps.capacity[pairs[mine, 1]]

@@ -437,7 +437,8 @@ def run_highs(
     trusted = {"bound": lp_bound, "handed": False}  # the dual bound before a point was handed
 
     def dual(out) -> float:
-        """HiGHS's dual bound, or the last trusted one once a point was handed (see above)."""
+        """HiGHS's dual bound (``out``: a callback's data or the run's info), or the last trusted
+        one once a point was handed (see above)."""
         if not trusted["handed"]:
             trusted["bound"] = max(trusted["bound"], float(out.mip_dual_bound))
         return trusted["bound"]
@@ -483,7 +484,7 @@ def run_highs(
     if info.primal_solution_status == 2:  # kSolutionStatusFeasible
         values = np.asarray(h.getSolution().col_value, dtype=float)
     optimal = model_status == highspy.HighsModelStatus.kOptimal
-    bound = trusted["bound"] if trusted["handed"] else max(float(info.mip_dual_bound), lp_bound)
+    bound = dual(info)
     values, objective, note = _best_of(form, values, kept, name)
     if values is None:
         return HighsOutcome("NO_SOLUTION", seconds=seconds, trace=trace, note=name)

@@ -46,7 +46,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from capacity.solver.clock import Clock
-from capacity.solver.exchange import Capacities, ranked, repaired
+from capacity.solver.exchange import Capacities, household_columns, ranked, repaired
 from capacity.solver.settle import reaches
 from capacity.solver.stages import run as solve_once
 
@@ -65,10 +65,8 @@ def unit_order(pairs: np.ndarray, cost: np.ndarray, units: int) -> np.ndarray:
     the squares of the households' pair counts, not with units x units x households."""
     diff = np.zeros((units, units))
     shared = np.zeros((units, units))
-    by_household = np.argsort(pairs[:, 0], kind="stable")
-    households = pairs[by_household, 0]
-    ends = np.flatnonzero(np.diff(households)) + 1
-    for at in np.split(by_household, ends) if len(pairs) else ():
+    households = int(pairs[:, 0].max()) + 1 if len(pairs) else 0
+    for at in household_columns(pairs, households):
         where = np.ix_(pairs[at, 1], pairs[at, 1])  # a household's units are distinct
         diff[where] += np.abs(cost[at][:, None] - cost[at][None, :])
         shared[where] += 1.0
