@@ -491,7 +491,9 @@ def run_highs(
     if relax:
         bound = objective
     elif optimal and objective - bound > max(rel_gap * abs(objective), 1e-6):
-        optimal = False  # HiGHS's optimum was not the values it handed back
+        optimal = False  # HiGHS's bound is not trusted, or its optimum is not these values
+        why = "a point was handed to it" if trusted["handed"] else "not the values it returned"
+        note = f"{note}; HiGHS's optimum not taken as proven ({why})"
     trace.append((seconds, objective, bound))
     return HighsOutcome(
         "OPTIMAL" if optimal else "TIME_LIMIT",

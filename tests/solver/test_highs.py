@@ -410,6 +410,7 @@ def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
     got = highs.run_highs(form, time_limit=10, offered=offered)
     assert got.objective == pytest.approx(best.objective)
     assert got.status == ("TIME_LIMIT" if kind == "optimum" else "OPTIMAL")
+    assert ("a point was handed to it" in got.note) == (kind == "optimum")
     assert form.violation(got.values) <= highs.FEASIBLE and asked
 
 
