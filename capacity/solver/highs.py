@@ -384,7 +384,10 @@ def run_highs(
     HiGHS's dual bound is trusted only up to the first point handed to it that way: after
     one, HiGHS has ended searches as optimal at objectives above points of the same model
     (measured in ``docs/benchmarks.md``). From then on the bound stays at the last one before
-    it (or the LP relaxation's), and ``OPTIMAL`` stands only where the objective reaches it."""
+    it (or the LP relaxation's), and ``OPTIMAL`` stands only where the objective reaches it.
+    When HiGHS ends such a search as optimal before its limit, a second search without handed
+    points checks it in the time left (``_checked``): its proof and its bound are trusted, and
+    where it finds a better point, that point is the answer."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
@@ -473,7 +476,9 @@ def run_highs(
     h.cbMipInterrupt.subscribe(record)
     if offered is not None:
         h.cbMipUserSolution.subscribe(user)
+    ran = time.perf_counter()
     h.run()
+    left = time_limit - (time.perf_counter() - ran)
     seconds = time.perf_counter() - began
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -494,6 +499,19 @@ def run_highs(
         optimal = False  # HiGHS's bound is not trusted, or its optimum is not these values
         why = "a point was handed to it" if trusted["handed"] else "not the values it returned"
         note = f"{note}; HiGHS's optimum not taken as proven ({why})"
+        if trusted["handed"]:
+            check = _checked(form, values, left, seed, threads, rel_gap, saved, bound)
+            if check is not None:
+                trace.extend((seconds + t, p, max(d, bound)) for t, p, d in check.trace)
+                seconds = time.perf_counter() - began
+                better = check.objective < objective - 1e-9 * max(1.0, abs(objective))
+                if better or check.status == "OPTIMAL":
+                    values, objective = check.values, check.objective
+                bound = max(bound, check.bound)
+                optimal = check.status == "OPTIMAL"
+                found = "found a better point and " if better else ""
+                did = "proved it optimal" if optimal else "ended at its limit"
+                note = f"{note}; a search without handed points {found}{did}"
     trace.append((seconds, objective, bound))
     return HighsOutcome(
         "OPTIMAL" if optimal else "TIME_LIMIT",
@@ -506,6 +524,31 @@ def run_highs(
     )
 
 
+def _checked(
+    form: LinearForm,
+    values: np.ndarray,
+    left: float,
+    seed: int,
+    threads: int,
+    rel_gap: float,
+    saved: Callable[[np.ndarray, float], None] | None,
+    bound: float,
+) -> HighsOutcome | None:
+    """HiGHS on ``form`` again, from ``values`` (the point a search that was handed points
+    called optimal) and with none handed, for the ``left`` seconds of the limit: a proof of
+    its own, and a bound that holds. Points it saves carry the better of its bound and
+    ``bound`` (the trusted one so far). ``None`` without time left, or without an answer."""
+    if left < CHECK_MIN:
+        return None
+    keep = None if saved is None else (lambda x, dual: saved(x, max(dual, bound)))
+    start = (np.arange(form.variables), np.asarray(values, dtype=float))
+    out = run_highs(
+        form, time_limit=left, seed=seed, threads=threads, start=start, rel_gap=rel_gap, saved=keep
+    )
+    return None if out.values is None or out.bound is None else out
+
+
+CHECK_MIN = 0.1  # seconds: with less left, HiGHS's optimum after handed points is not checked
 LP_SHARE = 0.3  # of the time limit at most for the LP relaxation of ``relaxation_start``
 FIX_SHARE = 0.1  # of the time limit at most for completing each start with its columns fixed
 INTEGRAL = 1e-6  # an LP value this near an integer counts as integral

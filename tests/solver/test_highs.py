@@ -330,29 +330,48 @@ def test_a_point_is_handed_on_rounded_and_only_where_the_rounded_point_keeps_eve
 
 def test_solve_highs_hands_offered_points_to_its_child():
     """Through the child process: offered the optimum, HiGHS ends at it (an error in the
-    child's wiring would end as ``ERROR``). HiGHS's bounds after a handed point are not
-    trusted: the answer is not called proven, and its bound is the last one HiGHS gave before
-    the point (none, or one below the optimum, as the child's timing has it), not HiGHS's
-    final one. Without the point, the same model is proven."""
+    child's wiring would end as ``ERROR``). HiGHS's own proof after a handed point is not
+    trusted; the answer is proven by the second search without handed points, in the time
+    left, and its bound is that search's."""
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     assert best.status == "OPTIMAL"
     out = highs.solve_highs(form, time_limit=10, offered=lambda: best.values)
     assert out.objective == pytest.approx(best.objective)
-    assert out.status == "TIME_LIMIT" and out.bound < best.objective - 1e-6
+    assert out.status == "OPTIMAL" and out.bound == pytest.approx(best.objective)
+    assert "a search without handed points proved it optimal" in out.note
 
 
-def test_after_a_handed_point_the_bound_is_the_last_one_before_it():
+def test_after_a_handed_point_the_bound_is_the_last_one_before_it(monkeypatch):
     """With the LP relaxation first (``lp_start``), the bound before any point is handed is the
     relaxation's: a point handed at HiGHS's first ask leaves the answer's bound there, below
-    the optimum, and the answer not proven."""
+    the optimum, and the answer not proven, where no time is left to check HiGHS's proof."""
+    monkeypatch.setattr(highs, "CHECK_MIN", np.inf)
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     relaxed = highs.run_highs(form, time_limit=10, relax=True)
     out = highs.run_highs(form, time_limit=10, lp_start=True, offered=lambda: best.values)
     assert out.objective == pytest.approx(best.objective)
     assert out.bound == pytest.approx(relaxed.objective) and out.bound < best.objective - 1e-6
-    assert out.status == "TIME_LIMIT"
+    assert out.status == "TIME_LIMIT" and "without handed points" not in out.note
+
+
+@pytest.mark.parametrize("start", ["worst", "optimum"])
+def test_the_check_without_handed_points_proves_or_finds_better(start):
+    """The second search (``_checked``) does not take the point it checks as optimal: from
+    the empty knapsack (a claim far above the optimum) it ends at the optimum, proven, as it
+    does from the optimum itself; every point it saves carries the trusted bound where its
+    own is lower."""
+    form = _knapsack()
+    best = highs.run_highs(form, time_limit=10)
+    point = best.values if start == "optimum" else np.zeros(form.variables)
+    floor = best.objective - 50.0
+    saved = []
+    got = highs._checked(form, point, 10.0, 0, 1, 0.0, lambda x, b: saved.append(b), floor)
+    assert got.status == "OPTIMAL" and got.objective == pytest.approx(best.objective)
+    assert got.bound == pytest.approx(best.objective)
+    assert saved and min(saved) >= floor
+    assert highs._checked(form, point, highs.CHECK_MIN / 2, 0, 1, 0.0, None, floor) is None
 
 
 def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):
@@ -395,9 +414,9 @@ def test_a_failed_write_of_an_offered_point_is_retried_at_the_next_look(tmp_path
 
 @pytest.mark.parametrize("kind", ["optimum", "breaks the row"])
 def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
-    """Offered the optimum, HiGHS ends there, not called proven (its bounds after a handed
-    point are not trusted); offered a point that breaks the weight row, it is not handed over,
-    and HiGHS proves a feasible optimum all the same."""
+    """Offered the optimum, HiGHS ends there, its own proof not trusted (its bounds after a
+    handed point are not) but the check's taken; offered a point that breaks the weight row,
+    it is not handed over, and HiGHS proves a feasible optimum all the same, unchecked."""
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     point = best.values if kind == "optimum" else np.ones(form.variables)
@@ -409,8 +428,9 @@ def test_highs_takes_an_offered_point_only_where_it_is_feasible(kind):
 
     got = highs.run_highs(form, time_limit=10, offered=offered)
     assert got.objective == pytest.approx(best.objective)
-    assert got.status == ("TIME_LIMIT" if kind == "optimum" else "OPTIMAL")
+    assert got.status == "OPTIMAL" and got.bound == pytest.approx(best.objective)
     assert ("a point was handed to it" in got.note) == (kind == "optimum")
+    assert ("a search without handed points proved it" in got.note) == (kind == "optimum")
     assert form.violation(got.values) <= highs.FEASIBLE and asked
 
 
