@@ -385,9 +385,10 @@ def run_highs(
     one, HiGHS has ended searches as optimal at objectives above points of the same model
     (measured in ``docs/benchmarks.md``). From then on the bound stays at the last one before
     it (or the LP relaxation's), and ``OPTIMAL`` stands only where the objective reaches it.
-    When HiGHS ends such a search as optimal before its limit, a second search without handed
-    points checks it in the time left (``_checked``): its proof and its bound are trusted, and
-    where it finds a better point, that point is the answer."""
+    When HiGHS ends such a search as optimal with ``CHECK_MIN`` seconds or more of its limit
+    left, a second search without handed points checks it in that time (``_checked``): its
+    proof and its bound are trusted, and where it finds a better point, that point is the
+    answer."""
     import highspy
 
     if form.variables == 0:  # nothing to decide (HiGHS calls an empty model no solution)
@@ -418,6 +419,7 @@ def run_highs(
                         trace=before,
                         note="the LP relaxation's completed start, within the gap",
                     )
+    building = time.perf_counter()
     h = highspy.Highs()
     for key, val in (
         ("output_flag", False),
@@ -476,9 +478,9 @@ def run_highs(
     h.cbMipInterrupt.subscribe(record)
     if offered is not None:
         h.cbMipUserSolution.subscribe(user)
-    ran = time.perf_counter()
     h.run()
-    left = time_limit - (time.perf_counter() - ran)
+    # of HiGHS's limit, what is left for a check, less the time building this model took
+    left = time_limit - (time.perf_counter() - building)
     seconds = time.perf_counter() - began
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -500,17 +502,20 @@ def run_highs(
         why = "a point was handed to it" if trusted["handed"] else "not the values it returned"
         note = f"{note}; HiGHS's optimum not taken as proven ({why})"
         if trusted["handed"]:
-            check = _checked(form, values, left, seed, threads, rel_gap, saved, bound)
+            del h  # the check builds its own
+            check = _checked(form, values, objective, left, seed, threads, rel_gap, saved, bound)
             if check is not None:
-                trace.extend((seconds + t, p, max(d, bound)) for t, p, d in check.trace)
+                trace.extend(
+                    (seconds + t, min(p, objective), max(d, bound)) for t, p, d in check.trace
+                )
                 seconds = time.perf_counter() - began
                 better = check.objective < objective - 1e-9 * max(1.0, abs(objective))
-                if better or check.status == "OPTIMAL":
+                if better:
                     values, objective = check.values, check.objective
                 bound = max(bound, check.bound)
-                optimal = check.status == "OPTIMAL"
+                optimal = objective - bound <= max(rel_gap * abs(objective), 1e-6)
                 found = "found a better point and " if better else ""
-                did = "proved it optimal" if optimal else "ended at its limit"
+                did = "proved it optimal" if optimal else "did not prove it in the time left"
                 note = f"{note}; a search without handed points {found}{did}"
     trace.append((seconds, objective, bound))
     return HighsOutcome(
@@ -527,6 +532,7 @@ def run_highs(
 def _checked(
     form: LinearForm,
     values: np.ndarray,
+    objective: float,
     left: float,
     seed: int,
     threads: int,
@@ -534,17 +540,32 @@ def _checked(
     saved: Callable[[np.ndarray, float], None] | None,
     bound: float,
 ) -> HighsOutcome | None:
-    """HiGHS on ``form`` again, from ``values`` (the point a search that was handed points
-    called optimal) and with none handed, for the ``left`` seconds of the limit: a proof of
-    its own, and a bound that holds. Points it saves carry the better of its bound and
-    ``bound`` (the trusted one so far). ``None`` without time left, or without an answer."""
+    """HiGHS on ``form`` again, from ``values`` (of ``objective``: the point a search that was
+    handed points called optimal) and with none handed, for the ``left`` seconds of the limit:
+    a proof of its own, and a bound that holds. It saves only points better than ``values``,
+    with the better of its bound and ``bound`` (the trusted one so far), so that a parent that
+    ends the child keeps the best point. ``None`` without time left, without an answer, or
+    when HiGHS fails: the search's own answer stands then, unproven."""
     if left < CHECK_MIN:
         return None
-    keep = None if saved is None else (lambda x, dual: saved(x, max(dual, bound)))
+
+    def keep(x: np.ndarray, dual: float) -> None:
+        if saved is not None and form.objective(x) < objective - 1e-9 * max(1.0, abs(objective)):
+            saved(x, max(dual, bound))
+
     start = (np.arange(form.variables), np.asarray(values, dtype=float))
-    out = run_highs(
-        form, time_limit=left, seed=seed, threads=threads, start=start, rel_gap=rel_gap, saved=keep
-    )
+    try:
+        out = run_highs(
+            form,
+            time_limit=left,
+            seed=seed,
+            threads=threads,
+            start=start,
+            rel_gap=rel_gap,
+            saved=keep,
+        )
+    except Exception:  # noqa: BLE001 - a check is only a help: the answer checked stands without it
+        return None
     return None if out.values is None or out.bound is None else out
 
 

@@ -29,7 +29,8 @@ ends nearer the optimum than the machinery's, on larger models the machinery's d
 ``docs/benchmarks.md``).
 
 The answer is the better placement by the whole model's objective (ties: the CP-SAT lane's),
-with the larger of the valid bounds (``settle.keep_better``, ``settle.labelled``);
+with the larger of the valid bounds (``settle.keep_better``, ``settle.labelled``; a lane's
+bound above the other lane's objective is not valid, and is dropped with that lane's proof);
 ``Result.options["lane"]`` names the lane whose placement it is (``highs``, ``cpsat`` or
 ``fixing``) and ``options["lanes"]`` both lanes' objectives. When the CP-SAT lane proves
 optimality first, HiGHS is stopped; when HiGHS does (for the whole model: its objective reaches
@@ -66,7 +67,7 @@ from capacity.solver.fixing import Fixing
 from capacity.solver.highs import solve_highs
 from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
-from capacity.solver.settle import classes_of, keep_better, labelled
+from capacity.solver.settle import classes_of, keep_better, labelled, lowered
 from capacity.solver.textbook import scored, start_values, textbook_form
 
 LANES = ("highs", "fixing", "cpsat")
@@ -247,9 +248,20 @@ def settle_race(
 ) -> Result:
     """The better of the machinery's result ``mine`` and the HiGHS lane's ``highs`` (both
     scored on ``dom``; ties: ``mine``), with the larger bound, ``OPTIMAL`` when either proved it
-    or the objective reaches the bound."""
+    or the objective reaches the bound. A lane's bound above the other lane's objective cannot
+    hold (a lower bound of every placement): it is dropped with that lane's proof, and
+    ``options["refuted"]`` names the lane."""
     if highs is None:
         return replace(mine, options={**mine.options, "lane": name})
+    refuted = [
+        lane
+        for lane, result, other in ((name, mine, highs), (LANES[0], highs, mine))
+        if result.best_bound is not None and lowered(result.best_bound) > other.objective
+    ]
+    if name in refuted:
+        mine = replace(mine, status="FEASIBLE", best_bound=None)
+    if LANES[0] in refuted:
+        highs = replace(highs, status="FEASIBLE", best_bound=None)
     placed, kept = keep_better(
         dom,
         mine,
@@ -276,6 +288,5 @@ def settle_race(
     if not bounds and out.status != "OPTIMAL":
         out = replace(out, best_bound=None)
     lanes = {name: int(mine.objective), LANES[0]: int(highs.objective)}
-    return replace(
-        out, options={**mine.options, "lane": name if kept else LANES[0], "lanes": lanes}
-    )
+    options = {**mine.options, "lane": name if kept else LANES[0], "lanes": lanes}
+    return replace(out, options=options | ({"refuted": refuted} if refuted else {}))

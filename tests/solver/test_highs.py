@@ -360,18 +360,52 @@ def test_after_a_handed_point_the_bound_is_the_last_one_before_it(monkeypatch):
 def test_the_check_without_handed_points_proves_or_finds_better(start):
     """The second search (``_checked``) does not take the point it checks as optimal: from
     the empty knapsack (a claim far above the optimum) it ends at the optimum, proven, as it
-    does from the optimum itself; every point it saves carries the trusted bound where its
-    own is lower."""
+    does from the optimum itself. It saves only points better than the one checked, each with
+    the trusted bound where its own is lower."""
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     point = best.values if start == "optimum" else np.zeros(form.variables)
-    floor = best.objective - 50.0
+    floor = best.objective - 1e-3
     saved = []
-    got = highs._checked(form, point, 10.0, 0, 1, 0.0, lambda x, b: saved.append(b), floor)
+
+    def save(x, b):
+        saved.append((form.objective(x), b))
+
+    got = highs._checked(form, point, form.objective(point), 10.0, 0, 1, 0.0, save, floor)
     assert got.status == "OPTIMAL" and got.objective == pytest.approx(best.objective)
     assert got.bound == pytest.approx(best.objective)
-    assert saved and min(saved) >= floor
-    assert highs._checked(form, point, highs.CHECK_MIN / 2, 0, 1, 0.0, None, floor) is None
+    if start == "optimum":
+        assert saved == []
+    else:
+        assert saved and all(value < 0 and b >= floor for value, b in saved)
+    none = highs._checked(form, point, 0.0, highs.CHECK_MIN / 2, 0, 1, 0.0, None, floor)
+    assert none is None
+
+
+@pytest.mark.parametrize("checked", ["at its limit", "with a bound that reaches"])
+def test_the_answer_takes_the_checks_bound_only_where_it_holds(monkeypatch, checked):
+    """How ``run_highs`` takes the check's outcome: a check that ends at its limit without a
+    bound leaves the answer unproven with the bound from before the handed point; one whose
+    bound reaches the objective proves it, whatever the check's own status."""
+    form = _knapsack()
+    best = highs.run_highs(form, time_limit=10)
+    bound = best.objective if checked.startswith("with") else -np.inf
+    seen = []
+
+    def fake(form_, values, objective, left, *args):
+        seen.append((objective, left))
+        return highs.HighsOutcome("TIME_LIMIT", values=values, objective=objective, bound=bound)
+
+    monkeypatch.setattr(highs, "_checked", fake)
+    got = highs.run_highs(form, time_limit=10, offered=lambda: best.values)
+    assert seen and seen[0][0] == pytest.approx(best.objective) and 0 < seen[0][1] <= 10
+    assert got.objective == pytest.approx(best.objective)
+    if checked == "at its limit":
+        assert got.status == "TIME_LIMIT" and got.bound < best.objective - 1e-6
+        assert "a search without handed points did not prove it in the time left" in got.note
+    else:
+        assert got.status == "OPTIMAL" and got.bound == pytest.approx(best.objective)
+        assert "a search without handed points proved it optimal" in got.note
 
 
 def test_points_offered_by_another_search_reach_the_child_once_each(tmp_path):

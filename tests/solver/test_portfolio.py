@@ -216,7 +216,24 @@ def test_the_highs_lane_proves_only_what_the_whole_objective_reaches(tiny_regist
         started=time.perf_counter(),
     )
     assert raced.options["lane"] == "highs" and raced.status == "FEASIBLE"
-    assert raced.best_bound < raced.objective
+    assert raced.best_bound < raced.objective and "refuted" not in raced.options
+
+
+@pytest.mark.parametrize("false", ["highs", "fixing"])
+def test_a_lanes_proof_above_the_other_lanes_objective_is_dropped(tiny_registry, false):
+    """A lane that says ``OPTIMAL`` with a bound above the other lane's objective (a false
+    proof: no placement costs less than a valid bound) loses its bound and its proof: the race
+    ends ``FEASIBLE`` with the other lane's bound, below its objective, and names the lane."""
+    dom = build_domain(tiny_registry, DAY, allow_new_modules=True)
+    got = portfolio.highs_lane(dom, seed=0, lang="en", started=time.perf_counter(), clock=Clock(30))
+    claim = got.objective + 3
+    wrong = replace(got, status="OPTIMAL", best_bound=claim)
+    if false == "fixing":
+        wrong = replace(wrong, objective=claim)
+    mine, highs = (got, wrong) if false == "highs" else (wrong, got)
+    raced = portfolio.settle_race(dom, mine, highs, seed=0, lang="en", started=time.perf_counter())
+    assert raced.options["refuted"] == [false] and raced.status == "FEASIBLE"
+    assert raced.best_bound == got.best_bound and raced.best_bound < raced.objective
 
 
 def test_a_proof_by_highs_ends_the_machinery(shared_dir, monkeypatch):
