@@ -33,6 +33,7 @@ from capacity.solver.linear import LinearForm
 GRACE_SECONDS = 5.0
 STARTUP_SECONDS = 10.0  # a cold Python with numpy and highspy, on a loaded machine
 STOP_POLL = 0.1  # seconds between looks at ``stop``
+ABS_GAP = 1e-6  # HiGHS's ``mip_abs_gap``: an objective this near its bound is proven
 
 
 @dataclass(frozen=True)
@@ -409,7 +410,7 @@ def run_highs(
                 kept.append((value, x))
                 if saved is not None:
                     saved(x, lp_bound)
-                if value - lp_bound <= max(rel_gap * abs(value), 1e-6):  # within the gap
+                if _closed(value, lp_bound, rel_gap):
                     return HighsOutcome(
                         "OPTIMAL",
                         values=x,
@@ -427,7 +428,7 @@ def run_highs(
         ("random_seed", int(seed)),
         ("threads", int(threads)),
         ("mip_rel_gap", float(rel_gap)),
-        ("mip_abs_gap", 1e-6),
+        ("mip_abs_gap", ABS_GAP),
     ):
         h.setOptionValue(key, val)
     lp = _lp(form, highspy)
@@ -497,7 +498,7 @@ def run_highs(
         return HighsOutcome("NO_SOLUTION", seconds=seconds, trace=trace, note=name)
     if relax:
         bound = objective
-    elif optimal and objective - bound > max(rel_gap * abs(objective), 1e-6):
+    elif optimal and not _closed(objective, bound, rel_gap):
         optimal = False  # HiGHS's bound is not trusted, or its optimum is not these values
         why = "a point was handed to it" if trusted["handed"] else "not the values it returned"
         note = f"{note}; HiGHS's optimum not taken as proven ({why})"
@@ -509,11 +510,11 @@ def run_highs(
                     (seconds + t, min(p, objective), max(d, bound)) for t, p, d in check.trace
                 )
                 seconds = time.perf_counter() - began
-                better = check.objective < objective - 1e-9 * max(1.0, abs(objective))
+                better = _better(check.objective, objective)
                 if better:
                     values, objective = check.values, check.objective
                 bound = max(bound, check.bound)
-                optimal = objective - bound <= max(rel_gap * abs(objective), 1e-6)
+                optimal = _closed(objective, bound, rel_gap)
                 found = "found a better point and " if better else ""
                 did = "proved it optimal" if optimal else "did not prove it in the time left"
                 note = f"{note}; a search without handed points {found}{did}"
@@ -550,7 +551,7 @@ def _checked(
         return None
 
     def keep(x: np.ndarray, dual: float) -> None:
-        if saved is not None and form.objective(x) < objective - 1e-9 * max(1.0, abs(objective)):
+        if saved is not None and _better(form.objective(x), objective):
             saved(x, max(dual, bound))
 
     start = (np.arange(form.variables), np.asarray(values, dtype=float))
@@ -567,6 +568,17 @@ def _checked(
     except Exception:  # noqa: BLE001 - a check is only a help: the answer checked stands without it
         return None
     return None if out.values is None or out.bound is None else out
+
+
+def _closed(objective: float, bound: float, rel_gap: float) -> bool:
+    """Whether ``bound`` proves ``objective`` within the relative gap ``rel_gap`` or the
+    absolute ``ABS_GAP`` that HiGHS is given."""
+    return objective - bound <= max(rel_gap * abs(objective), ABS_GAP)
+
+
+def _better(value: float, than: float) -> bool:
+    """Whether the objective ``value`` is below ``than`` by more than float noise."""
+    return value < than - 1e-9 * max(1.0, abs(than))
 
 
 CHECK_MIN = 0.1  # seconds: with less left, HiGHS's optimum after handed points is not checked
@@ -658,7 +670,7 @@ def _best_of(
     objective = form.objective(values) if values is not None else np.inf
     if kept:
         best, x = kept[0]
-        better = values is None or best < objective - 1e-9 * max(1.0, abs(objective))
+        better = values is None or _better(best, objective)
         if better and form.violation(x) <= FEASIBLE:
             return x, best, f"{name}; the best point kept (start or callback incumbent)"
     return values, objective, name
