@@ -13,6 +13,7 @@ for MIP. The status says which one it was (``OPTIMAL`` or ``TIME_LIMIT``/``KILLE
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import pickle
 import subprocess
@@ -380,7 +381,8 @@ def run_highs(
     solution) and the dual bound known then, so that a caller who must end the process early
     keeps the best point so far. ``offered`` is asked, each time HiGHS asks for a user
     solution, for a point another search found (or ``None``): it is handed to HiGHS where it is
-    feasible, and HiGHS takes it where it is better.
+    feasible and better than HiGHS's incumbent (``_needed``): a point no better cannot help
+    HiGHS, and handing it would cost the trust in HiGHS's bound (below).
 
     HiGHS's dual bound is trusted only up to the first point handed to it that way: after
     one, HiGHS has ended searches as optimal at objectives above points of the same model
@@ -468,7 +470,12 @@ def run_highs(
     def user(event) -> None:
         try:
             x = offered()
-            if x is not None and x.shape == (form.variables,) and form.violation(x) <= FEASIBLE:
+            if (
+                x is not None
+                and x.shape == (form.variables,)
+                and _needed(form.objective(x), float(event.data_out.mip_primal_bound))
+                and form.violation(x) <= FEASIBLE
+            ):
                 dual(event.data_out)
                 trusted["handed"] = True
                 event.data_in.setSolution(x)
@@ -574,6 +581,12 @@ def _closed(objective: float, bound: float, rel_gap: float) -> bool:
     """Whether ``bound`` proves ``objective`` within the relative gap ``rel_gap`` or the
     absolute ``ABS_GAP`` that HiGHS is given."""
     return objective - bound <= max(rel_gap * abs(objective), ABS_GAP)
+
+
+def _needed(value: float, incumbent: float) -> bool:
+    """Whether a point of objective ``value`` can help a search whose incumbent is
+    ``incumbent`` (infinite before it has one): only where it is better."""
+    return not math.isfinite(incumbent) or _better(value, incumbent)
 
 
 def _better(value: float, than: float) -> bool:

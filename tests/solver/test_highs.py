@@ -484,3 +484,44 @@ def test_place_with_highs_shows_progress_in_the_models_objective(tiny_registry):
     result = place(tiny_registry, PLACE_DAY, solver="highs", formulation="pairs", clock=clock)
     assert result.status == "OPTIMAL" and result.solver == "highs"
     assert shown and shown[-1] == pytest.approx(result.objective)
+
+
+def _multi_knapsack(n: int = 50, rows: int = 5):
+    """``max value @ x`` over 0/1 ``x`` with ``rows`` weight rows, each half the total weight,
+    values correlated with the weights: HiGHS takes seconds on it, not milliseconds."""
+    rng = np.random.default_rng(3)
+    weight = rng.integers(10, 100, (rows, n)).astype(float)
+    value = weight.sum(axis=0) / rows + rng.integers(0, 10, n)
+    return LinearForm(
+        col_lower=np.zeros(n),
+        col_upper=np.ones(n),
+        integer=np.ones(n, dtype=bool),
+        cost=-value,
+        offset=0.0,
+        start=np.arange(0, rows * n + 1, n),
+        index=np.tile(np.arange(n), rows),
+        value=weight.ravel(),
+        row_lower=np.full(rows, -np.inf),
+        row_upper=weight.sum(axis=1) / 2,
+    )
+
+
+def test_a_point_no_better_than_highs_incumbent_is_not_handed_to_it():
+    """Started from the optimum and offered a worse feasible point at every ask, HiGHS is
+    asked, never handed the point (it could not help, and would cost the trust in HiGHS's
+    bound), and its own proof stands unchecked."""
+    form = _multi_knapsack(20)
+    best = highs.run_highs(form, time_limit=10)
+    assert best.status == "OPTIMAL"
+    worse, asked = np.zeros(form.variables), []
+
+    def offered():
+        asked.append(1)
+        return worse
+
+    start = (np.arange(form.variables), best.values)
+    got = highs.run_highs(form, time_limit=10, start=start, offered=offered)
+    assert asked and got.status == "OPTIMAL" and got.note == "Optimal"
+    assert got.objective == pytest.approx(best.objective) == got.bound
+    assert highs._needed(1.0, np.inf) and highs._needed(1.0, 2.0)
+    assert not highs._needed(2.0, 2.0) and not highs._needed(3.0, 2.0)
