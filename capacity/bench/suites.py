@@ -132,6 +132,7 @@ def sscflp_place(
         answer=result.solver,
         lane=result.options.get("lane"),
         lanes={k: v / factor for k, v in result.options.get("lanes", {}).items()},
+        yielded_at=result.options.get("yielded_at"),
         seed=seed,
         **result.options.get("model_size", {}),
     )

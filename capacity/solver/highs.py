@@ -35,6 +35,7 @@ GRACE_SECONDS = 5.0
 STARTUP_SECONDS = 10.0  # a cold Python with numpy and highspy, on a loaded machine
 STOP_POLL = 0.1  # seconds between looks at ``stop``
 ABS_GAP = 1e-6  # HiGHS's ``mip_abs_gap``: an objective this near its bound is proven
+GAUGE_EVERY = 0.5  # seconds at least between two reports of HiGHS's gap (``solve_highs(gap=)``)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ def solve_highs(
     progress: Callable[[float, float | None], None] | None = None,
     incumbent: Callable[[np.ndarray], None] | None = None,
     offered: Callable[[], np.ndarray | None] | None = None,
+    gap: Callable[[float, float], None] | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` as a MIP with HiGHS in a child process, ended at ``time_limit + grace``.
 
@@ -113,11 +115,16 @@ def solve_highs(
     offered : returns another search's latest point of ``form`` (or ``None``), asked while
         waiting; each new one is handed to the child, which gives it to HiGHS as a user
         solution (HiGHS keeps it when it is feasible and better than its incumbent).
+    gap : called with HiGHS's incumbent objective and its dual bound as they move (the child
+        reports them at most every ``GAUGE_EVERY`` seconds; read while waiting), for a caller
+        that schedules other work by how near HiGHS is to a proof. The bound is HiGHS's own,
+        also after points were handed to it (``run_highs``), so it is a guide, not a proof.
     """
     with tempfile.TemporaryDirectory(prefix="capacity-highs-") as tmp:
         src, dst = Path(tmp) / "form.pickle", Path(tmp) / "outcome.pickle"
-        shared = offered is not None
-        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start, shared)
+        shared, gauged = offered is not None, gap is not None
+        args = (form, time_limit, seed, threads, relax, start, rel_gap, deadline, lp_start)
+        args += (shared, gauged)
         if stop is not None and stop.is_set():
             return HighsOutcome("STOPPED")
         src.write_bytes(pickle.dumps(args))
@@ -134,7 +141,9 @@ def solve_highs(
             wait = time_limit + grace + STARTUP_SECONDS
             if deadline is not None:
                 wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
-            look = _both(_watch(form, dst, progress, incumbent), _feed(dst, offered))
+            look = _both(
+                _watch(form, dst, progress, incumbent), _feed(dst, offered), _gauged(dst, gap)
+            )
             err = _wait(proc, wait, stop, look)
             if err is None:
                 return HighsOutcome("STOPPED", seconds=time.perf_counter() - start)
@@ -277,6 +286,44 @@ def _taken(dst: Path) -> Callable[[], np.ndarray | None]:
     return take
 
 
+def _gauge_path(dst: Path) -> Path:
+    return dst.with_name("gauge.pickle")
+
+
+def _gauge(dst: Path) -> Callable[[float, float], None]:
+    """The child's side of ``_gauged``: a ``moved`` callback for ``run_highs`` that writes the
+    incumbent objective and the dual bound atomically (``files.write_atomic``) when either
+    changed, at most every ``GAUGE_EVERY`` seconds (HiGHS calls it many times a second)."""
+    last: dict = {"pair": None, "at": -math.inf}
+
+    def moved(primal: float, dual: float) -> None:
+        now = time.perf_counter()
+        if (primal, dual) == last["pair"] or now - last["at"] < GAUGE_EVERY:
+            return
+        try:
+            write_atomic(_gauge_path(dst), pickle.dumps((primal, dual)))
+        except UserError:  # a full disk: the gauge is only a guide; the next call retries
+            return
+        last.update(pair=(primal, dual), at=now)
+
+    return moved
+
+
+def _gauged(dst: Path, gap: Callable[[float, float], None] | None) -> Callable[[], None] | None:
+    """A look at the child's gauge (``_gauge``): passes each new pair of incumbent objective
+    and dual bound to ``gap``; ``None`` without ``gap``."""
+    if gap is None:
+        return None
+    read = _fresh(_gauge_path(dst))
+
+    def look() -> None:
+        pair = read()
+        if pair is not None:
+            gap(*pair)
+
+    return look
+
+
 def _fresh(path: Path) -> Callable[[], object | None]:
     """A reader of the pickle at ``path`` that returns it only when the file is another one
     than at the last read, else ``None`` (also when there is none yet or it cannot be read).
@@ -339,8 +386,8 @@ def _wait(
 
 def main(argv: list[str]) -> None:
     """Child entry point: ``python -m capacity.solver.highs IN OUT``."""
-    form, time_limit, seed, threads, relax, start, gap, deadline, lp_start, shared = pickle.loads(
-        Path(argv[0]).read_bytes()
+    (form, time_limit, seed, threads, relax, start, gap, deadline, lp_start, shared, gauged) = (
+        pickle.loads(Path(argv[0]).read_bytes())
     )
     if deadline is not None:  # the parent's deadline, after this child's start-up
         time_limit = max(min(time_limit, deadline - time.time()), 0.05)
@@ -356,6 +403,7 @@ def main(argv: list[str]) -> None:
             lp_start=lp_start,
             saved=_save(Path(argv[1])),
             offered=_taken(Path(argv[1])) if shared else None,
+            moved=_gauge(Path(argv[1])) if gauged else None,
         )
     except Exception as exc:  # noqa: BLE001 - reported as the status, never raised in the child
         out = HighsOutcome("ERROR", note=f"{type(exc).__name__}: {exc}"[:200])
@@ -374,6 +422,7 @@ def run_highs(
     lp_start: bool = False,
     saved: Callable[[np.ndarray, float], None] | None = None,
     offered: Callable[[], np.ndarray | None] | None = None,
+    moved: Callable[[float, float], None] | None = None,
 ) -> HighsOutcome:
     """Solve ``form`` with HiGHS in this process (``solve_highs`` wraps it in a child).
 
@@ -382,7 +431,9 @@ def run_highs(
     keeps the best point so far. ``offered`` is asked, each time HiGHS asks for a user
     solution, for a point another search found (or ``None``): it is handed to HiGHS where it is
     feasible and better than HiGHS's incumbent (``_needed``): a point no better cannot help
-    HiGHS, and handing it would cost the trust in HiGHS's bound (below).
+    HiGHS, and handing it would cost the trust in HiGHS's bound (below). ``moved`` is called at each of HiGHS's
+    callbacks in the tree search with its incumbent objective and its own dual bound (not the
+    trusted one below), once it has an incumbent.
 
     HiGHS's dual bound is trusted only up to the first point handed to it that way: after
     one, HiGHS has ended searches as optimal at objectives above points of the same model
@@ -456,6 +507,8 @@ def run_highs(
         point = (shift + float(out.running_time), float(out.mip_primal_bound), dual(out))
         if not trace or point[1:] != trace[-1][1:]:
             trace.append(point)
+        if moved is not None and math.isfinite(point[1]):
+            moved(point[1], float(out.mip_dual_bound))
 
     def improving(event) -> None:
         record(event)

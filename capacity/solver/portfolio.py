@@ -14,7 +14,11 @@ lane in this process:
   placement): a tree search for ``cpsat_lanes.TREE_SHARE`` of its budget, which proves what it
   can, then, unless it proved, a search over neighbourhoods of units from its best placement
   (``capacity.solver.neighbourhood``) for the rest, which moves to HiGHS's latest incumbent
-  whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP);
+  whenever that is better than its own (``Incumbent``: the two lanes solve the same MIP). Once
+  HiGHS's incumbent is within ``YIELD_GAP`` of its dual bound, this lane steps ``LANE_NICE``
+  steps down in scheduling priority for the rest of the run (``Yielding``): what is left is
+  mostly HiGHS's proof, which needs both cores, and by HiGHS's bound the lane can then improve
+  the answer by at most ``YIELD_GAP`` of it;
 - otherwise the rest of the fixing machinery (``fixing``, ``fewest``, ``lanes``; on the other
   cores), which holds every term of the model; where the textbook MIP is the whole model but
   large, the machinery for ``cpsat_lanes.MACHINERY_SHARE`` of the limit, then the
@@ -51,7 +55,10 @@ placements reach it, which one comes back can depend on which lane got there fir
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -77,6 +84,12 @@ PLAIN_MAX_PAIRS = 3_000  # pairs before the fixing: below, the textbook MIP (see
 # core it proves more optima than one thread and costs that lane little (measured over whole
 # families in ``docs/benchmarks.md``)
 HIGHS_THREADS = 2
+# HiGHS's relative gap at which the small models' CP-SAT lane yields the cores to it (``Yielding``):
+# the target's margin, so that yielding never costs more than a tenth of a per cent
+YIELD_GAP = 0.001
+# steps of scheduling priority the lane steps down then; at +5 it still gets about a quarter of a
+# core while both of HiGHS's threads run (measured over the family in ``docs/benchmarks.md``)
+LANE_NICE = 5
 
 
 class Incumbent:
@@ -99,6 +112,58 @@ class Incumbent:
             return self._values
 
 
+class Yielding:
+    """A lane that yields the cores to HiGHS once HiGHS is near a proof: ``run`` calls the lane
+    in a thread of its own; ``gap`` (HiGHS's incumbent objective and dual bound, from the HiGHS
+    lane's thread) lowers that thread's scheduling priority by ``nice`` steps the first time the
+    relative gap is ``at`` or less, for the rest of its run (one way: a thread without
+    privileges cannot raise its priority back). Linux only, where a thread's nice value is its
+    own (``os.setpriority`` with its id); elsewhere the lane keeps its priority.
+    ``lowered`` holds the seconds into the run (``started``) at which it yielded, else ``None``."""
+
+    def __init__(self, at: float, nice: int, started: float) -> None:
+        self.at, self.nice, self.started = at, nice, started
+        self.lowered: float | None = None
+        self._lock = threading.Lock()
+        self._thread: int | None = None  # the lane's native thread id while it runs
+
+    def run(self, call: Callable[[], Result]) -> Result:
+        """``call()`` in a thread of its own (so that lowering it leaves the caller's priority
+        as it was), its result or its error."""
+
+        def lane() -> Result:
+            with self._lock:
+                self._thread = threading.get_native_id()
+            try:
+                return call()
+            finally:
+                with self._lock:
+                    self._thread = None
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="yielding-lane")
+        try:
+            return pool.submit(lane).result()
+        finally:  # not waited for: on Ctrl-C here the caller ends the clock ``call`` runs on
+            pool.shutdown(wait=False)
+
+    def gap(self, primal: float, dual: float) -> None:
+        """Lower the lane once ``primal`` is within ``at`` of ``dual`` (relative to
+        ``primal``), while it runs."""
+        if self.lowered is not None or not (math.isfinite(primal) and math.isfinite(dual)):
+            return
+        if primal - dual > self.at * max(abs(primal), 1.0):
+            return
+        with self._lock:
+            if self._thread is None or self.lowered is not None:
+                return
+            self.lowered = round(time.perf_counter() - self.started, 1)
+            if sys.platform.startswith("linux"):
+                tid = self._thread
+                with contextlib.suppress(OSError):  # not allowed here: the lane keeps its own
+                    now = os.getpriority(os.PRIO_PROCESS, tid)
+                    os.setpriority(os.PRIO_PROCESS, tid, now + self.nice)
+
+
 def plain_applies(dom: Domain, fix: Fixing) -> bool:
     """Whether CP-SAT's lane is the textbook MIP rather than the fixing machinery (see the
     module): where the textbook MIP is the whole model (``soft.separable``) and small (fewer
@@ -118,13 +183,15 @@ def highs_lane(
     stop: threading.Event | None = None,
     incumbent: Incumbent | None = None,
     offered: Incumbent | None = None,
+    gap: Callable[[float, float], None] | None = None,
 ) -> Result | None:
     """The textbook MIP in HiGHS (``HIGHS_THREADS`` threads, a child process) until ``clock``'s
     deadline or ``stop``, over the pairs of ``within`` (``dom`` with pairs left out that no better
     placement uses, ``capacity.solver.fixing``; default ``dom``), from the placement ``start`` if
     given, offering each improving point to ``incumbent`` and taking ``offered``'s (the CP-SAT
-    lane's) as user solutions; its placement scored on ``dom``, with HiGHS's bound; ``None``
-    without a placement."""
+    lane's) as user solutions, and passing HiGHS's incumbent objective and dual bound to ``gap``
+    as they move; its placement scored on ``dom``, with HiGHS's bound; ``None`` without a
+    placement."""
     begun = time.perf_counter()
     prob = problem_of(within or dom)
     form, pairs, modules = textbook_form(dom, prob)
@@ -143,6 +210,7 @@ def highs_lane(
         stop=stop,
         incumbent=None if incumbent is None else incumbent.offer,
         offered=None if offered is None else offered.take,
+        gap=gap,
     )
     if out.status == "STOPPED":
         return None
@@ -177,14 +245,18 @@ def race(
     start: Mapping[str, str | None] | None = None,
     incumbent: Incumbent | None = None,
     offered: Incumbent | None = None,
+    yielding: Yielding | None = None,
 ) -> Result:
     """``other()`` (the machinery, returning a ``Result`` scored on ``dom``) in this thread,
-    ``highs_lane`` (over ``within``, from ``start``, offering its points to ``incumbent`` and
-    taking ``offered``'s) in a second one, both until ``clock``'s deadline; HiGHS is stopped
-    when ``other`` proves optimality, and ``clock`` is ended (``Clock.end``: ``other``'s
-    searches stop) when HiGHS proves it for the whole model. The
-    better placement by the whole objective (ties: ``other``'s), the larger bound, labelled
-    with the lane that won."""
+    or, with ``yielding``, in a thread of its own that yields the cores to HiGHS once HiGHS is
+    near a proof (``Yielding``), and ``highs_lane`` (over ``within``, from ``start``, offering
+    its points to ``incumbent`` and taking ``offered``'s) in a second one, both until
+    ``clock``'s deadline; HiGHS is stopped when ``other`` proves optimality, and ``clock`` is
+    ended (``Clock.end``: ``other``'s searches stop) when HiGHS proves it for the whole model
+    or the race is left by an exception. The better placement by the whole objective (ties:
+    ``other``'s), the larger bound, labelled with the lane that won; with ``yielding``,
+    ``options["yielded_at"]`` holds the seconds into the run at which the lane yielded (absent
+    where it did not)."""
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="highs-lane") as pool:
         lane = pool.submit(
@@ -199,20 +271,25 @@ def race(
             stop=stop,
             incumbent=incumbent,
             offered=offered,
+            gap=None if yielding is None else yielding.gap,
         )
         finished = threading.Event()
         lane.add_done_callback(lambda done: _end_on_proof(done, clock, finished))
         try:
-            mine = other()
-        except BaseException:
+            mine = other() if yielding is None else yielding.run(other)
+        except BaseException:  # an error, or Ctrl-C while ``other`` runs in its own thread
             stop.set()
+            clock.end()
             raise
         finally:
             finished.set()
         if mine.status == "OPTIMAL":
             stop.set()  # nothing better to find
         highs = lane.result()
-    return settle_race(dom, mine, highs, name=name, seed=seed, lang=lang, started=started)
+    out = settle_race(dom, mine, highs, name=name, seed=seed, lang=lang, started=started)
+    if yielding is None or yielding.lowered is None:
+        return out
+    return replace(out, options={**out.options, "yielded_at": yielding.lowered})
 
 
 END_POLL = 0.05  # seconds between ``Clock.end`` calls while the machinery winds down

@@ -278,8 +278,10 @@ def _portfolio(dom: Domain, run: Run) -> Result:
     if separable(dom):  # the textbook MIP is the whole model (so wherever ``plain_applies``)
         run.clock.reserve(fix.scoring)  # the search's placement is scored at the end
         from_highs, to_highs = portfolio.Incumbent(), portfolio.Incumbent()
+    yielding = None  # the machinery's budgets are set for the cores it has (``lanes``)
     if portfolio.plain_applies(dom, fix):
         other, name = _textbook_lane(dom, run, fix, from_highs, to_highs), "cpsat"
+        yielding = portfolio.Yielding(portfolio.YIELD_GAP, portfolio.LANE_NICE, run.started)
     else:
         other, name = _machinery_lane(dom, run, fix, from_highs, to_highs), "fixing"
     return portfolio.race(
@@ -294,6 +296,7 @@ def _portfolio(dom: Domain, run: Run) -> Result:
         clock=run.clock,
         incumbent=from_highs,
         offered=to_highs,
+        yielding=yielding,
     )
 
 

@@ -486,6 +486,38 @@ def test_place_with_highs_shows_progress_in_the_models_objective(tiny_registry):
     assert shown and shown[-1] == pytest.approx(result.objective)
 
 
+def test_highs_reports_its_incumbent_and_bound_as_they_move():
+    """``moved`` gets HiGHS's incumbent objective and dual bound during the search: never an
+    incumbent below the optimum, never a bound above it."""
+    form, pairs = _knapsack(40), []
+    out = highs.run_highs(form, time_limit=10, moved=lambda p, d: pairs.append((p, d)))
+    assert out.status == "OPTIMAL" and pairs
+    assert all(p >= out.objective - 1e-6 and d <= out.objective + 1e-6 for p, d in pairs)
+
+
+def test_the_childs_gauge_is_read_once_per_change_and_at_most_every_gauge_every(
+    tmp_path, monkeypatch
+):
+    """The child writes a new pair (``_gauge``) only when it changed and ``GAUGE_EVERY`` has
+    passed since the last write; the parent (``_gauged``) passes each pair written on once."""
+    dst, got = tmp_path / "outcome.pickle", []
+    moved, look = highs._gauge(dst), highs._gauged(dst, lambda p, d: got.append((p, d)))
+    look()
+    moved(10.0, 5.0)
+    look()
+    look()
+    moved(9.0, 5.0)  # at once: too soon to be written
+    look()
+    assert got == [(10.0, 5.0)]
+    monkeypatch.setattr(highs, "GAUGE_EVERY", 0.0)
+    moved(9.0, 5.0)
+    moved(9.0, 5.0)  # no change: not written again
+    look()
+    look()
+    assert got == [(10.0, 5.0), (9.0, 5.0)]
+    assert highs._gauged(dst, None) is None
+
+
 def _multi_knapsack(n: int = 50, rows: int = 5):
     """``max value @ x`` over 0/1 ``x`` with ``rows`` weight rows, each half the total weight,
     values correlated with the weights: HiGHS takes seconds on it, not milliseconds."""
@@ -504,6 +536,18 @@ def _multi_knapsack(n: int = 50, rows: int = 5):
         row_lower=np.full(rows, -np.inf),
         row_upper=weight.sum(axis=1) / 2,
     )
+
+
+def test_solve_highs_passes_its_childs_gauge_on():
+    """Through the child process, on a model HiGHS does not prove within its limit: ``gap``
+    gets the child's pairs while the parent waits, the incumbents never better than the
+    answer and never rising, the bounds below them."""
+    form, pairs = _multi_knapsack(), []
+    out = highs.solve_highs(form, time_limit=1.5, gap=lambda p, d: pairs.append((p, d)))
+    assert out.objective is not None and len(pairs) >= 2
+    primal = [p for p, _ in pairs]
+    assert primal == sorted(primal, reverse=True) and primal[-1] >= out.objective - 1e-6
+    assert all(d <= p + 1e-6 for p, d in pairs) and np.isfinite(pairs[-1][1])
 
 
 def test_a_point_no_better_than_highs_incumbent_is_not_handed_to_it():

@@ -12,6 +12,8 @@ there ``WIDE`` is only a safety net.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import threading
 import time
 from dataclasses import replace
@@ -194,6 +196,94 @@ def test_a_raced_place_ends_within_its_limit(shared_dir, monkeypatch, plain_max)
     assert result.best_bound is not None and result.best_bound <= result.objective
     lanes = result.options.get("lanes", {})  # none when the machinery proved and HiGHS stopped
     assert all(result.objective <= objective for objective in lanes.values())
+
+
+def _priority() -> int:
+    return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+
+LINUX = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="a single thread's priority is set on Linux only"
+)
+
+
+@LINUX
+def test_a_yielding_lane_steps_down_once_within_its_gap_and_never_its_caller():
+    """``Yielding.gap``, called from another thread (the HiGHS lane's), lowers the lane's
+    thread by ``nice`` steps the first time the gap is within ``at``: not without a bound, not
+    above ``at``, not twice, and neither the caller's thread nor the one that called ``gap``.
+    Outside a run it lowers nothing; the lane's result or error comes back."""
+    caller = _priority()
+    yielding = portfolio.Yielding(0.01, 3, time.perf_counter())
+    yielding.gap(100.0, 100.0)  # no lane runs yet
+    assert yielding.lowered is None
+    asked, answered = threading.Event(), threading.Event()
+    seen, before, theirs = [], [], []
+
+    def lane() -> str:
+        seen.append(_priority())
+        asked.set()
+        answered.wait(10)
+        seen.append(_priority())
+        return "placed"
+
+    def highs() -> None:
+        asked.wait(10)
+        yielding.gap(100.0, -math.inf)  # no bound yet
+        yielding.gap(100.0, 98.0)  # 2 %: not within 1 %
+        before.append(yielding.lowered)
+        yielding.gap(100.0, 99.5)
+        yielding.gap(100.0, 100.0)  # within again: not lowered twice
+        theirs.append(_priority())
+        answered.set()
+
+    other = threading.Thread(target=highs)
+    other.start()
+    assert yielding.run(lane) == "placed"
+    other.join()
+    assert seen == [caller, min(caller + 3, 19)] and before == [None] and theirs == [caller]
+    assert _priority() == caller and yielding.lowered is not None
+
+    def fails():
+        raise ValueError("the lane's own error")
+
+    with pytest.raises(ValueError, match="the lane's own error"):
+        portfolio.Yielding(0.01, 3, time.perf_counter()).run(fails)
+
+
+@LINUX
+@pytest.mark.parametrize(
+    ("plain_max", "at", "yields"),
+    [(10**9, 1.0, True), (10**9, -1.0, False), (0, 1.0, False)],
+    ids=["textbook-lane-yields", "textbook-lane-above-its-gap", "machinery-never"],
+)
+def test_only_the_small_models_cp_sat_lane_yields_and_only_within_its_gap(
+    shared_dir, monkeypatch, plain_max, at, yields
+):
+    """In a raced ``place`` on p44 (not proven within the limit), the CP-SAT lane on the
+    textbook MIP yields once HiGHS's gap is within ``YIELD_GAP`` (here: any finite gap, or
+    none): it ends ``LANE_NICE`` steps below this thread, and ``yielded_at`` says when. The
+    machinery's lane never yields."""
+    monkeypatch.setattr(portfolio, "MIN_LIMIT", 1.0)  # race at a short limit
+    monkeypatch.setattr(portfolio, "PLAIN_MAX_PAIRS", plain_max)
+    monkeypatch.setattr(portfolio, "YIELD_GAP", at)
+    seen: list[int] = []
+    settle = fixing.settle  # each lane settles its answer last, in its own thread
+
+    def spied(*args, **kwargs):
+        seen.append(_priority())
+        return settle(*args, **kwargs)
+
+    monkeypatch.setattr(fixing, "settle", spied)
+    inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "delmaire", "p44")
+    limit = 6.0
+    got = place(sscflp.to_registry(inst), DAY, time_limit=limit, allow_new_modules=True)
+    assert got.options["lane"] in portfolio.LANES
+    nice = portfolio.LANE_NICE if yields else 0
+    assert seen and set(seen) == {min(_priority() + nice, 19)}
+    assert ("yielded_at" in got.options) == yields
+    if yields:
+        assert 0 < got.options["yielded_at"] <= limit
 
 
 def test_the_highs_lane_proves_only_what_the_whole_objective_reaches(tiny_registry):
