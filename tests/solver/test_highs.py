@@ -104,22 +104,29 @@ def test_child_that_overruns_is_killed(tiny_registry, monkeypatch):
     assert out.status == "KILLED" and out.values is None
 
 
-def _knapsack(n: int = 12):
-    """``max value @ x`` over 0/1 ``x`` with one weight row, as a ``LinearForm``."""
-    rng = np.random.default_rng(3)
-    weight, value = rng.integers(5, 30, n).astype(float), rng.integers(5, 30, n).astype(float)
+def _binary_max(value: np.ndarray, weight: np.ndarray, upper: np.ndarray) -> LinearForm:
+    """``max value @ x`` over 0/1 ``x`` with the rows ``weight @ x <= upper``, as a
+    ``LinearForm``."""
+    rows, n = weight.shape
     return LinearForm(
         col_lower=np.zeros(n),
         col_upper=np.ones(n),
         integer=np.ones(n, dtype=bool),
         cost=-value,
         offset=0.0,
-        start=np.array([0, n]),
-        index=np.arange(n),
-        value=weight,
-        row_lower=np.array([-np.inf]),
-        row_upper=np.array([weight.sum() / 3]),
+        start=np.arange(0, rows * n + 1, n),
+        index=np.tile(np.arange(n), rows),
+        value=weight.ravel(),
+        row_lower=np.full(rows, -np.inf),
+        row_upper=upper,
     )
+
+
+def _knapsack(n: int = 12):
+    """``max value @ x`` over 0/1 ``x`` with one weight row, as a ``LinearForm``."""
+    rng = np.random.default_rng(3)
+    weight, value = rng.integers(5, 30, n).astype(float), rng.integers(5, 30, n).astype(float)
+    return _binary_max(value, weight[None, :], np.array([weight.sum() / 3]))
 
 
 def test_violation_measures_bounds_rows_and_integrality():
@@ -524,18 +531,7 @@ def _multi_knapsack(n: int = 50, rows: int = 5):
     rng = np.random.default_rng(3)
     weight = rng.integers(10, 100, (rows, n)).astype(float)
     value = weight.sum(axis=0) / rows + rng.integers(0, 10, n)
-    return LinearForm(
-        col_lower=np.zeros(n),
-        col_upper=np.ones(n),
-        integer=np.ones(n, dtype=bool),
-        cost=-value,
-        offset=0.0,
-        start=np.arange(0, rows * n + 1, n),
-        index=np.tile(np.arange(n), rows),
-        value=weight.ravel(),
-        row_lower=np.full(rows, -np.inf),
-        row_upper=weight.sum(axis=1) / 2,
-    )
+    return _binary_max(value, weight, weight.sum(axis=1) / 2)
 
 
 def test_solve_highs_passes_its_childs_gauge_on():
