@@ -276,7 +276,7 @@ def test_only_the_small_models_cp_sat_lane_yields_and_only_within_its_gap(
 
     monkeypatch.setattr(fixing, "settle", spied)
     inst = sscflp.load(shared_dir / "benchmarks" / "sscflp", "delmaire", "p44")
-    limit = 6.0
+    limit = 10.0  # room for HiGHS's child to start and report while the lane still runs
     got = place(sscflp.to_registry(inst), DAY, time_limit=limit, allow_new_modules=True)
     assert got.options["lane"] in portfolio.LANES
     nice = portfolio.LANE_NICE if yields else 0
