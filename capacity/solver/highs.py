@@ -431,9 +431,9 @@ def run_highs(
     keeps the best point so far. ``offered`` is asked, each time HiGHS asks for a user
     solution, for a point another search found (or ``None``): it is handed to HiGHS where it is
     feasible and better than HiGHS's incumbent (``_needed``): a point no better cannot help
-    HiGHS, and handing it would cost the trust in HiGHS's bound (below). ``moved`` is called at each of HiGHS's
-    callbacks in the tree search with its incumbent objective and its own dual bound (not the
-    trusted one below), once it has an incumbent.
+    HiGHS, and handing it would cost the trust in HiGHS's bound (below). ``moved`` is called
+    at each of HiGHS's callbacks in the tree search with its incumbent objective and its own
+    dual bound (not the trusted one below), once it has an incumbent.
 
     HiGHS's dual bound is trusted only up to the first point handed to it that way: after
     one, HiGHS has ended searches as optimal at objectives above points of the same model
@@ -463,7 +463,7 @@ def run_highs(
                 kept.append((value, x))
                 if saved is not None:
                     saved(x, lp_bound)
-                if _closed(value, lp_bound, rel_gap):
+                if closed(value, lp_bound, rel_gap):
                     return HighsOutcome(
                         "OPTIMAL",
                         values=x,
@@ -558,7 +558,7 @@ def run_highs(
         return HighsOutcome("NO_SOLUTION", seconds=seconds, trace=trace, note=name)
     if relax:
         bound = objective
-    elif optimal and not _closed(objective, bound, rel_gap):
+    elif optimal and not closed(objective, bound, rel_gap):
         optimal = False  # HiGHS's bound is not trusted, or its optimum is not these values
         why = "a point was handed to it" if trusted["handed"] else "not the values it returned"
         note = f"{note}; HiGHS's optimum not taken as proven ({why})"
@@ -574,7 +574,7 @@ def run_highs(
                 if better:
                     values, objective = check.values, check.objective
                 bound = max(bound, check.bound)
-                optimal = _closed(objective, bound, rel_gap)
+                optimal = closed(objective, bound, rel_gap)
                 found = "found a better point and " if better else ""
                 did = "proved it optimal" if optimal else "did not prove it in the time left"
                 note = f"{note}; a search without handed points {found}{did}"
@@ -630,7 +630,7 @@ def _checked(
     return None if out.values is None or out.bound is None else out
 
 
-def _closed(objective: float, bound: float, rel_gap: float) -> bool:
+def closed(objective: float, bound: float, rel_gap: float) -> bool:
     """Whether ``bound`` proves ``objective`` within the relative gap ``rel_gap`` or the
     absolute ``ABS_GAP`` that HiGHS is given."""
     return objective - bound <= max(rel_gap * abs(objective), ABS_GAP)

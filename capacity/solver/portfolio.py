@@ -71,7 +71,7 @@ from capacity.model.domain import Domain
 from capacity.model.soft import separable
 from capacity.solver.clock import MIN_WALL, Clock
 from capacity.solver.fixing import Fixing
-from capacity.solver.highs import solve_highs
+from capacity.solver.highs import closed, solve_highs
 from capacity.solver.problem import problem_of
 from capacity.solver.result import Result
 from capacity.solver.settle import classes_of, keep_better, labelled, lowered
@@ -147,11 +147,10 @@ class Yielding:
             pool.shutdown(wait=False)
 
     def gap(self, primal: float, dual: float) -> None:
-        """Lower the lane once ``primal`` is within ``at`` of ``dual`` (relative to
-        ``primal``), while it runs."""
-        if self.lowered is not None or not (math.isfinite(primal) and math.isfinite(dual)):
-            return
-        if primal - dual > self.at * max(abs(primal), 1.0):
+        """Lower the lane once ``primal`` is within ``at`` of ``dual`` (``highs.closed``, the
+        rule HiGHS's own gap is judged by), while it runs."""
+        finite = math.isfinite(primal) and math.isfinite(dual)
+        if self.lowered is not None or not finite or not closed(primal, dual, self.at):
             return
         with self._lock:
             if self._thread is None or self.lowered is not None:
