@@ -25,6 +25,14 @@ from capacity.solver.greedy import room_left
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
 EXPLANATION_COLUMNS = ["term", "weight", "subject", "amount", "weighted", "text"]
+# the Danish words for a placement's status in ``Result.summary``; another status is shown as is
+STATUS_DA = {
+    "OPTIMAL": "optimal (bevist)",
+    "FEASIBLE": "gyldig, ikke bevist optimal",
+    "UNKNOWN": "ingen løsning fra løseren",
+    "GREEDY": "grådig placering",
+    "INFEASIBLE": "ingen gyldig placering",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,15 +92,17 @@ class Result:
         return totals.reindex(list(TERM_NAMES), fill_value=0).astype("int64")
 
     def summary(self) -> str:
-        """One short line: status, objective, placed and unplaced counts."""
+        """One short line: status (in Danish words where ``lang`` is Danish, ``STATUS_DA``),
+        objective, placed and unplaced counts."""
         objective = number(self.objective, 0, self.lang)
         if self.lang == "en":
             return (
                 f"{self.status}: objective {objective}, {len(self.placements)} placed, "
                 f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})"
             )
+        status = STATUS_DA.get(self.status, self.status)
         return (
-            f"{self.status}: mål {objective}, {len(self.placements)} placeret, "
+            f"{status}: mål {objective}, {len(self.placements)} placeret, "
             f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})"
         )
 

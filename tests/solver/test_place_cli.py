@@ -49,9 +49,19 @@ def test_place_prints_placements_and_reasons_and_writes_the_plan(reg_path, tmp_p
     result = _run(reg_path, "--date", DAY, "--out", tmp_path / "plan", "--allow-new-modules")
     assert result.exit_code == 0, result.output
     assert "A3" in result.output and "Børn og Familier" in result.output
-    assert "OPTIMAL" in result.output
+    assert "optimal (bevist): mål" in result.output
     summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
     assert summary["input_hash"] == input_hash(load_registry(reg_path))
+
+
+def test_the_status_line_speaks_the_language_asked_for(reg_path, tmp_path):
+    da = _run(reg_path, "--date", DAY, "--out", tmp_path / "da", "--allow-new-modules")
+    en = _run(
+        reg_path, "--date", DAY, "--out", tmp_path / "en", "--allow-new-modules", "--lang", "en"
+    )
+    assert da.exit_code == 0 and en.exit_code == 0, da.output + en.output
+    assert "optimal (bevist): mål" in da.output and "OPTIMAL" not in da.output
+    assert "OPTIMAL: objective" in en.output
 
 
 def test_bad_solver_and_missing_registry_are_exit_2(reg_path, tmp_path):
