@@ -104,7 +104,8 @@ def explanation_markdown(result: Result) -> str:
     lines = [
         f"# {w['title']} {result.date.isoformat()}",
         "",
-        f"{w['status']}: {result.status} · {w['objective']} {number(result.objective, 0, lang)} · "
+        f"{w['status']}: {result.status_words()} · "
+        f"{w['objective']} {number(result.objective, 0, lang)} · "
         f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
         f"{result.solver} · {w['seed']} {result.seed}",
         "",

@@ -25,7 +25,7 @@ from capacity.solver.greedy import room_left
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
 EXPLANATION_COLUMNS = ["term", "weight", "subject", "amount", "weighted", "text"]
-# the Danish words for a placement's status in ``Result.summary``; another status is shown as is
+# the Danish words for a placement's status (``Result.status_words``); another is shown as is
 STATUS_DA = {
     "OPTIMAL": "optimal (bevist)",
     "FEASIBLE": "gyldig, ikke bevist optimal",
@@ -91,18 +91,21 @@ class Result:
         totals = self.explanation.groupby("term")["weighted"].sum()
         return totals.reindex(list(TERM_NAMES), fill_value=0).astype("int64")
 
+    def status_words(self) -> str:
+        """The status as the reader's language says it: the solver's own word (``OPTIMAL``) in
+        English, its Danish words (``STATUS_DA``) otherwise."""
+        return self.status if self.lang == "en" else STATUS_DA.get(self.status, self.status)
+
     def summary(self) -> str:
-        """One short line: status (in Danish words where ``lang`` is Danish, ``STATUS_DA``),
-        objective, placed and unplaced counts."""
+        """One short line: status (``status_words``), objective, placed and unplaced counts."""
         objective = number(self.objective, 0, self.lang)
         if self.lang == "en":
             return (
-                f"{self.status}: objective {objective}, {len(self.placements)} placed, "
+                f"{self.status_words()}: objective {objective}, {len(self.placements)} placed, "
                 f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})"
             )
-        status = STATUS_DA.get(self.status, self.status)
         return (
-            f"{status}: mål {objective}, {len(self.placements)} placeret, "
+            f"{self.status_words()}: mål {objective}, {len(self.placements)} placeret, "
             f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})"
         )
 

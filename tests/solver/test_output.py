@@ -45,12 +45,14 @@ def test_outputs_follow_the_contract(tiny_registry, tmp_path):
     for hid in ("A1", "A2", "A3", "A4"):
         assert f"### {hid} " in text
     assert "Bedste alternativ" in text and "Børn og Familier" in text
+    assert "Status: optimal (bevist) · mål" in text  # Danish words, not the solver's OPTIMAL
 
 
 def test_english_explanation(tiny_registry, tmp_path):
     write_outputs(place(tiny_registry, PLACE_DAY, lang="en"), tmp_path)
     text = (tmp_path / "explanation.md").read_text()
     assert text.startswith("# Placement 2026-11-15") and "Decided by" in text
+    assert "Status: OPTIMAL · objective" in text
     assert "handed to Børn og Familier" in (tmp_path / "unplaced.csv").read_text()
 
 
