@@ -78,11 +78,11 @@ def plan(
 ) -> None:
     """Kapacitetsplan: hvornår og hvor pavillongrunde og moduler sættes op, tages ned, købes,
     og hvem der flyttes, så en grund kan lukke."""
-    from capacity.planning.explain import STATUS, kr, pct
+    from capacity.planning.explain import kr, pct
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_inputs
     from capacity.reports.plan_output import write_plan
-    from capacity.reports.text import number
+    from capacity.reports.text import number, status_words
 
     started = time.perf_counter()
     err = Console(stderr=True)
@@ -110,7 +110,7 @@ def plan(
     shortage = number(s["shortage_person_months"], 1)
     console.print(
         f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
-        f"{STATUS.get(s['status'], s['status'])} · afstand til grænsen {pct(s['gap'])} · "
+        f"{status_words(s['status'])} · afstand til grænsen {pct(s['gap'])} · "
         f"skrev {out}",
         soft_wrap=True,
         markup=False,

@@ -7,7 +7,7 @@ import pandas as pd
 
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult
-from capacity.reports.text import money, number, percent
+from capacity.reports.text import money, number, percent, status_words
 
 MONTHS = (
     "januar",
@@ -40,13 +40,6 @@ TERM_LABELS = {
 }
 
 
-STATUS = {
-    "optimal": "optimal (bevist)",
-    "within_gap": "inden for 0,5 % af den nedre grænse",
-    "feasible": "gyldig plan, ikke bevist optimal",
-}
-
-
 def pct(value: float, digits: int = 2) -> str:
     """A share as a Danish percentage: ``0,47 %`` (``reports.text.percent``)."""
     return percent(value, digits)
@@ -69,7 +62,7 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
     lines = [
         f"# Kapacitetsplan: {s['scenario']}",
         "",
-        f"Status: {STATUS.get(s['status'], s['status'])} · forventet samlet omkostning "
+        f"Status: {status_words(s['status'])} · forventet samlet omkostning "
         f"{kr(s['objective'])} · afstand til nedre grænse {pct(s['gap'])} · frø {s['seed']} · "
         + (
             f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen"

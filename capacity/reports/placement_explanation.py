@@ -9,7 +9,7 @@ terms (spread, families together, daycare slots) and the modules to put up.
 from __future__ import annotations
 
 from capacity.model.soft import PAIR_COEFS
-from capacity.reports.text import number, signed
+from capacity.reports.text import number, signed, status_words
 from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
 
 LABELS = {
@@ -104,7 +104,7 @@ def explanation_markdown(result: Result) -> str:
     lines = [
         f"# {w['title']} {result.date.isoformat()}",
         "",
-        f"{w['status']}: {result.status_words()} · "
+        f"{w['status']}: {status_words(result.status, lang)} · "
         f"{w['objective']} {number(result.objective, 0, lang)} · "
         f"{len(result.placements)} {w['placed']} · {len(result.unplaced)} {w['unplaced']} · "
         f"{result.solver} · {w['seed']} {result.seed}",

@@ -254,6 +254,19 @@ VALUE_WORDS: dict[str, dict[str, str]] = {
 
 LANGS = {"da": DA, "en": EN}
 
+# A solve's status in Danish words (read through ``status_words``): a placement's statuses are
+# the solver's own words (``OPTIMAL``), a plan's are lower-case (``capacity.planning.plan``).
+STATUS_DA: dict[str, str] = {
+    "OPTIMAL": "optimal (bevist)",
+    "FEASIBLE": "gyldig, ikke bevist optimal",
+    "UNKNOWN": "ingen løsning fra løseren",
+    "GREEDY": "grådig placering",
+    "INFEASIBLE": "ingen gyldig placering",
+    "optimal": "optimal (bevist)",
+    "within_gap": "inden for 0,5 % af den nedre grænse",
+    "feasible": "gyldig plan, ikke bevist optimal",
+}
+
 
 def words(lang: str) -> dict[str, str]:
     """The dictionary of report words for ``lang`` ("da" or "en").
@@ -267,6 +280,12 @@ def words(lang: str) -> dict[str, str]:
         return LANGS[lang]
     except KeyError:
         raise UserError(f"Unknown language {lang!r}; use --lang da or --lang en.") from None
+
+
+def status_words(status: str, lang: str = "da") -> str:
+    """A placement's or a plan's ``status`` as the reader's language says it: the status itself
+    in English, its Danish words (``STATUS_DA``) otherwise; a status without words as it is."""
+    return status if lang == "en" else STATUS_DA.get(status, status)
 
 
 def number(x: float, decimals: int = 1, lang: str = "da") -> str:

@@ -19,20 +19,12 @@ from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
-from capacity.reports.text import number
+from capacity.reports.text import number, status_words
 from capacity.solver.greedy import room_left
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)
 PLACEMENT_TERMS = tuple(n for n in TERM_NAMES if n != "unplaced")
 EXPLANATION_COLUMNS = ["term", "weight", "subject", "amount", "weighted", "text"]
-# the Danish words for a placement's status (``Result.status_words``); another is shown as is
-STATUS_DA = {
-    "OPTIMAL": "optimal (bevist)",
-    "FEASIBLE": "gyldig, ikke bevist optimal",
-    "UNKNOWN": "ingen løsning fra løseren",
-    "GREEDY": "grådig placering",
-    "INFEASIBLE": "ingen gyldig placering",
-}
 
 
 @dataclass(frozen=True, eq=False)
@@ -91,21 +83,18 @@ class Result:
         totals = self.explanation.groupby("term")["weighted"].sum()
         return totals.reindex(list(TERM_NAMES), fill_value=0).astype("int64")
 
-    def status_words(self) -> str:
-        """The status as the reader's language says it: the solver's own word (``OPTIMAL``) in
-        English, its Danish words (``STATUS_DA``) otherwise."""
-        return self.status if self.lang == "en" else STATUS_DA.get(self.status, self.status)
-
     def summary(self) -> str:
-        """One short line: status (``status_words``), objective, placed and unplaced counts."""
+        """One short line: status (``reports.text.status_words``), objective, placed and
+        unplaced counts."""
         objective = number(self.objective, 0, self.lang)
+        status = status_words(self.status, self.lang)
         if self.lang == "en":
             return (
-                f"{self.status_words()}: objective {objective}, {len(self.placements)} placed, "
+                f"{status}: objective {objective}, {len(self.placements)} placed, "
                 f"{len(self.unplaced)} unplaced ({self.solver}, seed {self.seed})"
             )
         return (
-            f"{self.status_words()}: mål {objective}, {len(self.placements)} placeret, "
+            f"{status}: mål {objective}, {len(self.placements)} placeret, "
             f"{len(self.unplaced)} ikke placeret ({self.solver}, frø {self.seed})"
         )
 

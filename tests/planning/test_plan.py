@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from capacity.planning.plan import make_plan
+from capacity.reports.text import status_words
 from tests.helpers import make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario
 
@@ -109,6 +110,8 @@ def test_explanation_names_the_order_its_months_and_the_cheapest_alternative():
     assert "april 2027–juni 2027" in text and "uden dem mangler op til 8 senge" in text
     assert "Billigste alternativ: nødindkvartering for 720.000 kr." in text
     assert "Ingen mangel i nogen prøve" in text
+    words = status_words(res.summary["status"])  # the plan's status in Danish words
+    assert words != res.summary["status"] and f"Status: {words} · forventet" in text
 
 
 def test_a_plan_shows_each_better_plan_the_search_finds_as_progress():
