@@ -50,7 +50,7 @@ bench: $(STAMP)
 # SEED=1: the solvers' random seed).
 bench-general: $(STAMP)
 	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) \
-		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) $(if $(SEED),--seed $(SEED)) \
+		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) $(foreach s,$(SEED),--seed $(s)) \
 		--out $(OUT)/bench-general
 
 # Every public instance, capa/b/c, the national scale, the plan and the general suite: hours.

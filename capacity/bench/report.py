@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 from collections.abc import Iterable
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
 from capacity.bench.suites import Case
+from capacity.bench.targets import PLACE, PLAIN, above, median_objective, seed_of, seeds_of
+from capacity.bench.targets import table as targets_table
 from capacity.errors import UserError
 from capacity.files import write_atomic
 
@@ -83,8 +86,12 @@ def fmt(value, digits: int = 2) -> str:
 
 
 def markdown(rows: list[Row], title: str) -> str:
-    """The table of rows as Markdown, with the machine it ran on."""
+    """The table of rows as Markdown, with the machine it ran on; with rows of several seeds,
+    a column for the seed."""
+    several = len(seeds_of(rows)) > 1
     head = list(COLUMNS.values())
+    if several:
+        head.insert(2, "seed")
     lines = [
         f"# {title}",
         "",
@@ -114,83 +121,130 @@ def markdown(rows: list[Row], title: str) -> str:
             fmt(r.known_optimum),
             fmt(r.gap_to_optimum, 3),
         ]
+        if several:
+            cells.insert(2, str(seed_of(r)))
         lines.append("| " + " | ".join(cells) + " |")
     notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
-    tail = ratios(rows) + families(rows) + versus_plain(rows)
+    tail = ratios(rows) + families(rows) + versus_plain(rows) + targets_table(rows)
     return "\n".join(lines + ([""] + notes if notes else []) + tail) + "\n"
 
 
 def families(rows: list[Row]) -> list[str]:
     """Per family (the instance's folder) and solver: optima reached, proven, the worst gap
-    to the optimum and the worst wall time (build + solve), as Markdown lines."""
-    groups: dict[tuple[str, str], list[Row]] = {}
+    to the optimum and the worst wall time (build + solve), as Markdown lines; with rows of
+    several seeds, a line per seed and one over all of them."""
+    several = len(seeds_of(rows)) > 1
+    groups: dict[tuple[str, str, float], list[Row]] = {}  # seed ``inf``: every seed
     for r in rows:
         if r.known_optimum is not None and "/" in r.instance:
-            groups.setdefault((r.instance.split("/")[0], r.solver), []).append(r)
+            family = r.instance.split("/")[0]
+            groups.setdefault((family, r.solver, math.inf), []).append(r)
+            if several:
+                groups.setdefault((family, r.solver, seed_of(r)), []).append(r)
     if not groups:
         return []
-    lines = [
-        "",
-        "## Per family",
-        "",
-        "| family | solver | instances | optima reached | proven | worst to optimum % "
-        "| worst wall s |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for (family, solver), group in sorted(groups.items()):
+    head = "| family | solver | instances | optima reached | proven | worst to optimum % "
+    head += "| worst wall s |"
+    rule = "|---|---|---|---|---|---|---|"
+    if several:
+        head, rule = head.replace("| solver |", "| solver | seed |", 1), rule + "---|"
+    lines = ["", "## Per family", "", head, rule]
+    for (family, solver, seed), group in sorted(groups.items()):
         gaps = [r.gap_to_optimum for r in group if r.gap_to_optimum is not None]
         walls = [w for w in (_wall(r) for r in group) if w is not None]
         reached = sum(1 for g in gaps if g <= 1e-6)
         proven = sum(1 for r in group if r.status == "OPTIMAL")
         worst = fmt(max(gaps), 3) if len(gaps) == len(group) else "no answer on some"
+        which = f" {'all' if math.isinf(seed) else seed} |" if several else ""
         lines.append(
-            f"| {family} | {solver} | {len(group)} | {reached} | {proven} | {worst} "
+            f"| {family} | {solver} |{which} {len(group)} | {reached} | {proven} | {worst} "
             f"| {fmt(max(walls) if walls else None)} |"
         )
     return lines
 
 
-PLAIN = ("direct-cpsat", "direct-highs")
-
-
 def versus_plain(rows: list[Row]) -> list[str]:
     """Per instance with a known optimum: ``place-cpsat`` beside the plain solvers (objective,
     above the optimum %, wall s; bold: proven), and how far place is above (+) or below (-) the
-    better plain objective, in per cent of it."""
+    better plain objective, in per cent of it; a table per seed, and with several seeds one of
+    the medians (``versus_medians``)."""
+    seeds = seeds_of(rows)
+    out: list[str] = []
+    for seed in seeds:
+        lines = _versus_lines([r for r in rows if seed_of(r) == seed])
+        if lines:
+            name = f", seed {seed}" if len(seeds) > 1 else ""
+            out += [
+                "",
+                f"## place beside the plain solvers{name}",
+                "",
+                "Objective (above the optimum %, wall s of the call; bold: proven).",
+                "",
+                "| instance | optimum | place-cpsat | direct-cpsat | direct-highs "
+                "| place vs better plain % |",
+                "|---|---|---|---|---|---|",
+                *lines,
+            ]
+    return out + (versus_medians(rows) if len(seeds) > 1 else [])
+
+
+def _versus_lines(rows: list[Row]) -> list[str]:
     by = {(r.instance, r.solver): r for r in rows}
-    names = [r.instance for r in rows if r.solver == "place-cpsat" and r.known_optimum]
+    names = [r.instance for r in rows if r.solver == PLACE and r.known_optimum]
     lines = []
     for name in dict.fromkeys(names):
-        place = by[(name, "place-cpsat")]
+        place = by[(name, PLACE)]
         plain = [by[(name, s)].objective for s in PLAIN if (name, s) in by]
         best = min((p for p in plain if p is not None), default=None)
         versus = (
             "–"
             if best is None or place.objective is None
-            else f"{_above(place.objective, best):+.3f}"
+            else f"{above(place.objective, best):+.3f}"
         )
-        cells = [_cell(by.get((name, s))) for s in ("place-cpsat", *PLAIN)]
+        cells = [_cell(by.get((name, s))) for s in (PLACE, *PLAIN)]
         lines.append(
             f"| {name} | {place.known_optimum:,.0f} | " + " | ".join(cells) + f" | {versus} |"
         )
-    if not lines:
-        return []
+    return lines
+
+
+def versus_medians(rows: list[Row]) -> list[str]:
+    """Per instance, each solver's median objective over the seeds (``median_objective``), with
+    how many seeds reached the optimum and how many proved it, and place's median above (+) or
+    below (-) the better plain median, in per cent of it."""
+    seeds = seeds_of(rows)
+    by: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if r.known_optimum:
+            by.setdefault((r.instance, r.solver), []).append(r)
+    lines = []
+    for name in dict.fromkeys(n for n, s in by if s == PLACE):
+        known = by[(name, PLACE)][0].known_optimum
+        mid = {
+            s: median_objective(r.objective for r in by[(name, s)])
+            for s in (PLACE, *PLAIN)
+            if (name, s) in by
+        }
+        plain = [mid[s] for s in PLAIN if s in mid]
+        best = min(plain, default=math.inf)
+        versus = (
+            "–"
+            if not (math.isfinite(best) and math.isfinite(mid[PLACE]))
+            else f"{above(mid[PLACE], best):+.3f}"
+        )
+        cells = [_median_cell(by.get((name, s), []), known, len(seeds)) for s in (PLACE, *PLAIN)]
+        lines.append(f"| {name} | {known:,.0f} | " + " | ".join(cells) + f" | {versus} |")
     return [
         "",
-        "## place beside the plain solvers",
+        f"## place beside the plain solvers, medians of seeds {', '.join(map(str, seeds))}",
         "",
-        "Objective (above the optimum %, wall s of the call; bold: proven).",
+        "Median objective (above the optimum %; seeds at the optimum, seeds proven; bold: the "
+        "median is the optimum).",
         "",
         "| instance | optimum | place-cpsat | direct-cpsat | direct-highs | place vs better plain % |",
         "|---|---|---|---|---|---|",
         *lines,
     ]
-
-
-def _above(value: float, of: float) -> float:
-    """``value`` above ``of`` in per cent of ``of``; HiGHS's float noise (1e-12) reads 0."""
-    above = (value - of) / max(abs(of), 1e-9) * 100.0
-    return 0.0 if abs(above) < 1e-6 else above
 
 
 def _cell(r: Row | None) -> str:
@@ -202,8 +256,22 @@ def _cell(r: Row | None) -> str:
         return f"– ({r.status}, {seconds})"
     value = f"{r.objective:,.0f}"
     value = f"**{value}**" if r.status == "OPTIMAL" else value
-    above = "–" if r.gap_to_optimum is None else f"{_above(r.objective, r.known_optimum):.2f} %"
-    return f"{value} ({above}, {seconds})"
+    over = "–" if r.gap_to_optimum is None else f"{above(r.objective, r.known_optimum):.2f} %"
+    return f"{value} ({over}, {seconds})"
+
+
+def _median_cell(runs: list[Row], known: float, seeds: int) -> str:
+    if not runs:
+        return "not run"
+    mid = median_objective(r.objective for r in runs)
+    reached = sum(1 for r in runs if r.gap_to_optimum is not None and r.gap_to_optimum <= 1e-6)
+    proven = sum(1 for r in runs if r.status == "OPTIMAL")
+    counts = f"{reached}/{seeds}, {proven}/{seeds}"
+    if not math.isfinite(mid):
+        return f"– ({counts})"
+    value = f"{mid:,.0f}"
+    value = f"**{value}**" if above(mid, known) == 0.0 else value
+    return f"{value} ({above(mid, known):.2f} %; {counts})"
 
 
 def _wall(r: Row) -> float | None:

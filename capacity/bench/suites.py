@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -318,33 +318,51 @@ def general_names(root: Path, family: str) -> list[str]:
     return names
 
 
-def general_cases(root: Path, family: str | None = None, seed: int = 0) -> Iterator[Case]:
+def general_cases(
+    root: Path, family: str | None = None, seeds: Sequence[int] = (0,)
+) -> Iterator[Case]:
     """The general suite, one family (``family``) or all, every solver at ``GENERAL_LIMIT``
-    seconds of wall clock, with the random seed ``seed``."""
+    seconds of wall clock, with each random seed of ``seeds``: per instance, every seed and
+    solver one after the other, so that the runs compared with each other meet the machine in
+    the same state (``capacity.bench.targets``)."""
     for fam in GENERAL_FAMILIES if family is None else (family,):
         for name in general_names(root, fam):
             known = sscflp.optima(root, fam)[name][1]
-            for solver, task in GENERAL_SOLVERS.items():
-                row = Row("general", f"{fam}/{name}", solver, known_optimum=known)
-                args = (str(root), fam, name, GENERAL_LIMIT, seed)
-                yield Case(row, task, args, GENERAL_LIMIT)
+            for seed in seeds:
+                for solver, task in GENERAL_SOLVERS.items():
+                    row = Row(
+                        "general",
+                        f"{fam}/{name}",
+                        solver,
+                        known_optimum=known,
+                        extra={"seed": seed},
+                    )
+                    args = (str(root), fam, name, GENERAL_LIMIT, seed)
+                    yield Case(row, task, args, GENERAL_LIMIT)
 
 
 def all_cases(
-    root: Path, suite: str, time_limit: float, family: str | None = None, seed: int = 0
+    root: Path,
+    suite: str,
+    time_limit: float,
+    family: str | None = None,
+    seeds: Sequence[int] = (0,),
 ) -> Iterator[Case]:
     """The scale suite, the plan suite (full), then the public SSCFLP instances; the general
     suite alone (``general``, a ``family`` at a time if given) or at the end of ``full``. The
-    solvers on the public instances get the random seed ``seed``; the scale and plan suites keep
-    their own seeded instances."""
+    solvers on the public instances get the random seed of ``seeds`` (the general suite: each of
+    them in turn; the others: one only); the scale and plan suites keep their own seeded
+    instances."""
     if suite == "general":
-        yield from general_cases(root, family, seed)
+        yield from general_cases(root, family, seeds)
         return
+    if len(seeds) != 1:
+        raise UserError(f"--seed given {len(seeds)} times: only the general suite runs several.")
     yield from scale_cases(suite)
     yield from plan_cases(suite)
-    yield from sscflp_cases(root, suite, time_limit, seed)
+    yield from sscflp_cases(root, suite, time_limit, seeds[0])
     if suite == "full":
-        yield from general_cases(root, seed=seed)
+        yield from general_cases(root, seeds=seeds)
 
 
 def _matches(token: str, instance: str) -> bool:

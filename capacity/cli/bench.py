@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from capacity.bench.targets import seed_of
 from capacity.cli.app import make_console
 from capacity.errors import UserError
 
@@ -45,14 +46,16 @@ def bench(
         ),
     ] = None,
     seed: Annotated[
-        int,
+        list[int] | None,
         typer.Option(
             "--seed",
             min=0,
             help="Løsernes tilfældige frø på de offentlige instanser (place, CP-SAT og HiGHS). "
-            "Kør igen med andre frø for at se, hvor meget et resultat svinger.",
+            "Med --suite general kan det gives flere gange (fx --seed 0 --seed 1 --seed 2): "
+            "hver instans køres da med hvert frø efter hinanden, og målene vurderes også på "
+            "medianerne over frøene.",
         ),
-    ] = 0,
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -79,14 +82,15 @@ def bench(
             f"{root}: no SSCFLP instances there; give --instances DIR "
             "(the folder with holmberg/, orlib/ and optima.csv files)."
         )
-    cases = list(all_cases(root, suite, time_limit, family, seed))
+    seeds = sorted(set(seed or [0]))
+    cases = list(all_cases(root, suite, time_limit, family, seeds))
     if only is not None:
         cases = select(cases, only)
     done = report.read(out) if resume else []
-    _same_seed(done, seed, out)
-    finished = {(r.instance, r.solver) for r in done}
-    cases = [c for c in cases if (c.row.instance, c.row.solver) not in finished]
-    title = f"capacity bench — {suite} suite" + (f", seed {seed}" if seed else "")
+    _same_seeds(done, seeds, out)
+    finished = {(r.instance, r.solver, seed_of(r)) for r in done}
+    cases = [c for c in cases if (c.row.instance, c.row.solver, seed_of(c.row)) not in finished]
+    title = f"capacity bench — {suite} suite" + _seeds_title(seeds)
     console = make_console()
     rows = _run(cases, out, title, done, console)
     paths = report.write(rows, out, title)
@@ -94,16 +98,23 @@ def bench(
     console.print(f"Skrev {paths[0]} og {paths[1]}.")
 
 
-def _same_seed(done, seed: int, out: Path) -> None:
-    """Refuse to resume rows run with another seed: one file, one seed. Rows without one were
-    run with seed 0 (before ``--seed``) or by a suite that has none (scale, plan)."""
-    seeds = sorted({r.extra.get("seed", 0) for r in done if r.suite in ("sscflp", "general")})
-    if seeds and seeds != [seed]:
-        shown = ", ".join(str(s) for s in seeds)
+def _same_seeds(done, seeds: list[int], out: Path) -> None:
+    """Refuse to resume rows run with a seed this run does not have: one file, one set of
+    seeds. Rows without one were run with seed 0 (before ``--seed``) or by a suite that has
+    none (scale, plan)."""
+    kept = sorted({seed_of(r) for r in done if r.suite in ("sscflp", "general")})
+    if not set(kept) <= set(seeds):
+        shown, asked = ", ".join(map(str, kept)), ", ".join(map(str, seeds))
         raise UserError(
             f"--resume: the rows in {out / 'bench.json'} were run with --seed {shown}, not "
-            f"{seed}; resume with the same --seed, or give another --out."
+            f"{asked}; resume with the same --seed, or give another --out."
         )
+
+
+def _seeds_title(seeds: list[int]) -> str:
+    if seeds == [0]:
+        return ""
+    return f", seed {seeds[0]}" if len(seeds) == 1 else f", seeds {', '.join(map(str, seeds))}"
 
 
 def _run(cases, out: Path, title: str, done, console):

@@ -92,7 +92,7 @@ def test_the_seed_reaches_every_solver_of_the_general_suite(shared_dir, monkeypa
     monkeypatch.setattr(solve, "place", fake("place-cpsat"))
     monkeypatch.setattr(direct, "solve_direct", fake("direct-cpsat"))
     monkeypatch.setattr(direct, "solve_direct_highs", fake("direct-highs"))
-    cases = suites.all_cases(root, "general", 60.0, "delmaire", 7)
+    cases = suites.all_cases(root, "general", 60.0, "delmaire", (7,))
     for case in [c for c in cases if c.row.instance == "delmaire/p1"]:
         with pytest.raises(_Seen):
             case.task(*case.args)
