@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -150,10 +151,21 @@ def show_error(exc: UserError) -> None:
 
 
 def command(panel: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a command under a help panel (one per user group), with user-error handling."""
+    """Register a command under a help panel (one per user group), with user-error handling
+    and its docstring as the help (``flowing``)."""
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
-        app.command(rich_help_panel=panel)(user_errors(func))
+        app.command(rich_help_panel=panel, help=flowing(func.__doc__))(user_errors(func))
         return func
 
     return register
+
+
+def flowing(doc: str | None) -> str | None:
+    """A docstring as help text: paragraphs kept, the line breaks inside each joined, so that
+    the terminal wraps the text at its own width (typer keeps the source's line breaks after
+    the first paragraph, and a wrapped help then breaks in the middle of sentences)."""
+    if doc is None:
+        return None
+    paragraphs = inspect.cleandoc(doc).split("\n\n")
+    return "\n\n".join(" ".join(p.split()) for p in paragraphs)

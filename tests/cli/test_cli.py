@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import typer
 from typer.testing import CliRunner
 
 from capacity.cli import app
@@ -24,6 +25,21 @@ def test_every_command_has_help(name):
     result = runner.invoke(app, [name, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source(name):
+    """Typer keeps a docstring's line breaks after its first paragraph; at 80 columns they
+    broke ``place --help`` in the middle of sentences. Each paragraph is one line of help."""
+    help_text = typer.main.get_command(app).commands[name].help
+    assert help_text and all("\n" not in p for p in help_text.split("\n\n"))
+
+
+def test_a_long_help_paragraph_is_filled_to_the_width():
+    result = runner.invoke(app, ["place", "--help"], env={"COLUMNS": "80", "TERMINAL_WIDTH": "80"})
+    prose = result.output.split("╭")[0].splitlines()
+    start = next(k for k, line in enumerate(prose) if "Uden --apply" in line)
+    assert len(prose[start].rstrip()) > 70 and len(prose[start + 1].rstrip()) > 70
 
 
 def test_version():
