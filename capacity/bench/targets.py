@@ -81,19 +81,23 @@ def judge(objectives: dict[str, dict[str, float]], optima: dict[str, float]) -> 
 
 
 def runs(rows: list[Row]) -> dict[tuple[str, int], dict]:
-    """Per family and seed, the targets judged on that run (``judge``)."""
+    """Per family and seed, the targets judged on that run (``judge``); families without an
+    instance that ``place`` and both plain solvers ran (the quick suite's) are left out."""
     out = {}
     for family in sorted({family_of(r) for r in rows if r.known_optimum is not None}):
         for seed in seeds_of(rows):
-            mine = [r for r in rows if family_of(r) == family and seed_of(r) == seed]
-            if mine:
-                out[(family, seed)] = judge(*_objectives(mine))
+            judged = judge(
+                *_objectives([r for r in rows if (family_of(r), seed_of(r)) == (family, seed)])
+            )
+            if judged["instances"]:
+                out[(family, seed)] = judged
     return out
 
 
 def medians(rows: list[Row]) -> dict[str, dict]:
     """Per family, the targets judged on each solver's median objective per instance over the
-    seeds (``median_objective``); only instances every solver ran at every seed of the bench."""
+    seeds (``median_objective``); only instances every solver ran at every seed of the bench,
+    and only families with such an instance."""
     seeds = seeds_of(rows)
     out = {}
     for family in sorted({family_of(r) for r in rows if r.known_optimum is not None}):
@@ -107,7 +111,9 @@ def medians(rows: list[Row]) -> dict[str, dict]:
         for (solver, name), per_seed in by.items():
             if sorted(per_seed) == seeds:
                 objectives.setdefault(solver, {})[name] = median_objective(per_seed.values())
-        out[family] = judge(objectives, optima)
+        judged = judge(objectives, optima)
+        if judged["instances"]:
+            out[family] = judged
     return out
 
 

@@ -85,6 +85,19 @@ def test_a_run_without_an_answer_is_behind_and_counts_as_worst_in_the_median():
     assert targets.median_objective([None, None, 7.0]) == math.inf
 
 
+def test_a_suite_without_both_plain_solvers_has_no_targets_table():
+    """The quick suite runs place with CP-SAT and HiGHS and plain CP-SAT, not plain HiGHS:
+    nothing there is judged, and no empty family is called met."""
+    rows = [
+        _row("p1", "place-cpsat", 0, 100.0, "OPTIMAL"),
+        _row("p1", "place-highs", 0, 100.0, "OPTIMAL"),
+        _row("p1", "direct-cpsat", 0, 100.0, "OPTIMAL"),
+    ]
+    assert targets.runs(rows) == {} and targets.medians(rows) == {}
+    assert targets.table(rows) == []
+    assert "## The targets" not in report.markdown(rows, "quick")
+
+
 def test_medians_leave_out_an_instance_not_run_at_every_seed():
     rows = _three_seeds()[:-3]  # p2 lacks seed 2
     assert targets.medians(rows)["delmaire"]["instances"] == 1
