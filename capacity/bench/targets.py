@@ -6,8 +6,8 @@ Issue 16 sets two targets for ``place`` (the ``place-cpsat`` rows) against the t
 - at least as many optima as the better of the two plain solvers (the one with more);
 - on no instance more than ``TARGET_BEHIND`` per cent above the better plain objective.
 
-One run at one seed measures the machine's state as much as the solvers: the same code at the
-same seed has ended two optima apart from one session to the next. So where a bench ran several
+One run at one seed measures the machine's state as much as the solvers (a 60 s result moves
+from one session to the next; ``docs/benchmarks.md``). So where a bench ran several
 seeds (``capacity bench --seed 0 --seed 1 --seed 2``: each instance with every seed and solver
 one after the other, so that all of them meet the same state of the machine), the targets are
 also judged on each solver's median per instance, and the optima are counted over all runs.

@@ -50,7 +50,8 @@ def bench(
         typer.Option(
             "--seed",
             min=0,
-            help="Løsernes tilfældige frø på de offentlige instanser (place, CP-SAT og HiGHS). "
+            help="Løsernes tilfældige frø på de offentlige instanser (place, CP-SAT og HiGHS); "
+            "standard 0. "
             "Med --suite general kan det gives flere gange (fx --seed 0 --seed 1 --seed 2): "
             "hver instans køres da med hvert frø efter hinanden, og målene vurderes også på "
             "medianerne over frøene.",
