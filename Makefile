@@ -47,7 +47,7 @@ bench: $(STAMP)
 
 # Delmaire and Yang 30x200/60x200: place beside plain CP-SAT and HiGHS at 60 s (FAMILY=yang: one;
 # ONLY=p20-p57: those instances; RESUME=1: keep the rows of a stopped run and run the rest;
-# SEED=1: the solvers' random seed).
+# SEED=1: the solvers' random seed; SEED="0 1 2": each instance at every one of them in turn).
 bench-general: $(STAMP)
 	$(BIN)/capacity bench --suite general $(if $(FAMILY),--family $(FAMILY)) \
 		$(if $(ONLY),--only $(ONLY)) $(if $(RESUME),--resume) $(foreach s,$(SEED),--seed $(s)) \

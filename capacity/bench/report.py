@@ -9,9 +9,9 @@ import platform
 from collections.abc import Iterable
 from pathlib import Path
 
-from capacity.bench.runner import ROW_FIELDS, Row, run_isolated
+from capacity.bench.runner import ROW_FIELDS, Row, run_isolated, seeds_of
 from capacity.bench.suites import Case
-from capacity.bench.targets import PLACE, PLAIN, above, median_objective, seed_of, seeds_of
+from capacity.bench.targets import PLACE, PLAIN, above, at_optimum, complete, median_objective
 from capacity.bench.targets import table as targets_table
 from capacity.errors import UserError
 from capacity.files import write_atomic
@@ -122,9 +122,13 @@ def markdown(rows: list[Row], title: str) -> str:
             fmt(r.gap_to_optimum, 3),
         ]
         if several:
-            cells.insert(2, str(seed_of(r)))
+            cells.insert(2, str(r.seed))
         lines.append("| " + " | ".join(cells) + " |")
-    notes = [f"- {r.instance} · {r.solver}: {r.note}" for r in rows if r.note]
+    notes = [
+        f"- {r.instance} · {r.solver}" + (f" · seed {r.seed}" if several else "") + f": {r.note}"
+        for r in rows
+        if r.note
+    ]
     tail = ratios(rows) + families(rows) + versus_plain(rows) + targets_table(rows)
     return "\n".join(lines + ([""] + notes if notes else []) + tail) + "\n"
 
@@ -140,7 +144,7 @@ def families(rows: list[Row]) -> list[str]:
             family = r.instance.split("/")[0]
             groups.setdefault((family, r.solver, math.inf), []).append(r)
             if several:
-                groups.setdefault((family, r.solver, seed_of(r)), []).append(r)
+                groups.setdefault((family, r.solver, r.seed), []).append(r)
     if not groups:
         return []
     head = "| family | solver | instances | optima reached | proven | worst to optimum % "
@@ -152,12 +156,15 @@ def families(rows: list[Row]) -> list[str]:
     for (family, solver, seed), group in sorted(groups.items()):
         gaps = [r.gap_to_optimum for r in group if r.gap_to_optimum is not None]
         walls = [w for w in (_wall(r) for r in group) if w is not None]
-        reached = sum(1 for g in gaps if g <= 1e-6)
+        reached = sum(1 for r in group if at_optimum(r.objective, r.known_optimum))
         proven = sum(1 for r in group if r.status == "OPTIMAL")
         worst = fmt(max(gaps), 3) if len(gaps) == len(group) else "no answer on some"
         which = f" {'all' if math.isinf(seed) else seed} |" if several else ""
+        count = str(len(group))
+        if several and math.isinf(seed):  # every seed: instances × seeds
+            count = f"{len({r.instance for r in group})} × {len({r.seed for r in group})}"
         lines.append(
-            f"| {family} | {solver} |{which} {len(group)} | {reached} | {proven} | {worst} "
+            f"| {family} | {solver} |{which} {count} | {reached} | {proven} | {worst} "
             f"| {fmt(max(walls) if walls else None)} |"
         )
     return lines
@@ -171,7 +178,7 @@ def versus_plain(rows: list[Row]) -> list[str]:
     seeds = seeds_of(rows)
     out: list[str] = []
     for seed in seeds:
-        lines = _versus_lines([r for r in rows if seed_of(r) == seed])
+        lines = _versus_lines([r for r in rows if r.seed == seed])
         if lines:
             name = f", seed {seed}" if len(seeds) > 1 else ""
             out += [
@@ -211,35 +218,40 @@ def _versus_lines(rows: list[Row]) -> list[str]:
 def versus_medians(rows: list[Row]) -> list[str]:
     """Per instance, each solver's median objective over the seeds (``median_objective``), with
     how many seeds reached the optimum and how many proved it, and place's median above (+) or
-    below (-) the better plain median, in per cent of it."""
+    below (-) the better plain median, in per cent of it; a solver that has not run the
+    instance at every seed yet has no median (``complete``), as in ``targets.medians``."""
     seeds = seeds_of(rows)
-    by: dict[tuple[str, str], list[Row]] = {}
+    runs_of = complete(rows, seeds)
+    ran: dict[tuple[str, str], int] = {}
     for r in rows:
         if r.known_optimum:
-            by.setdefault((r.instance, r.solver), []).append(r)
+            ran[(r.solver, r.instance)] = ran.get((r.solver, r.instance), 0) + 1
     lines = []
-    for name in dict.fromkeys(n for n, s in by if s == PLACE):
-        known = by[(name, PLACE)][0].known_optimum
+    for name in dict.fromkeys(r.instance for r in rows if r.solver == PLACE and r.known_optimum):
+        known = next(r.known_optimum for r in rows if r.instance == name and r.known_optimum)
         mid = {
-            s: median_objective(r.objective for r in by[(name, s)])
+            s: median_objective(r.objective for r in runs_of[(s, name)])
             for s in (PLACE, *PLAIN)
-            if (name, s) in by
+            if (s, name) in runs_of
         }
-        plain = [mid[s] for s in PLAIN if s in mid]
-        best = min(plain, default=math.inf)
-        versus = (
-            "–"
-            if not (math.isfinite(best) and math.isfinite(mid[PLACE]))
-            else f"{above(mid[PLACE], best):+.3f}"
-        )
-        cells = [_median_cell(by.get((name, s), []), known, len(seeds)) for s in (PLACE, *PLAIN)]
+        versus = "–"
+        if len(mid) == 1 + len(PLAIN) and math.isfinite(mid[PLACE]):
+            best = min(mid[s] for s in PLAIN)
+            versus = f"{above(mid[PLACE], best):+.3f}" if math.isfinite(best) else "–"
+        cells = [
+            _median_cell(runs_of[(s, name)], known, len(seeds))
+            if (s, name) in runs_of
+            else f"– ({ran.get((s, name), 0)} of {len(seeds)} seeds run)"
+            for s in (PLACE, *PLAIN)
+        ]
         lines.append(f"| {name} | {known:,.0f} | " + " | ".join(cells) + f" | {versus} |")
     return [
         "",
         f"## place beside the plain solvers, medians of seeds {', '.join(map(str, seeds))}",
         "",
         "Median objective (above the optimum %; seeds at the optimum, seeds proven; bold: the "
-        "median is the optimum).",
+        "median is the optimum). With an even number of seeds the median is the worse of the "
+        "two middle runs.",
         "",
         "| instance | optimum | place-cpsat | direct-cpsat | direct-highs | place vs better plain % |",
         "|---|---|---|---|---|---|",
@@ -261,10 +273,8 @@ def _cell(r: Row | None) -> str:
 
 
 def _median_cell(runs: list[Row], known: float, seeds: int) -> str:
-    if not runs:
-        return "not run"
     mid = median_objective(r.objective for r in runs)
-    reached = sum(1 for r in runs if r.gap_to_optimum is not None and r.gap_to_optimum <= 1e-6)
+    reached = sum(1 for r in runs if at_optimum(r.objective, known))
     proven = sum(1 for r in runs if r.status == "OPTIMAL")
     counts = f"{reached}/{seeds}, {proven}/{seeds}"
     if not math.isfinite(mid):

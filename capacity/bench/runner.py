@@ -16,7 +16,7 @@ import resource
 import signal
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -81,6 +81,20 @@ class Row:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    @property
+    def seed(self) -> int:
+        """The solvers' random seed of a public-instance row; rows from before ``--seed`` were
+        run with 0."""
+        return int(self.extra.get("seed", 0))
+
+
+SEEDED = ("sscflp", "general")  # the suites whose solvers take ``--seed``; scale and plan do not
+
+
+def seeds_of(rows: Iterable[Row]) -> list[int]:
+    """The seeds the rows of the public-instance suites were run with, in order."""
+    return sorted({r.seed for r in rows if r.suite in SEEDED})
+
 
 def _rel(a: float, b: float, of: float | None = None) -> float:
     """``|a - b|`` in per cent of ``of`` (default ``a``)."""
@@ -144,7 +158,7 @@ def run_isolated(row: Row, task: Callable[..., dict], args: tuple, limit_seconds
         row.note = payload.strip().splitlines()[-1][:200]
         return row
     for key, value in payload.items():
-        if hasattr(row, key):
+        if key in ROW_FIELDS:
             setattr(row, key, value)
         else:
             row.extra[key] = value

@@ -90,7 +90,9 @@ def sscflp_cases(root: Path, suite: str, time_limit: float, seed: int = 0) -> It
         known = sscflp.optima(root, family)[name][1]
         limit = 60.0 if (family, name) in LARGE_ORLIB else time_limit
         for solver, task in SSCFLP_SOLVERS.items():
-            row = Row("sscflp", f"{family}/{name}", solver, known_optimum=known)
+            row = Row(
+                "sscflp", f"{family}/{name}", solver, known_optimum=known, extra={"seed": seed}
+            )
             yield Case(row, task, (str(root), family, name, limit, seed), limit)
 
 

@@ -1,7 +1,8 @@
 """The general suite's targets, judged run by run and over seeds.
 
-Issue 16 sets two targets for ``place`` (the ``place-cpsat`` rows) against the two plain solvers
-(``direct-cpsat``, ``direct-highs``) on each family, at the same wall limit:
+The general suite has two targets (issue 16) for ``place`` (the ``place-cpsat`` rows) against
+the two plain solvers (``direct-cpsat``, ``direct-highs``) on each family, at the same wall
+limit:
 
 - at least as many optima as the better of the two plain solvers (the one with more);
 - on no instance more than ``TARGET_BEHIND`` per cent above the better plain objective.
@@ -20,7 +21,7 @@ import math
 import statistics
 from collections.abc import Iterable
 
-from capacity.bench.runner import Row
+from capacity.bench.runner import Row, seeds_of
 
 PLACE = "place-cpsat"
 PLAIN = ("direct-cpsat", "direct-highs")
@@ -33,28 +34,30 @@ def above(value: float, of: float) -> float:
     return 0.0 if abs(out) < 1e-6 else out
 
 
-def seed_of(r: Row) -> int:
-    """The random seed a row was run with; rows from before ``--seed`` were run with 0."""
-    return int(r.extra.get("seed", 0))
-
-
-def seeds_of(rows: Iterable[Row]) -> list[int]:
-    """The seeds of the rows, in order."""
-    return sorted({seed_of(r) for r in rows})
-
-
 def family_of(r: Row) -> str:
     return r.instance.split("/")[0]
 
 
 def median_objective(values: Iterable[float | None]) -> float:
-    """The lower median of a solver's objectives over the seeds (a value one run reached, not a
-    mean of two); a run without an answer counts as worse than any answer (``inf``)."""
-    return statistics.median_low([math.inf if v is None else v for v in values])
+    """The median of a solver's objectives over the seeds: with an even number the upper (worse)
+    of the two middle ones, so that the median is a value one run reached and one good run
+    cannot hide a bad one; a run without an answer counts as worse than any answer (``inf``)."""
+    return statistics.median_high([math.inf if v is None else v for v in values])
 
 
-def _optimum(value: float, known: float) -> bool:
-    return math.isfinite(value) and above(value, known) == 0.0
+def at_optimum(value: float | None, known: float) -> bool:
+    """Whether an objective is the known optimum (float noise aside, ``above``)."""
+    return value is not None and math.isfinite(value) and above(value, known) == 0.0
+
+
+def complete(rows: Iterable[Row], seeds: list[int]) -> dict[tuple[str, str], list[Row]]:
+    """The rows per (solver, instance) that ran at every seed of ``seeds``: the runs a median
+    is taken over (an instance a stopped bench has not run at every seed has no median yet)."""
+    by: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        if r.known_optimum is not None:
+            by.setdefault((r.solver, r.instance), []).append(r)
+    return {k: v for k, v in by.items() if sorted(r.seed for r in v) == seeds}
 
 
 def judge(objectives: dict[str, dict[str, float]], optima: dict[str, float]) -> dict:
@@ -65,7 +68,7 @@ def judge(objectives: dict[str, dict[str, float]], optima: dict[str, float]) -> 
     per cent above the better plain objective, each with its per cent (``inf``: no answer)."""
     names = [n for n in optima if all(n in objectives.get(s, {}) for s in (PLACE, *PLAIN))]
     reached = {
-        s: sum(_optimum(objectives[s][n], optima[n]) for n in names) for s in (PLACE, *PLAIN)
+        s: sum(at_optimum(objectives[s][n], optima[n]) for n in names) for s in (PLACE, *PLAIN)
     }
     better = max(PLAIN, key=lambda s: reached[s])
     behind = []
@@ -87,7 +90,7 @@ def runs(rows: list[Row]) -> dict[tuple[str, int], dict]:
     for family in sorted({family_of(r) for r in rows if r.known_optimum is not None}):
         for seed in seeds_of(rows):
             judged = judge(
-                *_objectives([r for r in rows if (family_of(r), seed_of(r)) == (family, seed)])
+                *_objectives([r for r in rows if (family_of(r), r.seed) == (family, seed)])
             )
             if judged["instances"]:
                 out[(family, seed)] = judged
@@ -96,21 +99,19 @@ def runs(rows: list[Row]) -> dict[tuple[str, int], dict]:
 
 def medians(rows: list[Row]) -> dict[str, dict]:
     """Per family, the targets judged on each solver's median objective per instance over the
-    seeds (``median_objective``); only instances every solver ran at every seed of the bench,
-    and only families with such an instance."""
-    seeds = seeds_of(rows)
+    seeds (``median_objective``); only instances every solver ran at every seed of the bench
+    (``complete``), and only families with such an instance."""
+    runs_of = complete(rows, seeds_of(rows))
     out = {}
     for family in sorted({family_of(r) for r in rows if r.known_optimum is not None}):
-        by: dict[tuple[str, str], dict[int, float | None]] = {}
-        optima: dict[str, float] = {}
-        for r in rows:
-            if family_of(r) == family and r.known_optimum is not None:
-                by.setdefault((r.solver, r.instance), {})[seed_of(r)] = r.objective
-                optima[r.instance] = r.known_optimum
         objectives: dict[str, dict[str, float]] = {}
-        for (solver, name), per_seed in by.items():
-            if sorted(per_seed) == seeds:
-                objectives.setdefault(solver, {})[name] = median_objective(per_seed.values())
+        optima: dict[str, float] = {}
+        for (solver, name), runs in runs_of.items():
+            if family_of(runs[0]) == family:
+                objectives.setdefault(solver, {})[name] = median_objective(
+                    r.objective for r in runs
+                )
+                optima[name] = runs[0].known_optimum
         judged = judge(objectives, optima)
         if judged["instances"]:
             out[family] = judged
@@ -180,7 +181,9 @@ def _line(family: str, on: str, judged: dict) -> str:
 
 
 def _sum_line(family: str, seeds: list[int], per_run: dict, total: dict) -> str:
-    runs_in = sum(per_run[(family, k)]["instances"] for k in seeds)
+    counts = sorted({per_run[(family, k)]["instances"] for k in seeds})
+    runs_in = f"{counts[0]} × {len(seeds)}" if len(counts) == 1 else f"{counts[0]}-{counts[-1]}"
+    runs_in += " runs" if len(counts) == 1 else f" instances × {len(seeds)} seeds"
     better = max(total[s] for s in PLAIN)
     return (
         f"| {family} | all runs of seeds {', '.join(map(str, seeds))} | {runs_in} "

@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from capacity.bench.targets import seed_of
 from capacity.cli.app import make_console
 from capacity.errors import UserError
 
@@ -71,6 +70,7 @@ def bench(
     Hvert færdigt tilfælde skrives straks til bench.json og bench.md, så en stoppet kørsel
     beholder sine rækker (og kan fortsættes med --resume)."""
     from capacity.bench import report, sscflp
+    from capacity.bench.runner import seeds_of
     from capacity.bench.suites import all_cases, select
 
     if suite not in ("quick", "full", "general"):
@@ -88,9 +88,9 @@ def bench(
     if only is not None:
         cases = select(cases, only)
     done = report.read(out) if resume else []
-    _same_seeds(done, seeds, out)
-    finished = {(r.instance, r.solver, seed_of(r)) for r in done}
-    cases = [c for c in cases if (c.row.instance, c.row.solver, seed_of(c.row)) not in finished]
+    _same_seeds(seeds_of(done), seeds, out)
+    finished = {(r.instance, r.solver, r.seed) for r in done}
+    cases = [c for c in cases if (c.row.instance, c.row.solver, c.row.seed) not in finished]
     title = f"capacity bench — {suite} suite" + _seeds_title(seeds)
     console = make_console()
     rows = _run(cases, out, title, done, console)
@@ -99,11 +99,9 @@ def bench(
     console.print(f"Skrev {paths[0]} og {paths[1]}.")
 
 
-def _same_seeds(done, seeds: list[int], out: Path) -> None:
-    """Refuse to resume rows run with a seed this run does not have: one file, one set of
-    seeds. Rows without one were run with seed 0 (before ``--seed``) or by a suite that has
-    none (scale, plan)."""
-    kept = sorted({seed_of(r) for r in done if r.suite in ("sscflp", "general")})
+def _same_seeds(kept: list[int], seeds: list[int], out: Path) -> None:
+    """Refuse to resume rows run with a seed this run does not have (``kept``: the seeds of the
+    rows on disk). A seed the rows on disk lack is run now, in another session than theirs."""
     if not set(kept) <= set(seeds):
         shown, asked = ", ".join(map(str, kept)), ", ".join(map(str, seeds))
         raise UserError(

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from capacity.bench import report, suites, targets
+from capacity.bench import report, runner, suites, targets
 from capacity.bench.runner import Row
 from capacity.cli import app
 
@@ -70,7 +70,10 @@ def test_the_medians_forgive_one_seed_and_the_sum_over_runs_does_not():
     assert (
         "| delmaire | medians over the seeds | 2 | 1 | 0 / 2 | **missed** | none | met |" in lines
     )
-    assert "| delmaire | all runs of seeds 0, 1, 2 | 6 | 3 | 0 / 6 | **missed** | – | – |" in lines
+    assert (
+        "| delmaire | all runs of seeds 0, 1, 2 | 2 × 3 runs | 3 | 0 / 6 | **missed** | – | – |"
+        in lines
+    )
 
 
 def test_a_run_without_an_answer_is_behind_and_counts_as_worst_in_the_median():
@@ -83,6 +86,7 @@ def test_a_run_without_an_answer_is_behind_and_counts_as_worst_in_the_median():
     assert "p1 (no answer)" in "".join(targets.table(rows))
     assert targets.median_objective([None, 5.0, 7.0]) == 7.0
     assert targets.median_objective([None, None, 7.0]) == math.inf
+    assert targets.median_objective([100.0, None]) == math.inf  # one good run hides no bad one
 
 
 def test_a_suite_without_both_plain_solvers_has_no_targets_table():
@@ -99,8 +103,26 @@ def test_a_suite_without_both_plain_solvers_has_no_targets_table():
 
 
 def test_medians_leave_out_an_instance_not_run_at_every_seed():
-    rows = _three_seeds()[:-3]  # p2 lacks seed 2
+    rows = _three_seeds()[:-2]  # p2 lacks seed 2 of both plain solvers
     assert targets.medians(rows)["delmaire"]["instances"] == 1
+    (line,) = [x for x in report.versus_medians(rows) if x.startswith("| delmaire/p2")]
+    assert line.endswith("| – (2 of 3 seeds run) | – (2 of 3 seeds run) | – |")
+    assert "200 (0.05 %; 1/3, 0/3)" in line  # place ran p2 at every seed: its median stands
+
+
+def test_a_single_seed_of_a_suite_with_unseeded_rows_reads_as_one_seed(shared_dir):
+    """The scale and plan suites take no seed; their rows beside public instances run at
+    ``--seed 1`` leave one seed in the report, and every public-instance case carries its
+    seed from the start, so that ``--resume`` finds the rows it ran."""
+    root = shared_dir / "benchmarks" / "sscflp"
+    cases = list(suites.sscflp_cases(root, "quick", 5.0, 1))
+    assert {c.row.seed for c in cases} == {1}
+    public = _row("p1", "place-cpsat", 1, 100.0, "OPTIMAL")
+    public.suite = "sscflp"
+    scale = Row("scale", "national", "cpsat", status="FEASIBLE", objective=5.0)
+    assert runner.seeds_of([public, scale]) == [1]
+    md = report.markdown([public, scale], "quick, seed 1")
+    assert "| seed |" not in md and "medians of seeds" not in md
 
 
 objective = st.one_of(st.none(), st.integers(100, 110).map(float))
@@ -167,7 +189,7 @@ def test_a_run_with_two_seeds_writes_both_and_judges_the_targets_on_them(shared_
     md = (out / "bench.md").read_text()
     assert "general suite, seeds 1, 3" in md
     assert "| delmaire | medians over the seeds | 1 | 1 | 1 / 1 | met | none | met |" in md
-    assert "| delmaire | all runs of seeds 1, 3 | 2 | 2 | 2 / 2 | met | – | – |" in md
+    assert "| delmaire | all runs of seeds 1, 3 | 1 × 2 runs | 2 | 2 / 2 | met | – | – |" in md
     assert "## place beside the plain solvers, medians of seeds 1, 3" in md
 
 

@@ -29,8 +29,8 @@ def test_every_command_has_help(name):
 
 @pytest.mark.parametrize("name", COMMANDS)
 def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source(name):
-    """Typer keeps a docstring's line breaks after its first paragraph; at 80 columns they
-    broke ``place --help`` in the middle of sentences. Each paragraph is one line of help."""
+    """Each paragraph of a command's help is one line, so that the terminal wraps it at its own
+    width (typer keeps a docstring's line breaks after its first paragraph)."""
     help_text = typer.main.get_command(app).commands[name].help
     assert help_text and all("\n" not in p for p in help_text.split("\n\n"))
 
