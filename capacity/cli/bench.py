@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from capacity.bench.runner import seeds_of
 from capacity.cli.app import make_console
 from capacity.errors import UserError
 
@@ -70,7 +71,6 @@ def bench(
     Hvert færdigt tilfælde skrives straks til bench.json og bench.md, så en stoppet kørsel
     beholder sine rækker (og kan fortsættes med --resume)."""
     from capacity.bench import report, sscflp
-    from capacity.bench.runner import seeds_of
     from capacity.bench.suites import all_cases, select
 
     if suite not in ("quick", "full", "general"):
