@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from capacity.bench import report
-from capacity.bench.runner import Row
+from capacity.bench.runner import ROW_FIELDS, Row
 from capacity.bench.suites import (
     SCALE,
     SCALE_OVERHEAD,
     SSCFLP_SOLVERS,
+    plan_bench,
     plan_cases,
     scale_cases,
     scale_place,
@@ -69,3 +72,13 @@ def test_plan_suite_runs_in_the_full_suite_only():
         assert case.row.suite == "plan" and case.hard_limit > case.time_limit
     assert reach.args[2:] == (3, 0.3)  # three module types, a wave that comes with p = 0.3
     assert (Path(paper.args[0]) / "data" / "alleroed.gpkg").is_file()  # the bundled sample
+
+
+def test_a_plan_row_gives_its_gap_in_per_cent_like_every_row():
+    """The plan's summary holds its gap as a fraction; the bench's column is per cent."""
+    out = plan_bench(2, 20.0)
+    row = Row("plan", "tiny", "plan-highs", **{k: v for k, v in out.items() if k in ROW_FIELDS})
+    row.finish()
+    objective, bound = out["objective"], out["best_bound"]
+    assert objective > bound  # stopped within the plan's gap, not at it: the units show
+    assert row.gap == pytest.approx((objective - bound) / objective * 100)
