@@ -112,9 +112,10 @@ def solve_highs(
     incumbent : called with the column values of each improving point the child saves, integer
         columns rounded, where the rounded point keeps every row of ``form`` (read while
         waiting, like ``progress``), for another search to start from.
-    offered : returns another search's latest point of ``form`` (or ``None``), asked while
-        waiting; each new one is handed to the child, which gives it to HiGHS as a user
-        solution (HiGHS keeps it when it is feasible and better than its incumbent).
+    offered : returns another search's latest point of ``form`` (or ``None``), asked once
+        before the child starts (so that a point there already is HiGHS's at its first ask)
+        and while waiting; each new one is handed to the child, which gives it to HiGHS as a
+        user solution (HiGHS keeps it when it is feasible and better than its incumbent).
     gap : called with HiGHS's incumbent objective and its dual bound as they move (the child
         reports them at most every ``GAUGE_EVERY`` seconds; read while waiting), for a caller
         that schedules other work by how near HiGHS is to a proof. The bound is HiGHS's own,
@@ -128,6 +129,9 @@ def solve_highs(
         if stop is not None and stop.is_set():
             return HighsOutcome("STOPPED")
         src.write_bytes(pickle.dumps(args))
+        feed = _feed(dst, offered)
+        if feed is not None:
+            feed()
         start = time.perf_counter()
         proc = subprocess.Popen(
             # -P and PACKAGE_ROOT first: the child runs this very package, whatever the
@@ -141,9 +145,7 @@ def solve_highs(
             wait = time_limit + grace + STARTUP_SECONDS
             if deadline is not None:
                 wait = min(wait, max(deadline - time.time(), 0.0) + min(grace, 1.0))
-            look = _both(
-                _watch(form, dst, progress, incumbent), _feed(dst, offered), _gauged(dst, gap)
-            )
+            look = _both(_watch(form, dst, progress, incumbent), feed, _gauged(dst, gap))
             err = _wait(proc, wait, stop, look)
             if err is None:
                 return HighsOutcome("STOPPED", seconds=time.perf_counter() - start)

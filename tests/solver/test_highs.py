@@ -335,11 +335,14 @@ def test_a_point_is_handed_on_rounded_and_only_where_the_rounded_point_keeps_eve
     assert got == handed
 
 
-def test_solve_highs_hands_offered_points_to_its_child():
+def test_solve_highs_hands_offered_points_to_its_child(monkeypatch):
     """Through the child process: offered the optimum, HiGHS ends at it (an error in the
     child's wiring would end as ``ERROR``). HiGHS's own proof after a handed point is not
     trusted; the answer is proven by the second search without handed points, in the time
-    left, and its bound is that search's."""
+    left, and its bound is that search's. A point offered before the child starts is there
+    at HiGHS's first ask, however long the parent waits before its first look (here longer
+    than the child takes to solve the knapsack)."""
+    monkeypatch.setattr(highs, "STOP_POLL", 30.0)
     form = _knapsack()
     best = highs.run_highs(form, time_limit=10)
     assert best.status == "OPTIMAL"
