@@ -46,10 +46,11 @@ from typing import Any
 import pandas as pd
 
 from capacity import files
-from capacity.errors import UserError
+from capacity.errors import RegistryError, UserError
 from capacity.io.hashing import _value, registry_hash
 from capacity.io.imports import sniff_separator
 from capacity.io.layers import LAYERS, Registry
+from capacity.io.registry import load_registry
 from capacity.io.writers import _kinds
 
 EDITED = ("sites", "units", "occupancy", "module_types")  # module_types only where present
@@ -143,24 +144,41 @@ class Target:
             )
 
     def backup(self, dst: Path) -> None:
-        """Copy the registry to ``dst`` atomically, with the registry's permission bits."""
+        """Copy the registry to ``dst`` atomically, with the registry's permission bits; the copy
+        is read back and compared with ``registry`` before it is renamed to ``dst``."""
         mode = os.stat(self.path).st_mode & 0o7777
         if self.path.is_dir():
 
             def copy_folder(tmp: Path) -> None:
                 for item in sorted(self.path.iterdir()):
                     files.copy_item(item, tmp / item.name)
+                self._backed_up(tmp)
 
             files.atomic_folder(dst, copy_folder, mode=mode)
         else:
-            files.atomic_file(dst, lambda tmp: shutil.copy2(self.path, tmp), mode=mode)
+
+            def copy_file(tmp: Path) -> None:
+                shutil.copy2(self.path, tmp)
+                self._backed_up(tmp)
+
+            files.atomic_file(dst, copy_file, mode=mode)
+
+    def _backed_up(self, tmp: Path) -> None:
+        """Refuse a backup that does not read back as the registry (nothing is written then)."""
+        try:
+            same = registry_hash(load_registry(tmp)) == registry_hash(self.registry)
+        except RegistryError:
+            same = False
+        if not same:
+            raise UserError(
+                f"the backup of {self.path} does not read back as the registry; nothing was "
+                "written. Check the disk, then run the command again"
+            )
 
     def write(self, old: Registry, new: Registry) -> None:
         raise NotImplementedError
 
     def _read_back(self, tmp: Path, new: Registry) -> None:
-        from capacity.io.registry import load_registry
-
         if registry_hash(load_registry(tmp)) != registry_hash(new):
             raise RuntimeError(
                 f"the updated registry does not read back as planned; {self.path} was not "
@@ -174,8 +192,6 @@ def locked(path: Path) -> Iterator[Target]:
 
     The registry as loaded inside the lock is ``target.registry``.
     """
-    from capacity.io.registry import load_registry
-
     path = files.target_of(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
@@ -206,13 +222,15 @@ class GpkgTarget(Target):
         """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock)."""
 
         def copy(tmp: Path) -> None:
-            src = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            # a URI, so that the file is opened read-only; ``as_uri`` escapes ``#``, ``?``, ``%``
+            src = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)
             out = sqlite3.connect(tmp)
             try:
                 src.backup(out)
             finally:
                 out.close()
                 src.close()
+            self._backed_up(tmp)
 
         files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)
 
@@ -270,8 +288,6 @@ def _gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
     first, and ``PRAGMA data_version`` (which changes whenever another connection commits) taken
     before the read and inside the transaction shows that what was read is what is locked.
     """
-    from capacity.io.registry import load_registry
-
     with files.os_errors(path, "cannot open for writing"):
         if not path.is_file():
             raise FileNotFoundError(2, "no such file", str(path))

@@ -8,7 +8,8 @@ The registry is the municipality's only record, so an apply is checked, locked a
    in the plan's ``summary.json`` (the registry the plan was made from), else nothing is written.
 3. The plan is checked against every hard rule on the registry as it is now
    (``verify.check_plan``); every reason is listed and nothing is written.
-4. The registry is copied to a backup beside it (named after its own hash), then only the changed
+4. The registry is copied to a new backup beside it (named after its own hash; ``-2``, ``-3``, ...
+   after the name when that is taken), the copy read back and compared, then only the changed
    rows are written in the registry's own form, atomically (see ``capacity.io.update``).
 
 A second apply of the same plan is refused, since the first changes the hash. Any refusal is a
@@ -93,8 +94,7 @@ def apply_plan(
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
         _valid(updated)
         backup = _backup_path(path, now)
-        if not backup.exists():
-            target.backup(backup)
+        target.backup(backup)
         target.write(reg, updated)
     _written(path, updated, backup)
     return Applied(
@@ -150,5 +150,12 @@ def _stayed(reg: Registry, placements: pd.DataFrame, day: dt.date) -> int:
 
 
 def _backup_path(registry: Path, digest: str) -> Path:
-    """``<name>.backup-<hash>`` beside the registry."""
-    return registry.with_name(f"{registry.stem}.backup-{digest[:12]}{registry.suffix}")
+    """``<name>.backup-<hash>`` beside the registry, or ``<name>.backup-<hash>-<n>`` with the
+    first free ``n`` from 2: the hash leaves out what the user stored beside our data (own
+    tables, files, sheets), so an earlier backup of the same hash may not hold all of it, and
+    every apply writes a backup of its own."""
+    stem = f"{registry.stem}.backup-{digest[:12]}"
+    path, n = registry.with_name(f"{stem}{registry.suffix}"), 2
+    while path.exists() or path.is_symlink():
+        path, n = registry.with_name(f"{stem}-{n}{registry.suffix}"), n + 1
+    return path

@@ -497,6 +497,55 @@ def test_os_errors_are_user_errors_naming_the_path(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+# --- backups -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["register #2.gpkg", "hvad?.gpkg", "kapacitet 100%.gpkg"])
+def test_a_gpkg_backup_holds_the_registry_whatever_its_name(tmp_path, name):
+    """``#``, ``?`` and ``%`` mean something in the SQLite URI the backup opens the file with."""
+    path, plan = _planned(tmp_path, name)
+    before = input_hash(load_registry(path))
+    backup = apply_plan(path, plan, today=TODAY).backup
+    assert input_hash(load_registry(backup)) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([name, backup.name, f"plan-{name}"])
+
+
+def test_every_apply_writes_a_backup_of_its_own(tmp_path):
+    """The hash leaves out the user's own tables, so a backup of the same hash from an earlier
+    apply may lack what the user added since: the second apply writes a new one beside it."""
+    path, plan = _planned(tmp_path, "reg.gpkg")
+    first = apply_plan(path, plan, today=TODAY).backup
+    shutil.copy2(first, path)  # back to the registry as it was, then a note of the user's
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE noter (tekst TEXT)")
+        db.execute("INSERT INTO noter VALUES ('ring til Jobberiet')")
+    kept = first.read_bytes()
+    second = apply_plan(path, plan, today=TODAY).backup
+    assert second.name == first.name.replace(".gpkg", "-2.gpkg") and first.read_bytes() == kept
+    with sqlite3.connect(second) as db:
+        assert db.execute("SELECT tekst FROM noter").fetchall() == [("ring til Jobberiet",)]
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch):
+    """A copy that lost a row (a full disk, a broken copy) is no backup: nothing is written."""
+    path, plan = _planned(tmp_path, name)
+    before = _snapshot(path)
+    real = update.load_registry
+
+    def lossy(where):
+        reg = real(where)
+        if ".backup-" not in Path(where).name:
+            return reg
+        return reg.with_layers(occupancy=reg.occupancy.iloc[:-1])
+
+    monkeypatch.setattr(update, "load_registry", lossy)
+    with pytest.raises(UserError, match="backup .* does not read back as the registry"):
+        apply_plan(path, plan, today=TODAY)
+    assert _snapshot(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
+
+
 # --- convert and generate -------------------------------------------------------------------------
 
 
