@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from capacity.bench.runner import seeds_of
-from capacity.cli.app import make_console
+from capacity.cli.app import clean, make_console
 from capacity.errors import UserError
 
 
@@ -96,7 +96,7 @@ def bench(
     rows = _run(cases, out, title, done, console)
     paths = report.write(rows, out, title)
     console.print(_table(rows, suite))
-    console.print(f"Skrev {paths[0]} og {paths[1]}.")
+    console.print(f"Skrev {clean(paths[0])} og {clean(paths[1])}.", soft_wrap=True, markup=False)
 
 
 def _same_seeds(kept: list[int], seeds: list[int], out: Path) -> None:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from capacity.cli.app import make_console
+from capacity.cli.app import clean, make_console
 from capacity.cli.options import RegistryArg
 
 ForceOpt = Annotated[
@@ -30,4 +30,4 @@ def convert(
 
     reg = convert_registry(src, dst)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in reg.layers().items())
-    make_console().print(f"Skrev {dst} ({counts}).")
+    make_console().print(f"Skrev {clean(dst)} ({counts}).", soft_wrap=True, markup=False)

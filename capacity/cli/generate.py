@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from capacity.cli.app import make_console
+from capacity.cli.app import clean, make_console
 from capacity.cli.convert import ForceOpt
 from capacity.cli.options import SeedOpt
 from capacity.errors import UserError
@@ -62,6 +62,8 @@ def generate(
         )
         write_registry(reg, out)
     make_console().print(
-        f"Skrev {out}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
-        f"{len(reg.households)} husstande (frø {seed})."
+        f"Skrev {clean(out)}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
+        f"{len(reg.households)} husstande (frø {seed}).",
+        soft_wrap=True,
+        markup=False,
     )

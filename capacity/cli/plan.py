@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, literal, make_console, progress_text, see
+from capacity.cli.app import add_rows, clean, literal, make_console, progress_text, see
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
 HistoryOpt = Annotated[
@@ -111,7 +111,7 @@ def plan(
     console.print(
         f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
         f"{status_words(s['status'])} · afstand til grænsen {pct(s['gap'])} · "
-        f"skrev {out}",
+        f"skrev {clean(out)}",
         soft_wrap=True,
         markup=False,
     )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import make_console
+from capacity.cli.app import clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
 from capacity.reports.text import number, percent
@@ -83,7 +83,7 @@ def scenarios(
         f"Risiko for mangel i mindst én måned: {percent(s['risk_any_shortage'], 1)} · forventet "
         f"mangel {number(s['expected_shortage_person_months'], 1)} personmåneder · "
         f"{number(s['samples'], 0)} kørsler, "
-        f"frø {s['seed']}" + (f" · skrev {out}" if out else ""),
+        f"frø {s['seed']}" + (f" · skrev {clean(out)}" if out else ""),
         soft_wrap=True,
         markup=False,
     )
@@ -116,7 +116,7 @@ def plan_lines(summary: dict, modules) -> list[str]:
 
 def months_table(months, name: str) -> Table:
     """A rich table: per month the shortage probability, occupancy and free beds."""
-    table = Table(title=f"Scenariekørsler: {name}")
+    table = Table(title=literal(f"Scenariekørsler: {name}"))
     heads = (
         "Måned",
         "P(mangel)",

@@ -121,3 +121,27 @@ def test_payloads_in_every_text_field(registries, tmp_path, text, command):
         assert "<img src=x onerror" not in html, page
     if command.startswith("convert"):  # the converted registry reads back
         check(["validate", tmp_path / ("r.xlsx" if command == "convert-xlsx" else "r")])
+
+
+MARKUP = "[bold red]rød[/] [link=file:///etc/passwd]klik[/link] \x1b[31mESC"
+
+
+def test_a_scenario_name_is_printed_as_written(world, tmp_path):
+    """The scenario's name heads the months table: never read as markup, no escape code."""
+    name = MARKUP.replace("\x1b", "\\u001b")  # TOML's escape for the ESC character
+    scenario = tmp_path / "s.toml"
+    text = world.scenario.read_text(encoding="utf-8")
+    scenario.write_text(text.replace('name = "test"', f'name = "{name}"'), encoding="utf-8")
+    shown = " ".join(check(["scenarios", world.gpkg, "-s", scenario, "--samples", "5"]).split())
+    assert "[bold red]rød[/] [link=file:///etc/passwd]klik[/link] [31mESC" in shown, shown
+
+
+@pytest.mark.parametrize("command", ["convert", "generate"])
+def test_a_destination_is_echoed_as_written(world, tmp_path, command):
+    """``Skrev <destination>``: the path as the user typed it, never read as markup."""
+    out = tmp_path / "[reverse]X.xlsx"
+    if command == "convert":
+        shown = check(["convert", world.gpkg, out])
+    else:
+        shown = check(["generate", out, "--households", "5", "--sites", "3"])
+    assert out.is_file() and "[reverse]X.xlsx" in "".join(shown.split()), shown
