@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -234,8 +235,6 @@ def cost_chart(options: Sequence[Any], lang: str = "da") -> str:
     -----
     Each bar segment's SVG group has the id ``cost-{key}-{part}``, e.g. ``cost-A-setup``.
     """
-    import textwrap
-
     t = words(lang)
     costs = option_costs(options) / 1e6
     titles = {o.key: o.title for o in options}
@@ -263,7 +262,7 @@ def cost_chart(options: Sequence[Any], lang: str = "da") -> str:
             ha="center",
             fontsize="small",
         )
-    ax.set_xticks(x, [f"{k}: " + "\n".join(textwrap.wrap(titles[k], 20)) for k in costs.index])
+    ax.set_xticks(x, [f"{k}: " + _wrapped(titles[k], 20) for k in costs.index])
     ax.set_ylabel(t["cost_axis"])
     ax.set_ylim(0, max(bottom + [0.0]) * 1.3 or 1)  # room for the legend
     ax.yaxis.set_major_formatter(lambda v, _pos: _million(v, lang, unit=False))
@@ -318,6 +317,16 @@ def _short(name: object, width: int = 28) -> str:
     never reads it as mathtext."""
     text = plain(name)
     text = text if len(text) <= width else text[: width - 1] + "…"
+    return _no_math(text)
+
+
+def _wrapped(name: object, width: int) -> str:
+    """User text as a label on lines of at most ``width`` characters, ``$`` escaped (``_short``)."""
+    return "\n".join(_no_math(line) for line in textwrap.wrap(plain(name), width))
+
+
+def _no_math(text: str) -> str:
+    """``$`` escaped, so that matplotlib shows it and never reads the text as mathtext."""
     return text.replace("$", r"\$")
 
 

@@ -43,6 +43,15 @@ def test_option_costs_split_the_total(proposal_paper):
     assert costs.loc["C", "emergency"] > 0
 
 
+def test_an_option_title_is_a_label_never_mathtext():
+    """An own option's title is user text: ``$...$`` is shown, not read as mathtext (an unknown
+    command in it stopped the proposal with a traceback)."""
+    options = [fake("A", 1e6, 2e6, 0), fake("B", 3e6, 2e6, 5e5)]
+    options[1].title = r"Egen $\notacommand{x}$ 100 $"
+    svg = cost_chart(options)
+    assert ">B: Egen</text>" in svg and r">$\notacommand{x}$</text>" in svg
+
+
 def test_cost_chart_bars_are_the_costs():
     options = [fake("A", 1e6, 2e6, 0), fake("B", 3e6, 2e6, 5e5), fake("C", 0, 1e6, 4e6)]
     svg = cost_chart(options)
