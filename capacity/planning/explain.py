@@ -7,6 +7,7 @@ import pandas as pd
 
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult
+from capacity.reports.escape import md_text
 from capacity.reports.text import money, number, percent, status_words
 
 MONTHS = (
@@ -57,10 +58,11 @@ def kr(value: float) -> str:
 
 
 def explanation_md(res: PlanResult, price_per_day: int) -> str:
-    """The plan's explanation in Danish Markdown: summary, actions with reasons, shortage, terms."""
+    """The plan's explanation in Danish Markdown: summary, actions with reasons, shortage, terms;
+    names and ids from the registry and the scenario through ``md_text`` (shown as written)."""
     s = res.summary
     lines = [
-        f"# Kapacitetsplan: {s['scenario']}",
+        f"# Kapacitetsplan: {md_text(s['scenario'])}",
         "",
         f"Status: {status_words(s['status'])} · forventet samlet omkostning "
         f"{kr(s['objective'])} · afstand til nedre grænse {pct(s['gap'])} · frø {s['seed']} · "
@@ -122,8 +124,8 @@ def action_lines(res: PlanResult, price_per_day: int) -> list[str]:
 def _name(sup, q: int) -> str:
     """``site name (site id), type name`` (the type's name only where it differs)."""
     j, mod = int(sup.mod.site[q]), sup.mod
-    head = f"{sup.names[j]} ({sup.ids[j]})"
-    return head if mod.ids[q] == sup.ids[j] else f"{head}, {mod.names[q]}"
+    head = f"{md_text(sup.names[j])} ({md_text(sup.ids[j])})"
+    return head if mod.ids[q] == sup.ids[j] else f"{head}, {md_text(mod.names[q])}"
 
 
 def _site_lines(res: PlanResult) -> list[str]:
@@ -134,12 +136,12 @@ def _site_lines(res: PlanResult) -> list[str]:
         before = np.concatenate([[int(sup.open_now[j])], standing[:-1] > 0])
         for t in np.flatnonzero((standing > 0) & ~before.astype(bool)):
             out.append(
-                f"- **{sup.names[j]} ({sup.ids[j]})**: grunden tages i brug i "
+                f"- **{md_text(sup.names[j])} ({md_text(sup.ids[j])})**: grunden tages i brug i "
                 f"{month_name(sup.months[t])} (engangsudgift {kr(int(sup.open_cost[j]))})."
             )
         for t in np.flatnonzero((standing == 0) & before.astype(bool)):
             out.append(
-                f"- **{sup.names[j]} ({sup.ids[j]})**: grunden lukkes i "
+                f"- **{md_text(sup.names[j])} ({md_text(sup.ids[j])})**: grunden lukkes i "
                 f"{month_name(sup.months[t])}, når det sidste modul er væk "
                 f"(engangsudgift {kr(int(sup.close_cost[j]))})."
             )
@@ -237,7 +239,10 @@ def branch_lines(s: dict) -> list[str]:
         "før man ved, hvilket forløb man er i, er fælles for dem.",
         "",
     ]
-    out += [f"- {b['name']}: {pct(b['probability'], 0)} ({b['samples']} prøver)" for b in branches]
+    out += [
+        f"- {md_text(b['name'])}: {pct(b['probability'], 0)} ({b['samples']} prøver)"
+        for b in branches
+    ]
     return out
 
 
@@ -248,7 +253,7 @@ def round_trip_lines(s: dict) -> list[str]:
         return []
     out = ["", "## Ned og op igen", ""]
     out += [
-        f"- {r['type_id']} ({r['site_id']}): {r['modules']} modul(er) tages ned "
+        f"- {md_text(r['type_id'])} ({md_text(r['site_id'])}): {r['modules']} modul(er) tages ned "
         f"{month_name(r['down'])}, bestilles igen {month_name(r['up'])}: {kr(r['cost'])} "
         f"(i {pct(r['probability'], 0)} af forløbene)"
         for r in trips

@@ -6,6 +6,11 @@ report puts it: in element content and quoted attributes (``&``, ``<``, ``>``, q
 the JavaScript template literals that folium wraps tooltips and popups in (backtick, ``$`` and
 backslash as character references, so that no ``${...}`` is evaluated and no literal is ended).
 The browser shows the text exactly as written.
+
+``md_text`` does the same for Markdown outputs: Markdown's characters that would make user text a
+link or an image, a code span or a table cell (backslash, backtick, square brackets, bar) are
+escaped with a backslash, line breaks become spaces (no new block starts inside a name), and then
+HTML's characters become entities, so that no renderer runs raw HTML from it.
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from __future__ import annotations
 import html
 from typing import Any
 
-__all__ = ["html_text"]
+from markupsafe import Markup
+
+__all__ = ["html_text", "md_text", "md_markup"]
 
 _JS_TEMPLATE = {ord("`"): "&#96;", ord("$"): "&#36;", ord("\\"): "&#92;"}
 
@@ -29,3 +36,27 @@ def html_text(value: Any) -> str:
     '&#36;{alert(1)}&#96;'
     """
     return html.escape(str(value), quote=True).translate(_JS_TEMPLATE)
+
+
+_MARKDOWN = {ord(c): "\\" + c for c in "\\`[]|"} | {ord("\r"): " ", ord("\n"): " "}
+
+
+def md_text(value: Any) -> str:
+    """``value`` as text that any Markdown renderer shows as written (see the module).
+
+    Examples
+    --------
+    >>> md_text("[klik](javascript:alert(1)) <b>|</b>")
+    '\\\\[klik\\\\](javascript:alert(1)) &lt;b&gt;\\\\|&lt;/b&gt;'
+    """
+    return html.escape(str(value).translate(_MARKDOWN), quote=True)
+
+
+def md_markup(value: Any) -> Any:
+    """A jinja2 ``finalize`` for Markdown templates: text through ``md_text`` (marked safe, so
+    that autoescaping does not escape it twice); numbers and ``Markup`` as they are."""
+    return (
+        Markup(md_text(value))
+        if isinstance(value, str) and not isinstance(value, Markup)
+        else value
+    )

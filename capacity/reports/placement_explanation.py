@@ -9,6 +9,7 @@ terms (spread, families together, daycare slots) and the modules to put up.
 from __future__ import annotations
 
 from capacity.model.soft import PAIR_COEFS
+from capacity.reports.escape import md_text
 from capacity.reports.text import number, signed, status_words
 from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
 
@@ -98,7 +99,8 @@ WORDS = {
 
 def explanation_markdown(result: Result) -> str:
     """The text of ``explanation.md`` for a result, in ``result.lang``; every amount in the
-    report's one number format (``number``)."""
+    report's one number format (``number``), every id and text from the registry through
+    ``md_text`` (shown as written, never HTML or a link)."""
     lang = "en" if result.lang == "en" else "da"
     w, labels = WORDS[lang], LABELS[lang]
     lines = [
@@ -132,8 +134,8 @@ def _households(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
     lines = []
     for row in result.placements.itertuples():
         lines.append(
-            f"### {row.household_id} ({_persons(row.persons, w, lang)}) → "
-            f"{row.unit_id} {w['at']} {row.site_id}"
+            f"### {md_text(row.household_id)} ({_persons(row.persons, w, lang)}) → "
+            f"{md_text(row.unit_id)} {w['at']} {md_text(row.site_id)}"
         )
         decided = [
             f"{labels[t]} {number(getattr(row, t), 0, lang)}"
@@ -153,17 +155,21 @@ def _households(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
             if extra < 0
             else w["same"]
         )
-        text = f"{w['alt']}: {alt['alt_unit_id']} {w['at']} {alt['alt_site_id']}, {verdict}"
+        text = (
+            f"{w['alt']}: {md_text(alt['alt_unit_id'])} {w['at']} {md_text(alt['alt_site_id'])}, "
+            f"{verdict}"
+        )
         detail = [f"{labels[t]} {signed(int(alt[t]), 0, lang)}" for t in PAIR_COEFS if alt[t]]
         if detail:
             text += f" ({', '.join(detail)})"
         if extra <= 0 and alt["alt_unit_id"] in holders.index:
-            text += f", {w['held'].format(who=holders[alt['alt_unit_id']])}"
+            text += f", {w['held'].format(who=md_text(holders[alt['alt_unit_id']]))}"
         lines += [text + ".", ""]
     for row in result.unplaced.itertuples():
         lines += [
-            f"### {row.household_id} ({_persons(row.persons, w, lang)}): {w['not_placed']}",
-            f"{row.reason}.",
+            f"### {md_text(row.household_id)} ({_persons(row.persons, w, lang)}): "
+            f"{w['not_placed']}",
+            f"{md_text(row.reason)}.",
             "",
         ]
     return lines
@@ -176,11 +182,14 @@ def _districts(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
     for name in TERM_NAMES:
         for r in rows[rows["term"] == name].itertuples():
             weighing = f"{w['weight']} {number(r.weight, 0, lang)}: {number(r.weighted, 0, lang)}"
-            lines.append(f"- {labels[name]}: {r.text} ({weighing})")
+            lines.append(f"- {labels[name]}: {md_text(r.text)} ({weighing})")
     if len(result.modules):
         lines += ["", f"## {w['modules']}", ""]
         lines += [
-            f"- {w['module_row'].format(site=r.site_id, n=number(r.modules_to_put_up, 0, lang))}"
+            "- "
+            + w["module_row"].format(
+                site=md_text(r.site_id), n=number(r.modules_to_put_up, 0, lang)
+            )
             for r in result.modules.itertuples()
         ]
     return lines

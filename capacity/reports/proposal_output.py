@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
@@ -17,6 +19,7 @@ from capacity.planning.explain import month_name
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS
 from capacity.planning.proposal import Option, Proposal
+from capacity.reports.escape import md_markup
 from capacity.reports.text import million, money, number, percent
 
 if TYPE_CHECKING:
@@ -206,17 +209,6 @@ def render_proposal(
     once. ``figures`` (``capacity.reports.proposal_figures``), when given, adds the cost and
     occupancy charts (inline SVG in the HTML, files beside the Markdown) and the map.
     """
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-    )
-    env.filters["kr"] = money
-    env.filters["month"] = month_name
-    env.filters["share"] = share
     months = p.scenario.month_labels()
     years = sorted({m[:4] for m in months})
     sections = [
@@ -243,9 +235,27 @@ def render_proposal(
         **figure_texts(p, figures),
     )
     return (
-        env.get_template("proposal.md.j2").render(**ctx),
-        env.get_template("proposal.html.j2").render(**ctx),
+        _environment(markdown=True).get_template("proposal.md.j2").render(**ctx),
+        _environment(markdown=False).get_template("proposal.html.j2").render(**ctx),
     )
+
+
+def _environment(*, markdown: bool) -> Environment:
+    """The templates' environment, autoescaped for both formats: for Markdown, every value and
+    every item ``join`` puts in a row also through ``md_text`` (``escape.md_markup``)."""
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        finalize=md_markup if markdown else None,
+    )
+    env.filters["kr"] = money
+    env.filters["month"] = month_name
+    env.filters["share"] = share
+    if markdown:
+        env.filters["join"] = lambda items, sep="": Markup(sep).join(map(md_markup, items))
+    return env
 
 
 def figure_texts(p: Proposal, figures: ProposalFigures | None) -> dict[str, str]:

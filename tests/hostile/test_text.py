@@ -115,7 +115,7 @@ def test_payloads_in_every_text_field(registries, tmp_path, text, command):
         check(args)
     finally:
         gc.collect()  # a leak shows in this test, not in a later one
-    for page in out.glob("*.html") if out.is_dir() else []:
+    for page in [*out.glob("*.html"), *out.glob("*.md")] if out.is_dir() else []:
         html = page.read_text(encoding="utf-8")
         assert "<script>alert(1)</script>" not in html, page
         assert "<img src=x onerror" not in html, page

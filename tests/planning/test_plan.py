@@ -114,6 +114,18 @@ def test_explanation_names_the_order_its_months_and_the_cheapest_alternative():
     assert words != res.summary["status"] and f"Status: {words} · forventet" in text
 
 
+def test_explanation_shows_a_site_name_as_written():
+    """A site's name is user text: in the plan's Markdown no raw HTML and no link."""
+    from capacity.planning.explain import explanation_md
+
+    name = "<img src=x onerror=alert(1)> [klik](javascript:x)"
+    reg = make_registry(sites=[pavilion(name=name)], policy=policy())
+    res = make_plan(reg, scenario([0, 0, 0, 8], horizon=6), samples=1, seed=1, time_limit=5)
+    text = explanation_md(res, 1000)
+    assert "<img" not in text and "[klik](" not in text
+    assert r"**&lt;img src=x onerror=alert(1)&gt; \[klik\](javascript:x) (P1)**" in text
+
+
 def test_a_plan_shows_each_better_plan_the_search_finds_as_progress():
     """``progress`` gets (objective, bound) in the summary's units: the last one shown is the
     plan returned, every bound is at most its objective, and no objective shown rises."""

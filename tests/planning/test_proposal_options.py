@@ -5,6 +5,7 @@ both formats with Danish numbers, actions grouped per site, round trips."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import re
 from html.parser import HTMLParser
 from types import SimpleNamespace
@@ -213,10 +214,13 @@ class Cells(HTMLParser):
 
 
 def md_tables(md: str) -> list[list[str]]:
+    """The Markdown's table cells as a renderer shows them: split at the bars that are not
+    escaped, backslash escapes and HTML's entities decoded."""
     rows = []
     for line in md.splitlines():
         if line.startswith("|") and not line.startswith("|---"):
-            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+            cells = re.split(r"(?<!\\)\|", line.strip()[1:-1])
+            rows.append([html.unescape(re.sub(r"\\(.)", r"\1", c)).strip() for c in cells])
     return rows
 
 

@@ -101,3 +101,19 @@ def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
     own.write_text('[[option]]\nname = "x"\nclose_from = {NOPE = "2027-01"}\n', "utf-8")
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
     assert result.exit_code == 2 and "known site ids" in result.output
+
+
+def test_an_own_title_is_inert_in_both_formats(standing):
+    """An option's title is user text: in the Markdown no raw HTML, no link, no extra table cell
+    (every template is autoescaped, and the Markdown's values go through ``md_text``)."""
+    title = "<script>alert(1)</script> [klik](javascript:alert(2)) | x"
+    own = [UserOption(title, keep={"P1": 3})]
+    paper = make_proposal(standing, scenario([0], stay=2, horizon=4), samples=2, runs=20, own=own)
+    md, html = render_proposal(paper, 1000)
+    shown = r"&lt;script&gt;alert(1)&lt;/script&gt; \[klik\](javascript:alert(2)) \| x"
+    assert "<script>alert(1)" not in md and "[klik](" not in md and shown in md
+    head = next(line for line in md.splitlines() if line.startswith("| | "))
+    assert (
+        head.count(" | ") == len(paper.options) + 1
+    )  # one cell per option, the title's bar escaped
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
