@@ -25,7 +25,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
 from capacity.errors import UserError
@@ -104,8 +104,15 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
         tmp.unlink(missing_ok=True)
 
 
-def atomic_folder(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
-    """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept.
+def atomic_folder(
+    path: Path,
+    write: Callable[[Path], None],
+    mode: int | None = None,
+    replaces: Collection[str] = (),
+) -> None:
+    """Write a folder beside ``path`` and swap it in; other files already in ``path`` are kept,
+    but for those named in ``replaces``: these belong to what is written, and one the writer did
+    not write this time is left out.
 
     The swap is one ``exchange`` (see the module docstring); the folder's mode is kept, or set
     to ``mode`` when given. ``write`` fills the empty temporary folder it is given; it may check
@@ -128,6 +135,8 @@ def atomic_folder(path: Path, write: Callable[[Path], None], mode: int | None = 
         with os_errors(path):
             if path.exists():
                 for item in path.iterdir():
+                    if item.name in replaces:
+                        continue
                     if not (tmp / item.name).exists() and not (tmp / item.name).is_symlink():
                         copy_item(item, tmp / item.name)
             os.chmod(tmp, mode)

@@ -70,11 +70,25 @@ def read_raw(path: Path) -> RawRegistry:
 # --- folder of CSV and GeoJSON ------------------------------------------------------------------
 
 
+POLICY_FILE = "policy.toml"
+
+
+def layer_files(name: str) -> tuple[str, str]:
+    """The two names a folder registry may hold the layer ``name`` under, the first read first."""
+    return f"{name}.csv", f"{name}.geojson"
+
+
+def folder_files() -> tuple[str, ...]:
+    """Every file name ``read_folder`` reads: both of each layer's, and ``policy.toml``. A folder
+    written as a whole registry holds none of these from before (``io.registry.write_registry``)."""
+    return (*(f for name in LAYERS for f in layer_files(name)), POLICY_FILE)
+
+
 def read_folder(path: Path) -> RawRegistry:
     """Read ``<layer>.csv`` or ``<layer>.geojson`` for every layer, and ``policy.toml``."""
     raw = RawRegistry("folder", path)
     for name, layer in LAYERS.items():
-        csv_file, geojson_file = path / f"{name}.csv", path / f"{name}.geojson"
+        csv_file, geojson_file = (path / f for f in layer_files(name))
         if csv_file.is_file():
             found = read_csv(csv_file, name, raw)
         elif geojson_file.is_file():
@@ -89,7 +103,7 @@ def read_folder(path: Path) -> RawRegistry:
             continue
         if found is not None:
             raw.layers[name] = found
-    policy = path / "policy.toml"
+    policy = path / POLICY_FILE
     if policy.is_file():
         raw.policy_text = _text(policy, raw)
     return raw

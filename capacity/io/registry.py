@@ -13,7 +13,7 @@ from pathlib import Path
 from capacity.errors import RegistryError, UserError
 from capacity.files import atomic_file, atomic_folder
 from capacity.io.hashing import registry_hash
-from capacity.io.imports import read_raw
+from capacity.io.imports import folder_files, read_raw
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.validate import check_raw
 from capacity.io.writers import write_folder, write_gpkg, write_xlsx
@@ -59,7 +59,9 @@ def write_registry(reg: Registry, path: Path) -> None:
 
     The registry is written to a temporary file or folder beside ``path`` and renamed into place
     (a folder with an atomic exchange, see ``capacity.files``), so a failure leaves an existing
-    ``path`` intact. Files in an existing folder that are not part of the registry are kept; a
+    ``path`` intact. Files in an existing folder that are not part of a registry are kept; the
+    files a folder registry is read from (``imports.folder_files``) are all the new registry's,
+    so no layer of an older registry stays beside it (it would be read as part of it); a
     symbolic link is written through and the mode of an existing file or folder is kept. The
     whole registry is rewritten in our form: to change a registry in place, keeping what the user
     stored beside our data, ``place --apply`` uses ``capacity.io.update``.
@@ -76,7 +78,7 @@ def write_registry(reg: Registry, path: Path) -> None:
     elif suffix in (".xlsx", ".xlsm"):
         atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
     else:
-        atomic_folder(path, lambda tmp: write_folder(reg, tmp))
+        atomic_folder(path, lambda tmp: write_folder(reg, tmp), replaces=folder_files())
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:
@@ -93,7 +95,7 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         kind = "folder" if path.is_dir() else "file"
         raise UserError(
             f"{path} exists (a {kind}); choose another destination, or give --force to "
-            "overwrite it (other files in a folder are kept)"
+            "overwrite it (files in a folder that are not part of a registry are kept)"
         )
 
 

@@ -270,7 +270,9 @@ def test_rewriting_a_folder_keeps_other_files_and_drops_stale_layers(tmp_path):
     (target / "README.md").write_text("notes", encoding="utf-8")
     write_registry(helpers.tiny_registry(), target)
     assert (target / "README.md").read_text(encoding="utf-8") == "notes"
-    assert load_registry(target).scores is not None  # stale optional files are kept too
+    back = load_registry(target)  # an optional layer of the old registry would be read with it
+    assert back.scores is None and back.travel_minutes is None
+    assert registry_hash(back) == registry_hash(helpers.tiny_registry())
 
 
 def test_gpkg_layer_in_wgs84_is_reprojected(tmp_path):

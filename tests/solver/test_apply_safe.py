@@ -22,10 +22,18 @@ from capacity.cli.app import user_errors
 from capacity.cli.place import place
 from capacity.errors import UserError
 from capacity.io import update
+from capacity.io.layers import frame
 from capacity.io.registry import load_registry, write_registry
 from capacity.solver.apply import apply_plan
 from capacity.solver.fingerprint import input_hash
-from tests.helpers import PLACE_DAY, make_household, make_site, placement_world, tiny_registry
+from tests.helpers import (
+    PLACE_DAY,
+    make_household,
+    make_module_type,
+    make_site,
+    placement_world,
+    tiny_registry,
+)
 
 runner = CliRunner()
 app = typer.Typer()
@@ -570,6 +578,33 @@ def test_convert_and_generate_refuse_an_existing_destination_without_force(tmp_p
         assert result.exit_code == 0, result.output
         assert input_hash(load_registry(dst)) == input_hash(load_registry(src))
     assert (tmp_path / "folder" / "keep.txt").read_text() == "mine"
+
+
+def test_a_registry_written_over_a_folder_keeps_no_layer_of_the_old_one(tmp_path):
+    """``convert --force`` over a folder registry: a layer the new registry lacks (travel
+    minutes, module types) would be read as part of it; every layer file goes, the user's own
+    files stay."""
+    from capacity.cli import app as capacity_app
+
+    folder = tmp_path / "folder"
+    reg = tiny_registry()
+    kind = make_module_type("T1", "P1", name="gammel", modules_now=2)
+    old = reg.with_layers(
+        module_types=frame("module_types", [kind]),
+        units=reg.units.assign(module_type_id=reg.units["site_id"].map({"P1": "T1"})),
+    )
+    write_registry(old, folder)
+    (folder / "travel_minutes.geojson").write_text("not ours to keep")
+    (folder / "noter.txt").write_text("mine")
+    src = tmp_path / "src.gpkg"
+    write_registry(reg, src)
+    result = runner.invoke(capacity_app, ["convert", str(src), str(folder), "--force"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{name}.csv" for name in ("pois", "sites", "units", "households", "occupancy")]
+        + ["districts.geojson", "policy.toml", "noter.txt"]
+    )
+    assert input_hash(load_registry(folder)) == input_hash(load_registry(src))
 
 
 def test_exchange_swaps_two_folders(tmp_path):
