@@ -13,7 +13,10 @@ type raises the type's ``modules_now``), and keeps everything else the user stor
 - Excel: a lock file beside the workbook (``fcntl.flock``); the workbook opened with openpyxl in
   normal mode, the cells changed and rows appended, saved to a temporary file beside it, read back
   and compared, then renamed over it. Other sheets, column widths, comments and styles are kept
-  (what openpyxl cannot keep: charts, images, pivot tables).
+  (what openpyxl cannot keep: charts, images, pivot tables). Formulas in the registry's sheets are
+  refused before anything is written (openpyxl keeps a formula, not the value it is read as);
+  formulas on the user's own sheets are kept, and openpyxl marks the workbook to be computed
+  again when it is opened (``fullCalcOnLoad``), which gives them their values back.
 - Folder: a lock file beside the folder; the folder copied beside it, the changed CSV (or
   GeoJSON) files edited in their own separator, line ends and encoding (unchanged lines byte for
   byte), ``policy.toml`` and other files untouched, read back and compared, then swapped in
@@ -38,6 +41,7 @@ import json
 import os
 import shutil
 import sqlite3
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,6 +205,7 @@ def locked(path: Path) -> Iterator[Target]:
     with files.file_lock(path):
         if suffix in (".xlsx", ".xlsm"):
             _not_open_in_excel(path)
+            _no_formulas(path)
             target: Target = XlsxTarget(path)
         else:
             target = FolderTarget(path)
@@ -368,12 +373,46 @@ def _not_open_in_excel(path: Path) -> None:
             )
 
 
+FORMULAS_SHOWN = 5  # formula cells named in the refusal; the count says how many there are
+
+
+def _no_formulas(path: Path) -> None:
+    """Refuse a workbook whose registry sheets (a layer's or ``policy``) hold formulas.
+
+    The registry is read as the values Excel stored with its formulas; openpyxl, which writes the
+    apply, keeps a formula but not its value, so the workbook would no longer read as planned.
+    Formulas on the user's own sheets are kept (see the module)."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        ours = {*LAYERS, "policy"}
+        cells = [
+            f"{sheet}!{cell.coordinate}"
+            for sheet in book.sheetnames
+            if str(sheet).strip().lower() in ours
+            for row in book[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        ]
+    finally:
+        book.close()
+    if cells:
+        shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
+        raise UserError(
+            f"{path}: {len(cells)} cell(s) in the registry's sheets hold a formula ({shown}); "
+            "the apply can keep a formula but not the value Excel computed, which is what the "
+            "registry is read as. Nothing was written. Replace the formulas in those sheets by "
+            "their values (copy, paste as values), or keep the registry as a GeoPackage or folder"
+        )
+
+
 class XlsxTarget(Target):
     """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
 
     def write(self, old: Registry, new: Registry) -> None:
-        import warnings
-
         import openpyxl
 
         with warnings.catch_warnings():

@@ -505,6 +505,44 @@ def test_os_errors_are_user_errors_naming_the_path(tmp_path):
     assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def _with_formula(path: Path, sheet: str, cell: str, formula: str) -> None:
+    import openpyxl
+
+    book = openpyxl.load_workbook(path)
+    (book[sheet] if sheet in book.sheetnames else book.create_sheet(sheet))[cell] = formula
+    book.save(path)
+
+
+def test_formulas_in_the_registrys_sheets_are_refused_before_anything_is_written(tmp_path):
+    """The registry is read as the values Excel stored with its formulas; openpyxl would keep
+    the formula and drop the value, so the workbook would not read back as planned."""
+    path = tmp_path / "reg.xlsx"
+    write_registry(tiny_registry(), path)
+    _with_formula(path, "households", "I1", "personer")
+    _with_formula(path, "households", "I2", "=C2+1")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    flat = " ".join(result.output.split())
+    assert result.exit_code == 2 and "hold a formula (households!I2)" in flat, result.output
+    assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
+
+
+def test_formulas_on_the_users_own_sheets_are_kept_and_computed_again(tmp_path):
+    import openpyxl
+
+    path = tmp_path / "reg.xlsx"
+    write_registry(tiny_registry(), path)
+    _with_formula(path, "Oversigt", "B1", "=COUNTA(households!A:A)-1")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    assert _run(path, "--out", plan, "--apply").exit_code == 0
+    book = openpyxl.load_workbook(path)
+    assert book["Oversigt"]["B1"].value == "=COUNTA(households!A:A)-1"
+    assert book.calculation.fullCalcOnLoad
+
+
 # --- backups -------------------------------------------------------------------------------------
 
 
