@@ -1,4 +1,6 @@
-"""``capacity convert``: between GeoPackage, a folder of CSV/GeoJSON and Excel, without loss."""
+"""``capacity convert``: between GeoPackage, a folder of CSV/GeoJSON and Excel. The registry (its
+layers, extra columns and policy) is carried without loss; what the user stored beside it (own
+tables, sheets and files) is not, so the source is never its own destination."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import typer
 
 from capacity.cli.app import clean, make_console
 from capacity.cli.options import RegistryArg
+from capacity.errors import UserError
+from capacity.files import target_of
 
 ForceOpt = Annotated[
     bool, typer.Option("--force", help="Overskriv et eksisterende register eller en mappe.")
@@ -26,6 +30,11 @@ def convert(
     from capacity.io.registry import convert as convert_registry
     from capacity.io.registry import refuse_overwrite
 
+    if target_of(src) == target_of(dst):
+        raise UserError(
+            f"{dst} is the registry being converted; writing it over itself would drop what is "
+            "stored beside the registry (own tables, sheets, files). Choose another destination"
+        )
     refuse_overwrite(dst, force)
 
     reg = convert_registry(src, dst)

@@ -665,3 +665,21 @@ def test_the_fallback_without_exchange_still_swaps(tmp_path, monkeypatch):
     apply_plan(path, plan, today=TODAY)
     assert len(load_registry(path).occupancy) == 6
     assert not [p for p in tmp_path.iterdir() if ".old-" in p.name or ".apply-" in p.name]
+
+
+@pytest.mark.parametrize("how", ["same", "link"])
+def test_convert_never_writes_a_registry_over_itself(tmp_path, how):
+    """Over itself, even with ``--force``, a GeoPackage would lose the user's own tables."""
+    from capacity.cli import app as capacity_app
+
+    src = tmp_path / "reg.gpkg"
+    write_registry(tiny_registry(), src)
+    with sqlite3.connect(src) as db:
+        db.execute("CREATE TABLE noter (tekst TEXT)")
+    dst = src if how == "same" else tmp_path / "link.gpkg"
+    if how == "link":
+        dst.symlink_to(src)
+    before = _snapshot(src)
+    result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
+    assert result.exit_code == 2 and "is the registry being converted" in result.output
+    assert _snapshot(src) == before
