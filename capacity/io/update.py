@@ -7,7 +7,8 @@ the rows of ``occupancy``, ``units``, ``sites`` and (where the registry has the 
 type raises the type's ``modules_now``), and keeps everything else the user stored:
 
 - GeoPackage: one SQLite transaction (``BEGIN IMMEDIATE`` is the lock; a second writer waits
-  or is refused); UPDATE and INSERT of the changed rows in place, committed at the end. Other
+  or is refused); UPDATE and INSERT of the changed rows in place, committed at the end (a user's
+  column with a ``DEFAULT`` gets it in the rows added, ``with_defaults``). Other
   tables (QGIS ``layer_styles``, the user's own) and the file itself (mode, links) are untouched.
   SQLite's journal makes the change atomic.
 - Excel: a lock file beside the workbook (``fcntl.flock``); the workbook opened with openpyxl in
@@ -179,6 +180,12 @@ class Target:
                 "written. Check the disk, then run the command again"
             )
 
+    def with_defaults(self, old: Registry, new: Registry) -> Registry:
+        """``new`` with the rows it appends to ``old`` given the defaults the registry's own
+        schema sets for the user's columns, where they have no value (only a GeoPackage has
+        such defaults)."""
+        return new
+
     def write(self, old: Registry, new: Registry) -> None:
         raise NotImplementedError
 
@@ -238,6 +245,29 @@ class GpkgTarget(Target):
             self._backed_up(tmp)
 
         files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)
+
+    def with_defaults(self, old: Registry, new: Registry) -> Registry:
+        """See ``Target``: a user's column declared with ``DEFAULT`` gets its value (evaluated
+        once, by SQLite) in the appended rows, as an INSERT by any other program would; an
+        INSERT that names the column with NULL would not (and fails with ``NOT NULL``)."""
+        changed = {}
+        for name in EDITED:
+            before, after = old.layer(name), new.layer(name)
+            if before is None or after is None or len(after) <= len(before):
+                continue
+            ours = set(LAYERS[name].names) | {"geometry"}
+            info = _sql(self.conn, f"PRAGMA table_info({_quote(name)})").fetchall()
+            frame = after.copy()
+            for column in info:
+                label, default = str(column[1]).strip().lower(), column[4]  # as the reader names it
+                if default is None or label in ours or label not in frame:
+                    continue
+                value = _sql(self.conn, f"SELECT {default}").fetchone()[0]
+                appended = frame.index[len(before) :]
+                missing = appended[frame.loc[appended, label].isna()]
+                frame.loc[missing, label] = None if value is None else str(value)
+            changed[name] = frame
+        return new.with_layers(**changed) if changed else new
 
     def write(self, old: Registry, new: Registry) -> None:
         for edit in edits(old, new):

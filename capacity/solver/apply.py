@@ -92,6 +92,7 @@ def apply_plan(
                 f"{lines}\nFix the plan (or make it again with capacity place)"
             )
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
+        updated = target.with_defaults(reg, updated)
         _valid(updated)
         backup = _backup_path(path, now)
         target.backup(backup)

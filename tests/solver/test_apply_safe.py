@@ -683,3 +683,20 @@ def test_convert_never_writes_a_registry_over_itself(tmp_path, how):
     result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
     assert result.exit_code == 2 and "is the registry being converted" in result.output
     assert _snapshot(src) == before
+
+
+def test_gpkg_rows_get_the_defaults_the_users_schema_sets(tmp_path):
+    """A column of the user's with ``DEFAULT`` (``NOT NULL`` too) gets its default in the rows
+    the apply adds, as any other program's INSERT would, not NULL (NOT NULL refused the apply)."""
+    path = tmp_path / "reg.gpkg"
+    write_registry(tiny_registry(), path)
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE occupancy ADD COLUMN \"Kilde\" TEXT NOT NULL DEFAULT 'manuel'")
+        db.execute("ALTER TABLE occupancy ADD COLUMN antal INTEGER DEFAULT 7")
+        db.execute("ALTER TABLE occupancy ADD COLUMN note TEXT")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    assert apply_plan(path, plan, today=TODAY).moved_in == 3
+    with sqlite3.connect(path) as db:
+        rows = db.execute("SELECT Kilde, antal, note FROM occupancy").fetchall()
+    assert rows == [("manuel", 7, None)] * 6
