@@ -16,6 +16,13 @@ import pandas as pd
 from capacity.io.layers import LAYERS
 from capacity.io.raw import RawLayer, RawRegistry, clean_header
 
+POLICY_SHEET = "policy"
+
+
+def sheet_names(book: Any) -> dict[str, str]:
+    """Each sheet's name as the registry knows it (stripped, lower case) -> its name in ``book``."""
+    return {str(s).strip().lower(): s for s in book.sheetnames}
+
 
 def read_xlsx(path: Path) -> RawRegistry:
     """Read one sheet per layer (header in row 1); the policy is the ``policy`` sheet.
@@ -44,7 +51,7 @@ def _read_xlsx(path: Path) -> RawRegistry:
         raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
         return raw
     try:
-        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
+        sheets = sheet_names(book)
         for name, layer in LAYERS.items():
             if name not in sheets:
                 if not layer.optional:
@@ -61,8 +68,8 @@ def _read_xlsx(path: Path) -> RawRegistry:
                 continue
             if found is not None:
                 raw.layers[name] = found
-        if "policy" in sheets:
-            raw.policy_text = _sheet_policy(book[sheets["policy"]])
+        if POLICY_SHEET in sheets:
+            raw.policy_text = _sheet_policy(book[sheets[POLICY_SHEET]])
     finally:
         book.close()
     return raw

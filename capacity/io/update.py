@@ -52,8 +52,9 @@ import pandas as pd
 
 from capacity import files
 from capacity.errors import RegistryError, UserError
+from capacity.io.excel import POLICY_SHEET, sheet_names
 from capacity.io.hashing import _value, registry_hash
-from capacity.io.imports import sniff_separator
+from capacity.io.imports import folder_files, sniff_separator
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.registry import load_registry
 from capacity.io.writers import _kinds
@@ -180,6 +181,10 @@ class Target:
                 "written. Check the disk, then run the command again"
             )
 
+    def writable(self) -> None:
+        """Refuse (``UserError``) a registry, loaded and valid, that this form cannot write as
+        planned; nothing has been written yet."""
+
     def with_defaults(self, old: Registry, new: Registry) -> Registry:
         """``new`` with the rows it appends to ``old`` given the defaults the registry's own
         schema sets for the user's columns, where they have no value (only a GeoPackage has
@@ -212,11 +217,11 @@ def locked(path: Path) -> Iterator[Target]:
     with files.file_lock(path):
         if suffix in (".xlsx", ".xlsm"):
             _not_open_in_excel(path)
-            _no_formulas(path)
             target: Target = XlsxTarget(path)
         else:
             target = FolderTarget(path)
         target.registry = load_registry(path)
+        target.writable()
         yield target
 
 
@@ -411,18 +416,19 @@ def _no_formulas(path: Path) -> None:
 
     The registry is read as the values Excel stored with its formulas; openpyxl, which writes the
     apply, keeps a formula but not its value, so the workbook would no longer read as planned.
-    Formulas on the user's own sheets are kept (see the module)."""
+    Formulas on the user's own sheets are kept (see the module). Called on a workbook that has
+    loaded as a registry, so openpyxl reads it."""
     import openpyxl
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         book = openpyxl.load_workbook(path, read_only=True)
     try:
-        ours = {*LAYERS, "policy"}
+        ours = {*LAYERS, POLICY_SHEET}
         cells = [
             f"{sheet}!{cell.coordinate}"
-            for sheet in book.sheetnames
-            if str(sheet).strip().lower() in ours
+            for key, sheet in sheet_names(book).items()
+            if key in ours
             for row in book[sheet].iter_rows()
             for cell in row
             if getattr(cell, "data_type", None) == "f"
@@ -442,13 +448,16 @@ def _no_formulas(path: Path) -> None:
 class XlsxTarget(Target):
     """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
 
+    def writable(self) -> None:
+        _no_formulas(self.path)
+
     def write(self, old: Registry, new: Registry) -> None:
         import openpyxl
 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
-        sheets = {str(s).strip().lower(): s for s in book.sheetnames}
+        sheets = sheet_names(book)
         for edit in edits(old, new):
             _edit_sheet(book[sheets[edit.layer]], edit)
 
@@ -506,6 +515,18 @@ def _set_cell(cell: Any, value: Any) -> None:
 
 class FolderTarget(Target):
     """A folder: copied beside it, the changed files edited, read back, swapped in."""
+
+    def writable(self) -> None:
+        """Refuse a registry file that is a symbolic link: the folder is copied with its links,
+        so an edit would go through the link into the file it names, before the swap that makes
+        the apply happen, and the backup would hold the link, not the data."""
+        linked = sorted(n for n in folder_files() if (self.path / n).is_symlink())
+        if linked:
+            raise UserError(
+                f"{self.path}: {', '.join(linked)} is a symbolic link; the apply writes a new copy "
+                "of the folder and cannot change a linked file safely. Nothing was written. Put "
+                "the file itself in the folder instead of the link"
+            )
 
     def write(self, old: Registry, new: Registry) -> None:
         def edit_copy(tmp: Path) -> None:

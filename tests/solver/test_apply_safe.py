@@ -529,6 +529,28 @@ def test_formulas_in_the_registrys_sheets_are_refused_before_anything_is_written
     assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
 
 
+def test_a_damaged_workbook_is_refused_with_exit_2(tmp_path):
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    path.write_bytes(path.read_bytes()[:1000])
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and "not a readable Excel workbook" in result.output
+    assert "Traceback" not in result.output and not list(tmp_path.glob("reg.backup-*"))
+
+
+def test_a_linked_layer_file_in_a_folder_is_refused_and_left_as_it_was(tmp_path):
+    """The folder is copied with its links: an edit would change the linked file before the
+    swap, and the backup would hold only the link."""
+    path, plan = _planned(tmp_path, "reg")
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (path / "occupancy.csv").rename(shared / "occupancy.csv")
+    (path / "occupancy.csv").symlink_to(shared / "occupancy.csv")
+    before = _snapshot(shared)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2 and "occupancy.csv is a symbolic link" in result.output
+    assert _snapshot(shared) == before and not list(tmp_path.glob("reg.backup-*"))
+
+
 def test_formulas_on_the_users_own_sheets_are_kept_and_computed_again(tmp_path):
     import openpyxl
 
@@ -546,7 +568,7 @@ def test_formulas_on_the_users_own_sheets_are_kept_and_computed_again(tmp_path):
 # --- backups -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["register #2.gpkg", "hvad?.gpkg", "kapacitet 100%.gpkg"])
+@pytest.mark.parametrize("name", ["register #2.gpkg", "hvad?.gpkg", "kapacitet 100%41.gpkg"])
 def test_a_gpkg_backup_holds_the_registry_whatever_its_name(tmp_path, name):
     """``#``, ``?`` and ``%`` mean something in the SQLite URI the backup opens the file with."""
     path, plan = _planned(tmp_path, name)
