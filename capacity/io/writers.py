@@ -33,6 +33,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capacity.errors import UserError
+from capacity.io.imports import POLICY_FILE, layer_files
 from capacity.io.layers import LAYERS, Registry, stored_columns
 
 CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}
@@ -95,11 +96,12 @@ def _rows(name: str, frame: pd.DataFrame, style: str) -> Iterator[list[Any]]:
 def write_folder(reg: Registry, path: Path) -> None:
     """Write ``<layer>.csv`` / ``<layer>.geojson`` and ``policy.toml`` into the folder ``path``."""
     for name, frame in reg.layers().items():
+        csv_name, geojson_name = layer_files(name)
         if LAYERS[name].geometry == "Polygon":
-            (path / f"{name}.geojson").write_text(geojson_text(name, frame), encoding="utf-8")
+            (path / geojson_name).write_text(geojson_text(name, frame), encoding="utf-8")
         else:
-            write_csv(name, frame, path / f"{name}.csv")
-    (path / "policy.toml").write_text(reg.policy.to_toml_text(), encoding="utf-8")
+            write_csv(name, frame, path / csv_name)
+    (path / POLICY_FILE).write_text(reg.policy.to_toml_text(), encoding="utf-8")
 
 
 def write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:

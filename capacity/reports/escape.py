@@ -10,7 +10,8 @@ The browser shows the text exactly as written.
 ``md_text`` does the same for Markdown outputs: Markdown's characters that would make user text a
 link or an image, a code span or a table cell (backslash, backtick, square brackets, bar) are
 escaped with a backslash, line breaks become spaces (no new block starts inside a name), and then
-HTML's characters become entities, so that no renderer runs raw HTML from it.
+``&``, ``<`` and ``>`` become entities, so that no renderer runs raw HTML from it (quotes stay:
+Markdown puts the text in content, never in an attribute).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def md_text(value: Any) -> str:
     >>> md_text("[klik](javascript:alert(1)) <b>|</b>")
     '\\\\[klik\\\\](javascript:alert(1)) &lt;b&gt;\\\\|&lt;/b&gt;'
     """
-    return html.escape(str(value).translate(_MARKDOWN), quote=True)
+    return html.escape(str(value).translate(_MARKDOWN), quote=False)
 
 
 def md_markup(value: Any) -> Any:

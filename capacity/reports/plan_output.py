@@ -104,7 +104,8 @@ def plan_json(res: PlanResult) -> str:
 def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
     """Write ``plan.csv``, ``modules.csv``, ``summary.json``, ``terms.csv`` and
     ``explanation.md`` into ``out``, and ``branches.csv`` (the modules of every branch of the
-    scenario, ``BRANCH_COLUMNS``) when the scenario has several."""
+    scenario, ``BRANCH_COLUMNS``) when the scenario has several; a ``branches.csv`` of an earlier
+    plan in ``out`` is removed otherwise (``scenarios --plan`` would read it as this plan's)."""
 
     def write(tmp: Path) -> None:
         (tmp / "plan.csv").write_text(csv_text(res.plan[PLAN_COLUMNS]), encoding="utf-8")
@@ -117,7 +118,7 @@ def write_plan(res: PlanResult, out: Path, price_per_day: int) -> None:
         (tmp / "summary.json").write_text(plan_json(res), encoding="utf-8")
         (tmp / "explanation.md").write_text(explanation_md(res, price_per_day), encoding="utf-8")
 
-    atomic_folder(Path(out), write)
+    atomic_folder(Path(out), write, replaces=(BRANCHES_FILE,))
 
 
 def write_runs(res: ScenarioResult, out: Path) -> None:

@@ -20,6 +20,7 @@ from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS
 from capacity.planning.proposal import Option, Proposal
 from capacity.reports.escape import md_markup
+from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, number, percent
 
 if TYPE_CHECKING:
@@ -301,7 +302,9 @@ def write_proposal(
     p: Proposal, out: Path, price_per_day: int, figures: ProposalFigures | None = None
 ) -> None:
     """Write ``proposal.md``, ``proposal.html``, ``plan_A.csv``.. and ``summary.json`` into ``out``;
-    with ``figures`` also ``proposal_map.html`` and the charts as SVG files (for the Markdown)."""
+    with ``figures`` also ``proposal_map.html`` and the charts as SVG files (for the Markdown).
+    An earlier proposal's plans and figures in ``out`` are removed, so that every plan and figure
+    beside the paper is this proposal's."""
     md, html = render_proposal(p, price_per_day, figures)
 
     def write(tmp: Path) -> None:
@@ -346,4 +349,6 @@ def write_proposal(
             encoding="utf-8",
         )
 
-    atomic_folder(Path(out), write)
+    earlier = [f.name for f in Path(out).glob("plan_*.csv")] if Path(out).is_dir() else []
+    figure_files = (PROPOSAL_MAP, COST_SVG, OCCUPANCY_SVG, TORNADO_SVG)
+    atomic_folder(Path(out), write, replaces=(*earlier, *figure_files))

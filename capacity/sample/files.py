@@ -13,6 +13,7 @@ import tomli_w
 from pydantic import BaseModel
 
 from capacity.files import write_atomic
+from capacity.io.imports import POLICY_FILE
 from capacity.policy import Policy
 from capacity.sample.alleroed import REFERENCE_DATE, alleroed_registry
 
@@ -129,7 +130,7 @@ def write_alleroed(path: Path, seed: int = DEFAULT_SEED) -> Path:
     reg = alleroed_registry(seed)
     write_registry(reg, path)
     if path.suffix.lower() not in (".gpkg", ".xlsx", ".xlsm"):
-        write_atomic(path / "policy.toml", policy_toml_text(reg.policy))
+        write_atomic(path / POLICY_FILE, policy_toml_text(reg.policy))
     return path
 
 

@@ -13,6 +13,19 @@ from capacity.reports.plan_output import write_plan
 from tests.planning.test_plan_decisions import WAVE, scenario, wave_site
 
 
+def test_a_plan_without_branches_leaves_no_branches_of_an_earlier_plan(tmp_path):
+    """``scenarios --plan`` reads ``branches.csv`` beside ``plan.csv``: one left from an earlier
+    plan with a wave would replace this plan's modules in every run."""
+    reg, out = wave_site(), tmp_path / "plan"
+    write_plan(make_plan(reg, scenario(8, WAVE.format(p=0.3)), samples=1, time_limit=20), out, 1000)
+    assert (out / "branches.csv").is_file()
+    (out / "noter.txt").write_text("mine")
+    res = make_plan(reg, scenario(8), samples=1, time_limit=20)
+    write_plan(res, out, 1000)
+    assert res.branches is None and not (out / "branches.csv").exists()
+    assert (out / "noter.txt").read_text() == "mine"
+
+
 def test_the_plan_differs_by_branch_and_each_run_takes_its_branchs_plan(tmp_path):
     # The wave (12 singles in May 2027, probability 0.3) pays for keeping the 3 modules until
     # it is known (test_plan_decisions); then they come down without it and stay with it.

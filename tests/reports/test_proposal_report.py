@@ -10,8 +10,8 @@ import pytest
 
 from capacity.reports import charts
 from capacity.reports.charts import COST_PARTS, cost_chart, option_costs
-from capacity.reports.proposal_figures import PROPOSAL_MAP, proposal_figures
-from capacity.reports.proposal_output import render_proposal
+from capacity.reports.proposal_figures import COST_SVG, PROPOSAL_MAP, proposal_figures
+from capacity.reports.proposal_output import render_proposal, write_proposal
 from tests.reports.test_forecast import _group, _ys
 from tests.reports.test_privacy import _check_counts, _check_no_personal_data
 
@@ -44,8 +44,8 @@ def test_option_costs_split_the_total(proposal_paper):
 
 
 def test_an_option_title_is_a_label_never_mathtext():
-    """An own option's title is user text: ``$...$`` is shown, not read as mathtext (an unknown
-    command in it stopped the proposal with a traceback)."""
+    """An own option's title is user text: ``$...$`` is shown as written, never read as mathtext
+    (where an unknown command would stop the proposal)."""
     options = [fake("A", 1e6, 2e6, 0), fake("B", 3e6, 2e6, 5e5)]
     options[1].title = r"Egen $\notacommand{x}$ 100 $"
     svg = cost_chart(options)
@@ -154,3 +154,16 @@ def test_same_proposal_same_bytes(proposal_paper, proposal_dir):
         paper, reg.policy.limits.emergency_dkk_per_person_day, proposal_figures(reg, paper)
     )
     assert html == (proposal_dir / "proposal.html").read_text(encoding="utf-8")
+
+
+def test_a_proposal_leaves_no_plan_or_figure_of_an_earlier_one(proposal_paper, tmp_path):
+    """Every plan and figure beside the paper is this proposal's; the user's own files stay."""
+    _, paper = proposal_paper
+    out = tmp_path / "proposal"
+    out.mkdir()
+    for name in ("plan_Z.csv", COST_SVG, PROPOSAL_MAP, "noter.txt"):
+        (out / name).write_text("earlier")
+    write_proposal(paper, out, 1000)
+    names = {p.name for p in out.iterdir()}
+    assert {f"plan_{o.key}.csv" for o in paper.options} | {"noter.txt"} <= names
+    assert not {"plan_Z.csv", COST_SVG, PROPOSAL_MAP} & names
