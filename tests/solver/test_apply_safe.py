@@ -21,7 +21,7 @@ from capacity import files
 from capacity.cli.app import user_errors
 from capacity.cli.place import place
 from capacity.errors import UserError
-from capacity.io import update
+from capacity.io import target, update_folder, update_gpkg, update_xlsx
 from capacity.io.layers import frame
 from capacity.io.registry import load_registry, write_registry
 from capacity.solver.apply import apply_plan
@@ -270,14 +270,14 @@ def test_a_gpkg_in_a_write_transaction_elsewhere_is_refused(tmp_path):
 
 def test_an_edit_by_a_program_ignoring_the_lock_is_refused(tmp_path, monkeypatch):
     path, plan = _planned(tmp_path)
-    real = update.Target._read_back
+    real = target.Target._read_back
 
     def meanwhile(self, tmp, new):
         real(self, tmp, new)
         with (path / "notes.txt").open("a") as fh:  # a colleague saves a file mid-apply
             fh.write("ring til kommunen\n")
 
-    monkeypatch.setattr(update.Target, "_read_back", meanwhile)
+    monkeypatch.setattr(target.Target, "_read_back", meanwhile)
     with pytest.raises(UserError, match="changed by another program"):
         apply_plan(path, plan, today=TODAY)
     assert (path / "notes.txt").read_text() == "ring til kommunen\n"
@@ -303,9 +303,9 @@ def _steps(monkeypatch, fail_at: int, calls: list[str]) -> None:
         (shutil, "copy2"),
         (shutil, "copytree"),
         (files, "exchange"),
-        (update, "_sql"),
-        (update, "_save_book"),
-        (update, "_write_bytes"),
+        (update_gpkg, "_sql"),
+        (update_xlsx, "_save_book"),
+        (update_folder, "_write_bytes"),
     ]
     for owner, name in targets:
         real = getattr(owner, name)
@@ -364,15 +364,15 @@ def test_a_process_killed_mid_transaction_leaves_the_old_gpkg(tmp_path):
     old = input_hash(load_registry(original))
     code = (
         "import os, sys\n"
-        "from capacity.io import update\n"
+        "from capacity.io import update_gpkg\n"
         "from capacity.solver.apply import apply_plan\n"
-        "real, n = update._sql, [0]\n"
+        "real, n = update_gpkg._sql, [0]\n"
         "def die(conn, sql, params=()):\n"
         "    if sql.startswith(('INSERT', 'UPDATE')):\n"
         "        n[0] += 1\n"
         "        if n[0] == 2: os._exit(9)\n"
         "    return real(conn, sql, params)\n"
-        "update._sql = die\n"
+        "update_gpkg._sql = die\n"
         "apply_plan(sys.argv[1], sys.argv[2])\n"
     )
     done = subprocess.run([sys.executable, "-c", code, original, plan], capture_output=True)
@@ -599,7 +599,7 @@ def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch
     """A copy that lost a row (a full disk, a broken copy) is no backup: nothing is written."""
     path, plan = _planned(tmp_path, name)
     before = _snapshot(path)
-    real = update.load_registry
+    real = target.load_registry
 
     def lossy(where):
         reg = real(where)
@@ -607,7 +607,7 @@ def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch
             return reg
         return reg.with_layers(occupancy=reg.occupancy.iloc[:-1])
 
-    monkeypatch.setattr(update, "load_registry", lossy)
+    monkeypatch.setattr(target, "load_registry", lossy)
     with pytest.raises(UserError, match="backup .* does not read back as the registry"):
         apply_plan(path, plan, today=TODAY)
     assert _snapshot(path) == before

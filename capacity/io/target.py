@@ -1,0 +1,149 @@
+"""What a ``place --apply`` changes in a registry (``edits``: cells of existing rows, rows
+appended), and the locked registry it writes them to (``Target``: backup, checks, read-back), the
+same for the three forms; each form's ``Target`` is in ``update_gpkg``, ``update_xlsx`` and
+``update_folder``, and ``capacity.io.update`` takes the lock and picks the form."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from capacity import files
+from capacity.errors import RegistryError, UserError
+from capacity.io.hashing import _value, registry_hash
+from capacity.io.layers import Registry
+from capacity.io.registry import load_registry
+from capacity.io.writers import _kinds
+
+EDITED = ("sites", "units", "occupancy", "module_types")  # module_types only where present
+
+
+@dataclass
+class Edit:
+    """Changes to one layer: cells of existing rows (by position, as read) and rows appended."""
+
+    layer: str
+    changed: dict[int, dict[str, Any]] = field(default_factory=dict)
+    added: list[dict[str, Any]] = field(default_factory=list)
+
+
+def plain(value: Any, kind: str) -> Any:
+    """A frame's value as plain Python: None, date, bool, int, float, tuple or str."""
+    if kind == "intlist":
+        return tuple(int(a) for a in value) if isinstance(value, tuple | list) else ()
+    if _value(value, "str") is None:
+        return None
+    if kind == "date":
+        return pd.Timestamp(value).date()
+    if kind == "bool":
+        return bool(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    return str(value)
+
+
+def edits(old: Registry, new: Registry) -> list[Edit]:
+    """What differs between ``old`` and ``new`` in ``EDITED``: ``new`` keeps ``old``'s rows first."""
+    out = []
+    for name in EDITED:
+        before, after = old.layer(name), new.layer(name)
+        if before is None or after is None:
+            continue  # an optional layer the registry does not have: never written
+        kinds = _kinds(name, after)
+        edit = Edit(name)
+        for i in range(len(after)):
+            row = {c: after[c].iat[i] for c in kinds}
+            if i >= len(before):
+                edit.added.append({c: plain(v, kinds[c]) for c, v in row.items()})
+                continue
+            diff = {
+                c: plain(v, kinds[c])
+                for c, v in row.items()
+                if _value(v, kinds[c]) != _value(before[c].iat[i], kinds[c])
+            }
+            if diff:
+                edit.changed[i] = diff
+        if edit.changed or edit.added:
+            out.append(edit)
+    return out
+
+
+class Target:
+    """A locked registry in one form; ``backup`` and ``write`` are called inside the lock."""
+
+    registry: Registry
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.stamp = self._stamp()
+
+    def _stamp(self) -> list[tuple]:
+        items = [self.path] if self.path.is_file() else sorted(self.path.rglob("*"))
+        return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in items if p.is_file()]
+
+    def unchanged_since_lock(self) -> None:
+        """Refuse when another program (ignoring the lock) changed the registry meanwhile."""
+        if self._stamp() != self.stamp:
+            raise UserError(
+                f"{self.path} was changed by another program during the apply; nothing was "
+                "written. Run capacity place again on the registry as it is now"
+            )
+
+    def backup(self, dst: Path) -> None:
+        """Copy the registry to ``dst`` atomically, with the registry's permission bits; the copy
+        is read back and compared with ``registry`` before it is renamed to ``dst``."""
+        mode = os.stat(self.path).st_mode & 0o7777
+        if self.path.is_dir():
+
+            def copy_folder(tmp: Path) -> None:
+                for item in sorted(self.path.iterdir()):
+                    files.copy_item(item, tmp / item.name)
+                self._backed_up(tmp)
+
+            files.atomic_folder(dst, copy_folder, mode=mode)
+        else:
+
+            def copy_file(tmp: Path) -> None:
+                shutil.copy2(self.path, tmp)
+                self._backed_up(tmp)
+
+            files.atomic_file(dst, copy_file, mode=mode)
+
+    def _backed_up(self, tmp: Path) -> None:
+        """Refuse a backup that does not read back as the registry (nothing is written then)."""
+        try:
+            same = registry_hash(load_registry(tmp)) == registry_hash(self.registry)
+        except RegistryError:
+            same = False
+        if not same:
+            raise UserError(
+                f"the backup of {self.path} does not read back as the registry; nothing was "
+                "written. Check the disk, then run the command again"
+            )
+
+    def writable(self) -> None:
+        """Refuse (``UserError``) a registry, loaded and valid, that this form cannot write as
+        planned; nothing has been written yet."""
+
+    def with_defaults(self, old: Registry, new: Registry) -> Registry:
+        """``new`` with the rows it appends to ``old`` given the defaults the registry's own
+        schema sets for the user's columns, where they have no value (only a GeoPackage has
+        such defaults)."""
+        return new
+
+    def write(self, old: Registry, new: Registry) -> None:
+        raise NotImplementedError
+
+    def _read_back(self, tmp: Path, new: Registry) -> None:
+        if registry_hash(load_registry(tmp)) != registry_hash(new):
+            raise RuntimeError(
+                f"the updated registry does not read back as planned; {self.path} was not "
+                "changed. Please report this with the plan"
+            )

@@ -1,0 +1,191 @@
+"""``place --apply`` into a GeoPackage: the changed rows written in place with SQL inside one
+``BEGIN IMMEDIATE`` transaction, which is also the lock (see ``capacity.io.update``)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from capacity import files
+from capacity.errors import UserError
+from capacity.io.layers import LAYERS, Registry
+from capacity.io.registry import load_registry
+from capacity.io.target import EDITED, Edit, Target, edits
+
+
+def _sql(conn: sqlite3.Connection, statement: str, params: tuple = ()) -> sqlite3.Cursor:
+    """One SQL statement (a seam: tests make it fail at each step)."""
+    return conn.execute(statement, params)
+
+
+class GpkgTarget(Target):
+    """A GeoPackage inside ``BEGIN IMMEDIATE``; ``write`` changes rows, the caller commits."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        super().__init__(path)
+        self.conn = conn
+
+    def backup(self, dst: Path) -> None:
+        """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock)."""
+
+        def copy(tmp: Path) -> None:
+            # a URI, so that the file is opened read-only; ``as_uri`` escapes ``#``, ``?``, ``%``
+            src = sqlite3.connect(f"{self.path.absolute().as_uri()}?mode=ro", uri=True)
+            out = sqlite3.connect(tmp)
+            try:
+                src.backup(out)
+            finally:
+                out.close()
+                src.close()
+            self._backed_up(tmp)
+
+        files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)
+
+    def with_defaults(self, old: Registry, new: Registry) -> Registry:
+        """See ``Target``: a user's column declared with ``DEFAULT`` gets its value (evaluated
+        once, by SQLite) in the appended rows, as an INSERT by any other program would; an
+        INSERT that names the column with NULL would not (and fails with ``NOT NULL``)."""
+        changed = {}
+        for name in EDITED:
+            before, after = old.layer(name), new.layer(name)
+            if before is None or after is None or len(after) <= len(before):
+                continue
+            ours = set(LAYERS[name].names) | {"geometry"}
+            info = _sql(self.conn, f"PRAGMA table_info({_quote(name)})").fetchall()
+            frame = after.copy()
+            for column in info:
+                label, default = str(column[1]).strip().lower(), column[4]  # as the reader names it
+                if default is None or label in ours or label not in frame:
+                    continue
+                value = _sql(self.conn, f"SELECT {default}").fetchone()[0]
+                appended = frame.index[len(before) :]
+                missing = appended[frame.loc[appended, label].isna()]
+                frame.loc[missing, label] = None if value is None else str(value)
+            changed[name] = frame
+        return new.with_layers(**changed) if changed else new
+
+    def write(self, old: Registry, new: Registry) -> None:
+        for edit in edits(old, new):
+            self._edit(edit)
+
+    def _edit(self, edit: Edit) -> None:
+        table = _quote(edit.layer)
+        info = _sql(self.conn, f"PRAGMA table_info({table})").fetchall()
+        columns = {str(r[1]).strip().lower(): (str(r[1]), str(r[2]).upper()) for r in info}
+        pk = next((str(r[1]) for r in info if r[5] == 1), "rowid")
+        needed = {c for row in [*edit.changed.values(), *edit.added] for c in row}
+        for c in sorted(needed - set(columns)):
+            kind = {"date": "DATETIME", "int": "INTEGER", "bool": "BOOLEAN"}.get(
+                LAYERS[edit.layer].column(c).kind if c in LAYERS[edit.layer].names else "", "TEXT"
+            )
+            _sql(self.conn, f"ALTER TABLE {table} ADD COLUMN {_quote(c)} {kind}")
+            columns[c] = (c, kind)
+        fids = [r[0] for r in _sql(self.conn, f"SELECT {_quote(pk)} FROM {table} ORDER BY 1")]
+        for pos, values in sorted(edit.changed.items()):
+            sets = ", ".join(f"{_quote(columns[c][0])} = ?" for c in values)
+            params = tuple(_sqlite(v, columns[c][1]) for c, v in values.items())
+            _sql(
+                self.conn, f"UPDATE {table} SET {sets} WHERE {_quote(pk)} = ?", (*params, fids[pos])
+            )
+        for row in edit.added:
+            names = ", ".join(_quote(columns[c][0]) for c in row)
+            marks = ", ".join("?" for _ in row)
+            params = tuple(_sqlite(v, columns[c][1]) for c, v in row.items())
+            _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sqlite(value: Any, declared: str) -> Any:
+    """A value as GDAL stores it: dates as text (DATE ``Y-m-d``, DATETIME ``Y-m-dT00:00:00``)."""
+    if isinstance(value, dt.date):
+        return value.isoformat() if declared == "DATE" else f"{value.isoformat()}T00:00:00"
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, tuple):
+        return ";".join(str(a) for a in value)
+    return value
+
+
+@contextlib.contextmanager
+def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
+    """Load the GeoPackage, then ``BEGIN IMMEDIATE`` and make sure nobody committed meanwhile.
+
+    GDAL (which reads the registry) links its own SQLite: were it to read inside our transaction,
+    closing its file would drop this process's POSIX locks, i.e. our lock. So the registry is read
+    first, and ``PRAGMA data_version`` (which changes whenever another connection commits) taken
+    before the read and inside the transaction shows that what was read is what is locked.
+    """
+    with files.os_errors(path, "cannot open for writing"):
+        if not path.is_file():
+            raise FileNotFoundError(2, "no such file", str(path))
+        conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    try:
+        _gpkg_functions(conn)
+        version = conn.execute("PRAGMA data_version").fetchone()[0]
+        registry = load_registry(path)
+        try:
+            _sql(conn, "BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise UserError(
+                f"{path} is locked by another program ({exc}); wait until it has finished "
+                "(or stop editing in QGIS), then run the command again"
+            ) from None
+        _sql(conn, "PRAGMA busy_timeout = 30000")  # the commit waits for readers (QGIS)
+        try:
+            if conn.execute("PRAGMA data_version").fetchone()[0] != version:
+                raise UserError(
+                    f"{path} was changed by another program during the apply; nothing was "
+                    "written. Run capacity place again on the registry as it is now"
+                )
+            target = GpkgTarget(path, conn)
+            target.registry = registry
+            yield target
+            _sql(conn, "COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    except sqlite3.Error as exc:
+        raise UserError(
+            f"{path}: the GeoPackage cannot be written ({exc}); nothing was changed"
+        ) from None
+    finally:
+        conn.close()
+
+
+def _gpkg_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions GDAL's R-tree triggers name (SQLite needs them to run any UPDATE)."""
+    conn.create_function("ST_IsEmpty", 1, _st_is_empty, deterministic=True)
+    for k, name in enumerate(("ST_MinX", "ST_MinY", "ST_MaxX", "ST_MaxY")):
+        conn.create_function(name, 1, lambda blob, k=k: _st_bound(blob, k), deterministic=True)
+
+
+def _st_geometry(blob: bytes | None) -> Any:
+    import shapely
+
+    if blob is None or blob[:2] != b"GP":
+        return None
+    envelope = (0, 32, 48, 48, 64)[(blob[3] >> 1) & 0x07]
+    return shapely.from_wkb(bytes(blob[8 + envelope :]))
+
+
+def _st_is_empty(blob: bytes | None) -> int | None:
+    if blob is None:
+        return None
+    if blob[:2] == b"GP" and blob[3] & 0x10:
+        return 1
+    geom = _st_geometry(blob)
+    return int(geom is None or geom.is_empty)
+
+
+def _st_bound(blob: bytes | None, k: int) -> float | None:
+    geom = _st_geometry(blob)
+    return None if geom is None or geom.is_empty else float(geom.bounds[k])

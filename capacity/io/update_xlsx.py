@@ -1,0 +1,130 @@
+"""``place --apply`` into an Excel workbook: cells changed with openpyxl, saved beside the
+workbook, read back, renamed over it (see ``capacity.io.update``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from pathlib import Path
+from typing import Any
+
+from capacity import files
+from capacity.errors import UserError
+from capacity.io.excel import POLICY_SHEET, sheet_names
+from capacity.io.layers import LAYERS, Registry
+from capacity.io.target import Edit, Target, edits
+
+
+def _save_book(book: Any, path: Path) -> None:
+    book.save(path)
+
+
+def not_open_in_excel(path: Path) -> None:
+    for owner in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
+        if owner.exists():
+            raise UserError(
+                f"{path} is open in a spreadsheet program ({owner.name} exists); close it there, "
+                "then run the command again"
+            )
+
+
+FORMULAS_SHOWN = 5  # formula cells named in the refusal; the count says how many there are
+
+
+def _no_formulas(path: Path) -> None:
+    """Refuse a workbook whose registry sheets (a layer's or ``policy``) hold formulas.
+
+    The registry is read as the values Excel stored with its formulas; openpyxl, which writes the
+    apply, keeps a formula but not its value, so the workbook would no longer read as planned.
+    Formulas on the user's own sheets are kept (see the module). Called on a workbook that has
+    loaded as a registry, so openpyxl reads it."""
+    import openpyxl
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        ours = {*LAYERS, POLICY_SHEET}
+        cells = [
+            f"{sheet}!{cell.coordinate}"
+            for key, sheet in sheet_names(book).items()
+            if key in ours
+            for row in book[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        ]
+    finally:
+        book.close()
+    if cells:
+        shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
+        raise UserError(
+            f"{path}: {len(cells)} cell(s) in the registry's sheets hold a formula ({shown}); "
+            "the apply can keep a formula but not the value Excel computed, which is what the "
+            "registry is read as. Nothing was written. Replace the formulas in those sheets by "
+            "their values (copy, paste as values), or keep the registry as a GeoPackage or folder"
+        )
+
+
+class XlsxTarget(Target):
+    """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
+
+    def writable(self) -> None:
+        _no_formulas(self.path)
+
+    def write(self, old: Registry, new: Registry) -> None:
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        sheets = sheet_names(book)
+        for edit in edits(old, new):
+            _edit_sheet(book[sheets[edit.layer]], edit)
+
+        def save(tmp: Path) -> None:
+            _save_book(book, tmp)
+            self._read_back(tmp, new)
+            self.unchanged_since_lock()  # the last step before the rename
+
+        files.atomic_file(self.path, save)
+
+
+def _edit_sheet(sheet: Any, edit: Edit) -> None:
+    head = {str(c.value).strip().lower(): c.column for c in sheet[1] if c.value is not None}
+    width = max(head.values(), default=0)
+    rows = [
+        r
+        for r in range(2, sheet.max_row + 1)
+        if any(not _blank(sheet.cell(row=r, column=c).value) for c in head.values())
+    ]
+    last = max(
+        (r for r in range(1, sheet.max_row + 1) if any(c.value is not None for c in sheet[r])),
+        default=1,
+    )
+    for row in [*edit.changed.values(), *edit.added]:
+        for c in row:
+            if c not in head:
+                width += 1
+                head[c] = width
+                sheet.cell(row=1, column=width, value=c)
+    targets = [(rows[p], values) for p, values in sorted(edit.changed.items())]
+    targets += [(last + 1 + k, values) for k, values in enumerate(edit.added)]
+    for r, values in targets:
+        for c, v in values.items():
+            _set_cell(sheet.cell(row=r, column=head[c]), v)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _set_cell(cell: Any, value: Any) -> None:
+    if isinstance(value, dt.date):
+        cell.value = dt.datetime(value.year, value.month, value.day)
+        cell.number_format = "yyyy-mm-dd"
+    elif isinstance(value, tuple):
+        cell.value = ";".join(str(a) for a in value)
+    else:
+        cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"  # text, never a formula
