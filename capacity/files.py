@@ -23,6 +23,7 @@ import ctypes.util
 import errno
 import os
 import shutil
+import sqlite3
 import stat
 import tempfile
 from collections.abc import Callable, Collection, Iterator
@@ -36,6 +37,7 @@ __all__ = [
     "exchange",
     "file_lock",
     "os_errors",
+    "sqlite_lock",
     "target_of",
     "write_atomic",
 ]
@@ -238,6 +240,36 @@ def file_lock(path: Path) -> Iterator[Path]:
         yield lock
     finally:
         os.close(fd)  # closing releases the lock; the file stays (removing it would race)
+
+
+@contextlib.contextmanager
+def sqlite_lock(path: Path) -> Iterator[None]:
+    """Hold SQLite's write lock (``BEGIN IMMEDIATE``) on the database at ``path`` while the caller
+    puts another file in its place, so that no other program (an apply, QGIS) is inside a
+    transaction on it then. A file that is not an SQLite database has no such lock to take.
+
+    Raises
+    ------
+    UserError
+        At once when another program holds the lock.
+    """
+    conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+    try:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):  # else it cannot be opened: the write that follows says why
+                raise UserError(
+                    f"{path} is locked by another program ({exc}); wait until it has finished "
+                    "(or stop editing in QGIS), then run the command again"
+                ) from None
+        except sqlite3.DatabaseError:
+            pass  # not a database: nobody holds a transaction on it
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        conn.close()
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:

@@ -8,10 +8,11 @@ and ``capacity.io.imports`` for what the readers accept (encodings, separators, 
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from capacity.errors import RegistryError, UserError
-from capacity.files import atomic_file, atomic_folder
+from capacity.files import atomic_file, atomic_folder, file_lock, sqlite_lock, target_of
 from capacity.io.hashing import registry_hash
 from capacity.io.imports import folder_files, read_raw
 from capacity.io.layers import LAYERS, Registry
@@ -74,11 +75,26 @@ def write_registry(reg: Registry, path: Path) -> None:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        atomic_file(path, lambda tmp: write_gpkg(reg, tmp))
+        with _locked(path):
+            atomic_file(path, lambda tmp: write_gpkg(reg, tmp))
     elif suffix in (".xlsx", ".xlsm"):
-        atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
+        with _locked(path):
+            atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
     else:
-        atomic_folder(path, lambda tmp: write_folder(reg, tmp), replaces=folder_files())
+        with _locked(path):
+            atomic_folder(path, lambda tmp: write_folder(reg, tmp), replaces=folder_files())
+
+
+def _locked(path: Path) -> contextlib.AbstractContextManager:
+    """The lock an apply takes on an existing registry at ``path`` (``capacity.io.update``), held
+    while a whole registry replaces it: a GeoPackage's SQLite write lock, else the lock file
+    beside it; none for a new destination."""
+    target = target_of(path)
+    if not target.exists():
+        return contextlib.nullcontext()
+    if target.suffix.lower() == ".gpkg" and target.is_file():
+        return sqlite_lock(target)
+    return file_lock(target)
 
 
 def refuse_overwrite(path: Path, force: bool) -> None:

@@ -121,12 +121,16 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
     GDAL (which reads the registry) links its own SQLite: were it to read inside our transaction,
     closing its file would drop this process's POSIX locks, i.e. our lock. So the registry is read
     first, and ``PRAGMA data_version`` (which changes whenever another connection commits) taken
-    before the read and inside the transaction shows that what was read is what is locked.
+    before the read and inside the transaction shows that what was read is what is locked. A file
+    put in the registry's place meanwhile (``convert --force``, a copy) is seen by its identity
+    (device, inode), inside the transaction and before the commit: the transaction would change
+    the file that was replaced.
     """
     with files.os_errors(path, "cannot open for writing"):
         if not path.is_file():
             raise FileNotFoundError(2, "no such file", str(path))
         conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
+        opened = _identity(path)
     try:
         _gpkg_functions(conn)
         version = conn.execute("PRAGMA data_version").fetchone()[0]
@@ -145,9 +149,11 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
                     f"{path} was changed by another program during the apply; nothing was "
                     "written. Run capacity place again on the registry as it is now"
                 )
+            _not_replaced(path, opened)
             target = GpkgTarget(path, conn)
             target.registry = registry
             yield target
+            _not_replaced(path, opened)
             _sql(conn, "COMMIT")
         except BaseException:
             if conn.in_transaction:
@@ -159,6 +165,22 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
         ) from None
     finally:
         conn.close()
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_dev, info.st_ino
+
+
+def _not_replaced(path: Path, opened: tuple[int, int]) -> None:
+    """Refuse when another file now stands at ``path`` than the one opened (``_identity``)."""
+    with files.os_errors(path, "cannot be read"):
+        now = _identity(path)
+    if now != opened:
+        raise UserError(
+            f"{path} was replaced by another file during the apply; nothing was written. Run "
+            "capacity place again on the registry as it is now"
+        )
 
 
 def _gpkg_functions(conn: sqlite3.Connection) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -722,3 +723,42 @@ def test_gpkg_rows_get_the_defaults_the_users_schema_sets(tmp_path):
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT Kilde, antal, note FROM occupancy").fetchall()
     assert rows == [("manuel", 7, None)] * 6
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_convert_force_is_refused_while_another_writer_holds_the_lock(tmp_path, name):
+    """A whole registry written over one that an apply (or QGIS) is writing is refused at once;
+    the registry stays as it was."""
+    from capacity.cli import app as capacity_app
+
+    src = tmp_path / "src.gpkg"
+    write_registry(tiny_registry(), src)
+    dst = tmp_path / name
+    write_registry(tiny_registry(), dst)
+    before = _snapshot(dst)
+    if name.endswith(".gpkg"):
+        holder = sqlite3.connect(dst, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        held = contextlib.closing(holder)
+    else:
+        held = files.file_lock(dst)
+    with held:
+        result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
+    assert result.exit_code == 2 and "is locked by another" in result.output, result.output
+    assert _snapshot(dst) == before
+
+
+def test_an_apply_refuses_a_gpkg_replaced_after_it_was_read(tmp_path, monkeypatch):
+    """The transaction would change the file that was replaced, and the apply would be lost."""
+    path, plan = _planned(tmp_path, "reg.gpkg")
+    real = update_gpkg.load_registry
+
+    def read_then_replace(where):
+        reg = real(where)
+        shutil.copy2(where, tmp_path / "copy.gpkg")
+        os.replace(tmp_path / "copy.gpkg", where)
+        return reg
+
+    monkeypatch.setattr(update_gpkg, "load_registry", read_then_replace)
+    with pytest.raises(UserError, match="was replaced by another file during the apply"):
+        apply_plan(path, plan, today=TODAY)
