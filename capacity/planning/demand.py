@@ -53,7 +53,7 @@ def need_kinds(reg: Registry, sc: Scenario) -> list[NeedKind]:
     """The kinds of household of a scenario on a registry, sorted: its household types (no
     accessibility need), the households waiting and the current residents."""
     kinds = {NeedKind(t.persons, bool(t.children_ages), False) for t in sc.household_types}
-    wp, wf, wa = waiting(reg)
+    wp, wf, wa, _ = waiting(reg)
     kinds |= {NeedKind(int(p), bool(f), bool(a)) for p, f, a in zip(wp, wf, wa, strict=True)}
     kinds |= set(resident_kinds(reg, overview.open_occupancy(reg)))
     return sorted(kinds)
@@ -88,9 +88,10 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
         [kinds[NeedKind(t.persons, bool(t.children_ages), False)] for t in sc.household_types],
         dtype=np.int64,
     )
-    wp, wf, wa = waiting(reg)
-    if not sc.include_waiting:
-        wp, wf, wa = wp[:0], wf[:0], wa[:0]
+    wp, wf, wa, arrival = waiting(reg)
+    wm = arrival_month(arrival, sc.month_starts())
+    keep = (wm < sc.horizon_months) & sc.include_waiting  # arriving after the horizon: not in it
+    wp, wf, wa, wm = wp[keep], wf[keep], wa[keep], wm[keep]
     wk = np.array(
         [kinds[NeedKind(int(p), bool(f), bool(a))] for p, f, a in zip(wp, wf, wa, strict=True)],
         dtype=np.int64,
@@ -110,6 +111,7 @@ def demand_model(reg: Registry, sc: Scenario) -> DemandModel:
         len(kinds),
         by_branch if len(branches) > 1 else by_branch[:0],
         prob if len(branches) > 1 else prob[:0],
+        wm,
     )
 
 
@@ -177,16 +179,27 @@ def history_months(reg: Registry) -> np.ndarray:
     return np.maximum(1, np.rint(days / DAYS_PER_MONTH)).astype(np.int64)
 
 
-def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Persons, family flag and accessibility need of the households waiting for a home (not
-    unaccompanied minors)."""
+def waiting(reg: Registry) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.Series]:
+    """Persons, family flag, accessibility need and arrival date of the households waiting for a
+    home or registered as arriving (``overview.arriving``; not unaccompanied minors)."""
     hh = overview.arriving(reg)
     w = hh[~hh["unaccompanied_minor"].fillna(False).astype(bool)]
     kids = w["children_ages"].map(len).to_numpy(dtype=np.int64)
     persons = w["adults"].fillna(0).to_numpy(dtype=np.int64) + kids
     accessible = w["needs_accessible"].fillna(False).to_numpy(dtype=bool)
     keep = persons > 0
-    return persons[keep], (kids > 0)[keep], accessible[keep]
+    arrival = w["arrival_date"].reset_index(drop=True)[keep]
+    return persons[keep], (kids > 0)[keep], accessible[keep], arrival
+
+
+def arrival_month(dates: pd.Series, starts: list) -> np.ndarray:
+    """Index of the month of the horizon each date falls in (``starts``: the first days of its
+    months and of the month after it): 0 for a date before the horizon or none (arrived
+    already), ``len(starts) - 1`` for one after it."""
+    firsts = np.array([np.datetime64(d, "s") for d in starts])
+    values = dates.to_numpy(dtype="datetime64[s]")
+    idx = np.clip(np.searchsorted(firsts, values, side="right") - 1, 0, len(starts) - 1)
+    return np.where(np.isnat(values), 0, idx).astype(np.int64)
 
 
 def demand_paths(dm: DemandModel, n: int, seed: int, purpose: int = PLAN) -> np.ndarray:

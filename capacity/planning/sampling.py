@@ -16,7 +16,7 @@ PLAN, RUNS, QUANTILE = 1, 2, 3  # purposes of the seed sequences
 
 @dataclass(frozen=True)
 class Arrivals:
-    """The arrivals of one sampled run (the households waiting today are month 0).
+    """The arrivals of one sampled run (the households waiting come first, in their months).
 
     Attributes
     ----------
@@ -46,7 +46,7 @@ class DemandModel:
     persons: np.ndarray  # persons per type
     family: np.ndarray  # type has children
     stay_pmf: np.ndarray  # P(stay = m + 1 months), m = 0..max-1
-    waiting_persons: np.ndarray  # households waiting today (placed from month 0)
+    waiting_persons: np.ndarray  # households waiting or registered as arriving (``waiting_month``)
     waiting_family: np.ndarray
     kind: str
     dispersion: float
@@ -57,6 +57,9 @@ class DemandModel:
     # run first draws its branch, then its arrivals around that branch's expectation
     branch_mean: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (B, T)
     branch_p: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (B,)
+    # month each waiting household needs a home from: 0 when it has arrived by the horizon's
+    # start, else the month of its arrival date (those arriving after the horizon are left out)
+    waiting_month: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
     @property
     def months(self) -> int:
@@ -65,7 +68,8 @@ class DemandModel:
 
 
 def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
-    """Draw one run: households per month, their type and stay (waiting households in month 0)."""
+    """Draw one run: households per month, their type and stay (waiting households in the month
+    they need a home from, ``DemandModel.waiting_month``)."""
     T = dm.months
     mean, branch = dm.mean, 0
     if len(dm.branch_p) > 1:
@@ -78,7 +82,7 @@ def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     persons = np.concatenate([dm.waiting_persons, dm.persons[types]])
     family = np.concatenate([dm.waiting_family, dm.family[types]])
     kind = np.concatenate([dm.waiting_kind, dm.type_kind[types]]).astype(np.int64)
-    month = np.concatenate([np.zeros(len(dm.waiting_persons), np.int64), month])
+    month = np.concatenate([dm.waiting_month, month])
     stay = rng.choice(len(dm.stay_pmf), size=len(month), p=dm.stay_pmf) + 1
     return Arrivals(month, persons, family, month + stay, kind, branch)
 

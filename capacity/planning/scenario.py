@@ -199,7 +199,11 @@ class Scenario(_Strict):
     household_types: list[HouseholdType] = Field(min_length=1, max_length=50)
     stay: Stay = Stay()
     residents: Residents = Residents()
-    include_waiting: bool = Field(True, description="households already waiting count in month 1")
+    include_waiting: bool = Field(
+        True,
+        description="households waiting or registered as arriving count from the month they "
+        "arrive (month 1 when they have arrived already; not after the horizon)",
+    )
 
     @field_validator("start")
     @classmethod

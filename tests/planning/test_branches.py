@@ -53,7 +53,9 @@ def test_expected_arrivals_weigh_the_wave_by_its_probability(tiny_registry) -> N
         "[[arrivals.waves]]\nstart = 3\nmonths = 2\nhouseholds = 20\nprobability = 0.25\n"
     )
     dm = dem.demand_model(tiny_registry, sc)
-    dm = dataclasses.replace(dm, waiting_persons=dm.waiting_persons[:0])
+    dm = dataclasses.replace(
+        dm, waiting_persons=dm.waiting_persons[:0], waiting_month=dm.waiting_month[:0]
+    )
     assert dm.mean[2] == pytest.approx(1.0 + 0.25 * 10)
     assert dm.branch_mean.shape == (2, 12)
     assert sorted(dm.branch_mean[:, 2].tolist()) == pytest.approx([1.0, 11.0])

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from capacity.errors import RegistryError, UserError
-from capacity.planning.demand import demand_model, demand_paths, expected_households, stay_pmf
+from capacity.planning.demand import (
+    arrival_month,
+    demand_model,
+    demand_paths,
+    expected_households,
+    stay_pmf,
+)
 from capacity.planning.scenario import load_scenario, scenario_from_text
 from tests.helpers import make_household, make_occupancy, make_registry, tiny_registry
 
@@ -105,6 +115,27 @@ def test_demand_paths_are_seeded_and_count_waiting_households():
     a, b = demand_paths(dm, 5, seed=3), demand_paths(dm, 5, seed=3)
     assert np.array_equal(a, b) and a.shape == (5, 6)
     assert (a[:, 0] >= 7).all()
+
+
+def test_a_registered_household_needs_a_home_from_the_month_it_arrives():
+    """Arrived before the horizon: month 1; in March: from March; after the horizon: not in it
+    (counting them all in month 1 overstated the first months' need)."""
+    sc = scenario_from_text(GOOD.replace("level = 2", "level = 0"), "g.toml")
+    arrivals = [dt.date(2026, 12, 20), dt.date(2027, 3, 31), dt.date(2027, 7, 1)]
+    hh = [make_household(f"W{i}", adults=i + 1, arrival_date=d) for i, d in enumerate(arrivals)]
+    dm = demand_model(make_registry(households=hh), sc)
+    assert dm.waiting_persons.tolist() == [1, 2] and dm.waiting_month.tolist() == [0, 2]
+    paths = demand_paths(dm, 4, seed=1)
+    assert paths[:, 0].tolist() == [1] * 4 and paths[:, 2].min() >= 2
+
+
+@given(day=st.dates(dt.date(2026, 1, 1), dt.date(2028, 12, 31)))
+def test_arrival_month_is_the_month_the_date_falls_in(day):
+    starts = scenario_from_text(GOOD, "g.toml").month_starts()
+    month = int(arrival_month(pd.Series([pd.Timestamp(day)]), starts)[0])
+    inside = [k for k in range(len(starts) - 1) if starts[k] <= day < starts[k + 1]]
+    expected = inside[0] if inside else (0 if day < starts[0] else len(starts) - 1)
+    assert month == expected
 
 
 def test_horizon_defaults_to_the_policy_and_from_history_overrides_the_stay():
