@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model import travel
 from capacity.model.homes import HomeKind, NeedKind
@@ -197,7 +198,9 @@ class Modules:
 
 
 def supply(reg: Registry, sc: Scenario) -> Supply:
-    """Build the ``Supply`` of a registry over the months of a scenario."""
+    """Build the ``Supply`` of a registry over the months of a scenario (``starts_after_records``
+    first)."""
+    starts_after_records(reg, sc)
     sites = reg.sites.reset_index(drop=True)
     starts = sc.month_starts()
     avail = _available(sites, starts)
@@ -238,6 +241,26 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         resident_leave_by_stay=households[4],
         **homes,
     )
+
+
+def starts_after_records(reg: Registry, sc: Scenario) -> None:
+    """Refuse a scenario that starts before the month of the registry's last recorded move in or
+    out: the horizon starts from the residents as the registry has them now (rows without a
+    move-out), which are not the residents of an earlier month.
+
+    Raises
+    ------
+    UserError
+        Naming the start and the last recorded move.
+    """
+    occ = reg.occupancy
+    last = pd.concat([occ["move_in"], occ["move_out"]]).max()
+    if pd.notna(last) and pd.Timestamp(sc.month_starts()[1]) <= last:
+        raise UserError(
+            f"the scenario starts in {sc.start}, but the registry records moves up to "
+            f"{pd.Timestamp(last):%Y-%m-%d}; a scenario starts from the residents as they are now, "
+            f"so start it in {pd.Timestamp(last):%Y-%m} or later"
+        )
 
 
 def _homes(

@@ -20,6 +20,7 @@ from capacity.planning.demand import (
     stay_pmf,
 )
 from capacity.planning.scenario import load_scenario, scenario_from_text
+from capacity.planning.supply import supply
 from tests.helpers import make_household, make_occupancy, make_registry, tiny_registry
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "scenarios"
@@ -143,3 +144,21 @@ def test_horizon_defaults_to_the_policy_and_from_history_overrides_the_stay():
     assert sc.horizon_months == 9
     sc = scenario_from_text(GOOD, "g.toml", default_horizon=9, from_history=True)
     assert sc.horizon_months == 6 and sc.stay.kind == "from_history"
+
+
+@pytest.mark.parametrize("start, refused", [("2026-10", True), ("2026-11", False)])
+def test_a_scenario_cannot_start_before_the_last_recorded_move(start, refused):
+    """The horizon starts from today's residents: a start before the last move in or out would
+    count a household that moved in later (or out earlier) in the first month."""
+    hh = [make_household("H1"), make_household("H2")]
+    occ = [
+        make_occupancy("H1", "U1", move_in=dt.date(2026, 1, 1), move_out=dt.date(2026, 11, 18)),
+        make_occupancy("H2", "U1", move_in=dt.date(2026, 11, 18)),
+    ]
+    reg = make_registry(households=hh, occupancy=occ)
+    sc = scenario_from_text(GOOD.replace('"2027-01"', f'"{start}"'), "g.toml")
+    if refused:
+        with pytest.raises(UserError, match="starts in 2026-10, but the registry records moves up"):
+            supply(reg, sc)
+    else:
+        assert len(supply(reg, sc).months) == 6
