@@ -16,6 +16,7 @@ import shapely
 from capacity.errors import Problem
 from capacity.io.layers import LAYERS
 from capacity.io.parsed import Parsed
+from capacity.io.stays import check_stays
 from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
 
 Layers = dict[str, Parsed]
@@ -450,6 +451,7 @@ CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
     check_inside_boundary,
     check_dates,
     check_occupancy,
+    check_stays,
     check_households,
     check_pavilions,
     check_modules,

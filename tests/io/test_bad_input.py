@@ -194,6 +194,30 @@ def test_two_households_in_a_unit_that_is_not_shareable(folder):
     assert "not shareable" in only(errors(folder), "occupancy.csv", "unit_id", "line 2").message
 
 
+@pytest.mark.parametrize(
+    "earlier, message",
+    [
+        (
+            "R1,B1-2,2024-01-01,,2025-07-01\n",
+            "while its stay in R1/B1-2 (line 5) lasts until 2025-07-01",
+        ),
+        ("R1,B1-2,2024-01-01,,2025-06-01\n", None),  # moved on the day the next stay begins
+    ],
+)
+def test_a_household_in_two_homes_at_once(folder, earlier, message):
+    """Closed stays count too: an earlier stay that ends after the next one began counted the
+    household twice for those months."""
+    path = folder / "occupancy.csv"
+    path.write_text(path.read_text(encoding="utf-8") + earlier, encoding="utf-8")
+    found = [p for p in errors(folder) if p.column == "move_in"]
+    if message is None:
+        assert found == []
+    else:
+        assert (
+            len(found) == 1 and found[0].row == "R1/B1-1 (line 2)" and message in found[0].message
+        )
+
+
 def test_household_with_two_open_rows(folder):
     edit(folder / "occupancy.csv", "R2,B1-1,", "R1,B1-2,")
     problem = only(errors(folder), "occupancy.csv", "move_out", "R1/B1-2 (line 3)")
