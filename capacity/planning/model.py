@@ -332,6 +332,23 @@ def residents_keep_modules(m: PlanModel) -> None:
                 ).with_name(f"moves_per_month[{t},n{n}]")
 
 
+def kept_modules(m: PlanModel) -> None:
+    """An option's modules kept stand while their site is available and not closed (they are no
+    residents: nobody is moved off them)."""
+    sup = m.sup
+    if sup.min_modules is None:
+        return
+    closed = closed_from(sup, m.months)
+    for q in m.types():
+        p, least = int(sup.mod.site[q]), int(sup.min_modules[q])
+        for t in range(int(closed[p]) if least else 0):
+            if sup.available[p, t]:
+                for n in m.nodes(t):
+                    m.cp.add(m.standing(n, q, t) >= least).with_name(
+                        f"kept_modules[{sup.mod.ids[q]},{t},n{n}]"
+                    )
+
+
 def _tracked(m: PlanModel, p: int) -> bool:
     """Site p gets open/closed variables: it has an opening or closing cost, may not reopen, or
     residents who may be moved off it."""
@@ -521,6 +538,7 @@ HARD_RULES = (
     module_balance,
     min_lifetime,
     residents_keep_modules,
+    kept_modules,
     pavilion_beds,
     home_counts,
     site_open,

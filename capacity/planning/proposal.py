@@ -40,6 +40,7 @@ from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
+from capacity.planning.option_checks import check_option
 from capacity.planning.plan import PlanResult, make_plan
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
@@ -154,6 +155,7 @@ def make_proposal(
     Proposal
     """
     sup = supply(reg, sc)
+    bound = [conditions(sup, u) for u in own]  # every option checked before any plan
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
 
@@ -194,8 +196,7 @@ def make_proposal(
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
     mine = []
-    for key, u in zip("EFGHIJKLMN", own, strict=False):
-        sup_u = conditions(sup, u)
+    for key, u, sup_u in zip("EFGHIJKLMN", own, bound, strict=False):
         plan = make_plan(reg, sc, samples=samples, plan_supply=sup_u, **common)
         o = scored(key, plan, reg, sup_u)
         mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
@@ -510,11 +511,13 @@ def load_options(path: Path, sites: Sequence[str]) -> list[UserOption]:
     """The user's own options from a TOML file of ``[[option]]`` tables.
 
     Each has ``name``, and optionally ``no_new_modules = true``, ``no_new_sites = true`` (a site
-    without modules today gets none), ``keep_at_least = {P01 = 2}`` (modules kept while the site
-    is available), ``keep_homes = {family = 20}`` (at least so many homes of a kind stand every
-    month: ``single``, ``family``, ``accessible``), ``close_from = {P03 = "2027-07"}`` (the site
-    is closed from that month, its residents moved at the policy's cost per household) and
-    ``buy = ["P01"]`` (the rented modules of those sites bought in the first month).
+    without modules today gets none), ``keep_at_least = {P01 = 2}`` (today's modules kept while
+    the site is available), ``keep_homes = {family = 20}`` (at least so many homes of a kind stand
+    every month: ``single``, ``family``, ``accessible``), ``close_from = {P03 = "2027-07"}`` (the
+    pavilion site is closed from that month, its residents moved at the policy's cost per
+    household) and ``buy = ["P01"]`` (the rented modules of those sites bought in the first
+    month). What the model can apply (a pavilion site, a month of the scenario, no more modules
+    kept than stand) is checked against the supply by ``conditions``.
 
     Raises
     ------
@@ -580,8 +583,11 @@ def conditions(sup: Supply, u: UserOption) -> Supply:
     Raises
     ------
     UserError
-        A site to buy at has no rented module with a purchase price.
+        A condition the model cannot apply (``check_option``: a building closed, a month outside
+        the scenario, more modules kept than stand), or a site to buy at has no rented module
+        with a purchase price.
     """
+    check_option(sup, u)
     out = no_new_modules(sup) if u.no_new_modules else sup
     mod = out.mod
     if u.no_new_sites:
@@ -598,25 +604,18 @@ def conditions(sup: Supply, u: UserOption) -> Supply:
                 )
             buy[qs] = True
         mod = dataclasses.replace(mod, buy_now=buy)
+    kept = None
     if u.keep:
         kept = np.zeros(mod.types, np.int64)
         for site, n in u.keep.items():
-            left = int(n)  # kept, not ordered: today's modules of the site's types, in order
+            left = int(n)  # today's modules of the site's types, in order (check_option: enough)
             for q in mod.at(sup.ids.index(site)):
                 kept[q] = min(left, int(mod.now[q]))
                 left -= int(kept[q])
-        mod = _keep(mod, out, kept)
     closed = None
     if u.close:
         closed = np.full(sup.sites, len(sup.months), np.int64)
         for site, month in u.close.items():
-            closed[sup.ids.index(site)] = _month_index(month, sup.months)
+            closed[sup.ids.index(site)] = sup.months.index(month)
     homes = tuple(sorted(u.keep_homes.items()))
-    return dataclasses.replace(out, mod=mod, closed_from=closed, min_homes=homes)
-
-
-def _month_index(month: str, months: list[str]) -> int:
-    """Index of ``month`` in the horizon (0 before it, the horizon's length after it)."""
-    if month <= months[0]:
-        return 0
-    return months.index(month) if month in months else len(months)
+    return dataclasses.replace(out, mod=mod, closed_from=closed, min_homes=homes, min_modules=kept)

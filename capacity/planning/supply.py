@@ -42,9 +42,10 @@ class Supply:
     open_cost, close_cost : (J,) one-off DKK when a pavilion site opens (its first module goes up)
         and when it closes (its last module is gone); ``reopen`` (J,) whether modules may go up
         again after it closed; ``open_now`` (J,) it has modules standing today.
-    closed_from, min_homes : conditions of an option (``capacity.planning.proposal``): the month
-        from which a site must be closed (its residents moved off), and the fewest homes of a
-        kind (``homes.CATEGORIES``) that must stand every month.
+    closed_from, min_homes, min_modules : conditions of an option (``capacity.planning.proposal``):
+        the month from which a site must be closed (its residents moved off), the fewest homes of
+        a kind (``homes.CATEGORIES``) that must stand every month, and the fewest modules of each
+        type (Q,) that stand while their site is available and not closed.
     resident_persons : (J, T) current residents still living at the site (known move-outs).
     minutes : (J,) int minutes to the nearest station.
     district : (J,) index into ``district_ids`` (-1 when outside every district).
@@ -97,6 +98,7 @@ class Supply:
     resident_displaced: np.ndarray
     closed_from: np.ndarray | None = None  # (J,) first month a site must be closed (options)
     min_homes: tuple = ()  # ((category, homes), ...): at least this many homes stand (options)
+    min_modules: np.ndarray | None = None  # (Q,) at least this many modules stand (options)
 
     @property
     def sites(self) -> int:

@@ -3,13 +3,22 @@ their conditions and scored on the same runs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capacity.errors import UserError
-from capacity.planning.proposal import UserOption, load_options, make_proposal
+from capacity.planning.plan import make_plan
+from capacity.planning.proposal import UserOption, conditions, load_options, make_proposal
+from capacity.planning.scenario import load_inputs
+from capacity.planning.supply import supply
 from capacity.reports.proposal_output import render_proposal
-from tests.helpers import make_registry, make_unit
+from tests.helpers import make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario
+
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +100,7 @@ def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
     write_registry(tiny_registry(), reg)
     sites = tiny_registry().sites["id"].astype(str).tolist()
     own = tmp_path / "own.toml"
-    own.write_text(f'[[option]]\nname = "Egen"\nkeep_at_least = {{{sites[0]} = 0}}\n', "utf-8")
+    own.write_text(f'[[option]]\nname = "Egen"\nkeep_at_least = {{{sites[1]} = 0}}\n', "utf-8")
     args = ["proposal", str(reg), "--scenario", str(short_scenario(tmp_path))]
     args += ["--samples", "2", "--runs", "10", "--time-limit", "5", "--out", str(tmp_path / "o")]
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
@@ -101,6 +110,9 @@ def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
     own.write_text('[[option]]\nname = "x"\nclose_from = {NOPE = "2027-01"}\n', "utf-8")
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
     assert result.exit_code == 2 and "known site ids" in result.output
+    own.write_text(f'[[option]]\nname = "x"\nclose_from = {{{sites[0]} = "2027-01"}}\n', "utf-8")
+    result = CliRunner().invoke(app, [*args, "--options", str(own)])
+    assert result.exit_code == 2 and f"{sites[0]} er en bygning" in result.output
 
 
 def test_an_own_title_is_inert_in_both_formats(standing):
@@ -117,3 +129,82 @@ def test_an_own_title_is_inert_in_both_formats(standing):
         head.count(" | ") == len(paper.options) + 1
     )  # one cell per option, the title's bar escaped
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """A building (B1) and a pavilion site (P1) with 3 modules standing of at most 5, over the
+    twelve months 2027-01 to 2027-12."""
+    sites = [make_site("B1"), pavilion(modules_now=3, modules_max=5)]
+    units = [make_unit("B1-1", "B1", beds=4), *(make_unit(f"M{i}", "P1") for i in (1, 2, 3))]
+    reg = make_registry(sites=sites, units=units, policy=policy())
+    return reg, supply(reg, scenario([0], horizon=12))
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (UserOption("Luk B1", close={"B1": "2027-06"}), "close_from: B1 er en bygning"),
+        (UserOption("Luk sent", close={"P1": "2030-01"}), 'P1 = "2030-01" ligger uden for'),
+        (UserOption("Luk før", close={"P1": "2026-12"}), "2027-01 til 2027-12"),
+        (UserOption("Behold 20", keep={"P1": 20}), "P1 kan højst have 5 moduler"),
+        (UserOption("Behold 4", keep={"P1": 4}), "der står 3 moduler på P1 i dag, ikke 4"),
+        (UserOption("Behold B1", keep={"B1": 1}), "keep_at_least: B1 er en bygning"),
+    ],
+)
+def test_conditions_the_model_cannot_apply_are_refused(mixed, option, message):
+    """A building closed, a month outside the scenario, more modules kept than stand: refused
+    naming option, key and site, never planned as if met."""
+    reg, sup = mixed
+    with pytest.raises(UserError, match=f"Muligheden {option.name!r}") as err:
+        conditions(sup, option)
+    assert message in str(err.value)
+    with pytest.raises(UserError, match=message):
+        make_proposal(reg, scenario([0], horizon=12), samples=1, runs=10, own=[option])
+
+
+@given(st.integers(2025, 2030), st.integers(1, 12))
+@settings(max_examples=60, deadline=None)
+def test_a_close_month_is_accepted_exactly_within_the_horizon(mixed, year, month):
+    """Any month of the scenario closes the site from that month; any other is refused."""
+    _reg, sup = mixed
+    label = f"{year}-{month:02d}"
+    option = UserOption("Luk P1", close={"P1": label})
+    if label not in sup.months:
+        with pytest.raises(UserError, match="uden for scenariets måneder"):
+            conditions(sup, option)
+        return
+    closed = conditions(sup, option).closed_from
+    assert closed.tolist() == [12, sup.months.index(label)]
+
+
+def test_valid_conditions_still_apply(mixed):
+    """Up to today's modules may be kept, a pavilion site closed in any month of the scenario."""
+    _reg, sup = mixed
+    out = conditions(sup, UserOption("Behold", keep={"P1": 3}, close={"P1": "2027-12"}))
+    assert out.min_modules.tolist() == [3] and out.closed_from.tolist() == [12, 11]
+
+
+def test_kept_modules_stand_even_where_closing_the_site_is_cheaper():
+    """The modules kept are no residents: the plan cannot move them off and close the site."""
+    site = pavilion(modules_now=3, cost_teardown_per_module=0, cost_month_per_module=90_000)
+    units = [make_unit(f"M{i}", "P1", beds=4) for i in (1, 2, 3)]
+    reg = make_registry(sites=[site], units=units, policy=policy())
+    sc = scenario([0], stay=8, horizon=6)
+    for option, kept in (
+        (UserOption("Behold 2", keep={"P1": 2}), [2] * 6),
+        (UserOption("Behold 2, luk", keep={"P1": 2}, close={"P1": "2027-04"}), [2, 2, 2, 0, 0, 0]),
+    ):
+        res = make_plan(
+            reg, sc, samples=1, time_limit=20, plan_supply=conditions(supply(reg, sc), option)
+        )
+        assert res.modules["modules_standing"].tolist() == kept
+        assert res.modules["units_moved"].sum() == 0
+
+
+def test_the_bundled_options_load_and_apply(sample_gpkg):
+    """data/scenarios/options.toml holds only conditions the model can apply to the sample."""
+    reg, sc = load_inputs(sample_gpkg, DATA / "scenarios" / "wave.toml")
+    own = load_options(DATA / "scenarios" / "options.toml", reg.sites["id"].astype(str).tolist())
+    sup = supply(reg, sc)
+    assert [conditions(sup, u).closed_from is not None for u in own] == [True, False, False]

@@ -1,0 +1,76 @@
+"""Checks that the model can apply a user's own option (``capacity proposal --options``).
+
+``load_options`` checks the file's form (keys, known site ids, months as ``YYYY-MM``); these
+checks hold an option against what the plan model actually decides, so that a condition it
+cannot apply is refused (exit 2) instead of being reported as met:
+
+- ``close_from`` closes pavilion sites only: a building's beds are fixed in the registry (the
+  model has no decision for them), and the month must be one of the scenario's months;
+- ``keep_at_least`` keeps modules standing today: it orders none, so it may not ask for more than
+  stand at the site today (nor for any at a building).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from capacity.errors import UserError
+from capacity.planning.supply import Supply
+
+if TYPE_CHECKING:
+    from capacity.planning.proposal import UserOption
+
+
+def check_option(sup: Supply, u: UserOption) -> None:
+    """Refuse an option whose conditions the plan model cannot apply.
+
+    Raises
+    ------
+    UserError
+        Naming the option, the key and the site, with the fix.
+    """
+    for site, month in sorted(u.close.items()):
+        closable(sup, u.name, site, month)
+    for site, n in sorted(u.keep.items()):
+        keepable(sup, u.name, site, n)
+
+
+def closable(sup: Supply, name: str, site: str, month: str) -> None:
+    """A site an option closes is a pavilion site, closed from a month of the scenario."""
+    where = f"Muligheden {name!r}, close_from"
+    if not sup.pavilion[sup.ids.index(site)]:
+        raise UserError(
+            f"{where}: {site} er en bygning, ikke en pavillongrund; planen kan kun lukke "
+            "pavillongrunde (bygningernes senge står fast i registret). Fjern "
+            f"{site} fra 'close_from', eller sæt bygningens available_until i registret."
+        )
+    if month not in sup.months:
+        raise UserError(
+            f'{where}: {site} = "{month}" ligger uden for scenariets måneder '
+            f"({sup.months[0]} til {sup.months[-1]}); vælg en af dem, eller fjern {site} "
+            "fra 'close_from', hvis grunden ikke skal lukkes i perioden."
+        )
+
+
+def keepable(sup: Supply, name: str, site: str, n: int) -> None:
+    """An option keeps at most the modules that stand at a pavilion site today."""
+    where = f"Muligheden {name!r}, keep_at_least"
+    j = sup.ids.index(site)
+    if not sup.pavilion[j]:
+        raise UserError(
+            f"{where}: {site} er en bygning uden moduler; fjern {site} fra 'keep_at_least'."
+        )
+    types = sup.mod.at(j)
+    now = int(sup.mod.now[types].sum())
+    most = int(sup.mod.most[types].sum())
+    if n > most:
+        raise UserError(
+            f"{where}: {site} kan højst have {most} moduler (modules_max), ikke {n}; "
+            f"sæt højst {now}, de moduler der står i dag."
+        )
+    if n > now:
+        raise UserError(
+            f"{where}: der står {now} moduler på {site} i dag, ikke {n}; keep_at_least "
+            f"beholder dagens moduler og bestiller ingen nye (dem bestiller planen selv, hvor "
+            f"de betaler sig). Sæt højst {now}."
+        )
