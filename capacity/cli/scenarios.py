@@ -54,8 +54,9 @@ def scenarios(
 
     if workers is not None and dask is not None:
         raise UserError("Give either --workers or --dask, not both.")
+    from capacity.planning.plan_input import read_branches, read_modules, read_plan
     from capacity.planning.scenario import load_inputs
-    from capacity.planning.simulate import read_branches, read_modules, read_plan, run_scenarios
+    from capacity.planning.simulate import run_scenarios
     from capacity.reports.plan_output import write_runs
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)

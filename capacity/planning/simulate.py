@@ -11,24 +11,19 @@ import atexit
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from capacity.errors import UserError
-from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, category_index, fit_tables
 from capacity.planning.demand import RUNS, demand_model
 from capacity.planning.greedy import RELOCATED, RunInput, run_chunk
+from capacity.planning.plan_input import branch_homes, plan_homes
 from capacity.planning.sampling import DemandModel
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
-
-# The columns of plan.csv (``planning.plan.PLAN_COLUMNS``) the scenario runs read: a plan made by
-# hand needs only these.
-PLAN_BEDS_COLUMNS = ("site_id", "month", "beds")
 
 CHUNK = 50  # runs per task
 
@@ -106,228 +101,6 @@ def spare_flags(sup: Supply) -> np.ndarray:
     acc = np.array([[c.accessible and not k.accessible for c in sup.classes] for k in sup.kinds])
     fam = np.array([[c.family_ok and not k.family for c in sup.classes] for k in sup.kinds])
     return (2 * acc + fam).reshape(len(sup.kinds), len(sup.classes)).astype(np.int64)
-
-
-def plan_homes(plan: pd.DataFrame, sup: Supply, modules: pd.DataFrame | None = None) -> np.ndarray:
-    """Homes per site, kind and month of a plan frame, shape (J, C, T).
-
-    Module types stand as ``modules`` says (``modules.csv``: ``module_type_id, month,
-    modules_standing``); without it, a site's only type holds the site's ``modules_standing`` (or,
-    without that column, ``beds`` divided by the beds per module). A site with several module
-    types needs ``modules``. A building's homes count in the months the plan gives it beds.
-    """
-    beds = plan_beds(plan, sup)
-    mod = sup.mod
-    if modules is not None:
-        standing = _type_table(modules, sup)
-    else:
-        several = sorted({sup.ids[j] for j in mod.site if len(mod.at(int(j))) > 1})
-        if several:
-            raise UserError(
-                f"Lokalitet(er) {_some(several)} har flere modultyper; giv planens modules.csv "
-                "ved siden af plan.csv (skrevet af 'capacity plan')."
-            )
-        if "modules_standing" in plan.columns:
-            table = plan.assign(
-                site_id=plan["site_id"].astype(str), month=plan["month"].astype(str)
-            )
-            table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
-            site = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
-        else:
-            per = np.zeros(sup.sites, np.int64)
-            per[mod.site] = mod.beds
-            site = beds // np.maximum(per, 1)[:, None]
-        standing = site[mod.site]
-    homes = sup.homes(np.where(sup.pavilion[mod.site][:, None], standing, 0))
-    keep = (beds > 0) | sup.pavilion[:, None]
-    return homes * keep[:, None, :]
-
-
-def branch_homes(
-    plan: pd.DataFrame, sup: Supply, branches: pd.DataFrame, sc: Scenario
-) -> np.ndarray:
-    """Homes per branch of ``sc``, site, kind and month, shape (B, J, C, T): each branch of the
-    scenario (``Scenario.branches``, in order; one when it has one) runs through the plan's
-    branch in which the same waves come (``branches.csv``: ``branch, waves`` and the module
-    columns). A branch of the scenario that the plan has no plan for is refused, naming it.
-    """
-    missing = {"branch", "waves"} - set(branches.columns)
-    if missing:
-        raise UserError(
-            f"branches.csv mangler kolonne(r) {', '.join(sorted(missing))}; giv den branches.csv, "
-            "som 'capacity plan' skrev."
-        )
-    keys = branches["waves"].fillna("").astype(str).str.strip()
-    out = []
-    for b in sc.branches():
-        rows = branches[keys == b.key]
-        if not len(rows):
-            have = sorted(set(branches["branch"].astype(str)))
-            raise UserError(
-                f"Planen har ingen plan for scenariets gren '{b.name or 'alle bølger'}' (bølge(r) "
-                f"{b.key or 'ingen'} kommer); planens grene er {', '.join(have)}. Lav planen med "
-                "samme scenarie, eller fjern branches.csv for at bruge planens ene plan i alle "
-                "grene."
-            )
-        out.append(plan_homes(plan, sup, rows.drop(columns=["branch", "waves"])))
-    return np.stack(out)
-
-
-def _type_table(modules: pd.DataFrame, sup: Supply) -> np.ndarray:
-    """Modules standing per module type and month (Q, T) from a ``modules.csv`` frame; every
-    type and month of the scenario must be there once."""
-    missing = {"module_type_id", "month", "modules_standing"} - set(modules.columns)
-    if missing:
-        raise UserError(
-            f"modules.csv mangler kolonne(r) {', '.join(sorted(missing))}; giv den modules.csv, "
-            "som 'capacity plan' skrev."
-        )
-    df = modules.assign(
-        module_type_id=modules["module_type_id"].astype(str), month=modules["month"].astype(str)
-    )
-    unknown = sorted(set(df["module_type_id"]) - set(sup.mod.ids))
-    if unknown:
-        raise UserError(
-            f"modules.csv nævner ukendt(e) modultype(r) {_some(unknown)}; lav planen ud fra det "
-            "samme register."
-        )
-    if df.duplicated(["module_type_id", "month"]).any():
-        raise UserError("modules.csv har flere rækker for samme modultype og måned.")
-    table = df.set_index(["module_type_id", "month"])["modules_standing"].unstack("month")
-    table = table.reindex(index=sup.mod.ids, columns=sup.months)
-    if table.isna().to_numpy().any():
-        gaps = [q for q, gap in zip(sup.mod.ids, table.isna().any(axis=1), strict=True) if gap]
-        raise UserError(
-            f"modules.csv dækker ikke alle scenariets måneder for modultype(r) {_some(gaps)}; "
-            "lav planen med samme register, scenarie og horisont."
-        )
-    return table.to_numpy(dtype=np.int64)
-
-
-def plan_beds(plan: pd.DataFrame, sup: Supply) -> np.ndarray:
-    """Beds per site and month of a plan frame (``site_id, month, beds``), shape (J, T).
-
-    The plan must give beds for every site and every month of the scenario, once: nothing is
-    filled in silently.
-
-    Raises
-    ------
-    UserError
-        A column is missing, a site is unknown, a (site, month) is given twice or has no beds,
-        or a site or month of the scenario is missing; the message names them (Danish).
-    """
-    missing = set(PLAN_BEDS_COLUMNS) - set(plan.columns)
-    if missing:
-        raise UserError(
-            f"Planen mangler kolonne(r) {', '.join(sorted(missing))}; "
-            "giv en plan.csv skrevet af 'capacity plan'."
-        )
-    plan = plan.assign(site_id=plan["site_id"].astype(str), month=plan["month"].astype(str))
-    _plan_rows_known(plan, sup)
-    table = plan.set_index(["site_id", "month"])["beds"].unstack("month")
-    table = table.reindex(index=sup.ids, columns=sup.months)
-    _plan_covers(table, sup)
-    return table.to_numpy(dtype=np.int64)
-
-
-def _plan_rows_known(plan: pd.DataFrame, sup: Supply) -> None:
-    """Every row of the plan names a known site, once per month, with its beds."""
-    unknown = sorted(set(plan["site_id"]) - set(sup.ids))
-    if unknown:
-        raise UserError(
-            f"Planen nævner ukendt(e) lokalitet(er) {_some(unknown)}, som ikke er i registret; "
-            "lav planen ud fra det samme register."
-        )
-    twice = plan[plan.duplicated(["site_id", "month"], keep=False)]
-    if len(twice):
-        pairs = sorted({f"{r.site_id} {r.month}" for r in twice.itertuples()})
-        raise UserError(
-            f"Planen har flere rækker for {_some(pairs)}; giv én række pr. lokalitet og måned."
-        )
-    empty = plan[pd.to_numeric(plan["beds"], errors="coerce").isna()]
-    if len(empty):
-        pairs = sorted(f"{r.site_id} {r.month}" for r in empty.itertuples())
-        raise UserError(f"Planen har ingen senge (kolonne beds) for {_some(pairs)}; udfyld dem.")
-
-
-def _plan_covers(table: pd.DataFrame, sup: Supply) -> None:
-    """Every site and every month of the scenario is in the plan (never filled in silently)."""
-    gaps = table.isna().to_numpy()
-    if not gaps.any():
-        return
-    months = [m for m, gap in zip(sup.months, gaps.all(axis=0), strict=True) if gap]
-    if months:
-        raise UserError(
-            f"Planen dækker ikke scenariets måned(er) {_span(months)} ({len(months)} af "
-            f"{len(sup.months)}); lav planen med samme scenarie og horisont, eller afkort "
-            "scenariets horizon_months, så den passer til planen."
-        )
-    sites = [s for s, gap in zip(sup.ids, gaps.any(axis=1), strict=True) if gap]
-    raise UserError(
-        f"Planen mangler lokalitet(er) {_some(sites)} i nogle eller alle scenariets måneder; "
-        "lav planen igen ud fra det samme register og scenarie."
-    )
-
-
-def _some(items: list[str], k: int = 5) -> str:
-    """The first ``k`` items, and how many more."""
-    more = f" og {len(items) - k} flere" if len(items) > k else ""
-    return ", ".join(items[:k]) + more
-
-
-def _span(months: list[str]) -> str:
-    """Months as runs, e.g. ``2028-01–2028-12, 2029-03``."""
-    runs: list[list[str]] = []
-    for m in months:
-        if runs and _next(runs[-1][-1]) == m:
-            runs[-1].append(m)
-        else:
-            runs.append([m])
-    return ", ".join(r[0] if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
-
-
-def _next(month: str) -> str:
-    y, m = int(month[:4]), int(month[5:7])
-    return f"{y + m // 12}-{m % 12 + 1:02d}"
-
-
-def read_modules(path: Path) -> pd.DataFrame | None:
-    """Read the ``modules.csv`` beside a plan.csv, or None when there is none."""
-    if not path.exists():
-        return None
-    try:
-        return read_output_csv(path, dtype={"site_id": str, "module_type_id": str, "month": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(
-            f"{path}: kan ikke læses ({exc}); giv modules.csv fra 'capacity plan'."
-        ) from None
-
-
-def read_branches(path: Path) -> pd.DataFrame | None:
-    """Read the ``branches.csv`` beside a plan.csv (the modules of every branch of the
-    scenario), or None when there is none: then the plan's one plan holds in every branch."""
-    if not path.exists():
-        return None
-    try:
-        return read_output_csv(
-            path,
-            dtype={"site_id": str, "module_type_id": str, "month": str, "waves": str},
-            keep_default_na=False,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(
-            f"{path}: kan ikke læses ({exc}); giv branches.csv fra 'capacity plan'."
-        ) from None
-
-
-def read_plan(path: Path) -> pd.DataFrame:
-    """Read a plan.csv; a missing or unreadable file is a user error naming the path."""
-    try:
-        return read_output_csv(path, dtype={"site_id": str, "month": str})
-    except (FileNotFoundError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise UserError(
-            f"{path}: planen kan ikke læses ({exc}); giv en plan.csv fra 'capacity plan'."
-        ) from None
 
 
 def run_scenarios(

@@ -8,7 +8,8 @@ import pytest
 
 from capacity.errors import UserError
 from capacity.planning.plan import BRANCH_COLUMNS, make_plan
-from capacity.planning.simulate import read_branches, run_scenarios
+from capacity.planning.plan_input import read_branches
+from capacity.planning.simulate import run_scenarios
 from capacity.reports.plan_output import write_plan
 from tests.planning.test_plan_decisions import WAVE, scenario, wave_site
 

@@ -18,9 +18,10 @@ from capacity.io.layers import Registry
 from capacity.io.registry import load_registry, write_registry
 from capacity.model.domain import build_domain
 from capacity.planning.plan import make_plan
+from capacity.planning.plan_input import plan_beds
 from capacity.planning.sampling import conditional_mean_stay, remaining_stay
 from capacity.planning.scenario import Scenario, load_scenario, scenario_from_text
-from capacity.planning.simulate import plan_beds, run_scenarios
+from capacity.planning.simulate import run_scenarios
 from capacity.planning.supply import supply
 from tests.conftest import ROOT
 from tests.helpers import (

@@ -10,7 +10,8 @@ import pytest
 from capacity.errors import UserError
 from capacity.planning.greedy import run_chunk
 from capacity.planning.plan import PLAN_COLUMNS
-from capacity.planning.simulate import PLAN_BEDS_COLUMNS, input_for, plan_beds, run_scenarios
+from capacity.planning.plan_input import PLAN_BEDS_COLUMNS, plan_beds
+from capacity.planning.simulate import input_for, run_scenarios
 from capacity.planning.supply import supply
 from tests.helpers import make_registry, make_site, make_unit, tiny_registry
 from tests.planning.conftest import pavilion, scenario
