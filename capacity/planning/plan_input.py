@@ -28,42 +28,100 @@ def plan_homes(plan: pd.DataFrame, sup: Supply, modules: pd.DataFrame | None = N
     Module types stand as ``modules`` says (``modules.csv``: ``module_type_id, month,
     modules_standing``); without it, a site's only type holds the site's ``modules_standing`` (or,
     without that column, ``beds`` divided by the beds per module). A site with several module
-    types needs ``modules``. A building's homes count in the months the plan gives it beds.
+    types needs ``modules``. A building's homes count in the months the plan gives it beds. The
+    plan's beds must be the beds these homes give (``beds_agree``).
     """
     beds = plan_beds(plan, sup)
+    standing, source = _standing(plan, sup, beds, modules)
+    beds_agree(beds, sup, standing, source)
+    return _homes(sup, beds, standing)
+
+
+def _standing(
+    plan: pd.DataFrame, sup: Supply, beds: np.ndarray, modules: pd.DataFrame | None
+) -> tuple[np.ndarray, str]:
+    """Modules standing per type and month (Q, T) at the pavilion sites, and what gave them
+    (for ``beds_agree``'s message, Danish)."""
     mod = sup.mod
     if modules is not None:
-        standing = _type_table(modules, sup)
+        return _pavilions(_type_table(modules, sup), sup), "modules.csv"
+    several = sorted({sup.ids[j] for j in mod.site if len(mod.at(int(j))) > 1})
+    if several:
+        raise UserError(
+            f"Lokalitet(er) {_some(several)} har flere modultyper; giv planens modules.csv "
+            "ved siden af plan.csv (skrevet af 'capacity plan')."
+        )
+    if "modules_standing" in plan.columns:
+        table = plan.assign(site_id=plan["site_id"].astype(str), month=plan["month"].astype(str))
+        table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
+        site = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
+        source = "kolonnen modules_standing"
     else:
-        several = sorted({sup.ids[j] for j in mod.site if len(mod.at(int(j))) > 1})
-        if several:
-            raise UserError(
-                f"Lokalitet(er) {_some(several)} har flere modultyper; giv planens modules.csv "
-                "ved siden af plan.csv (skrevet af 'capacity plan')."
-            )
-        if "modules_standing" in plan.columns:
-            table = plan.assign(
-                site_id=plan["site_id"].astype(str), month=plan["month"].astype(str)
-            )
-            table = table.set_index(["site_id", "month"])["modules_standing"].unstack("month")
-            site = table.reindex(index=sup.ids, columns=sup.months).fillna(0).to_numpy(np.int64)
-        else:
-            per = np.zeros(sup.sites, np.int64)
-            per[mod.site] = mod.beds
-            site = beds // np.maximum(per, 1)[:, None]
-        standing = site[mod.site]
-    homes = sup.homes(np.where(sup.pavilion[mod.site][:, None], standing, 0))
+        per = np.zeros(sup.sites, np.int64)
+        per[mod.site] = mod.beds
+        site = beds // np.maximum(per, 1)[:, None]
+        source = "modulernes senge (hele moduler)"
+    return _pavilions(site[mod.site], sup), source
+
+
+def _pavilions(standing: np.ndarray, sup: Supply) -> np.ndarray:
+    """Modules standing per type and month (Q, T), kept at pavilion sites only."""
+    return np.where(sup.pavilion[sup.mod.site][:, None], standing, 0)
+
+
+def _homes(sup: Supply, beds: np.ndarray, standing: np.ndarray) -> np.ndarray:
+    """Homes per site, kind and month (J, C, T): the modules standing, and a building's homes in
+    the months the plan gives it beds (0 beds: closed)."""
     keep = (beds > 0) | sup.pavilion[:, None]
-    return homes * keep[:, None, :]
+    return sup.homes(standing) * keep[:, None, :]
+
+
+def beds_agree(beds: np.ndarray, sup: Supply, standing: np.ndarray | None, source: str) -> None:
+    """The plan's beds per site and month are the beds the runs give it: a pavilion site's its
+    modules standing (``standing``, from ``source``; None: not checked), a building's the
+    registry's beds in service, or 0 where the plan closes it.
+
+    plan.csv of one plan beside modules.csv of another, or beds edited by hand, would otherwise
+    be run with other beds than the plan shows.
+
+    Raises
+    ------
+    UserError
+        Naming the first (site, month) that differ, with both numbers (Danish).
+    """
+    none = np.zeros((sup.mod.types, len(sup.months)), np.int64)
+    given = sup.beds(none if standing is None else standing)
+    building_ok = (beds == given) | (beds == 0)
+    pavilion_ok = True if standing is None else beds == given
+    ok = np.where(sup.pavilion[:, None], pavilion_ok, building_ok)
+    if ok.all():
+        return
+    wrong = [
+        f"{sup.ids[j]} {sup.months[t]}: {beds[j, t]} i plan.csv mod {given[j, t]} ifølge "
+        + (source if sup.pavilion[j] else "registret")
+        for t, j in np.argwhere(~ok.T)
+    ]
+    raise UserError(
+        f"Planens senge passer ikke med dens moduler og registrets bygninger: {_some(wrong, 3)}. "
+        "Giv plan.csv og modules.csv fra samme kørsel af 'capacity plan'; en bygnings senge er "
+        "registrets (0: lukket den måned)."
+    )
 
 
 def branch_homes(
-    plan: pd.DataFrame, sup: Supply, branches: pd.DataFrame, sc: Scenario
+    plan: pd.DataFrame,
+    sup: Supply,
+    branches: pd.DataFrame,
+    sc: Scenario,
+    modules: pd.DataFrame | None = None,
 ) -> np.ndarray:
     """Homes per branch of ``sc``, site, kind and month, shape (B, J, C, T): each branch of the
     scenario (``Scenario.branches``, in order; one when it has one) runs through the plan's
     branch in which the same waves come (``branches.csv``: ``branch, waves`` and the module
     columns). A branch of the scenario that the plan has no plan for is refused, naming it.
+
+    plan.csv shows the plan of one branch, ``modules`` (``modules.csv``); its beds must be the
+    beds of those modules (``beds_agree``), and those modules one branch's of ``branches``.
     """
     missing = {"branch", "waves"} - set(branches.columns)
     if missing:
@@ -71,11 +129,19 @@ def branch_homes(
             f"branches.csv mangler kolonne(r) {', '.join(sorted(missing))}; giv den branches.csv, "
             "som 'capacity plan' skrev."
         )
+    beds = plan_beds(plan, sup)
+    own = _pavilions(_type_table(modules, sup), sup) if modules is not None else None
+    beds_agree(beds, sup, own, "modules.csv")
     keys = branches["waves"].fillna("").astype(str).str.strip()
+    tables = {
+        key: _pavilions(
+            _type_table(branches[keys == key].drop(columns=["branch", "waves"]), sup), sup
+        )
+        for key in sorted(set(keys))
+    }
     out = []
     for b in sc.branches():
-        rows = branches[keys == b.key]
-        if not len(rows):
+        if b.key not in tables:
             have = sorted(set(branches["branch"].astype(str)))
             raise UserError(
                 f"Planen har ingen plan for scenariets gren '{b.name or 'alle bølger'}' (bølge(r) "
@@ -83,7 +149,12 @@ def branch_homes(
                 "samme scenarie, eller fjern branches.csv for at bruge planens ene plan i alle "
                 "grene."
             )
-        out.append(plan_homes(plan, sup, rows.drop(columns=["branch", "waves"])))
+        out.append(_homes(sup, beds, tables[b.key]))
+    if own is not None and not any(np.array_equal(own, t) for t in tables.values()):
+        raise UserError(
+            "modules.csv er ikke planen for nogen af grenene i branches.csv; giv plan.csv, "
+            "modules.csv og branches.csv fra samme kørsel af 'capacity plan'."
+        )
     return np.stack(out)
 
 

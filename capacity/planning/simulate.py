@@ -68,7 +68,7 @@ def input_for(
     elif branches is None:
         homes = plan_homes(plan, sup, modules)[None]
     else:
-        homes = branch_homes(plan, sup, branches, sc)
+        homes = branch_homes(plan, sup, branches, sc, modules)
     order = np.lexsort((sup.minutes, sup.pavilion))  # buildings first, then nearest the station
     fit, share = fit_tables(sup.kinds, sup.classes)
     return RunInput(
