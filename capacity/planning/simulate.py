@@ -40,7 +40,9 @@ class ScenarioResult:
         moved because their home went, e.g. a module taken down under them).
     summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
         ``expected_shortage_person_months``, ``expected_relocations``, ``first_month_at_risk``,
-        ``samples``, ``seed``, ``plan_per_branch`` (with several branches and a plan), ...
+        ``samples``, ``seed``, ``start`` and ``horizon_months`` (the months of ``months``: the
+        reports check a months.csv against them), ``plan_per_branch`` (with several branches and a
+        plan), ...
     """
 
     months: pd.DataFrame
@@ -287,6 +289,8 @@ def summarise(
         samples=int(len(runs)),
         seed=seed,
         scenario=sc.name,
+        start=months["month"].iloc[0],
+        horizon_months=len(months),
         risk_any_shortage=float((short > 0).any(axis=1).mean()),
         expected_shortage_person_months=float(short.sum(axis=1).mean()),
         expected_shortage_household_months=float(households.sum(axis=1).mean()),

@@ -1,11 +1,13 @@
 """The scenario runs' forecast for the reports: ``months.csv`` of ``capacity scenarios``.
 
-``read_forecast`` reads and checks the file; ``forecast_table`` is the review's "shortfall forecast
+``read_forecast`` reads and checks the file (and its months against the run's ``summary.json``
+beside it); ``forecast_table`` is the review's "shortfall forecast
 by month"; ``forecast_band`` is the 10-90 % occupancy band (and the beds) for the occupancy chart.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
 
 FORECAST_FILE = "months.csv"
+SUMMARY_FILE = "summary.json"  # written beside months.csv by the same run
 FORECAST_COLUMNS = (
     "month",
     "p_shortage",
@@ -51,7 +54,11 @@ def read_forecast(path: Path) -> pd.DataFrame:
     ------
     UserError
         When the file is missing or empty, a column is missing, or a value is not a number or a
-        month, naming the file, the line and the column.
+        month, naming the file, the line and the column; when a month is given twice, missing or
+        out of order, or the months are not those of the run's ``summary.json`` (its ``start`` and
+        ``horizon_months``, and its ``months_at_risk``), naming the months. A months.csv with
+        a month missing, or two runs pasted together, would put the forecast table's rows and
+        the largest risk in the wrong months.
     """
     path = Path(path)
     file = path if path.is_file() else path / FORECAST_FILE
@@ -80,7 +87,96 @@ def read_forecast(path: Path) -> pd.DataFrame:
     out["month"] = [_month(file, i, text) for i, text in enumerate(df["month"])]
     for col in FORECAST_COLUMNS[1:]:
         out[col] = [_number(file, i, col, text) for i, text in enumerate(df[col])]
+    months = out["month"].tolist()
+    _months_in_order(file, months)
+    _months_of_the_run(file, months, file.parent / SUMMARY_FILE)
     return out
+
+
+def _months_in_order(file: Path, months: list[str]) -> None:
+    """Every month once, in order, with none left out."""
+    rows = pd.Series(months)
+    twice = sorted(set(rows[rows.duplicated()]))
+    if twice:
+        raise UserError(
+            f"{file}: month(s) {_listed(twice)} given more than once ({len(months)} rows); give "
+            "the months.csv of one run of `capacity scenarios`, one row per month."
+        )
+    for i in range(1, len(months)):
+        step = _index(months[i]) - _index(months[i - 1])
+        if step < 0:
+            raise UserError(
+                f"{file}, line {i + 2}: {months[i]} comes after {months[i - 1]}; give the months "
+                "in order, as `capacity scenarios` writes them."
+            )
+        if step > 1:
+            first, last = _label(_index(months[i - 1]) + 1), _label(_index(months[i]) - 1)
+            gap = first if step == 2 else f"{first} to {last} ({step - 1} months)"
+            raise UserError(
+                f"{file}, line {i + 2}: month(s) {gap} missing between {months[i - 1]} and "
+                f"{months[i]}; run `capacity scenarios` again."
+            )
+
+
+def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
+    """The months (once each, in order) are those of the run's ``summary.json`` when there is
+    one: ``horizon_months`` of them from its ``start``, and its ``months_at_risk`` among them."""
+    if not summary.is_file():
+        return
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(
+            f"{summary}: cannot read the file ({exc}); give the summary.json written with "
+            "months.csv by `capacity scenarios`."
+        ) from None
+    at_risk = data.get("months_at_risk", []) if isinstance(data, dict) else None
+    if not isinstance(at_risk, list):
+        raise UserError(f"{summary}: not a summary of `capacity scenarios`; run it again.")
+    run = _run_span(summary, data)
+    if run is not None and run != (months[0], months[-1], len(months)):
+        raise UserError(
+            f"{file}: the file has the months {months[0]} to {months[-1]} ({len(months)}), the "
+            f"run in {summary} {run[0]} to {run[1]} ({run[2]}); give months.csv and summary.json "
+            "of the same run."
+        )
+    absent = [str(m) for m in at_risk if str(m) not in months]
+    if absent:
+        raise UserError(
+            f"{file}: month(s) at risk {_listed(absent)} of the run in {summary} are not in the "
+            "file; give months.csv and summary.json of the same run."
+        )
+
+
+def _run_span(summary: Path, data: dict) -> tuple[str, str, int] | None:
+    """The first and last month of the run and their number, from its summary's ``start`` and
+    ``horizon_months`` (None when it gives neither)."""
+    start, horizon = data.get("start"), data.get("horizon_months")
+    if start is None and horizon is None:
+        return None
+    whole = isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1
+    if not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start) and whole):
+        raise UserError(
+            f"{summary}: 'start' ({start!r}) and 'horizon_months' ({horizon!r}) must be a month "
+            "YYYY-MM and a whole number >= 1; run `capacity scenarios` again."
+        )
+    return start, _label(_index(start) + horizon - 1), horizon
+
+
+def _index(month: str) -> int:
+    """A "YYYY-MM" month as a count of months (for steps between months)."""
+    return 12 * int(month[:4]) + int(month[5:7]) - 1
+
+
+def _label(index: int) -> str:
+    """The "YYYY-MM" of a count of months (``_index``)."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _listed(items: list[str], k: int = 5) -> str:
+    """The first ``k`` items, and how many more."""
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return ", ".join(items[:k]) + more
 
 
 def _month(file: Path, i: int, text: str) -> str:

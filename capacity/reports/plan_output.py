@@ -16,6 +16,7 @@ from capacity.io.cells import csv_text, read_output_csv
 from capacity.planning.explain import explanation_md
 from capacity.planning.plan import BRANCH_COLUMNS, MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
 from capacity.planning.simulate import ScenarioResult
+from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE
 
 PLAN_FILE = "plan.csv"
 BRANCHES_FILE = "branches.csv"
@@ -125,12 +126,14 @@ def write_runs(res: ScenarioResult, out: Path) -> None:
     """Write ``months.csv`` and ``summary.json`` of the scenario runs into ``out``.
 
     ``months.csv`` has the columns of ``ScenarioResult.months``, among them ``p10_occupied`` and
-    ``p90_occupied``: the 10-90 % band of occupancy that ``capacity review --scenarios`` draws.
+    ``p90_occupied``: the 10-90 % band of occupancy that ``capacity review --scenarios`` draws;
+    ``summary.json`` gives the run's ``start`` and ``horizon_months``, against which the review
+    checks the months of ``months.csv`` (``forecast.read_forecast``).
     """
 
     def write(tmp: Path) -> None:
-        (tmp / "months.csv").write_text(csv_text(res.months), encoding="utf-8")
-        (tmp / "summary.json").write_text(
+        (tmp / FORECAST_FILE).write_text(csv_text(res.months), encoding="utf-8")
+        (tmp / SUMMARY_FILE).write_text(
             json.dumps(res.summary, indent=2, sort_keys=True, ensure_ascii=False) + "\n",
             encoding="utf-8",
         )

@@ -128,3 +128,20 @@ def test_review_bad_scenario_runs_exit_2(app, registry_file, tmp_path, csv, mess
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
     assert not out.exists()  # nothing written
+
+
+def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file, tmp_path):
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    one = "month,p_shortage,expected_short,expected_occupied,p10_occupied,p90_occupied,beds\n"
+    one += "".join(f"2027-0{m},0.{m},1,10,8,12,17\n" for m in range(1, 4))
+    (runs / "months.csv").write_text(one, encoding="utf-8")
+    args = ["review", str(registry_file), "--out", str(tmp_path / "out"), "--scenarios", str(runs)]
+    good = runner.invoke(app, [*args, "--date", "2026-12-01"])
+    assert good.exit_code == 0, good.output
+    assert "største risiko for mangel 30 % i 2027-03" in " ".join(good.output.split())
+    (runs / "months.csv").write_text(one + one.split("\n", 1)[1], encoding="utf-8")
+    bad = runner.invoke(app, [*args, "--date", "2026-12-01"])
+    assert bad.exit_code == 2, bad.output
+    assert "2027-01, 2027-02, 2027-03 given more than once" in " ".join(bad.output.split())
+    assert "Traceback" not in bad.output

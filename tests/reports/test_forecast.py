@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from pathlib import Path
 
@@ -12,9 +13,13 @@ import openpyxl
 import pytest
 
 from capacity.errors import UserError
+from capacity.planning.simulate import run_scenarios
 from capacity.reports import charts
 from capacity.reports.documents import build_review
 from capacity.reports.forecast import forecast_band, read_forecast
+from capacity.reports.plan_output import write_runs
+from tests import helpers
+from tests.planning.conftest import scenario
 
 MONTHS_CSV = (
     "month,p_shortage,expected_short,p90_short,expected_occupied,p10_occupied,p90_occupied,"
@@ -116,10 +121,6 @@ def test_missing_months_csv_says_what_to_run(tmp_path):
 
 
 def test_scenario_runs_write_the_band(tiny_registry, tmp_path):
-    from capacity.planning.simulate import run_scenarios
-    from capacity.reports.plan_output import write_runs
-    from tests.planning.conftest import scenario
-
     res = run_scenarios(
         tiny_registry, scenario([2, 2, 2], stay=3, horizon=4), samples=20, workers=1
     )
@@ -127,3 +128,86 @@ def test_scenario_runs_write_the_band(tiny_registry, tmp_path):
     months = read_forecast(tmp_path / "runs")
     assert (months["p10_occupied"] <= months["expected_occupied"]).all()
     assert (months["expected_occupied"] <= months["p90_occupied"]).all()
+
+
+# --- months.csv must hold the run's months: once each, in order, none left out
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            MONTHS_CSV + MONTHS_CSV.split("\n", 1)[1],
+            "month(s) 2027-01, 2027-02, 2027-03 given more",
+        ),
+        (
+            MONTHS_CSV.replace("2027-01,", "2027-02,", 1).replace("2027-02,0.127", "2027-01,0.127"),
+            "line 3: 2027-01 comes after 2027-02",
+        ),
+        (
+            "\n".join(MONTHS_CSV.splitlines()[:2] + MONTHS_CSV.splitlines()[3:]),
+            "line 3: month(s) 2027-02 missing between 2027-01 and 2027-03",
+        ),
+        (MONTHS_CSV.replace("2027-03,", "2027-09,"), "2027-03 to 2027-08 (6 months) missing"),
+    ],
+)
+def test_months_twice_missing_or_out_of_order_are_refused_naming_them(tmp_path, text, message):
+    # before: a month missing or two runs pasted together made the forecast table and the
+    # largest risk ("største risiko ... i 2027-06") wrong, with exit 0
+    (tmp_path / "months.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match=re.escape(message)) as err:
+        read_forecast(tmp_path)
+    assert str(tmp_path / "months.csv") in str(err.value)
+
+
+@pytest.fixture(scope="module")
+def written_runs(tmp_path_factory) -> Path:
+    """The months.csv and summary.json of a real run, as written: 4 months from 2027-01, the
+    first two at risk of a shortage."""
+    res = run_scenarios(helpers.tiny_registry(), scenario([20], stay=2, horizon=4), samples=5)
+    out = tmp_path_factory.mktemp("runs") / "runs"
+    write_runs(res, out)
+    return out
+
+
+def test_a_run_as_written_is_read_with_its_months(written_runs):
+    assert read_forecast(written_runs)["month"].tolist() == [
+        "2027-01",
+        "2027-02",
+        "2027-03",
+        "2027-04",
+    ]
+    assert read_forecast(written_runs / "months.csv")["month"].tolist()[0] == "2027-01"
+
+
+def test_months_that_are_not_those_of_the_runs_summary_are_refused(written_runs, tmp_path):
+    lines = (written_runs / "months.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "months.csv").write_text("\n".join([lines[0], *lines[2:]]), encoding="utf-8")
+    (tmp_path / "summary.json").write_bytes((written_runs / "summary.json").read_bytes())
+    with pytest.raises(
+        UserError,
+        match=r"the months 2027-02 to 2027-04 \(3\), the run in .*"
+        r"summary.json 2027-01 to 2027-04 \(4\)",
+    ):
+        read_forecast(tmp_path)  # before: the first month left out went unnoticed
+
+
+def test_a_summary_without_start_still_names_its_months_at_risk(written_runs, tmp_path):
+    lines = (written_runs / "months.csv").read_text(encoding="utf-8").splitlines()
+    (tmp_path / "months.csv").write_text("\n".join([lines[0], *lines[2:]]), encoding="utf-8")
+    summary = json.loads((written_runs / "summary.json").read_text(encoding="utf-8"))
+    assert summary["months_at_risk"][0] == "2027-01"
+    old = {k: v for k, v in summary.items() if k not in ("start", "horizon_months")}
+    (tmp_path / "summary.json").write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(UserError, match="month.s. at risk 2027-01 of the run"):
+        read_forecast(tmp_path)
+
+
+@pytest.mark.parametrize(
+    "summary", ["[1, 2]", "{not json", '{"start": "2027-13", "horizon_months": 4}']
+)
+def test_a_bad_summary_beside_months_csv_is_refused_naming_it(tmp_path, summary):
+    (tmp_path / "months.csv").write_text(MONTHS_CSV, encoding="utf-8")
+    (tmp_path / "summary.json").write_text(summary, encoding="utf-8")
+    with pytest.raises(UserError, match="summary.json"):
+        read_forecast(tmp_path)
