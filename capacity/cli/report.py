@@ -48,7 +48,7 @@ def report(
 
     words(lang)  # an unknown language fails before the registry is read
     reg = load_registry(registry, policy=policy)
-    proposal = read_plan(plan) if plan is not None else None
+    proposal = read_plan(plan, reg) if plan is not None else None
     day = date.date() if date else None
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))

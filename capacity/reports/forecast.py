@@ -99,7 +99,7 @@ def _months_in_order(file: Path, months: list[str]) -> None:
     twice = sorted(set(rows[rows.duplicated()]))
     if twice:
         raise UserError(
-            f"{file}: month(s) {_listed(twice)} given more than once ({len(months)} rows); give "
+            f"{file}: month(s) {listed(twice)} given more than once ({len(months)} rows); give "
             "the months.csv of one run of `capacity scenarios`, one row per month."
         )
     for i in range(1, len(months)):
@@ -143,7 +143,7 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
     absent = [str(m) for m in at_risk if str(m) not in months]
     if absent:
         raise UserError(
-            f"{file}: month(s) at risk {_listed(absent)} of the run in {summary} are not in the "
+            f"{file}: month(s) at risk {listed(absent)} of the run in {summary} are not in the "
             "file; give months.csv and summary.json of the same run."
         )
 
@@ -173,7 +173,7 @@ def _label(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def _listed(items: list[str], k: int = 5) -> str:
+def listed(items: list[str], k: int = 5) -> str:
     """The first ``k`` items, and how many more."""
     more = f" and {len(items) - k} more" if len(items) > k else ""
     return ", ".join(items[:k]) + more

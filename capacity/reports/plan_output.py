@@ -13,22 +13,24 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text, read_output_csv
+from capacity.io.layers import Registry
 from capacity.planning.explain import explanation_md
 from capacity.planning.plan import BRANCH_COLUMNS, MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
 from capacity.planning.simulate import ScenarioResult
-from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE
+from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE, listed
 
 PLAN_FILE = "plan.csv"
 BRANCHES_FILE = "branches.csv"
 _INTS = ("modules_up", "modules_standing", "modules_down", "beds")
 
 
-def read_plan(directory: Path) -> pd.DataFrame:
-    """Read ``plan.csv`` from the plan command's output folder.
+def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
+    """Read ``plan.csv`` from the plan command's output folder and check it against ``reg``.
 
     Parameters
     ----------
     directory : the folder given as ``--plan``; it must hold ``plan.csv``.
+    reg : the registry the plan is shown on: every site of the plan must be one of its sites.
 
     Returns
     -------
@@ -40,7 +42,8 @@ def read_plan(directory: Path) -> pd.DataFrame:
     ------
     UserError
         When the file is missing or a column is missing or not a number/month, naming file, row
-        (line) and column.
+        (line) and column; when the rows are not those of a plan of ``reg`` (``_plan_rows``),
+        naming the sites and months.
     """
     path = Path(directory) / PLAN_FILE
     if not path.is_file():
@@ -68,7 +71,53 @@ def read_plan(directory: Path) -> pd.DataFrame:
     out["cost"] = _column(path, df, "cost", float)
     out["binding"] = _column(path, df, "binding", _flag)
     out["month"] = out["month"].astype("datetime64[s]")
+    _plan_rows(path, out, reg)
     return out
+
+
+def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
+    """The rows are those of a plan of ``reg``: sites of the registry, one row per site and
+    month, every site over the same months, one after the other.
+
+    The proposal's price and the map's badges are sums over the rows: a row given twice would
+    count twice, and a site the registry does not know would be priced but not drawn.
+    """
+    if plan.empty:
+        raise UserError(f"{path}: no rows; run `capacity plan` again or fix --plan.")
+    unknown = sorted(set(plan["site_id"]) - set(reg.sites["id"].astype(str)))
+    if unknown:
+        raise UserError(
+            f"{path}: site id(s) {listed(unknown)} not in the registry; make the plan from the "
+            "same registry, or fix site_id."
+        )
+    month = plan["month"].dt.strftime("%Y-%m")
+    rows = pd.DataFrame({"site_id": plan["site_id"], "month": month})
+    twice = rows[rows.duplicated(keep=False)].drop_duplicates()
+    if len(twice):
+        pairs = [f"{r.site_id} {r.month}" for r in twice.itertuples()]
+        raise UserError(
+            f"{path}: more than one row for {listed(pairs)}; give one row per site and month "
+            "(the rows are summed: a row twice counts twice)."
+        )
+    first, last = pd.Period(month.min(), freq="M"), pd.Period(month.max(), freq="M")
+    whole = list(pd.period_range(first, last, freq="M").strftime("%Y-%m"))
+    given = set(month)
+    gaps = [m for m in whole if m not in given]
+    if gaps:
+        raise UserError(
+            f"{path}: no rows for month(s) {listed(gaps)} between {whole[0]} and {whole[-1]}; "
+            "give every month of the plan, as `capacity plan` writes it."
+        )
+    short = [
+        f"{site} ({listed(sorted(set(whole) - set(m)), 3)})"
+        for site, m in month.groupby(plan["site_id"], sort=True)
+        if len(m) < len(whole)
+    ]
+    if short:
+        raise UserError(
+            f"{path}: site(s) {listed(short)} lack months the plan gives other sites "
+            f"({whole[0]} to {whole[-1]}); give every site of the plan every month."
+        )
 
 
 def _flag(text: str) -> bool:

@@ -6,6 +6,7 @@ import datetime as dt
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from capacity.io.layers import frame
@@ -41,14 +42,17 @@ def few_registry():
 
 @pytest.fixture
 def plan_dir(tmp_path: Path) -> Path:
-    """A hand-made plan output folder: P1 gets 2 modules in 2027-03, 1 taken down in 2028-06."""
+    """A hand-made plan output folder: P1 gets 2 modules in 2027-03 (516,000 kr.), pays 32,000
+    kr. in 2027-04 and has 1 taken down in 2028-06 (84,000 kr.); a row for every month between,
+    as ``capacity plan`` writes them."""
     folder = tmp_path / "plan"
     folder.mkdir()
+    rows = {"2027-03": "2,4,0,16,516000,True", "2027-04": "0,4,0,16,32000,True"}
+    rows["2028-06"] = "0,3,1,12,84000,False"
+    months = pd.period_range("2027-03", "2028-06", freq="M").strftime("%Y-%m")
     (folder / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,beds,cost,binding\n"
-        "P1,2027-03,2,4,0,16,516000,True\n"
-        "P1,2027-04,0,4,0,16,32000,True\n"
-        "P1,2028-06,0,3,1,12,84000,False\n",
+        + "".join(f"P1,{m},{rows.get(m, '0,4,0,16,0,False')}\n" for m in months),
         encoding="utf-8",
     )
     return folder

@@ -84,7 +84,9 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
-    path = write_council_map(tiny_registry, tmp_path, plan=read_plan(plan_dir), lang="en")
+    path = write_council_map(
+        tiny_registry, tmp_path, plan=read_plan(plan_dir, tiny_registry), lang="en"
+    )
     page, requests, errors = open_offline(browser, path)
     assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests)
     state = _map_state(page)

@@ -145,3 +145,24 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
     assert bad.exit_code == 2, bad.output
     assert "2027-01, 2027-02, 2027-03 given more than once" in " ".join(bad.output.split())
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        # before: exit 0 with "1.264.000 kr.", twice the price, and the badge +2
+        (lambda text: text + text.split("\n", 1)[1], "more than one row for P1 2027-03"),
+        # before: exit 0 with the site's cost counted and its modules left off the map
+        (lambda text: text.replace("\nP1,", "\nQ9,"), "site id(s) Q9 not in the registry"),
+    ],
+)
+def test_report_refuses_a_plan_pasted_twice_or_of_another_registry_with_exit_2(
+    app, registry_file, tmp_path, plan_dir, edit, message
+):
+    text = (plan_dir / "plan.csv").read_text(encoding="utf-8")
+    (plan_dir / "plan.csv").write_text(edit(text), encoding="utf-8")
+    args = ["report", str(registry_file), "--out", str(tmp_path / "maps"), "--plan", str(plan_dir)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output and not (tmp_path / "maps").exists()

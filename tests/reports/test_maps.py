@@ -56,7 +56,7 @@ def test_english(tiny_registry):
 
 
 def test_plan_proposal_is_shown(tiny_registry, plan_dir):
-    plan = read_plan(plan_dir)
+    plan = read_plan(plan_dir, tiny_registry)
     html = strip_assets(council_map(tiny_registry, plan=plan))
     assert _has(html, words("da")["proposal"])
     assert "2027-03: +2 op (516.000 kr.)" in html
@@ -79,16 +79,55 @@ def test_writer_is_atomic(tiny_registry, tmp_path):
     assert [p.name for p in path.parent.iterdir()] == [MAP_FILE]  # no temporary file left
 
 
-def test_read_plan_errors_name_file_line_and_column(plan_dir, tmp_path):
+def test_read_plan_errors_name_file_line_and_column(tiny_registry, plan_dir, tmp_path):
     with pytest.raises(UserError, match="plan.csv: file not found"):
-        read_plan(tmp_path)
+        read_plan(tmp_path, tiny_registry)
     (plan_dir / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,"
         "beds,cost,binding\nP1,2027-03,two,4,0,16,1,True\n",
         encoding="utf-8",
     )
     with pytest.raises(UserError, match=r"line 2, column 'modules_up'"):
-        read_plan(plan_dir)
+        read_plan(plan_dir, tiny_registry)
     (plan_dir / "plan.csv").write_text("site_id,month\nP1,2027-03\n", encoding="utf-8")
     with pytest.raises(UserError, match="missing column"):
-        read_plan(plan_dir)
+        read_plan(plan_dir, tiny_registry)
+
+
+# --- plan.csv's rows are those of a plan of the registry: summed, never counted twice or lost
+
+
+def _edit_plan(plan_dir, edit) -> None:
+    """Rewrite ``plan_dir``'s plan.csv with ``edit`` applied to its lines after the header."""
+    head, *rows = (plan_dir / "plan.csv").read_text(encoding="utf-8").splitlines()
+    (plan_dir / "plan.csv").write_text("\n".join([head, *edit(rows)]) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda rows: rows + rows, "more than one row for P1 2027-03, P1 2027-04, P1 2027-05"),
+        (lambda rows: [r.replace("P1,", "Q9,", 1) for r in rows], "site id(s) Q9 not in the "),
+        (lambda rows: rows[:2] + rows[4:], "no rows for month(s) 2027-05, 2027-06 between 2027-03"),
+        (
+            lambda rows: rows + [r.replace("P1,", "B1,", 1) for r in rows[1:]],
+            "site(s) B1 (2027-03) lack months the plan gives other sites",
+        ),
+        (lambda rows: [], "no rows"),
+    ],
+)
+def test_plan_rows_twice_of_an_unknown_site_or_months_missing_are_refused(
+    tiny_registry, plan_dir, edit, message
+):
+    # before: rows pasted twice doubled the proposal's price and the map's badges, and a site
+    # the registry does not know was priced but left off the map, with exit 0
+    _edit_plan(plan_dir, edit)
+    with pytest.raises(UserError, match=re.escape(message)) as err:
+        read_plan(plan_dir, tiny_registry)
+    assert str(plan_dir / "plan.csv") in str(err.value)
+
+
+def test_a_plan_of_every_site_over_the_same_months_is_read(tiny_registry, plan_dir):
+    _edit_plan(plan_dir, lambda rows: rows + [r.replace("P1,", "B1,", 1) for r in rows])
+    plan = read_plan(plan_dir, tiny_registry)
+    assert len(plan) == 2 * 16 and set(plan["site_id"]) == {"B1", "P1"}
