@@ -106,7 +106,8 @@ def plan_lines(summary: dict, modules) -> list[str]:
             "Scenariet har flere grene, men planen har ingen branches.csv: den samme plan gælder "
             "i alle grene."
         )
-    moved = int(modules["units_moved"].sum()) if modules is not None else None
+    known = modules is not None and "units_moved" in modules  # a hand-made modules.csv may lack it
+    moved = int(modules["units_moved"].sum()) if known else None
     planned = f"; planen flytter {moved} beboerenheder" if moved is not None else ""
     out.append(
         "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
