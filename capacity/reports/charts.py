@@ -97,15 +97,25 @@ def public_history(reg: Registry, date: dt.date, min_count: int) -> pd.DataFrame
     return history.assign(residents=values)
 
 
-def public_band(band: pd.DataFrame, min_count: int) -> pd.DataFrame:
-    """A scenario band for a public chart: ``p10`` and ``p90`` rounded to the rounding base (the
-    runs start from today's residents)."""
+def public_band(band: pd.DataFrame, min_count: int, shift: float = 0.0) -> pd.DataFrame:
+    """A scenario band for a public chart: ``p10`` and ``p90`` moved by ``shift`` and rounded to
+    the rounding base. The runs start from today's exact residents: ``published_shift`` moves
+    them onto the published estimate, so that a hidden count does not carry the band across a
+    rounding edge."""
     base = rounding_base(min_count)
     out = band.copy()
     for col in ("p10", "p90"):
         if col in out.columns:
-            out[col] = [float(round_count(v, base)) for v in out[col].astype(float)]
+            out[col] = [float(round_count(v + shift, base)) for v in out[col].astype(float)]
     return out
+
+
+def published_shift(reg: Registry, min_count: int) -> float:
+    """The published estimate of today's residents (``published_total`` over the sites, as the
+    public residents line has it) less their exact number, which the scenario runs start from."""
+    per_site = overview.open_occupancy(reg).groupby("site_id")["persons"].sum()
+    counts = [int(per_site.get(site, 0)) for site in reg.sites["id"].astype(str)]
+    return float(published_total(counts, min_count).estimate - sum(counts))
 
 
 def occupancy_chart(
@@ -137,7 +147,8 @@ def occupancy_chart(
         history = occupancy_history(reg, date)
     else:
         history = public_history(reg, date, min_count)
-        band = public_band(band, min_count) if band is not None else None
+        shift = published_shift(reg, min_count)
+        band = public_band(band, min_count, shift) if band is not None else None
     residents = history["residents"].astype(float)
     fig, ax = _figure()
     ax.plot(
