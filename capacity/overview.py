@@ -43,16 +43,27 @@ def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
 
 
 def arriving(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
-    """Households waiting for a temporary home: no occupancy row at all (arrived by ``date``).
+    """Households waiting for a temporary home.
 
-    A household with occupancy rows that are all closed has moved on (to permanent housing) and
-    is not waiting again; one with a row starting after the date has been assigned. Unaccompanied
-    minors are included (Børn og Familier handles them; callers show them apart).
+    Without ``date``: those with no occupancy row at all, the list as it stands (households
+    announced to arrive later included; one with a row starting later has been assigned). On
+    ``date``: those arrived by then and not yet housed then (``not_housed``), as the follow-up
+    counts them. A household whose stays have all ended has moved on (to permanent housing) and
+    is not waiting again. Unaccompanied minors are included (Børn og Familier handles them;
+    callers show them apart).
     """
-    hh = reg.households[~reg.households["id"].isin(set(reg.occupancy["household_id"]))]
-    if date is not None:
-        hh = hh[hh["arrival_date"] <= pd.Timestamp(date)]
-    return hh
+    if date is None:
+        return reg.households[~reg.households["id"].isin(set(reg.occupancy["household_id"]))]
+    hh = not_housed(reg, date)
+    return hh[hh["arrival_date"] <= pd.Timestamp(date)]
+
+
+def not_housed(reg: Registry, date: dt.date) -> pd.DataFrame:
+    """Households that had not moved into a temporary home by ``date``: no occupancy row moving in
+    on or before it (arrived then or to arrive later)."""
+    occ = reg.occupancy
+    housed = set(occ.loc[occ["move_in"] <= pd.Timestamp(date), "household_id"])
+    return reg.households[~reg.households["id"].isin(housed)]
 
 
 def moved_on(reg: Registry, date: dt.date) -> set[str]:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from capacity import overview
 from capacity.io.layers import frame
+from capacity.reports.council import key_numbers
 from tests.helpers import make_occupancy, tiny_registry
 
 
@@ -58,3 +59,21 @@ def test_a_household_that_moved_on_is_not_waiting_again():
     dom = build_domain(reg, dt.date(2026, 11, 15))
     assert "R3" not in {h.id for h in dom.households}
     assert {h.id for h in dom.households} == {"A1", "A2", "A3", "A4"}
+
+
+def test_on_a_past_date_a_household_housed_later_was_waiting():
+    """A1 arrived on 1 November and moves in on 20 November: on 10 November it was waiting (as
+    the follow-up counts it), and a report dated then counts it among the households without a
+    home; the list as it stands today does not (it has been assigned)."""
+    reg = tiny_registry()
+    later = make_occupancy("A1", "P1-M1", move_in=dt.date(2026, 11, 20))
+    reg = reg.with_layers(
+        occupancy=pd.concat([reg.occupancy, frame("occupancy", [later])], ignore_index=True)
+    )
+    assert sorted(overview.arriving(reg, dt.date(2026, 11, 10))["id"]) == ["A1", "A2", "A3", "A4"]
+    assert sorted(overview.arriving(reg, dt.date(2026, 11, 25))["id"]) == ["A2", "A3", "A4"]
+    assert sorted(overview.arriving(reg, dt.date(2026, 10, 1))["id"]) == []
+    assert sorted(overview.arriving(reg)["id"]) == ["A2", "A3", "A4"]
+    before = key_numbers(reg, date=dt.date(2026, 10, 1)).arrivals
+    assert before == key_numbers(reg, date=dt.date(2026, 11, 10)).arrivals
+    assert before == key_numbers(reg, date=dt.date(2026, 11, 25)).arrivals + 1

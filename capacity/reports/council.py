@@ -112,7 +112,8 @@ def key_numbers(
 ) -> KeyNumbers:
     """Residents, beds in service, free beds, expected arrivals and the proposal's total cost."""
     sites = overview.site_table(reg, date)
-    waiting = overview.arriving(reg)
+    # on a date: every household without a home then, arrived or to arrive (as the list stood)
+    waiting = overview.arriving(reg) if date is None else overview.not_housed(reg, date)
     waiting = waiting[~waiting["unaccompanied_minor"].fillna(False)]
     arrivals = int(overview.persons(waiting).sum())
     cost = float(plan["cost"].sum()) if plan is not None else None
