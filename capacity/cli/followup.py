@@ -21,7 +21,15 @@ def followup(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Mappe som rapporten skrives til.")
     ] = Path("followup"),
-    first: Annotated[int, typer.Option("--from", help="Første år (strategiens start).")] = 2023,
+    first: Annotated[
+        int | None,
+        typer.Option(
+            "--from",
+            help="Første år (standard: strategiens start, 2023, eller registrets første år med "
+            "data, hvis det er senere).",
+            show_default=False,
+        ),
+    ] = None,
     date: Annotated[
         dt.datetime | None,
         typer.Option(

@@ -9,7 +9,7 @@ from functools import cached_property
 import pandas as pd
 
 from capacity.errors import UserError
-from capacity.followup import measures
+from capacity.followup import measures, published
 from capacity.followup.figures import Figure, protect
 from capacity.followup.timeline import Timeline, build_timeline, month_ends
 from capacity.followup.verdicts import verdicts
@@ -29,7 +29,7 @@ class Followup:
     long_stay_months: int
     spread_tolerance_pct: int
     figures: tuple[Figure, ...]  # protected: ``shown`` is what the reader sees
-    months: pd.DataFrame  # exact; shown through ``reports.privacy.suppress``
+    months: pd.DataFrame  # ``published.months_frame``: exact counts and their published ranges
     verdicts: dict[str, str]  # goal -> one line, for the last year
     timeline: Timeline
 
@@ -50,7 +50,7 @@ def build_followup(
     reg: Registry,
     year: int,
     *,
-    from_year: int = STRATEGY_START,
+    from_year: int | None = None,
     as_of: dt.date | None = None,
     lang: str = "da",
 ) -> Followup:
@@ -60,7 +60,8 @@ def build_followup(
     ----------
     reg : the registry, with its history (closed occupancy rows, arrivals).
     year : the report's year; the change is shown against the year before.
-    from_year : the first year (the strategy's start, 2023).
+    from_year : the first year; by default the strategy's start (2023), or the year of the
+        registry's first record when that is later (never after ``year``).
     as_of : the day the registry was last brought up to date (default 31 December of ``year``):
         months after it are not measured, and the last year ends on it.
     lang : "da" or "en" (the verdicts).
@@ -68,11 +69,31 @@ def build_followup(
     Raises
     ------
     UserError
-        When the years are in the wrong order or the report's year starts after ``as_of``.
+        When the years are in the wrong order, the report's year starts after ``as_of``, or a
+        year lies before the registry's first record (an arrival or a move-in): the registry
+        holds nothing about it, and its beds, empty beds and costs would be made up.
     """
     as_of = as_of or dt.date(year, 12, 31)
+    first = first_record(reg)
+    if first is None:
+        raise UserError(
+            "the registry has no arrival or move-in dates, so no year has data to follow up; "
+            "add the households' arrival_date and the occupancy rows"
+        )
+    if year < first.year:
+        raise UserError(
+            f"--year {year} is before the registry's first record ({first:%Y-%m-%d}): it holds "
+            f"no data for {year}; give --year {first.year} or later"
+        )
+    if from_year is None:
+        from_year = min(max(STRATEGY_START, first.year), year)
     if from_year > year:
         raise UserError(f"--from {from_year} is after --year {year}; give --from <= --year")
+    if from_year < first.year:
+        raise UserError(
+            f"--from {from_year} is before the registry's first record ({first:%Y-%m-%d}): it "
+            f"holds no data for {from_year}; give --from {first.year} or later"
+        )
     if dt.date(year, 1, 1) > as_of:
         raise UserError(
             f"--year {year} begins after --date {as_of:%Y-%m-%d}; give a year up to {as_of.year}"
@@ -81,18 +102,19 @@ def build_followup(
         as_of = dt.date(year, 12, 31)
     limits = reg.policy.limits
     t = build_timeline(reg, as_of)
-    months = measures.months_frame(t, month_ends(from_year, year, t.as_of))
+    months = published.months_frame(t, month_ends(from_year, year, t.as_of), limits.min_count)
     figures: list[Figure] = []
     years = tuple(range(from_year, year + 1))
     for y in years:
         day = min(pd.Timestamp(y, 12, 31), t.as_of)
         people = measures.school_people(reg, t, day, limits)
         detail = y == year
-        figures += measures.capacity(t, y, months)
-        figures += measures.stays(t, y, day, limits.long_stay_months)
+        sites = published.site_figures(t, y, day)
+        figures += measures.capacity(t, y, months, sites, limits.min_count)
+        figures += measures.stays(t, y, day, limits.long_stay_months, limits.min_count)
         figures += measures.families(t, y, day, limits, people)
-        figures += measures.spread(t, y, day, limits, detail)
-        figures += measures.transport(t, y, day, detail)
+        figures += measures.spread(t, y, limits, detail, sites)
+        figures += measures.transport(t, y, detail, sites, limits.min_count)
     shown = protect(figures, limits.min_count, lang)
     index = {f.key: f for f in shown}
     return Followup(
@@ -107,3 +129,10 @@ def build_followup(
         verdicts(index, year, limits, lang),
         t,
     )
+
+
+def first_record(reg: Registry) -> dt.date | None:
+    """The day of the registry's first record: its earliest arrival or move-in (``None`` when it
+    has neither)."""
+    days = pd.concat([reg.households["arrival_date"], reg.occupancy["move_in"]]).dropna()
+    return pd.Timestamp(days.min()).date() if len(days) else None

@@ -10,20 +10,20 @@ import pandas as pd
 from capacity.followup.figures import Figure
 from capacity.followup.words import WORDS
 from capacity.reports.charts import _figure, _short, _svg
+from capacity.reports.privacy import round_count, rounding_base
 
 
 def capacity_chart(months: pd.DataFrame, min_count: int, lang: str) -> str:
     """Beds (step), residents and need (residents + waiting persons) by month.
 
+    Residents and need are a series over time in a public document: each month the middle of its
+    published range (``published.months_frame``), rounded to ``reports.privacy.rounding_base``,
+    as the council's occupancy chart draws it; a month below ``min_count`` is not drawn.
     The SVG groups carry the ids ``beds``, ``residents`` and ``need``.
     """
     w = WORDS[lang]
-    residents = months["residents"].astype(float).where(months["residents"] >= min_count)
-    need_n = months["residents"] + months["waiting_persons"]
-    shown = (months["residents"] >= min_count) & (
-        (months["waiting_persons"] >= min_count) | (months["waiting_persons"] == 0)
-    )
-    need = need_n.astype(float).where(shown)
+    middle = (months["residents_lo"] + months["residents_hi"]) / 2
+    residents, need = _series(middle, min_count), _series(months["need"], min_count)
     fig, ax = _figure()
     ax.step(
         months["month"], months["beds"], where="post", color="#b2182b", label=w["beds"], gid="beds"
@@ -44,6 +44,13 @@ def capacity_chart(months: pd.DataFrame, min_count: int, lang: str) -> str:
         loc="upper center", bbox_to_anchor=(0.5, -0.3), ncols=3, fontsize="small", frameon=False
     )
     return _svg(fig)
+
+
+def _series(values: pd.Series, min_count: int) -> pd.Series:
+    """``values`` rounded to the rounding base; NaN (not drawn) below ``min_count``."""
+    base = rounding_base(min_count)
+    rounded = pd.Series([float(round_count(v, base)) for v in values], index=values.index)
+    return rounded.where(rounded >= min_count)
 
 
 def stays_chart(figures: list[Figure], long_months: int, lang: str) -> str:

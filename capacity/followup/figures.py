@@ -1,6 +1,6 @@
 """The follow-up's figures and their protection against small counts.
 
-Every number of the follow-up is a ``Figure``: a year, a goal, a measure and its exact value. A figure
+Every number of the follow-up is a ``Figure``: a year, a goal, a measure and its value. A figure
 that counts people (persons, households, children) also carries the ids of the households it counts
 (``members``, never written anywhere) and a share carries those of its numerator. Protection then
 works on the members, not on the layout of a table:
@@ -8,9 +8,19 @@ works on the members, not on the layout of a table:
 - primary: a count below ``min_count`` is shown as ``"<N"`` (``reports.privacy.suppress``), a share
   whose numerator is below it as that count (``"<N"``), and a statistic (median, average, percentile) over
   fewer than ``min_count`` households or children as ``"–"``;
-- secondary: whenever one shown count's households are among another's (same year, same unit) and
-  the difference is 1 to ``min_count - 1``, subtracting the two would give a hidden count, so the
-  smaller one is hidden too (shown as ``"x"``), until no such pair is left.
+- totals: a count that is the sum of parts shown beside it (the residents over the sites, the
+  households moved on over the months) is published as the range the shown parts allow
+  (``reports.privacy.published_total``, the council map's rule): "182–184" when a part is hidden,
+  so that the total less the shown parts gives back "each hidden part below N" and nothing more
+  (``total``). A figure computed from such counts (person-minutes, empty beds) is published as
+  the range it takes over the parts' published ranges (``bounded``: ``low``..``high``, its
+  ``value`` the middle); a statistic of a total's households (how long those moved on had
+  stayed) is taken over the shown parts' households only;
+- secondary: whenever one shown count's households are among another's (same year, same unit;
+  a range counts as its low end over the shown parts' households) and the difference is 1 to
+  ``min_count - 1``, subtracting the two would give a hidden count, so one of them is hidden too
+  (shown as ``"x"``): the smaller, or the larger when the smaller is a part of a total (``part``:
+  its total counts it as shown), until no such pair is left.
 
 A difference of 0 (all of a group in one part) recovers nobody and is allowed.
 """
@@ -20,22 +30,32 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
-from capacity.reports.privacy import suppress
+from capacity.reports.privacy import (
+    Total,
+    is_suppressed,
+    published_total,
+    suppress,
+    total_text,
+)
 from capacity.reports.text import number
 
 HIDDEN = "x"  # hidden so that no small count can be had by subtracting two shown figures
 NO_VALUE = "–"
+DECIMALS = {"share": 0, "days": 0, "number": 0, "dkk": 0, "ratio": 2}  # any other kind: 1
 
 
 @dataclass(frozen=True)
 class Figure:
-    """One number of the follow-up, exact, with what protection needs.
+    """One number of the follow-up, with what protection needs.
 
     ``kind`` is ``count``, ``share`` (a fraction 0-1), ``number`` (no people: beds, months,
     districts), or a statistic over a group: ``days``, ``months``, ``minutes``, ``ratio``,
     ``rate`` or ``dkk``. ``n`` is the number of people a count or a share's numerator counts and
     ``members`` their households' ids; ``unit`` is what they count (``persons``, ``households``,
-    ``children``); ``group`` is the size of the group a statistic or share is taken over.
+    ``children``); ``group`` is the size of the group a statistic or share is taken over (for a
+    figure computed from published ranges: the people the shown parts hold). A figure with
+    ``low`` set is published as the range ``low``..``high`` (see the module docstring) and its
+    ``value`` is the range's middle, never the exact value.
     """
 
     year: int
@@ -50,16 +70,67 @@ class Figure:
     shown: str = ""  # set by ``protect``
     hidden: bool = False  # set by ``protect``
     label: str = ""  # a name that goes with the measure (a district, a site), user text
+    low: float | None = None  # published as the range low..high
+    high: float | None = None
+    part: bool = False  # a part of a published total (a site, a month)
 
     @property
     def key(self) -> tuple[int, str, str]:
         return (self.year, self.goal, self.measure)
 
+    @property
+    def exact(self) -> bool:
+        """True when the figure is published as one value (not a range)."""
+        return self.low is None or self.low == self.high
 
-def count(year: int, goal: str, measure: str, members: dict[str, int], unit: str) -> Figure:
-    """A count of ``unit`` over the households in ``members`` (id -> persons/children/1)."""
+
+def count(
+    year: int, goal: str, measure: str, members: dict[str, int], unit: str, part: bool = False
+) -> Figure:
+    """A count of ``unit`` over the households in ``members`` (id -> persons/children/1);
+    ``part``: a part of a total published beside it."""
     n = int(sum(members.values()))
-    return Figure(year, goal, measure, n, "count", n, frozenset(members), unit)
+    return Figure(year, goal, measure, n, "count", n, frozenset(members), unit, part=part)
+
+
+def total(
+    year: int, goal: str, measure: str, parts: list[Figure], unit: str, min_count: int
+) -> Figure:
+    """A count that is the sum of ``parts`` (counts shown beside it: the sites, the months),
+    published as the range the shown parts allow (``reports.privacy.published_total``).
+
+    Its ``n`` and ``members`` are the range's low end and the households of the shown parts:
+    what the range gives exactly, which the secondary suppression then checks like any count.
+    """
+    published = published_total([p.n for p in parts], min_count)
+    shown = [p.members for p in parts if not is_suppressed(p.n, min_count)]
+    return Figure(
+        year,
+        goal,
+        measure,
+        published.estimate,
+        "count",
+        published.lo,
+        frozenset().union(*shown),
+        unit,
+        low=published.lo,
+        high=published.hi,
+    )
+
+
+def bounded(
+    year: int,
+    goal: str,
+    measure: str,
+    low: float,
+    high: float,
+    kind: str,
+    group: int | None = None,
+) -> Figure:
+    """A figure computed from counts some of which are hidden, published as the range
+    ``low``..``high`` it takes over their published ranges; ``group``: when given, the people
+    the shown counts hold (below ``min_count`` the figure is not shown)."""
+    return Figure(year, goal, measure, (low + high) / 2, kind, group=group, low=low, high=high)
 
 
 def share(
@@ -79,8 +150,8 @@ def stat(year: int, goal: str, measure: str, value: float | None, kind: str, gro
 def protect(figures: list[Figure], min_count: int, lang: str = "da") -> list[Figure]:
     """``figures`` with ``shown`` and ``hidden`` set (primary, then secondary suppression).
 
-    A figure derived from a count (a share, a rate) carries the count's ``n`` and ``members``,
-    so it is hidden with it.
+    A figure derived from a count (a share) carries the count's ``n`` and ``members``, so it is
+    hidden with it.
     """
     out = [_primary(f, min_count, lang) for f in figures]
     changed = True
@@ -93,8 +164,9 @@ def protect(figures: list[Figure], min_count: int, lang: str = "da") -> list[Fig
 
 
 def _violations(figures: list[Figure], min_count: int) -> set[int]:
-    """Indexes of shown figures that, subtracted from another shown figure of the same year and
-    unit whose households include theirs, leave 1 to ``min_count - 1``."""
+    """Indexes of figures to hide: of two shown counts of the same year and unit (a range: its
+    low end), one holding the other's households, with a difference of 1 to ``min_count - 1``,
+    the smaller one, or the larger when the smaller is a part of a published total."""
     groups: dict[tuple[int, str], list[int]] = {}
     for i, f in enumerate(figures):
         if f.n is not None and f.members and not f.hidden:
@@ -106,14 +178,20 @@ def _violations(figures: list[Figure], min_count: int) -> set[int]:
         for j in idx:
             b = figures[j]
             lo, hi = bisect_left(ns, b.n + 1), bisect_left(ns, b.n + min_count)
-            if any(b.members <= figures[idx[k]].members for k in range(lo, hi)):
+            over = [idx[k] for k in range(lo, hi) if b.members <= figures[idx[k]].members]
+            if over and b.part and not any(figures[k].part for k in over):
+                found.update(over)
+            elif over:
                 found.add(j)
     return found
 
 
 def _primary(f: Figure, min_count: int, lang: str) -> Figure:
     """Hide a figure whose count (or numerator) is small or whose group is too small."""
-    if f.n is not None and f.n < min_count:
+    small = f.high < min_count if f.low is not None and f.kind == "count" else None
+    if small is None:
+        small = f.n is not None and f.n < min_count
+    if small:
         text = suppress(f.n, min_count) if f.kind in ("count", "share") else NO_VALUE
         return replace(f, hidden=True, shown=text)
     if f.group is not None and f.group < min_count:
@@ -124,21 +202,20 @@ def _primary(f: Figure, min_count: int, lang: str) -> Figure:
 
 
 def format_value(f: Figure, min_count: int = 3, lang: str = "da") -> str:
-    """A figure as shown in the report (before protection: its exact value)."""
+    """A figure as shown in the report (before protection: its value, or its range)."""
     if f.value is None:
         return NO_VALUE
     if f.kind == "count":
+        if f.low is not None:
+            return total_text(Total(int(f.low), int(f.high)), min_count)
         return suppress(f.value, min_count)
+    scale = 100 if f.kind == "share" else 1
+    decimals = DECIMALS.get(f.kind, 1)
+    low, high = (f.value, f.value) if f.low is None else (f.low, f.high)
+    first, last = number(scale * low, decimals, lang), number(scale * high, decimals, lang)
+    text = first if first == last else f"{first}–{last}"
     if f.kind == "share":
-        return f"{number(100 * f.value, 0, lang)} %"
-    if f.kind in ("days", "number"):
-        return number(f.value, 0, lang)
-    if f.kind in ("months", "minutes", "rate"):
-        return number(f.value, 1, lang)
-    if f.kind == "ratio":
-        return number(f.value, 2, lang)
+        return f"{text} %"
     if f.kind == "dkk":
-        return (
-            f"{number(f.value, 0, lang)} kr." if lang == "da" else f"DKK {number(f.value, 0, lang)}"
-        )
-    return number(f.value, 1, lang)
+        return f"{text} kr." if lang == "da" else f"DKK {text}"
+    return text

@@ -10,54 +10,35 @@ the 90th percentile is the smallest value with at least 90 % of the values at or
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
-from capacity.followup.figures import Figure, count, share, stat
+from capacity.followup import published
+from capacity.followup.figures import (
+    Figure,
+    bounded,
+    count,
+    share,
+    stat,
+    total,
+)
 from capacity.followup.timeline import Timeline
 from capacity.model.domain import Unit, _households
 from capacity.model.soft import school_coef
 from capacity.policy import Limits, spread_limit
+from capacity.reports.privacy import is_suppressed, published_total
 
 GOALS = ("capacity", "stays", "families", "spread", "transport")
 MONTH_DAYS = 30.4375
 
 
-def months_frame(t: Timeline, ends: list[pd.Timestamp]) -> pd.DataFrame:
-    """One row per month end: beds and homes by kind, residents, waiting, empty beds and cost."""
-    rows = []
-    for day in ends:
-        units = t.standing(day)
-        stays = t.open_rows(day)
-        persons = stays["household_id"].map(t.households["persons"])
-        here = persons.groupby(stays["site_id"]).sum()
-        beds = units.groupby("site_id")["beds"].sum()
-        empty = (beds - here.reindex(beds.index).fillna(0)).clip(lower=0)
-        price = units.groupby("site_id")["bed_month_dkk"].first()
-        waiting = t.waiting(day)
-        rows.append(
-            {
-                "month": day.to_period("M").to_timestamp(),
-                "day": day,
-                "beds": int(units["beds"].sum()),
-                "beds_family": int(units.loc[units["family_ok"], "beds"].sum()),
-                "homes_single": int((~units["family_ok"]).sum()),
-                "homes_family": int(units["family_ok"].sum()),
-                "homes_accessible": int(units["accessible"].sum()),
-                "residents": int(persons.sum()),
-                "waiting": len(waiting),
-                "waiting_persons": int(waiting["persons"].sum()),
-                "empty_beds": int(empty.sum()),
-                "empty_dkk": float((empty * price.reindex(empty.index)).sum()),
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["shortage"] = out["residents"] + out["waiting_persons"] > out["beds"]
-    return out
-
-
-def capacity(t: Timeline, year: int, months: pd.DataFrame) -> list[Figure]:
-    """Capacity against need in ``year``."""
+def capacity(
+    t: Timeline, year: int, months: pd.DataFrame, sites: dict[str, Figure], min_count: int
+) -> list[Figure]:
+    """Capacity against need in ``year`` (``months``: ``published.months_frame``; ``sites``: the
+    sites' residents at the year's end): residents and empty beds as their published ranges."""
     ym = months[months["month"].dt.year == year]
     end = ym.iloc[-1]
     day, first = end["day"], pd.Timestamp(year, 1, 1)
@@ -75,7 +56,7 @@ def capacity(t: Timeline, year: int, months: pd.DataFrame) -> list[Figure]:
         Figure(year, g, "homes_single", int(end["homes_single"])),
         Figure(year, g, "homes_family", int(end["homes_family"])),
         Figure(year, g, "homes_accessible", int(end["homes_accessible"])),
-        count(year, g, "residents", _persons(t, stays["household_id"]), "persons"),
+        total(year, g, "residents", list(sites.values()), "persons", min_count),
         count(year, g, "resident_households", _ones(stays["household_id"]), "households"),
         count(year, g, "waiting", _ones(waiting.index), "households"),
         count(year, g, "waiting_persons", dict(waiting["persons"]), "persons"),
@@ -84,8 +65,8 @@ def capacity(t: Timeline, year: int, months: pd.DataFrame) -> list[Figure]:
         stat(year, g, "wait_median_days", _median(waits), "days", len(waits)),
         stat(year, g, "wait_p90_days", _p90(waits), "days", len(waits)),
         stat(year, g, "waited_so_far_median_days", _median(waited), "days", len(waited)),
-        Figure(year, g, "empty_bed_months", int(ym["empty_beds"].sum())),
-        Figure(year, g, "empty_bed_dkk", float(ym["empty_dkk"].sum()), "dkk"),
+        bounded(year, g, "empty_bed_months", *_sums(ym, "empty_lo", "empty_hi"), "number"),
+        bounded(year, g, "empty_bed_dkk", *_sums(ym, "empty_dkk_lo", "empty_dkk_hi"), "dkk"),
         # without the dates in the registry the counts are unknown ("–"), never a 0
         Figure(
             year, g, "modules_up", _dated_count(t.dated_up, pav & (units["since"].dt.year == year))
@@ -99,33 +80,63 @@ def capacity(t: Timeline, year: int, months: pd.DataFrame) -> list[Figure]:
     ]
 
 
+def _sums(months: pd.DataFrame, low: str, high: str) -> tuple[float, float]:
+    """The year's total of a monthly range: the sums of its low and of its high ends."""
+    return float(months[low].sum()), float(months[high].sum())
+
+
 def _dated_count(recorded: bool, rows: pd.Series) -> int | None:
     """How many ``rows`` hold, or ``None`` when the registry does not record the dates."""
     return int(rows.sum()) if recorded else None
 
 
-def stays(t: Timeline, year: int, day: pd.Timestamp, long_months: int) -> list[Figure]:
+def stays(
+    t: Timeline, year: int, day: pd.Timestamp, long_months: int, min_count: int
+) -> list[Figure]:
     """Length of stay of those who moved on in ``year`` and of those living there at its end;
-    move-outs per month."""
+    move-outs per month. The households moved on are the sum of the months shown beside them:
+    their number is the range the shown months allow (``figures.total``), and how long they had
+    stayed is measured over the households of the shown months, so that no figure depends on a
+    hidden month."""
     h = t.households
     first = pd.Timestamp(year, 1, 1)
     moved = h[(h["end"] >= first) & (h["end"] <= day)]
     living = h[(h["start"] <= day) & (h["end"].isna() | (h["end"] > day))]
-    g, out = "stays", []
-    for name, group, until in (
-        ("moved_on", moved, moved["end"]),
-        ("staying", living, pd.Series(day, index=living.index)),
-    ):
-        length = (until - group["start"]).dt.days / MONTH_DAYS
-        out.append(count(year, g, name, _ones(group.index), "households"))
-        out.append(stat(year, g, f"{name}_median_months", _median(length), "months", len(group)))
-        for k in sorted({12, 24, long_months}):
-            over = group.index[(group["start"] + pd.DateOffset(months=k)) < until]
-            out.append(share(year, g, f"{name}_over_{k}", _ones(over), len(group), "households"))
+    g = "stays"
+    months = []
     for month in pd.date_range(first, day, freq="MS"):
         gone = moved.index[moved["end"].dt.to_period("M") == month.to_period("M")]
-        out.append(count(year, g, f"moveouts:{month:%Y-%m}", _ones(gone), "households"))
-    return out
+        months.append(count(year, g, f"moveouts:{month:%Y-%m}", _ones(gone), "households", True))
+    moved_on = total(year, g, "moved_on", months, "households", min_count)
+    moved = moved.loc[sorted(moved_on.members)]
+    ks = sorted({12, 24, long_months})
+    length = (moved["end"] - moved["start"]).dt.days / MONTH_DAYS
+    out = [
+        moved_on,
+        stat(year, g, "moved_on_median_months", _median(length), "months", len(moved)),
+    ]
+    out += [
+        share(
+            year, g, f"moved_on_over_{k}", _over(moved, moved["end"], k), len(moved), "households"
+        )
+        for k in ks
+    ]
+    until = pd.Series(day, index=living.index)
+    length = (until - living["start"]).dt.days / MONTH_DAYS
+    out += [
+        count(year, g, "staying", _ones(living.index), "households"),
+        stat(year, g, "staying_median_months", _median(length), "months", len(living)),
+    ]
+    out += [
+        share(year, g, f"staying_over_{k}", _over(living, until, k), len(living), "households")
+        for k in ks
+    ]
+    return out + months
+
+
+def _over(group: pd.DataFrame, until: pd.Series, k: int) -> dict[str, int]:
+    """The households of ``group`` that had lived there over ``k`` months by ``until``."""
+    return _ones(group.index[(group["start"] + pd.DateOffset(months=k)) < until])
 
 
 def families(
@@ -184,40 +195,49 @@ def school_people(reg, t: Timeline, day: pd.Timestamp, limits: Limits) -> dict:
     return _households(reg.with_layers(households=sub), day.date(), limits.model_dump())
 
 
-def spread(t: Timeline, year: int, day: pd.Timestamp, limits: Limits, detail: bool) -> list[Figure]:
-    """Residents per 1,000 inhabitants per district against the municipal average."""
-    kind = limits.spread_district_kind
+def spread(
+    t: Timeline, year: int, limits: Limits, detail: bool, sites: dict[str, Figure]
+) -> list[Figure]:
+    """Residents per 1,000 inhabitants per district against the municipal average, from each
+    district's total over its sites (``sites``, ``figures.total``): its residents and rate as
+    ranges; the average, the ratios, the largest one and the districts over the limit from the
+    ranges' middles, as on the council map. A district whose range stays below ``min_count``
+    (none, or one or two residents alike) has no ratio."""
+    kind, min_count = limits.spread_district_kind, limits.min_count
     districts = {d: x for d, x in sorted(t.domain.districts.items()) if x.kind == kind}
     population = sum(x.population for x in districts.values())
-    stays = t.open_rows(day)
-    where = stays["site_id"].map(lambda s: t.domain.sites[s].districts.get(kind))
-    persons = _persons(t, stays["household_id"])
-    members: dict[str, dict[str, int]] = {d: {} for d in districts}
-    for hid, did in zip(stays["household_id"], where, strict=True):
-        if did in members:
-            members[did][hid] = persons[hid]
-    located = {hid: n for m in members.values() for hid, n in m.items()}
     g = "spread"
-    average = 1000 * sum(located.values()) / population if population else None
-    out = [stat(year, g, "average_rate", average, "rate", sum(located.values()))]
+    where = {s: t.domain.sites[s].districts.get(kind) for s in sites}
+    totals = {
+        d: total(
+            year,
+            g,
+            f"district:{d}:residents",
+            [f for s, f in sites.items() if where[s] == d],
+            "persons",
+            min_count,
+        )
+        for d in districts
+    }
+    average = 1000 * sum(f.value for f in totals.values()) / population if population else None
+    shown = sum(int(f.low) for f in totals.values())
+    out = [stat(year, g, "average_rate", average, "rate", shown)]
     ratios = {}
-    for did, m in members.items():
-        n, pop = sum(m.values()), districts[did].population
-        rate = 1000 * n / pop if pop else None
-        ratios[did] = rate / average if rate is not None and average else None
+    for did, f in totals.items():
+        pop = districts[did].population
+        ratios[did] = 1000 * f.value / pop / average if pop and average else None
         if detail:
-            name = _district_name(t, did)
-            out.append(_with_label(count(year, g, f"district:{did}:residents", m, "persons"), name))
-            out.append(_derived(year, g, f"district:{did}:rate", rate, "rate", m, name))
-            out.append(_derived(year, g, f"district:{did}:ratio", ratios[did], "ratio", m, name))
-    held = {d: r for d, r in ratios.items() if r is not None and members[d]}
+            figures = [
+                f,
+                _rate(year, g, f"district:{did}:rate", f, pop),
+                stat(year, g, f"district:{did}:ratio", ratios[did], "ratio", int(f.high)),
+            ]
+            out += [_with_label(x, _district_name(t, did)) for x in figures]
+    held = {d: r for d, r in ratios.items() if r is not None and totals[d].high >= min_count}
     if held:
         worst = max(sorted(held), key=lambda d: held[d])
-        out.append(
-            _derived(
-                year, g, "max_ratio", held[worst], "ratio", members[worst], _district_name(t, worst)
-            )
-        )
+        top = stat(year, g, "max_ratio", held[worst], "ratio", int(totals[worst].high))
+        out.append(_with_label(top, _district_name(t, worst)))
     else:
         out.append(stat(year, g, "max_ratio", None, "ratio", 0))
     limit = float(spread_limit(limits.spread_tolerance_pct))
@@ -225,55 +245,47 @@ def spread(t: Timeline, year: int, day: pd.Timestamp, limits: Limits, detail: bo
     return out
 
 
-def transport(t: Timeline, year: int, day: pd.Timestamp, detail: bool) -> list[Figure]:
+def _rate(year: int, goal: str, measure: str, residents: Figure, population: int) -> Figure:
+    """Residents per 1,000 inhabitants of a published total: the range of its rates, not shown
+    when even the top of the total is below ``min_count``."""
+    if not population:
+        return stat(year, goal, measure, None, "rate", int(residents.high))
+    low, high = 1000 * residents.low / population, 1000 * residents.high / population
+    return bounded(year, goal, measure, low, high, "rate", int(residents.high))
+
+
+def transport(
+    t: Timeline, year: int, detail: bool, sites: dict[str, Figure], min_count: int
+) -> list[Figure]:
     """Person-minutes to the nearest station: the transport term's amount, persons times the
-    site's ``station_minutes`` (``soft.transport_coef``), in total, per resident and per site."""
-    stays = t.open_rows(day)
-    persons = _persons(t, stays["household_id"])
-    amount = pd.Series(
-        [
-            persons[h] * t.domain.sites[s].station_minutes
-            for h, s in zip(stays["household_id"], stays["site_id"], strict=True)
-        ],
-        dtype=float,
-    )
-    total = int(sum(persons.values()))
+    site's ``station_minutes`` (``soft.transport_coef``), in total, per resident and per site.
+
+    The person-minutes are the range the sites' published ranges allow, the average is its
+    middle over the middle of the residents' range; the furthest site is the furthest of those
+    shown (a hidden site may hold nobody). Every site is listed, a hidden one as "<N"."""
+    persons = pd.Series({s: int(f.n) for s, f in sites.items()}, dtype=int)
+    ranges = published.site_ranges(persons, min_count)
+    minutes = pd.Series({s: site.station_minutes for s, site in t.domain.sites.items()})
+    everyone = published_total(persons, min_count)
+    amount = published.weighted(ranges, minutes)
+    mean = amount.estimate / everyone.estimate if everyone.estimate else None
     g = "transport"
     out = [
-        stat(year, g, "person_minutes", int(amount.sum()), "number", total),
-        stat(year, g, "minutes_avg", amount.sum() / total if total else None, "minutes", total),
+        bounded(year, g, "person_minutes", amount.lo, amount.hi, "number", everyone.lo),
+        stat(year, g, "minutes_avg", mean, "minutes", everyone.lo),
     ]
-    sites = sorted(set(stays["site_id"]))
-    if sites:
-        worst = max(sites, key=lambda s: (t.domain.sites[s].station_minutes, s))
-        out.append(
-            _with_label(
-                Figure(year, g, "worst_site_minutes", t.domain.sites[worst].station_minutes),
-                t.domain.sites[worst].name,
-            )
-        )
+    shown = [s for s, f in sites.items() if not is_suppressed(f.n, min_count)]
+    if shown:
+        worst = max(shown, key=lambda s: (minutes[s], s))
+        far = Figure(year, g, "worst_site_minutes", int(minutes[worst]))
+        out.append(_with_label(far, t.domain.sites[worst].name))
     else:
         out.append(stat(year, g, "worst_site_minutes", None, "minutes", 0))
     if detail:
-        for sid in sites:
-            here = stays["household_id"][stays["site_id"] == sid]
-            name = t.domain.sites[sid].name
-            out.append(
-                _with_label(
-                    count(year, g, f"site:{sid}:residents", _persons(t, here), "persons"), name
-                )
-            )
-            out.append(
-                _with_label(
-                    Figure(year, g, f"site:{sid}:minutes", t.domain.sites[sid].station_minutes),
-                    name,
-                )
-            )
+        for sid, f in sites.items():
+            minute = Figure(year, g, f"site:{sid}:minutes", int(minutes[sid]))
+            out += [f, _with_label(minute, f.label)]
     return out
-
-
-def _persons(t: Timeline, ids: pd.Series) -> dict[str, int]:
-    return {hid: int(t.households.at[hid, "persons"]) for hid in ids}
 
 
 def _ones(ids) -> dict[str, int]:
@@ -294,23 +306,11 @@ def _p90(values: pd.Series) -> float | None:
 
 
 def _with_label(f: Figure, label: str) -> Figure:
-    from dataclasses import replace
-
     return replace(f, label=label)
-
-
-def _derived(
-    year: int, goal: str, measure: str, value, kind: str, members: dict[str, int], label: str
-) -> Figure:
-    """A figure that reveals a count (a rate, a ratio): hidden with it."""
-    n = int(sum(members.values()))
-    return Figure(
-        year, goal, measure, value, kind, n, frozenset(members), "persons", None, label=label
-    )
 
 
 def _district_name(t: Timeline, did: str) -> str:
     return t.district_names.get(did, did)
 
 
-__all__ = ["GOALS", "capacity", "families", "months_frame", "spread", "stays", "transport"]
+__all__ = ["GOALS", "capacity", "families", "spread", "stays", "transport"]

@@ -1,8 +1,9 @@
 """The follow-up on disk: ``followup.html`` (self-contained, offline), ``followup.xlsx`` (the same
 tables) and ``kpi.csv`` (year, goal, measure, value), each written atomically.
 
-Only protected figures are written (``Figure.shown``; ``kpi.csv`` holds the exact value of a shown
-figure and the shown text of a hidden one); household ids never are.
+Only protected figures are written (``Figure.shown``; ``kpi.csv`` holds the value of a figure shown
+as one number, the range of one shown as a range and the shown text of a hidden one); household
+ids never are.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from capacity.followup.measures import GOALS
 from capacity.followup.words import GOAL_TITLES, WORDS, measure_title
 from capacity.io.cells import csv_text, text_cell
 from capacity.io.layers import Registry
-from capacity.reports.privacy import suppress
+from capacity.reports.privacy import Total, rounding_base, suppress, total_text
 from capacity.reports.text import signed
 
 HTML_FILE, XLSX_FILE, KPI_FILE = "followup.html", "followup.xlsx", "kpi.csv"
@@ -58,9 +59,12 @@ def _cell(fig: Figure | None) -> str:
 
 
 def _change(f: Followup, goal: str, measure: str) -> str:
-    """The change from the year before, when both years are shown (shares in points)."""
+    """The change from the year before, when both years are shown as one number (shares in
+    points); between ranges it is not one number."""
     now, before = f.get(f.year, goal, measure), f.get(f.year - 1, goal, measure)
     if now is None or before is None or now.hidden or before.hidden:
+        return "–"
+    if not (now.exact and before.exact):
         return "–"
     if now.value is None or before.value is None:
         return "–"
@@ -74,7 +78,8 @@ def _change(f: Followup, goal: str, measure: str) -> str:
 
 
 def months_table(f: Followup) -> Table:
-    """Capacity and need by month of the report's year (counts suppressed)."""
+    """Capacity and need by month of the report's year: residents as their published range,
+    waiting counts suppressed, the shortage as ``published.months_frame`` has it."""
     w, n = WORDS[f.lang], f.min_count
     months = f.months[f.months["month"].dt.year == f.year]
     keys = ("beds", "homes_single", "homes_family", "homes_accessible")
@@ -83,7 +88,9 @@ def months_table(f: Followup) -> Table:
         [
             f"{r.month:%Y-%m}",
             *(number(getattr(r, k), 0, f.lang) for k in keys),
-            *(suppress(getattr(r, k), n) for k in people),
+            total_text(Total(int(r.residents_lo), int(r.residents_hi)), n),
+            suppress(r.waiting, n),
+            suppress(r.waiting_persons, n),
             w["yes"] if r.shortage else w["no"],
         ]
         for r in months.itertuples()
@@ -203,7 +210,8 @@ def followup_html(reg: Registry, f: Followup) -> str:
     )
     by["spread"]["details"].append(all_tables["districts"])
     by["transport"]["details"].append(all_tables["sites"])
-    notes = [w["privacy"].format(n=f.min_count), w["method"]]
+    n = f.min_count
+    notes = [w["privacy"].format(n=n, top=n - 1, base=rounding_base(n)), w["method"]]
     if not (f.timeline.dated_up and f.timeline.dated_down):
         notes.append(w["no_module_dates"])
     as_of = f"{f.as_of:%d.%m.%Y}" if f.lang == "da" else f"{f.as_of:%Y-%m-%d}"
@@ -250,17 +258,24 @@ def _sheet_name(title: str) -> str:
 
 
 def kpi_frame(f: Followup) -> pd.DataFrame:
-    """``kpi.csv``: year, goal, measure, value (exact when shown, else the shown text)."""
+    """``kpi.csv``: year, goal, measure, value (the value when shown, "low–high" when shown as a
+    range, else the shown text: "<3", "x" or "–")."""
     rows = [
         {
             "year": x.year,
             "goal": x.goal,
             "measure": x.measure,
-            "value": x.shown if x.hidden else _plain(x.value),
+            "value": x.shown if x.hidden else _kpi_value(x),
         }
         for x in f.figures
     ]
     return pd.DataFrame(rows, columns=["year", "goal", "measure", "value"])
+
+
+def _kpi_value(x: Figure) -> object:
+    if x.exact:
+        return _plain(x.value)
+    return f"{_plain(x.low)}–{_plain(x.high)}"
 
 
 def _plain(value: float | None) -> object:

@@ -9,7 +9,7 @@ or nothing) and the year before's figure in parentheses. The rules:
 - short stays: met when nobody living in a temporary home at the year's end had lived there over
   the policy's ``long_stay_months``;
 - families together: met when every family with children lives in one district (the policy's
-  ``cluster_district_kind``);
+  ``cluster_district_kind``), named only when the families' number is shown;
 - even spread: met when no district has more residents per 1,000 inhabitants than the municipal
   average plus the policy's ``spread_tolerance_pct``;
 - transport: the strategy sets no limit, so the verdict says whether the average minutes to the
@@ -37,6 +37,8 @@ TEXT = {
         "stays_some": "Målet om korte ophold er ikke nået: nogle har boet der over {k} måneder",
         "families_none": "Ingen børnefamilier boede i midlertidige boliger ved årets udgang",
         "families_met": "Målet om børnefamilier i samme område er nået: alle bor i {name}",
+        "families_met_hidden": "Målet om børnefamilier i samme område er nået: alle bor i samme "
+        "distrikt",
         "families_not": "Målet om børnefamilier i samme område er ikke nået: børnefamilierne bor "
         "i {n} distrikter",
         "families_top": ", {s} i {name}",
@@ -71,6 +73,8 @@ TEXT = {
         "stays_some": "The goal of short stays is not met: some have lived there over {k} months",
         "families_none": "No family with children lived in a temporary home at the year's end",
         "families_met": "The goal of families with children in one area is met: all live in {name}",
+        "families_met_hidden": "The goal of families with children in one area is met: all live "
+        "in one district",
         "families_not": "The goal of families with children in one area is not met: they live "
         "in {n} districts",
         "families_top": ", {s} in {name}",
@@ -151,6 +155,8 @@ def families(index: Index, year: int, limits: Limits, w: dict) -> str:
     if not fam.value:
         return w["families_none"]
     before = _before(index, year, "families", "districts", w, w["n_districts"])
+    if n.value == 1 and top.value == 1 and top.hidden:
+        return w["families_met_hidden"] + before  # the name would place a hidden count
     if n.value == 1 and top.value == 1:
         return w["families_met"].format(name=top.label) + before
     tail = "" if top.hidden else w["families_top"].format(s=top.shown, name=top.label)

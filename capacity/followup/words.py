@@ -139,8 +139,13 @@ WORDS = {
         "chart_moveouts": "Fraflytninger pr. måned",
         "chart_spread": "Beboere pr. 1.000 indbyggere mod kommunens gennemsnit",
         "average": "Kommunens gennemsnit",
-        "privacy": 'Tal under {n} vises som "<{n}"; "x" er skjult, så et tal under {n} ikke kan '
-        'regnes ud som forskellen mellem to viste tal; "–" er ikke opgjort (for få).',
+        "privacy": 'Tal under {n} vises som "<{n}", også 0; "x" er skjult, så et tal under {n} '
+        'ikke kan regnes ud som forskellen mellem to viste tal; "–" er ikke opgjort (for få). En '
+        "sum over boliger eller måneder, hvor en del er skjult, vises som det interval de viste "
+        'dele giver (fx "182–188": de viste dele plus højst {top} for hver skjult), og det samme '
+        "gælder personminutter og tomme senge; gennemsnit, forhold og mangel regnes fra "
+        "intervallernes midte, og opholdets længde for dem der flyttede videre over de viste "
+        "måneder. Figurens beboere og behov er afrundet til nærmeste {base}.",
         "method": "Opgørelse: beholdninger den sidste dag i hver måned og året; et ophold løber "
         "fra første indflytning til sidste fraflytning, også når husstanden er flyttet mellem "
         "to midlertidige boliger; måneder á 30,44 dage. Mangel: flere beboere og ventende end "
@@ -187,8 +192,14 @@ WORDS = {
         "chart_moveouts": "Move-outs by month",
         "chart_spread": "Residents per 1,000 inhabitants against the municipal average",
         "average": "Municipal average",
-        "privacy": 'Counts below {n} are shown as "<{n}"; "x" is hidden so that no count below '
-        '{n} can be had as the difference of two shown figures; "–" is not measured (too few).',
+        "privacy": 'Counts below {n} are shown as "<{n}", 0 included; "x" is hidden so that no '
+        'count below {n} can be had as the difference of two shown figures; "–" is not measured '
+        "(too few). A sum over homes or months with a hidden part is shown as the range the "
+        'shown parts allow (e.g. "182–188": the shown parts plus at most {top} for each hidden '
+        "one), and so are person-minutes and empty beds; averages, ratios and shortages are "
+        "computed from the middle of the ranges, and the length of stay of those who moved on "
+        "over the months shown. The chart's residents and need are rounded to the nearest "
+        "{base}.",
         "method": "Stocks are taken on the last day of each month and of the year; a stay runs "
         "from the first move-in to the last move-out, also when the household moved between "
         "two temporary homes; months of 30.44 days. Shortage: more residents and waiting than "

@@ -12,6 +12,9 @@ Households (arrival -> stays):
 - S1 single, arrived 2023-11-20, W2 2023-12-15 .. 2024-02-15 (spans New Year 2024)
 - S2 single, arrived 2024-06-01, W3 2024-07-01, still there
 - S3 single, arrived 2024-12-01, still waiting at the end of 2024 (housed W2 2025-01-31)
+
+``sites_registry`` builds the registries of the disclosure tests (sites with chosen residents,
+households leaving month by month).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from shapely.geometry import Point
 
 from capacity.policy import Limits, Policy
 from tests import helpers
@@ -33,8 +37,6 @@ def history_registry(min_count: int = 1, **limits):
         helpers.square_district("W", "school", x - 2000, y - 1000, 2000, 1000),
         helpers.square_district("E", "school", x, y - 1000, 2000, 3000),
     ]
-    from shapely.geometry import Point
-
     pois = [
         dict(id="ST", name="Station", kind="station", geometry=Point(x + 500, y)),
         dict(
@@ -86,3 +88,58 @@ def history_registry(min_count: int = 1, **limits):
 def history():
     """The hand-built history registry (nothing suppressed)."""
     return history_registry()
+
+
+SITES = {  # site id -> (kind, metres east of the origin): A, B, H in district E; C, M in W
+    "A": ("building", 300),
+    "B": ("building", 1200),
+    "C": ("building", -600),
+    "H": ("pavilion_site", 1600),
+    "M": ("building", -1500),
+}
+MOVED_IN = D(2025, 3, 1)
+
+
+def sites_registry(
+    homes: dict[str, tuple[int, ...]], moveouts: tuple[int, ...] = (), min_count: int = 3
+):
+    """A registry for disclosure tests: the sites of ``SITES`` (eight units of two beds each; H a
+    pavilion site), two districts as in ``history_registry``; ``homes`` gives the sizes of the
+    households living at each site since 1 June 2025 (one unit each, single adults or couples);
+    ``moveouts[m]`` households of one person leave M in month ``m + 1`` of 2026 (on the 10th),
+    after living there since ``MOVED_IN``. One single adult has waited for a home since
+    ``MOVED_IN`` (so that the registry's first record is that day)."""
+    districts = [
+        helpers.square_district("W", "school", x - 2000, y - 1000, 2000, 1000),
+        helpers.square_district("E", "school", x, y - 1000, 2000, 3000),
+    ]
+    pois = [dict(id="ST", name="Station", kind="station", geometry=Point(x + 500, y))]
+    sites = [helpers.make_site(s, kind=k, dx=dx) for s, (k, dx) in SITES.items()]
+    units = [helpers.make_unit(f"{s}-{i}", s) for s in SITES for i in range(1, 9)]
+    units += [helpers.make_unit(f"M-{i}", "M", beds=1) for i in range(9, 41)]
+    households, occupancy = [helpers.make_household("W0", arrival_date=MOVED_IN)], []
+    since = D(2025, 6, 1)
+    for site, sizes in homes.items():
+        for i, size in enumerate(sizes, start=1):
+            hid = f"{site}{i}"
+            households.append(helpers.make_household(hid, adults=size, arrival_date=since))
+            occupancy.append(helpers.make_occupancy(hid, f"{site}-{i}", move_in=since))
+    unit = iter(range(1, 41))
+    for month, n in enumerate(moveouts, start=1):
+        for i in range(n):
+            hid = f"M{month}-{i}"
+            households.append(helpers.make_household(hid, arrival_date=MOVED_IN))
+            occupancy.append(
+                helpers.make_occupancy(
+                    hid, f"M-{next(unit)}", move_in=MOVED_IN, move_out=D(2026, month, 10)
+                )
+            )
+    return helpers.make_registry(
+        districts=districts,
+        pois=pois,
+        sites=sites,
+        units=units,
+        households=households,
+        occupancy=occupancy,
+        policy=Policy(limits=Limits(min_count=min_count)),
+    )

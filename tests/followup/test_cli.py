@@ -49,6 +49,17 @@ def test_user_errors_exit_2(tmp_path: Path) -> None:
     assert not Path(out).exists()
 
 
+def test_a_year_before_the_registrys_first_record_exits_2(tmp_path: Path) -> None:
+    """The tiny registry's first record is 1 June 2025: --from 2024 would report beds and
+    empty beds for a year it holds nothing about."""
+    out = tmp_path / "out"
+    args = ["followup", str(_registry(tmp_path)), "--year", "2026", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--from", "2024"])
+    assert result.exit_code == 2, result.output
+    assert "2025-06-01" in result.output and "--from 2025" in result.output
+    assert not out.exists()
+
+
 def test_help() -> None:
     result = runner.invoke(app, ["followup", "--help"])
     assert result.exit_code == 0

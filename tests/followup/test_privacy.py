@@ -36,14 +36,25 @@ def test_protect_hides_a_part_that_the_total_gives_away() -> None:
     assert out["part"].shown == "x" and out["total"].shown == "5"
 
 
+def test_protect_hides_the_larger_figure_rather_than_a_part_of_a_total() -> None:
+    """A month's move-outs (a part of the year's range) inside a share's households with a
+    difference of 1: the share is hidden, the month stays shown, as its total counts it."""
+    month = count(2026, "g", "month", {"a": 1, "b": 1, "c": 1}, "households", part=True)
+    over = count(2026, "g", "over", {"a": 1, "b": 1, "c": 1, "d": 1}, "households")
+    out = {f.measure: f for f in protect([month, over], 3)}
+    assert out["month"].shown == "3" and out["over"].shown == "x"
+
+
 def test_every_difference_on_a_small_history() -> None:
     reg = history_registry(min_count=3)
     f = build_followup(reg, 2025, from_year=2023)
     assert any(x.hidden for x in f.figures)
     assert _differences_ok(f.figures, 3) == []
     for x in f.figures:
-        if x.kind == "count" and x.n < 3:
+        if x.kind == "count" and x.exact and x.value < 3:
             assert x.shown in ("<3", "x")
+        if x.kind == "count" and not x.exact:  # a range: "<3" unless its top reaches 3
+            assert x.shown == "<3" if x.high < 3 else x.shown.endswith(f"–{int(x.high)}")
 
 
 def test_every_difference_on_the_sample_with_history() -> None:

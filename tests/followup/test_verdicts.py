@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from capacity.followup.figures import Figure, count, protect, share, stat
 from capacity.followup.verdicts import verdicts
 from capacity.policy import Limits
@@ -157,3 +159,19 @@ def test_a_hidden_figure_is_never_written_out() -> None:
         "gennemsnit pr. 1.000 indbyggere."
     )
     assert "X" not in v["spread"]
+
+
+def test_families_met_names_no_district_when_their_number_is_hidden() -> None:
+    """One family, all in one district: naming it would place a family (at least two persons) in
+    a district whose residents may be shown as "<3"."""
+    y = 2026
+    top = share(y, "families", "top_district_share", _ids(1), 1, "households")
+    now = _base(
+        y,
+        families=count(y, "families", "families", _ids(1), "households"),
+        top_district_share=replace(top, label="Ravnsholt"),
+    )
+    v = verdicts(_index(*now), y, LIMITS, "da")
+    assert v["families"] == (
+        "Målet om børnefamilier i samme område er nået: alle bor i samme distrikt."
+    )
