@@ -32,9 +32,13 @@ def scenario(
     per_month: list[int], *, stay: int = 60, horizon: int = 12, extra: str = ""
 ) -> Scenario:
     """Single adults arriving exactly as ``per_month`` (no uncertainty), each staying ``stay``."""
+    return scenario_from_text(scenario_text(per_month, stay, horizon, extra), "test.toml")
+
+
+def scenario_text(per_month: list[int], stay: int = 60, horizon: int = 12, extra: str = "") -> str:
+    """The TOML of ``scenario`` (for the commands, which read a file)."""
     months = (per_month + [0] * horizon)[:horizon]
-    return scenario_from_text(
-        f"""
+    return f"""
 name = "test"
 start = "2027-01"
 horizon_months = {horizon}
@@ -51,9 +55,7 @@ share = 1
 kind = "empirical"
 months = [{stay}]
 weights = [1]
-{extra}""",
-        "test.toml",
-    )
+{extra}"""
 
 
 @pytest.fixture

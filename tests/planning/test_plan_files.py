@@ -18,28 +18,12 @@ from capacity.planning.plan_input import plan_homes
 from capacity.planning.simulate import run_scenarios
 from capacity.planning.supply import supply
 from tests.helpers import tiny_registry
-from tests.planning.conftest import scenario
+from tests.planning.conftest import scenario, scenario_text
 from tests.planning.test_plan_decisions import WAVE, wave_site
 from tests.planning.test_plan_decisions import scenario as wave_scenario
 
 SC = scenario([1], stay=2, horizon=3)
-SCENARIO_TOML = """name = "tre"
-start = "2027-01"
-horizon_months = 3
-include_waiting = false
-[arrivals]
-per_month = [1, 0, 0]
-[uncertainty]
-kind = "none"
-[[household_types]]
-name = "single"
-adults = 1
-share = 1
-[stay]
-kind = "empirical"
-months = [2]
-weights = [1]
-"""
+SCENARIO_TOML = scenario_text([1], stay=2, horizon=3)
 
 
 def plan_frame(b1: list[int], standing: list[int], beds_per_module: int = 4) -> pd.DataFrame:
