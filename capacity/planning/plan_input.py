@@ -76,6 +76,17 @@ def _homes(sup: Supply, beds: np.ndarray, standing: np.ndarray) -> np.ndarray:
     return sup.homes(standing) * keep[:, None, :]
 
 
+def _agreeing(
+    beds: np.ndarray, sup: Supply, standing: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where the plan's beds are those ``beds_agree`` asks for (J, T), and those beds."""
+    none = np.zeros((sup.mod.types, len(sup.months)), np.int64)
+    given = sup.beds(none if standing is None else standing)
+    building_ok = (beds == given) | (beds == 0)
+    pavilion_ok = True if standing is None else beds == given
+    return np.where(sup.pavilion[:, None], pavilion_ok, building_ok), given
+
+
 def beds_agree(beds: np.ndarray, sup: Supply, standing: np.ndarray | None, source: str) -> None:
     """The plan's beds per site and month are the beds the runs give it: a pavilion site's its
     modules standing (``standing``, from ``source``; None: not checked), a building's the
@@ -89,11 +100,7 @@ def beds_agree(beds: np.ndarray, sup: Supply, standing: np.ndarray | None, sourc
     UserError
         Naming the first (site, month) that differ, with both numbers (Danish).
     """
-    none = np.zeros((sup.mod.types, len(sup.months)), np.int64)
-    given = sup.beds(none if standing is None else standing)
-    building_ok = (beds == given) | (beds == 0)
-    pavilion_ok = True if standing is None else beds == given
-    ok = np.where(sup.pavilion[:, None], pavilion_ok, building_ok)
+    ok, given = _agreeing(beds, sup, standing)
     if ok.all():
         return
     wrong = [
@@ -121,7 +128,8 @@ def branch_homes(
     columns). A branch of the scenario that the plan has no plan for is refused, naming it.
 
     plan.csv shows the plan of one branch, ``modules`` (``modules.csv``); its beds must be the
-    beds of those modules (``beds_agree``), and those modules one branch's of ``branches``.
+    beds of those modules (``beds_agree``), and those modules one branch's of ``branches``;
+    without ``modules``, plan.csv's beds must be one branch's.
     """
     missing = {"branch", "waves"} - set(branches.columns)
     if missing:
@@ -154,6 +162,11 @@ def branch_homes(
         raise UserError(
             "modules.csv er ikke planen for nogen af grenene i branches.csv; giv plan.csv, "
             "modules.csv og branches.csv fra samme kørsel af 'capacity plan'."
+        )
+    if own is None and not any(_agreeing(beds, sup, t)[0].all() for t in tables.values()):
+        raise UserError(
+            "plan.csv's senge er ikke nogen af grenenes i branches.csv; giv plan.csv og "
+            "branches.csv fra samme kørsel af 'capacity plan'."
         )
     return np.stack(out)
 

@@ -94,6 +94,18 @@ def test_modules_csv_that_is_no_branch_of_branches_csv_is_refused():
     assert own.summary["plan_per_branch"] is True
 
 
+def test_branches_csv_of_another_plan_is_refused_without_modules_csv():
+    """Without modules.csv, plan.csv's beds must still be those of one of the branches."""
+    reg, sc = wave_site(), wave_scenario(8, WAVE.format(p=0.3))
+    res = make_plan(reg, sc, samples=1, time_limit=20)
+    wave = res.branches[res.branches["waves"] == "1"]
+    none = wave.assign(modules_standing=0, homes=0, beds=0)
+    other = pd.concat([none.assign(branch="uden bølge", waves=""), none])  # another plan's
+    with pytest.raises(UserError, match="plan.csv's senge er ikke nogen af grenenes"):
+        run_scenarios(reg, sc, plan=res.plan, branches=other, samples=5)
+    assert run_scenarios(reg, sc, plan=res.plan, branches=res.branches, samples=5).months.size
+
+
 def test_scenarios_command_refuses_files_of_two_plans_with_exit_2(tmp_path):
     reg = tmp_path / "reg"
     write_registry(tiny_registry(), reg)
