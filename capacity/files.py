@@ -22,6 +22,7 @@ import ctypes
 import ctypes.util
 import errno
 import os
+import re
 import shutil
 import sqlite3
 import stat
@@ -145,6 +146,22 @@ def atomic_folder(
             swap_in(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def leftovers(path: Path) -> list[Path]:
+    """Temporary copies that ``atomic_file`` and ``atomic_folder`` left beside ``path`` when a
+    run was killed before its rename, for ``path`` and for its backups
+    (``<stem>.backup-*``): ``.<name>.<8 characters><suffix>`` and ``.<name>.tmp-*``. A copy
+    of a registry holds personal data. Only its writer (holding the registry's lock) may remove
+    them; ``.<name>.old-*`` (the old folder after an interrupted fallback swap) is not one."""
+    path = target_of(path)
+    names = re.compile(
+        rf"\.({re.escape(path.stem)}(\.backup-[^/]*)?{re.escape(path.suffix)})"
+        rf"(\.[a-z0-9_]{{8}}{re.escape(path.suffix)}|\.tmp-[a-z0-9_]{{8}})"
+    )
+    if not path.parent.is_dir():
+        return []
+    return sorted(p for p in path.parent.iterdir() if names.fullmatch(p.name))
 
 
 def copy_item(src: Path, dst: Path) -> None:

@@ -27,7 +27,9 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
 
 The workbook, the folder and the backups are written with ``capacity.files.atomic_file`` and
 ``atomic_folder``: made beside the target and only then renamed (or exchanged) into place; the
-workbook and the folder are read back and compared inside the writer, before that step.
+workbook and the folder are read back and compared inside the writer, before that step. The
+temporary copies that a run killed before that step left beside the registry (personal data) are
+removed once the lock is held (``files.leftovers``).
 
 In the Excel and folder forms the files' size and time are taken when the lock is taken and
 compared just before the rename: a change by a program that ignores the lock file (a spreadsheet,
@@ -37,6 +39,7 @@ an editor) is refused instead of overwritten.
 from __future__ import annotations
 
 import contextlib
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,9 +61,11 @@ def locked(path: Path) -> Iterator[Target]:
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
         with gpkg_transaction(path) as target:
+            _clear_leftovers(path)
             yield target
         return
     with files.file_lock(path):
+        _clear_leftovers(path)
         if suffix in (".xlsx", ".xlsm"):
             not_open_in_excel(path)
             target: Target = XlsxTarget(path)
@@ -69,3 +74,15 @@ def locked(path: Path) -> Iterator[Target]:
         target.registry = load_registry(path)
         target.writable()
         yield target
+
+
+def _clear_leftovers(path: Path) -> None:
+    """Remove the temporary copies of the registry and its backups that a killed run left beside
+    it (``files.leftovers``: copies with personal data, which nobody else writes while the lock
+    is held)."""
+    with files.os_errors(path.parent, "cannot remove a leftover temporary copy"):
+        for item in files.leftovers(path):
+            if item.is_dir() and not item.is_symlink():
+                shutil.rmtree(item)
+            else:
+                item.unlink()

@@ -566,6 +566,26 @@ def test_formulas_on_the_users_own_sheets_are_kept_and_computed_again(tmp_path):
     assert book.calculation.fullCalcOnLoad
 
 
+@pytest.mark.parametrize("name", FORMS)
+def test_an_apply_removes_the_copies_a_killed_run_left(tmp_path, name):
+    """A run killed before its rename leaves a hidden copy of the registry (personal data); the
+    next apply, holding the lock, removes it, and keeps what is not such a copy."""
+    path, plan = _planned(tmp_path, name)
+    suffix = Path(name).suffix
+    left = [
+        tmp_path / f".{name}.k2x_9abc{suffix}" if suffix else tmp_path / f".{name}.tmp-k2x_9abc",
+        tmp_path / f".reg.backup-0e35e6bdadd8{suffix}.tmp-ab12cd34",
+    ]
+    kept = [tmp_path / f".{name}.old-ab12cd34", tmp_path / f".{name}.notes", tmp_path / "reg.txt"]
+    for item in left + kept:
+        if ".tmp-" in item.name or ".old-" in item.name:
+            item.mkdir()  # a temporary folder (and an interrupted swap's old folder)
+        else:
+            item.write_text("x")
+    apply_plan(path, plan, today=TODAY)
+    assert not [p for p in left if p.exists()] and all(p.exists() for p in kept)
+
+
 # --- backups -------------------------------------------------------------------------------------
 
 
