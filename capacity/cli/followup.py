@@ -11,6 +11,7 @@ from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, literal, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.errors import UserError
 
 
 def followup(
@@ -35,7 +36,8 @@ def followup(
         typer.Option(
             "--date",
             formats=["%Y-%m-%d"],
-            help="Registret er opdateret til denne dag (standard: 31.12. i --year).",
+            help="Registret er opdateret til denne dag (standard: 31.12. i --year, eller i dag "
+            "hvis det er tidligere; aldrig en dag der ikke er kommet).",
         ),
     ] = None,
     lang: LangOpt = "da",
@@ -47,10 +49,9 @@ def followup(
     from capacity.io.registry import load_registry
 
     check_lang(lang)
+    as_of = updated_on(year, date.date() if date else None, dt.date.today())
     reg = load_registry(registry, policy=policy)
-    result = build_followup(
-        reg, year, from_year=first, as_of=date.date() if date else None, lang=lang
-    )
+    result = build_followup(reg, year, from_year=first, as_of=as_of, lang=lang)
     paths = write_followup(reg, result, out)
     console = make_console()
     table = Table(title=literal(f"{year}"), show_header=False)
@@ -62,3 +63,21 @@ def followup(
         console.print(
             f"{'Wrote' if lang == 'en' else 'Skrev'} {clean(path)}", soft_wrap=True, markup=False
         )
+
+
+def updated_on(year: int, date: dt.date | None, today: dt.date) -> dt.date:
+    """The day the registry is up to date on: ``--date``, else 31 December of ``--year`` or
+    today when that is earlier. A registry cannot be up to date on a day still to come, so a
+    year or a ``--date`` after ``today`` would report months nobody has recorded yet.
+
+    Raises
+    ------
+    UserError
+        For a ``--date`` after ``today``.
+    """
+    if date is not None and date > today:
+        raise UserError(
+            f"--date {date:%Y-%m-%d} has not come yet; give the day the registry was last "
+            f"brought up to date (at most {today:%Y-%m-%d})"
+        )
+    return date if date is not None else min(dt.date(year, 12, 31), today)

@@ -53,6 +53,7 @@ def plan(
         float,
         typer.Option(
             "--time-limit",
+            min=0.1,
             help="Tidsgrænse i sekunder (vægur); planen er færdig inden for den plus få sekunder.",
         ),
     ] = 60.0,

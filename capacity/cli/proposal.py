@@ -32,14 +32,19 @@ def proposal(
         int, typer.Option("--runs", min=10, help="Scenariekørsler pr. mulighed.")
     ] = 500,
     time_limit: Annotated[
-        float, typer.Option("--time-limit", help="CP-SAT's deterministiske tidsgrænse pr. plan.")
+        float,
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Sekunder (vægur) pr. plan: hver mulighed planlægges inden for dem.",
+        ),
     ] = 30.0,
     options: Annotated[
         Path | None,
         typer.Option(
             "--options",
-            help="TOML med egne muligheder ([[option]]: name, no_new_modules, keep_at_least, "
-            "close_from), planlagt og prøvet som de andre.",
+            help="TOML med egne muligheder (\\[\\[option]]: name, no_new_modules, no_new_sites, "
+            "keep_at_least, keep_homes, close_from, buy), planlagt og prøvet som de andre.",
         ),
     ] = None,
     from_history: HistoryOpt = False,

@@ -21,8 +21,9 @@ def scenarios(
         Path | None,
         typer.Option(
             "--plan",
-            help="plan.csv fra 'capacity plan' (modules.csv ved siden af læses med); skal "
-            "dække alle scenariets måneder (standard: dagens bygninger og moduler).",
+            help="plan.csv fra 'capacity plan', eller dens mappe (modules.csv og branches.csv ved "
+            "siden af læses med); skal dække alle scenariets måneder (standard: dagens bygninger "
+            "og moduler).",
         ),
     ] = None,
     samples: Annotated[
@@ -57,9 +58,11 @@ def scenarios(
     from capacity.planning.plan_input import read_branches, read_modules, read_plan
     from capacity.planning.scenario import load_inputs
     from capacity.planning.simulate import run_scenarios
-    from capacity.reports.plan_output import write_runs
+    from capacity.reports.plan_output import PLAN_FILE, write_runs
 
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
+    if plan is not None and plan.is_dir():  # the plan's folder, as report --plan takes it
+        plan = plan / PLAN_FILE
     frame = read_plan(plan) if plan is not None else None
     mods = read_modules(plan.parent / "modules.csv") if plan is not None else None
     branches = read_branches(plan.parent / "branches.csv") if plan is not None else None

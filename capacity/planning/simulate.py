@@ -238,7 +238,7 @@ def _on_dask(
     own = isinstance(dask, str)
     try:
         client = Client(dask, timeout="10s") if own else dask
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: not an address (no port, say)
         raise UserError(
             f"Cannot reach the Dask scheduler at {dask} ({exc}); start it or fix --dask."
         ) from None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from capacity.cli import app
+from capacity.cli.followup import updated_on
+from capacity.errors import UserError
 from capacity.io.registry import write_registry
 from tests import helpers
 
@@ -64,3 +68,23 @@ def test_help() -> None:
     result = runner.invoke(app, ["followup", "--help"])
     assert result.exit_code == 0
     assert "--year" in result.output
+
+
+def test_a_year_or_date_still_to_come_exits_2(tmp_path: Path) -> None:
+    """A registry cannot be up to date on a day to come: --year 2099 reported a whole year of
+    verdicts ("no months short of beds") that nobody had recorded."""
+    args = ["followup", str(_registry(tmp_path)), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, [*args, "--year", "2099"])
+    assert result.exit_code == 2 and "--year 2099 begins after" in result.output, result.output
+    result = runner.invoke(app, [*args, "--year", "2026", "--date", "2099-01-01"])
+    assert result.exit_code == 2 and "has not come yet" in result.output, result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_the_day_the_registry_is_up_to_date_on():
+    today = dt.date(2026, 12, 7)
+    assert updated_on(2026, None, today) == today  # this year: up to today
+    assert updated_on(2025, None, today) == dt.date(2025, 12, 31)
+    assert updated_on(2026, dt.date(2026, 6, 30), today) == dt.date(2026, 6, 30)
+    with pytest.raises(UserError, match="2026-12-08 has not come yet"):
+        updated_on(2026, dt.date(2026, 12, 8), today)

@@ -117,3 +117,20 @@ def test_bad_option_values(world, tmp_path, args):
     if command == "place" and "--time-limit" not in rest:
         full += ["--time-limit", "2"]
     check(full)
+
+
+REFUSED = [
+    ["plan", "--time-limit", "-5"],
+    ["proposal", "--time-limit", "-1"],
+    ["scenarios", "--dask", "notaurl"],
+]
+
+
+@pytest.mark.parametrize("args", REFUSED, ids=[" ".join(a) for a in REFUSED])
+def test_values_that_cannot_work_are_refused_naming_the_option(world, tmp_path, args):
+    """Not only no traceback: a negative limit ran a plan, an address without a port ended in
+    exit 1."""
+    command, option, value = args
+    check_error(
+        [command, world.gpkg, "-s", world.scenario, option, value, "--out", tmp_path], option
+    )

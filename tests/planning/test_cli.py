@@ -232,6 +232,9 @@ def test_a_plan_per_branch_is_written_and_the_runs_follow_it(app, registry, tmp_
 
     assert "planens egen plan for den gren" in runs()
     assert "Genhusede" in runs() and "planen flytter" in runs()
+    folder = ["--scenario", str(sc), "--plan", str(out), "--samples", "20"]  # as report takes it
+    result = runner.invoke(app, ["scenarios", str(registry), *folder])
+    assert result.exit_code == 0 and "planens egen plan for den gren" in result.output
     (out / "branches.csv").unlink()
     assert "den samme plan gælder i alle grene" in " ".join(runs().split())
     modules = pd.read_csv(out / "modules.csv")  # made by hand, without the moves
