@@ -88,6 +88,24 @@ app = typer.Typer(
 )
 
 
+class LiveProgress:
+    """The progress line of a long run as a renderable for ``Console.status``: rich draws it again
+    with every turn of the spinner, so the seconds run on between improvements; ``show`` (the
+    solver's callback) sets the objective and bound it shows."""
+
+    def __init__(self, lang: str, started: float, limit: float) -> None:
+        self.lang, self.started, self.limit = lang, started, limit
+        self.objective: float | None = None
+        self.bound: float | None = None
+
+    def show(self, objective: float, bound: float | None) -> None:
+        self.objective, self.bound = objective, bound
+
+    def __rich__(self) -> Text:
+        text = progress_text(self.lang, self.started, self.limit, self.objective, self.bound)
+        return Text(text)
+
+
 def progress_text(
     lang: str,
     started: float,

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, make_console, progress_text, see
+from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
 from capacity.reports.text import number
 
@@ -97,12 +97,9 @@ def place(
     from capacity.solver.solve import place as place_households
 
     err = Console(stderr=True)
-    with err.status(progress_text(lang, started)) as status:
-
-        def show(objective: float, bound: float | None) -> None:
-            status.update(progress_text(lang, started, time_limit, objective, bound))
-
-        clock = Clock(time_limit, started=started, progress=show if err.is_terminal else None)
+    live = LiveProgress(lang, started, time_limit)
+    with err.status(live):
+        clock = Clock(time_limit, started=started, progress=live.show if err.is_terminal else None)
         reg = load_registry(registry, policy=policy)
         day = date.date() if date else dt.date.today()
         result = place_households(

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, literal, make_console, progress_text, see
+from capacity.cli.app import LiveProgress, add_rows, clean, literal, make_console, see
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 
 HistoryOpt = Annotated[
@@ -87,11 +87,8 @@ def plan(
 
     started = time.perf_counter()
     err = Console(stderr=True)
-    with err.status(progress_text("da", started)) as status:
-
-        def show(objective: float, bound: float | None) -> None:
-            status.update(progress_text("da", started, time_limit, objective, bound))
-
+    live = LiveProgress("da", started, time_limit)
+    with err.status(live):
         reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
         res = make_plan(
             reg,
@@ -102,7 +99,7 @@ def plan(
             time_limit=time_limit,
             groups=groups,
             value=value,
-            progress=show if err.is_terminal else None,
+            progress=live.show if err.is_terminal else None,
         )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = make_console()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from types import SimpleNamespace
 
 import pandas as pd
@@ -12,7 +13,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from capacity import files
-from capacity.cli.app import user_errors
+from capacity.cli.app import LiveProgress, user_errors
 from capacity.cli.place import _terms, place
 from capacity.errors import UserError
 from capacity.io.registry import load_registry, write_registry
@@ -186,6 +187,23 @@ def test_the_progress_line_writes_numbers_in_the_language_of_the_run():
     assert da.endswith("mål 1.234.567 · afstand 0,47 %")
     assert en.endswith("objective 1,234,567 · gap 0.47%")
     assert _progress_text("da", now, 60.0, 5.0, None).endswith("afstand –")
+
+
+def test_the_progress_line_counts_the_seconds_between_improvements():
+    """The line is drawn again with every turn of the spinner: it stood at "1 af 8 s" until the
+    next better answer."""
+    live = LiveProgress("da", time.perf_counter() - 5.2, 60.0)
+    live.show(100.0, 90.0)
+    console = Console(width=200)
+
+    def drawn() -> str:
+        with console.capture() as seen:
+            console.print(live)
+        return seen.get()
+
+    assert drawn().startswith("Søger: 5 af 60 s · mål 100")
+    live.started -= 3.0  # three seconds on, no better answer
+    assert drawn().startswith("Søger: 8 af 60 s · mål 100")
 
 
 @pytest.mark.parametrize(
