@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 from capacity import files
 from capacity.errors import UserError
 from capacity.io.layers import LAYERS, Registry
@@ -191,8 +193,6 @@ def _gpkg_functions(conn: sqlite3.Connection) -> None:
 
 
 def _st_geometry(blob: bytes | None) -> Any:
-    import shapely
-
     if blob is None or blob[:2] != b"GP":
         return None
     envelope = (0, 32, 48, 48, 64)[(blob[3] >> 1) & 0x07]
