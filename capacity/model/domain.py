@@ -252,8 +252,16 @@ def build_domain(
 
 
 def add_pairs(dom: Domain) -> Domain:
-    """``dom`` with its allowed pairs (``hard.allowed_units`` for every household)."""
-    return replace(dom, pairs={h.id: hard.allowed_units(h, dom) for h in dom.households})
+    """``dom`` with its allowed pairs (``hard.allowed_units`` for every household), the static
+    rules run once per ``hard.static_key``."""
+    by_key: dict[tuple, tuple[str, ...]] = {}
+    pairs = {}
+    for h in dom.households:
+        key = hard.static_key(h)
+        if key not in by_key:
+            by_key[key] = hard.statically_allowed(h, dom)
+        pairs[h.id] = hard.allowed_units(h, dom, by_key[key])
+    return replace(dom, pairs=pairs)
 
 
 def _with_unit(h: Household, uid: str) -> Household:

@@ -87,13 +87,24 @@ def static_key(h: Household) -> tuple:
     )
 
 
-def allowed_units(h: Household, dom: Domain) -> tuple[str, ...]:
-    """The unit classes ``h`` may go to: every static rule holds, or it is ``h``'s own unit."""
+def statically_allowed(h: Household, dom: Domain) -> tuple[str, ...]:
+    """The unit classes, by id, on which every static rule holds for ``h`` (the same for every
+    household of ``h``'s ``static_key``)."""
     return tuple(
-        uid
-        for uid, u in sorted(dom.units.items())
-        if uid == h.current_unit or all(rule(h, u, dom) for rule in STATIC_RULES)
+        uid for uid, u in sorted(dom.units.items()) if all(rule(h, u, dom) for rule in STATIC_RULES)
     )
+
+
+def allowed_units(
+    h: Household, dom: Domain, statically: tuple[str, ...] | None = None
+) -> tuple[str, ...]:
+    """The unit classes ``h`` may go to, by id: every static rule holds, or it is ``h``'s own
+    unit. ``statically``: ``statically_allowed`` of a household with ``h``'s ``static_key``,
+    where it was computed already."""
+    base = statically_allowed(h, dom) if statically is None else statically
+    if h.current_unit is None or h.current_unit in base:
+        return base
+    return tuple(sorted((*base, h.current_unit)))
 
 
 # --- model rules: add named constraints to a PlacementModel ---------------------------------------
@@ -102,6 +113,7 @@ def allowed_units(h: Household, dom: Domain) -> tuple[str, ...]:
 def one_unit_per_household(m: PlacementModel) -> None:
     """A household goes whole to at most one unit; a movable resident to exactly one."""
     for h in m.dom.households:
+        m.check()
         chosen = sum(m.by_household[h.id].values())
         if h.current_unit is not None:
             m.cp.add(chosen == 1).with_name(f"one_unit_per_household[{h.id}]")
@@ -112,6 +124,7 @@ def one_unit_per_household(m: PlacementModel) -> None:
 def beds_fit(m: PlacementModel) -> None:
     """A unit never holds more people than its beds (residents who stay included)."""
     for uid, u in m.dom.units.items():
+        m.check()
         if u.shareable and m.by_unit[uid]:
             # a new module holds its beds only once put up: ``people <= beds * put_up`` is the
             # capacity row of facility location, whose LP relaxation is far tighter than
@@ -123,6 +136,7 @@ def beds_fit(m: PlacementModel) -> None:
 def one_family_per_unit(m: PlacementModel) -> None:
     """A unit hosts one household, or several adult-only households where it is shareable."""
     for uid, u in m.dom.units.items():
+        m.check()
         here = m.by_unit[uid]
         if not here:
             continue
@@ -145,6 +159,7 @@ def one_family_per_unit(m: PlacementModel) -> None:
 def new_module_put_up(m: PlacementModel) -> None:
     """A new pavilion module hosts households only once put up, and modules go up in order."""
     for uid, var in m.open.items():
+        m.check()
         for hid, x in m.by_unit[uid].items():
             m.cp.add(x <= var).with_name(f"new_module_put_up[{uid},{hid}]")
     for prev, nxt in zip(list(m.open), list(m.open)[1:], strict=False):

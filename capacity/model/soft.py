@@ -215,6 +215,7 @@ def _term(m: PlacementModel, name: str, parts: dict[str, Any]) -> Term:
 def _household_parts(m: PlacementModel, coef: Callable[[Household, Unit, Domain], int]) -> dict:
     parts = {}
     for h in m.dom.households:
+        m.check()
         pairs = [
             (coef(h, m.dom.units[uid], m.dom), var) for uid, var in m.by_household[h.id].items()
         ]
@@ -245,6 +246,7 @@ def school_daycare(m: PlacementModel) -> Term:
         return _term(m, "school_daycare", {})
     parts = _household_parts(m, school_coef)
     for (did, group), slots in daycare_slots(m.dom).items():
+        m.check()
         demand = [
             (c, var)
             for hid, _, var in m.pairs_in("daycare", did)
@@ -268,6 +270,7 @@ def family_cluster(m: PlacementModel) -> Term:
     for did, d in sorted(m.dom.districts.items()):
         if d.kind != kind:
             continue
+        m.check()
         here = [var for hid, _, var in m.pairs_in(kind, did) if m.dom.household(hid).has_children]
         if did in fixed:
             parts[did] = 1
@@ -288,6 +291,7 @@ def spread(m: PlacementModel) -> Term:
     kind = str(m.dom.limits["spread_district_kind"])
     parts: dict[str, Any] = {}
     for did, (fixed, cap) in spread_caps(m.dom).items():
+        m.check()
         pairs = [(m.dom.household(h).persons, v) for h, _, v in m.pairs_in(kind, did)]
         most = fixed + sum(c for c, _ in pairs)
         if most <= cap:

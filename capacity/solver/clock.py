@@ -27,6 +27,12 @@ from contextlib import contextmanager
 STOPPED_BY = ("optimal", "deterministic", "wall_clock")
 MIN_WALL = 0.01  # seconds a CP-SAT call gets at least (it returns at once, with its hint)
 HEURISTIC_SHARE = 0.4  # of the limit: the Lagrangian heuristics' deadline (scoring follows)
+# of a model's building time: what loading it takes CP-SAT (or HiGHS's child), which their time
+# limits do not cut; a search starts only with at least this much time left
+LOAD_SHARE = 0.5
+# a per-pair model's whole building over the time its pair variables take: the least this ratio
+# is in the table of docs/benchmarks.md, so that a building projected from it is never too long
+BUILD_FACTOR = 3.0
 
 Progress = Callable[[float, float | None], None]  # objective, bound
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from capacity.model.aggregate import AggregateModel, fits, site_arrays, site_pair_costs
@@ -118,6 +119,7 @@ def result_from_model(
     solver: str,
     seed: int,
     lang: str = "da",
+    dom: Domain | None = None,
 ) -> Result:
     """Build the ``Result`` of a solved model.
 
@@ -127,8 +129,10 @@ def result_from_model(
     value : evaluates a variable or linear expression in the solution (``CpSolver.value``).
     status, objective, best_bound, solver, seed : what the solver reports.
     lang : language of texts and reasons (``da`` or ``en``).
+    dom : the domain whose allowed pairs give the unplaced reasons and the alternatives, where
+        the model holds fewer (default: the model's).
     """
-    dom = m.dom
+    dom = m.dom if dom is None else dom
     assignment = assignment_of(m, value)
     rows = part_values(m, value)
     templates = TEXT["en" if lang == "en" else "da"]
@@ -158,7 +162,7 @@ def result_from_model(
         unplaced=unplaced_table(dom, assignment, lang),
         modules=_modules(dom, assignment),
         explanation=explanation,
-        alternatives=_alternatives(dom, assignment),
+        alternatives=alternatives_table(dom, assignment),
         lang=lang,
         weights=dict(dom.weights),
     )
@@ -238,16 +242,34 @@ def _modules(dom: Domain, assignment: dict) -> pd.DataFrame:
 ALTERNATIVE_COLUMNS = ["household_id", "alt_unit_id", "alt_site_id", "extra_cost", *PAIR_COEFS]
 
 
-def _alternatives(dom: Domain, assignment: dict) -> pd.DataFrame:
+def alternatives_table(dom: Domain, assignment: dict) -> pd.DataFrame:
+    """Each placed household's cheapest allowed unit class on another site by
+    ``soft.pair_cost`` (ties: the smaller id), what it would cost more and why.
+
+    The costs are read on arrays, one household at a time: ``aggregate.site_pair_costs`` on the
+    sites of its pairs, plus ``soft.moves_coef`` (a resident's own unit costs no move). A test
+    holds the choice to ``pair_cost`` itself.
+    """
+    sids = sorted(dom.sites)
+    at = {sid: i for i, sid in enumerate(sids)}
+    site = site_arrays(dom, sids)
+    arrays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # by pairs: sites, ids
     rows = []
     for hid, uid in sorted(assignment.items()):
         if uid is None:
             continue
-        h = dom.household(hid)
-        others = [o for o in dom.pairs[hid] if dom.units[o].site_id != dom.units[uid].site_id]
-        if not others:
+        h, pairs = dom.household(hid), dom.pairs[hid]
+        if pairs not in arrays:
+            where = np.array([at[dom.units[o].site_id] for o in pairs], dtype=np.int64)
+            arrays[pairs] = where, np.array(pairs, dtype=object)
+        where, ids = arrays[pairs]
+        other = np.flatnonzero(where != at[dom.units[uid].site_id])
+        if not len(other):
             continue
-        best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
+        cost = site_pair_costs(h, dom, sids, site)[where[other]]
+        if h.current_unit is not None:
+            cost = cost + dom.weights["moves"] * (ids[other] != h.current_unit)
+        best = min(ids[other[cost == cost.min()]])
         rows.append(_alternative_row(dom, h, dom.units[uid], dom.units[best]))
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
 

@@ -7,6 +7,7 @@ here on the whole domain, so that objective, explanation and alternatives are th
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 from capacity.model.domain import Domain
 from capacity.model.placement import build_model
@@ -25,6 +26,12 @@ def evaluate(
 ) -> Result:
     """The ``Result`` of a given assignment (household -> unit class), scored by the model's terms.
 
+    The model is built on ``scored_pairs``: each household's chosen unit class and a resident's
+    own one, every pair fixed. Its terms and rules take the same values there as on the whole
+    model (a term's part over pairs that are all 0 is 0; a test holds the two equal), and its
+    size is that of the placement, not of every allowed pair. The unplaced reasons and the
+    alternatives are read from ``dom``'s allowed pairs.
+
     Raises
     ------
     ValueError
@@ -34,9 +41,8 @@ def evaluate(
     for hid, uid in assignment.items():
         if uid is not None and uid not in dom.pairs[hid]:
             raise ValueError(f"{hid} -> {uid}: the pair breaks a static hard rule")
-    m = build_model(dom, fixed=assignment)
-    # Every decision is fixed: the solve only checks the rules and sums the terms, but presolve
-    # of a large model can take more than a placement's budget, so the cap here is generous.
+    m = build_model(replace(dom, pairs=scored_pairs(dom, assignment)), fixed=assignment)
+    # Every decision is fixed: the solve only checks the rules and sums the terms.
     result = solve_in_stages(
         m,
         time_limit=EVALUATE_LIMIT,
@@ -45,6 +51,7 @@ def evaluate(
         workers=1,
         started=started,
         solver="greedy",
+        dom=dom,
     )
     if result is None:
         raise ValueError(
@@ -52,3 +59,17 @@ def evaluate(
             f"{EVALUATE_LIMIT:.0f} deterministic units)"
         )
     return result
+
+
+def scored_pairs(dom: Domain, assignment: dict[str, str | None]) -> dict[str, tuple[str, ...]]:
+    """The pairs ``evaluate`` builds: a household's unit class in ``assignment`` and, for a
+    movable resident, its own (the moves term reads it); all of ``dom``'s pairs for a household
+    the assignment leaves out (the model chooses its unit)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for h in dom.households:
+        if h.id not in assignment:
+            out[h.id] = dom.pairs[h.id]
+            continue
+        keep = {assignment[h.id], h.current_unit} - {None}
+        out[h.id] = tuple(sorted(uid for uid in keep if uid in dom.pairs[h.id]))
+    return out

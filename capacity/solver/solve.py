@@ -28,11 +28,18 @@ from dataclasses import dataclass, replace
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
-from capacity.model.placement import build_model, hint
+from capacity.model.placement import BuildStopped, build_model, hint
 from capacity.model.soft import separable
 from capacity.solver import cpsat_lanes, fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
-from capacity.solver.clock import HEURISTIC_SHARE, MIN_WALL, Clock, unlimited
+from capacity.solver.clock import (
+    BUILD_FACTOR,
+    HEURISTIC_SHARE,
+    LOAD_SHARE,
+    MIN_WALL,
+    Clock,
+    unlimited,
+)
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import solve_highs
@@ -365,26 +372,96 @@ def _machinery_lane(
 
 
 def _plain_highs(dom: Domain, run: Run) -> Result:
-    """The whole model as a MIP; never worse than the greedy placement."""
-    m = _built(dom, run)
-    return replace(_highs(dom, m, greedy_assignment(dom), None, run), options=_size(m))
+    """The whole model as a MIP; never worse than the greedy placement (``_in_time``)."""
+    greedy, scored = _scored_greedy(dom, run)
+    m = _in_time(dom, run)
+    if m is None:
+        return _unsolved(scored, run, "HiGHS")
+    return replace(_highs(dom, m, greedy, None, run, scored=scored), options=_size(m))
 
 
 def _plain(dom: Domain, run: Run) -> Result:
-    """The whole model, hinted with the greedy placement; never worse than it."""
-    greedy = greedy_assignment(dom)
-    m = _built(dom, run)
+    """The whole model, hinted with the greedy placement; never worse than it. Where the time
+    left cannot build the model and start CP-SAT on it (``_in_time``), the greedy placement."""
+    greedy, scored = _scored_greedy(dom, run)
+    m = _in_time(dom, run)
+    if m is None:
+        return _unsolved(scored, run, "CP-SAT")
     hint(m, greedy)
     result = _stages(m, run, run.time_limit)
     if result is not None and result.status == "OPTIMAL":
         return replace(result, options=_size(m))
-    out = _not_optimal(dom, greedy, result, seed=run.seed, lang=run.lang, started=run.started)
+    out = _not_optimal(
+        dom, greedy, result, seed=run.seed, lang=run.lang, started=run.started, scored=scored
+    )
     return replace(out, options=_size(m))
+
+
+def _scored_greedy(dom: Domain, run: Run) -> tuple[dict[str, str | None], Result]:
+    """The greedy placement and its ``Result``, scored before the search; the clock's deadline
+    is brought nearer by what scoring took, which reading the search's answer back takes
+    again."""
+    greedy = greedy_assignment(dom)
+    begun = time.perf_counter()
+    scored = evaluate(dom, greedy, lang=run.lang, started=run.started)
+    run.clock.reserve(time.perf_counter() - begun)
+    return greedy, scored
+
+
+def _in_time(dom: Domain, run: Run):
+    """The model of ``dom`` as ``_built`` gives it, or None where the deadline passed while
+    building it or the time left is less than a solver takes to load it (``clock.LOAD_SHARE``
+    of the building's time, which no solver's limit cuts)."""
+    begun = time.perf_counter()
+    try:
+        m = build_model(dom, stop=_build_guard(run, begun))
+    except BuildStopped:
+        return None
+    took = time.perf_counter() - begun
+    run.clock.reserve(took)
+    if run.clock.left() < LOAD_SHARE * took:
+        run.clock.mark_cut()
+        return None
+    return m
+
+
+def _build_guard(run: Run, begun: float) -> Callable[[float], bool]:
+    """``build_model``'s ``stop`` for a building begun at ``begun``: the deadline has passed, or
+    the pair variables made so far (a share ``made`` of them, 1 % at least: a pace read on
+    fewer is noise), at their pace, project a model that ``_in_time`` would not hand to a
+    solver. The whole building takes at least ``clock.BUILD_FACTOR`` times as long as its
+    variables, and a search needs as long again (the deadline's reserve) and ``LOAD_SHARE`` of
+    it more, so a model that cannot be searched in time is given up early, and little is
+    undone."""
+
+    def stop(made: float) -> bool:
+        if run.clock.passed():
+            return True
+        if not 0.01 <= made < 1.0:
+            return False
+        spent = time.perf_counter() - begun
+        if spent / made * BUILD_FACTOR * (2 + LOAD_SHARE) > spent + run.clock.left():
+            run.clock.mark_cut()
+            return True
+        return False
+
+    return stop
+
+
+def _unsolved(scored: Result, run: Run, engine: str) -> Result:
+    """The greedy placement (``scored``), labelled: the time limit ended the run before
+    ``engine`` could search."""
+    return replace(
+        scored,
+        status="UNKNOWN",
+        solver=f"greedy (tiden rakte ikke til at bygge og starte {engine})",
+        seed=run.seed,
+    )
 
 
 def _built(dom: Domain, run: Run):
     """The model of ``dom``; the clock's deadline is brought nearer by the time building it
-    took, which scoring the answer on the whole domain will take again after the search."""
+    took, about what reading a solver's answer back and scoring it will take after the search."""
     begun = time.perf_counter()
     m = build_model(dom)
     run.clock.reserve(time.perf_counter() - begun)
@@ -457,11 +534,20 @@ def _not_optimal(
     lang: str,
     started: float,
     engine: str = "CP-SAT",
+    scored: Result | None = None,
 ) -> Result:
     """A result not proven optimal, or none: never worse than greedy (``settle.keep_better``,
-    ``result`` already scored on ``dom``), honestly labelled."""
+    ``result`` already scored on ``dom``, ``greedy`` too where ``scored`` is given), honestly
+    labelled."""
     placed, mine = keep_better(
-        dom, result, greedy, lower=-math.inf, found_scored=True, lang=lang, started=started
+        dom,
+        result,
+        greedy,
+        lower=-math.inf,
+        scored=scored,
+        found_scored=True,
+        lang=lang,
+        started=started,
     )
     if result is None:
         return replace(
@@ -480,7 +566,7 @@ def _not_optimal(
     return result
 
 
-def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
+def _highs(dom: Domain, m, greedy: dict, fix, run: Run, scored: Result | None = None) -> Result:
     """HiGHS on ``m`` (``_solve_highs``), scored on ``dom``; not proven optimal, never worse than
     ``greedy`` (``_not_optimal``), or with the fixing (``fix``) than the heuristic's placement
     (``fixing.settle``, which also takes the larger bound)."""
@@ -496,7 +582,7 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
         m,
         greedy,
         fallback="lagrange" if fix else "greedy",
-        scored=fix.placed if fix else None,
+        scored=fix.placed if fix else scored,
         time_limit=left,
         seed=seed,
         lang=lang,
@@ -518,7 +604,9 @@ def _highs(dom: Domain, m, greedy: dict, fix, run: Run) -> Result:
         )
     if result.status == "OPTIMAL":
         return result
-    return _not_optimal(dom, greedy, result, seed=seed, lang=lang, started=started, engine="HiGHS")
+    return _not_optimal(
+        dom, greedy, result, seed=seed, lang=lang, started=started, engine="HiGHS", scored=scored
+    )
 
 
 def _solve_highs(

@@ -12,6 +12,7 @@ import time
 from contextlib import nullcontext
 from dataclasses import replace
 
+from capacity.model.domain import Domain
 from capacity.solver.clock import Clock, unlimited
 from capacity.solver.result import Result, result_from_model
 from capacity.solver.trace import GapTrace
@@ -28,6 +29,7 @@ def solve_in_stages(
     solver: str = "cpsat",
     cp=None,
     clock: Clock | None = None,
+    dom: Domain | None = None,
 ) -> Result | None:
     """Two deterministic stages: one sequential worker, then (unless proven optimal) the cores.
 
@@ -41,6 +43,9 @@ def solve_in_stages(
     with new modules the model is a capacitated facility location problem, whose LP bound with
     cuts closes most instances at the root. The measurements behind both choices are in
     ``docs/benchmarks.md``.
+
+    ``dom`` is the domain the ``Result`` describes (its unplaced reasons and alternatives), when
+    the model was built on fewer of its pairs (``scoring.evaluate``); default the model's.
     """
     from ortools.sat.python import cp_model
 
@@ -87,6 +92,7 @@ def solve_in_stages(
         solver=solver,
         seed=seed,
         lang=lang,
+        dom=dom,
     )
     return replace(
         result,

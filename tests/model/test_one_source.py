@@ -250,3 +250,18 @@ def test_households_alike_by_static_key_are_allowed_and_refused_alike(reg, modul
         first = unplaced_reason(h, bare, "en", static=memo)
         assert unplaced_reason(twin, bare, "en", static=memo) == first
         assert unplaced_reason(twin, bare, "en") == first
+
+
+@SETTINGS
+@given(small_worlds(max_households=5, max_units=4), st.booleans(), st.booleans())
+def test_pairs_run_once_per_static_key_are_each_households_own(reg, moves, modules):
+    """``add_pairs`` runs the static rules once per ``hard.static_key`` and adds a resident's
+    own unit: each household's pairs are what the rules give it alone, in the units' order."""
+    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
+    for h in dom.households:
+        alone = tuple(
+            uid
+            for uid, u in sorted(dom.units.items())
+            if uid == h.current_unit or all(r(h, u, dom) for r in hard.STATIC_RULES)
+        )
+        assert dom.pairs[h.id] == alone

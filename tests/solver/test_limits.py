@@ -14,10 +14,16 @@ import pandas as pd
 import pytest
 
 from capacity.bench import sscflp
+from capacity.model.domain import build_domain
+from capacity.model.placement import BuildStopped, build_model
+from capacity.solver import solve
 from capacity.solver.clock import STOPPED_BY, Clock
+from capacity.solver.greedy import greedy_assignment
+from capacity.solver.scoring import evaluate
 from capacity.solver.solve import place
 
 DAY = pd.Timestamp("2027-01-01").date()
+SAMPLE_DAY = pd.Timestamp("2026-12-01").date()
 LIMIT = 6.0
 
 
@@ -64,3 +70,62 @@ def test_a_passed_deadline_still_gives_a_placement_and_says_so(sample_gpkg):
     assert len(result.placements) > 0
     assert result.stopped_by in ("wall_clock", "optimal")
     assert result.explanation["weighted"].sum() == result.objective
+
+
+def _sample_domain(sample_gpkg):
+    from capacity.io.registry import load_registry
+
+    reg = load_registry(sample_gpkg)
+    return reg, build_domain(reg, SAMPLE_DAY, allow_moves=True)
+
+
+def _no_search(*args, **kwargs):
+    raise AssertionError("a search was started")
+
+
+def _is_greedy_cut(result, reg, dom) -> None:
+    """The greedy placement, scored by the model, labelled as cut by the time limit."""
+    assert result.status == "UNKNOWN"
+    assert result.solver.startswith("greedy (tiden rakte ikke")
+    assert result.stopped_by == "wall_clock"
+    assert result.objective == evaluate(dom, greedy_assignment(dom)).objective
+    assert result.explanation["weighted"].sum() == result.objective
+    assert len(result.placements) > 0
+
+
+def test_a_deadline_that_passes_while_building_gives_the_greedy_placement(sample_gpkg, monkeypatch):
+    reg, dom = _sample_domain(sample_gpkg)
+    monkeypatch.setattr(solve, "solve_in_stages", _no_search)
+    result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=5, clock=Clock(0.0))
+    _is_greedy_cut(result, reg, dom)
+
+
+def test_a_model_whose_pace_cannot_be_searched_in_time_is_given_up(sample_gpkg, monkeypatch):
+    """With time left, but a building projected (from its variables' pace) longer than it."""
+    reg, dom = _sample_domain(sample_gpkg)
+    monkeypatch.setattr(solve, "solve_in_stages", _no_search)
+    monkeypatch.setattr(solve, "BUILD_FACTOR", 1e12)
+    result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=600)
+    _is_greedy_cut(result, reg, dom)
+
+
+def test_a_model_built_with_too_little_time_left_to_load_is_not_searched(sample_gpkg, monkeypatch):
+    reg, dom = _sample_domain(sample_gpkg)
+    monkeypatch.setattr(solve, "solve_in_stages", _no_search)
+    monkeypatch.setattr(solve, "LOAD_SHARE", 1e12)
+    monkeypatch.setattr(solve, "BUILD_FACTOR", 0.0)  # the pace alone gives up nothing
+    result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=600)
+    _is_greedy_cut(result, reg, dom)
+
+
+def test_the_building_asks_to_stop_at_every_household_and_stops_when_told(sample_gpkg):
+    _, dom = _sample_domain(sample_gpkg)
+    made: list[float] = []
+    build_model(dom, stop=lambda share: made.append(share) or False)
+    assert made[0] == 0.0 and made[-1] == 1.0
+    assert made == sorted(made)
+    assert len(made) > 2 * len(dom.households)  # the variables, then every rule and term
+    for k in (0, len(dom.households) // 2, len(made) - 1):
+        calls = iter(range(len(made)))
+        with pytest.raises(BuildStopped):
+            build_model(dom, stop=lambda share, k=k, calls=calls: next(calls) == k)

@@ -1,0 +1,80 @@
+"""``evaluate`` scores a placement on a model of its own pairs only, and says what the whole
+model says: the same objective, explanation, placements, unplaced reasons and alternatives, and
+the same verdict on a placement that breaks a rule of the model."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from capacity.model.domain import build_domain
+from capacity.model.placement import build_model
+from capacity.model.soft import pair_cost
+from capacity.solver.result import Result, alternatives_table
+from capacity.solver.scoring import EVALUATE_LIMIT, evaluate, scored_pairs
+from capacity.solver.stages import solve_in_stages
+from tests.helpers import PLACE_DAY
+from tests.solver.test_solve import small_worlds
+
+
+def _whole(dom, assignment) -> Result | None:
+    """The placement scored on the model of every allowed pair, each household fixed."""
+    m = build_model(dom, fixed=assignment)
+    return solve_in_stages(
+        m, time_limit=EVALUATE_LIMIT, seed=0, lang="da", workers=1, started=0.0, solver="greedy"
+    )
+
+
+def _frames(r: Result) -> list[pd.DataFrame]:
+    return [r.placements, r.unplaced, r.modules, r.explanation, r.alternatives]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(), st.booleans(), st.booleans(), st.data())
+def test_scoring_on_the_placement_pairs_says_what_the_whole_model_says(reg, moves, modules, data):
+    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
+    assignment = {
+        h.id: data.draw(st.sampled_from([None, *dom.pairs[h.id]])) for h in dom.households
+    }
+    whole = _whole(dom, assignment)
+    try:
+        mine = evaluate(dom, assignment)
+    except ValueError:
+        assert whole is None
+        return
+    assert whole is not None
+    assert mine.objective == whole.objective
+    for a, b in zip(_frames(mine), _frames(whole), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    smaller = scored_pairs(dom, assignment)
+    assert all(len(smaller[h.id]) <= 2 for h in dom.households)
+
+
+def _alternatives_one_pair_at_a_time(dom, assignment) -> pd.DataFrame:
+    """The alternatives by ``soft.pair_cost`` itself, pair by pair."""
+    rows = []
+    for hid, uid in sorted(assignment.items()):
+        if uid is None:
+            continue
+        h = dom.household(hid)
+        others = [o for o in dom.pairs[hid] if dom.units[o].site_id != dom.units[uid].site_id]
+        if others:
+            best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
+            rows.append(
+                (hid, best, pair_cost(h, dom.units[best], dom) - pair_cost(h, dom.units[uid], dom))
+            )
+    return pd.DataFrame(rows, columns=["household_id", "alt_unit_id", "extra_cost"])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=6, max_units=8), st.booleans(), st.booleans(), st.data())
+def test_alternatives_on_arrays_are_the_cheapest_by_pair_cost(reg, moves, modules, data):
+    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
+    assignment = {
+        h.id: data.draw(st.sampled_from([None, *dom.pairs[h.id]])) for h in dom.households
+    }
+    mine = alternatives_table(dom, assignment)[["household_id", "alt_unit_id", "extra_cost"]]
+    pd.testing.assert_frame_equal(
+        mine, _alternatives_one_pair_at_a_time(dom, assignment), check_dtype=False
+    )
