@@ -70,7 +70,8 @@ def plan(
         typer.Option(
             "--value-of-uncertainty/--no-value-of-uncertainty",
             help="Beregn også værdien af at planlægge for usikkerheden (planen efter det "
-            "gennemsnitlige forløb og med fuld viden); deler tidsgrænsen (60 % til planen).",
+            "gennemsnitlige forløb og med fuld viden) inden for samme tidsgrænse: planen går "
+            "først; dele, der ikke når at blive beregnet, springes over og nævnes i summary.json.",
         ),
     ] = True,
     from_history: HistoryOpt = False,
@@ -100,6 +101,7 @@ def plan(
             groups=groups,
             value=value,
             progress=live.show if err.is_terminal else None,
+            started=started,
         )
     write_plan(res, out, reg.policy.limits.emergency_dkk_per_person_day)
     console = make_console()
@@ -109,10 +111,21 @@ def plan(
     console.print(
         f"Forventet omkostning {kr(s['objective'])} · mangel {shortage} personmåneder · "
         f"{status_words(s['status'])} · afstand til grænsen {pct(s['gap'])} · "
-        f"skrev {clean(out)}",
+        f"{stop_words(s)}skrev {clean(out)}",
         soft_wrap=True,
         markup=False,
     )
+
+
+def stop_words(summary: dict) -> str:
+    """What the time limit cut, for the final line (empty when it cut nothing): the plan's
+    search, or the parts of the value of uncertainty it left out."""
+    if summary.get("stopped_by") != "wall_clock":
+        return ""
+    skipped = (summary.get("value_of_uncertainty") or {}).get("skipped", {})
+    if "time_limit" in skipped.values():
+        return "stoppet af tidsgrænsen (værdien af usikkerheden kun delvis beregnet) · "
+    return "stoppet af tidsgrænsen · "
 
 
 def actions_table(modules, out: Path | None = None) -> Table:

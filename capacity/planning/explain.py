@@ -267,8 +267,14 @@ def value_lines(s: dict) -> list[str]:
     if not v:
         return []
     out = ["", "## Værdien af at planlægge for usikkerheden", ""]
+    skipped = v.get("skipped", {})
     if v.get("average_path") is None:
-        out.append("- Planen efter det gennemsnitlige forløb blev ikke løst inden for tiden.")
+        why = skipped.get("average_path", "time_limit")
+        out.append(
+            "- Planen efter det gennemsnitlige forløb blev ikke løst inden for tidsgrænsen."
+            if why == "time_limit"
+            else f"- Planen efter det gennemsnitlige forløb blev ikke løst (løserens status: {why})."
+        )
     elif v["same_binding_decisions"]:
         out.append(
             "- En plan lagt efter det gennemsnitlige forløb træffer de samme bindende "
@@ -287,6 +293,15 @@ def value_lines(s: dict) -> list[str]:
             f"- Selv med fuld viden om fremtiden (hvert forløb planlagt for sig) koster det "
             f"mindst {kr(v['wait_and_see_bound'])}, så usikkerheden koster denne plan højst "
             f"{kr(v['value_of_perfect_information_at_most'])} i forventet omkostning"
+        )
+    elif "wait_and_see_bound" in skipped:
+        out.append(
+            "- Grænsen med fuld viden om fremtiden (hvert forløb planlagt for sig) blev ikke "
+            + (
+                "beregnet inden for tidsgrænsen."
+                if skipped["wait_and_see_bound"] == "time_limit"
+                else f"fundet (løserens status: {skipped['wait_and_see_bound']})."
+            )
         )
     return out
 

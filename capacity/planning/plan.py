@@ -16,6 +16,16 @@ from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import fit_tables
 from capacity.planning import demand as dem
+from capacity.planning.deadline import (
+    CHILD_MIN,
+    CUT,
+    KILL_AFTER,
+    Late,
+    TimedModel,
+    fits,
+    too_short,
+    wall,
+)
 from capacity.planning.feasible import no_plan
 from capacity.planning.model import (
     DAYS,
@@ -42,7 +52,8 @@ _HIGHS = {
 }
 BRANCH_WEIGHT = 1000  # integer weight of a sample per unit of its branch's probability
 GAP = 0.005  # stop within 0.5 % of the bound (the target is 1 %)
-GRACE = 3.0  # seconds of the time limit kept for starting HiGHS's process and reading back
+VALUE_SHARE = 0.4  # of the time left once the plan's model is built: the value of uncertainty
+VALUE_MIN = 2.0  # seconds: with less than this for it, the value of uncertainty gets no share
 PLAN_COLUMNS = [
     "site_id",
     "month",
@@ -103,6 +114,7 @@ def make_plan(
     plan_supply: Supply | None = None,
     value: bool = False,
     progress: Callable[[float, float | None], None] | None = None,
+    started: float | None = None,
 ) -> PlanResult:
     """Plan pavilion sites and modules over the scenario's horizon.
 
@@ -112,17 +124,34 @@ def make_plan(
     samples : demand paths per branch of the scenario (ignored when ``risk`` is given).
     risk : plan for the ``risk`` quantile of demand per month (one path) instead of samples.
     seed : seed of the demand samples; same inputs and seed give the same plan.
-    time_limit : wall-clock seconds from the call (building the model included); the plan
-        returns within it plus a few seconds.
+    time_limit : wall-clock seconds from the call (building the model included), or from
+        ``started`` when given; every build and HiGHS child ends by then (a child at most
+        ``deadline.KILL_AFTER`` later, with its best point), and the tables follow.
     shared : months whose decisions all samples share; default the longest lead time or notice
         (at least 1).
     groups : groups of samples (by total demand) per branch whose later decisions may differ
         (1: one plan per branch, decisions adapt only to what is known: the branch).
     plan_supply : a prepared ``Supply`` (e.g. with pavilion sites removed for option C).
     value : also solve the plan made on the average path and the wait-and-see plans, and report
-        the value of planning for uncertainty (the time limit is shared: 60 % for the plan).
+        the value of planning for uncertainty (``value_of_uncertainty``). The plan comes first:
+        the value gets ``VALUE_SHARE`` of the time left once the plan's model is built (none
+        when that is under ``VALUE_MIN``) and whatever the plan leaves; its parts that the
+        limit leaves no time for are skipped and named in the summary.
     progress : called with (objective, bound), in the summary's units, for each better plan the
         search finds.
+    started : ``time.perf_counter()`` at the start of the run (default: the call), e.g. the
+        command's start, so that loading the inputs counts against ``time_limit``.
+
+    The summary's ``stopped_by`` says which limit ended the run: ``optimal`` (the plan proven
+    optimal), ``deterministic`` (its gap target ended the search: same input and seed, same
+    plan) or ``wall_clock`` (the time limit cut the plan's search or a part of the value of
+    uncertainty).
+
+    Raises
+    ------
+    TimeLimitTooShort
+        When the limit ends before the plan's model is built or before HiGHS finds a plan,
+        saying how long loading and building took and a limit to try.
 
     Returns
     -------
@@ -130,7 +159,10 @@ def make_plan(
     """
     if samples < 1 or (risk is not None and not 0 < risk < 1):
         raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
-    deadline = time.monotonic() + time_limit
+    started = time.perf_counter() if started is None else started
+    deadline = started + time_limit
+    if time.perf_counter() >= deadline:
+        raise too_short(time_limit, time.perf_counter() - started, built=False)
     sup = plan_supply or supply(reg, sc)
     dm = dem.demand_model(reg, sc)
     branches = sc.branches()
@@ -150,9 +182,19 @@ def make_plan(
         shared = int(max([*orders, *mod.notice, 1]))
     shared = max(1, min(shared, sc.horizon_months))
     node = sample_tree(paths, branch, known, shared, groups)
-    later = 0.4 * time_limit if value else 0.0  # kept for the value of uncertainty
-    m = build(sup, paths, need, node, w, branch, shared, reg.policy)
-    solver = solve(m, deadline - later - time.monotonic(), progress=progress)
+    begin = time.perf_counter()
+    try:
+        m = build(sup, paths, need, node, w, branch, shared, reg.policy, until=deadline)
+    except Late:
+        raise too_short(time_limit, time.perf_counter() - started, built=False) from None
+    took = time.perf_counter() - begin
+    later = VALUE_SHARE * (deadline - time.perf_counter())
+    later = later if value and later >= VALUE_MIN else 0.0  # kept for the value of uncertainty
+    solver, status = run(m, deadline - later, progress=progress, built=took)
+    if solver is None:
+        if status != "time_limit":
+            raise no_plan(m.sup, m.policy, status)
+        raise too_short(time_limit, begin + took - started, built=True)
     info = dict(
         status=_status(solver),
         seed=seed,
@@ -172,11 +214,22 @@ def make_plan(
         ],
     )
     res = extract(m, solver, info, branch)
+    cut = solver.cut
     if value:
-        res.summary["value_of_uncertainty"] = value_of_uncertainty(
-            m, solver, deadline - time.monotonic()
-        )
+        vou = value_of_uncertainty(m, solver, deadline)
+        res.summary["value_of_uncertainty"] = vou
+        cut = cut or not vou["complete"]
+    res.summary["stopped_by"] = stopped_by(solver, cut)
     return res
+
+
+def stopped_by(solver: Solved, cut: bool) -> str:
+    """Which limit ended the run (as ``place``'s ``summary.json`` says it): ``wall_clock`` when
+    the time limit cut the plan's search or a part of the value of uncertainty (``cut``), else
+    ``optimal`` when the plan is proven optimal, else ``deterministic`` (the gap target)."""
+    if cut or solver.cut:
+        return "wall_clock"
+    return "optimal" if _status(solver) == "optimal" else "deterministic"
 
 
 def _samples(dm, branches, samples: int, seed: int):
@@ -228,9 +281,14 @@ def build(
     branch: np.ndarray,
     shared: int,
     policy,
+    until: float | None = None,
 ) -> PlanModel:
-    """The plan model with its rules and terms (see ``capacity.planning.model``)."""
-    m = PlanModel(cp_model.CpModel(), sup, paths, shared, policy, node, w, need, branch)
+    """The plan model with its rules and terms (see ``capacity.planning.model``).
+
+    With ``until`` (``time.perf_counter()``), building raises ``deadline.Late`` once it has
+    passed (``deadline.TimedModel``)."""
+    cp = cp_model.CpModel() if until is None else TimedModel(until)
+    m = PlanModel(cp, sup, paths, shared, policy, node, w, need, branch)
     for rule in HARD_RULES:
         rule(m)
     for term in TERMS:
@@ -238,6 +296,8 @@ def build(
     m.cp.minimize(
         cp_model.LinearExpr.weighted_sum([e.var for e in m.entries], [e.coef for e in m.entries])
     )
+    if isinstance(cp, TimedModel):
+        cp.done()
     return m
 
 
@@ -258,8 +318,9 @@ def first_stage_keys(m: PlanModel) -> list[tuple]:
     return [k for k in out if k[0] not in ("up", "bought", "moved", "is_open") or k[2] < m.shared]
 
 
-def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
-    """The value of planning for uncertainty and the wait-and-see bound (DKK, expected).
+def value_of_uncertainty(m: PlanModel, rp: Solved, until: float) -> dict:
+    """The value of planning for uncertainty and the wait-and-see bound (DKK, expected), each
+    part ending by ``until`` (``time.perf_counter()``).
 
     - ``average_path``: the plan made on the average path (the samples' weighted mean demand),
       its decisions binding now kept, everything later re-planned on the same samples. Its
@@ -270,15 +331,54 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
     - ``wait_and_see_bound``: a lower bound on the expected cost with the future known (every
       sample planned alone): no plan can do better; the stochastic plan's cost minus it bounds
       the expected value of perfect information from above.
+
+    A part the time left no room for, or that found no plan, is None, and ``skipped`` names it
+    with the reason (``time_limit`` or the solver's status); ``complete`` is true when every
+    part was computed and no search of theirs was cut by the time limit (their values then do
+    not depend on the machine).
     """
+    W = m.total_weight
+    out: dict = dict(
+        stochastic=rp.objective_value / W,
+        stochastic_bound=rp.best_objective_bound / W,
+        average_path=None,
+        same_binding_decisions=None,
+        value_of_stochastic_solution_low=None,
+        value_of_stochastic_solution_high=None,
+        wait_and_see_bound=None,
+        value_of_perfect_information_at_most=None,
+    )
+    skipped, cut = {}, False
+    try:
+        path, state = _average_path(m, rp, until)
+    except Late:
+        path, state = {}, "time_limit"
+    out.update(path)
+    if state in ("done", "cut"):
+        cut = state == "cut"
+    else:
+        skipped["average_path"] = state
+    bound, state = _wait_and_see(m, until)
+    if bound is not None:
+        out["wait_and_see_bound"] = bound / W
+        out["value_of_perfect_information_at_most"] = max(0.0, rp.objective_value - bound) / W
+        cut = cut or state == "cut"
+    else:
+        skipped["wait_and_see_bound"] = state
+    out.update(skipped=skipped, complete=not skipped and not cut)
+    return out
+
+
+def _average_path(m: PlanModel, rp: Solved, until: float) -> tuple[dict, str]:
+    """The average path's part of ``value_of_uncertainty`` and how it ended: ``done``, ``cut``
+    (a search cut by the time limit), or why it has no values (``time_limit``, a status). Its
+    two solves share the time to ``until`` with the wait-and-see bound (a third each, the one
+    left over to the next); building raises ``Late`` at ``until``."""
     W = m.total_weight
     mean_need = np.rint((m.need * m.w[:, None, None]).sum(axis=0) / W).astype(np.int64)
     mean_path = np.rint((m.demand * m.w[:, None]).sum(axis=0) / W).astype(np.int64)
     one = np.zeros((1, m.months), np.int64)
-    third = max(seconds / 3, 1.0)
-    out: dict = dict(
-        stochastic=rp.objective_value / W, stochastic_bound=rp.best_objective_bound / W
-    )
+    begin = time.perf_counter()
     ev = build(
         m.sup,
         mean_path[None],
@@ -288,47 +388,80 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, seconds: float) -> dict:
         one[:, 0],
         m.shared,
         m.policy,
+        until=until,
     )
-    try:
-        ev_sol = solve(ev, third)
-        fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy)
-        keys = first_stage_keys(m)
-        values = [int(round(ev_sol.value(a))) for a in first_stage(ev, keys)]
-        same = values == [int(round(rp.value(b))) for b in first_stage(m, keys)]
+    ev_sol, status = run(ev, _slot(until, 3), built=time.perf_counter() - begin)
+    if ev_sol is None:
+        return {}, status
+    keys = first_stage_keys(m)
+    values = [int(round(ev_sol.value(a))) for a in first_stage(ev, keys)]
+    same = values == [int(round(rp.value(b))) for b in first_stage(m, keys)]
+    eev = rp
+    if not same:
+        begin = time.perf_counter()
+        fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy, until)
         for b, v in zip(first_stage(fixed, keys), values, strict=True):
             fixed.cp.add(b == v)
-        eev = rp if same else solve(fixed, third)
-        out.update(
-            average_path=eev.objective_value / W,
-            same_binding_decisions=same,
-            value_of_stochastic_solution_low=0.0
-            if same
-            else max(0.0, (eev.best_objective_bound - rp.objective_value) / W),
-            value_of_stochastic_solution_high=0.0
-            if same
-            else max(0.0, (eev.objective_value - rp.best_objective_bound) / W),
-        )
-    except UserError:
-        out["average_path"] = None
+        eev, status = run(fixed, _slot(until, 2), built=time.perf_counter() - begin)
+        if eev is None:
+            return {}, status
+    low = 0.0 if same else max(0.0, (eev.best_objective_bound - rp.objective_value) / W)
+    high = 0.0 if same else max(0.0, (eev.objective_value - rp.best_objective_bound) / W)
+    part = dict(
+        average_path=eev.objective_value / W,
+        same_binding_decisions=same,
+        value_of_stochastic_solution_low=low,
+        value_of_stochastic_solution_high=high,
+    )
+    return part, "cut" if ev_sol.cut or (eev is not rp and eev.cut) else "done"
+
+
+def _slot(until: float, parts: int) -> float:
+    """The deadline of the next of ``parts`` solves that share the time to ``until`` evenly."""
+    now = time.perf_counter()
+    return now + max(until - now, 0.0) / parts
+
+
+def _wait_and_see(m: PlanModel, until: float) -> tuple[float | None, str]:
+    """The wait-and-see model's lower bound (``_bound``) by ``until`` and how it ended, or None
+    and ``time_limit`` when building it and reading it into HiGHS's form leave no time."""
     tree = np.arange(m.samples, dtype=np.int64)[:, None] + np.zeros((1, m.months), np.int64)
-    ws = build(m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy)
-    bound = _bound(ws, third)
-    out["wait_and_see_bound"] = None if bound is None else bound / W
-    if bound is not None:
-        out["value_of_perfect_information_at_most"] = max(0.0, rp.objective_value - bound) / W
-    return out
+    begin = time.perf_counter()
+    try:
+        ws = build(m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy, until=until)
+    except Late:
+        return None, "time_limit"
+    if not fits(until, time.perf_counter() - begin):  # reading the form takes about as long
+        return None, "time_limit"
+    return _bound(_form(ws), until)
 
 
-def _bound(m: PlanModel, seconds: float) -> float | None:
-    """A lower bound on the model's optimum: the MIP's best bound within ``seconds``, else its
-    LP relaxation's optimum; None when neither is found."""
-    form = _form(m)
+def _bound(form, until: float) -> tuple[float | None, str]:
+    """A lower bound on the form's optimum by ``until``: the MIP's best bound (searched to
+    ``GAP``), else its LP relaxation's optimum, and how it ended (``done``, ``cut``); None and
+    why when neither is found. The MIP gets half the time when it leaves the LP room for a
+    child of its own."""
     threads = os.cpu_count() or 1
-    out = solve_highs(form, time_limit=max(seconds - GRACE, 1.0), threads=threads, grace=GRACE)
-    if out.bound is not None and np.isfinite(out.bound):
-        return float(out.bound)
-    lp = solve_highs(form, time_limit=max(seconds - GRACE, 1.0), relax=True, grace=GRACE)
-    return float(lp.objective) if lp.status == "OPTIMAL" and lp.objective is not None else None
+    now = time.perf_counter()
+    if until - now >= 2 * CHILD_MIN:
+        mip = now + (until - now) / 2
+        out = solve_highs(
+            form,
+            time_limit=mip - now,
+            threads=threads,
+            rel_gap=GAP,
+            grace=KILL_AFTER,
+            deadline=wall(mip),
+        )
+        if out.bound is not None and np.isfinite(out.bound):
+            return float(out.bound), "cut" if out.status in CUT else "done"
+    if not fits(until):
+        return None, "time_limit"
+    left = until - time.perf_counter()
+    lp = solve_highs(form, time_limit=left, relax=True, grace=KILL_AFTER, deadline=wall(until))
+    if lp.status == "OPTIMAL" and lp.objective is not None:
+        return float(lp.objective), "done"
+    return None, "time_limit" if lp.status in CUT else _HIGHS.get(lp.status, lp.status)
 
 
 @dataclass(frozen=True)
@@ -340,6 +473,7 @@ class Solved:
     best_objective_bound: float
     status: str
     wall_time: float
+    cut: bool = False  # the time limit ended the search (its values depend on the machine)
 
     def value(self, var) -> float:
         """The value of a model variable, or a constant as is."""
@@ -432,40 +566,52 @@ def keep_start(m: PlanModel) -> tuple[np.ndarray, np.ndarray]:
     return cols, np.array([val[c] for c in cols], np.float64)
 
 
-def solve(
-    m: PlanModel, time_limit: float, progress: Callable[[float, float | None], None] | None = None
-) -> Solved:
-    """Solve with HiGHS in a child process ended at the wall-clock ``time_limit`` (seconds);
-    ``progress`` gets each improving (objective, bound) in the summary's units.
+def run(
+    m: PlanModel,
+    until: float,
+    progress: Callable[[float, float | None], None] | None = None,
+    built: float = 0.0,
+) -> tuple[Solved | None, str]:
+    """Solve with HiGHS in a child process that ends by ``until`` (``time.perf_counter()``);
+    ``progress`` gets each improving (objective, bound) in the summary's units. Returns the
+    solved plan and its status, or None and why there is none: ``time_limit`` when the time
+    left no room (the model built in ``built`` seconds is read into HiGHS's form only when
+    that, about as long, leaves a child ``deadline.CHILD_MIN``) or the limit ended the search
+    before a plan, else the solver's status (``infeasible``, ...).
 
     The search starts from the better of ``keep_start`` and the LP relaxation's integral part
     (``highs.relaxation_start``) and stops within ``GAP`` of the bound. The objective
     is the one of the values returned (``highs.run_highs`` keeps HiGHS's incumbent where the
-    values it hands back are worse). An infeasible plan names the pavilion sites and the cause
-    (``feasible.no_plan``), in Danish.
+    values it hands back are worse). The child is ended ``deadline.KILL_AFTER`` after
+    ``until`` at the latest; its best point so far is the answer then.
     """
-    begin = time.monotonic()
+    begin = time.perf_counter()
+    if not fits(until, built):
+        return None, "time_limit"
     form = _form(m)
-    seconds = max(time_limit - GRACE, 1.0)
+    start = keep_start(m)
+    if not fits(until):
+        return None, "time_limit"
     out = solve_highs(
         form,
-        time_limit=seconds,
+        time_limit=until - time.perf_counter(),
         seed=0,
         threads=os.cpu_count() or 1,
         rel_gap=GAP,
-        grace=GRACE,
-        start=keep_start(m),
+        grace=KILL_AFTER,
+        start=start,
         lp_start=True,
-        deadline=time.time() + seconds,
+        deadline=wall(until),
         progress=None if progress is None else _per_weight(progress, m.total_weight),
     )
     status = _HIGHS.get(out.status, out.status)
     if out.values is None:
-        raise no_plan(m.sup, m.policy, status)
+        return None, "time_limit" if out.status in CUT else status
     objective = _objective(form, out.values)
-    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else objective
+    bound = out.bound if out.bound is not None and np.isfinite(out.bound) else _floor(form)
     bound = min(float(bound), objective)
-    return Solved(out.values, objective, bound, status, time.monotonic() - begin)
+    cut = out.status in CUT
+    return Solved(out.values, objective, bound, status, time.perf_counter() - begin, cut), status
 
 
 def _per_weight(
@@ -475,6 +621,17 @@ def _per_weight(
     return lambda objective, bound: progress(
         objective / weight, None if bound is None else bound / weight
     )
+
+
+def _floor(form) -> float:
+    """A lower bound on the form's objective from its column bounds alone: each cost at the
+    cheaper end of its column (the plan's columns are all bounded). It stands in for the
+    solver's bound when the time limit ended the search before it had one, so that the summary
+    never shows a bound above what the plan could cost (nor a gap of 0 not proven)."""
+    used = form.cost != 0
+    cost = form.cost[used]
+    low = np.minimum(cost * form.col_lower[used], cost * form.col_upper[used])
+    return float(low.sum() + form.offset)
 
 
 def _objective(form, values: np.ndarray) -> float:
