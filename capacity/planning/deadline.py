@@ -35,11 +35,15 @@ class TimeLimitTooShort(UserError):
 
 class TimedModel(cp_model.CpModel):
     """A CP-SAT model that raises ``Late`` while it is built once ``until``
-    (``time.perf_counter()``) has passed; ``done`` stops the looks (the model is built)."""
+    (``time.perf_counter()``) has passed, or, with ``then``, once the building so far, taken
+    ``then`` times again, would end past it: what follows a build (reading the model into
+    HiGHS's form, freeing an abandoned one) takes about as long as the build. ``done`` stops
+    the looks (the model is built)."""
 
-    def __init__(self, until: float) -> None:
+    def __init__(self, until: float, then: float = 0.0) -> None:
         super().__init__()
-        self.until = until
+        self.until, self.then = until, then
+        self.begun = time.perf_counter()
         self.added = 0
 
     def done(self) -> None:
@@ -47,8 +51,10 @@ class TimedModel(cp_model.CpModel):
 
     def _look(self) -> None:
         self.added += 1
-        if self.added % CHECK_EVERY == 0 and time.perf_counter() > self.until:
-            raise Late
+        if self.added % CHECK_EVERY == 0:
+            now = time.perf_counter()
+            if now + self.then * (now - self.begun) > self.until:
+                raise Late
 
     def add(self, ct):
         self._look()

@@ -54,6 +54,7 @@ BRANCH_WEIGHT = 1000  # integer weight of a sample per unit of its branch's prob
 GAP = 0.005  # stop within 0.5 % of the bound (the target is 1 %)
 VALUE_SHARE = 0.4  # of the time left once the plan's model is built: the value of uncertainty
 VALUE_MIN = 2.0  # seconds: with less than this for it, the value of uncertainty gets no share
+TAIL_SHARE = 0.05  # of the limit at most, kept after the plan's search for its tables and files
 PLAN_COLUMNS = [
     "site_id",
     "month",
@@ -126,7 +127,10 @@ def make_plan(
     seed : seed of the demand samples; same inputs and seed give the same plan.
     time_limit : wall-clock seconds from the call (building the model included), or from
         ``started`` when given; every build and HiGHS child ends by then (a child at most
-        ``deadline.KILL_AFTER`` later, with its best point), and the tables follow.
+        ``deadline.KILL_AFTER`` later, with its best point). The plan's search ends the time
+        its model took to build (at most ``TAIL_SHARE`` of the limit) earlier, and the value of
+        uncertainty that whole time earlier: the tables, the files and freeing the models take
+        about as long.
     shared : months whose decisions all samples share; default the longest lead time or notice
         (at least 1).
     groups : groups of samples (by total demand) per branch whose later decisions may differ
@@ -190,7 +194,8 @@ def make_plan(
     took = time.perf_counter() - begin
     later = VALUE_SHARE * (deadline - time.perf_counter())
     later = later if value and later >= VALUE_MIN else 0.0  # kept for the value of uncertainty
-    solver, status = run(m, deadline - later, progress=progress, built=took)
+    tail = min(took, TAIL_SHARE * time_limit)  # the tables, the files, freeing the model
+    solver, status = run(m, deadline - later - tail, progress=progress, built=took)
     if solver is None:
         if status != "time_limit":
             raise no_plan(m.sup, m.policy, status)
@@ -216,7 +221,7 @@ def make_plan(
     res = extract(m, solver, info, branch)
     cut = solver.cut
     if value:
-        vou = value_of_uncertainty(m, solver, deadline)
+        vou = value_of_uncertainty(m, solver, deadline - took)
         res.summary["value_of_uncertainty"] = vou
         cut = cut or not vou["complete"]
     res.summary["stopped_by"] = stopped_by(solver, cut)
@@ -282,12 +287,14 @@ def build(
     shared: int,
     policy,
     until: float | None = None,
+    then: float = 0.0,
 ) -> PlanModel:
     """The plan model with its rules and terms (see ``capacity.planning.model``).
 
     With ``until`` (``time.perf_counter()``), building raises ``deadline.Late`` once it has
-    passed (``deadline.TimedModel``)."""
-    cp = cp_model.CpModel() if until is None else TimedModel(until)
+    passed, or once the time built so far, taken ``then`` times again, would pass it
+    (``deadline.TimedModel``)."""
+    cp = cp_model.CpModel() if until is None else TimedModel(until, then)
     m = PlanModel(cp, sup, paths, shared, policy, node, w, need, branch)
     for rule in HARD_RULES:
         rule(m)
@@ -373,7 +380,8 @@ def _average_path(m: PlanModel, rp: Solved, until: float) -> tuple[dict, str]:
     """The average path's part of ``value_of_uncertainty`` and how it ended: ``done``, ``cut``
     (a search cut by the time limit), or why it has no values (``time_limit``, a status). Its
     two solves share the time to ``until`` with the wait-and-see bound (a third each, the one
-    left over to the next); building raises ``Late`` at ``until``."""
+    left over to the next); building raises ``Late`` once reading the model into HiGHS's form
+    and a child could no longer follow by ``until``."""
     W = m.total_weight
     mean_need = np.rint((m.need * m.w[:, None, None]).sum(axis=0) / W).astype(np.int64)
     mean_path = np.rint((m.demand * m.w[:, None]).sum(axis=0) / W).astype(np.int64)
@@ -388,7 +396,8 @@ def _average_path(m: PlanModel, rp: Solved, until: float) -> tuple[dict, str]:
         one[:, 0],
         m.shared,
         m.policy,
-        until=until,
+        until=until - CHILD_MIN,
+        then=1.0,
     )
     ev_sol, status = run(ev, _slot(until, 3), built=time.perf_counter() - begin)
     if ev_sol is None:
@@ -399,7 +408,18 @@ def _average_path(m: PlanModel, rp: Solved, until: float) -> tuple[dict, str]:
     eev = rp
     if not same:
         begin = time.perf_counter()
-        fixed = build(m.sup, m.demand, m.need, m.node, m.w, m.branch, m.shared, m.policy, until)
+        fixed = build(
+            m.sup,
+            m.demand,
+            m.need,
+            m.node,
+            m.w,
+            m.branch,
+            m.shared,
+            m.policy,
+            until - CHILD_MIN,
+            1.0,
+        )
         for b, v in zip(first_stage(fixed, keys), values, strict=True):
             fixed.cp.add(b == v)
         eev, status = run(fixed, _slot(until, 2), built=time.perf_counter() - begin)
@@ -428,7 +448,9 @@ def _wait_and_see(m: PlanModel, until: float) -> tuple[float | None, str]:
     tree = np.arange(m.samples, dtype=np.int64)[:, None] + np.zeros((1, m.months), np.int64)
     begin = time.perf_counter()
     try:
-        ws = build(m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy, until=until)
+        ws = build(
+            m.sup, m.demand, m.need, tree, m.w, m.branch, 0, m.policy, until - CHILD_MIN, 1.0
+        )
     except Late:
         return None, "time_limit"
     if not fits(until, time.perf_counter() - begin):  # reading the form takes about as long
@@ -438,11 +460,11 @@ def _wait_and_see(m: PlanModel, until: float) -> tuple[float | None, str]:
 
 def _bound(form, until: float) -> tuple[float | None, str]:
     """A lower bound on the form's optimum by ``until``: the MIP's best bound (searched to
-    ``GAP``), else its LP relaxation's optimum, and how it ended (``done``, ``cut``); None and
-    why when neither is found. The MIP gets half the time when it leaves the LP room for a
-    child of its own."""
+    ``GAP``), else its LP relaxation's optimum, and how it ended (``done``, or ``cut`` when the
+    time limit ended the MIP); None and why when neither is found. The MIP gets half the time
+    when that leaves the LP room for a child of its own."""
     threads = os.cpu_count() or 1
-    now = time.perf_counter()
+    now, cut = time.perf_counter(), False
     if until - now >= 2 * CHILD_MIN:
         mip = now + (until - now) / 2
         out = solve_highs(
@@ -455,12 +477,13 @@ def _bound(form, until: float) -> tuple[float | None, str]:
         )
         if out.bound is not None and np.isfinite(out.bound):
             return float(out.bound), "cut" if out.status in CUT else "done"
+        cut = out.status in CUT  # the limit, not the model, chose the LP's bound
     if not fits(until):
         return None, "time_limit"
     left = until - time.perf_counter()
     lp = solve_highs(form, time_limit=left, relax=True, grace=KILL_AFTER, deadline=wall(until))
     if lp.status == "OPTIMAL" and lp.objective is not None:
-        return float(lp.objective), "done"
+        return float(lp.objective), "cut" if cut else "done"
     return None, "time_limit" if lp.status in CUT else _HIGHS.get(lp.status, lp.status)
 
 
