@@ -18,6 +18,7 @@ import time
 from ortools.sat.python import cp_model
 
 from capacity.errors import UserError
+from capacity.reports.text import number
 
 KILL_AFTER = 0.5  # seconds after its deadline at which a HiGHS child is ended (best point kept)
 CHILD_MIN = 0.5  # seconds a HiGHS child needs at least: a cold Python with highspy, a first LP
@@ -82,15 +83,20 @@ def fits(until: float, before: float = 0.0) -> bool:
 
 def too_short(limit: float, spent: float, built: bool) -> TimeLimitTooShort:
     """The error when the limit ends before a plan exists: how long loading and building took
-    (``spent`` seconds from the start) and a limit to try."""
+    (``spent`` seconds from the start, ``built`` whether the model was finished) and a limit to
+    try (solving takes about as long again as loading and building, and a HiGHS child starts)."""
     suggest = max(math.ceil(3 * spent + 2), math.ceil(2 * limit))
-    what = (
-        f"at indlæse data og bygge modellen tog {spent:.1f} s, og der var ikke tid nok tilbage "
-        "til at finde en plan"
-        if built
-        else f"modellen var ikke bygget færdig efter {spent:.1f} s"
-    )
+    if built:
+        what = (
+            f"at indlæse data og bygge modellen tog {number(spent, 1)} s, og der var ikke tid "
+            f"nok tilbage til at finde en plan. Brug fx --time-limit {suggest} eller mere"
+        )
+    else:
+        what = (
+            f"modellen var ikke bygget færdig efter {number(spent, 1)} s, så hvor længe den "
+            f"tager, vides ikke. Brug en længere --time-limit (fx {suggest} eller mere)"
+        )
     return TimeLimitTooShort(
-        f"Tidsgrænsen på {limit:g} s er for kort til denne kapacitetsplan: {what}. "
-        f"Brug fx --time-limit {suggest} eller mere, eller færre --samples eller --groups."
+        f"Tidsgrænsen på {number(limit, 1)} s er for kort til denne kapacitetsplan: {what}, "
+        "eller færre --samples eller --groups."
     )
