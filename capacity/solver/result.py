@@ -250,28 +250,64 @@ def alternatives_table(dom: Domain, assignment: dict) -> pd.DataFrame:
     sites of its pairs, plus ``soft.moves_coef`` (a resident's own unit costs no move). A test
     holds the choice to ``pair_cost`` itself.
     """
-    sids = sorted(dom.sites)
-    at = {sid: i for i, sid in enumerate(sids)}
-    site = site_arrays(dom, sids)
-    arrays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}  # by pairs: sites, ids
+    costs = PairCosts(dom)
     rows = []
     for hid, uid in sorted(assignment.items()):
         if uid is None:
             continue
-        h, pairs = dom.household(hid), dom.pairs[hid]
-        if pairs not in arrays:
-            where = np.array([at[dom.units[o].site_id] for o in pairs], dtype=np.int64)
-            arrays[pairs] = where, np.array(pairs, dtype=object)
-        where, ids = arrays[pairs]
-        other = np.flatnonzero(where != at[dom.units[uid].site_id])
+        h = dom.household(hid)
+        where, ids = costs.pairs(h)
+        other = np.flatnonzero(where != costs.at[dom.units[uid].site_id])
         if not len(other):
             continue
-        cost = site_pair_costs(h, dom, sids, site)[where[other]]
-        if h.current_unit is not None:
-            cost = cost + dom.weights["moves"] * (ids[other] != h.current_unit)
+        cost = costs.of(h)[other]
         best = min(ids[other[cost == cost.min()]])
         rows.append(_alternative_row(dom, h, dom.units[uid], dom.units[best]))
     return pd.DataFrame(rows, columns=ALTERNATIVE_COLUMNS)
+
+
+class PairCosts:
+    """``soft.pair_cost`` of every allowed pair of a household, on arrays: the site terms and
+    scores of ``aggregate.site_pair_costs`` on the sites of its pairs, plus ``soft.moves_coef``
+    (a resident's own unit costs no move). Households with the same pairs share their arrays of
+    sites and ids."""
+
+    def __init__(self, dom: Domain) -> None:
+        self.dom = dom
+        self.sids = sorted(dom.sites)
+        self.at = {sid: i for i, sid in enumerate(self.sids)}
+        self.site = site_arrays(dom, self.sids)
+        self._arrays: dict[tuple[str, ...], tuple[np.ndarray, np.ndarray]] = {}
+
+    def pairs(self, h: Household) -> tuple[np.ndarray, np.ndarray]:
+        """The site index and the unit class id of each of ``h``'s pairs, in their order."""
+        pairs = self.dom.pairs[h.id]
+        if pairs not in self._arrays:
+            where = [self.at[self.dom.units[o].site_id] for o in pairs]
+            self._arrays[pairs] = np.array(where, np.int64), np.array(pairs, dtype=object)
+        return self._arrays[pairs]
+
+    def of(self, h: Household) -> np.ndarray:
+        """``pair_cost`` of each of ``h``'s pairs, in their order."""
+        where, ids = self.pairs(h)
+        cost = site_pair_costs(h, self.dom, self.sids, self.site)[where]
+        if h.current_unit is not None:
+            cost = cost + self.dom.weights["moves"] * (ids != h.current_unit)
+        return cost
+
+
+def pair_bound(dom: Domain) -> int:
+    """A lower bound on every placement's objective in ``dom``: each household at its cheapest
+    allowed pair, or unplaced where that is cheaper and allowed (an arriving household). The
+    terms left out (the district terms, new modules' setup, an unplaced minor) are ``>= 0``
+    with the policy's non-negative weights; capacity is not read."""
+    costs, total = PairCosts(dom), 0
+    for h in dom.households:
+        cheapest = [int(costs.of(h).min())] if dom.pairs[h.id] else []
+        if h.current_unit is None:
+            cheapest.append(0 if h.unaccompanied_minor else dom.weights["unplaced"] * h.persons)
+        total += min(cheapest)
+    return total
 
 
 def aggregate_alternatives(

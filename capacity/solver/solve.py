@@ -44,9 +44,9 @@ from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
-from capacity.solver.result import Result
+from capacity.solver.result import Result, pair_bound
 from capacity.solver.scoring import evaluate
-from capacity.solver.settle import keep_better, lowered
+from capacity.solver.settle import keep_better, lowered, reaches
 from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
@@ -376,7 +376,7 @@ def _plain_highs(dom: Domain, run: Run) -> Result:
     greedy, scored = _scored_greedy(dom, run)
     m = _in_time(dom, run)
     if m is None:
-        return _unsolved(scored, run, "HiGHS")
+        return _unsolved(dom, scored, run, "HiGHS")
     return replace(_highs(dom, m, greedy, None, run, scored=scored), options=_size(m))
 
 
@@ -386,7 +386,7 @@ def _plain(dom: Domain, run: Run) -> Result:
     greedy, scored = _scored_greedy(dom, run)
     m = _in_time(dom, run)
     if m is None:
-        return _unsolved(scored, run, "CP-SAT")
+        return _unsolved(dom, scored, run, "CP-SAT")
     hint(m, greedy)
     result = _stages(m, run, run.time_limit)
     if result is not None and result.status == "OPTIMAL":
@@ -448,13 +448,15 @@ def _build_guard(run: Run, begun: float) -> Callable[[float], bool]:
     return stop
 
 
-def _unsolved(scored: Result, run: Run, engine: str) -> Result:
+def _unsolved(dom: Domain, scored: Result, run: Run, engine: str) -> Result:
     """The greedy placement (``scored``), labelled: the time limit ended the run before
-    ``engine`` could search."""
+    ``engine`` could search. Its bound is ``pair_bound`` (optimal where it reaches it)."""
+    bound = pair_bound(dom)
     return replace(
         scored,
-        status="UNKNOWN",
+        status="OPTIMAL" if reaches(scored.objective, bound) else "UNKNOWN",
         solver=f"greedy (tiden rakte ikke til at bygge og starte {engine})",
+        best_bound=float(bound),
         seed=run.seed,
     )
 

@@ -19,6 +19,7 @@ from capacity.model.placement import BuildStopped, build_model
 from capacity.solver import solve
 from capacity.solver.clock import STOPPED_BY, Clock
 from capacity.solver.greedy import greedy_assignment
+from capacity.solver.result import pair_bound
 from capacity.solver.scoring import evaluate
 from capacity.solver.solve import place
 
@@ -84,10 +85,12 @@ def _no_search(*args, **kwargs):
 
 
 def _is_greedy_cut(result, reg, dom) -> None:
-    """The greedy placement, scored by the model, labelled as cut by the time limit."""
+    """The greedy placement, scored by the model, labelled as cut by the time limit, with the
+    pairs' bound."""
     assert result.status == "UNKNOWN"
     assert result.solver.startswith("greedy (tiden rakte ikke")
     assert result.stopped_by == "wall_clock"
+    assert result.best_bound == pair_bound(dom) < result.objective
     assert result.objective == evaluate(dom, greedy_assignment(dom)).objective
     assert result.explanation["weighted"].sum() == result.objective
     assert len(result.placements) > 0

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.model.soft import pair_cost
-from capacity.solver.result import Result, alternatives_table
+from capacity.solver.result import Result, alternatives_table, pair_bound
 from capacity.solver.scoring import EVALUATE_LIMIT, evaluate, scored_pairs
+from capacity.solver.solve import place
 from capacity.solver.stages import solve_in_stages
 from tests.helpers import PLACE_DAY
 from tests.solver.test_solve import small_worlds
@@ -78,3 +79,12 @@ def test_alternatives_on_arrays_are_the_cheapest_by_pair_cost(reg, moves, module
     pd.testing.assert_frame_equal(
         mine, _alternatives_one_pair_at_a_time(dom, assignment), check_dtype=False
     )
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=5, max_units=5), st.booleans(), st.booleans())
+def test_the_pairs_bound_is_at_most_the_optimum(reg, moves, modules):
+    result = place(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules, workers=1)
+    assert result.status == "OPTIMAL"
+    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
+    assert pair_bound(dom) <= result.objective
