@@ -8,11 +8,17 @@ cannot apply is refused (exit 2) instead of being reported as met:
   model has no decision for them), and the month must be one of the scenario's months;
 - ``keep_at_least`` keeps modules standing today: it orders none, so it may not ask for more than
   stand at the site today (nor for any at a building).
+
+``standing_available`` holds the registry against the status quo (option D, which every
+proposal has): modules stand only while their site is available, so a pavilion site with modules
+standing today must be available in the plan's first month.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
+
+import pandas as pd
 
 from capacity.errors import UserError
 from capacity.planning.supply import Supply
@@ -73,4 +79,35 @@ def keepable(sup: Supply, name: str, site: str, n: int) -> None:
             f"{where}: der står {now} moduler på {site} i dag, ikke {n}; keep_at_least "
             f"beholder dagens moduler og bestiller ingen nye (dem bestiller planen selv, hvor "
             f"de betaler sig). Sæt højst {now}."
+        )
+
+
+def standing_available(sup: Supply, sites: pd.DataFrame) -> None:
+    """Every pavilion site with modules standing today (``modules_now``) is available in the
+    plan's first month: the model lets modules stand only while their site is available, so the
+    status quo (keep what stands) cannot keep them, and every other option would take them down.
+
+    Raises
+    ------
+    UserError
+        Naming each such site, its modules and ``available_from``, with the fix.
+    """
+    dates = sites.set_index(sites["id"].astype(str))[["available_from", "available_until"]]
+    bad = []
+    for j, site in enumerate(sup.ids):
+        now = int(sup.mod.now[sup.mod.at(j)].sum())
+        if sup.pavilion[j] and now > 0 and not sup.available[j, 0]:
+            when = "".join(
+                f", {col} {pd.Timestamp(day):%Y-%m-%d}"
+                for col, day in dates.loc[site].items()
+                if not pd.isna(day)
+            )
+            bad.append(f"{sup.names[j]} ({site}): {now} moduler i dag{when}")
+    if bad:
+        raise UserError(
+            f"Moduler står i dag (modules_now) på grunde, der ikke er ledige i planens første "
+            f"måned {sup.months[0]}: {'; '.join(bad)}. Moduler står kun, mens grunden er ledig, "
+            "så status quo kan ikke beholde dem. Sæt modules_now til 0 og fjern modulerne fra "
+            f"units, eller ret available_from/available_until i sites, så grunden er ledig hele "
+            f"{sup.months[0]}."
         )

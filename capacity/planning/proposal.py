@@ -40,7 +40,7 @@ from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
-from capacity.planning.option_checks import check_option
+from capacity.planning.option_checks import check_option, standing_available
 from capacity.planning.plan import PlanResult, make_plan
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
@@ -155,6 +155,7 @@ def make_proposal(
     Proposal
     """
     sup = supply(reg, sc)
+    standing_available(sup, reg.sites)
     bound = [conditions(sup, u) for u in own]  # every option checked before any plan
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on

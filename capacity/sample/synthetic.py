@@ -197,7 +197,8 @@ def _poi_frame(
 
 
 def _sites_units(rng: np.random.Generator, n: int, k: int) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    """Sites (about 30 % pavilion sites) and their units (pavilion modules standing today)."""
+    """Sites (about 30 % pavilion sites) and their units (pavilion modules standing today; none
+    at a pavilion site that becomes available after today)."""
     ids = _ids("S", n)
     pav = rng.random(n) < PAVILION_SHARE
     now = np.where(pav, rng.integers(6, 21, n), 0)
@@ -206,6 +207,11 @@ def _sites_units(rng: np.random.Generator, n: int, k: int) -> tuple[gpd.GeoDataF
     xy = np.round(np.array(ORIGIN) + rng.uniform(50, k * CELL_M - 50, size=(n, 2)), 1)
     start = np.where(rng.random(n) < 0.05, _REF + rng.integers(30, 181, n), np.datetime64("NaT"))
     until = np.where(rng.random(n) < 0.10, _REF + rng.integers(180, 1096, n), np.datetime64("NaT"))
+    # modules stand only while their site is available (the plan's rule), so a pavilion site
+    # available from a later day has none standing today: room for modules, as the sample's P05
+    later = pav & ~np.isnat(start.astype("datetime64[D]"))
+    standing = np.where(later, 0, now)
+    n_units = np.where(later, 0, n_units)
     sites = gpd.GeoDataFrame(
         {
             "id": ids,
@@ -213,7 +219,7 @@ def _sites_units(rng: np.random.Generator, n: int, k: int) -> tuple[gpd.GeoDataF
             "kind": np.where(pav, "pavilion_site", "building"),
             "available_from": start.astype("datetime64[D]"),
             "available_until": until.astype("datetime64[D]"),
-            "modules_now": _where(pav, now),
+            "modules_now": _where(pav, standing),
             "modules_max": _where(pav, now + rng.integers(0, 10, n)),
             "beds_per_module": _where(pav, bpm),
             "cost_setup_per_module": _where(pav, rng.integers(25, 41, n) * 10_000),
