@@ -91,18 +91,26 @@ app = typer.Typer(
 class LiveProgress:
     """The progress line of a long run as a renderable for ``Console.status``: rich draws it again
     with every turn of the spinner, so the seconds run on between improvements; ``show`` (the
-    solver's callback) sets the objective and bound it shows."""
+    solver's callback) sets the objective and bound it shows, and ``at`` the part of a run of
+    several parts (``proposal``: the option being planned) shown before the seconds."""
 
     def __init__(self, lang: str, started: float, limit: float) -> None:
         self.lang, self.started, self.limit = lang, started, limit
         self.objective: float | None = None
         self.bound: float | None = None
+        self.stage: str | None = None
 
     def show(self, objective: float, bound: float | None) -> None:
         self.objective, self.bound = objective, bound
 
+    def at(self, stage: str) -> None:
+        """Show ``stage`` (user text is cleaned); the objective of the part before is dropped."""
+        self.stage, self.objective, self.bound = clean(stage), None, None
+
     def __rich__(self) -> Text:
-        text = progress_text(self.lang, self.started, self.limit, self.objective, self.bound)
+        text = progress_text(
+            self.lang, self.started, self.limit, self.objective, self.bound, self.stage
+        )
         return Text(text)
 
 
@@ -112,18 +120,30 @@ def progress_text(
     limit: float | None = None,
     objective: float | None = None,
     bound: float | None = None,
+    stage: str | None = None,
 ) -> str:
     """The progress line of a long run on stderr (``place``, ``plan``): seconds spent of the
-    limit, the objective and the gap."""
+    limit, the objective and the gap; with a ``stage`` (``proposal``) the stage and the seconds
+    always, the objective and gap once the stage's search has one."""
+    spent = time.perf_counter() - started
+    of = "of" if lang == "en" else "af"
+    if stage is not None:
+        line = f"{stage}: {spent:.0f} {of} {limit:.0f} s"
+        return line if objective is None else f"{line} · {found(lang, objective, bound)}"
     if objective is None:
         return "Searching …" if lang == "en" else "Søger …"
-    spent = time.perf_counter() - started
+    searching = "Searching" if lang == "en" else "Søger"
+    return f"{searching}: {spent:.0f} {of} {limit:.0f} s · {found(lang, objective, bound)}"
+
+
+def found(lang: str, objective: float, bound: float | None) -> str:
+    """The objective and the gap to the bound, for a progress line."""
     share = None if bound is None else abs(objective - bound) / max(abs(objective), 1.0)
     gap = "–" if share is None else percent(share, 2, lang)
     amount = number(objective, 0, lang)
     if lang == "en":
-        return f"Searching: {spent:.0f} of {limit:.0f} s · objective {amount} · gap {gap}"
-    return f"Søger: {spent:.0f} af {limit:.0f} s · mål {amount} · afstand {gap}"
+        return f"objective {amount} · gap {gap}"
+    return f"mål {amount} · afstand {gap}"
 
 
 def _version(value: bool) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, literal, make_console
+from capacity.cli.app import LiveProgress, add_rows, clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
 
@@ -36,7 +38,10 @@ def proposal(
         typer.Option(
             "--time-limit",
             min=0.1,
-            help="Sekunder (vægur) pr. plan: hver mulighed planlægges inden for dem.",
+            help="Sekunder (vægur) for hele kommandoen: planerne deler dem (status quo, A og C "
+            "først, egne muligheder, så B's ekstra planer), og der holdes tid til kørsler, "
+            "følsomhed og filer. Hvad der ikke når frem, udelades, og indstillingen siger "
+            "hvilket. Mindst 4.",
         ),
     ] = 30.0,
     options: Annotated[
@@ -58,13 +63,29 @@ def proposal(
     from capacity.reports.proposal_output import share, write_proposal
     from capacity.reports.text import money
 
-    reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
-    own = load_options(options, reg.sites["id"].astype(str).tolist()) if options else ()
-    paper = make_proposal(
-        reg, sc, risk=risk, samples=samples, runs=runs, seed=seed, time_limit=time_limit, own=own
-    )
-    figures = proposal_figures(reg, paper)
-    write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
+    started = time.perf_counter()
+    err = Console(stderr=True)
+    live = LiveProgress("da", started, time_limit)
+    live.at("Læser registret")
+    with err.status(live):
+        reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
+        own = load_options(options, reg.sites["id"].astype(str).tolist()) if options else ()
+        paper = make_proposal(
+            reg,
+            sc,
+            risk=risk,
+            samples=samples,
+            runs=runs,
+            seed=seed,
+            time_limit=time_limit,
+            own=own,
+            started=started,
+            stage=live.at,
+            progress=live.show if err.is_terminal else None,
+        )
+        live.at("Skriver indstilling, kort og figurer")
+        figures = proposal_figures(reg, paper)
+        write_proposal(paper, out, reg.policy.limits.emergency_dkk_per_person_day, figures)
     table = Table(title=literal(f"Indstilling: {sc.name}"))
     for head in ("Mulighed", "Pavilloner", "Nødindkvartering", "I alt", "Risiko"):
         table.add_column(head, justify="left" if head == "Mulighed" else "right")
@@ -81,6 +102,8 @@ def proposal(
     add_rows(table, rows)
     console = make_console()
     console.print(table)
+    for note in paper.stopped.notes() if paper.stopped else ():
+        console.print(clean(note), soft_wrap=True, markup=False)
     console.print(
         clean(
             f"Anbefaling: mulighed {paper.recommended} · skrev {out / 'proposal.html'} "

@@ -27,10 +27,15 @@ from capacity.policy import Policy
 SITE_RULES = (module_vars, module_balance, min_lifetime, residents_keep_modules)
 
 
+class PlanTimeout(UserError):
+    """The solver found no plan within the time limit (the plan may exist: more time finds it)."""
+
+
 def no_plan(sup: Supply, policy: Policy, status: str) -> UserError:
-    """The error to raise when the plan was not solved: the sites and causes when infeasible."""
+    """The error to raise when the plan was not solved: the sites and causes when infeasible,
+    ``PlanTimeout`` when the time ran out first."""
     if status != "infeasible":
-        return UserError(
+        return PlanTimeout(
             f"Ingen kapacitetsplan fundet inden for tidsgrænsen (solverstatus {status}); "
             "hæv --time-limit, eller brug færre --samples eller --groups."
         )

@@ -13,6 +13,10 @@ differences between options are paired, run by run, and carry confidence interva
 - **D, status quo**: what stands stays, nothing ordered, nothing taken down;
 - **E, F, ...**: the user's own options (``load_options``), planned under their conditions.
 
+The time limit is the whole proposal's (``capacity.planning.budget``): the plans share it in order
+of importance (D, A, C, the user's options, then B's plans for higher quantiles), and a user's
+option, a quantile of B or the sensitivity that does not fit is left out and the paper says so.
+
 When even the status quo is short before any order could arrive (the shortest lead time), the
 risk of every option is counted from that month on: before it no plan can differ.
 
@@ -26,8 +30,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import math
+import time
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,8 +42,10 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
+from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
+from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
 from capacity.planning.option_checks import check_option, standing_available
 from capacity.planning.plan import PlanResult, make_plan
@@ -112,6 +119,7 @@ class Proposal:
     notes: tuple[str, ...] = ()  # merged options, what would reach the risk level
     risk_from: int = 0  # the options' risk counts shortages from this month on
     sensitivity: Sensitivity | None = None  # ``capacity.planning.sensitivity``
+    stopped: Stopped | None = None  # what the time limit left out (``capacity.planning.budget``)
 
 
 TITLES = {
@@ -134,6 +142,10 @@ def make_proposal(
     workers: int | None = None,
     steps: int = 3,
     own: Sequence[UserOption] = (),
+    started: float | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+    stage: Callable[[str], None] | None = None,
+    progress: Callable[[float, float | None], None] | None = None,
 ) -> Proposal:
     """Plan the options, score each on the same scenario runs, merge duplicates, recommend one.
 
@@ -144,48 +156,97 @@ def make_proposal(
     samples : demand samples of the stochastic plans (A, C, D).
     runs : scenario runs per option (the same paths for every option).
     seed : same inputs and seed, same proposal.
-    time_limit : wall-clock seconds of each plan.
+    time_limit : wall-clock seconds of the whole proposal from ``started``, shared among the plans
+        by ``capacity.planning.budget``'s rule (what does not fit is left out and said so).
     workers : local processes for the runs (default 1: this process; the same numbers for any).
     steps : quantile plans B may try (``risk``, then halfway to 1 each step, at most 0.995).
     own : the user's own options (``load_options``), keys E, F, ..., planned by the same model
         under their conditions and scored on the same runs.
+    started, clock : the ``clock`` reading the limit counts from (default: the call), e.g. the
+        command's start, and the clock (seconds).
+    stage : called with what is being done, in Danish (e.g. "Planlægger A (...)"), for a
+        progress line; ``progress`` is passed to each plan (``make_plan``).
 
     Returns
     -------
     Proposal
+
+    Raises
+    ------
+    UserError
+        A limit too short for the status quo, A and C (``budget.MIN_LIMIT``), a registry with
+        modules standing on a site not available in the first month, or a user option the model
+        cannot apply.
     """
+    budget = Budget(time_limit, started, clock)
+    say = stage or (lambda text: None)
     sup = supply(reg, sc)
     standing_available(sup, reg.sites)
     bound = [conditions(sup, u) for u in own]  # every option checked before any plan
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
-    common = dict(seed=seed, time_limit=time_limit, groups=1)  # one plan to decide on
-
+    qs = quantiles(risk, steps)
+    planned = {"core": len(CORE), "extra": len(own) + 1, "scored": 0, "out": 0}
     done: dict[tuple, tuple] = {}  # the same plan is run once (the runs depend on it only)
     dm = demand_model(reg, sc)
+
+    def plan(key: str, title: str, core: bool, **kw) -> PlanResult | None:
+        later = budget.later(planned["scored"] + 1, runs)  # the options so far and this one
+        group = "core" if core else "extra"
+        seconds = budget.share(planned[group], later)
+        planned[group] = max(planned[group] - 1, 1)  # B's plans share the last part
+        if not core and (planned["out"] or seconds < MIN_PLAN):
+            planned["out"] = 1  # the options after one left out are left out too
+            return None
+        say(f"Planlægger {key} ({title.lower()})")
+        kw = dict(seed=seed, groups=1, progress=progress, **kw)  # one plan to decide on
+        try:
+            return make_plan(reg, sc, time_limit=max(seconds, MIN_PLAN), **kw)
+        except PlanTimeout:
+            if core:
+                raise
+            planned["out"] = 1  # no plan in its share: left out for time, as the ones after it
+            return None
 
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
         k = plan_key(plan)
         if k not in done:
-            done[k] = score(
-                r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches, dm
+            say(f"Prøver {key} i {runs} scenariekørsler")
+            done[k] = budget.timed(
+                lambda: score(
+                    r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches, dm
+                )
             )
+        planned["scored"] += 1
         res, raw = done[k]
         return counted_from(option(key, plan, res, raw, price, s), shift)
 
     shift = 0
-    d = scored("D", make_plan(reg, sc, samples=samples, plan_supply=status_quo(sup), **common))
+    d = scored("D", plan("D", TITLES["D"], True, samples=samples, plan_supply=status_quo(sup)))
     accepted = 1 - risk
     early = first_order_month(sup)
     unavoidable = float(d.short_months[:, :early].any(axis=1).mean())
     shift = early if unavoidable > accepted and early < len(sup.months) else 0
     d = counted_from(d, shift)
-    a = scored("A", make_plan(reg, sc, samples=samples, plan_supply=sup, **common))
-    c = scored("C", make_plan(reg, sc, samples=samples, plan_supply=no_new_modules(sup), **common))
-    tried = [a, d]
-    for q in quantiles(risk, steps):
+    a = scored("A", plan("A", TITLES["A"], True, samples=samples, plan_supply=sup))
+    no_new = no_new_modules(sup)
+    c = scored("C", plan("C", TITLES["C"], True, samples=samples, plan_supply=no_new))
+    mine, left_out = [], []
+    for key, u, sup_u in zip("EFGHIJKLMN", own, bound, strict=False):
+        res = plan(key, u.name, False, samples=samples, plan_supply=sup_u)
+        if res is None:
+            left_out.append((key, u.name))
+            continue
+        o = scored(key, res, reg, sup_u)
+        mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
+    tried, untried = [a, d], []
+    for i, q in enumerate(qs):
         if any(o.risk <= accepted for o in tried):
             break
-        tried.append(scored("B", make_plan(reg, sc, risk=q, plan_supply=sup, **common)))
+        res = plan("B", f"{TITLES['B']}, kvantil {q:g}", False, risk=q, plan_supply=sup)
+        if res is None:
+            untried = qs[i:]
+            break
+        tried.append(scored("B", res))
     b = dataclasses.replace(robust(tried, accepted), key="B", title=TITLES["B"])
     notes = []
     if unavoidable > accepted:
@@ -196,15 +257,17 @@ def make_proposal(
         )
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
-    mine = []
-    for key, u, sup_u in zip("EFGHIJKLMN", own, bound, strict=False):
-        plan = make_plan(reg, sc, samples=samples, plan_supply=sup_u, **common)
-        o = scored(key, plan, reg, sup_u)
-        mine.append(dataclasses.replace(o, title=u.name, note=u.describe()))
     options, merged = merge((a, b, c, d, *mine))
-    notes = merged + notes
     recommended, reasons = recommend(options, risk)
-    paper = Proposal(sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift)
+    late = not budget.fits_sensitivity(len(options), runs)
+    stopped = Stopped(time_limit, tuple(left_out), tuple(untried), late)
+    notes = merged + notes + stopped.notes()
+    paper = Proposal(
+        sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift, None, stopped
+    )
+    if late:
+        return paper
+    say("Beregner følsomheden")
     return dataclasses.replace(paper, sensitivity=sensitivity(reg, paper, workers=workers))
 
 

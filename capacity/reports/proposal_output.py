@@ -324,6 +324,7 @@ def write_proposal(
             seed=p.seed,
             options={},
             sensitivity=sensitivity_json(p),
+            time=p.stopped.as_json() if p.stopped is not None else None,
         )
         for o in p.options:
             (tmp / f"plan_{o.key}.csv").write_text(

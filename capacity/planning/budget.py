@@ -1,0 +1,151 @@
+"""The proposal's time limit: wall-clock seconds of the whole command, shared among its plans.
+
+``capacity proposal --time-limit N`` ends within N seconds (plus the plans' own small overrun)
+with the best proposal it could make. The rule (``Budget``):
+
+- the parts after the plans (scoring each option on the scenario runs, the sensitivity, the
+  figures and the files) keep ``LATER_SHARE`` of the limit, or more when the scoring measured so
+  far says the options planned so far and the next one need more (each scored once, plus the
+  sensitivity: its variations times its share of the runs, per option);
+- the status quo (D), least cost (A) and no new pavilions (C) are planned first, each with an
+  equal share of what is left after that over the three still to make; then the user's own
+  options (E, F, ...) and last the robust variants (B's plans for rising quantiles of demand),
+  each with an equal share of what is left over the ones still to make (B's plans counted as
+  one: each gets what the ones before it left). A share is a part of what is left, so the shares
+  never add up to more than the limit, and time a plan does not use goes to the plans after it;
+- D, A and C are always made, with at least ``MIN_PLAN`` seconds each; a limit too short for
+  them is refused (``MIN_LIMIT``). A later plan whose share would be under ``MIN_PLAN`` is not
+  made, nor any after it: the option is left out and the paper says so (``Stopped``); so is a
+  later plan that finds no plan within its share (``feasible.PlanTimeout``);
+- the sensitivity is left out, and the paper says so, when its measured estimate does not fit in
+  what is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from capacity.errors import UserError
+from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
+
+LATER_SHARE = 0.15  # of the limit kept at least for scoring, the sensitivity and the files
+MIN_PLAN = 1.0  # seconds a plan is given at least (a shorter one finds no plan worth showing)
+CORE = ("D", "A", "C")  # options always planned: the status quo and the main options
+MIN_LIMIT = round(len(CORE) * MIN_PLAN / (1 - LATER_SHARE) + 0.5)  # seconds, for the core
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """What the time limit left out of a proposal.
+
+    Attributes
+    ----------
+    limit : the whole command's limit, wall-clock seconds.
+    options : (key, title) of the user's own options not planned.
+    quantiles : the demand quantiles of the robust option (B) not planned.
+    sensitivity : the sensitivity was not computed.
+    """
+
+    limit: float
+    options: tuple[tuple[str, str], ...] = ()
+    quantiles: tuple[float, ...] = ()
+    sensitivity: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.options or self.quantiles or self.sensitivity)
+
+    def notes(self) -> list[str]:
+        """What was left out and why, in Danish, for the paper."""
+        limit = f"tidsgrænsen på {self.limit:g} s (--time-limit)"
+        out = [
+            f"Mulighed {key} ({title}) er ikke planlagt: den nåede ikke frem inden for {limit}. "
+            "Giv en længere tidsgrænse for at få den med."
+            for key, title in self.options
+        ]
+        if self.quantiles:
+            qs = ", ".join(f"{q:g}".replace(".", ",") for q in self.quantiles)
+            out.append(
+                f"Den robuste mulighed (B) er ikke planlagt for kvantil {qs} af efterspørgslen: "
+                f"de nåede ikke frem inden for {limit}. B er den bedste af de planer, der nåede "
+                "frem."
+            )
+        if self.sensitivity:
+            out.append(f"Følsomheden er ikke beregnet: den nåede ikke frem inden for {limit}.")
+        return out
+
+    def as_json(self) -> dict:
+        """For ``summary.json``: the limit and what it left out."""
+        return dict(
+            limit_seconds=self.limit,
+            options_left_out=[dict(key=k, title=t) for k, t in self.options],
+            robust_quantiles_left_out=list(self.quantiles),
+            sensitivity_left_out=self.sensitivity,
+        )
+
+
+class Budget:
+    """The wall-clock seconds of a whole proposal, from ``started`` (a ``clock`` reading; default
+    now), shared among its plans and the parts after them (the module docstring's rule)."""
+
+    def __init__(
+        self,
+        limit: float,
+        started: float | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        if limit < MIN_LIMIT:
+            raise UserError(
+                f"--time-limit {limit:g} s er for kort til en indstilling: status quo (D), "
+                f"A og C skal planlægges, og mulighederne prøves og sammenlignes. Giv "
+                f"--time-limit {MIN_LIMIT} eller mere."
+            )
+        self.limit, self.clock = float(limit), clock
+        self.started = clock() if started is None else started
+        self.scorings: list[float] = []  # seconds of each option's scoring
+
+    def spent(self) -> float:
+        """Seconds since the start."""
+        return self.clock() - self.started
+
+    def left(self) -> float:
+        """Seconds left of the limit (negative when it is passed)."""
+        return self.limit - self.spent()
+
+    def per_score(self) -> float:
+        """Measured seconds of scoring one option on the runs: the least of the scorings so far
+        (the first also loads and compiles what the runs use); 0 before any."""
+        return min(self.scorings, default=0.0)
+
+    def timed(self, work: Callable[[], object]) -> object:
+        """Run ``work`` (the scoring of one option) and count its seconds."""
+        begin = self.clock()
+        out = work()
+        self.scorings.append(self.clock() - begin)
+        return out
+
+    def later(self, options: int, runs: int) -> float:
+        """Seconds kept for the parts after the plans: scoring ``options`` options with ``runs``
+        runs each and their sensitivity, the figures and files (at least ``LATER_SHARE``)."""
+        measured = self.per_score() * (1 + sensitivity_scores(runs)) * options
+        return max(LATER_SHARE * self.limit, measured)
+
+    def share(self, plans: int, later: float) -> float:
+        """Seconds for the next of ``plans`` plans: an equal share of what is left after
+        ``later``."""
+        return (self.left() - later) / max(plans, 1)
+
+    def fits_sensitivity(self, options: int, runs: int) -> bool:
+        """The sensitivity's measured estimate for ``options`` options fits in what is left,
+        half of ``LATER_SHARE`` kept for the figures and files (always true before any scoring
+        is measured)."""
+        need = self.per_score() * sensitivity_scores(runs) * options
+        return need <= self.left() - LATER_SHARE * self.limit / 2
+
+
+def sensitivity_scores(runs: int) -> float:
+    """The sensitivity's work per option, in scorings of the paper's ``runs`` runs: its
+    variations of stay and wave, each on its share of the runs (``sensitivity.sensitivity``)."""
+    n = min(runs, max(MIN_RUNS, runs // 4))
+    return (len(STAY) + len(WAVE)) * n / runs
