@@ -8,15 +8,17 @@ with the best proposal it could make. The rule (``Budget``):
   far says the options planned so far and the next one need more (each scored once, plus the
   sensitivity: its variations times its share of the runs, per option);
 - the status quo (D), least cost (A) and no new pavilions (C) are planned first, each with an
-  equal share of what is left after that over the three still to make; then the user's own
-  options (E, F, ...) and last the robust variants (B's plans for rising quantiles of demand),
-  each with an equal share of what is left over the ones still to make (B's plans counted as
-  one: each gets what the ones before it left). A share is a part of what is left, so the shares
-  never add up to more than the limit, and time a plan does not use goes to the plans after it;
+  equal share of what is left after that over the ones of them still to make plus one share
+  kept for the rest; then the user's own options (E, F, ...) and last the robust variants (B's
+  plans for rising quantiles of demand), each with an equal share of what is left over the ones
+  still to make (B's plans counted as one: each gets what the ones before it left). A share is a
+  part of what is left, so the shares never add up to more than the limit, and time a plan does
+  not use goes to the plans after it;
 - D, A and C are always made, with at least ``MIN_PLAN`` seconds each; a limit too short for
   them is refused (``MIN_LIMIT``). A later plan whose share would be under ``MIN_PLAN`` is not
   made, nor any after it: the option is left out and the paper says so (``Stopped``); so is a
-  later plan that finds no plan within its share (``feasible.PlanTimeout``);
+  later option whose plan is not found within its share (``feasible.PlanTimeout``; the ones
+  after it are still tried);
 - the sensitivity is left out, and the paper says so, when its measured estimate does not fit in
   what is left.
 """

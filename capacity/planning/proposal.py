@@ -191,11 +191,14 @@ def make_proposal(
 
     def plan(key: str, title: str, core: bool, **kw) -> PlanResult | None:
         later = budget.later(planned["scored"] + 1, runs)  # the options so far and this one
-        group = "core" if core else "extra"
-        seconds = budget.share(planned[group], later)
-        planned[group] = max(planned[group] - 1, 1)  # B's plans share the last part
+        if core:  # the core's share keeps one for the user's options and B's plans together
+            seconds = budget.share(planned["core"] + 1, later)
+            planned["core"] -= 1
+        else:
+            seconds = budget.share(planned["extra"], later)
+            planned["extra"] = max(planned["extra"] - 1, 1)  # B's plans share the last part
         if not core and (planned["out"] or seconds < MIN_PLAN):
-            planned["out"] = 1  # the options after one left out are left out too
+            planned["out"] = 1  # the options after one left out for time are left out too
             return None
         say(f"Planlægger {key} ({title.lower()})")
         kw = dict(seed=seed, groups=1, progress=progress, **kw)  # one plan to decide on
@@ -204,8 +207,7 @@ def make_proposal(
         except PlanTimeout:
             if core:
                 raise
-            planned["out"] = 1  # no plan in its share: left out for time, as the ones after it
-            return None
+            return None  # no plan within its share: left out for time (the next may find one)
 
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
         k = plan_key(plan)
