@@ -41,7 +41,7 @@ def proposal(
             help="Sekunder (vægur) for hele kommandoen: planerne deler dem (status quo, A og C "
             "først, egne muligheder, så B's ekstra planer), og der holdes tid til kørsler, "
             "følsomhed og filer. Hvad der ikke når frem, udelades, og indstillingen siger "
-            "hvilket. Mindst 4.",
+            "hvilket. Mindst 10.",
         ),
     ] = 30.0,
     options: Annotated[

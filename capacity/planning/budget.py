@@ -15,7 +15,8 @@ with the best proposal it could make. The rule (``Budget``):
   part of what is left, so the shares never add up to more than the limit, and time a plan does
   not use goes to the plans after it;
 - D, A and C are always made, with at least ``MIN_PLAN`` seconds each; a limit too short for
-  them is refused (``MIN_LIMIT``). A later plan whose share would be under ``MIN_PLAN`` is not
+  them is refused (``MIN_LIMIT``), and so is a proposal one of whose plans is not found within
+  its share, naming a limit to try (``too_short``). A later plan whose share would be under ``MIN_PLAN`` is not
   made, nor any after it: the option is left out and the paper says so (``Stopped``); so is a
   later option whose plan is not found within its share (``feasible.PlanTimeout``; the ones
   after it are still tried);
@@ -25,6 +26,7 @@ with the best proposal it could make. The rule (``Budget``):
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,9 +35,10 @@ from capacity.errors import UserError
 from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
 
 LATER_SHARE = 0.15  # of the limit kept at least for scoring, the sensitivity and the files
-MIN_PLAN = 1.0  # seconds a plan is given at least (a shorter one finds no plan worth showing)
+MIN_PLAN = 2.0  # seconds a plan is given at least: loading, building and a first HiGHS answer
 CORE = ("D", "A", "C")  # options always planned: the status quo and the main options
-MIN_LIMIT = round(len(CORE) * MIN_PLAN / (1 - LATER_SHARE) + 0.5)  # seconds, for the core
+# seconds: the core's shares (one kept for the rest) of what the parts after the plans leave
+MIN_LIMIT = math.ceil((len(CORE) + 1) * MIN_PLAN / (1 - LATER_SHARE))
 
 
 @dataclass(frozen=True)
@@ -144,6 +147,16 @@ class Budget:
         is measured)."""
         need = self.per_score() * sensitivity_scores(runs) * options
         return need <= self.left() - LATER_SHARE * self.limit / 2
+
+
+def too_short(key: str, title: str, seconds: float, limit: float) -> UserError:
+    """The error when option ``key`` (D, A or C, which every proposal has) found no plan within
+    its ``seconds`` of the ``limit``: a limit giving each of them twice as much."""
+    return UserError(
+        f"Mulighed {key} ({title.lower()}) fik ingen plan inden for sin del af tidsgrænsen "
+        f"({seconds:.1f} af {limit:g} s); status quo (D), A og C skal alle planlægges. Giv "
+        f"--time-limit {math.ceil(2 * limit)} eller mere."
+    )
 
 
 def sensitivity_scores(runs: int) -> float:

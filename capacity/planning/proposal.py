@@ -42,7 +42,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
-from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped
+from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, too_short
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
 from capacity.planning.feasible import PlanTimeout
@@ -206,7 +206,7 @@ def make_proposal(
             return make_plan(reg, sc, time_limit=max(seconds, MIN_PLAN), **kw)
         except PlanTimeout:
             if core:
-                raise
+                raise too_short(key, title, max(seconds, MIN_PLAN), time_limit) from None
             return None  # no plan within its share: left out for time (the next may find one)
 
     def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:

@@ -195,7 +195,7 @@ def test_proposal_command_writes_markdown_and_html(app, registry, tmp_path):
             "--runs",
             "20",
             "--time-limit",
-            "5",
+            "10",
             "--out",
             str(out),
         ],

@@ -153,3 +153,17 @@ def test_an_own_option_without_a_plan_in_its_share_is_left_out(standing, recorde
     keys = {k for o in paper.options for k in (o.key, *o.same_as)}
     assert keys == {"A", "B", "C", "D", "E", "G"}
     assert any("Mulighed F (Behold 2) er ikke planlagt" in n for n in paper.notes)
+
+
+def test_a_main_option_without_a_plan_in_its_share_names_a_limit(standing, recorded, monkeypatch):
+    clock, calls, _ = recorded
+    recording = proposal_module.make_plan
+
+    def timeout_at_a(reg, sc, *, time_limit, **kw):
+        if len(calls) == 1:  # D, then A
+            raise PlanTimeout("Ingen kapacitetsplan fundet inden for tidsgrænsen")
+        return recording(reg, sc, time_limit=time_limit, **kw)
+
+    monkeypatch.setattr(proposal_module, "make_plan", timeout_at_a)
+    with pytest.raises(UserError, match=r"Mulighed A .* --time-limit 24 eller mere"):
+        propose(standing, clock, 12)

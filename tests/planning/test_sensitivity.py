@@ -39,7 +39,7 @@ def wave_paper():
     """A proposal on the tiny registry whose demand has a wave of 13 households in month 4."""
     reg = tiny_registry()
     sc = scenario([1, 1, 1, 1, 1, 1], stay=6, horizon=8, extra=WAVE_TOML)
-    return reg, make_proposal(reg, sc, samples=3, runs=40, seed=2, time_limit=5)
+    return reg, make_proposal(reg, sc, samples=3, runs=40, seed=2, time_limit=10)
 
 
 def test_stays_are_scaled_by_kind():
@@ -106,7 +106,7 @@ def test_the_paper_carries_every_variation(wave_paper):
 
 def test_a_scenario_without_a_wave_says_so():
     paper = make_proposal(
-        tiny_registry(), scenario([1, 2], stay=4, horizon=6), samples=2, runs=20, time_limit=5
+        tiny_registry(), scenario([1, 2], stay=4, horizon=6), samples=2, runs=20, time_limit=10
     )
     s = paper.sensitivity
     assert {c.assumption for c in s.cases} == {"stay", "rent"}

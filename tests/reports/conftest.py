@@ -67,7 +67,7 @@ def proposal_paper():
 
     reg = few_residents_registry()
     sc = scenario([1, 1, 1, 14, 1, 1], stay=6, horizon=8)
-    return reg, make_proposal(reg, sc, samples=3, runs=20, seed=2, time_limit=5)
+    return reg, make_proposal(reg, sc, samples=3, runs=20, seed=2, time_limit=10)
 
 
 @pytest.fixture(scope="session")

@@ -140,7 +140,7 @@ def hostile_outputs(tmp_path_factory) -> dict[str, Path]:
     )  # fmt: skip
     _run(
         "proposal", reg_path, "--scenario", scenario, "--out", tmp / "proposal",
-        "--runs", "20", *fast,
+        "--runs", "20", "--samples", "3", "--time-limit", "10",
     )  # fmt: skip
     _run(
         "review", reg_path, "--date", date, "--scenarios", tmp / "scenarios",
