@@ -43,7 +43,7 @@ def proposal(
             "følsomhed og filer. Hvad der ikke når frem, udelades, og indstillingen siger "
             "hvilket. Mindst 10.",
         ),
-    ] = 30.0,
+    ] = 60.0,
     options: Annotated[
         Path | None,
         typer.Option(

@@ -138,7 +138,7 @@ def make_proposal(
     samples: int = 20,
     runs: int = 500,
     seed: int = 0,
-    time_limit: float = 30.0,
+    time_limit: float = 60.0,
     workers: int | None = None,
     steps: int = 3,
     own: Sequence[UserOption] = (),
