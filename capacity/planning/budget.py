@@ -3,10 +3,11 @@
 ``capacity proposal --time-limit N`` ends within N seconds (plus the plans' own small overrun)
 with the best proposal it could make. The rule (``Budget``):
 
-- the parts after the plans (scoring each option on the scenario runs, the sensitivity, the
-  figures and the files) keep ``LATER_SHARE`` of the limit, or more when the scoring measured so
-  far says the options planned so far and the next one need more (each scored once, plus the
-  sensitivity: its variations times its share of the runs, per option);
+- the parts after a plan keep ``LATER_SHARE`` of the limit, or more when the scoring measured so
+  far says they need more: scoring the plan on the scenario runs and, before a user's option or
+  one of B's plans, the sensitivity of the distinct plans so far and this one (its variations
+  times its share of the runs, per plan; the main options come before the sensitivity, the
+  sensitivity before the others), the figures and the files;
 - the status quo (D), least cost (A) and no new pavilions (C) are planned first, each with an
   equal share of what is left after that over the ones of them still to make plus one share
   kept for the rest; then the user's own options (E, F, ...) and last the robust variants (B's
@@ -16,10 +17,10 @@ with the best proposal it could make. The rule (``Budget``):
   not use goes to the plans after it;
 - D, A and C are always made, with at least ``MIN_PLAN`` seconds each; a limit too short for
   them is refused (``MIN_LIMIT``), and so is a proposal one of whose plans is not found within
-  its share, naming a limit to try (``too_short``). A later plan whose share would be under ``MIN_PLAN`` is not
-  made, nor any after it: the option is left out and the paper says so (``Stopped``); so is a
-  later option whose plan is not found within its share (``feasible.PlanTimeout``; the ones
-  after it are still tried);
+  its share, naming a limit to try (``too_short``). A later plan whose share would be under
+  ``MIN_PLAN`` is not made, nor any after it: the option is left out and the paper says so
+  (``Stopped``); so is a later option whose plan is not found within its share
+  (``feasible.PlanTimeout``; the ones after it are still tried);
 - the sensitivity is left out, and the paper says so, when its measured estimate does not fit in
   what is left.
 """
@@ -130,10 +131,11 @@ class Budget:
         self.scorings.append(self.clock() - begin)
         return out
 
-    def later(self, options: int, runs: int) -> float:
-        """Seconds kept for the parts after the plans: scoring ``options`` options with ``runs``
-        runs each and their sensitivity, the figures and files (at least ``LATER_SHARE``)."""
-        measured = self.per_score() * (1 + sensitivity_scores(runs)) * options
+    def later(self, runs: int, sensitive: int) -> float:
+        """Seconds kept for the parts after the next plan: scoring it on ``runs`` runs, the
+        sensitivity of ``sensitive`` distinct plans, the figures and files (at least
+        ``LATER_SHARE`` of the limit)."""
+        measured = self.per_score() * (1 + sensitivity_scores(runs) * sensitive)
         return max(LATER_SHARE * self.limit, measured)
 
     def share(self, plans: int, later: float) -> float:

@@ -185,12 +185,14 @@ def make_proposal(
     bound = [conditions(sup, u) for u in own]  # every option checked before any plan
     price = reg.policy.limits.emergency_dkk_per_person_day * DAYS
     qs = quantiles(risk, steps)
-    planned = {"core": len(CORE), "extra": len(own) + 1, "scored": 0, "out": 0}
+    planned = {"core": len(CORE), "extra": len(own) + 1, "out": 0}
     done: dict[tuple, tuple] = {}  # the same plan is run once (the runs depend on it only)
     dm = demand_model(reg, sc)
 
     def plan(key: str, title: str, core: bool, **kw) -> PlanResult | None:
-        later = budget.later(planned["scored"] + 1, runs)  # the options so far and this one
+        # scoring this plan; before a user's option or B's plan also the sensitivity of the
+        # plans so far and this one (the main options come before the sensitivity)
+        later = budget.later(runs, 0 if core else len(done) + 1)
         if core:  # the core's share keeps one for the user's options and B's plans together
             seconds = budget.share(planned["core"] + 1, later)
             planned["core"] -= 1
@@ -218,7 +220,6 @@ def make_proposal(
                     r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches, dm
                 )
             )
-        planned["scored"] += 1
         res, raw = done[k]
         return counted_from(option(key, plan, res, raw, price, s), shift)
 
