@@ -245,7 +245,9 @@ def make_proposal(
     for i, q in enumerate(qs):
         if any(o.risk <= accepted for o in tried):
             break
-        res = plan("B", f"{TITLES['B']}, kvantil {q:g}", False, risk=q, plan_supply=sup)
+        res = plan(
+            "B", f"{TITLES['B']}, kvantil {q:g}".replace(".", ","), False, risk=q, plan_supply=sup
+        )
         if res is None:
             untried = qs[i:]
             break
