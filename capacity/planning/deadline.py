@@ -17,7 +17,7 @@ import time
 
 from ortools.sat.python import cp_model
 
-from capacity.errors import UserError
+from capacity.planning.feasible import PlanTimeout
 from capacity.reports.text import number
 
 KILL_AFTER = 0.5  # seconds after its deadline at which a HiGHS child is ended (best point kept)
@@ -30,8 +30,9 @@ class Late(Exception):
     """The deadline passed while a model was being built."""
 
 
-class TimeLimitTooShort(UserError):
-    """The time limit ended before the plan's model was built and solved."""
+class TimeLimitTooShort(PlanTimeout):
+    """The time limit ended before the plan's model was built and solved (a plan may exist:
+    ``proposal`` leaves an option out for it, as for any plan not found in time)."""
 
 
 class TimedModel(cp_model.CpModel):

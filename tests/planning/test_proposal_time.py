@@ -14,6 +14,7 @@ import capacity.planning.proposal as proposal_module
 from capacity.cli.app import progress_text
 from capacity.errors import UserError
 from capacity.planning.budget import MIN_LIMIT
+from capacity.planning.deadline import TimeLimitTooShort
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.plan import make_plan
 from capacity.planning.proposal import UserOption, make_proposal
@@ -136,7 +137,11 @@ def test_the_robust_variants_left_out_are_named(standing, recorded):
     assert any("ikke planlagt for kvantil 0,95, 0,975" in n for n in paper.notes)
 
 
-def test_an_own_option_without_a_plan_in_its_share_is_left_out(standing, recorded, monkeypatch):
+@pytest.mark.parametrize("late", [PlanTimeout, TimeLimitTooShort])
+def test_an_own_option_without_a_plan_in_its_share_is_left_out(
+    standing, recorded, monkeypatch, late
+):
+    """Whether the plan's search found nothing in time or its model was not even built."""
     clock, calls, used = recorded
     used["share"] = 0.1
     recording = proposal_module.make_plan
@@ -144,7 +149,7 @@ def test_an_own_option_without_a_plan_in_its_share_is_left_out(standing, recorde
     def timeout_at_f(reg, sc, *, time_limit, **kw):
         if len(calls) == 4:  # D, A, C, E, then F
             calls.append(time_limit)
-            raise PlanTimeout("Ingen kapacitetsplan fundet inden for tidsgrænsen")
+            raise late("Ingen kapacitetsplan fundet inden for tidsgrænsen")
         return recording(reg, sc, time_limit=time_limit, **kw)
 
     monkeypatch.setattr(proposal_module, "make_plan", timeout_at_f)
