@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from capacity.errors import UserError
 from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
+from capacity.reports.text import number
 
 LATER_SHARE = 0.15  # of the limit kept at least for scoring, the sensitivity and the files
 MIN_PLAN = 2.0  # seconds a plan is given at least: loading, building and a first HiGHS answer
@@ -156,7 +157,8 @@ def too_short(key: str, title: str, seconds: float, limit: float) -> UserError:
     its ``seconds`` of the ``limit``: a limit giving each of them twice as much."""
     return UserError(
         f"Mulighed {key} ({title.lower()}) fik ingen plan inden for sin del af tidsgrænsen "
-        f"({seconds:.1f} af {limit:g} s); status quo (D), A og C skal alle planlægges. Giv "
+        f"({number(seconds, 1)} af {number(limit, 1)} s); status quo (D), A og C skal alle "
+        "planlægges. Giv "
         f"--time-limit {math.ceil(2 * limit)} eller mere."
     )
 
