@@ -36,6 +36,7 @@ from capacity.planning.model import (
     closed_from,
     sample_tree,
 )
+from capacity.planning.option_checks import standing_available
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 from capacity.planning.terms import COST_TERMS, TERMS
@@ -168,6 +169,8 @@ def make_plan(
     if time.perf_counter() >= deadline:
         raise too_short(time_limit, time.perf_counter() - started, built=False)
     sup = plan_supply or supply(reg, sc)
+    if plan_supply is None:
+        standing_available(sup, reg.sites)
     dm = dem.demand_model(reg, sc)
     branches = sc.branches()
     if risk is not None:

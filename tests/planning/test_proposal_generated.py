@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from capacity.errors import UserError
+from capacity.planning.plan import make_plan
 from capacity.planning.proposal import make_proposal
 from capacity.sample import synthetic_registry
 from tests.planning.conftest import scenario
@@ -46,3 +47,13 @@ def test_modules_standing_on_a_site_not_yet_available_are_refused(generated):
     reg = generated.with_layers(sites=sites)
     with pytest.raises(UserError, match=r"S07\): 13 moduler i dag, available_from 2027-01-23"):
         make_proposal(reg, scenario([1, 1], stay=6, horizon=8), samples=2, runs=20)
+
+
+def test_a_plan_refuses_modules_standing_on_a_site_not_yet_available(generated):
+    """As the proposal does: the plan would take them down in its first month, a cost the
+    registry does not mean."""
+    sites = generated.sites.copy()
+    sites.loc[sites["id"] == "S07", "modules_now"] = 13
+    reg = generated.with_layers(sites=sites)
+    with pytest.raises(UserError, match=r"S07\): 13 moduler i dag, available_from 2027-01-23"):
+        make_plan(reg, scenario([1, 1], stay=6, horizon=8), samples=2, time_limit=20)
