@@ -134,6 +134,7 @@ def build_model(
         m.terms.append(term(m))
     m.check()
     m.cp.minimize(m.objective())
+    m.stop = None  # built: nothing after this stops it
     for hid, uid in (fixed or {}).items():
         for other, var in m.by_household[hid].items():
             m.cp.add(var == int(other == uid)).with_name(f"fixed[{hid}->{other}]")

@@ -30,9 +30,12 @@ HEURISTIC_SHARE = 0.4  # of the limit: the Lagrangian heuristics' deadline (scor
 # of a model's building time: what loading it takes CP-SAT (or HiGHS's child), which their time
 # limits do not cut; a search starts only with at least this much time left
 LOAD_SHARE = 0.5
-# a per-pair model's whole building over the time its pair variables take: the least this ratio
-# is in the table of docs/benchmarks.md, so that a building projected from it is never too long
+# a per-pair model's whole building over the time its pair variables take: below the ratio of
+# every build of half a second or more in the table of docs/benchmarks.md, so that a building
+# projected from it is not longer than the real one (shorter builds are not projected: PACE_SHARE)
 BUILD_FACTOR = 3.0
+# of the time left when a building begins: how long its variables run before their pace is read
+PACE_SHARE = 0.05
 
 Progress = Callable[[float, float | None], None]  # objective, bound
 

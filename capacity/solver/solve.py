@@ -37,6 +37,7 @@ from capacity.solver.clock import (
     HEURISTIC_SHARE,
     LOAD_SHARE,
     MIN_WALL,
+    PACE_SHARE,
     Clock,
     unlimited,
 )
@@ -427,19 +428,21 @@ def _in_time(dom: Domain, run: Run):
 
 def _build_guard(run: Run, begun: float) -> Callable[[float], bool]:
     """``build_model``'s ``stop`` for a building begun at ``begun``: the deadline has passed, or
-    the pair variables made so far (a share ``made`` of them, 1 % at least: a pace read on
-    fewer is noise), at their pace, project a model that ``_in_time`` would not hand to a
-    solver. The whole building takes at least ``clock.BUILD_FACTOR`` times as long as its
-    variables, and a search needs as long again (the deadline's reserve) and ``LOAD_SHARE`` of
-    it more, so a model that cannot be searched in time is given up early, and little is
-    undone."""
+    the pair variables made so far (a share ``made`` of them), at their pace, project a model
+    that ``_in_time`` would not hand to a solver. The whole building takes at least
+    ``clock.BUILD_FACTOR`` times as long as its variables, and a search needs as long again (the
+    deadline's reserve) and ``LOAD_SHARE`` of it more, so a model that cannot be searched in
+    time is given up early, and little is undone. The pace is read only once the variables have
+    taken ``clock.PACE_SHARE`` of the time there was: a pause of the interpreter (a garbage
+    collection) in a shorter stretch could make a model that fits look too slow."""
+    available = run.clock.left()
 
     def stop(made: float) -> bool:
         if run.clock.passed():
             return True
-        if not 0.01 <= made < 1.0:
-            return False
         spent = time.perf_counter() - begun
+        if not 0 < made < 1.0 or spent < PACE_SHARE * available:
+            return False
         if spent / made * BUILD_FACTOR * (2 + LOAD_SHARE) > spent + run.clock.left():
             run.clock.mark_cut()
             return True

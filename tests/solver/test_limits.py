@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from capacity.bench import sscflp
+from capacity.io.registry import load_registry
 from capacity.model.domain import build_domain
 from capacity.model.placement import BuildStopped, build_model
 from capacity.solver import solve
@@ -61,7 +62,6 @@ def test_clock_reports_a_cut_only_when_its_deadline_passed():
 
 
 def test_a_passed_deadline_still_gives_a_placement_and_says_so(sample_gpkg):
-    from capacity.io.registry import load_registry
 
     reg = load_registry(sample_gpkg)
     clock = Clock(0.0)  # the deadline is now: every search stage is cut at once
@@ -74,8 +74,6 @@ def test_a_passed_deadline_still_gives_a_placement_and_says_so(sample_gpkg):
 
 
 def _sample_domain(sample_gpkg):
-    from capacity.io.registry import load_registry
-
     reg = load_registry(sample_gpkg)
     return reg, build_domain(reg, SAMPLE_DAY, allow_moves=True)
 
@@ -108,6 +106,7 @@ def test_a_model_whose_pace_cannot_be_searched_in_time_is_given_up(sample_gpkg, 
     reg, dom = _sample_domain(sample_gpkg)
     monkeypatch.setattr(solve, "solve_in_stages", _no_search)
     monkeypatch.setattr(solve, "BUILD_FACTOR", 1e12)
+    monkeypatch.setattr(solve, "PACE_SHARE", 0.0)  # the pace is read from the first household
     result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=600)
     _is_greedy_cut(result, reg, dom)
 
@@ -119,6 +118,28 @@ def test_a_model_built_with_too_little_time_left_to_load_is_not_searched(sample_
     monkeypatch.setattr(solve, "BUILD_FACTOR", 0.0)  # the pace alone gives up nothing
     result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=600)
     _is_greedy_cut(result, reg, dom)
+
+
+def test_a_pause_early_in_the_building_does_not_give_up_a_model_that_fits(sample_gpkg, monkeypatch):
+    """A pause of the interpreter (here 50 ms, as a full garbage collection can take) while the
+    first variables are made must not make a model with seconds to spare look too slow."""
+    reg, _ = _sample_domain(sample_gpkg)
+    guard = solve._build_guard
+
+    def paused(run, begun):
+        inner, done = guard(run, begun), []
+
+        def stop(made: float) -> bool:
+            if made > 0 and not done:
+                done.append(made)
+                time.sleep(0.05)
+            return inner(made)
+
+        return stop
+
+    monkeypatch.setattr(solve, "_build_guard", paused)
+    result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=5)
+    assert result.status == "OPTIMAL" and result.solver == "cpsat"
 
 
 def test_the_building_asks_to_stop_at_every_household_and_stops_when_told(sample_gpkg):

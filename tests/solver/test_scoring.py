@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.model.soft import pair_cost
-from capacity.solver.result import Result, alternatives_table, pair_bound
+from capacity.solver.result import PairCosts, Result, alternatives_table, pair_bound
 from capacity.solver.scoring import EVALUATE_LIMIT, evaluate, scored_pairs
 from capacity.solver.solve import place
 from capacity.solver.stages import solve_in_stages
@@ -88,3 +88,12 @@ def test_the_pairs_bound_is_at_most_the_optimum(reg, moves, modules):
     assert result.status == "OPTIMAL"
     dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
     assert pair_bound(dom) <= result.objective
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(small_worlds(max_households=6, max_units=8), st.booleans(), st.booleans())
+def test_pair_costs_on_arrays_are_pair_cost(reg, moves, modules):
+    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
+    costs = PairCosts(dom)
+    for h in dom.households:
+        assert costs.of(h).tolist() == [pair_cost(h, dom.units[u], dom) for u in dom.pairs[h.id]]
