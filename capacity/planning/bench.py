@@ -219,8 +219,9 @@ def _with_types(reg: Registry, types: int) -> Registry:
 def proposal_bench(root: str, time_limit: float = 60.0) -> dict:
     """The whole proposal on the bundled Allerød sample (``data/`` under ``root``: the registry,
     ``scenarios/wave.toml`` and the council's own options), as ``capacity proposal`` makes it
-    before writing, within the command's default limit for the whole proposal; with, measured in the same run, the seconds of option A's plan alone (the
-    baseline the proposal's time is read against: it plans and scores several options)."""
+    before writing, within the command's default limit for the whole proposal; with, measured
+    in the same run, the seconds of option A's plan alone (the baseline the proposal's time is
+    read against: it plans and scores several options)."""
     data = Path(root) / "data"
     start = time.perf_counter()
     reg = load_registry(data / "alleroed.gpkg")

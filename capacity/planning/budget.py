@@ -4,10 +4,10 @@
 with the best proposal it could make. The rule (``Budget``):
 
 - the parts after a plan keep ``LATER_SHARE`` of the limit, or more when the scoring measured so
-  far says they need more: scoring the plan on the scenario runs and, before a user's option or
-  one of B's plans, the sensitivity of the distinct plans so far and this one (its variations
-  times its share of the runs, per plan; the main options come before the sensitivity, the
-  sensitivity before the others), the figures and the files;
+  far says they need more: scoring the plan on the scenario runs (for D, A and C, also the
+  scorings of those of them still to plan) and, before a user's option or one of B's plans, the
+  sensitivity of the distinct plans so far and this one (its variations times its share of the
+  runs, per plan; the sensitivity itself is computed last), the figures and the files;
 - the status quo (D), least cost (A) and no new pavilions (C) are planned first, each with an
   equal share of what is left after that over the ones of them still to make plus one share
   kept for the rest; then the user's own options (E, F, ...) and last the robust variants (B's
@@ -15,12 +15,13 @@ with the best proposal it could make. The rule (``Budget``):
   still to make (B's plans counted as one: each gets what the ones before it left). A share is a
   part of what is left, so the shares never add up to more than the limit, and time a plan does
   not use goes to the plans after it;
-- D, A and C are always made, with at least ``MIN_PLAN`` seconds each; a limit too short for
-  them is refused (``MIN_LIMIT``), and so is a proposal one of whose plans is not found within
+- D, A and C are always made; a limit too short for them is refused (``MIN_LIMIT``), and so is a
+  proposal where one of them would get less than ``MIN_PLAN`` seconds or finds no plan within
   its share, naming a limit to try (``too_short``). A later plan whose share would be under
   ``MIN_PLAN`` is not made, nor any after it: the option is left out and the paper says so
   (``Stopped``); so is a later option whose plan is not found within its share
-  (``feasible.PlanTimeout``; the ones after it are still tried);
+  (``feasible.PlanTimeout``; the user's options after it are still tried, while B's plans for
+  higher quantiles stop at the first without a plan);
 - the sensitivity is left out, and the paper says so, when its measured estimate does not fit in
   what is left.
 """
@@ -33,6 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from capacity.errors import UserError
+from capacity.planning.deadline import finite
 from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
 from capacity.reports.text import number
 
@@ -65,7 +67,7 @@ class Stopped:
 
     def notes(self) -> list[str]:
         """What was left out and why, in Danish, for the paper."""
-        limit = f"tidsgrænsen på {self.limit:g} s (--time-limit)"
+        limit = f"tidsgrænsen på {number(self.limit, 1)} s (--time-limit)"
         out = [
             f"Mulighed {key} ({title}) er ikke planlagt: den nåede ikke frem inden for {limit}. "
             "Giv en længere tidsgrænse for at få den med."
@@ -102,10 +104,10 @@ class Budget:
         started: float | None = None,
         clock: Callable[[], float] = time.perf_counter,
     ) -> None:
-        if limit < MIN_LIMIT:
+        if finite(limit) < MIN_LIMIT:
             raise UserError(
-                f"--time-limit {limit:g} s er for kort til en indstilling: status quo (D), "
-                f"A og C skal planlægges, og mulighederne prøves og sammenlignes. Giv "
+                f"--time-limit {number(limit, 1)} s er for kort til en indstilling: status quo "
+                f"(D), A og C skal planlægges, og mulighederne prøves og sammenlignes. Giv "
                 f"--time-limit {MIN_LIMIT} eller mere."
             )
         self.limit, self.clock = float(limit), clock
@@ -132,11 +134,12 @@ class Budget:
         self.scorings.append(self.clock() - begin)
         return out
 
-    def later(self, runs: int, sensitive: int) -> float:
-        """Seconds kept for the parts after the next plan: scoring it on ``runs`` runs, the
+    def later(self, runs: int, sensitive: int, scorings: int = 1) -> float:
+        """Seconds kept for the parts after the next plan: ``scorings`` scorings on ``runs``
+        runs (the next plan's, and those of the main options still to plan after it), the
         sensitivity of ``sensitive`` distinct plans, the figures and files (at least
         ``LATER_SHARE`` of the limit)."""
-        measured = self.per_score() * (1 + sensitivity_scores(runs) * sensitive)
+        measured = self.per_score() * (scorings + sensitivity_scores(runs) * sensitive)
         return max(LATER_SHARE * self.limit, measured)
 
     def share(self, plans: int, later: float) -> float:
@@ -152,13 +155,18 @@ class Budget:
         return need <= self.left() - LATER_SHARE * self.limit / 2
 
 
-def too_short(key: str, title: str, seconds: float, limit: float) -> UserError:
+def too_short(key: str, title: str, seconds: float, limit: float, tried: bool = True) -> UserError:
     """The error when option ``key`` (D, A or C, which every proposal has) found no plan within
-    its ``seconds`` of the ``limit``: a limit giving each of them twice as much."""
+    its ``seconds`` of the ``limit`` (``tried``), or would get less than ``MIN_PLAN`` once the
+    scorings of the main options are kept: a limit giving each of them twice as much."""
+    what = (
+        "fik ingen plan inden for sin del af tidsgrænsen"
+        if tried
+        else "ville få for lidt af tidsgrænsen, når tiden til at prøve A, C og D er holdt af"
+    )
     return UserError(
-        f"Mulighed {key} ({title.lower()}) fik ingen plan inden for sin del af tidsgrænsen "
-        f"({number(seconds, 1)} af {number(limit, 1)} s); status quo (D), A og C skal alle "
-        "planlægges. Giv "
+        f"Mulighed {key} ({title.lower()}) {what} ({number(max(seconds, 0.0), 1)} af "
+        f"{number(limit, 1)} s); status quo (D), A og C skal alle planlægges. Giv "
         f"--time-limit {math.ceil(2 * limit)} eller mere."
     )
 

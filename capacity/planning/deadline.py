@@ -17,6 +17,7 @@ import time
 
 from ortools.sat.python import cp_model
 
+from capacity.errors import UserError
 from capacity.planning.feasible import PlanTimeout
 from capacity.reports.text import number
 
@@ -80,6 +81,22 @@ def fits(until: float, before: float = 0.0) -> bool:
     """Whether a HiGHS child still gets ``CHILD_MIN`` seconds before ``until`` after ``before``
     seconds of work in this process."""
     return time.perf_counter() + before + CHILD_MIN <= until
+
+
+def finite(limit: float) -> float:
+    """``limit`` when it is a finite number of seconds (``inf`` and ``nan`` pass the option's
+    minimum but no deadline or share can be taken of them).
+
+    Raises
+    ------
+    UserError
+        Otherwise, saying what to give.
+    """
+    if not math.isfinite(limit):
+        raise UserError(
+            f"--time-limit {limit} er ikke et antal sekunder: giv et endeligt tal, fx 60."
+        )
+    return limit
 
 
 def too_short(limit: float, spent: float, built: bool) -> TimeLimitTooShort:

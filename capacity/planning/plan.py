@@ -22,6 +22,7 @@ from capacity.planning.deadline import (
     KILL_AFTER,
     Late,
     TimedModel,
+    finite,
     fits,
     too_short,
     wall,
@@ -165,7 +166,7 @@ def make_plan(
     if samples < 1 or (risk is not None and not 0 < risk < 1):
         raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
     started = time.perf_counter() if started is None else started
-    deadline = started + time_limit
+    deadline = started + finite(time_limit)
     if time.perf_counter() >= deadline:
         raise too_short(time_limit, time.perf_counter() - started, built=False)
     sup = plan_supply or supply(reg, sc)
@@ -226,7 +227,7 @@ def make_plan(
     if value:
         vou = value_of_uncertainty(m, solver, deadline - took)
         res.summary["value_of_uncertainty"] = vou
-        cut = cut or not vou["complete"]
+        cut = cut or vou["cut_by_time_limit"]
     res.summary["stopped_by"] = stopped_by(solver, cut)
     return res
 
@@ -345,7 +346,8 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, until: float) -> dict:
     A part the time left no room for, or that found no plan, is None, and ``skipped`` names it
     with the reason (``time_limit`` or the solver's status); ``complete`` is true when every
     part was computed and no search of theirs was cut by the time limit (their values then do
-    not depend on the machine).
+    not depend on the machine); ``cut_by_time_limit`` whether the time limit skipped a part or
+    cut a search (a part without a plan for another reason is not the limit's doing).
     """
     W = m.total_weight
     out: dict = dict(
@@ -375,7 +377,11 @@ def value_of_uncertainty(m: PlanModel, rp: Solved, until: float) -> dict:
         cut = cut or state == "cut"
     else:
         skipped["wait_and_see_bound"] = state
-    out.update(skipped=skipped, complete=not skipped and not cut)
+    out.update(
+        skipped=skipped,
+        complete=not skipped and not cut,
+        cut_by_time_limit=cut or "time_limit" in skipped.values(),
+    )
     return out
 
 

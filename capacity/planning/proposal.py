@@ -192,11 +192,15 @@ def make_proposal(
     def plan(key: str, title: str, core: bool, **kw) -> PlanResult | None:
         # scoring this plan; before a user's option or B's plan also the sensitivity of the
         # plans so far and this one (the main options come before the sensitivity)
-        later = budget.later(runs, 0 if core else len(done) + 1)
-        if core:  # the core's share keeps one for the user's options and B's plans together
+        if core:  # the core's share keeps one for the user's options and B's plans together,
+            # and time for scoring this plan and the main ones after it
+            later = budget.later(runs, 0, scorings=planned["core"])
             seconds = budget.share(planned["core"] + 1, later)
             planned["core"] -= 1
+            if seconds < MIN_PLAN:
+                raise too_short(key, title, seconds, time_limit, tried=False)
         else:
+            later = budget.later(runs, len(done) + 1)
             seconds = budget.share(planned["extra"], later)
             planned["extra"] = max(planned["extra"] - 1, 1)  # B's plans share the last part
         if not core and (planned["out"] or seconds < MIN_PLAN):
@@ -205,23 +209,23 @@ def make_proposal(
         say(f"Planlægger {key} ({title.lower()})")
         kw = dict(seed=seed, groups=1, progress=progress, **kw)  # one plan to decide on
         try:
-            return make_plan(reg, sc, time_limit=max(seconds, MIN_PLAN), **kw)
+            return make_plan(reg, sc, time_limit=seconds, **kw)
         except PlanTimeout:
             if core:
-                raise too_short(key, title, max(seconds, MIN_PLAN), time_limit) from None
+                raise too_short(key, title, seconds, time_limit) from None
             return None  # no plan within its share: left out for time (the next may find one)
 
-    def scored(key: str, plan: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
-        k = plan_key(plan)
+    def scored(key: str, made: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
+        k = plan_key(made)
         if k not in done:
             say(f"Prøver {key} i {runs} scenariekørsler")
             done[k] = budget.timed(
                 lambda: score(
-                    r, sc, plan.plan, runs, seed, workers, s, plan.modules, plan.branches, dm
+                    r, sc, made.plan, runs, seed, workers, s, made.modules, made.branches, dm
                 )
             )
         res, raw = done[k]
-        return counted_from(option(key, plan, res, raw, price, s), shift)
+        return counted_from(option(key, made, res, raw, price, s), shift)
 
     shift = 0
     d = scored("D", plan("D", TITLES["D"], True, samples=samples, plan_supply=status_quo(sup)))

@@ -88,6 +88,10 @@ OPTIONS = [
     ["plan", "--risk", "nan"],
     ["plan", "--risk", "2"],
     ["plan", "--time-limit", "-5"],
+    ["plan", "--time-limit", "inf"],
+    ["plan", "--time-limit", "nan"],
+    ["proposal", "--time-limit", "inf"],
+    ["proposal", "--time-limit", "nan"],
     ["plan", "--groups", "0"],
     ["scenarios", "--samples", "0"],
     ["scenarios", "--workers", "0"],
@@ -121,6 +125,10 @@ def test_bad_option_values(world, tmp_path, args):
 
 REFUSED = [
     ["plan", "--time-limit", "-5"],
+    ["plan", "--time-limit", "inf"],
+    ["plan", "--time-limit", "nan"],
+    ["proposal", "--time-limit", "inf"],
+    ["proposal", "--time-limit", "nan"],
     ["proposal", "--time-limit", "-1"],
     ["scenarios", "--dask", "notaurl"],
 ]

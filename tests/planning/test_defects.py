@@ -139,8 +139,11 @@ def test_residents_in_more_modules_than_stand_name_the_site_and_modules_now():
 
 def test_residents_at_a_site_not_yet_available_name_the_month():
     reg = _lived_in_three_modules(modules_now=3, available_from=dt.date(2027, 2, 1))
-    # the site may hold modules only from February; ordered in January they stand from March
-    with pytest.raises(UserError, match="bor der stadig i 2027-01, men grunden er ikke"):
+    # the site may hold modules only from February: the three standing today (and the residents
+    # in them) contradict it, and the plan says so before it models anything
+    with pytest.raises(
+        UserError, match=r"første måned 2027-01: .*\(P1\): 3 moduler i dag, available_from 2027-02"
+    ):
         make_plan(reg, scenario([1], horizon=6), samples=2, time_limit=5)
 
 

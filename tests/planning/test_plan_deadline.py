@@ -145,3 +145,14 @@ def test_the_command_refuses_a_limit_too_short_with_exit_2(tmp_path):
     assert result.exit_code == 2, result.output
     assert "for kort" in result.output and "--time-limit" in result.output
     assert not (tmp_path / "p").exists()
+
+
+def test_a_part_without_a_plan_for_another_reason_is_not_blamed_on_the_clock(monkeypatch):
+    """The average path found infeasible (not cut): named with its reason, and the run was not
+    stopped by the time limit."""
+    monkeypatch.setattr(plan_module, "_average_path", lambda m, rp, until: ({}, "infeasible"))
+    res = make_plan(two_sites(), wave(), samples=4, seed=1, time_limit=60, value=True)
+    v = res.summary["value_of_uncertainty"]
+    assert v["skipped"] == {"average_path": "infeasible"} and v["average_path"] is None
+    assert v["complete"] is False and v["cut_by_time_limit"] is False
+    assert res.summary["stopped_by"] in ("optimal", "deterministic")

@@ -172,3 +172,36 @@ def test_a_main_option_without_a_plan_in_its_share_names_a_limit(standing, recor
     monkeypatch.setattr(proposal_module, "make_plan", timeout_at_a)
     with pytest.raises(UserError, match=r"Mulighed A .* --time-limit 24 eller mere"):
         propose(standing, clock, 12)
+
+
+@pytest.fixture
+def slow_scoring(monkeypatch, recorded):
+    """Every plan distinct, and each scoring of one on the runs moves the fake clock on by
+    ``used["scoring"]`` seconds (a large registry's scenario runs)."""
+    clock, calls, used = recorded
+    real, plans = proposal_module.score, iter(range(1000))
+
+    def score(*args, **kwargs):
+        clock.now += used["scoring"]
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(proposal_module, "score", score)
+    monkeypatch.setattr(proposal_module, "plan_key", lambda made: next(plans))
+    return clock, calls, used
+
+
+@pytest.mark.parametrize("scoring", [1.0, 3.0])
+def test_the_main_options_keep_time_for_their_own_scoring(standing, slow_scoring, scoring):
+    """Plans that use all their share and scorings that take time end within the limit."""
+    clock, calls, used = slow_scoring
+    used["scoring"] = scoring
+    propose(standing, clock, 20, own=())
+    assert clock.now - 100 <= 20
+
+
+def test_main_options_whose_scoring_leaves_too_little_are_refused_in_time(standing, slow_scoring):
+    clock, calls, used = slow_scoring
+    used["scoring"] = 6.0
+    with pytest.raises(UserError, match=r"Mulighed A .* ville få for lidt .* --time-limit 40"):
+        propose(standing, clock, 20, own=())
+    assert clock.now - 100 <= 20
