@@ -159,14 +159,15 @@ def too_short(key: str, title: str, seconds: float, limit: float, tried: bool = 
     """The error when option ``key`` (D, A or C, which every proposal has) found no plan within
     its ``seconds`` of the ``limit`` (``tried``), or would get less than ``MIN_PLAN`` once the
     scorings of the main options are kept: a limit giving each of them twice as much."""
+    given = number(math.floor(max(seconds, 0.0) * 10) / 10, 1)  # 1.97 s is not "2,0"
     what = (
-        "fik ingen plan inden for sin del af tidsgrænsen"
+        f"fik ingen plan inden for sin del af tidsgrænsen ({given} af {number(limit, 1)} s)"
         if tried
-        else "ville få for lidt af tidsgrænsen, når tiden til at prøve A, C og D er holdt af"
+        else "ville få for lidt af tidsgrænsen, når tiden til at prøve A, C og D er holdt af "
+        f"({given} af {number(limit, 1)} s; en plan skal have mindst {number(MIN_PLAN, 0)} s)"
     )
     return UserError(
-        f"Mulighed {key} ({title.lower()}) {what} ({number(max(seconds, 0.0), 1)} af "
-        f"{number(limit, 1)} s); status quo (D), A og C skal alle planlægges. Giv "
+        f"Mulighed {key} ({title.lower()}) {what}; status quo (D), A og C skal alle planlægges. Giv "
         f"--time-limit {math.ceil(2 * limit)} eller mere."
     )
 
