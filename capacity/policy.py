@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Literal
 
 import tomli_w
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from capacity.errors import Problem, RegistryError
 
@@ -115,10 +115,22 @@ class Policy(_Strict):
 
     weights: Weights = Weights()
     limits: Limits = Limits()
+    _text: str | None = PrivateAttr(default=None)  # the TOML it was read from, comments and all
+
+    def __eq__(self, other: object) -> bool:
+        """Equal weights and limits: the text a policy was read from is not part of it."""
+        if not isinstance(other, Policy):
+            return NotImplemented
+        return self.weights == other.weights and self.limits == other.limits
+
+    def __hash__(self) -> int:
+        return hash((self.weights, self.limits))
 
     @classmethod
     def from_toml_text(cls, text: str, source: str = "policy.toml") -> Policy:
-        """Parse a policy from TOML text; raise ``RegistryError`` naming the key on bad input."""
+        """Parse a policy from TOML text; raise ``RegistryError`` naming the key on bad input.
+        The text is kept, so that the registry's forms write it back as the user wrote it
+        (``to_toml_text``)."""
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -130,7 +142,7 @@ class Policy(_Strict):
                 [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
             ) from None
         try:
-            return cls.model_validate(data)
+            policy = cls.model_validate(data)
         except RecursionError:
             raise RegistryError(
                 [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
@@ -147,6 +159,8 @@ class Policy(_Strict):
                 for err in exc.errors()
             ]
             raise RegistryError(problems) from None
+        policy._text = text
+        return policy
 
     @classmethod
     def load(cls, path: Path) -> Policy:
@@ -194,8 +208,13 @@ class Policy(_Strict):
         return cls.from_toml_text(text, source=path.name)
 
     def to_toml_text(self) -> str:
-        """The policy as TOML (no comments; see ``data/alleroed/policy.toml`` for a commented one)."""
-        return tomli_w.dumps(self.model_dump(mode="json"))
+        """The policy as TOML: the text it was read from, the user's comments and layout kept,
+        while that text still says this policy; else (a default policy, a changed copy) written
+        anew, without comments."""
+        dump = self.model_dump(mode="json")
+        if self._text is not None and _same(self._text, dump):
+            return self._text
+        return tomli_w.dumps(dump)
 
 
 def spread_limit(tolerance_pct: int) -> Fraction:
@@ -207,6 +226,11 @@ def spread_limit(tolerance_pct: int) -> Fraction:
     districts over it (``followup.measures``).
     """
     return Fraction(100 + tolerance_pct, 100)
+
+
+def _same(text: str, dump: dict) -> bool:
+    """Whether the TOML ``text`` gives the policy whose JSON dump is ``dump``."""
+    return Policy.model_validate(tomllib.loads(text)).model_dump(mode="json") == dump
 
 
 def _explain(err: dict) -> str:

@@ -212,7 +212,7 @@ def write_xlsx(reg: Registry, path: Path) -> None:
             )
     sheet = book.create_sheet("policy")
     sheet.append(["toml"])
-    sheet.append([reg.policy.to_toml_text()])
+    sheet.append([_excel_cell(sheet, reg.policy.to_toml_text())])  # the user's own text
     book.save(path)
 
 

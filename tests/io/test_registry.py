@@ -317,3 +317,32 @@ def test_the_sample_loads_alike_in_both_committed_forms(sample_folder, sample_gp
     folder, gpkg = load_registry(sample_folder), load_registry(sample_gpkg)
     assert registry_hash(folder) == registry_hash(gpkg)
     assert folder.boundary is not None and len(folder.households) > 0
+
+
+COMMENTED = """# Allerød's weights, agreed with Jobberiet (kept by every form)
+[weights]
+transport = 3  # the S-train matters more here
+
+[limits]
+spread_tolerance_pct = 15
+"""
+
+
+def test_convert_keeps_the_users_policy_text_with_its_comments(tmp_path):
+    folder = tmp_path / "a"
+    write_registry(full_registry(), folder)
+    (folder / "policy.toml").write_text(COMMENTED, encoding="utf-8")
+    convert(folder, tmp_path / "b.gpkg")
+    convert(tmp_path / "b.gpkg", tmp_path / "c.xlsx")
+    last = convert(tmp_path / "c.xlsx", tmp_path / "d")
+    assert (tmp_path / "d" / "policy.toml").read_text(encoding="utf-8") == COMMENTED
+    assert last.policy.weights.transport == 3 and last.policy.limits.spread_tolerance_pct == 15
+
+
+def test_a_changed_policy_is_written_anew_and_equal_policies_compare_equal():
+    read = Policy.from_toml_text(COMMENTED)
+    changed = read.model_copy(update={"weights": read.weights.model_copy(update={"transport": 4})})
+    assert "agreed with Jobberiet" not in changed.to_toml_text()
+    assert Policy.from_toml_text(changed.to_toml_text()).weights.transport == 4
+    assert Policy.from_toml_text(Policy().to_toml_text()) == Policy()
+    assert read == Policy.from_toml_text(read.to_toml_text()) != Policy()
