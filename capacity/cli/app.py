@@ -122,18 +122,17 @@ def progress_text(
     bound: float | None = None,
     stage: str | None = None,
 ) -> str:
-    """The progress line of a long run on stderr (``place``, ``plan``): seconds spent of the
-    limit, the objective and the gap; with a ``stage`` (``proposal``) the stage and the seconds
-    always, the objective and gap once the stage's search has one."""
+    """The progress line of a long run on stderr (``place``, ``plan``, ``proposal``): what it
+    does (searching, or the ``stage`` of a run of several parts) and the seconds spent of the
+    limit, from the start (a model being built shows its seconds too), then the objective and
+    the gap once a search has an answer."""
+    searching = "Searching" if lang == "en" else "Søger"
+    if limit is None:
+        return f"{searching} …"
     spent = time.perf_counter() - started
     of = "of" if lang == "en" else "af"
-    if stage is not None:
-        line = f"{stage}: {spent:.0f} {of} {limit:.0f} s"
-        return line if objective is None else f"{line} · {found(lang, objective, bound)}"
-    if objective is None:
-        return "Searching …" if lang == "en" else "Søger …"
-    searching = "Searching" if lang == "en" else "Søger"
-    return f"{searching}: {spent:.0f} {of} {limit:.0f} s · {found(lang, objective, bound)}"
+    line = f"{stage or searching}: {spent:.0f} {of} {limit:.0f} s"
+    return line if objective is None else f"{line} · {found(lang, objective, bound)}"
 
 
 def found(lang: str, objective: float, bound: float | None) -> str:

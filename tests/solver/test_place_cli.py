@@ -206,6 +206,16 @@ def test_the_progress_line_counts_the_seconds_between_improvements():
     assert drawn().startswith("Søger: 8 af 60 s · mål 100")
 
 
+def test_the_progress_line_counts_the_seconds_before_the_first_answer():
+    """While the model is built (a large one takes most of the limit) there is no answer yet,
+    but the seconds run."""
+    live = LiveProgress("da", time.perf_counter() - 12.4, 60.0)
+    console = Console(width=200)
+    with console.capture() as seen:
+        console.print(live)
+    assert seen.get().strip() == "Søger: 12 af 60 s"
+
+
 @pytest.mark.parametrize(
     ("lang", "total", "weight"), [("da", "2.488", "1.000"), ("en", "2,488", "1,000")]
 )
