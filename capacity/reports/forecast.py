@@ -58,7 +58,8 @@ def read_forecast(path: Path) -> pd.DataFrame:
         out of order, or the months are not those of the run's ``summary.json`` (its ``start`` and
         ``horizon_months``, and its ``months_at_risk``), naming the months. A months.csv with
         a month missing, or two runs pasted together, would put the forecast table's rows and
-        the largest risk in the wrong months.
+        the largest risk in the wrong months. Also when ``summary.json`` is not beside the
+        file.
     """
     path = Path(path)
     file = path if path.is_file() else path / FORECAST_FILE
@@ -119,10 +120,15 @@ def _months_in_order(file: Path, months: list[str]) -> None:
 
 
 def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
-    """The months (once each, in order) are those of the run's ``summary.json`` when there is
-    one: ``horizon_months`` of them from its ``start``, and its ``months_at_risk`` among them."""
+    """The months (once each, in order) are those of the run's ``summary.json``, which must lie
+    beside the file: ``horizon_months`` of them from its ``start``, and its ``months_at_risk``
+    among them. Without it a file cut at either end could not be told from a shorter run."""
     if not summary.is_file():
-        return
+        raise UserError(
+            f"{summary}: file not found; months.csv is read with the summary.json the same run "
+            "of `capacity scenarios` wrote beside it (its months are checked against the run's)."
+            " Give the folder that run wrote."
+        )
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:

@@ -84,11 +84,12 @@ def test_review_bad_date_exits_2(app, registry_file, tmp_path):
 
 
 def test_review_with_scenario_runs(app, registry_file, tmp_path):
-    from tests.reports.test_forecast import MONTHS_CSV
+    from tests.reports.test_forecast import MONTHS_CSV, SUMMARY_JSON
 
     runs = tmp_path / "scenarios"
     runs.mkdir()
     (runs / "months.csv").write_text(MONTHS_CSV, encoding="utf-8")
+    (runs / "summary.json").write_text(SUMMARY_JSON, encoding="utf-8")
     out = tmp_path / "review"
     result = runner.invoke(
         app,
@@ -136,6 +137,7 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
     one = "month,p_shortage,expected_short,expected_occupied,p10_occupied,p90_occupied,beds\n"
     one += "".join(f"2027-0{m},0.{m},1,10,8,12,17\n" for m in range(1, 4))
     (runs / "months.csv").write_text(one, encoding="utf-8")
+    (runs / "summary.json").write_text('{"months_at_risk": []}', encoding="utf-8")
     args = ["review", str(registry_file), "--out", str(tmp_path / "out"), "--scenarios", str(runs)]
     good = runner.invoke(app, [*args, "--date", "2026-12-01"])
     assert good.exit_code == 0, good.output

@@ -29,14 +29,17 @@ MONTHS_CSV = (
     "2027-03,0.5,3.04,8,15.31,12,17,25,9.75,8\n"
 )
 DAY = dt.date(2026, 12, 1)
+SUMMARY_JSON = '{"start": "2027-01", "horizon_months": 3, "months_at_risk": []}'  # MONTHS_CSV's
 
 
 @pytest.fixture
 def runs_dir(tmp_path: Path) -> Path:
-    """A scenario-runs output folder with a hand-written months.csv of three months."""
+    """A scenario-runs output folder with a hand-written months.csv of three months and the
+    run's summary.json."""
     folder = tmp_path / "scenarios"
     folder.mkdir()
     (folder / "months.csv").write_text(MONTHS_CSV, encoding="utf-8")
+    (folder / "summary.json").write_text(SUMMARY_JSON, encoding="utf-8")
     return folder
 
 
@@ -211,3 +214,12 @@ def test_a_bad_summary_beside_months_csv_is_refused_naming_it(tmp_path, summary)
     (tmp_path / "summary.json").write_text(summary, encoding="utf-8")
     with pytest.raises(UserError, match="summary.json"):
         read_forecast(tmp_path)
+
+
+def test_months_csv_without_its_runs_summary_is_refused(runs_dir):
+    """Without summary.json a months.csv cut at either end reads as a shorter run."""
+    (runs_dir / "summary.json").unlink()
+    cut = "\n".join(MONTHS_CSV.splitlines()[:-1]) + "\n"  # the last month cut off
+    (runs_dir / "months.csv").write_text(cut, encoding="utf-8")
+    with pytest.raises(UserError, match=r"summary.json: file not found; months.csv is read with"):
+        read_forecast(runs_dir)
