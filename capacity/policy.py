@@ -207,12 +207,12 @@ class Policy(_Strict):
             ) from None
         return cls.from_toml_text(text, source=path.name)
 
-    def to_toml_text(self) -> str:
+    def to_toml_text(self, kept: bool = True) -> str:
         """The policy as TOML: the text it was read from, the user's comments and layout kept,
-        while that text still says this policy; else (a default policy, a changed copy) written
-        anew, without comments."""
+        while that text still says this policy; else (a default policy, a changed copy, or
+        ``kept`` False: a form that cannot hold the text) written anew, without comments."""
         dump = self.model_dump(mode="json")
-        if self._text is not None and _same(self._text, dump):
+        if kept and self._text is not None and _same(self._text, dump):
             return self._text
         return tomli_w.dumps(dump)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -131,7 +132,8 @@ def progress_text(
         return f"{searching} …"
     spent = time.perf_counter() - started
     of = "of" if lang == "en" else "af"
-    line = f"{stage or searching}: {spent:.0f} {of} {limit:.0f} s"
+    limited = f" {of} {limit:.0f}" if math.isfinite(limit) else ""  # place takes inf: no limit
+    line = f"{stage or searching}: {spent:.0f}{limited} s"
     return line if objective is None else f"{line} · {found(lang, objective, bound)}"
 
 

@@ -33,7 +33,8 @@ def review(
         Path | None,
         typer.Option(
             "--scenarios",
-            help="Mappe fra `capacity scenarios` (months.csv): mangelprognose pr. "
+            help="Mappe fra `capacity scenarios` (months.csv og summary.json fra samme kørsel): "
+            "mangelprognose pr. "
             "måned og scenariekørslernes 10–90 %-bånd i belægningsgrafen.",
         ),
     ] = None,

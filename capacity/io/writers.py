@@ -12,7 +12,8 @@ Forms:
 - Folder: ``<layer>.csv`` (UTF-8, ``,``-separated, ``\\n`` line ends) for point and attribute
   layers, points as ``x,y`` in EPSG:25832; ``districts.geojson`` and ``boundary.geojson`` in
   EPSG:25832 with a ``crs`` member (legacy GeoJSON 2008, read by GDAL and QGIS) so that the round
-  trip is exact; ``policy.toml``. Same registry, same bytes.
+  trip is exact; ``policy.toml`` (the user's own text while it says the policy). Same registry
+  read from one file, same bytes.
 - Excel: one sheet per layer (header in row 1), points as ``x,y``, polygons as WKT in EPSG:25832
   in a ``wkt`` column (continued in ``wkt_2``, ``wkt_3``, ... when longer than a cell holds),
   dates as date cells, and a ``policy`` sheet (``toml`` in A1, the text in A2).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from capacity.io.layers import LAYERS, Registry, stored_columns
 
 CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}
 EXCEL_CELL_MAX = 32_000
+NOT_XML = re.compile("[\ud800-\udfff\ufffe\uffff]")  # characters no XML 1.0 document holds
 
 
 def _na(value: Any) -> bool:
@@ -212,8 +215,18 @@ def write_xlsx(reg: Registry, path: Path) -> None:
             )
     sheet = book.create_sheet("policy")
     sheet.append(["toml"])
-    sheet.append([_excel_cell(sheet, reg.policy.to_toml_text())])  # the user's own text
+    sheet.append([_excel_cell(sheet, _policy_cell(reg))])
     book.save(path)
+
+
+def _policy_cell(reg: Registry) -> str:
+    """The policy's TOML for its one cell: the user's own text, or the policy written anew where
+    a cell cannot hold that text (longer than ``EXCEL_CELL_MAX``, which openpyxl would cut
+    without a word, or with a character XML does not allow). The values are the same."""
+    text = reg.policy.to_toml_text()
+    if len(text) > EXCEL_CELL_MAX or NOT_XML.search(text) or ILLEGAL_CHARACTERS_RE.search(text):
+        return reg.policy.to_toml_text(kept=False)
+    return text
 
 
 def _refuse_illegal_text(reg: Registry) -> None:

@@ -15,7 +15,8 @@ with the best proposal it could make. The rule (``Budget``):
   still to make (B's plans counted as one: each gets what the ones before it left). A share is a
   part of what is left, so the shares never add up to more than the limit, and time a plan does
   not use goes to the plans after it;
-- D, A and C are always made; a limit too short for them is refused (``MIN_LIMIT``), and so is a
+- D, A and C are always made; a limit too short for them is refused (``MIN_LIMIT``: the least
+  limit, not always enough, as loading and scoring take their time too), and so is a
   proposal where one of them would get less than ``MIN_PLAN`` seconds or finds no plan within
   its share, naming a limit to try (``too_short``). A later plan whose share would be under
   ``MIN_PLAN`` is not made, nor any after it: the option is left out and the paper says so
@@ -163,8 +164,9 @@ def too_short(key: str, title: str, seconds: float, limit: float, tried: bool = 
     what = (
         f"fik ingen plan inden for sin del af tidsgrænsen ({given} af {number(limit, 1)} s)"
         if tried
-        else "ville få for lidt af tidsgrænsen, når tiden til at prøve A, C og D er holdt af "
-        f"({given} af {number(limit, 1)} s; en plan skal have mindst {number(MIN_PLAN, 0)} s)"
+        else "ville få for lidt af det, der er tilbage af tidsgrænsen efter indlæsning og tid "
+        f"holdt af til at prøve mulighederne ({given} af {number(limit, 1)} s; en plan skal have "
+        f"mindst {number(MIN_PLAN, 0)} s)"
     )
     return UserError(
         f"Mulighed {key} ({title.lower()}) {what}; status quo (D), A og C skal alle planlægges. Giv "

@@ -140,7 +140,7 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
     if not isinstance(at_risk, list):
         raise UserError(f"{summary}: not a summary of `capacity scenarios`; run it again.")
     run = _run_span(summary, data)
-    if run is not None and run != (months[0], months[-1], len(months)):
+    if run != (months[0], months[-1], len(months)):
         raise UserError(
             f"{file}: the file has the months {months[0]} to {months[-1]} ({len(months)}), the "
             f"run in {summary} {run[0]} to {run[1]} ({run[2]}); give months.csv and summary.json "
@@ -154,12 +154,11 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
         )
 
 
-def _run_span(summary: Path, data: dict) -> tuple[str, str, int] | None:
+def _run_span(summary: Path, data: dict) -> tuple[str, str, int]:
     """The first and last month of the run and their number, from its summary's ``start`` and
-    ``horizon_months`` (None when it gives neither)."""
+    ``horizon_months`` (a summary without them, from an older version, cannot say whether the
+    file was cut: it is refused)."""
     start, horizon = data.get("start"), data.get("horizon_months")
-    if start is None and horizon is None:
-        return None
     whole = isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1
     if not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start) and whole):
         raise UserError(

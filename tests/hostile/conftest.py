@@ -57,7 +57,7 @@ class World:
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> World:
     """The tiny registry as .gpkg, .xlsx and a folder; a 6-month scenario; a plan folder with
-    plan.csv; a scenarios folder with months.csv."""
+    plan.csv; a scenarios folder with months.csv and summary.json."""
     root = tmp_path_factory.mktemp("hostile")
     reg = helpers.tiny_registry()
     for name in ("tiny.gpkg", "tiny.xlsx", "tiny"):
@@ -67,6 +67,8 @@ def world(tmp_path_factory) -> World:
     (root / "plan" / "plan.csv").write_text(PLAN, encoding="utf-8")
     (root / "runs").mkdir()
     (root / "runs" / "months.csv").write_text(MONTHS, encoding="utf-8")
+    run = '{"start": "2027-01", "horizon_months": 6, "months_at_risk": []}'  # MONTHS' run
+    (root / "runs" / "summary.json").write_text(run, encoding="utf-8")
     return World(
         root,
         root / "tiny.gpkg",

@@ -346,3 +346,21 @@ def test_a_changed_policy_is_written_anew_and_equal_policies_compare_equal():
     assert Policy.from_toml_text(changed.to_toml_text()).weights.transport == 4
     assert Policy.from_toml_text(Policy().to_toml_text()) == Policy()
     assert read == Policy.from_toml_text(read.to_toml_text()) != Policy()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "# " + "x" * 40_000 + "\n[weights]\ntransport = 3\n",  # more than a cell holds
+        "# a note \ufffe\n[weights]\ntransport = 3\n",  # a character XML does not allow
+    ],
+    ids=["long", "not-xml"],
+)
+def test_a_policy_text_a_workbook_cannot_hold_is_written_anew_with_its_values(tmp_path, text):
+    folder = tmp_path / "a"
+    write_registry(full_registry(), folder)
+    (folder / "policy.toml").write_text(text, encoding="utf-8")
+    convert(folder, tmp_path / "b.xlsx")
+    back = load_registry(tmp_path / "b.xlsx")
+    assert back.policy == Policy.from_toml_text(text)
+    assert back.policy.weights.transport == 3

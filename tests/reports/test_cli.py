@@ -137,7 +137,8 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
     one = "month,p_shortage,expected_short,expected_occupied,p10_occupied,p90_occupied,beds\n"
     one += "".join(f"2027-0{m},0.{m},1,10,8,12,17\n" for m in range(1, 4))
     (runs / "months.csv").write_text(one, encoding="utf-8")
-    (runs / "summary.json").write_text('{"months_at_risk": []}', encoding="utf-8")
+    run = '{"start": "2027-01", "horizon_months": 3, "months_at_risk": []}'
+    (runs / "summary.json").write_text(run, encoding="utf-8")
     args = ["review", str(registry_file), "--out", str(tmp_path / "out"), "--scenarios", str(runs)]
     good = runner.invoke(app, [*args, "--date", "2026-12-01"])
     assert good.exit_code == 0, good.output
