@@ -81,14 +81,14 @@ def plan(
     """Kapacitetsplan: hvornår og hvor pavillongrunde og moduler sættes op, tages ned, købes,
     og hvem der flyttes, så en grund kan lukke."""
     started = time.perf_counter()  # the limit counts the imports below (pandas, OR-Tools, ...)
-    from capacity.planning.deadline import too_short
+    from capacity.planning.deadline import finite, too_short
     from capacity.planning.explain import kr, pct
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_inputs
     from capacity.reports.plan_output import write_plan
     from capacity.reports.text import number, status_words
 
-    if time.perf_counter() - started >= time_limit:  # not even the registry can be read in time
+    if time.perf_counter() - started >= finite(time_limit):  # not even the registry in time
         raise too_short(time_limit, time.perf_counter() - started, built=False)
     err = Console(stderr=True)
     live = LiveProgress("da", started, time_limit)

@@ -57,6 +57,7 @@ def proposal(
     policy: PolicyOpt = None,
 ) -> None:
     """Indstilling til Byrådet: A (billigst), B (robust), C (ingen nye pavilloner), D (status quo)."""
+    from capacity.planning.deadline import finite
     from capacity.planning.proposal import load_options, make_proposal
     from capacity.planning.scenario import load_inputs
     from capacity.reports.proposal_figures import proposal_figures
@@ -64,6 +65,7 @@ def proposal(
     from capacity.reports.text import money
 
     started = time.perf_counter()
+    finite(time_limit)  # before the registry is read
     err = Console(stderr=True)
     live = LiveProgress("da", started, time_limit)
     live.at("Læser registret")
