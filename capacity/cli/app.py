@@ -132,8 +132,8 @@ def progress_text(
         return f"{searching} …"
     spent = time.perf_counter() - started
     of = "of" if lang == "en" else "af"
-    limited = f" {of} {limit:.0f}" if math.isfinite(limit) else ""  # place takes inf: no limit
-    line = f"{stage or searching}: {spent:.0f}{limited} s"
+    limited = f" {of} {number(limit, 0, lang)}" if math.isfinite(limit) else ""  # inf: no limit
+    line = f"{stage or searching}: {number(spent, 0, lang)}{limited} s"
     return line if objective is None else f"{line} · {found(lang, objective, bound)}"
 
 

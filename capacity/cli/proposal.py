@@ -57,6 +57,7 @@ def proposal(
     policy: PolicyOpt = None,
 ) -> None:
     """Indstilling til Byrådet: A (billigst), B (robust), C (ingen nye pavilloner), D (status quo)."""
+    started = time.perf_counter()  # the limit counts the imports below (pandas, OR-Tools, ...)
     from capacity.planning.deadline import finite
     from capacity.planning.proposal import load_options, make_proposal
     from capacity.planning.scenario import load_inputs
@@ -64,7 +65,6 @@ def proposal(
     from capacity.reports.proposal_output import share, write_proposal
     from capacity.reports.text import money
 
-    started = time.perf_counter()
     finite(time_limit)  # before the registry is read
     err = Console(stderr=True)
     live = LiveProgress("da", started, time_limit)

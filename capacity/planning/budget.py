@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from capacity.errors import UserError
 from capacity.planning.deadline import finite
 from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
-from capacity.reports.text import number
+from capacity.reports.text import decimal, number
 
 LATER_SHARE = 0.15  # of the limit kept at least for scoring, the sensitivity and the files
 MIN_PLAN = 2.0  # seconds a plan is given at least: loading, building and a first HiGHS answer
@@ -75,7 +75,7 @@ class Stopped:
             for key, title in self.options
         ]
         if self.quantiles:
-            qs = ", ".join(f"{q:g}".replace(".", ",") for q in self.quantiles)
+            qs = ", ".join(decimal(q) for q in self.quantiles)
             out.append(
                 f"Den robuste mulighed (B) er ikke planlagt for kvantil {qs} af efterspørgslen: "
                 f"de nåede ikke frem inden for {limit}. B er den bedste af de planer, der nåede "

@@ -41,6 +41,7 @@ from capacity.planning.option_checks import standing_available
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 from capacity.planning.terms import COST_TERMS, TERMS
+from capacity.reports.text import decimal
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 
@@ -795,21 +796,21 @@ def _trips_on(m: PlanModel, solver: Solved, nodes: tuple[int, ...]) -> list[tupl
 
 
 TEXTS = {
-    "setup": "{subject}: {amount:g} modul(er) bestilt i {month}",
-    "month": "{subject}: {amount:g} modul(er) står i {month}",
-    "teardown": "{subject}: {amount:g} modul(er) taget ned i {month}",
-    "early_termination": "{subject}: {amount:g} lejet(e) modul(er) opsagt før lejeperiodens udløb "
+    "setup": "{subject}: {amount} modul(er) bestilt i {month}",
+    "month": "{subject}: {amount} modul(er) står i {month}",
+    "teardown": "{subject}: {amount} modul(er) taget ned i {month}",
+    "early_termination": "{subject}: {amount} lejet(e) modul(er) opsagt før lejeperiodens udløb "
     "i {month}",
-    "purchase": "{subject}: {amount:g} lejet(e) modul(er) købt i {month}",
+    "purchase": "{subject}: {amount} lejet(e) modul(er) købt i {month}",
     "site_opening": "{subject}: grunden tages i brug i {month}",
     "site_closing": "{subject}: grunden ryddes og lukkes i {month}",
-    "moves": "{subject}: {amount:g} bolig(er) med beboere flyttet i {month}",
-    "horizon_end": "{subject}: {amount:g} modul(er) står ved horisontens slutning ({month}): "
+    "moves": "{subject}: {amount} bolig(er) med beboere flyttet i {month}",
+    "horizon_end": "{subject}: {amount} modul(er) står ved horisontens slutning ({month}): "
     "nedtagning, resterende leje og restværdi",
-    "emergency": "{month}: {amount:g} personer uden midlertidig bolig (forventet)",
-    "transport": "{subject}, {month}: {amount:g} pavillonsenge × minutter til stationen",
-    "buildings_first": "{subject}, {month}: {amount:g} senge i pavilloner",
-    "spread": "{subject}, {month}: {amount:g} senge over distriktets andel",
+    "emergency": "{month}: {amount} personer uden midlertidig bolig (forventet)",
+    "transport": "{subject}, {month}: {amount} pavillonsenge × minutter til stationen",
+    "buildings_first": "{subject}, {month}: {amount} senge i pavilloner",
+    "spread": "{subject}, {month}: {amount} senge over distriktets andel",
 }
 
 
@@ -835,7 +836,7 @@ def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     terms = pd.DataFrame(rows, columns=cols).groupby(cols[:4], as_index=False, sort=True).sum()
     terms = terms[terms["weighted"] != 0].reset_index(drop=True)
     terms["text"] = [
-        TEXTS[r.term].format(subject=r.subject, month=r.month, amount=round(r.amount, 2))
+        TEXTS[r.term].format(subject=r.subject, month=r.month, amount=decimal(r.amount, most=2))
         for r in terms.itertuples()
     ]
     return terms

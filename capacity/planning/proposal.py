@@ -54,7 +54,7 @@ from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import ScenarioResult, score
 from capacity.planning.supply import Supply, supply
-from capacity.reports.text import money
+from capacity.reports.text import decimal, money
 
 
 @dataclass(frozen=True)
@@ -249,9 +249,7 @@ def make_proposal(
     for i, q in enumerate(qs):
         if any(o.risk <= accepted for o in tried):
             break
-        res = plan(
-            "B", f"{TITLES['B']}, kvantil {q:g}".replace(".", ","), False, risk=q, plan_supply=sup
-        )
+        res = plan("B", f"{TITLES['B']}, kvantil {decimal(q)}", False, risk=q, plan_supply=sup)
         if res is None:
             untried = qs[i:]
             break

@@ -304,6 +304,13 @@ def number(x: float, decimals: int = 1, lang: str = "da") -> str:
     return text.replace("-", "\N{MINUS SIGN}", 1)
 
 
+def decimal(x: float, lang: str = "da", most: int = 6) -> str:
+    """``x`` with as few decimals as show it (at most ``most``), as ``number`` writes it:
+    ``0,9`` and ``0,975`` in Danish for the quantiles 0.9 and 0.975, ``12`` for 12.0."""
+    decimals = next(d for d in range(most + 1) if round(x, d) == round(x, most))
+    return number(x, decimals, lang)
+
+
 def signed(x: float, decimals: int = 0, lang: str = "da") -> str:
     """``x`` as a change: ``+1.234``, ``−60`` (a true minus sign) or ``±0`` when it rounds to zero."""
     step = round(x, decimals)

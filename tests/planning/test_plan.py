@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from capacity.planning.plan import make_plan
-from capacity.reports.text import status_words
+from capacity.reports.text import decimal, status_words
 from tests.helpers import make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario
 
@@ -84,6 +86,21 @@ def test_terms_sum_to_the_objective_and_same_seed_same_plan():
     assert sum(first.summary["terms"].values()) == pytest.approx(first.summary["objective"])
     assert first.plan.equals(again.plan)
     assert first.summary["objective"] == again.summary["objective"]
+
+
+def test_term_texts_write_expected_amounts_the_danish_way():
+    """Amounts expected over samples are fractions: the terms' texts write them with a decimal
+    comma and no English point (2,5 personer, not 2.5)."""
+    reg = make_registry(sites=[pavilion(modules_max=1)], policy=policy())
+    sc = scenario([2, 2, 2, 6, 2], extra="")
+    sc = sc.model_copy(
+        update={"uncertainty": sc.uncertainty.model_copy(update={"kind": "poisson"})}
+    )
+    terms = make_plan(reg, sc, samples=6, seed=4, time_limit=5).terms
+    assert (terms["amount"].round(2) % 1 != 0).any()  # a fraction to write
+    for row in terms.itertuples():
+        assert decimal(row.amount, most=2) in row.text, row.text
+        assert not re.search(r"\d\.\d{1,2}(?!\d)", row.text), row.text
 
 
 def test_risk_quantile_plans_for_more_than_the_median():

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from capacity.reports import charts
 from capacity.reports.proposal_figures import proposal_figures
 from capacity.reports.proposal_output import cost_table, figure_texts, render_proposal
-from capacity.reports.text import million, money, number, percent, signed
+from capacity.reports.text import decimal, million, money, number, percent, signed
 from tests import helpers
 from tests.planning.test_proposal_options import Cells, md_tables
 
@@ -50,7 +50,20 @@ def test_a_change_carries_its_sign_and_reads_back(x, lang):
     assert int(digits.replace("." if lang == "da" else ",", "")) == abs(x)
 
 
+@given(st.floats(-1e9, 1e9, allow_nan=False), st.integers(0, 4))
+def test_a_decimal_is_danish_shortest_and_reads_back(x, most):
+    """``decimal`` writes the Danish way with no trailing zero after the comma, and read back
+    it is ``x`` rounded to ``most`` decimals."""
+    text = decimal(x, most=most)
+    assert DANISH.match(text), text
+    assert not text.endswith("0") or "," not in text
+    value = float(text.replace(".", "").replace(",", ".").replace("\N{MINUS SIGN}", "-"))
+    assert value == pytest.approx(round(x, most), abs=1e-9 * max(1.0, abs(x)))
+
+
 def test_known_examples():
+    assert decimal(0.9) == "0,9" and decimal(0.975) == "0,975" and decimal(12.0) == "12"
+    assert decimal(2.5, "en") == "2.5" and decimal(1234.567, most=2) == "1.234,57"
     assert number(11.8) == "11,8" and number(1234, 0) == "1.234" and number(-0.04) == "0,0"
     assert number(-1234.5, 1) == "\N{MINUS SIGN}1.234,5"
     assert number(-1234.5, 1, "en") == "\N{MINUS SIGN}1,234.5"
