@@ -217,6 +217,18 @@ def site_pair_costs(h: Household, dom: Domain, sids: list[str], site: dict) -> n
     return cost
 
 
+def unit_pair_costs(
+    h: Household, dom: Domain, sids: list[str], site: dict, where: np.ndarray, ids: np.ndarray
+) -> np.ndarray:
+    """``soft.pair_cost`` of ``h`` on the unit classes ``ids`` (on the sites ``where``, indices
+    into ``sids``), vectorised: ``site_pair_costs`` of their sites plus ``soft.moves_coef`` (a
+    resident leaving its own unit)."""
+    cost = site_pair_costs(h, dom, sids, site)[where]
+    if h.current_unit is not None:
+        cost = cost + dom.weights["moves"] * (ids != h.current_unit)
+    return cost
+
+
 def unit_arrays(units: list[Unit], at: dict[str, int]) -> dict[str, np.ndarray]:
     """The unit attributes the static rules read, as arrays over ``units`` (``site``: the index
     of the unit's site in ``at``)."""

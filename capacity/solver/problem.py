@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capacity.model.aggregate import site_arrays, site_pair_costs
+from capacity.model.aggregate import site_arrays, unit_pair_costs
 from capacity.model.domain import Domain
 
 INF = np.inf
@@ -49,8 +49,8 @@ class Problem:
 
 
 def problem_of(dom: Domain) -> Problem:
-    """The arrays of ``dom`` (with its pairs), costs exactly as ``soft.pair_cost`` counts them:
-    the site terms and scores of ``aggregate.site_pair_costs``, plus ``soft.moves_coef``."""
+    """The arrays of ``dom`` (with its pairs), costs exactly as ``soft.pair_cost`` counts them
+    (``aggregate.unit_pair_costs``)."""
     hh, uids = dom.households, tuple(dom.units)
     col = {uid: j for j, uid in enumerate(uids)}
     units = [dom.units[u] for u in uids]
@@ -61,11 +61,10 @@ def problem_of(dom: Domain) -> Problem:
     at = {sid: i for i, sid in enumerate(sids)}
     site = site_arrays(dom, sids)
     of_unit = np.array([at[u.site_id] for u in units], dtype=np.int64)
+    ids = np.array(uids, dtype=object)
     cost = np.zeros((len(hh), len(uids)))
     for i, h in enumerate(hh):
-        cost[i] = site_pair_costs(h, dom, sids, site)[of_unit]
-        if h.current_unit is not None:  # a movable resident's move: 1 anywhere but its own unit
-            cost[i] += w["moves"] * (np.array(uids) != h.current_unit)
+        cost[i] = unit_pair_costs(h, dom, sids, site, of_unit, ids)
     allowed = np.zeros_like(cost, dtype=bool)
     for i, h in enumerate(hh):
         allowed[i, [col[u] for u in dom.pairs[h.id]]] = True

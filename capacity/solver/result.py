@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from capacity.model.aggregate import AggregateModel, fits, site_arrays, site_pair_costs
+from capacity.model.aggregate import (
+    AggregateModel,
+    fits,
+    site_arrays,
+    site_pair_costs,
+    unit_pair_costs,
+)
 from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
@@ -246,9 +252,8 @@ def alternatives_table(dom: Domain, assignment: dict) -> pd.DataFrame:
     """Each placed household's cheapest allowed unit class on another site by
     ``soft.pair_cost`` (ties: the smaller id), what it would cost more and why.
 
-    The costs are read on arrays, one household at a time: ``aggregate.site_pair_costs`` on the
-    sites of its pairs, plus ``soft.moves_coef`` (a resident's own unit costs no move). A test
-    holds the choice to ``pair_cost`` itself.
+    The costs are read on arrays, one household at a time (``PairCosts``). A test holds the
+    choice to ``pair_cost`` itself.
     """
     costs = PairCosts(dom)
     rows = []
@@ -267,9 +272,8 @@ def alternatives_table(dom: Domain, assignment: dict) -> pd.DataFrame:
 
 
 class PairCosts:
-    """``soft.pair_cost`` of every allowed pair of a household, on arrays: the site terms and
-    scores of ``aggregate.site_pair_costs`` on the sites of its pairs, plus ``soft.moves_coef``
-    (a resident's own unit costs no move). Households with the same pairs share their arrays of
+    """``soft.pair_cost`` of every allowed pair of a household, on arrays
+    (``aggregate.unit_pair_costs``). Households with the same pairs share their arrays of
     sites and ids."""
 
     def __init__(self, dom: Domain) -> None:
@@ -290,10 +294,7 @@ class PairCosts:
     def of(self, h: Household) -> np.ndarray:
         """``pair_cost`` of each of ``h``'s pairs, in their order."""
         where, ids = self.pairs(h)
-        cost = site_pair_costs(h, self.dom, self.sids, self.site)[where]
-        if h.current_unit is not None:
-            cost = cost + self.dom.weights["moves"] * (ids != h.current_unit)
-        return cost
+        return unit_pair_costs(h, self.dom, self.sids, self.site, where, ids)
 
 
 def pair_bound(dom: Domain) -> int:

@@ -47,7 +47,7 @@ from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 from capacity.solver.result import Result, pair_bound
 from capacity.solver.scoring import evaluate
-from capacity.solver.settle import keep_better, lowered, reaches
+from capacity.solver.settle import keep_better, labelled, lowered
 from capacity.solver.stages import solve_in_stages
 
 SOLVERS = ("auto", "cpsat", "highs", "greedy")
@@ -415,12 +415,10 @@ def _in_time(dom: Domain, run: Run):
     of the building's time, which no solver's limit cuts)."""
     begun = time.perf_counter()
     try:
-        m = build_model(dom, stop=_build_guard(run, begun))
+        m = _built(dom, run, stop=_build_guard(run, begun))
     except BuildStopped:
         return None
-    took = time.perf_counter() - begun
-    run.clock.reserve(took)
-    if run.clock.left() < LOAD_SHARE * took:
+    if run.clock.left() < LOAD_SHARE * (time.perf_counter() - begun):
         run.clock.mark_cut()
         return None
     return m
@@ -453,22 +451,26 @@ def _build_guard(run: Run, begun: float) -> Callable[[float], bool]:
 
 def _unsolved(dom: Domain, scored: Result, run: Run, engine: str) -> Result:
     """The greedy placement (``scored``), labelled: the time limit ended the run before
-    ``engine`` could search. Its bound is ``pair_bound`` (optimal where it reaches it)."""
-    bound = pair_bound(dom)
-    return replace(
+    ``engine`` could search. Its bound is ``pair_bound`` (optimal where it reaches it); unproven,
+    it is ``UNKNOWN``, as every greedy placement the solver gave nothing for."""
+    out = labelled(
         scored,
-        status="OPTIMAL" if reaches(scored.objective, bound) else "UNKNOWN",
+        None,
+        bound=float(pair_bound(dom)),
+        proven=False,
         solver=f"greedy (tiden rakte ikke til at bygge og starte {engine})",
-        best_bound=float(bound),
         seed=run.seed,
+        started=run.started,
     )
+    return out if out.status == "OPTIMAL" else replace(out, status="UNKNOWN")
 
 
-def _built(dom: Domain, run: Run):
-    """The model of ``dom``; the clock's deadline is brought nearer by the time building it
-    took, about what reading a solver's answer back and scoring it will take after the search."""
+def _built(dom: Domain, run: Run, stop: Callable[[float], bool] | None = None):
+    """The model of ``dom`` (``build_model``'s ``stop`` passed on); the clock's deadline is
+    brought nearer by the time building it took, about what reading a solver's answer back and
+    scoring it will take after the search."""
     begun = time.perf_counter()
-    m = build_model(dom)
+    m = build_model(dom, stop=stop)
     run.clock.reserve(time.perf_counter() - begun)
     return m
 
