@@ -290,10 +290,9 @@ def sqlite_lock(path: Path) -> Iterator[None]:
 
 
 def write_atomic(path: Path, data: str | bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename.
-
-    The folder is created when missing. A file already at ``path`` is replaced only once the new
-    one is complete, so an interrupted run never leaves a half-written report.
+    """Write ``data`` (text as UTF-8) to ``path`` by ``atomic_file``: a file already at ``path``
+    is replaced only once the new one is complete, so an interrupted run never leaves a
+    half-written report. The folder is created when missing.
 
     Raises
     ------
@@ -301,22 +300,11 @@ def write_atomic(path: Path, data: str | bytes) -> Path:
         When the folder cannot be created or written (read-only, a file where the folder should
         be, a folder where the file should be, disk full), naming the path; nothing is left behind.
     """
-    path = Path(path)
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    with os_errors(path.parent, "cannot write here"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
-        if path.is_dir():
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
+
+    def write(tmp: Path) -> None:
         with os_errors(path):
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(raw)
-            os.chmod(tmp, 0o644)  # mkstemp makes 0600; a report is for others to read
-            os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+            tmp.write_bytes(raw)
+
+    atomic_file(Path(path), write)
+    return Path(path)

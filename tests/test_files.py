@@ -1,0 +1,52 @@
+"""``files.write_atomic``, the reports' writer, on ``atomic_file``: a whole file or none, written
+through a link, with the permissions the user gave it."""
+
+from __future__ import annotations
+
+import errno
+import os
+from pathlib import Path
+
+import pytest
+
+from capacity.errors import UserError
+from capacity.files import write_atomic
+
+
+def test_a_new_file_and_its_folder_are_made(tmp_path):
+    path = write_atomic(tmp_path / "out" / "kort.html", "<p>æøå</p>")
+    assert path.read_bytes() == "<p>æøå</p>".encode()
+    assert os.listdir(tmp_path / "out") == ["kort.html"]
+
+
+def test_a_link_is_written_through_and_the_permissions_kept(tmp_path):
+    real = tmp_path / "shared" / "report.html"
+    real.parent.mkdir()
+    real.write_text("old")
+    real.chmod(0o664)
+    link = tmp_path / "report.html"
+    link.symlink_to(real)
+    write_atomic(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert real.stat().st_mode & 0o777 == 0o664
+
+
+def test_a_full_disk_keeps_the_old_file_and_leaves_no_copy(tmp_path, monkeypatch):
+    path = tmp_path / "report.html"
+    path.write_text("old")
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(UserError, match="No space left"):
+        write_atomic(path, "new")
+    monkeypatch.undo()
+    assert path.read_text() == "old"
+    assert os.listdir(tmp_path) == ["report.html"]
+
+
+def test_a_folder_where_the_file_goes_is_refused(tmp_path):
+    (tmp_path / "report.html").mkdir()
+    with pytest.raises(UserError, match="report.html is a folder"):
+        write_atomic(tmp_path / "report.html", "x")
