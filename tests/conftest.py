@@ -40,6 +40,14 @@ def shared_dir() -> Path:
     return _need(SHARED, "the shared folder")
 
 
+def _bundled(path: Path, what: str) -> Path:
+    """``path``, part of the repository: its absence fails the test, never skips it (a clone
+    without the bundled sample is broken, and its tests must not pass quietly)."""
+    if not path.exists():
+        pytest.fail(f"{what} is missing at {path}; it is part of the repository (git checkout)")
+    return path
+
+
 @pytest.fixture
 def tiny_registry():
     """Two sites (a building and a pavilion site), five units, three residents, four arrivals."""
@@ -49,13 +57,13 @@ def tiny_registry():
 @pytest.fixture
 def sample_gpkg() -> Path:
     """The bundled Allerød sample as a GeoPackage."""
-    return _need(SAMPLE_GPKG, "the bundled sample")
+    return _bundled(SAMPLE_GPKG, "the bundled sample")
 
 
 @pytest.fixture
 def sample_folder() -> Path:
     """The bundled Allerød sample in folder form (CSV/GeoJSON)."""
-    return _need(SAMPLE_FOLDER, "the bundled sample folder")
+    return _bundled(SAMPLE_FOLDER, "the bundled sample folder")
 
 
 BROWSER_ARGS = [

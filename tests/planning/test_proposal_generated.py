@@ -36,7 +36,7 @@ def test_a_pavilion_site_available_later_has_no_modules_standing_today(generated
 
 def test_proposal_on_a_generated_registry_plans_every_option(generated):
     sc = scenario([2, 2, 2, 8, 2, 2], stay=6, horizon=8)
-    paper = make_proposal(generated, sc, samples=2, runs=20, seed=1, time_limit=20)
+    paper = make_proposal(generated, sc, samples=2, runs=20, seed=1, time_limit=120)
     keys = [k for o in paper.options for k in (o.key, *o.same_as)]
     assert sorted(keys) == ["A", "B", "C", "D"]
 

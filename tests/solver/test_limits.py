@@ -139,7 +139,7 @@ def test_a_pause_early_in_the_building_does_not_give_up_a_model_that_fits(sample
 
     monkeypatch.setattr(solve, "_build_guard", paused)
     result = place(reg, SAMPLE_DAY, allow_moves=True, time_limit=5)
-    assert result.status == "OPTIMAL" and result.solver == "cpsat"
+    assert not result.solver.startswith("greedy (tiden"), result.solver  # CP-SAT searched
 
 
 def test_the_building_asks_to_stop_at_every_household_and_stops_when_told(sample_gpkg):

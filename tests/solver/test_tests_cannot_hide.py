@@ -12,9 +12,11 @@ TESTS = Path(__file__).resolve().parents[1]
 def _own_module_skips(path: Path, root: Path = TESTS) -> list[str]:
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+        if not isinstance(node, ast.Call) or not node.args:
             continue
-        if node.func.attr != "importorskip" or not node.args:
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name != "importorskip":
             continue
         arg = node.args[0]
         if isinstance(arg, ast.Constant) and str(arg.value).split(".")[0] == "capacity":
@@ -32,5 +34,10 @@ def test_the_check_sees_an_own_module_skip(tmp_path):
     path.write_text(
         'import pytest\nm = pytest.importorskip("capacity.solver.solve")\n'
         'n = pytest.importorskip("distributed")\n'
+        "from pytest import importorskip\n"
+        'o = importorskip("capacity.io")\n'
     )
-    assert _own_module_skips(path, tmp_path) == ["test_x.py:2 capacity.solver.solve"]
+    assert _own_module_skips(path, tmp_path) == [
+        "test_x.py:2 capacity.solver.solve",
+        "test_x.py:5 capacity.io",
+    ]
