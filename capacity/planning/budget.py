@@ -18,8 +18,8 @@ with the best proposal it could make. The rule (``Budget``):
 - D, A and C are always made; a limit too short for them is refused (``MIN_LIMIT``: the least
   limit, not always enough, as loading and scoring take their time too), and so is a
   proposal where one of them would get less than ``MIN_PLAN`` seconds or finds no plan within
-  its share, naming a limit to try (``too_short``). A later plan whose share would be under
-  ``MIN_PLAN`` is not made, nor any after it: the option is left out and the paper says so
+  its share, naming a limit to try (``main_option_too_short``). A later plan whose share would
+  be under ``MIN_PLAN`` is not made, nor any after it: the option is left out and the paper says so
   (``Stopped``); so is a later option whose plan is not found within its share
   (``feasible.PlanTimeout``; the user's options after it are still tried, while B's plans for
   higher quantiles stop at the first without a plan);
@@ -156,7 +156,9 @@ class Budget:
         return need <= self.left() - LATER_SHARE * self.limit / 2
 
 
-def too_short(key: str, title: str, seconds: float, limit: float, tried: bool = True) -> UserError:
+def main_option_too_short(
+    key: str, title: str, seconds: float, limit: float, tried: bool = True
+) -> UserError:
     """The error when option ``key`` (D, A or C, which every proposal has) found no plan within
     its ``seconds`` of the ``limit`` (``tried``), or would get less than ``MIN_PLAN`` once the
     scorings of the main options are kept: a limit giving each of them twice as much."""

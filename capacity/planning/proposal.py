@@ -42,7 +42,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
-from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, too_short
+from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, main_option_too_short
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
 from capacity.planning.feasible import PlanTimeout
@@ -198,7 +198,7 @@ def make_proposal(
             seconds = budget.share(planned["core"] + 1, later)
             planned["core"] -= 1
             if seconds < MIN_PLAN:
-                raise too_short(key, title, seconds, time_limit, tried=False)
+                raise main_option_too_short(key, title, seconds, time_limit, tried=False)
         else:
             later = budget.later(runs, len(done) + 1)
             seconds = budget.share(planned["extra"], later)
@@ -212,7 +212,7 @@ def make_proposal(
             return make_plan(reg, sc, time_limit=seconds, **kw)
         except PlanTimeout:
             if core:
-                raise too_short(key, title, seconds, time_limit) from None
+                raise main_option_too_short(key, title, seconds, time_limit) from None
             return None  # no plan within its share: left out for time (the next may find one)
 
     def scored(key: str, made: PlanResult, r: Registry = reg, s: Supply = sup) -> Option:
