@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from capacity.bench.sscflp import Instance
+from capacity.solver.trace import GapTrace
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,6 @@ class DirectResult:
 def solve_direct(inst: Instance, *, time_limit: float = 10.0, seed: int = 0) -> DirectResult:
     """Solve ``min Σ f_i y_i + Σ c_ij x_ij`` with single sourcing and capacities, by CP-SAT."""
     from ortools.sat.python import cp_model
-
-    from capacity.solver.trace import GapTrace
 
     start = time.perf_counter()
     n, m = inst.size

@@ -23,6 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from capacity.errors import UserError
+from capacity.io.layers import Registry, frame
+from capacity.policy import Limits, Policy, Weights
 
 FAMILIES = ("holmberg", "delmaire", "orlib", "yang")
 DEFAULT_ROOT = Path(__file__).resolve().parents[2].parent / "shared" / "benchmarks" / "sscflp"
@@ -182,9 +184,6 @@ def to_registry(inst: Instance, date: str = "2027-01-01"):
     """
     import pandas as pd
     from shapely.geometry import Point
-
-    from capacity.io.layers import Registry, frame
-    from capacity.policy import Limits, Policy, Weights
 
     n, m = inst.size
     day = pd.Timestamp(date)

@@ -23,6 +23,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from capacity.errors import Problem, RegistryError
+from capacity.io.registry import load_registry
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)
@@ -399,7 +400,6 @@ def load_inputs(
     tuple
         ``(Registry, Scenario)``.
     """
-    from capacity.io.registry import load_registry
 
     reg = load_registry(registry, policy=policy)
     sc = load_scenario(

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from capacity.files import write_atomic
 from capacity.io.imports import POLICY_FILE
+from capacity.io.registry import write_registry
 from capacity.policy import Policy
 from capacity.sample.alleroed import REFERENCE_DATE, alleroed_registry
 
@@ -124,7 +125,6 @@ def write_alleroed(path: Path, seed: int = DEFAULT_SEED) -> Path:
     Path
         ``path``.
     """
-    from capacity.io.registry import write_registry
 
     path = Path(path)
     reg = alleroed_registry(seed)

@@ -19,14 +19,19 @@ A second apply of the same plan is refused, since the first changes the hash. An
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from capacity.errors import UserError
+from capacity.errors import RegistryError, UserError
 from capacity.files import os_errors, target_of
+from capacity.io.hashing import registry_hash
 from capacity.io.layers import Registry
+from capacity.io.registry import load_registry
+from capacity.io.update import locked
+from capacity.io.writers import write_folder
 from capacity.policy import Policy
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.placements import with_placements
@@ -70,7 +75,6 @@ def apply_plan(
         When the plan is missing or wrong, the registry changed since the plan was made, the
         registry is locked by another apply, or a path cannot be written; nothing is written.
     """
-    from capacity.io.update import locked
 
     path, plan = target_of(Path(registry)), Path(plan)
     todo = read_plan(plan)
@@ -109,11 +113,6 @@ def apply_plan(
 
 def _valid(updated: Registry) -> None:
     """Refuse an updated registry that would not load (written to a temporary folder and read)."""
-    import tempfile
-
-    from capacity.errors import RegistryError
-    from capacity.io.registry import load_registry
-    from capacity.io.writers import write_folder
 
     with tempfile.TemporaryDirectory(prefix="capacity-apply-") as tmp:
         write_folder(updated, Path(tmp))
@@ -130,8 +129,6 @@ def _written(path: Path, updated: Registry, backup: Path) -> None:
     """After a GeoPackage commit: the registry reads back as planned, else say where the backup is."""
     if path.suffix.lower() != ".gpkg":
         return  # the other forms are read back before the rename
-    from capacity.io.hashing import registry_hash
-    from capacity.io.registry import load_registry
 
     if registry_hash(load_registry(path)) != registry_hash(updated):
         raise RuntimeError(

@@ -23,17 +23,17 @@ import json
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
+from capacity.model import hard
+from capacity.model.domain import build_domain, open_rows
+from capacity.model.new_modules import NewModules, new_module_offers
+from capacity.model.placement import PlacementModel
 from capacity.solver.placements import with_placements
-
-if TYPE_CHECKING:
-    from capacity.model.new_modules import NewModules
 
 DATE_MARGIN_DAYS = 92  # a plan may be dated up to about three months ahead
 
@@ -143,8 +143,6 @@ def check_plan(
 
 
 def _id_problems(reg: Registry, plan: Plan) -> list[str]:
-    from capacity.model.new_modules import new_module_offers
-
     out = []
     pl, households = plan.placements, set(reg.households["id"])
     units = dict(zip(reg.units["id"], reg.units["site_id"], strict=True))
@@ -194,9 +192,6 @@ def _new_module(unit_id: str, site_id: str, offers: dict[str, NewModules]) -> bo
 
 
 def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
-    from capacity.model import hard
-    from capacity.model.domain import build_domain, open_rows
-
     after, _ = with_placements(reg, plan.placements, plan.modules, plan.day)
     dom = build_domain(after, plan.day, allow_moves=True, with_pairs=False)
     before = dict(
@@ -218,8 +213,6 @@ def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
 
 def _model_rule_problems(dom) -> list[str]:
     """Build ``hard.MODEL_RULES`` with each household fixed in its unit and evaluate them."""
-    from capacity.model import hard
-    from capacity.model.placement import PlacementModel
 
     pairs = {h.id: (h.current_unit,) if h.current_unit else () for h in dom.households}
     m = PlacementModel(replace(dom, pairs=pairs))
