@@ -519,13 +519,15 @@ STRATEGIES = (
     ),
     Strategy(
         "highs",
-        "HiGHS otherwise: the whole model as a MIP in a child process",
+        "HiGHS otherwise: the whole model as a MIP in a child process (the greedy placement "
+        "where the limit leaves no time to build and load it)",
         lambda dom, run: run.solver == "highs",
         _plain_highs,
     ),
     Strategy(
         "cpsat",
-        "CP-SAT otherwise (the municipal case): the whole model, small enough to prove",
+        "CP-SAT otherwise (the municipal case): the whole model, small enough to prove (the "
+        "greedy placement where the limit leaves no time to build and load it)",
         lambda dom, run: True,
         _plain,
     ),
