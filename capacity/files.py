@@ -30,7 +30,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
 
-from capacity.errors import UserError
+from capacity.errors import UserError, os_reason
 
 __all__ = [
     "atomic_file",
@@ -50,16 +50,15 @@ def target_of(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def os_errors(path: Path, what: str = "cannot write") -> Iterator[None]:
+def os_errors(path: Path, what: str = "kan ikke skrives") -> Iterator[None]:
     """Turn an ``OSError`` (permission denied, exists, not a folder, disk full) into a
-    ``UserError`` that names ``path``."""
+    ``UserError`` that names ``path``; ``what`` is the Danish for what failed."""
     try:
         yield
     except OSError as exc:
         where = exc.filename or path
-        reason = exc.strerror or str(exc)
         raise UserError(
-            f"{where}: {what} ({reason}); check the path, its folder and their permissions"
+            f"{where}: {what} ({os_reason(exc)}); tjek stien, dens mappe og deres rettigheder"
         ) from None
 
 
@@ -89,7 +88,9 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
         if not path.parent.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.is_dir():
-        raise UserError(f"{path} is a folder; give a file name ending in {path.suffix or '.gpkg'}")
+        raise UserError(
+            f"{path} er en mappe; giv et filnavn, der ender på {path.suffix or '.gpkg'}"
+        )
     if mode is None:
         with os_errors(path):
             mode = _mode(path, 0o666)
@@ -127,7 +128,9 @@ def atomic_folder(
         if not path.parent.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
     if path.exists() and not path.is_dir():
-        raise UserError(f"{path} is a file; give a folder name, or a name ending in .gpkg/.xlsx")
+        raise UserError(
+            f"{path} er en fil; giv et mappenavn eller et navn, der ender på .gpkg/.xlsx"
+        )
     if mode is None:
         with os_errors(path):
             mode = _mode(path, 0o777)
@@ -244,15 +247,15 @@ def file_lock(path: Path) -> Iterator[Path]:
 
     path = target_of(path)
     lock = path.with_name(f".{path.name}.lock")
-    with os_errors(lock, "cannot create the lock file"):
+    with os_errors(lock, "kan ikke oprette låsefilen"):
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UserError(
-                f"{path} is locked by another capacity process (lock file {lock}); wait until it "
-                "has finished, then run the command again"
+                f"{path} er låst af en anden capacity-proces (låsefil {lock}); vent, til den er "
+                "færdig, og kør så kommandoen igen"
             ) from None
         yield lock
     finally:
@@ -277,8 +280,8 @@ def sqlite_lock(path: Path) -> Iterator[None]:
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc):  # else it cannot be opened: the write that follows says why
                 raise UserError(
-                    f"{path} is locked by another program ({exc}); wait until it has finished "
-                    "(or stop editing in QGIS), then run the command again"
+                    f"{path} er låst af et andet program ({exc}); vent, til det er færdigt "
+                    "(eller stop redigeringen i QGIS), og kør så kommandoen igen"
                 ) from None
         except sqlite3.DatabaseError:
             pass  # not a database: nobody holds a transaction on it

@@ -22,7 +22,8 @@ from typing import Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from capacity.errors import Problem, RegistryError
+from capacity.errors import Problem, RegistryError, os_reason
+from capacity.reports.text import decimal
 
 MAX_POLICY_BYTES = 1_000_000  # a policy is a few hundred bytes; more is not a policy
 MAX_WEIGHT = 1_000_000  # per unit of a term; objective sums stay far inside 64-bit integers
@@ -135,17 +136,17 @@ class Policy(_Strict):
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise RegistryError(
-                [Problem("error", source, "", "", f"not valid TOML ({exc}); fix the syntax")]
+                [Problem("error", source, "", "", f"ikke gyldig TOML ({exc}); ret syntaksen")]
             ) from None
         except RecursionError:
             raise RegistryError(
-                [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
+                [Problem("error", source, "", "", "for dybt indlejret; en politik har to tabeller")]
             ) from None
         try:
             policy = cls.model_validate(data)
         except RecursionError:
             raise RegistryError(
-                [Problem("error", source, "", "", "nested too deeply; a policy has two tables")]
+                [Problem("error", source, "", "", "for dybt indlejret; en politik har to tabeller")]
             ) from None
         except ValidationError as exc:
             problems = [
@@ -173,7 +174,11 @@ class Policy(_Strict):
             info = None
         if info is not None and not stat.S_ISREG(info.st_mode):
             raise RegistryError(
-                [Problem("error", str(path), "", "", "not a regular file; give a policy.toml file")]
+                [
+                    Problem(
+                        "error", str(path), "", "", "ikke en almindelig fil; giv en policy.toml-fil"
+                    )
+                ]
             )
         if info is not None and info.st_size > MAX_POLICY_BYTES:
             raise RegistryError(
@@ -183,7 +188,8 @@ class Policy(_Strict):
                         str(path),
                         "",
                         "",
-                        f"{info.st_size:,} bytes; a policy file is at most {MAX_POLICY_BYTES:,}",
+                        f"{decimal(info.st_size)} byte; en politikfil er højst "
+                        f"{decimal(MAX_POLICY_BYTES)} byte",
                     )
                 ]
             )
@@ -193,17 +199,21 @@ class Policy(_Strict):
             raise RegistryError(
                 [
                     Problem(
-                        "error", str(path), "", "", "file not found; give an existing policy file"
+                        "error",
+                        str(path),
+                        "",
+                        "",
+                        "filen findes ikke; giv en politikfil, der findes",
                     )
                 ]
             ) from None
         except UnicodeDecodeError:
             raise RegistryError(
-                [Problem("error", str(path), "", "", "not UTF-8 text; save the file as UTF-8")]
+                [Problem("error", str(path), "", "", "ikke UTF-8-tekst; gem filen som UTF-8")]
             ) from None
         except OSError as exc:
             raise RegistryError(
-                [Problem("error", str(path), "", "", f"cannot be read ({exc.strerror})")]
+                [Problem("error", str(path), "", "", f"kan ikke læses ({os_reason(exc)})")]
             ) from None
         return cls.from_toml_text(text, source=path.name)
 
@@ -235,8 +245,63 @@ def _same(text: str, dump: dict) -> bool:
 
 def _explain(err: dict) -> str:
     if err["type"] == "extra_forbidden":
-        return "unknown key; check the spelling against the documented keys"
-    return f"{err['msg']} (got {_short.repr(err.get('input'))})"
+        return "ukendt nøgle; tjek stavningen mod de dokumenterede nøgler"
+    return f"{pydantic_message(err)} (angivet: {_short.repr(err.get('input'))})"
+
+
+# pydantic's error types in Danish (its own messages are English); ``{name}`` is from ``ctx``.
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "int_type": "værdien skal være et helt tal",
+    "int_parsing": "værdien skal være et helt tal",
+    "int_from_float": "værdien skal være et helt tal, ikke et decimaltal",
+    "int_parsing_size": "tallet er for stort",
+    "float_type": "værdien skal være et tal",
+    "float_parsing": "værdien skal være et tal",
+    "finite_number": "værdien skal være et endeligt tal",
+    "bool_type": "værdien skal være true eller false",
+    "bool_parsing": "værdien skal være true eller false",
+    "string_type": "værdien skal være tekst",
+    "list_type": "værdien skal være en liste",
+    "dict_type": "værdien skal være en tabel",
+    "model_type": "værdien skal være en tabel",
+    "model_attributes_type": "værdien skal være en tabel",
+    "date_type": "værdien skal være en dato som YYYY-MM-DD",
+    "date_parsing": "værdien skal være en dato som YYYY-MM-DD",
+    "date_from_datetime_parsing": "værdien skal være en dato som YYYY-MM-DD",
+    "missing": "værdien mangler",
+    "greater_than_equal": "værdien skal være mindst {ge}",
+    "less_than_equal": "værdien skal være højst {le}",
+    "greater_than": "værdien skal være større end {gt}",
+    "less_than": "værdien skal være mindre end {lt}",
+    "multiple_of": "værdien skal være et multiplum af {multiple_of}",
+    "literal_error": "værdien skal være en af {expected}",
+    "enum": "værdien skal være en af {expected}",
+    "too_short": "listen skal have mindst {min_length} elementer",
+    "too_long": "listen må højst have {max_length} elementer",
+    "string_too_short": "teksten skal have mindst {min_length} tegn",
+    "string_too_long": "teksten må højst have {max_length} tegn",
+}
+
+
+def pydantic_message(err: dict) -> str:
+    """The Danish for one of pydantic's errors (an item of ``ValidationError.errors()``),
+    without the key or the input: by its type, with the numbers of its ``ctx`` in Danish form.
+    A ``ValueError`` raised by a validator keeps its own message; an unknown type is "ugyldig
+    værdi"."""
+    ctx = err.get("ctx") or {}
+    if err["type"] == "value_error":
+        return str(ctx.get("error") or err["msg"].removeprefix("Value error, "))
+    template = PYDANTIC_MESSAGES.get(err["type"], "ugyldig værdi")
+    shown = {
+        key: decimal(value)
+        if isinstance(value, int | float) and not isinstance(value, bool)
+        else str(value).replace(" or ", " eller ")
+        for key, value in ctx.items()
+    }
+    try:
+        return template.format(**shown)
+    except (KeyError, IndexError):
+        return template.split(" {", 1)[0]
 
 
 _short = reprlib.Repr()

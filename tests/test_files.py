@@ -39,7 +39,7 @@ def test_a_full_disk_keeps_the_old_file_and_leaves_no_copy(tmp_path, monkeypatch
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
 
     monkeypatch.setattr(Path, "write_bytes", full)
-    with pytest.raises(UserError, match="No space left"):
+    with pytest.raises(UserError, match="ingen plads tilbage på disken"):
         write_atomic(path, "new")
     monkeypatch.undo()
     assert path.read_text() == "old"
@@ -48,5 +48,5 @@ def test_a_full_disk_keeps_the_old_file_and_leaves_no_copy(tmp_path, monkeypatch
 
 def test_a_folder_where_the_file_goes_is_refused(tmp_path):
     (tmp_path / "report.html").mkdir()
-    with pytest.raises(UserError, match="report.html is a folder"):
+    with pytest.raises(UserError, match="report.html er en mappe"):
         write_atomic(tmp_path / "report.html", "x")

@@ -23,8 +23,8 @@ def test_round_trip_keeps_every_value():
 def test_unknown_key_is_named():
     with pytest.raises(RegistryError) as err:
         Policy.from_toml_text("[weights]\ntransprt = 3\n")
-    assert "key 'weights.transprt'" in str(err.value)
-    assert "unknown key" in str(err.value)
+    assert "nøgle 'weights.transprt'" in str(err.value)
+    assert "ukendt nøgle" in str(err.value)
 
 
 def test_negative_weight_is_refused():
@@ -33,7 +33,7 @@ def test_negative_weight_is_refused():
 
 
 def test_bad_toml_names_the_file():
-    with pytest.raises(RegistryError, match="policy.toml: not valid TOML"):
+    with pytest.raises(RegistryError, match="policy.toml: ikke gyldig TOML"):
         Policy.from_toml_text("[weights\n")
 
 
@@ -56,14 +56,14 @@ def test_bad_toml_names_the_file():
 def test_numbers_out_of_range_name_the_key(text, key):
     with pytest.raises(RegistryError) as err:
         Policy.from_toml_text(text)
-    assert f"policy.toml, key '{key}'" in str(err.value)
+    assert f"policy.toml, nøgle '{key}'" in str(err.value)
 
 
 @pytest.mark.parametrize(
     "text", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 3000 + "1" + "}" * 3000]
 )
 def test_deep_nesting_is_an_error(text):
-    with pytest.raises(RegistryError, match="policy.toml: nested too deeply"):
+    with pytest.raises(RegistryError, match="policy.toml: for dybt indlejret"):
         Policy.from_toml_text(text)
 
 
@@ -78,13 +78,13 @@ def test_only_a_regular_small_file_is_read(tmp_path):
 
     fifo = tmp_path / "policy.toml"
     os.mkfifo(fifo)
-    with pytest.raises(RegistryError, match="not a regular file"):
+    with pytest.raises(RegistryError, match="ikke en almindelig fil"):
         Policy.load(fifo)  # would block for ever on open()
-    with pytest.raises(RegistryError, match="not a regular file"):
+    with pytest.raises(RegistryError, match="ikke en almindelig fil"):
         Policy.load(tmp_path)
     big = tmp_path / "big.toml"
     big.write_text("# " + "x" * 2_000_000 + "\n")
-    with pytest.raises(RegistryError, match="at most"):
+    with pytest.raises(RegistryError, match="højst"):
         Policy.load(big)
 
 
@@ -104,3 +104,22 @@ def test_the_spread_limit_is_exact_in_persons_and_in_scaled_beds(tol, pop, extra
     cap = math.floor(limit * pop * total / total_pop)
     assert cap == (100 + tol) * pop * total // (100 * total_pop)
     assert round(SCALE * limit * share) == round(SCALE * (100 + tol) / 100 * share)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "[weights]\ntransport = 2000000\n",
+            "værdien skal være højst 1.000.000 (angivet: 2000000)",
+        ),
+        ("[limits]\ndetour_factor = 0.5\n", "værdien skal være mindst 1 (angivet: 0.5)"),
+        ("[weights]\ntransport = 1.5\n", "værdien skal være et helt tal, ikke et decimaltal"),
+        ("[limits]\nspread_district_kind = 'x'\n", "'town' eller 'parish' (angivet: 'x')"),
+        ("weights = 5\n", "værdien skal være en tabel"),
+    ],
+)
+def test_pydantic_errors_are_in_danish(text, message):
+    with pytest.raises(RegistryError) as err:
+        Policy.from_toml_text(text)
+    assert message in str(err.value)
