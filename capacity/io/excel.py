@@ -43,27 +43,31 @@ def _read_xlsx(path: Path) -> RawRegistry:
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raw.error(
             path.name,
-            f"not a readable Excel workbook ({type(exc).__name__}); save it "
-            "again from Excel as .xlsx",
+            f"ikke en Excel-projektmappe, der kan læses ({type(exc).__name__}); gem den "
+            "igen fra Excel som .xlsx",
         )
         return raw
     except Exception as exc:  # noqa: BLE001 - openpyxl raises its own kinds for broken files
-        raw.error(path.name, f"not a readable Excel workbook ({exc}); save it again as .xlsx")
+        raw.error(
+            path.name, f"ikke en Excel-projektmappe, der kan læses ({exc}); gem den igen som .xlsx"
+        )
         return raw
     try:
         sheets = sheet_names(book)
         for name, layer in LAYERS.items():
             if name not in sheets:
                 if not layer.optional:
-                    raw.error(f"{path.name}:{name}", f"missing sheet; add a sheet named '{name}'")
+                    raw.error(
+                        f"{path.name}:{name}", f"arket mangler; tilføj et ark med navnet '{name}'"
+                    )
                 continue
             try:
                 found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
             except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
                 raw.error(
                     f"{path.name}:{name}",
-                    f"the sheet cannot be read ({exc}); save the "
-                    "workbook again as .xlsx with plain cells",
+                    f"arket kan ikke læses ({exc}); gem "
+                    "projektmappen igen som .xlsx med almindelige celler",
                 )
                 continue
             if found is not None:
@@ -78,7 +82,7 @@ def _read_xlsx(path: Path) -> RawRegistry:
 def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | None:
     rows = list(sheet.iter_rows(values_only=True))
     if not rows or not any(v is not None for v in rows[0]):
-        raw.error(source, "empty sheet; write the column names in row 1 and one row per line")
+        raw.error(source, "tomt ark; skriv kolonnenavnene i række 1 og derunder én række pr. post")
         return None
     header = clean_header(list(rows[0]), source, raw)
     if header is None:

@@ -27,6 +27,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
+from capacity.errors import os_reason
 from capacity.io.excel import read_xlsx
 from capacity.io.layers import LAYERS, WGS84
 from capacity.io.raw import RawLayer, RawRegistry, clean_header
@@ -45,14 +46,14 @@ def read_raw(path: Path) -> RawRegistry:
     if not path.exists():
         raw.error(
             str(path),
-            "no such file or folder; give a .gpkg file, an .xlsx file or a "
-            "folder of CSV/GeoJSON files",
+            "filen eller mappen findes ikke; giv en .gpkg-fil, en .xlsx-fil eller en "
+            "mappe med CSV/GeoJSON-filer",
         )
     elif not path.is_file():  # a FIFO would block the reader for ever, a device read for ever
         raw.error(
             str(path),
-            "not a regular file (a pipe, a device or a socket); give a .gpkg file, an .xlsx "
-            "file or a folder of CSV/GeoJSON files",
+            "ikke en almindelig fil (en pipe, en enhed eller en socket); giv en .gpkg-fil, en "
+            ".xlsx-fil eller en mappe med CSV/GeoJSON-filer",
         )
     elif suffix == ".gpkg":
         return read_gpkg(path)
@@ -61,8 +62,8 @@ def read_raw(path: Path) -> RawRegistry:
     else:
         raw.error(
             path.name,
-            f"unknown registry form '{suffix}'; give a .gpkg file, an .xlsx file "
-            "or the folder that holds the CSV/GeoJSON files",
+            f"ukendt registerformat '{suffix}'; giv en .gpkg-fil, en .xlsx-fil "
+            "eller mappen med CSV/GeoJSON-filerne",
         )
     return raw
 
@@ -98,7 +99,7 @@ def read_folder(path: Path) -> RawRegistry:
                 wanted = f"{name}.geojson" if layer.geometry == "Polygon" else f"{name}.csv"
                 raw.error(
                     wanted,
-                    f"missing file; add {wanted} to {path.name}/ (the '{name}' layer is required)",
+                    f"filen mangler; læg {wanted} i {path.name}/ (laget '{name}' er påkrævet)",
                 )
             continue
         if found is not None:
@@ -114,10 +115,10 @@ def _text(path: Path, raw: RawRegistry) -> str | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raw.error(path.name, f"cannot be read ({exc.strerror}); check the file's permissions")
+        raw.error(path.name, f"kan ikke læses ({os_reason(exc)}); tjek filens rettigheder")
         return None
     if b"\x00" in data[:4096]:
-        raw.error(path.name, "binary file, not text; save it as CSV (UTF-8) or GeoJSON")
+        raw.error(path.name, "binær fil, ikke tekst; gem den som CSV (UTF-8) eller GeoJSON")
         return None
     try:
         return data.decode("utf-8-sig")
@@ -126,7 +127,7 @@ def _text(path: Path, raw: RawRegistry) -> str | None:
     try:
         return data.decode("cp1252")
     except UnicodeDecodeError:
-        raw.error(path.name, "the text is neither UTF-8 nor cp1252; save the file as UTF-8")
+        raw.error(path.name, "teksten er hverken UTF-8 eller cp1252; gem filen som UTF-8")
         return None
 
 
@@ -149,7 +150,7 @@ def read_csv(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         return None
     if not text.strip():
         raw.error(
-            path.name, "empty file; write a header line with the column names and one line per row"
+            path.name, "tom fil; skriv en overskriftslinje med kolonnenavnene og én linje pr. række"
         )
         return None
     text = text.lstrip()
@@ -260,8 +261,8 @@ def _read_csv_records(
     except csv.Error as exc:
         raw.error(
             source,
-            f"cannot be read as CSV ({exc}); check the quotes",
-            row=f"line {reader.line_num}",
+            f"kan ikke læses som CSV ({exc}); tjek anførselstegnene",
+            row=f"linje {reader.line_num}",
         )
         return None
     header = clean_header([h for h in records[0][1]], source, raw)
@@ -274,9 +275,9 @@ def _read_csv_records(
         if len(values) != len(header):
             raw.error(
                 source,
-                f"{len(values)} fields but the header has {len(header)}; check "
-                f"the separator ('{sep}') and quote values that contain it",
-                row=f"line {line}",
+                f"{len(values)} felter, men overskriften har {len(header)}; tjek "
+                f"skilletegnet ('{sep}'), og sæt anførselstegn om værdier, der indeholder det",
+                row=f"linje {line}",
             )
             continue
         rows.append(values)
@@ -295,17 +296,17 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     if text is None:
         return None
     if not text.strip():
-        raw.error(path.name, "empty file; write a GeoJSON FeatureCollection")
+        raw.error(path.name, "tom fil; skriv en GeoJSON FeatureCollection")
         return None
     try:
         doc = json.loads(text)
         features = doc["features"] if doc.get("type") == "FeatureCollection" else None
         if not isinstance(features, list):
-            raise ValueError("not a FeatureCollection")
+            raise ValueError("ikke en FeatureCollection")
     except (ValueError, AttributeError, KeyError, TypeError) as exc:
         raw.error(
             path.name,
-            f"not a GeoJSON FeatureCollection ({exc}); export the layer as GeoJSON from QGIS",
+            f"ikke en GeoJSON FeatureCollection ({exc}); eksportér laget som GeoJSON fra QGIS",
         )
         return None
     crs = _geojson_crs(doc, path.name, raw)
@@ -320,8 +321,8 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         except (AttributeError, TypeError, ValueError, KeyError, shapely.errors.ShapelyError):
             raw.error(
                 path.name,
-                "not a valid GeoJSON feature; fix its geometry or properties",
-                row=f"feature {number}",
+                "ikke et gyldigt GeoJSON-objekt (feature); ret dets geometry eller properties",
+                row=f"objekt {number}",
             )
             continue
         numbers.append(number)
@@ -348,7 +349,7 @@ def _geojson_crs(doc: dict, source: str, raw: RawRegistry) -> str | None:
 
         return CRS.from_user_input(member["properties"]["name"]).to_string()
     except Exception:  # noqa: BLE001 - any failure means the CRS is unknown
-        raw.error(source, f"unknown CRS {member!r}; write EPSG:25832 or WGS84 (no crs member)")
+        raw.error(source, f"ukendt CRS {member!r}; skriv EPSG:25832 eller WGS84 (intet crs-felt)")
         return None
 
 
@@ -374,24 +375,24 @@ def _read_gpkg(path: Path) -> RawRegistry:
         with path.open("rb") as fh:
             magic = fh.read(16)
     except OSError as exc:
-        raw.error(path.name, f"cannot be read ({exc.strerror}); check the file's permissions")
+        raw.error(path.name, f"kan ikke læses ({os_reason(exc)}); tjek filens rettigheder")
         return raw
     if magic != SQLITE_MAGIC:
         raw.error(
             path.name,
-            "not a GeoPackage (an SQLite file); export the registry as "
-            "GeoPackage from QGIS or with 'capacity convert'",
+            "ikke en GeoPackage (en SQLite-fil); eksportér registret som "
+            "GeoPackage fra QGIS eller med 'capacity convert'",
         )
         return raw
     try:
         present = {str(n) for n, _ in pyogrio.list_layers(path)}
     except Exception as exc:  # noqa: BLE001 - GDAL raises several kinds for a broken file
-        raw.error(path.name, f"cannot be opened as a GeoPackage ({exc}); check the file")
+        raw.error(path.name, f"kan ikke åbnes som GeoPackage ({exc}); tjek filen")
         return raw
     for name, layer in LAYERS.items():
         if name not in present:
             if not layer.optional:
-                raw.error(f"{path.name}:{name}", f"missing layer; add the '{name}' layer")
+                raw.error(f"{path.name}:{name}", f"laget mangler; tilføj laget '{name}'")
             continue
         found = _gpkg_layer(path, name, raw)
         if found is not None:
@@ -408,7 +409,7 @@ def _gpkg_layer(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     try:
         df = pyogrio.read_dataframe(path, layer=name, fid_as_index=True)
     except Exception as exc:  # noqa: BLE001
-        raw.error(source, f"cannot be read ({exc}); check the layer in QGIS")
+        raw.error(source, f"kan ikke læses ({exc}); tjek laget i QGIS")
         return None
     geometry = None
     if isinstance(df, gpd.GeoDataFrame):
@@ -431,7 +432,7 @@ def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:
     except Exception:  # noqa: BLE001
         raw.error(
             f"{path.name}:policy",
-            "the policy table must have one row with the TOML text in column 'toml'",
+            "tabellen policy skal have én række med TOML-teksten i kolonnen 'toml'",
             column="toml",
         )
         return None

@@ -25,7 +25,7 @@ class RawLayer:
     source : where it came from, e.g. ``units.csv`` or ``alleroed.gpkg:units``.
     data : the attribute values as read, one column per header (lower-cased), index 0..n-1.
     numbers : per row, its line (CSV), sheet row (Excel) or feature number (GeoPackage, GeoJSON).
-    unit : the word for ``numbers``: ``line``, ``row`` or ``feature``.
+    unit : the kind of ``numbers``: ``line``, ``row`` or ``feature`` (``PLACE`` has the Danish).
     geometry : the geometry where the form carries one (GeoPackage, GeoJSON), else ``None``
         (points then come from ``x,y`` or ``lat,lon`` columns, polygons from ``wkt`` columns).
     decimal : the decimal separator of text numbers (``,`` for ``;``-separated CSV).
@@ -38,6 +38,10 @@ class RawLayer:
     unit: str = "line"
     geometry: gpd.GeoSeries | None = None
     decimal: str = "."
+
+
+# The Danish word for a ``RawLayer.unit`` in messages: "linje 4", "række 4", "objekt 4".
+PLACE = {"line": "linje", "row": "række", "feature": "objekt"}
 
 
 @dataclass
@@ -63,13 +67,16 @@ def clean_header(names: list[Any], source: str, raw: RawRegistry) -> list[str] |
         header.pop()
     if not header or "" in header:
         raw.error(
-            source, "the header has an empty column name; name every column in the first line"
+            source, "overskriften har et tomt kolonnenavn; giv hver kolonne et navn i første linje"
         )
         return None
     dupes = sorted({h for h in header if header.count(h) > 1})
     if dupes:
         raw.error(
-            source, f"column(s) {', '.join(dupes)} appear twice; keep one of each", column=dupes[0]
+            source,
+            f"{'kolonnen' if len(dupes) == 1 else 'kolonnerne'} {', '.join(dupes)} står to gange "
+            "i overskriften; behold én af hver",
+            column=dupes[0],
         )
         return None
     return header
