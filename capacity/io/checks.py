@@ -18,9 +18,12 @@ from capacity.io.layers import LAYERS
 from capacity.io.parsed import Parsed
 from capacity.io.stays import check_stays
 from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
+from capacity.io.values import figure
 
 Layers = dict[str, Parsed]
 BOUNDARY_BUFFER_M = 100.0
+# A geometry type the layer wants, in messages: "giv punktet", "giv et punkt".
+GEOMETRY_WORDS = {"Point": ("punktet", "et punkt"), "Polygon": ("polygonen", "en polygon")}
 PAVILION_COLUMNS = (
     "modules_max",
     "beds_per_module",
@@ -61,9 +64,9 @@ def check_unique_keys(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         ",".join(key),
-                        f"duplicate {'/'.join(key)} '{shown}' "
-                        f"(also on {p.labels[first[value]]}); give every row its "
-                        "own id or remove the duplicate",
+                        f"{'/'.join(key)} '{shown}' er en dublet "
+                        f"(findes også i {p.labels[first[value]]}); giv hver række sit "
+                        "eget id, eller fjern dubletten",
                     )
                 )
             else:
@@ -88,8 +91,8 @@ def check_references(layers: Layers) -> list[Problem]:
                         p.problem(
                             i,
                             col.name,
-                            f"'{value}' is not an id in "
-                            f"{layers[target].source}; add it there or fix "
+                            f"'{value}' er ikke et id i "
+                            f"{layers[target].source}; tilføj det dér, eller ret "
                             f"{col.name}",
                         )
                     )
@@ -110,8 +113,8 @@ def check_geometry(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "geometry",
-                        f"missing geometry; give the {expected.lower()}"
-                        " (x,y or lat,lon for points)",
+                        f"geometrien mangler; giv {GEOMETRY_WORDS[expected][0]}"
+                        " (x,y eller lat,lon for punkter)",
                     )
                 )
             elif geom.geom_type not in allowed:
@@ -119,7 +122,8 @@ def check_geometry(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "geometry",
-                        f"a {geom.geom_type}, not a {expected}; give a {expected.lower()}",
+                        f"en {geom.geom_type}, ikke en {expected}; "
+                        f"giv {GEOMETRY_WORDS[expected][1]}",
                     )
                 )
             elif not shapely.is_valid(geom):
@@ -127,9 +131,9 @@ def check_geometry(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "geometry",
-                        f"invalid geometry "
-                        f"({shapely.is_valid_reason(geom)}); repair it, e.g. with "
-                        "QGIS 'Fix geometries'",
+                        f"ugyldig geometri "
+                        f"({shapely.is_valid_reason(geom)}); ret den, f.eks. med "
+                        "QGIS' 'Fix geometries'",
                     )
                 )
             elif expected == "Point" and abs(geom.x) <= 180 and abs(geom.y) <= 90:
@@ -137,8 +141,8 @@ def check_geometry(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "x",
-                        f"({geom.x}, {geom.y}) looks like degrees, not "
-                        "EPSG:25832 metres; put WGS84 in lat,lon columns",
+                        f"({figure(geom.x)}; {figure(geom.y)}) ligner grader, ikke "
+                        "EPSG:25832-meter; skriv WGS84 i kolonnerne lat,lon",
                     )
                 )
     return out
@@ -173,9 +177,9 @@ def check_inside_boundary(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "geometry",
-                        f"the point ({geom.x:.0f}, {geom.y:.0f}) lies "
-                        f"outside the municipal boundary (by more than "
-                        f"{BOUNDARY_BUFFER_M:.0f} m); fix the coordinates",
+                        f"punktet ({geom.x:.0f}, {geom.y:.0f}) ligger "
+                        f"uden for kommunegrænsen (mere end "
+                        f"{BOUNDARY_BUFFER_M:.0f} m); ret koordinaterne",
                     )
                 )
     return out
@@ -200,8 +204,8 @@ def check_dates(layers: Layers) -> list[Problem]:
                         p.problem(
                             i,
                             late,
-                            f"{late} {row[late]:%Y-%m-%d} is before "
-                            f"{early} {row[early]:%Y-%m-%d}; fix one of the dates",
+                            f"{late} {row[late]:%Y-%m-%d} er før "
+                            f"{early} {row[early]:%Y-%m-%d}; ret en af datoerne",
                         )
                     )
     return out
@@ -240,8 +244,8 @@ def check_occupancy(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "move_out",
-                    f"household {h} has {len(idx)} open occupancy "
-                    f"rows (also {p.labels[idx[0]]}); give all but one a move_out",
+                    f"husstand {h} har {len(idx)} åbne rækker i occupancy "
+                    f"(også {p.labels[idx[0]]}); giv alle på nær én en move_out",
                 )
             )
     units = {r["id"]: r for r in _records(layers["units"])} if "units" in layers else {}
@@ -270,8 +274,8 @@ def _unit_fits(
             p.problem(
                 idx[0],
                 "unit_id",
-                f"unit {u} holds {persons} persons ({ids}) but "
-                f"has {unit['beds']} beds; close a stay with move_out or fix beds",
+                f"bolig {u} rummer {persons} personer ({ids}), men "
+                f"har {unit['beds']} senge; afslut et ophold med move_out, eller ret beds",
             )
         )
     if len(households) > 1 and unit["shareable"] is not True:
@@ -279,9 +283,9 @@ def _unit_fits(
             p.problem(
                 idx[0],
                 "unit_id",
-                f"unit {u} is not shareable but holds "
-                f"{len(households)} households ({ids}); move all but one, or mark "
-                "the unit shareable in units",
+                f"bolig {u} kan ikke deles, men rummer "
+                f"{len(households)} husstande ({ids}); flyt alle på nær én, eller markér "
+                "boligen som delbar (shareable) i units",
             )
         )
     elif len(households) > 1 and children.intersection(households):
@@ -289,9 +293,9 @@ def _unit_fits(
             p.problem(
                 idx[0],
                 "unit_id",
-                f"shared unit {u} holds a household with children "
-                f"({', '.join(sorted(children.intersection(households)))}); only "
-                "adult-only households may share",
+                f"den delte bolig {u} rummer en husstand med børn "
+                f"({', '.join(sorted(children.intersection(households)))}); kun "
+                "husstande uden børn må dele bolig",
             )
         )
     return out
@@ -309,7 +313,8 @@ def check_households(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "children_ages",
-                    f"age {bad[0]} is outside 0-17; count a person of 18 or more under adults",
+                    f"alderen {bad[0]} er uden for 0-17; tæl en person på 18 år eller mere "
+                    "under adults",
                 )
             )
         adults, minor = r["adults"], r["unaccompanied_minor"]
@@ -320,8 +325,8 @@ def check_households(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "adults",
-                    f"an unaccompanied minor has no adults (got "
-                    f"{adults}); set adults to 0 or unaccompanied_minor to false",
+                    f"en uledsaget mindreårig har ingen voksne (angivet: "
+                    f"{adults}); sæt adults til 0, eller unaccompanied_minor til false",
                 )
             )
         elif minor and not r["children_ages"]:
@@ -329,7 +334,8 @@ def check_households(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "children_ages",
-                    "an unaccompanied minor needs an age; write the minor's age in children_ages",
+                    "en uledsaget mindreårig skal have en alder; skriv den mindreåriges alder i "
+                    "children_ages",
                 )
             )
         elif not minor and adults == 0:
@@ -337,9 +343,9 @@ def check_households(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "adults",
-                    "a household without adults must be an "
-                    "unaccompanied minor; fill in adults or set "
-                    "unaccompanied_minor to true",
+                    "en husstand uden voksne skal være en "
+                    "uledsaget mindreårig; udfyld adults, eller sæt "
+                    "unaccompanied_minor til true",
                 )
             )
     return out
@@ -355,10 +361,10 @@ def check_pavilions(layers: Layers) -> list[Problem]:
             continue
         for col in PAVILION_COLUMNS:
             if _na(r[col]):
-                out.append(p.problem(i, col, f"a pavilion site needs {col}; fill it in"))
+                out.append(p.problem(i, col, f"en pavillongrund skal have {col}; udfyld den"))
         if not _na(r["beds_per_module"]) and r["beds_per_module"] < 1:
             out.append(
-                p.problem(i, "beds_per_module", "a module has at least 1 bed; fix beds_per_module")
+                p.problem(i, "beds_per_module", "et modul har mindst 1 seng; ret beds_per_module")
             )
         now, most = r["modules_now"], r["modules_max"]
         if not _na(now) and not _na(most) and now > most:
@@ -366,7 +372,7 @@ def check_pavilions(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "modules_now",
-                    f"modules_now {now} exceeds modules_max {most}; fix one of them",
+                    f"modules_now {now} er større end modules_max {most}; ret en af dem",
                 )
             )
     return out
@@ -392,9 +398,9 @@ def check_household_fits(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "adults",
-                    f"household {r['id']} has {n} persons; the largest "
-                    f"unit has {largest} beds, so it cannot be placed whole; add a "
-                    "larger unit",
+                    f"husstand {r['id']} har {n} personer; den største "
+                    f"bolig har {largest} senge, så husstanden kan ikke placeres samlet; tilføj en "
+                    "større bolig",
                     severity="warning",
                 )
             )
@@ -434,13 +440,16 @@ def _module_counts(p: Parsed, i: int, site: dict, units: int, lived: int) -> lis
     now, most = site["modules_now"], site["modules_max"]
     if _na(now) or _na(most):
         return []  # reported by check_pavilions
-    return module_counts(p, i, f"pavilion site {site['id']}", units, lived, now, most)
+    return module_counts(p, i, f"pavillongrund {site['id']}", units, lived, now, most)
 
 
 def _module_beds(p: Parsed, rows: list[int], site: dict) -> list[Problem]:
     bpm = site["beds_per_module"]
-    said = f"is a module of pavilion site {site['id']} with beds_per_module {bpm}"
-    fix = ": placement counts the unit's beds, the capacity plan beds_per_module; make them agree"
+    said = f"er et modul på pavillongrund {site['id']} med beds_per_module {bpm}"
+    fix = (
+        ": placeringen tæller boligens senge, kapacitetsplanen beds_per_module; ret dem, så de "
+        "stemmer overens"
+    )
     return unit_beds(p, rows, bpm, said, fix, severity="warning")
 
 

@@ -34,13 +34,17 @@ def check_stays(layers: dict[str, Parsed]) -> list[Problem]:
             open_both = pd.isna(ends) and pd.isna(closes)
             if open_both or (not pd.isna(ends) and begins >= pd.Timestamp(ends)):
                 continue
-            until = "with no move_out" if pd.isna(ends) else f"until {pd.Timestamp(ends):%Y-%m-%d}"
+            until = (
+                "er stadig åbent (ingen move_out)"
+                if pd.isna(ends)
+                else f"varer til {pd.Timestamp(ends):%Y-%m-%d}"
+            )
             out.append(
                 p.problem(
                     j,
                     "move_in",
-                    f"household {household} moves in here on {begins:%Y-%m-%d} while its stay in "
-                    f"{p.labels[i]} lasts {until}; fix that row's move_out or this move_in",
+                    f"husstand {household} flytter ind her {begins:%Y-%m-%d}, mens dens ophold i "
+                    f"{p.labels[i]} {until}; ret move_out dér eller move_in her",
                 )
             )
     return out

@@ -58,8 +58,8 @@ def check_module_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "id",
-                    f"'{r['id']}' is the id of site {r['id']}; give the module type an id that "
-                    "is no other site's id",
+                    f"'{r['id']}' er id'et for lokalitet {r['id']}; giv modultypen et id, som "
+                    "ingen lokalitet har",
                 )
             )
         kind = kinds.get(r["site_id"])
@@ -68,15 +68,17 @@ def check_module_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "site_id",
-                    f"site {r['site_id']} is a {kind}, not a pavilion_site; module types belong "
-                    "to pavilion sites: fix site_id or the site's kind",
+                    f"lokalitet {r['site_id']} er en {kind}, ikke en pavilion_site; modultyper "
+                    "hører til pavillongrunde: ret site_id eller lokalitetens kind",
                 )
             )
         now, most = r["modules_now"], r["modules_max"]
         if not _na(now) and not _na(most) and now > most:
             out.append(
                 p.problem(
-                    i, "modules_now", f"modules_now {now} exceeds modules_max {most}; fix one"
+                    i,
+                    "modules_now",
+                    f"modules_now {now} er større end modules_max {most}; ret en af dem",
                 )
             )
         if r["tenure"] == "owned":
@@ -84,8 +86,8 @@ def check_module_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     col,
-                    f"{col} is for rented modules but tenure is owned; empty the cell (or 0), "
-                    "or set tenure to rented",
+                    f"{col} gælder lejede moduler, men tenure er owned; tøm cellen (eller skriv "
+                    "0), eller sæt tenure til rented",
                 )
                 for col in RENTED_ONLY
                 if not _na(r[col]) and (col == "lease_end" or r[col] != 0)
@@ -110,8 +112,8 @@ def check_unit_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "module_type_id",
-                    f"'{tid}' names a module type but the registry has no module_types layer; "
-                    "add the layer or empty module_type_id",
+                    f"'{tid}' er en modultype, men registret har intet lag module_types; "
+                    "tilføj laget, eller tøm module_type_id",
                 )
             )
         elif not _na(tid) and tid in site_of_type and site_of_type[tid] != sid:
@@ -119,8 +121,8 @@ def check_unit_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "module_type_id",
-                    f"module type {tid} belongs to site {site_of_type[tid]}, not to the unit's "
-                    f"site {sid}; give a module type of site {sid} or fix site_id",
+                    f"modultype {tid} hører til lokalitet {site_of_type[tid]}, ikke til boligens "
+                    f"lokalitet {sid}; giv en modultype fra lokalitet {sid}, eller ret site_id",
                 )
             )
         elif _na(tid) and len(types.get(sid, ())) > 1:
@@ -129,8 +131,8 @@ def check_unit_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "module_type_id",
-                    f"pavilion site {sid} has {len(types[sid])} module types ({names}); "
-                    "say which one this unit belongs to",
+                    f"pavillongrund {sid} har {len(types[sid])} modultyper ({names}); "
+                    "angiv, hvilken af dem boligen hører til",
                 )
             )
     return out
@@ -181,13 +183,13 @@ def _type_counts(p: Parsed, i: int, t: dict, listed: int, lived: int) -> list[Pr
     upm, now, most = t["units_per_module"], t["modules_now"], t["modules_max"]
     if _na(upm) or _na(now) or _na(most):
         return []  # reported by the cell checks
-    return module_counts(p, i, f"module type {t['id']}", listed, lived, now, most, upm)
+    return module_counts(p, i, f"modultype {t['id']}", listed, lived, now, most, upm)
 
 
 def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
     bpu = t["beds_per_unit"]
-    said = f"is of module type {t['id']} with beds_per_unit {bpu}"
-    fix = "; make them agree (fix beds, or give the unit another module_type_id)"
+    said = f"er af modultype {t['id']} med beds_per_unit {bpu}"
+    fix = "; ret dem, så de stemmer overens (ret beds, eller giv boligen en anden module_type_id)"
     return unit_beds(units, rows, bpu, said, fix)
 
 
@@ -213,7 +215,7 @@ def module_counts(
     now, most : its ``modules_now`` and ``modules_max``.
     per_module : units a module holds (``units_per_module``; 1 for a site's own modules).
     """
-    units = "units (modules)" if per_module == 1 else "units"
+    units = "boliger (moduler)" if per_module == 1 else "boliger"
 
     def held(column: str, n: int) -> str:
         return f"{column} {n}" + ("" if per_module == 1 else f" x units_per_module {per_module}")
@@ -223,9 +225,9 @@ def module_counts(
             p.problem(
                 i,
                 "modules_max",
-                f"{subject} has {listed} {units} in the units layer but room for "
-                f"{most * per_module} ({held('modules_max', most)}); raise modules_max to at "
-                f"least {-(-listed // per_module)} or remove units",
+                f"{subject} har {listed} {units} i laget units, men plads til "
+                f"{most * per_module} ({held('modules_max', most)}); hæv modules_max til "
+                f"mindst {-(-listed // per_module)}, eller fjern boliger",
             )
         ]
     if lived > now * per_module:
@@ -233,9 +235,10 @@ def module_counts(
             p.problem(
                 i,
                 "modules_now",
-                f"residents live in {lived} units of {subject} but {held('modules_now', now)} "
-                f"holds {now * per_module}, so the capacity plan has no solution; set modules_now "
-                f"to at least {-(-lived // per_module)} or fix the residents' unit_id in occupancy",
+                f"{subject} har beboere i {lived} boliger, men {held('modules_now', now)} "
+                f"giver plads til {now * per_module}, så kapacitetsplanen har ingen løsning; sæt "
+                f"modules_now til mindst {-(-lived // per_module)}, eller ret beboernes unit_id i "
+                "occupancy",
             )
         ]
     if listed != now * per_module:
@@ -243,9 +246,9 @@ def module_counts(
             p.problem(
                 i,
                 "modules_now",
-                f"{subject} has {listed} {units} in the units layer but "
-                f"{held('modules_now', now)} holds {now * per_module}: placement uses the units, "
-                "the capacity plan modules_now; make them agree",
+                f"{subject} har {listed} {units} i laget units, men "
+                f"{held('modules_now', now)} giver plads til {now * per_module}: placeringen "
+                "bruger boligerne, kapacitetsplanen modules_now; ret dem, så de stemmer overens",
                 severity="warning",
             )
         ]
@@ -264,7 +267,7 @@ def unit_beds(
         units.problem(
             j,
             "beds",
-            f"unit {units.records[j]['id']} {said} but has {units.records[j]['beds']} beds{fix}",
+            f"bolig {units.records[j]['id']} {said}, men har {units.records[j]['beds']} senge{fix}",
             severity=severity,
         )
         for j in rows

@@ -18,13 +18,13 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from capacity.errors import Problem, RegistryError
+from capacity.errors import Problem, RegistryError, os_reason
 from capacity.io.checks import CHECKS
 from capacity.io.imports import read_raw
 from capacity.io.layers import CRS, LAYERS, WGS84, Column, Layer, canonical
 from capacity.io.parsed import Parsed
-from capacity.io.raw import RawLayer, RawRegistry
-from capacity.io.values import HINT, PARSERS, BadValue, is_missing, parse_number, parse_str
+from capacity.io.raw import PLACE, RawLayer, RawRegistry
+from capacity.io.values import HINT, PARSERS, BadValue, figure, is_missing, parse_number, parse_str
 from capacity.policy import Policy
 
 GEOMETRY_COLUMNS = frozenset({"x", "y", "lat", "lon", "wkt", "geometry"})
@@ -81,7 +81,7 @@ def _policy(raw: RawRegistry, override: Path | None, problems: list[Problem]) ->
                 str(override),
                 "",
                 "",
-                f"cannot be read ({exc.strerror}); give a readable policy.toml file",
+                f"kan ikke læses ({os_reason(exc)}); giv en policy.toml-fil, der kan læses",
             )
         )
         return None
@@ -101,7 +101,7 @@ def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:
                 raw.source,
                 "",
                 col.name,
-                f"missing column; add a column '{col.name}' ({HINT[col.kind]})",
+                f"kolonnen mangler; tilføj en kolonne '{col.name}' ({HINT[col.kind]})",
             )
         )
     if missing:
@@ -142,7 +142,7 @@ def _labels(raw: RawLayer, layer: Layer) -> tuple[str, ...]:
     out = []
     for i, number in enumerate(raw.numbers):
         ident = "/".join(PARSERS["id"](k[i]) for k in keys if not is_missing(k[i]))
-        where = f"{raw.unit} {number}"
+        where = f"{PLACE[raw.unit]} {number}"
         out.append(f"{ident} ({where})" if ident else str(number) if raw.unit == "row" else where)
     return tuple(out)
 
@@ -160,7 +160,7 @@ def _column(raw: RawLayer, col: Column, labels: tuple[str, ...], problems: list[
                         raw.source,
                         labels[i],
                         col.name,
-                        f"missing value; fill in {HINT[col.kind]}",
+                        f"værdien mangler; udfyld med {HINT[col.kind]}",
                     )
                 )
         else:
@@ -177,15 +177,17 @@ def _column(raw: RawLayer, col: Column, labels: tuple[str, ...], problems: list[
 def _check_value(col: Column, value: object) -> None:
     """Raise ``BadValue`` when a parsed value breaks the column's choices or range."""
     if col.kind in ("id", "str") and not value and not col.nullable:
-        raise BadValue(f"missing value; fill in {HINT[col.kind]}")
+        raise BadValue(f"værdien mangler; udfyld med {HINT[col.kind]}")
     if col.choices and value not in col.choices:
-        raise BadValue(f"'{value}' is not allowed; write one of {', '.join(col.choices)}")
+        raise BadValue(f"'{value}' er ikke tilladt; skriv en af {', '.join(col.choices)}")
     if col.min is not None and isinstance(value, int | float) and value < col.min:
-        raise BadValue(f"{value} is below the minimum {col.min:g}; write a value >= {col.min:g}")
+        least = figure(col.min)
+        raise BadValue(f"{figure(value)} er under minimum {least}; skriv en værdi >= {least}")
     if col.kind == "int" and abs(value) > 2**53:
-        raise BadValue(f"{value} is too large; write {HINT['int']} below 2^53")
+        raise BadValue(f"{value} er for stort; skriv {HINT['int']} under 2^53")
     if col.max is not None and isinstance(value, int | float) and value > col.max:
-        raise BadValue(f"{value} is above the maximum {col.max:g}; write a value <= {col.max:g}")
+        most = figure(col.max)
+        raise BadValue(f"{figure(value)} er over maksimum {most}; skriv en værdi <= {most}")
 
 
 def _geometry(
@@ -208,8 +210,8 @@ def _geometry(
             raw.source,
             "",
             "",
-            "no geometry; add columns x,y "
-            "(EPSG:25832) or lat,lon (WGS84), or a 'wkt' column for polygons",
+            "ingen geometri; tilføj kolonnerne x,y "
+            "(EPSG:25832) eller lat,lon (WGS84), eller en kolonne 'wkt' til polygoner",
         )
     )
     return None
@@ -225,7 +227,7 @@ def _reproject(
                 raw.source,
                 "",
                 "geometry",
-                "no CRS; assign EPSG:25832 to the layer (QGIS: Set CRS)",
+                "intet CRS; tildel laget EPSG:25832 (QGIS: Set CRS)",
             )
         )
         return None
@@ -238,7 +240,7 @@ def _reproject(
                 raw.source,
                 "",
                 "geometry",
-                f"cannot reproject from {geoms.crs} ({exc}); use EPSG:25832",
+                f"kan ikke omregnes fra {geoms.crs} ({exc}); brug EPSG:25832",
             )
         )
         return None
@@ -274,8 +276,8 @@ def _points(
                         raw.source,
                         labels[i],
                         "lat",
-                        f"({y}, {x}) is not a WGS84 latitude/longitude; write "
-                        "degrees, or use x,y columns for EPSG:25832",
+                        f"({figure(y)}; {figure(x)}) er ikke en WGS84-breddegrad/længdegrad; skriv "
+                        "grader, eller brug kolonnerne x,y til EPSG:25832",
                     )
                 )
                 points[i] = None
@@ -300,7 +302,7 @@ def _wkt(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd
                     raw.source,
                     labels[i],
                     "wkt",
-                    "not a WKT geometry; write e.g. POLYGON ((x y, ...)) in EPSG:25832",
+                    "ikke en WKT-geometri; skriv f.eks. POLYGON ((x y, ...)) i EPSG:25832",
                 )
             )
             geoms.append(None)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from capacity.reports.text import decimal
+
 TRUE = frozenset({"true", "1", "yes", "y", "ja", "j", "sand", "t", "x"})
 FALSE = frozenset({"false", "0", "no", "n", "nej", "falsk", "f"})
 _THOUSANDS = re.compile(r"-?\d{1,3}(\.\d{3})+(,\d+)?")
@@ -21,14 +23,26 @@ _ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]00:00(?::00(?:\.0+)?)?)?")
 _DMY = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})")
 
 HINT = {
-    "id": "an id",
-    "str": "text",
-    "int": "a whole number",
-    "float": "a number",
-    "bool": "true or false",
-    "date": "a date as YYYY-MM-DD",
-    "intlist": "whole numbers separated by ';' (e.g. 2;7;12)",
+    "id": "et id",
+    "str": "tekst",
+    "int": "et helt tal",
+    "float": "et tal",
+    "bool": "true eller false",
+    "date": "en dato som YYYY-MM-DD",
+    "intlist": "hele tal adskilt af ';' (f.eks. 2;7;12)",
 }
+
+
+def figure(x: float) -> str:
+    """A number as the Danish messages print it: a whole number as it is (``20``), any other
+    with a decimal comma (``0,5``, ``decimal`` of the reports)."""
+    if isinstance(x, bool | np.bool_) or not isinstance(x, int | float | np.integer | np.floating):
+        return str(x)
+    if float(x).is_integer():
+        return str(int(x))
+    if not math.isfinite(x) or abs(x) < 1e-6:
+        return f"{x:g}".replace(".", ",")
+    return decimal(float(x))
 
 
 class BadValue(ValueError):
@@ -51,7 +65,7 @@ def is_missing(value: Any) -> bool:
 def parse_number(value: Any, decimal: str = ".") -> float:
     """A finite number; text may use a decimal comma (``12,5``) and thousands dots in ``;`` files."""
     if isinstance(value, bool | np.bool_):
-        raise BadValue(f"{value!r} is not a number; write {HINT['float']}")
+        raise BadValue(f"{value!r} er ikke et tal; skriv {HINT['float']}")
     if isinstance(value, int | float | np.integer | np.floating):
         number = float(value)
     else:
@@ -63,9 +77,9 @@ def parse_number(value: Any, decimal: str = ".") -> float:
         try:
             number = float(text)
         except ValueError:
-            raise BadValue(f"'{value}' is not a number; write {HINT['float']}") from None
+            raise BadValue(f"'{value}' er ikke et tal; skriv {HINT['float']}") from None
     if not math.isfinite(number):
-        raise BadValue(f"'{value}' is not a finite number; write {HINT['float']}")
+        raise BadValue(f"'{value}' er ikke et endeligt tal; skriv {HINT['float']}")
     return number
 
 
@@ -78,9 +92,9 @@ def parse_int(value: Any, decimal: str = ".") -> int:
     try:
         number = parse_number(value, decimal)
     except BadValue:
-        raise BadValue(f"'{value}' is not a whole number; write {HINT['int']}") from None
+        raise BadValue(f"'{value}' er ikke et helt tal; skriv {HINT['int']}") from None
     if not number.is_integer():
-        raise BadValue(f"'{value}' is not a whole number; write {HINT['int']}")
+        raise BadValue(f"'{value}' er ikke et helt tal; skriv {HINT['int']}")
     return int(number)
 
 
@@ -95,7 +109,7 @@ def parse_bool(value: Any, decimal: str = ".") -> bool:
         return True
     if text in FALSE:
         return False
-    raise BadValue(f"'{value}' is not true or false; write true or false")
+    raise BadValue(f"'{value}' er hverken true eller false; skriv true eller false")
 
 
 def parse_date(value: Any, decimal: str = ".") -> pd.Timestamp:
@@ -110,16 +124,16 @@ def parse_date(value: Any, decimal: str = ".") -> pd.Timestamp:
             return _date(int(m[1]), int(m[2]), int(m[3]), value)
         if m := _DMY.fullmatch(text):
             return _date(int(m[3]), int(m[2]), int(m[1]), value)
-    raise BadValue(f"'{value}' is not a date; write {HINT['date']}")
+    raise BadValue(f"'{value}' er ikke en dato; skriv {HINT['date']}")
 
 
 def _date(year: int, month: int, day: int, value: Any) -> pd.Timestamp:
     if not 1900 <= year <= 2200:
-        raise BadValue(f"'{value}' has an implausible year; write {HINT['date']}")
+        raise BadValue(f"'{value}' har et usandsynligt årstal; skriv {HINT['date']}")
     try:
         return pd.Timestamp(dt.date(year, month, day))
     except ValueError:
-        raise BadValue(f"'{value}' is not a valid date; write {HINT['date']}") from None
+        raise BadValue(f"'{value}' er ikke en gyldig dato; skriv {HINT['date']}") from None
 
 
 def parse_id(value: Any, decimal: str = ".") -> str:
@@ -151,9 +165,7 @@ def parse_intlist(value: Any, decimal: str = ".") -> tuple[int, ...]:
     try:
         return tuple(parse_int(p) for p in parts)
     except BadValue:
-        raise BadValue(
-            f"'{value}' is not a list of whole numbers; write {HINT['intlist']}"
-        ) from None
+        raise BadValue(f"'{value}' er ikke en liste af hele tal; skriv {HINT['intlist']}") from None
 
 
 PARSERS = {

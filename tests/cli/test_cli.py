@@ -94,7 +94,7 @@ def test_validate_bad_folder_names_row_and_column(sample_folder, tmp_path):
     (bad / "units.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = runner.invoke(app, ["validate", str(bad)], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "units.csv" in result.output and "line 2" in result.output and "'beds'" in result.output
+    assert "units.csv" in result.output and "linje 2" in result.output and "'beds'" in result.output
 
 
 def test_info_on_a_missing_registry_is_exit_2(tmp_path):

@@ -45,7 +45,7 @@ def registry_on_disk(
 
 def found(path: Path, column: str) -> list[Problem]:
     """Problems of ``check_modules`` at ``column`` (each must say a fix after ';')."""
-    out = [p for p in validate_path(path) if p.column == column and "pavilion site" in p.message]
+    out = [p for p in validate_path(path) if p.column == column and "pavillongrund" in p.message]
     assert all(";" in p.message for p in out), out
     return out
 
@@ -56,14 +56,14 @@ def test_agreeing_units_and_modules_give_no_problem(tmp_path):
 
 def test_more_units_than_modules_max_is_an_error_on_the_site(tmp_path):
     (p,) = found(registry_on_disk(tmp_path, now=2, most=2, units=3), "modules_max")
-    assert (p.severity, p.source, p.row) == ("error", "sites.csv", "P1 (line 2)")
-    assert "3 units" in p.message and "modules_max 2" in p.message
+    assert (p.severity, p.source, p.row) == ("error", "sites.csv", "P1 (linje 2)")
+    assert "3 boliger" in p.message and "modules_max 2" in p.message
 
 
 def test_residents_in_more_units_than_modules_now_is_an_error(tmp_path):
     (p,) = found(registry_on_disk(tmp_path, now=2, most=4, units=3, residents=3), "modules_now")
     assert p.severity == "error"
-    assert "residents live in 3 units" in p.message and "modules_now to at least 3" in p.message
+    assert "har beboere i 3 boliger" in p.message and "modules_now til mindst 3" in p.message
 
 
 def test_units_other_than_modules_now_is_a_warning(tmp_path):
@@ -74,8 +74,8 @@ def test_units_other_than_modules_now_is_a_warning(tmp_path):
 @pytest.mark.parametrize("beds", [3, 6])
 def test_a_module_with_other_beds_than_beds_per_module_is_a_warning_on_the_unit(tmp_path, beds):
     (p,) = found(registry_on_disk(tmp_path, now=2, most=4, units=2, beds=beds), "beds")
-    assert (p.severity, p.source, p.row) == ("warning", "units.csv", "P1-M1 (line 2)")
-    assert f"has {beds} beds" in p.message and "beds_per_module 4" in p.message
+    assert (p.severity, p.source, p.row) == ("warning", "units.csv", "P1-M1 (linje 2)")
+    assert f"har {beds} senge" in p.message and "beds_per_module 4" in p.message
 
 
 def test_the_bundled_sample_still_validates_without_problems(sample_gpkg):
