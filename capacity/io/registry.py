@@ -108,10 +108,10 @@ def refuse_overwrite(path: Path, force: bool) -> None:
     """
     path = Path(path)
     if not force and (path.exists() or path.is_symlink()):
-        kind = "folder" if path.is_dir() else "file"
+        kind = "mappe" if path.is_dir() else "fil"
         raise UserError(
-            f"{path} exists (a {kind}); choose another destination, or give --force to "
-            "overwrite it (files in a folder that are not part of a registry are kept)"
+            f"{path} findes allerede (en {kind}); vælg et andet mål, eller giv --force for at "
+            "overskrive (filer i en mappe, som ikke hører til et register, bevares)"
         )
 
 

@@ -92,8 +92,8 @@ class Target:
         """Refuse when another program (ignoring the lock) changed the registry meanwhile."""
         if self._stamp() != self.stamp:
             raise UserError(
-                f"{self.path} was changed by another program during the apply; nothing was "
-                "written. Run capacity place again on the registry as it is now"
+                f"{self.path} blev ændret af et andet program under --apply; intet blev "
+                "skrevet. Kør capacity place igen på registret, som det er nu"
             )
 
     def backup(self, dst: Path) -> None:
@@ -124,8 +124,8 @@ class Target:
             same = False
         if not same:
             raise UserError(
-                f"the backup of {self.path} does not read back as the registry; nothing was "
-                "written. Check the disk, then run the command again"
+                f"sikkerhedskopien af {self.path} kan ikke læses tilbage som registret; intet "
+                "blev skrevet. Tjek disken, og kør så kommandoen igen"
             )
 
     def writable(self) -> None:

@@ -80,7 +80,7 @@ def _clear_leftovers(path: Path) -> None:
     """Remove the temporary copies of the registry and its backups that a killed run left beside
     it (``files.leftovers``: copies with personal data, which nobody else writes while the lock
     is held)."""
-    with files.os_errors(path.parent, "cannot remove a leftover temporary copy"):
+    with files.os_errors(path.parent, "kan ikke fjerne en efterladt midlertidig kopi"):
         for item in files.leftovers(path):
             if item.is_dir() and not item.is_symlink():
                 shutil.rmtree(item)

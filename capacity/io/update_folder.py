@@ -31,10 +31,11 @@ class FolderTarget(Target):
         the apply happen, and the backup would hold the link, not the data."""
         linked = sorted(n for n in folder_files() if (self.path / n).is_symlink())
         if linked:
+            links = "er et symbolsk link" if len(linked) == 1 else "er symbolske links"
             raise UserError(
-                f"{self.path}: {', '.join(linked)} is a symbolic link; the apply writes a new copy "
-                "of the folder and cannot change a linked file safely. Nothing was written. Put "
-                "the file itself in the folder instead of the link"
+                f"{self.path}: {', '.join(linked)} {links}; --apply skriver en ny kopi af "
+                "mappen og kan ikke ændre en linket fil sikkert. Intet blev skrevet. Læg selve "
+                "filen i mappen i stedet for linket"
             )
 
     def write(self, old: Registry, new: Registry) -> None:
@@ -116,9 +117,7 @@ def _edit_csv(file: Path, edit: Edit) -> None:
     try:
         _write_bytes(file, (lead + "".join(out)).encode(encoding))
     except UnicodeEncodeError as exc:
-        raise UserError(
-            f"{file.name}: a new value cannot be written in {encoding} ({exc})"
-        ) from None
+        raise UserError(f"{file.name}: en ny værdi kan ikke skrives i {encoding} ({exc})") from None
 
 
 def _record(values: list[str], sep: str, newline: str) -> str:

@@ -128,9 +128,9 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
     (device, inode), inside the transaction and before the commit: the transaction would change
     the file that was replaced.
     """
-    with files.os_errors(path, "cannot open for writing"):
+    with files.os_errors(path, "kan ikke åbnes til skrivning"):
         if not path.is_file():
-            raise FileNotFoundError(2, "no such file", str(path))
+            raise FileNotFoundError(2, "filen findes ikke", str(path))
         conn = sqlite3.connect(path, timeout=0.5, isolation_level=None)
         opened = _identity(path)
     try:
@@ -141,15 +141,15 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
             _sql(conn, "BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise UserError(
-                f"{path} is locked by another program ({exc}); wait until it has finished "
-                "(or stop editing in QGIS), then run the command again"
+                f"{path} er låst af et andet program ({exc}); vent, til det er færdigt "
+                "(eller stop redigeringen i QGIS), og kør så kommandoen igen"
             ) from None
         _sql(conn, "PRAGMA busy_timeout = 30000")  # the commit waits for readers (QGIS)
         try:
             if conn.execute("PRAGMA data_version").fetchone()[0] != version:
                 raise UserError(
-                    f"{path} was changed by another program during the apply; nothing was "
-                    "written. Run capacity place again on the registry as it is now"
+                    f"{path} blev ændret af et andet program under --apply; intet blev "
+                    "skrevet. Kør capacity place igen på registret, som det er nu"
                 )
             _not_replaced(path, opened)
             target = GpkgTarget(path, conn)
@@ -163,7 +163,7 @@ def gpkg_transaction(path: Path) -> Iterator[GpkgTarget]:
             raise
     except sqlite3.Error as exc:
         raise UserError(
-            f"{path}: the GeoPackage cannot be written ({exc}); nothing was changed"
+            f"{path}: GeoPackage-filen kan ikke skrives ({exc}); intet blev ændret"
         ) from None
     finally:
         conn.close()
@@ -176,12 +176,12 @@ def _identity(path: Path) -> tuple[int, int]:
 
 def _not_replaced(path: Path, opened: tuple[int, int]) -> None:
     """Refuse when another file now stands at ``path`` than the one opened (``_identity``)."""
-    with files.os_errors(path, "cannot be read"):
+    with files.os_errors(path, "kan ikke læses"):
         now = _identity(path)
     if now != opened:
         raise UserError(
-            f"{path} was replaced by another file during the apply; nothing was written. Run "
-            "capacity place again on the registry as it is now"
+            f"{path} blev erstattet af en anden fil under --apply; intet blev skrevet. Kør "
+            "capacity place igen på registret, som det er nu"
         )
 
 

@@ -23,8 +23,8 @@ def not_open_in_excel(path: Path) -> None:
     for owner in (path.with_name(f"~${path.name}"), path.with_name(f".~lock.{path.name}#")):
         if owner.exists():
             raise UserError(
-                f"{path} is open in a spreadsheet program ({owner.name} exists); close it there, "
-                "then run the command again"
+                f"{path} er åben i et regnearksprogram ({owner.name} findes); luk den dér, "
+                "og kør så kommandoen igen"
             )
 
 
@@ -58,10 +58,10 @@ def _no_formulas(path: Path) -> None:
     if cells:
         shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
         raise UserError(
-            f"{path}: {len(cells)} cell(s) in the registry's sheets hold a formula ({shown}); "
-            "the apply can keep a formula but not the value Excel computed, which is what the "
-            "registry is read as. Nothing was written. Replace the formulas in those sheets by "
-            "their values (copy, paste as values), or keep the registry as a GeoPackage or folder"
+            f"{path}: {len(cells)} celle(r) i registrets ark indeholder en formel ({shown}); "
+            "--apply kan bevare en formel, men ikke den værdi, Excel har beregnet, og registret "
+            "læses som værdien. Intet blev skrevet. Erstat formlerne i de ark med deres værdier "
+            "(kopiér, indsæt som værdier), eller gem registret som GeoPackage eller mappe"
         )
 
 

@@ -238,8 +238,9 @@ def _refuse_illegal_text(reg: Registry) -> None:
             for value in frame[column]:
                 if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
                     raise UserError(
-                        f"{name}.{column}: the text {value[:40]!r} holds control characters that "
-                        "Excel cannot store; remove them or write a GeoPackage or folder instead"
+                        f"{name}.{column}: teksten {value[:40]!r} indeholder kontroltegn, som "
+                        "Excel ikke kan gemme; fjern dem, eller skriv i stedet en GeoPackage eller "
+                        "en mappe"
                     )
 
 
@@ -278,8 +279,8 @@ def _excel_cell(sheet: Any, value: Any) -> Any:
         return out
     if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
         raise UserError(
-            f"the text {value[:40]!r} holds control characters that Excel cannot "
-            "store; remove them or write a GeoPackage or folder instead"
+            f"teksten {value[:40]!r} indeholder kontroltegn, som Excel ikke kan "
+            "gemme; fjern dem, eller skriv i stedet en GeoPackage eller en mappe"
         )
     if isinstance(value, str) and value.startswith("="):
         out = WriteOnlyCell(sheet, value=value)
