@@ -18,10 +18,16 @@ def validate(registry: RegistryArg, policy: PolicyOpt = None) -> None:
     for problem in problems:
         tag = "[red]fejl[/]" if problem.severity == "error" else "[yellow]advarsel[/]"
         console.print(f"{tag} {esc(problem)}", soft_wrap=True)
+    warned = _warnings(len(problems) - len(errors))
     if errors:
         console.print(
-            f"[bold red]{len(errors)} fejl[/], {len(problems) - len(errors)} advarsler "
-            f"i {esc(registry)}. Ret fejlene og kør validate igen."
+            f"[bold red]{len(errors)} fejl[/], {warned} i {esc(registry)}. "
+            "Ret fejlene, og kør validate igen."
         )
         raise typer.Exit(code=2)
-    console.print(f"[green]OK[/]: {esc(registry)} er gyldigt ({len(problems)} advarsler).")
+    console.print(f"[green]OK[/]: registret {esc(registry)} er gyldigt ({warned}).")
+
+
+def _warnings(n: int) -> str:
+    """``n`` warnings in Danish: "1 advarsel", "2 advarsler"."""
+    return f"{n} advarsel" if n == 1 else f"{n} advarsler"

@@ -189,7 +189,7 @@ def _type_counts(p: Parsed, i: int, t: dict, listed: int, lived: int) -> list[Pr
 def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
     bpu = t["beds_per_unit"]
     said = f"er af modultype {t['id']} med beds_per_unit {bpu}"
-    fix = "; ret dem, så de stemmer overens (ret beds, eller giv boligen en anden module_type_id)"
+    fix = "; få dem til at stemme overens (ret beds, eller giv boligen en anden module_type_id)"
     return unit_beds(units, rows, bpu, said, fix)
 
 
