@@ -18,7 +18,7 @@ from capacity.io.layers import LAYERS
 from capacity.io.parsed import Parsed
 from capacity.io.stays import check_stays
 from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
-from capacity.io.values import figure
+from capacity.io.values import amount, figure
 
 Layers = dict[str, Parsed]
 BOUNDARY_BUFFER_M = 100.0
@@ -275,7 +275,8 @@ def _unit_fits(
                 idx[0],
                 "unit_id",
                 f"bolig {u} rummer {persons} personer ({ids}), men "
-                f"har {unit['beds']} senge; afslut et ophold med move_out, eller ret beds",
+                f"har {amount(unit['beds'], 'seng', 'senge')}; afslut et ophold med move_out, "
+                "eller ret beds",
             )
         )
     if len(households) > 1 and unit["shareable"] is not True:
@@ -399,7 +400,8 @@ def check_household_fits(layers: Layers) -> list[Problem]:
                     i,
                     "adults",
                     f"husstand {r['id']} har {n} personer; den største "
-                    f"bolig har {largest} senge, så husstanden kan ikke placeres samlet; tilføj en "
+                    f"bolig har {amount(largest, 'seng', 'senge')}, så husstanden kan ikke "
+                    "placeres samlet; tilføj en "
                     "større bolig",
                     severity="warning",
                 )
@@ -447,8 +449,8 @@ def _module_beds(p: Parsed, rows: list[int], site: dict) -> list[Problem]:
     bpm = site["beds_per_module"]
     said = f"er et modul på pavillongrund {site['id']} med beds_per_module {bpm}"
     fix = (
-        ": placeringen tæller boligens senge, kapacitetsplanen beds_per_module; ret dem, så de "
-        "stemmer overens"
+        ": placeringen tæller boligens senge, kapacitetsplanen beds_per_module; få dem til at "
+        "stemme overens"
     )
     return unit_beds(p, rows, bpm, said, fix, severity="warning")
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from capacity.errors import Problem
 from capacity.io.parsed import Parsed
+from capacity.io.values import amount
 
 Layers = dict[str, Parsed]
 RENTED_ONLY = (
@@ -215,7 +216,11 @@ def module_counts(
     now, most : its ``modules_now`` and ``modules_max``.
     per_module : units a module holds (``units_per_module``; 1 for a site's own modules).
     """
-    units = "boliger (moduler)" if per_module == 1 else "boliger"
+
+    def homes(n: int) -> str:
+        if per_module == 1:
+            return amount(n, "bolig (modul)", "boliger (moduler)")
+        return amount(n, "bolig", "boliger")
 
     def held(column: str, n: int) -> str:
         return f"{column} {n}" + ("" if per_module == 1 else f" x units_per_module {per_module}")
@@ -225,7 +230,7 @@ def module_counts(
             p.problem(
                 i,
                 "modules_max",
-                f"{subject} har {listed} {units} i laget units, men plads til "
+                f"{subject} har {homes(listed)} i laget units, men plads til "
                 f"{most * per_module} ({held('modules_max', most)}); hæv modules_max til "
                 f"mindst {-(-listed // per_module)}, eller fjern boliger",
             )
@@ -235,7 +240,8 @@ def module_counts(
             p.problem(
                 i,
                 "modules_now",
-                f"{subject} har beboere i {lived} boliger, men {held('modules_now', now)} "
+                f"{subject} har beboere i {amount(lived, 'bolig', 'boliger')}, men "
+                f"{held('modules_now', now)} "
                 f"giver plads til {now * per_module}, så kapacitetsplanen har ingen løsning; sæt "
                 f"modules_now til mindst {-(-lived // per_module)}, eller ret beboernes unit_id i "
                 "occupancy",
@@ -246,9 +252,9 @@ def module_counts(
             p.problem(
                 i,
                 "modules_now",
-                f"{subject} har {listed} {units} i laget units, men "
+                f"{subject} har {homes(listed)} i laget units, men "
                 f"{held('modules_now', now)} giver plads til {now * per_module}: placeringen "
-                "bruger boligerne, kapacitetsplanen modules_now; ret dem, så de stemmer overens",
+                "bruger boligerne, kapacitetsplanen modules_now; få dem til at stemme overens",
                 severity="warning",
             )
         ]
@@ -267,7 +273,8 @@ def unit_beds(
         units.problem(
             j,
             "beds",
-            f"bolig {units.records[j]['id']} {said}, men har {units.records[j]['beds']} senge{fix}",
+            f"bolig {units.records[j]['id']} {said}, men har "
+            f"{amount(units.records[j]['beds'], 'seng', 'senge')}{fix}",
             severity=severity,
         )
         for j in rows

@@ -45,6 +45,11 @@ def figure(x: float) -> str:
     return decimal(float(x))
 
 
+def amount(n: object, one: str, many: str) -> str:
+    """``n`` and the noun in the number it takes: ``1 seng``, ``4 senge``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 class BadValue(ValueError):
     """A cell that cannot be read as its column's kind; the message says what to write."""
 
