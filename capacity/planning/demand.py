@@ -163,9 +163,9 @@ def stay_pmf(reg: Registry, sc: Scenario) -> np.ndarray:
         months = history_months(reg)
         if len(months) < s.min_history:
             raise UserError(
-                f"Scenario key stay.kind = 'from_history' needs at least {s.min_history} closed "
-                f"stays in the occupancy layer, the registry has {len(months)}; use "
-                "stay.kind = 'geometric' or lower stay.min_history."
+                f"Scenarienøglen stay.kind = 'from_history' kræver mindst {s.min_history} "
+                f"afsluttede ophold i laget occupancy, men registret har {len(months)}; brug "
+                "stay.kind = 'geometric', eller sænk stay.min_history."
             )
         pmf = np.bincount(np.clip(months, 1, n) - 1, minlength=n).astype(float)
     return pmf / pmf.sum()

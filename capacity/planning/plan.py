@@ -165,7 +165,9 @@ def make_plan(
     PlanResult
     """
     if samples < 1 or (risk is not None and not 0 < risk < 1):
-        raise UserError("Use --samples >= 1 and --risk strictly between 0 and 1 (e.g. 0.9).")
+        raise UserError(
+            "Brug --samples >= 1 og en --risk mellem 0 og 1 (ikke 0 eller 1), fx --risk 0.9."
+        )
     started = time.perf_counter() if started is None else started
     deadline = started + finite(time_limit)
     if time.perf_counter() >= deadline:

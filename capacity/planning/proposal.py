@@ -598,38 +598,43 @@ def load_options(path: Path, sites: Sequence[str]) -> list[UserOption]:
     try:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-        raise UserError(f"{path}: cannot be read as TOML ({e}); fix the file.") from None
+        raise UserError(f"{path}: kan ikke læses som TOML ({e}); ret filen.") from None
     rows = data.get("option")
     if not isinstance(rows, list) or not rows or set(data) != {"option"}:
-        raise UserError(f"{path}: give one or more [[option]] tables and nothing else.")
+        raise UserError(f"{path}: giv en eller flere [[option]]-tabeller og intet andet.")
     if len(rows) > 10:
-        raise UserError(f"{path}: at most 10 options; remove {len(rows) - 10}.")
+        raise UserError(f"{path}: højst 10 muligheder; fjern {len(rows) - 10}.")
     return [_user_option(path, i + 1, row, set(sites)) for i, row in enumerate(rows)]
 
 
 def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
-    where = f"{path}, option {i}"
+    where = f"{path}, mulighed {i}"
     bad = set(row) - OPTION_KEYS
     if bad:
-        raise UserError(f"{where}: unknown key {sorted(bad)[0]!r}; use {sorted(OPTION_KEYS)}.")
+        raise UserError(f"{where}: ukendt nøgle {sorted(bad)[0]!r}; brug {sorted(OPTION_KEYS)}.")
     name = row.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise UserError(f"{where}: key 'name' must be a text, e.g. name = \"Luk P03\".")
+        raise UserError(f"{where}: nøglen 'name' skal være en tekst, fx name = \"Luk P03\".")
     keep, close = row.get("keep_at_least", {}), row.get("close_from", {})
     for key, table in (("keep_at_least", keep), ("close_from", close)):
         if not isinstance(table, dict) or set(table) - sites:
-            raise UserError(f"{where}, key {key!r}: a table of known site ids, e.g. {{P01 = 2}}.")
+            raise UserError(
+                f"{where}, nøgle {key!r}: skal være en tabel med kendte lokalitets-id'er, "
+                "fx {P01 = 2}."
+            )
     if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in keep.values()):
-        raise UserError(f"{where}, key 'keep_at_least': whole numbers of modules >= 0.")
+        raise UserError(f"{where}, nøgle 'keep_at_least': skal være hele antal moduler, mindst 0.")
     for m in close.values():
         try:
             dt.date.fromisoformat(f"{m}-01")
         except (TypeError, ValueError):
-            raise UserError(f"{where}, key 'close_from': months as \"YYYY-MM\".") from None
+            raise UserError(
+                f"{where}, nøgle 'close_from': skriv måneder som \"YYYY-MM\"."
+            ) from None
     no_new, no_sites = row.get("no_new_modules", False), row.get("no_new_sites", False)
     for key, flag in (("no_new_modules", no_new), ("no_new_sites", no_sites)):
         if not isinstance(flag, bool):
-            raise UserError(f"{where}, key {key!r}: true or false.")
+            raise UserError(f"{where}, nøgle {key!r}: skal være true eller false.")
     homes = row.get("keep_homes", {})
     if (
         not isinstance(homes, dict)
@@ -637,12 +642,14 @@ def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
         or any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in homes.values())
     ):
         raise UserError(
-            f"{where}, key 'keep_homes': a table of kinds of home "
-            f"({', '.join(CATEGORIES)}) and whole numbers >= 0, e.g. {{family = 20}}."
+            f"{where}, nøgle 'keep_homes': skal være en tabel med boligtyper "
+            f"({', '.join(CATEGORIES)}) og hele tal, mindst 0, fx {{family = 20}}."
         )
     buy = row.get("buy", [])
     if not isinstance(buy, list) or any(not isinstance(b, str) or b not in sites for b in buy):
-        raise UserError(f"{where}, key 'buy': a list of known site ids, e.g. [\"P01\"].")
+        raise UserError(
+            f"{where}, nøgle 'buy': skal være en liste med kendte lokalitets-id'er, fx [\"P01\"]."
+        )
     return UserOption(
         name.strip(), no_new, dict(keep), dict(close), tuple(buy), no_sites, dict(homes)
     )

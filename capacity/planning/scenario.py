@@ -2,7 +2,8 @@
 
 A scenario describes demand only; supply (buildings, pavilion sites, residents) comes from the
 registry. Bad files raise ``RegistryError`` whose problems name the file and the key, e.g.
-``wave.toml, key 'arrivals.waves.0.months': Input should be greater than or equal to 1``.
+``wave.toml, key 'arrivals.waves.0.months': skal være mindst 1 (angivet: 0)``; the messages are
+Danish, pydantic's own ones put in Danish by their error type (``_message``).
 See ``data/scenarios/*.toml`` for two documented examples.
 
 Every number has a sane range (``LIMITS``; no ``inf`` or ``nan``), and the expected households
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from capacity.errors import Problem, RegistryError
 from capacity.io.registry import load_registry
+from capacity.reports.text import decimal, number
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)
@@ -66,7 +68,7 @@ class Wave(_Strict):
     @model_validator(mode="after")
     def _one_size(self) -> Wave:
         if (self.persons is None) == (self.households is None):
-            raise ValueError("give exactly one of 'persons' or 'households'")
+            raise ValueError("giv præcis én af 'persons' og 'households'")
         return self
 
 
@@ -89,20 +91,20 @@ class Arrivals(_Strict):
     @classmethod
     def _non_negative(cls, v: list[float] | None) -> list[float] | None:
         if v is not None and any(x < 0 for x in v):
-            raise ValueError("arrivals per month must be >= 0")
+            raise ValueError("ankomster pr. måned skal være mindst 0")
         if v is not None and any(x > MAX_HOUSEHOLDS_MONTH for x in v):
-            raise ValueError(f"arrivals per month must be at most {MAX_HOUSEHOLDS_MONTH:,.0f}")
+            raise ValueError(f"ankomster pr. måned må højst være {number(MAX_HOUSEHOLDS_MONTH, 0)}")
         return v
 
     @model_validator(mode="after")
     def _one_form(self) -> Arrivals:
         if (self.per_month is None) == (self.level is None):
-            raise ValueError("give exactly one of 'per_month' (a list) or 'level' (a number)")
+            raise ValueError("giv præcis én af 'per_month' (en liste) og 'level' (et tal)")
         uncertain = [w for w in self.waves if 0 < w.probability < 1]
         if len(uncertain) > MAX_UNCERTAIN_WAVES:
             raise ValueError(
-                f"at most {MAX_UNCERTAIN_WAVES} waves with a probability below 1 "
-                f"({len(uncertain)} given): each doubles the branches the plan weighs"
+                f"højst {MAX_UNCERTAIN_WAVES} bølger med en sandsynlighed under 1 "
+                f"({len(uncertain)} givet): hver af dem fordobler de grene, planen vejer"
             )
         return self
 
@@ -131,13 +133,13 @@ class HouseholdType(_Strict):
     @classmethod
     def _ages(cls, v: list[int]) -> list[int]:
         if any(a < 0 or a > 17 for a in v):
-            raise ValueError("children's ages must be 0-17")
+            raise ValueError("børnenes alder skal være 0-17")
         return v
 
     @model_validator(mode="after")
     def _someone(self) -> HouseholdType:
         if self.persons < 1:
-            raise ValueError("a household has at least one person (adults or children_ages)")
+            raise ValueError("en husstand har mindst én person (adults eller children_ages)")
         return self
 
     @property
@@ -168,13 +170,15 @@ class Stay(_Strict):
     def _empirical(self) -> Stay:
         if self.kind == "empirical":
             if not self.months or len(self.months) != len(self.weights):
-                raise ValueError("empirical: 'months' and 'weights' must be lists of equal length")
+                raise ValueError(
+                    "empirical: 'months' og 'weights' skal være lister af samme længde"
+                )
             if any(m < 1 or m > MAX_MONTHS for m in self.months):
-                raise ValueError(f"empirical: months must be 1-{MAX_MONTHS}")
+                raise ValueError(f"empirical: 'months' skal være 1-{MAX_MONTHS}")
             if any(w < 0 or w > MAX_SHARE for w in self.weights):
-                raise ValueError(f"empirical: weights must be 0-{MAX_SHARE:g}")
+                raise ValueError(f"empirical: 'weights' skal være 0-{number(MAX_SHARE, 0)}")
             if sum(self.weights) <= 0:
-                raise ValueError("empirical: the weights must not all be 0")
+                raise ValueError("empirical: 'weights' må ikke alle være 0")
         return self
 
 
@@ -211,7 +215,7 @@ class Scenario(_Strict):
     def _month(cls, v: str) -> str:
         m = _MONTH.match(v)
         if not m or not 1 <= int(m.group(2)) <= 12 or not 1900 <= int(m.group(1)) <= 2200:
-            raise ValueError("must be a month 'YYYY-MM' (years 1900-2200), e.g. '2027-01'")
+            raise ValueError("skal være en måned 'YYYY-MM' (årene 1900-2200), fx '2027-01'")
         return v
 
     @model_validator(mode="after")
@@ -219,8 +223,8 @@ class Scenario(_Strict):
         a = self.arrivals
         if a.per_month is not None and len(a.per_month) < self.horizon_months:
             raise ValueError(
-                f"arrivals.per_month: {len(a.per_month)} values; "
-                f"give one per month of the horizon ({self.horizon_months})"
+                f"arrivals.per_month: {len(a.per_month)} værdier; "
+                f"giv én for hver måned i horisonten ({self.horizon_months})"
             )
         return self
 
@@ -235,8 +239,8 @@ class Scenario(_Strict):
             total += w.households if w.households is not None else (w.persons or 0) / smallest
         if total > MAX_HOUSEHOLDS:
             raise ValueError(
-                f"arrivals: {total:,.0f} households expected over the horizon; at most "
-                f"{MAX_HOUSEHOLDS:,.0f} (lower the level, the waves or horizon_months)"
+                f"arrivals: {number(total, 0)} husstande forventet over horisonten; højst "
+                f"{number(MAX_HOUSEHOLDS, 0)} (sænk level, waves eller horizon_months)"
             )
         return self
 
@@ -321,7 +325,7 @@ def load_scenario(
     """
     if Path(path).exists() and not Path(path).is_file():  # a FIFO would block for ever
         raise RegistryError(
-            [Problem("error", str(path), "", "", "not a regular file; give a .toml file")]
+            [Problem("error", str(path), "", "", "ikke en almindelig fil; giv en .toml-fil")]
         )
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -333,7 +337,7 @@ def load_scenario(
                     str(path),
                     "",
                     "",
-                    "scenario file not found; give an existing .toml file",
+                    "scenariefilen findes ikke; giv en eksisterende .toml-fil",
                 )
             ]
         ) from None
@@ -359,7 +363,7 @@ def scenario_from_text(
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RegistryError(
-            [Problem("error", source, "", "", f"not valid TOML ({exc}); fix the syntax")]
+            [Problem("error", source, "", "", f"ikke gyldig TOML ({exc}); ret syntaksen")]
         ) from None
     if horizon_months is not None or (default_horizon is not None and "horizon_months" not in data):
         data["horizon_months"] = horizon_months or default_horizon
@@ -373,19 +377,59 @@ def scenario_from_text(
 
 def _problem(source: str, err: dict) -> Problem:
     key = ".".join(str(p) for p in err["loc"])
-    found = _KEYED.match(err["msg"].removeprefix("Value error, "))
+    msg = _message(err)
+    found = _KEYED.match(msg)
     if found:  # a check across keys names its key in the message
         key = ".".join(filter(None, (key, found.group(1))))
-        err = dict(err, msg=found.group(2))
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key; check the spelling against data/scenarios/baseline.toml"
-    elif err["type"] == "missing":
-        msg = "required key is missing; add it"
-    else:
-        msg = err["msg"].removeprefix("Value error, ")
-        if "input" in err and not isinstance(err["input"], dict):
-            msg += f" (got {err['input']!r})"
+        msg = found.group(2)
+    shown = "input" in err and not isinstance(err["input"], dict)
+    if err["type"] not in ("extra_forbidden", "missing") and shown:
+        msg += f" (angivet: {err['input']!r})"
     return Problem("error", source, "", key, msg)
+
+
+# pydantic's own errors, in Danish by error type ({...} from the error's ``ctx``)
+_MESSAGES = {
+    "extra_forbidden": "ukendt nøgle; tjek stavningen mod data/scenarios/baseline.toml",
+    "missing": "påkrævet nøgle mangler; tilføj den",
+    "greater_than_equal": "skal være mindst {ge}",
+    "greater_than": "skal være større end {gt}",
+    "less_than_equal": "må højst være {le}",
+    "less_than": "skal være mindre end {lt}",
+    "too_short": "skal have mindst {min_length} element(er)",
+    "too_long": "må højst have {max_length} element(er)",
+    "string_too_short": "skal have mindst {min_length} tegn",
+    "string_too_long": "må højst have {max_length} tegn",
+    "int_type": "skal være et helt tal",
+    "int_parsing": "skal være et helt tal",
+    "int_from_float": "skal være et helt tal uden decimaler",
+    "float_type": "skal være et tal",
+    "float_parsing": "skal være et tal",
+    "finite_number": "skal være et endeligt tal (ikke inf eller nan)",
+    "bool_type": "skal være true eller false",
+    "bool_parsing": "skal være true eller false",
+    "string_type": "skal være en tekst i anførselstegn",
+    "list_type": "skal være en liste, fx [1, 2]",
+    "model_type": "skal være en tabel",
+    "dict_type": "skal være en tabel",
+    "literal_error": "skal være en af {expected}",
+}
+
+
+def _message(err: dict) -> str:
+    """The problem in Danish: a validator's own message as it is, pydantic's by its type."""
+    if err["type"] == "value_error":
+        return str(err["msg"]).removeprefix("Value error, ")
+    ctx = {
+        k: decimal(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        for k, v in (err.get("ctx") or {}).items()
+    }
+    if "expected" in ctx:  # "'a', 'b' or 'c'"
+        ctx["expected"] = str(ctx["expected"]).replace("' or '", "' eller '")
+    try:
+        return _MESSAGES[err["type"]].format(**ctx)
+    except (KeyError, IndexError):
+        return "ugyldig værdi; ret den"
 
 
 def load_inputs(

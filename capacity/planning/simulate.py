@@ -142,7 +142,7 @@ def run_scenarios(
     ScenarioResult
     """
     if samples < 1:
-        raise UserError("Use --samples >= 1.")
+        raise UserError("Brug --samples >= 1.")
     inp = input_for(reg, sc, plan, samples, seed, sup, modules, branches)
     bounds = [(i, min(i + CHUNK, samples)) for i in range(0, samples, CHUNK)]
     if dask is not None:
@@ -234,13 +234,15 @@ def _on_dask(
     try:
         from distributed import Client
     except ImportError:
-        raise UserError("--dask needs dask.distributed: pip install 'dask[distributed]'.") from None
+        raise UserError(
+            "--dask kræver dask.distributed: pip install 'dask[distributed]'."
+        ) from None
     own = isinstance(dask, str)
     try:
         client = Client(dask, timeout="10s") if own else dask
     except (OSError, ValueError) as exc:  # ValueError: not an address (no port, say)
         raise UserError(
-            f"Cannot reach the Dask scheduler at {dask} ({exc}); start it or fix --dask."
+            f"Kan ikke nå Dask-scheduleren på {dask} ({exc}); start den, eller ret --dask."
         ) from None
     try:
         shared = client.scatter(inp, broadcast=True)

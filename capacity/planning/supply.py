@@ -259,9 +259,9 @@ def starts_after_records(reg: Registry, sc: Scenario) -> None:
     last = pd.concat([occ["move_in"], occ["move_out"]]).max()
     if pd.notna(last) and pd.Timestamp(sc.month_starts()[1]) <= last:
         raise UserError(
-            f"the scenario starts in {sc.start}, but the registry records moves up to "
-            f"{pd.Timestamp(last):%Y-%m-%d}; a scenario starts from the residents as they are now, "
-            f"so start it in {pd.Timestamp(last):%Y-%m} or later"
+            f"scenariet starter i {sc.start}, men registret har flytninger til og med "
+            f"{pd.Timestamp(last):%Y-%m-%d}; et scenarie starter fra beboerne, som de bor nu, så "
+            f"lad det starte i {pd.Timestamp(last):%Y-%m} eller senere"
         )
 
 

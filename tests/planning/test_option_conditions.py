@@ -85,15 +85,15 @@ def test_keep_homes_of_a_kind_keeps_modules_standing():
 @pytest.mark.parametrize(
     ("row", "message"),
     [
-        ("keep_homes = {villa = 2}", "key 'keep_homes': a table of kinds of home"),
-        ("keep_homes = {family = -1}", "key 'keep_homes'"),
-        ('buy = ["NOPE"]', "key 'buy': a list of known site ids"),
-        ('buy = "P01"', "key 'buy'"),
-        ("no_new_sites = 1", "key 'no_new_sites': true or false"),
+        ("keep_homes = {villa = 2}", "nøgle 'keep_homes': skal være en tabel med boligtyper"),
+        ("keep_homes = {family = -1}", "nøgle 'keep_homes'"),
+        ('buy = ["NOPE"]', "nøgle 'buy': skal være en liste med kendte lokalitets-id'er"),
+        ('buy = "P01"', "nøgle 'buy'"),
+        ("no_new_sites = 1", "nøgle 'no_new_sites': skal være true eller false"),
     ],
 )
 def test_bad_option_keys_are_refused_naming_option_and_key(tmp_path: Path, row, message):
     path = tmp_path / "options.toml"
     path.write_text(f'[[option]]\nname = "x"\n{row}\n', encoding="utf-8")
-    with pytest.raises(UserError, match=f"options.toml, option 1.*{message}"):
+    with pytest.raises(UserError, match=f"options.toml, mulighed 1.*{message}"):
         load_options(path, ["P01", "P02"])

@@ -66,10 +66,10 @@ def test_options_file_is_read(tmp_path):
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('[[option]]\nname = "x"\nclose = {P1 = "2027-07"}\n', "unknown key 'close'"),
-        ('[[option]]\nname = "x"\nclose_from = {P9 = "2027-07"}\n', "known site ids"),
+        ('[[option]]\nname = "x"\nclose = {P1 = "2027-07"}\n', "ukendt nøgle 'close'"),
+        ('[[option]]\nname = "x"\nclose_from = {P9 = "2027-07"}\n', "kendte lokalitets-id'er"),
         ('[[option]]\nname = "x"\nclose_from = {P1 = "juli"}\n', "YYYY-MM"),
-        ('[[option]]\nname = "x"\nkeep_at_least = {P1 = -1}\n', "whole numbers"),
+        ('[[option]]\nname = "x"\nkeep_at_least = {P1 = -1}\n', "hele antal moduler"),
         ("[[option]]\nno_new_modules = true\n", "'name'"),
         ("name = 1\n", "[[option]]"),
     ],
@@ -109,7 +109,7 @@ def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
     assert "Mulighed E" in md  # its own section, or merged with the plan it equals
     own.write_text('[[option]]\nname = "x"\nclose_from = {NOPE = "2027-01"}\n', "utf-8")
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
-    assert result.exit_code == 2 and "known site ids" in result.output
+    assert result.exit_code == 2 and "kendte lokalitets-id'er" in result.output
     own.write_text(f'[[option]]\nname = "x"\nclose_from = {{{sites[0]} = "2027-01"}}\n', "utf-8")
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
     assert result.exit_code == 2 and f"{sites[0]} er en bygning" in result.output

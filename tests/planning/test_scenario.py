@@ -77,12 +77,12 @@ def test_bad_keys_are_named(change, key):
 
 
 def test_missing_file_and_bad_toml_are_user_errors(tmp_path):
-    with pytest.raises(RegistryError, match="not found"):
+    with pytest.raises(RegistryError, match="findes ikke"):
         load_scenario(tmp_path / "nope.toml")
-    with pytest.raises(RegistryError, match="not valid TOML"):
+    with pytest.raises(RegistryError, match="ikke gyldig TOML"):
         scenario_from_text("start = ", "x.toml")
     message = str(RegistryError(_problems(GOOD.replace("level = 2", "levle = 2"))))
-    assert "bad.toml, key 'arrivals.levle'" in message
+    assert "bad.toml, " in message and "'arrivals.levle': ukendt nøgle" in message
 
 
 def _problems(text: str) -> list:
@@ -95,7 +95,7 @@ def _problems(text: str) -> list:
 
 def test_from_history_needs_closed_stays():
     sc = scenario_from_text(GOOD + "[stay]\nkind = 'from_history'\nmin_history = 2\n", "h.toml")
-    with pytest.raises(UserError, match="stay.kind = 'from_history' needs at least 2"):
+    with pytest.raises(UserError, match="stay.kind = 'from_history' kræver mindst 2"):
         stay_pmf(tiny_registry(), sc)
     import datetime as dt
 
@@ -158,7 +158,7 @@ def test_a_scenario_cannot_start_before_the_last_recorded_move(start, refused):
     reg = make_registry(households=hh, occupancy=occ)
     sc = scenario_from_text(GOOD.replace('"2027-01"', f'"{start}"'), "g.toml")
     if refused:
-        with pytest.raises(UserError, match="starts in 2026-10, but the registry records moves up"):
+        with pytest.raises(UserError, match="starter i 2026-10, men registret har flytninger til"):
             supply(reg, sc)
     else:
         assert len(supply(reg, sc).months) == 6
