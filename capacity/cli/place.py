@@ -143,9 +143,7 @@ def _apply(
     from capacity.solver.apply import apply_plan
 
     if out is None:
-        raise UserError(
-            "--apply needs --out DIR: the folder with the plan to write into the registry"
-        )
+        raise UserError("--apply kræver --out DIR: mappen med planen, der skal skrives i registret")
     done = apply_plan(registry, out, policy=policy, allow_date=allow_date)
     console.print(clean(_applied_text(done, registry, lang)), soft_wrap=True, markup=False)
 

@@ -394,11 +394,11 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
     """
 
     if formulation not in FORMULATIONS:
-        raise UserError(f"unknown formulation {formulation!r}; choose auto, pairs or aggregate")
+        raise UserError(f"ukendt formulering {formulation!r}; vælg auto, pairs eller aggregate")
     if formulation == "aggregate" and (dom.allow_moves or solver == "greedy"):
         raise UserError(
-            "the aggregate formulation places arriving households only: "
-            "drop --allow-moves (or use --formulation pairs), and use cpsat or highs"
+            "den aggregerede formulering placerer kun ankommende husstande: "
+            "fjern --allow-moves (eller brug --formulation pairs), og brug cpsat eller highs"
         )
     if formulation != "auto":
         return formulation

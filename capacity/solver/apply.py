@@ -84,16 +84,16 @@ def apply_plan(
         now = input_hash(planned)
         if now != todo.summary["input_hash"]:
             raise UserError(
-                f"{registry} has changed since the plan in {plan} was made (hash {now[:12]} ≠ "
-                f"{str(todo.summary['input_hash'])[:12]}); run capacity place again and review "
-                "the new plan"
+                f"{registry} er ændret, siden planen i {plan} blev lavet (hash {now[:12]} ≠ "
+                f"{str(todo.summary['input_hash'])[:12]}); kør capacity place igen, og gennemgå "
+                "den nye plan"
             )
         reasons = check_plan(reg, todo, allow_date=allow_date, today=today)
         if reasons:
             lines = "\n".join(f"  - {r}" for r in reasons)
             raise UserError(
-                f"the plan in {plan} cannot be applied to {registry}; nothing was written:\n"
-                f"{lines}\nFix the plan (or make it again with capacity place)"
+                f"planen i {plan} kan ikke skrives i {registry}; intet er skrevet:\n"
+                f"{lines}\nRet planen (eller lav den igen med capacity place)"
             )
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
         updated = target.with_defaults(reg, updated)
@@ -121,7 +121,7 @@ def _valid(updated: Registry) -> None:
         except RegistryError as exc:
             problems = "\n".join(f"  - {p}" for p in exc.errors)
             raise UserError(
-                f"the plan would make the registry invalid; nothing was written:\n{problems}"
+                f"planen ville gøre registret ugyldigt; intet er skrevet:\n{problems}"
             ) from None
 
 
@@ -132,8 +132,8 @@ def _written(path: Path, updated: Registry, backup: Path) -> None:
 
     if registry_hash(load_registry(path)) != registry_hash(updated):
         raise RuntimeError(
-            f"{path} does not read back as planned after the apply; the registry as it was is "
-            f"in {backup}. Please report this with the plan"
+            f"{path} læses ikke tilbage som planlagt efter skrivningen; registret, som det var, "
+            f"ligger i {backup}. Meld venligst fejlen sammen med planen"
         )
 
 

@@ -30,6 +30,7 @@ from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import BuildStopped, build_model, hint
 from capacity.model.soft import separable
+from capacity.reports.text import decimal
 from capacity.solver import cpsat_lanes, fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
 from capacity.solver.clock import (
@@ -104,11 +105,13 @@ def place(
     """
 
     if solver not in SOLVERS:
-        raise UserError(f"unknown solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+        raise UserError(f"ukendt solver {solver!r}; vælg en af {', '.join(SOLVERS)}")
     if lang not in ("da", "en"):
-        raise UserError(f"unknown language {lang!r}; choose da or en")
+        raise UserError(f"ukendt sprog {lang!r}; vælg da eller en")
     if time_limit <= 0:
-        raise UserError(f"time limit {time_limit} must be positive; give seconds, e.g. 10")
+        raise UserError(
+            f"tidsgrænsen {decimal(time_limit)} s skal være positiv; giv sekunder, fx 10"
+        )
     clock = clock or Clock(time_limit)
     start = clock.started
     dom = build_domain(

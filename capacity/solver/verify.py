@@ -57,8 +57,8 @@ def read_plan(folder: Path) -> Plan:
         day = dt.date.fromisoformat(str(summary["date"]))
     except ValueError:
         raise UserError(
-            f"{folder / 'summary.json'}: date {summary['date']!r} is not a date (YYYY-MM-DD); "
-            "make the plan again"
+            f"{folder / 'summary.json'}: datoen {summary['date']!r} er ikke en dato (YYYY-MM-DD); "
+            "lav planen igen"
         ) from None
     placements = _csv(folder / "placements.csv", ("household_id", "unit_id"))
     if "site_id" not in placements:
@@ -67,8 +67,8 @@ def read_plan(folder: Path) -> Plan:
     counts = pd.to_numeric(modules["modules_to_put_up"], errors="coerce")
     if counts.isna().any() or (counts < 0).any() or (counts % 1 != 0).any():
         raise UserError(
-            f"{folder / 'modules.csv'}: modules_to_put_up must be whole numbers >= 0; "
-            "make the plan again"
+            f"{folder / 'modules.csv'}: modules_to_put_up skal være hele tal, mindst 0; "
+            "lav planen igen"
         )
     modules = modules.assign(modules_to_put_up=counts.astype(int))
     return Plan(folder, summary, placements, modules, day)
@@ -80,15 +80,15 @@ def _summary(folder: Path) -> dict:
         summary = json.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(
-            f"no plan in {folder}: run capacity place REGISTRY --out {folder} first, "
-            "review it, then add --apply"
+            f"ingen plan i {folder}: kør først capacity place REGISTRY --out {folder}, "
+            "gennemgå planen, og tilføj så --apply"
         ) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file} is not valid JSON ({exc}); make the plan again") from None
+        raise UserError(f"{file} er ikke gyldig JSON ({exc}); lav planen igen") from None
     except OSError as exc:
-        raise UserError(f"{file}: cannot be read ({exc.strerror}); check the path") from None
+        raise UserError(f"{file}: kan ikke læses ({exc.strerror}); tjek stien") from None
     if not isinstance(summary, dict) or not {"input_hash", "date"} <= set(summary):
-        raise UserError(f"{file} lacks input_hash or date; make the plan again")
+        raise UserError(f"{file} mangler input_hash eller date; lav planen igen")
     return summary
 
 
@@ -96,14 +96,14 @@ def _csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     try:
         frame = read_output_csv(file, dtype=str, keep_default_na=False)
     except FileNotFoundError:
-        raise UserError(f"{file} is missing; make the plan again") from None
+        raise UserError(f"{file} mangler; lav planen igen") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file} cannot be read as CSV ({exc}); make the plan again") from None
+        raise UserError(f"{file} kan ikke læses som CSV ({exc}); lav planen igen") from None
     except OSError as exc:
-        raise UserError(f"{file}: cannot be read ({exc.strerror}); check the path") from None
+        raise UserError(f"{file}: kan ikke læses ({exc.strerror}); tjek stien") from None
     missing = [c for c in columns if c not in frame]
     if missing:
-        raise UserError(f"{file} lacks column(s) {', '.join(missing)}; make the plan again")
+        raise UserError(f"{file} mangler kolonne(r) {', '.join(missing)}; lav planen igen")
     return frame.apply(lambda s: s.str.strip())
 
 
@@ -133,8 +133,8 @@ def check_plan(
     first, last = date_span(reg, today or dt.date.today())
     if not allow_date and not first <= plan.day <= last:
         reasons.append(
-            f"the plan's date {plan.day} lies outside the registry's dates ({first} to {last}); "
-            "fix the date in summary.json or confirm it with --allow-date"
+            f"planens dato {plan.day} ligger uden for registrets datoer ({first} til {last}); "
+            "ret datoen i summary.json, eller bekræft den med --allow-date"
         )
     wrong_ids = _id_problems(reg, plan)
     if wrong_ids:  # the registry with the plan cannot even be built
@@ -150,35 +150,40 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
     offers = new_module_offers(reg)
     for hid, n in pl["household_id"].value_counts().sort_index().items():
         if n > 1:
-            out.append(f"household {hid} is placed {n} times; a household goes to one unit")
+            out.append(f"husstand {hid} er placeret {n} gange; en husstand skal i én bolig")
     for row in pl.itertuples():
         if row.household_id not in households:
-            out.append(f"unknown household {row.household_id!r}; it is not in the registry")
+            out.append(f"ukendt husstand {row.household_id!r}; den er ikke i registret")
         if row.unit_id in units:
             if row.site_id and row.site_id != units[row.unit_id]:
-                out.append(f"unit {row.unit_id} is on site {units[row.unit_id]}, not {row.site_id}")
+                out.append(
+                    f"bolig {row.unit_id} ligger på lokalitet {units[row.unit_id]}, ikke {row.site_id}"
+                )
         elif not _new_module(row.unit_id, row.site_id, offers):
-            out.append(f"unknown unit {row.unit_id!r}; it is not in the registry")
+            out.append(f"ukendt bolig {row.unit_id!r}; den er ikke i registret")
     fresh = pl[~pl["unit_id"].isin(set(units))].drop_duplicates("unit_id")
     used = fresh["site_id"].value_counts()
     for row in plan.modules.itertuples():
         if row.site_id not in sites.index:
-            out.append(f"unknown site {row.site_id!r} in modules.csv")
+            out.append(f"ukendt lokalitet {row.site_id!r} i modules.csv")
             continue
         offer = offers.get(row.site_id)
         room = offer.count if offer is not None else 0
         if row.modules_to_put_up > room:
-            of = f" of module type {offer.type_id}" if offer and offer.type_id else ""
+            of = f" af modultype {offer.type_id}" if offer and offer.type_id else ""
             out.append(
-                f"site {row.site_id}: {row.modules_to_put_up} new modules, but only {room}{of} fit"
+                f"lokalitet {row.site_id}: {row.modules_to_put_up} nye moduler, men der er kun plads til "
+                f"{room}{of}"
             )
         if row.modules_to_put_up != int(used.get(row.site_id, 0)):
             out.append(
-                f"site {row.site_id}: modules.csv puts up {row.modules_to_put_up} modules, "
-                f"placements.csv uses {int(used.get(row.site_id, 0))} new ones"
+                f"lokalitet {row.site_id}: modules.csv sætter {row.modules_to_put_up} moduler op, "
+                f"men placements.csv bruger {int(used.get(row.site_id, 0))} nye"
             )
     for site_id in sorted(set(used.index) - set(plan.modules["site_id"])):
-        out.append(f"site {site_id}: placements.csv uses new modules that modules.csv lacks")
+        out.append(
+            f"lokalitet {site_id}: placements.csv bruger nye moduler, som modules.csv ikke har"
+        )
     return out
 
 
@@ -203,11 +208,11 @@ def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
         if before.get(hid) == uid:
             continue  # a resident who stays: placed by these rules before
         if arrivals[hid].date() > plan.day:
-            out.append(f"household {hid} arrives {arrivals[hid].date()}, after {plan.day}")
+            out.append(f"husstand {hid} ankommer {arrivals[hid].date()}, efter {plan.day}")
         h, unit = dom.household(hid), dom.units[uid]
         for rule in hard.STATIC_RULES:
             if not rule(h, unit, dom):
-                out.append(f"{rule.__name__}[{hid}->{uid}]: {_doc(rule)}")
+                out.append(f"{rule.__name__}[{hid}->{uid}]: {rule_text(rule)}")
     return out + _model_rule_problems(dom)
 
 
@@ -235,7 +240,7 @@ def _model_rule_problems(dom) -> list[str]:
         if not _holds(ct, value):
             uid = ct.name[len(name) + 1 : -1].split(",")[0]
             who = ", ".join(sorted(m.by_unit.get(uid, {}))) or uid
-            out.append(f"{ct.name} ({who}): {_doc(rules[name])}")
+            out.append(f"{ct.name} ({who}): {rule_text(rules[name])}")
     return out
 
 
@@ -268,5 +273,33 @@ def _values(proto, chosen: set[int]):
     return value
 
 
-def _doc(rule) -> str:
-    return (rule.__doc__ or "").strip().splitlines()[0]
+# The hard rules as the user reads them when a plan breaks one (the docstrings say the same).
+RULE_TEXTS = {
+    "minors_not_placed": "En uledsaget mindreårig placeres aldrig som en almindelig husstand "
+    "(Børn og Familier beslutter).",
+    "unit_in_service": "En husstand placeres kun i en bolig, der er i drift.",
+    "site_available_on_date": "En husstand placeres kun på en lokalitet, der er tilgængelig på "
+    "placeringsdatoen.",
+    "required_district_respected": "En husstand med et krævet distrikt placeres kun på en "
+    "lokalitet i det distrikt.",
+    "accessible_when_needed": "En husstand, der har brug for en handicapvenlig bolig, placeres "
+    "kun i en handicapvenlig bolig.",
+    "family_ok_for_children": "En husstand med børn placeres kun i en bolig markeret family_ok.",
+    "shares_only_when_shareable": "En bolig med beboere tager kun en ny husstand, hvis den kan "
+    "deles, og alle er voksne uden børn.",
+    "room_for_household": "En husstand skal kunne være i de senge i boligen, som beboerne "
+    "lader stå ledige.",
+    "one_unit_per_household": "En husstand kommer samlet i højst én bolig; en beboer, der kan "
+    "flyttes, i præcis én.",
+    "beds_fit": "En bolig rummer aldrig flere personer, end den har senge (beboere, der bliver, "
+    "medregnet).",
+    "one_family_per_unit": "En bolig huser én husstand, eller flere husstande af kun voksne, "
+    "hvor boligen kan deles.",
+    "new_module_put_up": "Et nyt pavillonmodul huser først husstande, når det er sat op, og "
+    "modulerne sættes op i rækkefølge.",
+}
+
+
+def rule_text(rule) -> str:
+    """Hard rule ``rule`` in Danish (``RULE_TEXTS``)."""
+    return RULE_TEXTS[rule.__name__]

@@ -130,7 +130,7 @@ def test_the_lp_chosen_candidates_reach_the_optimum_and_bound_it(
 def test_formulation_choice(tiny_registry):
     dom = build_domain(tiny_registry, PLACE_DAY, with_pairs=False)
     assert choose_formulation(dom, "auto", solver="cpsat") == "pairs"
-    with pytest.raises(UserError, match="unknown formulation"):
+    with pytest.raises(UserError, match="ukendt formulering"):
         choose_formulation(dom, "both", solver="cpsat")
     moving = build_domain(tiny_registry, PLACE_DAY, allow_moves=True, with_pairs=False)
     with pytest.raises(UserError, match="allow-moves"):

@@ -139,19 +139,19 @@ def _family_beside_family(plan):  # A3 (a family) into R3's family flat
 
 BAD = {
     "overfull unit": (_overfull, "beds_fit[B1-1]"),
-    "unknown household": (_unknown_household, "unknown household 'ZZ9'"),
-    "unknown unit": (_unknown_unit, "unknown unit 'NOPE'"),
-    "placed twice": (_placed_twice, "household A1 is placed 2 times"),
+    "unknown household": (_unknown_household, "ukendt husstand 'ZZ9'"),
+    "unknown unit": (_unknown_unit, "ukendt bolig 'NOPE'"),
+    "placed twice": (_placed_twice, "husstand A1 er placeret 2 gange"),
     "minor placed": (_minor, "minors_not_placed[A4->P1-M2]"),
     "one family per unit": (_family_beside_family, "one_family_per_unit[B1-3]"),
     "mistyped date": (
         lambda p: _edit_summary(p, date="2226-12-01"),
-        "outside the registry's dates",
+        "uden for registrets datoer",
     ),
-    "not a date": (lambda p: _edit_summary(p, date="2026-13-01"), "is not a date"),
-    "edited hash": (lambda p: _edit_summary(p, input_hash="0" * 64), "has changed since the plan"),
-    "garbled summary": (lambda p: (p / "summary.json").write_text("{oops"), "not valid JSON"),
-    "no placements": (lambda p: (p / "placements.csv").unlink(), "placements.csv is missing"),
+    "not a date": (lambda p: _edit_summary(p, date="2026-13-01"), "er ikke en dato"),
+    "edited hash": (lambda p: _edit_summary(p, input_hash="0" * 64), "er ændret, siden planen"),
+    "garbled summary": (lambda p: (p / "summary.json").write_text("{oops"), "ikke gyldig JSON"),
+    "no placements": (lambda p: (p / "placements.csv").unlink(), "placements.csv mangler"),
 }
 
 
@@ -235,7 +235,7 @@ def test_two_applies_at_once_one_wins_the_other_exits_2(tmp_path, name):
     codes = sorted(code for code, _ in outs)
     assert codes == [0, 2], outs
     loser = next(text for code, text in outs if code == 2)
-    reasons = ("locked", "has changed since the plan", "changed by another program")
+    reasons = ("locked", "er ændret, siden planen", "changed by another program")
     assert any(r in loser for r in reasons), loser
     after = load_registry(path)
     assert input_hash(after) != before
@@ -782,3 +782,10 @@ def test_an_apply_refuses_a_gpkg_replaced_after_it_was_read(tmp_path, monkeypatc
     monkeypatch.setattr(update_gpkg, "load_registry", read_then_replace)
     with pytest.raises(UserError, match="was replaced by another file during the apply"):
         apply_plan(path, plan, today=TODAY)
+
+
+def test_every_hard_rule_has_its_danish_text_for_a_refused_plan():
+    from capacity.model import hard
+    from capacity.solver.verify import RULE_TEXTS
+
+    assert set(RULE_TEXTS) == {rule.__name__ for rule in hard.HARD_RULES}

@@ -159,7 +159,7 @@ def test_more_modules_than_the_type_has_room_for_are_refused(tmp_path, needs_mod
     frame.loc[frame["unit_id"] == "P05-NY2", "unit_id"] = "P05-NY5"
     frame.to_csv(plan / "placements.csv", index=False)
     reasons = check_plan(load_registry(path), read_plan(plan))
-    assert any("unknown unit 'P05-NY5'" in r for r in reasons), reasons
+    assert any("ukendt bolig 'P05-NY5'" in r for r in reasons), reasons
     before = path.read_bytes()
     assert _run(path, "--out", plan, "--apply").exit_code == 2
     assert path.read_bytes() == before

@@ -67,12 +67,12 @@ def test_the_status_line_speaks_the_language_asked_for(reg_path, tmp_path):
 
 def test_bad_solver_and_missing_registry_are_exit_2(reg_path, tmp_path):
     result = _run(reg_path, "--solver", "magic")
-    assert result.exit_code == 2 and "unknown solver" in result.output
+    assert result.exit_code == 2 and "ukendt solver" in result.output
     assert _run(tmp_path / "nothing.gpkg").exit_code == 2
     result = _run(reg_path, "--apply")
-    assert result.exit_code == 2 and "--apply needs --out" in result.output
+    assert result.exit_code == 2 and "--apply kræver --out" in result.output
     result = _run(reg_path, "--apply", "--out", tmp_path / "empty")
-    assert result.exit_code == 2 and "no plan in" in result.output
+    assert result.exit_code == 2 and "ingen plan i" in result.output
 
 
 def test_apply_round_trip_moves_households_in_and_refuses_a_second_time(reg_path, tmp_path):
@@ -90,7 +90,7 @@ def test_apply_round_trip_moves_households_in_and_refuses_a_second_time(reg_path
     # the registry is consistent with the checker: residents now, nobody left to place but the minor
     assert Checker(after, PLACE_DAY).arriving == ["A4"]
     again = _run(reg_path, "--out", plan, "--apply")
-    assert again.exit_code == 2 and "has changed since the plan" in again.output
+    assert again.exit_code == 2 and "er ændret, siden planen" in again.output
 
 
 def test_apply_writes_new_modules_as_units(tmp_path):
@@ -135,7 +135,7 @@ def test_apply_refuses_a_registry_changed_since_the_plan(reg_path, tmp_path):
     write_registry(reg.with_layers(units=reg.units.iloc[:-1]), reg_path)
     changed = input_hash(load_registry(reg_path))
     result = _run(reg_path, "--out", plan, "--apply")
-    assert result.exit_code == 2 and "has changed since the plan" in result.output
+    assert result.exit_code == 2 and "er ændret, siden planen" in result.output
     assert input_hash(load_registry(reg_path)) == changed
 
 

@@ -105,9 +105,9 @@ def test_same_input_and_seed_give_the_same_result(tiny_registry):
 
 
 def test_bad_options_are_user_errors(tiny_registry):
-    with pytest.raises(UserError, match="unknown solver"):
+    with pytest.raises(UserError, match="ukendt solver"):
         place(tiny_registry, PLACE_DAY, solver="gurobi")
-    with pytest.raises(UserError, match="language"):
+    with pytest.raises(UserError, match="sprog"):
         place(tiny_registry, PLACE_DAY, lang="de")
 
 
