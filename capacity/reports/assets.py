@@ -30,8 +30,8 @@ def _library() -> dict[str, str]:
         from offlinefolium.elements import _res
     except ImportError:  # pragma: no cover - a dependency of the package
         raise UserError(
-            "The map assets are missing: install the package with `pip install -e .` "
-            "(it needs folium-offline)."
+            "Kortets filer mangler: installér pakken med `pip install -e .` "
+            "(den kræver folium-offline)."
         ) from None
     return dict(_res)
 

@@ -65,25 +65,25 @@ def read_forecast(path: Path) -> pd.DataFrame:
     file = path if path.is_file() else path / FORECAST_FILE
     if not file.is_file():
         raise UserError(
-            f"{file}: file not found; run `capacity scenarios --out {path}` first "
-            "or fix --scenarios."
+            f"{file}: filen findes ikke; kør først `capacity scenarios --out {path}`, "
+            "eller ret --scenarios."
         )
     try:
         df = read_output_csv(file, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise UserError(
-            f"{file}: cannot read the file ({exc}); give the months.csv written "
-            "by `capacity scenarios`."
+            f"{file}: filen kan ikke læses ({exc}); giv den months.csv, som "
+            "`capacity scenarios` skrev."
         ) from None
     missing = [c for c in FORECAST_COLUMNS if c not in df.columns]
     if missing:
         raise UserError(
-            f"{file}: missing column(s) {', '.join(missing)}; run "
-            "`capacity scenarios` again (months.csv needs "
+            f"{file}: mangler kolonne(r) {', '.join(missing)}; kør "
+            "`capacity scenarios` igen (months.csv skal have "
             f"{', '.join(FORECAST_COLUMNS)})."
         )
     if df.empty:
-        raise UserError(f"{file}: no months; run `capacity scenarios` again.")
+        raise UserError(f"{file}: ingen måneder; kør `capacity scenarios` igen.")
     out = df.copy()
     out["month"] = [_month(file, i, text) for i, text in enumerate(df["month"])]
     for col in FORECAST_COLUMNS[1:]:
@@ -100,22 +100,22 @@ def _months_in_order(file: Path, months: list[str]) -> None:
     twice = sorted(set(rows[rows.duplicated()]))
     if twice:
         raise UserError(
-            f"{file}: month(s) {listed(twice)} given more than once ({len(months)} rows); give "
-            "the months.csv of one run of `capacity scenarios`, one row per month."
+            f"{file}: måned(er) {listed(twice)} givet mere end én gang ({len(months)} rækker); "
+            "giv months.csv fra én kørsel af `capacity scenarios`, én række pr. måned."
         )
     for i in range(1, len(months)):
         step = _index(months[i]) - _index(months[i - 1])
         if step < 0:
             raise UserError(
-                f"{file}, line {i + 2}: {months[i]} comes after {months[i - 1]}; give the months "
-                "in order, as `capacity scenarios` writes them."
+                f"{file}, linje {i + 2}: {months[i]} kommer efter {months[i - 1]}; giv månederne "
+                "i rækkefølge, sådan som `capacity scenarios` skriver dem."
             )
         if step > 1:
             first, last = _label(_index(months[i - 1]) + 1), _label(_index(months[i]) - 1)
-            gap = first if step == 2 else f"{first} to {last} ({step - 1} months)"
+            gap = first if step == 2 else f"{first} til {last} ({step - 1} måneder)"
             raise UserError(
-                f"{file}, line {i + 2}: month(s) {gap} missing between {months[i - 1]} and "
-                f"{months[i]}; run `capacity scenarios` again."
+                f"{file}, linje {i + 2}: måned(er) {gap} mangler mellem {months[i - 1]} og "
+                f"{months[i]}; kør `capacity scenarios` igen."
             )
 
 
@@ -125,32 +125,32 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
     among them. Without it a file cut at either end could not be told from a shorter run."""
     if not summary.is_file():
         raise UserError(
-            f"{summary}: file not found; months.csv is read with the summary.json the same run "
-            "of `capacity scenarios` wrote beside it (its months are checked against the run's)."
-            " Give the folder that run wrote."
+            f"{summary}: filen findes ikke; months.csv læses sammen med den summary.json, som "
+            "samme kørsel af `capacity scenarios` skrev ved siden af den (dens måneder tjekkes "
+            "mod kørslens). Giv den mappe, kørslen skrev."
         )
     try:
         data = json.loads(summary.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UserError(
-            f"{summary}: cannot read the file ({exc}); give the summary.json written with "
-            "months.csv by `capacity scenarios`."
+            f"{summary}: filen kan ikke læses ({exc}); giv den summary.json, som "
+            "`capacity scenarios` skrev sammen med months.csv."
         ) from None
     at_risk = data.get("months_at_risk", []) if isinstance(data, dict) else None
     if not isinstance(at_risk, list):
-        raise UserError(f"{summary}: not a summary of `capacity scenarios`; run it again.")
+        raise UserError(f"{summary}: ikke et resumé fra `capacity scenarios`; kør den igen.")
     run = _run_span(summary, data)
     if run != (months[0], months[-1], len(months)):
         raise UserError(
-            f"{file}: the file has the months {months[0]} to {months[-1]} ({len(months)}), the "
-            f"run in {summary} {run[0]} to {run[1]} ({run[2]}); give months.csv and summary.json "
-            "of the same run."
+            f"{file}: filen har månederne {months[0]} til {months[-1]} ({len(months)}), "
+            f"kørslen i {summary} {run[0]} til {run[1]} ({run[2]}); giv months.csv og "
+            "summary.json fra samme kørsel."
         )
     absent = [str(m) for m in at_risk if str(m) not in months]
     if absent:
         raise UserError(
-            f"{file}: month(s) at risk {listed(absent)} of the run in {summary} are not in the "
-            "file; give months.csv and summary.json of the same run."
+            f"{file}: kørslen i {summary} har måned(er) med risiko {listed(absent)}, som ikke er "
+            "i filen; giv months.csv og summary.json fra samme kørsel."
         )
 
 
@@ -162,8 +162,8 @@ def _run_span(summary: Path, data: dict) -> tuple[str, str, int]:
     whole = isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1
     if not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start) and whole):
         raise UserError(
-            f"{summary}: 'start' ({start!r}) and 'horizon_months' ({horizon!r}) must be a month "
-            "YYYY-MM and a whole number >= 1; run `capacity scenarios` again."
+            f"{summary}: 'start' ({start!r}) og 'horizon_months' ({horizon!r}) skal være en "
+            "måned YYYY-MM og et helt tal >= 1; kør `capacity scenarios` igen."
         )
     return start, _label(_index(start) + horizon - 1), horizon
 
@@ -180,7 +180,7 @@ def _label(index: int) -> str:
 
 def listed(items: list[str], k: int = 5) -> str:
     """The first ``k`` items, and how many more."""
-    more = f" and {len(items) - k} more" if len(items) > k else ""
+    more = f" og {len(items) - k} flere" if len(items) > k else ""
     return ", ".join(items[:k]) + more
 
 
@@ -191,7 +191,7 @@ def _month(file: Path, i: int, text: str) -> str:
         return pd.Period(text.strip()[:7], freq="M").strftime("%Y-%m")
     except (ValueError, TypeError):
         raise UserError(
-            f"{file}, line {i + 2}, column 'month': {text!r} is not a month; give YYYY-MM."
+            f"{file}, linje {i + 2}, kolonne 'month': {text!r} er ikke en måned; giv YYYY-MM."
         ) from None
 
 
@@ -202,8 +202,8 @@ def _number(file: Path, i: int, col: str, text: str) -> float:
         value = float("nan")
     if value != value:
         raise UserError(
-            f"{file}, line {i + 2}, column '{col}': {text!r} is not a number; "
-            "run `capacity scenarios` again."
+            f"{file}, linje {i + 2}, kolonne '{col}': {text!r} er ikke et tal; "
+            "kør `capacity scenarios` igen."
         )
     return value
 

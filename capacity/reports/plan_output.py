@@ -47,13 +47,13 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
     """
     path = Path(directory) / PLAN_FILE
     if not path.is_file():
-        raise UserError(f"{path}: file not found; run `capacity plan` first or fix --plan.")
+        raise UserError(f"{path}: filen findes ikke; kør først `capacity plan`, eller ret --plan.")
     df = read_output_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in PLAN_COLUMNS if c not in df.columns]
     if missing:
         raise UserError(
-            f"{path}: missing column(s) {', '.join(missing)}; "
-            f"plan.csv needs {', '.join(PLAN_COLUMNS)}."
+            f"{path}: mangler kolonne(r) {', '.join(missing)}; "
+            f"plan.csv skal have {', '.join(PLAN_COLUMNS)}."
         )
     out = pd.DataFrame({"site_id": df["site_id"].astype(str)})
     out["month"] = _column(
@@ -83,12 +83,12 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
     count twice, and a site the registry does not know would be priced but not drawn.
     """
     if plan.empty:
-        raise UserError(f"{path}: no rows; run `capacity plan` again or fix --plan.")
+        raise UserError(f"{path}: ingen rækker; kør `capacity plan` igen, eller ret --plan.")
     unknown = sorted(set(plan["site_id"]) - set(reg.sites["id"].astype(str)))
     if unknown:
         raise UserError(
-            f"{path}: site id(s) {listed(unknown)} not in the registry; make the plan from the "
-            "same registry, or fix site_id."
+            f"{path}: ukendt(e) lokalitet(er) {listed(unknown)}, som ikke er i registret; lav "
+            "planen ud fra det samme register, eller ret site_id."
         )
     month = plan["month"].dt.strftime("%Y-%m")
     rows = pd.DataFrame({"site_id": plan["site_id"], "month": month})
@@ -96,8 +96,8 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
     if len(twice):
         pairs = [f"{r.site_id} {r.month}" for r in twice.itertuples()]
         raise UserError(
-            f"{path}: more than one row for {listed(pairs)}; give one row per site and month "
-            "(the rows are summed: a row twice counts twice)."
+            f"{path}: mere end én række for {listed(pairs)}; giv én række pr. lokalitet og måned "
+            "(rækkerne lægges sammen: en række to gange tæller to gange)."
         )
     first, last = pd.Period(month.min(), freq="M"), pd.Period(month.max(), freq="M")
     whole = list(pd.period_range(first, last, freq="M").strftime("%Y-%m"))
@@ -105,8 +105,8 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
     gaps = [m for m in whole if m not in given]
     if gaps:
         raise UserError(
-            f"{path}: no rows for month(s) {listed(gaps)} between {whole[0]} and {whole[-1]}; "
-            "give every month of the plan, as `capacity plan` writes it."
+            f"{path}: ingen rækker for måned(er) {listed(gaps)} mellem {whole[0]} og {whole[-1]}; "
+            "giv alle planens måneder, sådan som `capacity plan` skriver dem."
         )
     short = [
         f"{site} ({listed(sorted(set(whole) - set(m)), 3)})"
@@ -115,8 +115,9 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
     ]
     if short:
         raise UserError(
-            f"{path}: site(s) {listed(short)} lack months the plan gives other sites "
-            f"({whole[0]} to {whole[-1]}); give every site of the plan every month."
+            f"{path}: lokalitet(er) {listed(short)} mangler måneder, som planen giver andre "
+            f"lokaliteter ({whole[0]} til {whole[-1]}); giv hver af planens lokaliteter alle "
+            "måneder."
         )
 
 
@@ -135,8 +136,8 @@ def _column(path: Path, df: pd.DataFrame, col: str, parse) -> list:
             values.append(parse(text.strip()))
         except (ValueError, TypeError):
             raise UserError(
-                f"{path}, line {i + 2}, column '{col}': {text!r} is not valid; "
-                "give a number (a month as YYYY-MM or YYYY-MM-DD)."
+                f"{path}, linje {i + 2}, kolonne '{col}': {text!r} er ugyldig; "
+                "giv et tal (en måned som YYYY-MM eller YYYY-MM-DD)."
             ) from None
     return values
 

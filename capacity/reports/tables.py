@@ -41,8 +41,8 @@ def check_review_date(reg: Registry, date: dt.date) -> None:
     latest = dt.date(last.year + YEARS_AHEAD, 12, 31)
     if not EARLIEST_DATE <= date <= latest:
         raise UserError(
-            f"--date {date.isoformat()} is far outside the registry; give a date from "
-            f"{EARLIEST_DATE:%Y-%m-%d} to {latest:%Y-%m-%d}"
+            f"--date {date.isoformat()} ligger langt uden for registret; giv en dato fra "
+            f"{EARLIEST_DATE:%Y-%m-%d} til {latest:%Y-%m-%d}"
         )
 
 

@@ -279,7 +279,7 @@ def words(lang: str) -> dict[str, str]:
     try:
         return LANGS[lang]
     except KeyError:
-        raise UserError(f"Unknown language {lang!r}; use --lang da or --lang en.") from None
+        raise UserError(f"Ukendt sprog {lang!r}; brug --lang da eller --lang en.") from None
 
 
 def status_words(status: str, lang: str = "da") -> str:

@@ -59,7 +59,7 @@ def test_report_writes_the_map(app, registry_file, tmp_path, plan_dir):
     "args, message",
     [
         (["--lang", "de"], "--lang da"),
-        (["--plan", "nowhere"], "plan.csv: file not found"),
+        (["--plan", "nowhere"], "plan.csv: filen findes ikke"),
     ],
 )
 def test_report_user_errors_exit_2(app, registry_file, tmp_path, args, message):
@@ -113,8 +113,8 @@ def test_review_with_scenario_runs(app, registry_file, tmp_path):
 @pytest.mark.parametrize(
     "csv, message",
     [
-        (None, "months.csv: file not found"),
-        ("month,p_shortage\n2027-01,0.1\n", "missing column(s) expected_short"),
+        (None, "months.csv: filen findes ikke"),
+        ("month,p_shortage\n2027-01,0.1\n", "mangler kolonne(r) expected_short"),
     ],
 )
 def test_review_bad_scenario_runs_exit_2(app, registry_file, tmp_path, csv, message):
@@ -146,7 +146,7 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
     (runs / "months.csv").write_text(one + one.split("\n", 1)[1], encoding="utf-8")
     bad = runner.invoke(app, [*args, "--date", "2026-12-01"])
     assert bad.exit_code == 2, bad.output
-    assert "2027-01, 2027-02, 2027-03 given more than once" in " ".join(bad.output.split())
+    assert "2027-01, 2027-02, 2027-03 givet mere end én gang" in " ".join(bad.output.split())
     assert "Traceback" not in bad.output
 
 
@@ -154,9 +154,12 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
     "edit, message",
     [
         # before: exit 0 with "1.264.000 kr.", twice the price, and the badge +2
-        (lambda text: text + text.split("\n", 1)[1], "more than one row for P1 2027-03"),
+        (lambda text: text + text.split("\n", 1)[1], "mere end én række for P1 2027-03"),
         # before: exit 0 with the site's cost counted and its modules left off the map
-        (lambda text: text.replace("\nP1,", "\nQ9,"), "site id(s) Q9 not in the registry"),
+        (
+            lambda text: text.replace("\nP1,", "\nQ9,"),
+            "ukendt(e) lokalitet(er) Q9, som ikke er i registret",
+        ),
     ],
 )
 def test_report_refuses_a_plan_pasted_twice_or_of_another_registry_with_exit_2(

@@ -105,10 +105,10 @@ def _ys(group: str) -> list[float]:
 @pytest.mark.parametrize(
     "text, message",
     [
-        (MONTHS_CSV.replace("p10_occupied,", ""), "missing column(s) p10_occupied"),
-        (MONTHS_CSV.replace("2027-02,0.127", "2027-02,lots"), "line 3, column 'p_shortage'"),
-        (MONTHS_CSV.replace("2027-03,", "March,"), "line 4, column 'month'"),
-        (MONTHS_CSV.splitlines()[0] + "\n", "no months"),
+        (MONTHS_CSV.replace("p10_occupied,", ""), "mangler kolonne(r) p10_occupied"),
+        (MONTHS_CSV.replace("2027-02,0.127", "2027-02,lots"), "linje 3, kolonne 'p_shortage'"),
+        (MONTHS_CSV.replace("2027-03,", "March,"), "linje 4, kolonne 'month'"),
+        (MONTHS_CSV.splitlines()[0] + "\n", "ingen måneder"),
     ],
 )
 def test_bad_months_csv_names_file_line_and_column(tmp_path, text, message):
@@ -119,7 +119,9 @@ def test_bad_months_csv_names_file_line_and_column(tmp_path, text, message):
 
 
 def test_missing_months_csv_says_what_to_run(tmp_path):
-    with pytest.raises(UserError, match="months.csv: file not found; run `capacity scenarios"):
+    with pytest.raises(
+        UserError, match="months.csv: filen findes ikke; kør først `capacity scenarios"
+    ):
         read_forecast(tmp_path / "nowhere")
 
 
@@ -141,17 +143,17 @@ def test_scenario_runs_write_the_band(tiny_registry, tmp_path):
     [
         (
             MONTHS_CSV + MONTHS_CSV.split("\n", 1)[1],
-            "month(s) 2027-01, 2027-02, 2027-03 given more",
+            "måned(er) 2027-01, 2027-02, 2027-03 givet mere",
         ),
         (
             MONTHS_CSV.replace("2027-01,", "2027-02,", 1).replace("2027-02,0.127", "2027-01,0.127"),
-            "line 3: 2027-01 comes after 2027-02",
+            "linje 3: 2027-01 kommer efter 2027-02",
         ),
         (
             "\n".join(MONTHS_CSV.splitlines()[:2] + MONTHS_CSV.splitlines()[3:]),
-            "line 3: month(s) 2027-02 missing between 2027-01 and 2027-03",
+            "linje 3: måned(er) 2027-02 mangler mellem 2027-01 og 2027-03",
         ),
-        (MONTHS_CSV.replace("2027-03,", "2027-09,"), "2027-03 to 2027-08 (6 months) missing"),
+        (MONTHS_CSV.replace("2027-03,", "2027-09,"), "2027-03 til 2027-08 (6 måneder) mangler"),
     ],
 )
 def test_months_twice_missing_or_out_of_order_are_refused_naming_them(tmp_path, text, message):
@@ -189,8 +191,8 @@ def test_months_that_are_not_those_of_the_runs_summary_are_refused(written_runs,
     (tmp_path / "summary.json").write_bytes((written_runs / "summary.json").read_bytes())
     with pytest.raises(
         UserError,
-        match=r"the months 2027-02 to 2027-04 \(3\), the run in .*"
-        r"summary.json 2027-01 to 2027-04 \(4\)",
+        match=r"månederne 2027-02 til 2027-04 \(3\), kørslen i .*"
+        r"summary.json 2027-01 til 2027-04 \(4\)",
     ):
         read_forecast(tmp_path)  # before: the first month left out went unnoticed
 
@@ -202,7 +204,7 @@ def test_a_summary_without_start_and_horizon_is_refused(written_runs, tmp_path):
     summary = json.loads((written_runs / "summary.json").read_text(encoding="utf-8"))
     old = {k: v for k, v in summary.items() if k not in ("start", "horizon_months")}
     (tmp_path / "summary.json").write_text(json.dumps(old), encoding="utf-8")
-    with pytest.raises(UserError, match=r"'start' \(None\) and 'horizon_months' \(None\)"):
+    with pytest.raises(UserError, match=r"'start' \(None\) og 'horizon_months' \(None\)"):
         read_forecast(tmp_path)
 
 
@@ -221,5 +223,7 @@ def test_months_csv_without_its_runs_summary_is_refused(runs_dir):
     (runs_dir / "summary.json").unlink()
     cut = "\n".join(MONTHS_CSV.splitlines()[:-1]) + "\n"  # the last month cut off
     (runs_dir / "months.csv").write_text(cut, encoding="utf-8")
-    with pytest.raises(UserError, match=r"summary.json: file not found; months.csv is read with"):
+    with pytest.raises(
+        UserError, match=r"summary.json: filen findes ikke; months.csv læses sammen med"
+    ):
         read_forecast(runs_dir)

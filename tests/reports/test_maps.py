@@ -80,17 +80,17 @@ def test_writer_is_atomic(tiny_registry, tmp_path):
 
 
 def test_read_plan_errors_name_file_line_and_column(tiny_registry, plan_dir, tmp_path):
-    with pytest.raises(UserError, match="plan.csv: file not found"):
+    with pytest.raises(UserError, match="plan.csv: filen findes ikke"):
         read_plan(tmp_path, tiny_registry)
     (plan_dir / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,"
         "beds,cost,binding\nP1,2027-03,two,4,0,16,1,True\n",
         encoding="utf-8",
     )
-    with pytest.raises(UserError, match=r"line 2, column 'modules_up'"):
+    with pytest.raises(UserError, match=r"linje 2, kolonne 'modules_up'"):
         read_plan(plan_dir, tiny_registry)
     (plan_dir / "plan.csv").write_text("site_id,month\nP1,2027-03\n", encoding="utf-8")
-    with pytest.raises(UserError, match="missing column"):
+    with pytest.raises(UserError, match="mangler kolonne"):
         read_plan(plan_dir, tiny_registry)
 
 
@@ -106,14 +106,20 @@ def _edit_plan(plan_dir, edit) -> None:
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda rows: rows + rows, "more than one row for P1 2027-03, P1 2027-04, P1 2027-05"),
-        (lambda rows: [r.replace("P1,", "Q9,", 1) for r in rows], "site id(s) Q9 not in the "),
-        (lambda rows: rows[:2] + rows[4:], "no rows for month(s) 2027-05, 2027-06 between 2027-03"),
+        (lambda rows: rows + rows, "mere end én række for P1 2027-03, P1 2027-04, P1 2027-05"),
+        (
+            lambda rows: [r.replace("P1,", "Q9,", 1) for r in rows],
+            "ukendt(e) lokalitet(er) Q9, som ikke er i ",
+        ),
+        (
+            lambda rows: rows[:2] + rows[4:],
+            "ingen rækker for måned(er) 2027-05, 2027-06 mellem 2027-03",
+        ),
         (
             lambda rows: rows + [r.replace("P1,", "B1,", 1) for r in rows[1:]],
-            "site(s) B1 (2027-03) lack months the plan gives other sites",
+            "lokalitet(er) B1 (2027-03) mangler måneder, som planen giver andre lokaliteter",
         ),
-        (lambda rows: [], "no rows"),
+        (lambda rows: [], "ingen rækker"),
     ],
 )
 def test_plan_rows_twice_of_an_unknown_site_or_months_missing_are_refused(

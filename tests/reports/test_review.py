@@ -139,5 +139,5 @@ def test_a_date_far_outside_the_registry_is_refused(tiny_registry, day):
     from capacity.errors import UserError
     from capacity.reports.tables import review_tables
 
-    with pytest.raises(UserError, match=f"--date {day.isoformat()} is far outside"):
+    with pytest.raises(UserError, match=f"--date {day.isoformat()} ligger langt uden for"):
         review_tables(tiny_registry, day)
