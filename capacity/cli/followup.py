@@ -77,7 +77,7 @@ def updated_on(year: int, date: dt.date | None, today: dt.date) -> dt.date:
     """
     if date is not None and date > today:
         raise UserError(
-            f"--date {date:%Y-%m-%d} has not come yet; give the day the registry was last "
-            f"brought up to date (at most {today:%Y-%m-%d})"
+            f"--date {date:%Y-%m-%d} er ikke kommet endnu; giv den dag, registret sidst blev "
+            f"opdateret (senest {today:%Y-%m-%d})"
         )
     return date if date is not None else min(dt.date(year, 12, 31), today)

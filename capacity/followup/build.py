@@ -77,26 +77,26 @@ def build_followup(
     first = first_record(reg)
     if first is None:
         raise UserError(
-            "the registry has no arrival or move-in dates, so no year has data to follow up; "
-            "add the households' arrival_date and the occupancy rows"
+            "registret har ingen ankomst- eller indflytningsdatoer, så intet år har data at "
+            "følge op på; tilføj husstandenes arrival_date og rækkerne i occupancy"
         )
     if year < first.year:
         raise UserError(
-            f"--year {year} is before the registry's first record ({first:%Y-%m-%d}): it holds "
-            f"no data for {year}; give --year {first.year} or later"
+            f"--year {year} ligger før registrets første registrering ({first:%Y-%m-%d}): det "
+            f"har ingen data for {year}; giv --year {first.year} eller senere"
         )
     if from_year is None:
         from_year = min(max(STRATEGY_START, first.year), year)
     if from_year > year:
-        raise UserError(f"--from {from_year} is after --year {year}; give --from <= --year")
+        raise UserError(f"--from {from_year} ligger efter --year {year}; giv --from <= --year")
     if from_year < first.year:
         raise UserError(
-            f"--from {from_year} is before the registry's first record ({first:%Y-%m-%d}): it "
-            f"holds no data for {from_year}; give --from {first.year} or later"
+            f"--from {from_year} ligger før registrets første registrering ({first:%Y-%m-%d}): "
+            f"det har ingen data for {from_year}; giv --from {first.year} eller senere"
         )
     if dt.date(year, 1, 1) > as_of:
         raise UserError(
-            f"--year {year} begins after --date {as_of:%Y-%m-%d}; give a year up to {as_of.year}"
+            f"--year {year} begynder efter --date {as_of:%Y-%m-%d}; giv et år til og med {as_of.year}"
         )
     if as_of > dt.date(year, 12, 31):
         as_of = dt.date(year, 12, 31)

@@ -216,7 +216,7 @@ WORDS = {
 def check_lang(lang: str) -> str:
     """``lang`` when it is "da" or "en"; else a ``UserError``."""
     if lang not in WORDS:
-        raise UserError(f"unknown language {lang!r}; give --lang da or --lang en")
+        raise UserError(f"ukendt sprog {lang!r}; giv --lang da eller --lang en")
     return lang
 
 

@@ -75,9 +75,9 @@ def test_a_year_or_date_still_to_come_exits_2(tmp_path: Path) -> None:
     verdicts ("no months short of beds") that nobody had recorded."""
     args = ["followup", str(_registry(tmp_path)), "--out", str(tmp_path / "out")]
     result = runner.invoke(app, [*args, "--year", "2099"])
-    assert result.exit_code == 2 and "--year 2099 begins after" in result.output, result.output
+    assert result.exit_code == 2 and "--year 2099 begynder efter" in result.output, result.output
     result = runner.invoke(app, [*args, "--year", "2026", "--date", "2099-01-01"])
-    assert result.exit_code == 2 and "has not come yet" in result.output, result.output
+    assert result.exit_code == 2 and "er ikke kommet endnu" in result.output, result.output
     assert not (tmp_path / "out").exists()
 
 
@@ -86,5 +86,5 @@ def test_the_day_the_registry_is_up_to_date_on():
     assert updated_on(2026, None, today) == today  # this year: up to today
     assert updated_on(2025, None, today) == dt.date(2025, 12, 31)
     assert updated_on(2026, dt.date(2026, 6, 30), today) == dt.date(2026, 6, 30)
-    with pytest.raises(UserError, match="2026-12-08 has not come yet"):
+    with pytest.raises(UserError, match="2026-12-08 er ikke kommet endnu"):
         updated_on(2026, dt.date(2026, 12, 8), today)

@@ -147,6 +147,8 @@ def test_no_year_before_the_registrys_first_record() -> None:
     """The registry starts on 1 March 2025: 2024 is refused, naming 2025; by default the report
     starts in 2025, not in the strategy's 2023."""
     reg = sites_registry(SHOWN, MOVES)
-    with pytest.raises(UserError, match=r"first record \(2025-03-01\).*--from 2025 or later"):
+    with pytest.raises(
+        UserError, match=r"første registrering \(2025-03-01\).*--from 2025 eller senere"
+    ):
         build_followup(reg, 2026, from_year=2024, as_of=AS_OF)
     assert build_followup(reg, 2026, as_of=AS_OF).years == (2025, 2026)
