@@ -73,7 +73,7 @@ def read(out: Path) -> list[Row]:
         return [Row(**{k: d.get(k) for k in ROW_FIELDS}, extra=d.get("extra") or {}) for d in data]
     except (ValueError, TypeError, AttributeError) as exc:
         raise UserError(
-            f"{path}: not a bench.json ({exc}); remove it or choose another --out."
+            f"{path}: ikke en bench.json ({exc}); fjern den, eller vælg en anden --out."
         ) from None
 
 

@@ -69,7 +69,7 @@ def _tokens(path: Path) -> list[Decimal]:
     try:
         raw = path.read_bytes().split(b"\x00", 1)[0].decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the instance ({exc}).") from None
+        raise UserError(f"{path}: kan ikke læse instansen ({exc}); giv --instances DIR.") from None
     return [Decimal(t) for t in raw.split()]
 
 
@@ -82,7 +82,7 @@ def _scale_for(name: str, family: str) -> int:
 def _ints(values: list[Decimal], scale: int, what: str, path: Path) -> np.ndarray:
     scaled = [v * scale for v in values]
     if any(v != v.to_integral_value() for v in scaled):
-        raise UserError(f"{path}: {what} are not integers after scaling by {scale}.")
+        raise UserError(f"{path}: {what} er ikke heltal efter skalering med {scale}.")
     return np.array([int(v) for v in scaled], dtype=np.int64)
 
 
@@ -91,11 +91,11 @@ def read_instance(path: Path, family: str, optimum: float | None = None) -> Inst
     t = _tokens(path)
     scale = _scale_for(path.stem, family)
     if len(t) < 2:
-        raise UserError(f"{path}: empty or not an SSCFLP instance.")
+        raise UserError(f"{path}: tom eller ikke en SSCFLP-instans.")
     a, b = int(t[0]), int(t[1])
     expected = 2 + a * b + a + 2 * b if family == "delmaire" else 2 + 2 * a + b + a * b
     if len(t) != expected:
-        raise UserError(f"{path}: {len(t)} numbers, expected {expected} for {family} format.")
+        raise UserError(f"{path}: {len(t)} tal, men formatet for {family} kræver {expected}.")
     if family == "delmaire":
         m, n = a, b
         body = t[2:]
@@ -103,18 +103,18 @@ def read_instance(path: Path, family: str, optimum: float | None = None) -> Inst
         demand = body[m * n : m * n + m]
         fixed = body[m * n + m : m * n + m + n]
         capacity = body[m * n + m + n : expected - 2]
-        cost = _ints(cost_cm, scale, "costs", path).reshape(m, n).T
+        cost = _ints(cost_cm, scale, "omkostningerne", path).reshape(m, n).T
     else:
         n, m = a, b
         pairs = t[2 : 2 + 2 * n]
         capacity, fixed = pairs[0::2], pairs[1::2]
         demand = t[2 + 2 * n : 2 + 2 * n + m]
-        cost = _ints(t[2 + 2 * n + m : expected], scale, "costs", path).reshape(n, m)
+        cost = _ints(t[2 + 2 * n + m : expected], scale, "omkostningerne", path).reshape(n, m)
     return Instance(
         name=f"{family}/{path.stem}",
-        capacity=_ints(list(capacity), 1, "capacities", path),
-        fixed=_ints(list(fixed), scale, "fixed costs", path),
-        demand=_ints(list(demand), 1, "demands", path),
+        capacity=_ints(list(capacity), 1, "kapaciteterne", path),
+        fixed=_ints(list(fixed), scale, "de faste omkostninger", path),
+        demand=_ints(list(demand), 1, "efterspørgslerne", path),
         cost=np.ascontiguousarray(cost),
         scale=scale,
         optimum=optimum,
@@ -128,7 +128,7 @@ def optima(root: Path, family: str) -> dict[str, tuple[str, float]]:
         with path.open(encoding="utf-8") as fh:
             rows = list(csv.DictReader(fh))
     except OSError as exc:
-        raise UserError(f"{path}: cannot read the optima ({exc}); give --instances DIR.") from None
+        raise UserError(f"{path}: kan ikke læse optima ({exc}); giv --instances DIR.") from None
     key = "optimum_single_source" if family == "orlib" else "optimum"
     return {r["instance"]: (r["file"], float(r[key])) for r in rows}
 
@@ -137,7 +137,7 @@ def load(root: Path, family: str, instance: str) -> Instance:
     """Load ``instance`` (as named in optima.csv, e.g. ``p1`` or ``cap61``) of ``family``."""
     table = optima(root, family)
     if instance not in table:
-        raise UserError(f"{family}: no instance {instance!r}; known: {', '.join(table)}.")
+        raise UserError(f"{family}: ingen instans {instance!r}; kendte: {', '.join(table)}.")
     file, value = table[instance]
     inst = read_instance(root / family / file, family, value)
     return Instance(**{**inst.__dict__, "name": f"{family}/{instance}"})

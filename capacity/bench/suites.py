@@ -359,7 +359,7 @@ def all_cases(
         yield from general_cases(root, family, seeds)
         return
     if len(seeds) != 1:
-        raise UserError(f"--seed given {len(seeds)} times: only the general suite runs several.")
+        raise UserError(f"--seed givet {len(seeds)} gange: kun suiten general kører flere.")
     yield from scale_cases(suite)
     yield from plan_cases(suite)
     yield from sscflp_cases(root, suite, time_limit, seeds[0])
@@ -390,7 +390,7 @@ def select(cases: Iterable[Case], only: str) -> list[Case]:
     for token in tokens:
         if not any(_matches(token, c.row.instance) for c in cases):
             raise UserError(
-                f"--only {token!r}: no instance of the suite has that name or is in that range; "
-                "give names such as p5 or 30-200-1, or a range such as p20-p57."
+                f"--only {token!r}: ingen instans i suiten har det navn eller ligger i det "
+                "interval; giv navne som p5 eller 30-200-1, eller et interval som p20-p57."
             )
     return [c for c in cases if any(_matches(t, c.row.instance) for t in tokens)]

@@ -74,14 +74,14 @@ def bench(
     from capacity.bench.suites import all_cases, select
 
     if suite not in ("quick", "full", "general"):
-        raise UserError(f"--suite {suite!r}: choose quick, full or general.")
+        raise UserError(f"--suite {suite!r}: vælg quick, full eller general.")
     if family is not None and family not in ("delmaire", "yang"):
-        raise UserError(f"--family {family!r}: choose delmaire or yang.")
+        raise UserError(f"--family {family!r}: vælg delmaire eller yang.")
     root = instances or sscflp.DEFAULT_ROOT
     if not (root / "holmberg" / "optima.csv").exists():
         raise UserError(
-            f"{root}: no SSCFLP instances there; give --instances DIR "
-            "(the folder with holmberg/, orlib/ and optima.csv files)."
+            f"{root}: ingen SSCFLP-instanser her; giv --instances DIR "
+            "(mappen med holmberg/, orlib/ og optima.csv-filerne)."
         )
     seeds = sorted(set(seed or [0]))
     cases = list(all_cases(root, suite, time_limit, family, seeds))
@@ -105,8 +105,8 @@ def _same_seeds(kept: list[int], seeds: list[int], out: Path) -> None:
     if not set(kept) <= set(seeds):
         shown, asked = ", ".join(map(str, kept)), ", ".join(map(str, seeds))
         raise UserError(
-            f"--resume: the rows in {out / 'bench.json'} were run with --seed {shown}, not "
-            f"{asked}; resume with the same --seed, or give another --out."
+            f"--resume: rækkerne i {out / 'bench.json'} blev kørt med --seed {shown}, ikke "
+            f"{asked}; fortsæt med samme --seed, eller giv en anden --out."
         )
 
 

@@ -57,14 +57,14 @@ def test_direct_model_is_exact_on_the_instance(root, family, name):
 
 
 def test_unknown_instance_is_named(root):
-    with pytest.raises(UserError, match="no instance 'p999'"):
+    with pytest.raises(UserError, match="ingen instans 'p999'"):
         sscflp.load(root, "holmberg", "p999")
 
 
 def test_truncated_file_is_refused(tmp_path):
     path = tmp_path / "p1.txt"
     path.write_text("2 3\n10 5\n10 5\n1 2 3\n1 2 3\n")
-    with pytest.raises(UserError, match="12 numbers, expected 15"):
+    with pytest.raises(UserError, match="12 tal, men formatet for .* kræver 15"):
         sscflp.read_instance(path, "holmberg")
 
 

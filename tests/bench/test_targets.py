@@ -171,7 +171,7 @@ def test_several_seeds_outside_the_general_suite_are_refused(shared_dir, tmp_pat
     args = ["bench", "--suite", "quick", "--seed", "0", "--seed", "1", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--instances", str(root)])
     assert result.exit_code == 2
-    assert "only the general suite runs several" in " ".join(result.output.split())
+    assert "kun suiten general kører flere" in " ".join(result.output.split())
     assert not (tmp_path / "bench.json").exists()
 
 
@@ -211,4 +211,4 @@ def test_resume_keeps_the_seeds_already_run_and_runs_only_the_missing_ones(share
     again = ["bench", "--suite", "general", "--only", "p1", "--resume", "--seed", "1"]
     refused = CliRunner().invoke(app, [*again, "--out", str(out), "--instances", str(root)])
     assert refused.exit_code == 2
-    assert "--seed 0, 1, not 1" in " ".join(refused.output.split())
+    assert "--seed 0, 1, ikke 1" in " ".join(refused.output.split())
