@@ -32,8 +32,9 @@ def convert(
 
     if target_of(src) == target_of(dst):
         raise UserError(
-            f"{dst} is the registry being converted; writing it over itself would drop what is "
-            "stored beside the registry (own tables, sheets, files). Choose another destination"
+            f"{dst} er det register, der konverteres; at skrive det oven i sig selv ville miste "
+            "det, der er gemt ved siden af registret (egne tabeller, ark, filer). Vælg en anden "
+            "destination"
         )
     refuse_overwrite(dst, force)
 

@@ -41,13 +41,13 @@ def generate(
     """Lav Allerød-eksemplet (uden --households/--sites) eller et syntetisk register."""
     if (households is None) != (sites is None):
         raise UserError(
-            "Give both --households and --sites for a synthetic registry, "
-            "or neither for the Allerød sample."
+            "Giv både --households og --sites for et syntetisk register, "
+            "eller ingen af dem for Allerød-eksemplet."
         )
     if households is None and module_types != 1:
         raise UserError(
-            "--module-types is for a synthetic registry: give --households and --sites too "
-            "(the Allerød sample has its own module types)."
+            "--module-types er til et syntetisk register: giv også --households og --sites "
+            "(Allerød-eksemplet har sine egne modultyper)."
         )
     from capacity.io.registry import refuse_overwrite, write_registry
     from capacity.sample import alleroed_registry, synthetic_registry, write_alleroed

@@ -54,7 +54,7 @@ def scenarios(
     from capacity.errors import UserError
 
     if workers is not None and dask is not None:
-        raise UserError("Give either --workers or --dask, not both.")
+        raise UserError("Giv enten --workers eller --dask, ikke begge.")
     from capacity.planning.plan_input import read_branches, read_modules, read_plan
     from capacity.planning.scenario import load_inputs
     from capacity.planning.simulate import run_scenarios

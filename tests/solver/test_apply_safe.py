@@ -724,7 +724,7 @@ def test_convert_never_writes_a_registry_over_itself(tmp_path, how):
         dst.symlink_to(src)
     before = _snapshot(src)
     result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
-    assert result.exit_code == 2 and "is the registry being converted" in result.output
+    assert result.exit_code == 2 and "er det register, der konverteres" in result.output
     assert _snapshot(src) == before
 
 
