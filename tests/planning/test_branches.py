@@ -75,5 +75,5 @@ def test_runs_draw_the_wave_with_its_probability(tiny_registry) -> None:
 
 def test_too_many_uncertain_waves_refused() -> None:
     wave = "[[arrivals.waves]]\nstart = 2\nhouseholds = 5\nprobability = 0.5\n"
-    with pytest.raises(RegistryError, match="at most 3 waves"):
+    with pytest.raises(RegistryError, match="højst 3 bølger"):
         _scenario(wave * 4)
