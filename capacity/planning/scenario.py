@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from capacity.errors import Problem, RegistryError
 from capacity.io.registry import load_registry
-from capacity.reports.text import decimal, number
+from capacity.policy import pydantic_message
+from capacity.reports.text import number
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)
@@ -388,48 +389,17 @@ def _problem(source: str, err: dict) -> Problem:
     return Problem("error", source, "", key, msg)
 
 
-# pydantic's own errors, in Danish by error type ({...} from the error's ``ctx``)
-_MESSAGES = {
+# pydantic's errors of a scenario's keys, where they say more than ``policy.pydantic_message``
+_KEY_MESSAGES = {
     "extra_forbidden": "ukendt nøgle; tjek stavningen mod data/scenarios/baseline.toml",
     "missing": "påkrævet nøgle mangler; tilføj den",
-    "greater_than_equal": "skal være mindst {ge}",
-    "greater_than": "skal være større end {gt}",
-    "less_than_equal": "må højst være {le}",
-    "less_than": "skal være mindre end {lt}",
-    "too_short": "skal have mindst {min_length} element(er)",
-    "too_long": "må højst have {max_length} element(er)",
-    "string_too_short": "skal have mindst {min_length} tegn",
-    "string_too_long": "må højst have {max_length} tegn",
-    "int_type": "skal være et helt tal",
-    "int_parsing": "skal være et helt tal",
-    "int_from_float": "skal være et helt tal uden decimaler",
-    "float_type": "skal være et tal",
-    "float_parsing": "skal være et tal",
-    "finite_number": "skal være et endeligt tal (ikke inf eller nan)",
-    "bool_type": "skal være true eller false",
-    "bool_parsing": "skal være true eller false",
-    "string_type": "skal være en tekst i anførselstegn",
-    "list_type": "skal være en liste, fx [1, 2]",
-    "model_type": "skal være en tabel",
-    "dict_type": "skal være en tabel",
-    "literal_error": "skal være en af {expected}",
 }
 
 
 def _message(err: dict) -> str:
-    """The problem in Danish: a validator's own message as it is, pydantic's by its type."""
-    if err["type"] == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    ctx = {
-        k: decimal(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
-        for k, v in (err.get("ctx") or {}).items()
-    }
-    if "expected" in ctx:  # "'a', 'b' or 'c'"
-        ctx["expected"] = str(ctx["expected"]).replace("' or '", "' eller '")
-    try:
-        return _MESSAGES[err["type"]].format(**ctx)
-    except (KeyError, IndexError):
-        return "ugyldig værdi; ret den"
+    """The problem in Danish (``policy.pydantic_message``, the one Danish text of pydantic's
+    errors), an unknown or missing key said with its fix."""
+    return _KEY_MESSAGES.get(err["type"]) or pydantic_message(err)
 
 
 def load_inputs(

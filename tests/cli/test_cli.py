@@ -54,7 +54,7 @@ def test_unknown_option_is_exit_2():
 def test_generate_needs_both_sizes(tmp_path):
     result = runner.invoke(app, ["generate", str(tmp_path / "x.gpkg"), "--households", "5"])
     assert result.exit_code == 2
-    assert "--households and --sites" in result.output
+    assert "--households og --sites" in result.output
     assert not (tmp_path / "x.gpkg").exists()
 
 
@@ -63,7 +63,7 @@ def test_bench_without_instances_is_exit_2(tmp_path):
         app, ["bench", "--instances", str(tmp_path), "--out", str(tmp_path / "o")]
     )
     assert result.exit_code == 2
-    assert "no SSCFLP instances there" in result.output
+    assert "ingen SSCFLP-instanser her" in result.output
     assert not (tmp_path / "o").exists()
 
 

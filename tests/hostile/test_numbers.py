@@ -65,7 +65,7 @@ def test_dates_far_out_or_wrong(world, tmp_path, day, command):
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1899-12-31"])
 def test_review_refuses_a_date_far_out(world, tmp_path, day):
-    check_error(["review", world.gpkg, "--date", day, "--out", tmp_path], "far outside")
+    check_error(["review", world.gpkg, "--date", day, "--out", tmp_path], "ligger langt uden for")
 
 
 OPTIONS = [

@@ -167,13 +167,13 @@ def test_a_scenario_cannot_start_before_the_last_recorded_move(start, refused):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("level = 2", "level = -1"), "arrivals.level: skal være mindst 0 (angivet: -1)"),
-        (("level = 2", "level = 'x'"), "arrivals.level: skal være et tal (angivet: 'x')"),
+        (("level = 2", "level = -1"), "arrivals.level: værdien skal være mindst 0 (angivet: -1)"),
+        (("level = 2", "level = 'x'"), "arrivals.level: værdien skal være et tal (angivet: 'x')"),
         (("level = 2", "levle = 2"), "arrivals.levle: ukendt nøgle; tjek stavningen"),
         (('start = "2027-01"\n', ""), "start: påkrævet nøgle mangler; tilføj den"),
         (
             ("horizon_months = 6", "horizon_months = 6\n[stay]\nkind = 'weibull'"),
-            "stay.kind: skal være en af 'geometric', 'empirical' eller 'from_history'",
+            "stay.kind: værdien skal være en af 'geometric', 'empirical' eller 'from_history'",
         ),
     ],
 )

@@ -148,52 +148,52 @@ BAD = {
     "lease on owned": (
         dict(tenure="owned"),
         {},
-        ("module_types.csv", "P1-E (line 2)", "lease_end", "tenure is owned"),
+        ("module_types.csv", "P1-E (linje 2)", "lease_end", "tenure er owned"),
     ),
     "now above max": (
         dict(modules_now=5, modules_max=4),
         {},
-        ("module_types.csv", "P1-E (line 2)", "modules_now", "exceeds modules_max"),
+        ("module_types.csv", "P1-E (linje 2)", "modules_now", "er større end modules_max"),
     ),
     "unit without type": (
         {},
         {"P1-M1": "P1-F"},
-        ("units.csv", "P1-M2 (line 6)", "module_type_id", "has 2 module types"),
+        ("units.csv", "P1-M2 (linje 6)", "module_type_id", "har 2 modultyper"),
     ),
     "beds against type": (
         {},
         {"P1-M1": "P1-E", "P1-M2": "P1-F"},
-        ("units.csv", "P1-M1 (line 5)", "beds", "beds_per_unit 1"),
+        ("units.csv", "P1-M1 (linje 5)", "beds", "beds_per_unit 1"),
     ),
     "type at a building": (
         dict(site_id="B1"),
         {"P1-M1": "P1-F", "P1-M2": "P1-F"},
-        ("module_types.csv", "P1-E (line 2)", "site_id", "not a pavilion_site"),
+        ("module_types.csv", "P1-E (linje 2)", "site_id", "ikke en pavilion_site"),
     ),
     "unknown type": (
         {},
         {"P1-M1": "P9-X", "P1-M2": "P1-F"},
-        ("units.csv", "P1-M1 (line 5)", "module_type_id", "'P9-X' is not an id"),
+        ("units.csv", "P1-M1 (linje 5)", "module_type_id", "'P9-X' er ikke et id"),
     ),
     "type of another site": (
         dict(modules_max=0),
         {"P1-M1": "P1-F", "P1-M2": "P1-F", "B1-1": "P1-E"},
-        ("units.csv", "B1-1 (line 2)", "module_type_id", "belongs to site P1"),
+        ("units.csv", "B1-1 (linje 2)", "module_type_id", "hører til lokalitet P1"),
     ),
     "bad tenure": (
         dict(tenure="leased"),
         {"P1-M1": "P1-F", "P1-M2": "P1-F"},
-        ("module_types.csv", "P1-E (line 2)", "tenure", "owned, rented"),
+        ("module_types.csv", "P1-E (linje 2)", "tenure", "owned, rented"),
     ),
     "zero units per module": (
         dict(units_per_module=0),
         {"P1-M1": "P1-F", "P1-M2": "P1-F"},
-        ("module_types.csv", "P1-E (line 2)", "units_per_module", "minimum 1"),
+        ("module_types.csv", "P1-E (linje 2)", "units_per_module", "minimum 1"),
     ),
     "type id of a site": (
         dict(id="B1"),
         {"P1-M1": "P1-F", "P1-M2": "P1-F"},
-        ("module_types.csv", "B1 (line 2)", "id", "id of site B1"),
+        ("module_types.csv", "B1 (linje 2)", "id", "id'et for lokalitet B1"),
     ),
 }
 
@@ -216,8 +216,8 @@ def test_more_units_than_the_type_holds_is_an_error(tmp_path):
     rows[1].update(modules_now=0, modules_max=1)
     problems = problems_of(tmp_path, typed_registry(rows, **{"P1-M1": "P1-F", "P1-M2": "P1-F"}))
     (p,) = [p for p in problems if p.column == "modules_max"]
-    assert (p.source, p.row) == ("module_types.csv", "P1-F (line 3)")
-    assert "2 units" in p.message and "room for 1" in p.message
+    assert (p.source, p.row) == ("module_types.csv", "P1-F (linje 3)")
+    assert "2 boliger" in p.message and "plads til 1" in p.message
 
 
 def test_residents_in_more_units_than_modules_now_hold_is_an_error(tmp_path):
@@ -228,12 +228,12 @@ def test_residents_in_more_units_than_modules_now_hold_is_an_error(tmp_path):
     occ.loc[occ["household_id"] == "R1", "unit_id"] = "P1-M1"
     problems = problems_of(tmp_path, reg.with_layers(units=units, occupancy=occ))
     (p,) = [p for p in problems if p.column == "modules_now"]
-    assert "residents live in 1 units of module type P1-E" in p.message
+    assert "modultype P1-E har beboere i 1 bolig" in p.message
 
 
 def test_a_module_type_id_without_the_layer_is_refused(tmp_path):
     reg = typed_registry([], **{"P1-M1": "P1-F"}).with_layers(module_types=None)
     problems = problems_of(tmp_path, reg)
     (p,) = [p for p in problems if p.column == "module_type_id"]
-    assert (p.source, p.row) == ("units.csv", "P1-M1 (line 5)")
-    assert "no module_types layer" in p.message
+    assert (p.source, p.row) == ("units.csv", "P1-M1 (linje 5)")
+    assert "intet lag module_types" in p.message

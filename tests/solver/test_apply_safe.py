@@ -25,8 +25,10 @@ from capacity.errors import UserError
 from capacity.io import target, update_folder, update_gpkg, update_xlsx
 from capacity.io.layers import frame
 from capacity.io.registry import load_registry, write_registry
+from capacity.model import hard
 from capacity.solver.apply import apply_plan
 from capacity.solver.fingerprint import input_hash
+from capacity.solver.verify import RULE_TEXTS
 from tests.helpers import (
     PLACE_DAY,
     make_household,
@@ -235,7 +237,7 @@ def test_two_applies_at_once_one_wins_the_other_exits_2(tmp_path, name):
     codes = sorted(code for code, _ in outs)
     assert codes == [0, 2], outs
     loser = next(text for code, text in outs if code == 2)
-    reasons = ("locked", "er ændret, siden planen", "changed by another program")
+    reasons = ("er låst af", "er ændret, siden planen", "blev ændret af et andet program")
     assert any(r in loser for r in reasons), loser
     after = load_registry(path)
     assert input_hash(after) != before
@@ -248,7 +250,7 @@ def test_a_held_lock_refuses_at_once(tmp_path):
     before = _snapshot(path)
     with (
         files.file_lock(path),
-        pytest.raises(UserError, match="locked by another capacity process"),
+        pytest.raises(UserError, match="er låst af en anden capacity-proces"),
     ):
         apply_plan(path, plan, today=TODAY)
     assert _snapshot(path) == before
@@ -261,7 +263,7 @@ def test_a_gpkg_in_a_write_transaction_elsewhere_is_refused(tmp_path):
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(UserError, match="locked by another program"):
+        with pytest.raises(UserError, match="er låst af et andet program"):
             apply_plan(path, plan, today=TODAY)
     finally:
         other.execute("ROLLBACK")
@@ -279,7 +281,7 @@ def test_an_edit_by_a_program_ignoring_the_lock_is_refused(tmp_path, monkeypatch
             fh.write("ring til kommunen\n")
 
     monkeypatch.setattr(target.Target, "_read_back", meanwhile)
-    with pytest.raises(UserError, match="changed by another program"):
+    with pytest.raises(UserError, match="blev ændret af et andet program"):
         apply_plan(path, plan, today=TODAY)
     assert (path / "notes.txt").read_text() == "ring til kommunen\n"
     assert (
@@ -526,7 +528,7 @@ def test_formulas_in_the_registrys_sheets_are_refused_before_anything_is_written
     before = _snapshot(path)
     result = _run(path, "--out", plan, "--apply")
     flat = " ".join(result.output.split())
-    assert result.exit_code == 2 and "hold a formula (households!I2)" in flat, result.output
+    assert result.exit_code == 2 and "indeholder en formel (households!I2)" in flat, result.output
     assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
 
 
@@ -534,7 +536,7 @@ def test_a_damaged_workbook_is_refused_with_exit_2(tmp_path):
     path, plan = _planned(tmp_path, "reg.xlsx")
     path.write_bytes(path.read_bytes()[:1000])
     result = _run(path, "--out", plan, "--apply")
-    assert result.exit_code == 2 and "not a readable Excel workbook" in result.output
+    assert result.exit_code == 2 and "ikke en Excel-projektmappe, der kan læses" in result.output
     assert "Traceback" not in result.output and not list(tmp_path.glob("reg.backup-*"))
 
 
@@ -548,7 +550,7 @@ def test_a_linked_layer_file_in_a_folder_is_refused_and_left_as_it_was(tmp_path)
     (path / "occupancy.csv").symlink_to(shared / "occupancy.csv")
     before = _snapshot(shared)
     result = _run(path, "--out", plan, "--apply")
-    assert result.exit_code == 2 and "occupancy.csv is a symbolic link" in result.output
+    assert result.exit_code == 2 and "occupancy.csv er et symbolsk link" in result.output
     assert _snapshot(shared) == before and not list(tmp_path.glob("reg.backup-*"))
 
 
@@ -629,7 +631,9 @@ def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch
         return reg.with_layers(occupancy=reg.occupancy.iloc[:-1])
 
     monkeypatch.setattr(target, "load_registry", lossy)
-    with pytest.raises(UserError, match="backup .* does not read back as the registry"):
+    with pytest.raises(
+        UserError, match="sikkerhedskopien af .* kan ikke læses tilbage som registret"
+    ):
         apply_plan(path, plan, today=TODAY)
     assert _snapshot(path) == before
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
@@ -764,7 +768,7 @@ def test_convert_force_is_refused_while_another_writer_holds_the_lock(tmp_path, 
         held = files.file_lock(dst)
     with held:
         result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
-    assert result.exit_code == 2 and "is locked by another" in result.output, result.output
+    assert result.exit_code == 2 and "er låst af" in result.output, result.output
     assert _snapshot(dst) == before
 
 
@@ -780,12 +784,9 @@ def test_an_apply_refuses_a_gpkg_replaced_after_it_was_read(tmp_path, monkeypatc
         return reg
 
     monkeypatch.setattr(update_gpkg, "load_registry", read_then_replace)
-    with pytest.raises(UserError, match="was replaced by another file during the apply"):
+    with pytest.raises(UserError, match="blev erstattet af en anden fil under --apply"):
         apply_plan(path, plan, today=TODAY)
 
 
 def test_every_hard_rule_has_its_danish_text_for_a_refused_plan():
-    from capacity.model import hard
-    from capacity.solver.verify import RULE_TEXTS
-
     assert set(RULE_TEXTS) == {rule.__name__ for rule in hard.HARD_RULES}
