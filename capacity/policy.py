@@ -276,7 +276,7 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "multiple_of": "værdien skal være et multiplum af {multiple_of}",
     "literal_error": "værdien skal være en af {expected}",
     "enum": "værdien skal være en af {expected}",
-    "too_short": "listen skal have mindst {min_length} elementer",
+    "too_short": "listen skal have mindst {min_length} element(er)",
     "too_long": "listen må højst have {max_length} elementer",
     "string_too_short": "teksten skal have mindst {min_length} tegn",
     "string_too_long": "teksten må højst have {max_length} tegn",

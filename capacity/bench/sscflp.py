@@ -69,7 +69,7 @@ def _tokens(path: Path) -> list[Decimal]:
     try:
         raw = path.read_bytes().split(b"\x00", 1)[0].decode("ascii")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: kan ikke læse instansen ({exc}); giv --instances DIR.") from None
+        raise UserError(f"{path}: kan ikke læse instansen ({exc}).") from None
     return [Decimal(t) for t in raw.split()]
 
 

@@ -359,7 +359,9 @@ def all_cases(
         yield from general_cases(root, family, seeds)
         return
     if len(seeds) != 1:
-        raise UserError(f"--seed givet {len(seeds)} gange: kun suiten general kører flere.")
+        raise UserError(
+            f"--seed givet {len(seeds)} gange: kun suiten general kan køre flere seeds."
+        )
     yield from scale_cases(suite)
     yield from plan_cases(suite)
     yield from sscflp_cases(root, suite, time_limit, seeds[0])

@@ -32,9 +32,9 @@ def convert(
 
     if target_of(src) == target_of(dst):
         raise UserError(
-            f"{dst} er det register, der konverteres; at skrive det oven i sig selv ville miste "
-            "det, der er gemt ved siden af registret (egne tabeller, ark, filer). Vælg en anden "
-            "destination"
+            f"{dst} er det register, der konverteres; skrives det oven i sig selv, går alt det "
+            "tabt, der er gemt ved siden af registret (egne tabeller, ark, filer). Vælg et andet "
+            "mål"
         )
     refuse_overwrite(dst, force)
 

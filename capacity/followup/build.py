@@ -82,8 +82,8 @@ def build_followup(
         )
     if year < first.year:
         raise UserError(
-            f"--year {year} ligger før registrets første registrering ({first:%Y-%m-%d}): det "
-            f"har ingen data for {year}; giv --year {first.year} eller senere"
+            f"--year {year} ligger før registrets første registrering ({first:%Y-%m-%d}): "
+            f"registret har ingen data for {year}; giv --year {first.year} eller senere"
         )
     if from_year is None:
         from_year = min(max(STRATEGY_START, first.year), year)
@@ -92,7 +92,7 @@ def build_followup(
     if from_year < first.year:
         raise UserError(
             f"--from {from_year} ligger før registrets første registrering ({first:%Y-%m-%d}): "
-            f"det har ingen data for {from_year}; giv --from {first.year} eller senere"
+            f"registret har ingen data for {from_year}; giv --from {first.year} eller senere"
         )
     if dt.date(year, 1, 1) > as_of:
         raise UserError(

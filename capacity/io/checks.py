@@ -122,7 +122,7 @@ def check_geometry(layers: Layers) -> list[Problem]:
                     p.problem(
                         i,
                         "geometry",
-                        f"en {geom.geom_type}, ikke en {expected}; "
+                        f"geometrien er af typen {geom.geom_type}, ikke {expected}; "
                         f"giv {GEOMETRY_WORDS[expected][1]}",
                     )
                 )
@@ -132,7 +132,7 @@ def check_geometry(layers: Layers) -> list[Problem]:
                         i,
                         "geometry",
                         f"ugyldig geometri "
-                        f"({shapely.is_valid_reason(geom)}); ret den, f.eks. med "
+                        f"({shapely.is_valid_reason(geom)}); ret den, fx med "
                         "QGIS' 'Fix geometries'",
                     )
                 )

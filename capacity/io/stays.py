@@ -35,7 +35,7 @@ def check_stays(layers: dict[str, Parsed]) -> list[Problem]:
             if open_both or (not pd.isna(ends) and begins >= pd.Timestamp(ends)):
                 continue
             until = (
-                "er stadig åbent (ingen move_out)"
+                "stadig er åbent (ingen move_out)"
                 if pd.isna(ends)
                 else f"varer til {pd.Timestamp(ends):%Y-%m-%d}"
             )

@@ -124,8 +124,8 @@ class Target:
             same = False
         if not same:
             raise UserError(
-                f"sikkerhedskopien af {self.path} kan ikke læses tilbage som registret; intet "
-                "blev skrevet. Tjek disken, og kør så kommandoen igen"
+                f"sikkerhedskopien af {self.path} svarer ikke til registret, når den læses igen; "
+                "intet blev skrevet. Tjek disken, og kør så kommandoen igen"
             )
 
     def writable(self) -> None:
@@ -144,6 +144,6 @@ class Target:
     def _read_back(self, tmp: Path, new: Registry) -> None:
         if registry_hash(load_registry(tmp)) != registry_hash(new):
             raise RuntimeError(
-                f"the updated registry does not read back as planned; {self.path} was not "
-                "changed. Please report this with the plan"
+                f"det opdaterede register kan ikke læses tilbage som planlagt; {self.path} blev "
+                "ikke ændret. Meld venligst fejlen, og send planen med"
             )

@@ -69,7 +69,7 @@ def check_module_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "site_id",
-                    f"lokalitet {r['site_id']} er en {kind}, ikke en pavilion_site; modultyper "
+                    f"lokalitet {r['site_id']} har kind '{kind}', ikke 'pavilion_site'; modultyper "
                     "hører til pavillongrunde: ret site_id eller lokalitetens kind",
                 )
             )
@@ -113,7 +113,7 @@ def check_unit_types(layers: Layers) -> list[Problem]:
                 p.problem(
                     i,
                     "module_type_id",
-                    f"'{tid}' er en modultype, men registret har intet lag module_types; "
+                    f"'{tid}' henviser til en modultype, men registret har intet lag module_types; "
                     "tilføj laget, eller tøm module_type_id",
                 )
             )

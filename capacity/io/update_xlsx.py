@@ -13,6 +13,7 @@ from capacity.errors import UserError
 from capacity.io.excel import POLICY_SHEET, sheet_names
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.target import Edit, Target, edits
+from capacity.io.values import amount
 
 
 def _save_book(book: Any, path: Path) -> None:
@@ -58,7 +59,8 @@ def _no_formulas(path: Path) -> None:
     if cells:
         shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
         raise UserError(
-            f"{path}: {len(cells)} celle(r) i registrets ark indeholder en formel ({shown}); "
+            f"{path}: {amount(len(cells), 'celle', 'celler')} i registrets ark indeholder en formel "
+            f"({shown}); "
             "--apply kan bevare en formel, men ikke den værdi, Excel har beregnet, og registret "
             "læses som værdien. Intet blev skrevet. Erstat formlerne i de ark med deres værdier "
             "(kopiér, indsæt som værdier), eller gem registret som GeoPackage eller mappe"

@@ -302,7 +302,7 @@ def _wkt(raw: RawLayer, labels: tuple[str, ...], problems: list[Problem]) -> gpd
                     raw.source,
                     labels[i],
                     "wkt",
-                    "ikke en WKT-geometri; skriv f.eks. POLYGON ((x y, ...)) i EPSG:25832",
+                    "ikke en WKT-geometri; skriv fx POLYGON ((x y, ...)) i EPSG:25832",
                 )
             )
             geoms.append(None)

@@ -29,7 +29,7 @@ HINT = {
     "float": "et tal",
     "bool": "true eller false",
     "date": "en dato som YYYY-MM-DD",
-    "intlist": "hele tal adskilt af ';' (f.eks. 2;7;12)",
+    "intlist": "hele tal adskilt af ';' (fx 2;7;12)",
 }
 
 

@@ -623,7 +623,9 @@ def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
                 "fx {P01 = 2}."
             )
     if any(not isinstance(n, int) or isinstance(n, bool) or n < 0 for n in keep.values()):
-        raise UserError(f"{where}, nøgle 'keep_at_least': skal være hele antal moduler, mindst 0.")
+        raise UserError(
+            f"{where}, nøgle 'keep_at_least': skal være et helt antal moduler, mindst 0."
+        )
     for m in close.values():
         try:
             dt.date.fromisoformat(f"{m}-01")

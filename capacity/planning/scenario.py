@@ -105,7 +105,8 @@ class Arrivals(_Strict):
         if len(uncertain) > MAX_UNCERTAIN_WAVES:
             raise ValueError(
                 f"højst {MAX_UNCERTAIN_WAVES} bølger med en sandsynlighed under 1 "
-                f"({len(uncertain)} givet): hver af dem fordobler de grene, planen vejer"
+                f"({len(uncertain)} angivet): hver af dem fordobler antallet af grene, som planen "
+                "skal afveje"
             )
         return self
 

@@ -180,7 +180,7 @@ def _label(index: int) -> str:
 
 def listed(items: list[str], k: int = 5) -> str:
     """The first ``k`` items, and how many more."""
-    more = f" og {len(items) - k} flere" if len(items) > k else ""
+    more = f" og {len(items) - k} til" if len(items) > k else ""
     return ", ".join(items[:k]) + more
 
 

@@ -87,7 +87,7 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
     unknown = sorted(set(plan["site_id"]) - set(reg.sites["id"].astype(str)))
     if unknown:
         raise UserError(
-            f"{path}: ukendt(e) lokalitet(er) {listed(unknown)}, som ikke er i registret; lav "
+            f"{path}: lokalitet(er) {listed(unknown)} findes ikke i registret; lav "
             "planen ud fra det samme register, eller ret site_id."
         )
     month = plan["month"].dt.strftime("%Y-%m")

@@ -397,7 +397,7 @@ def choose_formulation(dom: Domain, formulation: str, *, solver: str) -> str:
         raise UserError(f"ukendt formulering {formulation!r}; vælg auto, pairs eller aggregate")
     if formulation == "aggregate" and (dom.allow_moves or solver == "greedy"):
         raise UserError(
-            "den aggregerede formulering placerer kun ankommende husstande: "
+            "--formulation aggregate placerer kun ankommende husstande: "
             "fjern --allow-moves (eller brug --formulation pairs), og brug cpsat eller highs"
         )
     if formulation != "auto":

@@ -92,7 +92,7 @@ def apply_plan(
         if reasons:
             lines = "\n".join(f"  - {r}" for r in reasons)
             raise UserError(
-                f"planen i {plan} kan ikke skrives i {registry}; intet er skrevet:\n"
+                f"planen i {plan} kan ikke skrives i {registry}; intet blev skrevet:\n"
                 f"{lines}\nRet planen (eller lav den igen med capacity place)"
             )
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
@@ -121,7 +121,7 @@ def _valid(updated: Registry) -> None:
         except RegistryError as exc:
             problems = "\n".join(f"  - {p}" for p in exc.errors)
             raise UserError(
-                f"planen ville gøre registret ugyldigt; intet er skrevet:\n{problems}"
+                f"planen ville gøre registret ugyldigt; intet blev skrevet:\n{problems}"
             ) from None
 
 

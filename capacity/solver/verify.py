@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from capacity.errors import UserError
+from capacity.errors import UserError, os_reason
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.model import hard
@@ -57,7 +57,7 @@ def read_plan(folder: Path) -> Plan:
         day = dt.date.fromisoformat(str(summary["date"]))
     except ValueError:
         raise UserError(
-            f"{folder / 'summary.json'}: datoen {summary['date']!r} er ikke en dato (YYYY-MM-DD); "
+            f"{folder / 'summary.json'}: datoen {summary['date']!r} er ikke en gyldig dato (YYYY-MM-DD); "
             "lav planen igen"
         ) from None
     placements = _csv(folder / "placements.csv", ("household_id", "unit_id"))
@@ -86,7 +86,7 @@ def _summary(folder: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{file} er ikke gyldig JSON ({exc}); lav planen igen") from None
     except OSError as exc:
-        raise UserError(f"{file}: kan ikke læses ({exc.strerror}); tjek stien") from None
+        raise UserError(f"{file}: kan ikke læses ({os_reason(exc)}); tjek stien") from None
     if not isinstance(summary, dict) or not {"input_hash", "date"} <= set(summary):
         raise UserError(f"{file} mangler input_hash eller date; lav planen igen")
     return summary
@@ -100,7 +100,7 @@ def _csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
         raise UserError(f"{file} kan ikke læses som CSV ({exc}); lav planen igen") from None
     except OSError as exc:
-        raise UserError(f"{file}: kan ikke læses ({exc.strerror}); tjek stien") from None
+        raise UserError(f"{file}: kan ikke læses ({os_reason(exc)}); tjek stien") from None
     missing = [c for c in columns if c not in frame]
     if missing:
         raise UserError(f"{file} mangler kolonne(r) {', '.join(missing)}; lav planen igen")
@@ -280,13 +280,13 @@ RULE_TEXTS = {
     "unit_in_service": "En husstand placeres kun i en bolig, der er i drift.",
     "site_available_on_date": "En husstand placeres kun på en lokalitet, der er tilgængelig på "
     "placeringsdatoen.",
-    "required_district_respected": "En husstand med et krævet distrikt placeres kun på en "
-    "lokalitet i det distrikt.",
+    "required_district_respected": "En husstand, der skal bo i et bestemt distrikt, placeres kun "
+    "på en lokalitet i det distrikt.",
     "accessible_when_needed": "En husstand, der har brug for en handicapvenlig bolig, placeres "
     "kun i en handicapvenlig bolig.",
     "family_ok_for_children": "En husstand med børn placeres kun i en bolig markeret family_ok.",
     "shares_only_when_shareable": "En bolig med beboere tager kun en ny husstand, hvis den kan "
-    "deles, og alle er voksne uden børn.",
+    "deles, og alle dens husstande kun består af voksne.",
     "room_for_household": "En husstand skal kunne være i de senge i boligen, som beboerne "
     "lader stå ledige.",
     "one_unit_per_household": "En husstand kommer samlet i højst én bolig; en beboer, der kan "

@@ -171,7 +171,7 @@ def test_several_seeds_outside_the_general_suite_are_refused(shared_dir, tmp_pat
     args = ["bench", "--suite", "quick", "--seed", "0", "--seed", "1", "--out", str(tmp_path)]
     result = CliRunner().invoke(app, [*args, "--instances", str(root)])
     assert result.exit_code == 2
-    assert "kun suiten general kører flere" in " ".join(result.output.split())
+    assert "kun suiten general kan køre flere seeds" in " ".join(result.output.split())
     assert not (tmp_path / "bench.json").exists()
 
 

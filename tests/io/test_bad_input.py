@@ -283,7 +283,7 @@ def test_point_in_a_polygon_layer(folder):
     doc["features"][1]["geometry"] = {"type": "Point", "coordinates": list(helpers.ORIGIN)}
     path.write_text(json.dumps(doc), encoding="utf-8")
     problem = only(errors(folder), "districts.geojson", "geometry", "E (objekt 2)")
-    assert "en Point, ikke en Polygon" in problem.message
+    assert "geometrien er af typen Point, ikke Polygon" in problem.message
 
 
 def test_degrees_in_x_y_columns(folder):

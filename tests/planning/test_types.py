@@ -168,7 +168,7 @@ BAD = {
     "type at a building": (
         dict(site_id="B1"),
         {"P1-M1": "P1-F", "P1-M2": "P1-F"},
-        ("module_types.csv", "P1-E (linje 2)", "site_id", "ikke en pavilion_site"),
+        ("module_types.csv", "P1-E (linje 2)", "site_id", "ikke 'pavilion_site'"),
     ),
     "unknown type": (
         {},

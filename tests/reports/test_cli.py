@@ -158,7 +158,7 @@ def test_review_refuses_two_runs_pasted_together_with_exit_2(app, registry_file,
         # before: exit 0 with the site's cost counted and its modules left off the map
         (
             lambda text: text.replace("\nP1,", "\nQ9,"),
-            "ukendt(e) lokalitet(er) Q9, som ikke er i registret",
+            "lokalitet(er) Q9 findes ikke i registret",
         ),
     ],
 )

@@ -109,7 +109,7 @@ def _edit_plan(plan_dir, edit) -> None:
         (lambda rows: rows + rows, "mere end én række for P1 2027-03, P1 2027-04, P1 2027-05"),
         (
             lambda rows: [r.replace("P1,", "Q9,", 1) for r in rows],
-            "ukendt(e) lokalitet(er) Q9, som ikke er i ",
+            "lokalitet(er) Q9 findes ikke i ",
         ),
         (
             lambda rows: rows[:2] + rows[4:],

@@ -150,7 +150,7 @@ BAD = {
         lambda p: _edit_summary(p, date="2226-12-01"),
         "uden for registrets datoer",
     ),
-    "not a date": (lambda p: _edit_summary(p, date="2026-13-01"), "er ikke en dato"),
+    "not a date": (lambda p: _edit_summary(p, date="2026-13-01"), "er ikke en gyldig dato"),
     "edited hash": (lambda p: _edit_summary(p, input_hash="0" * 64), "er ændret, siden planen"),
     "garbled summary": (lambda p: (p / "summary.json").write_text("{oops"), "ikke gyldig JSON"),
     "no placements": (lambda p: (p / "placements.csv").unlink(), "placements.csv mangler"),
@@ -631,9 +631,7 @@ def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch
         return reg.with_layers(occupancy=reg.occupancy.iloc[:-1])
 
     monkeypatch.setattr(target, "load_registry", lossy)
-    with pytest.raises(
-        UserError, match="sikkerhedskopien af .* kan ikke læses tilbage som registret"
-    ):
+    with pytest.raises(UserError, match="sikkerhedskopien af .* svarer ikke til registret"):
         apply_plan(path, plan, today=TODAY)
     assert _snapshot(path) == before
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
