@@ -23,7 +23,7 @@ import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from capacity.errors import Problem, RegistryError, os_reason
-from capacity.reports.text import decimal
+from capacity.numbers import decimal
 
 MAX_POLICY_BYTES = 1_000_000  # a policy is a few hundred bytes; more is not a policy
 MAX_WEIGHT = 1_000_000  # per unit of a term; objective sums stay far inside 64-bit integers

@@ -18,8 +18,9 @@ from rich.table import Table
 from rich.text import Text
 
 from capacity.errors import RegistryError, UserError
+from capacity.numbers import number
 from capacity.plain import plain
-from capacity.reports.text import number, percent
+from capacity.reports.text import percent
 
 PIPE_WIDTH = 120  # columns when the output is a file or a pipe (rich would assume 80)
 

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
-from capacity.reports.text import number
+from capacity.numbers import number
 
 
 def place(

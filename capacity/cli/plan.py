@@ -81,12 +81,13 @@ def plan(
     """Kapacitetsplan: hvornår og hvor pavillongrunde og moduler sættes op, tages ned, købes,
     og hvem der flyttes, så en grund kan lukke."""
     started = time.perf_counter()  # the limit counts the imports below (pandas, OR-Tools, ...)
+    from capacity.numbers import number
     from capacity.planning.deadline import finite, too_short
     from capacity.planning.explain import kr, pct
     from capacity.planning.plan import make_plan
     from capacity.planning.scenario import load_inputs
     from capacity.reports.plan_output import write_plan
-    from capacity.reports.text import number, status_words
+    from capacity.reports.text import status_words
 
     if time.perf_counter() - started >= finite(time_limit):  # not even the registry in time
         raise too_short(time_limit, time.perf_counter() - started, built=False)
@@ -134,7 +135,7 @@ def stop_words(summary: dict) -> str:
 def actions_table(modules, out: Path | None = None) -> Table:
     """A rich table of the months in which modules of a type are ordered, taken down, bought or
     their residents moved (``PlanResult.modules``)."""
-    from capacity.reports.text import number
+    from capacity.numbers import number
 
     table = Table(title="Kapacitetsplan: handlinger")
     heads = ("Lokalitet", "Modultype", "Måned", "Bestil", "Står", "Ned", "Købt", "Flyttet")

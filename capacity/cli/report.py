@@ -11,7 +11,7 @@ from rich.table import Table
 
 from capacity.cli.app import clean, make_console
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
-from capacity.reports.text import number
+from capacity.numbers import number
 
 
 def report(

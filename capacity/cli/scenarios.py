@@ -11,7 +11,8 @@ from rich.table import Table
 from capacity.cli.app import clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
-from capacity.reports.text import number, percent
+from capacity.numbers import number
+from capacity.reports.text import percent
 
 
 def scenarios(

@@ -30,6 +30,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
+from capacity.numbers import number
 from capacity.reports.privacy import (
     Total,
     is_suppressed,
@@ -37,7 +38,6 @@ from capacity.reports.privacy import (
     suppress,
     total_text,
 )
-from capacity.reports.text import number
 
 HIDDEN = "x"  # hidden so that no small count can be had by subtracting two shown figures
 NO_VALUE = "–"

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from capacity.reports.text import decimal
+from capacity.numbers import decimal
 
 TRUE = frozenset({"true", "1", "yes", "y", "ja", "j", "sand", "t", "x"})
 FALSE = frozenset({"false", "0", "no", "n", "nej", "falsk", "f"})

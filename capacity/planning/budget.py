@@ -35,9 +35,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from capacity.errors import UserError
+from capacity.numbers import decimal, number
 from capacity.planning.deadline import finite
 from capacity.planning.sensitivity import MIN_RUNS, STAY, WAVE
-from capacity.reports.text import decimal, number
 
 LATER_SHARE = 0.15  # of the limit kept at least for scoring, the sensitivity and the files
 MIN_PLAN = 2.0  # seconds a plan is given at least: loading, building and a first HiGHS answer

@@ -18,8 +18,8 @@ import time
 from ortools.sat.python import cp_model
 
 from capacity.errors import UserError
+from capacity.numbers import number
 from capacity.planning.feasible import PlanTimeout
-from capacity.reports.text import number
 
 KILL_AFTER = 0.5  # seconds after its deadline at which a HiGHS child is ended (best point kept)
 CHILD_MIN = 0.5  # seconds a HiGHS child needs at least: a cold Python with highspy, a first LP

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from capacity.numbers import number
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PlanResult
 from capacity.reports.escape import md_text
-from capacity.reports.text import money, number, percent, status_words
+from capacity.reports.text import money, percent, status_words
 
 MONTHS = (
     "januar",

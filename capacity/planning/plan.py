@@ -15,6 +15,7 @@ from ortools.sat.python import cp_model
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import fit_tables
+from capacity.numbers import decimal
 from capacity.planning import demand as dem
 from capacity.planning.deadline import (
     CHILD_MIN,
@@ -41,7 +42,6 @@ from capacity.planning.option_checks import standing_available
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 from capacity.planning.terms import COST_TERMS, TERMS
-from capacity.reports.text import decimal
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
 

@@ -42,6 +42,7 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
+from capacity.numbers import decimal
 from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, main_option_too_short
 from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct
@@ -54,7 +55,7 @@ from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import ScenarioResult, score
 from capacity.planning.supply import Supply, supply
-from capacity.reports.text import decimal, money
+from capacity.reports.text import money
 
 
 @dataclass(frozen=True)

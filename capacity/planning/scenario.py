@@ -25,8 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from capacity.errors import Problem, RegistryError
 from capacity.io.registry import load_registry
+from capacity.numbers import number
 from capacity.policy import pydantic_message
-from capacity.reports.text import number
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _KEYED = re.compile(r"^([a-z_]+(?:\.[a-z_0-9]+)*): (.*)$", re.S)

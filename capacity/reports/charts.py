@@ -13,10 +13,11 @@ import pandas as pd
 
 from capacity import overview
 from capacity.io.layers import Registry
+from capacity.numbers import number
 from capacity.plain import plain
 from capacity.reports.council import districts_figures
 from capacity.reports.privacy import published_total, round_count, rounding_base
-from capacity.reports.text import million, number, percent, words
+from capacity.reports.text import million, percent, words
 
 BAND_COLUMNS = ("month", "p10", "p90")
 

@@ -15,10 +15,11 @@ import pandas as pd
 from capacity.files import write_atomic
 from capacity.io.cells import excel_text, text_cell
 from capacity.io.layers import Registry
+from capacity.numbers import number
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band, forecast_table
 from capacity.reports.tables import TABLES, review_tables
-from capacity.reports.text import TABLE_WORDS, VALUE_WORDS, number, words
+from capacity.reports.text import TABLE_WORDS, VALUE_WORDS, words
 
 REVIEW_HTML = "review.html"
 REVIEW_XLSX = "review.xlsx"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from capacity.numbers import number
 from capacity.reports.council import RATIO_CLASSES, KeyNumbers
 from capacity.reports.escape import html_text
 from capacity.reports.privacy import free_total_text, suppress, total_text
-from capacity.reports.text import money, number
+from capacity.reports.text import money
 
 # the map's colours (``capacity.reports.maps``), told in the legend
 DISTRICT_COLOURS = {  # "few": 0 to min_count - 1 residents, one class (0 is not told apart)

@@ -9,8 +9,9 @@ terms (spread, families together, daycare slots) and the modules to put up.
 from __future__ import annotations
 
 from capacity.model.soft import PAIR_COEFS
+from capacity.numbers import number
 from capacity.reports.escape import md_text
-from capacity.reports.text import number, signed, status_words
+from capacity.reports.text import signed, status_words
 from capacity.solver.result import PLACEMENT_TERMS, TERM_NAMES, Result
 
 LABELS = {

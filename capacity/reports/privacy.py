@@ -31,7 +31,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from capacity.reports.text import number
+from capacity.numbers import number
 
 
 def suppress(n: int | float | None, min_count: int = 3) -> str:

@@ -15,13 +15,14 @@ from markupsafe import Markup
 
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
+from capacity.numbers import number
 from capacity.planning.explain import month_name
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS
 from capacity.planning.proposal import Option, Proposal
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
-from capacity.reports.text import million, money, number, percent
+from capacity.reports.text import million, money, percent
 
 if TYPE_CHECKING:
     from capacity.reports.proposal_figures import ProposalFigures

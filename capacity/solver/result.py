@@ -26,7 +26,8 @@ from capacity.model.domain import Domain, Household, Unit
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
 from capacity.model.soft import PAIR_COEFS, SOFT_TERMS, TEXT, pair_cost
-from capacity.reports.text import number, status_words
+from capacity.numbers import number
+from capacity.reports.text import status_words
 from capacity.solver.greedy import room_left
 
 TERM_NAMES = tuple(t.__name__ for t in SOFT_TERMS)

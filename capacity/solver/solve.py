@@ -30,7 +30,7 @@ from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import BuildStopped, build_model, hint
 from capacity.model.soft import separable
-from capacity.reports.text import decimal
+from capacity.numbers import decimal
 from capacity.solver import cpsat_lanes, fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
 from capacity.solver.clock import (

@@ -113,7 +113,7 @@ def test_plan_then_scenarios(app, registry, tmp_path):
     assert runs.exit_code == 0, runs.output
     assert "P(mangel)" in runs.output
     assert (tmp_path / "runs" / "months.csv").exists()
-    # Danish numbers (reports.text.number), never "12.5%" or "181.5 personmåneder"
+    # Danish numbers (capacity.numbers.number), never "12.5%" or "181.5 personmåneder"
     flat = " ".join(runs.output.split())
     assert re.search(r"Risiko for mangel i mindst én måned: \d+,\d %", flat), flat
     assert re.search(r"forventet mangel \d{1,3}(\.\d{3})*,\d personmåneder", flat), flat

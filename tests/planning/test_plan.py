@@ -6,8 +6,9 @@ import re
 
 import pytest
 
+from capacity.numbers import decimal
 from capacity.planning.plan import make_plan
-from capacity.reports.text import decimal, status_words
+from capacity.reports.text import status_words
 from tests.helpers import make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario
 

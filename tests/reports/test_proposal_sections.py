@@ -11,10 +11,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from capacity.numbers import decimal, number
 from capacity.reports import charts
 from capacity.reports.proposal_figures import proposal_figures
 from capacity.reports.proposal_output import cost_table, figure_texts, render_proposal
-from capacity.reports.text import decimal, million, money, number, percent, signed
+from capacity.reports.text import million, money, percent, signed
 from tests import helpers
 from tests.planning.test_proposal_options import Cells, md_tables
 
