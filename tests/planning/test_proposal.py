@@ -45,7 +45,7 @@ def test_without_an_acceptable_option_the_safest_is_recommended():
 
 def test_proposal_on_the_tiny_registry(tmp_path):
     sc = scenario([1, 1, 1, 6, 1, 1], stay=6, horizon=8)
-    paper = make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=10)
+    paper = make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=60)
     keys = [k for o in paper.options for k in (o.key, *o.same_as)]
     assert sorted(keys) == ["A", "B", "C", "D"]
     assert paper.recommended in {o.key for o in paper.options}

@@ -228,7 +228,7 @@ def md_tables(md: str) -> list[list[str]]:
 def wave_paper():
     """A proposal on the tiny registry with a wave: options differ."""
     sc = scenario([1, 1, 1, 14, 1, 1], stay=6, horizon=8)
-    return make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=10)
+    return make_proposal(tiny_registry(), sc, samples=3, runs=20, seed=2, time_limit=60)
 
 
 def test_html_and_markdown_carry_the_same_content(wave_paper):

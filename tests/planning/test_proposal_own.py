@@ -102,7 +102,7 @@ def test_the_command_takes_own_options_and_refuses_a_bad_file(tmp_path):
     own = tmp_path / "own.toml"
     own.write_text(f'[[option]]\nname = "Egen"\nkeep_at_least = {{{sites[1]} = 0}}\n', "utf-8")
     args = ["proposal", str(reg), "--scenario", str(short_scenario(tmp_path))]
-    args += ["--samples", "2", "--runs", "10", "--time-limit", "10", "--out", str(tmp_path / "o")]
+    args += ["--samples", "2", "--runs", "10", "--time-limit", "60", "--out", str(tmp_path / "o")]
     result = CliRunner().invoke(app, [*args, "--options", str(own)])
     assert result.exit_code == 0, result.output
     md = (tmp_path / "o" / "proposal.md").read_text(encoding="utf-8")

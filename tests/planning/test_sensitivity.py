@@ -39,7 +39,7 @@ def wave_paper():
     """A proposal on the tiny registry whose demand has a wave of 13 households in month 4."""
     reg = tiny_registry()
     sc = scenario([1, 1, 1, 1, 1, 1], stay=6, horizon=8, extra=WAVE_TOML)
-    return reg, make_proposal(reg, sc, samples=3, runs=40, seed=2, time_limit=10)
+    return reg, make_proposal(reg, sc, samples=3, runs=40, seed=2, time_limit=60)
 
 
 def test_stays_are_scaled_by_kind():
