@@ -127,5 +127,5 @@ def test_resume_with_another_seed_is_refused_naming_the_seed_on_disk(shared_dir,
     args = ["bench", "--suite", "general", "--only", "p1", "--resume", "--out", str(out)]
     result = CliRunner().invoke(app, [*args, "--instances", str(root)])
     assert result.exit_code == 2
-    assert "--seed 3, not 0" in " ".join(result.output.split())
+    assert "--seed 3, ikke 0" in " ".join(result.output.split())
     assert [d["status"] for d in json.loads((out / "bench.json").read_text())] == ["KEPT"]
