@@ -13,6 +13,7 @@ from capacity.cli import report, review
 from capacity.cli.app import user_errors
 from capacity.io.registry import write_registry
 from tests import helpers
+from tests.reports.test_forecast import MONTHS_CSV, SUMMARY_JSON
 
 runner = CliRunner()
 
@@ -84,7 +85,6 @@ def test_review_bad_date_exits_2(app, registry_file, tmp_path):
 
 
 def test_review_with_scenario_runs(app, registry_file, tmp_path):
-    from tests.reports.test_forecast import MONTHS_CSV, SUMMARY_JSON
 
     runs = tmp_path / "scenarios"
     runs.mkdir()
