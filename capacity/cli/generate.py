@@ -62,7 +62,7 @@ def generate(
         )
         write_registry(reg, out)
     make_console().print(
-        f"Skrev {clean(out)}: {len(reg.sites)} lokaliteter, {len(reg.units)} enheder, "
+        f"Skrev {clean(out)}: {len(reg.sites)} lokaliteter, {len(reg.units)} boliger, "
         f"{len(reg.households)} husstande (frø {seed}).",
         soft_wrap=True,
         markup=False,

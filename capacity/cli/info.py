@@ -22,7 +22,7 @@ def info(
     ] = None,
     policy: PolicyOpt = None,
 ) -> None:
-    """Kapacitet pr. lokalitet: enheder, senge, optaget, ledige, pavillonmoduler."""
+    """Kapacitet pr. lokalitet: boliger, senge, optaget, ledige, pavillonmoduler."""
     from capacity import overview
     from capacity.io.registry import load_registry
 

@@ -39,7 +39,7 @@ def place(
         str,
         typer.Option(
             "--formulation",
-            help="auto (efter størrelse; par med et scores-lag), pairs (én variabel pr. husstand og enhed) eller "
+            help="auto (efter størrelse; par med et scores-lag), pairs (én variabel pr. husstand og bolig) eller "
             "aggregate (antal husstandstyper pr. lokalitet, pakket eksakt bagefter).",
         ),
     ] = "auto",

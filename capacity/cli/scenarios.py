@@ -112,7 +112,7 @@ def plan_lines(summary: dict, modules) -> list[str]:
         )
     known = modules is not None and "units_moved" in modules  # a hand-made modules.csv may lack it
     moved = int(modules["units_moved"].sum()) if known else None
-    planned = f"; planen flytter {moved} beboerenheder" if moved is not None else ""
+    planned = f"; planen flytter beboerne i {moved} bolig(er)" if moved is not None else ""
     out.append(
         "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
         f"{number(summary['expected_relocations'], 1)} husstande{planned}."

@@ -13,15 +13,15 @@ from capacity.model.domain import Domain, Household
 MESSAGES = {
     "da": {
         "minors_not_placed": "uledsaget mindreårig: overdraget til Børn og Familier",
-        "unit_in_service": "ingen enhed i drift",
-        "site_available_on_date": "ingen enhed i drift og tilgængelig d. {date}",
-        "required_district_respected": "ingen enhed i det krævede distrikt {district} d. {date}",
-        "accessible_when_needed": "ingen handicapvenlig enhed ledig d. {date}",
-        "family_ok_for_children": "ingen familieegnet enhed ledig d. {date}",
-        "shares_only_when_shareable": "alle egnede enheder er optaget af beboere d. {date}",
-        "room_for_household": "ingen ledig enhed med {persons} senge; den største ledige har {largest}",
-        "taken": "de {n} egnede enheder gik til andre husstande (ledige senge rakte ikke)",
-        "costly": "en egnet enhed var ledig, men placeringen ville koste mere end vægten for at "
+        "unit_in_service": "ingen bolig i drift",
+        "site_available_on_date": "ingen bolig i drift og tilgængelig d. {date}",
+        "required_district_respected": "ingen bolig i det krævede distrikt {district} d. {date}",
+        "accessible_when_needed": "ingen handicapvenlig bolig ledig d. {date}",
+        "family_ok_for_children": "ingen familieegnet bolig ledig d. {date}",
+        "shares_only_when_shareable": "alle egnede boliger er optaget af beboere d. {date}",
+        "room_for_household": "ingen ledig bolig med {persons} senge; den største ledige har {largest}",
+        "taken": "de {n} egnede boliger gik til andre husstande (ledige senge rakte ikke)",
+        "costly": "en egnet bolig var ledig, men placeringen ville koste mere end vægten for at "
         "stå uden bolig ({weight} pr. person)",
     },
     "en": {

@@ -67,7 +67,7 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
             [number(o.runs.summary["expected_shortage_person_months"]) for o in opts],
         ),
         (
-            "Beboerenheder flyttet efter planen",
+            "Boliger med beboere flyttet efter planen",
             [str(int(o.plan.modules["units_moved"].sum())) for o in opts],
         ),
         (

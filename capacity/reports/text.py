@@ -148,7 +148,7 @@ EN: dict[str, str] = {
 # The review's table titles and column headers.
 TABLES_DA: dict[str, str] = {
     "t_sites": "Belægning pr. lokalitet",
-    "t_units": "Belægning pr. enhed",
+    "t_units": "Belægning pr. bolig",
     "t_free_beds": "Ledige senge pr. type",
     "t_long_stays": "Lange ophold (over {months} mdr.)",
     "t_move_outs": "Forventede fraflytninger (næste {horizon} mdr.)",

@@ -132,7 +132,7 @@ def test_room_for_household_rejects_too_few_free_beds():
     reg = placement_world(units=units, households=[make_household("H", adults=7)])
     assert _pairs(reg, "H") == ()
     assert _reason(reg, "H") == "no free unit with 7 beds; largest free has 5"
-    assert _reason(reg, "H", lang="da") == "ingen ledig enhed med 7 senge; den største ledige har 5"
+    assert _reason(reg, "H", lang="da") == "ingen ledig bolig med 7 senge; den største ledige har 5"
 
 
 def test_residents_stay_where_they_are_unless_moves_allowed():
