@@ -4,8 +4,10 @@ Names of sites, districts, towns and points of interest, ids and scenario texts 
 registry and the user's files: they are untrusted. ``html_text`` makes such text inert wherever a
 report puts it: in element content and quoted attributes (``&``, ``<``, ``>``, quotes), and inside
 the JavaScript template literals that folium wraps tooltips and popups in (backtick, ``$`` and
-backslash as character references, so that no ``${...}`` is evaluated and no literal is ended).
-The browser shows the text exactly as written.
+backslash as character references, so that no ``${...}`` is evaluated and no literal is ended),
+and inside folium's elements, which branca renders a second time as Jinja2 templates (braces as
+character references, so that no ``{{ }}`` or ``{% %}`` in a name is evaluated on the machine that
+writes the report). The browser shows the text exactly as written.
 
 ``md_text`` does the same for Markdown outputs: Markdown's characters that would make user text a
 link or an image, a code span or a table cell (backslash, backtick, square brackets, bar) are
@@ -24,6 +26,8 @@ from markupsafe import Markup
 __all__ = ["html_text", "md_text", "md_markup"]
 
 _JS_TEMPLATE = {ord("`"): "&#96;", ord("$"): "&#36;", ord("\\"): "&#92;"}
+_JINJA = {ord("{"): "&#123;", ord("}"): "&#125;"}
+_REFERENCES = _JS_TEMPLATE | _JINJA
 
 
 def html_text(value: Any) -> str:
@@ -34,9 +38,11 @@ def html_text(value: Any) -> str:
     >>> html_text('<script>alert("x")</script>')
     '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
     >>> html_text("${alert(1)}`")
-    '&#36;{alert(1)}&#96;'
+    '&#36;&#123;alert(1)&#125;&#96;'
+    >>> html_text("{{ 7*7 }}")
+    '&#123;&#123; 7*7 &#125;&#125;'
     """
-    return html.escape(str(value), quote=True).translate(_JS_TEMPLATE)
+    return html.escape(str(value), quote=True).translate(_REFERENCES)
 
 
 _MARKDOWN = {ord(c): "\\" + c for c in "\\`[]|"} | {ord("\r"): " ", ord("\n"): " "}

@@ -11,7 +11,9 @@ injected element, no script error; the payload text is shown as text.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -19,8 +21,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from capacity.followup.fmap import followup_map
 from capacity.io.registry import write_registry
+from capacity.reports.assets import strip_assets
 from capacity.reports.escape import html_text
+from capacity.reports.maps import council_map
 from tests import helpers
 from tests.reports.test_browser import open_offline
 
@@ -42,9 +47,9 @@ def hostile_id(layer: str, old: str) -> str:
     return f'{old}"><svg onload="window.__pwned=\'{layer}\'">${{alert(1)}}`'
 
 
-def hostile_registry():
+def hostile_registry(text=payload):
     """``tiny_registry`` with towns, daycare and a job centre added (so every map layer exists),
-    every text field a payload and every id hostile, references kept."""
+    every text field ``text(tag)`` (a script payload) and every id hostile, references kept."""
     from shapely.geometry import Point
 
     from capacity.io.layers import frame
@@ -70,7 +75,7 @@ def hostile_registry():
         df = df.copy()
         for column in ("name", "note", "source"):
             if column in df.columns:
-                df[column] = [payload(f"{name}.{column}.{i}") for i in range(len(df))]
+                df[column] = [text(f"{name}.{column}.{i}") for i in range(len(df))]
         if name in ids:
             df["id"] = df["id"].map(ids[name])
         out[name] = df
@@ -222,10 +227,28 @@ def test_no_payload_runs_in_any_html_output(browser, hostile_outputs, which):
     page.close()
 
 
+def template(tag: str) -> str:
+    """Jinja2 syntax that folium's second rendering would evaluate (``49``) or fail on."""
+    return f"{tag} {{{{ 7*7 }}}} {{% if x %}} {{# c #}}"
+
+
+def test_template_syntax_in_names_is_text_on_every_map():
+    reg = hostile_registry(template)
+    names = ("pois.name.0", "pois.name.1", "districts.name.0", "districts.name.1")
+    maps = {
+        "council": (council_map(reg), (*names, "sites.name.0", "sites.name.1", "pois.name.2")),
+        "followup": (followup_map(reg, {}, 2026, "da"), names),
+    }
+    for which, (out, tags) in maps.items():
+        unjson = re.sub(r"\\u00([0-9a-f]{2})", lambda m: chr(int(m[1], 16)), strip_assets(out))
+        shown = html.unescape(unjson)  # as the browser reads the JSON strings and the HTML
+        for tag in tags:
+            assert template(tag) in shown, (which, tag)
+        assert " 49 " not in shown
+
+
 @given(st.text())
 def test_html_text_round_trips_and_leaves_no_markup(value):
-    import html
-
     out = html_text(value)
     assert html.unescape(out) == value
-    assert not set(out) & set("<>\"'`$\\")
+    assert not set(out) & set("<>\"'`$\\{}")
