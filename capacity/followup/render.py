@@ -110,7 +110,8 @@ def detail_table(f: Followup, goal: str) -> Table:
         )
     by_key: dict[str, dict[str, Figure]] = {}
     for x in figs:
-        _, ident, what = x.measure.split(":")
+        kind_ident, what = x.measure.rsplit(":", 1)  # an id may hold ":" itself
+        ident = kind_ident.split(":", 1)[1]
         by_key.setdefault(ident, {})[what] = x
     if goal == "spread":
         pops = dict(

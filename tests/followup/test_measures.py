@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from capacity.followup import build_followup
+from capacity.followup import build_followup, render, write_followup
 from capacity.model.domain import build_domain
 from capacity.model.soft import school_coef, transport_coef
 
@@ -147,3 +147,21 @@ def test_modules_up_and_down_are_unknown_without_their_dates(history):
     dated = build_followup(reg.with_layers(units=units), year, as_of=dt.date(2026, 12, 1))
     assert dated.get(year, "capacity", "modules_up").value == 1
     assert dated.get(year, "capacity", "modules_down").value == 1
+
+
+def test_ids_with_colons_reach_the_tables(history, tmp_path) -> None:
+    """Validation allows ":" in ids; the figures' keys (``district:ID:rate``) still tell them
+    apart, so renamed ids give the same tables (they show names) and the report is written."""
+    districts = history.districts.assign(id=history.districts["id"].replace({"W": "SKD:W"}))
+    sites = history.sites.assign(id=history.sites["id"].replace({"BW": "B:W:rate"}))
+    units = history.units.assign(site_id=history.units["site_id"].replace({"BW": "B:W:rate"}))
+    reg = history.with_layers(districts=districts, sites=sites, units=units)
+    renamed = build_followup(reg, 2024)
+    tables = {t.key: t.rows for t in render.tables(renamed, reg.policy.limits)}
+    before = {
+        t.key: t.rows for t in render.tables(build_followup(history, 2024), history.policy.limits)
+    }
+    for key in ("districts", "sites"):  # in the order of their ids, which the renaming changed
+        assert sorted(tables[key]) == sorted(before[key]), key
+    write_followup(reg, renamed, tmp_path)
+    assert (tmp_path / "followup.html").stat().st_size > 0
