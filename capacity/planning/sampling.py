@@ -16,7 +16,8 @@ PLAN, RUNS, QUANTILE = 1, 2, 3  # purposes of the seed sequences
 
 @dataclass(frozen=True)
 class Arrivals:
-    """The arrivals of one sampled run (the households waiting come first, in their months).
+    """The arrivals of one sampled run, in order of month (within a month the households waiting
+    or registered as arriving come first).
 
     Attributes
     ----------
@@ -84,7 +85,10 @@ def draw(dm: DemandModel, rng: np.random.Generator) -> Arrivals:
     kind = np.concatenate([dm.waiting_kind, dm.type_kind[types]]).astype(np.int64)
     month = np.concatenate([dm.waiting_month, month])
     stay = rng.choice(len(dm.stay_pmf), size=len(month), p=dm.stay_pmf) + 1
-    return Arrivals(month, persons, family, month + stay, kind, branch)
+    # the runs admit arrivals month by month in this order: a household registered for a late
+    # month must not come before the scenario's earlier ones (stable: the waiting stay first)
+    o = np.argsort(month, kind="stable")
+    return Arrivals(month[o], persons[o], family[o], (month + stay)[o], kind[o], branch)
 
 
 def _counts(dm: DemandModel, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import distributed
 import numpy as np
 import pandas as pd
@@ -11,10 +13,11 @@ from capacity.errors import UserError
 from capacity.planning.greedy import run_chunk
 from capacity.planning.plan import PLAN_COLUMNS
 from capacity.planning.plan_input import PLAN_BEDS_COLUMNS, plan_beds
+from capacity.planning.scenario import scenario_from_text
 from capacity.planning.simulate import input_for, run_scenarios
 from capacity.planning.supply import supply
-from tests.helpers import make_registry, make_site, make_unit, tiny_registry
-from tests.planning.conftest import pavilion, scenario
+from tests.helpers import make_household, make_registry, make_site, make_unit, tiny_registry
+from tests.planning.conftest import pavilion, scenario, scenario_text
 
 WAVE = scenario([1, 1, 1, 6, 1, 1], stay=4, horizon=8).model_copy(
     update={"uncertainty": scenario([0]).uncertainty.model_copy(update={"kind": "poisson"})}
@@ -121,3 +124,18 @@ def test_a_plan_without_a_column_the_runs_read_is_refused_naming_it(column):
     plan = pd.DataFrame({"site_id": ["x"], "month": [sup.months[0]], "beds": [1]})
     with pytest.raises(UserError, match=f"kolonne\\(r\\) {column}"):
         plan_beds(plan.drop(columns=column), sup)
+
+
+def test_a_household_registered_for_a_later_month_holds_back_no_earlier_arrival():
+    # The run of the hand-computed test, plus a single registered to arrive in June (month 5):
+    # the scenario's arrivals still come in months 0-3, and June adds one more person.
+    reg = make_registry(
+        sites=[make_site("B1")],
+        units=[make_unit("B1-1", "B1", beds=4, shareable=True)],
+        households=[make_household("LATE", arrival_date=dt.date(2027, 6, 15))],
+    )
+    text = scenario_text([1, 1, 1, 6], stay=4, horizon=8)
+    sc = scenario_from_text(text.replace("include_waiting = false", "include_waiting = true"), "t")
+    res = run_scenarios(reg, sc, samples=3, seed=1, workers=1)
+    # persons in months 3-6 (each stays 4 months): 9, 8, 7 + June's single, 6 + June's single
+    assert res.months["expected_short"].tolist()[:7] == [0, 0, 0, 5, 4, 4, 3]
