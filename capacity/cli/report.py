@@ -22,7 +22,8 @@ def report(
     plan: Annotated[
         Path | None,
         typer.Option(
-            "--plan", help="Mappe med kapacitetsplanens plan.csv: forslaget vises på kortet."
+            "--plan",
+            help="Mappe med kapacitetsplanens plan.csv og summary.json: forslaget vises på kortet.",
         ),
     ] = None,
     lang: LangOpt = "da",

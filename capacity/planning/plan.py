@@ -214,6 +214,8 @@ def make_plan(
         groups=groups,
         risk=risk,
         scenario=sc.name,
+        start=sc.month_labels()[0],
+        horizon_months=sc.horizon_months,
         shared_months=m.shared,
         branches=[
             dict(

@@ -139,7 +139,7 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
     at_risk = data.get("months_at_risk", []) if isinstance(data, dict) else None
     if not isinstance(at_risk, list):
         raise UserError(f"{summary}: ikke et resumé fra `capacity scenarios`; kør den igen.")
-    run = _run_span(summary, data)
+    run = run_span(summary, data)
     if run != (months[0], months[-1], len(months)):
         raise UserError(
             f"{file}: filen har månederne {months[0]} til {months[-1]} ({len(months)}), "
@@ -154,16 +154,16 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
         )
 
 
-def _run_span(summary: Path, data: dict) -> tuple[str, str, int]:
-    """The first and last month of the run and their number, from its summary's ``start`` and
-    ``horizon_months`` (a summary without them, from an older version, cannot say whether the
-    file was cut: it is refused)."""
+def run_span(summary: Path, data: dict, command: str = "scenarios") -> tuple[str, str, int]:
+    """The first and last month of a run of ``capacity COMMAND`` and their number, from its
+    summary's ``start`` and ``horizon_months`` (a summary without them, from an older version,
+    cannot say whether the file beside it was cut: it is refused)."""
     start, horizon = data.get("start"), data.get("horizon_months")
     whole = isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1
     if not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start) and whole):
         raise UserError(
             f"{summary}: 'start' ({start!r}) og 'horizon_months' ({horizon!r}) skal være en "
-            "måned YYYY-MM og et helt tal >= 1; kør `capacity scenarios` igen."
+            f"måned YYYY-MM og et helt tal >= 1; kør `capacity {command}` igen."
         )
     return start, _label(_index(start) + horizon - 1), horizon
 

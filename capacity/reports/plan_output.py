@@ -17,7 +17,7 @@ from capacity.io.layers import Registry
 from capacity.planning.explain import explanation_md
 from capacity.planning.plan import BRANCH_COLUMNS, MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
 from capacity.planning.simulate import ScenarioResult
-from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE, listed
+from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE, listed, run_span
 
 PLAN_FILE = "plan.csv"
 BRANCHES_FILE = "branches.csv"
@@ -71,16 +71,38 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
     out["cost"] = _column(path, df, "cost", float)
     out["binding"] = _column(path, df, "binding", _flag)
     out["month"] = out["month"].astype("datetime64[s]")
-    _plan_rows(path, out, reg)
+    _plan_rows(path, out, reg, _plan_span(Path(directory) / SUMMARY_FILE))
     return out
 
 
-def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
-    """The rows are those of a plan of ``reg``: sites of the registry, one row per site and
-    month, every site over the same months, one after the other.
+def _plan_span(summary: Path) -> tuple[str, str, int]:
+    """The plan's months from the ``summary.json`` that ``capacity plan`` wrote beside
+    ``plan.csv``: without it a plan cut at either end could not be told from a shorter one."""
+    if not summary.is_file():
+        raise UserError(
+            f"{summary}: filen findes ikke; plan.csv læses sammen med den summary.json, som "
+            "samme kørsel af `capacity plan` skrev ved siden af den (dens måneder tjekkes mod "
+            "planens). Giv den mappe, planen blev skrevet i."
+        )
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(
+            f"{summary}: filen kan ikke læses ({exc}); giv den summary.json, som "
+            "`capacity plan` skrev sammen med plan.csv."
+        ) from None
+    if not isinstance(data, dict):
+        raise UserError(f"{summary}: ikke et resumé fra `capacity plan`; kør den igen.")
+    return run_span(summary, data, "plan")
+
+
+def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry, span: tuple[str, str, int]) -> None:
+    """The rows are those of a plan of ``reg``: every site of the registry and no other, one row
+    per site and month, every site over the plan's months ``span`` (first, last, number).
 
     The proposal's price and the map's badges are sums over the rows: a row given twice would
-    count twice, and a site the registry does not know would be priced but not drawn.
+    count twice, a site the registry does not know would be priced but not drawn, and a site or
+    a month left out would be priced at nothing.
     """
     if plan.empty:
         raise UserError(f"{path}: ingen rækker; kør `capacity plan` igen, eller ret --plan.")
@@ -90,7 +112,19 @@ def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry) -> None:
             f"{path}: lokalitet(er) {listed(unknown)} findes ikke i registret; lav "
             "planen ud fra det samme register, eller ret site_id."
         )
+    absent = sorted(set(reg.sites["id"].astype(str)) - set(plan["site_id"]))
+    if absent:
+        raise UserError(
+            f"{path}: lokalitet(er) {listed(absent)} i registret har ingen rækker; lav planen "
+            "igen ud fra det samme register (`capacity plan` giver hver lokalitet alle måneder)."
+        )
     month = plan["month"].dt.strftime("%Y-%m")
+    if (month.min(), month.max()) != span[:2]:
+        raise UserError(
+            f"{path}: filen har månederne {month.min()} til {month.max()}, planen i "
+            f"summary.json {span[0]} til {span[1]} ({span[2]}); giv plan.csv og summary.json "
+            "fra samme kørsel af `capacity plan`."
+        )
     rows = pd.DataFrame({"site_id": plan["site_id"], "month": month})
     twice = rows[rows.duplicated(keep=False)].drop_duplicates()
     if len(twice):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import warnings
 from pathlib import Path
 
@@ -42,9 +43,10 @@ def few_registry():
 
 @pytest.fixture
 def plan_dir(tmp_path: Path) -> Path:
-    """A hand-made plan output folder: P1 gets 2 modules in 2027-03 (516,000 kr.), pays 32,000
-    kr. in 2027-04 and has 1 taken down in 2028-06 (84,000 kr.); a row for every month between,
-    as ``capacity plan`` writes them."""
+    """A hand-made plan output folder for ``tiny_registry``: P1 gets 2 modules in 2027-03
+    (516,000 kr.), pays 32,000 kr. in 2027-04 and has 1 taken down in 2028-06 (84,000 kr.); the
+    building B1 keeps its 9 beds; a row for every site and month of the plan (2027-03 to
+    2028-06) and the plan's months in ``summary.json``, as ``capacity plan`` writes them."""
     folder = tmp_path / "plan"
     folder.mkdir()
     rows = {"2027-03": "2,4,0,16,516000,True", "2027-04": "0,4,0,16,32000,True"}
@@ -52,9 +54,12 @@ def plan_dir(tmp_path: Path) -> Path:
     months = pd.period_range("2027-03", "2028-06", freq="M").strftime("%Y-%m")
     (folder / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,beds,cost,binding\n"
-        + "".join(f"P1,{m},{rows.get(m, '0,4,0,16,0,False')}\n" for m in months),
+        + "".join(f"P1,{m},{rows.get(m, '0,4,0,16,0,False')}\n" for m in months)
+        + "".join(f"B1,{m},0,0,0,9,0,False\n" for m in months),
         encoding="utf-8",
     )
+    summary = {"start": "2027-03", "horizon_months": len(months)}
+    (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return folder
 
 

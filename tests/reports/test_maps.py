@@ -82,6 +82,12 @@ def test_writer_is_atomic(tiny_registry, tmp_path):
 def test_read_plan_errors_name_file_line_and_column(tiny_registry, plan_dir, tmp_path):
     with pytest.raises(UserError, match="plan.csv: filen findes ikke"):
         read_plan(tmp_path, tiny_registry)
+    (plan_dir / "summary.json").write_text('{"start": "2027-03"}', encoding="utf-8")
+    with pytest.raises(UserError, match="'horizon_months' \\(None\\).*kør `capacity plan` igen"):
+        read_plan(plan_dir, tiny_registry)
+    (plan_dir / "summary.json").unlink()
+    with pytest.raises(UserError, match="summary.json: filen findes ikke"):
+        read_plan(plan_dir, tiny_registry)
     (plan_dir / "plan.csv").write_text(
         "site_id,month,modules_up,modules_standing,modules_down,"
         "beds,cost,binding\nP1,2027-03,two,4,0,16,1,True\n",
@@ -112,14 +118,24 @@ def _edit_plan(plan_dir, edit) -> None:
             "lokalitet(er) Q9 findes ikke i ",
         ),
         (
-            lambda rows: rows[:2] + rows[4:],
+            lambda rows: [r for r in rows if ",2027-05," not in r and ",2027-06," not in r],
             "ingen rækker for måned(er) 2027-05, 2027-06 mellem 2027-03",
         ),
         (
-            lambda rows: rows + [r.replace("P1,", "B1,", 1) for r in rows[1:]],
+            lambda rows: [r for r in rows if not r.startswith("B1,2027-03,")],
             "lokalitet(er) B1 (2027-03) mangler måneder, som planen giver andre lokaliteter",
         ),
         (lambda rows: [], "ingen rækker"),
+        # before: exit 0, the site or the last month priced at nothing
+        (
+            lambda rows: [r for r in rows if not r.startswith("B1,")],
+            "lokalitet(er) B1 i registret har ingen rækker",
+        ),
+        (
+            lambda rows: [r for r in rows if ",2028-06," not in r],
+            "filen har månederne 2027-03 til 2028-05, planen i summary.json 2027-03 til "
+            "2028-06 (16)",
+        ),
     ],
 )
 def test_plan_rows_twice_of_an_unknown_site_or_months_missing_are_refused(
@@ -134,6 +150,6 @@ def test_plan_rows_twice_of_an_unknown_site_or_months_missing_are_refused(
 
 
 def test_a_plan_of_every_site_over_the_same_months_is_read(tiny_registry, plan_dir):
-    _edit_plan(plan_dir, lambda rows: rows + [r.replace("P1,", "B1,", 1) for r in rows])
+    _edit_plan(plan_dir, lambda rows: rows[::-1])  # in any order
     plan = read_plan(plan_dir, tiny_registry)
     assert len(plan) == 2 * 16 and set(plan["site_id"]) == {"B1", "P1"}
