@@ -25,13 +25,22 @@ def info(
     """Kapacitet pr. lokalitet: boliger, senge, optaget, ledige, pavillonmoduler."""
     from capacity import overview
     from capacity.io.registry import load_registry
+    from capacity.reports.tables import site_occupancy
 
     reg = load_registry(registry, policy=policy)
     day = date.date() if date else None
-    table = overview.site_table(reg, day)
+    on = day or dt.date.today()
+    table = site_occupancy(reg, on) if day else overview.site_table(reg, None)
+    if not day:  # open stays as they stand; the free beds of today
+        table["free"] = site_occupancy(reg, on)["free"].to_numpy()
     waiting = overview.arriving(reg, day)
     console = make_console()
     console.print(_site_table(table, registry.name))
+    console.print(
+        f"Ledige: senge, som en ny husstand kan få d. {on:%d.%m.%Y}. En bolig, hvor der bor en "
+        "familie, eller som har beboere og ikke kan deles, har ingen; det har en lokalitet, der "
+        "ikke er tilgængelig på datoen, heller ikke."
+    )
     minors = int(waiting["unaccompanied_minor"].fillna(False).sum())
     console.print(
         f"Husstande i midlertidig bolig: {len(overview.open_occupancy(reg, day))}  ·  "
@@ -49,7 +58,7 @@ def _site_table(table, title: str) -> Table:
     out.add_column("Lokalitet", ratio=1)
     out.add_column("Type", no_wrap=True)
     for col, head in (
-        ("units", "Enheder"),
+        ("units", "Boliger"),
         ("beds", "Senge"),
         ("occupied", "Optaget"),
         ("free", "Ledige"),

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from capacity.model import hard
-from capacity.model.domain import Household, Unit
+from capacity.model.domain import Domain, Household, Unit
 
 CATEGORIES = ("single", "family", "accessible")  # kinds of home and of need, for reports
 CATEGORY_NAMES = {
@@ -112,3 +112,25 @@ def fit_tables(needs: list[NeedKind], homes: list[HomeKind]) -> tuple[np.ndarray
 def category_index(kinds: list[NeedKind] | list[HomeKind]) -> np.ndarray:
     """Index into ``CATEGORIES`` of each kind."""
     return np.array([CATEGORIES.index(k.category) for k in kinds], dtype=np.int64)
+
+
+# the rules that decide whether a unit has room for anyone at all on the date (not the ones of a
+# household's size or needs)
+OPEN_RULES = (hard.unit_in_service, hard.site_available_on_date, hard.shares_only_when_shareable)
+_SINGLE = NeedKind(1, False, False).household()
+
+
+def open_beds(dom: Domain) -> dict[str, int]:
+    """The beds a new household could get on ``dom``'s date, per unit id: the unit's beds left
+    free by its residents where ``OPEN_RULES`` hold for a single adult, none elsewhere.
+
+    A unit that is not in service, on a site not available on the date, or held by residents it
+    cannot be shared with (a family, or a unit that is not shareable) has no free beds, however
+    few of its beds are taken. The reports' free beds are these, so that they agree with what
+    ``capacity place`` can use.
+    """
+    out = {}
+    for u in dom.units.values():
+        usable = all(rule(_SINGLE, u, dom) for rule in OPEN_RULES)
+        out.update(dict.fromkeys(u.ids, u.free_beds if usable else 0))
+    return out

@@ -128,6 +128,7 @@ def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
     return {
         "key": key,
         "title": title,
+        "note": words(lang)["free_note"] if "free" in table.columns or key == "free_beds" else "",
         "headers": [cols.get(c, c) for c in table.columns],
         "rows": rows,
     }

@@ -12,6 +12,8 @@ import pandas as pd
 from capacity import overview
 from capacity.errors import UserError
 from capacity.io.layers import Registry
+from capacity.model import homes
+from capacity.model.domain import build_domain
 
 TABLES = ("sites", "units", "free_beds", "long_stays", "move_outs", "arrivals")
 BED_KINDS = ("single", "shared", "family", "accessible")
@@ -68,9 +70,10 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
     day = pd.Timestamp(date)
     until = day + pd.DateOffset(months=horizon_months)
     stays = overview.open_occupancy(reg, date)
-    units = unit_table(reg, stays)
+    free = open_beds(reg, date)
+    units = unit_table(reg, stays, free)
     return {
-        "sites": site_occupancy(reg, date),
+        "sites": site_occupancy(reg, date, free),
         "units": units,
         "free_beds": free_beds(units),
         "long_stays": long_stays(stays, day, reg.policy.limits.long_stay_months),
@@ -79,20 +82,31 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
     }
 
 
-def site_occupancy(reg: Registry, date: dt.date) -> pd.DataFrame:
-    """``overview.site_table`` with the occupancy in per cent of the beds in service."""
+def open_beds(reg: Registry, date: dt.date) -> pd.Series:
+    """The beds a new household could get on ``date``, per unit id (``homes.open_beds`` on the
+    placement's domain of that date)."""
+    dom = build_domain(reg, date, with_pairs=False)
+    return pd.Series(homes.open_beds(dom), dtype="int64")
+
+
+def site_occupancy(reg: Registry, date: dt.date, free: pd.Series | None = None) -> pd.DataFrame:
+    """``overview.site_table`` with the occupancy in per cent of the beds in service, and as
+    ``free`` the beds a new household could get on ``date`` (``open_beds``, or ``free`` per unit
+    id when given): not beds less occupied, since a family's home or a site not yet available
+    has none."""
     table = overview.site_table(reg, date)
     beds = table["beds"].astype("float").where(table["beds"] > 0)
     table["occupancy_pct"] = (100 * table["occupied"] / beds).round(0).astype("Int64")
+    free = open_beds(reg, date) if free is None else free
+    site = reg.units.set_index("id")["site_id"].reindex(free.index)
+    table["free"] = free.groupby(site).sum().reindex(table["site_id"]).fillna(0).to_numpy()
+    table["free"] = table["free"].astype("Int64")
     return table
 
 
-def unit_table(reg: Registry, stays: pd.DataFrame) -> pd.DataFrame:
-    """One row per unit: beds, kind flags, households and persons living there, free beds.
-
-    A unit hosts one household, or several adult-only households when shareable: free beds are
-    ``beds - persons`` in a shareable unit and all beds or none elsewhere.
-    """
+def unit_table(reg: Registry, stays: pd.DataFrame, free: pd.Series) -> pd.DataFrame:
+    """One row per unit: beds, kind flags, households and persons living there, and ``free``,
+    the unit's beds a new household could get (``open_beds``: per unit id)."""
     per_unit = stays.groupby("unit_id").agg(
         households=("household_id", "size"),
         persons=("persons", "sum"),
@@ -104,10 +118,7 @@ def unit_table(reg: Registry, stays: pd.DataFrame) -> pd.DataFrame:
     units["households"] = units["households"].fillna(0).astype("Int64")
     units["persons"] = units["persons"].fillna(0).astype("Int64")
     units["household_ids"] = units["household_ids"].fillna("").astype("str")
-    open_ = units["in_service"].fillna(False)
-    shared_free = (units["beds"] - units["persons"]).clip(lower=0)
-    whole_free = units["beds"].where(units["persons"] == 0, 0)
-    units["free"] = shared_free.where(units["shareable"].fillna(False), whole_free).where(open_, 0)
+    units["free"] = units["unit_id"].map(free).fillna(0).astype("int64")
     units["kind"] = [_kind(u) for u in units.itertuples()]
     return units[
         [

@@ -61,6 +61,9 @@ DA: dict[str, str] = {
     "occupancy_chart": "Belægning og kapacitet pr. måned",
     "district_chart": "Beboere pr. distrikt mod jævn fordeling",
     "internal": "Intern: pseudonyme husstands-id'er, ingen navne.",
+    "free_note": "Ledige: senge, som en ny husstand kan få på datoen. En bolig, hvor der bor en "
+    "familie, eller som har beboere og ikke kan deles, har ingen; det har en lokalitet, der ikke "
+    "er tilgængelig på datoen, heller ikke.",
     "empty": "Ingen.",
     "band": "Scenariekørsler: 10–90 %",
     "band_beds": "Senge i scenariet",
@@ -131,6 +134,9 @@ EN: dict[str, str] = {
     "occupancy_chart": "Occupancy and capacity by month",
     "district_chart": "Residents per district against an even spread",
     "internal": "Internal: pseudonymous household ids, no names.",
+    "free_note": "Free: beds a new household could get on the date. A home where a family lives, "
+    "or one with residents that cannot be shared, has none; nor has a site not available on the "
+    "date.",
     "empty": "None.",
     "band": "Scenario runs: 10–90 %",
     "band_beds": "Beds in the scenario",
@@ -162,15 +168,15 @@ TABLES_DA: dict[str, str] = {
     "modules_now": "Moduler nu",
     "modules_max": "Moduler maks.",
     "occupancy_pct": "Belægning %",
-    "unit_id": "Enhed",
+    "unit_id": "Bolig",
     "rooms": "Rum",
     "accessible": "Handicapvenlig",
     "in_service": "I brug",
     "households": "Husstande",
     "persons": "Personer",
     "household_ids": "Husstands-id",
-    "units": "Enheder",
-    "units_with_free_beds": "Enheder med ledig seng",
+    "units": "Boliger",
+    "units_with_free_beds": "Boliger med ledig seng",
     "free_beds": "Ledige senge",
     "household_id": "Husstand",
     "move_in": "Indflytning",

@@ -21,12 +21,28 @@ def test_occupancy_per_site_and_unit(tiny_registry):
     tables = review_tables(tiny_registry, DAY)
     assert list(tables) == list(TABLES)
     sites = tables["sites"].set_index("site_id")
-    assert sites.loc["B1", ["beds", "occupied", "free", "occupancy_pct"]].tolist() == [9, 5, 4, 56]
+    # B1's free beds are B1-2's two: the family flat's two empty beds are not free (before: 9 - 5)
+    assert sites.loc["B1", ["beds", "occupied", "free", "occupancy_pct"]].tolist() == [9, 5, 2, 56]
     assert sites.loc["P1", ["beds", "occupied", "free"]].tolist() == [8, 0, 8]
     units = tables["units"].set_index("unit_id")
     assert units.loc["B1-1", "household_ids"] == "R1, R2"
     assert units.loc["B1-1", "free"] == 0 and units.loc["B1-2", "free"] == 2
     assert units.loc["B1-3", ["persons", "free"]].tolist() == [3, 0]  # a family flat is whole
+
+
+def test_a_site_not_yet_available_has_no_free_beds_and_the_kinds_add_up(tiny_registry):
+    # P1 is available only from January: on 1 December a new household can get none of its beds
+    sites = tiny_registry.sites.copy()
+    sites.loc[sites["id"] == "P1", "available_from"] = pd.Timestamp("2027-01-01")
+    reg = tiny_registry.with_layers(sites=sites)
+    tables = review_tables(reg, DAY)
+    site = tables["sites"].set_index("site_id")
+    assert site.loc["P1", ["beds", "occupied", "free"]].tolist() == [8, 0, 0]
+    assert (
+        review_tables(reg, dt.date(2027, 1, 1))["sites"].set_index("site_id").loc["P1", "free"] == 8
+    )
+    kinds = tables["free_beds"].set_index("kind")["free_beds"]
+    assert site["free"].sum() == kinds.drop("accessible").sum() == tables["units"]["free"].sum()
 
 
 def test_free_beds_by_kind(tiny_registry):
