@@ -21,15 +21,24 @@ from capacity.io.registry import load_registry
 from capacity.io.writers import _kinds
 
 EDITED = ("sites", "units", "occupancy", "module_types")  # module_types only where present
+# the columns that tell a row of each edited layer from the others, checked before it is changed
+ROW_KEYS = {
+    "sites": ("id",),
+    "units": ("id",),
+    "occupancy": ("household_id", "unit_id", "move_in"),
+    "module_types": ("id",),
+}
 
 
 @dataclass
 class Edit:
-    """Changes to one layer: cells of existing rows (by position, as read) and rows appended."""
+    """Changes to one layer: cells of existing rows (by position, as read), the changed rows'
+    ``ROW_KEYS`` as read (by the same position), and rows appended."""
 
     layer: str
     changed: dict[int, dict[str, Any]] = field(default_factory=dict)
     added: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[int, dict[str, Any]] = field(default_factory=dict)
 
 
 def plain(value: Any, kind: str) -> Any:
@@ -70,6 +79,7 @@ def edits(old: Registry, new: Registry) -> list[Edit]:
             }
             if diff:
                 edit.changed[i] = diff
+                edit.keys[i] = {c: plain(before[c].iat[i], kinds[c]) for c in ROW_KEYS[name]}
         if edit.changed or edit.added:
             out.append(edit)
     return out

@@ -79,7 +79,6 @@ class GpkgTarget(Target):
         table = _quote(edit.layer)
         info = _sql(self.conn, f"PRAGMA table_info({table})").fetchall()
         columns = {str(r[1]).strip().lower(): (str(r[1]), str(r[2]).upper()) for r in info}
-        pk = next((str(r[1]) for r in info if r[5] == 1), "rowid")
         needed = {c for row in [*edit.changed.values(), *edit.added] for c in row}
         for c in sorted(needed - set(columns)):
             kind = {"date": "DATETIME", "int": "INTEGER", "bool": "BOOLEAN"}.get(
@@ -87,18 +86,49 @@ class GpkgTarget(Target):
             )
             _sql(self.conn, f"ALTER TABLE {table} ADD COLUMN {_quote(c)} {kind}")
             columns[c] = (c, kind)
-        fids = [r[0] for r in _sql(self.conn, f"SELECT {_quote(pk)} FROM {table} ORDER BY 1")]
+        rowids = self._rowids(edit, table, columns)
         for pos, values in sorted(edit.changed.items()):
             sets = ", ".join(f"{_quote(columns[c][0])} = ?" for c in values)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in values.items())
-            _sql(
-                self.conn, f"UPDATE {table} SET {sets} WHERE {_quote(pk)} = ?", (*params, fids[pos])
-            )
+            _sql(self.conn, f"UPDATE {table} SET {sets} WHERE rowid = ?", (*params, rowids[pos]))
         for row in edit.added:
             names = ", ".join(_quote(columns[c][0]) for c in row)
             marks = ", ".join("?" for _ in row)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in row.items())
             _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+
+    def _rowids(self, edit: Edit, table: str, columns: dict[str, tuple[str, str]]) -> list[int]:
+        """The rowid of every row in the order GDAL read them (a table scan: rowid order, whatever
+        the table's primary key; GDAL reads no WITHOUT ROWID table), each changed row checked to
+        be the one read (its ``edit.keys``): a row found elsewhere is refused inside the
+        transaction, so nothing is written."""
+        rowids = [r[0] for r in _sql(self.conn, f"SELECT rowid FROM {table} ORDER BY rowid")]
+        for pos, keys in sorted(edit.keys.items()):
+            names = ", ".join(_quote(columns[c][0]) for c in keys)
+            found = (
+                _sql(
+                    self.conn, f"SELECT {names} FROM {table} WHERE rowid = ?", (rowids[pos],)
+                ).fetchone()
+                if pos < len(rowids)
+                else None
+            )
+            if found is None or not all(map(_same, found, keys.values())):
+                raise UserError(
+                    f"{self.path}: række {pos + 1} i tabellen {edit.layer} er ikke den, der blev "
+                    f"læst ({', '.join(map(str, keys.values()))}); intet blev skrevet. Kør "
+                    "`capacity validate` og prøv igen, eller meld fejlen."
+                )
+        return rowids
+
+
+def _same(stored: Any, read: Any) -> bool:
+    """A cell as SQLite holds it is the value read from it (a date in either of GDAL's forms, a
+    whole number stored as a float)."""
+    if isinstance(read, dt.date):
+        return str(stored)[:10] == read.isoformat()
+    if isinstance(stored, float) and stored.is_integer():
+        stored = int(stored)
+    return str(stored) == str(read)
 
 
 def _quote(name: str) -> str:

@@ -423,6 +423,68 @@ def test_gpkg_rows_read_back_as_a_full_write_would(tmp_path):
     assert input_hash(load_registry(tmp_path / "fresh.gpkg")) == input_hash(after)
 
 
+def _text_keyed(path: Path, layer: str) -> None:
+    """Make ``layer`` a table keyed by its text ``id`` (as a user's tool may), its rows stored
+    in the reverse order of their ids."""
+    with sqlite3.connect(path) as db:
+        info = [r for r in db.execute(f"PRAGMA table_info({layer})") if r[1] != "fid"]
+        names = ", ".join(f'"{r[1]}"' for r in info)
+        decl = ", ".join(
+            f'"{r[1]}" {r[2]}' + (" PRIMARY KEY" if r[1] == "id" else "") for r in info
+        )
+        db.execute(f"ALTER TABLE {layer} RENAME TO old")
+        db.execute(f"CREATE TABLE {layer} ({decl})")
+        db.execute(f"INSERT INTO {layer} SELECT {names} FROM old ORDER BY id DESC")
+        db.execute("DROP TABLE old")
+
+
+def test_gpkg_rows_are_changed_where_they_were_read_whatever_the_primary_key(tmp_path):
+    """A table keyed by text: the row changed is the one read (before: the row at the same place
+    in the order of the key, another module type, written and committed)."""
+    sites = [
+        make_site(s, kind="pavilion_site", dx=dx, modules_now=0) for s, dx in (("P", 0), ("Q", 500))
+    ]
+    types = [
+        make_module_type("A1", "P", modules_max=2),
+        make_module_type("Z9", "Q", modules_max=2, beds_per_unit=2, family_ok=False),
+    ]
+    reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
+    path = tmp_path / "reg.gpkg"
+    write_registry(reg.with_layers(module_types=frame("module_types", types)), path)
+    _text_keyed(path, "module_types")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    assert apply_plan(path, plan, today=TODAY).modules == 1
+    after = load_registry(path).module_types.set_index("id")["modules_now"]
+    assert after.to_dict() == {"Z9": 0, "A1": 1}
+
+
+def test_a_gpkg_row_not_the_one_read_is_refused_before_anything_is_written(tmp_path, monkeypatch):
+    """Were the rows found in another order than read, the changed row's key tells, and the
+    transaction is rolled back: the registry stays byte for byte."""
+    sites = [make_site("P", kind="pavilion_site", modules_now=0)]
+    types = [make_module_type("A1", "P", modules_max=2), make_module_type("Z9", "P")]
+    reg = placement_world(sites=sites, households=[make_household("H", adults=3)])
+    path = tmp_path / "reg.gpkg"
+    write_registry(reg.with_layers(module_types=frame("module_types", types)), path)
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan, "--allow-new-modules").exit_code == 0
+    before = _snapshot(path)
+    real = update_gpkg._sql
+
+    def reversed_rowids(conn, statement, params=()):
+        cursor = real(conn, statement, params)
+        return iter(cursor.fetchall()[::-1]) if "ORDER BY rowid" in statement else cursor
+
+    monkeypatch.setattr(update_gpkg, "_sql", reversed_rowids)
+    with pytest.raises(
+        UserError,
+        match=r"række 1 i tabellen module_types er ikke den, der blev læst \(A1\); intet blev skrevet",
+    ):
+        apply_plan(path, plan, today=TODAY)
+    assert _snapshot(path) == before
+
+
 def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
     import openpyxl
     from openpyxl.comments import Comment
@@ -745,6 +807,21 @@ def test_gpkg_rows_get_the_defaults_the_users_schema_sets(tmp_path):
     with sqlite3.connect(path) as db:
         rows = db.execute("SELECT Kilde, antal, note FROM occupancy").fetchall()
     assert rows == [("manuel", 7, None)] * 6
+
+
+def test_a_users_boolean_column_reads_back_the_same_after_rows_are_added(tmp_path):
+    """A BOOLEAN column (QGIS makes them) read as booleans, then, with the added rows' empty
+    cells, as numbers: the same text either way (before: the read-back after the commit saw
+    every row changed and exited 1, telling the user to restore the backup)."""
+    path = tmp_path / "reg.gpkg"
+    write_registry(tiny_registry(), path)
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE occupancy ADD COLUMN tjekket BOOLEAN")
+        db.execute("UPDATE occupancy SET tjekket = 1")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    assert apply_plan(path, plan, today=TODAY).moved_in == 3
+    assert load_registry(path).occupancy["tjekket"].fillna("").tolist() == ["1"] * 3 + [""] * 3
 
 
 @pytest.mark.parametrize("name", FORMS)
