@@ -149,7 +149,10 @@ def parse_id(value: Any, decimal: str = ".") -> str:
 
 
 def parse_str(value: Any, decimal: str = ".") -> str:
-    """Text, without surrounding blanks."""
+    """Text, without surrounding blanks. A boolean (a GeoPackage BOOLEAN column read without
+    empty cells) is "1" or "0", as the same column reads once a cell is empty (as numbers)."""
+    if isinstance(value, bool | np.bool_):
+        return str(int(value))
     if isinstance(value, float | np.floating) and float(value).is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | pd.Timestamp) and value == pd.Timestamp(value).normalize():
