@@ -7,7 +7,8 @@ that moves into a unit is checked against ``hard.STATIC_RULES``, and the model r
 (``hard.MODEL_RULES``: one unit per household, beds, one family per unit) are built as CP-SAT
 constraints with each household fixed where the plan puts it, and each constraint is evaluated.
 Before that come the checks the model cannot make: unknown household, unit and site ids, a
-household placed twice, a household that has not arrived, new modules that do not add up or do not
+household placed twice, a household that has not arrived or has moved on, a resident moved by a
+plan made without ``--allow-moves``, new modules that do not add up or do not
 fit (as many as ``capacity.model.new_modules`` offers: at a site with module types, of its
 one-unit type, whose units the apply writes with the type's beds and flags), and the plan's date.
 
@@ -33,6 +34,7 @@ from capacity.model import hard
 from capacity.model.domain import build_domain, open_rows
 from capacity.model.new_modules import NewModules, new_module_offers
 from capacity.model.placement import PlacementModel
+from capacity.overview import moved_on
 from capacity.solver.placements import with_placements
 
 DATE_MARGIN_DAYS = 92  # a plan may be dated up to about three months ahead
@@ -203,10 +205,22 @@ def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
         zip(*(open_rows(reg, plan.day)[c] for c in ("household_id", "unit_id")), strict=True)
     )
     arrivals = dict(zip(reg.households["id"], reg.households["arrival_date"], strict=True))
+    moves = bool((plan.summary.get("options") or {}).get("allow_moves", False))
+    left = moved_on(reg, plan.day)
     out = []
     for hid, uid in zip(plan.placements["household_id"], plan.placements["unit_id"], strict=True):
         if before.get(hid) == uid:
             continue  # a resident who stays: placed by these rules before
+        if hid in before and not moves:
+            out.append(
+                f"husstand {hid} bor i {before[hid]}, og planen er lavet uden --allow-moves, så "
+                "beboerne bliver boende; flyt den ikke, eller lav planen med --allow-moves"
+            )
+        if hid in left:
+            out.append(
+                f"husstand {hid} er flyttet videre (alle dens ophold er afsluttet d. {plan.day}) "
+                "og venter ikke på en midlertidig bolig"
+            )
         if arrivals[hid].date() > plan.day:
             out.append(f"husstand {hid} ankommer {arrivals[hid].date()}, efter {plan.day}")
         h, unit = dom.household(hid), dom.units[uid]

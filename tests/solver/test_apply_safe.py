@@ -33,6 +33,7 @@ from tests.helpers import (
     PLACE_DAY,
     make_household,
     make_module_type,
+    make_occupancy,
     make_site,
     placement_world,
     tiny_registry,
@@ -139,8 +140,21 @@ def _family_beside_family(plan):  # A3 (a family) into R3's family flat
     )
 
 
+def _resident_moved(plan):  # R1 (living in B1-1) into the free P1-M1, without --allow-moves
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: pd.concat(
+            [f, f.iloc[[0]].assign(household_id="R1", unit_id="P1-M1", site_id="P1")]
+        ),
+    )
+
+
 BAD = {
     "overfull unit": (_overfull, "beds_fit[B1-1]"),
+    "resident moved": (
+        _resident_moved,
+        "husstand R1 bor i B1-1, og planen er lavet uden --allow-moves",
+    ),
     "unknown household": (_unknown_household, "ukendt husstand 'ZZ9'"),
     "unknown unit": (_unknown_unit, "ukendt bolig 'NOPE'"),
     "placed twice": (_placed_twice, "husstand A1 er placeret 2 gange"),
@@ -178,6 +192,29 @@ def test_a_bad_plan_leaves_a_gpkg_or_workbook_byte_identical(tmp_path, name):
     result = _run(path, "--out", plan, "--apply")
     assert result.exit_code == 2 and "beds_fit[B1-1]" in result.output
     assert path.read_bytes() == before
+
+
+def test_a_household_that_has_moved_on_is_not_placed_again(tmp_path):
+    """``place`` leaves out a household whose every stay has ended; a hand-added row for it is
+    refused (before: it was housed again, exit 0)."""
+    reg = tiny_registry()
+    gone = frame("households", [make_household("G", arrival_date=dt.date(2025, 1, 1))])
+    stay = make_occupancy("G", "B1-2", move_in=dt.date(2025, 2, 1), move_out=dt.date(2026, 3, 1))
+    reg = reg.with_layers(
+        households=pd.concat([reg.households, gone], ignore_index=True),
+        occupancy=pd.concat([reg.occupancy, frame("occupancy", [stay])], ignore_index=True),
+    )
+    path, plan = _planned(tmp_path, "reg", reg)
+    assert "G" not in set(pd.read_csv(plan / "placements.csv")["household_id"])
+    _edit_csv(
+        plan / "placements.csv",
+        lambda f: pd.concat(
+            [f, f.iloc[[0]].assign(household_id="G", unit_id="P1-M1", site_id="P1")]
+        ),
+    )
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    assert "husstand G er flyttet videre" in " ".join(result.output.split())
 
 
 def test_the_checker_lists_every_reason_and_accepts_the_solver_plan(tmp_path):
