@@ -248,7 +248,8 @@ def file_lock(path: Path) -> Iterator[Path]:
     path = target_of(path)
     lock = path.with_name(f".{path.name}.lock")
     with os_errors(lock, "kan ikke oprette låsefilen"):
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        # read access is all flock needs: a lock file another user created (and owns) serves
+        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666 & ~_umask())
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -20,7 +20,9 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
   refused before anything is written (openpyxl keeps a formula, not the value it is read as);
   formulas on the user's own sheets are kept, and openpyxl marks the workbook to be computed
   again when it is opened (``fullCalcOnLoad``), which gives them their values back.
-- Folder: a lock file beside the folder; the folder copied beside it, the changed CSV (or
+- Folder: a lock file beside the folder; a registry file open in a spreadsheet program (its
+  ``~$`` or ``.~lock`` file beside it) is refused, as the workbook is, since saving it there
+  afterwards would undo the apply; the folder copied beside it, the changed CSV (or
   GeoJSON) files edited in their own separator, line ends and encoding (unchanged lines byte for
   byte), ``policy.toml`` and other files untouched, read back and compared, then swapped in
   atomically.
@@ -44,6 +46,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from capacity import files
+from capacity.io.imports import folder_files
 from capacity.io.registry import load_registry
 from capacity.io.target import Target
 from capacity.io.update_folder import FolderTarget
@@ -70,6 +73,8 @@ def locked(path: Path) -> Iterator[Target]:
             not_open_in_excel(path)
             target: Target = XlsxTarget(path)
         else:
+            for name in folder_files():  # a CSV saved from Excel afterwards would undo the apply
+                not_open_in_excel(path / name)
             target = FolderTarget(path)
         target.registry = load_registry(path)
         target.writable()

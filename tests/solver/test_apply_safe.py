@@ -282,6 +282,35 @@ def test_two_applies_at_once_one_wins_the_other_exits_2(tmp_path, name):
     assert len(days) == 1  # one plan, whole; the other not at all
 
 
+@pytest.mark.parametrize("owner", ["~$occupancy.csv", ".~lock.units.csv#"])
+def test_a_folder_file_open_in_a_spreadsheet_is_refused(tmp_path, owner):
+    """Excel or LibreOffice holding a CSV would write its own copy over the apply when saved."""
+    path, plan = _planned(tmp_path)
+    (path / owner).write_text("x")
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    assert "er åben i et regnearksprogram" in " ".join(result.output.split())
+    assert _snapshot(path) == before
+
+
+def test_the_lock_needs_only_read_access(tmp_path, monkeypatch):
+    """A lock file left by another user (who owns it, mode 0644) must not keep the next one out:
+    ``flock`` needs a file opened for reading only."""
+    opened = []
+    real = os.open
+
+    def record(file, flags, *args):
+        opened.append((Path(file).name, flags))
+        return real(file, flags, *args)
+
+    monkeypatch.setattr(files.os, "open", record)
+    with files.file_lock(tmp_path / "reg"):
+        pass
+    [(name, flags)] = [(n, f) for n, f in opened if n.endswith(".lock")]
+    assert name == ".reg.lock" and flags & (os.O_WRONLY | os.O_RDWR) == 0
+
+
 def test_a_held_lock_refuses_at_once(tmp_path):
     path, plan = _planned(tmp_path)
     before = _snapshot(path)
