@@ -42,10 +42,12 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
 from capacity import files
+from capacity.errors import UserError
 from capacity.io.imports import folder_files
 from capacity.io.registry import load_registry
 from capacity.io.target import Target
@@ -61,6 +63,7 @@ def locked(path: Path) -> Iterator[Target]:
     The registry as loaded inside the lock is ``target.registry``.
     """
     path = files.target_of(path)
+    _not_read_only(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
         with gpkg_transaction(path) as target:
@@ -79,6 +82,20 @@ def locked(path: Path) -> Iterator[Target]:
         target.registry = load_registry(path)
         target.writable()
         yield target
+
+
+def _not_read_only(path: Path) -> None:
+    """Refuse a registry its owner marked read-only (no write permission for the owner, on the
+    file or folder or on a registry file in the folder): a folder or workbook is replaced as a
+    whole, which the mark would not stop, and the copy swapped out could not be removed."""
+    marked = [path, *(path / n for n in folder_files())] if path.is_dir() else [path]
+    with files.os_errors(path):
+        shut = [p for p in marked if p.exists() and not p.stat().st_mode & stat.S_IWUSR]
+    if shut:
+        raise UserError(
+            f"{shut[0]} er skrivebeskyttet; intet blev skrevet. Fjern skrivebeskyttelsen (fx "
+            f"chmod u+w), hvis registret skal ændres"
+        )
 
 
 def _clear_leftovers(path: Path) -> None:

@@ -294,6 +294,32 @@ def test_a_folder_file_open_in_a_spreadsheet_is_refused(tmp_path, owner):
     assert _snapshot(path) == before
 
 
+@pytest.mark.parametrize(
+    "name, marked",
+    [
+        ("reg", "reg"),
+        ("reg", "reg/occupancy.csv"),
+        ("reg.xlsx", "reg.xlsx"),
+        ("reg.gpkg", "reg.gpkg"),
+    ],
+)
+def test_a_registry_marked_read_only_is_refused(tmp_path, name, marked):
+    """Before: a folder (mode 555) or a workbook (444) was replaced anyway, exit 0, and the
+    folder's old copy, with personal data, could not be removed."""
+    path, plan = _planned(tmp_path, name)
+    shut = tmp_path / marked
+    os.chmod(shut, 0o555 if shut.is_dir() else 0o444)
+    before = _snapshot(path)
+    try:
+        result = _run(path, "--out", plan, "--apply")
+    finally:
+        os.chmod(shut, 0o755 if shut.is_dir() else 0o644)
+    assert result.exit_code == 2, result.output
+    assert f"{shut} er skrivebeskyttet" in " ".join(result.output.split())
+    assert _snapshot(path) == before
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith((".reg", "reg.backup"))]
+
+
 def test_the_lock_needs_only_read_access(tmp_path, monkeypatch):
     """A lock file left by another user (who owns it, mode 0644) must not keep the next one out:
     ``flock`` needs a file opened for reading only."""
