@@ -66,12 +66,14 @@ class Option:
     title: str
     plan: PlanResult
     runs: ScenarioResult
-    plan_cost: float  # DKK over the horizon, the option's plan
+    plan_cost: float  # DKK over the horizon, expected over the plan's branches (``plan_costs``)
     emergency_cost: float  # DKK expected from the runs
-    yearly: dict[str, float]  # plan cost per calendar year
+    yearly: dict[str, float]  # plan cost per calendar year, as ``plan_cost``
     actions: pd.DataFrame  # one row per site and decision (``site_actions``)
     spread: pd.DataFrame  # district, beds, share_beds, share_population (at the peak month)
-    totals: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0))
+    totals: np.ndarray = dataclasses.field(  # per run: ``plan_cost`` + its emergency housing
+        repr=False, default_factory=lambda: np.zeros(0)
+    )
     short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
     short_months: np.ndarray = dataclasses.field(  # (runs, T) a shortage in the month
         repr=False, default_factory=lambda: np.zeros((0, 0), bool)
@@ -98,7 +100,9 @@ class Option:
 
     @property
     def total_ci(self) -> tuple[float, float]:
-        """95 % confidence interval of the expected total cost (over the runs)."""
+        """95 % confidence interval of the expected total cost (over the runs). Each run's total
+        holds the plan cost as its exact expectation over the branches, so the interval's width
+        is the uncertainty of the expected emergency housing."""
         return mean_ci(self.totals) if len(self.totals) else (self.total, self.total)
 
     @property
@@ -269,7 +273,7 @@ def make_proposal(
     recommended, reasons = recommend(options, risk)
     late = not budget.fits_sensitivity(len(options), runs)
     stopped = Stopped(time_limit, tuple(left_out), tuple(untried), late)
-    notes = merged + notes + stopped.notes()
+    notes = branch_note(sc, options) + merged + notes + stopped.notes()
     paper = Proposal(
         sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift, None, stopped
     )
@@ -344,8 +348,7 @@ def option(
 ) -> Option:
     """The figures of one option."""
     p = plan.plan
-    years = p.assign(year=p["month"].str[:4]).groupby("year")["cost"].sum()
-    plan_cost = float(p["cost"].sum())
+    plan_cost, yearly = plan_costs(plan)
     person_months = raw[:, 0].sum(axis=1)
     return Option(
         key,
@@ -354,16 +357,65 @@ def option(
         runs,
         plan_cost,
         float(runs.summary["expected_shortage_person_months"]) * price,
-        {y: float(c) for y, c in years.items()},
+        yearly,
         site_actions(p, sup),
         spread_table(p, sup),
-        plan_cost + person_months * price,
+        plan_cost + person_months * price,  # the plan part is exact: the runs vary the rest
         (raw[:, 0] > 0).any(axis=1),
         raw[:, 0] > 0,
         (),
         round_trips(plan, sup),
         homes=homes_table(plan, runs, sup),
     )
+
+
+# cost terms of the plan model that are not the plan's spending: the runs give the emergency
+# housing, and what stands at the horizon's end is a value, not money spent
+NOT_PLAN_COST = ("emergency", "horizon_end")
+
+
+def plan_kinds(plan: PlanResult) -> list[str]:
+    """The plan's kinds of cost (``summary["cost_by_kind"]`` less ``NOT_PLAN_COST``), in order."""
+    return [k for k in plan.summary.get("cost_by_kind", {}) if k not in NOT_PLAN_COST]
+
+
+def plan_costs(plan: PlanResult) -> tuple[float, dict[str, float]]:
+    """The plan's cost over the horizon and per calendar year (DKK, every year of the plan).
+
+    With one branch of the scenario every path has the plan's decisions, so the cost is the one
+    on its path (``plan.csv``). With several (``plan.branches``), ``plan.csv`` is the most
+    probable branch's path only; the cost is then the plan's cost terms (``plan.terms``, which
+    ``summary["cost_by_kind"]`` totals): expected over the samples of every branch, that is over
+    the branches weighted by their probabilities, as the runs' emergency cost is.
+    """
+    p = plan.plan
+    if plan.branches is None:
+        years = p.assign(year=p["month"].str[:4]).groupby("year")["cost"].sum()
+        return float(p["cost"].sum()), {y: float(c) for y, c in years.items()}
+    terms = plan.terms[plan.terms["term"].isin(plan_kinds(plan))]
+    years = terms.groupby(terms["month"].astype(str).str[:4])["weighted"].sum()
+    every = sorted(set(p["month"].astype(str).str[:4]) | set(years.index))
+    yearly = {y: float(c) for y, c in years.reindex(every, fill_value=0.0).items()}
+    return float(sum(yearly.values())), yearly
+
+
+def branch_note(sc: Scenario, options: Sequence[Option]) -> list[str]:
+    """A Danish sentence when options have a plan per branch of the scenario: their pavilion
+    cost is expected over the branches, while their actions are the most probable branch's."""
+    keys = [o.key for o in options if o.plan.branches is not None]
+    if not keys:
+        return []
+    branches = sc.branches()
+    likely = max(branches, key=lambda b: b.probability)  # the plan's path (the first of equals)
+    each = ", ".join(f"{b.name} {pct(b.probability, 0)}" for b in branches)
+    which = " og ".join(", ".join(keys).rsplit(", ", 1))
+    waves = "Bølgen er usikker" if len(branches[0].uncertain) == 1 else "Bølgerne er usikre"
+    return [
+        f"{waves}, så {'planen' if len(keys) == 1 else 'planerne'} for {which} har en "
+        f"udgave for hvert forløb ({each}). Pavillonernes omkostning er forventet over "
+        f"forløbene, vægtet med deres sandsynlighed; handlingerne under hver mulighed er planen "
+        f"i det mest sandsynlige forløb ({likely.name})."
+    ]
 
 
 def site_actions(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from capacity.numbers import number
 from capacity.planning.explain import month_name
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS
-from capacity.planning.proposal import Option, Proposal
+from capacity.planning.proposal import Option, Proposal, plan_kinds
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, percent
@@ -46,8 +46,10 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     """The overview table, one (label, cells per option) a row: the same rows in both formats."""
     opts = p.options
     since = f" fra {month_name(p.scenario.month_labels()[p.risk_from])}" if p.risk_from else ""
+    # a plan per branch of the scenario: its cost is expected over them (``plan_costs``)
+    expected = " (forventet)" if any(o.plan.branches is not None for o in opts) else ""
     rows = [
-        ("Pavilloner i alt", [money(o.plan_cost) for o in opts]),
+        (f"Pavilloner i alt{expected}", [money(o.plan_cost) for o in opts]),
         ("Forventet nødindkvartering", [money(o.emergency_cost) for o in opts]),
         ("I alt", [money(o.total) for o in opts]),
         (
@@ -55,7 +57,9 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
             [f"{money(o.total_ci[0])} – {money(o.total_ci[1])}" for o in opts],
         ),
     ]
-    rows += [(f"Pavilloner {y}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years]
+    rows += [
+        (f"Pavilloner {y}{expected}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years
+    ]
     rows += [
         (f"Risiko for mangel (mindst én måned{since})", [share(o.risk) for o in opts]),
         (
@@ -140,15 +144,15 @@ COST_KINDS = {
     "site_closing": "Lukning af grund",
     "moves": "Flytning af beboere",
 }
-NOT_PLAN_COST = ("emergency", "horizon_end")  # the runs' emergency; a value, not money spent
 
 
 def cost_table(o: Option, price_per_day: int) -> pd.DataFrame:
     """The option's cost per calendar year (columns) and kind (rows, DKK): the plan's cost terms
-    by month, ``other`` for what of the plan's cost per year (``Option.yearly``) no term
-    explains (only when there is such), and ``emergency``, the runs' expected emergency housing.
-    The columns sum to the plan cost per year and the expected emergency cost."""
-    kinds = [k for k in o.plan.summary.get("cost_by_kind", {}) if k not in NOT_PLAN_COST]
+    by month (expected over the plan's branches, as ``Option.yearly`` is with several), ``other``
+    for what of the plan's cost per year (``Option.yearly``) no term explains (only when there
+    is such), and ``emergency``, the runs' expected emergency housing. The columns sum to the
+    plan cost per year and the expected emergency cost."""
+    kinds = plan_kinds(o.plan)
     terms = o.plan.terms[o.plan.terms["term"].isin(kinds)]
     table = terms.groupby([terms["term"], terms["month"].astype(str).str[:4]])["weighted"].sum()
     runs = o.runs.months
