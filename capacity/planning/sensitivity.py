@@ -220,7 +220,8 @@ def sensitivity(reg: Registry, paper, *, runs: int | None = None, workers: int |
         )
 
     cases, skipped = [], []
-    for label, condition, sc2, value, assumption in variations(paper.scenario, skipped):
+    branched = any(o.plan.branches is not None for o in paper.options)
+    for label, condition, sc2, value, assumption in variations(paper.scenario, skipped, branched):
         opts = rescore(reg, sc2, paper, n, price, workers)
         cases.append(case(assumption, value, label, condition, opts))
     for f in RENT:
@@ -234,9 +235,12 @@ def sensitivity(reg: Registry, paper, *, runs: int | None = None, workers: int |
     return Sensitivity(n, paper.recommended, base, tuple(cases), tuple(skipped))
 
 
-def variations(sc: Scenario, skipped: list[str]):
+def variations(sc: Scenario, skipped: list[str], branched: bool = False):
     """The changed scenarios: ``(label, condition, scenario, value, assumption)``; what cannot be
-    varied is added to ``skipped`` in Danish."""
+    varied is added to ``skipped`` in Danish. With ``branched`` (an option's plan has a version
+    per branch of the scenario) the wave's probability is not varied: the plan's cost is its
+    expectation over the branches at the scenario's probabilities, and at another probability
+    it is not known (the runs would be paired with the wrong cost)."""
     out = []
     for f in STAY:
         sc2 = with_stay(sc, f)
@@ -252,6 +256,11 @@ def variations(sc: Scenario, skipped: list[str]):
         )
     if not sc.arrivals.waves:
         skipped.append("Scenariet har ingen bølge; bølgens sandsynlighed gælder ikke.")
+    elif branched:
+        skipped.append(
+            "Bølgens sandsynlighed varieres ikke: planerne har en udgave for hvert forløb, og "
+            "deres forventede omkostning ved en anden sandsynlighed er ikke beregnet."
+        )
     else:
         for p in WAVE:
             label = "Ingen bølge" if p == 0 else f"Bølge med sandsynlighed {percent(p)}"

@@ -80,3 +80,11 @@ def test_with_one_branch_the_cost_is_the_plans_path():
         assert o.plan_cost == o.plan.plan["cost"].sum()
     md, _ = render_proposal(certain, PRICE)
     assert "| Pavilloner i alt |" in md and "forløbene" not in md
+
+
+def test_the_wave_probability_is_not_varied_for_plans_with_branches(uncertain):
+    # the plans' cost at another probability is not known: the rows would pair the runs of the
+    # new probability with the cost expected at 0.3 (a "no wave" row priced as if it may come)
+    s = uncertain.sensitivity
+    assert "wave" not in {c.assumption for c in s.cases}
+    assert any("Bølgens sandsynlighed varieres ikke" in text for text in s.skipped)
