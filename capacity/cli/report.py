@@ -77,7 +77,7 @@ def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
         (t["beds"], str(keys.beds)),
         (t["free_beds"], free_total_text(keys.beds, keys.published, m)),
         (t["arrivals"], suppress(keys.arrivals, m)),
-        (t["proposal_cost"], cost),
+        (t["proposal_cost_expected" if keys.proposal_expected else "proposal_cost"], cost),
     ):
         table.add_row(label, value)
     return table

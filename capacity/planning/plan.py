@@ -708,6 +708,19 @@ def extract(m: PlanModel, solver: Solved, info: dict, branch: np.ndarray) -> Pla
     return PlanResult(plan, terms, shortage, summary, m.sup, m.demand, modules, per_branch)
 
 
+# cost terms of the plan model that are not the plan's spending: the runs give the emergency
+# housing, and what stands at the horizon's end is a value, not money spent
+NOT_PLAN_COST = ("emergency", "horizon_end")
+
+
+def expected_spending(summary: dict) -> float:
+    """The plan's spending (DKK), expected over its samples and branches: ``cost_by_kind`` of its
+    summary less ``NOT_PLAN_COST``."""
+    return float(
+        sum(v for k, v in summary.get("cost_by_kind", {}).items() if k not in NOT_PLAN_COST)
+    )
+
+
 def representative(m: PlanModel, branch: np.ndarray, branches: list[dict]) -> int:
     """The sample whose path the plan shows: the median by total demand of the most probable
     branch (the first of equals)."""

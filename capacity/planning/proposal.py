@@ -49,7 +49,7 @@ from capacity.planning.explain import month_name, pct
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
 from capacity.planning.option_checks import check_option, standing_available
-from capacity.planning.plan import PlanResult, make_plan
+from capacity.planning.plan import NOT_PLAN_COST, PlanResult, make_plan
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
@@ -367,11 +367,6 @@ def option(
         round_trips(plan, sup),
         homes=homes_table(plan, runs, sup),
     )
-
-
-# cost terms of the plan model that are not the plan's spending: the runs give the emergency
-# housing, and what stands at the horizon's end is a value, not money spent
-NOT_PLAN_COST = ("emergency", "horizon_end")
 
 
 def plan_kinds(plan: PlanResult) -> list[str]:

@@ -38,6 +38,7 @@ class KeyNumbers:
     free_beds: int
     arrivals: int  # persons in households waiting for a home (unaccompanied minors excluded)
     proposal_cost: float | None
+    proposal_expected: bool = False  # the cost is expected over the scenario's branches
 
 
 def sites_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFrame:
@@ -116,7 +117,8 @@ def key_numbers(
     waiting = overview.arriving(reg) if date is None else overview.not_housed(reg, date)
     waiting = waiting[~waiting["unaccompanied_minor"].fillna(False)]
     arrivals = int(overview.persons(waiting).sum())
-    cost = float(plan["cost"].sum()) if plan is not None else None
+    # a plan per branch of the scenario: its expected cost, not that of the path in its rows
+    cost = None if plan is None else float(plan.attrs.get("expected_cost", plan["cost"].sum()))
     return KeyNumbers(
         residents=int(sites["occupied"].sum()),
         published=published_total(sites["occupied"], reg.policy.limits.min_count),
@@ -124,6 +126,7 @@ def key_numbers(
         free_beds=int(sites["free"].sum()),
         arrivals=arrivals,
         proposal_cost=cost,
+        proposal_expected=plan is not None and "expected_cost" in plan.attrs,
     )
 
 

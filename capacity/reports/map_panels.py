@@ -74,7 +74,10 @@ def key_numbers_html(
             t["arrivals"],
             f'<span class="count">{html_text(suppress(keys.arrivals, min_count))}</span>',
         ),
-        (t["proposal_cost"], html_text(cost)),
+        (
+            t["proposal_cost_expected" if keys.proposal_expected else "proposal_cost"],
+            html_text(cost),
+        ),
     ]
     when = f"{t['as_of']} {date:%d.%m.%Y}" if date else t["open_rows"]
     body = "".join(f'<tr><td>{k}</td><td class="v">{v}</td></tr>' for k, v in rows)

@@ -15,7 +15,13 @@ from capacity.files import atomic_folder
 from capacity.io.cells import csv_text, read_output_csv
 from capacity.io.layers import Registry
 from capacity.planning.explain import explanation_md
-from capacity.planning.plan import BRANCH_COLUMNS, MODULE_COLUMNS, PLAN_COLUMNS, PlanResult
+from capacity.planning.plan import (
+    BRANCH_COLUMNS,
+    MODULE_COLUMNS,
+    PLAN_COLUMNS,
+    PlanResult,
+    expected_spending,
+)
 from capacity.planning.simulate import ScenarioResult
 from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE, listed, run_span
 
@@ -71,13 +77,16 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
     out["cost"] = _column(path, df, "cost", float)
     out["binding"] = _column(path, df, "binding", _flag)
     out["month"] = out["month"].astype("datetime64[s]")
-    _plan_rows(path, out, reg, _plan_span(Path(directory) / SUMMARY_FILE))
+    summary = _plan_summary(Path(directory) / SUMMARY_FILE)
+    _plan_rows(path, out, reg, run_span(Path(directory) / SUMMARY_FILE, summary, "plan"))
+    if (Path(directory) / BRANCHES_FILE).is_file():  # plan.csv is the likeliest branch's path
+        out.attrs["expected_cost"] = expected_spending(summary)
     return out
 
 
-def _plan_span(summary: Path) -> tuple[str, str, int]:
-    """The plan's months from the ``summary.json`` that ``capacity plan`` wrote beside
-    ``plan.csv``: without it a plan cut at either end could not be told from a shorter one."""
+def _plan_summary(summary: Path) -> dict:
+    """The ``summary.json`` that ``capacity plan`` wrote beside ``plan.csv``: its months (without
+    them a plan cut at either end could not be told from a shorter one) and its expected cost."""
     if not summary.is_file():
         raise UserError(
             f"{summary}: filen findes ikke; plan.csv læses sammen med den summary.json, som "
@@ -93,7 +102,7 @@ def _plan_span(summary: Path) -> tuple[str, str, int]:
         ) from None
     if not isinstance(data, dict):
         raise UserError(f"{summary}: ikke et resumé fra `capacity plan`; kør den igen.")
-    return run_span(summary, data, "plan")
+    return data
 
 
 def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry, span: tuple[str, str, int]) -> None:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capacity.io.layers import Registry
-from capacity.planning.plan import PLAN_COLUMNS
+from capacity.planning.plan import PLAN_COLUMNS, expected_spending
 from capacity.reports import charts
 from capacity.reports.forecast import forecast_band
 from capacity.reports.maps import council_map
@@ -108,7 +108,9 @@ def map_plan(plan: pd.DataFrame, res=None) -> pd.DataFrame:
     With the solved plan ``res`` (``PlanResult``), two more columns for the council map:
     ``site_event`` ("opens" when a site's first module goes up, "closes" when its last is gone)
     and ``by_kind`` (homes put up and taken down per kind of home, e.g.
-    ``{"family": +2, "single": -4}``). Counts of modules and homes only, never residents."""
+    ``{"family": +2, "single": -4}``). Counts of modules and homes only, never residents. When
+    the plan has a version per branch of the scenario, ``attrs["expected_cost"]`` is its cost
+    expected over them (``plan.expected_spending``), as ``read_plan`` gives it."""
     out = plan[list(PLAN_COLUMNS)].copy()
     if res is not None:
         out["site_event"] = _site_events(out, res.supply)
@@ -116,7 +118,10 @@ def map_plan(plan: pd.DataFrame, res=None) -> pd.DataFrame:
     out["month"] = (
         pd.PeriodIndex(out["month"].astype(str), freq="M").to_timestamp().astype("datetime64[s]")
     )
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if res is not None and res.branches is not None:  # ``plan`` is the likeliest branch's path
+        out.attrs["expected_cost"] = expected_spending(res.summary)
+    return out
 
 
 def _site_events(plan: pd.DataFrame, sup) -> list[str]:

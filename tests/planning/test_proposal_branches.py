@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from capacity.planning.proposal import NOT_PLAN_COST, make_proposal
+from capacity.reports.proposal_figures import map_plan
 from capacity.reports.proposal_output import cost_table, render_proposal
 from tests.planning.test_plan_decisions import WAVE, scenario, wave_site
 
@@ -88,3 +89,8 @@ def test_the_wave_probability_is_not_varied_for_plans_with_branches(uncertain):
     s = uncertain.sensitivity
     assert "wave" not in {c.assumption for c in s.cases}
     assert any("Bølgens sandsynlighed varieres ikke" in text for text in s.skipped)
+
+
+def test_the_proposal_map_prices_the_option_as_the_paper_does(uncertain):
+    for o in uncertain.options:
+        assert map_plan(o.plan.plan, o.plan).attrs["expected_cost"] == pytest.approx(o.plan_cost)

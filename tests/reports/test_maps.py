@@ -65,6 +65,26 @@ def test_plan_proposal_is_shown(tiny_registry, plan_dir):
     assert 'proposal-badge\\"\\u003e+1\\u003c' in html  # net +1 module, in the icon's JSON
 
 
+def test_a_plan_with_branches_is_priced_at_its_expected_cost(tiny_registry, plan_dir):
+    # plan.csv holds the likeliest branch's path (632,000 kr.); the plan's summary its cost
+    # expected over the branches (before: the one branch's path was the proposal's price)
+    summary = json.loads((plan_dir / "summary.json").read_text())
+    summary["cost_by_kind"] = {
+        "setup": 500_000,
+        "month": 290_000,
+        "emergency": 9e6,
+        "horizon_end": -1e5,
+    }
+    (plan_dir / "summary.json").write_text(json.dumps(summary))
+    plan = read_plan(plan_dir, tiny_registry)
+    assert "632.000 kr." in strip_assets(council_map(tiny_registry, plan=plan))
+    (plan_dir / "branches.csv").write_text("branch,waves,site_id,month\n")
+    plan = read_plan(plan_dir, tiny_registry)
+    html = strip_assets(council_map(tiny_registry, plan=plan))
+    assert "Forslagets forventede pris" in html and "790.000 kr." in html
+    assert "632.000 kr." not in html
+
+
 def test_tiles_are_an_option(tiny_registry):
     url = "https://tiles.example.org/{z}/{x}/{y}.png"
     html = council_map(tiny_registry, tiles=url)
