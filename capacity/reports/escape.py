@@ -10,10 +10,10 @@ character references, so that no ``{{ }}`` or ``{% %}`` in a name is evaluated o
 writes the report). The browser shows the text exactly as written.
 
 ``md_text`` does the same for Markdown outputs: Markdown's characters that would make user text a
-link or an image, a code span or a table cell (backslash, backtick, square brackets, bar) are
-escaped with a backslash, line breaks become spaces (no new block starts inside a name), and then
-``&``, ``<`` and ``>`` become entities, so that no renderer runs raw HTML from it (quotes stay:
-Markdown puts the text in content, never in an attribute).
+link or an image, a code span, a table cell or emphasis (backslash, backtick, square brackets,
+bar, asterisk, underscore, tilde) are escaped with a backslash, line breaks become spaces (no new
+block starts inside a name), and then ``&``, ``<`` and ``>`` become entities, so that no renderer
+runs raw HTML from it (quotes stay: Markdown puts the text in content, never in an attribute).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def html_text(value: Any) -> str:
     return html.escape(str(value), quote=True).translate(_REFERENCES)
 
 
-_MARKDOWN = {ord(c): "\\" + c for c in "\\`[]|"} | {ord("\r"): " ", ord("\n"): " "}
+_MARKDOWN = {ord(c): "\\" + c for c in "\\`[]|*_~"} | {ord("\r"): " ", ord("\n"): " "}
 
 
 def md_text(value: Any) -> str:

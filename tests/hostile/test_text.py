@@ -21,6 +21,7 @@ PAYLOADS = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
     "${alert(1)}`",
+    "{{ 7*7 }} {% if x %} {#",
     '=HYPERLINK("http://x.invalid","klik")',
     "+1-1",
     "@SUM(A1)",

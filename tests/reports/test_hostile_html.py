@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from markdown_it import MarkdownIt
 from typer.testing import CliRunner
 
 from capacity.followup.fmap import followup_map
 from capacity.io.registry import write_registry
 from capacity.reports.assets import strip_assets
-from capacity.reports.escape import html_text
+from capacity.reports.escape import html_text, md_text
 from capacity.reports.maps import council_map
 from tests import helpers
 from tests.reports.test_browser import open_offline
@@ -245,6 +246,19 @@ def test_template_syntax_in_names_is_text_on_every_map():
         for tag in tags:
             assert template(tag) in shown, (which, tag)
         assert " 49 " not in shown
+
+
+MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+
+
+@given(st.text(st.characters(blacklist_categories=("Cs", "Cc")) | st.sampled_from("*_~`[]|\\<&!#")))
+def test_md_text_renders_as_the_text_itself(value):
+    # after a word, as the documents put names mid-line: no emphasis, link, code or tag from it
+    out = MARKDOWN.render("x " + md_text(value))
+    assert out.startswith("<p>") and out.endswith("</p>\n")
+    inner = out[3:-5]
+    assert "<" not in inner
+    assert html.unescape(inner).strip() == ("x " + value).strip()
 
 
 @given(st.text())
