@@ -11,8 +11,9 @@ import pandas as pd
 from capacity.errors import UserError
 from capacity.followup import measures, published
 from capacity.followup.figures import Figure, protect
-from capacity.followup.timeline import Timeline, build_timeline, month_ends
+from capacity.followup.timeline import Timeline, build_timeline, first_record, month_ends
 from capacity.followup.verdicts import verdicts
+from capacity.followup.words import month_span
 from capacity.io.layers import Registry
 
 STRATEGY_START = 2023  # Flygtningestrategi 2023
@@ -37,6 +38,13 @@ class Followup:
     def year(self) -> int:
         return self.years[-1]
 
+    def span(self, year: int) -> str:
+        """The months measured in ``year`` as the reader reads them ("marts–december"), or ""
+        when all twelve are: a year that starts with the registry's first record or ends on
+        ``as_of`` before December is measured only in part, and its sums are over these months."""
+        f = self.get(year, "capacity", "months_measured")
+        return f.label if f is not None else ""
+
     def get(self, year: int, goal: str, measure: str) -> Figure | None:
         """The figure of ``(year, goal, measure)``, or ``None``."""
         return self._index.get((year, goal, measure))
@@ -56,6 +64,13 @@ def build_followup(
 ) -> Followup:
     """Measure the strategy's housing goals in ``reg`` for each year ``from_year``..``year``.
 
+    The months before the month of the registry's first record are not measured: the registry
+    holds nothing about them. So the first year's sums over its months (months short of beds,
+    empty bed-months and their cost, households housed and moved on) cover only the months from
+    that record's month on, which its ``months_measured`` figure counts (labelled with their
+    span, as is a last year that ends on ``as_of`` before December), and its months before it
+    have no figures but "no data".
+
     Parameters
     ----------
     reg : the registry, with its history (closed occupancy rows, arrivals).
@@ -64,14 +79,14 @@ def build_followup(
         registry's first record when that is later (never after ``year``).
     as_of : the day the registry was last brought up to date (default 31 December of ``year``):
         months after it are not measured, and the last year ends on it.
-    lang : "da" or "en" (the verdicts).
+    lang : "da" or "en" (the verdicts and the months' names).
 
     Raises
     ------
     UserError
         When the years are in the wrong order, the report's year starts after ``as_of``, or a
-        year lies before the registry's first record (an arrival or a move-in): the registry
-        holds nothing about it, and its beds, empty beds and costs would be made up.
+        year or ``as_of`` lies before the registry's first record (an arrival or a move-in): the
+        registry holds nothing about it, and its beds, empty beds and costs would be made up.
     """
     as_of = as_of or dt.date(year, 12, 31)
     first = first_record(reg)
@@ -98,11 +113,17 @@ def build_followup(
         raise UserError(
             f"--year {year} begynder efter --date {as_of:%Y-%m-%d}; giv et år til og med {as_of.year}"
         )
+    if as_of < first:
+        raise UserError(
+            f"--date {as_of:%Y-%m-%d} ligger før registrets første registrering ({first:%Y-%m-%d}): "
+            f"registret har ingen data at opgøre; giv --date {first:%Y-%m-%d} eller senere"
+        )
     if as_of > dt.date(year, 12, 31):
         as_of = dt.date(year, 12, 31)
     limits = reg.policy.limits
-    t = build_timeline(reg, as_of)
-    months = published.months_frame(t, month_ends(from_year, year, t.as_of), limits.min_count)
+    t = build_timeline(reg, as_of, first)
+    ends = month_ends(from_year, year, t.as_of, t.since)
+    months = published.months_frame(t, ends, limits.min_count)
     figures: list[Figure] = []
     years = tuple(range(from_year, year + 1))
     for y in years:
@@ -110,7 +131,8 @@ def build_followup(
         people = measures.school_people(reg, t, day, limits)
         detail = y == year
         sites = published.site_figures(t, y, day)
-        figures += measures.capacity(t, y, months, sites, limits.min_count)
+        span = month_span(months.loc[months["month"].dt.year == y, "month"], lang)
+        figures += measures.capacity(t, y, months, sites, limits.min_count, span)
         figures += measures.stays(t, y, day, limits.long_stay_months, limits.min_count)
         figures += measures.families(t, y, day, limits, people)
         figures += measures.spread(t, y, limits, detail, sites)
@@ -129,10 +151,3 @@ def build_followup(
         verdicts(index, year, limits, lang),
         t,
     )
-
-
-def first_record(reg: Registry) -> dt.date | None:
-    """The day of the registry's first record: its earliest arrival or move-in (``None`` when it
-    has neither)."""
-    days = pd.concat([reg.households["arrival_date"], reg.occupancy["move_in"]]).dropna()
-    return pd.Timestamp(days.min()).date() if len(days) else None

@@ -23,6 +23,9 @@ works on the members, not on the layout of a table:
   its total counts it as shown), until no such pair is left.
 
 A difference of 0 (all of a group in one part) recovers nobody and is allowed.
+
+A figure of a month before the registry's first record is not measured (``unmeasured``): it is
+shown as "ingen data" ("no data"), never as a count, and is no part of any total.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
+from capacity.followup.words import WORDS
 from capacity.numbers import number
 from capacity.reports.privacy import (
     Total,
@@ -73,6 +77,7 @@ class Figure:
     low: float | None = None  # published as the range low..high
     high: float | None = None
     part: bool = False  # a part of a published total (a site, a month)
+    measured: bool = True  # False: a month before the registry's first record, no data
 
     @property
     def key(self) -> tuple[int, str, str]:
@@ -91,6 +96,12 @@ def count(
     ``part``: a part of a total published beside it."""
     n = int(sum(members.values()))
     return Figure(year, goal, measure, n, "count", n, frozenset(members), unit, part=part)
+
+
+def unmeasured(year: int, goal: str, measure: str, unit: str) -> Figure:
+    """A count the registry holds no data for (a month before its first record): no value,
+    shown as "ingen data"."""
+    return Figure(year, goal, measure, None, "count", unit=unit, part=True, measured=False)
 
 
 def total(
@@ -187,7 +198,10 @@ def _violations(figures: list[Figure], min_count: int) -> set[int]:
 
 
 def _primary(f: Figure, min_count: int, lang: str) -> Figure:
-    """Hide a figure whose count (or numerator) is small or whose group is too small."""
+    """Hide a figure whose count (or numerator) is small or whose group is too small, and show
+    one that is not measured as "no data"."""
+    if not f.measured:
+        return replace(f, hidden=True, shown=WORDS[lang]["no_data"])
     small = f.high < min_count if f.low is not None and f.kind == "count" else None
     if small is None:
         small = f.n is not None and f.n < min_count

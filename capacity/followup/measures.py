@@ -1,8 +1,10 @@
 """The follow-up's measures, goal by goal and year by year, as exact ``Figure``s.
 
-A year is measured from 1 January to its end (31 December, or the report's date when earlier);
-stocks (beds, residents, waiting households, families, spread, transport) are taken on the last
-day of a month, yearly figures on the year's last day. Stay lengths are in months of 30.4375 days
+A year is measured from 1 January, or from the first day of the month of the registry's first
+record when that is later (``Timeline.since``: the months before it hold no data and are not
+measured), to its end (31 December, or the report's date when earlier); stocks (beds, residents,
+waiting households, families, spread, transport) are taken on the last day of a month, yearly
+figures on the year's last day. Stay lengths are in months of 30.4375 days
 (the review's), and "over k months" means the move-out (or the year's end) came after the move-in
 plus k calendar months. The median of an even number of values is the mean of the middle two;
 the 90th percentile is the smallest value with at least 90 % of the values at or below it.
@@ -23,6 +25,7 @@ from capacity.followup.figures import (
     share,
     stat,
     total,
+    unmeasured,
 )
 from capacity.followup.timeline import Timeline
 from capacity.model.domain import Unit, _households
@@ -31,14 +34,26 @@ from capacity.policy import Limits, spread_limit
 from capacity.reports.privacy import is_suppressed, published_total
 
 GOALS = ("capacity", "stays", "families", "spread", "transport")
+# totals over the year's months or of what happened in them: they grow with the months measured
+YEAR_SUMS = frozenset(
+    {"shortage_months", "empty_bed_months", "empty_bed_dkk", "housed", "moved_on"}
+)
 MONTH_DAYS = 30.4375
 
 
 def capacity(
-    t: Timeline, year: int, months: pd.DataFrame, sites: dict[str, Figure], min_count: int
+    t: Timeline,
+    year: int,
+    months: pd.DataFrame,
+    sites: dict[str, Figure],
+    min_count: int,
+    span: str,
 ) -> list[Figure]:
-    """Capacity against need in ``year`` (``months``: ``published.months_frame``; ``sites``: the
-    sites' residents at the year's end): residents and empty beds as their published ranges."""
+    """Capacity against need in ``year`` (``months``: ``published.months_frame``, its measured
+    months; ``sites``: the sites' residents at the year's end): residents and empty beds as their
+    published ranges. The months short of beds and the empty bed-months and their cost are sums
+    over the year's measured months, whose number ``months_measured`` gives, labelled with
+    ``span`` (``words.month_span``: "" when all twelve are measured)."""
     ym = months[months["month"].dt.year == year]
     end = ym.iloc[-1]
     day, first = end["day"], pd.Timestamp(year, 1, 1)
@@ -60,6 +75,7 @@ def capacity(
         count(year, g, "resident_households", _ones(stays["household_id"]), "households"),
         count(year, g, "waiting", _ones(waiting.index), "households"),
         count(year, g, "waiting_persons", dict(waiting["persons"]), "persons"),
+        Figure(year, g, "months_measured", len(ym), label=span),
         Figure(year, g, "shortage_months", int(ym["shortage"].sum())),
         count(year, g, "housed", _ones(housed.index), "households"),
         stat(year, g, "wait_median_days", _median(waits), "days", len(waits)),
@@ -97,7 +113,8 @@ def stays(
     move-outs per month. The households moved on are the sum of the months shown beside them:
     their number is the range the shown months allow (``figures.total``), and how long they had
     stayed is measured over the households of the shown months, so that no figure depends on a
-    hidden month."""
+    hidden month. A month before the registry's first record (``t.since``) is not measured: it
+    has no data (``figures.unmeasured``) and is no part of the year's total."""
     h = t.households
     first = pd.Timestamp(year, 1, 1)
     moved = h[(h["end"] >= first) & (h["end"] <= day)]
@@ -105,9 +122,14 @@ def stays(
     g = "stays"
     months = []
     for month in pd.date_range(first, day, freq="MS"):
+        measure = f"moveouts:{month:%Y-%m}"
+        if month < t.since:
+            months.append(unmeasured(year, g, measure, "households"))
+            continue
         gone = moved.index[moved["end"].dt.to_period("M") == month.to_period("M")]
-        months.append(count(year, g, f"moveouts:{month:%Y-%m}", _ones(gone), "households", True))
-    moved_on = total(year, g, "moved_on", months, "households", min_count)
+        months.append(count(year, g, measure, _ones(gone), "households", True))
+    measured = [m for m in months if m.measured]
+    moved_on = total(year, g, "moved_on", measured, "households", min_count)
     moved = moved.loc[sorted(moved_on.members)]
     ks = sorted({12, 24, long_months})
     length = (moved["end"] - moved["start"]).dt.days / MONTH_DAYS
@@ -313,4 +335,4 @@ def _district_name(t: Timeline, did: str) -> str:
     return t.district_names.get(did, did)
 
 
-__all__ = ["GOALS", "capacity", "families", "spread", "stays", "transport"]
+__all__ = ["GOALS", "YEAR_SUMS", "capacity", "families", "spread", "stays", "transport"]

@@ -2,8 +2,9 @@
 tables) and ``kpi.csv`` (year, goal, measure, value), each written atomically.
 
 Only protected figures are written (``Figure.shown``; ``kpi.csv`` holds the value of a figure shown
-as one number, the range of one shown as a range and the shown text of a hidden one); household
-ids never are.
+as one number, the range of one shown as a range, the shown text of a hidden one and nothing for
+one not measured: a month before the registry's first record); household ids never are. A year
+measured only in part is headed with its months ("2022 (marts–december)").
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ from capacity.followup import charts
 from capacity.followup.build import Followup
 from capacity.followup.figures import Figure, number
 from capacity.followup.fmap import followup_map
-from capacity.followup.measures import GOALS
-from capacity.followup.words import GOAL_TITLES, WORDS, measure_title
+from capacity.followup.measures import GOALS, YEAR_SUMS
+from capacity.followup.words import GOAL_TITLES, MONTH_NAMES, WORDS, measure_title
 from capacity.io.cells import csv_text, text_cell
 from capacity.io.layers import Registry
 from capacity.reports.privacy import Total, rounding_base, suppress, total_text
@@ -40,7 +41,8 @@ class Table:
 
 
 def goal_table(f: Followup, goal: str, limits) -> Table:
-    """The goal's yearly measures: one row per measure, one column per year, and the change."""
+    """The goal's yearly measures: one row per measure, one column per year (headed with its
+    months when only some are measured), and the change."""
     w = WORDS[f.lang]
     measures = [m.measure for m in f.figures if m.year == f.year and m.goal == goal]
     measures = [m for m in measures if ":" not in m]
@@ -48,8 +50,14 @@ def goal_table(f: Followup, goal: str, limits) -> Table:
     for m in measures:
         cells = [_cell(f.get(y, goal, m)) for y in f.years]
         rows.append([measure_title(m, f.lang, limits), *cells, _change(f, goal, m)])
-    headers = [w["measure"], *map(str, f.years), w["change"]]
+    headers = [w["measure"], *map(lambda y: year_heading(f, y), f.years), w["change"]]
     return Table(goal, GOAL_TITLES[f.lang][goal], headers, rows)
+
+
+def year_heading(f: Followup, year: int) -> str:
+    """``year``, with the months measured when they are not all twelve ("2022 (marts–december)")."""
+    span = f.span(year)
+    return f"{year} ({span})" if span else str(year)
 
 
 def _cell(fig: Figure | None) -> str:
@@ -60,9 +68,14 @@ def _cell(fig: Figure | None) -> str:
 
 def _change(f: Followup, goal: str, measure: str) -> str:
     """The change from the year before, when both years are shown as one number (shares in
-    points); between ranges it is not one number."""
+    points); between ranges it is not one number, and a sum over a year's months (``YEAR_SUMS``)
+    has none when the two years are measured over different months."""
     now, before = f.get(f.year, goal, measure), f.get(f.year - 1, goal, measure)
     if now is None or before is None or now.hidden or before.hidden:
+        return "–"
+    if measure == "months_measured":
+        return "–"
+    if measure in YEAR_SUMS and f.span(f.year) != f.span(f.year - 1):
         return "–"
     if not (now.exact and before.exact):
         return "–"
@@ -79,12 +92,18 @@ def _change(f: Followup, goal: str, measure: str) -> str:
 
 def months_table(f: Followup) -> Table:
     """Capacity and need by month of the report's year: residents as their published range,
-    waiting counts suppressed, the shortage as ``published.months_frame`` has it."""
+    waiting counts suppressed, the shortage as ``published.months_frame`` has it; a month before
+    the registry's first record has "ingen data" in every column."""
     w, n = WORDS[f.lang], f.min_count
     months = f.months[f.months["month"].dt.year == f.year]
     keys = ("beds", "homes_single", "homes_family", "homes_accessible")
     people = ("residents", "waiting", "waiting_persons")
-    rows = [
+    before = pd.date_range(
+        pd.Timestamp(f.year, 1, 1), f.timeline.since, freq="MS", inclusive="left"
+    )
+    blank = [w["no_data"]] * (len(keys) + len(people) + 1)
+    rows = [[f"{m:%Y-%m}", *blank] for m in before]
+    rows += [
         [
             f"{r.month:%Y-%m}",
             *(number(getattr(r, k), 0, f.lang) for k in keys),
@@ -213,8 +232,7 @@ def followup_html(reg: Registry, f: Followup) -> str:
     by["transport"]["details"].append(all_tables["sites"])
     n = f.min_count
     notes = [w["privacy"].format(n=n, top=n - 1, base=rounding_base(n)), w["method"]]
-    if not (f.timeline.dated_up and f.timeline.dated_down):
-        notes.append(w["no_module_dates"])
+    notes += _data_notes(f)
     as_of = f"{f.as_of:%d.%m.%Y}" if f.lang == "da" else f"{f.as_of:%Y-%m-%d}"
     return env.get_template("followup.html.j2").render(
         lang=f.lang,
@@ -227,6 +245,20 @@ def followup_html(reg: Registry, f: Followup) -> str:
         notes=notes,
         internal=w["internal"],
     )
+
+
+def _data_notes(f: Followup) -> list[str]:
+    """What the registry does not hold: the months before its first record (when the first year
+    is measured only from then) and the modules' dates when it lacks them."""
+    w, t, out = WORDS[f.lang], f.timeline, []
+    first = f.years[0]
+    if t.since > pd.Timestamp(first, 1, 1):
+        day = f"{t.first:%d.%m.%Y}" if f.lang == "da" else f"{t.first:%Y-%m-%d}"
+        month = f"{MONTH_NAMES[f.lang][t.since.month - 1]} {t.since.year}"
+        out.append(w["first_record"].format(first=day, month=month, year=first, span=f.span(first)))
+    if not (t.dated_up and t.dated_down):
+        out.append(w["no_module_dates"])
+    return out
 
 
 def followup_xlsx(f: Followup, limits) -> bytes:
@@ -260,13 +292,14 @@ def _sheet_name(title: str) -> str:
 
 def kpi_frame(f: Followup) -> pd.DataFrame:
     """``kpi.csv``: year, goal, measure, value (the value when shown, "low–high" when shown as a
-    range, else the shown text: "<3", "x" or "–")."""
+    range, nothing when not measured: a month before the registry's first record, else the shown
+    text: "<3", "x" or "–")."""
     rows = [
         {
             "year": x.year,
             "goal": x.goal,
             "measure": x.measure,
-            "value": x.shown if x.hidden else _kpi_value(x),
+            "value": "" if not x.measured else x.shown if x.hidden else _kpi_value(x),
         }
         for x in f.figures
     ]

@@ -10,6 +10,9 @@
   taken into use on or before the day and not yet out of use; without ``in_service_until`` its
   ``in_service`` flag of today holds for the whole history.
 - Sites carry the placement's own minutes and districts (``model.domain.build_domain``): one source.
+- The history begins with the registry's *first record* (its earliest arrival or move-in): the
+  registry holds nothing about the months before that record's month, so they are not measured
+  (no beds, residents or empty beds are made up for them).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Timeline:
     """Everything the measures read, as frames indexed for vectorised questions."""
 
     as_of: pd.Timestamp
+    first: pd.Timestamp  # the registry's first record: months before its month are not measured
     households: pd.DataFrame  # id (index), arrival, persons, children, minor, start, end
     rows: pd.DataFrame  # household_id, unit_id, site_id, move_in, move_out (NaT: open)
     units: pd.DataFrame  # id, site_id, beds, family_ok, accessible, pavilion, since, until, ...
@@ -40,6 +44,11 @@ class Timeline:
     dated_units: bool  # the units carry in_service_from / in_service_until
     dated_up: bool = False  # in_service_from is recorded: modules put up can be counted
     dated_down: bool = False  # in_service_until is recorded: modules taken down can be counted
+
+    @property
+    def since(self) -> pd.Timestamp:
+        """The first day of the first month measured: the month of the first record."""
+        return self.first.to_period("M").to_timestamp()
 
     def open_rows(self, day: pd.Timestamp) -> pd.DataFrame:
         """Occupancy rows that hold a unit on ``day``."""
@@ -62,8 +71,16 @@ class Timeline:
         return u[site_ok & since_ok & until_ok]
 
 
-def build_timeline(reg: Registry, as_of: dt.date) -> Timeline:
-    """Read ``reg``'s history up to ``as_of`` (see the module docstring)."""
+def first_record(reg: Registry) -> dt.date | None:
+    """The day of the registry's first record: its earliest arrival or move-in (``None`` when it
+    has neither)."""
+    days = pd.concat([reg.households["arrival_date"], reg.occupancy["move_in"]]).dropna()
+    return pd.Timestamp(days.min()).date() if len(days) else None
+
+
+def build_timeline(reg: Registry, as_of: dt.date, first: dt.date) -> Timeline:
+    """Read ``reg``'s history up to ``as_of``, measured from ``first`` (its ``first_record``; see
+    the module docstring)."""
     day = pd.Timestamp(as_of)
     occ = reg.occupancy
     occ = occ[occ["move_in"] <= day]
@@ -83,6 +100,7 @@ def build_timeline(reg: Registry, as_of: dt.date) -> Timeline:
     )
     return Timeline(
         day,
+        pd.Timestamp(first),
         _households(reg, rows),
         rows,
         _units(reg),
@@ -163,9 +181,12 @@ def _domain(reg: Registry, as_of: dt.date) -> Domain:
     return build_domain(empty, as_of, with_pairs=False)
 
 
-def month_ends(first_year: int, last_year: int, as_of: pd.Timestamp) -> list[pd.Timestamp]:
-    """The last day of every month from January ``first_year`` to December ``last_year``, the
-    months after ``as_of`` left out and the month of ``as_of`` ending on it."""
+def month_ends(
+    first_year: int, last_year: int, as_of: pd.Timestamp, since: pd.Timestamp
+) -> list[pd.Timestamp]:
+    """The last day of every month from January ``first_year`` to December ``last_year`` that is
+    measured: the months before ``since`` (the month of the registry's first record) and after
+    ``as_of`` left out, and the month of ``as_of`` ending on it."""
     out = []
     for year in range(first_year, last_year + 1):
         for month in range(1, 13):
@@ -173,5 +194,6 @@ def month_ends(first_year: int, last_year: int, as_of: pd.Timestamp) -> list[pd.
             start = pd.Timestamp(year, month, 1)
             if start > as_of:
                 return out
-            out.append(min(end, as_of))
+            if start >= since:
+                out.append(min(end, as_of))
     return out

@@ -5,7 +5,9 @@ the figure that decides it as the reader sees it (a hidden figure is never writt
 or nothing) and the year before's figure in parentheses. The rules:
 
 - capacity: met when no month of the year had more persons in need (residents and waiting) than
-  beds;
+  beds; a year measured only in part (``months_measured`` labelled with its months: it begins
+  with the registry's first record or ends on the report's date) says over which months, its own
+  and the year before's, so that a part of a year is never read as a whole one;
 - short stays: met when nobody living in a temporary home at the year's end had lived there over
   the policy's ``long_stay_months``;
 - families together: met when every family with children lives in one district (the policy's
@@ -61,6 +63,8 @@ TEXT = {
         "transport_same": "Transporten er uændret: i gennemsnit {m} minutter til nærmeste station",
         "worst": "; længst: {name}, {m} minutter",
         "before": " ({year}: {value})",
+        "before_span": " ({year}, {span}: {value})",
+        "in_span": " i {span}",
     },
     "en": {
         "capacity_met": "The goal of capacity matching the need is met: no month short of beds",
@@ -95,6 +99,8 @@ TEXT = {
         "transport_same": "Transport is unchanged: {m} minutes to the nearest station on average",
         "worst": "; furthest: {name}, {m} minutes",
         "before": " ({year}: {value})",
+        "before_span": " ({year}, {span}: {value})",
+        "in_span": " in {span}",
     },
 }
 
@@ -112,12 +118,23 @@ def verdicts(index: Index, year: int, limits: Limits, lang: str) -> dict[str, st
     return {goal: rule(index, year, limits, w) + "." for goal, rule in rules.items()}
 
 
-def _before(index: Index, year: int, goal: str, measure: str, w: dict, unit=None) -> str:
+def _before(
+    index: Index, year: int, goal: str, measure: str, w: dict, unit=None, span: str = ""
+) -> str:
+    """The year before's figure in parentheses; ``span``: the months it is over, when only some."""
     f = index.get((year - 1, goal, measure))
     if f is None or f.hidden:
         return ""
     value = f.shown if unit is None else _plural(int(f.value), unit)
+    if span:
+        return w["before_span"].format(year=year - 1, span=span, value=value)
     return w["before"].format(year=year - 1, value=value)
+
+
+def _span(index: Index, year: int) -> str:
+    """The months measured in ``year`` ("marts–december"), or "" when all twelve are."""
+    f = index.get((year, "capacity", "months_measured"))
+    return f.label if f is not None else ""
 
 
 def _plural(n: int, words: tuple[str, str]) -> str:
@@ -126,12 +143,17 @@ def _plural(n: int, words: tuple[str, str]) -> str:
 
 def capacity(index: Index, year: int, limits: Limits, w: dict) -> str:
     short = index[(year, "capacity", "shortage_months")]
-    before = _before(index, year, "capacity", "shortage_months", w, w["months"])
+    span = _span(index, year)
+    within = w["in_span"].format(span=span) if span else ""
+    before = _before(
+        index, year, "capacity", "shortage_months", w, w["months"], _span(index, year - 1)
+    )
     if short.value:
-        return w["capacity_not"].format(n=_plural(int(short.value), w["months"])) + before
+        n = _plural(int(short.value), w["months"])
+        return w["capacity_not"].format(n=n) + within + before
     wait = index[(year, "capacity", "wait_median_days")]
     tail = "" if wait.hidden else w["wait"].format(d=wait.shown)
-    return w["capacity_met"] + before + tail
+    return w["capacity_met"] + within + before + tail
 
 
 def stays(index: Index, year: int, limits: Limits, w: dict) -> str:

@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from capacity.errors import UserError
+
+MONTH_NAMES = {
+    "da": (
+        "januar", "februar", "marts", "april", "maj", "juni",
+        "juli", "august", "september", "oktober", "november", "december",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
 
 GOAL_TITLES = {
     "da": {
@@ -31,6 +44,7 @@ MEASURES = {
         "resident_households": "Husstande i midlertidig bolig",
         "waiting": "Husstande der venter på bolig",
         "waiting_persons": "Personer der venter på bolig",
+        "months_measured": "Måneder opgjort (årets summer er over dem)",
         "shortage_months": "Måneder med mangel på senge",
         "housed": "Husstande der fik bolig i året",
         "wait_median_days": "Ventetid efter ankomst, median (dage)",
@@ -70,6 +84,7 @@ MEASURES = {
         "resident_households": "Households in temporary homes",
         "waiting": "Households waiting for a home",
         "waiting_persons": "Persons waiting for a home",
+        "months_measured": "Months measured (the year's sums are over them)",
         "shortage_months": "Months short of beds",
         "housed": "Households housed in the year",
         "wait_median_days": "Days waited after arrival, median",
@@ -153,6 +168,12 @@ WORDS = {
         "månedlig udgift i registret).",
         "no_module_dates": "Registret har ingen datoer for hvornår moduler blev sat op eller "
         "taget ned (units.in_service_from/in_service_until): de vises som «–».",
+        "no_data": "ingen data",
+        "first_record": "Registrets første registrering er {first}: månederne før {month} er "
+        "ikke opgjort og vises som «ingen data». {year} er kun opgjort for {span} (kolonnen "
+        "«{year} ({span})»): årets summer (måneder med mangel, tomme sengemåneder og deres "
+        "udgift, husstande der fik bolig, fraflytninger) er kun over de opgjorte måneder, og "
+        "deres ændring mod et år med andre måneder vises ikke.",
         "pp": "pct.-point",
         "internal": "Ingen personoplysninger: kun antal.",
     },
@@ -207,6 +228,12 @@ WORDS = {
         "cost in the registry).",
         "no_module_dates": "The registry has no dates for when modules were put up or taken "
         'down (units.in_service_from/in_service_until): they are shown as "–".',
+        "no_data": "no data",
+        "first_record": "The registry's first record is {first}: the months before {month} "
+        'are not measured and are shown as "no data". {year} is measured only for {span} (the '
+        'column "{year} ({span})"): its sums (months short of beds, empty bed-months and their '
+        "cost, households housed, move-outs) are over the measured months only, and their "
+        "change against a year of other months is not shown.",
         "pp": "points",
         "internal": "No personal data: counts only.",
     },
@@ -218,6 +245,17 @@ def check_lang(lang: str) -> str:
     if lang not in WORDS:
         raise UserError(f"ukendt sprog {lang!r}; giv --lang da eller --lang en")
     return lang
+
+
+def month_span(months: Iterable, lang: str) -> str:
+    """The months measured in a year ("marts–december", one name for one month), or "" when they
+    are all twelve; ``months``: the first day of each, in order."""
+    months = list(months)
+    if len(months) >= 12:
+        return ""
+    names = MONTH_NAMES[lang]
+    first, last = names[months[0].month - 1], names[months[-1].month - 1]
+    return first if first == last else f"{first}–{last}"
 
 
 def measure_title(measure: str, lang: str, limits) -> str:

@@ -51,6 +51,9 @@ def test_every_difference_on_a_small_history() -> None:
     assert any(x.hidden for x in f.figures)
     assert _differences_ok(f.figures, 3) == []
     for x in f.figures:
+        if not x.measured:  # January 2023, before the first record
+            assert x.shown == "ingen data" and x.value is None
+            continue
         if x.kind == "count" and x.exact and x.value < 3:
             assert x.shown in ("<3", "x")
         if x.kind == "count" and not x.exact:  # a range: "<3" unless its top reaches 3
