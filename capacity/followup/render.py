@@ -185,6 +185,9 @@ def followup_html(reg: Registry, f: Followup) -> str:
     stays = [index[(y, "stays", f"staying_over_{k}")] for y in f.years]
     moveouts = [x for x in f.figures if x.year == f.year and x.measure.startswith("moveouts:")]
     rates = [x for x in f.figures if x.year == f.year and x.measure.endswith(":rate")]
+    rate_residents = [
+        index[(f.year, "spread", x.measure[: -len("rate")] + "residents")] for x in rates
+    ]
     months = f.months
     sections = [
         {
@@ -225,7 +228,9 @@ def followup_html(reg: Registry, f: Followup) -> str:
         {
             "id": "chart-spread",
             "title": w["chart_spread"],
-            "svg": charts.spread_chart(rates, index[(f.year, "spread", "average_rate")], f.lang),
+            "svg": charts.spread_chart(
+                rates, rate_residents, index[(f.year, "spread", "average_rate")], f.lang
+            ),
         }
     )
     by["spread"]["details"].append(all_tables["districts"])
