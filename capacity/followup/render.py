@@ -254,15 +254,19 @@ def followup_html(reg: Registry, f: Followup) -> str:
 
 def _data_notes(f: Followup) -> list[str]:
     """What the registry does not hold: the months before its first record (when the first year
-    is measured only from then) and the modules' dates when it lacks them."""
+    is measured only from then) and the modules' dates it lacks (up, down or both)."""
     w, t, out = WORDS[f.lang], f.timeline, []
     first = f.years[0]
     if t.since > pd.Timestamp(first, 1, 1):
         day = f"{t.first:%d.%m.%Y}" if f.lang == "da" else f"{t.first:%Y-%m-%d}"
         month = f"{MONTH_NAMES[f.lang][t.since.month - 1]} {t.since.year}"
         out.append(w["first_record"].format(first=day, month=month, year=first, span=f.span(first)))
-    if not (t.dated_up and t.dated_down):
+    if not (t.dated_up or t.dated_down):
         out.append(w["no_module_dates"])
+    elif not t.dated_up:
+        out.append(w["no_module_up_dates"])
+    elif not t.dated_down:
+        out.append(w["no_module_down_dates"])
     return out
 
 

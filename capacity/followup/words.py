@@ -168,6 +168,12 @@ WORDS = {
         "månedlig udgift i registret).",
         "no_module_dates": "Registret har ingen datoer for hvornår moduler blev sat op eller "
         "taget ned (units.in_service_from/in_service_until): de vises som «–».",
+        "no_module_up_dates": "Registret har ingen datoer for hvornår moduler blev sat op "
+        "(units.in_service_from): «Pavillonmoduler sat op» vises som «–»; moduler taget ned "
+        "tælles efter units.in_service_until.",
+        "no_module_down_dates": "Registret har ingen datoer for hvornår moduler blev taget ned "
+        "(units.in_service_until): «Pavillonmoduler taget ned» vises som «–»; moduler sat op "
+        "tælles efter units.in_service_from.",
         "no_data": "ingen data",
         "first_record": "Registrets første registrering er {first}: månederne før {month} er "
         "ikke opgjort og vises som «ingen data». {year} er kun opgjort for {span} (kolonnen "
@@ -228,6 +234,12 @@ WORDS = {
         "cost in the registry).",
         "no_module_dates": "The registry has no dates for when modules were put up or taken "
         'down (units.in_service_from/in_service_until): they are shown as "–".',
+        "no_module_up_dates": "The registry has no dates for when modules were put up "
+        '(units.in_service_from): "Pavilion modules put up" is shown as "–"; modules taken '
+        "down are counted from units.in_service_until.",
+        "no_module_down_dates": "The registry has no dates for when modules were taken down "
+        '(units.in_service_until): "Pavilion modules taken down" is shown as "–"; modules put '
+        "up are counted from units.in_service_from.",
         "no_data": "no data",
         "first_record": "The registry's first record is {first}: the months before {month} "
         'are not measured and are shown as "no data". {year} is measured only for {span} (the '

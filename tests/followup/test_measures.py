@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 
@@ -165,3 +166,25 @@ def test_ids_with_colons_reach_the_tables(history, tmp_path) -> None:
         assert sorted(tables[key]) == sorted(before[key]), key
     write_followup(reg, renamed, tmp_path)
     assert (tmp_path / "followup.html").stat().st_size > 0
+
+
+@pytest.mark.parametrize(
+    ("columns", "note"),
+    [
+        ((), "ingen datoer for hvornår moduler blev sat op eller taget ned"),
+        (("in_service_from",), "ingen datoer for hvornår moduler blev taget ned (units."),
+        (("in_service_until",), "ingen datoer for hvornår moduler blev sat op (units."),
+        (("in_service_from", "in_service_until"), None),
+    ],
+)
+def test_the_note_names_the_module_dates_the_registry_lacks(history, columns, note) -> None:
+    """A registry with ``in_service_from`` counts the modules put up: its note says only that
+    the dates they were taken down are missing (and the other way round)."""
+    units = history.units.assign(**dict.fromkeys(columns, ""))
+    reg = history.with_layers(units=units)
+    html = render.followup_html(reg, build_followup(reg, 2024))
+    notes = re.findall(r'<p class="note">([^<]*ingen datoer[^<]*)</p>', html)
+    if note is None:
+        assert notes == []
+    else:
+        assert len(notes) == 1 and note in notes[0], notes
