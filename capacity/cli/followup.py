@@ -27,7 +27,8 @@ def followup(
         typer.Option(
             "--from",
             help="Første år (standard: strategiens start, 2023, eller registrets første år med "
-            "data, hvis det er senere).",
+            "data, hvis det er senere). Månederne før registrets første registrering opgøres "
+            "ikke; året vises med de måneder, det dækker.",
             show_default=False,
         ),
     ] = None,
