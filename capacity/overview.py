@@ -10,6 +10,7 @@ import datetime as dt
 import pandas as pd
 
 from capacity.io.layers import Registry
+from capacity.planning.types import module_types
 
 
 def persons(households: pd.DataFrame) -> pd.Series:
@@ -75,7 +76,8 @@ def moved_on(reg: Registry, date: dt.date) -> set[str]:
 
 
 def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
-    """One row per site: units, beds, occupied beds, free beds, pavilion modules now/max.
+    """One row per site: units, beds, occupied beds, free beds (beds less occupied), pavilion
+    modules now/max (``planning.types.module_types``: summed over a site's module types).
 
     Only units in service count towards beds and free beds; occupied counts every resident.
     """
@@ -95,6 +97,8 @@ def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
         }
     )
     table["free"] = (table["beds"] - table["occupied"]).clip(lower=0)
-    table["modules_now"] = sites["modules_now"]
-    table["modules_max"] = sites["modules_max"]
+    # a pavilion site's modules are its module types' (the site's own columns where it has none)
+    types = module_types(reg).groupby("site_id")[["modules_now", "modules_max"]].sum()
+    for col in ("modules_now", "modules_max"):
+        table[col] = types[col].reindex(sites.index).astype("Int64").fillna(sites[col])
     return table.rename_axis("site_id").reset_index()

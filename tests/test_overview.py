@@ -9,7 +9,7 @@ import pandas as pd
 from capacity import overview
 from capacity.io.layers import frame
 from capacity.reports.council import key_numbers
-from tests.helpers import make_occupancy, tiny_registry
+from tests.helpers import make_module_type, make_occupancy, tiny_registry
 
 
 def test_site_table_counts_beds_occupied_and_free():
@@ -17,6 +17,17 @@ def test_site_table_counts_beds_occupied_and_free():
     assert table.loc["B1", ["units", "beds", "occupied", "free"]].tolist() == [3, 9, 5, 4]
     assert table.loc["P1", ["units", "beds", "occupied", "free"]].tolist() == [2, 8, 0, 8]
     assert table.loc["P1", "modules_now"] == 2
+
+
+def test_a_site_with_module_types_counts_their_modules():
+    # the plan counts a site's modules by its types; the site's own columns are then not used
+    reg = tiny_registry()
+    types = [make_module_type("P1-A", "P1", modules_now=2, modules_max=6)]
+    types.append(make_module_type("P1-B", "P1", modules_now=0, modules_max=4))
+    table = overview.site_table(reg.with_layers(module_types=frame("module_types", types)))
+    row = table.set_index("site_id").loc["P1"]
+    assert [row["modules_now"], row["modules_max"]] == [2, 10]
+    assert pd.isna(table.set_index("site_id").loc["B1", "modules_max"])
 
 
 def test_units_out_of_service_do_not_count_as_beds():
