@@ -124,7 +124,16 @@ def review_html(
 
 def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
     cols = TABLE_WORDS[lang]
-    rows = [[_cell(v, lang) for v in row] for row in table.itertuples(index=False)]
+    # a float column of fractions keeps one decimal in every row ("100,0" beside "91,1"), one of
+    # whole numbers none; in other columns each number is written as it is
+    places = [
+        (0 if _whole(table[c]) else 1) if pd.api.types.is_float_dtype(table[c]) else None
+        for c in table.columns
+    ]
+    rows = [
+        [_cell(v, lang, k) for v, k in zip(row, places, strict=True)]
+        for row in table.itertuples(index=False)
+    ]
     return {
         "key": key,
         "title": title,
@@ -134,7 +143,12 @@ def _section(key: str, title: str, table: pd.DataFrame, lang: str) -> dict:
     }
 
 
-def _cell(value, lang: str) -> dict:
+def _whole(column: pd.Series) -> bool:
+    values = column.dropna().to_numpy(dtype=float)
+    return bool((values == np.round(values)).all())
+
+
+def _cell(value, lang: str, places: int | None = None) -> dict:
     values = VALUE_WORDS[lang]
     if value is None or (not isinstance(value, str | tuple) and pd.isna(value)):
         return {"text": "", "num": False}
@@ -146,8 +160,9 @@ def _cell(value, lang: str) -> dict:
     if isinstance(value, pd.Timestamp | dt.date):
         return {"text": _date(value, lang), "num": False}
     if isinstance(value, numbers.Number):
-        whole = not isinstance(value, float | np.floating) or float(value).is_integer()
-        return {"text": number(float(value), 0 if whole else 1, lang), "num": True}
+        if places is None:
+            places = 0 if not isinstance(value, float | np.floating) or value.is_integer() else 1
+        return {"text": number(float(value), places, lang), "num": True}
     return {"text": values.get(str(value), str(value)), "num": False}
 
 

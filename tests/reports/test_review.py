@@ -11,7 +11,13 @@ import pandas as pd
 import pytest
 
 from capacity.reports import charts
-from capacity.reports.documents import REVIEW_HTML, REVIEW_XLSX, build_review, write_review
+from capacity.reports.documents import (
+    REVIEW_HTML,
+    REVIEW_XLSX,
+    _section,
+    build_review,
+    write_review,
+)
 from capacity.reports.tables import TABLES, review_tables
 
 DAY = dt.date(2026, 12, 1)
@@ -157,3 +163,9 @@ def test_a_date_far_outside_the_registry_is_refused(tiny_registry, day):
 
     with pytest.raises(UserError, match=f"--date {day.isoformat()} ligger langt uden for"):
         review_tables(tiny_registry, day)
+
+
+def test_a_column_of_fractions_has_one_decimal_in_every_row():
+    table = pd.DataFrame({"p": [100.0, 91.06], "n": [286.0, 7.0], "k": [3, 4]})
+    cells = [[c["text"] for c in row] for row in _section("forecast", "", table, "da")["rows"]]
+    assert cells == [["100,0", "286", "3"], ["91,1", "7", "4"]]  # before: "100" beside "91,1"
