@@ -21,7 +21,7 @@ import pandas as pd
 
 from capacity.io.layers import Registry
 from capacity.model import hard
-from capacity.model.new_modules import NewModules, new_module_offers
+from capacity.model.new_modules import NewModules, new_module_ids, new_module_offers
 from capacity.model.travel import covering_districts, site_minutes
 from capacity.overview import moved_on
 from capacity.planning.types import MODULE_FLAGS
@@ -388,9 +388,9 @@ def _units(
             not any(x.has_children for x in here),
         )
         class_of.update({m[0]: uid for m in members})
+    existing = reg.units["id"].astype(str).tolist()
     for site in sites.values():
-        for k in range(1, site.new_modules + 1):
-            uid = f"{site.id}-NY{k}"
+        for uid in new_module_ids(site.id, site.new_modules, existing):
             units[uid] = Unit(
                 uid,
                 (uid,),

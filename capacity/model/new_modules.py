@@ -20,6 +20,8 @@ agree.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -40,6 +42,15 @@ class NewModules:
     accessible: bool = False
     shareable: bool = True
     setup: int = 0  # DKK per module
+
+
+def new_module_ids(site_id: str, count: int, existing: Iterable[str]) -> list[str]:
+    """The unit ids of ``count`` modules not yet put up at ``site_id``: ``<site>-NY<k>``,
+    numbered on from the highest such id among ``existing`` (the registry's units; an earlier
+    apply wrote its new modules under these names), so that none names a unit that exists."""
+    pattern = re.compile(rf"{re.escape(site_id)}-NY(\d+)")
+    top = max((int(m[1]) for u in existing if (m := pattern.fullmatch(str(u)))), default=0)
+    return [f"{site_id}-NY{top + k}" for k in range(1, count + 1)]
 
 
 def _int(value: object) -> int:

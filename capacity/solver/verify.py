@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,7 +31,7 @@ from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.model import hard
 from capacity.model.domain import build_domain, open_rows
-from capacity.model.new_modules import NewModules, new_module_offers
+from capacity.model.new_modules import NewModules, new_module_ids, new_module_offers
 from capacity.model.placement import PlacementModel
 from capacity.overview import moved_on
 from capacity.solver.placements import with_placements
@@ -161,7 +160,7 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
                 out.append(
                     f"bolig {row.unit_id} ligger på lokalitet {units[row.unit_id]}, ikke {row.site_id}"
                 )
-        elif not _new_module(row.unit_id, row.site_id, offers):
+        elif not _new_module(row.unit_id, row.site_id, offers, list(units)):
             out.append(f"ukendt bolig {row.unit_id!r}; den er ikke i registret")
     fresh = pl[~pl["unit_id"].isin(set(units))].drop_duplicates("unit_id")
     used = fresh["site_id"].value_counts()
@@ -189,13 +188,16 @@ def _id_problems(reg: Registry, plan: Plan) -> list[str]:
     return out
 
 
-def _new_module(unit_id: str, site_id: str, offers: dict[str, NewModules]) -> bool:
+def _new_module(
+    unit_id: str, site_id: str, offers: dict[str, NewModules], existing: list[str]
+) -> bool:
     """Whether ``unit_id`` names a module that may still be put up on ``site_id`` (as many as
-    ``new_modules.new_module_offers`` gives: at a site with module types, of its one-unit type)."""
-    m = re.fullmatch(rf"{re.escape(site_id)}-NY(\d+)", unit_id) if site_id else None
-    if m is None or site_id not in offers:
+    ``new_modules.new_module_offers`` gives: at a site with module types, of its one-unit type;
+    named as ``new_modules.new_module_ids`` names them after the registry's units
+    ``existing``)."""
+    if not site_id or site_id not in offers:
         return False
-    return 1 <= int(m[1]) <= offers[site_id].count
+    return unit_id in new_module_ids(site_id, offers[site_id].count, existing)
 
 
 def _rule_problems(reg: Registry, plan: Plan) -> list[str]:

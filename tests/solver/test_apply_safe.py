@@ -577,6 +577,27 @@ def test_a_gpkg_row_not_the_one_read_is_refused_before_anything_is_written(tmp_p
     assert _snapshot(path) == before
 
 
+def test_new_modules_are_named_after_those_an_earlier_apply_wrote(tmp_path):
+    """The second module at a site is P-NY2: before, the offer was named P-NY1 again, hid the
+    real unit P-NY1 and its residents, and the plan could not be applied."""
+    sites = [make_site("P", kind="pavilion_site", modules_now=0, modules_max=2)]
+    later = PLACE_DAY + dt.timedelta(days=10)
+    households = [make_household("H", adults=3), make_household("K", adults=3, arrival_date=later)]
+    reg = placement_world(sites=sites, households=households)
+    path, plan = _planned(tmp_path, "reg", reg, "--allow-new-modules")
+    apply_plan(path, plan, today=TODAY)
+    second = tmp_path / "second"
+    result = _run(path, "--date", later.isoformat(), "--out", second, "--allow-new-modules")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(second / "placements.csv")["unit_id"].tolist() == ["P-NY2"]
+    assert apply_plan(path, second, today=TODAY).modules == 1
+    after = load_registry(path)
+    assert after.occupancy.set_index("household_id")["unit_id"].to_dict() == {
+        "H": "P-NY1",
+        "K": "P-NY2",
+    }
+
+
 def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
     import openpyxl
     from openpyxl.comments import Comment
