@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from ortools.sat.python import cp_model
 
 from capacity.numbers import number
-from capacity.planning.model import DAYS
+from capacity.planning import terms
+from capacity.planning.model import DAYS, PlanModel, closed_from
 from capacity.planning.plan import PlanResult
+from capacity.planning.supply import Supply
+from capacity.policy import Policy
 from capacity.reports.escape import md_text
 from capacity.reports.text import money, percent, status_words
 
@@ -25,6 +29,8 @@ MONTHS = (
     "november",
     "december",
 )
+# the cost terms that price a module standing or taken down (``module_prices``)
+PRICED = (terms.month, terms.teardown, terms.early_termination, terms.horizon_end)
 TERM_LABELS = {
     "setup": "Opsætning af moduler (kr.)",
     "month": "Leje/drift af moduler (kr.)",
@@ -202,29 +208,142 @@ def _alternative(res: PlanResult, q: int, n: int, months: int, emergency: int) -
 
 
 def _down_line(res: PlanResult, q: int, t: int, rows: pd.DataFrame) -> str:
+    """A take-down with its reason and, where the site could still hold the modules, what keeping
+    them costs against taking them down (``_keep_or_down``)."""
     sup, mod = res.supply, res.supply.mod
     j = int(mod.site[q])
     n = int(rows.loc[t, "modules_down"])
     head = f"- **{_name(sup, q)}**: tag {n} modul(er) ned i {month_name(sup.months[t])}: "
     if not sup.available[j, t]:
         return head + "grunden er ikke længere til rådighed (available_until)."
-    keep = n * int(mod.month[q]) * (len(sup.months) - t)
+    if not site_holds(sup, j)[t]:
+        return head + "grunden skal være lukket fra denne måned."
     notice = (
         f" Varslet {int(mod.notice[q])} måneder før (i {month_name(sup.months[t - int(mod.notice[q])])})."
         if mod.notice[q] and t >= mod.notice[q]
         else ""
     )
-    early = (
-        f" Lejen opsiges før udløbet: {kr(n * int(mod.early[q]))} i godtgørelse."
-        if mod.rented[q] and t < mod.lease_end[q] and mod.early[q]
-        else ""
-    )
     return (
         head + "de øvrige boliger rækker til behovet, og minimumslevetiden på "
         f"{int(mod.life[q])} måneder er opfyldt (moduler, der står i dag, regnes som "
-        f"fri). At beholde dem horisonten ud koster {kr(keep)} mod "
-        f"{kr(n * int(mod.teardown[q]))} for nedtagning.{notice}{early}"
+        f"fri). {_keep_or_down(sup, q, t, _down_split(res, q, t, rows))}{notice}"
     )
+
+
+def _down_split(res: PlanResult, q: int, t: int, rows: pd.DataFrame) -> dict[str, int]:
+    """Rented and owned modules of type q taken down in month t. The owned ones follow from the
+    owned modules' balance (``model.module_balance``: owned = last month's + bought - owned taken
+    down); every module of an owned type is owned."""
+    n = int(rows.loc[t, "modules_down"])
+    if not res.supply.mod.rented[q]:
+        return {"rented": 0, "owned": n}
+    owned = (rows["modules_standing"] - rows["modules_rented"]).to_numpy()
+    before = int(owned[t - 1]) if t else 0
+    own_down = before + int(rows.loc[t, "modules_bought"]) - int(owned[t])
+    return {"rented": n - own_down, "owned": own_down}
+
+
+def module_prices(sup: Supply, q: int) -> dict[tuple[str, str, int], int]:
+    """DKK per module of type q as the plan model's cost terms price it, keyed ``(term,
+    variable, month)`` for every month: ``rented`` and ``owned`` a module standing,
+    ``rented_down`` and ``owned_down`` one taken down.
+
+    The terms (``PRICED``) are applied to a model of one node whose only variables are these
+    (labels stand for them: a term only multiplies them by its coefficient), so every amount is
+    the model's own (rent or upkeep, teardown less the residual value, early termination, the
+    horizon-end valuation), never restated here.
+    """
+    T = len(sup.months)
+    m = PlanModel(
+        cp=cp_model.CpModel(),
+        sup=sup,
+        demand=np.zeros((1, T)),
+        shared=0,
+        policy=Policy(),
+        node=np.zeros((1, T), np.int64),
+        w=np.ones(1, np.int64),
+        need=np.zeros((1, T, len(sup.kinds))),
+    )
+    held = [("owned", m.owned, m.own_down)]
+    if sup.mod.rented[q]:
+        held.append(("rented", m.rented, m.rent_down))
+    for t in range(T):
+        for kind, standing, down in held:
+            standing[0, q, t] = (kind, t)
+            down[0, q, t] = (f"{kind}_down", t)
+    for term in PRICED:
+        term(m)
+    out: dict[tuple[str, str, int], int] = {}
+    for e in m.entries:
+        key = (e.term, *e.var)
+        out[key] = out.get(key, 0) + e.coef
+    return out
+
+
+def _keep_or_down(sup: Supply, q: int, t: int, split: dict[str, int]) -> str:
+    """What keeping the modules taken down in month t would cost against taking them down then,
+    both priced by the plan model's cost terms (``module_prices``), so that they add up as the
+    plan's costs in ``modules.csv`` do.
+
+    Kept, they stand while the site may hold modules (``_held_until``) and come down in the first
+    month it may not; still standing at the horizon's end, they are valued as the model values
+    what stands then. Taking them down costs the teardown, less an owned module's residual value,
+    and for a rented one before its lease end the early-termination cost.
+    """
+    price, T = module_prices(sup, q), len(sup.months)
+
+    def cost(state: str, u: int, only: str | None = None) -> int:
+        """DKK of the modules (``state`` "": standing, "_down": taken down) in month u, by every
+        term or ``only`` the one named."""
+        return sum(
+            count * dkk
+            for kind, count in split.items()
+            for (term, var, month), dkk in price.items()
+            if var == kind + state and month == u and only in (None, term)
+        )
+
+    end = _held_until(sup, int(sup.mod.site[q]), t)
+    running = sum(cost("", u, "month") for u in range(t, end))
+    paid = "leje" if not split["owned"] else "drift" if not split["rented"] else "leje og drift"
+    kept = f"koster {kr(running)} i {paid} ({end - t} måneder) og"
+    if end < T:
+        after = cost("_down", end)
+        when = f"At beholde dem, til grunden skal være ryddet i {month_name(sup.months[end])},"
+        kept += f" derefter {kr(after)} for at tage dem ned"
+    else:
+        after = cost("", T - 1, "horizon_end")
+        when = "At beholde dem horisonten ud"
+        kept += f" {kr(after)} for dem ved horisontens slutning ({_end_words(split)})"
+    early = cost("_down", t, "early_termination")
+    parts = [f"heraf {kr(early)} i godtgørelse for at opsige lejen før udløbet"] if early else []
+    if split["owned"] and sup.mod.residual[q]:
+        parts.append(f"restværdien {kr(split['owned'] * int(sup.mod.residual[q]))} er trukket fra")
+    return (
+        f"{when} {kept}, i alt {kr(running + after)}, mod {kr(cost('_down', t))} for at tage dem "
+        f"ned i {month_name(sup.months[t])}" + (f" ({'; '.join(parts)})." if parts else ".")
+    )
+
+
+def site_holds(sup: Supply, j: int) -> np.ndarray:
+    """(T,) bool: site j may hold modules in the month, as ``model.module_vars`` bounds them
+    (the site available, and not closed by an option's condition)."""
+    T = len(sup.months)
+    return sup.available[j] & (np.arange(T) < closed_from(sup, T)[j])
+
+
+def _held_until(sup: Supply, j: int, t: int) -> int:
+    """The first month from t on in which site j may hold no modules (``site_holds``), the
+    number of months when it may hold them to the horizon's end."""
+    holds = site_holds(sup, j)[t:]
+    return len(sup.months) if holds.all() else t + int(np.argmin(holds))
+
+
+def _end_words(split: dict[str, int]) -> str:
+    """What the horizon-end valuation (``terms.horizon_end``) holds for these modules."""
+    rented = "resterende leje eller godtgørelse for opsigelse, det laveste"
+    if split["rented"] and split["owned"]:
+        return f"nedtagning og for de lejede {rented}, minus de ejedes restværdi"
+    return f"nedtagning og {rented}" if split["rented"] else "nedtagning minus restværdi"
 
 
 def branch_lines(s: dict) -> list[str]:
