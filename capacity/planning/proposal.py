@@ -41,11 +41,11 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
-from capacity.model.homes import CATEGORIES, CATEGORY_NAMES
-from capacity.numbers import decimal
+from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, fits
+from capacity.numbers import decimal, number
 from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, main_option_too_short
 from capacity.planning.demand import demand_model
-from capacity.planning.explain import month_name, pct
+from capacity.planning.explain import month_name, pct, site_holds
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
 from capacity.planning.option_checks import check_option, standing_available
@@ -547,9 +547,19 @@ def plan_key(plan: PlanResult) -> tuple:
     )
 
 
+# the kinds of household (``homes.NeedKind.category``) in the advice on what would reach the risk
+NEED_WORDS = {
+    "single": "enlige",
+    "family": "familier",
+    "accessible": "husstande, der har brug for en handicapegnet bolig",
+}
+
+
 def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
     """What would bring the risk to the accepted level from month ``early`` on (before it no
-    order arrives): modules at the site with most room, then beds elsewhere."""
+    order arrives): modules of a type whose homes fit the kind of household most short in the
+    runs (``dominant_need``, ``best_type``), from the first month the type's lead time lets them
+    stand (``ready_month``), then beds elsewhere; or beds elsewhere where no type fits."""
     short = best.runs.months.iloc[early:]
     first = short.loc[short["p_shortage"] > 1 - risk, "month"]
     persons = max(float(short["p90_short"].max()), 1.0)  # persons short in 1 run in 10
@@ -558,30 +568,118 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
             f"Efter de første {early} måneder er risikoen for mangel hver måned højst "
             f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
         )
-    month = first.iloc[0]
-    mods, mod = best.plan.modules, sup.mod
-    standing = mods.groupby("module_type_id")["modules_standing"].max()
-    rooms = [
-        (int(mod.most[q] - standing.get(t, 0)), -int(mod.setup[q]), q)
-        for q, t in enumerate(mod.ids)
-        if mod.beds[q] > 0
-    ]
+    month = sup.months.index(first.iloc[0])
     head = (
         f"Ingen af planerne når risikoen ned på højst {pct(1 - risk, 0)} "
         f"(den robuste har {pct(best.risk, 0)})."
     )
-    if not rooms or max(rooms)[0] <= 0:
+    beds = f"ca. {math.ceil(persons)} senge mere fra {month_name(sup.months[month])}"
+    need = dominant_need(best.runs)
+    if need is None:  # the runs count no kind: no type can be named
+        return f"{head} Det kræver {beds}."
+    by_kind = best.runs.summary["shortage_by_kind"]
+    total = sum(float(v["household_months"]) for v in by_kind.values())
+    head += (
+        f" Manglen er mest {NEED_WORDS[need]}: {number(by_kind[need]['household_months'], 1)} af "
+        f"{number(total, 1)} husstandsmåneder i gennemsnit."
+    )
+    fitting = fitting_types(sup, need)
+    if not fitting:
         return (
-            f"{head} Det kræver ca. {math.ceil(persons)} senge mere fra {month_name(month)} "
-            "på nye grunde eller i bygninger."
+            f"{head} Ingen modultype på grundene har boliger, der passer til {NEED_WORDS[need]}: "
+            f"det kræver {beds} på nye grunde eller i bygninger."
         )
-    room, _, q = max(rooms)
-    j = int(mod.site[q])
+    room = type_room(best, sup)
+    q = best_type(sup, need, fitting, room, month)
+    if q is None:
+        return (
+            f"{head} Modultyperne, der passer til {NEED_WORDS[need]}, har ikke plads til flere "
+            f"moduler, der kan nå at stå: det kræver {beds} på nye grunde eller i bygninger."
+        )
+    return head + _type_advice(sup, q, room[q], month, persons)
+
+
+def dominant_need(runs: ScenarioResult) -> str | None:
+    """The kind of household (``homes.CATEGORIES``) with the most household-months short in the
+    runs (``shortage_by_kind``); None when the runs count none."""
+    by_kind = runs.summary.get("shortage_by_kind", {})
+    months = {c: float(by_kind.get(c, {}).get("household_months", 0.0)) for c in CATEGORIES}
+    need = max(CATEGORIES, key=lambda c: months[c])
+    return need if months[need] > 0 else None
+
+
+def fitting_types(sup: Supply, need: str) -> dict[int, int]:
+    """Module type -> how many of the plan's kinds of household of category ``need`` fit an
+    empty home of the type (``homes.fits``: placement's rules); types that fit none left out."""
+    kinds = [k for k in sup.kinds if k.category == need]
+    out = {}
+    for q in range(sup.mod.types):
+        count = sum(fits(k, sup.classes[int(sup.mod.home[q])]) for k in kinds)
+        if count and sup.mod.beds[q] > 0:
+            out[q] = count
+    return out
+
+
+def type_room(best: Option, sup: Supply) -> dict[int, int]:
+    """Module type -> modules more than the option's plan ever has standing, up to its most."""
+    standing = best.plan.modules.groupby("module_type_id")["modules_standing"].max()
+    return {q: int(sup.mod.most[q] - standing.get(t, 0)) for q, t in enumerate(sup.mod.ids)}
+
+
+def best_type(
+    sup: Supply, need: str, fitting: dict[int, int], room: dict[int, int], month: int
+) -> int | None:
+    """Among the types ``fitting`` the shortage, with room and able to stand from ``month`` on
+    within the horizon (``ready_month``): the one fitting most of its kinds of household, then of
+    its own kind of home (``HomeKind.category``), then with most room, then cheapest to set up;
+    None if none."""
+    ranked = [
+        (
+            count,
+            sup.classes[int(sup.mod.home[q])].category == need,
+            room[q],
+            -int(sup.mod.setup[q]),
+            q,
+        )
+        for q, count in fitting.items()
+        if room[q] > 0 and ready_month(sup, q, month) < len(sup.months)
+    ]
+    return max(ranked)[-1] if ranked else None
+
+
+def ready_month(sup: Supply, q: int, month: int = 0) -> int:
+    """The first month from ``month`` on in which a module of type q can stand, ordered in the
+    plan's first month or later: ordered in month t it stands from t + its lead time
+    (``model.module_vars``), and only in a month its site may hold modules
+    (``explain.site_holds``); the number of months when never."""
+    first = max(int(sup.mod.lead[q]), month)
+    later = np.flatnonzero(site_holds(sup, int(sup.mod.site[q]))[first:])
+    return first + int(later[0]) if len(later) else len(sup.months)
+
+
+def _type_advice(sup: Supply, q: int, room: int, month: int, persons: float) -> str:
+    """`` Det kræver ca. N moduler af typen … mere på site (id) fra …``: modules of type q for
+    the persons short from ``month``, or from the first month they can stand where that is later
+    (``ready_month``), and the beds beyond the type's room elsewhere."""
+    mod, j = sup.mod, int(sup.mod.site[q])
     kind = "" if mod.ids[q] == sup.ids[j] else f" af typen {mod.names[q]}"
     n = math.ceil(persons / float(mod.beds[q]))
+    start = ready_month(sup, q, month)
+    when = ""
+    if start > month:
+        when = (
+            f"; bestilt i {month_name(sup.months[0])} kan de med {int(mod.lead[q])} måneders "
+            f"leveringstid tidligst stå i {month_name(sup.months[start])}"
+            + ("" if start == mod.lead[q] else ", når grunden kan have moduler")
+            + f", mens risikoen overskrides fra {month_name(sup.months[month])}"
+        )
+    holds = site_holds(sup, j)[start:]
+    if not holds.all():
+        last = start + int(np.argmin(holds)) - 1
+        when += f"; grunden kan kun have moduler til og med {month_name(sup.months[last])}"
     text = (
-        f"{head} Det kræver ca. {min(n, room)} moduler{kind} mere på {sup.names[j]} "
-        f"({sup.ids[j]}) fra {month_name(month)} ({int(mod.beds[q])} senge hver)"
+        f" Det kræver ca. {min(n, room)} moduler{kind} mere på {sup.names[j]} "
+        f"({sup.ids[j]}) fra {month_name(sup.months[start])} ({int(mod.beds[q])} senge hver{when})"
     )
     if n > room:
         rest = math.ceil(persons - room * float(mod.beds[q]))
