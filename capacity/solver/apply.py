@@ -100,7 +100,11 @@ def apply_plan(
         _valid(updated)
         backup = _backup_path(path, now)
         target.backup(backup)
-        target.write(reg, updated)
+        try:
+            target.write(reg, updated)
+        except BaseException:  # nothing was written: no copy of the registry is left behind
+            backup.unlink(missing_ok=True)
+            raise
     _written(path, updated, backup)
     return Applied(
         len(todo.placements) - _stayed(reg, todo.placements, todo.day),

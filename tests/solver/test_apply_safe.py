@@ -575,6 +575,7 @@ def test_a_gpkg_row_not_the_one_read_is_refused_before_anything_is_written(tmp_p
     ):
         apply_plan(path, plan, today=TODAY)
     assert _snapshot(path) == before
+    assert not list(tmp_path.glob("reg.backup-*"))  # no copy of the registry left (before: one)
 
 
 def test_new_modules_are_named_after_those_an_earlier_apply_wrote(tmp_path):
