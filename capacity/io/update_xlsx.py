@@ -41,21 +41,10 @@ def _no_formulas(path: Path) -> None:
     loaded as a registry, so openpyxl reads it."""
     import openpyxl
 
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # what openpyxl cannot keep is refused by ``write``
         warnings.simplefilter("ignore", UserWarning)
         book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        ours = {*LAYERS, POLICY_SHEET}
-        cells = [
-            f"{sheet}!{cell.coordinate}"
-            for key, sheet in sheet_names(book).items()
-            if key in ours
-            for row in book[sheet].iter_rows()
-            for cell in row
-            if getattr(cell, "data_type", None) == "f"
-        ]
-    finally:
-        book.close()
+        cells = _formula_cells(book)
     if cells:
         shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
         raise UserError(
@@ -67,6 +56,23 @@ def _no_formulas(path: Path) -> None:
         )
 
 
+def _formula_cells(book: Any) -> list[str]:
+    """The cells of the registry's sheets (a layer's or ``policy``) that hold a formula (the
+    read-only ``book`` closed after)."""
+    ours = {*LAYERS, POLICY_SHEET}
+    try:
+        return [
+            f"{sheet}!{cell.coordinate}"
+            for key, sheet in sheet_names(book).items()
+            if key in ours
+            for row in book[sheet].iter_rows()
+            for cell in row
+            if getattr(cell, "data_type", None) == "f"
+        ]
+    finally:
+        book.close()
+
+
 class XlsxTarget(Target):
     """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
 
@@ -76,9 +82,18 @@ class XlsxTarget(Target):
     def write(self, old: Registry, new: Registry) -> None:
         import openpyxl
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            book = openpyxl.load_workbook(self.path, keep_vba=self.path.suffix.lower() == ".xlsm")
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always", UserWarning)
+            book = openpyxl.load_workbook(
+                self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True
+            )
+        lost = sorted({str(w.message) for w in said if "will be removed" in str(w.message)})
+        if lost:  # openpyxl would save the workbook without them
+            raise UserError(
+                f"{self.path}: arbejdsbogen har Excel-funktioner, som --apply ikke kan bevare "
+                f"({'; '.join(lost)}); intet blev skrevet. Fjern dem (fx datavalidering, der "
+                "henviser til et andet ark), eller gem registret som GeoPackage eller mappe"
+            )
         sheets = sheet_names(book)
         for edit in edits(old, new):
             _edit_sheet(book[sheets[edit.layer]], edit)

@@ -599,6 +599,53 @@ def test_new_modules_are_named_after_those_an_earlier_apply_wrote(tmp_path):
     }
 
 
+X14_VALIDATION = (
+    '<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+    'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+    '<x14:dataValidations count="1" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main">'
+    '<x14:dataValidation type="list"><x14:formula1><xm:f>sites!$A$2:$A$3</xm:f></x14:formula1>'
+    "<xm:sqref>B2:B10</xm:sqref></x14:dataValidation></x14:dataValidations></ext></extLst>"
+)
+
+
+def test_excel_features_openpyxl_would_drop_are_refused(tmp_path):
+    """A list validation pointing at another sheet (Excel writes it as an extension): openpyxl
+    would save the workbook without it; before, it was dropped silently."""
+    import zipfile
+
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    plain = path.with_name("plain.xlsx")
+    path.rename(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", X14_VALIDATION.encode() + b"</worksheet>")
+            out.writestr(item, data)
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    assert "Data Validation extension is not supported" in " ".join(result.output.split())
+    assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
+
+
+def test_excel_keeps_rich_text_in_the_users_cells(tmp_path):
+    import openpyxl
+    from openpyxl.cell.rich_text import CellRichText, TextBlock
+    from openpyxl.cell.text import InlineFont
+
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    book = openpyxl.load_workbook(path)
+    note = book.create_sheet("noter")
+    note["A1"] = CellRichText("Husk: ", TextBlock(InlineFont(b=True, color="FF0000"), "VIGTIGT"))
+    book.save(path)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    apply_plan(path, plan, today=TODAY)
+    cell = openpyxl.load_workbook(path, rich_text=True)["noter"]["A1"].value
+    assert isinstance(cell, CellRichText) and cell[1].font.b and str(cell) == "Husk: VIGTIGT"
+
+
 def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
     import openpyxl
     from openpyxl.comments import Comment
