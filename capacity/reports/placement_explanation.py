@@ -1,14 +1,15 @@
 """``explanation.md``: per household, where and why, in plain Danish (or English).
 
 For each placed household: its unit and site, the terms that decided (its weighted amounts), and
-the best other unit on another site by the household-level terms, with what it would have cost
-more (or less, and who holds it). For each unplaced household: the reason. Then the district-level
-terms (spread, families together, daycare slots) and the modules to put up.
+the best other unit on another site (``Result.alternatives``): what moving the household there
+would change in the whole objective, everyone else staying, in all and per term (district terms
+such as spread included), and who holds the unit when it has no room (the change then leaves out
+where they would go). For each unplaced household: the reason. Then the district-level terms
+(spread, families together, daycare slots) and the modules to put up.
 """
 
 from __future__ import annotations
 
-from capacity.model.soft import PAIR_COEFS
 from capacity.numbers import number
 from capacity.reports.escape import md_text
 from capacity.reports.text import signed, status_words
@@ -60,6 +61,8 @@ WORDS = {
         more="ville have kostet {x} mere",
         less="ville have kostet {x} mindre",
         held="men den bruges af {who}",
+        held_more="og den bruges af {who}",
+        displaced="forskellen tager ikke højde for, hvor {who} så skulle bo",
         same="ville have kostet det samme",
         none="Intet alternativ på en anden lokalitet.",
         not_placed="ikke placeret",
@@ -88,6 +91,8 @@ WORDS = {
         more="would have cost {x} more",
         less="would have cost {x} less",
         held="but it is used by {who}",
+        held_more="and it is used by {who}",
+        displaced="the difference leaves out where {who} would then live",
         same="would have cost the same",
         none="No alternative on another site.",
         not_placed="not placed",
@@ -160,11 +165,13 @@ def _households(result: Result, w: dict, labels: dict, lang: str) -> list[str]:
             f"{w['alt']}: {md_text(alt['alt_unit_id'])} {w['at']} {md_text(alt['alt_site_id'])}, "
             f"{verdict}"
         )
-        detail = [f"{labels[t]} {signed(int(alt[t]), 0, lang)}" for t in PAIR_COEFS if alt[t]]
+        detail = [f"{labels[t]} {signed(int(alt[t]), 0, lang)}" for t in PLACEMENT_TERMS if alt[t]]
         if detail:
             text += f" ({', '.join(detail)})"
-        if extra <= 0 and alt["alt_unit_id"] in holders.index:
-            text += f", {w['held'].format(who=md_text(holders[alt['alt_unit_id']]))}"
+        if not alt["alt_free"]:
+            who = md_text(holders[alt["alt_unit_id"]])
+            held = w["held"] if extra <= 0 else w["held_more"]
+            text += f", {held.format(who=who)}; {w['displaced'].format(who=who)}"
         lines += [text + ".", ""]
     for row in result.unplaced.itertuples():
         lines += [

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.model.soft import pair_cost
-from capacity.solver.result import PairCosts, Result, alternatives_table, pair_bound
+from capacity.solver.result import PairCosts, Result, pair_bound
 from capacity.solver.scoring import EVALUATE_LIMIT, evaluate, scored_pairs
 from capacity.solver.solve import place
 from capacity.solver.stages import solve_in_stages
@@ -50,35 +50,6 @@ def test_scoring_on_the_placement_pairs_says_what_the_whole_model_says(reg, move
         pd.testing.assert_frame_equal(a, b)
     smaller = scored_pairs(dom, assignment)
     assert all(len(smaller[h.id]) <= 2 for h in dom.households)
-
-
-def _alternatives_one_pair_at_a_time(dom, assignment) -> pd.DataFrame:
-    """The alternatives by ``soft.pair_cost`` itself, pair by pair."""
-    rows = []
-    for hid, uid in sorted(assignment.items()):
-        if uid is None:
-            continue
-        h = dom.household(hid)
-        others = [o for o in dom.pairs[hid] if dom.units[o].site_id != dom.units[uid].site_id]
-        if others:
-            best = min(others, key=lambda o: (pair_cost(h, dom.units[o], dom), o))
-            rows.append(
-                (hid, best, pair_cost(h, dom.units[best], dom) - pair_cost(h, dom.units[uid], dom))
-            )
-    return pd.DataFrame(rows, columns=["household_id", "alt_unit_id", "extra_cost"])
-
-
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(small_worlds(max_households=6, max_units=8), st.booleans(), st.booleans(), st.data())
-def test_alternatives_on_arrays_are_the_cheapest_by_pair_cost(reg, moves, modules, data):
-    dom = build_domain(reg, PLACE_DAY, allow_moves=moves, allow_new_modules=modules)
-    assignment = {
-        h.id: data.draw(st.sampled_from([None, *dom.pairs[h.id]])) for h in dom.households
-    }
-    mine = alternatives_table(dom, assignment)[["household_id", "alt_unit_id", "extra_cost"]]
-    pd.testing.assert_frame_equal(
-        mine, _alternatives_one_pair_at_a_time(dom, assignment), check_dtype=False
-    )
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
