@@ -39,6 +39,7 @@ from capacity.model.aggregate import (
 )
 from capacity.model.aggregate_rules import build_aggregate
 from capacity.model.domain import Domain, Unit
+from capacity.solver.alternatives import aggregate_alternatives
 from capacity.solver.clock import Clock
 from capacity.solver.counts import (
     FEW,
@@ -52,7 +53,7 @@ from capacity.solver.counts import (
     solve_counts,
 )
 from capacity.solver.packing import allowed_units, pack_all, repair
-from capacity.solver.result import Result, aggregate_alternatives, unplaced_table
+from capacity.solver.result import Result, unplaced_table
 from capacity.solver.scoring import evaluate
 from capacity.solver.settle import lowered, reaches
 

@@ -33,6 +33,7 @@ from capacity.model.soft import separable
 from capacity.numbers import decimal
 from capacity.solver import cpsat_lanes, fewest, fixing, lanes, opening, portfolio
 from capacity.solver.aggregate import choose_formulation, place_aggregate
+from capacity.solver.alternatives import pair_bound
 from capacity.solver.clock import (
     BUILD_FACTOR,
     HEURISTIC_SHARE,
@@ -46,7 +47,7 @@ from capacity.solver.fingerprint import input_hash
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
-from capacity.solver.result import Result, pair_bound
+from capacity.solver.result import Result
 from capacity.solver.scoring import evaluate
 from capacity.solver.settle import keep_better, labelled, lowered
 from capacity.solver.stages import solve_in_stages

@@ -18,9 +18,9 @@ from capacity.io.registry import load_registry
 from capacity.model.domain import build_domain
 from capacity.model.placement import BuildStopped, build_model
 from capacity.solver import solve
+from capacity.solver.alternatives import pair_bound
 from capacity.solver.clock import STOPPED_BY, Clock
 from capacity.solver.greedy import greedy_assignment
-from capacity.solver.result import pair_bound
 from capacity.solver.scoring import evaluate
 from capacity.solver.solve import place
 

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from capacity.model.domain import build_domain
 from capacity.model.placement import build_model
 from capacity.model.soft import pair_cost
-from capacity.solver.result import PairCosts, Result, pair_bound
+from capacity.solver.alternatives import PairCosts, pair_bound
+from capacity.solver.result import Result
 from capacity.solver.scoring import EVALUATE_LIMIT, evaluate, scored_pairs
 from capacity.solver.solve import place
 from capacity.solver.stages import solve_in_stages
