@@ -123,20 +123,8 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
     """The months (once each, in order) are those of the run's ``summary.json``, which must lie
     beside the file: ``horizon_months`` of them from its ``start``, and its ``months_at_risk``
     among them. Without it a file cut at either end could not be told from a shorter run."""
-    if not summary.is_file():
-        raise UserError(
-            f"{summary}: filen findes ikke; months.csv læses sammen med den summary.json, som "
-            "samme kørsel af `capacity scenarios` skrev ved siden af den (dens måneder tjekkes "
-            "mod kørslens). Giv den mappe, kørslen skrev."
-        )
-    try:
-        data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(
-            f"{summary}: filen kan ikke læses ({exc}); giv den summary.json, som "
-            "`capacity scenarios` skrev sammen med months.csv."
-        ) from None
-    at_risk = data.get("months_at_risk", []) if isinstance(data, dict) else None
+    data = read_summary(summary, "scenarios", "months.csv")
+    at_risk = data.get("months_at_risk", [])
     if not isinstance(at_risk, list):
         raise UserError(f"{summary}: ikke et resumé fra `capacity scenarios`; kør den igen.")
     run = run_span(summary, data)
@@ -152,6 +140,27 @@ def _months_of_the_run(file: Path, months: list[str], summary: Path) -> None:
             f"{file}: kørslen i {summary} har måned(er) med risiko {listed(absent)}, som ikke er "
             "i filen; giv months.csv og summary.json fra samme kørsel."
         )
+
+
+def read_summary(summary: Path, command: str, beside: str) -> dict:
+    """The ``summary.json`` that the run of ``capacity COMMAND`` wrote beside its file
+    ``beside``, which is read with it (its months are checked against the run's)."""
+    if not summary.is_file():
+        raise UserError(
+            f"{summary}: filen findes ikke; {beside} læses sammen med den summary.json, som "
+            f"samme kørsel af `capacity {command}` skrev ved siden af den (dens måneder tjekkes "
+            "mod kørslens). Giv den mappe, kørslen skrev."
+        )
+    try:
+        data = json.loads(summary.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UserError(
+            f"{summary}: filen kan ikke læses ({exc}); giv den summary.json, som "
+            f"`capacity {command}` skrev sammen med {beside}."
+        ) from None
+    if not isinstance(data, dict):
+        raise UserError(f"{summary}: ikke et resumé fra `capacity {command}`; kør den igen.")
+    return data
 
 
 def run_span(summary: Path, data: dict, command: str = "scenarios") -> tuple[str, str, int]:

@@ -23,7 +23,13 @@ from capacity.planning.plan import (
     expected_spending,
 )
 from capacity.planning.simulate import ScenarioResult
-from capacity.reports.forecast import FORECAST_FILE, SUMMARY_FILE, listed, run_span
+from capacity.reports.forecast import (
+    FORECAST_FILE,
+    SUMMARY_FILE,
+    listed,
+    read_summary,
+    run_span,
+)
 
 PLAN_FILE = "plan.csv"
 BRANCHES_FILE = "branches.csv"
@@ -77,32 +83,11 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
     out["cost"] = _column(path, df, "cost", float)
     out["binding"] = _column(path, df, "binding", _flag)
     out["month"] = out["month"].astype("datetime64[s]")
-    summary = _plan_summary(Path(directory) / SUMMARY_FILE)
+    summary = read_summary(Path(directory) / SUMMARY_FILE, "plan", PLAN_FILE)
     _plan_rows(path, out, reg, run_span(Path(directory) / SUMMARY_FILE, summary, "plan"))
     if (Path(directory) / BRANCHES_FILE).is_file():  # plan.csv is the likeliest branch's path
         out.attrs["expected_cost"] = expected_spending(summary)
     return out
-
-
-def _plan_summary(summary: Path) -> dict:
-    """The ``summary.json`` that ``capacity plan`` wrote beside ``plan.csv``: its months (without
-    them a plan cut at either end could not be told from a shorter one) and its expected cost."""
-    if not summary.is_file():
-        raise UserError(
-            f"{summary}: filen findes ikke; plan.csv læses sammen med den summary.json, som "
-            "samme kørsel af `capacity plan` skrev ved siden af den (dens måneder tjekkes mod "
-            "planens). Giv den mappe, planen blev skrevet i."
-        )
-    try:
-        data = json.loads(summary.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(
-            f"{summary}: filen kan ikke læses ({exc}); giv den summary.json, som "
-            "`capacity plan` skrev sammen med plan.csv."
-        ) from None
-    if not isinstance(data, dict):
-        raise UserError(f"{summary}: ikke et resumé fra `capacity plan`; kør den igen.")
-    return data
 
 
 def _plan_rows(path: Path, plan: pd.DataFrame, reg: Registry, span: tuple[str, str, int]) -> None:
