@@ -167,6 +167,14 @@ def leftovers(path: Path) -> list[Path]:
     return sorted(p for p in path.parent.iterdir() if names.fullmatch(p.name))
 
 
+def remove_item(path: Path) -> None:
+    """Remove a file, a link or a folder with what it holds; nothing when there is none."""
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def copy_item(src: Path, dst: Path) -> None:
     """Copy a file or folder with its mode and times; symbolic links stay links."""
     if src.is_dir() and not src.is_symlink():

@@ -42,7 +42,6 @@ an editor) is refused instead of overwritten.
 from __future__ import annotations
 
 import contextlib
-import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -105,7 +104,4 @@ def _clear_leftovers(path: Path) -> None:
     is held)."""
     with files.os_errors(path.parent, "kan ikke fjerne en efterladt midlertidig kopi"):
         for item in files.leftovers(path):
-            if item.is_dir() and not item.is_symlink():
-                shutil.rmtree(item)
-            else:
-                item.unlink()
+            files.remove_item(item)

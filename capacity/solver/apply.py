@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.errors import RegistryError, UserError
-from capacity.files import os_errors, target_of
+from capacity.files import os_errors, remove_item, target_of
 from capacity.io.hashing import registry_hash
 from capacity.io.layers import Registry
 from capacity.io.registry import load_registry
@@ -103,7 +103,7 @@ def apply_plan(
         try:
             target.write(reg, updated)
         except BaseException:  # nothing was written: no copy of the registry is left behind
-            backup.unlink(missing_ok=True)
+            remove_item(backup)
             raise
     _written(path, updated, backup)
     return Applied(
