@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 demo: $(STAMP)
 	$(BIN)/capacity validate $(SAMPLE)
-	$(BIN)/capacity info $(SAMPLE)
+	$(BIN)/capacity info $(SAMPLE) --date 2026-12-01
 	$(BIN)/capacity place $(SAMPLE) --date 2026-12-01 --out $(OUT)/place
 	$(BIN)/capacity plan $(SAMPLE) --scenario $(SCENARIO) --out $(OUT)/plan
 	$(BIN)/capacity scenarios $(SAMPLE) --scenario $(SCENARIO) --plan $(OUT)/plan/plan.csv --out $(OUT)/scenarios
