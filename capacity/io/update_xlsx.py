@@ -128,19 +128,33 @@ def _edit_sheet(sheet: Any, edit: Edit) -> None:
     targets += [(last + 1 + k, values) for k, values in enumerate(edit.added)]
     for r, values in targets:
         for c, v in values.items():
-            _set_cell(sheet.cell(row=r, column=head[c]), v)
+            like = sheet.cell(row=rows[-1], column=head[c]) if rows else None
+            _set_cell(sheet.cell(row=r, column=head[c]), v, like)
 
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _set_cell(cell: Any, value: Any) -> None:
+def _set_cell(cell: Any, value: Any, like: Any = None) -> None:
+    """Write ``value`` as the column's cells are written, ``like`` one of them: a date in its
+    date format, an id of digits as a number where the column's ids are numbers (a lookup with
+    numbers finds it; it reads back as the same id), a text beginning with "=" as text."""
+    dated = like is not None and isinstance(like.value, dt.datetime | dt.date)
     if isinstance(value, dt.date):
         cell.value = dt.datetime(value.year, value.month, value.day)
-        cell.number_format = "yyyy-mm-dd"
+        cell.number_format = like.number_format if dated else "yyyy-mm-dd"
     elif isinstance(value, tuple):
         cell.value = ";".join(str(a) for a in value)
+    elif (
+        isinstance(value, str)
+        and like is not None
+        and isinstance(like.value, int)
+        and not isinstance(like.value, bool)
+        and value.isdigit()
+        and str(int(value)) == value
+    ):
+        cell.value = int(value)
     else:
         cell.value = value
     if isinstance(value, str) and value.startswith("="):

@@ -646,6 +646,43 @@ def test_excel_keeps_rich_text_in_the_users_cells(tmp_path):
     assert isinstance(cell, CellRichText) and cell[1].font.b and str(cell) == "Husk: VIGTIGT"
 
 
+def test_excel_rows_added_are_written_as_the_columns_cells_are(tmp_path):
+    """Numeric household ids stay numbers (a VLOOKUP with numbers finds them), dates take the
+    column's format; before: ids as text, dates as yyyy-mm-dd."""
+    import openpyxl
+
+    reg = tiny_registry()
+    numbers = {h: str(100 + i) for i, h in enumerate(reg.households["id"])}
+    reg = reg.with_layers(
+        households=reg.households.assign(id=reg.households["id"].map(numbers)),
+        occupancy=reg.occupancy.assign(household_id=reg.occupancy["household_id"].map(numbers)),
+    )
+    path = tmp_path / "reg.xlsx"
+    write_registry(reg, path)
+    book = openpyxl.load_workbook(path)
+    for name, column in (("households", "id"), ("occupancy", "household_id")):
+        sheet = book[name]
+        at = [c.value for c in sheet[1]].index(column) + 1
+        for r in range(2, sheet.max_row + 1):
+            sheet.cell(row=r, column=at).value = int(sheet.cell(row=r, column=at).value)
+    occupancy = book["occupancy"]
+    move_in = [c.value for c in occupancy[1]].index("move_in") + 1
+    for r in range(2, occupancy.max_row + 1):
+        occupancy.cell(row=r, column=move_in).number_format = "dd-mm-yyyy"
+    book.save(path)
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    rows = len(load_registry(path).occupancy)
+    apply_plan(path, plan, today=TODAY)
+    sheet = openpyxl.load_workbook(path)["occupancy"]
+    heads = [c.value for c in sheet[1]]
+    added = list(sheet.iter_rows(min_row=rows + 2))
+    assert len(added) == 3
+    for row in added:
+        assert isinstance(row[heads.index("household_id")].value, int)
+        assert row[heads.index("move_in")].number_format == "dd-mm-yyyy"
+
+
 def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
     import openpyxl
     from openpyxl.comments import Comment
