@@ -18,14 +18,16 @@ A second apply of the same plan is refused, since the first changes the hash. An
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from capacity.errors import RegistryError, UserError
+from capacity.errors import Problem, RegistryError, UserError
 from capacity.files import os_errors, remove_item, target_of
 from capacity.io.hashing import registry_hash
 from capacity.io.layers import Registry
@@ -97,7 +99,7 @@ def apply_plan(
             )
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
         updated = target.with_defaults(reg, updated)
-        _valid(updated)
+        _valid(updated, path)
         backup = _backup_path(path, now)
         target.backup(backup)
         try:
@@ -115,18 +117,27 @@ def apply_plan(
     )
 
 
-def _valid(updated: Registry) -> None:
-    """Refuse an updated registry that would not load (written to a temporary folder and read)."""
+def _valid(updated: Registry, path: Path) -> None:
+    """Refuse an updated registry that would not load (written to a temporary folder and read).
+    The problems name the registry ``path`` and its layer, not the temporary folder's files, and
+    a row by its id, not its line there."""
 
     with tempfile.TemporaryDirectory(prefix="capacity-apply-") as tmp:
         write_folder(updated, Path(tmp))
         try:
             load_registry(Path(tmp))
         except RegistryError as exc:
-            problems = "\n".join(f"  - {p}" for p in exc.errors)
+            problems = "\n".join(f"  - {_in_registry(p, path)}" for p in exc.errors)
             raise UserError(
                 f"planen ville gøre registret ugyldigt; intet blev skrevet:\n{problems}"
             ) from None
+
+
+def _in_registry(problem: Problem, path: Path) -> Problem:
+    """``problem`` of the temporary folder's file, located in the registry at ``path``."""
+    layer = Path(problem.source).stem
+    row = re.sub(r"\s*\(?linje \d+\)?$", "", problem.row)
+    return dataclasses.replace(problem, source=f"{path.name}:{layer}", row=row)
 
 
 def _written(path: Path, updated: Registry, backup: Path) -> None:

@@ -1063,3 +1063,17 @@ def test_an_apply_refuses_a_gpkg_replaced_after_it_was_read(tmp_path, monkeypatc
 
 def test_every_hard_rule_has_its_danish_text_for_a_refused_plan():
     assert set(RULE_TEXTS) == {rule.__name__ for rule in hard.HARD_RULES}
+
+
+def test_a_registry_the_plan_would_break_is_named_not_the_temporary_copy(tmp_path):
+    """The last check reads the changed registry from a temporary folder: its refusal names the
+    registry and the row by id (before: a temporary ``occupancy.csv`` and its line)."""
+    from capacity.solver.apply import _valid
+
+    reg = tiny_registry()
+    occupancy = reg.occupancy.copy()
+    occupancy.loc[0, "unit_id"] = "NOPE"
+    with pytest.raises(UserError) as err:
+        _valid(reg.with_layers(occupancy=occupancy), tmp_path / "reg.gpkg")
+    [where] = [line.split(": ", 1)[0] for line in str(err.value).splitlines() if "NOPE" in line]
+    assert where == "  - reg.gpkg:occupancy, række R1/NOPE, kolonne 'unit_id'"
