@@ -80,6 +80,33 @@ def apply_plan(
 
     path, plan = target_of(Path(registry)), Path(plan)
     todo = read_plan(plan)
+    made: list[Path] = []
+    try:
+        reg, updated, moved_out, backup = _apply(
+            path, registry, plan, todo, (policy, allow_date, today), made
+        )
+    except BaseException:
+        for copy in made:
+            _drop_unused(copy, path)
+        raise
+    _written(path, updated, backup)
+    return Applied(
+        len(todo.placements) - _stayed(reg, todo.placements, todo.day),
+        moved_out,
+        int(todo.modules["modules_to_put_up"].sum()),
+        backup,
+        todo.day,
+    )
+
+
+def _apply(
+    path: Path, registry: Path, plan: Path, todo, options: tuple, made: list[Path]
+) -> tuple[Registry, Registry, int, Path]:
+    """Check ``todo`` against the registry inside its lock, back it up and write it; the
+    backup's path goes into ``made`` before it is written. ``options``: the policy file, whether
+    any date is allowed, and today. Returns the registry before and after, the households
+    moved out and the backup."""
+    policy, allow_date, today = options
     with os_errors(path), locked(path) as target:
         reg = target.registry
         planned = reg if policy is None else reg.with_layers(policy=Policy.load(policy))
@@ -101,20 +128,22 @@ def apply_plan(
         updated = target.with_defaults(reg, updated)
         _valid(updated, path)
         backup = _backup_path(path, now)
+        made.append(backup)
         target.backup(backup)
-        try:
-            target.write(reg, updated)
-        except BaseException:  # nothing was written: no copy of the registry is left behind
-            remove_item(backup)
-            raise
-    _written(path, updated, backup)
-    return Applied(
-        len(todo.placements) - _stayed(reg, todo.placements, todo.day),
-        moved_out,
-        int(todo.modules["modules_to_put_up"].sum()),
-        backup,
-        todo.day,
-    )
+        target.write(reg, updated)
+    return reg, updated, moved_out, backup
+
+
+def _drop_unused(backup: Path, path: Path) -> None:
+    """After a failed apply: remove ``backup`` (a copy of personal data) when the registry at
+    ``path`` reads as the backup does, i.e. nothing was written (a failed write or commit);
+    keep it otherwise, or when either cannot be read."""
+    try:
+        same = registry_hash(load_registry(backup)) == registry_hash(load_registry(path))
+    except Exception:
+        return
+    if same:
+        remove_item(backup)
 
 
 def _valid(updated: Registry, path: Path) -> None:

@@ -1077,3 +1077,22 @@ def test_a_registry_the_plan_would_break_is_named_not_the_temporary_copy(tmp_pat
         _valid(reg.with_layers(occupancy=occupancy), tmp_path / "reg.gpkg")
     [where] = [line.split(": ", 1)[0] for line in str(err.value).splitlines() if "NOPE" in line]
     assert where == "  - reg.gpkg:occupancy, række R1/NOPE, kolonne 'unit_id'"
+
+
+def test_a_commit_refused_by_a_reader_leaves_no_backup(tmp_path):
+    """Another program reading the GeoPackage (a read transaction, as QGIS holds one) makes the
+    commit fail: nothing is written, and no copy of the registry is left (before: the backup
+    made before the write stayed)."""
+    path, plan = _planned(tmp_path, "reg.gpkg")
+    before = path.read_bytes()
+    reader = sqlite3.connect(path, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM occupancy").fetchall()
+    try:
+        with pytest.raises(UserError):
+            apply_plan(path, plan, today=TODAY)
+    finally:
+        reader.execute("ROLLBACK")
+        reader.close()
+    assert path.read_bytes() == before
+    assert not list(tmp_path.glob("reg.backup-*"))
