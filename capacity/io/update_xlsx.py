@@ -87,11 +87,13 @@ class XlsxTarget(Target):
             book = openpyxl.load_workbook(
                 self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True
             )
-        lost = sorted({str(w.message) for w in said if "will be removed" in str(w.message)})
+        lost = sorted(
+            {_feature(str(w.message)) for w in said if "will be removed" in str(w.message)}
+        )
         if lost:  # openpyxl would save the workbook without them
             raise UserError(
                 f"{self.path}: arbejdsbogen har Excel-funktioner, som --apply ikke kan bevare "
-                f"({'; '.join(lost)}); intet blev skrevet. Fjern dem (fx datavalidering, der "
+                f"({', '.join(lost)}); intet blev skrevet. Fjern dem (fx datavalidering, der "
                 "henviser til et andet ark), eller gem registret som GeoPackage eller mappe"
             )
         sheets = sheet_names(book)
@@ -104,6 +106,21 @@ class XlsxTarget(Target):
             self.unchanged_since_lock()  # the last step before the rename
 
         files.atomic_file(self.path, save)
+
+
+# openpyxl's names of the Excel extensions it drops, in Danish (quoted as they are if unknown)
+EXTENSIONS = {
+    "Data Validation": "datavalidering",
+    "Conditional Formatting": "betinget formatering",
+    "Sparkline Group": "minidiagrammer",
+    "Slicer List": "udsnitsværktøjer",
+}
+
+
+def _feature(message: str) -> str:
+    """The Danish name of the extension an openpyxl warning says it drops."""
+    name = message.split(" extension", 1)[0]
+    return EXTENSIONS.get(name, f"'{name}'")
 
 
 def _edit_sheet(sheet: Any, edit: Edit) -> None:

@@ -152,7 +152,7 @@ def _cell(value, lang: str, places: int | None = None) -> dict:
     values = VALUE_WORDS[lang]
     if value is None or (not isinstance(value, str | tuple) and pd.isna(value)):
         return {"text": "", "num": False}
-    if isinstance(value, bool):
+    if isinstance(value, bool | np.bool_):
         return {
             "text": ("ja" if value else "nej") if lang == "da" else ("yes" if value else "no"),
             "num": False,

@@ -168,6 +168,11 @@ def run_span(summary: Path, data: dict, command: str = "scenarios") -> tuple[str
     summary's ``start`` and ``horizon_months`` (a summary without them, from an older version,
     cannot say whether the file beside it was cut: it is refused)."""
     start, horizon = data.get("start"), data.get("horizon_months")
+    if start is None and horizon is None:
+        raise UserError(
+            f"{summary}: ingen 'start' og 'horizon_months' (skrevet af en ældre version, som ikke "
+            f"gemte kørslens måneder); kør `capacity {command}` igen."
+        )
     whole = isinstance(horizon, int) and not isinstance(horizon, bool) and horizon >= 1
     if not (isinstance(start, str) and re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", start) and whole):
         raise UserError(

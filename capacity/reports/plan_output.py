@@ -41,7 +41,8 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
 
     Parameters
     ----------
-    directory : the folder given as ``--plan``; it must hold ``plan.csv``.
+    directory : the folder given as ``--plan``; it must hold ``plan.csv`` (its ``plan.csv`` may be
+        given instead).
     reg : the registry the plan is shown on: every site of the plan must be one of its sites.
 
     Returns
@@ -57,6 +58,8 @@ def read_plan(directory: Path, reg: Registry) -> pd.DataFrame:
         (line) and column; when the rows are not those of a plan of ``reg`` (``_plan_rows``),
         naming the sites and months.
     """
+    if Path(directory).name == PLAN_FILE and Path(directory).is_file():  # as `scenarios` takes it
+        directory = Path(directory).parent
     path = Path(directory) / PLAN_FILE
     if not path.is_file():
         raise UserError(f"{path}: filen findes ikke; kør først `capacity plan`, eller ret --plan.")

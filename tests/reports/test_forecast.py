@@ -204,7 +204,9 @@ def test_a_summary_without_start_and_horizon_is_refused(written_runs, tmp_path):
     summary = json.loads((written_runs / "summary.json").read_text(encoding="utf-8"))
     old = {k: v for k, v in summary.items() if k not in ("start", "horizon_months")}
     (tmp_path / "summary.json").write_text(json.dumps(old), encoding="utf-8")
-    with pytest.raises(UserError, match=r"'start' \(None\) og 'horizon_months' \(None\)"):
+    with pytest.raises(
+        UserError, match=r"ingen 'start' og 'horizon_months' \(skrevet af en ældre version"
+    ):
         read_forecast(tmp_path)
 
 

@@ -105,6 +105,9 @@ def test_read_plan_errors_name_file_line_and_column(tiny_registry, plan_dir, tmp
     (plan_dir / "summary.json").write_text('{"start": "2027-03"}', encoding="utf-8")
     with pytest.raises(UserError, match="'horizon_months' \\(None\\).*kør `capacity plan` igen"):
         read_plan(plan_dir, tiny_registry)
+    (plan_dir / "summary.json").write_text('{"status": "optimal"}', encoding="utf-8")
+    with pytest.raises(UserError, match="skrevet af en ældre version.*kør `capacity plan` igen"):
+        read_plan(plan_dir, tiny_registry)
     (plan_dir / "summary.json").unlink()
     with pytest.raises(UserError, match="summary.json: filen findes ikke"):
         read_plan(plan_dir, tiny_registry)
@@ -171,5 +174,8 @@ def test_plan_rows_twice_of_an_unknown_site_or_months_missing_are_refused(
 
 def test_a_plan_of_every_site_over_the_same_months_is_read(tiny_registry, plan_dir):
     _edit_plan(plan_dir, lambda rows: rows[::-1])  # in any order
+    assert read_plan(plan_dir / "plan.csv", tiny_registry).equals(
+        read_plan(plan_dir, tiny_registry)
+    )
     plan = read_plan(plan_dir, tiny_registry)
     assert len(plan) == 2 * 16 and set(plan["site_id"]) == {"B1", "P1"}

@@ -166,6 +166,7 @@ def test_a_date_far_outside_the_registry_is_refused(tiny_registry, day):
 
 
 def test_a_column_of_fractions_has_one_decimal_in_every_row():
-    table = pd.DataFrame({"p": [100.0, 91.06], "n": [286.0, 7.0], "k": [3, 4]})
+    table = pd.DataFrame({"p": [100.0, 91.06], "n": [286.0, 7.0], "k": [3, 4], "b": [True, False]})
     cells = [[c["text"] for c in row] for row in _section("forecast", "", table, "da")["rows"]]
-    assert cells == [["100,0", "286", "3"], ["91,1", "7", "4"]]  # before: "100" beside "91,1"
+    # before: "100" beside "91,1", and a column of flags (numpy's booleans) as "True"/"False"
+    assert cells == [["100,0", "286", "3", "ja"], ["91,1", "7", "4", "nej"]]

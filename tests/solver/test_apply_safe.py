@@ -625,7 +625,9 @@ def test_excel_features_openpyxl_would_drop_are_refused(tmp_path):
     before = _snapshot(path)
     result = _run(path, "--out", plan, "--apply")
     assert result.exit_code == 2, result.output
-    assert "Data Validation extension is not supported" in " ".join(result.output.split())
+    assert "Excel-funktioner, som --apply ikke kan bevare (datavalidering)" in " ".join(
+        result.output.split()
+    )
     assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
 
 
