@@ -37,7 +37,7 @@ from capacity.io.writers import write_folder
 from capacity.policy import Policy
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.placements import with_placements
-from capacity.solver.verify import check_plan, read_plan
+from capacity.solver.verify import Plan, check_plan, read_plan
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def apply_plan(
 
 
 def _apply(
-    path: Path, registry: Path, plan: Path, todo, options: tuple, made: list[Path]
+    path: Path, registry: Path, plan: Path, todo: Plan, options: tuple, made: list[Path]
 ) -> tuple[Registry, Registry, int, Path]:
     """Check ``todo`` against the registry inside its lock, back it up and write it; the
     backup's path goes into ``made`` before it is written. ``options``: the policy file, whether
