@@ -11,11 +11,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import typer
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
 from typer.testing import CliRunner
 
 from capacity import files
@@ -26,7 +29,7 @@ from capacity.io import target, update_folder, update_gpkg, update_xlsx
 from capacity.io.layers import frame
 from capacity.io.registry import load_registry, write_registry
 from capacity.model import hard
-from capacity.solver.apply import apply_plan
+from capacity.solver.apply import _valid, apply_plan
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.verify import RULE_TEXTS
 from tests.helpers import (
@@ -611,8 +614,6 @@ X14_VALIDATION = (
 def test_excel_features_openpyxl_would_drop_are_refused(tmp_path):
     """A list validation pointing at another sheet (Excel writes it as an extension): openpyxl
     would save the workbook without it; before, it was dropped silently."""
-    import zipfile
-
     path, plan = _planned(tmp_path, "reg.xlsx")
     plain = path.with_name("plain.xlsx")
     path.rename(plain)
@@ -633,8 +634,6 @@ def test_excel_features_openpyxl_would_drop_are_refused(tmp_path):
 
 def test_excel_keeps_rich_text_in_the_users_cells(tmp_path):
     import openpyxl
-    from openpyxl.cell.rich_text import CellRichText, TextBlock
-    from openpyxl.cell.text import InlineFont
 
     path, plan = _planned(tmp_path, "reg.xlsx")
     book = openpyxl.load_workbook(path)
@@ -1070,8 +1069,6 @@ def test_every_hard_rule_has_its_danish_text_for_a_refused_plan():
 def test_a_registry_the_plan_would_break_is_named_not_the_temporary_copy(tmp_path):
     """The last check reads the changed registry from a temporary folder: its refusal names the
     registry and the row by id (before: a temporary ``occupancy.csv`` and its line)."""
-    from capacity.solver.apply import _valid
-
     reg = tiny_registry()
     occupancy = reg.occupancy.copy()
     occupancy.loc[0, "unit_id"] = "NOPE"
