@@ -1,14 +1,18 @@
-"""The check that no household lives in two homes at once, over all its occupancy rows.
+"""Checks of stays over all the occupancy rows: no household in two homes at once, and open
+stays past their expected move-out.
 
-``checks.check_occupancy`` allows one open row per household; this check covers the closed ones
-too: a stay that begins before the household's previous stay ended counts the household twice
-in every month both cover (residents, persons, free beds, the follow-up's history).
+``checks.check_occupancy`` allows one open row per household; ``check_stays`` covers the closed
+ones too: a stay that begins before the household's previous stay ended counts the household twice
+in every month both cover (residents, persons, free beds, the follow-up's history). The rule for a
+stay past its expected move-out (``overdue_stays``) is defined here once; the plan and the scenario
+runs apply it through ``capacity.planning.supply``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from capacity.errors import Problem
@@ -48,3 +52,46 @@ def check_stays(layers: dict[str, Parsed]) -> list[Problem]:
                 )
             )
     return out
+
+
+def last_recorded_move(occ: pd.DataFrame) -> pd.Timestamp | None:
+    """The latest ``move_in`` or ``move_out`` the occupancy table records, or None without one.
+
+    The registry has no date of its own; the latest recorded move is the earliest date it can
+    be as of: whoever recorded that move would have recorded a move-out due before it.
+    """
+    last = pd.concat([occ["move_in"], occ["move_out"]]).max()
+    return None if pd.isna(last) else pd.Timestamp(last)
+
+
+def overdue_stays(occ: pd.DataFrame) -> pd.Series:
+    """Open stays (no ``move_out``) whose ``expected_move_out`` lies before the last recorded
+    move (``last_recorded_move``): the household was due to leave, the registry was kept after
+    that, and no move-out was recorded. Whether it left or stayed on, the registry does not say.
+    """
+    last = last_recorded_move(occ)
+    if last is None:
+        return pd.Series(False, index=occ.index)
+    expected = pd.to_datetime(occ["expected_move_out"])
+    return occ["move_out"].isna() & expected.notna() & (expected < last)
+
+
+def check_overdue(layers: dict[str, Parsed]) -> list[Problem]:
+    """An open stay past its ``expected_move_out`` (``overdue_stays``) is a warning: the plan
+    and the scenario runs cannot tell whether the household has left."""
+    if "occupancy" not in layers:
+        return []
+    p = layers["occupancy"]
+    last = last_recorded_move(p.frame)
+    return [
+        p.problem(
+            int(i),
+            "expected_move_out",
+            f"husstand {p.frame['household_id'].iat[i]} skulle flytte "
+            f"{pd.Timestamp(p.frame['expected_move_out'].iat[i]):%Y-%m-%d}, men har ingen "
+            f"move_out, og registret har flytninger til og med {last:%Y-%m-%d}; registrér "
+            "fraflytningen, eller ret expected_move_out til den nye forventede dato",
+            severity="warning",
+        )
+        for i in np.flatnonzero(overdue_stays(p.frame).to_numpy())
+    ]

@@ -50,6 +50,12 @@ def amount(n: object, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def listed(items: list[str], k: int = 5) -> str:
+    """The first ``k`` items, and how many more: ``H001, H002 og 3 til``."""
+    more = f" og {len(items) - k} til" if len(items) > k else ""
+    return ", ".join(items[:k]) + more
+
+
 class BadValue(ValueError):
     """A cell that cannot be read as its column's kind; the message says what to write."""
 

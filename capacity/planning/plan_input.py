@@ -14,6 +14,7 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
+from capacity.io.values import listed
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply
 
@@ -48,7 +49,7 @@ def _standing(
     several = sorted({sup.ids[j] for j in mod.site if len(mod.at(int(j))) > 1})
     if several:
         raise UserError(
-            f"Lokalitet(er) {_some(several)} har flere modultyper; giv planens modules.csv "
+            f"Lokalitet(er) {listed(several)} har flere modultyper; giv planens modules.csv "
             "ved siden af plan.csv (skrevet af 'capacity plan')."
         )
     if "modules_standing" in plan.columns:
@@ -109,7 +110,7 @@ def beds_agree(beds: np.ndarray, sup: Supply, standing: np.ndarray | None, sourc
         for t, j in np.argwhere(~ok.T)
     ]
     raise UserError(
-        f"Planens senge passer ikke med dens moduler og registrets bygninger: {_some(wrong, 3)}. "
+        f"Planens senge passer ikke med dens moduler og registrets bygninger: {listed(wrong, 3)}. "
         "Giv plan.csv og modules.csv fra samme kørsel af 'capacity plan'; en bygnings senge er "
         "registrets (0: lukket den måned)."
     )
@@ -186,7 +187,7 @@ def _type_table(modules: pd.DataFrame, sup: Supply) -> np.ndarray:
     unknown = sorted(set(df["module_type_id"]) - set(sup.mod.ids))
     if unknown:
         raise UserError(
-            f"modules.csv nævner ukendt(e) modultype(r) {_some(unknown)}; lav planen ud fra det "
+            f"modules.csv nævner ukendt(e) modultype(r) {listed(unknown)}; lav planen ud fra det "
             "samme register."
         )
     if df.duplicated(["module_type_id", "month"]).any():
@@ -196,7 +197,7 @@ def _type_table(modules: pd.DataFrame, sup: Supply) -> np.ndarray:
     if table.isna().to_numpy().any():
         gaps = [q for q, gap in zip(sup.mod.ids, table.isna().any(axis=1), strict=True) if gap]
         raise UserError(
-            f"modules.csv dækker ikke alle scenariets måneder for modultype(r) {_some(gaps)}; "
+            f"modules.csv dækker ikke alle scenariets måneder for modultype(r) {listed(gaps)}; "
             "lav planen med samme register, scenarie og horisont."
         )
     return table.to_numpy(dtype=np.int64)
@@ -233,19 +234,19 @@ def _plan_rows_known(plan: pd.DataFrame, sup: Supply) -> None:
     unknown = sorted(set(plan["site_id"]) - set(sup.ids))
     if unknown:
         raise UserError(
-            f"Planen nævner ukendt(e) lokalitet(er) {_some(unknown)}, som ikke er i registret; "
+            f"Planen nævner ukendt(e) lokalitet(er) {listed(unknown)}, som ikke er i registret; "
             "lav planen ud fra det samme register."
         )
     twice = plan[plan.duplicated(["site_id", "month"], keep=False)]
     if len(twice):
         pairs = sorted({f"{r.site_id} {r.month}" for r in twice.itertuples()})
         raise UserError(
-            f"Planen har flere rækker for {_some(pairs)}; giv én række pr. lokalitet og måned."
+            f"Planen har flere rækker for {listed(pairs)}; giv én række pr. lokalitet og måned."
         )
     empty = plan[pd.to_numeric(plan["beds"], errors="coerce").isna()]
     if len(empty):
         pairs = sorted(f"{r.site_id} {r.month}" for r in empty.itertuples())
-        raise UserError(f"Planen har ingen senge (kolonne beds) for {_some(pairs)}; udfyld dem.")
+        raise UserError(f"Planen har ingen senge (kolonne beds) for {listed(pairs)}; udfyld dem.")
 
 
 def _plan_covers(table: pd.DataFrame, sup: Supply) -> None:
@@ -262,15 +263,9 @@ def _plan_covers(table: pd.DataFrame, sup: Supply) -> None:
         )
     sites = [s for s, gap in zip(sup.ids, gaps.any(axis=1), strict=True) if gap]
     raise UserError(
-        f"Planen mangler lokalitet(er) {_some(sites)} i nogle eller alle scenariets måneder; "
+        f"Planen mangler lokalitet(er) {listed(sites)} i nogle eller alle scenariets måneder; "
         "lav planen igen ud fra det samme register og scenarie."
     )
-
-
-def _some(items: list[str], k: int = 5) -> str:
-    """The first ``k`` items, and how many more."""
-    more = f" og {len(items) - k} flere" if len(items) > k else ""
-    return ", ".join(items[:k]) + more
 
 
 def _span(months: list[str]) -> str:

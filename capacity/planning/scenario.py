@@ -192,6 +192,12 @@ class Residents(_Strict):
         description="stay: the whole horizon; mean_stay: the stay distribution given the time "
         "already spent (its mean in the plan, drawn in the scenario runs)",
     )
+    overdue_expected_move_out: Literal["refuse", "left", "unknown"] = Field(
+        "refuse",
+        description="an open stay whose expected_move_out lies before the registry's last "
+        "recorded move: refuse (exit 2, naming the households), left (gone before the start), "
+        "unknown (as without an expected_move_out)",
+    )
 
 
 class Scenario(_Strict):

@@ -13,6 +13,8 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
+from capacity.io.stays import last_recorded_move, overdue_stays
+from capacity.io.values import amount, listed
 from capacity.model import travel
 from capacity.model.homes import HomeKind, NeedKind
 from capacity.overview import open_occupancy
@@ -255,9 +257,8 @@ def starts_after_records(reg: Registry, sc: Scenario) -> None:
     UserError
         Naming the start and the last recorded move.
     """
-    occ = reg.occupancy
-    last = pd.concat([occ["move_in"], occ["move_out"]]).max()
-    if pd.notna(last) and pd.Timestamp(sc.month_starts()[1]) <= last:
+    last = last_recorded_move(reg.occupancy)
+    if last is not None and pd.Timestamp(sc.month_starts()[1]) <= last:
         raise UserError(
             f"scenariet starter i {sc.start}, men registret har flytninger til og med "
             f"{pd.Timestamp(last):%Y-%m-%d}; et scenarie starter fra beboerne, som de bor nu, så "
@@ -520,7 +521,7 @@ def resident_leave(
         per resident (all zeros where the leave is not drawn: a known move-out, ``stay``, or longer
         than any stay); and ``by_stay[i, m]``, the leave month when the whole stay is m + 1 months.
     """
-    out, n = occ["expected_move_out"], len(occ)
+    out, n = expected_move_outs(reg, sc, occ), len(occ)
     if sc.residents.without_expected_move_out != "mean_stay":
         return month_index(out, starts), np.zeros((n, 0)), np.zeros((n, 0), np.int64)
     pmf = stay_pmf(reg, sc)
@@ -537,6 +538,41 @@ def resident_leave(
         axis=1,
     ).reshape(n, len(pmf))
     return month_index(out, starts), cond, by_stay.astype(np.int64)
+
+
+def expected_move_outs(reg: Registry, sc: Scenario, occ: pd.DataFrame) -> pd.Series:
+    """The expected move-out of each open stay of ``occ`` as the scenario reads it.
+
+    A stay past its expected move-out (``capacity.io.stays.overdue_stays``) is read by
+    ``[residents] overdue_expected_move_out``: ``left`` keeps the date (the household left before
+    the start), ``unknown`` drops it (``without_expected_move_out`` decides), ``refuse`` stops.
+
+    Raises
+    ------
+    UserError
+        Under ``refuse`` when a stay is overdue, naming the households and the two choices.
+    """
+    out = occ["expected_move_out"]
+    late_ids = reg.occupancy.loc[overdue_stays(reg.occupancy), "household_id"]
+    late = occ["household_id"].isin(late_ids).to_numpy()
+    rule = sc.residents.overdue_expected_move_out
+    if not late.any() or rule == "left":
+        return out
+    if rule == "unknown":
+        return out.mask(late)
+    rows = occ[late].sort_values(["expected_move_out", "household_id"])
+    named = [
+        f"{h} ({d:%Y-%m-%d})"
+        for h, d in zip(rows["household_id"], rows["expected_move_out"], strict=True)
+    ]
+    last = last_recorded_move(reg.occupancy)
+    raise UserError(
+        f"{amount(len(named), 'husstand', 'husstande')} skulle efter expected_move_out være flyttet, "
+        f"men har ingen move_out, og registret har flytninger til og med {last:%Y-%m-%d}: "
+        f"{listed(named)}. Registrér fraflytningen eller en ny forventet dato i occupancy, eller vælg i "
+        'scenariet [residents] overdue_expected_move_out = "left" (regnes som flyttet før '
+        'starten) eller "unknown" (regnes som uden forventet fraflytning)'
+    )
 
 
 def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:

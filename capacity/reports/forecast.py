@@ -15,6 +15,7 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.cells import read_output_csv
+from capacity.io.values import listed
 
 FORECAST_FILE = "months.csv"
 SUMMARY_FILE = "summary.json"  # written beside months.csv by the same run
@@ -190,12 +191,6 @@ def _index(month: str) -> int:
 def _label(index: int) -> str:
     """The "YYYY-MM" of a count of months (``_index``)."""
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def listed(items: list[str], k: int = 5) -> str:
-    """The first ``k`` items, and how many more."""
-    more = f" og {len(items) - k} til" if len(items) > k else ""
-    return ", ".join(items[:k]) + more
 
 
 def _month(file: Path, i: int, text: str) -> str:
