@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import count
 
+import pandas as pd
 from shapely.geometry import Point, box
 
 from capacity.io.layers import Registry, frame
@@ -161,6 +162,19 @@ def two_module_types(**over) -> list[dict]:
         residual_value_per_module=90_000,
     )
     return [single | over, family]
+
+
+def with_type_kinds(units: pd.DataFrame, rows: list[dict]) -> pd.DataFrame:
+    """``units`` with the family_ok, shareable and accessible of their module type (by
+    ``module_type_id``, among ``rows``): a unit is the kind of home its type is."""
+    units = units.copy()
+    kinds = {r["id"]: r for r in rows}
+    for column in ("family_ok", "shareable", "accessible"):
+        units[column] = [
+            bool(kinds[t].get(column, False)) if t in kinds else v
+            for t, v in zip(units["module_type_id"], units[column], strict=True)
+        ]
+    return units
 
 
 def make_occupancy(

@@ -17,6 +17,8 @@ from capacity.io.parsed import Parsed
 from capacity.io.values import amount
 
 Layers = dict[str, Parsed]
+# The columns a unit shares with its module type, besides beds: the kind of home it is.
+KIND_COLUMNS = ("family_ok", "shareable", "accessible")
 RENTED_ONLY = (
     "lease_end",
     "purchase_price_per_module",
@@ -141,8 +143,9 @@ def check_unit_types(layers: Layers) -> list[Problem]:
 
 def check_type_modules(layers: Layers) -> list[Problem]:
     """The units of a module type agree with it: at most modules_max x units_per_module of them,
-    residents in no more than modules_now modules' worth, each with beds_per_unit beds (a count
-    of units other than modules_now x units_per_module is a warning)."""
+    residents in no more than modules_now modules' worth, each with beds_per_unit beds and the
+    type's kind of home (a count of units other than modules_now x units_per_module is a
+    warning)."""
     if "units" not in layers or "module_types" not in layers:
         return []
     units, p = layers["units"], layers["module_types"]
@@ -153,6 +156,7 @@ def check_type_modules(layers: Layers) -> list[Problem]:
         rows = members.get(t["id"], [])
         out += _type_counts(p, i, t, len(rows), sum(units.records[j]["id"] in lived for j in rows))
         out += _type_beds(units, rows, t)
+        out += _type_kind(units, rows, t)
     return out
 
 
@@ -192,6 +196,33 @@ def _type_beds(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
     said = f"er af modultype {t['id']} med beds_per_unit {bpu}"
     fix = "; få dem til at stemme overens (ret beds, eller giv boligen en anden module_type_id)"
     return unit_beds(units, rows, bpu, said, fix)
+
+
+def _type_kind(units: Parsed, rows: list[int], t: dict) -> list[Problem]:
+    """Each unit of a type is the kind of home its type is (family_ok, shareable, accessible):
+    the placement reads the unit's own columns, the capacity plan the type's."""
+    out = []
+    for j in rows:
+        u = units.records[j]
+        for column in KIND_COLUMNS:
+            if _na(t[column]) or _na(u[column]) or bool(u[column]) == bool(t[column]):
+                continue
+            out.append(
+                units.problem(
+                    j,
+                    column,
+                    f"bolig {u['id']} er af modultype {t['id']} med {column} "
+                    f"{_truth(t[column])}, men har {column} {_truth(u[column])}; placeringen "
+                    "tæller boligens egenskaber, kapacitetsplanen modultypens; få dem til at "
+                    "stemme overens (ret boligen, eller giv den en modultype med de samme "
+                    "egenskaber)",
+                )
+            )
+    return out
+
+
+def _truth(value: object) -> str:
+    return "true" if bool(value) else "false"
 
 
 def module_counts(

@@ -126,7 +126,10 @@ def alleroed_registry(seed: int = 2023) -> Registry:
     sites = frame("sites", site_rows)
     units = frame("units", unit_rows)
     types = [
-        t for r in site_rows if r["kind"] == "pavilion_site" for t in pavilions.module_type_rows(r)
+        t
+        for r, s in zip(site_rows, SITES, strict=True)
+        if r["kind"] == "pavilion_site"
+        for t in pavilions.module_type_rows(r, s.accessible_modules)
     ]
     households, occupancy = people(rng, sites, units, {s.id: s.bydel for s in SITES})
     today = Registry(
@@ -295,7 +298,7 @@ def _sites_and_units(rng: np.random.Generator, bydele: dict[str, Polygon]) -> tu
                     accessible=i < s.accessible_modules,
                     shareable=True,
                     in_service=True,
-                    module_type_id=pavilions.type_id(s.id),
+                    module_type_id=pavilions.type_id(s.id, i < s.accessible_modules),
                 )
                 for i in range(now)
             ]

@@ -3,7 +3,8 @@
 ``add_module_types(reg, k, seed)`` gives every pavilion site ``k`` types in turn from ``TEMPLATES``
 (family homes first: the modules standing today are of that type, with the site's own beds and
 costs; then single rooms, accessible homes, and again), about a third of the family types rented
-with a lease, and site terms (opening and closing costs, notice). It draws from its own generator,
+with a lease, and site terms (opening and closing costs, notice). The accessible modules standing
+at a site get an accessible copy of the first type, ``<site>-TA`` (``pavilions.split_accessible``). It draws from its own generator,
 so the registry it is given is unchanged otherwise; ``k = 1`` returns it as it is.
 """
 
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from capacity.io.layers import Registry, canonical, frame
+from capacity.sample.pavilions import split_accessible
 from capacity.sample.residents import REFERENCE_DATE
 
 RENTED_SHARE = 1 / 3
@@ -40,8 +42,9 @@ def add_module_types(reg: Registry, k: int, seed: int) -> Registry:
     Returns
     -------
     Registry
-        With a ``module_types`` layer: the first type of a site holds its standing modules
-        (``modules_now``, ``modules_max``, beds and costs of the site), the others start empty.
+        With a ``module_types`` layer: the first type of a site and its accessible copy hold its
+        standing modules (``modules_now``, ``modules_max``, beds and costs of the site), the others
+        start empty.
     """
     if k < 1:
         raise ValueError("add_module_types needs k >= 1")
@@ -55,10 +58,17 @@ def add_module_types(reg: Registry, k: int, seed: int) -> Registry:
     sites.loc[pav, "cost_close"] = rng.integers(8, 26, n) * 10_000
     sites.loc[pav, "close_notice_months"] = rng.integers(1, 4, n)
     sites.loc[pav, "reopen_allowed"] = rng.random(n) >= 0.1
-    rows = [_type_row(rng, site, j) for site in sites[pav].to_dict("records") for j in range(k)]
     units = reg.units.copy()
+    step_free = units["accessible"].fillna(False).astype(bool)
+    accessible = units[step_free].groupby("site_id").size()
+    rows = []
+    for site in sites[pav].to_dict("records"):
+        types = [_type_row(rng, site, j) for j in range(k)]
+        n = int(accessible.get(site["id"], 0))
+        rows += split_accessible(types[0], n, f"{site['id']}-TA") + types[1:]
     first = {s: f"{s}-T1" for s in sites.loc[pav, "id"]}
     units["module_type_id"] = units["site_id"].map(first).astype("object")
+    units.loc[step_free & units["site_id"].isin(first), "module_type_id"] = units["site_id"] + "-TA"
     return reg.with_layers(
         sites=canonical("sites", sites),
         units=canonical("units", units),

@@ -2,8 +2,9 @@
 
 Nothing here draws from the random generator, so the rest of the sample does not depend on it:
 the module types only add rows and values, and change none of the others. P01 (Sportsvej) is
-rented; P02-P04 keep one owned type each, made from the site's own columns; P05 (Nymølle, no
-module yet) gets two types, single rooms and family homes.
+rented; P02-P04 keep one owned type each, made from the site's own columns; the accessible module
+standing at P01 and at P03 has a type of its own; P05 (Nymølle, no module yet) gets two types,
+single rooms and family homes.
 """
 
 from __future__ import annotations
@@ -51,13 +52,18 @@ def site_terms(site_id: str) -> dict:
     )
 
 
-def type_id(site_id: str) -> str:
-    """The id of the only module type of a sample site with one type (P01-P04)."""
-    return f"{site_id}-T1"
+def type_id(site_id: str, accessible: bool = False) -> str:
+    """The id of a module type of P01-P04: T1 for the site's modules, T2 for its accessible ones."""
+    return f"{site_id}-T2" if accessible else f"{site_id}-T1"
 
 
-def module_type_rows(site: dict) -> list[dict]:
-    """The module types of one pavilion site row of the sample (with its drawn costs)."""
+def module_type_rows(site: dict, accessible: int = 0) -> list[dict]:
+    """The module types of one pavilion site row of the sample (with its drawn costs).
+
+    P01-P04 get one type made from the site's own columns; ``accessible`` of the site's modules
+    standing today are accessible and get a type of their own (same terms, not to be added to),
+    so that the plan counts them as the accessible homes the placement sees.
+    """
     if site["id"] == "P05":
         return [_nymoelle(site, *spec) for spec in NYMOELLE_TYPES]
     row = dict(
@@ -81,7 +87,32 @@ def module_type_rows(site: dict) -> list[dict]:
         row.update(name="lejet pavillonmodul", **SPORTSVEJ_LEASE)
     else:
         row.update(tenure="owned", residual_value_per_module=_residual(row))
-    return [row]
+    return split_accessible(row, accessible, type_id(site["id"], accessible=True))
+
+
+def split_accessible(row: dict, accessible: int, new_id: str) -> list[dict]:
+    """A module type row whose ``accessible`` standing modules are accessible, as two types: the
+    row less those modules, and an accessible copy ``new_id`` that holds them (not to be added to).
+
+    A type is one kind of home; the placement reads each unit's own columns and the capacity plan
+    its type's, so accessible modules of a type that is not would count differently in each.
+    """
+    if not accessible:
+        return [row]
+    rest = dict(
+        row,
+        modules_now=row["modules_now"] - accessible,
+        modules_max=row["modules_max"] - accessible,
+    )
+    step_free = dict(
+        row,
+        id=new_id,
+        name=f"{row['name']}, tilgængeligt",
+        accessible=True,
+        modules_now=accessible,
+        modules_max=accessible,
+    )
+    return [rest, step_free]
 
 
 def _nymoelle(site: dict, suffix: str, name: str, *spec: int | bool) -> dict:

@@ -9,6 +9,7 @@ import pytest
 
 from capacity.io.layers import frame
 from capacity.io.registry import convert, load_registry, registry_hash, write_registry
+from capacity.io.validate import validate_path
 from capacity.planning.types import module_types, site_terms, unit_types
 from tests import helpers
 
@@ -26,6 +27,7 @@ def typed_registry():
     sites["reopen_allowed"] = pd.array([None, False], dtype="boolean")
     units = reg.units.copy()
     units["module_type_id"] = units["id"].map({"P1-M1": "P1-F", "P1-M2": "P1-F"})
+    units = helpers.with_type_kinds(units, rows)
     return reg.with_layers(
         sites=frame("sites", sites.to_dict("records")),
         units=frame("units", units.to_dict("records")),
@@ -84,3 +86,17 @@ def test_a_sparse_column_with_a_value_is_written(tmp_path):
     write_registry(reg, tmp_path / "reg")
     head = (tmp_path / "reg" / "sites.csv").read_text(encoding="utf-8").splitlines()[0]
     assert head.endswith("note,cost_open,cost_close,close_notice_months,reopen_allowed,x,y")
+
+
+@pytest.mark.parametrize("column", ["accessible", "shareable", "family_ok"])
+def test_a_unit_of_another_kind_than_its_type_is_an_error(tmp_path, column):
+    # The placement reads the unit's own columns, the plan its type's: an accessible unit of a
+    # type that is not counted as an accessible home in one and not in the other.
+    reg = typed_registry()
+    units = reg.units.copy()
+    at = units["id"] == "P1-M2"
+    units.loc[at, column] = not bool(units.loc[at, column].iloc[0])
+    write_registry(reg.with_layers(units=frame("units", units.to_dict("records"))), tmp_path / "r")
+    problems = [p for p in validate_path(tmp_path / "r") if p.column == column]
+    assert [(p.severity, p.row.split()[0]) for p in problems] == [("error", "P1-M2")]
+    assert f"bolig P1-M2 er af modultype P1-F med {column} " in problems[0].message

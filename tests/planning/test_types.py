@@ -22,7 +22,13 @@ from capacity.planning.types import (
     site_terms,
     unit_types,
 )
-from tests.helpers import make_site, make_unit, tiny_registry, two_module_types
+from tests.helpers import (
+    make_site,
+    make_unit,
+    tiny_registry,
+    two_module_types,
+    with_type_kinds,
+)
 
 
 def typed_registry(rows: list[dict], **unit_types_of: str):
@@ -30,6 +36,7 @@ def typed_registry(rows: list[dict], **unit_types_of: str):
     reg = tiny_registry()
     units = reg.units.copy()
     units["module_type_id"] = [unit_types_of.get(u) for u in units["id"]]
+    units = with_type_kinds(units, rows)
     return reg.with_layers(
         module_types=frame("module_types", rows), units=frame("units", units.to_dict("records"))
     )

@@ -88,14 +88,23 @@ def test_three_module_types_per_pavilion_site_validate(tmp_path):
         pd.testing.assert_frame_equal(reg.layer(name), plain.layer(name), obj=name)
     types = module_types(reg)
     pav = reg.sites.loc[reg.sites["kind"] == "pavilion_site", "id"]
-    assert (types.groupby("site_id").size() == 3).all() and set(types["site_id"]) == set(pav)
-    assert set(types["name"]) == {"familiemodul", "enkeltværelsesmodul", "handicapvenligt modul"}
+    # three types per site, and an accessible copy of the first where accessible modules stand
+    copies = types["type_id"].str.endswith("-TA")
+    assert (types[~copies].groupby("site_id").size() == 3).all()
+    assert set(types["site_id"]) == set(pav) and copies.any()
+    assert set(types.loc[~copies, "name"]) == {
+        "familiemodul",
+        "enkeltværelsesmodul",
+        "handicapvenligt modul",
+    }
     assert "rented" in set(types["tenure"]) and types["accessible"].any()
-    first = types.groupby("site_id").head(1).set_index("site_id")
-    assert (
-        first["modules_now"] == plain.sites.set_index("id").loc[first.index, "modules_now"]
-    ).all()
+    first = types[copies | types["type_id"].str.endswith("-T1")]
+    standing = first.groupby("site_id")["modules_now"].sum()
+    assert (standing == plain.sites.set_index("id").loc[standing.index, "modules_now"]).all()
     assert set(unit_types(reg).values()) <= set(first["type_id"])
+    kinds = first.set_index("type_id")["accessible"]
+    units = reg.units.set_index("id")
+    assert all(units.at[u, "accessible"] == kinds[t] for u, t in unit_types(reg).items())
     write_registry(reg, tmp_path / "reg.gpkg")
     assert [p for p in validate_path(tmp_path / "reg.gpkg") if p.severity == "error"] == []
 
