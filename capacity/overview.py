@@ -102,3 +102,24 @@ def site_table(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
     for col in ("modules_now", "modules_max"):
         table[col] = types[col].reindex(sites.index).astype("Int64").fillna(sites[col])
     return table.rename_axis("site_id").reset_index()
+
+
+def ending_sites(reg: Registry, site_ids: pd.Series, date: dt.date) -> pd.DataFrame:
+    """The sites among ``site_ids`` whose availability ends (``available_until``), with the
+    number of ``site_ids`` at each and the days from ``date`` to the end, soonest first.
+
+    Columns ``site_id``, ``available_until`` (a date), ``days`` and ``households``. A household
+    placed there must move again by that date; ``place`` says so beside its plan.
+    """
+    counts = site_ids.value_counts()
+    sites = reg.sites.set_index("id")
+    until = sites.loc[sites.index.isin(counts.index), "available_until"].dropna()
+    out = pd.DataFrame(
+        {
+            "site_id": until.index.astype(str),
+            "available_until": [pd.Timestamp(d).date() for d in until],
+            "days": [(pd.Timestamp(d) - pd.Timestamp(date)).days for d in until],
+            "households": counts.reindex(until.index).to_numpy(dtype=int),
+        }
+    )
+    return out.sort_values(["days", "site_id"]).reset_index(drop=True)

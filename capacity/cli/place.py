@@ -118,6 +118,8 @@ def place(
         write_outputs(result, out)
     console.print(_table(result, out))
     console.print(_terms(result))
+    for line in _ending(reg, result):
+        console.print(clean(line), style="yellow", soft_wrap=True, markup=False)
     console.print(
         f"{result.summary()} · {number(result.build_seconds, 2, lang)} s + "
         f"{number(result.solve_seconds, 2, lang)} s",
@@ -146,6 +148,27 @@ def _apply(
         raise UserError("--apply kræver --out DIR: mappen med planen, der skal skrives i registret")
     done = apply_plan(registry, out, policy=policy, allow_date=allow_date)
     console.print(clean(_applied_text(done, registry, lang)), soft_wrap=True, markup=False)
+
+
+def _ending(reg, result) -> list[str]:
+    """A line per site of the plan whose availability ends: the households placed there must
+    move again by then, which the objective does not count."""
+    from capacity.overview import ending_sites
+
+    ending = ending_sites(reg, result.placements["site_id"], result.date)
+    en = result.lang == "en"
+    return [
+        (
+            f"Note: {r.households} household(s) placed at {r.site_id}, available only until "
+            f"{r.available_until.isoformat()} ({number(r.days, 0, 'en')} days after the date); "
+            "they must move again by then."
+            if en
+            else f"Bemærk: {r.households} husstand(e) placeres på {r.site_id}, som kun er til "
+            f"rådighed til og med {r.available_until.isoformat()} "
+            f"({number(r.days, 0, 'da')} dage efter plandatoen); de skal flytte igen senest da."
+        )
+        for r in ending.itertuples(index=False)
+    ]
 
 
 HEAD = {

@@ -233,3 +233,20 @@ def test_the_terms_table_writes_amounts_as_the_summary_line_does(lang, total, we
     text = console.export_text()
     assert total in text and weight in text and ("1.448" if lang == "da" else "1,448") in text
     assert "2488" not in text
+
+
+def test_place_says_when_a_site_of_the_plan_must_be_vacated(tmp_path):
+    # B1's availability ends on the run date: households placed there must move again the next
+    # day, which the objective does not count, so the planner is told beside the table.
+    reg = tiny_registry()
+    reg.sites.loc[reg.sites["id"] == "B1", "available_until"] = pd.Timestamp(PLACE_DAY)
+    write_registry(reg, tmp_path / "reg")
+    result = _run(tmp_path / "reg", "--date", DAY, "--out", tmp_path / "plan")
+    assert result.exit_code == 0, result.output
+    placed = pd.read_csv(tmp_path / "plan" / "placements.csv")
+    at_b1 = int((placed["site_id"] == "B1").sum())
+    assert at_b1 > 0
+    line = f"Bemærk: {at_b1} husstand(e) placeres på B1, som kun er til rådighed til og med {DAY}"
+    assert line in " ".join(result.output.split())
+    assert "(0 dage efter plandatoen)" in result.output
+    assert "placeres på P1" not in result.output  # P1 has no end date
