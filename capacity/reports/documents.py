@@ -174,7 +174,8 @@ def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: s
     """The review as an Excel workbook, one sheet per table (headers and kinds in ``lang``).
 
     Every text cell is a text cell (``capacity.io.cells``): an id or name beginning with ``=`` is
-    never a formula, and control characters Excel cannot store are replaced.
+    never a formula, and control characters Excel cannot store are replaced. Numbers stay numbers;
+    a float column of fractions shows one decimal in every row, as in the HTML (``_section``).
     """
     cols, values = TABLE_WORDS[lang], VALUE_WORDS[lang]
     buffer = io.BytesIO()
@@ -187,6 +188,11 @@ def review_xlsx(tables: dict[str, pd.DataFrame], titles: dict[str, str], lang: s
                 elif not pd.api.types.is_numeric_dtype(table[col]):
                     table[col] = [excel_text(v) if isinstance(v, str) else v for v in table[col]]
             table.to_excel(writer, sheet_name=_sheet_name(titles[key]), index=False)
+            sheet = writer.sheets[_sheet_name(titles[key])]
+            for j, col in enumerate(table.columns, start=1):
+                if pd.api.types.is_float_dtype(table[col]) and not _whole(table[col]):
+                    for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                        cell.number_format = "0.0"
         for sheet in writer.book.worksheets:
             for row in sheet.iter_rows():
                 for cell in row:

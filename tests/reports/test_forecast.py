@@ -60,6 +60,11 @@ def test_forecast_table_numbers_come_from_months_csv(tiny_registry, runs_dir):
     book = openpyxl.load_workbook(io.BytesIO(review.xlsx))
     sheet = book["Mangelprognose pr. måned"]
     assert [c.value for c in sheet[3]] == ["2027-02", 12.7, 1.4, 9.5, 14, 17]
+    # a column of fractions shows one decimal in every row ("0,0" beside "12,7"), as the HTML
+    # does; whole-number columns keep Excel's General format
+    formats = [[c.number_format for c in row] for row in sheet.iter_rows(min_row=2)]
+    assert {f[1] for f in formats} == {f[2] for f in formats} == {f[3] for f in formats} == {"0.0"}
+    assert {f[4] for f in formats} == {f[5] for f in formats} == {"General"}
 
 
 def test_review_without_runs_has_no_forecast(tiny_registry):
