@@ -16,11 +16,12 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
 - Excel: a lock file beside the workbook (``fcntl.flock``); the workbook opened with openpyxl in
   normal mode, the cells changed and rows appended, saved to a temporary file beside it, read back
   and compared, then renamed over it. Other sheets, column widths, comments and styles are kept
-  (what openpyxl cannot keep: charts, images, pivot tables; the extensions it says it would drop
-  are refused before anything is written). Formulas in the registry's sheets are
-  refused before anything is written (openpyxl keeps a formula, not the value it is read as);
-  formulas on the user's own sheets are kept, and openpyxl marks the workbook to be computed
-  again when it is opened (``fullCalcOnLoad``), which gives them their values back.
+  (pictures and charts too; the shapes, text boxes and form controls openpyxl drops without a
+  word, and the extensions it says it would drop, are refused before anything is written).
+  Formulas in the registry's sheets are refused before anything is written (openpyxl keeps a
+  formula, not the value it is read as); formulas on the user's own sheets are kept, and
+  openpyxl marks the workbook to be computed again when it is opened (``fullCalcOnLoad``),
+  which gives them their values back.
 - Folder: a lock file beside the folder; a registry file open in a spreadsheet program (its
   ``~$`` or ``.~lock`` file beside it) is refused, as the workbook is, since saving it there
   afterwards would undo the apply; the folder copied beside it, the changed CSV (or

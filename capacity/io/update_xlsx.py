@@ -4,9 +4,12 @@ workbook, read back, renamed over it (see ``capacity.io.update``)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import Any
+from xml.etree import ElementTree
 
 from capacity import files
 from capacity.errors import UserError
@@ -73,10 +76,124 @@ def _formula_cells(book: Any) -> list[str]:
         book.close()
 
 
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
+GRAPHIC_DATA = "{http://schemas.openxmlformats.org/drawingml/2006/main}graphicData"
+CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+ANCHORS = {f"{XDR}twoCellAnchor", f"{XDR}oneCellAnchor", f"{XDR}absoluteAnchor"}
+PLACING = {f"{XDR}from", f"{XDR}to", f"{XDR}pos", f"{XDR}ext", f"{XDR}clientData"}
+SHAPES = "figurer eller tekstfelter"
+CONTROLS = "formularkontroller"
+
+
+def _no_drawings(path: Path) -> None:
+    """Refuse a workbook with drawings openpyxl drops without a warning: shapes, text boxes,
+    connectors and groups (``xdr:sp``, ``xdr:cxnSp``, ``xdr:grpSp``), any other drawing than a
+    picture (``xdr:pic``) or a chart (``xdr:graphicFrame`` of a chart), and form controls.
+    Read from the workbook's parts (a loaded registry, so a zip), before anything is written."""
+    with zipfile.ZipFile(path) as book:
+        found = _dropped_drawings(book)
+    if found:
+        kinds = " og ".join(sorted(set().union(*found.values())))
+        sheets = ", ".join(sorted(found))
+        raise UserError(
+            f"{path}: arbejdsbogen har {kinds}, som --apply ikke kan bevare "
+            f"({'arket' if len(found) == 1 else 'arkene'} {sheets}); intet blev skrevet. Fjern "
+            "dem (eller flyt dem til en anden arbejdsbog), eller gem registret som GeoPackage "
+            "eller mappe"
+        )
+
+
+def _dropped_drawings(book: zipfile.ZipFile) -> dict[str, set[str]]:
+    """Each sheet's name -> what openpyxl would drop from it (``SHAPES``, ``CONTROLS``)."""
+    workbook = next(
+        (t for k, t in _rels(book, "").values() if k == "officeDocument"), "xl/workbook.xml"
+    )
+    sheets = _rels(book, workbook)
+    found: dict[str, set[str]] = {}
+    root = _xml(book, workbook)
+    for sheet in root.iter(f"{MAIN}sheet") if root is not None else ():
+        part = sheets.get(sheet.get(REL_ID, ""), ("", ""))[1]
+        for kind, target in _rels(book, part).values() if part else ():
+            lost = _lost(book, kind, target)
+            if lost:
+                found.setdefault(str(sheet.get("name")), set()).add(lost)
+    return found
+
+
+def _lost(book: zipfile.ZipFile, kind: str, target: str) -> str | None:
+    """What openpyxl drops of the part a sheet's relationship of ``kind`` points at, if any."""
+    if kind in ("ctrlProp", "control"):  # a form control's properties, an ActiveX control
+        return CONTROLS
+    if kind == "vmlDrawing" and target in book.namelist():  # comments are notes, kept
+        types = re.findall(rb"ObjectType\s*=\s*[\"']([^\"']*)", book.read(target))
+        return CONTROLS if any(t != b"Note" for t in types) else None
+    if kind == "drawing" and target in book.namelist():
+        try:
+            drawing = ElementTree.fromstring(book.read(target))
+        except ElementTree.ParseError:
+            return SHAPES  # openpyxl cannot keep what it cannot read either
+        return SHAPES if _shapes_in(drawing) else None
+    return None
+
+
+def _shapes_in(drawing: ElementTree.Element) -> bool:
+    """Whether a drawing part holds anything but pictures and charts, each in its own anchor
+    (what openpyxl keeps); content wrapped in ``mc:AlternateContent`` (form controls, newer
+    kinds of charts) is dropped too."""
+    for anchor in drawing:
+        if anchor.tag not in ANCHORS:
+            return True
+        for item in anchor:
+            if item.tag in PLACING or item.tag == f"{XDR}pic":
+                continue
+            charts = [g for g in item.iter(GRAPHIC_DATA) if g.get("uri") == CHART]
+            if item.tag != f"{XDR}graphicFrame" or not charts:
+                return True
+    return False
+
+
+def _rels(book: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+    """The relationships of ``part`` in the zip (``""``: the package's), as id -> (the last
+    word of the type, the target's name in the zip); external targets left out."""
+    folder, name = PurePosixPath(part).parent, PurePosixPath(part).name
+    root = _xml(book, _normal(str(folder / "_rels" / f"{name}.rels")))
+    out = {}
+    for rel in root.iter(RELATIONSHIP) if root is not None else ():
+        target = rel.get("Target", "")
+        if rel.get("TargetMode") == "External" or not target:
+            continue
+        where = target.lstrip("/") if target.startswith("/") else str(folder / target)
+        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], _normal(where))
+    return out
+
+
+def _normal(name: str) -> str:
+    """A part's name in the zip with ``.`` and ``..`` resolved."""
+    parts: list[str] = []
+    for step in name.split("/"):
+        if step == "..":
+            parts = parts[:-1]
+        elif step not in ("", "."):
+            parts.append(step)
+    return "/".join(parts)
+
+
+def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
+    """The parsed part ``name``, or None when the zip has no such part or it is not XML."""
+    try:
+        return ElementTree.fromstring(book.read(name))
+    except (KeyError, ElementTree.ParseError):
+        return None
+
+
 class XlsxTarget(Target):
     """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
 
     def writable(self) -> None:
+        _no_drawings(self.path)
         _no_formulas(self.path)
 
     def write(self, old: Registry, new: Registry) -> None:

@@ -1,0 +1,125 @@
+"""``place --apply`` keeps what the user has in and around the registry, or refuses: drawings a
+workbook would lose, an Excel Table over the rows it appends, the owner and group of the files,
+a read-only subfolder, a lock file others can open."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+
+import openpyxl
+import pytest
+from openpyxl.chart import BarChart, Reference
+from openpyxl.drawing.image import Image
+from PIL import Image as PILImage
+
+from capacity.io import update_xlsx
+from capacity.io.registry import load_registry
+from capacity.solver.apply import apply_plan
+from tests.solver.test_apply_safe import DAY, TODAY, _planned, _run, _snapshot
+
+# --- drawings openpyxl would drop -----------------------------------------------------------------
+
+TEXT_BOX = (
+    '<xdr:twoCellAnchor xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/'
+    'spreadsheetDrawing" xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+    "<xdr:from><xdr:col>1</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>8</xdr:row>"
+    "<xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>4</xdr:col><xdr:colOff>0</xdr:colOff>"
+    "<xdr:row>12</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:to>"
+    '<xdr:sp macro="" textlink=""><xdr:nvSpPr><xdr:cNvPr id="9" name="Tekstfelt 1"/>'
+    '<xdr:cNvSpPr txBox="1"/></xdr:nvSpPr><xdr:spPr><a:prstGeom prst="rect"><a:avLst/>'
+    "</a:prstGeom></xdr:spPr><xdr:txBody><a:bodyPr/><a:lstStyle/><a:p><a:r>"
+    "<a:t>Ring til Jobberiet om A3</a:t></a:r></a:p></xdr:txBody></xdr:sp><xdr:clientData/>"
+    "</xdr:twoCellAnchor>"
+)
+
+
+def _with_picture_and_chart(path: Path) -> None:
+    """A sheet ``Noter`` in the workbook with a picture and a chart (openpyxl keeps both)."""
+    png = io.BytesIO()
+    PILImage.new("RGB", (4, 4), "red").save(png, "PNG")
+    book = openpyxl.load_workbook(path)
+    notes = book.create_sheet("Noter")
+    notes["A1"], notes["A2"] = 3, 5
+    notes.add_image(Image(png), "C3")
+    chart = BarChart()
+    chart.add_data(Reference(notes, min_col=1, min_row=1, max_row=2))
+    notes.add_chart(chart, "E5")
+    book.save(path)
+
+
+def _add_to_drawing(path: Path, anchor: str) -> None:
+    """``anchor`` added to the workbook's (only) drawing part, as Excel writes a text box."""
+    data = {}
+    with zipfile.ZipFile(path) as book:
+        items = book.infolist()
+        for item in items:
+            data[item.filename] = book.read(item.filename)
+    drawing = data["xl/drawings/drawing1.xml"]
+    end = drawing.rindex(b"</")
+    data["xl/drawings/drawing1.xml"] = drawing[:end] + anchor.encode() + drawing[end:]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as book:
+        for item in items:
+            book.writestr(item, data[item.filename])
+
+
+def test_a_text_box_openpyxl_would_drop_is_refused_before_anything_is_written(tmp_path):
+    """openpyxl saves a workbook without its shapes and text boxes, and says nothing; before,
+    the apply wrote it so and the text box was gone."""
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    _with_picture_and_chart(path)
+    _add_to_drawing(path, TEXT_BOX)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "har figurer eller tekstfelter, som --apply ikke kan bevare (arket Noter)" in said
+    assert "intet blev skrevet" in said
+    assert _snapshot(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".reg", "reg."))) == [
+        ".reg.xlsx.lock",
+        "reg.xlsx",
+    ]
+
+
+def test_pictures_and_charts_are_kept_by_an_apply(tmp_path):
+    """What openpyxl keeps is not refused: a picture and a chart on the user's own sheet."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _with_picture_and_chart(path)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = len(load_registry(path).occupancy)
+    apply_plan(path, plan, today=TODAY)
+    notes = openpyxl.load_workbook(path)["Noter"]
+    assert len(notes._images) == 1 and len(notes._charts) == 1
+    assert len(load_registry(path).occupancy) == before + 3
+
+
+XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+CHART = '<xdr:graphicFrame><a:graphic><a:graphicData uri="{uri}"/></a:graphic></xdr:graphicFrame>'
+
+
+@pytest.mark.parametrize(
+    "content, dropped",
+    [
+        ("<xdr:pic/>", False),
+        (CHART.format(uri="http://schemas.openxmlformats.org/drawingml/2006/chart"), False),
+        (CHART.format(uri="http://schemas.openxmlformats.org/drawingml/2006/diagram"), True),
+        ('<xdr:sp><xdr:nvSpPr><xdr:cNvSpPr txBox="1"/></xdr:nvSpPr></xdr:sp>', True),
+        ("<xdr:grpSp><xdr:pic/></xdr:grpSp>", True),
+        ("<xdr:cxnSp/>", True),
+    ],
+)
+def test_drawings_are_told_from_what_openpyxl_keeps(content, dropped):
+    """Pictures and charts in their own anchor are kept; a shape, a group, a connector or a
+    SmartArt diagram is not."""
+    drawing = ElementTree.fromstring(
+        f'<xdr:wsDr xmlns:xdr="{XDR}" xmlns:a="{A}"><xdr:oneCellAnchor><xdr:from/><xdr:ext/>'
+        f"{content}<xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>"
+    )
+    assert update_xlsx._shapes_in(drawing) is dropped
