@@ -264,6 +264,32 @@ def _edit_sheet(sheet: Any, edit: Edit) -> None:
         for c, v in values.items():
             like = sheet.cell(row=rows[-1], column=head[c]) if rows else None
             _set_cell(sheet.cell(row=r, column=head[c]), v, like)
+    if edit.added:
+        _extend_ranges(sheet, last, last + len(edit.added))
+
+
+def _extend_ranges(sheet: Any, last: int, new_last: int) -> None:
+    """Extend the sheet's Excel Tables and autofilter that reach the data's ``last`` row down
+    to ``new_last``, so the rows appended are in the Table (its structured references, its
+    filter) and in the filter, as rows typed below a Table in Excel are. A Table with a totals
+    row is left as it is (the rows are appended below the totals)."""
+    for table in sheet.tables.values():
+        if table.totalsRowCount:
+            continue
+        table.ref = _extended(table.ref, last, new_last)
+        if table.autoFilter is not None and table.autoFilter.ref:
+            table.autoFilter.ref = _extended(table.autoFilter.ref, last, new_last)
+    if sheet.auto_filter.ref:
+        sheet.auto_filter.ref = _extended(sheet.auto_filter.ref, last, new_last)
+
+
+def _extended(ref: str, last: int, new_last: int) -> str:
+    """The cell range ``ref`` (``A1:F9``) ending at row ``new_last`` when it spans row ``last``
+    and ends above ``new_last``; else ``ref``."""
+    found = re.fullmatch(r"([A-Za-z]+)(\d+):([A-Za-z]+)(\d+)", ref)
+    if found and int(found[2]) <= last <= int(found[4]) < new_last:
+        return f"{found[1]}{found[2]}:{found[3]}{new_last}"
+    return ref
 
 
 def _blank(value: Any) -> bool:

@@ -13,10 +13,13 @@ import openpyxl
 import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableStyleInfo
 from PIL import Image as PILImage
 
 from capacity.io import update_xlsx
 from capacity.io.registry import load_registry
+from capacity.io.validate import validate_path
 from capacity.solver.apply import apply_plan
 from tests.solver.test_apply_safe import DAY, TODAY, _planned, _run, _snapshot
 
@@ -97,6 +100,40 @@ def test_pictures_and_charts_are_kept_by_an_apply(tmp_path):
     notes = openpyxl.load_workbook(path)["Noter"]
     assert len(notes._images) == 1 and len(notes._charts) == 1
     assert len(load_registry(path).occupancy) == before + 3
+
+
+# --- an Excel Table over the rows appended --------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["table", "autofilter"])
+def test_rows_appended_are_inside_the_sheets_table_and_filter(tmp_path, kind):
+    """Before, the occupancy rows an apply added lay below the user's Table (and filter): its
+    structured references and its filter missed them."""
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["occupancy"]
+    ref = f"A1:{get_column_letter(sheet.max_column)}{sheet.max_row}"
+    if kind == "table":
+        table = Table(displayName="Beboere", ref=ref)
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleMedium9", showRowStripes=True)
+        sheet.add_table(table)
+    else:
+        sheet.auto_filter.ref = ref
+    book.save(path)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    rows = sheet.max_row
+    apply_plan(path, plan, today=TODAY)
+    sheet = openpyxl.load_workbook(path)["occupancy"]
+    assert sheet.max_row == rows + 3
+    wanted = f"A1:{get_column_letter(sheet.max_column)}{rows + 3}"
+    if kind == "table":
+        table = sheet.tables["Beboere"]
+        assert (table.ref, table.autoFilter.ref) == (wanted, wanted)
+    else:
+        assert sheet.auto_filter.ref == wanted
+    assert [p for p in validate_path(path) if p.severity == "error"] == []
+    assert len(load_registry(path).occupancy) == rows - 1 + 3
 
 
 XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
