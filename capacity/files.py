@@ -12,7 +12,9 @@ at the path itself.
 
 A target that is a symbolic link is written through: the link's target is replaced, the link
 stays. An existing target's permission bits are kept; a new one gets the usual ``0666``/``0777``
-less the umask (``mkstemp``/``mkdtemp`` would make it private).
+less the umask (``mkstemp``/``mkdtemp`` would make it private). An existing target's owner and
+group are kept as far as the system allows (``keep_owners``): the new copy is made by whoever
+runs the command, and colleagues who write to it through its group would lose that otherwise.
 """
 
 from __future__ import annotations
@@ -102,6 +104,7 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
     try:
         write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
+            keep_owners(path, tmp)
             os.chmod(tmp, mode)
             os.replace(tmp, path)
     finally:
@@ -145,10 +148,42 @@ def atomic_folder(
                         continue
                     if not (tmp / item.name).exists() and not (tmp / item.name).is_symlink():
                         copy_item(item, tmp / item.name)
+            keep_owners(path, tmp)
             os.chmod(tmp, mode)
             swap_in(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def keep_owners(old: Path, new: Path) -> None:
+    """Give ``new`` (a file or folder about to replace ``old``) and everything in it the owner
+    and group of what it replaces in ``old``, where that exists; what is new keeps its own.
+
+    Only root may give a file to another user, and a user may give it only a group of their own:
+    where the owner cannot be set, the group is tried alone, and where neither can, the copy
+    stays as it is (its permission bits are still kept). Symbolic links are not followed.
+    """
+    for root, dirs, names in os.walk(new) if new.is_dir() and not new.is_symlink() else ():
+        for name in [*dirs, *names]:
+            item = Path(root, name)
+            _same_owner(old / item.relative_to(new), item)
+    _same_owner(old, new)
+
+
+def _same_owner(old: Path, new: Path) -> None:
+    """``new`` given ``old``'s owner and group, or its group alone, or left as it is."""
+    try:
+        was, now = os.lstat(old), os.lstat(new)
+    except FileNotFoundError:
+        return
+    if (now.st_uid, now.st_gid) == (was.st_uid, was.st_gid):
+        return
+    for uid in (was.st_uid, -1):
+        try:
+            os.chown(new, uid, was.st_gid, follow_symlinks=False)
+            return
+        except OSError:  # not permitted (or not supported here): never a reason to fail
+            continue
 
 
 def leftovers(path: Path) -> list[Path]:

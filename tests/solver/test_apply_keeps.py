@@ -5,6 +5,7 @@ a read-only subfolder, a lock file others can open."""
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -17,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from PIL import Image as PILImage
 
+from capacity import files
 from capacity.io import update_xlsx
 from capacity.io.registry import load_registry
 from capacity.io.validate import validate_path
@@ -134,6 +136,58 @@ def test_rows_appended_are_inside_the_sheets_table_and_filter(tmp_path, kind):
         assert sheet.auto_filter.ref == wanted
     assert [p for p in validate_path(path) if p.severity == "error"] == []
     assert len(load_registry(path).occupancy) == rows - 1 + 3
+
+
+# --- owner and group ----------------------------------------------------------------------------
+
+COLLEAGUE = 1000  # a user and group id that is not the test's own
+
+
+def _owners(path: Path) -> set[tuple[int, int]]:
+    """The owners and groups of ``path`` and of everything in it."""
+    items = [path, *path.rglob("*")] if path.is_dir() else [path]
+    return {(os.lstat(p).st_uid, os.lstat(p).st_gid) for p in items}
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give files to another user")
+@pytest.mark.parametrize("name", ["reg", "reg.xlsx"])
+def test_an_apply_keeps_the_owner_and_group_of_the_registry(tmp_path, name):
+    """A folder or workbook is written as a new copy by whoever runs the apply; before, the copy
+    was theirs, and colleagues who wrote to the registry through its group lost that."""
+    path, plan = _planned(tmp_path, name)
+    if path.is_dir():
+        (path / "bilag").mkdir()
+        (path / "bilag" / "kontrakt.txt").write_text("lejekontrakt")
+    for item in [path, *path.rglob("*")] if path.is_dir() else [path]:
+        os.chown(item, COLLEAGUE, COLLEAGUE)
+    before = load_registry(path)
+    apply_plan(path, plan, today=TODAY)
+    assert len(load_registry(path).occupancy) == len(before.occupancy) + 3
+    assert _owners(path) == {(COLLEAGUE, COLLEAGUE)}
+
+
+def test_an_owner_not_allowed_is_tried_as_group_alone_and_never_fails(tmp_path, monkeypatch):
+    """A user may not give a file away, and may set only a group of their own: the group is tried
+    alone, and a copy that can be given neither stays as it is, without an error."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.write_text("x")
+    new.write_text("x")
+    real, tried = os.lstat, []
+
+    def lstat(item, *args, **kwargs):  # ``old`` belongs to a colleague
+        st = real(item, *args, **kwargs)
+        if Path(item) != old:
+            return st
+        return os.stat_result((*st[:4], 4242, 4343, *st[6:10]))
+
+    def refused(item, uid, gid, follow_symlinks=True):
+        tried.append((Path(item).name, uid, gid))
+        raise PermissionError(1, "Operation not permitted", str(item))
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    monkeypatch.setattr(os, "chown", refused)
+    files.keep_owners(old, new)
+    assert tried == [("new", 4242, 4343), ("new", -1, 4343)]
 
 
 XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
