@@ -28,6 +28,7 @@ import re
 import shutil
 import sqlite3
 import stat
+import sys
 import tempfile
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
@@ -152,7 +153,8 @@ def atomic_folder(
             os.chmod(tmp, mode)
             swap_in(tmp, path)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):  # what is left is a leftover the next apply removes
+            remove_tree(tmp)
 
 
 def keep_owners(old: Path, new: Path) -> None:
@@ -203,11 +205,68 @@ def leftovers(path: Path) -> list[Path]:
 
 
 def remove_item(path: Path) -> None:
-    """Remove a file, a link or a folder with what it holds; nothing when there is none."""
+    """Remove a file, a link or a folder of ours (a temporary copy, a backup) with what it holds
+    (``remove_tree``); nothing when there is none."""
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+        remove_tree(path)
     else:
         path.unlink(missing_ok=True)
+
+
+def remove_tree(path: Path) -> None:
+    """Remove the folder ``path``, which is ours (a temporary copy, the old folder a swap put
+    there), with everything in it, folders marked read-only in it too.
+
+    A folder the user marked read-only (``chmod 555``) is copied with its mode, and nothing in it
+    can be removed as it is: where a removal fails, the folder it is in (and the part itself when
+    it is a folder, which may not be readable) is given ``u+rwx``, inside ``path`` only, and the
+    part is removed again, once. The rest is removed even when one part cannot be.
+
+    Raises
+    ------
+    OSError
+        For the first part that could not be removed, named by its full path.
+    """
+    path = Path(os.path.abspath(path))
+    tried: set[str] = set()
+    failed: list[OSError] = []
+
+    def retry(func: object, name: str, exc: BaseException) -> None:
+        if name in tried or not isinstance(exc, OSError):
+            failed.append(_named(exc, name))
+            return
+        tried.add(name)
+        try:
+            for folder in (os.path.dirname(name), name):
+                mine = os.path.commonpath([path, folder]) == str(path)
+                if mine and os.path.isdir(folder) and not os.path.islink(folder):
+                    os.chmod(folder, stat.S_IMODE(os.lstat(folder).st_mode) | stat.S_IRWXU)
+            if os.path.isdir(name) and not os.path.islink(name):
+                _rmtree(name, retry)
+            elif os.path.lexists(name):
+                os.unlink(name)
+        except OSError:
+            failed.append(_named(exc, name))  # why it could not be removed, not the chmod's
+
+    _rmtree(path, retry)
+    if failed:
+        raise failed[0]
+
+
+def _rmtree(path: Path | str, retry: Callable[[object, str, BaseException], None]) -> None:
+    """``shutil.rmtree`` calling ``retry(function, full path, exception)`` on each error."""
+    if sys.version_info >= (3, 12):
+        shutil.rmtree(path, onexc=retry)
+    else:
+        shutil.rmtree(path, onerror=lambda func, name, info: retry(func, name, info[1]))
+
+
+def _named(exc: BaseException, name: str) -> OSError:
+    """``exc`` as an ``OSError`` naming the full path ``name`` (``rmtree`` gives the name inside
+    its folder)."""
+    if isinstance(exc, OSError) and exc.errno is not None:
+        return OSError(exc.errno, exc.strerror, name)
+    return OSError(errno.EIO, str(exc), name)
 
 
 def copy_item(src: Path, dst: Path) -> None:

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -18,6 +21,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from PIL import Image as PILImage
 
+import capacity
 from capacity import files
 from capacity.io import update_xlsx
 from capacity.io.registry import load_registry
@@ -188,6 +192,81 @@ def test_an_owner_not_allowed_is_tried_as_group_alone_and_never_fails(tmp_path, 
     monkeypatch.setattr(os, "chown", refused)
     files.keep_owners(old, new)
     assert tried == [("new", 4242, 4343), ("new", -1, 4343)]
+
+
+# --- a read-only folder inside a folder registry -----------------------------------------------
+
+ROOT = Path(capacity.__file__).resolve().parents[1]
+NO_OVERRIDE = ("setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner", "--")
+
+
+def _as_a_user() -> tuple[str, ...]:
+    """The command prefix that makes permission bits hold for this test's subprocess: as root,
+    ``setpriv`` without the capabilities that let root ignore them (root stays the owner of the
+    files); as another user, none. Skips where root cannot drop them."""
+    if os.geteuid() != 0:
+        return ()
+    if shutil.which("setpriv") is None:
+        pytest.skip("root ignores permission bits, and setpriv is not here to drop that")
+    if subprocess.run([*NO_OVERRIDE, "true"], capture_output=True).returncode != 0:
+        pytest.skip("root ignores permission bits, and may not drop that here (setpriv)")
+    return NO_OVERRIDE
+
+
+def _place(cwd: Path, *args: object, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    """``capacity place ARGS`` in a new process (run in ``cwd``, where no other copy of the
+    package is found)."""
+    code = "from capacity.cli import app; app()"
+    return subprocess.run(
+        [*prefix, sys.executable, "-c", code, "place", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"},
+    )
+
+
+def test_an_apply_removes_its_copy_of_a_read_only_subfolder(tmp_path):
+    """A folder the user marked read-only inside the registry is copied with its mode. Before,
+    the apply's own copy of it (the old registry, after the swap) could not be removed: the apply
+    left ``.reg.tmp-*/bilag`` behind, and every later apply failed on it."""
+    prefix = _as_a_user()
+    path, plan = _planned(tmp_path)
+    (path / "bilag" / "sub").mkdir(parents=True)
+    (path / "bilag" / "sub" / "kontrakt.txt").write_text("lejekontrakt")
+    os.chmod(path / "bilag", 0o555)
+    try:
+        done = _place(tmp_path, path, "--out", plan, "--apply", prefix=prefix)
+        left = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    finally:
+        for folder in tmp_path.rglob("bilag"):
+            os.chmod(folder, 0o755)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert left == [] and files.leftovers(path) == []
+    assert (path / "bilag" / "sub" / "kontrakt.txt").read_text() == "lejekontrakt"
+    assert (path / "bilag").stat().st_mode & 0o777 == 0o755  # as the test left it
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs a folder of another user's (root gives it)")
+def test_a_leftover_that_cannot_be_removed_is_named_by_its_full_path(tmp_path):
+    """A killed run's copy holding a colleague's read-only folder cannot be removed (only its
+    owner may make it writable): the refusal names the part by its full path; before, only
+    ``sub``."""
+    prefix = _as_a_user()
+    path, plan = _planned(tmp_path)
+    stuck = tmp_path / ".reg.tmp-k2x_9abc" / "bilag" / "sub"
+    stuck.mkdir(parents=True)
+    os.chown(stuck.parent, COLLEAGUE, COLLEAGUE)
+    os.chmod(stuck.parent, 0o555)
+    before = _snapshot(path)
+    try:
+        done = _place(tmp_path, path, "--out", plan, "--apply", prefix=prefix)
+    finally:
+        os.chmod(stuck.parent, 0o755)
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join((done.stdout + done.stderr).split())
+    assert f"{stuck}: kan ikke fjerne en efterladt midlertidig kopi" in said, said
+    assert _snapshot(path) == before
 
 
 XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
