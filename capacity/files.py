@@ -349,9 +349,7 @@ def file_lock(path: Path) -> Iterator[Path]:
 
     path = target_of(path)
     lock = path.with_name(f".{path.name}.lock")
-    with os_errors(lock, "kan ikke oprette låsefilen"):
-        # read access is all flock needs: a lock file another user created (and owns) serves
-        fd = os.open(lock, os.O_RDONLY | os.O_CREAT, 0o666 & ~_umask())
+    fd = _open_lock(lock, path)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -363,6 +361,39 @@ def file_lock(path: Path) -> Iterator[Path]:
         yield lock
     finally:
         os.close(fd)  # closing releases the lock; the file stays (removing it would race)
+
+
+LOCK_MODE = 0o644  # read access is all flock needs: every user's apply opens the same file
+
+
+def _open_lock(lock: Path, path: Path) -> int:
+    """Open the lock file ``lock`` of ``path`` for reading, creating it readable by all
+    (``LOCK_MODE``, whatever the umask: a lock file only its creator can open would keep every
+    other user out for good). A lock file another user created (and owns) serves as well.
+
+    Raises
+    ------
+    UserError
+        When it cannot be created, or it exists and cannot be opened (naming it, and saying it
+        may be removed while no other process writes the registry).
+    """
+    with os_errors(lock, "kan ikke oprette låsefilen"):
+        try:
+            fd: int | None = os.open(lock, os.O_RDONLY | os.O_CREAT | os.O_EXCL, LOCK_MODE)
+        except FileExistsError:
+            fd = None
+    if fd is not None:
+        with contextlib.suppress(OSError):  # a file system without modes locks all the same
+            os.fchmod(fd, LOCK_MODE)
+        return fd
+    try:  # O_CREAT for a lock file removed meanwhile, or a link to one not there yet
+        return os.open(lock, os.O_RDONLY | os.O_CREAT, LOCK_MODE)
+    except OSError as exc:
+        raise UserError(
+            f"{lock}: låsefilen kan ikke åbnes ({os_reason(exc)}); den må gerne slettes, når "
+            f"ingen anden capacity-proces skriver til {path} (den oprettes igen), og kør så "
+            "kommandoen igen"
+        ) from None
 
 
 @contextlib.contextmanager

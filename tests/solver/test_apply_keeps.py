@@ -269,6 +269,37 @@ def test_a_leftover_that_cannot_be_removed_is_named_by_its_full_path(tmp_path):
     assert _snapshot(path) == before
 
 
+# --- the lock file ------------------------------------------------------------------------------
+
+
+def test_a_lock_file_is_readable_by_all_whatever_the_umask(tmp_path):
+    """Before, a user with umask 077 made a lock file of mode 0600, which no other user could
+    open: every other user's apply was refused from then on."""
+    mask = os.umask(0o077)
+    try:
+        with files.file_lock(tmp_path / "reg") as lock:
+            pass
+    finally:
+        os.umask(mask)
+    assert lock == tmp_path / ".reg.lock" and lock.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_lock_file_that_cannot_be_opened_is_named_and_may_be_removed(tmp_path):
+    """The refusal names the lock file and says it may be removed; before, it said that it could
+    not be created, and nothing of removing it."""
+    prefix = _as_a_user()
+    path, plan = _planned(tmp_path)
+    lock = tmp_path / ".reg.lock"
+    lock.touch()
+    os.chmod(lock, 0o000)
+    before = _snapshot(path)
+    done = _place(tmp_path, path, "--out", plan, "--apply", prefix=prefix)
+    assert done.returncode == 2, done.stdout + done.stderr
+    said = " ".join((done.stdout + done.stderr).split())
+    assert f"{lock}: låsefilen kan ikke åbnes (adgang nægtet); den må gerne slettes" in said, said
+    assert _snapshot(path) == before
+
+
 XDR = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
 A = "http://schemas.openxmlformats.org/drawingml/2006/main"
 CHART = '<xdr:graphicFrame><a:graphic><a:graphicData uri="{uri}"/></a:graphic></xdr:graphicFrame>'
