@@ -6,7 +6,7 @@
 - A household *waits* from its arrival to its first move-in; unaccompanied minors are handled by
   Børn og Familier and never wait for a home here.
 - A unit *stands* on a day when its site is available then and, with the optional unit columns
-  ``in_service_from`` / ``in_service_until`` (dates, kept as extra columns of ``units``), it was
+  ``in_service_from`` / ``in_service_until``, it was
   taken into use on or before the day and not yet out of use; without ``in_service_until`` its
   ``in_service`` flag of today holds for the whole history.
 - Sites carry the placement's own minutes and districts (``model.domain.build_domain``): one source.
@@ -107,8 +107,8 @@ def build_timeline(reg: Registry, as_of: dt.date, first: dt.date) -> Timeline:
         _domain(reg, as_of),
         names,
         _dated(reg),
-        UNIT_FROM in reg.units.columns,
-        UNIT_UNTIL in reg.units.columns,
+        _recorded(reg, UNIT_FROM),
+        _recorded(reg, UNIT_UNTIL),
     )
 
 
@@ -139,8 +139,13 @@ def _date_column(frame: pd.DataFrame, name: str) -> pd.Series:
     return pd.to_datetime(values, errors="coerce").astype("datetime64[s]")
 
 
+def _recorded(reg: Registry, name: str) -> bool:
+    """Whether the registry records the units' ``name`` (some unit has a value in it)."""
+    return name in reg.units.columns and bool(reg.units[name].notna().any())
+
+
 def _dated(reg: Registry) -> bool:
-    return UNIT_FROM in reg.units.columns or UNIT_UNTIL in reg.units.columns
+    return _recorded(reg, UNIT_FROM) or _recorded(reg, UNIT_UNTIL)
 
 
 def _units(reg: Registry) -> pd.DataFrame:

@@ -186,11 +186,12 @@ def check_inside_boundary(layers: Layers) -> list[Problem]:
 
 
 def check_dates(layers: Layers) -> list[Problem]:
-    """Moves and availability go forward: move_in <= move_out and <= expected_move_out,
-    available_from <= available_until."""
+    """Moves, availability and use go forward: move_in <= move_out and <= expected_move_out,
+    available_from <= available_until, in_service_from <= in_service_until."""
     pairs = {
         "occupancy": [("move_in", "move_out"), ("move_in", "expected_move_out")],
         "sites": [("available_from", "available_until")],
+        "units": [("in_service_from", "in_service_until")],
     }
     out = []
     for name, checks in pairs.items():

@@ -215,6 +215,19 @@ LAYERS: dict[str, Layer] = {
                     ref="module_types.id",
                     doc="pavilion units: the module type (required where the site has several)",
                 ),
+                Column(
+                    "in_service_from",
+                    "date",
+                    **_SPARSE,
+                    doc="when the unit or module was taken into use (the follow-up counts modules "
+                    "put up from it)",
+                ),
+                Column(
+                    "in_service_until",
+                    "date",
+                    **_SPARSE,
+                    doc="when it was taken out of use (modules taken down)",
+                ),
             ),
             doc="rooms and flats in buildings; pavilion modules standing today",
         ),

@@ -6,7 +6,7 @@ between temporary homes and moved on to permanent homes.
 yearly quotas of 2023-2026; about one in six moves once between two temporary homes. Each stay
 goes into a unit in service that fits the household (beds; a family home for a family with
 children) and is free for the whole stay, next to the registry's own rows, so that a unit never
-holds two households at a time. Pavilion modules get ``in_service_from`` (an extra column of
+holds two households at a time. Pavilion modules get ``in_service_from`` (an optional column of
 ``units``, read by ``capacity followup``): about a third of each site's modules are put up during
 2023-2025, before anyone lived in them.
 

@@ -404,3 +404,17 @@ def test_policy_override_that_is_a_folder(folder, tmp_path):
     assert any(
         p.source == str(tmp_path) and "ikke en almindelig fil" in p.message for p in problems
     )
+
+
+def test_dates_a_unit_was_taken_into_and_out_of_use_are_checked(tmp_path):
+    # The follow-up counts modules put up and taken down from these columns; a date it cannot
+    # read once made it count one module fewer, with validate saying the registry was valid.
+    units = helpers.tiny_registry().units.copy()
+    units["in_service_from"] = pd.to_datetime(["2024-03-01", None, None, "2024-05-01", None])
+    units["in_service_until"] = pd.to_datetime([None, None, None, "2024-04-01", None])
+    reg = helpers.tiny_registry().with_layers(units=units)
+    write_registry(reg, tmp_path / "reg")
+    problem = only(errors(tmp_path / "reg"), "units.csv", "in_service_until", "P1-M1")
+    assert "in_service_until 2024-04-01 er før in_service_from 2024-05-01" in problem.message
+    edit(tmp_path / "reg" / "units.csv", "2024-03-01", "1. marts 2024")
+    assert only(errors(tmp_path / "reg"), "units.csv", "in_service_from", "B1-1")
