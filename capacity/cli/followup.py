@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, literal, make_console
-from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.errors import UserError
 
 
@@ -33,12 +33,10 @@ def followup(
         ),
     ] = None,
     date: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--date",
-            formats=["%Y-%m-%d"],
-            help="Registret er opdateret til denne dag (standard: 31.12. i --year, eller i dag "
-            "hvis det er tidligere; aldrig en dag der ikke er kommet).",
+        str | None,
+        date_option(
+            "Registret er opdateret til denne dag (standard: 31.12. i --year, eller i dag "
+            "hvis det er tidligere; aldrig en dag der ikke er kommet)."
         ),
     ] = None,
     lang: LangOpt = "da",
@@ -50,7 +48,7 @@ def followup(
     from capacity.io.registry import load_registry
 
     check_lang(lang)
-    as_of = updated_on(year, date.date() if date else None, dt.date.today())
+    as_of = updated_on(year, as_date(date), dt.date.today())
     reg = load_registry(registry, policy=policy)
     result = build_followup(reg, year, from_year=first, as_of=as_of, lang=lang)
     paths = write_followup(reg, result, out)

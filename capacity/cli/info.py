@@ -5,21 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-import typer
 from rich.table import Table
 
 from capacity.cli.app import add_rows, esc, literal, make_console
-from capacity.cli.options import PolicyOpt, RegistryArg
+from capacity.cli.options import PolicyOpt, RegistryArg, as_date, date_option
 
 
 def info(
     registry: RegistryArg,
-    date: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: åbne ophold)."
-        ),
-    ] = None,
+    date: Annotated[str | None, date_option("Opgørelsesdato (standard: åbne ophold).")] = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Kapacitet pr. lokalitet: boliger, senge, optaget, ledige, pavillonmoduler."""
@@ -28,7 +22,7 @@ def info(
     from capacity.reports.tables import site_occupancy
 
     reg = load_registry(registry, policy=policy)
-    day = date.date() if date else None
+    day = as_date(date)
     on = day or dt.date.today()
     table = site_occupancy(reg, on) if day else overview.site_table(reg, None)
     if not day:  # open stays as they stand; the free beds of today

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+
+from capacity.errors import UserError
 
 RegistryArg = Annotated[
     Path,
@@ -31,3 +34,27 @@ SeedOpt = Annotated[
     ),
 ]
 LangOpt = Annotated[str, typer.Option("--lang", help="Sprog i rapporter: da eller en.")]
+
+
+def as_date(value: str | None) -> dt.date | None:
+    """A ``--date`` written ``ÅÅÅÅ-MM-DD`` (ISO 8601), as the registry's dates are; None for
+    none. Read in the command, not by the CLI framework, whose message would be English.
+
+    Raises
+    ------
+    UserError
+        Naming what was written and the form to write (exit 2).
+    """
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(
+            f"--date {value!r} er ikke en dato; skriv den som ÅÅÅÅ-MM-DD, fx 2026-12-01"
+        ) from None
+
+
+def date_option(help: str) -> Any:
+    """The ``--date`` option of a command, given as text and read by ``as_date``."""
+    return typer.Option("--date", metavar="ÅÅÅÅ-MM-DD", help=help, show_default=False)

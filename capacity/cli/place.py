@@ -12,19 +12,15 @@ from rich.console import Console
 from rich.table import Table
 
 from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see
-from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt, as_date, date_option
 from capacity.numbers import number
 
 
 def place(
     registry: RegistryArg,
     date: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--date",
-            formats=["%Y-%m-%d"],
-            help="Placeringsdato: husstande ankommet senest da (standard: i dag).",
-        ),
+        str | None,
+        date_option("Placeringsdato: husstande ankommet senest da (standard: i dag)."),
     ] = None,
     policy: PolicyOpt = None,
     solver: Annotated[
@@ -91,6 +87,7 @@ def place(
         _apply(registry, out, policy, lang, console, allow_date=allow_date)
         return
     started = time.perf_counter()
+    day = as_date(date) or dt.date.today()  # a date written wrong fails before any work
     from capacity.io.registry import load_registry
     from capacity.reports.placement_output import write_outputs
     from capacity.solver.clock import Clock
@@ -101,7 +98,6 @@ def place(
     with err.status(live):
         clock = Clock(time_limit, started=started, progress=live.show if err.is_terminal else None)
         reg = load_registry(registry, policy=policy)
-        day = date.date() if date else dt.date.today()
         result = place_households(
             reg,
             day,

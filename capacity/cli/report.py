@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import clean, make_console
-from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.numbers import number
 
 
@@ -33,12 +33,7 @@ def report(
             "--tiles", help="URL til baggrundskort, fx https://…/{z}/{x}/{y}.png (kræver net)."
         ),
     ] = None,
-    date: Annotated[
-        dt.datetime | None,
-        typer.Option(
-            "--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: aktuelle ophold)."
-        ),
-    ] = None,
+    date: Annotated[str | None, date_option("Opgørelsesdato (standard: aktuelle ophold).")] = None,
     policy: PolicyOpt = None,
 ) -> None:
     """Byrådets kortrapport: boliger, fordeling, forslag og nøgletal i én HTML-fil uden net."""
@@ -48,9 +43,9 @@ def report(
     from capacity.reports.text import words
 
     words(lang)  # an unknown language fails before the registry is read
+    day = as_date(date)
     reg = load_registry(registry, policy=policy)
     proposal = read_plan(plan, reg) if plan is not None else None
-    day = date.date() if date else None
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))
     make_console().print(

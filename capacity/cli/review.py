@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from capacity.cli.app import add_rows, clean, make_console
-from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg
+from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.reports.text import percent
 
 
@@ -19,10 +19,7 @@ def review(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Mappe som gennemgangen skrives til.")
     ] = Path("review"),
-    date: Annotated[
-        dt.datetime | None,
-        typer.Option("--date", formats=["%Y-%m-%d"], help="Opgørelsesdato (standard: i dag)."),
-    ] = None,
+    date: Annotated[str | None, date_option("Opgørelsesdato (standard: i dag).")] = None,
     horizon: Annotated[
         int,
         typer.Option(
@@ -49,8 +46,8 @@ def review(
 
     words(lang)  # an unknown language fails before the registry is read
     forecast = read_forecast(scenarios) if scenarios is not None else None  # fail before work
+    day = as_date(date) or dt.date.today()
     reg = load_registry(registry, policy=policy)
-    day = date.date() if date else dt.date.today()
     result = build_review(reg, day, lang, horizon, forecast=forecast)
     paths = write_review(result, out)
     console = make_console()

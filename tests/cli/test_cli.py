@@ -123,3 +123,27 @@ def test_generate_is_deterministic_to_the_byte(tmp_path):
 def test_committed_sample_gpkg_is_what_generate_writes(sample_gpkg, tmp_path):
     assert runner.invoke(app, ["generate", str(tmp_path / "s.gpkg")]).exit_code == 0
     assert (tmp_path / "s.gpkg").read_bytes() == sample_gpkg.read_bytes()
+
+
+@pytest.mark.parametrize("command", ["info", "place", "report", "review", "followup"])
+@pytest.mark.parametrize("written", ["01-12-2026", "2026-13-01", "1.12.2026"])
+def test_a_date_written_wrong_is_named_in_danish_with_exit_2(
+    sample_gpkg, tmp_path, command, written
+):
+    # Before: the CLI framework's English "Invalid value for '--date': Value error, ... does not
+    # match the formats '%Y-%m-%d'".
+    args = [command, str(sample_gpkg), "--date", written]
+    args += ["--year", "2026"] if command == "followup" else []
+    args += [] if command == "info" else ["--out", str(tmp_path / "out")]
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    text = " ".join(result.output.split())
+    assert f"--date '{written}' er ikke en dato; skriv den som ÅÅÅÅ-MM-DD, fx 2026-12-01" in text
+    assert "Invalid value" not in text and not (tmp_path / "out").exists()
+
+
+def test_the_help_panels_are_in_danish():
+    result = runner.invoke(app, ["info", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "Tilvalg" in result.output and "Argumenter" in result.output
+    assert "[påkrævet]" in result.output and "ÅÅÅÅ-MM-DD" in result.output
