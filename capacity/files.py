@@ -78,6 +78,24 @@ def _mode(path: Path, default: int) -> int:
         return default & ~_umask()
 
 
+def _make_folder(folder: Path) -> None:
+    """Make ``folder`` (and its parents) for an output to be written into.
+
+    Raises
+    ------
+    UserError
+        When it is a file (an output folder named as an existing file: ``--out README.md``), or
+        cannot be made.
+    """
+    there = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+    if not there.is_dir():
+        raise UserError(f"{there} er en fil, ikke en mappe; giv en mappe (eller et nyt navn)")
+    with os_errors(folder):
+        folder.mkdir(parents=True, exist_ok=True)
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+
+
 def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = None) -> None:
     """Call ``write(tmp)`` on a temporary path beside ``path``, then rename it to ``path``.
 
@@ -86,10 +104,7 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
     raise: then ``path`` is left as it was.
     """
     path = target_of(path)
-    with os_errors(path.parent):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
+    _make_folder(path.parent)
     if path.is_dir():
         raise UserError(
             f"{path} er en mappe; giv et filnavn, der ender på {path.suffix or '.gpkg'}"
@@ -127,10 +142,7 @@ def atomic_folder(
     what it wrote and raise: then ``path`` is left as it was.
     """
     path = target_of(path)
-    with os_errors(path.parent):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.parent.is_dir():
-            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(path.parent))
+    _make_folder(path.parent)
     if path.exists() and not path.is_dir():
         raise UserError(
             f"{path} er en fil; giv et mappenavn eller et navn, der ender på .gpkg/.xlsx"

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from pathlib import Path
 
 import pytest
 
+from capacity import files
 from capacity.errors import UserError
 from capacity.files import write_atomic
 
@@ -50,3 +52,16 @@ def test_a_folder_where_the_file_goes_is_refused(tmp_path):
     (tmp_path / "report.html").mkdir()
     with pytest.raises(UserError, match="report.html er en mappe"):
         write_atomic(tmp_path / "report.html", "x")
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_an_output_folder_that_is_a_file_is_named_as_a_file(tmp_path, inside):
+    # `review --out README.md` said "kan ikke skrives (findes allerede); tjek ... rettigheder".
+    (tmp_path / "README.md").write_text("x", encoding="utf-8")
+    folder = tmp_path / "README.md" / inside if inside else tmp_path / "README.md"
+    message = f"{tmp_path / 'README.md'} er en fil, ikke en mappe; giv en mappe"
+    with pytest.raises(UserError, match=re.escape(message)):
+        files.atomic_file(folder / "review.html", lambda p: p.write_text("y"))
+    with pytest.raises(UserError, match=re.escape(message)):
+        files.atomic_folder(folder / "plan", lambda p: None)
+    assert (tmp_path / "README.md").read_text(encoding="utf-8") == "x"
