@@ -107,14 +107,17 @@ class Target:
             )
 
     def backup(self, dst: Path) -> None:
-        """Copy the registry to ``dst`` atomically, with the registry's permission bits; the copy
-        is read back and compared with ``registry`` before it is renamed to ``dst``."""
+        """Copy the registry to ``dst`` atomically, with the registry's permission bits, owner and
+        group (``files.keep_owners``: a copy of personal data is for whom the registry is for, not
+        for the group of whoever runs the apply); the copy is read back and compared with
+        ``registry`` before it is renamed to ``dst``."""
         mode = os.stat(self.path).st_mode & 0o7777
         if self.path.is_dir():
 
             def copy_folder(tmp: Path) -> None:
                 for item in sorted(self.path.iterdir()):
                     files.copy_item(item, tmp / item.name)
+                files.keep_owners(self.path, tmp)
                 self._backed_up(tmp)
 
             files.atomic_folder(dst, copy_folder, mode=mode)
@@ -122,6 +125,7 @@ class Target:
 
             def copy_file(tmp: Path) -> None:
                 shutil.copy2(self.path, tmp)
+                files.keep_owners(self.path, tmp)
                 self._backed_up(tmp)
 
             files.atomic_file(dst, copy_file, mode=mode)

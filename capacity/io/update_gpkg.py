@@ -33,7 +33,8 @@ class GpkgTarget(Target):
         self.conn = conn
 
     def backup(self, dst: Path) -> None:
-        """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock)."""
+        """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock), with
+        the registry's permission bits, owner and group (see ``Target.backup``)."""
 
         def copy(tmp: Path) -> None:
             # a URI, so that the file is opened read-only; ``as_uri`` escapes ``#``, ``?``, ``%``
@@ -44,6 +45,7 @@ class GpkgTarget(Target):
             finally:
                 out.close()
                 src.close()
+            files.keep_owners(self.path, tmp)
             self._backed_up(tmp)
 
         files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)

@@ -154,10 +154,11 @@ def _owners(path: Path) -> set[tuple[int, int]]:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only root may give files to another user")
-@pytest.mark.parametrize("name", ["reg", "reg.xlsx"])
+@pytest.mark.parametrize("name", ["reg", "reg.xlsx", "reg.gpkg"])
 def test_an_apply_keeps_the_owner_and_group_of_the_registry(tmp_path, name):
     """A folder or workbook is written as a new copy by whoever runs the apply; before, the copy
-    was theirs, and colleagues who wrote to the registry through its group lost that."""
+    was theirs, and colleagues who wrote to the registry through its group lost that. The backup,
+    a copy of personal data, has the registry's owner and group too (before: the runner's)."""
     path, plan = _planned(tmp_path, name)
     if path.is_dir():
         (path / "bilag").mkdir()
@@ -168,6 +169,8 @@ def test_an_apply_keeps_the_owner_and_group_of_the_registry(tmp_path, name):
     apply_plan(path, plan, today=TODAY)
     assert len(load_registry(path).occupancy) == len(before.occupancy) + 3
     assert _owners(path) == {(COLLEAGUE, COLLEAGUE)}
+    (backup,) = [p for p in tmp_path.iterdir() if ".backup-" in p.name]
+    assert _owners(backup) == {(COLLEAGUE, COLLEAGUE)}
 
 
 def test_an_owner_not_allowed_is_tried_as_group_alone_and_never_fails(tmp_path, monkeypatch):
