@@ -7,7 +7,10 @@ cannot apply is refused (exit 2) instead of being reported as met:
 - ``close_from`` closes pavilion sites only: a building's beds are fixed in the registry (the
   model has no decision for them), and the month must be one of the scenario's months;
 - ``keep_at_least`` keeps modules standing today: it orders none, so it may not ask for more than
-  stand at the site today (nor for any at a building).
+  stand at the site today (nor for any at a building);
+- ``keep_homes`` asks for homes of a kind in every month: no more than the buildings and the
+  modules that can stand that month hold (``reachable_homes``), else no plan exists and the model
+  could only say that it found none.
 
 ``standing_available`` holds the registry against the status quo (option D, which every
 proposal has): modules stand only while their site is available, so a pavilion site with modules
@@ -18,9 +21,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from capacity.errors import UserError
+from capacity.model.homes import CATEGORY_NAMES
 from capacity.planning.supply import Supply
 
 if TYPE_CHECKING:
@@ -80,6 +85,48 @@ def keepable(sup: Supply, name: str, site: str, n: int) -> None:
             f"beholder dagens moduler og bestiller ingen nye (dem bestiller planen selv, hvor "
             f"de betaler sig). Sæt højst {now}."
         )
+
+
+def most_homes(sup: Supply, category: str) -> np.ndarray:
+    """The most homes of a category (``HomeKind.category``) that can stand in each month, (T,):
+    the buildings' units, and each module type of that kind at ``most`` while its site is
+    available and not closed (``closed_from``), before its lead time only the modules standing
+    today (an order arrives after ``lead`` months)."""
+    mod, T = sup.mod, len(sup.months)
+    cs = [c for c, k in enumerate(sup.classes) if k.category == category]
+    out = sup.building_homes[:, cs, :].sum(axis=(0, 1)).astype(np.int64)
+    closed = sup.closed_from if sup.closed_from is not None else np.full(sup.sites, T)
+    months = np.arange(T)
+    for q in range(mod.types):
+        j = int(mod.site[q])
+        if int(mod.home[q]) not in cs:
+            continue
+        up = np.where(months < int(mod.lead[q]), int(mod.now[q]), int(mod.most[q]))
+        up = np.where(sup.available[j, :T] & (months < int(closed[j])), up, 0)
+        out += up * int(mod.units[q])
+    return out
+
+
+def reachable_homes(sup: Supply, name: str) -> None:
+    """Every ``keep_homes`` of an option (``Supply.min_homes``) is within ``most_homes`` in every
+    month of the scenario.
+
+    Raises
+    ------
+    UserError
+        Naming the option, the kind, the first month it cannot be met, and the most there.
+    """
+    for category, least in sup.min_homes:
+        most = most_homes(sup, category)
+        short = np.flatnonzero(most < int(least))
+        if len(short):
+            t = int(short[0])
+            raise UserError(
+                f"Muligheden {name!r}, keep_homes: der kan højst stå {int(most[t])} "
+                f"{CATEGORY_NAMES[category]} i {sup.months[t]} (bygningernes og de "
+                f"moduler, der kan stå på de ledige grunde), ikke {int(least)}; sæt højst "
+                f"{int(most.min())}, eller giv flere grunde eller moduler i registret."
+            )
 
 
 def standing_available(sup: Supply, sites: pd.DataFrame) -> None:

@@ -48,7 +48,7 @@ from capacity.planning.demand import demand_model
 from capacity.planning.explain import month_name, pct, site_holds
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
-from capacity.planning.option_checks import check_option, standing_available
+from capacity.planning.option_checks import check_option, reachable_homes, standing_available
 from capacity.planning.plan import NOT_PLAN_COST, PlanResult, make_plan
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
@@ -844,4 +844,6 @@ def conditions(sup: Supply, u: UserOption) -> Supply:
         for site, month in u.close.items():
             closed[sup.ids.index(site)] = sup.months.index(month)
     homes = tuple(sorted(u.keep_homes.items()))
-    return dataclasses.replace(out, mod=mod, closed_from=closed, min_homes=homes, min_modules=kept)
+    out = dataclasses.replace(out, mod=mod, closed_from=closed, min_homes=homes, min_modules=kept)
+    reachable_homes(out, u.name)
+    return out

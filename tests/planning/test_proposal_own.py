@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from capacity.errors import UserError
+from capacity.planning.option_checks import most_homes
 from capacity.planning.plan import make_plan
 from capacity.planning.proposal import UserOption, conditions, load_options, make_proposal
 from capacity.planning.scenario import load_inputs
@@ -150,6 +151,11 @@ def mixed():
         (UserOption("Behold 20", keep={"P1": 20}), "P1 kan højst have 5 moduler"),
         (UserOption("Behold 4", keep={"P1": 4}), "der står 3 moduler på P1 i dag, ikke 4"),
         (UserOption("Behold B1", keep={"B1": 1}), "keep_at_least: B1 er en bygning"),
+        # B1-1 and the 3 modules standing are 4 family homes until an order arrives (lead 2)
+        (
+            UserOption("Fem familieboliger", keep_homes={"family": 5}),
+            "der kan højst stå 4 familieboliger i 2027-01",
+        ),
     ],
 )
 def test_conditions_the_model_cannot_apply_are_refused(mixed, option, message):
@@ -161,6 +167,15 @@ def test_conditions_the_model_cannot_apply_are_refused(mixed, option, message):
     assert message in str(err.value)
     with pytest.raises(UserError, match=message):
         make_proposal(reg, scenario([0], horizon=12), samples=1, runs=10, own=[option])
+
+
+def test_homes_kept_up_to_the_most_that_can_stand_are_accepted(mixed):
+    # 4 family homes stand in January; from March (lead 2) P1 may hold 5 modules: 6 homes
+    _reg, sup = mixed
+    out = conditions(sup, UserOption("Fire", keep_homes={"family": 4}))
+    assert most_homes(out, "family").tolist() == [4, 4] + [6] * 10
+    closed = conditions(sup, UserOption("Luk", close={"P1": "2027-06"}))
+    assert most_homes(closed, "family").tolist() == [4, 4, 6, 6, 6] + [1] * 7
 
 
 @given(st.integers(2025, 2030), st.integers(1, 12))
@@ -203,7 +218,9 @@ def test_kept_modules_stand_even_where_closing_the_site_is_cheaper():
 
 
 def test_the_bundled_options_load_and_apply(sample_gpkg):
-    """data/scenarios/options.toml holds only conditions the model can apply to the sample."""
+    """data/scenarios/options.toml holds only conditions the model can apply to the sample, and
+    homes to keep that can stand (``reachable_homes``): G once asked for 70 family homes where 68
+    stand in January 2027, and make demo's proposal stopped with "no capacity plan exists"."""
     reg, sc = load_inputs(sample_gpkg, DATA / "scenarios" / "wave.toml")
     own = load_options(DATA / "scenarios" / "options.toml", reg.sites["id"].astype(str).tolist())
     sup = supply(reg, sc)
