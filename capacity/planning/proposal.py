@@ -374,6 +374,30 @@ def plan_kinds(plan: PlanResult) -> list[str]:
     return [k for k in plan.summary.get("cost_by_kind", {}) if k not in NOT_PLAN_COST]
 
 
+def spending_terms(plan: PlanResult) -> pd.DataFrame:
+    """The plan's cost terms of ``plan_kinds`` (``plan.terms``), with each teardown row split in
+    two: ``teardown``, the money paid (the modules taken down times their type's teardown cost,
+    the price the model used), and ``resale``, the rest of the row: the residual value credited
+    for owned (or bought) modules taken down (``terms.teardown``), negative. The rows still sum
+    to the plan's own cost by kind; a teardown row without a credit gets no ``resale`` row."""
+    terms = plan.terms[plan.terms["term"].isin(plan_kinds(plan))].reset_index(drop=True)
+    down = terms["term"] == "teardown"
+    if not down.any():
+        return terms
+    mod = plan.supply.mod
+    price = terms.loc[down, "subject"].map(dict(zip(mod.ids, map(int, mod.teardown), strict=True)))
+    paid = terms.loc[down, "amount"] * price
+    resale = terms.loc[down].assign(
+        term="resale",
+        weight=terms.loc[down, "weight"] - price,
+        weighted=terms.loc[down, "weighted"] - paid,
+    )
+    terms.loc[down, "weight"] = price
+    terms.loc[down, "weighted"] = paid
+    resale = resale[resale["weighted"].abs() > 1e-9]
+    return pd.concat([terms, resale], ignore_index=True)
+
+
 def plan_costs(plan: PlanResult) -> tuple[float, dict[str, float]]:
     """The plan's cost over the horizon and per calendar year (DKK, every year of the plan).
 

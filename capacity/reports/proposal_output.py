@@ -19,7 +19,7 @@ from capacity.numbers import number
 from capacity.planning.explain import month_name
 from capacity.planning.model import DAYS
 from capacity.planning.plan import PLAN_COLUMNS
-from capacity.planning.proposal import Option, Proposal, plan_kinds
+from capacity.planning.proposal import Option, Proposal, plan_kinds, spending_terms
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, percent
@@ -138,6 +138,7 @@ COST_KINDS = {
     "setup": "Opsætning",
     "month": "Leje og drift",
     "teardown": "Nedtagning",
+    "resale": "Restværdi af nedtagne moduler (antaget salg)",
     "early_termination": "Opsigelse før lejens udløb",
     "purchase": "Køb af moduler",
     "site_opening": "Åbning af grund",
@@ -148,12 +149,16 @@ COST_KINDS = {
 
 def cost_table(o: Option, price_per_day: int) -> pd.DataFrame:
     """The option's cost per calendar year (columns) and kind (rows, DKK): the plan's cost terms
-    by month (expected over the plan's branches, as ``Option.yearly`` is with several), ``other``
-    for what of the plan's cost per year (``Option.yearly``) no term explains (only when there
-    is such), and ``emergency``, the runs' expected emergency housing. The columns sum to the
-    plan cost per year and the expected emergency cost."""
+    by month (expected over the plan's branches, as ``Option.yearly`` is with several), the
+    teardown as the money paid and the assumed resale value of owned modules taken down as
+    ``resale`` (``spending_terms``), ``other`` for what of the plan's cost per year
+    (``Option.yearly``) no term explains (only when there is such), and ``emergency``, the runs'
+    expected emergency housing. The columns sum to the plan cost per year and the expected
+    emergency cost."""
     kinds = plan_kinds(o.plan)
-    terms = o.plan.terms[o.plan.terms["term"].isin(kinds)]
+    if "teardown" in kinds:
+        kinds.insert(kinds.index("teardown") + 1, "resale")
+    terms = spending_terms(o.plan)
     table = terms.groupby([terms["term"], terms["month"].astype(str).str[:4]])["weighted"].sum()
     runs = o.runs.months
     years = sorted({str(m)[:4] for m in runs["month"]})
@@ -166,6 +171,31 @@ def cost_table(o: Option, price_per_day: int) -> pd.DataFrame:
     emergency = (runs["expected_short"] * price_per_day * DAYS).groupby(runs["month"].str[:4])
     table.loc["emergency"] = emergency.sum().reindex(years, fill_value=0.0)
     return table
+
+
+def end_text(o: Option) -> str:
+    """The Danish sentence beside the cost table on what it leaves out: the plan's valuation of
+    what stands at the horizon's end (``terms.horizon_end``, in ``plan.NOT_PLAN_COST``) is not in
+    the option's cost, while a module taken down before is costed with its teardown and resale
+    value; with the number of modules standing in the last month of the plan's path
+    (``plan.modules``: with branches, the most probable branch's)."""
+    m = o.plan.modules
+    last = m["month"].max()
+    n = int(m.loc[m["month"] == last, "modules_standing"].sum())
+    where = " i det mest sandsynlige forløb" if o.plan.branches is not None else ""
+    when = f"ved periodens slutning ({month_name(last)}){where}"
+    if not n:
+        return (
+            f"Ingen moduler står {when}, så tabellen mangler intet for moduler, der står tilbage."
+        )
+    them = "det ene modul, der står" if n == 1 else f"de {n} moduler, der står"
+    its = "dets" if n == 1 else "deres"
+    return (
+        f"Ikke medregnet: {them} {when}. Tabellen har ikke {its} nedtagning, resterende leje, "
+        f"restværdi eller lukningen af {its} grunde, mens et modul, der tages ned før, er regnet "
+        "med sin nedtagning og restværdi. Mulighederne er derfor ikke prissat helt ens på dette "
+        "punkt."
+    )
 
 
 def cost_rows(o: Option, price_per_day: int) -> tuple[list[str], list[list[str]]]:
@@ -227,6 +257,7 @@ def render_proposal(
             homes_head=homes_head(o) if not o.homes.empty else [],
             homes=homes_rows(o) if not o.homes.empty else [],
             costs=cost_rows(o, price_per_day),
+            end=end_text(o),
         )
         for o in p.options
     ]
