@@ -358,7 +358,7 @@ def option(
         plan_cost,
         float(runs.summary["expected_shortage_person_months"]) * price,
         yearly,
-        site_actions(p, sup),
+        site_actions(p, sup, plan.modules),
         spread_table(p, sup),
         plan_cost + person_months * price,  # the plan part is exact: the runs vary the rest
         (raw[:, 0] > 0).any(axis=1),
@@ -437,37 +437,85 @@ def branch_note(sc: Scenario, options: Sequence[Option]) -> list[str]:
     ]
 
 
-def site_actions(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
-    """One row per site and decision: ``site_id, name, decision ("op"/"ned"), modules, when``
-    (Danish: "2 i januar 2027, 1 i marts 2027"), ``binding`` (a decision in the first month: it
-    must be taken now) and ``latest`` (the month by which it must be taken, the first one)."""
+# the decisions of ``site_actions``, in the order a site's rows are listed
+DECISION_ORDER = ("open", "buy", "op", "move", "ned", "close")
+
+
+def site_actions(
+    plan: pd.DataFrame, sup: Supply, modules: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per site and decision: ``site_id, name, decision, modules, when, binding, latest``.
+
+    The decisions (``DECISION_ORDER``): modules ordered ("op") and taken down ("ned") from the
+    site rows of ``plan``; rented modules bought ("buy") and homes whose residents are moved off
+    ("move", so that the site can close) from ``modules`` (``PlanResult.modules``, per type),
+    when given; the site taken into use ("open": the first month a module stands on it where
+    none stood before) and cleared ("close": the month its last module is gone), from the
+    modules standing in ``plan``. ``modules`` is the count (modules, or homes moved; 0 for open
+    and close), ``when`` the months in Danish ("2 i januar 2027, 1 i marts 2027"; the month
+    alone for open and close), ``binding`` whether it must be taken in the first month, and
+    ``latest`` the month by which it must be taken: the first of its months, and for an opening
+    the first order on the site (the order opens it)."""
     names = dict(zip(sup.ids, sup.names, strict=True))
     first = plan["month"].min()
-    rows = []
-    for (site, col), g in _decisions(plan):
-        g = g[g[col] > 0]
-        when = ", ".join(f"{int(r[col])} i {month_name(r['month'])}" for _, r in g.iterrows())
-        rows.append(
-            (
-                site,
-                names[site],
-                "op" if col == "modules_up" else "ned",
-                int(g[col].sum()),
-                when,
-                bool(g["month"].iloc[0] == first),
-                g["month"].iloc[0],
-            )
+    counts = plan.sort_values(["site_id", "month"])
+    if modules is not None:
+        extra = modules.groupby(["site_id", "month"], as_index=False)[
+            ["modules_bought", "units_moved"]
+        ].sum()
+        counts = counts.merge(extra, on=["site_id", "month"], how="left").fillna(
+            {"modules_bought": 0, "units_moved": 0}
         )
+    rows = []
+    for site, g in counts.groupby("site_id", sort=True):
+        found = {}
+        for decision, col in (
+            ("op", "modules_up"),
+            ("ned", "modules_down"),
+            ("buy", "modules_bought"),
+            ("move", "units_moved"),
+        ):
+            if col not in g or not (g[col] > 0).any():
+                continue
+            h = g[g[col] > 0]
+            unit = " boliger" if decision == "move" else ""
+            when = ", ".join(
+                f"{int(r[col])}{unit} i {month_name(r['month'])}" for _, r in h.iterrows()
+            )
+            found[decision] = (int(h[col].sum()), when, h["month"].iloc[0])
+        if "modules_standing" in g:
+            for decision, month in _open_close(g):
+                latest = month
+                if decision == "open" and "op" in found:
+                    latest = min(found["op"][2], month)
+                found[decision] = (0, month_name(month), latest)
+        for decision in DECISION_ORDER:
+            if decision in found:
+                count, when, latest = found[decision]
+                rows.append(
+                    (site, names[site], decision, count, when, bool(latest == first), latest)
+                )
     cols = ["site_id", "name", "decision", "modules", "when", "binding", "latest"]
     return pd.DataFrame(rows, columns=cols)
 
 
-def _decisions(plan: pd.DataFrame) -> list[tuple[tuple[str, str], pd.DataFrame]]:
+def _open_close(g: pd.DataFrame) -> list[tuple[str, str]]:
+    """The site's first opening and last closing on the plan's path (``site_actions``): a month
+    with modules standing after one without ("open"; before the first month, the modules that
+    stood then: standing less ordered plus taken down), and a month without after one with
+    ("close")."""
+    standing = g["modules_standing"].to_numpy()
+    before = standing[0] - g["modules_up"].iloc[0] + g["modules_down"].iloc[0]
+    was = np.concatenate([[before], standing[:-1]]) > 0
+    now = standing > 0
+    months = g["month"].tolist()
     out = []
-    for site, g in plan.sort_values(["site_id", "month"]).groupby("site_id", sort=True):
-        for col in ("modules_up", "modules_down"):
-            if (g[col] > 0).any():
-                out.append(((site, col), g))
+    opened = np.flatnonzero(now & ~was)
+    if len(opened):
+        out.append(("open", months[opened[0]]))
+    closed = np.flatnonzero(was & ~now)
+    if len(closed):
+        out.append(("close", months[closed[-1]]))
     return out
 
 

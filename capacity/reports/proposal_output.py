@@ -16,9 +16,9 @@ from markupsafe import Markup
 from capacity.files import atomic_folder
 from capacity.io.cells import csv_text
 from capacity.numbers import number
-from capacity.planning.explain import month_name
+from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
-from capacity.planning.plan import PLAN_COLUMNS
+from capacity.planning.plan import GAP, PLAN_COLUMNS
 from capacity.planning.proposal import Option, Proposal, plan_kinds, spending_terms
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
@@ -36,7 +36,14 @@ DESCRIPTIONS = {
     "Viser hvilken mangel man accepterer.",
     "D": "Status quo: det, der står, bliver stående; intet bestilles og intet tages ned.",
 }
-DECISIONS = {"op": "Bestil", "ned": "Tag ned"}
+DECISIONS = {
+    "open": "Tag grunden i brug",
+    "buy": "Køb",
+    "op": "Bestil",
+    "move": "Flyt beboere",
+    "ned": "Tag ned",
+    "close": "Ryd og luk grunden",
+}
 
 
 share = percent  # a share as a whole Danish percentage: "38 %"
@@ -88,21 +95,56 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
             ],
         ),
     ]
+    if any(unproven(o) for o in opts):  # beside the figures of a plan that may be beaten
+        rows.append(("Planen bevist bedst", [proven_cell(o) for o in opts]))
     return rows
 
 
+def proven_cell(o: Option) -> str:
+    """ "ja", or "nej (70 % fra grænsen)" for a plan not proven optimal (``unproven``)."""
+    return f"nej ({gap_share(o)} fra grænsen)" if unproven(o) else "ja"
+
+
+def gap_share(o: Option) -> str:
+    """The plan's gap to the model's bound as a Danish percentage (a decimal below 1 %)."""
+    gap = float(o.plan.summary["gap"])
+    return pct(gap, 0 if gap >= 0.01 else 1)
+
+
 def action_rows(o: Option) -> list[list[str]]:
-    """One row per site and decision: site, decision, modules, months, binding now or by when."""
+    """One row per site and decision: site, decision, modules (empty for a move, whose homes the
+    months name, and for opening and closing a site), months, binding now or by when."""
     return [
         [
             f"{a.name} ({a.site_id})",
             DECISIONS[a.decision],
-            str(a.modules),
+            str(a.modules) if a.decision in ("op", "ned", "buy") else "",
             a.when,
             "ja" if a.binding else f"nej, senest {month_name(a.latest)}",
         ]
         for a in o.actions.itertuples()
     ]
+
+
+def unproven(o: Option) -> bool:
+    """The option's plan is not proven optimal: the solver stopped (at its time limit) before the
+    plan was within ``plan.GAP`` of the model's bound."""
+    summary = o.plan.summary
+    return summary.get("status") not in ("optimal", "within_gap") or summary.get("gap", 0) > GAP
+
+
+def proof_text(o: Option) -> str:
+    """A Danish sentence when the option's plan is not proven optimal (``unproven``), with its
+    gap: the best plan may cost up to that share less in the model's own terms; else empty."""
+    if not unproven(o):
+        return ""
+    gap = gap_share(o)
+    return (
+        f"Planen for mulighed {o.key} er ikke bevist den bedste: løseren stoppede {gap} fra "
+        f"modellens nedre grænse, så en plan, der i modellen er op til {gap} billigere, er ikke "
+        "udelukket. Sammenlign den med forbehold; en længere tidsgrænse (--time-limit) kan give "
+        "en bedre plan."
+    )
 
 
 KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapegnede"}
@@ -252,6 +294,7 @@ def render_proposal(
             o=o,
             description=DESCRIPTIONS.get(o.key) or o.note,
             merged=merged_text(o),
+            proof=proof_text(o),
             actions=action_rows(o),
             spread=spread_rows(o),
             homes_head=homes_head(o) if not o.homes.empty else [],

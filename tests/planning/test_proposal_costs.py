@@ -16,11 +16,12 @@ from tests.planning.test_plan_decisions import module_type, registry, scenario
 PRICE = 1000
 TEARDOWN = {"A-T": 30_000, "B-T": 20_000}  # two_sites_to_empty's teardown per module
 RESIDUAL = {"A-T": 0, "B-T": 60_000}  # B-T is owned, worth 60,000 a module
+BUY = 500_000  # A-T's purchase price: too dear for any plan but one told to buy
 
 
 def two_sites_to_empty():
     """Nobody needs a home. A is available until 30 September 2027 and rents two modules
-    (10,000 a month, 30,000 to take down); B owns two (upkeep 5,000 a month, 20,000 to take
+    (10,000 a month, 30,000 to take down, 500,000 to buy); B owns two (upkeep 5,000 a month, 20,000 to take
     down, worth 60,000 each, 200,000 to set up), available to the horizon's end."""
     a = make_site("A", kind="pavilion_site", available_until=dt.date(2027, 9, 30))
     b = make_site("B", kind="pavilion_site", dx=500)
@@ -33,6 +34,7 @@ def two_sites_to_empty():
             cost_teardown_per_module=TEARDOWN["A-T"],
             tenure="rented",
             lease_end=dt.date(2027, 6, 30),
+            purchase_price_per_module=BUY,
             **now,
         ),
         module_type(
