@@ -107,32 +107,44 @@ class Sensitivity:
         return out.iloc[order].reset_index(drop=True)
 
     def caveat(self) -> str:
-        """A Danish sentence when the base on these runs already recommends another option."""
+        """A Danish sentence when the base on these runs already recommends another option than
+        the paper: the choice between them rests on which runs are drawn, and the variations
+        are compared with the base (``sentence``)."""
         if self.base.recommended == self.recommended:
             return ""
         return (
             f"På de {self.runs} kørsler, som følsomheden bruger, anbefales mulighed "
-            f"{self.base.recommended} allerede uden ændringer: valget mellem {self.recommended} "
-            f"og {self.base.recommended} er usikkert."
+            f"{self.base.recommended} allerede uden ændringer, mod {self.recommended} i "
+            f"indstillingen: valget mellem {self.recommended} og {self.base.recommended} "
+            "afhænger af, hvilke kørsler der trækkes, og ændringerne nedenfor sammenlignes med "
+            f"{self.base.recommended}."
         )
 
     def sentence(self) -> str:
-        """One Danish sentence: under which variations the recommendation changes, and to what."""
+        """One Danish sentence: under which variations the recommendation changes, and to what.
+
+        Each variation is compared with the base, the same runs with nothing changed (the
+        variations are paired with it run by run), not with the paper's recommendation on all
+        its runs: a variation whose recommendation differs from the paper's only because the
+        base's does is no change. When the base's recommendation is not the paper's,
+        ``caveat`` says so and the sentence names the base's."""
+        base = self.base.recommended
+        who = "Anbefalingen" if base == self.recommended else "Følsomhedens anbefaling"
         if not self.cases:
             return "Ingen forudsætninger kunne varieres."
         flips: dict[str, list[Case]] = {}
         for c in self.cases:
-            if c.recommended != self.recommended:
+            if c.recommended != base:
                 flips.setdefault(c.recommended, []).append(c)
         if not flips:
             return (
-                f"Anbefalingen (mulighed {self.recommended}) står fast i alle de prøvede "
+                f"{who} (mulighed {base}) står fast i alle de prøvede "
                 f"tilfælde: {_join(_tried(self.cases), 'og')}."
             )
         parts = [f"til {key}, {_conditions(cases)}" for key, cases in sorted(flips.items())]
         stays = len(self.cases) - sum(len(v) for v in flips.values())
         rest = "; i de øvrige prøvede tilfælde står den fast" if stays else ""
-        return f"Anbefalingen skifter fra {self.recommended} {_join(parts, 'og')}{rest}."
+        return f"{who} skifter fra {base} {_join(parts, 'og')}{rest}."
 
 
 def _conditions(cases: list[Case]) -> str:

@@ -369,12 +369,19 @@ def figure_texts(p: Proposal, figures: ProposalFigures | None) -> dict[str, str]
 
 
 def sensitivity_json(p: Proposal) -> dict | None:
-    """The sensitivity for ``summary.json``: runs, sentence and every variation's figures."""
+    """The sensitivity for ``summary.json``: runs, the caveat and the sentence (as the paper
+    has them) and every variation's figures."""
     s = p.sensitivity
     if s is None:
         return None
     cases = [dataclasses.asdict(c) for c in (s.base, *s.cases)]
-    return dict(runs=s.runs, sentence=s.sentence(), skipped=list(s.skipped), cases=cases)
+    return dict(
+        runs=s.runs,
+        caveat=s.caveat(),
+        sentence=s.sentence(),
+        skipped=list(s.skipped),
+        cases=cases,
+    )
 
 
 def write_proposal(
