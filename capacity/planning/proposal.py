@@ -582,8 +582,24 @@ def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["district", "beds", "share_beds", "share_population"])
 
 
+def status_quo_text(o: Option) -> str:
+    """What the status quo's plan does, in Danish: nothing ordered, and nothing taken down but
+    where a site must be cleared (the site no longer available: the status quo keeps every
+    module while its site is, ``status_quo``), naming those take-downs from the plan's
+    decisions (``site_actions``), so that the words never contradict the plan."""
+    downs = o.actions[o.actions["decision"] == "ned"]
+    if downs.empty:
+        return "intet bestilles, og intet tages ned"
+    where = "; ".join(f"{a.name} ({a.site_id}): {a.when}" for a in downs.itertuples())
+    return (
+        "intet bestilles, og intet tages ned, undtagen hvor grunden skal ryddes; der tages "
+        f"moduler ned på {where}"
+    )
+
+
 def merge(options: tuple[Option, ...]) -> tuple[tuple[Option, ...], list[str]]:
-    """Options with the same plan merged into the first of them, and a sentence for each."""
+    """Options with the same plan merged into the first of them, and a sentence for each (for
+    the status quo, what the merged plan does: ``status_quo_text``)."""
     kept: list[Option] = []
     notes = []
     for o in options:
@@ -593,9 +609,10 @@ def merge(options: tuple[Option, ...]) -> tuple[tuple[Option, ...], list[str]]:
             continue
         twin = kept[i]
         kept[i] = dataclasses.replace(twin, same_as=(*twin.same_as, o.key))
+        does = f": {status_quo_text(o)}" if o.key == "D" else ""
         notes.append(
             f"Mulighed {o.key} ({o.title.lower()}) giver samme plan som mulighed {twin.key} "
-            f"og er slået sammen med den."
+            f"og er slået sammen med den{does}."
         )
     return tuple(kept), notes
 

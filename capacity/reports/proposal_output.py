@@ -19,7 +19,13 @@ from capacity.numbers import number
 from capacity.planning.explain import month_name, pct
 from capacity.planning.model import DAYS
 from capacity.planning.plan import GAP, PLAN_COLUMNS
-from capacity.planning.proposal import Option, Proposal, plan_kinds, spending_terms
+from capacity.planning.proposal import (
+    Option,
+    Proposal,
+    plan_kinds,
+    spending_terms,
+    status_quo_text,
+)
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, percent
@@ -34,7 +40,6 @@ DESCRIPTIONS = {
     "stigende efterspørgsel, indtil kørslerne holder risikoen (eller den mindst risikable).",
     "C": "Ingen nye pavilloner: kun eksisterende bygninger og moduler (moduler kan tages ned). "
     "Viser hvilken mangel man accepterer.",
-    "D": "Status quo: det, der står, bliver stående; intet bestilles og intet tages ned.",
 }
 DECISIONS = {
     "open": "Tag grunden i brug",
@@ -270,6 +275,17 @@ def sensitivity_rows(p: Proposal) -> tuple[list[str], list[list[str]]]:
     return head, rows
 
 
+def description(o: Option) -> str:
+    """The option's description: the fixed one of A, B and C, the status quo's from its plan
+    (``status_quo_text``: what a site that must be cleared takes down), a user's conditions."""
+    if o.key == "D":
+        return (
+            "Status quo: det, der står, bliver stående, så længe grunden er til rådighed; "
+            f"{status_quo_text(o)}."
+        )
+    return DESCRIPTIONS.get(o.key) or o.note
+
+
 def merged_text(o: Option) -> str:
     """ "Samme plan som mulighed B og D." or empty."""
     if not o.same_as:
@@ -292,7 +308,7 @@ def render_proposal(
     sections = [
         dict(
             o=o,
-            description=DESCRIPTIONS.get(o.key) or o.note,
+            description=description(o),
             merged=merged_text(o),
             proof=proof_text(o),
             actions=action_rows(o),

@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from capacity.planning.proposal import UserOption, make_proposal, site_actions
-from capacity.reports.proposal_output import action_rows, overview, render_proposal
+from capacity.planning.proposal import UserOption, make_proposal, merge, site_actions
+from capacity.reports.proposal_output import action_rows, description, overview, render_proposal
 from tests.planning.test_plan_decisions import scenario
 from tests.planning.test_proposal_costs import two_sites_to_empty
 
@@ -104,3 +104,26 @@ def test_a_plan_not_proven_optimal_says_so_beside_the_option(paper):
     assert row == ["nej (70 % fra grænsen)" if o is weak else "ja" for o in options]
     md0, _ = render_proposal(paper, 1000)  # every plan proven: neither the row nor the text
     assert "bevist" not in md0
+
+
+def test_the_status_quo_names_what_a_site_to_be_cleared_takes_down(paper):
+    """Site A is available until 30 September 2027: the status quo keeps its modules until then
+    and takes them down in October; its description says so instead of "nothing taken down",
+    alone and when merged into another option with the same plan."""
+    d = next(o for o in paper.options if o.key == "D")
+    said = (
+        "intet bestilles, og intet tages ned, undtagen hvor grunden skal ryddes; der tages "
+        "moduler ned på Site A (A): 2 i oktober 2027"
+    )
+    assert description(d) == (
+        f"Status quo: det, der står, bliver stående, så længe grunden er til rådighed; {said}."
+    )
+    md, html = render_proposal(paper, 1000)
+    assert description(d) in md and description(d) in html
+    _, notes = merge((dataclasses.replace(d, key="A", title="Laveste"), d))
+    assert notes == [
+        f"Mulighed D (status quo) giver samme plan som mulighed A og er slået sammen med den: "
+        f"{said}."
+    ]
+    nothing = dataclasses.replace(d, actions=d.actions.iloc[0:0])
+    assert description(nothing).endswith("; intet bestilles, og intet tages ned.")
