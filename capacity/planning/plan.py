@@ -824,6 +824,8 @@ TEXTS = {
     "moves": "{subject}: {amount} bolig(er) med beboere flyttet i {month}",
     "horizon_end": "{subject}: {amount} modul(er) står ved horisontens slutning ({month}): "
     "nedtagning, resterende leje og restværdi",
+    "horizon_end_site": "{subject}: grunden er i brug ved horisontens slutning ({month}): "
+    "lukning af grunden",
     "emergency": "{month}: {amount} personer uden midlertidig bolig (forventet)",
     "transport": "{subject}, {month}: {amount} pavillonsenge × minutter til stationen",
     "buildings_first": "{subject}, {month}: {amount} senge i pavilloner",
@@ -835,28 +837,32 @@ def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     """``term, weight, subject, month, amount, weighted, text``, expected over the samples.
 
     ``weight`` is the price or policy weight per unit of ``amount``; ``weighted`` sums to the
-    objective.
+    objective. The text says what the amount is (``TEXTS``): the horizon-end entries of a site
+    still in use (``terms.horizon_end``: its closing cost, on the site's open variable) are kept
+    apart from those of its modules, whose subject may be the same id.
     """
     S = m.total_weight
+    open_vars = {id(v) for v in m.is_open.values()}
     rows = [
         (
             e.term,
             e.coef // (e.copies * e.amount),
             e.subject,
             m.sup.months[e.month],
+            "horizon_end_site" if e.term == "horizon_end" and id(e.var) in open_vars else e.term,
             solver.value(e.var) * e.amount * e.copies / S,
             solver.value(e.var) * e.coef / S,
         )
         for e in m.entries
     ]
-    cols = ["term", "weight", "subject", "month", "amount", "weighted"]
-    terms = pd.DataFrame(rows, columns=cols).groupby(cols[:4], as_index=False, sort=True).sum()
+    cols = ["term", "weight", "subject", "month", "text", "amount", "weighted"]
+    terms = pd.DataFrame(rows, columns=cols).groupby(cols[:5], as_index=False, sort=True).sum()
     terms = terms[terms["weighted"] != 0].reset_index(drop=True)
     terms["text"] = [
-        TEXTS[r.term].format(subject=r.subject, month=r.month, amount=decimal(r.amount, most=2))
+        TEXTS[r.text].format(subject=r.subject, month=r.month, amount=decimal(r.amount, most=2))
         for r in terms.itertuples()
     ]
-    return terms
+    return terms[[*cols[:4], "amount", "weighted", "text"]]
 
 
 def _status(solver: Solved) -> str:
