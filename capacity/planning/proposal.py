@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from capacity import overview
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, fits
@@ -55,6 +56,7 @@ from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import ScenarioResult, score
 from capacity.planning.supply import Supply, supply
+from capacity.reports.privacy import suppress
 from capacity.reports.text import money
 
 
@@ -261,12 +263,18 @@ def make_proposal(
         tried.append(scored("B", res))
     b = dataclasses.replace(robust(tried, accepted), key="B", title=TITLES["B"])
     notes = []
+    large = too_large(reg, sc, sup)
     if unavoidable > accepted:
+        why = "leveringstiden"
+        if large is not None and large.first < early:
+            why += ", og husstande som ingen modultype kan rumme; se nedenfor"
         notes.append(
-            f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
+            f"Mangel i de første {early} måneder kan ingen plan undgå ({why}): selv med "
             f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
             f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
+    if large is not None:
+        notes.append(large.text(reg.policy.limits.min_count))
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
     options, merged = merge((a, b, c, d, *mine))
@@ -281,6 +289,62 @@ def make_proposal(
         return paper
     say("Beregner følsomheden")
     return dataclasses.replace(paper, sensitivity=sensitivity(reg, paper, workers=workers))
+
+
+@dataclass(frozen=True)
+class TooLarge:
+    """Households in the registry, not housed, larger than the homes of every module type.
+
+    ``beds``: the most persons a module type's home holds; ``households``: how many such
+    households wait or are registered to arrive within the horizon; ``homes``: building units in
+    service with room for the smallest of them; ``first``: the month index the first arrives in.
+    """
+
+    beds: int
+    households: int
+    homes: int
+    first: int
+
+    def text(self, min_count: int) -> str:
+        """The proposal's note, in Danish, with the count of households hidden below
+        ``min_count`` as a public report hides counts (``privacy.suppress``), in words."""
+        shown = suppress(self.households, min_count).replace("<", "færre end ")
+        return (
+            f"Husstande på mere end {self.beds} personer kan ingen modultype rumme (højst "
+            f"{self.beds} senge pr. bolig): registret har {shown} af dem, som venter eller er meldt til at komme, og {self.homes} af bygningernes "
+            "boliger har plads nok til dem. Mangel for dem kan ingen af mulighederne afhjælpe "
+            "med pavilloner, og den tæller med i alle mulighedernes risiko; kun en større bolig "
+            "i en bygning kan."
+        )
+
+
+def too_large(reg: Registry, sc: Scenario, sup: Supply) -> TooLarge | None:
+    """The registry's households (waiting, or registered to arrive within the horizon; not
+    unaccompanied minors, who are not placed here) larger than the homes of every module type
+    (``Supply.classes`` of the types, ``modules_max`` above 0): a shortage of homes for them is
+    the same in every option, since no option can order a home that fits. None without any, or
+    when the scenario leaves the registry's waiting households out (``include_waiting``)."""
+    if not sc.include_waiting:
+        return None
+    mod = sup.mod
+    sizes = [sup.classes[int(mod.home[q])].beds for q in range(mod.types) if mod.most[q] > 0]
+    if not sizes:
+        return None
+    most = max(sizes)
+    hh = overview.arriving(reg)
+    hh = hh[~hh["unaccompanied_minor"].fillna(False).astype(bool)]
+    size = overview.persons(hh).to_numpy()
+    ends = pd.Timestamp(sc.month_starts()[-1])
+    big = hh[(size > most) & (hh["arrival_date"] < ends).to_numpy()]
+    if big.empty:
+        return None
+    least = int(overview.persons(big).min())
+    units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
+    building = units["site_id"].isin(reg.sites.loc[reg.sites["kind"] == "building", "id"])
+    homes = int((building & (units["beds"] >= least)).sum())
+    starts = [pd.Timestamp(d) for d in sc.month_starts()[1:]]
+    first = sum(pd.Timestamp(big["arrival_date"].min()) >= d for d in starts)
+    return TooLarge(most, len(big), homes, int(first))
 
 
 def counted_from(o: Option, month: int) -> Option:
