@@ -34,19 +34,42 @@ class KeyNumbers:
 
     residents: int
     published: Total  # the residents as published (the range the shown sites allow)
-    beds: int
-    free_beds: int
+    beds: int  # in service at sites in use on the date (``in_use``)
+    free_beds: int  # beds less residents at sites in use on the date
     arrivals: int  # persons in households waiting for a home (unaccompanied minors excluded)
     proposal_cost: float | None
     proposal_expected: bool = False  # the cost is expected over the scenario's branches
+    later_beds: int = 0  # in service at sites not yet available on the date, that open later
+
+
+def in_use(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
+    """Per site (indexed by id): ``in_use``, the site is available on ``date`` (today when
+    ``None``: the stays as they stand), and ``opens``/``closed``, its ``available_from`` when
+    that is after the date and its ``available_until`` when that is before it (else NaT).
+
+    A site that is not available on the date has no beds to offer then: the map counts neither
+    its beds nor its free beds for the date, and says when it opens (or that it has closed).
+    """
+    day = pd.Timestamp(date or dt.date.today())
+    sites = reg.sites.set_index("id")
+    start = pd.to_datetime(sites["available_from"])
+    end = pd.to_datetime(sites["available_until"])
+    opens = start.where(start > day)
+    closed = end.where(end < day)
+    return pd.DataFrame(
+        {"in_use": opens.isna() & closed.isna(), "opens": opens, "closed": closed},
+        index=sites.index,
+    )
 
 
 def sites_figures(reg: Registry, date: dt.date | None = None) -> gpd.GeoDataFrame:
-    """One row per site: name, kind, beds, residents, free, occupancy % and modules now/max.
+    """One row per site: name, kind, beds, residents, free, occupancy % and modules now/max, and
+    whether the site is in use on the date with when it opens or closed (``in_use``).
 
     ``residents`` counts persons in open occupancy rows (``overview.open_occupancy``).
     """
     table = overview.site_table(reg, date).rename(columns={"occupied": "residents"})
+    table = table.join(in_use(reg, date), on="site_id")
     table["occupancy_pct"] = 100 * table["residents"] / table["beds"].where(table["beds"] > 0)
     geo = reg.sites[["id", "geometry"]].rename(columns={"id": "site_id"})
     return gpd.GeoDataFrame(table.merge(geo, on="site_id"), geometry="geometry", crs=reg.sites.crs)
@@ -111,8 +134,15 @@ def boundary(reg: Registry) -> gpd.GeoDataFrame:
 def key_numbers(
     reg: Registry, plan: pd.DataFrame | None = None, date: dt.date | None = None
 ) -> KeyNumbers:
-    """Residents, beds in service, free beds, expected arrivals and the proposal's total cost."""
-    sites = overview.site_table(reg, date)
+    """Residents, beds, free beds, expected arrivals and the proposal's total cost.
+
+    Beds and free beds are those of sites in use on the date (``in_use``): a site that opens
+    later has no bed to offer then, and its beds are counted apart (``later_beds``). Residents
+    count every site's.
+    """
+    sites = overview.site_table(reg, date).join(in_use(reg, date), on="site_id")
+    used = sites[sites["in_use"]]
+    later = sites[sites["opens"].notna()]
     # on a date: every household without a home then, arrived or to arrive (as the list stood)
     waiting = overview.arriving(reg) if date is None else overview.not_housed(reg, date)
     waiting = waiting[~waiting["unaccompanied_minor"].fillna(False)]
@@ -122,11 +152,12 @@ def key_numbers(
     return KeyNumbers(
         residents=int(sites["occupied"].sum()),
         published=published_total(sites["occupied"], reg.policy.limits.min_count),
-        beds=int(sites["beds"].sum()),
-        free_beds=int(sites["free"].sum()),
+        beds=int(used["beds"].sum()),
+        free_beds=int(used["free"].sum()),
         arrivals=arrivals,
         proposal_cost=cost,
         proposal_expected=plan is not None and "expected_cost" in plan.attrs,
+        later_beds=int(later["beds"].sum()),
     )
 
 

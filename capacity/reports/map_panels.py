@@ -70,6 +70,11 @@ def key_numbers_html(
             '<span class="count-free">'
             f"{html_text(free_total_text(keys.beds, keys.published, min_count))}</span>",
         ),
+        *(
+            [(t["later_beds"], f'<span class="later-beds">{keys.later_beds}</span>')]
+            if keys.later_beds
+            else []
+        ),
         (
             t["arrivals"],
             f'<span class="count">{html_text(suppress(keys.arrivals, min_count))}</span>',
@@ -84,7 +89,8 @@ def key_numbers_html(
     return (
         f'{STYLE}<div id="key-numbers" style="{_PANEL}top:90px;left:10px">'
         f"<b>{t['key_numbers']}</b> <small>({html_text(when)})</small>"
-        f"<table>{body}</table></div>"
+        f"<table>{body}</table>"
+        f'<div style="max-width:220px"><small>{html_text(t["beds_note"])}</small></div></div>'
     )
 
 

@@ -33,7 +33,7 @@ from capacity.reports.map_panels import (
     legend_html,
 )
 from capacity.reports.privacy import free_beds_text, suppress, total_rate_text, total_text
-from capacity.reports.text import money, signed, words
+from capacity.reports.text import long_date, money, signed, words
 
 MAP_FILE = "map.html"
 # poi kind -> (layer word, Font Awesome icon, awesome-markers colour)
@@ -280,13 +280,25 @@ def _site_popup(
         f"<b>{html_text(str(row.name))}</b> ({t.get(str(row.kind), html_text(str(row.kind)))})",
         f'{t["beds"]}: <span class="capacity">{beds}</span>',
         f'{t["occupied"]}: <span class="count">{html_text(suppress(residents, min_count))}</span>',
-        f'{t["free"]}: <span class="count-free">{free_beds_text(beds, residents, min_count)}</span>',
+        _availability(row, t, lang, min_count),
     ]
     if row.kind == "pavilion_site":
         lines.append(f"{t['modules']}: {_int(row.modules_now)}/{_int(row.modules_max)}")
     if moves is not None:
         lines += [_move_text(m, t, lang) for m in moves.itertuples()]
     return "<br>".join(lines)
+
+
+def _availability(row: Any, t: dict[str, str], lang: str, min_count: int) -> str:
+    """The popup's line on free beds: beds less residents at a site in use on the date (a bound
+    when the residents are hidden), else when the site opens or that it has closed."""
+    if row.in_use:
+        free = free_beds_text(int(row.beds), int(row.residents), min_count)
+        return f'{t["free"]}: <span class="count-free">{free}</span>'
+    if not pd.isna(row.opens):
+        return f'<span class="opens">{t["opens_on"].format(date=long_date(row.opens, lang))}</span>'
+    closed = long_date(row.closed, lang)
+    return f'<span class="closed">{t["closed_on"].format(date=closed)}</span>'
 
 
 def _move_text(move: Any, t: dict[str, str], lang: str) -> str:

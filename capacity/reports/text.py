@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from capacity.errors import UserError
 from capacity.numbers import number
 
@@ -20,6 +22,11 @@ DA: dict[str, str] = {
     "residents": "Beboere",
     "beds": "Senge",
     "free_beds": "Ledige senge",
+    "later_beds": "Senge, der tages i brug senere",
+    "beds_note": "Senge og ledige senge: på steder i brug pr. datoen; ledige senge er senge "
+    "fratrukket beboere.",
+    "opens_on": "Tages i brug {date}",
+    "closed_on": "Ikke i brug efter {date}",
     "arrivals": "Forventede ankomster",
     "proposal_cost": "Forslagets pris",
     "proposal_cost_expected": "Forslagets forventede pris",
@@ -94,6 +101,11 @@ EN: dict[str, str] = {
     "residents": "Residents",
     "beds": "Beds",
     "free_beds": "Free beds",
+    "later_beds": "Beds taken into use later",
+    "beds_note": "Beds and free beds: at sites in use on the date; free beds are beds less "
+    "residents.",
+    "opens_on": "Taken into use {date}",
+    "closed_on": "Not in use after {date}",
     "arrivals": "Arrivals expected",
     "proposal_cost": "Proposal cost",
     "proposal_cost_expected": "Proposal's expected cost",
@@ -275,6 +287,25 @@ STATUS_DA: dict[str, str] = {
     "within_gap": "inden for 0,5 % af den nedre grænse",
     "feasible": "gyldig plan, ikke bevist optimal",
 }
+
+
+MONTHS = {
+    "da": (
+        "januar", "februar", "marts", "april", "maj", "juni",
+        "juli", "august", "september", "oktober", "november", "december",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+
+def long_date(day, lang: str = "da") -> str:
+    """A date in words: "1. februar 2027" / "1 February 2027"."""
+    day = pd.Timestamp(day)
+    month = MONTHS["en" if lang == "en" else "da"][day.month - 1]
+    return f"{day.day} {month} {day.year}" if lang == "en" else f"{day.day}. {month} {day.year}"
 
 
 def words(lang: str) -> dict[str, str]:

@@ -310,3 +310,25 @@ def test_random_registries_disclose_nothing(sites, min_count, data):
         assert public_outputs(tempting(variant, min_count), min_count) == public_outputs(
             reg, min_count
         )
+
+
+@pytest.mark.parametrize("hidden", [0, 1, 2])
+def test_a_site_opening_later_discloses_nothing(hidden):
+    """A site not yet in use (it opens in 2099) with a hidden count: beds and free beds leave it
+    out, its popup says when it opens, and the differences and bytes are as for any hidden site."""
+    sites = [("W", 5, 6), ("W", hidden, 8), ("E", 4, 6)]
+
+    def opening(sites):
+        reg = tempting(sites)
+        rows = reg.sites.copy()
+        rows.loc[rows["id"] == "S1", "available_from"] = pd.Timestamp(2099, 1, 1)
+        return reg.with_layers(sites=helpers.frame("sites", rows.to_dict("records")))
+
+    reg = opening(sites)
+    seen = read_map(council_map(reg))
+    assert seen["beds"] == 12 and "S1" not in seen["sites"]  # no free beds shown for S1
+    assert seen["total"] == (9, 11)
+    assert_no_disclosure(reg, sites, 3)
+    first = council_map(reg)
+    for variant in hidden_variants(sites, 3):
+        assert council_map(opening(variant)) == first, variant

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from capacity.errors import UserError
+from capacity.io.layers import frame
+from capacity.reports import council
 from capacity.reports.assets import normalise_ids, strip_assets
 from capacity.reports.maps import MAP_FILE, council_map, write_council_map
 from capacity.reports.plan_output import read_plan
@@ -179,3 +183,44 @@ def test_a_plan_of_every_site_over_the_same_months_is_read(tiny_registry, plan_d
     )
     plan = read_plan(plan_dir, tiny_registry)
     assert len(plan) == 2 * 16 and set(plan["site_id"]) == {"B1", "P1"}
+
+
+def _opening_later(reg, site_id: str, opens: dt.date):
+    """``reg`` with ``site_id`` available only from ``opens``."""
+    sites = reg.sites.copy()
+    sites.loc[sites["id"] == site_id, "available_from"] = pd.Timestamp(opens)
+    return reg.with_layers(sites=frame("sites", sites.to_dict("records")))
+
+
+def test_a_site_not_yet_in_use_has_no_beds_or_free_beds_on_the_date(tiny_registry):
+    """A site that opens after the date: its beds are neither beds nor free beds in the key
+    numbers for the date (they are counted apart, as beds taken into use later), and its popup
+    says when it opens instead of showing free beds."""
+    day = dt.date(2026, 6, 1)
+    before = council.key_numbers(tiny_registry, date=day)
+    reg = _opening_later(tiny_registry, "P1", dt.date(2027, 2, 1))
+    p1 = council.sites_figures(reg, day).set_index("site_id").loc["P1"]
+    keys = council.key_numbers(reg, date=day)
+    assert keys.beds == before.beds - p1["beds"] > 0
+    assert keys.later_beds == p1["beds"] > 0
+    assert keys.free_beds == before.free_beds - p1["free"]
+    assert keys.published == before.published  # residents count every site's
+    html = strip_assets(council_map(reg, date=day))
+    popup = re.search(r"<b>Site P1</b>.*?</div>", html)[0]
+    assert "Tages i brug 1. februar 2027" in popup and "Ledige" not in popup
+    panel = re.search(r'<div id="key-numbers".*?</div></div>', html, re.S)[0]
+    assert f'class="capacity">{keys.beds}<' in panel
+    assert "Senge, der tages i brug senere" in panel and "på steder i brug pr. datoen" in panel
+    free = re.search(r'class="count-free">([^<]*)<', panel)[1]
+    low, high = keys.beds - keys.published.hi, keys.beds - keys.published.lo
+    assert free == (f"{low}–{high}" if low != high else str(low))
+
+
+def test_a_site_closed_before_the_date_says_so(tiny_registry):
+    sites = tiny_registry.sites.copy()
+    sites.loc[sites["id"] == "P1", "available_until"] = pd.Timestamp(2026, 3, 31)
+    reg = tiny_registry.with_layers(sites=frame("sites", sites.to_dict("records")))
+    html = strip_assets(council_map(reg, date=dt.date(2026, 6, 1)))
+    popup = re.search(r"<b>Site P1</b>.*?</div>", html)[0]
+    assert "Ikke i brug efter 31. marts 2026" in popup and "Ledige" not in popup
+    assert council.key_numbers(reg, date=dt.date(2026, 6, 1)).later_beds == 0
