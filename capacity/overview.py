@@ -123,3 +123,24 @@ def ending_sites(reg: Registry, site_ids: pd.Series, date: dt.date) -> pd.DataFr
         }
     )
     return out.sort_values(["days", "site_id"]).reset_index(drop=True)
+
+
+def stay_start(occupancy: pd.DataFrame) -> pd.Series:
+    """Per household id, the day its latest stay in temporary housing began.
+
+    A stay is an unbroken chain of occupancy rows: each row moves in on or before the latest
+    move-out of the rows before it (an open row never ends). A move from one temporary home to
+    another is one stay, so its clock does not restart; a gap between rows starts a new stay. The
+    stay of the household's latest row (by ``move_in``) is the one returned. Pass the rows as
+    known on a date (``move_in`` on or before it) to get the stay running then. The review's long
+    stays and the follow-up's lengths of stay both read it.
+    """
+    rows = occupancy.sort_values(["household_id", "move_in"], kind="stable")
+    hh = rows["household_id"]
+    first_row = ~hh.duplicated()
+    open_before = rows["move_out"].isna().groupby(hh).cummax().groupby(hh).shift(fill_value=False)
+    ended_before = rows["move_out"].groupby(hh).cummax().groupby(hh).shift()
+    new = first_row | (~open_before.astype(bool) & (rows["move_in"] > ended_before))
+    chain = new.cumsum()
+    first = rows["move_in"].groupby(chain).transform("first")
+    return first.groupby(hh).last().rename("stay_start")

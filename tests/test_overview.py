@@ -88,3 +88,27 @@ def test_on_a_past_date_a_household_housed_later_was_waiting():
     before = key_numbers(reg, date=dt.date(2026, 10, 1)).arrivals
     assert before == key_numbers(reg, date=dt.date(2026, 11, 10)).arrivals
     assert before == key_numbers(reg, date=dt.date(2026, 11, 25)).arrivals + 1
+
+
+def test_stay_start_follows_a_chain_of_moves_and_restarts_after_a_gap():
+    """A stay runs from the first move-in of an unbroken chain of rows: M moved twice (each
+    move-in on the previous move-out), G left and came back a month later, O has an open row
+    and a row that began while it was open, S has one row."""
+    D = dt.date
+    rows = [
+        make_occupancy("M", "U1", move_in=D(2024, 1, 10), move_out=D(2024, 6, 1)),
+        make_occupancy("M", "U2", move_in=D(2024, 6, 1), move_out=D(2025, 2, 1)),
+        make_occupancy("M", "U3", move_in=D(2025, 2, 1)),
+        make_occupancy("G", "U1", move_in=D(2024, 1, 1), move_out=D(2024, 3, 1)),
+        make_occupancy("G", "U2", move_in=D(2024, 4, 1)),
+        make_occupancy("O", "U1", move_in=D(2024, 2, 1)),
+        make_occupancy("O", "U2", move_in=D(2024, 9, 1)),
+        make_occupancy("S", "U4", move_in=D(2025, 5, 5)),
+    ]
+    starts = overview.stay_start(frame("occupancy", rows))
+    assert starts.to_dict() == {
+        "G": pd.Timestamp(2024, 4, 1),
+        "M": pd.Timestamp(2024, 1, 10),
+        "O": pd.Timestamp(2024, 2, 1),
+        "S": pd.Timestamp(2025, 5, 5),
+    }

@@ -132,7 +132,7 @@ def stays(
     moved_on = total(year, g, "moved_on", measured, "households", min_count)
     moved = moved.loc[sorted(moved_on.members)]
     ks = sorted({12, 24, long_months})
-    length = (moved["end"] - moved["start"]).dt.days / MONTH_DAYS
+    length = (moved["end"] - moved["stay_start"]).dt.days / MONTH_DAYS
     out = [
         moved_on,
         stat(year, g, "moved_on_median_months", _median(length), "months", len(moved)),
@@ -144,7 +144,7 @@ def stays(
         for k in ks
     ]
     until = pd.Series(day, index=living.index)
-    length = (until - living["start"]).dt.days / MONTH_DAYS
+    length = (until - living["stay_start"]).dt.days / MONTH_DAYS
     out += [
         count(year, g, "staying", _ones(living.index), "households"),
         stat(year, g, "staying_median_months", _median(length), "months", len(living)),
@@ -158,7 +158,7 @@ def stays(
 
 def _over(group: pd.DataFrame, until: pd.Series, k: int) -> dict[str, int]:
     """The households of ``group`` that had lived there over ``k`` months by ``until``."""
-    return _ones(group.index[(group["start"] + pd.DateOffset(months=k)) < until])
+    return _ones(group.index[(group["stay_start"] + pd.DateOffset(months=k)) < until])
 
 
 def families(

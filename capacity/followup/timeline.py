@@ -1,7 +1,9 @@
 """The registry's history as the follow-up reads it: stays, waits, units standing, month ends.
 
-- A household's *stay* runs from its first move-in to the move-out of its last occupancy row; a
-  move between two temporary homes is one stay. Rows that begin after the report's date are not
+- A household's *stay* runs from the first move-in of its unbroken chain of occupancy rows
+  (``overview.stay_start``, as the review's long stays) to the move-out of its last row; a move
+  between two temporary homes is one stay. ``start`` is its first move-in ever (when it was first
+  housed), ``stay_start`` that of its latest stay (the same unless it left and came back). Rows that begin after the report's date are not
   yet history (the household is still waiting); a move-out after the date is still open.
 - A household *waits* from its arrival to its first move-in; unaccompanied minors are handled by
   Børn og Familier and never wait for a home here.
@@ -36,7 +38,8 @@ class Timeline:
 
     as_of: pd.Timestamp
     first: pd.Timestamp  # the registry's first record: months before its month are not measured
-    households: pd.DataFrame  # id (index), arrival, persons, children, minor, start, end
+    # id (index), arrival, persons, children, minor, start, stay_start, end
+    households: pd.DataFrame
     rows: pd.DataFrame  # household_id, unit_id, site_id, move_in, move_out (NaT: open)
     units: pd.DataFrame  # id, site_id, beds, family_ok, accessible, pavilion, since, until, ...
     domain: Domain  # the placement's sites (minutes, districts by kind) and districts; no people
@@ -128,6 +131,7 @@ def _households(reg: Registry, rows: pd.DataFrame) -> pd.DataFrame:
     ends = grouped["move_out"].max()
     still = rows["move_out"].isna().groupby(rows["household_id"]).any()
     out["start"] = start.reindex(out.index)
+    out["stay_start"] = overview.stay_start(rows).reindex(out.index)
     out["end"] = ends.where(~still).reindex(out.index)
     return out
 

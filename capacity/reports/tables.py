@@ -63,7 +63,8 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
     dict[str, DataFrame]
         ``sites`` (occupancy per site), ``units`` (per unit), ``free_beds`` (by kind: single,
         shared, family, accessible), ``long_stays`` (stays longer than ``limits.long_stay_months``,
-        longest first), ``move_outs`` (expected within the horizon), ``arrivals`` (households with
+        longest first, counted from the stay's first move-in, not the present unit's: a move
+        between temporary homes does not restart it), ``move_outs`` (expected within the horizon), ``arrivals`` (households with
         no open stay arriving by ``date`` + horizon).
     """
     check_review_date(reg, date)
@@ -76,7 +77,9 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
         "sites": site_occupancy(reg, date, free),
         "units": units,
         "free_beds": free_beds(units),
-        "long_stays": long_stays(stays, day, reg.policy.limits.long_stay_months),
+        "long_stays": long_stays(
+            stays, day, reg.policy.limits.long_stay_months, stay_starts(reg, day)
+        ),
         "move_outs": move_outs(stays, day, until),
         "arrivals": arrivals(reg, until),
     }
@@ -168,14 +171,38 @@ def free_beds(units: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def long_stays(stays: pd.DataFrame, day: pd.Timestamp, limit_months: int) -> pd.DataFrame:
-    """Open stays that began more than ``limit_months`` before ``day``, longest first."""
-    months = ((day - stays["move_in"]).dt.days / 30.4375).round(1)
-    table = stays.assign(months=months)
-    table = table[table["move_in"] < day - pd.DateOffset(months=limit_months)]
+def stay_starts(reg: Registry, day: pd.Timestamp) -> pd.Series:
+    """Per household id, the day its stay in temporary housing running on ``day`` began
+    (``overview.stay_start`` over the rows moved into by then)."""
+    occ = reg.occupancy
+    return overview.stay_start(occ[occ["move_in"] <= day])
+
+
+def long_stays(
+    stays: pd.DataFrame, day: pd.Timestamp, limit_months: int, starts: pd.Series | None = None
+) -> pd.DataFrame:
+    """Open stays that began more than ``limit_months`` before ``day``, longest first.
+
+    A stay runs from ``starts`` (per household id: ``stay_starts``), the first move-in of its
+    unbroken chain of rows, so a move to another unit does not restart it; ``move_in`` is the
+    move into the present unit. Without ``starts`` each row is its own stay.
+    """
+    start = stays["move_in"] if starts is None else stays["household_id"].map(starts)
+    table = stays.assign(stay_start=start.fillna(stays["move_in"]))
+    table["months"] = ((day - table["stay_start"]).dt.days / 30.4375).round(1)
+    table = table[table["stay_start"] < day - pd.DateOffset(months=limit_months)]
     table = table.sort_values(["months", "household_id"], ascending=[False, True])
     return table[
-        ["household_id", "site_id", "unit_id", "persons", "move_in", "months", "expected_move_out"]
+        [
+            "household_id",
+            "site_id",
+            "unit_id",
+            "persons",
+            "stay_start",
+            "move_in",
+            "months",
+            "expected_move_out",
+        ]
     ].reset_index(drop=True)
 
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pandas as pd
 import pytest
 
 from capacity.followup import build_followup, render, write_followup
+from capacity.io.layers import frame
 from capacity.model.domain import build_domain
 from capacity.model.soft import school_coef, transport_coef
+from capacity.reports.tables import review_tables
+from tests import helpers
+
+D = dt.date
 
 
 def _v(f, year, goal, measure):
@@ -188,3 +194,27 @@ def test_the_note_names_the_module_dates_the_registry_lacks(history, columns, no
         assert notes == []
     else:
         assert len(notes) == 1 and note in notes[0], notes
+
+
+def test_long_stays_are_counted_as_the_review_counts_them(tiny_registry) -> None:
+    """One definition of a stay for the follow-up and the review (``overview.stay_start``): R1
+    moved from P1-M1 (2025-06-18) to B1-1 (2026-02-19), one stay of 17.5 months; R2 left P1-M1
+    on 2025-08-01 and came back on 2026-01-01, a new stay of 11 months; R3 has lived in B1-3
+    since 2025-06-01."""
+    occ = tiny_registry.occupancy.copy()
+    occ.loc[occ["household_id"] == "R1", "move_in"] = pd.Timestamp(2026, 2, 19)
+    occ.loc[occ["household_id"] == "R2", "move_in"] = pd.Timestamp(2026, 1, 1)
+    rows = [
+        *occ.to_dict("records"),
+        helpers.make_occupancy("R1", "P1-M1", move_in=D(2025, 6, 18), move_out=D(2026, 2, 19)),
+        helpers.make_occupancy("R2", "P1-M1", move_in=D(2025, 6, 1), move_out=D(2025, 8, 1)),
+    ]
+    reg = tiny_registry.with_layers(occupancy=frame("occupancy", rows))
+    day = D(2026, 12, 1)
+    f = build_followup(reg, 2026, from_year=2025, as_of=day)
+    staying = f.get(2026, "stays", "staying_over_12")
+    assert set(staying.members) == {"R1", "R3"}
+    review = review_tables(reg, day)["long_stays"]
+    assert set(review["household_id"]) == set(staying.members)
+    median = f.get(2026, "stays", "staying_median_months").value
+    assert median == pytest.approx((day - D(2025, 6, 18)).days / 30.44, abs=0.05)

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from capacity.io.layers import frame
 from capacity.reports import charts
 from capacity.reports.documents import (
     REVIEW_HTML,
@@ -19,6 +20,7 @@ from capacity.reports.documents import (
     write_review,
 )
 from capacity.reports.tables import TABLES, review_tables
+from tests import helpers
 
 DAY = dt.date(2026, 12, 1)
 
@@ -170,3 +172,37 @@ def test_a_column_of_fractions_has_one_decimal_in_every_row():
     cells = [[c["text"] for c in row] for row in _section("forecast", "", table, "da")["rows"]]
     # before: "100" beside "91,1", and a column of flags (numpy's booleans) as "True"/"False"
     assert cells == [["100,0", "286", "3", "ja"], ["91,1", "7", "4", "nej"]]
+
+
+def _moved(reg, household: str, first: dt.date, moved: dt.date, gap_days: int = 0):
+    """``reg`` with ``household`` in P1-M1 from ``first``, moved out on ``moved`` and into its
+    present unit ``gap_days`` later."""
+    occ = reg.occupancy.copy()
+    occ.loc[occ["household_id"] == household, "move_in"] = pd.Timestamp(moved) + pd.Timedelta(
+        days=gap_days
+    )
+    rows = [
+        *occ.to_dict("records"),
+        helpers.make_occupancy(household, "P1-M1", move_in=first, move_out=moved),
+    ]
+    return reg.with_layers(occupancy=frame("occupancy", rows))
+
+
+def test_a_move_to_another_unit_does_not_restart_a_long_stay(tiny_registry):
+    """R2 moved into P1-M1 on 2025-06-18 and on to B1-1 on 2026-02-19: on 2026-12-01 it has been
+    in temporary housing for 17.5 months, a long stay, though it moved into B1-1 9 months ago."""
+    reg = _moved(tiny_registry, "R2", dt.date(2025, 6, 18), dt.date(2026, 2, 19))
+    stays = review_tables(reg, DAY)["long_stays"].set_index("household_id")
+    assert "R2" in stays.index
+    assert stays.loc["R2", "stay_start"] == pd.Timestamp(2025, 6, 18)
+    assert stays.loc["R2", "move_in"] == pd.Timestamp(2026, 2, 19)
+    assert stays.loc["R2", "unit_id"] == "B1-1"
+    assert stays.loc["R2", "months"] == pytest.approx(531 / 30.4375, abs=0.05)  # 17.4
+
+
+def test_a_gap_between_stays_starts_a_new_stay(tiny_registry):
+    """R2 left P1-M1 on 2025-08-01 and came back to B1-1 a month later: its stay on 2026-12-01
+    began on its return (15 months), not with the first move-in (18 months)."""
+    reg = _moved(tiny_registry, "R2", dt.date(2025, 6, 1), dt.date(2025, 8, 1), gap_days=31)
+    stays = review_tables(reg, DAY)["long_stays"].set_index("household_id")
+    assert stays.loc["R2", "stay_start"] == pd.Timestamp(2025, 9, 1)
