@@ -15,7 +15,7 @@ from capacity.io.layers import Registry
 from capacity.model import homes
 from capacity.model.domain import build_domain
 
-TABLES = ("sites", "units", "free_beds", "long_stays", "move_outs", "arrivals")
+TABLES = ("sites", "units", "free_beds", "long_stays", "move_outs", "arrivals", "coming")
 BED_KINDS = ("single", "shared", "family", "accessible")
 EARLIEST_DATE = dt.date(1900, 1, 1)
 YEARS_AHEAD = 10  # a review date at most this many years after today or the registry's last date
@@ -64,8 +64,10 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
         ``sites`` (occupancy per site), ``units`` (per unit), ``free_beds`` (by kind: single,
         shared, family, accessible), ``long_stays`` (stays longer than ``limits.long_stay_months``,
         longest first, counted from the stay's first move-in, not the present unit's: a move
-        between temporary homes does not restart it), ``move_outs`` (expected within the horizon), ``arrivals`` (households with
-        no open stay arriving by ``date`` + horizon).
+        between temporary homes does not restart it), ``move_outs``
+        (expected within the horizon), ``arrivals`` (households waiting now: arrived by ``date``
+        and not housed then, ``overview.arriving``, as ``capacity info`` counts them) and
+        ``coming`` (households arriving after ``date`` and by ``date`` + horizon).
     """
     check_review_date(reg, date)
     day = pd.Timestamp(date)
@@ -81,7 +83,8 @@ def review_tables(reg: Registry, date: dt.date, horizon_months: int = 3) -> dict
             stays, day, reg.policy.limits.long_stay_months, stay_starts(reg, day)
         ),
         "move_outs": move_outs(stays, day, until),
-        "arrivals": arrivals(reg, until),
+        "arrivals": arrivals(reg, date),
+        "coming": coming(reg, date, until),
     }
 
 
@@ -215,10 +218,22 @@ def move_outs(stays: pd.DataFrame, day: pd.Timestamp, until: pd.Timestamp) -> pd
     )
 
 
-def arrivals(reg: Registry, until: pd.Timestamp) -> pd.DataFrame:
-    """Households waiting for a home (``overview.arriving``) by ``until``, earliest first; minors
-    are listed with a note: Børn og Familier handles them."""
-    hh = overview.arriving(reg, until.date())
+def arrivals(reg: Registry, date: dt.date) -> pd.DataFrame:
+    """Households waiting for a home on ``date`` (``overview.arriving``: arrived by then and not
+    housed, the ``capacity info`` count), earliest first; minors are listed with a note: Børn og
+    Familier handles them."""
+    return _households_table(overview.arriving(reg, date))
+
+
+def coming(reg: Registry, date: dt.date, until: pd.Timestamp) -> pd.DataFrame:
+    """Households arriving after ``date`` and by ``until`` that have no home on ``date``
+    (``overview.not_housed``), earliest first; minors listed with a note as in ``arrivals``."""
+    hh = overview.not_housed(reg, date)
+    later = (hh["arrival_date"] > pd.Timestamp(date)) & (hh["arrival_date"] <= until)
+    return _households_table(hh[later])
+
+
+def _households_table(hh: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "household_id": hh["id"].to_numpy(),

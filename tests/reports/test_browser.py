@@ -132,7 +132,7 @@ def test_review_offline_in_chromium(browser, tiny_registry, tmp_path):
     assert errors == [] and all(u.startswith(("file:", "data:")) for u in requests), requests
     assert page.locator("figure.chart svg").count() == 2
     assert page.locator("figure.chart svg").first.is_visible()
-    assert page.locator("section").count() == 6
+    assert page.locator("section").count() == 7
     assert page.locator("#long_stays tr").count() == 1 + 3
     page.screenshot(path=str(tmp_path / "review.png"), full_page=True)
     page.close()

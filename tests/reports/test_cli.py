@@ -76,7 +76,7 @@ def test_review_writes_html_and_excel(app, registry_file, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == ["review.html", "review.xlsx"]
-    assert "Lange ophold: 3" in result.output and "Ventende ankomster: 4" in result.output
+    assert "Lange ophold: 3" in result.output and "Ventende på bolig nu: 4" in result.output
 
 
 def test_review_bad_date_exits_2(app, registry_file, tmp_path):

@@ -224,3 +224,13 @@ def test_a_site_closed_before_the_date_says_so(tiny_registry):
     popup = re.search(r"<b>Site P1</b>.*?</div>", html)[0]
     assert "Ikke i brug efter 31. marts 2026" in popup and "Ledige" not in popup
     assert council.key_numbers(reg, date=dt.date(2026, 6, 1)).later_beds == 0
+
+
+def test_arrivals_in_the_key_numbers_are_persons(tiny_registry):
+    """The key number counts persons of households waiting or to arrive (the minor left out):
+    its label says so, and does not read as households waiting now."""
+    html = strip_assets(council_map(tiny_registry, date=dt.date(2026, 12, 1)))
+    panel = re.search(r'<div id="key-numbers".*?</div></div>', html, re.S)[0]
+    label = "Ventende og forventede ankomster (personer)"
+    assert f'<td>{label}</td><td class="v"><span class="count">7</span>' in panel  # 1 + 2 + 4
+    assert council.key_numbers(tiny_registry, date=dt.date(2026, 12, 1)).arrivals == 7

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from capacity import overview
 from capacity.io.layers import frame
 from capacity.reports import charts
 from capacity.reports.documents import (
@@ -79,6 +80,24 @@ def test_move_outs_and_arrivals_within_the_horizon(tiny_registry):
     assert arrivals["household_id"].tolist() == ["A1", "A2", "A3", "A4"]
     assert arrivals.set_index("household_id").loc["A3", "persons"] == 4
     assert review_tables(tiny_registry, dt.date(2026, 7, 1))["arrivals"].empty
+    assert tables["coming"].empty
+
+
+def test_waiting_now_and_arrivals_to_come_are_two_tables(tiny_registry):
+    """Waiting now is ``capacity info``'s count (arrived by the date, no home then); households
+    arriving later within the horizon are a table of their own, titled so, not "waiting"."""
+    hh = tiny_registry.households.copy()
+    later = {"A2": pd.Timestamp(2027, 1, 15), "A3": pd.Timestamp(2027, 6, 1)}
+    hh["arrival_date"] = hh["id"].map(later).fillna(hh["arrival_date"])
+    reg = tiny_registry.with_layers(households=hh)
+    tables = review_tables(reg, DAY)
+    assert tables["arrivals"]["household_id"].tolist() == ["A1", "A4"]
+    assert len(tables["arrivals"]) == len(overview.arriving(reg, DAY))
+    assert tables["coming"]["household_id"].tolist() == ["A2"]  # A3 after the 3 months
+    html = build_review(reg, DAY).html
+    assert "Ventende på bolig nu (ankommet, uden bolig på datoen)" in html
+    assert "Kommende ankomster (til og med 01.03.2027)" in html
+    assert "Ventende ankomster" not in html
 
 
 def test_charts_are_deterministic_svg_with_optional_band(tiny_registry):
@@ -113,7 +132,8 @@ def test_html_and_excel(tiny_registry, tmp_path):
     assert (html_path.name, xlsx_path.name) == (REVIEW_HTML, REVIEW_XLSX)
     book = openpyxl.load_workbook(io.BytesIO(xlsx_path.read_bytes()))
     assert len(book.sheetnames) == len(TABLES)
-    arrivals = book[book.sheetnames[-1]]
+    assert book.sheetnames[-2:] == ["Ventende på bolig nu", "Kommende ankomster"]
+    arrivals = book[book.sheetnames[-2]]
     assert [c.value for c in arrivals[1]][:2] == ["Husstand", "Ankomst"]
     assert arrivals.max_row == 1 + 4
 
