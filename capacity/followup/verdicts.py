@@ -5,7 +5,10 @@ the figure that decides it as the reader sees it (a hidden figure is never writt
 or nothing) and the year before's figure in parentheses. The rules:
 
 - capacity: met when no month of the year had more persons in need (residents and waiting) than
-  beds; a year measured only in part (``months_measured`` labelled with its months: it begins
+  beds and no household waits for a home at the year's end; with beds enough every month but
+  households still waiting then, only partly met, with their number (as shown) and how long they
+  have waited so far: the goal is homes for those who need them, and enough beds in total do not
+  house a family that waits for a home of its size; a year measured only in part (``months_measured`` labelled with its months: it begins
   with the registry's first record or ends on the report's date) says over which months, its own
   and the year before's, so that a part of a year is never read as a whole one;
 - short stays: met when nobody living in a temporary home at the year's end had lived there over
@@ -33,6 +36,12 @@ TEXT = {
         "capacity_not": "Målet om kapacitet efter behov er ikke nået: {n} med mangel på senge",
         "months": ("måned", "måneder"),
         "wait": "; halvdelen ventede højst {d} dage på en bolig",
+        "capacity_partly": "Målet om kapacitet efter behov er kun delvist nået: der var senge nok "
+        "hver måned{months}, men {n} på bolig ved årets udgang",
+        "waiting": ("husstand venter", "husstande venter"),
+        "waiting_few": "færre end {m} husstande venter",
+        "waiting_some": "nogle husstande venter",
+        "waited": "; de har ventet {d} dage indtil nu (median)",
         "stays_none": "Ingen boede i midlertidige boliger ved årets udgang",
         "stays_met": "Målet om korte ophold er nået: ingen har boet der over {k} måneder",
         "stays_not": "Målet om korte ophold er ikke nået: {s} har boet der over {k} måneder",
@@ -71,6 +80,12 @@ TEXT = {
         "capacity_not": "The goal of capacity matching the need is not met: {n} short of beds",
         "months": ("month", "months"),
         "wait": "; half waited at most {d} days for a home",
+        "capacity_partly": "The goal of capacity matching the need is only partly met: beds were "
+        "enough every month{months}, but {n} for a home at the year's end",
+        "waiting": ("household waits", "households wait"),
+        "waiting_few": "fewer than {m} households wait",
+        "waiting_some": "some households wait",
+        "waited": "; they have waited {d} days so far (median)",
         "stays_none": "Nobody lived in a temporary home at the year's end",
         "stays_met": "The goal of short stays is met: nobody has lived there over {k} months",
         "stays_not": "The goal of short stays is not met: {s} have lived there over {k} months",
@@ -151,9 +166,28 @@ def capacity(index: Index, year: int, limits: Limits, w: dict) -> str:
     if short.value:
         n = _plural(int(short.value), w["months"])
         return w["capacity_not"].format(n=n) + within + before
+    waiting = index.get((year, "capacity", "waiting"))
+    if waiting is not None and waiting.n:
+        return _partly(index, year, limits, w, waiting, within + before)
     wait = index[(year, "capacity", "wait_median_days")]
     tail = "" if wait.hidden else w["wait"].format(d=wait.shown)
     return w["capacity_met"] + within + before + tail
+
+
+def _partly(index: Index, year: int, limits: Limits, w: dict, waiting: Figure, months: str) -> str:
+    """Beds enough every month (``months``: over which, and the year before's months short), but
+    households waiting at the year's end: how many (as shown: "færre end 3" for a hidden count,
+    "nogle" where it is withheld), the year before's, and the median days waited so far."""
+    if waiting.shown == "x":
+        n = w["waiting_some"]
+    elif waiting.hidden:
+        n = w["waiting_few"].format(m=limits.min_count)
+    else:
+        n = _plural(int(waiting.value), w["waiting"])
+    before = _before(index, year, "capacity", "waiting", w)
+    waited = index.get((year, "capacity", "waited_so_far_median_days"))
+    tail = "" if waited is None or waited.hidden else w["waited"].format(d=waited.shown)
+    return w["capacity_partly"].format(months=months, n=n) + before + tail
 
 
 def stays(index: Index, year: int, limits: Limits, w: dict) -> str:

@@ -105,8 +105,17 @@ def test_verdicts_name_the_months_of_a_partial_year(reg) -> None:
         "Målet om kapacitet efter behov er nået: ingen måneder med mangel på senge i "
         "februar–december;"
     )
+    # 2024 ends with S3 waiting: beds were enough, the goal only partly met
+    assert (
+        build_followup(reg, 2024, from_year=2023)
+        .verdicts["capacity"]
+        .startswith(
+            "Målet om kapacitet efter behov er kun delvist nået: der var senge nok hver måned "
+            "(2023, februar–december: 0 måneder), men 1 husstand venter på bolig ved årets udgang"
+        )
+    )
     second = build_followup(reg, 2024, from_year=2023)
-    assert "mangel på senge (2023, februar–december: 0 måneder)" in second.verdicts["capacity"]
+    assert "hver måned (2023, februar–december: 0 måneder)" in second.verdicts["capacity"]
     english = build_followup(reg, 2024, from_year=2023, lang="en")
     assert "(2023, February–December: 0 months)" in english.verdicts["capacity"]
 

@@ -175,3 +175,38 @@ def test_families_met_names_no_district_when_their_number_is_hidden() -> None:
     assert v["families"] == (
         "Målet om børnefamilier i samme område er nået: alle bor i samme distrikt."
     )
+
+
+def _waiting(year: int, n: int, days: float = 14) -> dict[str, Figure]:
+    return {
+        "waiting": count(year, "capacity", "waiting", _ids(n, "w"), "households"),
+        "waited_so_far_median_days": stat(
+            year, "capacity", "waited_so_far_median_days", days, "days", n
+        ),
+    }
+
+
+def test_capacity_is_only_partly_met_while_households_wait() -> None:
+    """Beds enough every month, but 15 households wait for a home at the year's end (3 the year
+    before): the goal of capacity matching the need is not said to be met."""
+    y = 2026
+    before = _base(y - 1, **_waiting(y - 1, 3))
+    v = verdicts(_index(*before, *_base(y, **_waiting(y, 15))), y, LIMITS, "da")
+    assert v["capacity"] == (
+        "Målet om kapacitet efter behov er kun delvist nået: der var senge nok hver måned "
+        "(2025: 0 måneder), men 15 husstande venter på bolig ved årets udgang (2025: 3); de har "
+        "ventet 14 dage indtil nu (median)."
+    )
+    assert "er nået" not in v["capacity"]
+    v = verdicts(_index(*_base(y, **_waiting(y, 1, 2)), lang="en"), y, LIMITS, "en")
+    assert v["capacity"].startswith(
+        "The goal of capacity matching the need is only partly met: beds were enough every month, "
+        "but fewer than 3 households wait for a home at the year's end"
+    )
+    assert "2 days" not in v["capacity"]  # the median of one household is not shown
+
+
+def test_capacity_met_when_nobody_waits() -> None:
+    y = 2026
+    v = verdicts(_index(*_base(y, **_waiting(y, 0))), y, LIMITS, "da")
+    assert v["capacity"].startswith("Målet om kapacitet efter behov er nået")
