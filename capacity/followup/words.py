@@ -163,7 +163,7 @@ WORDS = {
         "måneder. Figurens beboere og behov er afrundet til nærmeste {base}.",
         "method": "Opgørelse: beholdninger den sidste dag i hver måned og året; et ophold løber "
         "fra første indflytning til sidste fraflytning, også når husstanden er flyttet mellem "
-        "to midlertidige boliger; måneder á 30,44 dage. Mangel: flere beboere og ventende end "
+        "to midlertidige boliger; måneder à 30,44 dage. Mangel: flere beboere og ventende end "
         "senge. Udgift: pavillonernes månedlige leje pr. seng (kommunale bygninger har ingen "
         "månedlig udgift i registret).",
         "no_module_dates": "Registret har ingen datoer for hvornår moduler blev sat op eller "
