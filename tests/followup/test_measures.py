@@ -218,3 +218,12 @@ def test_long_stays_are_counted_as_the_review_counts_them(tiny_registry) -> None
     assert set(review["household_id"]) == set(staying.members)
     median = f.get(2026, "stays", "staying_median_months").value
     assert median == pytest.approx((day - D(2025, 6, 18)).days / 30.44, abs=0.05)
+
+
+def test_accessible_homes_have_the_reports_one_name(history, tmp_path) -> None:
+    """Accessible homes are "handicapvenlige", as in the review and the placement's reasons:
+    "Tilgængelige" reads as "available" in Danish."""
+    write_followup(history, build_followup(history, 2025, from_year=2023), tmp_path)
+    html = (tmp_path / "followup.html").read_text(encoding="utf-8")
+    assert "Handicapvenlige boliger" in html and "Tilgængelige" not in html
+    assert "måneder à 30,44 dage" in html
