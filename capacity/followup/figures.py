@@ -206,7 +206,9 @@ def _primary(f: Figure, min_count: int, lang: str) -> Figure:
     if small is None:
         small = f.n is not None and f.n < min_count
     if small:
-        text = suppress(f.n, min_count) if f.kind in ("count", "share") else NO_VALUE
+        # a share of a hidden count is "–" (not measured: too few), never "<3", which beside a
+        # share reads as "under 3 %"
+        text = suppress(f.n, min_count) if f.kind == "count" else NO_VALUE
         return replace(f, hidden=True, shown=text)
     if f.group is not None and f.group < min_count:
         return replace(f, hidden=True, shown=NO_VALUE)

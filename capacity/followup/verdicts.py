@@ -46,6 +46,8 @@ TEXT = {
         "stays_met": "Målet om korte ophold er nået: ingen har boet der over {k} måneder",
         "stays_not": "Målet om korte ophold er ikke nået: {s} har boet der over {k} måneder",
         "stays_some": "Målet om korte ophold er ikke nået: nogle har boet der over {k} måneder",
+        "stays_few": "Målet om korte ophold er ikke nået: færre end {m} husstande har boet der "
+        "over {k} måneder",
         "families_none": "Ingen børnefamilier boede i midlertidige boliger ved årets udgang",
         "families_met": "Målet om børnefamilier i samme område er nået: alle bor i {name}",
         "families_met_hidden": "Målet om børnefamilier i samme område er nået: alle bor i samme "
@@ -90,6 +92,8 @@ TEXT = {
         "stays_met": "The goal of short stays is met: nobody has lived there over {k} months",
         "stays_not": "The goal of short stays is not met: {s} have lived there over {k} months",
         "stays_some": "The goal of short stays is not met: some have lived there over {k} months",
+        "stays_few": "The goal of short stays is not met: fewer than {m} households have lived "
+        "there over {k} months",
         "families_none": "No family with children lived in a temporary home at the year's end",
         "families_met": "The goal of families with children in one area is met: all live in {name}",
         "families_met_hidden": "The goal of families with children in one area is met: all live "
@@ -201,6 +205,8 @@ def stays(index: Index, year: int, limits: Limits, w: dict) -> str:
         return w["stays_met"].format(k=k) + before
     if over.shown == "x":
         return w["stays_some"].format(k=k) + before
+    if over.hidden:
+        return w["stays_few"].format(m=limits.min_count, k=k) + before
     return w["stays_not"].format(s=over.shown, k=k) + before
 
 

@@ -153,7 +153,11 @@ def test_a_hidden_figure_is_never_written_out() -> None:
         districts_over=Figure(y, "spread", "districts_over", 1),
     )
     v = verdicts(_index(*now), y, LIMITS, "da")
-    assert v["stays"] == "Målet om korte ophold er ikke nået: <3 har boet der over 12 måneder."
+    assert v["stays"] == (
+        "Målet om korte ophold er ikke nået: færre end 3 husstande har boet der over 12 måneder."
+    )
+    hidden = _index(*now)[(y, "stays", "staying_over_12")]
+    assert hidden.shown == "–"  # a hidden share: not "<3", which reads as "<3 %"
     assert v["spread"] == (
         "Målet om jævn fordeling er ikke nået: 1 distrikt ligger over 120 % af kommunens "
         "gennemsnit pr. 1.000 indbyggere."
