@@ -704,7 +704,7 @@ def plan_key(plan: PlanResult) -> tuple:
 NEED_WORDS = {
     "single": "enlige",
     "family": "familier",
-    "accessible": "husstande, der har brug for en handicapegnet bolig",
+    "accessible": "husstande, der har brug for en handicapvenlig bolig",
 }
 
 

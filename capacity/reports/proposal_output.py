@@ -152,7 +152,7 @@ def proof_text(o: Option) -> str:
     )
 
 
-KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapegnede"}
+KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapvenlige"}
 
 
 def homes_head(o: Option) -> list[str]:

@@ -107,7 +107,7 @@ def split_accessible(row: dict, accessible: int, new_id: str) -> list[dict]:
     step_free = dict(
         row,
         id=new_id,
-        name=f"{row['name']}, tilgængeligt",
+        name=f"{row['name']}, handicapvenligt",
         accessible=True,
         modules_now=accessible,
         modules_max=accessible,
