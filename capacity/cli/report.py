@@ -23,7 +23,7 @@ def report(
         Path | None,
         typer.Option(
             "--plan",
-            help="Mappe med kapacitetsplanens plan.csv og summary.json: forslaget vises på kortet.",
+            help="Mappe med kapacitetsplanens plan.csv og summary.json: planen vises på kortet.",
         ),
     ] = None,
     lang: LangOpt = "da",

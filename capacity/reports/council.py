@@ -40,6 +40,7 @@ class KeyNumbers:
     proposal_cost: float | None
     proposal_expected: bool = False  # the cost is expected over the scenario's branches
     later_beds: int = 0  # in service at sites not yet available on the date, that open later
+    from_proposal: bool = False  # the plan is a proposal's recommended one, not `capacity plan`'s
 
 
 def in_use(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
@@ -158,6 +159,7 @@ def key_numbers(
         proposal_cost=cost,
         proposal_expected=plan is not None and "expected_cost" in plan.attrs,
         later_beds=int(later["beds"].sum()),
+        from_proposal=plan is not None and bool(plan.attrs.get("proposal", False)),
     )
 
 

@@ -80,7 +80,10 @@ def key_numbers_html(
             f'<span class="count">{html_text(suppress(keys.arrivals, min_count))}</span>',
         ),
         (
-            t["proposal_cost_expected" if keys.proposal_expected else "proposal_cost"],
+            t[
+                ("proposal_cost" if keys.from_proposal else "plan_cost")
+                + ("_expected" if keys.proposal_expected else "")
+            ],
             html_text(cost),
         ),
     ]

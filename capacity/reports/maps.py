@@ -58,7 +58,8 @@ def council_map(
     Parameters
     ----------
     reg : the registry (EPSG:25832).
-    plan : the capacity plan's ``plan.csv`` as read by ``plan_output.read_plan``, or ``None``.
+    plan : the capacity plan's ``plan.csv`` as read by ``plan_output.read_plan``, or ``None``;
+        labelled a capacity plan, or the proposal when ``attrs["proposal"]`` (``map_plan``).
     lang : "da" (default) or "en".
     tiles : a tile URL template for a background map (needs the network); ``None`` draws the
         boundary, districts and towns as the background.
@@ -87,7 +88,8 @@ def council_map(
     proposal = council.proposal_by_site(plan) if plan is not None else {}
     _sites_layer(fmap, council.sites_figures(reg, date), proposal, t, lang, min_count)
     if plan is not None:
-        _proposal_layer(fmap, reg, proposal, t, lang)
+        layer = t["proposal"] if plan.attrs.get("proposal", False) else t["plan_layer"]
+        _proposal_layer(fmap, reg, proposal, t, lang, layer)
     _poi_layers(fmap, reg, t)
     folium.LayerControl(collapsed=False).add_to(fmap)
     keys = council.key_numbers(reg, plan, date)
@@ -327,11 +329,16 @@ def _int(value: Any) -> str:
 
 
 def _proposal_layer(
-    fmap: Any, reg: Registry, proposal: dict[str, pd.DataFrame], t: dict[str, str], lang: str
+    fmap: Any,
+    reg: Registry,
+    proposal: dict[str, pd.DataFrame],
+    t: dict[str, str],
+    lang: str,
+    label: str,
 ) -> None:
     import folium
 
-    group = folium.FeatureGroup(name=t["proposal"]).add_to(fmap)
+    group = folium.FeatureGroup(name=label).add_to(fmap)
     sites = reg.sites[reg.sites["id"].isin(list(proposal))]
     for site_id, point in zip(sites["id"], to_wgs84(sites), strict=True):
         moves = proposal[str(site_id)]
@@ -348,7 +355,7 @@ def _proposal_layer(
             [point.y, point.x],
             icon=icon,
             popup=folium.Popup(text, max_width=320),
-            tooltip=t["proposal"],
+            tooltip=label,
         ).add_to(group)
 
 

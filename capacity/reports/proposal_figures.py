@@ -110,7 +110,8 @@ def map_plan(plan: pd.DataFrame, res=None) -> pd.DataFrame:
     and ``by_kind`` (homes put up and taken down per kind of home, e.g.
     ``{"family": +2, "single": -4}``). Counts of modules and homes only, never residents. When
     the plan has a version per branch of the scenario, ``attrs["expected_cost"]`` is its cost
-    expected over them (``plan.expected_spending``), as ``read_plan`` gives it."""
+    expected over them (``plan.expected_spending``), as ``read_plan`` gives it;
+    ``attrs["proposal"]`` labels it the proposal's on the map."""
     out = plan[list(PLAN_COLUMNS)].copy()
     if res is not None:
         out["site_event"] = _site_events(out, res.supply)
@@ -121,6 +122,7 @@ def map_plan(plan: pd.DataFrame, res=None) -> pd.DataFrame:
     out = out.reset_index(drop=True)
     if res is not None and res.branches is not None:  # ``plan`` is the likeliest branch's path
         out.attrs["expected_cost"] = expected_spending(res.summary)
+    out.attrs["proposal"] = True  # the map says "Forslag", not "Kapacitetsplan"
     return out
 
 
