@@ -5,6 +5,9 @@ from __future__ import annotations
 import errno
 from dataclasses import dataclass, field
 
+# The one message for a --lang that is neither "da" nor "en" (every command that takes it).
+LANG_ERROR = "ukendt sprog {lang!r}; giv --lang da eller --lang en"
+
 # Danish for the reasons the system gives most often (``OSError.strerror`` is English).
 OS_REASONS: dict[int, str] = {
     errno.EACCES: "adgang nægtet",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from capacity.errors import UserError
+from capacity.errors import LANG_ERROR, UserError
 
 MONTH_NAMES = {
     "da": (
@@ -255,7 +255,7 @@ WORDS = {
 def check_lang(lang: str) -> str:
     """``lang`` when it is "da" or "en"; else a ``UserError``."""
     if lang not in WORDS:
-        raise UserError(f"ukendt sprog {lang!r}; giv --lang da eller --lang en")
+        raise UserError(LANG_ERROR.format(lang=lang))
     return lang
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from ortools.sat.python import cp_model
 
+from capacity.io.values import amount
 from capacity.numbers import number
 from capacity.planning import terms
 from capacity.planning.model import DAYS, PlanModel, closed_from
@@ -76,7 +77,7 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
         + (
             f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen"
             if s["risk"] is not None
-            else f"{s['samples']} prøver af efterspørgslen i {s['groups']} grupper"
+            else f"{s['samples']} prøver af efterspørgslen i {amount(s['groups'], 'gruppe', 'grupper')}"
         ),
         "",
         f"De første {s['shared_months']} måneders beslutninger er bindende (det der skal "

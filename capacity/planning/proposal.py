@@ -910,7 +910,9 @@ def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
     where = f"{path}, mulighed {i}"
     bad = set(row) - OPTION_KEYS
     if bad:
-        raise UserError(f"{where}: ukendt nøgle {sorted(bad)[0]!r}; brug {sorted(OPTION_KEYS)}.")
+        raise UserError(
+            f"{where}: ukendt nøgle {sorted(bad)[0]!r}; brug en af {', '.join(sorted(OPTION_KEYS))}."
+        )
     name = row.get("name")
     if not isinstance(name, str) or not name.strip():
         raise UserError(f"{where}: nøglen 'name' skal være en tekst, fx name = \"Luk P03\".")

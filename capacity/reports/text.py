@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from capacity.errors import UserError
+from capacity.errors import LANG_ERROR, UserError
 from capacity.numbers import number
 
 DA: dict[str, str] = {
@@ -329,7 +329,7 @@ def words(lang: str) -> dict[str, str]:
     try:
         return LANGS[lang]
     except KeyError:
-        raise UserError(f"Ukendt sprog {lang!r}; brug --lang da eller --lang en.") from None
+        raise UserError(LANG_ERROR.format(lang=lang)) from None
 
 
 def status_words(status: str, lang: str = "da") -> str:

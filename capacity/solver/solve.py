@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from capacity.errors import UserError
+from capacity.errors import LANG_ERROR, UserError
 from capacity.io.layers import Registry
 from capacity.model.domain import Domain, add_pairs, build_domain
 from capacity.model.placement import BuildStopped, build_model, hint
@@ -108,7 +108,7 @@ def place(
     if solver not in SOLVERS:
         raise UserError(f"ukendt solver {solver!r}; vælg en af {', '.join(SOLVERS)}")
     if lang not in ("da", "en"):
-        raise UserError(f"ukendt sprog {lang!r}; vælg da eller en")
+        raise UserError(LANG_ERROR.format(lang=lang))
     if time_limit <= 0:
         raise UserError(
             f"tidsgrænsen {decimal(time_limit)} s skal være positiv; giv sekunder, fx 10"

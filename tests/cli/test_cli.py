@@ -147,3 +147,13 @@ def test_the_help_panels_are_in_danish():
     assert result.exit_code == 0
     assert "Tilvalg" in result.output and "Argumenter" in result.output
     assert "[påkrævet]" in result.output and "ÅÅÅÅ-MM-DD" in result.output
+
+
+@pytest.mark.parametrize("command", ["place", "report", "review", "followup"])
+def test_an_unknown_language_is_refused_with_one_message(sample_gpkg, tmp_path, command):
+    # place said "vælg da eller en", report "Ukendt sprog ...; brug --lang da eller --lang en."
+    args = [command, str(sample_gpkg), "--lang", "dk", "--out", str(tmp_path / "out")]
+    args += ["--year", "2026"] if command == "followup" else []
+    result = runner.invoke(app, args, env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert "ukendt sprog 'dk'; giv --lang da eller --lang en" in result.output

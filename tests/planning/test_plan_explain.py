@@ -72,3 +72,12 @@ def test_a_take_down_is_weighed_against_keeping_while_the_site_may_hold_the_modu
         in text
     )
     assert costs["B-T", "2027-01"] == -80_000
+
+
+def test_the_samples_are_counted_in_one_group_or_several():
+    # "20 prøver af efterspørgslen i 1 grupper" (the audit)
+    res = make_plan(two_sites_to_empty(), scenario(12), samples=1, time_limit=20)
+    text = explanation_md(res, 1000)
+    groups = res.summary["groups"]
+    assert f"i {groups} {'gruppe' if groups == 1 else 'grupper'}" in text
+    assert " 1 grupper" not in text

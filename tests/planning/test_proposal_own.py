@@ -68,6 +68,7 @@ def test_options_file_is_read(tmp_path):
     ("text", "message"),
     [
         ('[[option]]\nname = "x"\nclose = {P1 = "2027-07"}\n', "ukendt nøgle 'close'"),
+        ('[[option]]\nname = "x"\nclose = {P1 = "2027-07"}\n', "brug en af buy, close_from, "),
         ('[[option]]\nname = "x"\nclose_from = {P9 = "2027-07"}\n', "kendte lokalitets-id'er"),
         ('[[option]]\nname = "x"\nclose_from = {P1 = "juli"}\n', "YYYY-MM"),
         ('[[option]]\nname = "x"\nkeep_at_least = {P1 = -1}\n', "et helt antal moduler"),
