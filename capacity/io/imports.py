@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import warnings
 from pathlib import Path
 from typing import Any
@@ -415,12 +416,43 @@ def _gpkg_layer(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
     if isinstance(df, gpd.GeoDataFrame):
         geometry = df.geometry.reset_index(drop=True)
         df = pd.DataFrame(df.drop(columns=df.geometry.name))
+    stored = _stored_rows(path, name)
+    if stored is not None and stored != len(df):
+        raw.error(
+            source,
+            f"tabellen har {stored} rækker, men GeoPackage-filens egen optælling "
+            f"(gpkg_ogr_contents) siger {len(df)}, så kun de {len(df)} kan læses; et andet "
+            "program har ændret tabellen uden at rette optællingen. Ret den (i SQLite: UPDATE "
+            f"gpkg_ogr_contents SET feature_count = NULL WHERE table_name = '{name}'), så "
+            "tæller GDAL rækkerne selv",
+        )
+        return None
     header = clean_header(list(df.columns), source, raw)
     if header is None:
         return None
     numbers = [int(i) for i in df.index]
     data = pd.DataFrame(df.astype(object).to_numpy(), columns=header, dtype=object)
     return RawLayer(name, source, data, numbers, "feature", geometry)
+
+
+def _stored_rows(path: Path, name: str) -> int | None:
+    """The rows of the GeoPackage's table ``name`` as SQLite counts them (read-only), or None
+    when SQLite cannot tell. GDAL reads as many rows as the file's ``gpkg_ogr_contents`` says,
+    and that count can be stale, so the rows read are held against this one."""
+    try:
+        conn = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return None
+    try:
+        return int(
+            conn.execute(f'SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[
+                0
+            ]
+        )
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
 
 
 def _gpkg_policy(path: Path, raw: RawRegistry) -> str | None:

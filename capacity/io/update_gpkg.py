@@ -98,6 +98,8 @@ class GpkgTarget(Target):
             marks = ", ".join("?" for _ in row)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in row.items())
             _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+        if edit.added:
+            _count_rows(self.conn, edit.layer)
 
     def _rowids(self, edit: Edit, table: str, columns: dict[str, tuple[str, str]]) -> list[int]:
         """The rowid of every row in the order GDAL read them (a table scan: rowid order, whatever
@@ -121,6 +123,22 @@ class GpkgTarget(Target):
                     "`capacity validate` og prøv igen, eller meld fejlen."
                 )
         return rowids
+
+
+def _count_rows(conn: sqlite3.Connection, layer: str) -> None:
+    """Set the table's row count in ``gpkg_ogr_contents``, where the GeoPackage keeps one: GDAL
+    reads that many rows and no more, and its triggers, which keep the count, may be gone (a
+    table recreated by another tool); with them the count is already right."""
+    has = _sql(
+        conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'gpkg_ogr_contents'"
+    ).fetchone()
+    if has:
+        _sql(
+            conn,
+            "UPDATE gpkg_ogr_contents SET feature_count = "
+            f"(SELECT count(*) FROM {_quote(layer)}) WHERE lower(table_name) = lower(?)",
+            (layer,),
+        )
 
 
 def _same(stored: Any, read: Any) -> bool:
