@@ -168,8 +168,8 @@ def _ending(reg, result) -> list[str]:
 
 
 HEAD = {
-    "da": ("Husstand", "Personer", "Enhed", "Lokalitet", "Omkostning", "Ikke placeret: årsag"),
-    "en": ("Household", "Persons", "Unit", "Site", "Cost", "Unplaced: reason"),
+    "da": ("Husstand", "Personer", "Enhed", "Lokalitet", "Point", "Ikke placeret: årsag"),
+    "en": ("Household", "Persons", "Unit", "Site", "Points", "Unplaced: reason"),
 }
 
 
@@ -210,7 +210,8 @@ def _terms(result) -> Table:
 
     labels = LABELS.get(result.lang, LABELS["da"])
     table = Table(
-        title="Omkostning pr. led" if result.lang != "en" else "Cost per term", show_footer=True
+        title="Omkostning pr. led (point)" if result.lang != "en" else "Cost per term (points)",
+        show_footer=True,
     )
     table.add_column(
         "led" if result.lang != "en" else "term", footer="I alt" if result.lang != "en" else "Total"

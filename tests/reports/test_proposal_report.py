@@ -167,3 +167,12 @@ def test_a_proposal_leaves_no_plan_or_figure_of_an_earlier_one(proposal_paper, t
     names = {p.name for p in out.iterdir()}
     assert {f"plan_{o.key}.csv" for o in paper.options} | {"noter.txt"} <= names
     assert not {"plan_Z.csv", COST_SVG, PROPOSAL_MAP} & names
+
+
+def test_the_head_states_the_accepted_risk_not_the_quantile(proposal_paper, proposal_dir):
+    # "Risikoniveau: 90 %" beside "accepteret: højst 10 %" read as a 90 % risk (the audit)
+    _, paper = proposal_paper
+    accepted = f"Accepteret risiko for mangel: højst {round(100 * (1 - paper.risk))} %"
+    for name in ("proposal.md", "proposal.html"):
+        text = (proposal_dir / name).read_text(encoding="utf-8")
+        assert accepted in text and "Risikoniveau" not in text
