@@ -87,10 +87,10 @@ def _make_folder(folder: Path) -> None:
         When it is a file (an output folder named as an existing file: ``--out README.md``), or
         cannot be made.
     """
-    there = next((p for p in (folder, *folder.parents) if p.exists()), folder)
-    if not there.is_dir():
-        raise UserError(f"{there} er en fil, ikke en mappe; giv en mappe (eller et nyt navn)")
     with os_errors(folder):
+        there = next((p for p in (folder, *folder.parents) if p.exists()), folder)
+        if not there.is_dir():
+            raise UserError(f"{there} er en fil, ikke en mappe; giv en mappe (eller et nyt navn)")
         folder.mkdir(parents=True, exist_ok=True)
         if not folder.is_dir():
             raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))

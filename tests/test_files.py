@@ -65,3 +65,11 @@ def test_an_output_folder_that_is_a_file_is_named_as_a_file(tmp_path, inside):
     with pytest.raises(UserError, match=re.escape(message)):
         files.atomic_folder(folder / "plan", lambda p: None)
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == "x"
+
+
+def test_an_output_path_the_system_refuses_is_a_message_not_a_traceback(tmp_path):
+    # A name too long for the file system: Path.exists() raises, outside the error handler it
+    # ended the command with a traceback and exit 1.
+    folder = tmp_path / ("a" * 300) / "rev"
+    with pytest.raises(UserError, match="kan ikke skrives"):
+        files.atomic_file(folder / "review.html", lambda p: p.write_text("y"))
