@@ -56,23 +56,15 @@ def report(
 
 
 def _summary(reg, proposal, lang: str, day: dt.date | None) -> Table:
-    """The key numbers as the map shows them (small counts suppressed)."""
+    """The key numbers as the map shows them (``map_panels.key_rows``: small counts hidden)."""
     from capacity.reports.council import key_numbers
-    from capacity.reports.privacy import free_total_text, suppress, total_text
-    from capacity.reports.text import money, words
+    from capacity.reports.map_panels import key_rows
+    from capacity.reports.text import words
 
     t, m = words(lang), reg.policy.limits.min_count
-    keys = key_numbers(reg, proposal, day)
     table = Table(title=t["key_numbers"])
     table.add_column("")
     table.add_column("", justify="right")
-    cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
-    for label, value in (
-        (t["residents"], total_text(keys.published, m)),
-        (t["beds"], str(keys.beds)),
-        (t["free_beds"], free_total_text(keys.beds, keys.published, m)),
-        (t["arrivals"], suppress(keys.arrivals, m)),
-        (t["proposal_cost_expected" if keys.proposal_expected else "proposal_cost"], cost),
-    ):
+    for label, value, _ in key_rows(key_numbers(reg, proposal, day), t, lang, m):
         table.add_row(label, value)
     return table

@@ -34,6 +34,7 @@ class KeyNumbers:
 
     residents: int
     published: Total  # the residents as published (the range the shown sites allow)
+    published_in_use: Total  # the same, of the sites in use on the date (free beds are theirs)
     beds: int  # in service at sites in use on the date (``in_use``)
     free_beds: int  # beds less residents at sites in use on the date
     arrivals: int  # persons in households waiting for a home (unaccompanied minors excluded)
@@ -153,6 +154,7 @@ def key_numbers(
     return KeyNumbers(
         residents=int(sites["occupied"].sum()),
         published=published_total(sites["occupied"], reg.policy.limits.min_count),
+        published_in_use=published_total(used["occupied"], reg.policy.limits.min_count),
         beds=int(used["beds"].sum()),
         free_beds=int(used["free"].sum()),
         arrivals=arrivals,

@@ -54,38 +54,40 @@ TOTALS_NOTE = {
 }
 
 
+def key_rows(
+    keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int
+) -> list[tuple[str, str, str]]:
+    """The key figures as the map and ``capacity report``'s summary both show them: ``(label,
+    text, css class)``, people counts hidden below ``min_count``. Free beds are the beds of the
+    sites in use less their residents' published range; the cost is labelled the proposal's or
+    the capacity plan's, as its source is (``KeyNumbers.from_proposal``)."""
+    cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
+    label = ("proposal_cost" if keys.from_proposal else "plan_cost") + (
+        "_expected" if keys.proposal_expected else ""
+    )
+    rows = [
+        (t["residents"], total_text(keys.published, min_count), "count"),
+        (t["beds"], str(keys.beds), "capacity"),
+        (
+            t["free_beds"],
+            free_total_text(keys.beds, keys.published_in_use, min_count),
+            "count-free",
+        ),
+    ]
+    if keys.later_beds:
+        rows.append((t["later_beds"], str(keys.later_beds), "later-beds"))
+    rows.append((t["arrivals"], suppress(keys.arrivals, min_count), "count"))
+    rows.append((t[label], cost, ""))
+    return rows
+
+
 def key_numbers_html(
     keys: KeyNumbers, t: dict[str, str], lang: str, min_count: int, date: dt.date | None = None
 ) -> str:
-    """The key-numbers panel (top left, below the zoom buttons): people counts suppressed."""
-    cost = money(keys.proposal_cost, lang) if keys.proposal_cost is not None else t["no_plan"]
+    """The key-numbers panel (top left, below the zoom buttons): ``key_rows``."""
     rows = [
-        (
-            t["residents"],
-            f'<span class="count">{html_text(total_text(keys.published, min_count))}</span>',
-        ),
-        (t["beds"], f'<span class="capacity">{keys.beds}</span>'),
-        (
-            t["free_beds"],
-            '<span class="count-free">'
-            f"{html_text(free_total_text(keys.beds, keys.published, min_count))}</span>",
-        ),
-        *(
-            [(t["later_beds"], f'<span class="later-beds">{keys.later_beds}</span>')]
-            if keys.later_beds
-            else []
-        ),
-        (
-            t["arrivals"],
-            f'<span class="count">{html_text(suppress(keys.arrivals, min_count))}</span>',
-        ),
-        (
-            t[
-                ("proposal_cost" if keys.from_proposal else "plan_cost")
-                + ("_expected" if keys.proposal_expected else "")
-            ],
-            html_text(cost),
-        ),
+        (label, f'<span class="{css}">{html_text(text)}</span>' if css else html_text(text))
+        for label, text, css in key_rows(keys, t, lang, min_count)
     ]
     when = f"{t['as_of']} {date:%d.%m.%Y}" if date else t["open_rows"]
     body = "".join(f'<tr><td>{k}</td><td class="v">{v}</td></tr>' for k, v in rows)

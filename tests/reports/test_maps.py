@@ -15,6 +15,7 @@ from capacity.reports import council
 from capacity.reports.assets import normalise_ids, strip_assets
 from capacity.reports.maps import MAP_FILE, council_map, write_council_map
 from capacity.reports.plan_output import read_plan
+from capacity.reports.privacy import free_total_text
 from capacity.reports.text import words
 
 
@@ -218,7 +219,8 @@ def test_a_site_not_yet_in_use_has_no_beds_or_free_beds_on_the_date(tiny_registr
     assert f'class="capacity">{keys.beds}<' in panel
     assert "Senge, der tages i brug senere" in panel and "på steder i brug pr. datoen" in panel
     free = re.search(r'class="count-free">([^<]*)<', panel)[1]
-    low, high = keys.beds - keys.published.hi, keys.beds - keys.published.lo
+    used = keys.published_in_use  # P1 (not in use) widens no range of the free beds
+    low, high = keys.beds - used.hi, keys.beds - used.lo
     assert free == (f"{low}–{high}" if low != high else str(low))
 
 
@@ -240,3 +242,22 @@ def test_arrivals_in_the_key_numbers_are_persons(tiny_registry):
     label = "Ventende og forventede ankomster (personer)"
     assert f'<td>{label}</td><td class="v"><span class="count">7</span>' in panel  # 1 + 2 + 4
     assert council.key_numbers(tiny_registry, date=dt.date(2026, 12, 1)).arrivals == 7
+
+
+def test_residents_at_a_site_no_longer_in_use_take_no_free_bed_elsewhere(tiny_registry):
+    # The reviewer's case: residents still at a site whose availability has ended were taken
+    # off the beds of the sites in use (B06 closed with 27 residents: 169-173 free, not 200).
+    day = dt.date(2026, 6, 1)
+    sites = tiny_registry.sites.copy()
+    sites.loc[sites["id"] == "B1", "available_until"] = pd.Timestamp(2026, 3, 31)
+    reg = tiny_registry.with_layers(sites=frame("sites", sites.to_dict("records")))
+    figures = council.sites_figures(reg, day).set_index("site_id")
+    assert figures.loc["B1", "residents"] > 0 and not figures.loc["B1", "in_use"]
+    keys = council.key_numbers(reg, date=day)
+    in_use = figures[figures["in_use"]]
+    assert keys.beds == in_use["beds"].sum()
+    assert keys.published_in_use.lo <= in_use["residents"].sum() <= keys.published_in_use.hi
+    panel = re.search(r'<div id="key-numbers".*?</div></div>', council_map(reg, date=day), re.S)[0]
+    free = re.search(r'class="count-free">([^<]*)<', panel)[1]
+    assert free == free_total_text(keys.beds, keys.published_in_use, 3)
+    assert int(free.split("–")[-1]) == keys.beds - keys.published_in_use.lo
