@@ -516,8 +516,9 @@ def site_actions(
     when given; the site taken into use ("open": the first month a module stands on it where
     none stood before) and cleared ("close": the month its last module is gone), from the
     modules standing in ``plan``. ``modules`` is the count (modules, or homes moved; 0 for open
-    and close), ``when`` the months in Danish ("2 i januar 2027, 1 i marts 2027"; the month
-    alone for open and close), ``binding`` whether it must be taken in the first month, and
+    and close), ``when`` the months in Danish ("2 i januar 2027, 1 i marts 2027"; the months
+    alone for moves, whose count of residents' homes at a site the paper does not print, and
+    for open and close), ``binding`` whether it must be taken in the first month, and
     ``latest`` the month by which it must be taken: the first of its months, and for an opening
     the first order on the site (the order opens it)."""
     names = dict(zip(sup.ids, sup.names, strict=True))
@@ -542,10 +543,12 @@ def site_actions(
             if col not in g or not (g[col] > 0).any():
                 continue
             h = g[g[col] > 0]
-            unit = " boliger" if decision == "move" else ""
-            when = ", ".join(
-                f"{int(r[col])}{unit} i {month_name(r['month'])}" for _, r in h.iterrows()
-            )
+            if decision == "move":  # the months only: a count of residents' homes at a site
+                when = ", ".join(month_name(m) for m in h["month"])
+            else:
+                when = ", ".join(
+                    f"{int(r[col])} i {month_name(r['month'])}" for _, r in h.iterrows()
+                )
             found[decision] = (int(h[col].sum()), when, h["month"].iloc[0])
         if "modules_standing" in g:
             for decision, month in _open_close(g):

@@ -78,7 +78,7 @@ def test_openings_purchases_and_moves_per_site_in_order():
         ["site_id", "decision", "modules", "when", "binding", "latest"]
     ].values.tolist() == [
         ["P1", "buy", 2, "2 i januar 2027", True, "2027-01"],
-        ["P1", "move", 3, "3 boliger i marts 2027", False, "2027-03"],
+        ["P1", "move", 3, "marts 2027", False, "2027-03"],  # no count of residents' homes
         ["P1", "ned", 3, "3 i april 2027", False, "2027-04"],
         ["P1", "close", 0, "april 2027", False, "2027-04"],
         ["P2", "open", 0, "marts 2027", True, "2027-01"],
