@@ -10,6 +10,7 @@ runs apply it through ``capacity.planning.supply``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 
 import numpy as np
@@ -64,16 +65,27 @@ def last_recorded_move(occ: pd.DataFrame) -> pd.Timestamp | None:
     return None if pd.isna(last) else pd.Timestamp(last)
 
 
-def overdue_stays(occ: pd.DataFrame) -> pd.Series:
-    """Open stays (no ``move_out``) whose ``expected_move_out`` lies before the last recorded
-    move (``last_recorded_move``): the household was due to leave, the registry was kept after
-    that, and no move-out was recorded. Whether it left or stayed on, the registry does not say.
-    """
+def kept_until(occ: pd.DataFrame, today: dt.date | None = None) -> pd.Timestamp | None:
+    """The day the registry is known to be kept until: its last recorded move
+    (``last_recorded_move``), but not after ``today`` (default: the clock's), since a move-in
+    booked ahead is recorded before it happens. None without any move."""
     last = last_recorded_move(occ)
     if last is None:
+        return None
+    return min(last, pd.Timestamp(today or dt.date.today()))
+
+
+def overdue_stays(occ: pd.DataFrame, today: dt.date | None = None) -> pd.Series:
+    """Open stays (no ``move_out``) whose ``expected_move_out`` lies before the day the
+    registry is known to be kept until (``kept_until``): the household was due to leave, the
+    registry was kept after that, and no move-out was recorded. Whether it left or stayed on,
+    the registry does not say.
+    """
+    until = kept_until(occ, today)
+    if until is None:
         return pd.Series(False, index=occ.index)
     expected = pd.to_datetime(occ["expected_move_out"])
-    return occ["move_out"].isna() & expected.notna() & (expected < last)
+    return occ["move_out"].isna() & expected.notna() & (expected < until)
 
 
 def check_overdue(layers: dict[str, Parsed]) -> list[Problem]:
@@ -82,14 +94,14 @@ def check_overdue(layers: dict[str, Parsed]) -> list[Problem]:
     if "occupancy" not in layers:
         return []
     p = layers["occupancy"]
-    last = last_recorded_move(p.frame)
+    last = kept_until(p.frame)
     return [
         p.problem(
             int(i),
             "expected_move_out",
             f"husstand {p.frame['household_id'].iat[i]} skulle flytte "
             f"{pd.Timestamp(p.frame['expected_move_out'].iat[i]):%Y-%m-%d}, men har ingen "
-            f"move_out, og registret har flytninger til og med {last:%Y-%m-%d}; registrér "
+            f"move_out, og registret er ført til og med {last:%Y-%m-%d}; registrér "
             "fraflytningen, eller ret expected_move_out til den nye forventede dato",
             severity="warning",
         )

@@ -13,7 +13,7 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
-from capacity.io.stays import last_recorded_move, overdue_stays
+from capacity.io.stays import kept_until, last_recorded_move, overdue_stays
 from capacity.io.values import amount, listed
 from capacity.model import travel
 from capacity.model.homes import HomeKind, NeedKind
@@ -565,10 +565,10 @@ def expected_move_outs(reg: Registry, sc: Scenario, occ: pd.DataFrame) -> pd.Ser
         f"{h} ({d:%Y-%m-%d})"
         for h, d in zip(rows["household_id"], rows["expected_move_out"], strict=True)
     ]
-    last = last_recorded_move(reg.occupancy)
+    last = kept_until(reg.occupancy)
     raise UserError(
         f"{amount(len(named), 'husstand', 'husstande')} skulle efter expected_move_out være flyttet, "
-        f"men har ingen move_out, og registret har flytninger til og med {last:%Y-%m-%d}: "
+        f"men har ingen move_out, og registret er ført til og med {last:%Y-%m-%d}: "
         f"{listed(named)}. Registrér fraflytningen eller en ny forventet dato i occupancy, eller vælg i "
         'scenariet [residents] overdue_expected_move_out = "left" (regnes som flyttet før '
         'starten) eller "unknown" (regnes som uden forventet fraflytning)'

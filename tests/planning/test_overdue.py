@@ -19,6 +19,7 @@ from capacity.cli.scenarios import scenarios
 from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.io.registry import write_registry
+from capacity.io.stays import overdue_stays
 from capacity.io.validate import validate_path
 from capacity.planning.scenario import Scenario, scenario_from_text
 from capacity.planning.supply import supply
@@ -127,3 +128,32 @@ def test_scenarios_command_exits_2_on_an_overdue_stay(tmp_path):
     res = CliRunner().invoke(app, [*args, "--samples", "2", "--workers", "1"])
     assert res.exit_code == 2, res.output
     assert "R1 (2025-09-01)" in res.output and "Traceback" not in res.output
+
+
+def test_a_move_in_booked_ahead_makes_no_stay_overdue_before_it_happens(tmp_path):
+    # The reviewer's case: one move-in booked for a day to come made the registry's "last
+    # recorded move" a future day, and households due to leave after today but before that day
+    # were called overdue. The registry is kept until its last move, but not after today.
+    today = dt.date.today()
+    hh = [
+        make_household("R1", adults=2, arrival_date=today - dt.timedelta(days=300)),
+        make_household("R2", adults=1, arrival_date=today - dt.timedelta(days=10)),
+    ]
+    occ = [
+        make_occupancy(
+            "R1",
+            "B1-1",
+            move_in=today - dt.timedelta(days=300),
+            expected_move_out=today + dt.timedelta(days=20),
+        ),
+        make_occupancy("R2", "B1-2", move_in=today + dt.timedelta(days=45)),
+    ]
+    units = [make_unit("B1-1", "B1", beds=4), make_unit("B1-2", "B1", beds=1)]
+    reg = make_registry(sites=[make_site("B1")], units=units, households=hh, occupancy=occ)
+    assert not overdue_stays(reg.occupancy).any()
+    assert overdue_stays(reg.occupancy, today=today + dt.timedelta(days=30)).tolist() == [
+        True,
+        False,
+    ]
+    write_registry(reg, tmp_path / "reg")
+    assert not [p for p in validate_path(tmp_path / "reg") if p.column == "expected_move_out"]
