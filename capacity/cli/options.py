@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -48,6 +49,8 @@ def as_date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+            raise ValueError(value)  # fromisoformat reads 20261201 and 2026-W49-2 as well
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UserError(

@@ -126,7 +126,9 @@ def test_committed_sample_gpkg_is_what_generate_writes(sample_gpkg, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["info", "place", "report", "review", "followup"])
-@pytest.mark.parametrize("written", ["01-12-2026", "2026-13-01", "1.12.2026"])
+@pytest.mark.parametrize(
+    "written", ["01-12-2026", "2026-13-01", "1.12.2026", "20261201", "2026-W49-2"]
+)
 def test_a_date_written_wrong_is_named_in_danish_with_exit_2(
     sample_gpkg, tmp_path, command, written
 ):
