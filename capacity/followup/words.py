@@ -5,17 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from capacity.errors import LANG_ERROR, UserError
+from capacity.reports.text import MONTHS
 
-MONTH_NAMES = {
-    "da": (
-        "januar", "februar", "marts", "april", "maj", "juni",
-        "juli", "august", "september", "oktober", "november", "december",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
+MONTH_NAMES = MONTHS  # the one list of month names (``reports.text``)
 
 GOAL_TITLES = {
     "da": {

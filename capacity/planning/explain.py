@@ -14,22 +14,8 @@ from capacity.planning.plan import PlanResult
 from capacity.planning.supply import Supply
 from capacity.policy import Policy
 from capacity.reports.escape import md_text
-from capacity.reports.text import money, percent, status_words
+from capacity.reports.text import MONTHS, money, percent, status_words
 
-MONTHS = (
-    "januar",
-    "februar",
-    "marts",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "august",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 # the cost terms that price a module standing or taken down (``module_prices``)
 PRICED = (terms.month, terms.teardown, terms.early_termination, terms.horizon_end)
 TERM_LABELS = {
@@ -57,7 +43,7 @@ def pct(value: float, digits: int = 2) -> str:
 def month_name(label: str) -> str:
     """``2027-04`` as ``april 2027``."""
     y, m = label.split("-")
-    return f"{MONTHS[int(m) - 1]} {y}"
+    return f"{MONTHS['da'][int(m) - 1]} {y}"
 
 
 def kr(value: float) -> str:
