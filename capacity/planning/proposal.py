@@ -311,10 +311,11 @@ class TooLarge:
         shown = suppress(self.households, min_count).replace("<", "færre end ")
         return (
             f"Husstande på mere end {self.beds} personer kan ingen modultype rumme (højst "
-            f"{self.beds} senge pr. bolig): registret har {shown} af dem, som venter eller er meldt til at komme, og {self.homes} af bygningernes "
-            "boliger har plads nok til dem. Mangel for dem kan ingen af mulighederne afhjælpe "
-            "med pavilloner, og den tæller med i alle mulighedernes risiko; kun en større bolig "
-            "i en bygning kan."
+            f"{self.beds} senge pr. bolig): registret har {shown} af dem, som venter eller er "
+            f"meldt til at komme, og {self.homes} af bygningernes boliger er store nok til dem "
+            "(beboede eller ej). Mangel for dem kan ingen af mulighederne afhjælpe med "
+            "pavilloner, og den tæller med i alle mulighedernes risiko; kun en større bolig i "
+            "en bygning kan."
         )
 
 
