@@ -3,14 +3,15 @@
 - A household's *stay* runs from the first move-in of its unbroken chain of occupancy rows
   (``overview.stay_start``, as the review's long stays) to the move-out of its last row; a move
   between two temporary homes is one stay. ``start`` is its first move-in ever (when it was first
-  housed), ``stay_start`` that of its latest stay (the same unless it left and came back). Rows that begin after the report's date are not
-  yet history (the household is still waiting); a move-out after the date is still open.
+  housed), ``stay_start`` that of its latest stay (the same unless it left and came back). Rows that
+  begin after the report's date are not yet history (the household is still waiting); a move-out
+  after the date is still open.
 - A household *waits* from its arrival to its first move-in; unaccompanied minors are handled by
   Børn og Familier and never wait for a home here.
 - A unit *stands* on a day when its site is available then and, with the optional unit columns
-  ``in_service_from`` / ``in_service_until``, it was
-  taken into use on or before the day and not yet out of use; without ``in_service_until`` its
-  ``in_service`` flag of today holds for the whole history.
+  ``in_service_from`` / ``in_service_until``, it was taken into use on or before the day and not yet
+  out of use; without ``in_service_until`` its ``in_service`` flag of today holds for the whole
+  history.
 - Sites carry the placement's own minutes and districts (``model.domain.build_domain``): one source.
 - The history begins with the registry's *first record* (its earliest arrival or move-in): the
   registry holds nothing about the months before that record's month, so they are not measured

@@ -4,13 +4,14 @@ A verdict says only what its figures show: whether the goal is met by the rule w
 the figure that decides it as the reader sees it (a hidden figure is never written out, only "<3"
 or nothing) and the year before's figure in parentheses. The rules:
 
-- capacity: met when no month of the year had more persons in need (residents and waiting) than
-  beds and no household waits for a home at the year's end; with beds enough every month but
-  households still waiting then, only partly met, with their number (as shown) and how long they
-  have waited so far: the goal is homes for those who need them, and enough beds in total do not
-  house a family that waits for a home of its size; a year measured only in part (``months_measured`` labelled with its months: it begins
-  with the registry's first record or ends on the report's date) says over which months, its own
-  and the year before's, so that a part of a year is never read as a whole one;
+- capacity: met when no month of the year had more persons in need (residents and waiting) than beds
+  and no household waits for a home at the year's end; with beds enough every month but households
+  still waiting then, only partly met, with their number (as shown) and how long they have waited so
+  far: the goal is homes for those who need them, and enough beds in total do not house a family
+  that waits for a home of its size; a year measured only in part (``months_measured`` labelled with
+  its months: it begins with the registry's first record or ends on the report's date) says over
+  which months, its own and the year before's, so that a part of a year is never read as a whole
+  one;
 - short stays: met when nobody living in a temporary home at the year's end had lived there over
   the policy's ``long_stay_months``;
 - families together: met when every family with children lives in one district (the policy's

@@ -63,7 +63,8 @@ def explanation_md(res: PlanResult, price_per_day: int) -> str:
         + (
             f"risikoniveau {pct(s['risk'], 0)} af efterspørgslen"
             if s["risk"] is not None
-            else f"{s['samples']} prøver af efterspørgslen i {amount(s['groups'], 'gruppe', 'grupper')}"
+            else f"{s['samples']} prøver af efterspørgslen i "
+            f"{amount(s['groups'], 'gruppe', 'grupper')}"
         ),
         "",
         f"De første {s['shared_months']} måneders beslutninger er bindende (det der skal "

@@ -915,7 +915,8 @@ def _user_option(path: Path, i: int, row: dict, sites: set[str]) -> UserOption:
     bad = set(row) - OPTION_KEYS
     if bad:
         raise UserError(
-            f"{where}: ukendt nøgle {sorted(bad)[0]!r}; brug en af {', '.join(sorted(OPTION_KEYS))}."
+            f"{where}: ukendt nøgle {sorted(bad)[0]!r}; brug en af "
+            f"{', '.join(sorted(OPTION_KEYS))}."
         )
     name = row.get("name")
     if not isinstance(name, str) or not name.strip():

@@ -567,11 +567,11 @@ def expected_move_outs(reg: Registry, sc: Scenario, occ: pd.DataFrame) -> pd.Ser
     ]
     last = kept_until(reg.occupancy)
     raise UserError(
-        f"{amount(len(named), 'husstand', 'husstande')} skulle efter expected_move_out være flyttet, "
-        f"men har ingen move_out, og registret er ført til og med {last:%Y-%m-%d}: "
-        f"{listed(named)}. Registrér fraflytningen eller en ny forventet dato i occupancy, eller vælg i "
-        'scenariet [residents] overdue_expected_move_out = "left" (regnes som flyttet før '
-        'starten) eller "unknown" (regnes som uden forventet fraflytning)'
+        f"{amount(len(named), 'husstand', 'husstande')} skulle efter expected_move_out være "
+        f"flyttet, men har ingen move_out, og registret er ført til og med {last:%Y-%m-%d}: "
+        f"{listed(named)}. Registrér fraflytningen eller en ny forventet dato i occupancy, "
+        'eller vælg i scenariet [residents] overdue_expected_move_out = "left" (regnes som '
+        'flyttet før starten) eller "unknown" (regnes som uden forventet fraflytning)'
     )
 
 

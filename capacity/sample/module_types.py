@@ -3,9 +3,10 @@
 ``add_module_types(reg, k, seed)`` gives every pavilion site ``k`` types in turn from ``TEMPLATES``
 (family homes first: the modules standing today are of that type, with the site's own beds and
 costs; then single rooms, accessible homes, and again), about a third of the family types rented
-with a lease, and site terms (opening and closing costs, notice). The accessible modules standing
-at a site get an accessible copy of the first type, ``<site>-TA`` (``pavilions.split_accessible``). It draws from its own generator,
-so the registry it is given is unchanged otherwise; ``k = 1`` returns it as it is.
+with a lease, and site terms (opening and closing costs, notice). The accessible modules standing at
+a site get an accessible copy of the first type, ``<site>-TA`` (``pavilions.split_accessible``). It
+draws from its own generator, so the registry it is given is unchanged otherwise; ``k = 1`` returns
+it as it is.
 """
 
 from __future__ import annotations

@@ -21,8 +21,8 @@ BUY = 500_000  # A-T's purchase price: too dear for any plan but one told to buy
 
 def two_sites_to_empty():
     """Nobody needs a home. A is available until 30 September 2027 and rents two modules
-    (10,000 a month, 30,000 to take down, 500,000 to buy); B owns two (upkeep 5,000 a month, 20,000 to take
-    down, worth 60,000 each, 200,000 to set up), available to the horizon's end."""
+    (10,000 a month, 30,000 to take down, 500,000 to buy); B owns two (upkeep 5,000 a month,
+    20,000 to take down, worth 60,000 each, 200,000 to set up), available to the horizon's end."""
     a = make_site("A", kind="pavilion_site", available_until=dt.date(2027, 9, 30))
     b = make_site("B", kind="pavilion_site", dx=500)
     now = dict(modules_now=2, modules_max=2, cost_setup_per_module=200_000)
