@@ -184,6 +184,18 @@ def keep_owners(old: Path, new: Path) -> None:
     _same_owner(old, new)
 
 
+def copy_mode(original: Path) -> int:
+    """The permission bits for a copy of ``original`` (a backup of the registry): its own, unless
+    the copy cannot be given its group (``keep_owners``: only root, or a member of that group,
+    may), when the group's and others' bits are dropped: the copy would else be open to the
+    group of whoever made it, not to the registry's."""
+    st = os.stat(original)
+    mode = stat.S_IMODE(st.st_mode)
+    if os.geteuid() == 0 or st.st_gid in {os.getegid(), *os.getgroups()}:
+        return mode
+    return mode & 0o700
+
+
 def _same_owner(old: Path, new: Path) -> None:
     """``new`` given ``old``'s owner and group, or its group alone, or left as it is."""
     try:

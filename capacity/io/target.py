@@ -5,7 +5,6 @@ same for the three forms; each form's ``Target`` is in ``update_gpkg``, ``update
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,11 +106,12 @@ class Target:
             )
 
     def backup(self, dst: Path) -> None:
-        """Copy the registry to ``dst`` atomically, with the registry's permission bits, owner and
-        group (``files.keep_owners``: a copy of personal data is for whom the registry is for, not
-        for the group of whoever runs the apply); the copy is read back and compared with
-        ``registry`` before it is renamed to ``dst``."""
-        mode = os.stat(self.path).st_mode & 0o7777
+        """Copy the registry to ``dst`` atomically, with the registry's owner, group and permission
+        bits (``files.keep_owners``, ``files.copy_mode``: a copy of personal data is for whom the
+        registry is for, not for the group of whoever runs the apply, and private where its group
+        cannot be kept); the copy is read back and compared with ``registry`` before it is
+        renamed to ``dst``."""
+        mode = files.copy_mode(self.path)
         if self.path.is_dir():
 
             def copy_folder(tmp: Path) -> None:

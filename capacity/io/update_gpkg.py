@@ -48,7 +48,7 @@ class GpkgTarget(Target):
             files.keep_owners(self.path, tmp)
             self._backed_up(tmp)
 
-        files.atomic_file(dst, copy, mode=os.stat(self.path).st_mode & 0o777)
+        files.atomic_file(dst, copy, mode=files.copy_mode(self.path))
 
     def with_defaults(self, old: Registry, new: Registry) -> Registry:
         """See ``Target``: a user's column declared with ``DEFAULT`` gets its value (evaluated

@@ -327,3 +327,16 @@ def test_drawings_are_told_from_what_openpyxl_keeps(content, dropped):
         f"{content}<xdr:clientData/></xdr:oneCellAnchor></xdr:wsDr>"
     )
     assert update_xlsx._shapes_in(drawing) is dropped
+
+
+def test_a_backup_whose_group_cannot_be_kept_is_private(tmp_path, monkeypatch):
+    """A user who is not in the registry's group cannot give the backup that group; with the
+    registry's group bits the backup would be open to the user's own group instead."""
+    registry = tmp_path / "reg.xlsx"
+    registry.write_text("x")
+    os.chmod(registry, 0o664)
+    assert files.copy_mode(registry) == 0o664  # root (or a member of the group) keeps it
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    monkeypatch.setattr(os, "getegid", lambda: 4242)
+    monkeypatch.setattr(os, "getgroups", lambda: [4242])
+    assert files.copy_mode(registry) == 0o600
