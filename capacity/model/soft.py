@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from capacity.model.domain import DAYCARE_GROUPS, Domain, Household, Unit, half_up
@@ -33,13 +33,21 @@ class Term:
     weight: int
     parts: dict[str, Any]  # subject -> LinearExpr (or int)
     text: str  # "{subject}: {amount} personminutter til stationen"
+    # subject -> the key in ``TEXT`` of a part that counts something else than the term's own
+    # text says (``school_daycare``'s districts: missing daycare slots, not minutes)
+    texts: dict[str, str] = field(default_factory=dict)
+
+    def template(self, subject: str, lang: str = "da") -> str:
+        """The text template of one part, in ``lang``."""
+        return TEXT["en" if lang == "en" else "da"][self.texts.get(subject, self.name)]
 
 
 TEXT = {
     "da": {
         "unplaced": "{subject}: {amount} personer uden bolig",
         "transport": "{subject}: {amount} personminutter til stationen",
-        "school_daycare": "{subject}: {amount} barneminutter til skole / manglende dagtilbudspladser",
+        "school_daycare": "{subject}: {amount} barneminutter til skolen",
+        "daycare_slots": "{subject}: manglende dagtilbudspladser: {amount}",
         "family_cluster": "{subject}: {amount} distrikt med børnefamilier",
         "spread": "{subject}: {amount} beboere over rimelig andel plus tolerance",
         "buildings_first": "{subject}: {amount} personer i pavillon",
@@ -50,7 +58,8 @@ TEXT = {
     "en": {
         "unplaced": "{subject}: {amount} persons without a home",
         "transport": "{subject}: {amount} person-minutes to the station",
-        "school_daycare": "{subject}: {amount} child-minutes to school / missing daycare slots",
+        "school_daycare": "{subject}: {amount} child-minutes to school",
+        "daycare_slots": "{subject}: missing daycare slots: {amount}",
         "family_cluster": "{subject}: {amount} district holding families with children",
         "spread": "{subject}: {amount} residents above fair share plus tolerance",
         "buildings_first": "{subject}: {amount} persons in a pavilion",
@@ -207,9 +216,11 @@ def spread_caps(dom: Domain) -> dict[str, tuple[int, int]]:
 # --- terms -----------------------------------------------------------------------------------------
 
 
-def _term(m: PlacementModel, name: str, parts: dict[str, Any]) -> Term:
+def _term(
+    m: PlacementModel, name: str, parts: dict[str, Any], texts: dict[str, str] | None = None
+) -> Term:
     weight = int(m.dom.weights[name])
-    return Term(name, weight, parts if weight else {}, TEXT["da"][name])
+    return Term(name, weight, parts if weight else {}, TEXT["da"][name], texts or {})
 
 
 def _household_parts(m: PlacementModel, coef: Callable[[Household, Unit, Domain], int]) -> dict:
@@ -245,6 +256,7 @@ def school_daycare(m: PlacementModel) -> Term:
     if not m.dom.weights["school_daycare"]:
         return _term(m, "school_daycare", {})
     parts = _household_parts(m, school_coef)
+    texts: dict[str, str] = {}
     for (did, group), slots in daycare_slots(m.dom).items():
         m.check()
         demand = [
@@ -257,7 +269,8 @@ def school_daycare(m: PlacementModel) -> Term:
         missing = m.cp.new_int_var(0, sum(c for c, _ in demand), f"daycare_missing[{did},{group}]")
         m.cp.add(missing >= m.weighted_sum([v for _, v in demand], [c for c, _ in demand]) - slots)
         parts[f"{did} {group} år"] = missing
-    return _term(m, "school_daycare", parts)
+        texts[f"{did} {group} år"] = "daycare_slots"
+    return _term(m, "school_daycare", parts, texts)
 
 
 def family_cluster(m: PlacementModel) -> Term:

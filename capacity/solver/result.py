@@ -17,7 +17,6 @@ import pandas as pd
 from capacity.model.domain import Domain
 from capacity.model.placement import PlacementModel, part_values
 from capacity.model.reasons import unplaced_reason
-from capacity.model.soft import TEXT
 from capacity.numbers import number
 from capacity.reports.text import status_words
 from capacity.solver.alternatives import PLACEMENT_TERMS, TERM_NAMES, alternatives_table
@@ -135,7 +134,6 @@ def result_from_model(
     dom = m.dom if dom is None else dom
     assignment = assignment_of(m, value)
     rows = part_values(m, value)
-    templates = TEXT["en" if lang == "en" else "da"]
     explanation = pd.DataFrame(
         [
             (
@@ -144,7 +142,7 @@ def result_from_model(
                 s,
                 a,
                 t.weight * a,
-                templates[t.name].format(subject=s, amount=number(a, 0, lang)),
+                t.template(s, lang).format(subject=s, amount=number(a, 0, lang)),
             )
             for t, s, a in rows
             if a

@@ -33,3 +33,16 @@ def test_sample_is_placed_optimally_checked_and_reproducible(sample_gpkg, tmp_pa
     write_outputs(result, tmp_path / "a")
     write_outputs(place(reg, DAY), tmp_path / "b")
     assert _texts(tmp_path / "a") == _texts(tmp_path / "b")
+
+
+def test_a_daycare_district_short_of_slots_is_told_as_children_not_minutes(sample_gpkg):
+    # explanation.md read "DAG-LU 3-5 år: 1 barneminutter til skole / manglende
+    # dagtilbudspladser": one template for two kinds of part of the term (the audit)
+    result = place(load_registry(sample_gpkg), DAY)
+    rows = result.explanation[result.explanation["term"] == "school_daycare"]
+    districts = rows[rows["subject"].str.endswith(" år")]
+    households = rows[~rows["subject"].str.endswith(" år")]
+    assert len(districts) and len(households)
+    assert districts["text"].str.contains("manglende dagtilbudspladser: ").all()
+    assert households["text"].str.contains("barneminutter til skolen").all()
+    assert not rows["text"].str.contains("/").any()
