@@ -1,5 +1,5 @@
-"""Checks of stays over all the occupancy rows: no household in two homes at once, and open
-stays past their expected move-out.
+"""Checks of stays over all the occupancy rows: no household in two homes at once, open stays
+past their expected move-out, and residents at a site whose availability has ended.
 
 ``checks.check_occupancy`` allows one open row per household; ``check_stays`` covers the closed
 ones too: a stay that begins before the household's previous stay ended counts the household twice
@@ -18,6 +18,7 @@ import pandas as pd
 
 from capacity.errors import Problem
 from capacity.io.parsed import Parsed
+from capacity.io.values import amount
 
 
 def check_stays(layers: dict[str, Parsed]) -> list[Problem]:
@@ -107,3 +108,34 @@ def check_overdue(layers: dict[str, Parsed]) -> list[Problem]:
         )
         for i in np.flatnonzero(overdue_stays(p.frame).to_numpy())
     ]
+
+
+def check_site_ended(layers: dict[str, Parsed]) -> list[Problem]:
+    """A site whose availability ended (``available_until``) before the day the registry is
+    kept until (``kept_until``), with households still living there, is a warning: placement and
+    plan count no bed there from then, so the residents would be left out of both."""
+    if not {"occupancy", "units", "sites"} <= set(layers):
+        return []
+    until = kept_until(layers["occupancy"].frame)
+    if until is None:
+        return []
+    occ = layers["occupancy"].frame
+    site_of = dict(zip(layers["units"].frame["id"], layers["units"].frame["site_id"], strict=True))
+    living = occ.loc[occ["move_out"].isna(), "unit_id"].map(site_of).value_counts()
+    p = layers["sites"]
+    out = []
+    for i, (sid, end) in enumerate(zip(p.frame["id"], p.frame["available_until"], strict=True)):
+        n = int(living.get(sid, 0))
+        if n and not pd.isna(end) and pd.Timestamp(end) < until:
+            out.append(
+                p.problem(
+                    i,
+                    "available_until",
+                    f"lokalitet {sid} er til rådighed til og med {pd.Timestamp(end):%Y-%m-%d}, "
+                    f"men {amount(n, 'husstand', 'husstande')} bor der stadig, og "
+                    f"registret er ført til og med {until:%Y-%m-%d}; registrér "
+                    "fraflytningerne, eller ret available_until",
+                    severity="warning",
+                )
+            )
+    return out

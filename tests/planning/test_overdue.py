@@ -157,3 +157,19 @@ def test_a_move_in_booked_ahead_makes_no_stay_overdue_before_it_happens(tmp_path
     ]
     write_registry(reg, tmp_path / "reg")
     assert not [p for p in validate_path(tmp_path / "reg") if p.column == "expected_move_out"]
+
+
+def test_validate_warns_of_residents_at_a_site_whose_availability_ended(tmp_path):
+    # The audit's case: residents living at a site past its available_until, validate silent;
+    # placement and plan count no bed there from then.
+    reg = _registry(None)
+    sites = reg.sites.copy()
+    sites["available_until"] = pd.Timestamp(2026, 10, 31)
+    write_registry(reg.with_layers(sites=sites), tmp_path / "reg")
+    (problem,) = [p for p in validate_path(tmp_path / "reg") if p.column == "available_until"]
+    assert problem.severity == "warning"
+    assert "lokalitet B1 er til rådighed til og med 2026-10-31, men 2 husstande" in problem.message
+    assert "ført til og med 2026-11-18" in problem.message
+    sites["available_until"] = pd.Timestamp(2026, 12, 31)  # ends after the last move: fine
+    write_registry(reg.with_layers(sites=sites), tmp_path / "later")
+    assert not [p for p in validate_path(tmp_path / "later") if p.column == "available_until"]
