@@ -149,17 +149,20 @@ def _apply(
 def _ending(reg, result) -> list[str]:
     """A line per site of the plan whose availability ends: the households placed there must
     move again by then, which the objective does not count."""
+    from capacity.io.values import amount
     from capacity.overview import ending_sites
 
     ending = ending_sites(reg, result.placements["site_id"], result.date)
     en = result.lang == "en"
     return [
         (
-            f"Note: {r.households} household(s) placed at {r.site_id}, available only until "
+            f"Note: {amount(r.households, 'household', 'households')} placed at {r.site_id}, "
+            "available only until "
             f"{r.available_until.isoformat()} ({number(r.days, 0, 'en')} days after the date); "
             "they must move again by then."
             if en
-            else f"Bemærk: {r.households} husstand(e) placeres på {r.site_id}, som kun er til "
+            else f"Bemærk: {amount(r.households, 'husstand', 'husstande')} placeres på "
+            f"{r.site_id}, som kun er til "
             f"rådighed til og med {r.available_until.isoformat()} "
             f"({number(r.days, 0, 'da')} dage efter plandatoen); de skal flytte igen senest da."
         )

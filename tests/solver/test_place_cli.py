@@ -246,7 +246,8 @@ def test_place_says_when_a_site_of_the_plan_must_be_vacated(tmp_path):
     placed = pd.read_csv(tmp_path / "plan" / "placements.csv")
     at_b1 = int((placed["site_id"] == "B1").sum())
     assert at_b1 > 0
-    line = f"Bemærk: {at_b1} husstand(e) placeres på B1, som kun er til rådighed til og med {DAY}"
+    households = "husstand" if at_b1 == 1 else "husstande"
+    line = f"Bemærk: {at_b1} {households} placeres på B1, som kun er til rådighed til og med {DAY}"
     assert line in " ".join(result.output.split())
     assert "(0 dage efter plandatoen)" in result.output
     assert "placeres på P1" not in result.output  # P1 has no end date
