@@ -188,9 +188,7 @@ def make_plan(
         known = branches_known(sc)
     need = need + sup.resident_displaced[None, :, :]
     if shared is None:
-        mod, T = sup.mod, sc.horizon_months
-        orders = mod.lead[(mod.most > 0) & (mod.lead < T)]  # a longer lead never arrives
-        shared = int(max([*orders, *mod.notice, 1]))
+        shared = default_shared(sup, sc)
     shared = max(1, min(shared, sc.horizon_months))
     node = sample_tree(paths, branch, known, shared, groups)
     begin = time.perf_counter()
@@ -831,6 +829,16 @@ TEXTS = {
     "buildings_first": "{subject}, {month}: {amount} senge i pavilloner",
     "spread": "{subject}, {month}: {amount} senge over distriktets andel",
 }
+
+
+def default_shared(sup: Supply, sc: Scenario) -> int:
+    """The months whose decisions every sample shares by default: the longest lead time of a
+    module that can be ordered (one arriving after the horizon aside) or notice, at least 1. The
+    proposal gives every option the value of the whole supply, so that an option with fewer
+    decisions does not adapt to demand sooner than the others and look cheaper for it."""
+    mod, T = sup.mod, sc.horizon_months
+    orders = mod.lead[(mod.most > 0) & (mod.lead < T)]  # a longer lead never arrives
+    return int(max([*orders, *mod.notice, 1]))
 
 
 def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:

@@ -50,7 +50,7 @@ from capacity.planning.explain import month_name, pct, site_holds
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
 from capacity.planning.option_checks import check_option, reachable_homes, standing_available
-from capacity.planning.plan import NOT_PLAN_COST, PlanResult, make_plan
+from capacity.planning.plan import NOT_PLAN_COST, PlanResult, default_shared, make_plan
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
@@ -196,6 +196,8 @@ def make_proposal(
     done: dict[tuple, tuple] = {}  # the same plan is run once (the runs depend on it only)
     dm = demand_model(reg, sc)
 
+    shared = default_shared(sup, sc)
+
     def plan(key: str, title: str, core: bool, **kw) -> PlanResult | None:
         # scoring this plan; before a user's option or B's plan also the sensitivity of the
         # plans so far and this one (the main options come before the sensitivity)
@@ -214,7 +216,8 @@ def make_proposal(
             planned["out"] = 1  # the options after one left out for time are left out too
             return None
         say(f"Planlægger {key} ({title.lower()})")
-        kw = dict(seed=seed, groups=1, progress=progress, **kw)  # one plan to decide on
+        # one plan to decide on; every option shares the same first months (``default_shared``)
+        kw = dict(seed=seed, groups=1, progress=progress, shared=shared, **kw)
         try:
             return make_plan(reg, sc, time_limit=seconds, **kw)
         except PlanTimeout:

@@ -226,3 +226,18 @@ def test_the_bundled_options_load_and_apply(sample_gpkg):
     own = load_options(DATA / "scenarios" / "options.toml", reg.sites["id"].astype(str).tolist())
     sup = supply(reg, sc)
     assert [conditions(sup, u).closed_from is not None for u in own] == [True, False, False]
+
+
+def test_every_option_shares_the_same_first_months():
+    # C (no new modules) once shared only the months of the leads it still had (2) while A
+    # shared 5, so C adapted to demand sooner and could come out cheaper than A, the least-cost
+    # option (the wave at probability 0.4 on the sample: 7,291,000 against 7,376,560 kr.).
+    sites = [
+        pavilion("P1", modules_now=3, modules_max=5),
+        pavilion("P2", modules_now=0, modules_max=4, lead_time_months=5),
+    ]
+    units = [make_unit(f"M{i}", "P1", beds=4) for i in (1, 2, 3)]
+    reg = make_registry(sites=sites, units=units, policy=policy())
+    paper = make_proposal(reg, scenario([1], stay=6, horizon=8), samples=2, runs=20)
+    shared = {o.key: o.plan.summary["shared_months"] for o in paper.options}
+    assert set(shared.values()) == {5}, shared
