@@ -92,7 +92,7 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
     state = _map_state(page)
     assert state["markers"] == _expected_markers(tiny_registry, plan_sites=1)
     assert state["overlays"] == _expected_overlays(tiny_registry, plan=True)
-    assert "Proposal cost" in page.locator("#key-numbers").inner_text()
+    assert "Capacity plan cost" in page.locator("#key-numbers").inner_text()
     # Leaflet opens the popup in the click's handler, which a click can miss (CI once showed no
     # popup 5 s after one click), so the marker is clicked again, at most three times, only while
     # no popup shows: a click on a marker whose popup is open closes it.
