@@ -144,9 +144,7 @@ def atomic_folder(
     path = target_of(path)
     _make_folder(path.parent)
     if path.exists() and not path.is_dir():
-        raise UserError(
-            f"{path} er en fil; giv et mappenavn eller et navn, der ender på .gpkg/.xlsx"
-        )
+        raise UserError(f"{path} er en fil, ikke en mappe; giv en mappe (eller et nyt navn)")
     if mode is None:
         with os_errors(path):
             mode = _mode(path, 0o777)

@@ -64,6 +64,8 @@ def test_an_output_folder_that_is_a_file_is_named_as_a_file(tmp_path, inside):
         files.atomic_file(folder / "review.html", lambda p: p.write_text("y"))
     with pytest.raises(UserError, match=re.escape(message)):
         files.atomic_folder(folder / "plan", lambda p: None)
+    with pytest.raises(UserError, match=re.escape(message)):  # plan --out README.md
+        files.atomic_folder(tmp_path / "README.md", lambda p: None)
     assert (tmp_path / "README.md").read_text(encoding="utf-8") == "x"
 
 
