@@ -49,7 +49,10 @@ def report(
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))
     make_console().print(
-        clean(f"Skrev {path} ({number(path.stat().st_size / 1e6, 1)} MB)"),
+        clean(
+            f"{'Wrote' if lang == 'en' else 'Skrev'} {path} "
+            f"({number(path.stat().st_size / 1e6, 1, lang)} MB)"
+        ),
         soft_wrap=True,
         markup=False,
     )

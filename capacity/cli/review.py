@@ -55,7 +55,8 @@ def review(
     if forecast is not None:
         console.print(_risk_line(forecast, lang), soft_wrap=True)
     for path in paths:
-        console.print(f"Skrev {clean(path)}", soft_wrap=True, markup=False)
+        wrote = "Wrote" if lang == "en" else "Skrev"
+        console.print(f"{wrote} {clean(path)}", soft_wrap=True, markup=False)
 
 
 def _summary(tables: dict, day: dt.date, lang: str) -> Table:

@@ -11,6 +11,7 @@ from rich.table import Table
 from capacity.cli.app import clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
+from capacity.io.values import amount
 from capacity.numbers import number
 from capacity.reports.text import percent
 
@@ -112,7 +113,7 @@ def plan_lines(summary: dict, modules) -> list[str]:
         )
     known = modules is not None and "units_moved" in modules  # a hand-made modules.csv may lack it
     moved = int(modules["units_moved"].sum()) if known else None
-    planned = f"; planen flytter beboerne i {moved} bolig(er)" if moved is not None else ""
+    planned = f"; planen flytter beboerne i {amount(moved, 'bolig', 'boliger')}" if moved else ""
     out.append(
         "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
         f"{number(summary['expected_relocations'], 1)} husstande{planned}."
