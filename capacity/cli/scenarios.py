@@ -113,7 +113,13 @@ def plan_lines(summary: dict, modules) -> list[str]:
         )
     known = modules is not None and "units_moved" in modules  # a hand-made modules.csv may lack it
     moved = int(modules["units_moved"].sum()) if known else None
-    planned = f"; planen flytter beboerne i {amount(moved, 'bolig', 'boliger')}" if moved else ""
+    planned = (
+        ""
+        if moved is None
+        else "; planen flytter ingen beboere"
+        if moved == 0
+        else f"; planen flytter beboerne i {amount(moved, 'bolig', 'boliger')}"
+    )
     out.append(
         "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
         f"{number(summary['expected_relocations'], 1)} husstande{planned}."
