@@ -14,6 +14,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
 import typer
@@ -633,7 +634,6 @@ def test_excel_features_openpyxl_would_drop_are_refused(tmp_path):
 
 
 def test_excel_keeps_rich_text_in_the_users_cells(tmp_path):
-    import openpyxl
 
     path, plan = _planned(tmp_path, "reg.xlsx")
     book = openpyxl.load_workbook(path)
@@ -650,7 +650,6 @@ def test_excel_keeps_rich_text_in_the_users_cells(tmp_path):
 def test_excel_rows_added_are_written_as_the_columns_cells_are(tmp_path):
     """Numeric household ids stay numbers (a VLOOKUP with numbers finds them), dates take the
     column's format; before: ids as text, dates as yyyy-mm-dd."""
-    import openpyxl
 
     reg = tiny_registry()
     numbers = {h: str(100 + i) for i, h in enumerate(reg.households["id"])}
@@ -685,7 +684,6 @@ def test_excel_rows_added_are_written_as_the_columns_cells_are(tmp_path):
 
 
 def test_excel_keeps_other_sheets_widths_comments_and_mode(tmp_path):
-    import openpyxl
     from openpyxl.comments import Comment
 
     path, plan = _planned(tmp_path, "reg.xlsx")
@@ -770,7 +768,6 @@ def test_os_errors_are_user_errors_naming_the_path(tmp_path):
 
 
 def _with_formula(path: Path, sheet: str, cell: str, formula: str) -> None:
-    import openpyxl
 
     book = openpyxl.load_workbook(path)
     (book[sheet] if sheet in book.sheetnames else book.create_sheet(sheet))[cell] = formula
@@ -816,7 +813,6 @@ def test_a_linked_layer_file_in_a_folder_is_refused_and_left_as_it_was(tmp_path)
 
 
 def test_formulas_on_the_users_own_sheets_are_kept_and_computed_again(tmp_path):
-    import openpyxl
 
     path = tmp_path / "reg.xlsx"
     write_registry(tiny_registry(), path)
