@@ -75,6 +75,11 @@ def add_rows(
         table.add_row(literal(note), *[""] * (len(table.columns) - 1))
 
 
+def wrote(lang: str = "da") -> str:
+    """The word before the path of a file or folder a command has written."""
+    return "Wrote" if lang == "en" else "Skrev"
+
+
 def see(path: Path | None, lang: str = "da") -> str:
     """Where the rows left out of a terminal table are: ``path`` or a hint to write it."""
     if path is None:

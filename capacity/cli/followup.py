@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, literal, make_console
+from capacity.cli.app import add_rows, clean, literal, make_console, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.errors import UserError
 
@@ -59,9 +59,7 @@ def followup(
     add_rows(table, [(GOAL_TITLES[lang][g], v) for g, v in result.verdicts.items()], lang=lang)
     console.print(table)
     for path in paths:
-        console.print(
-            f"{'Wrote' if lang == 'en' else 'Skrev'} {clean(path)}", soft_wrap=True, markup=False
-        )
+        console.print(f"{wrote(lang)} {clean(path)}", soft_wrap=True, markup=False)
 
 
 def updated_on(year: int, date: dt.date | None, today: dt.date) -> dt.date:

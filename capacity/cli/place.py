@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see
+from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt, as_date, date_option
 from capacity.numbers import number
 
@@ -123,9 +123,7 @@ def place(
         markup=False,
     )
     if out is not None:
-        console.print(
-            ("Wrote " if lang == "en" else "Skrev ") + clean(out), soft_wrap=True, markup=False
-        )
+        console.print(f"{wrote(lang)} {clean(out)}", soft_wrap=True, markup=False)
 
 
 def _apply(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import clean, make_console
+from capacity.cli.app import clean, make_console, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.numbers import number
 
@@ -49,10 +49,7 @@ def report(
     path = write_council_map(reg, out, proposal, lang, tiles, day)
     make_console().print(_summary(reg, proposal, lang, day))
     make_console().print(
-        clean(
-            f"{'Wrote' if lang == 'en' else 'Skrev'} {path} "
-            f"({number(path.stat().st_size / 1e6, 1, lang)} MB)"
-        ),
+        clean(f"{wrote(lang)} {path} ({number(path.stat().st_size / 1e6, 1, lang)} MB)"),
         soft_wrap=True,
         markup=False,
     )

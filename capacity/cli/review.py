@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from capacity.cli.app import add_rows, clean, make_console
+from capacity.cli.app import add_rows, clean, make_console, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, as_date, date_option
 from capacity.reports.text import percent
 
@@ -55,8 +55,7 @@ def review(
     if forecast is not None:
         console.print(_risk_line(forecast, lang), soft_wrap=True)
     for path in paths:
-        wrote = "Wrote" if lang == "en" else "Skrev"
-        console.print(f"{wrote} {clean(path)}", soft_wrap=True, markup=False)
+        console.print(f"{wrote(lang)} {clean(path)}", soft_wrap=True, markup=False)
 
 
 def _summary(tables: dict, day: dt.date, lang: str) -> Table:
