@@ -124,6 +124,14 @@ def plan_lines(summary: dict, modules) -> list[str]:
         "Genhusede (deres bolig forsvinder: en bygning lukker, moduler tages ned): forventet "
         f"{number(summary['expected_relocations'], 1)} husstande{planned}."
     )
+    beyond = summary.get("beyond_modules", {})
+    if beyond.get("risk_any_shortage", 0) > 0:
+        out.append(
+            "Heraf husstande, som ingen modultypes bolig passer til (ingen bestilling af moduler "
+            f"kan huse dem): mangel i mindst én måned i {percent(beyond['risk_any_shortage'], 1)}"
+            f" af kørslerne, forventet {number(beyond['household_months'], 1)} "
+            "husstandsmåneder."
+        )
     return out
 
 

@@ -43,6 +43,7 @@ class RunInput:
     spare: np.ndarray  # (K, C) 2 / 1 / 0: home c has a flag kind k does not need (kept for others)
     category: np.ndarray  # (K,) index of each kind of household into homes.CATEGORIES
     kind_family: np.ndarray  # (K,) the kind has children
+    beyond: np.ndarray  # (K,) no module type's home fits the kind (``Supply.beyond_modules``)
     resident_site: np.ndarray  # per current resident household: site index
     resident_size: np.ndarray  # persons
     resident_leave: np.ndarray  # first month index without a home
@@ -57,10 +58,12 @@ class RunInput:
     samples: int
 
 
-# rows of a run: persons short, housed, beds free; persons short by category (3); households
-# short by category (3); households relocated because their home went
-ROWS = 10
+# rows of a run: persons short, housed, beds free; persons short by category (3) and households
+# short by category (3), both of kinds some module type's home fits; households relocated
+# because their home went; persons and households short of kinds no module type's home fits
+ROWS = 12
 RELOCATED = 9
+BEYOND = 10
 
 NO = 1 << 30
 
@@ -114,7 +117,9 @@ def homes_of(inp: RunInput, homes: np.ndarray) -> Homes:
 def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
     """Runs ``start`` to ``stop``: an array (stop - start, ROWS, T): persons short, persons
     housed, beds free, then persons and households short by kind of household (single, family,
-    accessible), then households relocated because their home went."""
+    accessible) among the kinds some module type's home fits, then households relocated because
+    their home went, then persons and households short of the kinds no module type's home fits
+    (``RunInput.beyond``: no order of modules can house them)."""
     gens = generators(inp.seed, inp.purpose, min(stop, inp.samples), start)
     T = inp.homes.shape[-1]
     plans = [homes_of(inp, h) for h in inp.homes]
@@ -150,6 +155,7 @@ def run_one(
         inp.beds.astype(np.int64),
         inp.share.astype(np.bool_),
         inp.category.astype(np.int64),
+        inp.beyond.astype(np.bool_),
         out,
     )
     return out
@@ -158,7 +164,7 @@ def run_one(
 @numba.njit(cache=True, nogil=True)
 def _simulate(
     month, persons, family, leave, kind, residents, resident_pair, resident_unit,
-    pair_class, count, rank, slot_pair, slot_beds, beds, share, category, out,
+    pair_class, count, rank, slot_pair, slot_beds, beds, share, category, beyond, out,
 ):  # fmt: skip
     """The month loop of one run (see the module docstring), writing ``out`` (ROWS, T)."""
     n, P, U, T = len(month), len(pair_class), len(slot_pair), out.shape[1]
@@ -219,10 +225,14 @@ def _simulate(
         housed = 0
         for i in range(n):
             if waiting[i]:
-                c = category[kind[i]]
                 out[0, t] += persons[i]
-                out[3 + c, t] += persons[i]
-                out[6 + c, t] += 1
+                if beyond[kind[i]]:
+                    out[10, t] += persons[i]
+                    out[11, t] += 1
+                else:
+                    c = category[kind[i]]
+                    out[3 + c, t] += persons[i]
+                    out[6 + c, t] += 1
             elif slot[i] >= 0:
                 housed += persons[i]
         out[1, t] = housed

@@ -54,7 +54,7 @@ from capacity.planning.plan import NOT_PLAN_COST, PlanResult, default_shared, ma
 from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
-from capacity.planning.simulate import ScenarioResult, score
+from capacity.planning.simulate import AT_RISK, ScenarioResult, remediable_short, score
 from capacity.planning.supply import Supply, supply
 from capacity.reports.privacy import suppress
 from capacity.reports.text import money
@@ -76,9 +76,15 @@ class Option:
     totals: np.ndarray = dataclasses.field(  # per run: ``plan_cost`` + its emergency housing
         repr=False, default_factory=lambda: np.zeros(0)
     )
+    # per run: a shortage in some month from ``risk_from``; per run and month: a shortage in the
+    # month and the persons short, each of the households some module type's home fits
+    # (``simulate.remediable_short``)
     short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
-    short_months: np.ndarray = dataclasses.field(  # (runs, T) a shortage in the month
+    short_months: np.ndarray = dataclasses.field(
         repr=False, default_factory=lambda: np.zeros((0, 0), bool)
+    )
+    short_persons: np.ndarray = dataclasses.field(
+        repr=False, default_factory=lambda: np.zeros((0, 0), np.int64)
     )
     same_as: tuple[str, ...] = ()  # keys of options with the same plan, merged into this one
     round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
@@ -95,10 +101,17 @@ class Option:
 
     @property
     def risk(self) -> float:
-        """Share of runs with a shortage in at least one month (from ``risk_from``)."""
-        if self.risk_from:
-            return float(self.short.mean())
-        return float(self.runs.summary["risk_any_shortage"])
+        """Share of runs with a shortage in at least one month (from ``risk_from``) of households
+        some module type's home fits: a shortage of the others is the same whatever is ordered
+        (``Supply.beyond_modules``; the paper gives it apart)."""
+        return float(self.short.mean())
+
+    @property
+    def first_month_at_risk(self) -> int | None:
+        """The first month (index) whose risk, as ``risk`` counts it, is above
+        ``simulate.AT_RISK``; None when none is."""
+        over = np.flatnonzero(self.short_months.mean(axis=0) > AT_RISK)
+        return int(over[0]) if len(over) else None
 
     @property
     def total_ci(self) -> tuple[float, float]:
@@ -268,11 +281,8 @@ def make_proposal(
     notes = []
     large = too_large(reg, sc, sup)
     if unavoidable > accepted:
-        why = "leveringstiden"
-        if large is not None and large.first < early:
-            why += ", og husstande som ingen modultype kan rumme; se nedenfor"
         notes.append(
-            f"Mangel i de første {early} måneder kan ingen plan undgå ({why}): selv med "
+            f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
             f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
             f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
@@ -281,6 +291,7 @@ def make_proposal(
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
     options, merged = merge((a, b, c, d, *mine))
+    notes += beyond_note(options)
     recommended, reasons = recommend(options, risk)
     late = not budget.fits_sensitivity(len(options), runs)
     stopped = Stopped(time_limit, tuple(left_out), tuple(untried), late)
@@ -300,13 +311,12 @@ class TooLarge:
 
     ``beds``: the most persons a module type's home holds; ``households``: how many such
     households wait or are registered to arrive within the horizon; ``homes``: building units in
-    service with room for the smallest of them; ``first``: the month index the first arrives in.
+    service with room for the smallest of them.
     """
 
     beds: int
     households: int
     homes: int
-    first: int
 
     def text(self, min_count: int) -> str:
         """The proposal's note, in Danish, with the count of households hidden below
@@ -317,17 +327,17 @@ class TooLarge:
             f"{self.beds} senge pr. bolig): registret har {shown} af dem, som venter eller er "
             f"meldt til at komme, og {self.homes} af bygningernes boliger er store nok til dem "
             "(beboede eller ej). Mangel for dem kan ingen af mulighederne afhjælpe med "
-            "pavilloner, og den tæller med i alle mulighedernes risiko; kun en større bolig i "
-            "en bygning kan."
+            "pavilloner; kun en større bolig i en bygning kan."
         )
 
 
 def too_large(reg: Registry, sc: Scenario, sup: Supply) -> TooLarge | None:
     """The registry's households (waiting, or registered to arrive within the horizon; not
     unaccompanied minors, who are not placed here) larger than the homes of every module type
-    (``Supply.classes`` of the types, ``modules_max`` above 0): a shortage of homes for them is
-    the same in every option, since no option can order a home that fits. None without any, or
-    when the scenario leaves the registry's waiting households out (``include_waiting``)."""
+    (``Supply.classes`` of the types, ``modules_max`` above 0): no option can order a home that
+    fits them, and the options' risk leaves their shortage out (``Supply.beyond_modules``). None
+    without any, or when the scenario leaves the registry's waiting households out
+    (``include_waiting``)."""
     if not sc.include_waiting:
         return None
     mod = sup.mod
@@ -346,9 +356,31 @@ def too_large(reg: Registry, sc: Scenario, sup: Supply) -> TooLarge | None:
     units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
     building = units["site_id"].isin(reg.sites.loc[reg.sites["kind"] == "building", "id"])
     homes = int((building & (units["beds"] >= least)).sum())
-    starts = [pd.Timestamp(d) for d in sc.month_starts()[1:]]
-    first = sum(pd.Timestamp(big["arrival_date"].min()) >= d for d in starts)
-    return TooLarge(most, len(big), homes, int(first))
+    return TooLarge(most, len(big), homes)
+
+
+def beyond_note(options: Sequence[Option]) -> list[str]:
+    """The paper's note on the shortage of households no module type's home fits
+    (``Supply.beyond_modules``), which the options' risk leaves out: the share of runs with it
+    and its expected household-months, as a range over the options; none when no run has it."""
+    figures = [o.runs.summary.get("beyond_modules", {}) for o in options]
+    risks = [float(f.get("risk_any_shortage", 0.0)) for f in figures]
+    months = [float(f.get("household_months", 0.0)) for f in figures]
+    if max(risks, default=0.0) == 0:
+        return []
+
+    def span(lo: str, hi: str) -> str:
+        return lo if lo == hi else f"{lo}–{hi}"
+
+    share = span(pct(min(risks), 0), pct(max(risks), 0))
+    hm = span(number(min(months), 1), number(max(months), 1))
+    varies = ", alt efter mulighed" if "–" in share + hm else ""
+    return [
+        "Risikoen ovenfor tæller ikke mangel for husstande, som ingen modultypes bolig passer "
+        "til: den kan ingen af mulighederne afhjælpe med pavilloner. De mangler en bolig i "
+        f"mindst én måned i {share} af kørslerne (forventet {hm} husstandsmåneder{varies}); "
+        "deres nødindkvartering er regnet med i omkostningerne."
+    ]
 
 
 def counted_from(o: Option, month: int) -> Option:
@@ -418,6 +450,7 @@ def option(
     p = plan.plan
     plan_cost, yearly = plan_costs(plan)
     person_months = raw[:, 0].sum(axis=1)
+    remedy = remediable_short(raw)
     return Option(
         key,
         TITLES.get(key, key),
@@ -429,10 +462,10 @@ def option(
         site_actions(p, sup, plan.modules),
         spread_table(p, sup),
         plan_cost + person_months * price,  # the plan part is exact: the runs vary the rest
-        (raw[:, 0] > 0).any(axis=1),
-        raw[:, 0] > 0,
-        (),
-        round_trips(plan, sup),
+        (remedy > 0).any(axis=1),
+        remedy > 0,
+        remedy,
+        round_trips=round_trips(plan, sup),
         homes=homes_table(plan, runs, sup),
     )
 
@@ -720,15 +753,16 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
     order arrives): modules of a type whose homes fit the kind of household most short in the
     runs (``dominant_need``, ``best_type``), from the first month the type's lead time lets them
     stand (``ready_month``), then beds elsewhere; or beds elsewhere where no type fits."""
-    short = best.runs.months.iloc[early:]
-    first = short.loc[short["p_shortage"] > 1 - risk, "month"]
-    persons = max(float(short["p90_short"].max()), 1.0)  # persons short in 1 run in 10
-    if short.empty or first.empty:
+    short = best.short_persons[:, early:]
+    first = np.flatnonzero((short > 0).mean(axis=0) > 1 - risk)
+    if not short.size or not len(first):
         return (
             f"Efter de første {early} måneder er risikoen for mangel hver måned højst "
             f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
         )
-    month = sup.months.index(first.iloc[0])
+    # persons short in 1 run in 10, in the month they are most
+    persons = max(float(np.quantile(short, 0.9, axis=0, method="higher").max()), 1.0)
+    month = early + int(first[0])
     head = (
         f"Ingen af planerne når risikoen ned på højst {pct(1 - risk, 0)} "
         f"(den robuste har {pct(best.risk, 0)})."

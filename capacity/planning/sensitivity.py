@@ -23,7 +23,7 @@ from capacity.planning.demand import demand_model
 from capacity.planning.model import DAYS
 from capacity.planning.recommend import recommend
 from capacity.planning.scenario import MAX_MONTHS, Scenario
-from capacity.planning.simulate import ScenarioResult, score
+from capacity.planning.simulate import ScenarioResult, remediable_short, score
 from capacity.planning.supply import supply
 from capacity.reports.text import percent
 
@@ -313,14 +313,17 @@ def rescore(reg: Registry, sc: Scenario, paper, n: int, price: float, workers: i
         res, raw = score(
             reg, sc, plan.plan, n, paper.seed, workers, sup, plan.modules, plan.branches, dm
         )
-        out.append(scored(o, res, raw[:, 0], price))
+        out.append(scored(o, res, raw, price))
     return tuple(out)
 
 
-def scored(o, res: ScenarioResult, short: np.ndarray, price: float):
-    """Option ``o`` with new runs: ``short`` is persons short per run and month (runs, T)."""
-    months = short > 0
-    person_months = short.sum(axis=1)
+def scored(o, res: ScenarioResult, raw: np.ndarray, price: float):
+    """Option ``o`` with new runs: ``raw`` is their array (runs, ROWS, T). Emergency housing
+    counts every person short; the risk those of households some module type's home fits
+    (``remediable_short``), as ``proposal.option`` does."""
+    remedy = remediable_short(raw)
+    months = remedy > 0
+    person_months = raw[:, 0].sum(axis=1)
     return dataclasses.replace(
         o,
         runs=res,
@@ -328,6 +331,7 @@ def scored(o, res: ScenarioResult, short: np.ndarray, price: float):
         totals=o.plan_cost + person_months * price,
         short=months[:, o.risk_from :].any(axis=1),
         short_months=months,
+        short_persons=remedy,
     )
 
 
@@ -346,6 +350,7 @@ def first_runs(o, n: int, price: float):
         totals=np.asarray(o.totals[:n]),
         short=np.asarray(o.short[:n]),
         short_months=np.asarray(o.short_months[:n]),
+        short_persons=np.asarray(o.short_persons[:n]),
     )
 
 

@@ -19,13 +19,14 @@ from capacity.errors import UserError
 from capacity.io.layers import Registry
 from capacity.model.homes import CATEGORIES, category_index, fit_tables
 from capacity.planning.demand import RUNS, demand_model
-from capacity.planning.greedy import RELOCATED, RunInput, run_chunk
+from capacity.planning.greedy import BEYOND, RELOCATED, RunInput, run_chunk
 from capacity.planning.plan_input import branch_homes, plan_homes
 from capacity.planning.sampling import DemandModel
 from capacity.planning.scenario import Scenario
 from capacity.planning.supply import Supply, supply
 
 CHUNK = 50  # runs per task
+AT_RISK = 0.1  # a month is at risk when more runs than this share are short in it
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,10 @@ class ScenarioResult:
         10-90 % band of occupancy is ``p10_occupied`` to ``p90_occupied``; relocated: households
         moved because their home went, e.g. a module taken down under them).
     summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
-        ``expected_shortage_person_months``, ``expected_relocations``, ``first_month_at_risk``,
+        ``expected_shortage_person_months``, ``shortage_by_kind`` (per category of household,
+        of the kinds some module type's home fits), ``beyond_modules`` (the shortage of the
+        kinds none fits, ``Supply.beyond_modules``: its person- and household-months and the
+        share of runs with it), ``expected_relocations``, ``first_month_at_risk``,
         ``samples``, ``seed``, ``start`` and ``horizon_months`` (the months of ``months``: the
         reports check a months.csv against them), ``plan_per_branch`` (with several branches and a
         plan), ...
@@ -82,6 +86,7 @@ def input_for(
         spare_flags(sup),
         category_index(sup.kinds),
         np.array([k.family for k in sup.kinds], dtype=bool),
+        sup.beyond_modules,
         sup.resident_site,
         sup.resident_size,
         sup.resident_leave,
@@ -173,6 +178,13 @@ def score(
     bounds = [(i, min(i + CHUNK, runs)) for i in range(0, runs, CHUNK)]
     raw = np.concatenate(_local(inp, bounds, workers or 1, False))
     return summarise(raw, sc, seed, expected_beds(inp), per_branch(plan, inp)), raw
+
+
+def remediable_short(raw: np.ndarray) -> np.ndarray:
+    """Persons short per run and month (runs, T) of the raw runs (runs, ROWS, T), leaving out
+    households no module type's home fits (``Supply.beyond_modules``): the shortage an order of
+    modules can remedy, on which a proposal compares its options."""
+    return raw[:, 0] - raw[:, BEYOND]
 
 
 def expected_beds(inp: RunInput) -> np.ndarray:
@@ -269,7 +281,7 @@ def summarise(
     """Per-month probabilities and quantiles from the runs (runs, ROWS, T); ``plan_per_branch``
     is recorded in the summary when the scenario has several branches and a plan was run."""
     short, housed, free = runs[:, 0], runs[:, 1], runs[:, 2]
-    households = runs[:, 6:9].sum(axis=1)
+    households = runs[:, 6:9].sum(axis=1) + runs[:, BEYOND + 1]
     months = pd.DataFrame(
         {
             "month": sc.month_labels(),
@@ -286,7 +298,7 @@ def summarise(
             "expected_relocated": runs[:, RELOCATED].mean(axis=0),
         }
     )
-    at_risk = months.loc[months["p_shortage"] > 0.1, "month"]
+    at_risk = months.loc[months["p_shortage"] > AT_RISK, "month"]
     summary = dict(
         samples=int(len(runs)),
         seed=seed,
@@ -303,6 +315,11 @@ def summarise(
             )
             for i, c in enumerate(CATEGORIES)
         },
+        beyond_modules=dict(
+            person_months=float(runs[:, BEYOND].sum(axis=1).mean()),
+            household_months=float(runs[:, BEYOND + 1].sum(axis=1).mean()),
+            risk_any_shortage=float((runs[:, BEYOND] > 0).any(axis=1).mean()),
+        ),
         expected_relocations=float(runs[:, RELOCATED].sum(axis=1).mean()),
         p90_peak_occupied=float(np.quantile(housed.max(axis=1), 0.9, method="higher")),
         first_month_at_risk=at_risk.iloc[0] if len(at_risk) else None,

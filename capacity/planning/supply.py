@@ -16,7 +16,7 @@ from capacity.io.layers import Registry
 from capacity.io.stays import kept_until, last_recorded_move, overdue_stays
 from capacity.io.values import amount, listed
 from capacity.model import travel
-from capacity.model.homes import HomeKind, NeedKind
+from capacity.model.homes import HomeKind, NeedKind, fit_tables
 from capacity.overview import open_occupancy
 from capacity.planning.demand import (
     DAYS_PER_MONTH,
@@ -65,6 +65,10 @@ class Supply:
     resident_displaced : (T, K) current residents still staying whose home is not counted that
         month (the site is no longer available, or the unit is out of service): they need a
         home elsewhere, as arrivals do.
+    beyond_modules : (K,) no module type of the registry that may stand (``modules_max`` above
+        0) has a home the kind fits (``homes.fits``): a shortage of such households no order of
+        modules can remedy. All False where no module type may stand. Computed once from the
+        registry, so an option's conditions (which replace ``mod``) do not change it.
     """
 
     ids: list[str]
@@ -98,6 +102,7 @@ class Supply:
     resident_shared: np.ndarray
     resident_shared_persons: np.ndarray
     resident_displaced: np.ndarray
+    beyond_modules: np.ndarray
     closed_from: np.ndarray | None = None  # (J,) first month a site must be closed (options)
     min_homes: tuple = ()  # ((category, homes), ...): at least this many homes stand (options)
     min_modules: np.ndarray | None = None  # (Q,) at least this many modules stand (options)
@@ -243,8 +248,19 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         resident_leave=households[2],
         resident_stay=households[3],
         resident_leave_by_stay=households[4],
+        beyond_modules=beyond_modules(homes["kinds"], homes["classes"], mod),
         **homes,
     )
+
+
+def beyond_modules(kinds: list[NeedKind], classes: list[HomeKind], mod: Modules) -> np.ndarray:
+    """(K,) whether no home of a module type that may stand (``mod.most`` above 0) fits the kind
+    (``homes.fits``: the placement's rules); all False when no module type may stand."""
+    offered = sorted({int(c) for c, most in zip(mod.home, mod.most, strict=True) if most > 0})
+    if not offered:
+        return np.zeros(len(kinds), bool)
+    fit, _ = fit_tables(kinds, [classes[c] for c in offered])
+    return ~fit.any(axis=1)
 
 
 def starts_after_records(reg: Registry, sc: Scenario) -> None:

@@ -26,6 +26,7 @@ from capacity.planning.proposal import (
     spending_terms,
     status_quo_text,
 )
+from capacity.planning.simulate import AT_RISK
 from capacity.reports.escape import md_markup
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, percent
@@ -57,7 +58,8 @@ share = percent  # a share as a whole Danish percentage: "38 %"
 def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     """The overview table, one (label, cells per option) a row: the same rows in both formats."""
     opts = p.options
-    since = f" fra {month_name(p.scenario.month_labels()[p.risk_from])}" if p.risk_from else ""
+    months = p.scenario.month_labels()
+    since = f" fra {month_name(months[p.risk_from])}" if p.risk_from else ""
     # a plan per branch of the scenario: its cost is expected over them (``plan_costs``)
     expected = " (forventet)" if any(o.plan.branches is not None for o in opts) else ""
     rows = [
@@ -91,11 +93,11 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
             [number(o.runs.summary.get("expected_relocations", 0.0)) for o in opts],
         ),
         (
-            "Første måned med risiko > 10 %",
+            f"Første måned med risiko > {share(AT_RISK)}",
             [
-                month_name(o.runs.summary["first_month_at_risk"])
-                if o.runs.summary["first_month_at_risk"]
-                else "ingen"
+                "ingen"
+                if o.first_month_at_risk is None
+                else month_name(months[o.first_month_at_risk])
                 for o in opts
             ],
         ),
@@ -444,6 +446,7 @@ def write_proposal(
                 same_as=list(o.same_as),
                 round_trips=list(o.round_trips),
                 expected_shortage_person_months=o.runs.summary["expected_shortage_person_months"],
+                beyond_modules=o.runs.summary.get("beyond_modules"),
                 plan_status=o.plan.summary["status"],
                 plan_gap=o.plan.summary["gap"],
             )

@@ -76,7 +76,10 @@ def test_family_of_four_and_two_three_bed_modules_plan_and_runs_agree():
     runs = run_scenarios(reg, sc, plan=plan.plan, samples=5, seed=1, workers=1)
     assert plan.summary["shortage_person_months"] == 12
     assert runs.summary["expected_shortage_person_months"] == 12
-    assert runs.summary["shortage_by_kind"]["family"]["household_months"] == 3
+    # no module type's home fits the family of four: its shortage is counted apart
+    assert runs.summary["beyond_modules"]["household_months"] == 3
+    assert runs.summary["beyond_modules"]["risk_any_shortage"] == 1
+    assert runs.summary["shortage_by_kind"]["family"]["household_months"] == 0
 
 
 def test_plan_and_runs_agree_within_sampling_error_when_modules_are_smaller_than_households():

@@ -47,7 +47,7 @@ def _scenario(waiting: bool = True):
 def test_a_household_larger_than_every_module_is_found_and_counted_as_public_counts_are():
     reg, sc = _registry(7), _scenario()
     large = too_large(reg, sc, supply(reg, sc))
-    assert (large.beds, large.households, large.homes, large.first) == (4, 1, 1, 0)
+    assert (large.beds, large.households, large.homes) == (4, 1, 1)
     text = large.text(3)
     assert "Husstande på mere end 4 personer kan ingen modultype rumme" in text
     assert "registret har færre end 3 af dem" in text
@@ -61,11 +61,39 @@ def test_no_note_when_every_household_fits_a_module_or_waiting_households_are_le
     assert too_large(big, _scenario(False), supply(big, _scenario(False))) is None
 
 
-def test_the_proposal_names_it_and_not_the_lead_time_alone():
+def test_the_proposal_names_it_and_leaves_it_out_of_the_options_risk():
+    """W1 (7 persons) waits for B1-1 until R1 leaves in April, whatever is ordered: its shortage
+    is the only one, every run has it, and no option's risk counts it. Before, every option's
+    risk was 100 % and the paper laid it on the lead time."""
     reg, sc = _registry(7), _scenario()
     paper = make_proposal(reg, sc, samples=2, runs=20)
     notes = " ".join(paper.notes)
     assert "kan ingen modultype rumme" in notes
-    # W1 waits for B1-1 until R1 leaves in April: short in the first months, in every option
-    (lead,) = [n for n in paper.notes if "kan ingen plan undgå" in n]
-    assert "(leveringstiden, og husstande som ingen modultype kan rumme; se nedenfor)" in lead
+    assert [o.risk for o in paper.options] == [0.0] * len(paper.options)
+    assert "kan ingen plan undgå" not in notes
+    assert (
+        "Risikoen ovenfor tæller ikke mangel for husstande, som ingen modultypes bolig passer "
+        "til" in notes
+    )
+    assert "De mangler en bolig i mindst én måned i 100 % af kørslerne" in notes
+    # their emergency housing stays in the cost: 7 persons from January to mid-April
+    assert all(o.emergency_cost > 0 for o in paper.options)
+
+
+def test_kinds_beyond_modules_are_those_no_module_type_fits_and_none_without_modules():
+    """The 7-person family fits no 4-bed module; the 2-person resident family's kind does. With
+    no module type that may stand, no kind is set apart (nothing could be ordered at all)."""
+    reg, sc = _registry(7), _scenario()
+    sup = supply(reg, sc)
+    beyond = {k.persons: bool(b) for k, b in zip(sup.kinds, sup.beyond_modules, strict=True)}
+    assert beyond[7] and not any(b for p, b in beyond.items() if p <= 4)
+    seven = make_household("W1", adults=2, children_ages=(1, 2, 3, 4, 5), arrival_date=WAITING)
+    bare = make_registry(
+        sites=[make_site("B1")],
+        units=[make_unit("B1-1", "B1", beds=2)],
+        households=[seven],
+        policy=policy(),
+    )
+    bare_sup = supply(bare, sc)
+    assert 7 in [k.persons for k in bare_sup.kinds]
+    assert not bare_sup.beyond_modules.any()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 
 from capacity.planning.proposal import need_text
@@ -61,22 +62,20 @@ FAMILY_HOMES = module_type(
 
 
 def robust(sup, single: float, family: float):
-    """The robust option as ``need_text`` reads it: its plan stands no module at N; its runs are
-    short from February (12 persons in 1 run in 10), of singles and families as given
+    """The robust option as ``need_text`` reads it: its plan stands no module at N; half its 10
+    runs are short from February (12 persons in 1 run in 10), of singles and families as given
     (household-months)."""
-    months = pd.DataFrame(
-        {
-            "month": sup.months,
-            "p_shortage": [0.0, 0.5, 0.5, 0.5, 0.5, 0.5],
-            "p90_short": [0.0, 12.0, 12.0, 12.0, 12.0, 12.0],
-        }
-    )
+    persons = np.zeros((10, len(sup.months)), np.int64)
+    persons[::2, 1:] = 12
     by_kind = {"single": single, "family": family, "accessible": 0.0}
     runs = ScenarioResult(
-        months, {"shortage_by_kind": {k: {"household_months": v} for k, v in by_kind.items()}}
+        pd.DataFrame({"month": sup.months}),
+        {"shortage_by_kind": {k: {"household_months": v} for k, v in by_kind.items()}},
     )
     modules = pd.DataFrame({"module_type_id": sup.mod.ids, "modules_standing": 0})
-    return SimpleNamespace(risk=0.5, runs=runs, plan=SimpleNamespace(modules=modules))
+    return SimpleNamespace(
+        risk=0.5, runs=runs, plan=SimpleNamespace(modules=modules), short_persons=persons
+    )
 
 
 def advice(types, single: float, family: float) -> str:
