@@ -16,7 +16,7 @@ import shapely
 from capacity.errors import Problem
 from capacity.io.layers import LAYERS
 from capacity.io.parsed import Parsed
-from capacity.io.stays import check_overdue, check_site_ended, check_stays
+from capacity.io.stays import check_booked_ahead, check_overdue, check_site_ended, check_stays
 from capacity.io.typechecks import TYPE_CHECKS, module_counts, typed_sites, unit_beds
 from capacity.io.values import amount, figure
 
@@ -465,6 +465,7 @@ CHECKS: tuple[Callable[[Layers], list[Problem]], ...] = (
     check_occupancy,
     check_stays,
     check_overdue,
+    check_booked_ahead,
     check_site_ended,
     check_households,
     check_pavilions,

@@ -1,5 +1,6 @@
 """Checks of stays over all the occupancy rows: no household in two homes at once, open stays
-past their expected move-out, and residents at a site whose availability has ended.
+past their expected move-out, moves booked ahead, and residents at a site whose availability has
+ended.
 
 ``checks.check_occupancy`` allows one open row per household; ``check_stays`` covers the closed
 ones too: a stay that begins before the household's previous stay ended counts the household twice
@@ -108,6 +109,34 @@ def check_overdue(layers: dict[str, Parsed]) -> list[Problem]:
         )
         for i in np.flatnonzero(overdue_stays(p.frame).to_numpy())
     ]
+
+
+def check_booked_ahead(layers: dict[str, Parsed], today: dt.date | None = None) -> list[Problem]:
+    """A ``move_in`` or ``move_out`` after ``today`` (default: the clock's), booked ahead, is a
+    warning: plan, scenarios and proposal start from the residents as the registry has them,
+    so they refuse a start before the month of the last recorded move
+    (``supply.starts_after_records``); ``validate`` says so before they do."""
+    if "occupancy" not in layers:
+        return []
+    p = layers["occupancy"]
+    day = pd.Timestamp(today or dt.date.today())
+    last = last_recorded_move(p.frame)
+    out = []
+    for col, what in (("move_in", "flytter ind"), ("move_out", "flytter ud")):
+        dates = pd.to_datetime(p.frame[col], errors="coerce")
+        for i in np.flatnonzero((dates > day).to_numpy()):
+            out.append(
+                p.problem(
+                    int(i),
+                    col,
+                    f"husstand {p.frame['household_id'].iat[i]} {what} "
+                    f"{dates.iat[i]:%Y-%m-%d}, efter i dag ({day:%Y-%m-%d}); plan, scenarier og "
+                    "forslag starter fra beboerne, som registret har dem, og kan derfor først "
+                    f"starte i {last:%Y-%m} (registrets sidste flytning)",
+                    severity="warning",
+                )
+            )
+    return out
 
 
 def check_site_ended(layers: dict[str, Parsed]) -> list[Problem]:
