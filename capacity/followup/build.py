@@ -148,6 +148,6 @@ def build_followup(
         limits.spread_tolerance_pct,
         tuple(shown),
         months,
-        verdicts(index, year, limits, lang),
+        verdicts(index, year, limits, lang, as_of),
         t,
     )

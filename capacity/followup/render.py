@@ -9,6 +9,7 @@ measured only in part is headed with its months ("2022 (marts–december)").
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from capacity.followup.build import Followup
 from capacity.followup.figures import Figure, number
 from capacity.followup.fmap import followup_map
 from capacity.followup.measures import GOALS, YEAR_SUMS
+from capacity.followup.verdicts import at_end
 from capacity.followup.words import GOAL_TITLES, MONTH_NAMES, WORDS, measure_title
 from capacity.io.cells import csv_text, text_cell
 from capacity.io.layers import Registry
@@ -55,9 +57,14 @@ def goal_table(f: Followup, goal: str, limits) -> Table:
 
 
 def year_heading(f: Followup, year: int) -> str:
-    """``year``, with the months measured when they are not all twelve ("2022 (marts–december)")."""
-    span = f.span(year)
-    return f"{year} ({span})" if span else str(year)
+    """``year``, with the months measured when they are not all twelve ("2022 (marts–december)")
+    and the day the year's figures are of when the report's date ends it early ("2026 (pr. 1.
+    december 2026)"): its "at the year's end" rows are of that day."""
+    parts = [f.span(year)]
+    if year == f.year and f.as_of < dt.date(year, 12, 31):
+        parts.append(at_end(year, f.as_of, f.lang))
+    shown = ", ".join(p for p in parts if p)
+    return f"{year} ({shown})" if shown else str(year)
 
 
 def _cell(fig: Figure | None) -> str:

@@ -5,9 +5,9 @@ the figure that decides it as the reader sees it (a hidden figure is never writt
 or nothing) and the year before's figure in parentheses. The rules:
 
 - capacity: met when no month of the year had more persons in need (residents and waiting) than beds
-  and no household waits for a home at the year's end; with beds enough every month but households
-  still waiting then, only partly met, with their number (as shown) and how long they have waited so
-  far: the goal is homes for those who need them, and enough beds in total do not house a family
+  and no household waits for a home at the year's end (or on the report's date, when it ends the
+  year early); with beds enough every month but households still waiting then, only partly met,
+  with their number (as shown) and how long they have waited so far: the goal is homes for those who need them, and enough beds in total do not house a family
   that waits for a home of its size; a year measured only in part (``months_measured`` labelled with
   its months: it begins with the registry's first record or ends on the report's date) says over
   which months, its own and the year before's, so that a part of a year is never read as a whole
@@ -24,10 +24,12 @@ or nothing) and the year before's figure in parentheses. The rules:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from capacity.followup.figures import Figure
 from capacity.policy import Limits
+from capacity.reports.text import MONTHS
 
 Index = dict[tuple[int, str, str], Figure]
 
@@ -38,25 +40,25 @@ TEXT = {
         "months": ("måned", "måneder"),
         "wait": "; halvdelen ventede højst {d} dage på en bolig",
         "capacity_partly": "Målet om kapacitet efter behov er kun delvist nået: der var senge nok "
-        "hver måned{months}, men {n} på bolig ved årets udgang",
+        "hver måned{months}, men {n} på bolig {end}",
         "waiting": ("husstand venter", "husstande venter"),
         "waiting_few": "færre end {m} husstande venter",
         "waiting_some": "nogle husstande venter",
         "waited": "; de har ventet {d} dage indtil nu (median)",
-        "stays_none": "Ingen boede i midlertidige boliger ved årets udgang",
+        "stays_none": "Ingen boede i midlertidige boliger {end}",
         "stays_met": "Målet om korte ophold er nået: ingen har boet der over {k} måneder",
         "stays_not": "Målet om korte ophold er ikke nået: {s} har boet der over {k} måneder",
         "stays_some": "Målet om korte ophold er ikke nået: nogle har boet der over {k} måneder",
         "stays_few": "Målet om korte ophold er ikke nået: færre end {m} husstande har boet der "
         "over {k} måneder",
-        "families_none": "Ingen børnefamilier boede i midlertidige boliger ved årets udgang",
+        "families_none": "Ingen børnefamilier boede i midlertidige boliger {end}",
         "families_met": "Målet om børnefamilier i samme område er nået: alle bor i {name}",
         "families_met_hidden": "Målet om børnefamilier i samme område er nået: alle bor i samme "
         "distrikt",
         "families_not": "Målet om børnefamilier i samme område er ikke nået: børnefamilierne bor "
         "i {n} distrikter",
         "families_top": ", {s} i {name}",
-        "spread_none": "Ingen beboere i distrikterne ved årets udgang",
+        "spread_none": "Ingen beboere i distrikterne {end}",
         "spread_met": "Målet om jævn fordeling er nået: intet distrikt har over {p} % af "
         "kommunens gennemsnit pr. 1.000 indbyggere",
         "spread_max": " (højest {name}: {r} gange gennemsnittet)",
@@ -66,7 +68,7 @@ TEXT = {
         "kommunens gennemsnit pr. 1.000 indbyggere",
         "districts": ("distrikt ligger", "distrikter ligger"),
         "n_districts": ("distrikt", "distrikter"),
-        "transport_none": "Ingen beboere ved årets udgang",
+        "transport_none": "Ingen beboere {end}",
         "transport_first": "Beboerne har i gennemsnit {m} minutter til nærmeste station",
         "transport_better": "Transporten er blevet bedre: i gennemsnit {m} minutter til "
         "nærmeste station",
@@ -84,25 +86,25 @@ TEXT = {
         "months": ("month", "months"),
         "wait": "; half waited at most {d} days for a home",
         "capacity_partly": "The goal of capacity matching the need is only partly met: beds were "
-        "enough every month{months}, but {n} for a home at the year's end",
+        "enough every month{months}, but {n} for a home {end}",
         "waiting": ("household waits", "households wait"),
         "waiting_few": "fewer than {m} households wait",
         "waiting_some": "some households wait",
         "waited": "; they have waited {d} days so far (median)",
-        "stays_none": "Nobody lived in a temporary home at the year's end",
+        "stays_none": "Nobody lived in a temporary home {end}",
         "stays_met": "The goal of short stays is met: nobody has lived there over {k} months",
         "stays_not": "The goal of short stays is not met: {s} have lived there over {k} months",
         "stays_some": "The goal of short stays is not met: some have lived there over {k} months",
         "stays_few": "The goal of short stays is not met: fewer than {m} households have lived "
         "there over {k} months",
-        "families_none": "No family with children lived in a temporary home at the year's end",
+        "families_none": "No family with children lived in a temporary home {end}",
         "families_met": "The goal of families with children in one area is met: all live in {name}",
         "families_met_hidden": "The goal of families with children in one area is met: all live "
         "in one district",
         "families_not": "The goal of families with children in one area is not met: they live "
         "in {n} districts",
         "families_top": ", {s} in {name}",
-        "spread_none": "No residents in the districts at the year's end",
+        "spread_none": "No residents in the districts {end}",
         "spread_met": "The goal of an even spread is met: no district has over {p} % of the "
         "municipal average per 1,000 inhabitants",
         "spread_max": " (highest {name}: {r} times the average)",
@@ -112,7 +114,7 @@ TEXT = {
         "municipal average per 1,000 inhabitants",
         "districts": ("district is", "districts are"),
         "n_districts": ("district", "districts"),
-        "transport_none": "No residents at the year's end",
+        "transport_none": "No residents {end}",
         "transport_first": "Residents have {m} minutes to the nearest station on average",
         "transport_better": "Transport has improved: {m} minutes to the nearest station on average",
         "transport_worse": "Transport has got worse: {m} minutes to the nearest station on average",
@@ -125,9 +127,14 @@ TEXT = {
 }
 
 
-def verdicts(index: Index, year: int, limits: Limits, lang: str) -> dict[str, str]:
-    """Goal -> the verdict for ``year`` (a sentence ending in a full stop)."""
-    w = TEXT[lang]
+def verdicts(
+    index: Index, year: int, limits: Limits, lang: str, as_of: dt.date | None = None
+) -> dict[str, str]:
+    """Goal -> the verdict for ``year`` (a sentence ending in a full stop). The figures "at the
+    year's end" are those of ``as_of`` when it lies before 31 December (the registry was last
+    brought up to date then), and the sentences say that day instead."""
+    end = at_end(year, as_of, lang)
+    w = {k: v.replace("{end}", end) if isinstance(v, str) else v for k, v in TEXT[lang].items()}
     rules: dict[str, Callable[[Index, int, Limits, dict], str]] = {
         "capacity": capacity,
         "stays": stays,
@@ -136,6 +143,16 @@ def verdicts(index: Index, year: int, limits: Limits, lang: str) -> dict[str, st
         "transport": transport,
     }
     return {goal: rule(index, year, limits, w) + "." for goal, rule in rules.items()}
+
+
+def at_end(year: int, as_of: dt.date | None, lang: str) -> str:
+    """ "ved årets udgang", or "pr. 1. december 2026" where ``as_of`` ends ``year`` early."""
+    if as_of is None or as_of >= dt.date(year, 12, 31):
+        return "ved årets udgang" if lang == "da" else "at the year's end"
+    month = MONTHS[lang][as_of.month - 1]
+    if lang == "da":
+        return f"pr. {as_of.day}. {month} {as_of.year}"
+    return f"on {as_of.day} {month} {as_of.year}"
 
 
 def _before(

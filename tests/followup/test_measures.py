@@ -132,6 +132,10 @@ def test_dates_cut_the_year(history) -> None:
     assert f.months["month"].dt.strftime("%Y-%m").tolist()[-1] == "2024-06"
     # S2 arrived 1 June and moves in 1 July: waiting on 30 June
     assert _v(f, 2024, "capacity", "waiting") == 1
+    # the tables' "at the year's end" rows are of 30 June, and the year's heading says so
+    assert render.year_heading(f, 2024) == "2024 (januar–juni, pr. 30. juni 2024)"
+    whole = build_followup(history, 2024, from_year=2024, as_of=dt.date(2024, 12, 31))
+    assert render.year_heading(whole, 2024) == "2024"
 
 
 def test_modules_up_and_down_are_unknown_without_their_dates(history):
@@ -143,8 +147,6 @@ def test_modules_up_and_down_are_unknown_without_their_dates(history):
     plain = build_followup(history, year, as_of=dt.date(2026, 12, 1))
     for measure in ("modules_up", "modules_down"):
         assert plain.get(year, "capacity", measure).value is None
-    from tests import helpers
-
     reg = helpers.tiny_registry()  # P1: a pavilion site with two modules
     units = reg.units.copy()
     units["in_service_from"] = pd.Series([""] * len(units), dtype="str", index=units.index)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from capacity.followup.figures import Figure, count, protect, share, stat
@@ -208,6 +209,20 @@ def test_capacity_is_only_partly_met_while_households_wait() -> None:
         "but fewer than 3 households wait for a home at the year's end"
     )
     assert "2 days" not in v["capacity"]  # the median of one household is not shown
+
+
+def test_a_year_ended_early_by_the_report_date_says_that_day_not_the_years_end() -> None:
+    """The demo's follow-up is of 2026 as of 1 December: the households waiting are those of
+    that day, and the verdict says so (before: "ved årets udgang")."""
+    y = 2026
+    index = _index(*_base(y, **_waiting(y, 15)))
+    v = verdicts(index, y, LIMITS, "da", dt.date(2026, 12, 1))
+    assert "men 15 husstande venter på bolig pr. 1. december 2026;" in v["capacity"]
+    assert "årets udgang" not in " ".join(v.values())
+    v = verdicts(index, y, LIMITS, "en", dt.date(2026, 12, 1))
+    assert "wait for a home on 1 December 2026" in v["capacity"]
+    v = verdicts(index, y, LIMITS, "da", dt.date(2026, 12, 31))
+    assert "venter på bolig ved årets udgang" in v["capacity"]
 
 
 def test_capacity_met_when_nobody_waits() -> None:
