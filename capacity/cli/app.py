@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
-from typer import rich_utils
 
+from capacity.cli import framework
 from capacity.errors import RegistryError, UserError
 from capacity.numbers import number
 from capacity.plain import plain
@@ -87,16 +87,7 @@ def see(path: Path | None, lang: str = "da") -> str:
     return f"see {path}" if lang == "en" else f"se {path}"
 
 
-# The CLI framework's own words in its help and error panels, in Danish as the rest of the tool
-# (typer reads them from its module when it draws a panel; click's messages inside stay English).
-rich_utils.ERRORS_PANEL_TITLE = "Fejl"
-rich_utils.OPTIONS_PANEL_TITLE = "Tilvalg"
-rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
-rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
-rich_utils.RICH_HELP = "Se [blue]'{command_path} {help_option}'[/] for hjælp."
-rich_utils.DEFAULT_STRING = "[standard: {}]"
-rich_utils.REQUIRED_LONG_STRING = "[påkrævet]"
-rich_utils.ABORTED_TEXT = "Afbrudt."
+framework.install()  # the CLI framework's own words in Danish
 
 app = typer.Typer(
     no_args_is_help=True,

@@ -7,6 +7,7 @@ import typer
 from typer.testing import CliRunner
 
 from capacity.cli import app
+from capacity.cli.framework import danish
 
 runner = CliRunner()
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
@@ -159,3 +160,39 @@ def test_an_unknown_language_is_refused_with_one_message(sample_gpkg, tmp_path, 
     result = runner.invoke(app, args, env={"COLUMNS": "200"})
     assert result.exit_code == 2, result.output
     assert "ukendt sprog 'dk'; giv --lang da eller --lang en" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "danish", "english"),
+    [
+        (["place", "x.gpkg", "--tme-limit", "5"], "Ukendt tilvalg: --tme-limit", "No such option"),
+        (["place"], "Mangler argumentet 'registry'.", "Missing argument"),
+        (
+            ["plan", "x.gpkg", "--scenario"],
+            "Tilvalget '--scenario' skal have en værdi.",
+            "requires",
+        ),
+        (["followup", "x.gpkg", "--year", "abc"], "'--year': skriv et helt tal", "Input should"),
+        (["place", "x.gpkg", "--time-limit", "x"], "'--time-limit': skriv et tal", "Invalid value"),
+        (
+            ["proposal", "x.gpkg", "-s", "s.toml", "--risk", "2"],
+            "'--risk': højst 0,99",
+            "less than",
+        ),
+        (["plcae"], "Ukendt kommando 'plcae'. Mente du 'place'", "No such command"),
+        (["place", "a", "b"], "Uventede argumenter: b", "unexpected"),
+    ],
+)
+def test_the_frameworks_own_errors_are_in_danish(args, danish, english):
+    """The command line's own errors (click's and typer's conversions) were English inside the
+    Danish panels; exit 2 as before."""
+    result = runner.invoke(app, args, env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert result.exit_code == 2
+    assert danish in result.output
+    assert english not in result.output
+    assert "Usage" not in result.output  # "Brug: …" where the framework shows the usage
+
+
+def test_an_error_the_table_does_not_know_is_kept_as_worded():
+    assert danish("Something new went wrong (2.5)") == "Something new went wrong (2,5)"
+    assert danish("File 'a.1.gpkg' does not exist.") == "Filen 'a.1.gpkg' findes ikke."
