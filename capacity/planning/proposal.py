@@ -39,13 +39,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capacity import overview
 from capacity.errors import UserError
 from capacity.io.layers import Registry
-from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, fits
+from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, NeedKind, fits
 from capacity.numbers import decimal, number
 from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, main_option_too_short
-from capacity.planning.demand import demand_model
+from capacity.planning.demand import demand_model, waiting
 from capacity.planning.explain import month_name, pct, site_holds
 from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
@@ -55,7 +54,7 @@ from capacity.planning.recommend import mean_ci, recommend, wilson
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import AT_RISK, ScenarioResult, remediable_short, score
-from capacity.planning.supply import Supply, supply
+from capacity.planning.supply import Supply, home_kind, supply
 from capacity.reports.privacy import suppress
 from capacity.reports.text import money
 
@@ -86,6 +85,10 @@ class Option:
     short_persons: np.ndarray = dataclasses.field(
         repr=False, default_factory=lambda: np.zeros((0, 0), np.int64)
     )
+    # per run and month: a shortage of anyone, households no module type's home fits included
+    short_all: np.ndarray = dataclasses.field(
+        repr=False, default_factory=lambda: np.zeros((0, 0), bool)
+    )
     same_as: tuple[str, ...] = ()  # keys of options with the same plan, merged into this one
     round_trips: tuple[str, ...] = ()  # Danish sentences, one per site
     note: str = ""  # the conditions of a user's own option, in Danish
@@ -107,11 +110,21 @@ class Option:
         return float(self.short.mean())
 
     @property
+    def risk_all(self) -> float:
+        """``risk`` with every household counted, those no module type's home fits too."""
+        return float(self.short_all[:, self.risk_from :].any(axis=1).mean())
+
+    @property
+    def set_apart(self) -> bool:
+        """Some run is short of a home for a household no module type's home fits."""
+        return bool((self.short_all & ~self.short_months).any())
+
+    @property
     def first_month_at_risk(self) -> int | None:
-        """The first month (index) whose risk, as ``risk`` counts it, is above
-        ``simulate.AT_RISK``; None when none is."""
-        over = np.flatnonzero(self.short_months.mean(axis=0) > AT_RISK)
-        return int(over[0]) if len(over) else None
+        """The first month (index) from ``risk_from`` whose risk, as ``risk`` counts it, is
+        above ``simulate.AT_RISK``; None when none is."""
+        over = np.flatnonzero(self.short_months[:, self.risk_from :].mean(axis=0) > AT_RISK)
+        return self.risk_from + int(over[0]) if len(over) else None
 
     @property
     def total_ci(self) -> tuple[float, float]:
@@ -140,6 +153,7 @@ class Proposal:
     risk_from: int = 0  # the options' risk counts shortages from this month on
     sensitivity: Sensitivity | None = None  # ``capacity.planning.sensitivity``
     stopped: Stopped | None = None  # what the time limit left out (``capacity.planning.budget``)
+    min_count: int = 3  # the policy's ``min_count``: smaller counts of households are hidden
 
 
 TITLES = {
@@ -279,25 +293,36 @@ def make_proposal(
         tried.append(scored("B", res))
     b = dataclasses.replace(robust(tried, accepted), key="B", title=TITLES["B"])
     notes = []
-    large = too_large(reg, sc, sup)
+    apart = set_apart(reg, sc, sup)
     if unavoidable > accepted:
         notes.append(
             f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
             f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
             f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
-    if large is not None:
-        notes.append(large.text(reg.policy.limits.min_count))
+    beyond = beyond_note((a, b, c, d, *mine))
+    if apart is not None and (apart.households or apart.types or beyond):
+        notes.append(apart.text(reg.policy.limits.min_count))
+    notes += beyond
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
     options, merged = merge((a, b, c, d, *mine))
-    notes += beyond_note(options)
     recommended, reasons = recommend(options, risk)
     late = not budget.fits_sensitivity(len(options), runs)
     stopped = Stopped(time_limit, tuple(left_out), tuple(untried), late)
     notes = branch_note(sc, options) + merged + notes + stopped.notes()
     paper = Proposal(
-        sc, risk, options, recommended, tuple(reasons), seed, tuple(notes), shift, None, stopped
+        sc,
+        risk,
+        options,
+        recommended,
+        tuple(reasons),
+        seed,
+        tuple(notes),
+        shift,
+        None,
+        stopped,
+        reg.policy.limits.min_count,
     )
     if late:
         return paper
@@ -306,57 +331,88 @@ def make_proposal(
 
 
 @dataclass(frozen=True)
-class TooLarge:
-    """Households in the registry, not housed, larger than the homes of every module type.
+class SetApart:
+    """The kinds of household no module type's home fits (``Supply.beyond_modules``), as the
+    paper names them: the options' risk leaves their shortage out.
 
-    ``beds``: the most persons a module type's home holds; ``households``: how many such
-    households wait or are registered to arrive within the horizon; ``homes``: building units in
-    service with room for the smallest of them.
+    ``reasons``: why, in Danish ("på mere end 6 personer (højst 6 senge pr. bolig)"), one per
+    way they differ from what the module types hold; ``households``: how many of the registry's
+    households (waiting, or registered to arrive within the horizon; not unaccompanied minors)
+    are of such a kind; ``homes``: building units in service whose kind of home fits at least one
+    of those households (``homes.fits``); ``types``: the scenario's household types of such a
+    kind, by name.
     """
 
-    beds: int
+    reasons: tuple[str, ...]
     households: int
     homes: int
+    types: tuple[str, ...]
 
     def text(self, min_count: int) -> str:
         """The proposal's note, in Danish, with the count of households hidden below
         ``min_count`` as a public report hides counts (``privacy.suppress``), in words."""
-        shown = suppress(self.households, min_count).replace("<", "færre end ")
+        which = " og ".join(self.reasons)
+        out = f"Ingen modultypes bolig passer til husstande {which}."
+        if self.households:
+            shown = suppress(self.households, min_count).replace("<", "færre end ")
+            out += (
+                f" Registret har {shown} af dem, som venter eller er meldt til at komme, og "
+                f"{self.homes} af bygningernes boliger passer til dem (beboede eller ej)."
+            )
+        if self.types:
+            names = " og ".join(f"»{t}«" for t in self.types)
+            out += f" Scenariets husstandstype {names} er af den slags, så der kommer flere."
         return (
-            f"Husstande på mere end {self.beds} personer kan ingen modultype rumme (højst "
-            f"{self.beds} senge pr. bolig): registret har {shown} af dem, som venter eller er "
-            f"meldt til at komme, og {self.homes} af bygningernes boliger er store nok til dem "
-            "(beboede eller ej). Mangel for dem kan ingen af mulighederne afhjælpe med "
-            "pavilloner; kun en større bolig i en bygning kan."
+            out + " Mangel for dem kan ingen af mulighederne afhjælpe med pavilloner; kun "
+            "boliger i bygninger kan."
         )
 
 
-def too_large(reg: Registry, sc: Scenario, sup: Supply) -> TooLarge | None:
-    """The registry's households (waiting, or registered to arrive within the horizon; not
-    unaccompanied minors, who are not placed here) larger than the homes of every module type
-    (``Supply.classes`` of the types, ``modules_max`` above 0): no option can order a home that
-    fits them, and the options' risk leaves their shortage out (``Supply.beyond_modules``). None
-    without any, or when the scenario leaves the registry's waiting households out
-    (``include_waiting``)."""
-    if not sc.include_waiting:
+def set_apart(reg: Registry, sc: Scenario, sup: Supply) -> SetApart | None:
+    """The kinds of household of the registry (when the scenario includes its waiting
+    households, ``include_waiting``) and of the scenario's household types that no module type's
+    home fits (``Supply.beyond_modules``); None without any. Current residents may be of such a
+    kind too; they count only when the runs find them short (``beyond_note``)."""
+    beyond = {k for k, b in zip(sup.kinds, sup.beyond_modules, strict=True) if b}
+    if not beyond:
         return None
-    mod = sup.mod
-    sizes = [sup.classes[int(mod.home[q])].beds for q in range(mod.types) if mod.most[q] > 0]
-    if not sizes:
-        return None
-    most = max(sizes)
-    hh = overview.arriving(reg)
-    hh = hh[~hh["unaccompanied_minor"].fillna(False).astype(bool)]
-    size = overview.persons(hh).to_numpy()
+    persons, family, accessible, arrival = waiting(reg)
     ends = pd.Timestamp(sc.month_starts()[-1])
-    big = hh[(size > most) & (hh["arrival_date"] < ends).to_numpy()]
-    if big.empty:
-        return None
-    least = int(overview.persons(big).min())
+    kinds = [
+        NeedKind(int(p), bool(f), bool(a))
+        for p, f, a, d in zip(persons, family, accessible, arrival, strict=True)
+        if pd.isna(d) or pd.Timestamp(d) < ends
+    ]
+    theirs = [k for k in kinds if k in beyond] if sc.include_waiting else []
+    types = tuple(
+        t.name
+        for t in sc.household_types
+        if NeedKind(t.persons, bool(t.children_ages), False) in beyond
+    )
     units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
-    building = units["site_id"].isin(reg.sites.loc[reg.sites["kind"] == "building", "id"])
-    homes = int((building & (units["beds"] >= least)).sum())
-    return TooLarge(most, len(big), homes)
+    building = units[units["site_id"].isin(reg.sites.loc[reg.sites["kind"] == "building", "id"])]
+    homes = sum(any(fits(k, home_kind(u)) for k in set(theirs)) for u in building.itertuples())
+    return SetApart(set_apart_reasons(beyond, sup), len(theirs), int(homes), types)
+
+
+def set_apart_reasons(beyond: set[NeedKind], sup: Supply) -> tuple[str, ...]:
+    """Why the kinds ``beyond`` fit no module type's home, in Danish: larger than the most beds
+    of a module type's home, or needing an accessible home, or with children, where no type's
+    home has that; else in general words."""
+    mod = sup.mod
+    offered = [sup.classes[int(c)] for c, most in zip(mod.home, mod.most, strict=True) if most]
+    most = max(c.beds for c in offered)
+    out = []
+    if any(k.persons > most for k in beyond):
+        out.append(f"på mere end {most} personer (højst {most} senge pr. bolig)")
+    rest = {k for k in beyond if k.persons <= most}
+    if any(k.accessible for k in rest) and not any(c.accessible for c in offered):
+        out.append("med brug for en handicapvenlig bolig (ingen modultype er handicapvenlig)")
+    elif any(k.family for k in rest) and not any(c.family_ok for c in offered):
+        out.append("med børn (ingen modultype har familieboliger)")
+    elif rest:
+        out.append("af en størrelse og slags, som ingen modultypes bolig passer til")
+    return tuple(out)
 
 
 def beyond_note(options: Sequence[Option]) -> list[str]:
@@ -376,10 +432,10 @@ def beyond_note(options: Sequence[Option]) -> list[str]:
     hm = span(number(min(months), 1), number(max(months), 1))
     varies = ", alt efter mulighed" if "–" in share + hm else ""
     return [
-        "Risikoen ovenfor tæller ikke mangel for husstande, som ingen modultypes bolig passer "
-        "til: den kan ingen af mulighederne afhjælpe med pavilloner. De mangler en bolig i "
-        f"mindst én måned i {share} af kørslerne (forventet {hm} husstandsmåneder{varies}); "
-        "deres nødindkvartering er regnet med i omkostningerne."
+        "Mulighedernes risiko tæller ikke mangel for husstande, som ingen modultypes bolig "
+        f"passer til: de mangler en bolig i mindst én måned i {share} af kørslerne (forventet "
+        f"{hm} husstandsmåneder{varies}), og deres nødindkvartering er regnet med i "
+        "omkostningerne."
     ]
 
 
@@ -465,6 +521,7 @@ def option(
         (remedy > 0).any(axis=1),
         remedy > 0,
         remedy,
+        raw[:, 0] > 0,
         round_trips=round_trips(plan, sup),
         homes=homes_table(plan, runs, sup),
     )
@@ -643,7 +700,9 @@ def round_trips(plan: PlanResult, sup: Supply) -> tuple[str, ...]:
 def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFrame:
     """Per kind of home (single, family, accessible): homes no current resident holds in the first
     month, the month of most expected occupants and the last month, and the runs' expected
-    shortage of households of that kind (household-months)."""
+    shortage of households of that kind (household-months); then, where the runs have any, a row
+    ``beyond`` without homes for the households no module type's home fits
+    (``Supply.beyond_modules``), whose shortage the other rows leave out."""
     standing = (
         res.modules.pivot(index="module_type_id", columns="month", values="modules_standing")
         .reindex(index=sup.mod.ids, columns=sup.months)
@@ -661,6 +720,9 @@ def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFr
         row = {"kind": cat, **{k: int(free[idx, t].sum()) for k, t in months.items()}}
         row["short_household_months"] = float(by_kind.get(cat, {}).get("household_months", 0.0))
         rows.append(row)
+    beyond = float(runs.summary.get("beyond_modules", {}).get("household_months", 0.0))
+    if beyond > 0:
+        rows.append({"kind": "beyond", **dict.fromkeys(months), "short_household_months": beyond})
     out = pd.DataFrame(rows)
     out.attrs["months"] = {k: sup.months[t] for k, t in months.items()}
     return out

@@ -66,13 +66,17 @@ def recommend(options: tuple, risk: float) -> tuple[str, list[str]]:
     lo, hi = best.total_ci
     start = getattr(best, "risk_from", 0)
     since = f" fra {month_name(sorted(set(best.plan.plan['month']))[start])}" if start else ""
+    # households no module type's home fits are left out of the risk (``Option.risk``)
+    apart = getattr(best, "set_apart", False)
+    whose = " for husstande, som en modultype passer til" if apart else ""
+    everyone = f"; med alle husstande {pct(best.risk_all, 0)}" if apart else ""
     reasons = [
         f"Mulighed {best.key} ({best.title.lower()}) koster forventet {money(best.total)} i alt "
         f"(95 %-interval {money(lo)} – {money(hi)}): {money(best.plan_cost)} til pavilloner og "
         f"{money(best.emergency_cost)} til nødindkvartering.",
-        f"Risikoen for mangel i mindst én måned{since} er {pct(best.risk, 0)} "
+        f"Risikoen for mangel i mindst én måned{since} er {pct(best.risk, 0)}{whose} "
         f"(95 %-interval {pct(best.risk_ci[0], 0)} – {pct(best.risk_ci[1], 0)}; "
-        f"accepteret: højst {pct(accepted, 0)}).",
+        f"accepteret: højst {pct(accepted, 0)}){everyone}.",
         *noise,
     ]
     if not ok:

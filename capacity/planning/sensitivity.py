@@ -332,6 +332,7 @@ def scored(o, res: ScenarioResult, raw: np.ndarray, price: float):
         short=months[:, o.risk_from :].any(axis=1),
         short_months=months,
         short_persons=remedy,
+        short_all=raw[:, 0] > 0,
     )
 
 
@@ -351,6 +352,7 @@ def first_runs(o, n: int, price: float):
         short=np.asarray(o.short[:n]),
         short_months=np.asarray(o.short_months[:n]),
         short_persons=np.asarray(o.short_persons[:n]),
+        short_all=np.asarray(o.short_all[:n]),
     )
 
 

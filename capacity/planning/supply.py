@@ -282,6 +282,13 @@ def starts_after_records(reg: Registry, sc: Scenario) -> None:
         )
 
 
+def home_kind(unit) -> HomeKind:
+    """The kind of home of a unit (a row of ``Registry.units``)."""
+    return HomeKind(
+        int(unit.beds), bool(unit.family_ok), bool(unit.shareable), bool(unit.accessible)
+    )
+
+
 def _homes(
     reg: Registry,
     sc: Scenario,
@@ -299,10 +306,7 @@ def _homes(
         HomeKind(int(r.beds_per_unit), bool(r.family_ok), bool(r.shareable), bool(r.accessible))
         for r in types.itertuples()
     ]
-    unit_kind = {
-        str(r.id): HomeKind(int(r.beds), bool(r.family_ok), bool(r.shareable), bool(r.accessible))
-        for r in units.itertuples()
-    }
+    unit_kind = {str(r.id): home_kind(r) for r in units.itertuples()}
     pos = {s: i for i, s in enumerate(sites["id"])}
     in_building = [
         uid for uid, sid in zip(units["id"], units["site_id"], strict=True) if not pav[pos[sid]]

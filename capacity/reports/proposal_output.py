@@ -28,6 +28,7 @@ from capacity.planning.proposal import (
 )
 from capacity.planning.simulate import AT_RISK
 from capacity.reports.escape import md_markup
+from capacity.reports.privacy import suppress
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
 from capacity.reports.text import million, money, percent
 
@@ -74,26 +75,45 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     rows += [
         (f"Pavilloner {y}{expected}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years
     ]
+    # households no module type's home fits are left out of the risk (``Option.risk``)
+    apart = any(o.set_apart for o in opts)
+    whose = "; husstande, som en modultype passer til" if apart else ""
+    counted = "; ".join(
+        ([f"fra {month_name(months[p.risk_from])}"] if p.risk_from else [])
+        + (["husstande, som en modultype passer til"] if apart else [])
+    )
+    counted = f" ({counted})" if counted else ""
     rows += [
-        (f"Risiko for mangel (mindst én måned{since})", [share(o.risk) for o in opts]),
+        (f"Risiko for mangel (mindst én måned{since}{whose})", [share(o.risk) for o in opts]),
         (
             "Risiko, 95 %-interval",
             [f"{share(o.risk_ci[0])} – {share(o.risk_ci[1])}" for o in opts],
         ),
+    ]
+    if apart:
+        rows.append(
+            (
+                f"Risiko for mangel, alle husstande (mindst én måned{since})",
+                [share(o.risk_all) for o in opts],
+            )
+        )
+    rows += [
         (
-            "Forventet mangel (personmåneder)",
+            "Forventet mangel (personmåneder, alle husstande)"
+            if apart
+            else "Forventet mangel (personmåneder)",
             [number(o.runs.summary["expected_shortage_person_months"]) for o in opts],
         ),
         (
             "Boliger med beboere flyttet efter planen",
-            [str(int(o.plan.modules["units_moved"].sum())) for o in opts],
+            [suppress(int(o.plan.modules["units_moved"].sum()), p.min_count) for o in opts],
         ),
         (
             "Genhusede husstande i kørslerne (forventet)",
             [number(o.runs.summary.get("expected_relocations", 0.0)) for o in opts],
         ),
         (
-            f"Første måned med risiko > {share(AT_RISK)}",
+            f"Første måned med risiko > {share(AT_RISK)}{counted}",
             [
                 "ingen"
                 if o.first_month_at_risk is None
@@ -154,7 +174,12 @@ def proof_text(o: Option) -> str:
     )
 
 
-KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapvenlige"}
+KINDS = {
+    "single": "Enkeltværelser",
+    "family": "Familieboliger",
+    "accessible": "Handicapvenlige",
+    "beyond": "Ingen modultype passer til",
+}
 
 
 def homes_head(o: Option) -> list[str]:
@@ -170,7 +195,11 @@ def homes_head(o: Option) -> list[str]:
 def homes_rows(o: Option) -> list[list[str]]:
     """Homes without a current resident per kind, and the expected shortage of that kind."""
     return [
-        [KINDS[r.kind], str(r.first), str(r.peak), str(r.last), number(r.short_household_months)]
+        [
+            KINDS[r.kind],
+            *("–" if pd.isna(n) else str(int(n)) for n in (r.first, r.peak, r.last)),
+            number(r.short_household_months),
+        ]
         for r in o.homes.itertuples()
     ]
 
@@ -446,7 +475,13 @@ def write_proposal(
                 same_as=list(o.same_as),
                 round_trips=list(o.round_trips),
                 expected_shortage_person_months=o.runs.summary["expected_shortage_person_months"],
-                beyond_modules=o.runs.summary.get("beyond_modules"),
+                # without its person-months, which with the household-months give the size
+                # of a household set apart
+                beyond_modules={
+                    k: v
+                    for k, v in o.runs.summary.get("beyond_modules", {}).items()
+                    if k != "person_months"
+                },
                 plan_status=o.plan.summary["status"],
                 plan_gap=o.plan.summary["gap"],
             )

@@ -1,17 +1,23 @@
-"""A household larger than every module type's homes: no option can order a home for it, so the
-proposal says so instead of laying the shortage on the lead time or asking for more modules.
+"""Households no module type's home fits (larger than every module type's homes, or needing a
+kind of home no type has): no option can order a home for them, so the proposal names them, leaves
+their shortage out of the options' risk and gives it apart, instead of laying it on the lead time
+or asking for more modules.
 
 The audit's case: the sample's family of 7 (H110), for whom only B01-28 has room, made every
-option's risk 86-100 % in the first months, and the paper blamed the lead time.
+option's risk 92-97 % on the wave scenario, and the paper asked for beds that would not house it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
-from capacity.planning.proposal import make_proposal, too_large
+import numpy as np
+
+from capacity.planning.proposal import make_proposal, set_apart
 from capacity.planning.scenario import scenario_from_text
 from capacity.planning.supply import supply
+from capacity.reports.proposal_output import homes_rows, overview
 from tests.helpers import make_household, make_occupancy, make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario_text
 
@@ -46,19 +52,44 @@ def _scenario(waiting: bool = True):
 
 def test_a_household_larger_than_every_module_is_found_and_counted_as_public_counts_are():
     reg, sc = _registry(7), _scenario()
-    large = too_large(reg, sc, supply(reg, sc))
-    assert (large.beds, large.households, large.homes) == (4, 1, 1)
-    text = large.text(3)
-    assert "Husstande på mere end 4 personer kan ingen modultype rumme" in text
-    assert "registret har færre end 3 af dem" in text
-    assert "1 af bygningernes boliger er store nok" in text
+    apart = set_apart(reg, sc, supply(reg, sc))
+    assert (apart.households, apart.homes, apart.types) == (1, 1, ())
+    text = apart.text(3)
+    assert "Ingen modultypes bolig passer til husstande på mere end 4 personer" in text
+    assert "Registret har færre end 3 af dem" in text
+    assert "1 af bygningernes boliger passer til dem" in text
 
 
 def test_no_note_when_every_household_fits_a_module_or_waiting_households_are_left_out():
+    """R1, a resident of 7, is of a kind set apart; W1 of 4 fits a module, and W1 of 7 is left
+    out with the registry's waiting households: no household to name, and no note."""
     reg = _registry(4)
-    assert too_large(reg, _scenario(), supply(reg, _scenario())) is None
+    assert set_apart(reg, _scenario(), supply(reg, _scenario())).households == 0
     big = _registry(7)
-    assert too_large(big, _scenario(False), supply(big, _scenario(False))) is None
+    assert set_apart(big, _scenario(False), supply(big, _scenario(False))).households == 0
+    paper = make_proposal(reg, _scenario(), samples=2, runs=20)
+    assert "Ingen modultypes bolig" not in " ".join(paper.notes)
+
+
+def test_a_need_no_module_type_has_is_named_with_the_scenarios_own_types():
+    """No module type is accessible: a waiting household needing an accessible home is set apart
+    though it is small (the audit found it counted as no one's), and so is a scenario's household
+    type larger than every module's homes."""
+    reg = _registry(4)
+    hh = reg.households.copy()
+    hh.loc[hh["id"] == "W1", "needs_accessible"] = True
+    reg = reg.with_layers(households=hh)
+    text = scenario_text([1], horizon=6, extra="").replace(
+        "include_waiting = false", "include_waiting = true"
+    )
+    text += '[[household_types]]\nname = "storfamilie"\nadults = 2\nchildren_ages = [1, 2, 3, 4, 5]\nshare = 1\n'
+    sc = scenario_from_text(text, "test.toml")
+    apart = set_apart(reg, sc, supply(reg, sc))
+    assert apart.households == 1 and apart.types == ("storfamilie",)
+    text = apart.text(3)
+    assert "på mere end 4 personer" in text
+    assert "med brug for en handicapvenlig bolig (ingen modultype er handicapvenlig)" in text
+    assert "Scenariets husstandstype »storfamilie« er af den slags" in text
 
 
 def test_the_proposal_names_it_and_leaves_it_out_of_the_options_risk():
@@ -68,16 +99,45 @@ def test_the_proposal_names_it_and_leaves_it_out_of_the_options_risk():
     reg, sc = _registry(7), _scenario()
     paper = make_proposal(reg, sc, samples=2, runs=20)
     notes = " ".join(paper.notes)
-    assert "kan ingen modultype rumme" in notes
+    assert "Ingen modultypes bolig passer til husstande på mere end 4 personer" in notes
     assert [o.risk for o in paper.options] == [0.0] * len(paper.options)
+    assert [o.risk_all for o in paper.options] == [1.0] * len(paper.options)
     assert "kan ingen plan undgå" not in notes
     assert (
-        "Risikoen ovenfor tæller ikke mangel for husstande, som ingen modultypes bolig passer "
-        "til" in notes
+        "Mulighedernes risiko tæller ikke mangel for husstande, som ingen modultypes bolig "
+        "passer til: de mangler en bolig i mindst én måned i 100 % af kørslerne" in notes
     )
-    assert "De mangler en bolig i mindst én måned i 100 % af kørslerne" in notes
     # their emergency housing stays in the cost: 7 persons from January to mid-April
     assert all(o.emergency_cost > 0 for o in paper.options)
+    # the labels say whose risk it is, beside everyone's
+    rows = dict(overview(paper, ["2027"]))
+    assert rows["Risiko for mangel (mindst én måned; husstande, som en modultype passer til)"][
+        0
+    ] == ("0 %")
+    assert rows["Risiko for mangel, alle husstande (mindst én måned)"][0] == "100 %"
+    assert rows["Første måned med risiko > 10 % (husstande, som en modultype passer til)"][0] == (
+        "ingen"
+    )
+    # the recommendation gives both
+    assert any("med alle husstande 100 %" in r for r in paper.reasons)
+    # the homes table has a row for them, without homes
+    (row,) = [r for r in homes_rows(paper.options[0]) if r[0] == "Ingen modultype passer til"]
+    assert row[1:4] == ["–", "–", "–"] and row[4] != "0,0"
+    # no count of moved homes below 3 is shown, 0 included
+    assert set(rows["Boliger med beboere flyttet efter planen"]) == {"<3"}
+
+
+def test_the_first_month_at_risk_counts_from_the_month_the_risk_does():
+    """The risk counted from March: a shortage in January alone is no month at risk (the audit
+    found "januar 2027" beside a risk counted from March)."""
+    paper = make_proposal(_registry(4), _scenario(), samples=2, runs=20)
+    o = paper.options[0]
+    months = np.zeros_like(o.short_months)
+    months[:, 0] = True
+    months[:, 3] = True
+    o = dataclasses.replace(o, short_months=months, risk_from=2)
+    assert o.first_month_at_risk == 3
+    assert dataclasses.replace(o, risk_from=0).first_month_at_risk == 0
 
 
 def test_kinds_beyond_modules_are_those_no_module_type_fits_and_none_without_modules():

@@ -92,7 +92,7 @@ def test_council_map_with_plan_in_chromium(browser, tiny_registry, plan_dir, tmp
     state = _map_state(page)
     assert state["markers"] == _expected_markers(tiny_registry, plan_sites=1)
     assert state["overlays"] == _expected_overlays(tiny_registry, plan=True)
-    assert "Capacity plan cost" in page.locator("#key-numbers").inner_text()
+    assert "Capacity plan's pavilion cost" in page.locator("#key-numbers").inner_text()
     # Leaflet opens the popup in the click's handler, which a click can miss (CI once showed no
     # popup 5 s after one click), so the marker is clicked again, at most three times, only while
     # no popup shows: a click on a marker whose popup is open closes it.
@@ -155,6 +155,8 @@ def test_proposal_offline_in_chromium(browser, proposal_paper, proposal_dir):
     frame = page.frame_locator("iframe.map")
     frame.locator("#key-numbers").wait_for()
     assert frame.locator(".leaflet-marker-pane > *").count() > 0
-    assert "Forslagets pris" in frame.locator("#key-numbers").inner_text()
+    # the pavilions' cost, as the paper's "Pavilloner i alt" (the map once said "Forslagets pris"
+    # of the pavilions alone beside the paper's total with emergency housing)
+    assert "Forslagets udgift til pavilloner" in frame.locator("#key-numbers").inner_text()
     page.screenshot(path=str(proposal_dir.parent / "proposal.png"), full_page=True)
     page.close()

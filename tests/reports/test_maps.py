@@ -86,14 +86,17 @@ def test_a_plan_with_branches_is_priced_at_its_expected_cost(tiny_registry, plan
     (plan_dir / "branches.csv").write_text("branch,waves,site_id,month\n")
     plan = read_plan(plan_dir, tiny_registry)
     html = strip_assets(council_map(tiny_registry, plan=plan))
-    assert "Kapacitetsplanens forventede pris" in html and "790.000 kr." in html
+    assert "Kapacitetsplanens forventede udgift til pavilloner" in html and "790.000 kr." in html
     assert "632.000 kr." not in html
     # `report --plan` shows a capacity plan, not the proposal (make demo's map once said
     # "Forslagets pris" of the wave plan while the proposal recommended another option)
     assert "Forslag" not in html and "Kapacitetsplan: pavilloner op/ned" in html
     plan.attrs["proposal"] = True  # as the proposal's own map has it (proposal_figures.map_plan)
     html = strip_assets(council_map(tiny_registry, plan=plan))
-    assert "Forslagets forventede pris" in html and "Forslag: pavilloner op/ned" in html
+    assert (
+        "Forslagets forventede udgift til pavilloner" in html
+        and "Forslag: pavilloner op/ned" in html
+    )
 
 
 def test_tiles_are_an_option(tiny_registry):
