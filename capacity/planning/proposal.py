@@ -818,9 +818,16 @@ def need_text(best: Option, sup: Supply, risk: float, early: int = 0) -> str:
     short = best.short_persons[:, early:]
     first = np.flatnonzero((short > 0).mean(axis=0) > 1 - risk)
     if not short.size or not len(first):
+        before = (best.short_persons[:, :early] > 0).mean(axis=0) > 1 - risk
+        if before.any():
+            return (
+                f"Efter de første {early} måneder er risikoen for mangel hver måned højst "
+                f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
+            )
         return (
-            f"Efter de første {early} måneder er risikoen for mangel hver måned højst "
-            f"{pct(1 - risk, 0)}; det er de første måneder, der giver risikoen."
+            f"Ingen enkelt måned har en risiko for mangel over {pct(1 - risk, 0)}; risikoen "
+            f"for mangel i mindst én måned ({pct(best.risk, 0)}) kommer af mangel spredt over "
+            "flere måneder i forskellige kørsler."
         )
     # persons short in 1 run in 10, in the month they are most
     persons = max(float(np.quantile(short, 0.9, axis=0, method="higher").max()), 1.0)
