@@ -7,8 +7,9 @@ or nothing) and the year before's figure in parentheses. The rules:
 - capacity: met when no month of the year had more persons in need (residents and waiting) than beds
   and no household waits for a home at the year's end (or on the report's date, when it ends the
   year early); with beds enough every month but households still waiting then, only partly met,
-  with their number (as shown) and how long they have waited so far: the goal is homes for those who need them, and enough beds in total do not house a family
-  that waits for a home of its size; a year measured only in part (``months_measured`` labelled with
+  with their number (as shown) and how long they have waited so far: the goal is homes for those
+  who need them, and enough beds in total do not house a family that waits for a home of its
+  size; a year measured only in part (``months_measured`` labelled with
   its months: it begins with the registry's first record or ends on the report's date) says over
   which months, its own and the year before's, so that a part of a year is never read as a whole
   one;

@@ -296,8 +296,8 @@ def make_proposal(
     apart = set_apart(reg, sc, sup)
     if unavoidable > accepted:
         notes.append(
-            f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv med "
-            f"alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
+            f"Mangel i de første {early} måneder kan ingen plan undgå (leveringstiden): selv "
+            f"med alt, der står i dag, er risikoen for mangel i dem {pct(unavoidable, 0)}. "
             f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
     beyond = beyond_note((a, b, c, d, *mine))

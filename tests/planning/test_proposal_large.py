@@ -82,7 +82,10 @@ def test_a_need_no_module_type_has_is_named_with_the_scenarios_own_types():
     text = scenario_text([1], horizon=6, extra="").replace(
         "include_waiting = false", "include_waiting = true"
     )
-    text += '[[household_types]]\nname = "storfamilie"\nadults = 2\nchildren_ages = [1, 2, 3, 4, 5]\nshare = 1\n'
+    text += (
+        '[[household_types]]\nname = "storfamilie"\nadults = 2\n'
+        "children_ages = [1, 2, 3, 4, 5]\nshare = 1\n"
+    )
     sc = scenario_from_text(text, "test.toml")
     apart = set_apart(reg, sc, supply(reg, sc))
     assert apart.households == 1 and apart.types == ("storfamilie",)
