@@ -28,7 +28,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from capacity.model.homes import fit_tables
-from capacity.planning.supply import Supply
+from capacity.planning.supply import Held, Supply, held_homes
 from capacity.policy import Policy, spread_limit
 
 DAYS = 30  # a month of emergency housing counts 30 days
@@ -86,11 +86,13 @@ class PlanModel:
     homes: dict = field(default_factory=dict)  # (n, c, t) -> homes of kind c standing
     housed: dict = field(default_factory=dict)  # (s, t, h, c) -> households of kind h in c
     entries: list[Entry] = field(default_factory=list)
+    held: Held = field(init=False)  # residents' homes under the option's closings
     _rep: dict = field(default_factory=dict)
     _weight: dict = field(default_factory=dict)
     _nodes: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.held = held_homes(self.sup)
         for t in range(self.months):
             col = self.node[:, t]
             here = sorted({int(n) for n in col})
@@ -194,7 +196,11 @@ def _moves_allowed(m: PlanModel) -> bool:
 
 
 def module_vars(m: PlanModel) -> None:
-    """Per module type, node and month: orders, take-downs, purchases, moves and standing."""
+    """Per module type, node and month: orders, take-downs, purchases, moves and standing.
+
+    Residents may be moved off a type while its site is available, up to the month an option
+    closes the site (``closed_from``): that month no module stands, so its residents are moved
+    then at the latest."""
     sup, mod = m.sup, m.sup.mod
     closed = closed_from(sup, m.months)
     for q in m.types():
@@ -213,7 +219,8 @@ def module_vars(m: PlanModel) -> None:
                     m.rented[n, q, t] = m.cp.new_int_var(0, rent_hi, f"rented[{key}]")
                     if mod.price[q] > 0:
                         m.bought[n, q, t] = m.cp.new_int_var(0, cap, f"buy[{key}]")
-                if _moves_allowed(m) and mod.movable[q] and mod.resident_units[q, t] > 0 and hi:
+                live = sup.available[p, t] and t <= closed[p]  # moved off by the closing month
+                if _moves_allowed(m) and mod.movable[q] and mod.resident_units[q, t] > 0 and live:
                     m.moved[n, q, t] = m.cp.new_int_var(
                         0, int(mod.resident_units[q, t]), f"moved[{key}]"
                     )
@@ -298,8 +305,10 @@ def residents_keep_modules(m: PlanModel) -> None:
 
     ``units × standing >= resident units - units moved so far``: with whole modules this is the
     fewest modules that hold the residents' units. A moved household keeps a home of the same
-    kind elsewhere (``resident_whole`` / ``resident_shared`` still count it), so the homes left
-    after a site closes must hold it. Moves per month are limited in households.
+    kind elsewhere (``PlanModel.held`` still counts it), so the homes left after a site closes
+    must hold it; from the month an option closes the site (``closed_from``) it needs a home of
+    any kind that fits instead (``supply.held_homes``), and it is moved in that month at the
+    latest. Moves per month are limited in households.
     """
     mod, lim = m.sup.mod, m.policy.limits
     for q in m.types():
@@ -395,8 +404,10 @@ def moves_close_sites(m: PlanModel) -> None:
     closed by month t + W on every path that follows, where W months of moves at the monthly
     limit empty the site (``ceil(households / max_moves_per_month) - 1``); a move that no path
     could follow by a closing within the horizon is not made. Moved households keep a home of
-    their kind elsewhere: the homes of each kind never fall below those residents hold."""
-    sup, mod = m.sup, m.sup.mod
+    their kind elsewhere: the homes of each kind never fall below those residents hold
+    (``PlanModel.held``: from the month an option closes their site they are no longer held
+    there, but need a home of any kind that fits them, as arrivals do)."""
+    mod = m.sup.mod
     limit = m.policy.limits.max_moves_per_month
     for (n, q, t), v in m.moved.items():
         p = int(mod.site[q])
@@ -413,7 +424,7 @@ def moves_close_sites(m: PlanModel) -> None:
             )
     classes = {int(mod.home[q]) for (_n, q, _t) in m.moved}
     for c in sorted(classes):
-        held = sup.resident_whole[c] + sup.resident_shared[c]
+        held = m.held.whole[c] + m.held.shared[c]
         for (n, cc, t), homes in m.homes.items():
             if cc == c and held[t] and not isinstance(homes, int):
                 m.cp.add(homes >= int(held[t])).with_name(f"residents_keep_homes[{c},{t},n{n}]")
@@ -492,9 +503,9 @@ def homes_by_kind(m: PlanModel) -> None:
 
 def _home_capacity(m, n, s, t, c, xs, share, persons, family) -> None:
     """Households in homes of kind c never exceed the homes free of current residents."""
-    sup, kind = m.sup, m.sup.classes[c]
+    kind = m.sup.classes[c]
     homes = m.homes[n, c, t]
-    whole, part = int(sup.resident_whole[c, t]), int(sup.resident_shared[c, t])
+    whole, part = int(m.held.whole[c, t]), int(m.held.shared[c, t])
     name = f"home_capacity[{c},{t},s{s}]"
     if not kind.shareable:
         m.cp.add(sum(v for _, v in xs) <= homes - whole - part).with_name(name)
@@ -506,7 +517,7 @@ def _home_capacity(m, n, s, t, c, xs, share, persons, family) -> None:
     b = kind.beds
     m.cp.add(
         sum(int(persons[h]) * v for h, v in adults) + b * sum(fams)
-        <= b * (homes - whole) - int(sup.resident_shared_persons[c, t])
+        <= b * (homes - whole) - int(m.held.shared_persons[c, t])
     ).with_name(name + ",beds")
 
 

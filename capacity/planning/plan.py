@@ -40,7 +40,7 @@ from capacity.planning.model import (
 )
 from capacity.planning.option_checks import standing_available
 from capacity.planning.scenario import Scenario
-from capacity.planning.supply import Supply, supply
+from capacity.planning.supply import Supply, held_homes, supply
 from capacity.planning.terms import COST_TERMS, TERMS
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
@@ -186,7 +186,7 @@ def make_plan(
     else:
         paths, need, branch, w = _samples(dm, branches, samples, seed)
         known = branches_known(sc)
-    need = need + sup.resident_displaced[None, :, :]
+    need = need + held_homes(sup).displaced[None, :, :]
     if shared is None:
         shared = default_shared(sup, sc)
     shared = max(1, min(shared, sc.horizon_months))

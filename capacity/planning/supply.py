@@ -494,6 +494,67 @@ def _resident_homes(
     return whole, shared, shared_persons
 
 
+@dataclass(frozen=True)
+class Held:
+    """Current residents' homes per kind of home and month, and those who need one elsewhere,
+    once an option's closings apply (fields as ``Supply.resident_whole``, ``resident_shared``,
+    ``resident_shared_persons``, ``resident_displaced``)."""
+
+    whole: np.ndarray  # (C, T)
+    shared: np.ndarray  # (C, T)
+    shared_persons: np.ndarray  # (C, T)
+    displaced: np.ndarray  # (T, K)
+
+
+def held_homes(sup: Supply) -> Held:
+    """The residents' homes and displaced households under the option's closings.
+
+    From the month an option closes a site (``closed_from``) its residents still staying hold no
+    home there: they need a home of any kind that fits them elsewhere, as when the site is no
+    longer available. The plan moves them off (at the policy's move cost) by then. Without
+    closings these are the supply's own arrays; the supply itself is left as it is, so this may
+    be taken from it any number of times.
+    """
+    T = len(sup.months)
+    own = Held(
+        sup.resident_whole,
+        sup.resident_shared,
+        sup.resident_shared_persons,
+        sup.resident_displaced,
+    )
+    if sup.closed_from is None or not (sup.closed_from < T).any():
+        return own
+    rows = np.flatnonzero(sup.closed_from[sup.resident_site] < T)
+    if not len(rows):
+        return own
+    site = sup.resident_site[rows]
+    family = np.array([sup.kinds[k].family for k in sup.resident_kind[rows]], dtype=bool)
+    open_ = sup.available & (np.arange(T)[None, :] < sup.closed_from[:, None])
+
+    def homes(avail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return _resident_homes(
+            sup.classes,
+            sup.resident_class[rows],
+            sup.resident_unit[rows],
+            site,
+            sup.resident_size[rows],
+            family,
+            sup.resident_leave[rows],
+            avail,
+            np.ones(len(rows), bool),
+            T,
+        )
+
+    before, after = homes(sup.available), homes(open_)
+    staying = np.arange(T)[None, :] < sup.resident_leave[rows, None]
+    out = staying & sup.available[site] & ~open_[site] & (sup.resident_class[rows, None] >= 0)
+    displaced = sup.resident_displaced.copy()
+    for r, row in zip(rows, out, strict=True):
+        displaced[:, sup.resident_kind[r]] += row
+    mine = (own.whole, own.shared, own.shared_persons)
+    return Held(*(m - b + a for m, b, a in zip(mine, before, after, strict=True)), displaced)
+
+
 def _available(sites: pd.DataFrame, starts: list) -> np.ndarray:
     """A site is available in a month when it is available on the month's first and last day."""
     first = np.array([np.datetime64(d, "s") for d in starts[:-1]])
