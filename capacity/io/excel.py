@@ -1,7 +1,9 @@
 """Read a registry kept as an Excel workbook: one sheet per layer, header in row 1.
 
 Cells keep their Excel types (numbers, dates, booleans); ``capacity.io.validate`` accepts them as
-well as text. Problems name the sheet as ``book.xlsx:layer`` and the sheet row.
+well as text. Problems name the sheet as ``book.xlsx:layer`` and the sheet row. The cells of an
+Excel Table's totals row (sums, a label such as "I alt") are never read as data: a totals row
+inside the registry's columns is no record.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 
 from capacity.io.layers import LAYERS
 from capacity.io.raw import RawLayer, RawRegistry, clean_header
+from capacity.io.xlsx_parts import TotalsRow, totals_rows
 
 POLICY_SHEET = "policy"
 
@@ -54,6 +57,7 @@ def _read_xlsx(path: Path) -> RawRegistry:
         return raw
     try:
         sheets = sheet_names(book)
+        totals = totals_rows(path)
         for name, layer in LAYERS.items():
             if name not in sheets:
                 if not layer.optional:
@@ -62,7 +66,8 @@ def _read_xlsx(path: Path) -> RawRegistry:
                     )
                 continue
             try:
-                found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw)
+                sums = totals.get(sheets[name], [])
+                found = _sheet(book[sheets[name]], f"{path.name}:{name}", name, raw, sums)
             except Exception as exc:  # noqa: BLE001 - openpyxl on a broken or odd sheet
                 raw.error(
                     f"{path.name}:{name}",
@@ -79,7 +84,11 @@ def _read_xlsx(path: Path) -> RawRegistry:
     return raw
 
 
-def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | None:
+def _sheet(
+    sheet: Any, source: str, name: str, raw: RawRegistry, totals: list[TotalsRow]
+) -> RawLayer | None:
+    """One layer's sheet; the cells of the ``totals`` rows of its Tables are left out (a row
+    left without values is no record)."""
     rows = list(sheet.iter_rows(values_only=True))
     if not rows or not any(v is not None for v in rows[0]):
         raw.error(source, "tomt ark; skriv kolonnenavnene i række 1 og derunder én række pr. post")
@@ -90,6 +99,9 @@ def _sheet(sheet: Any, source: str, name: str, raw: RawRegistry) -> RawLayer | N
     values, numbers = [], []
     for number, row in enumerate(rows[1:], start=2):
         cells = list(row[: len(header)]) + [None] * (len(header) - len(row))
+        for t in totals:
+            if t.row == number:
+                cells[t.first - 1 : t.last] = [None] * len(cells[t.first - 1 : t.last])
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         values.append(cells)

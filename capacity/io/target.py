@@ -146,6 +146,10 @@ class Target:
         """Refuse (``UserError``) a registry, loaded and valid, that this form cannot write as
         planned; nothing has been written yet."""
 
+    def check_edits(self, old: Registry, new: Registry) -> None:
+        """Refuse (``UserError``) a change from ``old`` to ``new`` that this form cannot write
+        as planned; called before the backup, so nothing has been written yet."""
+
     def with_defaults(self, old: Registry, new: Registry) -> Registry:
         """``new`` with the rows it appends to ``old`` given the defaults the registry's own
         schema sets for the user's columns, where they have no value (only a GeoPackage has

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 import warnings
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
@@ -17,6 +17,7 @@ from capacity.io.excel import POLICY_SHEET, sheet_names
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.target import Edit, Target, edits
 from capacity.io.values import amount
+from capacity.io.xlsx_parts import TotalsRow, rels, sheet_parts, totals_rows
 
 
 def _save_book(book: Any, path: Path) -> None:
@@ -76,9 +77,6 @@ def _formula_cells(book: Any) -> list[str]:
         book.close()
 
 
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 XDR = "{http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing}"
 GRAPHIC_DATA = "{http://schemas.openxmlformats.org/drawingml/2006/main}graphicData"
 CHART = "http://schemas.openxmlformats.org/drawingml/2006/chart"
@@ -108,18 +106,12 @@ def _no_drawings(path: Path) -> None:
 
 def _dropped_drawings(book: zipfile.ZipFile) -> dict[str, set[str]]:
     """Each sheet's name -> what openpyxl would drop from it (``SHAPES``, ``CONTROLS``)."""
-    workbook = next(
-        (t for k, t in _rels(book, "").values() if k == "officeDocument"), "xl/workbook.xml"
-    )
-    sheets = _rels(book, workbook)
     found: dict[str, set[str]] = {}
-    root = _xml(book, workbook)
-    for sheet in root.iter(f"{MAIN}sheet") if root is not None else ():
-        part = sheets.get(sheet.get(REL_ID, ""), ("", ""))[1]
-        for kind, target in _rels(book, part).values() if part else ():
+    for sheet, part in sheet_parts(book).items():
+        for kind, target in rels(book, part).values():
             lost = _lost(book, kind, target)
             if lost:
-                found.setdefault(str(sheet.get("name")), set()).add(lost)
+                found.setdefault(sheet, set()).add(lost)
     return found
 
 
@@ -155,46 +147,40 @@ def _shapes_in(drawing: ElementTree.Element) -> bool:
     return False
 
 
-def _rels(book: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
-    """The relationships of ``part`` in the zip (``""``: the package's), as id -> (the last
-    word of the type, the target's name in the zip); external targets left out."""
-    folder, name = PurePosixPath(part).parent, PurePosixPath(part).name
-    root = _xml(book, _normal(str(folder / "_rels" / f"{name}.rels")))
-    out = {}
-    for rel in root.iter(RELATIONSHIP) if root is not None else ():
-        target = rel.get("Target", "")
-        if rel.get("TargetMode") == "External" or not target:
-            continue
-        where = target.lstrip("/") if target.startswith("/") else str(folder / target)
-        out[rel.get("Id", "")] = (rel.get("Type", "").rsplit("/", 1)[-1], _normal(where))
-    return out
-
-
-def _normal(name: str) -> str:
-    """A part's name in the zip with ``.`` and ``..`` resolved."""
-    parts: list[str] = []
-    for step in name.split("/"):
-        if step == "..":
-            parts = parts[:-1]
-        elif step not in ("", "."):
-            parts.append(step)
-    return "/".join(parts)
-
-
-def _xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
-    """The parsed part ``name``, or None when the zip has no such part or it is not XML."""
-    try:
-        return ElementTree.fromstring(book.read(name))
-    except (KeyError, ElementTree.ParseError):
-        return None
-
-
 class XlsxTarget(Target):
     """A workbook: cells changed with openpyxl, saved beside it, read back, renamed over it."""
 
     def writable(self) -> None:
         _no_drawings(self.path)
         _no_formulas(self.path)
+
+    def check_edits(self, old: Registry, new: Registry) -> None:
+        """Refuse rows appended to a sheet whose Excel Table has a totals row.
+
+        The rows would belong inside the Table, above its totals row, as Excel puts rows added
+        to a Table. That means moving the totals row, and whatever lies below it, down the sheet;
+        Excel then corrects every reference to the cells moved (formulas on this and other
+        sheets, names, charts, conditional formats), openpyxl corrects none of them, and a totals
+        formula over a plain range (``=SUM(C2:C9)``) would no longer count the new rows. Rows
+        written below the totals row instead would lie outside the Table, its filter and its
+        sums. So the apply is refused before anything is written; the user turns the totals row
+        off for the apply and on again after it, and Excel moves it below the new rows itself.
+        Cells changed in the Table's existing rows are written as usual."""
+        totals = totals_rows(self.path)
+        names = {sheet.strip().lower(): sheet for sheet in totals}
+        for edit in edits(old, new):
+            sheet = names.get(edit.layer)
+            if edit.added and sheet is not None:
+                tables = ", ".join(sorted({t.table for t in totals[sheet]}))
+                raise UserError(
+                    f"{self.path}: arket {sheet} har en Excel-tabel ({tables}) med en "
+                    f"totalrække, og --apply skal tilføje "
+                    f"{amount(len(edit.added), 'række', 'rækker')} til arket; de hører hjemme i "
+                    "tabellen over totalrækken, men at flytte totalrækken kan ødelægge formler, "
+                    "der henviser til den. Intet blev skrevet. Slå totalrækken fra (Tabeldesign "
+                    "→ Totalrække), kør kommandoen igen, og slå den til igen bagefter; eller gem "
+                    "registret som GeoPackage eller mappe"
+                )
 
     def write(self, old: Registry, new: Registry) -> None:
         import openpyxl
@@ -214,8 +200,10 @@ class XlsxTarget(Target):
                 "henviser til et andet ark), eller gem registret som GeoPackage eller mappe"
             )
         sheets = sheet_names(book)
+        totals = totals_rows(self.path)
         for edit in edits(old, new):
-            _edit_sheet(book[sheets[edit.layer]], edit)
+            sheet = book[sheets[edit.layer]]
+            _edit_sheet(sheet, edit, totals.get(sheet.title, []))
 
         def save(tmp: Path) -> None:
             _save_book(book, tmp)
@@ -240,13 +228,19 @@ def _feature(message: str) -> str:
     return EXTENSIONS.get(name, f"'{name}'")
 
 
-def _edit_sheet(sheet: Any, edit: Edit) -> None:
+def _edit_sheet(sheet: Any, edit: Edit, totals: list[TotalsRow]) -> None:
+    """Write ``edit`` into ``sheet``. Its rows are counted as the reader counts them
+    (``capacity.io.excel``): the cells of a Table's ``totals`` row are not data."""
     head = {str(c.value).strip().lower(): c.column for c in sheet[1] if c.value is not None}
     width = max(head.values(), default=0)
+    sums = {(t.row, c) for t in totals for c in range(t.first, t.last + 1)}
     rows = [
         r
         for r in range(2, sheet.max_row + 1)
-        if any(not _blank(sheet.cell(row=r, column=c).value) for c in head.values())
+        if any(
+            (r, c) not in sums and not _blank(sheet.cell(row=r, column=c).value)
+            for c in head.values()
+        )
     ]
     last = max(
         (r for r in range(1, sheet.max_row + 1) if any(c.value is not None for c in sheet[r])),
@@ -271,8 +265,9 @@ def _edit_sheet(sheet: Any, edit: Edit) -> None:
 def _extend_ranges(sheet: Any, last: int, new_last: int) -> None:
     """Extend the sheet's Excel Tables and autofilter that reach the data's ``last`` row down
     to ``new_last``, so the rows appended are in the Table (its structured references, its
-    filter) and in the filter, as rows typed below a Table in Excel are. A Table with a totals
-    row is left as it is (the rows are appended below the totals)."""
+    filter) and in the filter, as rows typed below a Table in Excel are. Rows are never appended
+    to a sheet with a Table with a totals row (``XlsxTarget.check_edits`` refuses it); such a
+    Table is left as it is."""
     for table in sheet.tables.values():
         if table.totalsRowCount:
             continue

@@ -126,6 +126,7 @@ def _apply(
             )
         updated, moved_out = with_placements(reg, todo.placements, todo.modules, todo.day)
         updated = target.with_defaults(reg, updated)
+        target.check_edits(reg, updated)
         _valid(updated, path)
         backup = _backup_path(path, now)
         made.append(backup)

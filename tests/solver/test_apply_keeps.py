@@ -1,6 +1,7 @@
 """``place --apply`` keeps what the user has in and around the registry, or refuses: drawings a
-workbook would lose, an Excel Table over the rows it appends, the owner and group of the files,
-a read-only subfolder, a lock file others can open."""
+workbook would lose, an Excel Table over the rows it appends (refused where the Table has a
+totals row), the owner and group of the files, a read-only subfolder, a lock file others can
+open."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 import openpyxl
+import pandas as pd
 import pytest
 from openpyxl.chart import BarChart, Reference
 from openpyxl.drawing.image import Image
@@ -24,9 +26,11 @@ from PIL import Image as PILImage
 import capacity
 from capacity import files
 from capacity.io import update_xlsx
+from capacity.io.layers import frame
 from capacity.io.registry import load_registry
 from capacity.io.validate import validate_path
 from capacity.solver.apply import apply_plan
+from tests.helpers import make_household, tiny_registry
 from tests.solver.test_apply_safe import DAY, TODAY, _planned, _run, _snapshot
 
 # --- drawings openpyxl would drop -----------------------------------------------------------------
@@ -140,6 +144,61 @@ def test_rows_appended_are_inside_the_sheets_table_and_filter(tmp_path, kind):
         assert sheet.auto_filter.ref == wanted
     assert [p for p in validate_path(path) if p.severity == "error"] == []
     assert len(load_registry(path).occupancy) == rows - 1 + 3
+
+
+def _totals_table(path: Path, layer: str, rows: int) -> int:
+    """Make the first ``rows`` records of ``layer``'s sheet an Excel Table with a totals row (a
+    label and a count) inserted below them; returns the totals row's number."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[layer]
+    total = rows + 2
+    if total <= sheet.max_row:
+        sheet.insert_rows(total)
+    sheet.cell(row=total, column=1, value="I alt")
+    sheet.cell(row=total, column=2, value=rows)
+    ref = f"A1:{get_column_letter(sheet.max_column)}{total}"
+    sheet.add_table(Table(displayName="Summer", ref=ref, totalsRowCount=1))
+    book.save(path)
+    return total
+
+
+def test_rows_appended_to_a_table_with_a_totals_row_are_refused(tmp_path):
+    """Before, the occupancy rows an apply added were written below the Table's totals row,
+    outside the Table and its sums (and the totals row was read as a record)."""
+    path, plan = _planned(tmp_path, "reg.xlsx")
+    _totals_table(path, "occupancy", len(load_registry(path).occupancy))
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "arket occupancy har en Excel-tabel (Summer) med en totalrække" in said
+    assert "tilføje 3 rækker" in said and "Intet blev skrevet" in said
+    assert _snapshot(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".reg", "reg."))) == [
+        ".reg.xlsx.lock",
+        "reg.xlsx",
+    ]
+
+
+def test_cells_changed_on_a_sheet_with_a_totals_row_skip_it(tmp_path):
+    """The sites sheet's Table (with its totals row) holds B1; P1 stands below it. The apply
+    raises P1's modules_now in P1's row and leaves the totals row as it was."""
+    reg = tiny_registry()
+    more = [make_household(f"X{i}", adults=4) for i in range(3)]
+    reg = reg.with_layers(
+        households=pd.concat([reg.households, frame("households", more)], ignore_index=True)
+    )
+    path, plan = _planned(tmp_path, "reg.xlsx", reg, "--allow-new-modules")
+    total = _totals_table(path, "sites", 1)
+    apply_plan(path, plan, today=TODAY)
+    sheet = openpyxl.load_workbook(path)["sites"]
+    column = next(c.column for c in sheet[1] if c.value == "modules_now")
+    assert [sheet.cell(row=total, column=c).value for c in (1, 2, column)] == ["I alt", 1, None]
+    assert sheet.cell(row=total + 1, column=1).value == "P1"
+    assert sheet.cell(row=total + 1, column=column).value == 4
+    assert load_registry(path).sites["modules_now"].tolist()[1] == 4
 
 
 # --- owner and group ----------------------------------------------------------------------------
