@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from itertools import count
+from pathlib import Path
 
 import pandas as pd
 from shapely.geometry import Point, box
@@ -288,6 +291,17 @@ def tiny_registry() -> Registry:
         households=households,
         occupancy=occupancy,
     )
+
+
+def add_columns(path: Path, columns: dict[str, tuple[str, list]], table: str = "units") -> None:
+    """Add columns to a non-spatial table of a GeoPackage as another program (QGIS, SQL) adds
+    them: ``name -> (declared SQL type, one value a row in fid order)``, None for an empty cell;
+    dates and times as GDAL stores them (``2025-03-01``, ``2025-03-01T13:45:00.000``)."""
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        for name, (declared, values) in columns.items():
+            conn.execute(f'ALTER TABLE "{table}" ADD COLUMN "{name}" {declared}')
+            for fid, value in enumerate(values, start=1):
+                conn.execute(f'UPDATE "{table}" SET "{name}" = ? WHERE fid = ?', (value, fid))
 
 
 # --- placement (issue 3) ---------------------------------------------------------------------------

@@ -1,6 +1,9 @@
 """``capacity convert``: between GeoPackage, a folder of CSV/GeoJSON and Excel. The registry (its
-layers, extra columns and policy) is carried without loss; what the user stored beside it (own
-tables, sheets and files) is not, so the source is never its own destination."""
+layers, extra columns and policy) is carried without loss of a value; an extra column's type
+(whole numbers, decimals, true/false, dates, times) too where the destination holds it, and a
+warning names each column written as text or read back as a narrower type instead. What the
+user stored beside the registry (own tables, sheets and files) is not carried, so the source is
+never its own destination."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from capacity.cli.app import clean, make_console
+from capacity.cli.app import clean, esc, make_console
 from capacity.cli.options import RegistryArg
 from capacity.errors import UserError
 from capacity.files import target_of
@@ -28,7 +31,7 @@ def convert(
 ) -> None:
     """Konvertér et register mellem GeoPackage, mappe (CSV/GeoJSON) og Excel."""
     from capacity.io.registry import convert as convert_registry
-    from capacity.io.registry import refuse_overwrite
+    from capacity.io.registry import refuse_overwrite, type_notes
 
     if target_of(src) == target_of(dst):
         raise UserError(
@@ -40,4 +43,7 @@ def convert(
 
     reg = convert_registry(src, dst)
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in reg.layers().items())
-    make_console().print(f"Skrev {clean(dst)} ({counts}).", soft_wrap=True, markup=False)
+    console = make_console()
+    console.print(f"Skrev {clean(dst)} ({counts}).", soft_wrap=True, markup=False)
+    for note in type_notes(reg, dst):
+        console.print(f"[yellow]advarsel[/] {esc(note)}", soft_wrap=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from capacity.io import extras
 from capacity.io.layers import LAYERS
 from capacity.io.raw import RawLayer, RawRegistry, clean_header
 from capacity.io.xlsx_parts import TotalsRow, totals_rows
@@ -111,7 +112,15 @@ def _sheet(
         if values
         else pd.DataFrame({h: pd.Series([], dtype=object) for h in header})
     )
-    return RawLayer(name, source, data, numbers, "row")
+    return RawLayer(name, source, data, numbers, "row", kinds=cell_kinds(name, data))
+
+
+def cell_kinds(name: str, data: pd.DataFrame) -> dict[str, str]:
+    """The kind of each column the contract does not define whose values all have one
+    (``extras.value_kind``: Excel cells, JSON values)."""
+    ours = set(LAYERS[name].names)
+    kinds = {c: extras.value_kind(data[c].tolist()) for c in data.columns if c not in ours}
+    return {c: k for c, k in kinds.items() if k is not None}
 
 
 def _sheet_policy(sheet: Any) -> str | None:

@@ -29,7 +29,8 @@ import pandas as pd
 import shapely
 
 from capacity.errors import os_reason
-from capacity.io.excel import read_xlsx
+from capacity.io.excel import cell_kinds, read_xlsx
+from capacity.io.extras import gpkg_kinds
 from capacity.io.layers import LAYERS, WGS84
 from capacity.io.raw import RawLayer, RawRegistry, clean_header
 
@@ -338,7 +339,8 @@ def read_geojson(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         index=pd.RangeIndex(len(props)),
     )
     geometry = gpd.GeoSeries(geoms, crs=crs)
-    return RawLayer(name, path.name, data, numbers, "feature", geometry)
+    kinds = cell_kinds(name, data)
+    return RawLayer(name, path.name, data, numbers, "feature", geometry, kinds=kinds)
 
 
 def _geojson_crs(doc: dict, source: str, raw: RawRegistry) -> str | None:
@@ -432,7 +434,12 @@ def _gpkg_layer(path: Path, name: str, raw: RawRegistry) -> RawLayer | None:
         return None
     numbers = [int(i) for i in df.index]
     data = pd.DataFrame(df.astype(object).to_numpy(), columns=header, dtype=object)
-    return RawLayer(name, source, data, numbers, "feature", geometry)
+    try:  # the fields' types; none (all text) when GDAL cannot say, as the layer was read
+        info = pyogrio.read_info(path, layer=name)
+        kinds = gpkg_kinds(info["fields"], info["ogr_types"], info["ogr_subtypes"])
+    except Exception:  # noqa: BLE001 - GDAL raises several kinds
+        kinds = {}
+    return RawLayer(name, source, data, numbers, "feature", geometry, kinds=kinds)
 
 
 def _stored_rows(path: Path, name: str) -> int | None:

@@ -361,6 +361,10 @@ class Registry:
 
     Spatial layers are GeoDataFrames in EPSG:25832; optional layers are ``None`` when absent.
     Frames are in canonical column order and dtypes (see the module docstring) and sorted as read.
+    The user's extra columns hold text; ``extra_kinds`` keeps the type the source gave them
+    (layer -> column -> ``int``, ``float``, ``bool``, ``date`` or ``datetime``; a column not
+    named is text), which the writers give back where the form holds it
+    (``capacity.io.extras``).
     """
 
     districts: gpd.GeoDataFrame
@@ -376,6 +380,7 @@ class Registry:
     policy: Policy = field(default_factory=Policy)
     source: Path | None = None
     warnings: tuple[Problem, ...] = ()
+    extra_kinds: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def layer(self, name: str) -> pd.DataFrame | None:
         """The frame of a layer by name."""

@@ -4,7 +4,7 @@ and what the checks across rows and layers (``capacity.io.checks``, ``capacity.i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
@@ -14,12 +14,14 @@ from capacity.errors import Problem
 
 @dataclass(frozen=True)
 class Parsed:
-    """A layer after the cell checks: the canonical frame and a label per row for messages."""
+    """A layer after the cell checks: the canonical frame, a label per row for messages and
+    the kinds of its extra columns (``Registry.extra_kinds``)."""
 
     name: str
     source: str
     frame: pd.DataFrame
     labels: tuple[str, ...]
+    extra_kinds: dict[str, str] = field(default_factory=dict)
 
     @cached_property
     def records(self) -> list[dict]:

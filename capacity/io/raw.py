@@ -29,6 +29,9 @@ class RawLayer:
     geometry : the geometry where the form carries one (GeoPackage, GeoJSON), else ``None``
         (points then come from ``x,y`` or ``lat,lon`` columns, polygons from ``wkt`` columns).
     decimal : the decimal separator of text numbers (``,`` for ``;``-separated CSV).
+    kinds : column -> the type the form gives it (``capacity.io.extras``: a GeoPackage field's
+        type, the type of every cell or JSON value); a column not named is text. Only the
+        columns the contract does not define are looked at.
     """
 
     name: str
@@ -38,6 +41,7 @@ class RawLayer:
     unit: str = "line"
     geometry: gpd.GeoSeries | None = None
     decimal: str = "."
+    kinds: dict[str, str] = field(default_factory=dict)
 
 
 # The Danish word for a ``RawLayer.unit`` in messages: "linje 4", "række 4", "objekt 4".

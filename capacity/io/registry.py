@@ -11,15 +11,23 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from capacity.errors import RegistryError, UserError
+from capacity.errors import Problem, RegistryError, UserError
 from capacity.files import atomic_file, atomic_folder, file_lock, sqlite_lock, target_of
+from capacity.io.extras import stored
 from capacity.io.hashing import registry_hash
-from capacity.io.imports import folder_files, read_raw
+from capacity.io.imports import folder_files, layer_files, read_raw
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.validate import check_raw
-from capacity.io.writers import write_folder, write_gpkg, write_xlsx
+from capacity.io.writers import folder_form, write_folder, write_gpkg, write_xlsx
 
-__all__ = ["convert", "load_registry", "refuse_overwrite", "registry_hash", "write_registry"]
+__all__ = [
+    "convert",
+    "load_registry",
+    "refuse_overwrite",
+    "registry_hash",
+    "type_notes",
+    "write_registry",
+]
 
 
 def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
@@ -52,6 +60,7 @@ def load_registry(path: Path, *, policy: Path | None = None) -> Registry:
         policy=chosen,
         source=path,
         warnings=tuple(p for p in problems if p.severity == "warning"),
+        extra_kinds={name: p.extra_kinds for name, p in parsed.items() if p.extra_kinds},
     )
 
 
@@ -115,8 +124,32 @@ def refuse_overwrite(path: Path, force: bool) -> None:
         )
 
 
+def type_notes(reg: Registry, path: Path) -> list[Problem]:
+    """A warning for every extra column whose type the destination ``path`` (its form by suffix,
+    as ``write_registry`` writes it) cannot keep, saying what it keeps instead (``extras``):
+    nothing for a GeoPackage but numbers too large for it; a workbook keeps numbers, booleans
+    and dates; a folder's GeoJSON numbers and booleans, its CSV text."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    notes = []
+    for name, frame in reg.layers().items():
+        form = FORMS.get(suffix) or folder_form(name)
+        csv_name, geojson_name = layer_files(name)
+        where = {"csv": csv_name, "json": geojson_name}.get(form, f"{path.name}:{name}")
+        for column, kind in reg.extra_kinds.get(name, {}).items():
+            note = stored(frame[column].tolist(), kind, form).note if column in frame else None
+            if note is not None:
+                notes.append(Problem("warning", where, "", column, note))
+    return notes
+
+
+FORMS = {".gpkg": "gpkg", ".xlsx": "xlsx", ".xlsm": "xlsx"}  # by suffix; anything else a folder
+
+
 def convert(src: Path, dst: Path) -> Registry:
-    """Load ``src`` (validated) and write it to ``dst`` in the form its suffix names, losslessly.
+    """Load ``src`` (validated) and write it to ``dst`` in the form its suffix names: every
+    value as it was, and every extra column's type where the form holds it (``type_notes``
+    names those it does not).
 
     Returns
     -------

@@ -20,11 +20,12 @@ import shapely
 
 from capacity.errors import Problem, RegistryError, os_reason
 from capacity.io.checks import CHECKS
+from capacity.io.extras import extra_text
 from capacity.io.imports import read_raw
 from capacity.io.layers import CRS, LAYERS, WGS84, Column, Layer, canonical
 from capacity.io.parsed import Parsed
 from capacity.io.raw import PLACE, RawLayer, RawRegistry
-from capacity.io.values import HINT, PARSERS, BadValue, figure, is_missing, parse_number, parse_str
+from capacity.io.values import HINT, PARSERS, BadValue, figure, is_missing, parse_number
 from capacity.policy import Policy
 
 GEOMETRY_COLUMNS = frozenset({"x", "y", "lat", "lon", "wkt", "geometry"})
@@ -113,7 +114,7 @@ def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:
             values[col.name] = _column(raw, col, labels, problems)
     for name in raw.data.columns:
         if name not in values and name not in GEOMETRY_COLUMNS and not name.startswith("wkt_"):
-            values[name] = [None if is_missing(v) else parse_str(v) for v in raw.data[name]]
+            values[name] = [extra_text(v) for v in raw.data[name]]
     df = pd.DataFrame(values, index=pd.RangeIndex(len(raw.data)))
     if layer.geometry:
         geometry = _geometry(raw, labels, problems)
@@ -123,10 +124,11 @@ def parse_layer(raw: RawLayer, problems: list[Problem]) -> Parsed | None:
             geometry = geometry.apply(_single_part)
         df = gpd.GeoDataFrame(df, geometry=geometry, crs=CRS)
     frame = canonical(raw.name, df)
-    for name in frame.columns:
-        if name not in layer.names and name != "geometry":
-            frame[name] = frame[name].astype("str")
-    return Parsed(raw.name, raw.source, frame, labels)
+    extras = [c for c in frame.columns if c not in layer.names and c != "geometry"]
+    for name in extras:
+        frame[name] = frame[name].astype("str")
+    kinds = {c: raw.kinds[c] for c in extras if c in raw.kinds}
+    return Parsed(raw.name, raw.source, frame, labels, kinds)
 
 
 def _single_part(geom: object) -> object:

@@ -17,6 +17,13 @@ Forms:
 - Excel: one sheet per layer (header in row 1), points as ``x,y``, polygons as WKT in EPSG:25832
   in a ``wkt`` column (continued in ``wkt_2``, ``wkt_3``, ... when longer than a cell holds),
   dates as date cells, and a ``policy`` sheet (``toml`` in A1, the text in A2).
+
+The user's extra columns follow the contract's, each with the type the registry read it with
+(``Registry.extra_kinds``) where the form holds it, else as text (``capacity.io.extras``): in a
+GeoPackage as INTEGER, REAL, BOOLEAN, DATE or DATETIME fields (a DATE field is written with
+pyogrio's array writer, ``pyogrio.raw.write``, as its data-frame writer writes every date as a
+DATETIME); in a workbook as number, boolean and date cells; in GeoJSON as numbers and booleans;
+in CSV as text.
 """
 
 from __future__ import annotations
@@ -29,14 +36,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import shapely
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from capacity.errors import UserError
+from capacity.io.extras import Stored, gdal_offsets, gpkg_column, stored
 from capacity.io.imports import POLICY_FILE, layer_files
-from capacity.io.layers import LAYERS, Registry, stored_columns
+from capacity.io.layers import CRS, LAYERS, Registry, stored_columns
 
 CRS_MEMBER = {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::25832"}}
 EXCEL_CELL_MAX = 32_000
@@ -53,7 +62,8 @@ def _na(value: Any) -> bool:
 
 
 def _kinds(name: str, frame: pd.DataFrame) -> dict[str, str]:
-    """Column -> kind for the contract's columns; ``extra`` for the others (written as text).
+    """Column -> kind for the contract's columns; ``extra`` for the others (their kinds as
+    written: ``_extras``).
 
     A ``sparse`` contract column without any value is left out (``stored_columns``)."""
     layer = LAYERS[name]
@@ -68,6 +78,16 @@ def _contract_count(name: str, kinds: dict[str, str]) -> int:
     return sum(1 for c in kinds if c in LAYERS[name].names)
 
 
+def _extras(reg: Registry, name: str, frame: pd.DataFrame, form: str) -> dict[str, Stored]:
+    """Each extra column of a layer as ``form`` stores it (``extras.stored``)."""
+    kinds = reg.extra_kinds.get(name, {})
+    return {
+        c: stored(frame[c].tolist(), kinds.get(c), form)
+        for c, kind in _kinds(name, frame).items()
+        if kind == "extra"
+    }
+
+
 def cell(value: Any, kind: str, style: str) -> Any:
     """A value as written: ``csv`` (text), ``json`` (dates as text) or ``excel`` (date cells)."""
     if kind == "intlist":
@@ -75,8 +95,10 @@ def cell(value: Any, kind: str, style: str) -> Any:
     text = style == "csv"
     if _na(value):
         return "" if text else None
+    if kind in ("date", "datetime") and style == "excel":
+        return value.to_pydatetime()
     if kind == "date":
-        return value.to_pydatetime() if style == "excel" else value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d")
     if kind == "bool":
         return ("true" if value else "false") if text else bool(value)
     if kind == "int":
@@ -86,28 +108,39 @@ def cell(value: Any, kind: str, style: str) -> Any:
     return str(value)
 
 
-def _rows(name: str, frame: pd.DataFrame, style: str) -> Iterator[list[Any]]:
+def _rows(
+    name: str, frame: pd.DataFrame, style: str, extras: dict[str, Stored]
+) -> Iterator[list[Any]]:
+    """The written columns' values, row by row; the extra columns as ``extras`` stores them."""
     kinds = _kinds(name, frame)
-    columns = [frame[c].tolist() for c in kinds]
+    columns = [extras[c].values if c in extras else frame[c].tolist() for c in kinds]
+    written = [(extras[c].kind or k) if c in extras else k for c, k in kinds.items()]
     for values in zip(*columns, strict=True):
-        yield [cell(v, k, style) for v, k in zip(values, kinds.values(), strict=True)]
+        yield [cell(v, k, style) for v, k in zip(values, written, strict=True)]
 
 
 # --- folder -------------------------------------------------------------------------------------
+
+
+def folder_form(name: str) -> str:
+    """The form a folder stores the layer ``name`` in: ``json`` (GeoJSON) or ``csv``."""
+    return "json" if LAYERS[name].geometry == "Polygon" else "csv"
 
 
 def write_folder(reg: Registry, path: Path) -> None:
     """Write ``<layer>.csv`` / ``<layer>.geojson`` and ``policy.toml`` into the folder ``path``."""
     for name, frame in reg.layers().items():
         csv_name, geojson_name = layer_files(name)
-        if LAYERS[name].geometry == "Polygon":
-            (path / geojson_name).write_text(geojson_text(name, frame), encoding="utf-8")
+        extras = _extras(reg, name, frame, folder_form(name))
+        if folder_form(name) == "json":
+            text = geojson_text(name, frame, extras)
+            (path / geojson_name).write_text(text, encoding="utf-8")
         else:
-            write_csv(name, frame, path / csv_name)
+            write_csv(name, frame, path / csv_name, extras)
     (path / POLICY_FILE).write_text(reg.policy.to_toml_text(), encoding="utf-8")
 
 
-def write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
+def write_csv(name: str, frame: pd.DataFrame, path: Path, extras: dict[str, Stored]) -> None:
     """One layer as CSV; a point layer gets ``x,y`` (EPSG:25832) after the contract's columns."""
     kinds = _kinds(name, frame)
     header = list(kinds)
@@ -119,18 +152,19 @@ def write_csv(name: str, frame: pd.DataFrame, path: Path) -> None:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(header)
         geoms = frame.geometry.tolist() if points else [None] * len(frame)
-        for row, geom in zip(_rows(name, frame, "csv"), geoms, strict=True):
+        for row, geom in zip(_rows(name, frame, "csv", extras), geoms, strict=True):
             if points:
                 xy = ["", ""] if geom is None or geom.is_empty else [repr(geom.x), repr(geom.y)]
                 row = row[:n] + xy + row[n:]
             writer.writerow(row)
 
 
-def geojson_text(name: str, frame: pd.DataFrame) -> str:
+def geojson_text(name: str, frame: pd.DataFrame, extras: dict[str, Stored]) -> str:
     """A polygon layer as GeoJSON in EPSG:25832, one feature per line, exact coordinates."""
     keys = list(_kinds(name, frame))
     lines = []
-    for row, geom in zip(_rows(name, frame, "json"), frame.geometry.tolist(), strict=True):
+    rows = _rows(name, frame, "json", extras)
+    for row, geom in zip(rows, frame.geometry.tolist(), strict=True):
         mapping = None if geom is None else shapely.geometry.mapping(geom)
         feature = {
             "type": "Feature",
@@ -172,21 +206,70 @@ def _write_gpkg_layers(reg: Registry, path: Path) -> None:
 
     for name, frame in reg.layers().items():
         kinds = _kinds(name, frame)
-        out = frame[[*kinds, "geometry"] if LAYERS[name].geometry else list(kinds)].copy()
+        extras = _extras(reg, name, frame, "gpkg")
+        out = frame[list(kinds)].copy()
         for column, kind in kinds.items():
             if kind == "intlist":
                 out[column] = pd.Series(
                     [cell(v, kind, "csv") for v in frame[column]], dtype="str", index=frame.index
                 )
             elif kind == "extra":
-                out[column] = frame[column].astype("str")
-        options: dict[str, Any] = {}
+                found = extras[column]
+                out[column] = gpkg_column(found.values, found.kind).set_axis(frame.index)
+        dates = {c for c, found in extras.items() if found.kind == "date"}
+        options: dict[str, Any] = {"geometry": None}
         if LAYERS[name].geometry:
+            options["geometry"] = shapely.to_wkb(frame.geometry.to_numpy())
+            options["crs"] = CRS
             options["geometry_type"] = _geometry_type(name, frame)
             options["promote_to_multi"] = options["geometry_type"] == "MultiPolygon"
-        pyogrio.write_dataframe(out, path, layer=name, driver="GPKG", **options)
+        _write_table(pyogrio.raw.write, out, path, name, dates, options)
     policy = pd.DataFrame({"toml": pd.Series([reg.policy.to_toml_text()], dtype="str")})
-    pyogrio.write_dataframe(policy, path, layer="policy", driver="GPKG")
+    _write_table(pyogrio.raw.write, policy, path, "policy", set(), {"geometry": None})
+
+
+def _write_table(
+    write: Any, frame: pd.DataFrame, path: Path, layer: str, dates: set[str], options: dict
+) -> None:
+    """Write ``frame``'s columns as a new table of the GeoPackage with pyogrio's array writer
+    (``write``), given each column as ``pyogrio.write_dataframe`` gives it, and the ``dates``
+    (a date column of the frame) as DATE fields: numpy's ``datetime64[D]``, which pandas does
+    not hold. ``options``: the geometry (WKB) and its type and CRS."""
+    fields, masks, offsets = [], [], {}
+    for name in frame.columns:
+        column = frame[name]
+        values = column.values
+        mask = None
+        if name in dates:
+            values = column.to_numpy().astype("datetime64[D]")
+        elif isinstance(column.dtype, pd.DatetimeTZDtype):
+            offsets[name] = gdal_offsets(column)
+            values = column.dt.tz_localize(None).to_numpy()
+        elif isinstance(values, MASKED_ARRAYS):
+            mask = np.asarray(values.isna())
+            kind = values.dtype.numpy_dtype
+            values = values.to_numpy(dtype=kind, na_value=_MASKED[kind.kind])
+        elif isinstance(values, pd.api.extensions.ExtensionArray):
+            mask = np.asarray(values.isna())
+            values = np.asarray(values)
+        fields.append(values)
+        masks.append(mask)
+    write(
+        path,
+        fields=list(frame.columns),
+        field_data=fields,
+        field_mask=masks,
+        layer=layer,
+        driver="GPKG",
+        gdal_tz_offsets=offsets,
+        **options,
+    )
+
+
+# pandas' nullable integers, floats and booleans: numpy values and a mask of the missing ones,
+# and the value under a masked cell by its numpy kind
+MASKED_ARRAYS = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
+_MASKED = {"i": 0, "u": 0, "f": np.nan, "b": False}
 
 
 def _geometry_type(name: str, frame: pd.DataFrame) -> str:
@@ -208,15 +291,40 @@ def write_xlsx(reg: Registry, path: Path) -> None:
     _refuse_illegal_text(reg)  # before the workbook exists: a refused text leaves nothing open
     book = openpyxl.Workbook(write_only=True)
     for name, frame in reg.layers().items():
-        sheet = book.create_sheet(name)
-        for row in _sheet_rows(name, frame):
-            sheet.append(
-                [_excel_cell(sheet, v) if not isinstance(v, int | float) else v for v in row]
-            )
+        _write_sheet(book.create_sheet(name), name, frame, _extras(reg, name, frame, "xlsx"))
     sheet = book.create_sheet("policy")
     sheet.append(["toml"])
     sheet.append([_excel_cell(sheet, _policy_cell(reg))])
     book.save(path)
+
+
+def _write_sheet(sheet: Any, name: str, frame: pd.DataFrame, extras: dict[str, Stored]) -> None:
+    """One layer's rows; the cells of an extra column of times show the time (``TIME_FORMAT``,
+    with milliseconds where a value has them), those of dates the date (``DATE_FORMAT``)."""
+    rows = _sheet_rows(name, frame, extras)
+    header = next(rows)
+    formats = [_time_format(extras[c]) if c in extras else DATE_FORMAT for c in header]
+    sheet.append([_excel_cell(sheet, v) for v in header])
+    for row in rows:
+        sheet.append(
+            [
+                v if isinstance(v, int | float) else _excel_cell(sheet, v, form)
+                for v, form in zip(row, formats, strict=True)
+            ]
+        )
+
+
+DATE_FORMAT = "yyyy-mm-dd"
+TIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+
+def _time_format(found: Stored) -> str:
+    """The number format of an extra column's date cells: its times', or a date's."""
+    if found.kind != "datetime":
+        return DATE_FORMAT
+    if any(v is not None and v.microsecond for v in found.values):
+        return f"{TIME_FORMAT}.000"
+    return TIME_FORMAT
 
 
 def _policy_cell(reg: Registry) -> str:
@@ -244,7 +352,7 @@ def _refuse_illegal_text(reg: Registry) -> None:
                     )
 
 
-def _sheet_rows(name: str, frame: pd.DataFrame) -> Iterator[list[Any]]:
+def _sheet_rows(name: str, frame: pd.DataFrame, extras: dict[str, Stored]) -> Iterator[list[Any]]:
     kinds = _kinds(name, frame)
     header, n = list(kinds), _contract_count(name, kinds)
     kind = LAYERS[name].geometry
@@ -253,7 +361,7 @@ def _sheet_rows(name: str, frame: pd.DataFrame) -> Iterator[list[Any]]:
     width = max((len(e) for e in extra), default=1)
     names = ["x", "y"] if kind == "Point" else ["wkt"] + [f"wkt_{k}" for k in range(2, width + 1)]
     yield header[:n] + (names if kind else []) + header[n:]
-    for row, cells in zip(_rows(name, frame, "excel"), extra, strict=True):
+    for row, cells in zip(_rows(name, frame, "excel", extras), extra, strict=True):
         cells = cells + [None] * (len(names) - len(cells)) if kind else []
         yield row[:n] + cells + row[n:]
 
@@ -272,10 +380,10 @@ def _geometry_cells(kind: str | None, geoms: list) -> list[list[Any]]:
     return out
 
 
-def _excel_cell(sheet: Any, value: Any) -> Any:
+def _excel_cell(sheet: Any, value: Any, date_format: str = DATE_FORMAT) -> Any:
     if isinstance(value, dt.datetime):
         out = WriteOnlyCell(sheet, value=value)
-        out.number_format = "yyyy-mm-dd"
+        out.number_format = date_format
         return out
     if isinstance(value, str) and ILLEGAL_CHARACTERS_RE.search(value):
         raise UserError(

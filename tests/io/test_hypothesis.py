@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from capacity.errors import RegistryError
-from capacity.io.registry import load_registry, registry_hash, write_registry
+from capacity.io.registry import convert, load_registry, registry_hash, type_notes, write_registry
 from capacity.io.validate import validate_path
 from tests import helpers
 
@@ -218,3 +218,60 @@ def test_damaged_gpkg_and_xlsx_give_problems_never_tracebacks(written, form, cut
             load_registry(path)
         except RegistryError:
             assert any(p.severity == "error" for p in problems)
+
+
+# --- the types of extra columns through convert ---------------------------------------------------
+
+# A column's declared type in a GeoPackage -> its values as SQLite holds them (as GDAL writes them)
+DECLARED = {
+    "INTEGER": st.integers(-(2**53), 2**53),  # pyogrio reads a field with empty cells as floats
+    "REAL": st.floats(allow_nan=False, allow_infinity=False),
+    "BOOLEAN": st.booleans().map(int),
+    "DATE": st.dates(dt.date(1800, 1, 1), dt.date(2200, 12, 31)).map(dt.date.isoformat),
+    "DATETIME": st.datetimes(dt.datetime(1800, 1, 1), dt.datetime(2200, 12, 31)).map(
+        lambda t: t.isoformat(timespec="milliseconds")
+    ),
+    "TEXT": st.text(st.characters(categories=("L", "N", "P", "S", "Zs")), max_size=8),
+}
+
+
+@st.composite
+def extra_columns(draw):
+    """One to four columns for the tiny registry's five units, each of a drawn declared type,
+    with empty cells among the values."""
+    names = draw(st.lists(st.sampled_from("abcd"), min_size=1, max_size=4, unique=True))
+    out = {}
+    for name in names:
+        declared = draw(st.sampled_from(sorted(DECLARED)))
+        values = draw(st.lists(st.none() | DECLARED[declared], min_size=5, max_size=5))
+        out[f"extra_{name}"] = (declared, values)
+    return out
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(columns=extra_columns())
+def test_extra_columns_keep_every_value_and_their_type_unless_a_warning_names_them(columns):
+    """GeoPackage -> each form -> GeoPackage: the values (the hash) are kept everywhere; a
+    column's type is kept unless the warnings of the first step name the column, and a
+    GeoPackage names none."""
+    tmp = Path(tempfile.mkdtemp())
+    try:
+        src = tmp / "src.gpkg"
+        write_registry(helpers.tiny_registry(), src)
+        helpers.add_columns(src, columns)
+        reg = load_registry(src)
+        for form in ("a.gpkg", "a.xlsx", "a"):
+            convert(src, tmp / form)
+            back = tmp / f"back-{form.replace('.', '-')}.gpkg"
+            convert(tmp / form, back)
+            again = load_registry(back)
+            assert registry_hash(load_registry(tmp / form)) == registry_hash(reg)
+            assert registry_hash(again) == registry_hash(reg)
+            named = {note.column for note in type_notes(reg, tmp / form)}
+            assert not named or form != "a.gpkg"
+            kinds, kept = reg.extra_kinds.get("units", {}), again.extra_kinds.get("units", {})
+            assert {c: kinds.get(c) for c in columns if c not in named} == {
+                c: kept.get(c) for c in columns if c not in named
+            }
+    finally:
+        shutil.rmtree(tmp)

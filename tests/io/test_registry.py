@@ -254,7 +254,7 @@ def test_failing_folder_writer_leaves_the_old_folder_intact(tmp_path, monkeypatc
     (target / "README.md").write_text("notes", encoding="utf-8")
     before = {p.name: p.read_bytes() for p in target.iterdir()}
 
-    def fail(name, frame, path):
+    def fail(name, frame, path, extras):
         path.write_text("id\n", encoding="utf-8")
         raise RuntimeError("disk full")
 
