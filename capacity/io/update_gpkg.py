@@ -15,6 +15,7 @@ import shapely
 
 from capacity import files
 from capacity.errors import UserError
+from capacity.io.extras import extra_text
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.registry import load_registry
 from capacity.io.target import EDITED, Edit, Target, edits
@@ -53,7 +54,9 @@ class GpkgTarget(Target):
     def with_defaults(self, old: Registry, new: Registry) -> Registry:
         """See ``Target``: a user's column declared with ``DEFAULT`` gets its value (evaluated
         once, by SQLite) in the appended rows, as an INSERT by any other program would; an
-        INSERT that names the column with NULL would not (and fails with ``NOT NULL``)."""
+        INSERT that names the column with NULL would not (and fails with ``NOT NULL``). The
+        value is the text the column reads back as (``extras.extra_text``: ``2`` for a
+        default of ``2.0``), which the read-back after the commit compares."""
         changed = {}
         for name in EDITED:
             before, after = old.layer(name), new.layer(name)
@@ -69,7 +72,7 @@ class GpkgTarget(Target):
                 value = _sql(self.conn, f"SELECT {default}").fetchone()[0]
                 appended = frame.index[len(before) :]
                 missing = appended[frame.loc[appended, label].isna()]
-                frame.loc[missing, label] = None if value is None else str(value)
+                frame.loc[missing, label] = extra_text(value)
             changed[name] = frame
         return new.with_layers(**changed) if changed else new
 

@@ -1004,6 +1004,20 @@ def test_gpkg_rows_get_the_defaults_the_users_schema_sets(tmp_path):
     assert rows == [("manuel", 7, None)] * 6
 
 
+def test_a_users_whole_decimal_default_reads_back_as_written(tmp_path):
+    """A REAL column with ``DEFAULT 2.0``: the added rows read back as ``2``, as the rows before
+    them do (before: the default was held as ``2.0``, the read-back after the commit saw the rows
+    differ and exited 1, telling the user to restore the backup)."""
+    path = tmp_path / "reg.gpkg"
+    write_registry(tiny_registry(), path)
+    with sqlite3.connect(path) as db:
+        db.execute("ALTER TABLE occupancy ADD COLUMN vægt REAL DEFAULT 2.0")
+    plan = tmp_path / "plan"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    assert apply_plan(path, plan, today=TODAY).moved_in == 3
+    assert load_registry(path).occupancy["vægt"].tolist() == ["2"] * 6
+
+
 def test_a_users_boolean_column_reads_back_the_same_after_rows_are_added(tmp_path):
     """A BOOLEAN column (QGIS makes them) read as booleans, then, with the added rows' empty
     cells, as numbers: the same text either way (before: the read-back after the commit saw
