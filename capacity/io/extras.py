@@ -194,8 +194,8 @@ def _narrowed(values: list[Any], kind: str, form: str) -> str | None:
         return None
     if kind == "float" and all(_excel_whole(v) for v in values):
         return (
-            "kolonnen er til decimaltal, men alle værdierne er hele, og Excel skelner ikke mellem hele tal "
-            f"og decimaltal, så den læses tilbage som hele tal; {KEEPS}"
+            "kolonnen er til decimaltal, men alle værdierne er hele, og Excel skelner ikke "
+            f"mellem hele tal og decimaltal, så den læses tilbage som hele tal; {KEEPS}"
         )
     if kind == "datetime" and all(v == v.normalize() for v in values):
         return (

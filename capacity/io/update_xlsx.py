@@ -175,11 +175,11 @@ class XlsxTarget(Target):
                 raise UserError(
                     f"{self.path}: arket {sheet} har en Excel-tabel ({tables}) med en "
                     f"totalrække, og --apply skal tilføje "
-                    f"{amount(len(edit.added), 'række', 'rækker')} til arket; de hører hjemme i "
-                    "tabellen over totalrækken, men at flytte totalrækken kan ødelægge formler, "
-                    "der henviser til den. Intet blev skrevet. Slå totalrækken fra (Tabeldesign "
-                    "→ Totalrække), kør kommandoen igen, og slå den til igen bagefter; eller gem "
-                    "registret som GeoPackage eller mappe"
+                    f"{amount(len(edit.added), 'række', 'rækker')} til arket; de hører hjemme "
+                    "i tabellen over totalrækken, men at flytte totalrækken kan ødelægge "
+                    "formler, der henviser til den. Intet blev skrevet. Slå totalrækken fra "
+                    "(Tabeldesign → Totalrække), kør kommandoen igen, og slå den til igen "
+                    "bagefter; eller gem registret som GeoPackage eller mappe"
                 )
 
     def write(self, old: Registry, new: Registry) -> None:
