@@ -50,7 +50,7 @@ from capacity.planning.feasible import PlanTimeout
 from capacity.planning.model import DAYS
 from capacity.planning.option_checks import check_option, reachable_homes, standing_available
 from capacity.planning.plan import NOT_PLAN_COST, PlanResult, default_shared, make_plan
-from capacity.planning.recommend import mean_ci, recommend, wilson
+from capacity.planning.recommend import mean_ci, recommend, wilson, within_noise
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import AT_RISK, ScenarioResult, remediable_short, score
@@ -307,6 +307,7 @@ def make_proposal(
     if b.risk > accepted:
         notes.append(need_text(b, sup, risk, early))
     options, merged = merge((a, b, c, d, *mine))
+    notes += cheaper_than_a(options, samples, runs)
     recommended, reasons = recommend(options, risk)
     late = not budget.fits_sensitivity(len(options), runs)
     stopped = Stopped(time_limit, tuple(left_out), tuple(untried), late)
@@ -437,6 +438,32 @@ def beyond_note(options: Sequence[Option]) -> list[str]:
         f"{hm} husstandsmåneder{varies}), og deres nødindkvartering er regnet med i "
         "omkostningerne."
     ]
+
+
+def cheaper_than_a(options: Sequence[Option], samples: int, runs: int) -> list[str]:
+    """A sentence for each option whose expected total in the runs is below A's, "the least
+    expected cost": A is least on the plan's own demand samples, the options are compared on
+    fresh runs, and the two may disagree; whether the difference is inside the noise
+    (``within_noise``, run by run)."""
+    a = next((o for o in options if o.key == "A"), None)
+    if a is None:
+        return []
+    out = []
+    for o in options:
+        if o.key == "A" or o.total >= a.total:
+            continue
+        noise = (
+            "forskellen ligger inden for usikkerheden"
+            if within_noise(o.totals, a.totals)
+            else "forskellen er større end usikkerheden"
+        )
+        out.append(
+            f"Mulighed {o.key} koster forventet {money(a.total - o.total)} mindre end mulighed A "
+            f"i kørslerne, selv om A er planlagt til den laveste forventede omkostning: planerne "
+            f"er lagt på {samples} udtrukne forløb af efterspørgslen, og mulighederne sammenlignes "
+            f"på {runs} nye; {noise}."
+        )
+    return out
 
 
 def counted_from(o: Option, month: int) -> Option:

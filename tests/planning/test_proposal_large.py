@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 
-from capacity.planning.proposal import make_proposal, set_apart
+from capacity.planning.proposal import cheaper_than_a, make_proposal, set_apart
 from capacity.planning.scenario import scenario_from_text
 from capacity.planning.supply import supply
 from capacity.reports.proposal_output import homes_rows, overview
@@ -160,3 +161,20 @@ def test_kinds_beyond_modules_are_those_no_module_type_fits_and_none_without_mod
     bare_sup = supply(bare, sc)
     assert 7 in [k.persons for k in bare_sup.kinds]
     assert not bare_sup.beyond_modules.any()
+
+
+def test_an_option_cheaper_than_a_in_the_runs_is_explained():
+    """The audit's closing of P04 came out 161.540 kr. cheaper than "A: Laveste forventede
+    omkostning" in the runs, without a word on why."""
+    rng = np.random.default_rng(0)
+    base = rng.normal(100.0, 10.0, 200)
+    a = SimpleNamespace(key="A", total=100.0, totals=base)
+    near = SimpleNamespace(key="E", total=99.0, totals=base - 1 + rng.normal(0, 30, 200))
+    far = SimpleNamespace(key="F", total=80.0, totals=base - 20)
+    dear = SimpleNamespace(key="G", total=120.0, totals=base + 20)
+    notes = cheaper_than_a([a, near, far, dear], samples=20, runs=200)
+    assert len(notes) == 2
+    assert notes[0].startswith("Mulighed E koster forventet 1 kr. mindre end mulighed A")
+    assert "lagt på 20 udtrukne forløb" in notes[0] and "sammenlignes på 200 nye" in notes[0]
+    assert notes[0].endswith("forskellen ligger inden for usikkerheden.")
+    assert notes[1].endswith("forskellen er større end usikkerheden.")
