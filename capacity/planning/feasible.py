@@ -169,11 +169,13 @@ def why_closed(sup: Supply, policy: Policy, p: int) -> str:
     held = sum(float(mod.households_per_unit[q] * mod.resident_units[q, 0]) for q in qs)
     months = max(math.ceil(held / limit), 1)
     if months - 1 > c:
-        return (
+        slow = (
             f"{head}; med højst {limit} flytninger om måneden tager det {months} måneder at "
-            f"flytte grundens {math.ceil(held)} husstande, så den kan tidligst lukke fra "
-            f"{sup.months[months - 1]}"
+            f"flytte grundens {math.ceil(held)} husstande"
         )
+        if months - 1 >= len(sup.months):
+            return f"{slow}, så den kan ikke tømmes inden scenariets sidste måned"
+        return f"{slow}, så den kan tidligst lukke fra {sup.months[months - 1]}"
     return head + ", og de kan ikke flyttes, før grunden skal være lukket"
 
 

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from capacity.errors import UserError
+from capacity.io.layers import frame
 from capacity.planning.plan import make_plan
 from capacity.planning.proposal import UserOption, conditions
 from capacity.planning.supply import held_homes, supply
@@ -81,3 +83,19 @@ def test_a_closing_the_residents_cannot_be_moved_by_is_named_as_the_options(
     assert "muligheden lukker en grund (close_from)" in text
     assert re.search(f"A \\([^)]*\\): lukkes fra {month}", text) and cause in text
     assert "registret" not in text and "leveringstid" not in text
+
+
+def test_a_site_that_cannot_be_emptied_within_the_horizon_is_said_so_not_a_traceback():
+    """8 households at A, one move a month, 6 months: A cannot be emptied in the scenario at all
+    (the review found an IndexError naming no month)."""
+    reg = own_kind_site(2, max_moves_per_month=1)
+    extra = [make_household(f"X{i}") for i in range(6)]
+    occ = [make_occupancy(f"X{i}", f"A-T-U{i % 2}") for i in range(6)]
+    reg = reg.with_layers(
+        households=pd.concat([reg.households, frame("households", extra)], ignore_index=True),
+        occupancy=pd.concat([reg.occupancy, frame("occupancy", occ)], ignore_index=True),
+    )
+    sc = scenario(6)
+    sup = conditions(supply(reg, sc), UserOption("Luk A", close={"A": "2027-01"}))
+    with pytest.raises(UserError, match="kan ikke tømmes inden scenariets sidste måned"):
+        make_plan(reg, sc, samples=1, time_limit=20, plan_supply=sup)
