@@ -16,9 +16,9 @@ from typing import Any
 import click
 from typer import rich_utils
 
-# (pattern, Danish) over the framework's English error text, applied in order; a number with a
-# decimal point in what is left is then written with a decimal comma (``_comma``)
-PHRASES: tuple[tuple[str, str], ...] = (
+# (pattern, Danish) over the framework's English error text, applied in order; a bound of a
+# number is written with a decimal comma (``_comma``), the user's own text as typed
+PHRASES: tuple[tuple[str, str | Callable[[re.Match[str]], str]], ...] = (
     (r"No such option: (\S+)", r"Ukendt tilvalg: \1"),
     (r"No such option '(.+?)'\.", r"Ukendt tilvalg: \1."),
     (r"\(Possible options: (.+)\)", r"(mulige tilvalg: \1)"),
@@ -44,14 +44,17 @@ PHRASES: tuple[tuple[str, str], ...] = (
     (r"Input should be a valid number, unable to parse string as a number", "skriv et tal"),
     (r"Input should be a valid number", "skriv et tal"),
     (r"Input should be a valid boolean.*", "skriv ja eller nej (true/false)"),
-    (r"Input should be less than or equal to (\S+)", r"højst \1"),
-    (r"Input should be greater than or equal to (\S+)", r"mindst \1"),
-    (r"Input should be less than (\S+)", r"under \1"),
-    (r"Input should be greater than (\S+)", r"over \1"),
+    (r"Input should be less than or equal to (\S+)", lambda m: f"højst {_comma(m[1])}"),
+    (r"Input should be greater than or equal to (\S+)", lambda m: f"mindst {_comma(m[1])}"),
+    (r"Input should be less than (\S+)", lambda m: f"under {_comma(m[1])}"),
+    (r"Input should be greater than (\S+)", lambda m: f"over {_comma(m[1])}"),
     (r"'(.*?)' is not a valid integer\.", r"'\1' er ikke et helt tal."),
     (r"'(.*?)' is not a valid float\.", r"'\1' er ikke et tal."),
     (r"'(.*?)' is not a valid boolean\.", r"'\1' er hverken ja eller nej (true/false)."),
-    (r"(\S+) is not in the range (.+)\.", r"\1 ligger ikke i intervallet \2."),
+    (
+        r"(\S+) is not in the range (.+)\.",
+        lambda m: f"{m[1]} ligger ikke i intervallet {_comma(m[2])}.",
+    ),
     (r"'(.*?)' is not one of (.+)\.", r"'\1' er ikke en af \2."),
     (r"File '(.+?)' does not exist\.", r"Filen '\1' findes ikke."),
     (r"Directory '(.+?)' does not exist\.", r"Mappen '\1' findes ikke."),
@@ -65,14 +68,12 @@ def danish(text: str) -> str:
     phrase matches is kept as it is."""
     for pattern, words in PHRASES:
         text = re.sub(pattern, words, text)
-    return _comma(text)
+    return text
 
 
-def _comma(text: str) -> str:
-    """Decimal points of numbers outside quotes as decimal commas ("højst 0,99"); quoted user
-    text (a path, a value typed) is left as typed."""
-    parts = re.split(r"('[^']*')", text)
-    return "".join(p if p.startswith("'") else re.sub(r"(?<=\d)\.(?=\d)", ",", p) for p in parts)
+def _comma(number: str) -> str:
+    """A number of the framework's (a bound) with a decimal comma: "0.99" -> "0,99"."""
+    return re.sub(r"(?<=\d)\.(?=\d)", ",", number)
 
 
 def _usage(text: str) -> str:

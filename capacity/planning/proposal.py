@@ -116,8 +116,9 @@ class Option:
 
     @property
     def set_apart(self) -> bool:
-        """Some run is short of a home for a household no module type's home fits."""
-        return bool((self.short_all & ~self.short_months).any())
+        """Some run is short of a home for a household no module type's home fits (the runs'
+        ``beyond_modules``), so that ``risk`` and ``risk_all`` may differ."""
+        return self.runs.summary.get("beyond_modules", {}).get("risk_any_shortage", 0.0) > 0
 
     @property
     def first_month_at_risk(self) -> int | None:
@@ -407,36 +408,34 @@ def set_apart_reasons(beyond: set[NeedKind], sup: Supply) -> tuple[str, ...]:
     if any(k.persons > most for k in beyond):
         out.append(f"på mere end {most} personer (højst {most} senge pr. bolig)")
     rest = {k for k in beyond if k.persons <= most}
+    named = False
     if any(k.accessible for k in rest) and not any(c.accessible for c in offered):
         out.append("med brug for en handicapvenlig bolig (ingen modultype er handicapvenlig)")
-    elif any(k.family for k in rest) and not any(c.family_ok for c in offered):
+        named = True
+    if any(k.family for k in rest) and not any(c.family_ok for c in offered):
         out.append("med børn (ingen modultype har familieboliger)")
-    elif rest:
+        named = True
+    if rest and not named:
         out.append("af en størrelse og slags, som ingen modultypes bolig passer til")
     return tuple(out)
 
 
 def beyond_note(options: Sequence[Option]) -> list[str]:
     """The paper's note on the shortage of households no module type's home fits
-    (``Supply.beyond_modules``), which the options' risk leaves out: the share of runs with it
-    and its expected household-months, as a range over the options; none when no run has it."""
-    figures = [o.runs.summary.get("beyond_modules", {}) for o in options]
-    risks = [float(f.get("risk_any_shortage", 0.0)) for f in figures]
-    months = [float(f.get("household_months", 0.0)) for f in figures]
+    (``Supply.beyond_modules``), which the options' risk leaves out: the share of runs with it,
+    as a range over the options; none when no run has it. Not its household- or person-months:
+    with the paper's other figures they could give the size of one household."""
+    risks = [
+        o.runs.summary.get("beyond_modules", {}).get("risk_any_shortage", 0.0) for o in options
+    ]
     if max(risks, default=0.0) == 0:
         return []
-
-    def span(lo: str, hi: str) -> str:
-        return lo if lo == hi else f"{lo}–{hi}"
-
-    share = span(pct(min(risks), 0), pct(max(risks), 0))
-    hm = span(number(min(months), 1), number(max(months), 1))
-    varies = ", alt efter mulighed" if "–" in share + hm else ""
+    lo, hi = pct(min(risks), 0), pct(max(risks), 0)
+    share = lo if lo == hi else f"{lo}–{hi} (alt efter mulighed)"
     return [
         "Mulighedernes risiko tæller ikke mangel for husstande, som ingen modultypes bolig "
-        f"passer til: de mangler en bolig i mindst én måned i {share} af kørslerne (forventet "
-        f"{hm} husstandsmåneder{varies}), og deres nødindkvartering er regnet med i "
-        "omkostningerne."
+        f"passer til: de mangler en bolig i mindst én måned i {share} af kørslerne, og deres "
+        "nødindkvartering er regnet med i omkostningerne."
     ]
 
 
@@ -727,9 +726,9 @@ def round_trips(plan: PlanResult, sup: Supply) -> tuple[str, ...]:
 def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFrame:
     """Per kind of home (single, family, accessible): homes no current resident holds in the first
     month, the month of most expected occupants and the last month, and the runs' expected
-    shortage of households of that kind (household-months); then, where the runs have any, a row
-    ``beyond`` without homes for the households no module type's home fits
-    (``Supply.beyond_modules``), whose shortage the other rows leave out."""
+    shortage of households of that kind (household-months), leaving out those no module type's
+    home fits (``Supply.beyond_modules``): their household-months would, beside the paper's
+    person-months, give the size of a household the paper counts as "færre end 3"."""
     standing = (
         res.modules.pivot(index="module_type_id", columns="month", values="modules_standing")
         .reindex(index=sup.mod.ids, columns=sup.months)
@@ -747,9 +746,6 @@ def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFr
         row = {"kind": cat, **{k: int(free[idx, t].sum()) for k, t in months.items()}}
         row["short_household_months"] = float(by_kind.get(cat, {}).get("household_months", 0.0))
         rows.append(row)
-    beyond = float(runs.summary.get("beyond_modules", {}).get("household_months", 0.0))
-    if beyond > 0:
-        rows.append({"kind": "beyond", **dict.fromkeys(months), "short_household_months": beyond})
     out = pd.DataFrame(rows)
     out.attrs["months"] = {k: sup.months[t] for k, t in months.items()}
     return out

@@ -342,7 +342,7 @@ def first_runs(o, n: int, price: float):
     summary = {
         **o.runs.summary,
         "samples": n,
-        "risk_any_shortage": float(o.short_months[:n].any(axis=1).mean()),
+        "risk_any_shortage": float(o.short_all[:n].any(axis=1).mean()),
     }
     return dataclasses.replace(
         o,

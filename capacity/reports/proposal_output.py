@@ -174,12 +174,7 @@ def proof_text(o: Option) -> str:
     )
 
 
-KINDS = {
-    "single": "Enkeltværelser",
-    "family": "Familieboliger",
-    "accessible": "Handicapvenlige",
-    "beyond": "Ingen modultype passer til",
-}
+KINDS = {"single": "Enkeltværelser", "family": "Familieboliger", "accessible": "Handicapvenlige"}
 
 
 def homes_head(o: Option) -> list[str]:
@@ -195,11 +190,7 @@ def homes_head(o: Option) -> list[str]:
 def homes_rows(o: Option) -> list[list[str]]:
     """Homes without a current resident per kind, and the expected shortage of that kind."""
     return [
-        [
-            KINDS[r.kind],
-            *("–" if pd.isna(n) else str(int(n)) for n in (r.first, r.peak, r.last)),
-            number(r.short_household_months),
-        ]
+        [KINDS[r.kind], str(r.first), str(r.peak), str(r.last), number(r.short_household_months)]
         for r in o.homes.itertuples()
     ]
 
@@ -475,13 +466,11 @@ def write_proposal(
                 same_as=list(o.same_as),
                 round_trips=list(o.round_trips),
                 expected_shortage_person_months=o.runs.summary["expected_shortage_person_months"],
-                # without its person-months, which with the household-months give the size
-                # of a household set apart
-                beyond_modules={
-                    k: v
-                    for k, v in o.runs.summary.get("beyond_modules", {}).items()
-                    if k != "person_months"
-                },
+                # its share of runs only: its person- and household-months, with the paper's
+                # other figures, could give the size of a household set apart
+                beyond_modules_risk=o.runs.summary.get("beyond_modules", {}).get(
+                    "risk_any_shortage", 0.0
+                ),
                 plan_status=o.plan.summary["status"],
                 plan_gap=o.plan.summary["gap"],
             )

@@ -194,5 +194,7 @@ def test_the_frameworks_own_errors_are_in_danish(args, danish, english):
 
 
 def test_an_error_the_table_does_not_know_is_kept_as_worded():
-    assert danish("Something new went wrong (2.5)") == "Something new went wrong (2,5)"
+    assert danish("Something new went wrong (2.5)") == "Something new went wrong (2.5)"
+    # the user's own text as typed (the review found "c/v1,5" for an argument "c/v1.5")
+    assert danish("Got unexpected extra argument (c/v1.5)") == "Uventede argumenter: c/v1.5"
     assert danish("File 'a.1.gpkg' does not exist.") == "Filen 'a.1.gpkg' findes ikke."
