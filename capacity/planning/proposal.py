@@ -75,13 +75,9 @@ class Option:
     totals: np.ndarray = dataclasses.field(  # per run: ``plan_cost`` + its emergency housing
         repr=False, default_factory=lambda: np.zeros(0)
     )
-    # per run: a shortage in some month from ``risk_from``; per run and month: a shortage in the
-    # month and the persons short, each of the households some module type's home fits
-    # (``simulate.remediable_short``)
+    # per run: a shortage in some month from ``risk_from``; per run and month: the persons short,
+    # each of the households some module type's home fits (``simulate.remediable_short``)
     short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
-    short_months: np.ndarray = dataclasses.field(
-        repr=False, default_factory=lambda: np.zeros((0, 0), bool)
-    )
     short_persons: np.ndarray = dataclasses.field(
         repr=False, default_factory=lambda: np.zeros((0, 0), np.int64)
     )
@@ -108,6 +104,11 @@ class Option:
         some module type's home fits: a shortage of the others is the same whatever is ordered
         (``Supply.beyond_modules``; the paper gives it apart)."""
         return float(self.short.mean())
+
+    @property
+    def short_months(self) -> np.ndarray:
+        """Per run and month (runs, T): a shortage of households some module type's home fits."""
+        return self.short_persons > 0
 
     @property
     def risk_all(self) -> float:
@@ -545,7 +546,6 @@ def option(
         spread_table(p, sup),
         plan_cost + person_months * price,  # the plan part is exact: the runs vary the rest
         (remedy > 0).any(axis=1),
-        remedy > 0,
         remedy,
         raw[:, 0] > 0,
         round_trips=round_trips(plan, sup),

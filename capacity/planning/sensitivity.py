@@ -330,7 +330,6 @@ def scored(o, res: ScenarioResult, raw: np.ndarray, price: float):
         emergency_cost=float(person_months.mean()) * price,
         totals=o.plan_cost + person_months * price,
         short=months[:, o.risk_from :].any(axis=1),
-        short_months=months,
         short_persons=remedy,
         short_all=raw[:, 0] > 0,
     )
@@ -350,7 +349,6 @@ def first_runs(o, n: int, price: float):
         emergency_cost=float(person_months.mean()) * price,
         totals=np.asarray(o.totals[:n]),
         short=np.asarray(o.short[:n]),
-        short_months=np.asarray(o.short_months[:n]),
         short_persons=np.asarray(o.short_persons[:n]),
         short_all=np.asarray(o.short_all[:n]),
     )

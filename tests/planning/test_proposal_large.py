@@ -141,10 +141,10 @@ def test_the_first_month_at_risk_counts_from_the_month_the_risk_does():
     found "januar 2027" beside a risk counted from March)."""
     paper = make_proposal(_registry(4), _scenario(), samples=2, runs=20)
     o = paper.options[0]
-    months = np.zeros_like(o.short_months)
-    months[:, 0] = True
-    months[:, 3] = True
-    o = dataclasses.replace(o, short_months=months, risk_from=2)
+    months = np.zeros_like(o.short_persons)
+    months[:, 0] = 1
+    months[:, 3] = 1
+    o = dataclasses.replace(o, short_persons=months, risk_from=2)
     assert o.first_month_at_risk == 3
     assert dataclasses.replace(o, risk_from=0).first_month_at_risk == 0
 
