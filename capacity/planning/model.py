@@ -141,10 +141,20 @@ class PlanModel:
         return self.owned[n, q, t]
 
     def add(
-        self, term: str, subject: str, t: int, coef: int, var, amount: int = 1, copies: int = 1
+        self,
+        term: str,
+        subject: str,
+        t: int,
+        coef: int,
+        var,
+        amount: int = 1,
+        copies: int = 1,
+        keep: bool = False,
     ) -> None:
-        """Add an objective entry (skipped when its coefficient is 0)."""
-        if coef:
+        """Add an objective entry; one with coefficient 0 is skipped unless ``keep``: a net
+        price of 0 made of parts that the paper shows apart (an owned module's teardown less
+        its residual value), whose amounts the terms table must still count."""
+        if coef or keep:
             self.entries.append(Entry(term, subject, t, coef * copies, var, amount, copies))
 
 

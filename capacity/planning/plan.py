@@ -847,7 +847,9 @@ def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     ``weight`` is the price or policy weight per unit of ``amount``; ``weighted`` sums to the
     objective. The text says what the amount is (``TEXTS``): the horizon-end entries of a site
     still in use (``terms.horizon_end``: its closing cost, on the site's open variable) are kept
-    apart from those of its modules, whose subject may be the same id.
+    apart from those of its modules, whose subject may be the same id. A row that costs nothing
+    is kept where it counts something (``PlanModel.add``'s kept entries: owned modules taken
+    down at a teardown equal to their residual value).
     """
     S = m.total_weight
     open_vars = {id(v) for v in m.is_open.values()}
@@ -865,7 +867,7 @@ def terms_frame(m: PlanModel, solver: Solved) -> pd.DataFrame:
     ]
     cols = ["term", "weight", "subject", "month", "text", "amount", "weighted"]
     terms = pd.DataFrame(rows, columns=cols).groupby(cols[:5], as_index=False, sort=True).sum()
-    terms = terms[terms["weighted"] != 0].reset_index(drop=True)
+    terms = terms[(terms["weighted"] != 0) | (terms["amount"] != 0)].reset_index(drop=True)
     terms["text"] = [
         TEXTS[r.text].format(subject=r.subject, month=r.month, amount=decimal(r.amount, most=2))
         for r in terms.itertuples()

@@ -29,13 +29,15 @@ def month(m: PlanModel) -> None:
 def teardown(m: PlanModel) -> None:
     """Teardown cost (DKK) per module taken down; an owned (or bought) one taken down is worth
     its residual value then, as it would be at the horizon's end (sold or reused), so neither
-    keeping nor dropping it gains or loses the value."""
+    keeping nor dropping it gains or loses the value. Where the two are equal the entry is kept
+    at 0, so that the modules taken down are still counted (the paper splits the row into the
+    teardown paid and the value credited, ``proposal.spending_terms``)."""
     mod = m.sup.mod
     for (n, q, t), v in m.rent_down.items():
         m.add("teardown", mod.ids[q], t, int(mod.teardown[q]), v, copies=m.weight(n))
     for (n, q, t), v in m.own_down.items():
         per = int(mod.teardown[q]) - int(mod.residual[q])
-        m.add("teardown", mod.ids[q], t, per, v, copies=m.weight(n))
+        m.add("teardown", mod.ids[q], t, per, v, copies=m.weight(n), keep=bool(mod.teardown[q]))
 
 
 def early_termination(m: PlanModel) -> None:

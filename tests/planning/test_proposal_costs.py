@@ -19,10 +19,11 @@ RESIDUAL = {"A-T": 0, "B-T": 60_000}  # B-T is owned, worth 60,000 a module
 BUY = 500_000  # A-T's purchase price: too dear for any plan but one told to buy
 
 
-def two_sites_to_empty():
+def two_sites_to_empty(residual: int = RESIDUAL["B-T"]):
     """Nobody needs a home. A is available until 30 September 2027 and rents two modules
     (10,000 a month, 30,000 to take down, 500,000 to buy); B owns two (upkeep 5,000 a month,
-    20,000 to take down, worth 60,000 each, 200,000 to set up), available to the horizon's end."""
+    20,000 to take down, worth ``residual`` each, 200,000 to set up), available to the horizon's
+    end."""
     a = make_site("A", kind="pavilion_site", available_until=dt.date(2027, 9, 30))
     b = make_site("B", kind="pavilion_site", dx=500)
     now = dict(modules_now=2, modules_max=2, cost_setup_per_module=200_000)
@@ -42,7 +43,7 @@ def two_sites_to_empty():
             "B",
             cost_month_per_module=5_000,
             cost_teardown_per_module=TEARDOWN["B-T"],
-            residual_value_per_module=RESIDUAL["B-T"],
+            residual_value_per_module=residual,
             **now,
         ),
     ]
@@ -83,6 +84,27 @@ def test_teardown_and_resale_are_two_rows_adding_up_to_the_plans_teardown(paper)
     words = {r[0]: r[-1] for r in rows}
     assert words["Nedtagning"] == "100.000 kr."  # 2 x 30,000 + 2 x 20,000 paid
     assert words["Restværdi af nedtagne moduler (antaget salg)"] == "\N{MINUS SIGN}120.000 kr."
+
+
+def test_teardown_at_its_residual_value_is_still_paid_and_credited():
+    """B's owned modules worth exactly their teardown cost: taking one down costs nothing net,
+    yet the paper shows the 20,000 paid per module and the 20,000 credited, not two empty rows
+    (the model's entry at a net price of 0 is kept, ``PlanModel.add``)."""
+    reg = two_sites_to_empty(residual=TEARDOWN["B-T"])
+    paper = make_proposal(reg, scenario(12), samples=1, runs=20, time_limit=60)
+    a = by_key(paper)["A"]
+    down = a.plan.modules.groupby("module_type_id")["modules_down"].sum().to_dict()
+    assert down == {"A-T": 2, "B-T": 2}
+    _, rows = cost_rows(a, PRICE)
+    words = {r[0]: r[-1] for r in rows}
+    assert words["Nedtagning"] == "100.000 kr."  # 2 x 30,000 + 2 x 20,000 paid
+    assert words["Restværdi af nedtagne moduler (antaget salg)"] == "\N{MINUS SIGN}40.000 kr."
+    assert cost_table(a, PRICE).drop(index="emergency").to_numpy().sum() == pytest.approx(
+        a.plan_cost
+    )
+    b_rows = a.plan.terms[(a.plan.terms["term"] == "teardown") & (a.plan.terms["subject"] == "B-T")]
+    assert b_rows["amount"].sum() == pytest.approx(2)
+    assert b_rows["weighted"].sum() == 0
 
 
 def test_the_paper_says_what_stands_at_the_end_is_not_costed(paper):
