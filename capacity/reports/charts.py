@@ -315,8 +315,6 @@ def _figure(height: float = 3.2):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams["svg.hashsalt"] = "capacity"
-    plt.rcParams["svg.fonttype"] = "none"
     fig, ax = plt.subplots(figsize=(7, height), dpi=100)
     ax.grid(axis="y", alpha=0.3)
     ax.spines[["top", "right"]].set_visible(False)
@@ -342,12 +340,20 @@ def _no_math(text: str) -> str:
     return text.replace("$", r"\$")
 
 
+# SVG written the same for the same chart (ids hashed from a fixed salt, not a random one) and
+# with its text as text
+SVG_STYLE = {"svg.hashsalt": "capacity", "svg.fonttype": "none"}
+
+
 def _svg(fig) -> str:
+    """The figure as SVG text (from ``<svg``), closed after; the same chart gives the same bytes
+    whatever was drawn before in the process."""
     import matplotlib.pyplot as plt
 
     buffer = io.StringIO()
     try:
-        with warnings.catch_warnings():  # a name with a character the font lacks shows a box
+        with warnings.catch_warnings(), plt.rc_context(SVG_STYLE):
+            # a name with a character the font lacks shows a box
             warnings.filterwarnings("ignore", message="Glyph .* missing from font")
             fig.tight_layout()
             fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})

@@ -4,6 +4,8 @@ recommended option's band, the map beside it; a public document with counts only
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -176,3 +178,23 @@ def test_the_head_states_the_accepted_risk_not_the_quantile(proposal_paper, prop
     for name in ("proposal.md", "proposal.html"):
         text = (proposal_dir / name).read_text(encoding="utf-8")
         assert accepted in text and "Risikoniveau" not in text
+
+
+TORNADO_TWICE = """
+import pandas as pd
+from capacity.reports.charts import tornado_chart
+swings = pd.DataFrame([dict(assumption="stay", name="Ophold", range="-30 % til +30 %",
+    cost_low=1e6, cost_high=3e6, risk_low=0.1, risk_high=0.4, base_cost=2e6, base_risk=0.2)])
+first, second = tornado_chart(swings), tornado_chart(swings)
+print(first == second, "clip-path" in first)
+"""
+
+
+def test_a_chart_drawn_first_in_a_process_has_the_bytes_of_any_later_one():
+    """The tornado is the first chart a proposal draws: its SVG ids must not depend on a salt
+    another chart set before it (matplotlib draws a random one without), else the same proposal
+    gives other bytes in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", TORNADO_TWICE], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split() == ["True", "True"]
