@@ -752,7 +752,8 @@ def homes_table(res: PlanResult, runs: ScenarioResult, sup: Supply) -> pd.DataFr
 
 
 def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
-    """Beds per spread district in the month with most beds, against the population share."""
+    """Beds per spread district in the month with most beds, against the population share; a
+    district is named as the council knows it, with its id ("Lynge skoledistrikt (SKD-LU)")."""
     if not sup.district_ids:
         return pd.DataFrame(columns=["district", "beds", "share_beds", "share_population"])
     totals = plan.groupby("month", sort=True)["beds"].sum()
@@ -761,12 +762,12 @@ def spread_table(plan: pd.DataFrame, sup: Supply) -> pd.DataFrame:
     beds = peak.groupby(peak["site_id"].map(district))["beds"].sum()
     rows = [
         (
-            d,
+            f"{name} ({d})" if name != d else d,
             int(beds.get(i, 0)),
             float(beds.get(i, 0) / max(beds.sum(), 1)),
             float(sup.district_share[i]),
         )
-        for i, d in enumerate(sup.district_ids)
+        for i, (d, name) in enumerate(zip(sup.district_ids, sup.district_names, strict=True))
     ]
     return pd.DataFrame(rows, columns=["district", "beds", "share_beds", "share_population"])
 

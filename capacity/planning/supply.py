@@ -51,7 +51,8 @@ class Supply:
     resident_persons : (J, T) current residents still living at the site (known move-outs).
     minutes : (J,) int minutes to the nearest station.
     district : (J,) index into ``district_ids`` (-1 when outside every district).
-    district_ids, district_share : spread districts and their share of the population.
+    district_ids, district_names, district_share : spread districts (ids and names, the id
+        where the registry has no name) and their share of the population.
     months : labels ``YYYY-MM``.
     kinds, classes : kinds of household and kinds of home (``capacity.model.homes``).
     building_homes : (J, C, T) units of each kind in service in available buildings.
@@ -85,6 +86,7 @@ class Supply:
     minutes: np.ndarray
     district: np.ndarray
     district_ids: list[str]
+    district_names: list[str]
     district_share: np.ndarray
     months: list[str]
     resident_site: np.ndarray  # per current resident household: site index
@@ -219,7 +221,7 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
     beds = units.groupby("site_id")["beds"].sum().reindex(sites["id"]).fillna(0)
     building = np.where(pav, 0, beds.to_numpy(dtype=np.int64))[:, None] * avail
     persons, households = _residents(reg, sc, sites, starts)
-    d_idx, d_ids, d_share = _districts(reg, sites)
+    d_idx, d_ids, d_names, d_share = _districts(reg, sites)
     types = module_types(reg)
     homes, home_of = _homes(reg, sc, sites, units, avail, pav, households[2], types)
     mod = _modules(reg, sc, sites, types, home_of, homes["classes"], avail, households[2])
@@ -241,6 +243,7 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         minutes=station_minutes(reg, sites),
         district=d_idx,
         district_ids=d_ids,
+        district_names=d_names,
         district_share=d_share,
         months=sc.month_labels(),
         resident_site=households[0],
@@ -666,16 +669,23 @@ def station_minutes(reg: Registry, sites: pd.DataFrame) -> np.ndarray:
     return np.array([minutes[str(s)] for s in sites["id"]], dtype=np.int64)
 
 
-def _districts(reg: Registry, sites: pd.DataFrame) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """The spread district of each site and each district's share of the population."""
+def _districts(
+    reg: Registry, sites: pd.DataFrame
+) -> tuple[np.ndarray, list[str], list[str], np.ndarray]:
+    """The spread district of each site, the districts' ids and names (the id where the name is
+    missing or blank) and each district's share of the population."""
     kind = reg.policy.limits.spread_district_kind
     d = reg.districts[reg.districts["kind"] == kind].reset_index(drop=True)
     idx = np.full(len(sites), -1, np.int64)
     if len(d) == 0 or d["population"].fillna(0).sum() <= 0:
-        return idx, [], np.zeros(0)
+        return idx, [], [], np.zeros(0)
     for i, geom in enumerate(sites.geometry):
         hit = np.flatnonzero(d.geometry.covers(geom).to_numpy())
         if len(hit):
             idx[i] = int(hit[0])
     pop = d["population"].fillna(0).to_numpy(dtype=float)
-    return idx, d["id"].tolist(), pop / pop.sum()
+    names = [
+        str(n).strip() if isinstance(n, str) and n.strip() else str(i)
+        for i, n in zip(d["id"], d["name"], strict=True)
+    ]
+    return idx, d["id"].tolist(), names, pop / pop.sum()

@@ -59,6 +59,9 @@ def test_proposal_on_the_tiny_registry(tmp_path):
     html = (tmp_path / "out" / "proposal.html").read_text(encoding="utf-8")
     assert f"Anbefaling: mulighed {paper.recommended}" in md
     assert "<h1>Indstilling" in html and "Mulighed A: Laveste" in html
+    for o in paper.options:  # districts by the names the council knows, with their ids
+        assert o.spread["district"].tolist() == ["District W (W)", "District E (E)"]
+    assert "| District W (W) |" in md and '<td>District E (E)</td><td class="n">' in html
     assert {f"plan_{o.key}.csv" for o in paper.options} | {"summary.json"} <= {
         p.name for p in (tmp_path / "out").iterdir()
     }
