@@ -137,7 +137,8 @@ def build_followup(
         figures += measures.families(t, y, day, limits, people)
         figures += measures.spread(t, y, limits, detail, sites)
         figures += measures.transport(t, y, detail, sites, limits.min_count)
-    shown = protect(figures, limits.min_count, lang)
+    identities, known = measures.flow_identities(t, years, figures)
+    shown = protect(figures, limits.min_count, lang, identities, known)
     index = {f.key: f for f in shown}
     return Followup(
         years,

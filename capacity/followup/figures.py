@@ -24,6 +24,16 @@ works on the members, not on the layout of a table:
 
 A difference of 0 (all of a group in one part) recovers nobody and is allowed.
 
+- identities: counts tied by an equation that holds in every registry (``Identity``: the
+  households moved on in a year are those living there at its start, plus those housed in it,
+  less those living there at its end; they are also the sum of the year's months) let a reader
+  combine more than two shown figures. What the report shows of each count (its value, its
+  range, "<N" as 0..N-1, "x" as N or more) is carried through the equations
+  (``identity_intervals``); where that leaves a count shown as "<N" one value only, another
+  count of the equation is hidden too ("x"), until none is given back. (That a hidden count is
+  not 0 may still follow: living there at a year's end shown as 3 or more, with those living
+  there at its start and those housed in it both "<3", says that neither is none.)
+
 A figure of a month before the registry's first record is not measured (``unmeasured``): it is
 shown as "ingen data" ("no data"), never as a count, and is no part of any total.
 """
@@ -33,6 +43,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass, field, replace
 
+from capacity.errors import UserError
 from capacity.followup.words import WORDS
 from capacity.numbers import number
 from capacity.reports.privacy import (
@@ -44,6 +55,11 @@ from capacity.reports.privacy import (
 )
 
 HIDDEN = "x"  # hidden so that no small count can be had by subtracting two shown figures
+
+Key = tuple[int, str, str]  # (year, goal, measure): ``Figure.key``
+# an equation that holds in every registry: the sum of coefficient (+1 or -1) times count is 0
+Identity = tuple[tuple[int, Key], ...]
+INF = float("inf")
 NO_VALUE = "–"
 DECIMALS = {"share": 0, "days": 0, "number": 0, "dkk": 0, "ratio": 2}  # any other kind: 1
 
@@ -158,20 +174,135 @@ def stat(year: int, goal: str, measure: str, value: float | None, kind: str, gro
     return Figure(year, goal, measure, value, kind, group=group)
 
 
-def protect(figures: list[Figure], min_count: int, lang: str = "da") -> list[Figure]:
-    """``figures`` with ``shown`` and ``hidden`` set (primary, then secondary suppression).
+def protect(
+    figures: list[Figure],
+    min_count: int,
+    lang: str = "da",
+    identities: tuple[Identity, ...] = (),
+    known: dict[Key, int] | None = None,
+) -> list[Figure]:
+    """``figures`` with ``shown`` and ``hidden`` set (primary, then secondary suppression, by
+    pairs and by ``identities``).
 
     A figure derived from a count (a share) carries the count's ``n`` and ``members``, so it is
-    hidden with it.
+    hidden with it. ``known``: counts of the identities that this report does not show but a
+    reader may know exactly (the year before the first, from an earlier report).
     """
     out = [_primary(f, min_count, lang) for f in figures]
-    changed = True
-    while changed:
-        changed = False
-        for j in _violations(out, min_count):
+    known = known or {}
+    while True:
+        hide = _violations(out, min_count) or _identity_hides(out, min_count, identities, known)
+        if not hide:
+            break
+        for j in hide:
             out[j] = replace(out[j], hidden=True, shown=HIDDEN)
-            changed = True
     return [replace(f, shown=format_value(f, min_count, lang)) if not f.hidden else f for f in out]
+
+
+def _interval(f: Figure, min_count: int) -> tuple[float, float]:
+    """What a reader knows of a count from the report: its value or published range; "<N" is
+    0..N-1, and "x" is N or more (a count hidden for another's sake would be shown otherwise;
+    a total that would be shown as a range may be less, so it is anything)."""
+    if f.hidden and f.shown != HIDDEN:
+        return 0.0, min_count - 1.0
+    if f.hidden:
+        return (0.0, INF) if f.low is not None else (float(min_count), INF)
+    if f.low is not None:
+        return float(f.low), float(f.high)
+    return float(f.value), float(f.value)
+
+
+def identity_intervals(
+    figures: list[Figure], min_count: int, identities: tuple[Identity, ...], known: dict[Key, int]
+) -> dict[Key, tuple[float, float]]:
+    """Each count of ``identities`` as narrow as the report and the equations make it: every
+    count's interval (``_interval``; a ``known`` one exact) narrowed by each equation solved for
+    it, until nothing changes. The follow-up's equations share at most one count two by two and
+    form no cycle, so this gives exactly what a reader can work out."""
+    index = {f.key: f for f in figures}
+    box = {k: (float(v), float(v)) for k, v in known.items()}
+    for eq in identities:
+        for _, k in eq:
+            if k not in box:
+                box[k] = _interval(index[k], min_count)
+    for _ in range(4 * len(identities) + 1):
+        changed = False
+        for eq in identities:
+            for c, k in eq:
+                lo = hi = 0.0  # the other terms, sum of c*x, over their intervals
+                for c2, k2 in eq:
+                    if k2 != k:
+                        a, b = box[k2]
+                        lo, hi = (lo + a, hi + b) if c2 > 0 else (lo - b, hi - a)
+                # c*x = -(others): x in -[lo, hi] / c
+                new = (-hi, -lo) if c > 0 else (lo, hi)
+                old = box[k]
+                got = (max(old[0], new[0]), min(old[1], new[1]))
+                if got != old:
+                    box[k], changed = got, True
+        if not changed:
+            break
+    return box
+
+
+def _narrowed(
+    figures: list[Figure], min_count: int, identities: tuple[Identity, ...], known: dict[Key, int]
+) -> list[Key]:
+    """The counts shown as "<N" that ``identity_intervals`` leaves one value only (none with
+    ``min_count`` 1: "<1" is 0, which the report says itself)."""
+    if min_count < 2:
+        return []
+    box = identity_intervals(figures, min_count, identities, known)
+    index = {f.key: f for f in figures}
+    return [
+        k
+        for k, (lo, hi) in box.items()
+        if k in index and index[k].hidden and index[k].shown != HIDDEN and hi - lo < 1
+    ]
+
+
+def _identity_hides(
+    figures: list[Figure], min_count: int, identities: tuple[Identity, ...], known: dict[Key, int]
+) -> set[int]:
+    """One figure to hide so that no count shown as "<N" is given back by the identities: of
+    the counts shown in an equation with the first one given back (else in any equation), the
+    first whose hiding gives it more than one value, else the largest (the most room). They are
+    tried the smallest first among those of 2N-1 or more, which leave a hidden count all of
+    0..N-1 whatever its value ("x" says N or more: N-1 of room), so that which one is hidden
+    does not depend on a hidden value; then the smaller ones.
+
+    Raises
+    ------
+    UserError
+        When every count of the equations is hidden and one is still given back (with
+        ``min_count`` 2 a year's end of 2 or more and its start and arrivals both "<2" give
+        both as 1): the report cannot be published without it.
+    """
+    narrowed = _narrowed(figures, min_count, identities, known)
+    if not narrowed:
+        return set()
+    first = narrowed[0]
+    pos = {f.key: i for i, f in enumerate(figures)}
+    near = [k for eq in identities if any(k == first for _, k in eq) for _, k in eq]
+    every = [k for eq in identities for _, k in eq]
+    for keys in (near, every):
+        shown = sorted(
+            {k for k in keys if k in pos and not figures[pos[k]].hidden},
+            key=lambda k: (figures[pos[k]].value < 2 * min_count - 1, figures[pos[k]].value, k),
+        )
+        if not shown:
+            continue
+        for k in shown:
+            trial = list(figures)
+            trial[pos[k]] = replace(figures[pos[k]], hidden=True, shown=HIDDEN)
+            if first not in _narrowed(trial, min_count, identities, known):
+                return {pos[k]}
+        return {pos[shown[-1]]}
+    year, goal, measure = first
+    raise UserError(
+        f"opfølgningen kan ikke vises uden at et skjult tal ({year}, {goal}: {measure}) kan "
+        "regnes ud af de viste; vis færre år (--from) eller hæv min_count i politikken"
+    )
 
 
 def _violations(figures: list[Figure], min_count: int) -> set[int]:

@@ -20,6 +20,8 @@ import pandas as pd
 from capacity.followup import published
 from capacity.followup.figures import (
     Figure,
+    Identity,
+    Key,
     bounded,
     count,
     share,
@@ -118,7 +120,7 @@ def stays(
     h = t.households
     first = pd.Timestamp(year, 1, 1)
     moved = h[(h["end"] >= first) & (h["end"] <= day)]
-    living = h[(h["start"] <= day) & (h["end"].isna() | (h["end"] > day))]
+    living = living_on(t, day)
     g = "stays"
     months = []
     for month in pd.date_range(first, day, freq="MS"):
@@ -154,6 +156,52 @@ def stays(
         for k in ks
     ]
     return out + months
+
+
+def living_on(t: Timeline, day: pd.Timestamp) -> pd.DataFrame:
+    """The households living in a temporary home on ``day`` (moved in by then, not yet out)."""
+    h = t.households
+    return h[(h["start"] <= day) & (h["end"].isna() | (h["end"] > day))]
+
+
+def flow_identities(
+    t: Timeline, years: tuple[int, ...], figures: list[Figure]
+) -> tuple[tuple[Identity, ...], dict[Key, int]]:
+    """The equations a reader can combine the stays' counts with, and the counts they need that
+    the report does not show.
+
+    For each year: the households moved on are the sum of its measured months; and those living
+    there at the year's start plus those housed in it are those moved on plus those living there
+    at its end (``capacity/housed``, ``stays/staying``, ``stays/moved_on``). The count at the
+    start of the report's first year is taken as known (an earlier report gives it). An equation
+    that the counts do not satisfy (a registry whose dates leave a household out of either
+    side) is left out: a reader would get nothing exact from it.
+    """
+    index = {f.key: f for f in figures}
+    out: list[Identity] = []
+    known: dict[Key, int] = {}
+    for y in years:
+        moved_on = (y, "stays", "moved_on")
+        months = [
+            f.key
+            for f in figures
+            if f.year == y
+            and f.goal == "stays"
+            and f.measure.startswith("moveouts:")
+            and f.measured
+        ]
+        out.append(((1, moved_on), *((-1, k) for k in months)))
+        before = (y - 1, "stays", "staying")
+        if before not in index:
+            day = pd.Timestamp(y - 1, 12, 31)
+            known[before] = len(living_on(t, day))
+        housed, staying = (y, "capacity", "housed"), (y, "stays", "staying")
+        terms = ((1, before), (1, housed), (-1, moved_on), (-1, staying))
+        values = {k: known[k] if k in known else index[k].value for k in (before, housed, staying)}
+        values[moved_on] = sum(index[k].value for k in months)  # exact: the months are
+        if sum(c * values[k] for c, k in terms) == 0:
+            out.append(terms)
+    return tuple(out), known
 
 
 def _over(group: pd.DataFrame, until: pd.Series, k: int) -> dict[str, int]:

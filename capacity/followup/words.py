@@ -147,7 +147,8 @@ WORDS = {
         "chart_spread": "Beboere pr. 1.000 indbyggere mod kommunens gennemsnit",
         "average": "Kommunens gennemsnit",
         "privacy": 'Tal under {n} vises som "<{n}", også 0; "x" er skjult, så et tal under {n} '
-        'ikke kan regnes ud som forskellen mellem to viste tal; "–" er ikke opgjort (for få). En '
+        "ikke kan regnes ud af de viste tal (som forskellen mellem to, eller af husstande ved "
+        'årets start + husstande, der fik bolig − husstande ved årets udgang); "–" er ikke opgjort (for få). En '
         "sum over boliger eller måneder, hvor en del er skjult, vises som det interval de viste "
         'dele giver (fx "182–188": de viste dele plus højst {top} for hver skjult), og det samme '
         "gælder personminutter og tomme senge; gennemsnit, forhold og mangel regnes fra "
@@ -212,8 +213,10 @@ WORDS = {
         "chart_spread": "Residents per 1,000 inhabitants against the municipal average",
         "average": "Municipal average",
         "privacy": 'Counts below {n} are shown as "<{n}", 0 included; "x" is hidden so that no '
-        'count below {n} can be had as the difference of two shown figures; "–" is not measured '
-        "(too few). A sum over homes or months with a hidden part is shown as the range the "
+        "count below {n} can be had from the shown figures (as the difference of two, or as "
+        "households at the year's start + households housed - households at its end); "
+        '"–" is not measured (too few). A sum over homes or months with a hidden part is shown '
+        "as the range the "
         'shown parts allow (e.g. "182–188": the shown parts plus at most {top} for each hidden '
         "one), and so are person-minutes and empty beds; averages, ratios and shortages are "
         "computed from the middle of the ranges, and the length of stay of those who moved on "
