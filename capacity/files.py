@@ -41,6 +41,7 @@ __all__ = [
     "exchange",
     "file_lock",
     "os_errors",
+    "outside_registry",
     "sqlite_lock",
     "target_of",
     "write_atomic",
@@ -165,6 +166,28 @@ def atomic_folder(
     finally:
         with contextlib.suppress(OSError):  # what is left is a leftover the next apply removes
             remove_tree(tmp)
+
+
+def outside_registry(out: Path, registry: Path) -> None:
+    """Refuse an output folder that is the registry (a folder registry), lies inside it, or
+    holds it (``--out .`` beside ``reg.gpkg``).
+
+    Such outputs are written as a whole folder swapped in at once (``atomic_folder``): the
+    registry would be copied into the new folder and the copy put in its place, so what another
+    program writes to it meanwhile (an apply, QGIS) would be lost with the old folder.
+
+    Raises
+    ------
+    UserError
+        Naming both paths.
+    """
+    o, r = target_of(out), target_of(registry)
+    if o == r or r.is_relative_to(o) or (r.is_dir() and o.is_relative_to(r)):
+        raise UserError(
+            f"--out {out} rummer registret {registry} eller ligger i det; resultaterne skrives "
+            "som en hel mappe, der erstatter den gamle, så giv en mappe uden for registret "
+            "(fx out/place)"
+        )
 
 
 def keep_owners(old: Path, new: Path) -> None:

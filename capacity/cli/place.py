@@ -13,6 +13,7 @@ from rich.table import Table
 
 from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt, as_date, date_option
+from capacity.files import outside_registry
 from capacity.numbers import number
 
 
@@ -87,6 +88,8 @@ def place(
         _apply(registry, out, policy, lang, console, allow_date=allow_date)
         return
     started = time.perf_counter()
+    if out is not None:
+        outside_registry(out, registry)
     day = as_date(date) or dt.date.today()  # a date written wrong fails before any work
     from capacity.io.registry import load_registry
     from capacity.reports.placement_output import write_outputs

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from capacity.cli.app import LiveProgress, add_rows, clean, literal, make_console, see
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
+from capacity.files import outside_registry
 
 HistoryOpt = Annotated[
     bool,
@@ -91,6 +92,7 @@ def plan(
 
     if time.perf_counter() - started >= finite(time_limit):  # not even the registry in time
         raise too_short(time_limit, time.perf_counter() - started, built=False)
+    outside_registry(out, registry)
     err = Console(stderr=True)
     live = LiveProgress("da", started, time_limit)
     with err.status(live):

@@ -13,6 +13,7 @@ from rich.table import Table
 from capacity.cli.app import LiveProgress, add_rows, clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
+from capacity.files import outside_registry
 
 
 def proposal(
@@ -66,6 +67,7 @@ def proposal(
     from capacity.reports.text import money
 
     finite(time_limit)  # before the registry is read
+    outside_registry(out, registry)
     err = Console(stderr=True)
     live = LiveProgress("da", started, time_limit)
     live.at("Læser registret")

@@ -11,6 +11,7 @@ from rich.table import Table
 from capacity.cli.app import clean, literal, make_console
 from capacity.cli.options import PolicyOpt, RegistryArg, SeedOpt
 from capacity.cli.plan import HistoryOpt, ScenarioOpt
+from capacity.files import outside_registry
 from capacity.io.values import amount
 from capacity.numbers import number
 from capacity.reports.text import percent
@@ -62,6 +63,8 @@ def scenarios(
     from capacity.planning.simulate import run_scenarios
     from capacity.reports.plan_output import PLAN_FILE, write_runs
 
+    if out is not None:
+        outside_registry(out, registry)
     reg, sc = load_inputs(registry, scenario, policy=policy, from_history=from_history)
     if plan is not None and plan.is_dir():  # the plan's folder, as report --plan takes it
         plan = plan / PLAN_FILE

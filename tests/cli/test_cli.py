@@ -8,8 +8,10 @@ from typer.testing import CliRunner
 
 from capacity.cli import app
 from capacity.cli.framework import danish
+from tests.conftest import ROOT
 
 runner = CliRunner()
+WAVE = ROOT / "data" / "scenarios" / "wave.toml"
 COMMANDS = [c.name or c.callback.__name__ for c in app.registered_commands]
 
 
@@ -198,3 +200,30 @@ def test_an_error_the_table_does_not_know_is_kept_as_worded():
     # the user's own text as typed (the review found "c/v1,5" for an argument "c/v1.5")
     assert danish("Got unexpected extra argument (c/v1.5)") == "Uventede argumenter: c/v1.5"
     assert danish("File 'a.1.gpkg' does not exist.") == "Filen 'a.1.gpkg' findes ikke."
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"),
+    [
+        ("place", []),
+        ("plan", ["--scenario", str(WAVE)]),
+        ("scenarios", ["--scenario", str(WAVE)]),
+        ("proposal", ["--scenario", str(WAVE)]),
+    ],
+)
+def test_an_output_folder_holding_the_registry_is_refused(sample_gpkg, tmp_path, command, extra):
+    """``--out`` beside the registry (``--out .``) or inside a folder registry: the outputs
+    replace the whole folder at once, and the registry's copy in it would drop another
+    program's write; refused before any work, the registry untouched."""
+    here = tmp_path / "work"
+    here.mkdir()
+    reg = here / "reg.gpkg"
+    reg.write_bytes(sample_gpkg.read_bytes())
+    folder = tmp_path / "reg_folder"
+    assert runner.invoke(app, ["convert", str(reg), str(folder)]).exit_code == 0
+    for registry, out in ((reg, here), (folder, folder), (folder, folder / "out")):
+        result = runner.invoke(app, [command, str(registry), *extra, "--out", str(out)])
+        assert result.exit_code == 2, result.output
+        assert "rummer registret" in result.output and "uden for registret" in result.output
+    assert reg.read_bytes() == sample_gpkg.read_bytes()
+    assert sorted(p.name for p in here.iterdir()) == ["reg.gpkg"]

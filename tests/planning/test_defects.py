@@ -155,7 +155,9 @@ def test_plan_command_on_contradicting_units_stops_at_validation_naming_the_site
     app = typer.Typer()
     app.command()(user_errors(plan))
     app.command("other")(lambda: None)
-    res = CliRunner().invoke(app, ["plan", str(path), "-s", str(toml), "--out", str(tmp_path)])
+    res = CliRunner().invoke(
+        app, ["plan", str(path), "-s", str(toml), "--out", str(tmp_path / "out")]
+    )
     assert res.exit_code == 2, res.output
     assert "P1" in res.output and "modules_now" in res.output
     assert "No capacity plan" not in res.output
