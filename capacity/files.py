@@ -10,6 +10,10 @@ system that does not support it) the fallback is two renames (old folder aside, 
 crash between them leaves the old folder whole at ``.<name>.old-*`` beside the path, but nothing
 at the path itself.
 
+What is written is flushed to the disk (``fsync``) before it is renamed into place, and the
+folder holding it after: a rename can otherwise reach the disk before the data it names, and a
+power cut would leave an empty or cut file where the registry was (``sync_tree``).
+
 A target that is a symbolic link is written through: the link's target is replaced, the link
 stays. An existing target's permission bits are kept; a new one gets the usual ``0666``/``0777``
 less the umask (``mkstemp``/``mkdtemp`` would make it private). An existing target's owner and
@@ -123,7 +127,9 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
         with os_errors(path):
             keep_owners(path, tmp)
             os.chmod(tmp, mode)
+            sync_tree(tmp)
             os.replace(tmp, path)
+            sync_tree(path.parent, deep=False)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -162,10 +168,53 @@ def atomic_folder(
                         copy_item(item, tmp / item.name)
             keep_owners(path, tmp)
             os.chmod(tmp, mode)
+            sync_tree(tmp)
             swap_in(tmp, path)
+            sync_tree(path.parent, deep=False)
     finally:
         with contextlib.suppress(OSError):  # what is left is a leftover the next apply removes
             remove_tree(tmp)
+
+
+def sync_tree(path: Path, deep: bool = True) -> None:
+    """Flush ``path`` to the disk (``fsync``): a file, or a folder with (``deep``) every file and
+    folder in it; symbolic links are not followed. A file system that cannot flush a folder
+    (some network ones) is let be: its files are still flushed.
+
+    Raises
+    ------
+    OSError
+        When a file cannot be flushed (its data may not be on the disk).
+    """
+    if not (path.is_dir() and not path.is_symlink()):
+        _fsync(path, os.O_RDONLY)
+        return
+    if deep:
+        for root, dirs, names in os.walk(path):
+            for name in names:
+                item = Path(root, name)
+                if not item.is_symlink() and item.is_file():
+                    _fsync(item, os.O_RDONLY)
+            for name in dirs:
+                if not Path(root, name).is_symlink():
+                    _fsync_folder(Path(root, name))
+    _fsync_folder(path)
+
+
+def _fsync(path: Path, flags: int) -> None:
+    fd = os.open(path, flags)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(path: Path) -> None:
+    try:
+        _fsync(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
 
 
 def outside_registry(out: Path, registry: Path) -> None:

@@ -75,3 +75,61 @@ def test_an_output_path_the_system_refuses_is_a_message_not_a_traceback(tmp_path
     folder = tmp_path / ("a" * 300) / "rev"
     with pytest.raises(UserError, match="kan ikke skrives"):
         files.atomic_file(folder / "review.html", lambda p: p.write_text("y"))
+
+
+def _record_syncs(monkeypatch) -> list[str]:
+    """Record each fsync (the path of its descriptor) and each rename into place, in order."""
+    events: list[str] = []
+    real_fsync, real_replace, real_swap = os.fsync, os.replace, files.swap_in
+
+    def fsync(fd: int) -> None:
+        events.append("sync " + os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    def replace(src, dst) -> None:
+        events.append(f"rename {dst}")
+        real_replace(src, dst)
+
+    def swap_in(new: Path, path: Path) -> None:
+        events.append(f"rename {path}")
+        real_swap(new, path)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(files, "swap_in", swap_in)
+    return events
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name descriptors")
+def test_a_file_is_on_the_disk_before_it_is_renamed_in(tmp_path, monkeypatch):
+    """The new file is flushed before the rename and the folder after it: else a power cut can
+    leave the rename on the disk without the data it names (an empty registry)."""
+    path = tmp_path / "reg.xlsx"
+    path.write_bytes(b"old")
+    events = _record_syncs(monkeypatch)
+    files.atomic_file(path, lambda tmp: tmp.write_bytes(b"new"))
+    assert path.read_bytes() == b"new"
+    rename = events.index(f"rename {path}")
+    before = [e for e in events[:rename] if e.startswith("sync ")]
+    assert len(before) == 1 and Path(before[0][5:]).name.startswith(".reg.xlsx.")
+    assert events[rename + 1 :] == [f"sync {tmp_path}"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc to name descriptors")
+def test_a_folder_is_on_the_disk_before_it_is_swapped_in(tmp_path, monkeypatch):
+    """Every file and folder of the new folder (the user's files copied in too) is flushed
+    before the swap, and the folder holding it after."""
+    path = tmp_path / "reg"
+    (path / "mine").mkdir(parents=True)
+    (path / "mine" / "notes.txt").write_text("user", encoding="utf-8")
+    events = _record_syncs(monkeypatch)
+
+    def write(tmp: Path) -> None:
+        (tmp / "units.csv").write_text("id\n", encoding="utf-8")
+
+    files.atomic_folder(path, write)
+    rename = events.index(f"rename {path}")
+    synced = {Path(e[5:]).name for e in events[:rename] if e.startswith("sync ")}
+    assert {"units.csv", "mine", "notes.txt"} <= synced
+    assert events[rename + 1 :] == [f"sync {tmp_path}"]
+    assert (path / "mine" / "notes.txt").read_text(encoding="utf-8") == "user"
