@@ -3,7 +3,8 @@ layers, extra columns and policy) is carried without loss of a value; an extra c
 (whole numbers, decimals, true/false, dates, times) too where the destination holds it, and a
 warning names each column written as text or read back as a narrower type instead. What the
 user stored beside the registry (own tables, sheets and files) is not carried, so the source is
-never its own destination."""
+never its own destination, and ``--force`` never writes over a workbook or GeoPackage that holds
+such things (``registry.beside_registry``)."""
 
 from __future__ import annotations
 

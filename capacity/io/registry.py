@@ -9,6 +9,10 @@ and ``capacity.io.imports`` for what the readers accept (encodings, separators, 
 from __future__ import annotations
 
 import contextlib
+import html
+import re
+import sqlite3
+import zipfile
 from pathlib import Path
 
 from capacity.errors import Problem, RegistryError, UserError
@@ -122,6 +126,52 @@ def refuse_overwrite(path: Path, force: bool) -> None:
             f"{path} findes allerede (en {kind}); vælg et andet mål, eller giv --force for at "
             "overskrive (filer i en mappe, som ikke hører til et register, bevares)"
         )
+    if force and target_of(path).is_file():
+        lost = beside_registry(target_of(path))
+        if lost:
+            raise UserError(
+                f"{path} rummer mere end et register: {', '.join(lost)}. --force erstatter hele "
+                "filen, så det ville gå tabt; flyt det til en anden fil, eller vælg et andet mål"
+            )
+
+
+# what a GeoPackage holds beside its layers that is GDAL's or SQLite's own, not the user's
+GPKG_OWN = ("gpkg_", "rtree_", "sqlite_")
+
+
+def beside_registry(path: Path) -> list[str]:
+    """What an existing GeoPackage or workbook at ``path`` holds beside a registry's layers and
+    policy, in Danish ("ark Oversigt", "tabel log", "visning v", "makroer"): a whole registry
+    written over it (``convert --force``) would lose it. Nothing for another kind of file, or
+    one that cannot be read as its suffix says (it is no registry of the user's)."""
+    ours = {*LAYERS, "policy"}
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                rows = db.execute(
+                    "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')"
+                ).fetchall()
+        except sqlite3.Error:
+            return []
+        words = {"table": "tabel", "view": "visning"}
+        return [
+            f"{words[kind]} {name}"
+            for kind, name in sorted(rows, key=lambda r: r[1])
+            if name not in ours and not name.lower().startswith(GPKG_OWN)
+        ]
+    if suffix in (".xlsx", ".xlsm"):
+        try:
+            with zipfile.ZipFile(path) as book:
+                macros = any(n.lower().endswith("vbaproject.bin") for n in book.namelist())
+                names = re.findall(
+                    r'<sheet\b[^>]*\bname="([^"]*)"', book.read("xl/workbook.xml").decode()
+                )
+        except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
+            return []
+        out = [f"ark {html.unescape(n)}" for n in names if html.unescape(n) not in ours]
+        return [*out, "makroer"] if macros else out
+    return []
 
 
 def type_notes(reg: Registry, path: Path) -> list[Problem]:

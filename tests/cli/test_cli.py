@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
+
+import openpyxl
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -227,3 +231,28 @@ def test_an_output_folder_holding_the_registry_is_refused(sample_gpkg, tmp_path,
         assert "rummer registret" in result.output and "uden for registret" in result.output
     assert reg.read_bytes() == sample_gpkg.read_bytes()
     assert sorted(p.name for p in here.iterdir()) == ["reg.gpkg"]
+
+
+def test_convert_force_never_drops_what_the_user_keeps_in_the_file(sample_gpkg, tmp_path):
+    """``--force`` over a workbook or GeoPackage that holds the user's own sheet, table or view
+    is refused, naming them, and the file is left as it was; over one holding a registry only
+    it writes."""
+    book, gpkg = tmp_path / "reg.xlsx", tmp_path / "reg.gpkg"
+    for dst in (book, gpkg):
+        assert runner.invoke(app, ["convert", str(sample_gpkg), str(dst)]).exit_code == 0
+        again = runner.invoke(app, ["convert", str(sample_gpkg), str(dst), "--force"])
+        assert again.exit_code == 0, again.output
+    wb = openpyxl.load_workbook(book)
+    wb.create_sheet("Oversigt <mine>")
+    wb.save(book)
+    with contextlib.closing(sqlite3.connect(gpkg)) as db:
+        db.execute("CREATE TABLE log (line TEXT)")
+        db.execute("CREATE VIEW families AS SELECT * FROM households")
+        db.commit()
+    for dst, named in ((book, "ark Oversigt <mine>"), (gpkg, "visning families, tabel log")):
+        before = dst.read_bytes()
+        result = runner.invoke(app, ["convert", str(sample_gpkg), str(dst), "--force"])
+        assert result.exit_code == 2, result.output
+        words = " ".join(result.output.split())
+        assert f"rummer mere end et register: {named}." in words and "ville gå tabt" in words
+        assert dst.read_bytes() == before
