@@ -24,7 +24,7 @@ from capacity.followup.fmap import followup_map
 from capacity.followup.measures import GOALS, YEAR_SUMS
 from capacity.followup.verdicts import at_end
 from capacity.followup.words import GOAL_TITLES, MONTH_NAMES, WORDS, measure_title
-from capacity.io.cells import csv_text, text_cell
+from capacity.io.cells import csv_text, excel_text, text_cell
 from capacity.io.layers import Registry
 from capacity.reports.privacy import Total, rounding_base, suppress, total_text
 from capacity.reports.text import signed
@@ -285,10 +285,8 @@ def followup_xlsx(f: Followup, limits) -> bytes:
     book.remove(book.active)
     for table in tables(f, limits):
         sheet = book.create_sheet(_sheet_name(table.title))
-        sheet.append([table.title])
-        sheet.append(table.headers)
-        for row in table.rows:
-            sheet.append(row)
+        for row in ([table.title], table.headers, *table.rows):
+            sheet.append([excel_text(c) if isinstance(c, str) else c for c in row])
         for row in sheet.iter_rows():
             for cell in row:
                 text_cell(cell)

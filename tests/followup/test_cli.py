@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from capacity.cli import app
@@ -88,3 +89,27 @@ def test_the_day_the_registry_is_up_to_date_on():
     assert updated_on(2026, dt.date(2026, 6, 30), today) == dt.date(2026, 6, 30)
     with pytest.raises(UserError, match="2026-12-08 er ikke kommet endnu"):
         updated_on(2026, dt.date(2026, 12, 8), today)
+
+
+def test_a_control_character_in_a_name_is_written_as_a_replacement(tmp_path: Path) -> None:
+    """A site and a district named with a bell character (the registry takes it): all three
+    files are written, the workbook's cells with U+FFFD where Excel cannot hold the character
+    (openpyxl refused the sheet after the HTML was written, so the set was cut)."""
+    reg = helpers.tiny_registry()
+    sites, districts = reg.sites.copy(), reg.districts.copy()
+    sites["name"] = sites["name"] + "\x07"
+    districts["name"] = districts["name"] + "\x07"
+    path = tmp_path / "reg.gpkg"
+    write_registry(reg.with_layers(sites=sites, districts=districts), path)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["followup", str(path), "--year", "2026", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"followup.html", "followup.xlsx", "kpi.csv"}
+    cells = [
+        c.value
+        for sheet in load_workbook(out / "followup.xlsx").worksheets
+        for row in sheet.iter_rows()
+        for c in row
+        if isinstance(c.value, str)
+    ]
+    assert any(c.endswith("\ufffd") for c in cells) and not any("\x07" in c for c in cells)
