@@ -304,7 +304,8 @@ def _availability(row: Any, t: dict[str, str], lang: str, min_count: int) -> str
 
 
 def _move_text(move: Any, t: dict[str, str], lang: str) -> str:
-    """A month's modules up and down at a site, and (from a proposal) the homes by kind and
+    """A month's modules ordered (the plan's ``modules_up``: they stand a lead time later, when
+    the site is in use) and taken down at a site, and (from a proposal) the homes by kind and
     whether the site opens or closes; counts only."""
     parts = []
     if move.modules_up:

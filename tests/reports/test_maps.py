@@ -64,7 +64,7 @@ def test_plan_proposal_is_shown(tiny_registry, plan_dir):
     plan = read_plan(plan_dir, tiny_registry)
     html = strip_assets(council_map(tiny_registry, plan=plan))
     assert _has(html, words("da")["plan_layer"])
-    assert "2027-03: +2 op (516.000 kr.)" in html
+    assert "2027-03: +2 bestilt (516.000 kr.)" in html
     assert "2028-06: −1 ned (84.000 kr.)" in html
     assert "632.000 kr." in html  # the proposal's total cost in the key numbers
     assert 'proposal-badge\\"\\u003e+1\\u003c' in html  # net +1 module, in the icon's JSON
@@ -90,12 +90,12 @@ def test_a_plan_with_branches_is_priced_at_its_expected_cost(tiny_registry, plan
     assert "632.000 kr." not in html
     # `report --plan` shows a capacity plan, not the proposal (make demo's map once said
     # "Forslagets pris" of the wave plan while the proposal recommended another option)
-    assert "Forslag" not in html and "Kapacitetsplan: pavilloner op/ned" in html
+    assert "Forslag" not in html and "Kapacitetsplan: pavilloner bestilt/ned" in html
     plan.attrs["proposal"] = True  # as the proposal's own map has it (proposal_figures.map_plan)
     html = strip_assets(council_map(tiny_registry, plan=plan))
     assert (
         "Forslagets forventede udgift til pavilloner" in html
-        and "Forslag: pavilloner op/ned" in html
+        and "Forslag: pavilloner bestilt/ned" in html
     )
 
 

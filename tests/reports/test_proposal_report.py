@@ -97,13 +97,13 @@ def test_proposal_embeds_the_charts_and_links_the_map(proposal_paper, proposal_d
     for name in ("proposal_costs.svg", "proposal_occupancy.svg", PROPOSAL_MAP):
         assert (proposal_dir / name).stat().st_size > 1000
     the_map = (proposal_dir / PROPOSAL_MAP).read_text(encoding="utf-8")
-    assert "Forslag: pavilloner op/ned" in the_map  # the recommended plan puts modules up at P1
+    assert "Forslag: pavilloner bestilt/ned" in the_map  # the recommended plan orders modules at P1
     option = next(o for o in paper.options if o.key == paper.recommended)
     plan = option.plan.plan
     up = plan[(plan["site_id"] == "P1") & (plan["modules_up"] > 0)]
     assert len(up), "the wave needs modules at P1"
     for row in up.itertuples():
-        assert f"{str(row.month)[:7]}: +{int(row.modules_up)} op" in the_map
+        assert f"{str(row.month)[:7]}: +{int(row.modules_up)} bestilt" in the_map
 
 
 def test_proposal_band_is_the_recommended_options_runs(proposal_paper):
