@@ -17,7 +17,9 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
   normal mode, the cells changed and rows appended, saved to a temporary file beside it, read back
   and compared, then renamed over it. Other sheets, column widths, comments and styles are kept
   (pictures and charts too; the shapes, text boxes and form controls openpyxl drops without a
-  word, and the extensions it says it would drop, are refused before anything is written).
+  word, and the extensions and pictures it says it would drop, are refused before anything is
+  written, and so is a saved copy that lacks a kind of part the workbook has: threaded
+  comments, a sensitivity label, custom XML, ..., ``capacity.io.xlsx_kept``).
   Formulas in the registry's sheets are refused before anything is written (openpyxl keeps a
   formula, not the value it is read as); formulas on the user's own sheets are kept, and
   openpyxl marks the workbook to be computed again when it is opened (``fullCalcOnLoad``),

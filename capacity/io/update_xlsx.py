@@ -17,6 +17,7 @@ from capacity.io.excel import POLICY_SHEET, sheet_names
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.target import Edit, Target, edits
 from capacity.io.values import amount
+from capacity.io.xlsx_kept import kept_parts
 from capacity.io.xlsx_parts import TotalsRow, rels, sheet_parts, totals_rows
 
 
@@ -183,6 +184,10 @@ class XlsxTarget(Target):
                 )
 
     def write(self, old: Registry, new: Registry) -> None:
+        """Write the edits from ``old`` to ``new`` into a copy of the workbook and rename it over
+        the workbook; refused, with nothing written, when openpyxl says on loading that it would
+        drop something, or its saved copy lacks a kind of content the workbook has
+        (``kept_parts``)."""
         import openpyxl
 
         with warnings.catch_warnings(record=True) as said:
@@ -190,9 +195,7 @@ class XlsxTarget(Target):
             book = openpyxl.load_workbook(
                 self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True
             )
-        lost = sorted(
-            {_feature(str(w.message)) for w in said if "will be removed" in str(w.message)}
-        )
+        lost = sorted({_feature(str(w.message)) for w in said if _dropping(str(w.message))})
         if lost:  # openpyxl would save the workbook without them
             raise UserError(
                 f"{self.path}: arbejdsbogen har Excel-funktioner, som --apply ikke kan bevare "
@@ -207,6 +210,7 @@ class XlsxTarget(Target):
 
         def save(tmp: Path) -> None:
             _save_book(book, tmp)
+            kept_parts(self.path, tmp)
             self._read_back(tmp, new)
             self.unchanged_since_lock()  # the last step before the rename
 
@@ -222,10 +226,31 @@ EXTENSIONS = {
 }
 
 
+# the words by which openpyxl, loading a workbook, says it will save it without something
+DROPPING = ("will be removed", "being dropped", "will be lost", "will be discarded")
+
+# what the other warnings with those words are about (a phrase of each), in Danish
+DROPPED = (
+    ("image format is not supported", "billeder i EMF/WMF-format"),
+    ("because it cannot be read", "billeder, der ikke kan læses"),
+    ("Shapes and drawings", SHAPES),
+    ("conditional formatting rule", "betinget formatering"),
+    ("merged cells", "kommentarer i flettede celler"),
+)
+
+
+def _dropping(message: str) -> bool:
+    """Whether an openpyxl warning says that something will not be saved."""
+    return any(words in message for words in DROPPING)
+
+
 def _feature(message: str) -> str:
-    """The Danish name of the extension an openpyxl warning says it drops."""
-    name = message.split(" extension", 1)[0]
-    return EXTENSIONS.get(name, f"'{name}'")
+    """The Danish name of what an openpyxl warning says it drops: an Excel extension, pictures,
+    ...; the warning itself, quoted, when it is none of those."""
+    if " extension is not supported" in message:
+        name = message.split(" extension", 1)[0]
+        return EXTENSIONS.get(name, f"'{name}'")
+    return next((name for words, name in DROPPED if words in message), f"'{message}'")
 
 
 def _edit_sheet(sheet: Any, edit: Edit, totals: list[TotalsRow]) -> None:

@@ -1,6 +1,7 @@
 """A workbook's parts read from its zip, for what openpyxl's read-only mode does not give: how the
-parts refer to each other (``rels``), and the totals rows of each sheet's Excel Tables
-(``totals_rows``), which are sums and labels, never records of the registry.
+parts refer to each other (``rels``), what kind of content each part is (``part_types``), and the
+totals rows of each sheet's Excel Tables (``totals_rows``), which are sums and labels, never
+records of the registry.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from openpyxl.utils.cell import range_boundaries
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 RELATIONSHIP = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+TYPES = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,33 @@ def part_xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
     except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, zlib.error, RuntimeError):
         # RuntimeError covers an encrypted part and (NotImplementedError) an unknown compression
         return None
+
+
+def part_types(book: zipfile.ZipFile) -> dict[str, list[str]]:
+    """Each content type of the parts in the zip -> the names of the parts of that type. A part's
+    type is its ``Override`` in ``[Content_Types].xml``, else the ``Default`` for its extension
+    (both compared without regard to case, as the package format says); a part with neither is
+    listed under ``""``."""
+    root = part_xml(book, "[Content_Types].xml")
+    entries = list(root) if root is not None else []
+    defaults = {
+        e.get("Extension", "").lower(): e.get("ContentType", "")
+        for e in entries
+        if e.tag == f"{TYPES}Default"
+    }
+    overrides = {
+        e.get("PartName", "").lower(): e.get("ContentType", "")
+        for e in entries
+        if e.tag == f"{TYPES}Override"
+    }
+    out: dict[str, list[str]] = {}
+    for name in book.namelist():
+        if name.endswith("/") or name == "[Content_Types].xml":
+            continue
+        extension = PurePosixPath(name).suffix[1:].lower()
+        kind = overrides.get(f"/{name.lower()}") or defaults.get(extension, "")
+        out.setdefault(kind, []).append(name)
+    return out
 
 
 def sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:

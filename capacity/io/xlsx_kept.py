@@ -1,0 +1,159 @@
+"""Whether openpyxl's save of a workbook kept every kind of content the workbook has.
+
+openpyxl keeps the parts of a workbook it models (sheets, styles, notes, pictures, charts,
+Tables, pivot tables, links to other workbooks, document properties) and saves the workbook
+without the others, without a word: threaded comments, a sensitivity label, data connections,
+custom XML, cell metadata, pictures in a format it cannot save, and whatever Excel adds next.
+``kept_parts`` compares the kinds of part (content types) of the workbook with those of the copy
+openpyxl saved, before the copy replaces it, and refuses the copy when a kind is gone, naming
+it in Danish.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from capacity.errors import UserError
+from capacity.io.xlsx_parts import part_types, rels
+
+SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
+OFFICE = "application/vnd.openxmlformats-officedocument."
+
+# Kinds of part that hold nothing the user made; openpyxl leaves them out, and Excel writes them
+# again (see ``lost_parts``).
+REGENERATED = frozenset(
+    {
+        f"{SML}calcChain+xml",
+        f"{SML}printerSettings",
+        "application/vnd.ms-office.chartstyle+xml",
+        "application/vnd.ms-office.chartcolorstyle+xml",
+    }
+)
+
+EMF = "billeder i EMF/WMF-format"
+PICTURES = "billeder"
+PIVOTS = "pivottabeller"
+SHARED = "ændringshistorik (delt arbejdsbog)"
+CUSTOM_XML = "brugerdefineret XML"
+RICH_DATA = "billeder i celler eller datatyper"
+ADD_INS = "Office-tilføjelsesprogrammer"
+LABEL = "følsomhedsmærkat"
+DATA_MODEL = "datamodel (Power Pivot)"
+
+# Content types -> what the user knows them as, in Danish.
+KINDS = {
+    "image/x-emf": EMF,
+    "image/emf": EMF,
+    "image/x-wmf": EMF,
+    "image/wmf": EMF,
+    "image/png": PICTURES,
+    "image/jpeg": PICTURES,
+    "image/gif": PICTURES,
+    "image/bmp": PICTURES,
+    "image/tiff": PICTURES,
+    "application/vnd.ms-excel.threadedcomments+xml": "trådede kommentarer",
+    "application/vnd.ms-excel.person+xml": "personer i trådede kommentarer",
+    f"{SML}sheetMetadata+xml": "cellemetadata (fx dynamiske matrixformler)",
+    "application/vnd.ms-office.classificationlabels+xml": LABEL,
+    f"{SML}connections+xml": "dataforbindelser",
+    f"{SML}queryTable+xml": "forespørgselstabeller",
+    f"{OFFICE}customXmlProperties+xml": CUSTOM_XML,
+    "application/vnd.ms-office.vbaProject": "makroer (VBA)",
+    "application/vnd.ms-excel.slicer+xml": "udsnitsværktøjer",
+    "application/vnd.ms-excel.slicerCache+xml": "udsnitsværktøjer",
+    "application/vnd.ms-excel.timeline+xml": "tidslinjer",
+    "application/vnd.ms-excel.timelineCache+xml": "tidslinjer",
+    f"{OFFICE}drawing+xml": "tegninger",
+    f"{OFFICE}vmlDrawing": "VML-tegninger (fx billeder i sidehoved eller sidefod)",
+    f"{OFFICE}drawingml.chart+xml": "diagrammer",
+    "application/vnd.ms-office.chartex+xml": "diagrammer af nyere typer",
+    "application/vnd.ms-office.webextension+xml": ADD_INS,
+    "application/vnd.ms-office.webextensiontaskpanes+xml": ADD_INS,
+    "application/vnd.ms-office.activeX+xml": "formularkontroller",
+    "application/vnd.ms-excel.controlproperties+xml": "formularkontroller",
+    f"{SML}comments+xml": "kommentarer",
+    f"{SML}pivotTable+xml": PIVOTS,
+    f"{SML}pivotCacheDefinition+xml": PIVOTS,
+    f"{SML}pivotCacheRecords+xml": PIVOTS,
+    f"{SML}table+xml": "Excel-tabeller",
+    f"{SML}externalLink+xml": "kæder til andre arbejdsbøger",
+    f"{SML}revisionHeaders+xml": SHARED,
+    f"{SML}revisionLog+xml": SHARED,
+    f"{SML}userNames+xml": SHARED,
+    f"{SML}customProperty": "brugerdefinerede arkegenskaber",
+    f"{OFFICE}custom-properties+xml": "brugerdefinerede dokumentegenskaber",
+    f"{SML}chartsheet+xml": "diagramark",
+    f"{SML}dialogsheet+xml": "dialogark",
+    "application/vnd.ms-excel.macrosheet+xml": "makroark",
+    "application/vnd.ms-excel.intlmacrosheet+xml": "makroark",
+    f"{OFFICE}model+data": DATA_MODEL,
+}
+
+# Folders of the zip -> what their parts are, for parts of a type that does not say (an XML
+# part of the ``Default`` type, ``application/xml``).
+FOLDERS = {
+    "customXml/": CUSTOM_XML,
+    "docMetadata/": LABEL,
+    "xl/richData/": RICH_DATA,
+    "xl/model/": DATA_MODEL,
+    "xl/webextensions/": ADD_INS,
+}
+
+PARTS_SHOWN = 3  # parts of a kind without a Danish name named in the refusal
+
+
+def kept_parts(path: Path, saved: Path) -> None:
+    """Refuse ``saved``, openpyxl's save of the workbook at ``path`` that is not yet in its
+    place, when it lacks a kind of content the workbook has (``lost_parts``); nothing has been
+    written then."""
+    with zipfile.ZipFile(path) as before, zipfile.ZipFile(saved) as after:
+        lost = lost_parts(before, after)
+    if lost:
+        raise UserError(
+            f"{path}: arbejdsbogen har {_listed(lost)}, som --apply ikke kan bevare (det ville "
+            "gå tabt); intet blev skrevet. Gem registret som GeoPackage eller mappe, eller flyt "
+            "registrets ark til en arbejdsbog uden det"
+        )
+
+
+def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
+    """What the workbook ``before`` has and its save ``after`` lacks, in Danish: the kinds of
+    part (content types) of ``before`` that no part of ``after`` has. Kinds are compared, not
+    names, since openpyxl names and numbers the parts it writes its own way (``image1.png`` for
+    ``image3.png``, ``.jpeg`` for ``.jpg``); a kind gone is content gone, whether openpyxl
+    knows of it or not.
+
+    Left out are the parts that hold nothing the user made, which openpyxl drops and Excel writes
+    again (``REGENERATED``): the calculation chain (the order Excel last computed the formulas
+    in; openpyxl has the workbook computed in full when it is opened, and Excel makes the chain
+    again), a printer driver's private settings (the page setup itself, paper, orientation,
+    margins, scaling and print area, is in the sheet and is kept), a chart's gallery style and
+    colour set (the chart's look is written out in the chart part, which is kept), and the
+    preview picture of the workbook Excel makes when saving it (``thumbnail``)."""
+    preview = {target for kind, target in rels(before, "").values() if kind == "thumbnail"}
+    now = part_types(after)
+    gone: set[str] = set()
+    unknown: list[str] = []
+    for kind, parts in part_types(before).items():
+        parts = [p for p in parts if p not in preview]
+        if not parts or kind in now or kind in REGENERATED:
+            continue
+        for part in parts:
+            name = KINDS.get(kind) or next(
+                (n for folder, n in FOLDERS.items() if part.startswith(folder)), None
+            )
+            if name is None:
+                unknown.append(part)
+            else:
+                gone.add(name)
+    if unknown:
+        shown = ", ".join(sorted(unknown)[:PARTS_SHOWN])
+        more = " ..." if len(unknown) > PARTS_SHOWN else ""
+        gone.add(f"dele, som capacity ikke kender ({shown}{more})")
+    return sorted(gone)
+
+
+def _listed(names: list[str]) -> str:
+    """``names`` as Danish lists them: "a, b og c"."""
+    return " og ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
