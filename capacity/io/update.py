@@ -21,7 +21,8 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
   written, and so is a saved copy that lacks a kind of part the workbook has: threaded
   comments, a sensitivity label, custom XML, ..., ``capacity.io.xlsx_kept``).
   Formulas in the registry's sheets are refused before anything is written (openpyxl keeps a
-  formula, not the value it is read as); formulas on the user's own sheets are kept, and
+  formula, not the value it is read as), but for those of an Excel Table's totals row, which is
+  not read as records; formulas on the user's own sheets are kept, and
   openpyxl marks the workbook to be computed again when it is opened (``fullCalcOnLoad``),
   which gives them their values back.
 - Folder: a lock file beside the folder; a registry file open in a spreadsheet program (its

@@ -42,14 +42,17 @@ def _no_formulas(path: Path) -> None:
 
     The registry is read as the values Excel stored with its formulas; openpyxl, which writes the
     apply, keeps a formula but not its value, so the workbook would no longer read as planned.
-    Formulas on the user's own sheets are kept (see the module). Called on a workbook that has
-    loaded as a registry, so openpyxl reads it."""
+    Formulas on the user's own sheets are kept (see the module), and so are those in an Excel
+    Table's totals row: it is not read as records (``totals_rows``), and whether the apply can
+    keep it is for ``XlsxTarget.check_edits`` to say. Called on a workbook that has loaded as a
+    registry, so openpyxl reads it."""
     import openpyxl
 
+    totals = totals_rows(path)
     with warnings.catch_warnings():  # what openpyxl cannot keep is refused by ``write``
         warnings.simplefilter("ignore", UserWarning)
         book = openpyxl.load_workbook(path, read_only=True)
-        cells = _formula_cells(book)
+        cells = _formula_cells(book, totals)
     if cells:
         shown = ", ".join(cells[:FORMULAS_SHOWN]) + (" ..." if len(cells) > FORMULAS_SHOWN else "")
         raise UserError(
@@ -61,10 +64,16 @@ def _no_formulas(path: Path) -> None:
         )
 
 
-def _formula_cells(book: Any) -> list[str]:
-    """The cells of the registry's sheets (a layer's or ``policy``) that hold a formula (the
-    read-only ``book`` closed after)."""
+def _formula_cells(book: Any, totals: dict[str, list[TotalsRow]]) -> list[str]:
+    """The cells of the registry's sheets (a layer's or ``policy``) that hold a formula, but for
+    those of the sheets' ``totals`` rows (the read-only ``book`` closed after)."""
     ours = {*LAYERS, POLICY_SHEET}
+    sums = {
+        (sheet, t.row, c)
+        for sheet, rows in totals.items()
+        for t in rows
+        for c in range(t.first, t.last + 1)
+    }
     try:
         return [
             f"{sheet}!{cell.coordinate}"
@@ -73,6 +82,7 @@ def _formula_cells(book: Any) -> list[str]:
             for row in book[sheet].iter_rows()
             for cell in row
             if getattr(cell, "data_type", None) == "f"
+            and (sheet, cell.row, cell.column) not in sums
         ]
     finally:
         book.close()

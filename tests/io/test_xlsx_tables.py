@@ -1,0 +1,75 @@
+"""``place --apply`` into a registry sheet that is an Excel Table: the formulas of the Table's
+totals row are not taken for formulas in the registry (the totals-row rules of
+``XlsxTarget.check_edits`` decide)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table
+
+from capacity.io.layers import frame
+from capacity.io.registry import load_registry
+from capacity.solver.apply import apply_plan
+from tests.helpers import make_household, tiny_registry
+from tests.solver.test_apply_safe import DAY, TODAY, _planned, _run, _snapshot
+
+
+def _summed_table(path: Path, layer: str, rows: int) -> int:
+    """Make the first ``rows`` records of ``layer``'s sheet an Excel Table ``Tab`` with a totals
+    row inserted below them, as Excel writes it: a label and a ``SUBTOTAL`` of the second
+    column; returns the totals row's number."""
+    book = openpyxl.load_workbook(path)
+    sheet = book[layer]
+    total = rows + 2
+    if total <= sheet.max_row:
+        sheet.insert_rows(total)
+    head = sheet.cell(row=1, column=2).value
+    sheet.cell(row=total, column=1, value="I alt")
+    sheet.cell(row=total, column=2, value=f"=SUBTOTAL(103,Tab[{head}])")
+    ref = f"A1:{get_column_letter(sheet.max_column)}{total}"
+    sheet.add_table(Table(displayName="Tab", ref=ref, totalsRowCount=1))
+    book.save(path)
+    return total
+
+
+def test_rows_appended_below_a_totals_row_of_formulas_get_the_totals_row_refusal(tmp_path):
+    """Before, the totals row's SUBTOTAL was refused as a formula in the registry, with advice
+    to paste its value (which would have ended the totals); the refusal is now the one for
+    rows appended to a Table with a totals row, which says how to apply."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _summed_table(path, "occupancy", len(load_registry(path).occupancy))
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "arket occupancy har en Excel-tabel (Tab) med en totalrække" in said, said
+    assert "tilføje 3 rækker" in said and "Slå totalrækken fra" in said
+    assert "formel" not in said
+    assert _snapshot(path) == before and not list(tmp_path.glob("reg.backup-*"))
+
+
+def test_cells_changed_beside_a_totals_row_of_formulas_keep_the_formula(tmp_path):
+    """The sites sheet's Table (B1, and a totals row counting with SUBTOTAL) is above P1; the
+    apply raises P1's modules_now and keeps the totals row's formula. Before, the formula was
+    refused."""
+    reg = tiny_registry()
+    more = [make_household(f"X{i}", adults=4) for i in range(3)]
+    reg = reg.with_layers(
+        households=pd.concat([reg.households, frame("households", more)], ignore_index=True)
+    )
+    path, plan = _planned(tmp_path, "reg.xlsx", reg, "--allow-new-modules")
+    total = _summed_table(path, "sites", 1)
+    apply_plan(path, plan, today=TODAY)
+    sheet = openpyxl.load_workbook(path)["sites"]
+    column = next(c.column for c in sheet[1] if c.value == "modules_now")
+    assert sheet.cell(row=total, column=1).value == "I alt"
+    assert sheet.cell(row=total, column=2).value == "=SUBTOTAL(103,Tab[name])"
+    assert sheet.cell(row=total + 1, column=1).value == "P1"
+    assert sheet.cell(row=total + 1, column=column).value == 4
+    assert load_registry(path).sites["modules_now"].tolist()[1] == 4
