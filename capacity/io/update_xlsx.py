@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
+from openpyxl.worksheet.cell_range import MultiCellRange
+
 from capacity import files
 from capacity.errors import UserError
 from capacity.io.excel import POLICY_SHEET, sheet_names
@@ -300,9 +303,10 @@ def _edit_sheet(sheet: Any, edit: Edit, totals: list[TotalsRow]) -> None:
 def _extend_ranges(sheet: Any, last: int, new_last: int) -> None:
     """Extend the sheet's Excel Tables and autofilter that reach the data's ``last`` row down
     to ``new_last``, so the rows appended are in the Table (its structured references, its
-    filter) and in the filter, as rows typed below a Table in Excel are. Rows are never appended
-    to a sheet with a Table with a totals row (``XlsxTarget.check_edits`` refuses it); such a
-    Table is left as it is."""
+    filter) and in the filter, as rows typed below a Table in Excel are; so are the user's ranges
+    that end at the ``last`` row (``_extend_users_ranges``). Rows are never appended to a sheet
+    with a Table with a totals row (``XlsxTarget.check_edits`` refuses it); such a Table is left
+    as it is."""
     for table in sheet.tables.values():
         if table.totalsRowCount:
             continue
@@ -311,6 +315,7 @@ def _extend_ranges(sheet: Any, last: int, new_last: int) -> None:
             table.autoFilter.ref = _extended(table.autoFilter.ref, last, new_last)
     if sheet.auto_filter.ref:
         sheet.auto_filter.ref = _extended(sheet.auto_filter.ref, last, new_last)
+    _extend_users_ranges(sheet, last, new_last)
 
 
 def _extended(ref: str, last: int, new_last: int) -> str:
@@ -320,6 +325,54 @@ def _extended(ref: str, last: int, new_last: int) -> str:
     if found and int(found[2]) <= last <= int(found[4]) < new_last:
         return f"{found[1]}{found[2]}:{found[3]}{new_last}"
     return ref
+
+
+def _extend_users_ranges(sheet: Any, last: int, new_last: int) -> None:
+    """Extend the ranges the user set over the sheet's records that end at its ``last`` row down
+    to ``new_last``, as Excel does when a Table grows by the rows appended: the sheet's data
+    validations and conditional formats, and the defined names (the workbook's and each sheet's)
+    that refer to the sheet. A range of the last row alone, and one that ends above or below
+    it, is left as it is (``_ending``)."""
+    for rule in sheet.data_validations.dataValidation:
+        rule.sqref = MultiCellRange(_ending(str(rule.sqref), last, new_last))
+    formats = ConditionalFormattingList()
+    formats.max_priority = sheet.conditional_formatting.max_priority
+    for found in sheet.conditional_formatting:
+        cells = ConditionalFormatting(_ending(str(found.sqref), last, new_last), found.pivot)
+        for rule in found.rules:
+            formats.add(cells, rule)  # rules keep their priority
+    sheet.conditional_formatting = formats
+    refs = _references(sheet.title)
+    book = sheet.parent
+    for names in (book.defined_names, *(s.defined_names for s in book.worksheets)):
+        for name in names.values():
+            if name.attr_text:
+                name.attr_text = refs.sub(
+                    lambda m: m[1] + _ending(m[2], last, new_last), name.attr_text
+                )
+
+
+def _references(title: str) -> re.Pattern[str]:
+    """What finds the cell ranges on the sheet ``title`` in a formula (``occupancy!$A$2:$A$9``,
+    ``'Mit ark'!A2:B9``): the sheet's name with its ``!``, and the range."""
+    quoted = "'" + title.replace("'", "''") + "'"
+    sheet = f"(?:{re.escape(quoted)}|{re.escape(title)})!"
+    return re.compile(rf"(?<![\w.'])({sheet})({CELLS}:{CELLS})(?![\w(])", re.IGNORECASE)
+
+
+CELLS = r"\$?[A-Za-z]{1,3}\$?\d+"  # a cell in a range, absolute or not: A2, $A$2
+
+
+def _ending(ranges: str, last: int, new_last: int) -> str:
+    """The cell ranges ``ranges`` (``A2:A9 C2:C9``, ``$A$2:$A$9``) with each range that begins
+    above row ``last`` and ends at it ending at row ``new_last`` instead."""
+    out = []
+    for ref in ranges.split():
+        found = re.fullmatch(r"(\$?[A-Za-z]+\$?)(\d+):(\$?[A-Za-z]+\$?)(\d+)", ref)
+        if found and int(found[2]) < last == int(found[4]):
+            ref = f"{found[1]}{found[2]}:{found[3]}{new_last}"
+        out.append(ref)
+    return " ".join(out)
 
 
 def _blank(value: Any) -> bool:

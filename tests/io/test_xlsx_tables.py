@@ -1,6 +1,7 @@
 """``place --apply`` into a registry sheet that is an Excel Table: the formulas of the Table's
 totals row are not taken for formulas in the registry (the totals-row rules of
-``XlsxTarget.check_edits`` decide)."""
+``XlsxTarget.check_edits`` decide), and the user's ranges over the records grow by the rows
+appended, as the Table does."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ from pathlib import Path
 
 import openpyxl
 import pandas as pd
+from openpyxl.formatting.rule import CellIsRule
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
 
 from capacity.io.layers import frame
@@ -73,3 +78,42 @@ def test_cells_changed_beside_a_totals_row_of_formulas_keep_the_formula(tmp_path
     assert sheet.cell(row=total + 1, column=1).value == "P1"
     assert sheet.cell(row=total + 1, column=column).value == 4
     assert load_registry(path).sites["modules_now"].tolist()[1] == 4
+
+
+def test_the_users_ranges_ending_at_the_last_record_grow_by_the_rows_appended(tmp_path):
+    """A validation, a conditional format and names over the occupancy records, down to the last
+    one: before, they stopped above the 3 rows the apply appended (only the Table grew).
+    Ranges ending elsewhere are left as they are."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    book = openpyxl.load_workbook(path)
+    sheet = book["occupancy"]
+    last = sheet.max_row
+    sheet.add_table(Table(displayName="Beboelse", ref=f"A1:E{last}"))
+    dated = DataValidation(type="date", operator="greaterThan", formula1="DATE(2020,1,1)")
+    sheet.add_data_validation(dated)
+    dated.add(f"C2:C{last}")
+    dated.add("E2:E3")
+    red = PatternFill("solid", fgColor="FFC7CE")
+    late = CellIsRule(operator="greaterThan", formula=["DATE(2027,1,1)"], fill=red)
+    sheet.conditional_formatting.add(f"C2:D{last}", late)
+    both = f"occupancy!$A$2:$A${last},occupancy!$B$2:$B${last}"
+    book.defined_names["Beboere"] = DefinedName("Beboere", attr_text=both)
+    book.defined_names["Foerste"] = DefinedName("Foerste", attr_text="occupancy!$A$2:$A$3")
+    book.create_sheet("Oversigt").defined_names["Enheder"] = DefinedName(
+        "Enheder", attr_text=f"'occupancy'!$B$1:$B${last}"
+    )
+    book.save(path)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    apply_plan(path, plan, today=TODAY)
+    book = openpyxl.load_workbook(path)
+    sheet = book["occupancy"]
+    end = last + 3
+    assert sheet.max_row == end and sheet.tables["Beboelse"].ref == f"A1:E{end}"
+    assert [str(v.sqref) for v in sheet.data_validations.dataValidation] == [f"C2:C{end} E2:E3"]
+    assert [str(f.sqref) for f in sheet.conditional_formatting] == [f"C2:D{end}"]
+    assert book.defined_names["Beboere"].attr_text == (
+        f"occupancy!$A$2:$A${end},occupancy!$B$2:$B${end}"
+    )
+    assert book.defined_names["Foerste"].attr_text == "occupancy!$A$2:$A$3"
+    assert book["Oversigt"].defined_names["Enheder"].attr_text == f"'occupancy'!$B$1:$B${end}"
