@@ -43,16 +43,19 @@ TEXT = {
         "capacity_partly": "Målet om kapacitet efter behov er kun delvist nået: der var senge nok "
         "hver måned{months}, men {n} på bolig {end}",
         "waiting": ("husstand venter", "husstande venter"),
-        "waiting_few": "færre end {m} husstande venter",
         "waiting_some": "nogle husstande venter",
+        "capacity_few": "Målet om kapacitet efter behov er nået eller næsten nået: der var senge "
+        "nok hver måned{months}, og færre end {m} husstande venter på bolig {end}",
         "waited": "; de har ventet {d} dage indtil nu (median)",
         "stays_none": "Ingen boede i midlertidige boliger {end}",
         "stays_met": "Målet om korte ophold er nået: ingen har boet der over {k} måneder",
         "stays_not": "Målet om korte ophold er ikke nået: {s} har boet der over {k} måneder",
         "stays_some": "Målet om korte ophold er ikke nået: nogle har boet der over {k} måneder",
-        "stays_few": "Målet om korte ophold er ikke nået: færre end {m} husstande har boet der "
-        "over {k} måneder",
+        "stays_few": "Målet om korte ophold er nået eller næsten nået: færre end {m} husstande "
+        "har boet der over {k} måneder",
+        "stays_few_living": "Færre end {m} husstande boede i midlertidige boliger {end}",
         "families_none": "Ingen børnefamilier boede i midlertidige boliger {end}",
+        "families_few": "Færre end {m} børnefamilier boede i midlertidige boliger {end}",
         "families_met": "Målet om børnefamilier i samme område er nået: alle bor i {name}",
         "families_met_hidden": "Målet om børnefamilier i samme område er nået: alle bor i samme "
         "distrikt",
@@ -89,16 +92,19 @@ TEXT = {
         "capacity_partly": "The goal of capacity matching the need is only partly met: beds were "
         "enough every month{months}, but {n} for a home {end}",
         "waiting": ("household waits", "households wait"),
-        "waiting_few": "fewer than {m} households wait",
         "waiting_some": "some households wait",
+        "capacity_few": "The goal of capacity matching the need is met or nearly met: beds were "
+        "enough every month{months}, and fewer than {m} households wait for a home {end}",
         "waited": "; they have waited {d} days so far (median)",
         "stays_none": "Nobody lived in a temporary home {end}",
         "stays_met": "The goal of short stays is met: nobody has lived there over {k} months",
         "stays_not": "The goal of short stays is not met: {s} have lived there over {k} months",
         "stays_some": "The goal of short stays is not met: some have lived there over {k} months",
-        "stays_few": "The goal of short stays is not met: fewer than {m} households have lived "
-        "there over {k} months",
+        "stays_few": "The goal of short stays is met or nearly met: fewer than {m} households "
+        "have lived there over {k} months",
+        "stays_few_living": "Fewer than {m} households lived in a temporary home {end}",
         "families_none": "No family with children lived in a temporary home {end}",
+        "families_few": "Fewer than {m} families with children lived in a temporary home {end}",
         "families_met": "The goal of families with children in one area is met: all live in {name}",
         "families_met_hidden": "The goal of families with children in one area is met: all live "
         "in one district",
@@ -190,23 +196,28 @@ def capacity(index: Index, year: int, limits: Limits, w: dict) -> str:
         n = _plural(int(short.value), w["months"])
         return w["capacity_not"].format(n=n) + within + before
     waiting = index.get((year, "capacity", "waiting"))
-    if waiting is not None and waiting.n:
-        return _partly(index, year, limits, w, waiting, within + before)
     wait = index[(year, "capacity", "wait_median_days")]
     tail = "" if wait.hidden else w["wait"].format(d=wait.shown)
+    if waiting is not None and _few(waiting, limits.min_count):
+        return w["capacity_few"].format(months=within + before, m=limits.min_count) + tail
+    if waiting is not None and waiting.n:
+        return _partly(index, year, limits, w, waiting, within + before)
     return w["capacity_met"] + within + before + tail
+
+
+def _few(f: Figure, min_count: int) -> bool:
+    """A count shown as "<N" (a share of one as "–"): none and a few read alike, so a verdict
+    may not tell them apart (``privacy.suppress``); "x" (hidden for another's sake) is not, nor
+    is "<1" (with ``min_count`` 1 it says 0)."""
+    return f.hidden and f.shown != "x" and min_count > 1
 
 
 def _partly(index: Index, year: int, limits: Limits, w: dict, waiting: Figure, months: str) -> str:
     """Beds enough every month (``months``: over which, and the year before's months short), but
-    households waiting at the year's end: how many (as shown: "færre end 3" for a hidden count,
-    "nogle" where it is withheld), the year before's, and the median days waited so far."""
-    if waiting.shown == "x":
-        n = w["waiting_some"]
-    elif waiting.hidden:
-        n = w["waiting_few"].format(m=limits.min_count)
-    else:
-        n = _plural(int(waiting.value), w["waiting"])
+    households waiting at the year's end: how many (as shown, "nogle" where it is withheld; a
+    count shown as "<N" gets ``capacity_few``), the year before's, and the median days waited so
+    far."""
+    n = w["waiting_some"] if waiting.shown == "x" else _plural(int(waiting.value), w["waiting"])
     before = _before(index, year, "capacity", "waiting", w)
     waited = index.get((year, "capacity", "waited_so_far_median_days"))
     tail = "" if waited is None or waited.hidden else w["waited"].format(d=waited.shown)
@@ -218,14 +229,16 @@ def stays(index: Index, year: int, limits: Limits, w: dict) -> str:
     living = index[(year, "stays", "staying")]
     over = index[(year, "stays", f"staying_over_{k}")]
     before = _before(index, year, "stays", f"staying_over_{k}", w)
+    if _few(living, limits.min_count):
+        return w["stays_few_living"].format(m=limits.min_count)
     if not living.value:
         return w["stays_none"]
+    if _few(over, limits.min_count):
+        return w["stays_few"].format(m=limits.min_count, k=k) + before
     if not over.n:
         return w["stays_met"].format(k=k) + before
     if over.shown == "x":
         return w["stays_some"].format(k=k) + before
-    if over.hidden:
-        return w["stays_few"].format(m=limits.min_count, k=k) + before
     return w["stays_not"].format(s=over.shown, k=k) + before
 
 
@@ -233,6 +246,8 @@ def families(index: Index, year: int, limits: Limits, w: dict) -> str:
     fam = index[(year, "families", "families")]
     n = index[(year, "families", "districts")]
     top = index[(year, "families", "top_district_share")]
+    if _few(fam, limits.min_count):
+        return w["families_few"].format(m=limits.min_count)
     if not fam.value:
         return w["families_none"]
     before = _before(index, year, "families", "districts", w, w["n_districts"])

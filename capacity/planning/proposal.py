@@ -303,7 +303,9 @@ def make_proposal(
             f"Risikoen sammenlignes derfor fra {month_name(sup.months[shift])}."
         )
     beyond = beyond_note((a, b, c, d, *mine))
-    if apart is not None and (apart.households or apart.types or beyond):
+    # a hidden count (below min_count, none included) never decides whether the note is there
+    named = apart is not None and apart.households >= reg.policy.limits.min_count
+    if apart is not None and (named or apart.types or beyond):
         notes.append(apart.text(reg.policy.limits.min_count))
     notes += beyond
     if b.risk > accepted:
@@ -342,8 +344,9 @@ class SetApart:
     way they differ from what the module types hold; ``households``: how many of the registry's
     households (waiting, or registered to arrive within the horizon; not unaccompanied minors)
     are of such a kind; ``homes``: building units in service whose kind of home fits at least one
-    of those households (``homes.fits``); ``types``: the scenario's household types of such a
-    kind, by name.
+    of those kinds (``homes.fits``), whether or not such a household waits, so that it tells
+    nothing of a hidden count; ``types``: the scenario's household types of such a kind, by
+    name.
     """
 
     reasons: tuple[str, ...]
@@ -356,12 +359,13 @@ class SetApart:
         ``min_count`` as a public report hides counts (``privacy.suppress``), in words."""
         which = " og ".join(self.reasons)
         out = f"Ingen modultypes bolig passer til husstande {which}."
-        if self.households:
-            shown = suppress(self.households, min_count).replace("<", "færre end ")
-            out += (
-                f" Registret har {shown} af dem, som venter eller er meldt til at komme, og "
-                f"{self.homes} af bygningernes boliger passer til dem (beboede eller ej)."
-            )
+        # said alike for none and a few: "færre end 3" stands for 0 too (privacy.suppress)
+        shown = suppress(self.households, min_count).replace("<", "færre end ")
+        out += (
+            f" Registret har {shown} af dem, som venter eller er meldt til at komme, og "
+            f"{self.homes} af bygningernes boliger passer til husstande af den slags (beboede "
+            "eller ej)."
+        )
         if self.types:
             names = " og ".join(f"»{t}«" for t in self.types)
             out += f" Scenariets husstandstype {names} er af den slags, så der kommer flere."
@@ -394,7 +398,7 @@ def set_apart(reg: Registry, sc: Scenario, sup: Supply) -> SetApart | None:
     )
     units = reg.units[reg.units["in_service"].fillna(False).astype(bool)]
     building = units[units["site_id"].isin(reg.sites.loc[reg.sites["kind"] == "building", "id"])]
-    homes = sum(any(fits(k, home_kind(u)) for k in set(theirs)) for u in building.itertuples())
+    homes = sum(any(fits(k, home_kind(u)) for k in beyond) for u in building.itertuples())
     return SetApart(set_apart_reasons(beyond, sup), len(theirs), int(homes), types)
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import numpy as np
+import pandas as pd
 
 from capacity.planning.proposal import cheaper_than_a, make_proposal, set_apart
 from capacity.planning.scenario import scenario_from_text
@@ -58,7 +59,9 @@ def test_a_household_larger_than_every_module_is_found_and_counted_as_public_cou
     text = apart.text(3)
     assert "Ingen modultypes bolig passer til husstande på mere end 4 personer" in text
     assert "Registret har færre end 3 af dem" in text
-    assert "1 af bygningernes boliger passer til dem" in text
+    assert "1 af bygningernes boliger passer til husstande af den slags" in text
+    # the same words for none: "færre end 3" stands for 0 too, and the homes do not depend on it
+    assert dataclasses.replace(apart, households=0).text(3) == text
 
 
 def test_no_note_when_every_household_fits_a_module_or_waiting_households_are_left_out():
@@ -183,3 +186,19 @@ def test_an_option_cheaper_than_a_in_the_runs_is_explained():
     assert "lagt på 20 udtrukne forløb" in notes[0] and "sammenlignes på 200 nye" in notes[0]
     assert notes[0].endswith("forskellen ligger inden for usikkerheden.")
     assert notes[1].endswith("forskellen er større end usikkerheden.")
+
+
+def test_whether_the_note_is_there_does_not_tell_none_from_a_few():
+    """W1 of 7 waits and B1-1 is free for it (R1 has moved out): no run is short, and the
+    scenario has no such type. With W1 (one household, "færre end 3") the paper is as without
+    it (of 4 persons): no note either way. Before, the note was there with one and not with
+    none, so its presence said "one or two"."""
+    notes = []
+    for size in (7, 4):
+        reg = _registry(size)
+        occ = reg.occupancy.copy()
+        occ["move_out"] = pd.Timestamp(2026, 11, 1)
+        reg = reg.with_layers(occupancy=occ)
+        paper = make_proposal(reg, _scenario(), samples=2, runs=20)
+        notes.append([n for n in paper.notes if "modultypes bolig" in n])
+    assert notes == [[], []]
