@@ -21,17 +21,28 @@ def persons(households: pd.DataFrame) -> pd.Series:
     )
 
 
+def open_on(occ: pd.DataFrame, date: dt.date | pd.Timestamp) -> pd.Series:
+    """Which occupancy rows hold their unit on ``date``: ``move_in <= date`` and ``move_out``
+    missing or after the date. The one definition of who lives where on a date (placement,
+    apply, overview, reports and follow-up all use it)."""
+    day = pd.Timestamp(date)
+    return (occ["move_in"] <= day) & (occ["move_out"].isna() | (occ["move_out"] > day))
+
+
+def booked_after(occ: pd.DataFrame, date: dt.date | pd.Timestamp) -> pd.Series:
+    """Which occupancy rows start after ``date``: a unit booked for a household from a later
+    day (a planned move-in or move)."""
+    return occ["move_in"] > pd.Timestamp(date)
+
+
 def open_occupancy(reg: Registry, date: dt.date | None = None) -> pd.DataFrame:
     """Occupancy rows open on ``date`` (default: rows with no ``move_out``), with persons and site.
 
-    A row is open on a date when ``move_in <= date`` and ``move_out`` is missing or after the date.
+    A row is open on a date when ``move_in <= date`` and ``move_out`` is missing or after the date
+    (``open_on``).
     """
     occ = reg.occupancy
-    if date is None:
-        mask = occ["move_out"].isna()
-    else:
-        day = pd.Timestamp(date)
-        mask = (occ["move_in"] <= day) & (occ["move_out"].isna() | (occ["move_out"] > day))
+    mask = occ["move_out"].isna() if date is None else open_on(occ, date)
     rows = occ.loc[mask, ["household_id", "unit_id", "move_in", "expected_move_out"]]
     rows = rows.merge(
         persons(reg.households).rename_axis("household_id").reset_index(),

@@ -56,14 +56,22 @@ class Checker:
         gone = set(occ["household_id"]) - set(
             occ.loc[occ["move_out"].isna() | (occ["move_out"] > day), "household_id"]
         )
-        occ = occ[occ["move_out"].isna() | (occ["move_out"] > day)].sort_values("move_in")
+        # a row starting after the date books its unit for its household: the household is not
+        # waiting, it keeps a home it lives in now, and nobody new moves into the unit
+        later = occ[occ["move_in"] > day]
+        self.booked_units = set(later["unit_id"])
+        self.booked = set(later["household_id"])
+        living = occ[(occ["move_in"] <= day) & (occ["move_out"].isna() | (occ["move_out"] > day))]
         self.home: dict[str, str] = {}
-        for r in occ.itertuples():
+        for r in living.sort_values("move_in").itertuples():
             self.home.setdefault(r.household_id, r.unit_id)
         self.arriving = sorted(
             h
             for h, r in self.hh.items()
-            if h not in self.home and h not in gone and r.arrival_date <= day
+            if h not in self.home
+            and h not in gone
+            and h not in self.booked
+            and r.arrival_date <= day
         )
         self.units = {r.id: r for r in reg.units.itertuples()}
         self.sites = {r.id: r for r in reg.sites.itertuples()}
@@ -121,7 +129,7 @@ class Checker:
         placed = {r.household_id: r.unit_id for r in rows_of(placements)}
         out: dict[str, list[str]] = {}
         for h, u in self.home.items():
-            if not self.moves:
+            if not self.moves or h in self.booked:
                 out.setdefault(u, []).append(h)
         for h, u in placed.items():
             out.setdefault(u, []).append(h)
@@ -138,7 +146,11 @@ class Checker:
         for r in placements:
             bad += self._row(r, new_units)
         if self.moves:
-            bad += [f"{h}: resident without a unit" for h in self.home if h not in set(ids)]
+            bad += [
+                f"{h}: resident without a unit"
+                for h in self.home
+                if h not in set(ids) and h not in self.booked
+            ]
         up = (
             {}
             if modules is None
@@ -174,8 +186,8 @@ class Checker:
         if hh is None:
             return [f"{h}: unknown household"]
         bad = []
-        if h in self.home and not self.moves:
-            bad.append(f"{h}: resident moved without allow_moves")
+        if h in self.home and (not self.moves or h in self.booked):
+            bad.append(f"{h}: resident moved without allow_moves, or booked elsewhere later")
         if h not in self.home and h not in self.arriving:
             bad.append(f"{h}: not arrived by the date")
         if self.home.get(h) == u:
@@ -188,6 +200,8 @@ class Checker:
                 bad.append(f"{h}: site {s} is not the site of {u}")
             if not _b(unit.in_service):
                 bad.append(f"{h}: {u} not in service")
+            if u in self.booked_units:
+                bad.append(f"{h}: {u} is booked for a household from a later day")
             family_ok, accessible = _b(unit.family_ok), _b(unit.accessible)
         else:
             site = self.sites.get(s)

@@ -56,8 +56,7 @@ class Timeline:
 
     def open_rows(self, day: pd.Timestamp) -> pd.DataFrame:
         """Occupancy rows that hold a unit on ``day``."""
-        r = self.rows
-        return r[(r["move_in"] <= day) & (r["move_out"].isna() | (r["move_out"] > day))]
+        return self.rows[overview.open_on(self.rows, day)]
 
     def waiting(self, day: pd.Timestamp) -> pd.DataFrame:
         """Households arrived by ``day`` without a temporary home yet (minors excluded)."""

@@ -99,10 +99,12 @@ class AggregateModel:
 
 
 def usable_units(dom: Domain) -> dict[str, list[Unit]]:
-    """Per site, the standing unit classes a new household could use (in service, available)."""
+    """Per site, the standing unit classes a new household could use (in service, not booked
+    from a later day, available)."""
     out: dict[str, list[Unit]] = defaultdict(list)
     for u in dom.units.values():
-        if u.in_service and dom.sites[u.site_id].available and u.free_beds > 0 and not u.new_module:
+        usable = u.in_service and u.booked_from is None and dom.sites[u.site_id].available
+        if usable and u.free_beds > 0 and not u.new_module:
             out[u.site_id].append(u)
     return out
 

@@ -23,7 +23,7 @@ from capacity.io.layers import Registry
 from capacity.model import hard
 from capacity.model.new_modules import NewModules, new_module_ids, new_module_offers
 from capacity.model.travel import covering_districts, site_minutes
-from capacity.overview import moved_on
+from capacity.overview import booked_after, moved_on, open_on
 from capacity.planning.types import MODULE_FLAGS
 
 SCHOOL_AGES = range(6, 17)
@@ -117,6 +117,7 @@ class Unit:
     residents: tuple[str, ...] = ()  # fixed residents' household ids
     residents_adult_only: bool = True
     new_module: bool = False
+    booked_from: dt.date | None = None  # the first day a household is booked in after the date
 
     @property
     def size(self) -> int:
@@ -174,11 +175,18 @@ class Domain:
 
 
 def open_rows(reg: Registry, date: dt.date) -> pd.DataFrame:
-    """Occupancy rows that hold a unit on ``date`` (no move-out, or a move-out after the date)."""
+    """Occupancy rows that hold a unit on ``date``, one per household (``overview.open_on``:
+    moved in by the date, not yet out). A row that starts after the date is a booking
+    (``bookings``), not a resident."""
     occ = reg.occupancy
-    day = pd.Timestamp(date)
-    rows = occ[occ["move_out"].isna() | (occ["move_out"] > day)]
+    rows = occ[open_on(occ, date)]
     return rows.sort_values(["household_id", "move_in"]).drop_duplicates("household_id")
+
+
+def bookings(reg: Registry, date: dt.date) -> pd.DataFrame:
+    """Occupancy rows that start after ``date`` (``overview.booked_after``), earliest first."""
+    occ = reg.occupancy
+    return occ[booked_after(occ, date)].sort_values(["move_in", "household_id", "unit_id"])
 
 
 def build_domain(
@@ -209,26 +217,29 @@ def build_domain(
     """
     policy = reg.policy
     limits = policy.limits.model_dump()
-    occ = open_rows(reg, date)
+    occ, later = open_rows(reg, date), bookings(reg, date)
+    booked = set(later["household_id"])
     sites = _sites(reg, date, limits, allow_new_modules)
     districts = _districts(reg)
     people = _households(reg, date, limits)
-    fixed = {} if allow_moves else dict(zip(occ["household_id"], occ["unit_id"], strict=True))
+    stay = occ if not allow_moves else occ[occ["household_id"].isin(booked)]
+    fixed = dict(zip(stay["household_id"], stay["unit_id"], strict=True))
     site_of = dict(zip(reg.units["id"].astype(str), reg.units["site_id"].astype(str), strict=True))
     residents = tuple(
         Resident(hid, uid, site_of[uid], people[hid].persons, people[hid].has_children)
         for hid, uid in sorted(fixed.items())
     )
-    units, class_of = _units(reg, residents, set(occ["unit_id"]), sites)
+    first_booked = later.drop_duplicates("unit_id").set_index("unit_id")["move_in"]
+    units, class_of = _units(reg, residents, set(occ["unit_id"]), sites, first_booked)
     housed = set(occ["household_id"])
     left = moved_on(reg, date)  # every stay closed: moved on, not waiting again
     households = []
     for hid, h in sorted(people.items()):
-        if hid in housed and not allow_moves:
+        if hid in fixed:
             continue
         if hid in housed:
             h = _with_unit(h, class_of[occ.set_index("household_id").loc[hid, "unit_id"]])
-        elif h.arrival_date > date or hid in left:
+        elif h.arrival_date > date or hid in left or hid in booked:
             continue
         households.append(h)
     scores = {}
@@ -352,9 +363,14 @@ def _offer_flags(offer: NewModules | None) -> tuple[bool, bool, bool]:
 
 
 def _units(
-    reg: Registry, residents: tuple[Resident, ...], occupied: set[str], sites: dict[str, Site]
+    reg: Registry,
+    residents: tuple[Resident, ...],
+    occupied: set[str],
+    sites: dict[str, Site],
+    booked: pd.Series,
 ) -> tuple[dict[str, Unit], dict[str, str]]:
-    """Unit classes (identical empty non-shareable units merged) and each unit's class id."""
+    """Unit classes (identical empty non-shareable units merged) and each unit's class id;
+    ``booked`` gives the first later move-in by unit id (a booked unit is a class of its own)."""
     by_unit: dict[str, list[Resident]] = {}
     for r in residents:
         by_unit.setdefault(r.unit_id, []).append(r)
@@ -365,7 +381,7 @@ def _units(
             (_flag(r.family_ok), _flag(r.accessible), _flag(r.shareable), _flag(r.in_service)),
         )
         key = (str(r.site_id), int(r.beds), *flags)
-        if flags[2] or uid in occupied:
+        if flags[2] or uid in occupied or uid in booked.index:
             key = (*key, uid)  # a class of its own
         groups.setdefault(key, []).append((uid, r))
     units: dict[str, Unit] = {}
@@ -386,6 +402,7 @@ def _units(
             _flag(r.in_service),
             tuple(x.household_id for x in here),
             not any(x.has_children for x in here),
+            booked_from=booked[uid].date() if uid in booked.index else None,
         )
         class_of.update({m[0]: uid for m in members})
     existing = reg.units["id"].astype(str).tolist()

@@ -30,6 +30,16 @@ def unit_in_service(h: Household, u: Unit, dom: Domain) -> bool:
     return u.in_service
 
 
+def unit_not_booked_later(h: Household, u: Unit, dom: Domain) -> bool:
+    """A household is not placed in a unit booked for another household from a later day.
+
+    It would have to leave again before that move-in, and the placement model knows no stay
+    that ends (a planner keeps a booked home for the household it is booked for). A resident of
+    the unit may stay until its own move-out (``allowed_units``).
+    """
+    return u.booked_from is None
+
+
 def site_available_on_date(h: Household, u: Unit, dom: Domain) -> bool:
     """A household is only placed on a site that is available on the placement date."""
     return dom.sites[u.site_id].available
@@ -65,6 +75,7 @@ def room_for_household(h: Household, u: Unit, dom: Domain) -> bool:
 STATIC_RULES = (
     minors_not_placed,
     unit_in_service,
+    unit_not_booked_later,
     site_available_on_date,
     required_district_respected,
     accessible_when_needed,

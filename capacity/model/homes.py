@@ -116,7 +116,12 @@ def category_index(kinds: list[NeedKind] | list[HomeKind]) -> np.ndarray:
 
 # the rules that decide whether a unit has room for anyone at all on the date (not the ones of a
 # household's size or needs)
-OPEN_RULES = (hard.unit_in_service, hard.site_available_on_date, hard.shares_only_when_shareable)
+OPEN_RULES = (
+    hard.unit_in_service,
+    hard.unit_not_booked_later,
+    hard.site_available_on_date,
+    hard.shares_only_when_shareable,
+)
 _SINGLE = NeedKind(1, False, False).household()
 
 
@@ -124,9 +129,9 @@ def open_beds(dom: Domain) -> dict[str, int]:
     """The beds a new household could get on ``dom``'s date, per unit id: the unit's beds left
     free by its residents where ``OPEN_RULES`` hold for a single adult, none elsewhere.
 
-    A unit that is not in service, on a site not available on the date, or held by residents it
-    cannot be shared with (a family, or a unit that is not shareable) has no free beds, however
-    few of its beds are taken. The reports' free beds are these, so that they agree with what
+    A unit that is not in service, booked from a later day, on a site not available on the
+    date, or held by residents it cannot be shared with (a family, or a unit that is not
+    shareable) has no free beds, however few of its beds are taken. The reports' free beds are these, so that they agree with what
     ``capacity place`` can use.
     """
     out = {}

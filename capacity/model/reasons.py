@@ -14,6 +14,7 @@ MESSAGES = {
     "da": {
         "minors_not_placed": "uledsaget mindreårig: overdraget til Børn og Familier",
         "unit_in_service": "ingen bolig i drift",
+        "unit_not_booked_later": "alle boliger i drift er booket til andre husstande efter {date}",
         "site_available_on_date": "ingen bolig i drift og tilgængelig d. {date}",
         "required_district_respected": "ingen bolig i det krævede distrikt {district} d. {date}",
         "accessible_when_needed": "ingen handicapvenlig bolig ledig d. {date}",
@@ -27,6 +28,8 @@ MESSAGES = {
     "en": {
         "minors_not_placed": "unaccompanied minor: handed to Børn og Familier",
         "unit_in_service": "no unit in service",
+        "unit_not_booked_later": "every unit in service is booked for other households after "
+        "{date}",
         "site_available_on_date": "no unit in service and available on {date}",
         "required_district_respected": "no unit in the required district {district} on {date}",
         "accessible_when_needed": "no accessible unit free on {date}",

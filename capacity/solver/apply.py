@@ -34,6 +34,7 @@ from capacity.io.layers import Registry
 from capacity.io.registry import load_registry
 from capacity.io.update import locked
 from capacity.io.writers import write_folder
+from capacity.overview import open_on
 from capacity.policy import Policy
 from capacity.solver.fingerprint import input_hash
 from capacity.solver.placements import with_placements
@@ -184,8 +185,8 @@ def _written(path: Path, updated: Registry, backup: Path) -> None:
 
 def _stayed(reg: Registry, placements: pd.DataFrame, day: dt.date) -> int:
     occ = reg.occupancy
-    open_rows = occ[occ["move_out"].isna() | (occ["move_out"] > pd.Timestamp(day))]
-    home = set(zip(open_rows["household_id"], open_rows["unit_id"], strict=True))
+    living = occ[open_on(occ, day)]
+    home = set(zip(living["household_id"], living["unit_id"], strict=True))
     return sum(
         (h, u) in home
         for h, u in zip(placements["household_id"], placements["unit_id"], strict=True)

@@ -11,6 +11,7 @@ import pandas as pd
 
 from capacity.io.layers import Registry, canonical
 from capacity.model.new_modules import new_module_offers
+from capacity.overview import open_on
 
 
 def with_placements(
@@ -25,7 +26,7 @@ def with_placements(
     """
     stamp = pd.Timestamp(day)
     occ = reg.occupancy.copy()
-    open_rows = (occ["move_out"].isna() | (occ["move_out"] > stamp)).to_numpy(dtype=bool)
+    open_rows = open_on(occ, stamp).to_numpy(dtype=bool)
     target = dict(zip(placements["household_id"], placements["unit_id"], strict=True))
     moving = [
         h in target and target[h] != u

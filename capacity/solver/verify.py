@@ -7,8 +7,9 @@ that moves into a unit is checked against ``hard.STATIC_RULES``, and the model r
 (``hard.MODEL_RULES``: one unit per household, beds, one family per unit) are built as CP-SAT
 constraints with each household fixed where the plan puts it, and each constraint is evaluated.
 Before that come the checks the model cannot make: unknown household, unit and site ids, a
-household placed twice, a household that has not arrived or has moved on, a resident moved by a
-plan made without ``--allow-moves``, new modules that do not add up or do not
+household placed twice, a household that has not arrived or has moved on, a household with a home
+booked from a later day (``domain.bookings``), a resident moved by a plan made without
+``--allow-moves``, new modules that do not add up or do not
 fit (as many as ``capacity.model.new_modules`` offers: at a site with module types, of its
 one-unit type, whose units the apply writes with the type's beds and flags), and the plan's date.
 
@@ -30,7 +31,7 @@ from capacity.errors import UserError, os_reason
 from capacity.io.cells import read_output_csv
 from capacity.io.layers import Registry
 from capacity.model import hard
-from capacity.model.domain import build_domain, open_rows
+from capacity.model.domain import bookings, build_domain, open_rows
 from capacity.model.new_modules import NewModules, new_module_ids, new_module_offers
 from capacity.model.placement import PlacementModel
 from capacity.overview import moved_on
@@ -209,10 +210,19 @@ def _rule_problems(reg: Registry, plan: Plan) -> list[str]:
     arrivals = dict(zip(reg.households["id"], reg.households["arrival_date"], strict=True))
     moves = bool((plan.summary.get("options") or {}).get("allow_moves", False))
     left = moved_on(reg, plan.day)
+    later = bookings(reg, plan.day).drop_duplicates("household_id").set_index("household_id")
     out = []
     for hid, uid in zip(plan.placements["household_id"], plan.placements["unit_id"], strict=True):
         if before.get(hid) == uid:
             continue  # a resident who stays: placed by these rules before
+        if hid in later.index:
+            row = later.loc[hid]
+            out.append(
+                f"husstand {hid} har allerede bolig {row['unit_id']} booket fra "
+                f"{row['move_in'].date()} (efter planens dato {plan.day}); tag den ud af planen, "
+                "eller ret bookingen i registrets occupancy først"
+            )
+            continue
         if hid in before and not moves:
             out.append(
                 f"husstand {hid} bor i {before[hid]}, og planen er lavet uden --allow-moves, så "
@@ -294,6 +304,8 @@ RULE_TEXTS = {
     "minors_not_placed": "En uledsaget mindreårig placeres aldrig som en almindelig husstand "
     "(Børn og Familier beslutter).",
     "unit_in_service": "En husstand placeres kun i en bolig, der er i drift.",
+    "unit_not_booked_later": "En husstand placeres ikke i en bolig, der er booket til en anden "
+    "husstand fra en senere dag (den skulle flytte igen før indflytningen).",
     "site_available_on_date": "En husstand placeres kun på en lokalitet, der er tilgængelig på "
     "placeringsdatoen.",
     "required_district_respected": "En husstand, der skal bo i et bestemt distrikt, placeres kun "
