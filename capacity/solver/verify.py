@@ -20,6 +20,7 @@ arrival, move-in or move-out). ``--allow-date`` accepts a date outside it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
@@ -28,8 +29,10 @@ from pathlib import Path
 import pandas as pd
 
 from capacity.errors import UserError, os_reason
-from capacity.io.cells import read_output_csv
+from capacity.io.cells import restore
+from capacity.io.imports import read_csv
 from capacity.io.layers import Registry
+from capacity.io.raw import RawRegistry
 from capacity.model import hard
 from capacity.model.domain import bookings, build_domain, open_rows
 from capacity.model.new_modules import NewModules, new_module_ids, new_module_offers
@@ -95,18 +98,26 @@ def _summary(folder: Path) -> dict:
 
 
 def _csv(file: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        frame = read_output_csv(file, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise UserError(f"{file} mangler; lav planen igen") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise UserError(f"{file} kan ikke læses som CSV ({exc}); lav planen igen") from None
-    except OSError as exc:
-        raise UserError(f"{file}: kan ikke læses ({os_reason(exc)}); tjek stien") from None
-    missing = [c for c in columns if c not in frame]
+    """A plan's CSV file as text cells, read as the registry's CSV files are read
+    (``imports.read_csv``: UTF-8 with or without BOM, or cp1252; ``,``, ``;`` or tab; any line
+    end), so a plan reviewed and saved by a spreadsheet program (Danish Excel: ``;``, BOM,
+    CRLF) reads as written; the apostrophe ``cells.csv_text`` puts before formula-like text is
+    removed again (``cells.restore``)."""
+    if not file.is_file() and not file.is_symlink():
+        raise UserError(f"{file} mangler; lav planen igen")
+    raw = RawRegistry("folder", file.parent)
+    layer = read_csv(file, file.stem, raw)
+    if layer is None or raw.problems:
+        problems = "\n".join(
+            f"  - {dataclasses.replace(p, source=str(file))}" for p in raw.problems
+        )
+        raise UserError(
+            f"{file} kan ikke læses som CSV:\n{problems}\nRet filen, eller lav planen igen"
+        )
+    missing = [c for c in columns if c not in layer.data]
     if missing:
         raise UserError(f"{file} mangler kolonne(r) {', '.join(missing)}; lav planen igen")
-    return frame.apply(lambda s: s.str.strip())
+    return layer.data.apply(lambda s: s.map(lambda v: restore(str(v)).strip())).astype(str)
 
 
 def date_span(reg: Registry, today: dt.date) -> tuple[dt.date, dt.date]:
