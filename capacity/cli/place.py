@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -113,6 +114,8 @@ def place(
             formulation=formulation,
             clock=clock,
         )
+    made_with = None if policy is None else str(policy)  # apply names it if another is given
+    result = replace(result, input_parts={**result.input_parts, "policy_file": made_with})
     if out is not None:
         write_outputs(result, out)
     console.print(_table(result, out))

@@ -50,6 +50,27 @@ def registry_hash(reg: Registry) -> str:
         exact ``repr``, geometries as WKB in EPSG:25832, extra columns as text), so the hash
         does not depend on the form on disk, on dtypes' storage or on GeoPackage timestamps.
     """
+    digest = _layers_digest(reg)
+    digest.update(b"policy" + _policy_text(reg))
+    return digest.hexdigest()
+
+
+def content_hash(reg: Registry) -> str:
+    """The sha256 (hex) of the registry's layers alone, its policy left out (as
+    ``registry_hash`` serialises them): tells a changed registry from a changed policy."""
+    return _layers_digest(reg).hexdigest()
+
+
+def policy_hash(reg: Registry) -> str:
+    """The sha256 (hex) of the registry's policy alone (as ``registry_hash`` serialises it)."""
+    return hashlib.sha256(_policy_text(reg)).hexdigest()
+
+
+def _policy_text(reg: Registry) -> bytes:
+    return json.dumps(reg.policy.model_dump(mode="json"), sort_keys=True).encode()
+
+
+def _layers_digest(reg: Registry) -> Any:
     digest = hashlib.sha256()
     for name, frame in reg.layers().items():
         layer = LAYERS[name]
@@ -64,6 +85,4 @@ def registry_hash(reg: Registry) -> str:
         for values in zip(*columns, strict=True):
             row = [_value(v, k) for v, k in zip(values, kinds.values(), strict=True)]
             digest.update(json.dumps(row, ensure_ascii=False).encode() + b"\n")
-    policy = json.dumps(reg.policy.model_dump(mode="json"), sort_keys=True)
-    digest.update(b"policy" + policy.encode())
-    return digest.hexdigest()
+    return digest

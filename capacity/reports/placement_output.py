@@ -50,6 +50,7 @@ def summary_dict(result: Result) -> dict:
         "seed": result.seed,
         "options": result.options,
         "input_hash": result.input_hash,
+        "input_hash_covers": result.input_parts,
     }
 
 

@@ -5,7 +5,8 @@ The registry is the municipality's only record, so an apply is checked, locked a
 1. The plan is read (``verify.read_plan``); a missing or garbled file is refused.
 2. The registry is locked (``capacity.io.update.locked``: a GeoPackage write transaction, else a
    lock file beside it) and loaded inside the lock; its content hash must equal ``input_hash``
-   in the plan's ``summary.json`` (the registry the plan was made from), else nothing is written.
+   in the plan's ``summary.json`` (the registry the plan was made from), else nothing is written;
+   the refusal says whether the registry or only the policy differs (``input_hash_covers``).
 3. The plan is checked against every hard rule on the registry as it is now
    (``verify.check_plan``); every reason is listed and nothing is written.
 4. The registry is copied to a new backup beside it (named after its own hash; ``-2``, ``-3``, ...
@@ -29,7 +30,7 @@ import pandas as pd
 
 from capacity.errors import Problem, RegistryError, UserError
 from capacity.files import os_errors, remove_item, target_of
-from capacity.io.hashing import registry_hash
+from capacity.io.hashing import content_hash, registry_hash
 from capacity.io.layers import Registry
 from capacity.io.registry import load_registry
 from capacity.io.update import locked
@@ -113,11 +114,7 @@ def _apply(
         planned = reg if policy is None else reg.with_layers(policy=Policy.load(policy))
         now = input_hash(planned)
         if now != todo.summary["input_hash"]:
-            raise UserError(
-                f"{registry} er ændret, siden planen i {plan} blev lavet (hash {now[:12]} ≠ "
-                f"{str(todo.summary['input_hash'])[:12]}); kør capacity place igen, og gennemgå "
-                "den nye plan"
-            )
+            raise UserError(_changed(registry, plan, planned, todo.summary, policy))
         reasons = check_plan(reg, todo, allow_date=allow_date, today=today)
         if reasons:
             lines = "\n".join(f"  - {r}" for r in reasons)
@@ -134,6 +131,39 @@ def _apply(
         target.backup(backup)
         target.write(reg, updated)
     return reg, updated, moved_out, backup
+
+
+def _changed(
+    registry: Path, plan: Path, planned: Registry, summary: dict, policy: Path | None
+) -> str:
+    """Why the registry (with the ``--policy`` given now) does not hash as the plan's input.
+
+    ``summary.json``'s ``input_hash_covers`` (``fingerprint.input_parts``) tells a changed
+    registry from another policy: the plan made with another ``--policy`` file (or without
+    one), or the same policy file or the registry's own policy changed since. A plan without it
+    (made by an older version) gets the general message, with the ``--policy`` hint."""
+    parts = summary.get("input_hash_covers")
+    was = str(summary["input_hash"])[:12]
+    if not isinstance(parts, dict) or parts.get("registry") != content_hash(planned):
+        hint = "" if isinstance(parts, dict) else " (blev planen lavet med --policy, så giv samme)"
+        return (
+            f"{registry} er ændret, siden planen i {plan} blev lavet (hash "
+            f"{input_hash(planned)[:12]} ≠ {was}){hint}; kør capacity place igen, og gennemgå "
+            "den nye plan"
+        )
+    made_with, given = parts.get("policy_file"), None if policy is None else str(policy)
+    if made_with == given:
+        which = f"politikfilen {given}" if given else f"politikken i {registry}"
+        return (
+            f"{which} er ændret, siden planen i {plan} blev lavet (registrets data er uændret); "
+            "kør capacity place igen, og gennemgå den nye plan"
+        )
+    then = f"--policy {made_with}" if made_with else f"uden --policy, med politikken i {registry}"
+    now = f"--policy {given}" if given else "uden --policy"
+    return (
+        f"planen i {plan} blev lavet med en anden politik ({then}; nu {now}); giv samme "
+        "--policy som da planen blev lavet (registrets data er uændret)"
+    )
 
 
 def _drop_unused(backup: Path, path: Path) -> None:

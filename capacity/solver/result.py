@@ -61,6 +61,7 @@ class Result:
     alternatives: pd.DataFrame
     lang: str = "da"
     input_hash: str = ""
+    input_parts: dict = field(default_factory=dict)  # ``fingerprint.input_parts``
     build_seconds: float = 0.0
     solve_seconds: float = 0.0
     options: dict = field(default_factory=dict)  # the options that shaped the run (summary.json)

@@ -43,7 +43,7 @@ from capacity.solver.clock import (
     Clock,
     unlimited,
 )
-from capacity.solver.fingerprint import input_hash
+from capacity.solver.fingerprint import input_hash, input_parts
 from capacity.solver.greedy import greedy_assignment
 from capacity.solver.highs import solve_highs
 from capacity.solver.linear import linear_form
@@ -158,6 +158,7 @@ def place(
     return replace(
         result,
         input_hash=input_hash(reg),
+        input_parts=input_parts(reg),
         options=options,
         seconds_to_1pct=to_1pct,
         stopped_by=clock.stopped_by(result.status),

@@ -1,10 +1,11 @@
-"""A reviewed plan is applied as the user saved it (audit 53a M5): a plan saved by Danish Excel
-as CSV."""
+"""A reviewed plan is applied as the user saved it, and a refusal says what to fix (audit 53a
+M5): a plan saved by Danish Excel as CSV, a plan made with ``--policy``."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -77,3 +78,47 @@ def test_a_plan_saved_by_danish_excel_is_still_checked(tmp_path):
     assert applied.exit_code == 2
     assert "ukendt bolig 'NOWHERE'; den er ikke i registret" in applied.output
     assert _snapshot(reg) == before
+
+
+def test_a_plan_made_with_a_policy_file_says_so_when_applied_with_another(tmp_path):
+    mine, other = tmp_path / "mine.toml", tmp_path / "other.toml"
+    mine.write_text("[weights]\nmoves = 150\n", encoding="utf-8")
+    other.write_text("[weights]\nmoves = 170\n", encoding="utf-8")
+    reg, plan = _planned(tmp_path, "--policy", mine)
+    covers = json.loads((plan / "summary.json").read_text(encoding="utf-8"))["input_hash_covers"]
+    assert covers["policy_file"] == str(mine) and set(covers) == {
+        "registry",
+        "policy",
+        "policy_file",
+    }
+    before = _snapshot(reg)
+    without = _run(reg, "--out", plan, "--apply")
+    assert without.exit_code == 2
+    assert (
+        f"planen i {plan} blev lavet med en anden politik (--policy {mine}; nu uden --policy); "
+        "giv samme --policy som da planen blev lavet (registrets data er uændret)"
+    ) in without.output
+    another = _run(reg, "--out", plan, "--apply", "--policy", other)
+    assert another.exit_code == 2
+    assert f"(--policy {mine}; nu --policy {other})" in another.output
+    mine.write_text("[weights]\nmoves = 160\n", encoding="utf-8")
+    changed = _run(reg, "--out", plan, "--apply", "--policy", mine)
+    assert changed.exit_code == 2
+    assert f"politikfilen {mine} er ændret, siden planen i {plan} blev lavet" in changed.output
+    assert _snapshot(reg) == before
+    mine.write_text("[weights]\nmoves = 150\n", encoding="utf-8")
+    same = _run(reg, "--out", plan, "--apply", "--policy", mine)
+    assert same.exit_code == 0, same.output
+
+
+def test_a_plan_without_what_its_hash_covers_gets_the_general_refusal(tmp_path):
+    mine = tmp_path / "mine.toml"
+    mine.write_text("[weights]\nmoves = 150\n", encoding="utf-8")
+    reg, plan = _planned(tmp_path, "--policy", mine)
+    summary = json.loads((plan / "summary.json").read_text(encoding="utf-8"))
+    del summary["input_hash_covers"]  # a plan made before the parts were recorded
+    (plan / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    refused = _run(reg, "--out", plan, "--apply")
+    assert refused.exit_code == 2
+    assert f"{reg} er ændret, siden planen i {plan} blev lavet" in refused.output
+    assert "(blev planen lavet med --policy, så giv samme)" in refused.output
