@@ -9,7 +9,9 @@ everything else the user stored (each form in its own module, ``update_gpkg``, `
 ``update_folder``):
 
 - GeoPackage: one SQLite transaction (``BEGIN IMMEDIATE`` is the lock; a second writer waits
-  or is refused); UPDATE and INSERT of the changed rows in place, committed at the end (a user's
+  or is refused); UPDATE and INSERT of the changed rows in place, read back through the same
+  connection and compared before the commit (a user's trigger that changes the registry's
+  tables is refused and rolled back), committed at the end (a user's
   column with a ``DEFAULT`` gets it in the rows added, ``with_defaults``). Other
   tables (QGIS ``layer_styles``, the user's own) and the file itself (mode, links) are untouched.
   SQLite's journal makes the change atomic.

@@ -20,6 +20,14 @@ from capacity.io.layers import LAYERS, Registry
 from capacity.io.registry import load_registry
 from capacity.io.target import EDITED, Edit, Target, edits
 
+# the triggers GDAL and the GeoPackage standard keep (row counts, spatial index): not the user's
+GDAL_TRIGGERS = (
+    "trigger_insert_feature_count_",
+    "trigger_delete_feature_count_",
+    "rtree_",
+    "gpkg_",
+)
+
 
 def _sql(conn: sqlite3.Connection, statement: str, params: tuple = ()) -> sqlite3.Cursor:
     """One SQL statement (a seam: tests make it fail at each step)."""
@@ -77,10 +85,72 @@ class GpkgTarget(Target):
         return new.with_layers(**changed) if changed else new
 
     def write(self, old: Registry, new: Registry) -> None:
+        """Write the changed rows, then read the registry's tables back through the same
+        connection, still inside the transaction: a trigger (or another rule of the database)
+        that changed what was written, or any other row of them, is refused before the commit
+        (``_as_written``), so the transaction is rolled back and the registry stays as it was.
+        A trigger that writes only to tables of the user's own is left to do so."""
+        before = self._tables()
+        written: dict[str, dict[int, dict[str, Any]]] = {}
         for edit in edits(old, new):
-            self._edit(edit)
+            written[edit.layer.lower()] = self._edit(edit)
+        self._as_written(before, written)
 
-    def _edit(self, edit: Edit) -> None:
+    def _tables(self) -> dict[str, dict[int, dict[str, Any]]]:
+        """Every row of the registry's tables (its layers and ``policy``), by lower-case table
+        name and rowid, as SQLite holds them."""
+        names = [
+            r[0]
+            for r in _sql(self.conn, "SELECT name FROM sqlite_master WHERE type = 'table'")
+            if str(r[0]).lower() in {*LAYERS, "policy"}
+        ]
+        out = {}
+        for name in names:
+            cursor = _sql(self.conn, f"SELECT rowid AS _rowid_, * FROM {_quote(name)}")
+            columns = [d[0] for d in cursor.description]
+            out[name.lower()] = {r[0]: dict(zip(columns[1:], r[1:], strict=True)) for r in cursor}
+        return out
+
+    def _as_written(
+        self, before: dict[str, dict[int, dict[str, Any]]], written: dict[str, dict[int, dict]]
+    ) -> None:
+        """Refuse when a registry table does not read back as its rows ``before`` with the
+        cells ``written`` (rowid -> column -> value as given to SQLite) put in."""
+        after = self._tables()
+        for table in sorted(set(before) | set(after)):
+            rows, now = before.get(table, {}), after.get(table, {})
+            cells = written.get(table, {})
+            for rowid in sorted(set(rows) | set(now) | set(cells)):
+                wrong = _differs(rows.get(rowid), cells.get(rowid), now.get(rowid))
+                if wrong:
+                    self._changed_by_database(table, rowid, wrong, set(written))
+
+    def _changed_by_database(self, table: str, rowid: int, wrong: str, written: set[str]) -> None:
+        """Refuse: ``table``'s row ``rowid`` is not as written (``wrong`` says how), naming the
+        user's triggers on that table and on the tables ``written`` (one of them fired)."""
+        tables = sorted({table, *written})
+        marks = ", ".join("?" for _ in tables)
+        triggers = [
+            f"{r[0]} på {r[1]}"
+            for r in _sql(
+                self.conn,
+                "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger' AND "
+                f"lower(tbl_name) IN ({marks}) ORDER BY tbl_name, name",
+                tuple(tables),
+            )
+            if not str(r[0]).lower().startswith(GDAL_TRIGGERS)
+        ]
+        named = f" (trigger: {', '.join(triggers)})" if triggers else ""
+        raise UserError(
+            f"{self.path}: en trigger eller en anden regel i databasen ændrede tabellen {table}, "
+            f"da planen blev skrevet{named}: rækken med rowid {rowid}, {wrong}. Intet blev "
+            "skrevet; registret er uændret. Fjern eller ret triggeren (den ændrer data efter "
+            "tjekket af planen), og kør --apply igen"
+        )
+
+    def _edit(self, edit: Edit) -> dict[int, dict[str, Any]]:
+        """Write ``edit``; returns the cells written by rowid (an added row: every column
+        named), as given to SQLite."""
         table = _quote(edit.layer)
         info = _sql(self.conn, f"PRAGMA table_info({table})").fetchall()
         columns = {str(r[1]).strip().lower(): (str(r[1]), str(r[2]).upper()) for r in info}
@@ -92,17 +162,21 @@ class GpkgTarget(Target):
             _sql(self.conn, f"ALTER TABLE {table} ADD COLUMN {_quote(c)} {kind}")
             columns[c] = (c, kind)
         rowids = self._rowids(edit, table, columns)
+        written = {}
         for pos, values in sorted(edit.changed.items()):
             sets = ", ".join(f"{_quote(columns[c][0])} = ?" for c in values)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in values.items())
             _sql(self.conn, f"UPDATE {table} SET {sets} WHERE rowid = ?", (*params, rowids[pos]))
+            written[rowids[pos]] = {columns[c][0]: p for c, p in zip(values, params, strict=True)}
         for row in edit.added:
             names = ", ".join(_quote(columns[c][0]) for c in row)
             marks = ", ".join("?" for _ in row)
             params = tuple(_sqlite(v, columns[c][1]) for c, v in row.items())
-            _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+            cursor = _sql(self.conn, f"INSERT INTO {table} ({names}) VALUES ({marks})", params)
+            written[cursor.lastrowid] = {columns[c][0]: p for c, p in zip(row, params, strict=True)}
         if edit.added:
             _count_rows(self.conn, edit.layer)
+        return written
 
     def _rowids(self, edit: Edit, table: str, columns: dict[str, tuple[str, str]]) -> list[int]:
         """The rowid of every row in the order GDAL read them (a table scan: rowid order, whatever
@@ -142,6 +216,36 @@ def _count_rows(conn: sqlite3.Connection, layer: str) -> None:
             f"(SELECT count(*) FROM {_quote(layer)}) WHERE lower(table_name) = lower(?)",
             (layer,),
         )
+
+
+def _differs(
+    before: dict[str, Any] | None, cells: dict[str, Any] | None, after: dict[str, Any] | None
+) -> str:
+    """How a row read back (``after``) differs from the row ``before`` with the ``cells``
+    written put in (a row added: only its ``cells``, the table's key aside); empty when it
+    does not."""
+    if after is None:
+        return "rækken er væk" if before is not None or cells is not None else ""
+    if before is None and cells is None:
+        return "en række, som planen ikke skrev, er kommet til"
+    expected = {**(before or {}), **(cells or {})}
+    for column in expected if before is not None else cells or {}:
+        stored, meant = after.get(column), expected[column]
+        if not _stored(stored, meant):
+            return f"kolonne {column} er {_shown(stored)}, men der blev skrevet {_shown(meant)}"
+    return ""
+
+
+def _shown(value: Any) -> str:
+    return "ingen værdi (NULL)" if value is None else repr(value)
+
+
+def _stored(stored: Any, given: Any) -> bool:
+    """Whether SQLite holds ``given`` as ``stored`` (its type affinity may turn 2 into 2.0 or
+    '2', a whole float into an integer)."""
+    if stored is None or given is None:
+        return stored is None and given is None
+    return stored == given or str(stored) == str(given) or _same(stored, given)
 
 
 def _same(stored: Any, read: Any) -> bool:
