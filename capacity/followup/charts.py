@@ -10,10 +10,10 @@ from __future__ import annotations
 import pandas as pd
 
 from capacity.followup.figures import Figure
+from capacity.followup.published import rounded, rounded_residents
 from capacity.followup.words import WORDS
 from capacity.numbers import decimal
 from capacity.reports.charts import _figure, _short, _svg
-from capacity.reports.privacy import round_count, rounding_base
 
 
 def capacity_chart(months: pd.DataFrame, min_count: int, lang: str) -> str:
@@ -25,8 +25,8 @@ def capacity_chart(months: pd.DataFrame, min_count: int, lang: str) -> str:
     The SVG groups carry the ids ``beds``, ``residents`` and ``need``.
     """
     w = WORDS[lang]
-    middle = (months["residents_lo"] + months["residents_hi"]) / 2
-    residents, need = _series(middle, min_count), _series(months["need"], min_count)
+    residents = _drawn(rounded_residents(months, min_count), min_count)
+    need = _drawn(rounded(months["need"], min_count), min_count)
     fig, ax = _figure()
     ax.step(
         months["month"], months["beds"], where="post", color="#b2182b", label=w["beds"], gid="beds"
@@ -50,11 +50,9 @@ def capacity_chart(months: pd.DataFrame, min_count: int, lang: str) -> str:
     return _svg(fig)
 
 
-def _series(values: pd.Series, min_count: int) -> pd.Series:
-    """``values`` rounded to the rounding base; NaN (not drawn) below ``min_count``."""
-    base = rounding_base(min_count)
-    rounded = pd.Series([float(round_count(v, base)) for v in values], index=values.index)
-    return rounded.where(rounded >= min_count)
+def _drawn(values: pd.Series, min_count: int) -> pd.Series:
+    """``values`` as floats, NaN (not drawn) below ``min_count``."""
+    return values.astype(float).where(values >= min_count)
 
 
 def stays_chart(figures: list[Figure], long_months: int, lang: str) -> str:

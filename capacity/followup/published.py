@@ -26,7 +26,7 @@ import pandas as pd
 
 from capacity.followup.figures import Figure, count
 from capacity.followup.timeline import Timeline
-from capacity.reports.privacy import Total, published_total
+from capacity.reports.privacy import Total, published_total, round_count, rounding_base
 
 
 def site_figures(t: Timeline, year: int, day: pd.Timestamp) -> dict[str, Figure]:
@@ -76,6 +76,19 @@ def empty_range(ranges: pd.DataFrame, beds: pd.Series, price: pd.Series) -> tupl
     p = price.reindex(ranges.index, fill_value=0.0)
     low, high = (b - ranges["hi"]).clip(lower=0), (b - ranges["lo"]).clip(lower=0)
     return (int(low.sum()), int(high.sum()), float((low * p).sum()), float((high * p).sum()))
+
+
+def rounded(values: pd.Series, min_count: int) -> pd.Series:
+    """A public series over time as the follow-up shows it, in its chart and its month table:
+    each value rounded to ``reports.privacy.rounding_base``, so that a change from one month to
+    the next is never known to better than that."""
+    base = rounding_base(min_count)
+    return pd.Series([round_count(v, base) for v in values], index=values.index, dtype=int)
+
+
+def rounded_residents(months: pd.DataFrame, min_count: int) -> pd.Series:
+    """Each month's residents as shown: the middle of its published range, ``rounded``."""
+    return rounded((months["residents_lo"] + months["residents_hi"]) / 2, min_count)
 
 
 def months_frame(t: Timeline, ends: list[pd.Timestamp], min_count: int) -> pd.DataFrame:

@@ -22,11 +22,12 @@ from capacity.followup.build import Followup
 from capacity.followup.figures import Figure, number
 from capacity.followup.fmap import followup_map
 from capacity.followup.measures import GOALS, YEAR_SUMS
+from capacity.followup.published import rounded_residents
 from capacity.followup.verdicts import at_end
 from capacity.followup.words import GOAL_TITLES, MONTH_NAMES, WORDS, measure_title
 from capacity.io.cells import csv_text, excel_text, text_cell
 from capacity.io.layers import Registry
-from capacity.reports.privacy import Total, rounding_base, suppress, total_text
+from capacity.reports.privacy import rounding_base, suppress
 from capacity.reports.text import signed
 
 HTML_FILE, XLSX_FILE, KPI_FILE = "followup.html", "followup.xlsx", "kpi.csv"
@@ -98,9 +99,11 @@ def _change(f: Followup, goal: str, measure: str) -> str:
 
 
 def months_table(f: Followup) -> Table:
-    """Capacity and need by month of the report's year: residents as their published range,
-    waiting counts suppressed, the shortage as ``published.months_frame`` has it; a month before
-    the registry's first record has "ingen data" in every column."""
+    """Capacity and need by month of the report's year: residents as the chart draws them (a
+    series over time: the middle of each month's published range rounded to the rounding base,
+    ``reports.privacy``; the exact range beside the chart's rounding would undo it), waiting
+    counts suppressed, the shortage as ``published.months_frame`` has it; a month before the
+    registry's first record has "ingen data" in every column."""
     w, n = WORDS[f.lang], f.min_count
     months = f.months[f.months["month"].dt.year == f.year]
     keys = ("beds", "homes_single", "homes_family", "homes_accessible")
@@ -110,18 +113,20 @@ def months_table(f: Followup) -> Table:
     )
     blank = [w["no_data"]] * (len(keys) + len(people) + 1)
     rows = [[f"{m:%Y-%m}", *blank] for m in before]
+    residents = rounded_residents(months, n)
     rows += [
         [
             f"{r.month:%Y-%m}",
             *(number(getattr(r, k), 0, f.lang) for k in keys),
-            total_text(Total(int(r.residents_lo), int(r.residents_hi)), n),
+            suppress(residents[r.Index], n),
             suppress(r.waiting, n),
             suppress(r.waiting_persons, n),
             w["yes"] if r.shortage else w["no"],
         ]
         for r in months.itertuples()
     ]
-    headers = [w["month"], *(w[k] for k in keys), *(w[k] for k in people), w["shortage"]]
+    heads = {**w, "residents": w["residents_rounded"].format(base=rounding_base(n))}
+    headers = [w["month"], *(w[k] for k in keys), *(heads[k] for k in people), w["shortage"]]
     return Table("months", w["months_title"].format(year=f.year), headers, rows)
 
 

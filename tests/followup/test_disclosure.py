@@ -185,3 +185,17 @@ def test_no_year_before_the_registrys_first_record() -> None:
     ):
         build_followup(reg, 2026, from_year=2024, as_of=AS_OF)
     assert build_followup(reg, 2026, as_of=AS_OF).years == (2025, 2026)
+
+
+def test_the_month_table_rounds_residents_as_the_chart_does(sample_gpkg) -> None:
+    """The months' residents are a series over time: the table shows them rounded to 5 as the
+    chart draws them (the exact ranges beside the chart, 170–176, 174–180, ..., gave each
+    month's change to the person, audit F5)."""
+    f = build_followup(load_registry(sample_gpkg), 2026, as_of=dt.date(2026, 12, 1))
+    table = months_table(f)
+    assert table.headers[5] == "Beboere (afrundet til 5)"
+    residents = [row[5] for row in table.rows]
+    assert all(r == "<3" or int(r.replace(".", "")) % 5 == 0 for r in residents), residents
+    months = f.months[f.months["month"].dt.year == 2026]
+    middle = (months["residents_lo"] + months["residents_hi"]) / 2
+    assert [int(r.replace(".", "")) for r in residents] == [5 * round(m / 5) for m in middle]
