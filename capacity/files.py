@@ -125,6 +125,7 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
     try:
         write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
+            keep_access(path, tmp)
             keep_owners(path, tmp)
             os.chmod(tmp, mode)
             sync_tree(tmp)
@@ -166,6 +167,7 @@ def atomic_folder(
                         continue
                     if not (tmp / item.name).exists() and not (tmp / item.name).is_symlink():
                         copy_item(item, tmp / item.name)
+            keep_access(path, tmp)
             keep_owners(path, tmp)
             os.chmod(tmp, mode)
             sync_tree(tmp)
@@ -237,6 +239,44 @@ def outside_registry(out: Path, registry: Path) -> None:
             "som en hel mappe, der erstatter den gamle, så giv en mappe uden for registret "
             "(fx out/place)"
         )
+
+
+# extended attributes kept when a file or folder is replaced: access control lists (who else
+# may read and write the registry) and the user's own; security labels are the system's to set
+KEPT_ATTRIBUTES = ("system.posix_acl_access", "system.posix_acl_default", "user.")
+
+
+def keep_access(old: Path, new: Path) -> None:
+    """Give ``new`` (about to replace ``old``) ``old``'s access control lists and user
+    attributes (``KEPT_ATTRIBUTES``): a colleague given access to the registry by an ACL would
+    else be locked out by the first write. Files copied into a new folder keep theirs already
+    (``copy_item``); this is for the replaced file or folder itself. Set before ``keep_owners``,
+    while the copy is still its writer's own.
+
+    Raises
+    ------
+    UserError
+        When an attribute cannot be given to the copy (then nothing is replaced).
+    """
+    if not hasattr(os, "listxattr") or not old.exists():
+        return
+    try:
+        names = os.listxattr(old, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTSUP, errno.ENODATA):
+            return
+        raise
+    for name in names:
+        if not name.startswith(KEPT_ATTRIBUTES):
+            continue
+        try:
+            os.setxattr(new, name, os.getxattr(old, name, follow_symlinks=False))
+        except OSError as exc:
+            raise UserError(
+                f"{old}: adgangslisten eller attributten {name} kan ikke overføres til den nye "
+                f"udgave ({os_reason(exc)}), så andre kunne miste adgangen; intet blev skrevet. "
+                "Kør kommandoen som filens ejer"
+            ) from None
 
 
 def keep_owners(old: Path, new: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import struct
 from pathlib import Path
 
 import pytest
@@ -133,3 +134,38 @@ def test_a_folder_is_on_the_disk_before_it_is_swapped_in(tmp_path, monkeypatch):
     assert {"units.csv", "mine", "notes.txt"} <= synced
     assert events[rename + 1 :] == [f"sync {tmp_path}"]
     assert (path / "mine" / "notes.txt").read_text(encoding="utf-8") == "user"
+
+
+def _acl(entries: list[tuple[int, int, int]]) -> bytes:
+    """A POSIX access control list as Linux stores it (version 2, then tag, permissions, id)."""
+    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
+
+
+ANY = 0xFFFFFFFF
+# owner rw, user 1001 rw, group r, mask rw, others r
+ACL = _acl([(1, 6, ANY), (2, 6, 1001), (4, 4, ANY), (0x10, 6, ANY), (0x20, 4, ANY)])
+
+
+def _with_access(path: Path) -> None:
+    try:
+        os.setxattr(path, "user.note", b"kommunens")
+        os.setxattr(path, "system.posix_acl_access", ACL)
+    except OSError as exc:
+        pytest.skip(f"this file system keeps no access lists ({exc})")
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="extended attributes are Linux's")
+def test_a_replaced_file_or_folder_keeps_its_access_list(tmp_path):
+    """A colleague given access to the registry by an ACL keeps it after a write (audit M1: the
+    workbook and the folder lost their lists, and their user attributes)."""
+    book, folder = tmp_path / "reg.xlsx", tmp_path / "reg"
+    book.write_bytes(b"old")
+    folder.mkdir()
+    for path in (book, folder):
+        _with_access(path)
+    files.atomic_file(book, lambda tmp: tmp.write_bytes(b"new"))
+    files.atomic_folder(folder, lambda tmp: (tmp / "units.csv").write_text("id\n"))
+    for path in (book, folder):
+        assert os.getxattr(path, "user.note") == b"kommunens"
+        assert os.getxattr(path, "system.posix_acl_access") == ACL
+    assert book.read_bytes() == b"new" and (folder / "units.csv").exists()
