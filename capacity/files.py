@@ -7,8 +7,8 @@ Files are swapped in with ``os.replace`` (atomic on POSIX). Folders are swapped 
 ``renameat2(..., RENAME_EXCHANGE)``, which exchanges two directories in one step: at every moment
 the path holds either the old or the new folder. Where it is missing (other systems, a file
 system that does not support it) the fallback is two renames (old folder aside, new one in); a
-crash between them leaves the old folder whole at ``.<name>.old-*`` beside the path, but nothing
-at the path itself.
+crash between them leaves the old folder whole at ``.<name>.capacity-old-*`` beside the path,
+but nothing at the path itself.
 
 What is written is flushed to the disk (``fsync``) before it is renamed into place, and the
 folder holding it after: a rename can otherwise reach the disk before the data it names, and a
@@ -50,6 +50,9 @@ __all__ = [
     "target_of",
     "write_atomic",
 ]
+
+
+MARK = "capacity-"  # begins the name of every temporary copy beside a target (``leftovers``)
 
 
 def target_of(path: Path) -> Path:
@@ -118,7 +121,9 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
         with os_errors(path):
             mode = _mode(path, 0o666)
     with os_errors(path.parent):
-        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+        fd, name = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.{MARK}", suffix=path.suffix
+        )
     os.close(fd)
     tmp = Path(name)
     tmp.unlink()
@@ -157,7 +162,7 @@ def atomic_folder(
         with os_errors(path):
             mode = _mode(path, 0o777)
     with os_errors(path.parent):
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.tmp-"))
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{MARK}tmp-"))
     try:
         write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
@@ -324,14 +329,16 @@ def _same_owner(old: Path, new: Path) -> None:
 
 def leftovers(path: Path) -> list[Path]:
     """Temporary copies that ``atomic_file`` and ``atomic_folder`` left beside ``path`` when a
-    run was killed before its rename, for ``path`` and for its backups
-    (``<stem>.backup-*``): ``.<name>.<8 characters><suffix>`` and ``.<name>.tmp-*``. A copy
-    of a registry holds personal data. Only its writer (holding the registry's lock) may remove
-    them; ``.<name>.old-*`` (the old folder after an interrupted fallback swap) is not one."""
+    run was killed before its rename, for ``path`` and for its backups (``<stem>.backup-*``):
+    ``.<name>.capacity-<8 characters><suffix>`` and ``.<name>.capacity-tmp-<8 characters>``,
+    named with ``MARK`` so that no file of the user's is taken for one. A copy of a registry
+    holds personal data. Only its writer (holding the registry's lock) may remove them;
+    ``.<name>.capacity-old-*`` (the old folder after an interrupted fallback swap) is not one."""
     path = target_of(path)
+    mark = re.escape(MARK)
     names = re.compile(
         rf"\.({re.escape(path.stem)}(\.backup-[^/]*)?{re.escape(path.suffix)})"
-        rf"(\.[a-z0-9_]{{8}}{re.escape(path.suffix)}|\.tmp-[a-z0-9_]{{8}})"
+        rf"\.{mark}([a-z0-9_]{{8}}{re.escape(path.suffix)}|tmp-[a-z0-9_]{{8}})"
     )
     if not path.parent.is_dir():
         return []
@@ -415,8 +422,8 @@ def swap_in(new: Path, path: Path) -> None:
     """Put the folder ``new`` at ``path``; afterwards ``new`` holds the old folder (if any).
 
     With ``exchange`` when ``path`` exists (atomic), else a plain rename. When the exchange is not
-    supported: ``path`` renamed aside to ``.<name>.old-*``, then ``new`` renamed to ``path``, then
-    the old folder moved to ``new`` (so the caller removes it as before).
+    supported: ``path`` renamed aside to ``.<name>.capacity-old-*``, then ``new`` renamed to
+    ``path``, then the old folder moved to ``new`` (so the caller removes it as before).
     """
     if not path.exists():
         os.rename(new, path)
@@ -426,7 +433,7 @@ def swap_in(new: Path, path: Path) -> None:
         return
     except NotImplementedError:
         pass
-    aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.old-"))
+    aside = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{MARK}old-"))
     os.rename(path, aside / path.name)
     os.rename(new, path)
     os.rename(aside / path.name, new)

@@ -299,7 +299,7 @@ def test_an_apply_removes_its_copy_of_a_read_only_subfolder(tmp_path):
     os.chmod(path / "bilag", 0o555)
     try:
         done = _place(tmp_path, path, "--out", plan, "--apply", prefix=prefix)
-        left = [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name]
+        left = [p.name for p in tmp_path.iterdir() if "capacity-tmp-" in p.name]
     finally:
         for folder in tmp_path.rglob("bilag"):
             os.chmod(folder, 0o755)
@@ -316,7 +316,7 @@ def test_a_leftover_that_cannot_be_removed_is_named_by_its_full_path(tmp_path):
     ``sub``."""
     prefix = _as_a_user()
     path, plan = _planned(tmp_path)
-    stuck = tmp_path / ".reg.tmp-k2x_9abc" / "bilag" / "sub"
+    stuck = tmp_path / ".reg.capacity-tmp-k2x_9abc" / "bilag" / "sub"
     stuck.mkdir(parents=True)
     os.chown(stuck.parent, COLLEAGUE, COLLEAGUE)
     os.chmod(stuck.parent, 0o555)

@@ -832,12 +832,22 @@ def test_an_apply_removes_the_copies_a_killed_run_left(tmp_path, name):
     path, plan = _planned(tmp_path, name)
     suffix = Path(name).suffix
     left = [
-        tmp_path / f".{name}.k2x_9abc{suffix}" if suffix else tmp_path / f".{name}.tmp-k2x_9abc",
-        tmp_path / f".reg.backup-0e35e6bdadd8{suffix}.tmp-ab12cd34",
+        tmp_path / f".{name}.capacity-k2x_9abc{suffix}"
+        if suffix
+        else tmp_path / f".{name}.capacity-tmp-k2x_9abc",
+        tmp_path / f".reg.backup-0e35e6bdadd8{suffix}.capacity-tmp-ab12cd34",
     ]
-    kept = [tmp_path / f".{name}.old-ab12cd34", tmp_path / f".{name}.notes", tmp_path / "reg.txt"]
+    # an interrupted swap's old folder, and the user's own files, also those named like a copy
+    # of ours without its mark (audit L1: ".reg.xlsx.kopi_jan.xlsx" was removed)
+    kept = [
+        tmp_path / f".{name}.capacity-old-ab12cd34",
+        tmp_path / f".{name}.notes",
+        tmp_path / "reg.txt",
+        tmp_path / f".{name}.kopi_jan{suffix}",
+        tmp_path / f".reg.backup-old{suffix}.20240101{suffix}",
+    ]
     for item in left + kept:
-        if ".tmp-" in item.name or ".old-" in item.name:
+        if "capacity-tmp-" in item.name or "capacity-old-" in item.name:
             item.mkdir()  # a temporary folder (and an interrupted swap's old folder)
         else:
             item.write_text("x")
@@ -966,7 +976,7 @@ def test_the_fallback_without_exchange_still_swaps(tmp_path, monkeypatch):
     path, plan = _planned(tmp_path)
     apply_plan(path, plan, today=TODAY)
     assert len(load_registry(path).occupancy) == 6
-    assert not [p for p in tmp_path.iterdir() if ".old-" in p.name or ".apply-" in p.name]
+    assert not [p for p in tmp_path.iterdir() if "capacity-old-" in p.name or ".apply-" in p.name]
 
 
 @pytest.mark.parametrize("how", ["same", "link"])
