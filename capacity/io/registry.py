@@ -84,13 +84,24 @@ def write_registry(reg: Registry, path: Path) -> None:
     ----------
     reg : the registry (valid; it is not validated again).
     path : the destination.
+
+    Raises
+    ------
+    UserError
+        For ``.xlsm``: a workbook written anew has no macros, and Excel will not open one with
+        that name that is not macro-enabled.
     """
     path = Path(path)
     suffix = path.suffix.lower()
+    if suffix == ".xlsm":
+        raise UserError(
+            f"{path}: en ny arbejdsbog skrives uden makroer, og Excel åbner ikke en .xlsm, der "
+            "ikke har dem; giv et navn, der ender på .xlsx"
+        )
     if suffix == ".gpkg":
         with _locked(path):
             atomic_file(path, lambda tmp: write_gpkg(reg, tmp))
-    elif suffix in (".xlsx", ".xlsm"):
+    elif suffix == ".xlsx":
         with _locked(path):
             atomic_file(path, lambda tmp: write_xlsx(reg, tmp))
     else:

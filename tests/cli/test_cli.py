@@ -256,3 +256,12 @@ def test_convert_force_never_drops_what_the_user_keeps_in_the_file(sample_gpkg, 
         words = " ".join(result.output.split())
         assert f"rummer mere end et register: {named}." in words and "ville gå tabt" in words
         assert dst.read_bytes() == before
+
+
+def test_convert_to_a_macro_workbook_name_is_refused(sample_gpkg, tmp_path):
+    """A new workbook has no macros: named .xlsm it was a plain workbook Excel refuses to open
+    (audit L3); now refused, nothing written."""
+    result = runner.invoke(app, ["convert", str(sample_gpkg), str(tmp_path / "reg.xlsm")])
+    assert result.exit_code == 2, result.output
+    assert "ender på .xlsx" in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []
