@@ -14,11 +14,14 @@ id like ``=HYPERLINK("http://…"&A1)`` would run when a colleague opens ``place
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from capacity.io.imports import sniff_separator
 
 __all__ = ["csv_text", "neutralise", "read_output_csv", "restore", "text_cell", "excel_text"]
 
@@ -56,8 +59,19 @@ def csv_text(frame: pd.DataFrame) -> str:
 
 def read_output_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     """Read a CSV that ``csv_text`` wrote (``pandas.read_csv`` options in ``kwargs``): text cells
-    are ``restore``-d, so ids read back exactly as they are in the registry."""
-    frame = pd.read_csv(path, **kwargs)
+    are ``restore``-d, so ids read back exactly as they are in the registry.
+
+    A file a planner reviewed and saved again with a spreadsheet program reads as well: UTF-8
+    with or without a BOM, else cp1252, and the separator of its header line
+    (``imports.sniff_separator``: Danish Excel saves with ``;``), as the registry's CSV files
+    are read."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252")
+    sep = sniff_separator(text.split("\n", 1)[0])
+    frame = pd.read_csv(io.StringIO(text), sep=sep, **kwargs)
     for column in _text_columns(frame):
         frame[column] = [restore(v) if isinstance(v, str) else v for v in frame[column]]
     return frame

@@ -72,3 +72,22 @@ def test_placements_csv_neutralised_and_read_back(tmp_path):
     assert "'+cmd" in text and "\n+cmd" not in text
     back = read_output_csv(tmp_path / "plan" / "placements.csv", dtype=str)
     assert ids["A1"] in set(back["household_id"])
+
+
+def test_an_output_saved_again_by_danish_excel_reads_as_written(tmp_path):
+    """A plan reviewed in Excel and saved as CSV comes back with ';', a BOM and CRLF (or in
+    cp1252): our readers read it as the file we wrote, formula-like ids restored (helper's note
+    on audit M5: plan.csv, modules.csv and months.csv were read with ',' only)."""
+    frame = pd.DataFrame(
+        {"site_id": ["=P1", "Æblehaven"], "month": ["2027-01", "2027-02"], "beds": [4, 10]}
+    )
+    ours = tmp_path / "plan.csv"
+    ours.write_text(csv_text(frame), encoding="utf-8")
+    text = ours.read_text(encoding="utf-8").replace(",", ";").replace("\n", "\r\n")
+    for name, data in (
+        ("excel.csv", "\ufeff".encode() + text.encode("utf-8")),
+        ("cp1252.csv", text.encode("cp1252")),
+    ):
+        (tmp_path / name).write_bytes(data)
+        back = read_output_csv(tmp_path / name, dtype={"site_id": str, "month": str})
+        pd.testing.assert_frame_equal(back, frame)
