@@ -71,6 +71,18 @@ def _snapshot(path: Path) -> dict[str, bytes]:
     }
 
 
+def _refused_again(tmp_path: Path, path: Path) -> str:
+    """Plan ``path`` again and apply that plan: refused (exit 2) with the registry as it was;
+    the refusal's words on one line."""
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    before = _snapshot(path)
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 2, result.output
+    assert _snapshot(path) == before
+    return " ".join(result.output.split())
+
+
 def _planned(tmp_path: Path, name: str = "reg", reg=None, *extra: str) -> tuple[Path, Path]:
     """A registry in the form ``name`` names and a plan made from it on ``DAY``."""
     path = tmp_path / name
