@@ -6,6 +6,7 @@ same for the three forms; each form's ``Target`` is in ``update_gpkg``, ``update
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from capacity import files
-from capacity.errors import RegistryError, UserError
+from capacity.errors import RegistryError, UserError, os_reason
 from capacity.io.hashing import _value, registry_hash
 from capacity.io.layers import Registry
 from capacity.io.registry import load_registry
@@ -110,7 +111,26 @@ class Target:
         bits (``files.keep_owners``, ``files.copy_mode``: a copy of personal data is for whom the
         registry is for, not for the group of whoever runs the apply, and private where its group
         cannot be kept); the copy is read back and compared with ``registry`` before it is
-        renamed to ``dst``."""
+        renamed to ``dst``.
+
+        Raises
+        ------
+        UserError
+            When the copy cannot be written (a full disk): naming the backup, not the registry
+            file it was copied from, and saying that the registry is unchanged.
+        """
+        try:
+            self._backup(dst)
+        except (OSError, sqlite3.Error) as exc:
+            why = os_reason(exc) if isinstance(exc, OSError) else str(exc)
+            raise UserError(
+                f"{dst}: sikkerhedskopien kan ikke skrives ({why}); intet blev "
+                f"skrevet, og {self.path} er uændret. Skaf plads eller ret mappens rettigheder, "
+                "og kør så --apply igen"
+            ) from None
+
+    def _backup(self, dst: Path) -> None:
+        """The copy ``backup`` makes (each form its own way)."""
         mode = files.copy_mode(self.path)
         if self.path.is_dir():
 

@@ -41,7 +41,7 @@ class GpkgTarget(Target):
         super().__init__(path)
         self.conn = conn
 
-    def backup(self, dst: Path) -> None:
+    def _backup(self, dst: Path) -> None:
         """Copy the GeoPackage to ``dst`` with SQLite's backup (consistent inside our lock), with
         the registry's permission bits, owner and group (see ``Target.backup``)."""
 

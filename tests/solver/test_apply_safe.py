@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import errno
 import json
 import os
 import shutil
@@ -912,6 +913,29 @@ def test_a_backup_that_does_not_read_back_is_refused(tmp_path, name, monkeypatch
     monkeypatch.setattr(target, "load_registry", lossy)
     with pytest.raises(UserError, match="sikkerhedskopien af .* svarer ikke til registret"):
         apply_plan(path, plan, today=TODAY)
+    assert _snapshot(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
+
+
+@pytest.mark.parametrize("name", FORMS)
+def test_a_full_disk_while_backing_up_names_the_backup_and_says_nothing_was_written(
+    tmp_path, name, monkeypatch
+):
+    """The disk fills while the backup is copied (the error names the registry's file, as a
+    copy's does): the refusal names the backup and says the registry is unchanged; before, it
+    named the registry's own file ("pois.csv: kan ikke skrives") or the GeoPackage."""
+    path, plan = _planned(tmp_path, name)
+    before = _snapshot(path)
+
+    def full(old: Path, new: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(old))
+
+    monkeypatch.setattr(files, "keep_owners", full)
+    with pytest.raises(UserError) as caught:
+        apply_plan(path, plan, today=TODAY)
+    said = str(caught.value)
+    assert ".backup-" in said.split(":")[0] and "sikkerhedskopien kan ikke skrives" in said
+    assert f"intet blev skrevet, og {files.target_of(path)} er uændret" in said
     assert _snapshot(path) == before
     assert sorted(p.name for p in tmp_path.iterdir() if "backup" in p.name) == []
 
