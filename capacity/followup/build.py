@@ -137,8 +137,15 @@ def build_followup(
         figures += measures.families(t, y, day, limits, people)
         figures += measures.spread(t, y, limits, detail, sites)
         figures += measures.transport(t, y, detail, sites, limits.min_count)
-    identities, known = measures.flow_identities(t, years, figures)
-    shown = protect(figures, limits.min_count, lang, identities, known)
+    # the report's year only: the earlier years' counts are as earlier reports showed them
+    identities, known = measures.flow_identities(t, (year,), figures)
+    hide = measures.complement(figures, year, identities, known, limits.min_count)
+    keys = {k for eq in identities for _, k in eq}
+    hideable = frozenset(k for k in keys if k[0] == year)  # the year before: an earlier report's
+    stocks = frozenset(k for k in hideable if k[2] in ("staying", "resident_households"))
+    shown = protect(
+        figures, limits.min_count, lang, identities, known, frozenset(hide), hideable, stocks
+    )
     index = {f.key: f for f in shown}
     return Followup(
         years,

@@ -8,14 +8,14 @@ works on the members, not on the layout of a table:
 - primary: a count below ``min_count`` is shown as ``"<N"`` (``reports.privacy.suppress``), a share
   whose numerator is below it as that count (``"<N"``), and a statistic (median, average, percentile) over
   fewer than ``min_count`` households or children as ``"–"``;
-- totals: a count that is the sum of parts shown beside it (the residents over the sites, the
-  households moved on over the months) is published as the range the shown parts allow
+- totals: a count that is the sum of parts shown beside it (the residents over the sites) is
+  published as the range the shown parts allow
   (``reports.privacy.published_total``, the council map's rule): "182–184" when a part is hidden,
   so that the total less the shown parts gives back "each hidden part below N" and nothing more
   (``total``). A figure computed from such counts (person-minutes, empty beds) is published as
   the range it takes over the parts' published ranges (``bounded``: ``low``..``high``, its
-  ``value`` the middle); a statistic of a total's households (how long those moved on had
-  stayed) is taken over the shown parts' households only;
+  ``value`` the middle); a statistic of parts' households (how long those moved on had stayed)
+  is taken over the shown parts' households only;
 - secondary: whenever one shown count's households are among another's (same year, same unit;
   a range counts as its low end over the shown parts' households) and the difference is 1 to
   ``min_count - 1``, subtracting the two would give a hidden count, so one of them is hidden too
@@ -27,12 +27,14 @@ A difference of 0 (all of a group in one part) recovers nobody and is allowed.
 - identities: counts tied by an equation that holds in every registry (``Identity``: the
   households moved on in a year are those living there at its start, plus those housed in it,
   less those living there at its end; they are also the sum of the year's months) let a reader
-  combine more than two shown figures. What the report shows of each count (its value, its
-  range, "<N" as 0..N-1, "x" as N or more) is carried through the equations
-  (``identity_intervals``); where that leaves a count shown as "<N" one value only, another
-  count of the equation is hidden too ("x"), until none is given back. (That a hidden count is
-  not 0 may still follow: living there at a year's end shown as 3 or more, with those living
-  there at its start and those housed in it both "<3", says that neither is none.)
+  combine more than two shown figures. The caller hides counts chosen beforehand from what is
+  shown (``hide``: the follow-up's ``measures.complement``); then what the report shows of
+  each count (its value, its range, "<N" as 0..N-1, "x" as N or more) is carried through the
+  equations (``identity_intervals``), and where that leaves a count shown as "<N" one value
+  only, another count of the equation is hidden too ("x"), until none is given back. (That a
+  hidden count is not 0 may still follow: living there at a year's end shown as 3 or more, with
+  those living there at its start and those housed in it both "<3", says that neither is
+  none.)
 
 A figure of a month before the registry's first record is not measured (``unmeasured``): it is
 shown as "ingen data" ("no data"), never as a count, and is no part of any total.
@@ -180,21 +182,31 @@ def protect(
     lang: str = "da",
     identities: tuple[Identity, ...] = (),
     known: dict[Key, int] | None = None,
+    hide: frozenset[Key] = frozenset(),
+    hideable: frozenset[Key] | None = None,
+    last: frozenset[Key] = frozenset(),
 ) -> list[Figure]:
-    """``figures`` with ``shown`` and ``hidden`` set (primary, then secondary suppression, by
-    pairs and by ``identities``).
+    """``figures`` with ``shown`` and ``hidden`` set (primary, then secondary suppression: the
+    counts of ``hide`` chosen beforehand, by pairs and by ``identities``).
 
     A figure derived from a count (a share) carries the count's ``n`` and ``members``, so it is
     hidden with it. ``known``: counts of the identities that this report does not show but a
-    reader may know exactly (the year before the first, from an earlier report).
+    reader may know exactly (the year before the first, from an earlier report). ``hideable``:
+    the counts the identities' check may hide (default: any of theirs; a count an earlier report
+    showed protects nothing hidden), ``last`` those it hides only when nothing else will do.
     """
     out = [_primary(f, min_count, lang) for f in figures]
+    out = [
+        replace(f, hidden=True, shown=HIDDEN) if f.key in hide and not f.hidden else f for f in out
+    ]
     known = known or {}
     while True:
-        hide = _violations(out, min_count) or _identity_hides(out, min_count, identities, known)
-        if not hide:
+        hide_now = _violations(out, min_count) or _identity_hides(
+            out, min_count, identities, known, hideable, last
+        )
+        if not hide_now:
             break
-        for j in hide:
+        for j in hide_now:
             out[j] = replace(out[j], hidden=True, shown=HIDDEN)
     return [replace(f, shown=format_value(f, min_count, lang)) if not f.hidden else f for f in out]
 
@@ -262,14 +274,21 @@ def _narrowed(
 
 
 def _identity_hides(
-    figures: list[Figure], min_count: int, identities: tuple[Identity, ...], known: dict[Key, int]
+    figures: list[Figure],
+    min_count: int,
+    identities: tuple[Identity, ...],
+    known: dict[Key, int],
+    hideable: frozenset[Key] | None = None,
+    last: frozenset[Key] = frozenset(),
 ) -> set[int]:
     """One figure to hide so that no count shown as "<N" is given back by the identities: of
     the counts shown in an equation with the first one given back (else in any equation), the
     first whose hiding gives it more than one value, else the largest (the most room). They are
     tried the smallest first among those of 2N-1 or more, which leave a hidden count all of
     0..N-1 whatever its value ("x" says N or more: N-1 of room), so that which one is hidden
-    does not depend on a hidden value; then the smaller ones.
+    does not depend on a hidden value; then the smaller ones; counts of ``last`` (a stock shown
+    twice: hidden only both together) after all others. Only counts of ``hideable`` (when
+    given) are hidden.
 
     Raises
     ------
@@ -287,8 +306,17 @@ def _identity_hides(
     every = [k for eq in identities for _, k in eq]
     for keys in (near, every):
         shown = sorted(
-            {k for k in keys if k in pos and not figures[pos[k]].hidden},
-            key=lambda k: (figures[pos[k]].value < 2 * min_count - 1, figures[pos[k]].value, k),
+            {
+                k
+                for k in keys
+                if k in pos and not figures[pos[k]].hidden and (hideable is None or k in hideable)
+            },
+            key=lambda k: (
+                k in last,
+                figures[pos[k]].value < 2 * min_count - 1,
+                figures[pos[k]].value,
+                k,
+            ),
         )
         if not shown:
             continue

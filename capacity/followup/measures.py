@@ -112,11 +112,13 @@ def stays(
     t: Timeline, year: int, day: pd.Timestamp, long_months: int, min_count: int
 ) -> list[Figure]:
     """Length of stay of those who moved on in ``year`` and of those living there at its end;
-    move-outs per month. The households moved on are the sum of the months shown beside them:
-    their number is the range the shown months allow (``figures.total``), and how long they had
-    stayed is measured over the households of the shown months, so that no figure depends on a
-    hidden month. A month before the registry's first record (``t.since``) is not measured: it
-    has no data (``figures.unmeasured``) and is no part of the year's total."""
+    move-outs per month. The households moved on are counted exactly: those living there at the
+    year's start, plus those housed in it, less those living there at its end give their number
+    anyway (``flow_identities``), and the months hidden beside it are protected against it
+    (``complement``). How long they had stayed is measured over the households of the months
+    shown, so that no figure depends on a hidden month. A month before the registry's first
+    record (``t.since``) is not measured: it has no data (``figures.unmeasured``) and is no part
+    of the year's count."""
     h = t.households
     first = pd.Timestamp(year, 1, 1)
     moved = h[(h["end"] >= first) & (h["end"] <= day)]
@@ -131,8 +133,9 @@ def stays(
         gone = moved.index[moved["end"].dt.to_period("M") == month.to_period("M")]
         months.append(count(year, g, measure, _ones(gone), "households", True))
     measured = [m for m in months if m.measured]
-    moved_on = total(year, g, "moved_on", measured, "households", min_count)
-    moved = moved.loc[sorted(moved_on.members)]
+    moved_on = count(year, g, "moved_on", {k: 1 for m in measured for k in m.members}, "households")
+    shown = [m.members for m in measured if not is_suppressed(m.n, min_count)]
+    moved = moved.loc[sorted(frozenset().union(*shown))]
     ks = sorted({12, 24, long_months})
     length = (moved["end"] - moved["stay_start"]).dt.days / MONTH_DAYS
     out = [
@@ -198,10 +201,71 @@ def flow_identities(
         housed, staying = (y, "capacity", "housed"), (y, "stays", "staying")
         terms = ((1, before), (1, housed), (-1, moved_on), (-1, staying))
         values = {k: known[k] if k in known else index[k].value for k in (before, housed, staying)}
-        values[moved_on] = sum(index[k].value for k in months)  # exact: the months are
+        values[moved_on] = index[moved_on].value
         if sum(c * values[k] for c, k in terms) == 0:
             out.append(terms)
+        # the households living there at the year's end, counted twice (one count)
+        out.append(((1, staying), (-1, (y, "capacity", "resident_households"))))
     return tuple(out), known
+
+
+def complement(
+    figures: list[Figure],
+    year: int,
+    identities: tuple[Identity, ...],
+    known: dict[Key, int],
+    min_count: int,
+) -> set[Key]:
+    """Counts of ``year`` (the report's year) to hide ("x") beside those hidden as small, so
+    that the exact households moved on (and the equation of the year's flow) give none of them
+    back, chosen from which counts are small and from the shown values only, never from a
+    hidden value, so that what is hidden tells nothing either.
+
+    - A month shown as "<N": the households moved on less the months shown give the hidden
+      months' sum, so more months are hidden: the smallest of 2N-1 or more (an "x" says N or
+      more, which leaves every hidden month all of 0..N-1), else months from the largest down
+      until they leave that room.
+    - Those housed, living there at the year's start or end, or moved on shown as "<N" where the
+      year's flow equation holds: the others of the equation give it back, so those moved on are
+      hidden too, and months as above.
+    - Where the months cannot leave that room: those moved on and those housed are hidden too
+      (and, for a small count of the flow, those living there at the year's end, which the
+      report shows twice).
+    """
+    n = min_count
+    if n < 2:  # "<1" is 0: nothing is hidden that the report does not say
+        return set()
+    values = {f.key: f.value for f in figures if f.kind == "count" and f.value is not None}
+    small = {k for k, v in {**values, **known}.items() if v < n}
+    months = sorted(
+        (f for f in figures if f.year == year and f.measure.startswith("moveouts:") and f.measured),
+        key=lambda f: f.key,
+    )
+    moved_on, housed = (year, "stays", "moved_on"), (year, "capacity", "housed")
+    flow = next((eq for eq in identities if (1, housed) in eq), None)
+    flow_small = flow is not None and any(k in small for _, k in flow)
+    month_small = any(m.key in small for m in months)
+    if not flow_small and not month_small:
+        return set()
+    shown = [m for m in months if m.key not in small]
+    room = [m for m in shown if m.value >= 2 * n - 1]
+    chosen, left = [], 0.0
+    if room:
+        chosen, left = [min(room, key=lambda m: (m.value, m.key))], float(n - 1)
+    else:
+        for m in sorted(shown, key=lambda m: (-m.value, m.key)):
+            chosen.append(m)
+            left += m.value - n
+            if left >= n - 1:
+                break
+    out = {m.key for m in chosen}
+    if flow_small or left < n - 1:
+        out.add(moved_on)
+    if flow is not None and left < n - 1:
+        out.add(housed)
+        if flow_small:
+            out |= {(year, "stays", "staying"), (year, "capacity", "resident_households")}
+    return out - small
 
 
 def _over(group: pd.DataFrame, until: pd.Series, k: int) -> dict[str, int]:

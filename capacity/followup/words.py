@@ -149,7 +149,8 @@ WORDS = {
         "average": "Kommunens gennemsnit",
         "privacy": 'Tal under {n} vises som "<{n}", også 0; "x" er skjult, så et tal under {n} '
         "ikke kan regnes ud af de viste tal (som forskellen mellem to, eller af husstande ved "
-        'årets start + husstande, der fik bolig − husstande ved årets udgang); "–" er ikke opgjort (for få). En '
+        "årets start + husstande, der fik bolig − husstande ved årets udgang); "
+        '"–" er ikke opgjort (for få). En '
         "sum over boliger eller måneder, hvor en del er skjult, vises som det interval de viste "
         'dele giver (fx "182–188": de viste dele plus højst {top} for hver skjult), og det samme '
         "gælder personminutter og tomme senge; gennemsnit, forhold og mangel regnes fra "

@@ -131,8 +131,8 @@ def open_beds(dom: Domain) -> dict[str, int]:
 
     A unit that is not in service, booked from a later day, on a site not available on the
     date, or held by residents it cannot be shared with (a family, or a unit that is not
-    shareable) has no free beds, however few of its beds are taken. The reports' free beds are these, so that they agree with what
-    ``capacity place`` can use.
+    shareable) has no free beds, however few of its beds are taken. The reports' free beds are
+    these, so that they agree with what ``capacity place`` can use.
     """
     out = {}
     for u in dom.units.values():

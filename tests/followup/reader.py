@@ -4,8 +4,9 @@
 Independent of ``capacity.followup.figures``' own check: a CP-SAT model whose variables are the
 counts, each with the values its shown text allows ("<N": 0..N-1, "x": N or more, "a–b": a..b,
 a number: itself), and whose constraints are, for each year, "the households moved on are the sum
-of the months" and "living there at the year's start + housed in it = moved on in it + living
-there at its end". The count at the start of the first year is what an earlier report showed.
+of the months", "living there at the year's start + housed in it = moved on in it + living
+there at its end" and "living there at its end = the households in a temporary home" (one count,
+shown twice). The count at the start of the first year is what an earlier report showed.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def hidden_bounds(report, before: str | None) -> dict[tuple[int, str, str], tupl
         moved = count(y, "stays", "moved_on")
         model.add(moved == sum(months))
         end = count(y, "stays", "staying")
+        model.add(end == count(y, "capacity", "resident_households"))
         if start is not None:
             model.add(start + count(y, "capacity", "housed") == moved + end)
         start = end
