@@ -153,23 +153,25 @@ GPKG_OWN = ("gpkg_", "rtree_", "sqlite_")
 def beside_registry(path: Path) -> list[str]:
     """What an existing GeoPackage or workbook at ``path`` holds beside a registry's layers and
     policy, in Danish ("ark Oversigt", "tabel log", "visning v", "makroer"): a whole registry
-    written over it (``convert --force``) would lose it. Nothing for another kind of file, or
-    one that cannot be read as its suffix says (it is no registry of the user's)."""
-    ours = {*LAYERS, "policy"}
+    written over it (``convert --force``) would lose it. Nothing for another kind of file; for
+    one that cannot be read as its suffix says: what it holds is unknown, so it is named as
+    such (and kept)."""
+    ours = {name.casefold() for name in (*LAYERS, "policy")}
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        try:
-            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        try:  # a URI (``#``, ``?``, ``%`` escaped), so that the file is opened read-only
+            uri = f"{path.absolute().as_uri()}?mode=ro"
+            with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
                 rows = db.execute(
                     "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view')"
                 ).fetchall()
         except sqlite3.Error:
-            return []
+            return ["indhold, der ikke kan læses som en GeoPackage"]
         words = {"table": "tabel", "view": "visning"}
         return [
             f"{words[kind]} {name}"
             for kind, name in sorted(rows, key=lambda r: r[1])
-            if name not in ours and not name.lower().startswith(GPKG_OWN)
+            if name.casefold() not in ours and not name.lower().startswith(GPKG_OWN)
         ]
     if suffix in (".xlsx", ".xlsm"):
         try:
@@ -179,8 +181,10 @@ def beside_registry(path: Path) -> list[str]:
                     r'<sheet\b[^>]*\bname="([^"]*)"', book.read("xl/workbook.xml").decode()
                 )
         except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
-            return []
-        out = [f"ark {html.unescape(n)}" for n in names if html.unescape(n) not in ours]
+            return ["indhold, der ikke kan læses som en Excel-arbejdsbog"]
+        out = [
+            f"ark {html.unescape(n)}" for n in names if html.unescape(n).casefold() not in ours
+        ]
         return [*out, "makroer"] if macros else out
     return []
 

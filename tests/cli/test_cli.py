@@ -237,7 +237,9 @@ def test_convert_force_never_drops_what_the_user_keeps_in_the_file(sample_gpkg, 
     """``--force`` over a workbook or GeoPackage that holds the user's own sheet, table or view
     is refused, naming them, and the file is left as it was; over one holding a registry only
     it writes."""
-    book, gpkg = tmp_path / "reg.xlsx", tmp_path / "reg.gpkg"
+    here = tmp_path / "Flygtninge #2 100%20"  # a URI's '#' and '%20' in the path (review H3)
+    here.mkdir()
+    book, gpkg = here / "reg.xlsx", here / "reg.gpkg"
     for dst in (book, gpkg):
         assert runner.invoke(app, ["convert", str(sample_gpkg), str(dst)]).exit_code == 0
         again = runner.invoke(app, ["convert", str(sample_gpkg), str(dst), "--force"])
@@ -256,6 +258,13 @@ def test_convert_force_never_drops_what_the_user_keeps_in_the_file(sample_gpkg, 
         words = " ".join(result.output.split())
         assert f"rummer mere end et register: {named}." in words and "ville gå tabt" in words
         assert dst.read_bytes() == before
+    assert sorted(p.name for p in here.iterdir() if not p.name.startswith(".")) == [
+        "reg.gpkg",
+        "reg.xlsx",
+    ]  # no stray database beside them
+    (here / "broken.gpkg").write_bytes(b"not a database")
+    result = runner.invoke(app, ["convert", str(sample_gpkg), str(here / "broken.gpkg"), "--force"])
+    assert result.exit_code == 2 and "ikke kan læses som en GeoPackage" in result.output
 
 
 def test_convert_to_a_macro_workbook_name_is_refused(sample_gpkg, tmp_path):
