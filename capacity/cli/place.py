@@ -14,7 +14,7 @@ from rich.table import Table
 
 from capacity.cli.app import LiveProgress, add_rows, clean, make_console, see, wrote
 from capacity.cli.options import LangOpt, PolicyOpt, RegistryArg, SeedOpt, as_date, date_option
-from capacity.files import outside_registry
+from capacity.files import outside_registry, target_of
 from capacity.numbers import number
 
 
@@ -114,7 +114,8 @@ def place(
             formulation=formulation,
             clock=clock,
         )
-    made_with = None if policy is None else str(policy)  # apply names it if another is given
+    # apply compares it (the file itself, however it is named then) and names it
+    made_with = None if policy is None else str(target_of(policy))
     result = replace(result, input_parts={**result.input_parts, "policy_file": made_with})
     if out is not None:
         write_outputs(result, out)

@@ -182,9 +182,7 @@ def beside_registry(path: Path) -> list[str]:
                 )
         except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
             return ["indhold, der ikke kan læses som en Excel-arbejdsbog"]
-        out = [
-            f"ark {html.unescape(n)}" for n in names if html.unescape(n).casefold() not in ours
-        ]
+        out = [f"ark {html.unescape(n)}" for n in names if html.unescape(n).casefold() not in ours]
         return [*out, "makroer"] if macros else out
     return []
 

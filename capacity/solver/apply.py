@@ -151,7 +151,8 @@ def _changed(
             f"{input_hash(planned)[:12]} ≠ {was}){hint}; kør capacity place igen, og gennemgå "
             "den nye plan"
         )
-    made_with, given = parts.get("policy_file"), None if policy is None else str(policy)
+    made_with = parts.get("policy_file")
+    given = None if policy is None else str(target_of(policy))
     if made_with == given:
         which = f"politikfilen {given}" if given else f"politikken i {registry}"
         return (

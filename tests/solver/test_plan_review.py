@@ -86,7 +86,7 @@ def test_a_plan_made_with_a_policy_file_says_so_when_applied_with_another(tmp_pa
     other.write_text("[weights]\nmoves = 170\n", encoding="utf-8")
     reg, plan = _planned(tmp_path, "--policy", mine)
     covers = json.loads((plan / "summary.json").read_text(encoding="utf-8"))["input_hash_covers"]
-    assert covers["policy_file"] == str(mine) and set(covers) == {
+    assert covers["policy_file"] == str(mine.resolve()) and set(covers) == {
         "registry",
         "policy",
         "policy_file",
@@ -105,6 +105,10 @@ def test_a_plan_made_with_a_policy_file_says_so_when_applied_with_another(tmp_pa
     changed = _run(reg, "--out", plan, "--apply", "--policy", mine)
     assert changed.exit_code == 2
     assert f"politikfilen {mine} er ændret, siden planen i {plan} blev lavet" in changed.output
+    link = tmp_path / "samme.toml"  # the same file by another name (review L5)
+    link.symlink_to(mine)
+    named = _run(reg, "--out", plan, "--apply", "--policy", link)
+    assert f"politikfilen {mine} er ændret" in named.output, named.output
     assert _snapshot(reg) == before
     mine.write_text("[weights]\nmoves = 150\n", encoding="utf-8")
     same = _run(reg, "--out", plan, "--apply", "--policy", mine)
