@@ -64,14 +64,16 @@ def read_output_csv(path: Path, **kwargs: Any) -> pd.DataFrame:
     A file a planner reviewed and saved again with a spreadsheet program reads as well: UTF-8
     with or without a BOM, else cp1252, and the separator of its header line
     (``imports.sniff_separator``: Danish Excel saves with ``;``), as the registry's CSV files
-    are read."""
+    are read; with ``;`` a decimal comma ("1234,5"), as Danish Excel writes it. Thousands
+    separators are not read: such a cell stays text, and the reader's own checks refuse it."""
     data = Path(path).read_bytes()
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = data.decode("cp1252")
     sep = sniff_separator(text.split("\n", 1)[0])
-    frame = pd.read_csv(io.StringIO(text), sep=sep, **kwargs)
+    decimal = "," if sep == ";" else "."
+    frame = pd.read_csv(io.StringIO(text), sep=sep, decimal=decimal, **kwargs)
     for column in _text_columns(frame):
         frame[column] = [restore(v) if isinstance(v, str) else v for v in frame[column]]
     return frame

@@ -79,11 +79,17 @@ def test_an_output_saved_again_by_danish_excel_reads_as_written(tmp_path):
     cp1252): our readers read it as the file we wrote, formula-like ids restored (helper's note
     on audit M5: plan.csv, modules.csv and months.csv were read with ',' only)."""
     frame = pd.DataFrame(
-        {"site_id": ["=P1", "Æblehaven"], "month": ["2027-01", "2027-02"], "beds": [4, 10]}
+        {
+            "site_id": ["=P1", "Æblehaven"],
+            "month": ["2027-01", "2027-02"],
+            "beds": [4, 10],
+            "cost": [1234.5, 20.0],
+        }
     )
     ours = tmp_path / "plan.csv"
     ours.write_text(csv_text(frame), encoding="utf-8")
     text = ours.read_text(encoding="utf-8").replace(",", ";").replace("\n", "\r\n")
+    text = text.replace("1234.5", "1234,5").replace("20.0", "20,0")  # Danish decimal commas
     for name, data in (
         ("excel.csv", "\ufeff".encode() + text.encode("utf-8")),
         ("cp1252.csv", text.encode("cp1252")),
