@@ -135,7 +135,7 @@ def atomic_file(path: Path, write: Callable[[Path], None], mode: int | None = No
             os.chmod(tmp, mode)
             sync_tree(tmp)
             os.replace(tmp, path)
-            sync_tree(path.parent, deep=False)
+        _sync_after(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -164,6 +164,8 @@ def atomic_folder(
     with os_errors(path.parent):
         tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}.{MARK}tmp-"))
     try:
+        with os_errors(path):
+            keep_access(path, tmp)  # before the files: they inherit its default access list
         write(tmp)  # the writer's own errors pass as they are
         with os_errors(path):
             if path.exists():
@@ -172,12 +174,11 @@ def atomic_folder(
                         continue
                     if not (tmp / item.name).exists() and not (tmp / item.name).is_symlink():
                         copy_item(item, tmp / item.name)
-            keep_access(path, tmp)
             keep_owners(path, tmp)
             os.chmod(tmp, mode)
             sync_tree(tmp)
             swap_in(tmp, path)
-            sync_tree(path.parent, deep=False)
+        _sync_after(path.parent)
     finally:
         with contextlib.suppress(OSError):  # what is left is a leftover the next apply removes
             remove_tree(tmp)
@@ -208,8 +209,18 @@ def sync_tree(path: Path, deep: bool = True) -> None:
     _fsync_folder(path)
 
 
+def _sync_after(folder: Path) -> None:
+    """Flush the folder a rename was made in; the rename is done, so a folder that cannot be
+    flushed is no reason to say the write failed."""
+    with contextlib.suppress(OSError):
+        sync_tree(folder, deep=False)
+
+
 def _fsync(path: Path, flags: int) -> None:
-    fd = os.open(path, flags)
+    try:
+        fd = os.open(path, flags)
+    except PermissionError:  # a file its owner may write but not read
+        fd = os.open(path, os.O_WRONLY)
     try:
         os.fsync(fd)
     finally:

@@ -961,6 +961,12 @@ def test_convert_and_generate_refuse_an_existing_destination_without_force(tmp_p
             assert str(dst) in result.output.replace("\n", "")
             assert _snapshot(dst) == before
         result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
+        if dst.suffix:  # no workbook: what it holds is unknown, so even --force keeps it
+            said = " ".join(result.output.split())
+            assert result.exit_code == 2 and "ikke kan læses som en Excel-arbejdsbog" in said
+            assert _snapshot(dst) == before
+            dst.unlink()
+            result = runner.invoke(capacity_app, ["convert", str(src), str(dst), "--force"])
         assert result.exit_code == 0, result.output
         assert input_hash(load_registry(dst)) == input_hash(load_registry(src))
     assert (tmp_path / "folder" / "keep.txt").read_text() == "mine"
