@@ -78,6 +78,19 @@ def not_housed(reg: Registry, date: dt.date) -> pd.DataFrame:
     return reg.households[~reg.households["id"].isin(housed)]
 
 
+def waiting_for_booking(reg: Registry, date: dt.date) -> pd.DataFrame:
+    """Households arrived by ``date`` and without a home on it whose home is booked from a later
+    day (``booked_after``): ``household_id``, ``unit_id`` and ``move_in`` of their first
+    booking. The placement leaves them to it (it places nobody into a booked unit, nor a booked
+    household elsewhere); ``capacity place`` names them."""
+    occ = reg.occupancy
+    hh = not_housed(reg, date)
+    arrived = set(hh.loc[hh["arrival_date"] <= pd.Timestamp(date), "id"])
+    rows = occ[booked_after(occ, date) & occ["household_id"].isin(arrived)]
+    rows = rows.sort_values(["move_in", "household_id"]).drop_duplicates("household_id")
+    return rows[["household_id", "unit_id", "move_in"]].reset_index(drop=True)
+
+
 def moved_on(reg: Registry, date: dt.date) -> set[str]:
     """Households whose every occupancy row closed on or before ``date``: they have left."""
     occ = reg.occupancy

@@ -153,13 +153,29 @@ def _apply(
 
 def _ending(reg, result) -> list[str]:
     """A line per site of the plan whose availability ends: the households placed there must
-    move again by then, which the objective does not count."""
+    move again by then, which the objective does not count; and a line naming the households
+    arrived and waiting for a home booked from a later day, which are not placed now."""
     from capacity.io.values import amount
-    from capacity.overview import ending_sites
+    from capacity.overview import ending_sites, waiting_for_booking
 
     ending = ending_sites(reg, result.placements["site_id"], result.date)
     en = result.lang == "en"
-    return [
+    booked = waiting_for_booking(reg, result.date)
+    which = ", ".join(
+        f"{b.household_id} ({b.unit_id}, {'from' if en else 'fra'} {b.move_in:%Y-%m-%d})"
+        for b in booked.itertuples()
+    )
+    waits = []
+    if len(booked):
+        n = len(booked)
+        waits = [
+            f"Note: {amount(n, 'household', 'households')} arrived and waiting for a home booked "
+            f"from a later day, not placed now: {which}."
+            if en
+            else f"Bemærk: {amount(n, 'husstand', 'husstande')} er ankommet og venter på en "
+            f"bolig, der er booket fra en senere dato, og placeres ikke nu: {which}."
+        ]
+    return waits + [
         (
             f"Note: {amount(r.households, 'household', 'households')} placed at {r.site_id}, "
             "available only until "

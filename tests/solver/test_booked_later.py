@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from capacity import overview
 from capacity.cli.app import user_errors
 from capacity.cli.place import place as place_command
-from capacity.io.registry import load_registry
+from capacity.io.registry import load_registry, write_registry
 from capacity.model.domain import build_domain
 from capacity.solver.solve import place
 from capacity.solver.verify import Plan, check_plan
@@ -130,3 +130,20 @@ def test_a_plan_into_a_booked_unit_or_of_a_booked_household_is_refused_with_the_
         "2026-11-15); tag den ud af planen, eller ret bookingen i registrets occupancy først"
     ]
     assert reasons(("A", "SMALL")) != []  # three persons, two beds: still checked as before
+
+
+def test_place_names_the_arrived_households_waiting_for_a_booked_home(tmp_path):
+    """B has arrived and waits for FLAT, booked from 30 days after the date: it is neither
+    placed nor unplaced, so ``place`` says so by name (review M2: it was left out without a
+    word)."""
+    path = tmp_path / "reg.gpkg"
+    write_registry(_booked_world(), path)
+    result = _run(path, "--date", DAY, "--time-limit", "5")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    booked = (DAY + dt.timedelta(days=30)).isoformat()
+    assert (
+        "Bemærk: 1 husstand er ankommet og venter på en bolig, der er booket fra en senere "
+        f"dato, og placeres ikke nu: B (FLAT, fra {booked})."
+    ) in said
+    assert overview.waiting_for_booking(_booked_world(), DAY)["household_id"].tolist() == ["B"]
