@@ -9,11 +9,10 @@ and ``capacity.io.imports`` for what the readers accept (encodings, separators, 
 from __future__ import annotations
 
 import contextlib
-import html
-import re
 import sqlite3
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from capacity.errors import Problem, RegistryError, UserError
 from capacity.files import atomic_file, atomic_folder, file_lock, sqlite_lock, target_of
@@ -23,6 +22,7 @@ from capacity.io.imports import folder_files, layer_files, read_raw
 from capacity.io.layers import LAYERS, Registry
 from capacity.io.validate import check_raw
 from capacity.io.writers import folder_form, write_folder, write_gpkg, write_xlsx
+from capacity.io.xlsx_parts import sheet_parts
 
 __all__ = [
     "convert",
@@ -177,12 +177,12 @@ def beside_registry(path: Path) -> list[str]:
         try:
             with zipfile.ZipFile(path) as book:
                 macros = any(n.lower().endswith("vbaproject.bin") for n in book.namelist())
-                names = re.findall(
-                    r'<sheet\b[^>]*\bname="([^"]*)"', book.read("xl/workbook.xml").decode()
-                )
-        except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
+                names = list(sheet_parts(book))
+        except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+            names = []
+        if not names:  # every workbook has a sheet
             return ["indhold, der ikke kan læses som en Excel-arbejdsbog"]
-        out = [f"ark {html.unescape(n)}" for n in names if html.unescape(n).casefold() not in ours]
+        out = [f"ark {n}" for n in names if n.casefold() not in ours]
         return [*out, "makroer"] if macros else out
     return []
 
