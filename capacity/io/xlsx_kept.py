@@ -3,10 +3,10 @@
 openpyxl keeps the parts of a workbook it models (sheets, styles, notes, pictures, charts,
 Tables, pivot tables, links to other workbooks, document properties) and saves the workbook
 without the others, without a word: threaded comments, a sensitivity label, data connections,
-custom XML, cell metadata, pictures in a format it cannot save, and whatever Excel adds next.
-``kept_parts`` compares the kinds of part (content types) of the workbook with those of the copy
-openpyxl saved, before the copy replaces it, and refuses the copy when a kind is gone, naming
-it in Danish.
+custom XML, cell metadata, pictures in a format it cannot save, a picture in a sheet's header or
+footer, and whatever Excel adds next. ``kept_parts`` counts the parts of each kind (content type)
+in the workbook and in the copy openpyxl saved, before the copy replaces it, and refuses the copy
+when it has fewer of a kind, naming the kind in Danish.
 """
 
 from __future__ import annotations
@@ -30,6 +30,14 @@ REGENERATED = frozenset(
         "application/vnd.ms-office.chartcolorstyle+xml",
     }
 )
+
+# Kinds of part whose content openpyxl keeps in parts of another kind: the table of texts Excel
+# shares between cells, whose texts openpyxl writes into each cell of the sheets (inline).
+REWRITTEN = frozenset({f"{SML}sharedStrings+xml"})
+
+# Kinds of part that say how the others hang together, not what they hold; openpyxl writes its
+# own, and their number follows from the parts it keeps.
+STRUCTURE = frozenset({"application/vnd.openxmlformats-package.relationships+xml"})
 
 EMF = "billeder i EMF/WMF-format"
 PICTURES = "billeder"
@@ -118,11 +126,13 @@ def kept_parts(path: Path, saved: Path) -> None:
 
 
 def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
-    """What the workbook ``before`` has and its save ``after`` lacks, in Danish: the kinds of
-    part (content types) of ``before`` that no part of ``after`` has. Kinds are compared, not
-    names, since openpyxl names and numbers the parts it writes its own way (``image1.png`` for
-    ``image3.png``, ``.jpeg`` for ``.jpg``); a kind gone is content gone, whether openpyxl
-    knows of it or not.
+    """What the workbook ``before`` has and its save ``after`` lacks, in Danish: each kind of
+    part (content type) of which ``after`` has fewer parts than ``before``. Parts are counted by
+    kind, not matched by name, since openpyxl names and numbers the parts it writes its own way
+    (``image1.png`` for ``image3.png``, ``.jpeg`` for ``.jpg``); a part fewer is content gone,
+    whether openpyxl knows of it or not. Counted, not just present: a picture in a sheet's header
+    (a VML drawing and its picture) is gone without a word where another sheet keeps a note (a
+    VML drawing) and a picture.
 
     Left out are the parts that hold nothing the user made, which openpyxl drops and Excel writes
     again (``REGENERATED``): the calculation chain (the order Excel last computed the formulas
@@ -130,28 +140,42 @@ def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
     again), a printer driver's private settings (the page setup itself, paper, orientation,
     margins, scaling and print area, is in the sheet and is kept), a chart's gallery style and
     colour set (the chart's look is written out in the chart part, which is kept), and the
-    preview picture of the workbook Excel makes when saving it (``thumbnail``)."""
+    preview picture of the workbook Excel makes when saving it (``thumbnail``). Left out too are
+    the texts Excel shares between cells, which openpyxl writes into the cells (``REWRITTEN``),
+    and the relationships between parts (``STRUCTURE``)."""
     preview = {target for kind, target in rels(before, "").values() if kind == "thumbnail"}
     now = part_types(after)
     gone: set[str] = set()
     unknown: list[str] = []
     for kind, parts in part_types(before).items():
         parts = [p for p in parts if p not in preview]
-        if not parts or kind in now or kind in REGENERATED:
+        kept = len(now.get(kind, []))
+        if len(parts) <= kept or kind in REGENERATED | REWRITTEN | STRUCTURE:
             continue
-        for part in parts:
-            name = KINDS.get(kind) or next(
-                (n for folder, n in FOLDERS.items() if part.startswith(folder)), None
-            )
-            if name is None:
-                unknown.append(part)
-            else:
-                gone.add(name)
+        named = {part: _named(kind, part) for part in parts}
+        if not kept:
+            gone.update(n for n in named.values() if n is not None)
+            unknown += [part for part, n in named.items() if n is None]
+            continue
+        # some parts of the kind are kept: the kind is named with how many are lost
+        known = sorted({n for n in named.values() if n is not None})
+        what = " eller ".join(known) or f"en slags, som capacity ikke kender ({_shown(parts)})"
+        gone.add(f"{len(parts) - kept} af {len(parts)} dele med {what}")
     if unknown:
-        shown = ", ".join(sorted(unknown)[:PARTS_SHOWN])
-        more = " ..." if len(unknown) > PARTS_SHOWN else ""
-        gone.add(f"dele, som capacity ikke kender ({shown}{more})")
+        gone.add(f"dele, som capacity ikke kender ({_shown(unknown)})")
     return sorted(gone)
+
+
+def _named(kind: str, part: str) -> str | None:
+    """What the part ``part`` of content type ``kind`` is to the user, in Danish; None where
+    capacity does not know."""
+    return KINDS.get(kind) or next((n for f, n in FOLDERS.items() if part.startswith(f)), None)
+
+
+def _shown(parts: list[str]) -> str:
+    """The first ``PARTS_SHOWN`` of ``parts`` by name, "..." for the rest."""
+    more = " ..." if len(parts) > PARTS_SHOWN else ""
+    return ", ".join(sorted(parts)[:PARTS_SHOWN]) + more
 
 
 def _listed(names: list[str]) -> str:

@@ -88,7 +88,8 @@ def part_types(book: zipfile.ZipFile) -> dict[str, list[str]]:
     for name in book.namelist():
         if name.endswith("/") or name == "[Content_Types].xml":
             continue
-        extension = PurePosixPath(name).suffix[1:].lower()
+        base = PurePosixPath(name).name  # ".rels" is all extension, as the format has it
+        extension = base.rpartition(".")[2].lower() if "." in base else ""
         kind = overrides.get(f"/{name.lower()}") or defaults.get(extension, "")
         out.setdefault(kind, []).append(name)
     return out

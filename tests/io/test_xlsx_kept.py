@@ -6,6 +6,7 @@ writes again, are not refused."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from tests.solver.test_apply_safe import DAY, _planned, _refused_again, _run
 PACKAGE_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 
 
 def _png() -> io.BytesIO:
@@ -289,3 +291,119 @@ def test_what_openpyxl_keeps_and_what_excel_writes_again_is_applied(tmp_path):
     assert notes["A1"].font.b and notes["B2"].fill.fgColor.rgb == "00FFFF00"
     assert [str(v.sqref) for v in notes.data_validations.dataValidation] == ["B2:B9"]
     assert [str(f.sqref) for f in notes.conditional_formatting] == ["B2:B9"]
+
+
+def _shared_strings(path: Path) -> None:
+    """The workbook's texts moved from its cells into one shared table (``sharedStrings.xml``),
+    as Excel writes every workbook; openpyxl writes them into the cells."""
+    texts: list[str] = []
+    added: dict[str, bytes] = {}  # the table, written after every sheet has given its texts
+
+    def shared(cell: re.Match[str]) -> str:
+        texts.append(f"<si>{cell['text']}</si>")
+        return f'<c {cell["head"]}t="s"{cell["tail"]}><v>{len(texts) - 1}</v></c>'
+
+    def edit(name: str, data: bytes) -> bytes:
+        if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+            inline = r'<c (?P<head>[^>]*)t="inlineStr"(?P<tail>[^>]*)><is>(?P<text>.*?)</is></c>'
+            data = re.sub(inline, shared, data.decode()).encode()
+            table = f'<sst xmlns="{MAIN}" count="{len(texts)}" uniqueCount="{len(texts)}">'
+            added["xl/sharedStrings.xml"] = (table + "".join(texts) + "</sst>").encode()
+            return data
+        if name == "xl/_rels/workbook.xml.rels":
+            return _related(data, "rIdSS", f"{OFFICE_RELS}/sharedStrings", "sharedStrings.xml")
+        if name == "[Content_Types].xml":
+            kind = f"{SML}sharedStrings+xml"
+            return _typed(
+                data, f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}"/>'
+            )
+        return data
+
+    _rewrite(path, edit, added)
+
+
+def test_a_workbook_whose_texts_excel_shares_between_cells_is_applied(tmp_path):
+    """Excel keeps a workbook's texts in one shared table; openpyxl writes them into the cells.
+    Before, that table was taken for content the save lost, and every workbook Excel had saved
+    was refused."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _notes(path, lambda sheet: sheet.append(["Husk at ringe til H081", "fra Jobberiet"]))
+    _shared_strings(path)
+    with zipfile.ZipFile(path) as book:
+        assert "inlineStr" not in book.read(sheet_parts(book)["Noter"]).decode()
+    rows = load_registry(path).occupancy
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    after = load_registry(path).occupancy
+    assert len(after) == len(rows) + 3
+    assert after.head(len(rows)).astype(str).equals(rows.astype(str))
+    notes = openpyxl.load_workbook(path)["Noter"]
+    assert [c.value for c in notes[1]] == ["Husk at ringe til H081", "fra Jobberiet"]
+
+
+def _with_header_picture(path: Path) -> None:
+    """A logo in the header of the sheet ``Logo`` (a VML drawing and its PNG), in a workbook that
+    has a note and a picture elsewhere (another VML drawing, another PNG)."""
+    _notes(path, _rich)
+    sheet = _notes_named(path, "Logo")
+    folder, name = sheet.rsplit("/", 1)
+    vml = (
+        '<xml xmlns:v="urn:schemas-microsoft-com:vml" '
+        'xmlns:o="urn:schemas-microsoft-com:office:office"><v:shape id="CH" '
+        'type="#_x0000_t75" style="width:60pt;height:20pt"><v:imagedata o:relid="rId1" '
+        'o:title="logo"/></v:shape></xml>'
+    )
+    logo = f"{OFFICE_RELS}/image"
+    vml_rels = (
+        f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rId1" Type="{logo}" '
+        'Target="../media/logo.png"/></Relationships>'
+    )
+    header = (
+        "<headerFooter><oddHeader>&amp;L&amp;G</oddHeader></headerFooter><legacyDrawingHF "
+        f'xmlns:r="{OFFICE_RELS}" r:id="rIdHF"/></worksheet>'
+    )
+
+    def edit(part: str, data: bytes) -> bytes:
+        if part == sheet:
+            return data.replace(b"</worksheet>", header.encode())
+        if part == "[Content_Types].xml" and b'Extension="vml"' not in data:
+            kind = "application/vnd.openxmlformats-officedocument.vmlDrawing"
+            return _typed(data, f'<Default Extension="vml" ContentType="{kind}"/>')
+        return data
+
+    target = "../drawings/vmlDrawingHF1.vml"
+    added = {
+        f"{folder}/_rels/{name}.rels": (
+            f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rIdHF" '
+            f'Type="{OFFICE_RELS}/vmlDrawing" Target="{target}"/></Relationships>'
+        ).encode(),
+        "xl/drawings/vmlDrawingHF1.vml": vml.encode(),
+        "xl/drawings/_rels/vmlDrawingHF1.vml.rels": vml_rels.encode(),
+        "xl/media/logo.png": _png().getvalue(),
+    }
+    _rewrite(path, edit, added)
+
+
+def _notes_named(path: Path, title: str) -> str:
+    """An empty sheet ``title`` of the user's; returns its part's name."""
+    book = openpyxl.load_workbook(path)
+    book.create_sheet(title)["A1"] = "Kontakt"
+    book.save(path)
+    with zipfile.ZipFile(path) as zipped:
+        return sheet_parts(zipped)[title]
+
+
+def test_a_picture_in_a_header_is_refused_where_another_sheet_keeps_a_note_and_a_picture(
+    tmp_path,
+):
+    """openpyxl saves a sheet without its header's picture. The kinds of part it lives in (a VML
+    drawing, a PNG) stay in the copy through the other sheet's note and picture; before, only
+    kinds were compared, and the logo was gone with exit 0."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _with_header_picture(path)
+    assert openpyxl.load_workbook(path)["Logo"].oddHeader.left.text == "&G"
+    said = _refused_again(tmp_path, path)
+    assert "1 af 2 dele med VML-tegninger" in said and "1 af 2 dele med billeder" in said, said
+    assert "intet blev skrevet" in said
