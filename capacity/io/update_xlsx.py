@@ -12,6 +12,7 @@ from typing import Any
 from xml.etree import ElementTree
 
 from openpyxl.formatting.formatting import ConditionalFormatting, ConditionalFormattingList
+from openpyxl.worksheet._reader import EXT_TYPES
 from openpyxl.worksheet.cell_range import MultiCellRange
 
 from capacity import files
@@ -21,7 +22,7 @@ from capacity.io.layers import LAYERS, Registry
 from capacity.io.target import Edit, Target, edits
 from capacity.io.values import amount
 from capacity.io.xlsx_kept import kept_parts
-from capacity.io.xlsx_parts import TotalsRow, rels, sheet_parts, totals_rows
+from capacity.io.xlsx_parts import MAIN, TotalsRow, part_xml, rels, sheet_parts, totals_rows
 
 
 def _save_book(book: Any, path: Path) -> None:
@@ -208,7 +209,11 @@ class XlsxTarget(Target):
             book = openpyxl.load_workbook(
                 self.path, keep_vba=self.path.suffix.lower() == ".xlsm", rich_text=True
             )
-        lost = sorted({_feature(str(w.message)) for w in said if _dropping(str(w.message))})
+        messages = [str(w.message) for w in said]
+        lost = sorted(
+            {_feature(m) for m in messages if _dropping(m) and not m.startswith(UNKNOWN)}
+            | _unknown_extensions(self.path, sum(m.startswith(UNKNOWN) for m in messages))
+        )
         if lost:  # openpyxl would save the workbook without them
             raise UserError(
                 f"{self.path}: arbejdsbogen har Excel-funktioner, som --apply ikke kan bevare "
@@ -250,6 +255,40 @@ DROPPED = (
     ("conditional formatting rule", "betinget formatering"),
     ("merged cells", "kommentarer i flettede celler"),
 )
+
+
+# how openpyxl's warning on an extension of a sheet it does not know begins
+UNKNOWN = "Unknown extension"
+
+# Extensions of a sheet that say how Excel shows it, not what it holds; openpyxl drops them on
+# loading (with the warning ``UNKNOWN``), and Excel shows the sheet as it would a new one: Excel
+# for Mac's page layout view.
+VIEW_ONLY = frozenset({"http://schemas.microsoft.com/office/mac/excel/2008/main"})
+
+
+def _unknown_extensions(path: Path, warned: int) -> set[str]:
+    """What openpyxl's ``warned`` warnings ``UNKNOWN`` on loading the workbook at ``path`` are
+    about, in Danish: the sheets with an extension openpyxl does not know (``EXT_TYPES``, the
+    table it warns from), leaving out those that only say how Excel shows the sheet
+    (``VIEW_ONLY``). Warnings more than such extensions in the sheets are named as extensions
+    capacity does not know."""
+    if not warned:
+        return set()
+    found: list[tuple[str, str]] = []
+    with zipfile.ZipFile(path) as book:
+        for sheet, part in sheet_parts(book).items():
+            root = part_xml(book, part)
+            extensions = root.find(f"{MAIN}extLst") if root is not None else None
+            found += [
+                (sheet, e.get("uri", ""))
+                for e in (list(extensions) if extensions is not None else [])
+                if e.get("uri", "").upper() not in EXT_TYPES
+            ]
+    sheets = sorted({sheet for sheet, uri in found if uri not in VIEW_ONLY})
+    named = {f"Excel-udvidelser, som capacity ikke kender, på arket {s}" for s in sheets}
+    return named | (
+        {"Excel-udvidelser, som capacity ikke kender"} if warned > len(found) else set()
+    )
 
 
 def _dropping(message: str) -> bool:

@@ -407,3 +407,41 @@ def test_a_picture_in_a_header_is_refused_where_another_sheet_keeps_a_note_and_a
     said = _refused_again(tmp_path, path)
     assert "1 af 2 dele med VML-tegninger" in said and "1 af 2 dele med billeder" in said, said
     assert "intet blev skrevet" in said
+
+
+def _with_extension(path: Path, uri: str, body: str) -> None:
+    """The sheet ``Noter`` with an extension ``uri`` holding ``body``, as Excel writes one."""
+    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    extension = f'<extLst><ext uri="{uri}">{body}</ext></extLst></worksheet>'
+    _rewrite(
+        path,
+        lambda name, data: (
+            data.replace(b"</worksheet>", extension.encode()) if name == sheet else data
+        ),
+        {},
+    )
+
+
+def test_the_page_layout_view_of_excel_for_mac_does_not_stop_an_apply(tmp_path):
+    """Excel for Mac writes whether a sheet opens in page layout view as an extension openpyxl
+    does not know and drops; before, that refused the workbook, naming openpyxl's 'Unknown'."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    mac = "http://schemas.microsoft.com/office/mac/excel/2008/main"
+    _with_extension(path, mac, f'<mx:PLV xmlns:mx="{mac}" Mode="1" OnePage="0" WScale="0"/>')
+    rows = len(load_registry(path).occupancy)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    assert len(load_registry(path).occupancy) == rows + 3
+    assert openpyxl.load_workbook(path)["Noter"]["A1"].value == "Opfølgning"
+
+
+def test_an_extension_capacity_does_not_know_is_refused_naming_its_sheet(tmp_path):
+    """An extension of a sheet that openpyxl does not know is dropped on saving; the refusal
+    names the sheet in Danish (before: openpyxl's word 'Unknown')."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _with_extension(path, "{0C2B1D00-1111-2222-3333-444455556666}", '<x:data xmlns:x="urn:x"/>')
+    said = _refused_again(tmp_path, path)
+    assert "Excel-udvidelser, som capacity ikke kender, på arket Noter" in said, said
+    assert "Unknown" not in said
