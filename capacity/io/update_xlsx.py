@@ -262,8 +262,14 @@ UNKNOWN = "Unknown extension"
 
 # Extensions of a sheet that say how Excel shows it, not what it holds; openpyxl drops them on
 # loading (with the warning ``UNKNOWN``), and Excel shows the sheet as it would a new one: Excel
-# for Mac's page layout view.
-VIEW_ONLY = frozenset({"http://schemas.microsoft.com/office/mac/excel/2008/main"})
+# for Mac's page layout view, under either of the two names (uri) Excel for Mac writes it by.
+# Compared in capitals, as openpyxl compares them.
+VIEW_ONLY = frozenset(
+    {
+        "HTTP://SCHEMAS.MICROSOFT.COM/OFFICE/MAC/EXCEL/2008/MAIN",
+        "{64002731-A6B0-56B0-2670-7721B7C09600}",
+    }
+)
 
 
 def _unknown_extensions(path: Path, warned: int) -> set[str]:
@@ -284,7 +290,7 @@ def _unknown_extensions(path: Path, warned: int) -> set[str]:
                 for e in (list(extensions) if extensions is not None else [])
                 if e.get("uri", "").upper() not in EXT_TYPES
             ]
-    sheets = sorted({sheet for sheet, uri in found if uri not in VIEW_ONLY})
+    sheets = sorted({sheet for sheet, uri in found if uri.upper() not in VIEW_ONLY})
     named = {f"Excel-udvidelser, som capacity ikke kender, på arket {s}" for s in sheets}
     return named | (
         {"Excel-udvidelser, som capacity ikke kender"} if warned > len(found) else set()

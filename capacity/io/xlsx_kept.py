@@ -15,7 +15,7 @@ import zipfile
 from pathlib import Path
 
 from capacity.errors import UserError
-from capacity.io.xlsx_parts import part_types, rels
+from capacity.io.xlsx_parts import MAIN, part_types, part_xml, rels, sheet_parts, workbook_part
 
 SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 OFFICE = "application/vnd.openxmlformats-officedocument."
@@ -110,13 +110,22 @@ FOLDERS = {
 
 PARTS_SHOWN = 3  # parts of a kind without a Danish name named in the refusal
 
+# Settings inside the workbook part and the sheets that openpyxl does not write back, by their
+# element's name there -> what the user knows them as, in Danish (``lost_settings``).
+WORKBOOK_SETTINGS = {
+    "fileSharing": "adgangskode til ændring eller »anbefalet skrivebeskyttet«",
+}
+SHEET_SETTINGS = {
+    "protectedRanges": "områder, som brugere må redigere i et beskyttet ark",
+}
+
 
 def kept_parts(path: Path, saved: Path) -> None:
     """Refuse ``saved``, openpyxl's save of the workbook at ``path`` that is not yet in its
     place, when it lacks a kind of content the workbook has (``lost_parts``); nothing has been
     written then."""
     with zipfile.ZipFile(path) as before, zipfile.ZipFile(saved) as after:
-        lost = lost_parts(before, after)
+        lost = lost_parts(before, after) + lost_settings(before, after)
     if lost:
         raise UserError(
             f"{path}: arbejdsbogen har {_listed(lost)}, som --apply ikke kan bevare (det ville "
@@ -164,6 +173,31 @@ def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
     if unknown:
         gone.add(f"dele, som capacity ikke kender ({_shown(unknown)})")
     return sorted(gone)
+
+
+def lost_settings(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
+    """The settings of ``WORKBOOK_SETTINGS`` and ``SHEET_SETTINGS`` that the workbook ``before``
+    has and its save ``after`` lacks, in Danish (a sheet's with its name). They live inside parts
+    openpyxl keeps (the workbook, the sheets), so ``lost_parts`` does not see them go."""
+    out = []
+    parts = [(None, workbook_part(before), workbook_part(after))]
+    kept = sheet_parts(after)
+    parts += [(n, p, kept.get(n, "")) for n, p in sheet_parts(before).items()]
+    for sheet, old, new in parts:
+        settings = WORKBOOK_SETTINGS if sheet is None else SHEET_SETTINGS
+        had, has = _children(before, old), _children(after, new)
+        for element, name in settings.items():
+            if element in had and element not in has:
+                out.append(name if sheet is None else f"{name} (arket {sheet})")
+    return out
+
+
+def _children(book: zipfile.ZipFile, part: str) -> set[str]:
+    """The names (without namespace) of the elements right under the root of ``part``, in the
+    spreadsheet namespace; none where there is no such part."""
+    root = part_xml(book, part) if part else None
+    children = list(root) if root is not None else []
+    return {c.tag.removeprefix(MAIN) for c in children if c.tag.startswith(MAIN)}
 
 
 def _named(kind: str, part: str) -> str | None:

@@ -95,11 +95,15 @@ def part_types(book: zipfile.ZipFile) -> dict[str, list[str]]:
     return out
 
 
+def workbook_part(book: zipfile.ZipFile) -> str:
+    """The name of the workbook part in the zip (the package's main document)."""
+    main = (t for k, t in rels(book, "").values() if k == "officeDocument")
+    return next(main, "xl/workbook.xml")
+
+
 def sheet_parts(book: zipfile.ZipFile) -> dict[str, str]:
     """Each sheet's name (as the workbook spells it) -> its part's name in the zip."""
-    workbook = next(
-        (t for k, t in rels(book, "").values() if k == "officeDocument"), "xl/workbook.xml"
-    )
+    workbook = workbook_part(book)
     targets = rels(book, workbook)
     root = part_xml(book, workbook)
     out = {}

@@ -422,12 +422,16 @@ def _with_extension(path: Path, uri: str, body: str) -> None:
     )
 
 
-def test_the_page_layout_view_of_excel_for_mac_does_not_stop_an_apply(tmp_path):
+MAC = "http://schemas.microsoft.com/office/mac/excel/2008/main"
+
+
+@pytest.mark.parametrize("uri", [MAC, "{64002731-A6B0-56B0-2670-7721B7C09600}"])
+def test_the_page_layout_view_of_excel_for_mac_does_not_stop_an_apply(tmp_path, uri):
     """Excel for Mac writes whether a sheet opens in page layout view as an extension openpyxl
-    does not know and drops; before, that refused the workbook, naming openpyxl's 'Unknown'."""
+    does not know and drops, named by its namespace (Excel 2008) or by a GUID (Excel 2011 and
+    later); before, that refused the workbook, naming openpyxl's 'Unknown'."""
     path, _ = _planned(tmp_path, "reg.xlsx")
-    mac = "http://schemas.microsoft.com/office/mac/excel/2008/main"
-    _with_extension(path, mac, f'<mx:PLV xmlns:mx="{mac}" Mode="1" OnePage="0" WScale="0"/>')
+    _with_extension(path, uri, f'<mx:PLV xmlns:mx="{MAC}" Mode="1" OnePage="0" WScale="0"/>')
     rows = len(load_registry(path).occupancy)
     plan = tmp_path / "plan-2"
     assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
@@ -445,3 +449,54 @@ def test_an_extension_capacity_does_not_know_is_refused_naming_its_sheet(tmp_pat
     said = _refused_again(tmp_path, path)
     assert "Excel-udvidelser, som capacity ikke kender, på arket Noter" in said, said
     assert "Unknown" not in said
+
+
+def _with_read_only_recommended(path: Path) -> None:
+    """The workbook marked »anbefalet skrivebeskyttet« (File > Save as > Tools > General
+    options), as Excel writes it in the workbook part."""
+    _rewrite(
+        path,
+        lambda name, data: (
+            data.replace(b"<workbookPr", b'<fileSharing readOnlyRecommended="1"/><workbookPr', 1)
+            if name == "xl/workbook.xml"
+            else data
+        ),
+        {},
+    )
+
+
+def _with_protected_range(path: Path) -> None:
+    """The sheet ``Noter`` protected, with a range its users may still edit (Review > Allow
+    edit ranges)."""
+    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    ranges = (
+        '</sheetData><sheetProtection sheet="1" objects="1" scenarios="1"/><protectedRanges>'
+        '<protectedRange name="Jobberiet" sqref="B2:B9"/></protectedRanges>'
+    )
+    _rewrite(
+        path,
+        lambda name, data: (
+            data.replace(b"</sheetData>", ranges.encode()) if name == sheet else data
+        ),
+        {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("add", "named"),
+    [
+        (_with_read_only_recommended, "»anbefalet skrivebeskyttet«"),
+        (
+            _with_protected_range,
+            "områder, som brugere må redigere i et beskyttet ark (arket Noter)",
+        ),
+    ],
+)
+def test_a_setting_openpyxl_would_drop_from_a_part_it_keeps_is_refused(tmp_path, add, named):
+    """openpyxl writes the workbook part and the sheets again without these settings. The parts
+    stay, so counting them did not see it: the apply said "Skrevet" (exit 0), and a protected
+    sheet's editable ranges, or the advice to open the workbook read-only, were gone."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    add(path)
+    said = _refused_again(tmp_path, path)
+    assert named in said and "som --apply ikke kan bevare" in said, said
