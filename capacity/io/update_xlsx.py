@@ -241,6 +241,10 @@ EXTENSIONS = {
     "Conditional Formatting": "betinget formatering",
     "Sparkline Group": "minidiagrammer",
     "Slicer List": "udsnitsværktøjer",
+    "Protected Range": "områder, som brugere må redigere i et beskyttet ark",
+    "Ignored Error": "fejlmarkeringer, der er slået fra",
+    "Web Extension": "Office-tilføjelsesprogrammer",
+    "Timeline Ref": "tidslinjer",
 }
 
 
@@ -276,7 +280,9 @@ def _unknown_extensions(path: Path, warned: int) -> set[str]:
     """What openpyxl's ``warned`` warnings ``UNKNOWN`` on loading the workbook at ``path`` are
     about, in Danish: the sheets with an extension openpyxl does not know (``EXT_TYPES``, the
     table it warns from), leaving out those that only say how Excel shows the sheet
-    (``VIEW_ONLY``). Warnings more than such extensions in the sheets are named as extensions
+    (``VIEW_ONLY``). Two keys of that table are in small letters, which openpyxl's lookup in
+    capitals never finds (slicers, timelines): those are named as the table names them
+    (``EXTENSIONS``). Warnings more than such extensions in the sheets are named as extensions
     capacity does not know."""
     if not warned:
         return set()
@@ -290,8 +296,14 @@ def _unknown_extensions(path: Path, warned: int) -> set[str]:
                 for e in (list(extensions) if extensions is not None else [])
                 if e.get("uri", "").upper() not in EXT_TYPES
             ]
-    sheets = sorted({sheet for sheet, uri in found if uri.upper() not in VIEW_ONLY})
-    named = {f"Excel-udvidelser, som capacity ikke kender, på arket {s}" for s in sheets}
+    known = {uri.upper(): name for uri, name in EXT_TYPES.items()}
+    named = {
+        f"{EXTENSIONS.get(known[uri.upper()], 'Excel-udvidelser')} (arket {sheet})"
+        for sheet, uri in found
+        if uri.upper() in known
+    }
+    sheets = sorted({s for s, uri in found if uri.upper() not in VIEW_ONLY | known.keys()})
+    named |= {f"Excel-udvidelser, som capacity ikke kender, på arket {s}" for s in sheets}
     return named | (
         {"Excel-udvidelser, som capacity ikke kender"} if warned > len(found) else set()
     )

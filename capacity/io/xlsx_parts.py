@@ -67,11 +67,16 @@ def part_xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
         return None
 
 
+# the folder of a zip's entries that the Mac's Finder adds when it zips a file again (its own
+# file attributes, not parts of the workbook)
+APPLE = "__MACOSX/"
+
+
 def part_types(book: zipfile.ZipFile) -> dict[str, list[str]]:
     """Each content type of the parts in the zip -> the names of the parts of that type. A part's
     type is its ``Override`` in ``[Content_Types].xml``, else the ``Default`` for its extension
     (both compared without regard to case, as the package format says); a part with neither is
-    listed under ``""``."""
+    listed under ``""``. The Finder's entries (``APPLE``) are not parts and are left out."""
     root = part_xml(book, "[Content_Types].xml")
     entries = list(root) if root is not None else []
     defaults = {
@@ -86,7 +91,7 @@ def part_types(book: zipfile.ZipFile) -> dict[str, list[str]]:
     }
     out: dict[str, list[str]] = {}
     for name in book.namelist():
-        if name.endswith("/") or name == "[Content_Types].xml":
+        if name.endswith("/") or name == "[Content_Types].xml" or name.startswith(APPLE):
             continue
         base = PurePosixPath(name).name  # ".rels" is all extension, as the format has it
         extension = base.rpartition(".")[2].lower() if "." in base else ""

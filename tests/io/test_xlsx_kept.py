@@ -500,3 +500,37 @@ def test_a_setting_openpyxl_would_drop_from_a_part_it_keeps_is_refused(tmp_path,
     add(path)
     said = _refused_again(tmp_path, path)
     assert named in said and "som --apply ikke kan bevare" in said, said
+
+
+@pytest.mark.parametrize(
+    ("uri", "named"),
+    [
+        (
+            "{FC87AEE6-9EDD-4A0A-B7FB-166176984837}",
+            "(områder, som brugere må redigere i et beskyttet ark)",
+        ),
+        ("{7E03D99C-DC04-49d9-9315-930204A7B6E9}", "tidslinjer (arket Noter)"),
+    ],
+)
+def test_an_extension_openpyxl_drops_is_named_in_danish(tmp_path, uri, named):
+    """openpyxl names these extensions in English ('Protected Range'), or, for the key its table
+    has in small letters, not at all ('Unknown'); the refusal names them in Danish."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _with_extension(path, uri, '<x:data xmlns:x="urn:x"/>')
+    said = _refused_again(tmp_path, path)
+    assert named in said, said
+    assert "Protected Range" not in said and "Unknown" not in said and "ikke kender" not in said
+
+
+def test_entries_the_finder_adds_to_a_zip_are_not_parts(tmp_path):
+    """A workbook zipped again on a Mac carries ``__MACOSX/`` entries (the Finder's file
+    attributes); openpyxl leaves them out, and they were refused as parts capacity does not
+    know."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _rewrite(path, lambda name, data: data, {"__MACOSX/xl/._workbook.xml": bytes(82)})
+    rows = len(load_registry(path).occupancy)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    assert len(load_registry(path).occupancy) == rows + 3
