@@ -14,7 +14,7 @@ from capacity.cli.plan import HistoryOpt, ScenarioOpt
 from capacity.files import outside_registry
 from capacity.io.values import amount
 from capacity.numbers import number
-from capacity.reports.text import NOT_HOUSED_BY_ORDERS, percent
+from capacity.reports.text import percent
 
 
 def scenarios(
@@ -130,8 +130,8 @@ def plan_lines(summary: dict, modules) -> list[str]:
     beyond = summary.get("beyond_modules", {})
     if beyond.get("risk_any_shortage", 0) > 0:
         out.append(
-            f"Heraf {NOT_HOUSED_BY_ORDERS}: mangel i mindst én måned i "
-            f"{percent(beyond['risk_any_shortage'], 1)}"
+            "Heraf husstande, som ingen modultypes bolig passer til (ingen bestilling af moduler "
+            f"kan huse dem): mangel i mindst én måned i {percent(beyond['risk_any_shortage'], 1)}"
             f" af kørslerne, forventet {number(beyond['household_months'], 1)} "
             "husstandsmåneder."
         )

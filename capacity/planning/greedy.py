@@ -43,7 +43,7 @@ class RunInput:
     spare: np.ndarray  # (K, C) 2 / 1 / 0: home c has a flag kind k does not need (kept for others)
     category: np.ndarray  # (K,) index of each kind of household into homes.CATEGORIES
     kind_family: np.ndarray  # (K,) the kind has children
-    beyond: np.ndarray  # (K,) no order of modules can house the kind (``Supply.beyond_modules``)
+    beyond: np.ndarray  # (K,) no module type's home fits the kind (``Supply.beyond_modules``)
     resident_site: np.ndarray  # per current resident household: site index
     resident_size: np.ndarray  # persons
     resident_leave: np.ndarray  # first month index without a home
@@ -59,8 +59,8 @@ class RunInput:
 
 
 # rows of a run: persons short, housed, beds free; persons short by category (3) and households
-# short by category (3), both of kinds an order of modules can house; households relocated
-# because their home went; persons and households short of kinds no order of modules can house
+# short by category (3), both of kinds some module type's home fits; households relocated
+# because their home went; persons and households short of kinds no module type's home fits
 ROWS = 12
 RELOCATED = 9
 BEYOND = 10
@@ -117,9 +117,9 @@ def homes_of(inp: RunInput, homes: np.ndarray) -> Homes:
 def run_chunk(inp: RunInput, start: int, stop: int) -> np.ndarray:
     """Runs ``start`` to ``stop``: an array (stop - start, ROWS, T): persons short, persons
     housed, beds free, then persons and households short by kind of household (single, family,
-    accessible) among the kinds an order of modules can house, then households relocated because
-    their home went, then persons and households short of the kinds no order of modules can house
-    (``RunInput.beyond``)."""
+    accessible) among the kinds some module type's home fits, then households relocated because
+    their home went, then persons and households short of the kinds no module type's home fits
+    (``RunInput.beyond``: no order of modules can house them)."""
     gens = generators(inp.seed, inp.purpose, min(stop, inp.samples), start)
     T = inp.homes.shape[-1]
     plans = [homes_of(inp, h) for h in inp.homes]

@@ -41,7 +41,7 @@ import pandas as pd
 
 from capacity.errors import UserError
 from capacity.io.layers import Registry
-from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, HomeKind, NeedKind, fits
+from capacity.model.homes import CATEGORIES, CATEGORY_NAMES, NeedKind, fits
 from capacity.numbers import decimal, number
 from capacity.planning.budget import CORE, MIN_PLAN, Budget, Stopped, main_option_too_short
 from capacity.planning.demand import demand_model, waiting
@@ -54,9 +54,9 @@ from capacity.planning.recommend import mean_ci, recommend, wilson, within_noise
 from capacity.planning.scenario import Scenario
 from capacity.planning.sensitivity import Sensitivity, sensitivity
 from capacity.planning.simulate import AT_RISK, ScenarioResult, remediable_short, score
-from capacity.planning.supply import Supply, home_kind, orderable, supply
+from capacity.planning.supply import Supply, home_kind, supply
 from capacity.reports.privacy import suppress
-from capacity.reports.text import NOT_HOUSED_BY_ORDERS, money
+from capacity.reports.text import money
 
 
 @dataclass(frozen=True)
@@ -76,12 +76,12 @@ class Option:
         repr=False, default_factory=lambda: np.zeros(0)
     )
     # per run: a shortage in some month from ``risk_from``; per run and month: the persons short,
-    # each of the households an order of modules can house (``simulate.remediable_short``)
+    # each of the households some module type's home fits (``simulate.remediable_short``)
     short: np.ndarray = dataclasses.field(repr=False, default_factory=lambda: np.zeros(0, bool))
     short_persons: np.ndarray = dataclasses.field(
         repr=False, default_factory=lambda: np.zeros((0, 0), np.int64)
     )
-    # per run and month: a shortage of anyone, households no order of modules can house included
+    # per run and month: a shortage of anyone, households no module type's home fits included
     short_all: np.ndarray = dataclasses.field(
         repr=False, default_factory=lambda: np.zeros((0, 0), bool)
     )
@@ -101,23 +101,23 @@ class Option:
     @property
     def risk(self) -> float:
         """Share of runs with a shortage in at least one month (from ``risk_from``) of households
-        an order of modules can house: a shortage of the others is the same whatever is ordered
+        some module type's home fits: a shortage of the others is the same whatever is ordered
         (``Supply.beyond_modules``; the paper gives it apart)."""
         return float(self.short.mean())
 
     @property
     def short_months(self) -> np.ndarray:
-        """Per run and month (runs, T): a shortage of households an order of modules can house."""
+        """Per run and month (runs, T): a shortage of households some module type's home fits."""
         return self.short_persons > 0
 
     @property
     def risk_all(self) -> float:
-        """``risk`` with every household counted, those no order of modules can house too."""
+        """``risk`` with every household counted, those no module type's home fits too."""
         return float(self.short_all[:, self.risk_from :].any(axis=1).mean())
 
     @property
     def set_apart(self) -> bool:
-        """Some run is short of a home for a household no order of modules can house (the runs'
+        """Some run is short of a home for a household no module type's home fits (the runs'
         ``beyond_modules``), so that ``risk`` and ``risk_all`` may differ."""
         return self.runs.summary.get("beyond_modules", {}).get("risk_any_shortage", 0.0) > 0
 
@@ -337,7 +337,7 @@ def make_proposal(
 
 @dataclass(frozen=True)
 class SetApart:
-    """The kinds of household no order of modules can house (``Supply.beyond_modules``), as the
+    """The kinds of household no module type's home fits (``Supply.beyond_modules``), as the
     paper names them: the options' risk leaves their shortage out.
 
     ``reasons``: why, in Danish ("på mere end 6 personer (højst 6 senge pr. bolig)"), one per
@@ -358,7 +358,7 @@ class SetApart:
         """The proposal's note, in Danish, with the count of households hidden below
         ``min_count`` as a public report hides counts (``privacy.suppress``), in words."""
         which = " og ".join(self.reasons)
-        out = f"Ingen bestilling af moduler kan huse husstande {which}."
+        out = f"Ingen modultypes bolig passer til husstande {which}."
         # said alike for none and a few: "færre end 3" stands for 0 too (privacy.suppress)
         shown = suppress(self.households, min_count).replace("<", "færre end ")
         out += (
@@ -403,60 +403,30 @@ def set_apart(reg: Registry, sc: Scenario, sup: Supply) -> SetApart | None:
 
 
 def set_apart_reasons(beyond: set[NeedKind], sup: Supply) -> tuple[str, ...]:
-    """Why no order of modules can house the kinds ``beyond``, in Danish: larger than the most
-    beds of a home an order can add, or needing an accessible home, or with children, where no
-    home an order can add (``supply.orderable``) has that; else in general words. Where a type
-    that has it may stand but cannot be ordered more, the words say why (``_held``)."""
+    """Why the kinds ``beyond`` fit no module type's home, in Danish: larger than the most beds
+    of a module type's home, or needing an accessible home, or with children, where no type's
+    home has that; else in general words."""
     mod = sup.mod
-    can = orderable(mod, len(sup.months))
-    offered = [sup.classes[int(c)] for c in mod.home[can]]
-    held = [q for q in range(mod.types) if mod.most[q] > 0 and not can[q]]
-
-    def kind(q: int) -> HomeKind:
-        return sup.classes[int(mod.home[q])]
-
+    offered = [sup.classes[int(c)] for c, most in zip(mod.home, mod.most, strict=True) if most]
     most = max(c.beds for c in offered)
     out = []
     if any(k.persons > most for k in beyond):
-        larger = [q for q in held if kind(q).beds > most]
-        why = f"; de større {_held(sup, larger)}" if larger else ""
-        out.append(f"på mere end {most} personer (højst {most} senge pr. bolig{why})")
+        out.append(f"på mere end {most} personer (højst {most} senge pr. bolig)")
     rest = {k for k in beyond if k.persons <= most}
     named = False
     if any(k.accessible for k in rest) and not any(c.accessible for c in offered):
-        same = [q for q in held if kind(q).accessible]
-        why = f"de handicapvenlige modultyper {_held(sup, same)}" if same else ""
-        out.append(
-            f"med brug for en handicapvenlig bolig ({why or 'ingen modultype er handicapvenlig'})"
-        )
+        out.append("med brug for en handicapvenlig bolig (ingen modultype er handicapvenlig)")
         named = True
     if any(k.family for k in rest) and not any(c.family_ok for c in offered):
-        same = [q for q in held if kind(q).family_ok]
-        why = f"modultyperne med familieboliger {_held(sup, same)}" if same else ""
-        out.append(f"med børn ({why or 'ingen modultype har familieboliger'})")
+        out.append("med børn (ingen modultype har familieboliger)")
         named = True
     if rest and not named:
-        why = f" (de øvrige {_held(sup, held)})" if held else ""
-        out.append(f"af en størrelse og slags, som ingen modultypes bolig passer til{why}")
+        out.append("af en størrelse og slags, som ingen modultypes bolig passer til")
     return tuple(out)
 
 
-def _held(sup: Supply, types: list[int]) -> str:
-    """Why no order can add a module of ``types`` (module types that may stand but are not
-    ``supply.orderable``), in Danish: they stand at their most already, or cannot arrive within
-    the horizon."""
-    mod = sup.mod
-    full = all(mod.most[q] <= mod.now[q] for q in types)
-    late = all(mod.lead[q] >= len(sup.months) for q in types)
-    if full:
-        return "står allerede i det højeste antal"
-    if late:
-        return "kan ikke nå at stå inden for scenariet"
-    return "står allerede i det højeste antal eller kan ikke nå at stå inden for scenariet"
-
-
 def beyond_note(options: Sequence[Option]) -> list[str]:
-    """The paper's note on the shortage of households no order of modules can house
+    """The paper's note on the shortage of households no module type's home fits
     (``Supply.beyond_modules``), which the options' risk leaves out: the share of runs with it,
     as a range over the options; none when no run has it. Not its household- or person-months:
     with the paper's other figures they could give the size of one household."""
@@ -468,9 +438,9 @@ def beyond_note(options: Sequence[Option]) -> list[str]:
     lo, hi = pct(min(risks), 0), pct(max(risks), 0)
     share = lo if lo == hi else f"{lo}–{hi} (alt efter mulighed)"
     return [
-        f"Mulighedernes risiko tæller ikke mangel for {NOT_HOUSED_BY_ORDERS}: de mangler en "
-        f"bolig i mindst én måned i {share} af kørslerne, og deres nødindkvartering er regnet "
-        "med i omkostningerne."
+        "Mulighedernes risiko tæller ikke mangel for husstande, som ingen modultypes bolig "
+        f"passer til: de mangler en bolig i mindst én måned i {share} af kørslerne, og deres "
+        "nødindkvartering er regnet med i omkostningerne."
     ]
 
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from capacity.planning.explain import month_name, pct
-from capacity.reports.text import HOUSED_BY_ORDERS, money
+from capacity.reports.text import money
 
 Z = 1.96  # two-sided 95 % normal quantile
 
@@ -66,9 +66,9 @@ def recommend(options: tuple, risk: float) -> tuple[str, list[str]]:
     lo, hi = best.total_ci
     start = getattr(best, "risk_from", 0)
     since = f" fra {month_name(sorted(set(best.plan.plan['month']))[start])}" if start else ""
-    # households no order of modules can house are left out of the risk (``Option.risk``)
+    # households no module type's home fits are left out of the risk (``Option.risk``)
     apart = getattr(best, "set_apart", False)
-    whose = f" for {HOUSED_BY_ORDERS}" if apart else ""
+    whose = " for husstande, som en modultype passer til" if apart else ""
     everyone = f"; med alle husstande {pct(best.risk_all, 0)}" if apart else ""
     reasons = [
         f"Mulighed {best.key} ({best.title.lower()}) koster forventet {money(best.total)} i alt "

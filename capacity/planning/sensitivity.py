@@ -319,7 +319,7 @@ def rescore(reg: Registry, sc: Scenario, paper, n: int, price: float, workers: i
 
 def scored(o, res: ScenarioResult, raw: np.ndarray, price: float):
     """Option ``o`` with new runs: ``raw`` is their array (runs, ROWS, T). Emergency housing
-    counts every person short; the risk those of households an order of modules can house
+    counts every person short; the risk those of households some module type's home fits
     (``remediable_short``), as ``proposal.option`` does."""
     remedy = remediable_short(raw)
     months = remedy > 0

@@ -41,8 +41,8 @@ class ScenarioResult:
         moved because their home went, e.g. a module taken down under them).
     summary : ``risk_any_shortage`` (share of runs with a shortage in any month),
         ``expected_shortage_person_months``, ``shortage_by_kind`` (per category of household,
-        of the kinds an order of modules can house), ``beyond_modules`` (the shortage of the
-        kinds no order can house, ``Supply.beyond_modules``: its person- and household-months and the
+        of the kinds some module type's home fits), ``beyond_modules`` (the shortage of the
+        kinds none fits, ``Supply.beyond_modules``: its person- and household-months and the
         share of runs with it), ``expected_relocations``, ``first_month_at_risk``,
         ``samples``, ``seed``, ``start`` and ``horizon_months`` (the months of ``months``: the
         reports check a months.csv against them), ``plan_per_branch`` (with several branches and a
@@ -182,7 +182,7 @@ def score(
 
 def remediable_short(raw: np.ndarray) -> np.ndarray:
     """Persons short per run and month (runs, T) of the raw runs (runs, ROWS, T), leaving out
-    households no order of modules can house (``Supply.beyond_modules``): the shortage an order of
+    households no module type's home fits (``Supply.beyond_modules``): the shortage an order of
     modules can remedy, on which a proposal compares its options."""
     return raw[:, 0] - raw[:, BEYOND]
 

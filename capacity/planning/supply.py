@@ -66,11 +66,10 @@ class Supply:
     resident_displaced : (T, K) current residents still staying whose home is not counted that
         month (the site is no longer available, or the unit is out of service): they need a
         home elsewhere, as arrivals do.
-    beyond_modules : (K,) no module type of the registry an order can add to within the horizon
-        (``orderable``: below its ``modules_max``, its lead time within the horizon) has a home
-        the kind fits (``homes.fits``): a shortage of such households no order of modules can
-        remedy. All False where no order can add a module. Computed once from the registry, so
-        an option's conditions (which replace ``mod``) do not change it.
+    beyond_modules : (K,) no module type of the registry that may stand (``modules_max`` above
+        0) has a home the kind fits (``homes.fits``): a shortage of such households no order of
+        modules can remedy. All False where no module type may stand. Computed once from the
+        registry, so an option's conditions (which replace ``mod``) do not change it.
     """
 
     ids: list[str]
@@ -252,32 +251,19 @@ def supply(reg: Registry, sc: Scenario) -> Supply:
         resident_leave=households[2],
         resident_stay=households[3],
         resident_leave_by_stay=households[4],
-        beyond_modules=beyond_modules(
-            homes["kinds"], homes["classes"], mod, len(sc.month_labels())
-        ),
+        beyond_modules=beyond_modules(homes["kinds"], homes["classes"], mod),
         **homes,
     )
 
 
-def beyond_modules(
-    kinds: list[NeedKind], classes: list[HomeKind], mod: Modules, months: int
-) -> np.ndarray:
-    """(K,) whether no home of a module type an order can add to within ``months``
-    (``orderable``) fits the kind (``homes.fits``: the placement's rules); all False when no
-    order can add a module."""
-    offered = sorted({int(c) for c in mod.home[orderable(mod, months)]})
+def beyond_modules(kinds: list[NeedKind], classes: list[HomeKind], mod: Modules) -> np.ndarray:
+    """(K,) whether no home of a module type that may stand (``mod.most`` above 0) fits the kind
+    (``homes.fits``: the placement's rules); all False when no module type may stand."""
+    offered = sorted({int(c) for c, most in zip(mod.home, mod.most, strict=True) if most > 0})
     if not offered:
         return np.zeros(len(kinds), bool)
     fit, _ = fit_tables(kinds, [classes[c] for c in offered])
     return ~fit.any(axis=1)
-
-
-def orderable(mod: Modules, months: int) -> np.ndarray:
-    """(Q,) whether an order can add a module of the type within a horizon of ``months``: more
-    of it may stand than stand today (``most`` above ``now``), and its lead time ends within the
-    horizon (``lead`` below ``months``). A type at its most, or one that cannot arrive in time,
-    houses no one an order is made for."""
-    return (mod.most > mod.now) & (mod.lead < months)
 
 
 def starts_after_records(reg: Registry, sc: Scenario) -> None:

@@ -30,7 +30,7 @@ from capacity.planning.simulate import AT_RISK
 from capacity.reports.escape import md_markup
 from capacity.reports.privacy import suppress
 from capacity.reports.proposal_figures import COST_SVG, OCCUPANCY_SVG, PROPOSAL_MAP, TORNADO_SVG
-from capacity.reports.text import HOUSED_BY_ORDERS, million, money, percent
+from capacity.reports.text import million, money, percent
 
 if TYPE_CHECKING:
     from capacity.reports.proposal_figures import ProposalFigures
@@ -75,12 +75,12 @@ def overview(p: Proposal, years: list[str]) -> list[tuple[str, list[str]]]:
     rows += [
         (f"Pavilloner {y}{expected}", [money(o.yearly.get(y, 0)) for o in opts]) for y in years
     ]
-    # households no order of modules can house are left out of the risk (``Option.risk``)
+    # households no module type's home fits are left out of the risk (``Option.risk``)
     apart = any(o.set_apart for o in opts)
-    whose = f"; {HOUSED_BY_ORDERS}" if apart else ""
+    whose = "; husstande, som en modultype passer til" if apart else ""
     counted = "; ".join(
         ([f"fra {month_name(months[p.risk_from])}"] if p.risk_from else [])
-        + ([HOUSED_BY_ORDERS] if apart else [])
+        + (["husstande, som en modultype passer til"] if apart else [])
     )
     counted = f" ({counted})" if counted else ""
     rows += [

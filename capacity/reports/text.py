@@ -7,11 +7,6 @@ import pandas as pd
 from capacity.errors import LANG_ERROR, UserError
 from capacity.numbers import number
 
-# the households an order of modules can house (``supply.orderable``), and those it cannot
-# (``Supply.beyond_modules``), as the planning reports name them
-HOUSED_BY_ORDERS = "husstande, som bestilte moduler kan huse"
-NOT_HOUSED_BY_ORDERS = "husstande, som ingen bestilling af moduler kan huse"
-
 DA: dict[str, str] = {
     "title": "Midlertidige boliger til flygtninge",
     "boundary": "Kommunegrænse",

@@ -16,20 +16,11 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from capacity.io.layers import frame
 from capacity.planning.proposal import cheaper_than_a, make_proposal, set_apart
 from capacity.planning.scenario import scenario_from_text
 from capacity.planning.supply import supply
 from capacity.reports.proposal_output import homes_rows, overview
-from tests.helpers import (
-    make_household,
-    make_module_type,
-    make_occupancy,
-    make_registry,
-    make_site,
-    make_unit,
-    with_type_kinds,
-)
+from tests.helpers import make_household, make_occupancy, make_registry, make_site, make_unit
 from tests.planning.conftest import pavilion, policy, scenario_text
 
 WAITING = dt.date(2026, 12, 1)
@@ -66,7 +57,7 @@ def test_a_household_larger_than_every_module_is_found_and_counted_as_public_cou
     apart = set_apart(reg, sc, supply(reg, sc))
     assert (apart.households, apart.homes, apart.types) == (1, 1, ())
     text = apart.text(3)
-    assert "Ingen bestilling af moduler kan huse husstande på mere end 4 personer" in text
+    assert "Ingen modultypes bolig passer til husstande på mere end 4 personer" in text
     assert "Registret har færre end 3 af dem" in text
     assert "1 af bygningernes boliger passer til husstande af den slags" in text
     # the same words for none: "færre end 3" stands for 0 too, and the homes do not depend on it
@@ -81,7 +72,7 @@ def test_no_note_when_every_household_fits_a_module_or_waiting_households_are_le
     big = _registry(7)
     assert set_apart(big, _scenario(False), supply(big, _scenario(False))).households == 0
     paper = make_proposal(reg, _scenario(), samples=2, runs=20)
-    assert "Ingen bestilling af moduler" not in " ".join(paper.notes)
+    assert "Ingen modultypes bolig" not in " ".join(paper.notes)
 
 
 def test_a_need_no_module_type_has_is_named_with_the_scenarios_own_types():
@@ -115,23 +106,23 @@ def test_the_proposal_names_it_and_leaves_it_out_of_the_options_risk():
     reg, sc = _registry(7), _scenario()
     paper = make_proposal(reg, sc, samples=2, runs=20)
     notes = " ".join(paper.notes)
-    assert "Ingen bestilling af moduler kan huse husstande på mere end 4 personer" in notes
+    assert "Ingen modultypes bolig passer til husstande på mere end 4 personer" in notes
     assert [o.risk for o in paper.options] == [0.0] * len(paper.options)
     assert [o.risk_all for o in paper.options] == [1.0] * len(paper.options)
     assert "kan ingen plan undgå" not in notes
     assert (
-        "Mulighedernes risiko tæller ikke mangel for husstande, som ingen bestilling af moduler "
-        "kan huse: de mangler en bolig i mindst én måned i 100 % af kørslerne" in notes
+        "Mulighedernes risiko tæller ikke mangel for husstande, som ingen modultypes bolig "
+        "passer til: de mangler en bolig i mindst én måned i 100 % af kørslerne" in notes
     )
     # their emergency housing stays in the cost: 7 persons from January to mid-April
     assert all(o.emergency_cost > 0 for o in paper.options)
     # the labels say whose risk it is, beside everyone's
     rows = dict(overview(paper, ["2027"]))
-    assert rows["Risiko for mangel (mindst én måned; husstande, som bestilte moduler kan huse)"][
+    assert rows["Risiko for mangel (mindst én måned; husstande, som en modultype passer til)"][
         0
     ] == ("0 %")
     assert rows["Risiko for mangel, alle husstande (mindst én måned)"][0] == "100 %"
-    assert rows["Første måned med risiko > 10 % (husstande, som bestilte moduler kan huse)"][0] == (
+    assert rows["Første måned med risiko > 10 % (husstande, som en modultype passer til)"][0] == (
         "ingen"
     )
     # the recommendation gives both
@@ -209,74 +200,5 @@ def test_whether_the_note_is_there_does_not_tell_none_from_a_few():
         occ["move_out"] = pd.Timestamp(2026, 11, 1)
         reg = reg.with_layers(occupancy=occ)
         paper = make_proposal(reg, _scenario(), samples=2, runs=20)
-        notes.append([n for n in paper.notes if "Ingen bestilling af moduler" in n])
+        notes.append([n for n in paper.notes if "modultypes bolig" in n])
     assert notes == [[], []]
-
-
-def _accessible_at_most(accessible_now: int = 1, lead: int = 2):
-    """``_registry(4)`` whose waiting W1 needs an accessible home, and whose site P1 has two
-    module types: 4-bed family homes (1 standing of at most 4) and accessible 4-bed homes
-    (``accessible_now`` standing of at most 1, ``lead`` months to order). R2 lives in the one
-    accessible home until after the horizon."""
-    reg = _registry(4)
-    hh = reg.households.copy()
-    hh.loc[hh["id"] == "W1", "needs_accessible"] = True
-    types = [
-        make_module_type("P1-T", "P1", modules_now=1, lead_time_months=2),
-        make_module_type(
-            "P1-A", "P1", accessible=True, modules_now=accessible_now, modules_max=1,
-            lead_time_months=lead,
-        ),
-    ]  # fmt: skip
-    units = pd.concat([reg.units, frame("units", [make_unit("M2", "P1", beds=4)])])
-    units["module_type_id"] = units["id"].map({"M1": "P1-T", "M2": "P1-A"})
-    units = with_type_kinds(units.reset_index(drop=True), types)
-    r2 = make_household("R2", adults=1, arrival_date=LIVED, needs_accessible=True)
-    hh = pd.concat([hh, frame("households", [r2])], ignore_index=True)
-    occ = pd.concat(
-        [reg.occupancy, frame("occupancy", [make_occupancy("R2", "M2", move_in=LIVED)])],
-        ignore_index=True,
-    )
-    sites = reg.sites.copy()
-    sites.loc[sites["id"] == "P1", "modules_now"] = 2
-    sites.loc[sites["id"] == "P1", "modules_max"] = 5
-    return reg.with_layers(
-        sites=sites,
-        module_types=frame("module_types", types),
-        units=frame("units", units.to_dict("records")),
-        households=frame("households", hh.to_dict("records")),
-        occupancy=frame("occupancy", occ.to_dict("records")),
-    )
-
-
-def test_a_need_whose_module_types_stand_at_their_most_is_set_apart():
-    """The only accessible module type stands at its most: no order adds an accessible home, so
-    W1 is set apart, and the words say why. Before, a type at its most counted as fitting: W1's
-    shortage was in every option's risk, as if an order could remedy it."""
-    reg, sc = _accessible_at_most(), _scenario()
-    apart = set_apart(reg, sc, supply(reg, sc))
-    assert apart is not None and apart.households == 1, apart
-    assert (
-        "med brug for en handicapvenlig bolig (de handicapvenlige modultyper står allerede i det "
-        "højeste antal)" in apart.text(3)
-    )
-    paper = make_proposal(reg, sc, samples=2, runs=20)
-    assert [o.risk for o in paper.options] == [0.0] * len(paper.options)
-    assert [o.risk_all for o in paper.options] == [1.0] * len(paper.options)
-
-
-def test_a_need_whose_module_type_can_still_be_ordered_is_not_set_apart():
-    """With room for one more accessible module, an order can house W1: not set apart (only
-    the resident R1 of 7 is of a kind set apart). With that module's lead time beyond the
-    horizon, W1 is set apart, and the words say why."""
-    sc = _scenario()
-    reg = _accessible_at_most(accessible_now=0)
-    apart = set_apart(reg, sc, supply(reg, sc))
-    assert apart.households == 0 and not any("handicap" in r for r in apart.reasons), apart
-    late = _accessible_at_most(accessible_now=0, lead=6)
-    apart = set_apart(late, sc, supply(late, sc))
-    assert apart.households == 1, apart
-    assert (
-        "med brug for en handicapvenlig bolig (de handicapvenlige modultyper kan ikke nå at stå "
-        "inden for scenariet)" in apart.text(3)
-    )
