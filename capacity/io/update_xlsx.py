@@ -200,8 +200,7 @@ class XlsxTarget(Target):
     def write(self, old: Registry, new: Registry) -> None:
         """Write the edits from ``old`` to ``new`` into a copy of the workbook and rename it over
         the workbook; refused, with nothing written, when openpyxl says on loading that it would
-        drop something, or its saved copy lacks a kind of content the workbook has
-        (``kept_parts``)."""
+        drop something, or its saved copy lacks content the workbook has (``kept_parts``)."""
         import openpyxl
 
         with warnings.catch_warnings(record=True) as said:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 from capacity.errors import UserError
 from capacity.io.xlsx_parts import MAIN, part_types, part_xml, rels, sheet_parts, workbook_part
@@ -114,16 +115,22 @@ PARTS_SHOWN = 3  # parts of a kind without a Danish name named in the refusal
 # element's name there -> what the user knows them as, in Danish (``lost_settings``).
 WORKBOOK_SETTINGS = {
     "fileSharing": "adgangskode til ændring eller »anbefalet skrivebeskyttet«",
+    "customWorkbookViews": "brugerdefinerede visninger",
 }
 SHEET_SETTINGS = {
     "protectedRanges": "områder, som brugere må redigere i et beskyttet ark",
+    "customSheetViews": "brugerdefinerede visninger",
 }
+
+# the attributes of ``fileSharing`` that hold a password to modify (besides the user's name, which
+# Excel writes with it and which says nothing by itself)
+PASSWORDS = ("reservationPassword", "hashValue")
 
 
 def kept_parts(path: Path, saved: Path) -> None:
     """Refuse ``saved``, openpyxl's save of the workbook at ``path`` that is not yet in its
-    place, when it lacks a kind of content the workbook has (``lost_parts``); nothing has been
-    written then."""
+    place, when it has fewer parts of a kind than the workbook (``lost_parts``) or lacks one of
+    the settings ``lost_settings`` looks for; nothing has been written then."""
     with zipfile.ZipFile(path) as before, zipfile.ZipFile(saved) as after:
         lost = lost_parts(before, after) + lost_settings(before, after)
     if lost:
@@ -157,7 +164,7 @@ def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
     gone: set[str] = set()
     unknown: list[str] = []
     for kind, parts in part_types(before).items():
-        parts = [p for p in parts if p not in preview]
+        parts = [p for p in parts if p not in preview and not _empty_drawing(before, kind, p)]
         kept = len(now.get(kind, []))
         if len(parts) <= kept or kind in REGENERATED | REWRITTEN | STRUCTURE:
             continue
@@ -187,17 +194,36 @@ def lost_settings(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
         settings = WORKBOOK_SETTINGS if sheet is None else SHEET_SETTINGS
         had, has = _children(before, old), _children(after, new)
         for element, name in settings.items():
-            if element in had and element not in has:
+            if element in had and _holds(had[element]) and element not in has:
                 out.append(name if sheet is None else f"{name} (arket {sheet})")
     return out
 
 
-def _children(book: zipfile.ZipFile, part: str) -> set[str]:
-    """The names (without namespace) of the elements right under the root of ``part``, in the
-    spreadsheet namespace; none where there is no such part."""
+def _empty_drawing(book: zipfile.ZipFile, kind: str, part: str) -> bool:
+    """Whether ``part`` is a drawing with nothing in it (no anchor), as Excel keeps one after the
+    last shape on a sheet is deleted; openpyxl writes none, and nothing is lost."""
+    if kind != f"{OFFICE}drawing+xml":
+        return False
+    root = part_xml(book, part)
+    return root is not None and len(root) == 0
+
+
+def _holds(setting: ElementTree.Element) -> bool:
+    """Whether the setting holds anything: ``fileSharing`` only where it recommends opening the
+    workbook read-only or has a password to modify (``PASSWORDS``; a "0" is none); the others
+    always."""
+    if setting.tag != f"{MAIN}fileSharing":
+        return True
+    recommended = setting.get("readOnlyRecommended", "") in ("1", "true")
+    return recommended or any(setting.get(a, "") not in ("", "0") for a in PASSWORDS)
+
+
+def _children(book: zipfile.ZipFile, part: str) -> dict[str, ElementTree.Element]:
+    """The elements right under the root of ``part`` in the spreadsheet namespace, by name
+    (without namespace; the first of a name); none where there is no such part."""
     root = part_xml(book, part) if part else None
     children = list(root) if root is not None else []
-    return {c.tag.removeprefix(MAIN) for c in children if c.tag.startswith(MAIN)}
+    return {c.tag.removeprefix(MAIN): c for c in reversed(children) if c.tag.startswith(MAIN)}
 
 
 def _named(kind: str, part: str) -> str | None:

@@ -534,3 +534,87 @@ def test_entries_the_finder_adds_to_a_zip_are_not_parts(tmp_path):
     result = _run(path, "--out", plan, "--apply")
     assert result.exit_code == 0, result.output
     assert len(load_registry(path).occupancy) == rows + 3
+
+
+def _with_custom_view(path: Path) -> None:
+    """A custom view of the sheet ``Noter`` (View > Custom views), as Excel writes it."""
+    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    view = (
+        '</sheetData><customSheetViews><customSheetView guid="{5A1B2C3D-0000-4000-8000-'
+        '000000000001}" scale="80"><selection activeCell="B2" sqref="B2"/><pageMargins '
+        'left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
+        "</customSheetView></customSheetViews>"
+    )
+    _rewrite(
+        path,
+        lambda name, data: data.replace(b"</sheetData>", view.encode()) if name == sheet else data,
+        {},
+    )
+
+
+def test_a_custom_view_is_refused(tmp_path):
+    """openpyxl writes a sheet again without its custom views, without a warning."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    _with_custom_view(path)
+    said = _refused_again(tmp_path, path)
+    assert "brugerdefinerede visninger (arket Noter)" in said, said
+
+
+def _with_user_name_only(path: Path) -> None:
+    """The workbook's ``fileSharing`` with the user's name and no password or recommendation."""
+    _rewrite(
+        path,
+        lambda name, data: (
+            data.replace(
+                b"<workbookPr",
+                b'<fileSharing userName="Jobberiet" reservationPassword="0"/><workbookPr',
+            )
+            if name == "xl/workbook.xml"
+            else data
+        ),
+        {},
+    )
+
+
+def _with_empty_drawing(path: Path) -> None:
+    """A sheet ``Tom`` with a drawing part that holds nothing, as Excel keeps one after the last
+    shape is deleted, beside the picture of ``_rich`` on ``Noter``."""
+    _notes(path, _rich)
+    sheet = _notes_named(path, "Tom")
+    folder, name = sheet.rsplit("/", 1)
+    drawing = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
+    kind = "application/vnd.openxmlformats-officedocument.drawing+xml"
+
+    def edit(part: str, data: bytes) -> bytes:
+        if part == sheet:
+            ref = f'<drawing xmlns:r="{OFFICE_RELS}" r:id="rIdD"/></worksheet>'
+            return data.replace(b"</worksheet>", ref.encode())
+        if part == "[Content_Types].xml":
+            return _typed(
+                data, f'<Override PartName="/xl/drawings/drawing9.xml" ContentType="{kind}"/>'
+            )
+        return data
+
+    rels = (
+        f'<Relationships xmlns="{PACKAGE_RELS}"><Relationship Id="rIdD" '
+        f'Type="{OFFICE_RELS}/drawing" Target="../drawings/drawing9.xml"/></Relationships>'
+    )
+    added = {
+        f"{folder}/_rels/{name}.rels": rels.encode(),
+        "xl/drawings/drawing9.xml": f'<xdr:wsDr xmlns:xdr="{drawing}"/>'.encode(),
+    }
+    _rewrite(path, edit, added)
+
+
+@pytest.mark.parametrize("add", [_with_user_name_only, _with_empty_drawing])
+def test_what_holds_nothing_does_not_stop_an_apply(tmp_path, add):
+    """A ``fileSharing`` with only the user's name, and an empty drawing beside a kept picture,
+    lose nothing when openpyxl leaves them out."""
+    path, _ = _planned(tmp_path, "reg.xlsx")
+    add(path)
+    rows = len(load_registry(path).occupancy)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    assert len(load_registry(path).occupancy) == rows + 3
