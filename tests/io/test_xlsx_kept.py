@@ -91,6 +91,17 @@ def _notes(path: Path, fill: Callable[[openpyxl.worksheet.worksheet.Worksheet], 
         return sheet_parts(zipped)["Noter"]
 
 
+def _applied(tmp_path: Path, path: Path) -> None:
+    """Plan ``path`` again and apply that plan: written (exit 0), with the plan's three
+    households added to the registry."""
+    rows = len(load_registry(path).occupancy)
+    plan = tmp_path / "plan-2"
+    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
+    result = _run(path, "--out", plan, "--apply")
+    assert result.exit_code == 0, result.output
+    assert len(load_registry(path).occupancy) == rows + 3
+
+
 # An EMF picture: its header record and its end record, as Word and Visio paste a logo.
 EMF = struct.pack(
     "<II4i4iIIIIHHIII2i2i",
@@ -432,12 +443,7 @@ def test_the_page_layout_view_of_excel_for_mac_does_not_stop_an_apply(tmp_path, 
     later); before, that refused the workbook, naming openpyxl's 'Unknown'."""
     path, _ = _planned(tmp_path, "reg.xlsx")
     _with_extension(path, uri, f'<mx:PLV xmlns:mx="{MAC}" Mode="1" OnePage="0" WScale="0"/>')
-    rows = len(load_registry(path).occupancy)
-    plan = tmp_path / "plan-2"
-    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
-    result = _run(path, "--out", plan, "--apply")
-    assert result.exit_code == 0, result.output
-    assert len(load_registry(path).occupancy) == rows + 3
+    _applied(tmp_path, path)
     assert openpyxl.load_workbook(path)["Noter"]["A1"].value == "Opfølgning"
 
 
@@ -528,12 +534,7 @@ def test_entries_the_finder_adds_to_a_zip_are_not_parts(tmp_path):
     know."""
     path, _ = _planned(tmp_path, "reg.xlsx")
     _rewrite(path, lambda name, data: data, {"__MACOSX/xl/._workbook.xml": bytes(82)})
-    rows = len(load_registry(path).occupancy)
-    plan = tmp_path / "plan-2"
-    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
-    result = _run(path, "--out", plan, "--apply")
-    assert result.exit_code == 0, result.output
-    assert len(load_registry(path).occupancy) == rows + 3
+    _applied(tmp_path, path)
 
 
 def _with_custom_view(path: Path) -> None:
@@ -612,9 +613,4 @@ def test_what_holds_nothing_does_not_stop_an_apply(tmp_path, add):
     lose nothing when openpyxl leaves them out."""
     path, _ = _planned(tmp_path, "reg.xlsx")
     add(path)
-    rows = len(load_registry(path).occupancy)
-    plan = tmp_path / "plan-2"
-    assert _run(path, "--date", DAY, "--out", plan).exit_code == 0
-    result = _run(path, "--out", plan, "--apply")
-    assert result.exit_code == 0, result.output
-    assert len(load_registry(path).occupancy) == rows + 3
+    _applied(tmp_path, path)
