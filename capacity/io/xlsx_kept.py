@@ -6,7 +6,9 @@ without the others, without a word: threaded comments, a sensitivity label, data
 custom XML, cell metadata, pictures in a format it cannot save, a picture in a sheet's header or
 footer, and whatever Excel adds next. ``kept_parts`` counts the parts of each kind (content type)
 in the workbook and in the copy openpyxl saved, before the copy replaces it, and refuses the copy
-when it has fewer of a kind, naming the kind in Danish.
+when it has fewer of a kind, naming the kind in Danish. A few settings live inside parts openpyxl
+keeps and are lost all the same (a password to modify, editable ranges, custom views); those are
+compared apart (``lost_settings``).
 """
 
 from __future__ import annotations
