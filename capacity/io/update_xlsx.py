@@ -22,7 +22,7 @@ from capacity.io.layers import LAYERS, Registry
 from capacity.io.target import Edit, Target, edits
 from capacity.io.values import amount
 from capacity.io.xlsx_kept import kept_parts
-from capacity.io.xlsx_parts import MAIN, TotalsRow, part_xml, rels, sheet_parts, totals_rows
+from capacity.io.xlsx_parts import TotalsRow, children, rels, sheet_parts, totals_rows
 
 
 def _save_book(book: Any, path: Path) -> None:
@@ -288,11 +288,10 @@ def _unknown_extensions(path: Path, warned: int) -> set[str]:
     found: list[tuple[str, str]] = []
     with zipfile.ZipFile(path) as book:
         for sheet, part in sheet_parts(book).items():
-            root = part_xml(book, part)
-            extensions = root.find(f"{MAIN}extLst") if root is not None else None
+            extensions = children(book, part).get("extLst", [])
             found += [
                 (sheet, e.get("uri", ""))
-                for e in (list(extensions) if extensions is not None else [])
+                for e in extensions
                 if e.get("uri", "").upper() not in EXT_TYPES
             ]
     known = {uri.upper(): name for uri, name in EXT_TYPES.items()}

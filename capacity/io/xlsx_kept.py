@@ -18,7 +18,15 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from capacity.errors import UserError
-from capacity.io.xlsx_parts import MAIN, part_types, part_xml, rels, sheet_parts, workbook_part
+from capacity.io.xlsx_parts import (
+    MAIN,
+    children,
+    part_types,
+    part_xml,
+    rels,
+    sheet_parts,
+    workbook_part,
+)
 
 SML = "application/vnd.openxmlformats-officedocument.spreadsheetml."
 OFFICE = "application/vnd.openxmlformats-officedocument."
@@ -41,6 +49,8 @@ REWRITTEN = frozenset({f"{SML}sharedStrings+xml"})
 # Kinds of part that say how the others hang together, not what they hold; openpyxl writes its
 # own, and their number follows from the parts it keeps.
 STRUCTURE = frozenset({"application/vnd.openxmlformats-package.relationships+xml"})
+
+NOT_COUNTED = REGENERATED | REWRITTEN | STRUCTURE  # kinds ``lost_parts`` lets go
 
 EMF = "billeder i EMF/WMF-format"
 PICTURES = "billeder"
@@ -168,7 +178,7 @@ def lost_parts(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
     for kind, parts in part_types(before).items():
         parts = [p for p in parts if p not in preview and not _empty_drawing(before, kind, p)]
         kept = len(now.get(kind, []))
-        if len(parts) <= kept or kind in REGENERATED | REWRITTEN | STRUCTURE:
+        if len(parts) <= kept or kind in NOT_COUNTED:
             continue
         named = {part: _named(kind, part) for part in parts}
         if not kept:
@@ -194,7 +204,7 @@ def lost_settings(before: zipfile.ZipFile, after: zipfile.ZipFile) -> list[str]:
     parts += [(n, p, kept.get(n, "")) for n, p in sheet_parts(before).items()]
     for sheet, old, new in parts:
         settings = WORKBOOK_SETTINGS if sheet is None else SHEET_SETTINGS
-        had, has = _children(before, old), _children(after, new)
+        had, has = children(before, old), children(after, new)
         for element, name in settings.items():
             if element in had and _holds(had[element]) and element not in has:
                 out.append(name if sheet is None else f"{name} (arket {sheet})")
@@ -218,14 +228,6 @@ def _holds(setting: ElementTree.Element) -> bool:
         return True
     recommended = setting.get("readOnlyRecommended", "") in ("1", "true")
     return recommended or any(setting.get(a, "") not in ("", "0") for a in PASSWORDS)
-
-
-def _children(book: zipfile.ZipFile, part: str) -> dict[str, ElementTree.Element]:
-    """The elements right under the root of ``part`` in the spreadsheet namespace, by name
-    (without namespace; the first of a name); none where there is no such part."""
-    root = part_xml(book, part) if part else None
-    children = list(root) if root is not None else []
-    return {c.tag.removeprefix(MAIN): c for c in reversed(children) if c.tag.startswith(MAIN)}
 
 
 def _named(kind: str, part: str) -> str | None:

@@ -67,6 +67,14 @@ def part_xml(book: zipfile.ZipFile, name: str) -> ElementTree.Element | None:
         return None
 
 
+def children(book: zipfile.ZipFile, part: str) -> dict[str, ElementTree.Element]:
+    """The elements right under the root of ``part`` in the spreadsheet namespace, by name
+    (without namespace; the first of a name); none where there is no such part."""
+    root = part_xml(book, part) if part else None
+    elements = list(root) if root is not None else []
+    return {e.tag.removeprefix(MAIN): e for e in reversed(elements) if e.tag.startswith(MAIN)}
+
+
 # the folder of a zip's entries that the Mac's Finder adds when it zips a file again (its own
 # file attributes, not parts of the workbook)
 APPLE = "__MACOSX/"

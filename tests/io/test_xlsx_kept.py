@@ -82,13 +82,32 @@ def _with_part(
     _rewrite(path, edit, {part: data.encode()})
 
 
-def _notes(path: Path, fill: Callable[[openpyxl.worksheet.worksheet.Worksheet], None]) -> str:
-    """A sheet ``Noter`` of the user's, filled by ``fill``; returns its part's name."""
+def _notes(
+    path: Path,
+    fill: Callable[[openpyxl.worksheet.worksheet.Worksheet], None],
+    title: str = "Noter",
+) -> str:
+    """A sheet ``title`` of the user's, filled by ``fill``; returns its part's name."""
     book = openpyxl.load_workbook(path)
-    fill(book.create_sheet("Noter"))
+    fill(book.create_sheet(title))
     book.save(path)
     with zipfile.ZipFile(path) as zipped:
-        return sheet_parts(zipped)["Noter"]
+        return sheet_parts(zipped)[title]
+
+
+def _followed_up(path: Path) -> str:
+    """A sheet ``Noter`` of the user's with one text; returns its part's name."""
+    return _notes(path, lambda sheet: sheet.cell(row=1, column=1, value="Opfølgning"))
+
+
+def _replaced(path: Path, part: str, old: str, new: str) -> None:
+    """The first ``old`` in the part ``part`` of the workbook at ``path`` replaced by ``new``,
+    as another program would write what openpyxl does not."""
+    _rewrite(
+        path,
+        lambda name, data: data.replace(old.encode(), new.encode(), 1) if name == part else data,
+        {},
+    )
 
 
 def _applied(tmp_path: Path, path: Path) -> None:
@@ -146,7 +165,7 @@ THREADED = (
 def _with_threaded_comment(path: Path) -> None:
     """A threaded comment with a reply on ``Noter``!A1, with the note Excel writes beside it
     for older versions (which openpyxl keeps)."""
-    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    sheet = _followed_up(path)
     book = openpyxl.load_workbook(path)
     book["Noter"]["A1"].comment = Comment("[Threaded comment] Husk at ringe til H081", "tc")
     book.save(path)
@@ -358,7 +377,7 @@ def _with_header_picture(path: Path) -> None:
     """A logo in the header of the sheet ``Logo`` (a VML drawing and its PNG), in a workbook that
     has a note and a picture elsewhere (another VML drawing, another PNG)."""
     _notes(path, _rich)
-    sheet = _notes_named(path, "Logo")
+    sheet = _notes(path, lambda logo: logo.cell(row=1, column=1, value="Kontakt"), "Logo")
     folder, name = sheet.rsplit("/", 1)
     vml = (
         '<xml xmlns:v="urn:schemas-microsoft-com:vml" '
@@ -397,15 +416,6 @@ def _with_header_picture(path: Path) -> None:
     _rewrite(path, edit, added)
 
 
-def _notes_named(path: Path, title: str) -> str:
-    """An empty sheet ``title`` of the user's; returns its part's name."""
-    book = openpyxl.load_workbook(path)
-    book.create_sheet(title)["A1"] = "Kontakt"
-    book.save(path)
-    with zipfile.ZipFile(path) as zipped:
-        return sheet_parts(zipped)[title]
-
-
 def test_a_picture_in_a_header_is_refused_where_another_sheet_keeps_a_note_and_a_picture(
     tmp_path,
 ):
@@ -422,15 +432,9 @@ def test_a_picture_in_a_header_is_refused_where_another_sheet_keeps_a_note_and_a
 
 def _with_extension(path: Path, uri: str, body: str) -> None:
     """The sheet ``Noter`` with an extension ``uri`` holding ``body``, as Excel writes one."""
-    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    sheet = _followed_up(path)
     extension = f'<extLst><ext uri="{uri}">{body}</ext></extLst></worksheet>'
-    _rewrite(
-        path,
-        lambda name, data: (
-            data.replace(b"</worksheet>", extension.encode()) if name == sheet else data
-        ),
-        {},
-    )
+    _replaced(path, sheet, "</worksheet>", extension)
 
 
 MAC = "http://schemas.microsoft.com/office/mac/excel/2008/main"
@@ -460,32 +464,19 @@ def test_an_extension_capacity_does_not_know_is_refused_naming_its_sheet(tmp_pat
 def _with_read_only_recommended(path: Path) -> None:
     """The workbook marked »anbefalet skrivebeskyttet« (File > Save as > Tools > General
     options), as Excel writes it in the workbook part."""
-    _rewrite(
-        path,
-        lambda name, data: (
-            data.replace(b"<workbookPr", b'<fileSharing readOnlyRecommended="1"/><workbookPr', 1)
-            if name == "xl/workbook.xml"
-            else data
-        ),
-        {},
-    )
+    sharing = '<fileSharing readOnlyRecommended="1"/><workbookPr'
+    _replaced(path, "xl/workbook.xml", "<workbookPr", sharing)
 
 
 def _with_protected_range(path: Path) -> None:
     """The sheet ``Noter`` protected, with a range its users may still edit (Review > Allow
     edit ranges)."""
-    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    sheet = _followed_up(path)
     ranges = (
         '</sheetData><sheetProtection sheet="1" objects="1" scenarios="1"/><protectedRanges>'
         '<protectedRange name="Jobberiet" sqref="B2:B9"/></protectedRanges>'
     )
-    _rewrite(
-        path,
-        lambda name, data: (
-            data.replace(b"</sheetData>", ranges.encode()) if name == sheet else data
-        ),
-        {},
-    )
+    _replaced(path, sheet, "</sheetData>", ranges)
 
 
 @pytest.mark.parametrize(
@@ -539,18 +530,14 @@ def test_entries_the_finder_adds_to_a_zip_are_not_parts(tmp_path):
 
 def _with_custom_view(path: Path) -> None:
     """A custom view of the sheet ``Noter`` (View > Custom views), as Excel writes it."""
-    sheet = _notes(path, lambda s: s.cell(row=1, column=1, value="Opfølgning"))
+    sheet = _followed_up(path)
     view = (
         '</sheetData><customSheetViews><customSheetView guid="{5A1B2C3D-0000-4000-8000-'
         '000000000001}" scale="80"><selection activeCell="B2" sqref="B2"/><pageMargins '
         'left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/>'
         "</customSheetView></customSheetViews>"
     )
-    _rewrite(
-        path,
-        lambda name, data: data.replace(b"</sheetData>", view.encode()) if name == sheet else data,
-        {},
-    )
+    _replaced(path, sheet, "</sheetData>", view)
 
 
 def test_a_custom_view_is_refused(tmp_path):
@@ -563,25 +550,15 @@ def test_a_custom_view_is_refused(tmp_path):
 
 def _with_user_name_only(path: Path) -> None:
     """The workbook's ``fileSharing`` with the user's name and no password or recommendation."""
-    _rewrite(
-        path,
-        lambda name, data: (
-            data.replace(
-                b"<workbookPr",
-                b'<fileSharing userName="Jobberiet" reservationPassword="0"/><workbookPr',
-            )
-            if name == "xl/workbook.xml"
-            else data
-        ),
-        {},
-    )
+    sharing = '<fileSharing userName="Jobberiet" reservationPassword="0"/><workbookPr'
+    _replaced(path, "xl/workbook.xml", "<workbookPr", sharing)
 
 
 def _with_empty_drawing(path: Path) -> None:
     """A sheet ``Tom`` with a drawing part that holds nothing, as Excel keeps one after the last
     shape is deleted, beside the picture of ``_rich`` on ``Noter``."""
     _notes(path, _rich)
-    sheet = _notes_named(path, "Tom")
+    sheet = _notes(path, lambda empty: empty.cell(row=1, column=1, value="Kontakt"), "Tom")
     folder, name = sheet.rsplit("/", 1)
     drawing = "http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"
     kind = "application/vnd.openxmlformats-officedocument.drawing+xml"
